@@ -1,0 +1,28 @@
+"""Test settings: SQLite unless DATABASE_URL is set; Celery eager unless a test starts a worker."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+SECRET_KEY = "test-only-key"  # noqa: S105 (tests only)
+DEBUG = False
+if not env("DATABASE_URL", default=""):
+    DATABASES = {  # noqa: F811
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "var" / "test.sqlite3",
+            "ATOMIC_REQUESTS": False,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+        }
+    }
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_ENABLED = True
+
+# The SQLite database and private files of a first run live in var/ (git-ignored).
+(BASE_DIR / "var").mkdir(exist_ok=True)

@@ -1,0 +1,162 @@
+"""The admin: accounts and settings for IT, and a permission-scoped view of cases.
+
+Case-data admins show only the cases ``permissions.cases_visible_to`` allows, so superuser
+status alone reveals no case content. Audit rows (events, access log) are read-only.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import models as m
+from .permissions import cases_visible_to
+
+
+@admin.register(m.User)
+class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+    list_display = ("username", "first_name", "last_name", "district", "is_active")
+    list_filter = ("district", "groups", "is_active")
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        ("District", {"fields": ("district", "schools", "title")}),
+    )
+    filter_horizontal = ("groups", "user_permissions", "schools")
+
+
+@admin.register(m.District)
+class DistrictAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "state", "reference_prefix")
+
+
+@admin.register(m.School)
+class SchoolAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "district", "code", "grades")
+    list_filter = ("district",)
+
+
+class CaseScopedAdmin(SimpleHistoryAdmin):
+    """Shows only rows of cases the signed-in user may see."""
+
+    case_path = "case"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.filter(**{f"{self.case_path}__in": cases_visible_to(request.user)})
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request)
+
+
+class PartyInline(admin.TabularInline):
+    model = m.CaseParty
+    extra = 0
+    fields = ("role", "person", "description", "affiliation", "is_minor")
+    autocomplete_fields = ("person",)
+
+
+class AssignmentInline(admin.TabularInline):
+    model = m.CaseAssignment
+    extra = 0
+    fields = ("user", "role", "assigned_at", "ended_at")
+    fk_name = "case"
+
+
+@admin.register(m.Case)
+class CaseAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "reference",
+        "school",
+        "stage",
+        "priority",
+        "ncii_kind",
+        "process",
+        "reported_at",
+    )
+    list_filter = ("stage", "priority", "ncii_kind", "process", "school")
+    search_fields = ("reference", "title")
+    list_select_related = ("school",)
+    date_hierarchy = "reported_at"
+    readonly_fields = ("reference", "stage", "stage_entered_at", "created_by", "created_at")
+    filter_horizontal = ("platforms",)
+    inlines = [PartyInline, AssignmentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=cases_visible_to(request.user))
+
+
+@admin.register(m.Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ("last_name", "first_name", "affiliation", "school")
+    search_fields = ("last_name", "first_name", "external_id")
+
+    def get_queryset(self, request):
+        # People are shown only through cases the user may see.
+        visible = cases_visible_to(request.user)
+        return super().get_queryset(request).filter(case_parties__case__in=visible).distinct()
+
+
+for model, display in [
+    (m.CaseParty, ("case", "role", "display_name", "affiliation", "is_minor")),
+    (m.CaseAssignment, ("case", "user", "role", "assigned_at", "ended_at")),
+    (m.HarmAssessment, ("case", "level", "completed_at")),
+    (m.CaseMeasure, ("case", "kind", "measure", "status", "party_choice", "review_on")),
+    (m.ResolutionOffer, ("case", "option", "choice")),
+    (m.TakedownRequest, ("case", "platform", "route", "status", "due_at")),
+    (m.ExternalReport, ("case", "agency", "status", "due_at", "reference_number")),
+    (m.EvidenceItem, ("case", "description", "platform", "device_holder")),
+    (m.SupportingDocument, ("case", "title", "content_type", "size")),
+    (m.Determination, ("case", "respondent", "finding", "standard_of_evidence")),
+    (m.Sanction, ("case", "respondent", "intervention", "status")),
+    (m.PartyNotice, ("case", "kind", "recipient_name", "method", "sent_at")),
+]:
+    admin.site.register(
+        model,
+        type(
+            f"{model.__name__}Admin",
+            (CaseScopedAdmin,),
+            {
+                "list_display": display,
+            },
+        ),
+    )
+
+
+@admin.register(m.CustodyEntry)
+class CustodyEntryAdmin(CaseScopedAdmin):
+    case_path = "evidence__case"
+    list_display = ("evidence", "from_holder", "to_holder", "transferred_at")
+
+
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """Audit rows can be read, never added, changed or deleted from any screen."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.CaseEvent)
+class CaseEventAdmin(AppendOnlyAdmin):
+    list_display = ("created_at", "case", "event_type", "from_stage", "to_stage", "actor")
+    list_filter = ("event_type",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=cases_visible_to(request.user))
+
+
+@admin.register(m.AccessEvent)
+class AccessEventAdmin(AppendOnlyAdmin):
+    list_display = ("created_at", "username", "action", "path", "allowed", "ip_address")
+    list_filter = ("allowed", "action")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return (
+            qs.filter(district_id=request.user.district_id)
+            if request.user.district_id
+            else qs.none()
+        )

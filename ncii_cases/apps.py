@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NciiCasesConfig(AppConfig):
+    name = "ncii_cases"
+    verbose_name = "NCII cases"

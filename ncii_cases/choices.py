@@ -1,0 +1,141 @@
+"""The policy's vocabulary as choices. Labels and help texts paraphrase the Model NCII Policy
+for K-12 Schools (CDT and ATIXA) so that a coordinator recognises them."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """The roles of the people who use the application; each is a group of the same name."""
+
+    COORDINATOR = "coordinator", "District Title IX coordinator"
+    SCHOOL_ADMIN = "school_admin", "School administrator / deputy coordinator"
+    INVESTIGATOR = "investigator", "Investigator"
+    SUPPORT_STAFF = "support_staff", "Support staff (counselor, social worker)"
+    AUDITOR = "auditor", "District auditor"
+    IT_ADMIN = "it_admin", "System administrator (IT)"
+
+
+class NciiKind(models.TextChoices):
+    AUTHENTIC = "authentic", "Authentic (real imagery, then shared)"
+    SYNTHETIC = "synthetic", "Synthetic (made or altered with AI or other tools)"
+    UNDETERMINED = "undetermined", "Not yet determined"
+
+
+NCII_KIND_HELP = (
+    "Authentic: imagery taken in real life and then distributed. Synthetic: imagery made or "
+    "altered with AI or other tools, such as face swaps or 'nudify' apps. Both are NCII; the "
+    "harm does not depend on whether the image is real."
+)
+
+
+class Conduct(models.TextChoices):
+    DISTRIBUTION = "distribution", "Distribution (shared with others)"
+    THREAT = "threat", "Threat to distribute"
+    CREATION_ONLY = "creation", "Creation only (not shared)"
+    SEXTORTION = "sextortion", "Sextortion (coercion with images)"
+
+
+CONDUCT_HELP = (
+    "The policy's focus is distribution without the depicted person's consent. Creation without "
+    "sharing, threats to share and sextortion are recorded as distinct conduct."
+)
+
+
+class Location(models.TextChoices):
+    ON_CAMPUS = "on_campus", "On campus or at a school activity"
+    OFF_CAMPUS = "off_campus", "Off campus (including online)"
+    UNKNOWN = "unknown", "Not known yet"
+
+
+class Timing(models.TextChoices):
+    SCHOOL_HOURS = "school_hours", "During school hours or a school activity"
+    OUT_OF_HOURS = "out_of_hours", "Outside school hours"
+    UNKNOWN = "unknown", "Not known yet"
+
+
+class Jurisdiction(models.TextChoices):
+    PENDING = "pending", "Not yet decided"
+    IN_SCOPE = "in_scope", "In scope: the district acts"
+    OUT_OF_SCOPE = "out_of_scope", "Out of scope: referred elsewhere"
+
+
+JURISDICTION_HELP = (
+    "The district acts when the conduct affects its community, including conduct off campus or "
+    "outside school hours that disrupts learning or work and involves students or employees. "
+    "Record the facts you relied on and your reasoning."
+)
+
+
+class Process(models.TextChoices):
+    UNDECIDED = "undecided", "Not yet routed"
+    PROCESS_A = "process_a", "Process A: formal Title IX grievance process (34 CFR 106.45)"
+    PROCESS_B = "process_b", "Process B: the policy's structured, trauma-informed pathway"
+    REFERRED = "referred", "Referred outside this policy"
+
+
+class RespondentTrack(models.TextChoices):
+    UNDETERMINED = "undetermined", "Not yet known"
+    STUDENT = "student", "Student discipline procedures"
+    EMPLOYEE = "employee", "Employee corrective-action process"
+    NONE = "none", "No district procedure (respondent outside the district)"
+
+
+class Stage(models.TextChoices):
+    INTAKE = "intake", "Intake"
+    INITIAL_ASSESSMENT = "initial_assessment", "Initial assessment"
+    HARM_ASSESSMENT = "harm_assessment", "Harm assessment"
+    INTERIM_ACTIONS = "interim_actions", "Interim actions"
+    INVESTIGATION = "investigation", "Investigation"
+    INFORMAL_RESOLUTION = "informal_resolution", "Informal / restorative resolution"
+    DETERMINATION = "determination", "Determination"
+    REMEDIES = "remedies", "Remedies and sanctions"
+    MONITORING = "monitoring", "Monitoring"
+    PROCESS_A = "process_a", "Routed to Process A"
+    REFERRED = "referred", "Referred"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
+
+
+class Level(models.TextChoices):
+    """One scale for harm level and priority, so that one sets the other."""
+
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+LEVEL_RANK = {Level.LOW: 1, Level.MODERATE: 2, Level.HIGH: 3, Level.CRITICAL: 4}
+
+
+class PartyRole(models.TextChoices):
+    DEPICTED = "depicted", "Depicted person / complainant"
+    RESPONDENT = "respondent", "Respondent"
+    REPORTER = "reporter", "Reporter"
+    WITNESS = "witness", "Witness"
+    PARENT = "parent", "Parent or guardian"
+
+
+class Affiliation(models.TextChoices):
+    STUDENT = "student", "Student"
+    EMPLOYEE = "employee", "Employee"
+    NON_AFFILIATED = "non_affiliated", "Not affiliated with the district"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Reach(models.TextChoices):
+    UNKNOWN = "unknown", "Not known yet"
+    NONE = "none", "Not shared (creation or threat only)"
+    FEW = "few", "A few people (under 10)"
+    GROUP = "group", "A group or class (10 to 50)"
+    SCHOOL = "school", "Much of a school (over 50)"
+    PUBLIC = "public", "Public or beyond the school"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "Lead (case owner)"
+    INVESTIGATOR = "investigator", "Investigator"
+    SUPPORT = "support", "Support staff"
+    SCHOOL_ADMIN = "school_admin", "School administrator"

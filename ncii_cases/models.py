@@ -1,0 +1,777 @@
+"""Districts, schools, people and the NCII case with everything recorded about it.
+
+No model here has a field that can hold image bytes: evidence is a description, where it was
+seen, when, who holds the device, and at most a typed-in hash. The only file field holds
+supporting documents whose content was checked (see ``ncii_cases.uploads``), and its storage
+refuses image or video content again at save time.
+
+Writes go through ``services``; reads through ``selectors``. Models hold no business logic.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from . import choices as c
+from .storage import DocumentStorage
+
+sha256_validator = RegexValidator(r"^[0-9a-f]{64}$", "Enter 64 lowercase hexadecimal characters.")
+pdq_validator = RegexValidator(
+    r"^[0-9a-f]{64}$", "Enter the 256-bit PDQ hash as 64 hex characters."
+)
+
+
+class District(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    state = models.CharField(max_length=2, help_text="Two-letter state code; reporting laws vary.")
+    reference_prefix = models.CharField(max_length=10, default="NCII")
+    time_zone = models.CharField(max_length=64, default="America/Chicago")
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return self.name
+
+
+class School(models.Model):
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=20)
+    grades = models.CharField(max_length=20, blank=True, help_text="For example 9-12.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "code"], name="uniq_school_code"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff account. Its role is its group (see ``choices.Role``); its district and schools
+    bound what it may ever see."""
+
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    schools = models.ManyToManyField(
+        School, blank=True, related_name="staff", help_text="Schools a school administrator serves."
+    )
+    title = models.CharField(max_length=120, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Person(models.Model):
+    """A member of (or visitor to) the district's community who can be a party to cases."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="people")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    affiliation = models.CharField(max_length=20, choices=c.Affiliation.choices)
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL)
+    grade = models.CharField(max_length=10, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    external_id = models.CharField(
+        max_length=64, blank=True, help_text="Student or employee number in the district's system."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["district", "last_name", "first_name"])]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number issued per district and year (locked when a case is created)."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="uniq_reference_counter"),
+        ]
+
+    def __str__(self):
+        return f"{self.district_id}/{self.year}: {self.last_number}"
+
+
+class Case(models.Model):
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="cases")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(
+        max_length=32, help_text="A number people can read aloud, such as NCII-2026-0042."
+    )
+    title = models.CharField(
+        max_length=200, help_text="A short neutral label. Avoid names and graphic words."
+    )
+    narrative = models.TextField(
+        help_text="What was reported, in the reporter's words as far as possible. Describe the "
+        "imagery only as much as needed; never attach or paste it."
+    )
+
+    reported_at = models.DateTimeField(help_text="When a district employee first learned of it.")
+    reported_by_name = models.CharField(max_length=200, blank=True)
+    reported_via = models.CharField(max_length=100, blank=True, help_text="Email, in person, ...")
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    occurred_at_approximate = models.BooleanField(default=False)
+
+    ncii_kind = models.CharField(
+        "NCII kind",
+        max_length=20,
+        choices=c.NciiKind.choices,
+        default=c.NciiKind.UNDETERMINED,
+        help_text=c.NCII_KIND_HELP,
+    )
+    is_intimate_imagery = models.BooleanField(
+        null=True,
+        help_text="Does the imagery show a person nude, partly nude or in a sexual act? "
+        "If the initial assessment finds it does not, the case is referred elsewhere.",
+    )
+    conduct = models.CharField(
+        max_length=20,
+        choices=c.Conduct.choices,
+        default=c.Conduct.DISTRIBUTION,
+        help_text=c.CONDUCT_HELP,
+    )
+    location = models.CharField(max_length=20, choices=c.Location.choices, default="unknown")
+    timing = models.CharField(max_length=20, choices=c.Timing.choices, default="unknown")
+
+    jurisdiction = models.CharField(
+        max_length=20,
+        choices=c.Jurisdiction.choices,
+        default=c.Jurisdiction.PENDING,
+        help_text=c.JURISDICTION_HELP,
+    )
+    jurisdiction_facts = models.TextField(
+        blank=True,
+        help_text="The facts relied on: who is involved, where and when, and how school was "
+        "affected (disruption of learning or work).",
+    )
+    jurisdiction_reasoning = models.TextField(blank=True)
+    disrupts_school = models.BooleanField(
+        null=True, help_text="Did it disrupt learning, school activities or work?"
+    )
+
+    platforms = models.ManyToManyField(
+        "policies.Platform", blank=True, related_name="+", help_text="Where it spread."
+    )
+    reach = models.CharField(max_length=20, choices=c.Reach.choices, default=c.Reach.UNKNOWN)
+    reach_estimate = models.PositiveIntegerField(
+        null=True, blank=True, help_text="About how many people received or saw it."
+    )
+
+    process = models.CharField(
+        max_length=20, choices=c.Process.choices, default=c.Process.UNDECIDED
+    )
+    routing_reasoning = models.TextField(
+        blank=True, help_text="Why this process: Process A, Process B, or a referral elsewhere."
+    )
+    referred_to = models.CharField(
+        max_length=200, blank=True, help_text="Policy, office or agency the case was referred to."
+    )
+    respondent_track = models.CharField(
+        max_length=20, choices=c.RespondentTrack.choices, default=c.RespondentTrack.UNDETERMINED
+    )
+
+    stage = models.CharField(max_length=30, choices=c.Stage.choices, default=c.Stage.INTAKE)
+    stage_entered_at = models.DateTimeField()
+    stage_due_at = models.DateTimeField(null=True, blank=True)
+    stage_overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    priority = models.CharField(max_length=20, choices=c.Level.choices, default=c.Level.MODERATE)
+
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_summary = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "reference"], name="uniq_case_reference"),
+        ]
+        indexes = [
+            models.Index(fields=["district", "stage"]),
+            models.Index(fields=["school", "stage"]),
+            models.Index(fields=["stage_due_at"]),
+        ]
+        permissions = [
+            ("view_case_content", "Read a case's narrative, parties and records"),
+            ("work_case", "Record actions on a case"),
+            ("support_case", "Arrange supportive measures on a case"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("ncii_cases:case_detail", args=[self.pk])
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Per-case rights of a user, with a direct foreign key (guardian's fast path)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseAssignment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_assignments"
+    )
+    role = models.CharField(max_length=20, choices=c.AssignmentRole.choices)
+    assigned_at = models.DateTimeField()
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "user", "role"],
+                condition=models.Q(ended_at__isnull=True),
+                name="uniq_active_assignment",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "ended_at"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}"
+
+
+class CaseParty(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_parties",
+        help_text="Leave empty while the person is not known (for example an unknown sender).",
+    )
+    role = models.CharField(max_length=20, choices=c.PartyRole.choices)
+    affiliation = models.CharField(
+        max_length=20, choices=c.Affiliation.choices, default=c.Affiliation.UNKNOWN
+    )
+    is_minor = models.BooleanField(
+        null=True, help_text="Under 18 at the time of the conduct. Leave empty if unknown."
+    )
+    description = models.CharField(
+        max_length=300, blank=True, help_text="Who this is, when the person is not identified."
+    )
+    related_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="For a parent or guardian: the party they are responsible for.",
+    )
+    notes = models.TextField(blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["role", "pk"]
+        verbose_name_plural = "case parties"
+        indexes = [models.Index(fields=["case", "role"])]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        if self.person_id:
+            return str(self.person)
+        return self.description or f"Unidentified {self.get_role_display().lower()}"
+
+
+class CaseEvent(models.Model):
+    """One recorded action on a case. Rows are append-only and chained by hash
+    (``prev_hash`` → ``row_hash``) so that any edit, insertion or removal is detectable."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event_type = models.CharField(max_length=60)
+    from_stage = models.CharField(max_length=30, blank=True)
+    to_stage = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self):
+        return f"{self.event_type} on case {self.case_id}"
+
+
+class AccessEvent(models.Model):
+    """Who looked at what, when, from where, and whether it was allowed (refusals too).
+    Append-only and hash-chained like ``CaseEvent``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    district = models.ForeignKey(District, null=True, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=60)
+    path = models.CharField(max_length=500)
+    method = models.CharField(max_length=10, default="GET")
+    allowed = models.BooleanField()
+    ip_address = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"]), models.Index(fields=["user"])]
+
+    def __str__(self):
+        return f"{self.username} {self.action} {self.path}"
+
+
+class HarmAssessment(models.Model):
+    """The structured harm instrument. ``level`` and ``factors`` are computed by the service
+    from the answers, so the reasons for a level are always shown with it."""
+
+    class Circulation(models.TextChoices):
+        UNKNOWN = "unknown", "Not known"
+        CONTAINED = "contained", "Contained (deleted or not spreading)"
+        ONGOING = "ongoing", "Still circulating"
+
+    class Identifiability(models.TextChoices):
+        NOT = "not", "Not identifiable"
+        PARTLY = "partly", "Identifiable to people who know them"
+        CLEARLY = "clearly", "Clearly identifiable (face or name shown)"
+
+    class SafetyRisk(models.TextChoices):
+        NONE = "none", "No risk known"
+        LOW = "low", "Low"
+        ELEVATED = "elevated", "Elevated (threats, harassment, self-harm concerns)"
+        IMMINENT = "imminent", "Imminent danger"
+
+    class Impact(models.TextChoices):
+        NOT_REPORTED = "not_reported", "Not reported yet"
+        MILD = "mild", "Some distress"
+        SIGNIFICANT = "significant", "Significant distress or missed school or work"
+        SEVERE = "severe", "Severe (unable to attend, crisis)"
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="harm_assessment")
+    reach = models.CharField(max_length=20, choices=c.Reach.choices, default=c.Reach.UNKNOWN)
+    platform_count = models.PositiveSmallIntegerField(default=0)
+    circulation = models.CharField(max_length=20, choices=Circulation.choices, default="unknown")
+    minors_depicted = models.BooleanField(default=False)
+    identifiability = models.CharField(
+        max_length=20, choices=Identifiability.choices, default="partly"
+    )
+    threats_or_sextortion = models.BooleanField(default=False)
+    safety_risk = models.CharField(max_length=20, choices=SafetyRisk.choices, default="none")
+    impact = models.CharField(max_length=20, choices=Impact.choices, default="not_reported")
+    impact_statement = models.TextField(
+        blank=True, help_text="In the depicted person's own words, if they chose to share."
+    )
+    level = models.CharField(max_length=20, choices=c.Level.choices, blank=True)
+    factors = models.JSONField(default=list, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"Harm assessment of {self.case}"
+
+
+class MeasureStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    ACTIVE = "active", "In place"
+    ENDED = "ended", "Ended"
+
+
+class PartyChoice(models.TextChoices):
+    OFFERED = "offered", "Offered, no answer yet"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    NOT_APPLICABLE = "n/a", "Not an offer (concerning the respondent)"
+
+
+class CaseMeasure(models.Model):
+    """A supportive measure for a complainant, an interim measure concerning a respondent,
+    or a remedy after determination, with its owner, dates and the person's choice."""
+
+    class Kind(models.TextChoices):
+        SUPPORTIVE = "supportive", "Supportive measure"
+        INTERIM = "interim", "Interim measure"
+        REMEDY = "remedy", "Remedy"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
+    party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="measures")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    measure = models.ForeignKey(
+        "policies.Measure", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField(null=True, blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    review_overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status = models.CharField(
+        max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
+    )
+    party_choice = models.CharField(
+        max_length=20, choices=PartyChoice.choices, default=PartyChoice.OFFERED
+    )
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return str(self.measure or self.description[:60])
+
+
+class ResolutionOffer(models.Model):
+    """An option offered to a party (such as informal or restorative resolution) and the
+    party's choice, recorded so the record shows the choice was theirs."""
+
+    class Option(models.TextChoices):
+        RESTORATIVE = "restorative", "Restorative resolution"
+        INFORMAL = "informal", "Informal resolution"
+        LAW_ENFORCEMENT = "law_enforcement", "Involving law enforcement"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="resolution_offers")
+    party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
+    option = models.CharField(max_length=20, choices=Option.choices)
+    choice = models.CharField(max_length=20, choices=PartyChoice.choices)
+    offered_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"{self.get_option_display()}: {self.get_choice_display()}"
+
+
+class TakedownRequest(models.Model):
+    """One removal request per platform and location, with the 48-hour clock of the TAKE IT
+    DOWN Act for covered platforms (calendar hours from submission)."""
+
+    class Route(models.TextChoices):
+        TAKE_IT_DOWN = "take_it_down", "Take It Down (NCMEC, for people under 18)"
+        STOPNCII = "stopncii", "StopNCII (for adults)"
+        PLATFORM = "platform", "The platform's own NCII report"
+
+    class Status(models.TextChoices):
+        TO_DO = "to_do", "To do"
+        SUBMITTED = "submitted", "Submitted"
+        REMOVED = "removed", "Removed"
+        REFUSED = "refused", "Refused by the platform"
+        REAPPEARED = "reappeared", "Reappeared"
+        WAIVED = "waived", "Not pursued (reason recorded)"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="takedowns")
+    platform = models.ForeignKey("policies.Platform", on_delete=models.PROTECT, related_name="+")
+    location = models.CharField(
+        max_length=500, help_text="URL, account handle or group name. Never the image itself."
+    )
+    depicted_party = models.ForeignKey(
+        CaseParty, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    route = models.CharField(max_length=20, choices=Route.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.TO_DO)
+    covered_by_48h_rule = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    platform_reference = models.CharField(max_length=200, blank=True)
+    waiver_reason = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self):
+        return f"{self.platform} — {self.get_status_display()}"
+
+
+class ExternalReport(models.Model):
+    """A report to an outside agency triggered for this case, and what was done about it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Decision pending"
+        MADE = "made", "Report made"
+        NOT_REQUIRED = "not_required", "Not required (explanation recorded)"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="external_reports")
+    obligation = models.ForeignKey(
+        "policies.ReportingObligation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    agency = models.CharField(max_length=200)
+    agency_kind = models.CharField(max_length=30)
+    triggered_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(null=True, blank=True)
+    reference_number = models.CharField(max_length=120, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    explanation = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "obligation"],
+                condition=models.Q(obligation__isnull=False),
+                name="uniq_case_obligation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agency} — {self.get_status_display()}"
+
+
+class EvidenceItem(models.Model):
+    """Evidence recorded without any image: what it is, where and when it was seen,
+    who holds the device, and optional typed-in hashes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    description = models.TextField(
+        help_text="Describe what was seen without graphic detail. Never attach the imagery."
+    )
+    platform = models.ForeignKey(
+        "policies.Platform", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    url = models.CharField("URL", max_length=1000, blank=True)
+    handle = models.CharField("account handle", max_length=200, blank=True)
+    group_name = models.CharField(max_length=200, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    device_holder = models.CharField(
+        max_length=200, blank=True, help_text="Who holds the device (for example the police)."
+    )
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, validators=[sha256_validator])
+    pdq = models.CharField("PDQ hash", max_length=64, blank=True, validators=[pdq_validator])
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self):
+        return self.description[:80]
+
+
+class CustodyEntry(models.Model):
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="custody")
+    from_holder = models.CharField(max_length=200, blank=True)
+    to_holder = models.CharField(max_length=200)
+    transferred_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["transferred_at", "pk"]
+        verbose_name_plural = "custody entries"
+
+    def __str__(self):
+        return f"{self.from_holder} → {self.to_holder}"
+
+
+def document_path(instance, filename):
+    # The stored name never carries the uploaded name (which may hold a person's name).
+    return f"documents/{instance.case_id}/{instance.sha256}"
+
+
+class SupportingDocument(models.Model):
+    """A statement or letter (PDF, DOCX or plain text) whose content was checked on upload."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    evidence = models.ForeignKey(
+        EvidenceItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    file = models.FileField(upload_to=document_path, storage=DocumentStorage(), max_length=200)
+    title = models.CharField(max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class Determination(models.Model):
+    class Finding(models.TextChoices):
+        RESPONSIBLE = "responsible", "Responsible"
+        NOT_RESPONSIBLE = "not_responsible", "Not responsible"
+        INSUFFICIENT = "insufficient", "Not enough information to decide"
+
+    class Standard(models.TextChoices):
+        PREPONDERANCE = "preponderance", "Preponderance of the evidence"
+        CLEAR_AND_CONVINCING = "clear_and_convincing", "Clear and convincing evidence"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="determinations")
+    respondent = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
+    finding = models.CharField(max_length=20, choices=Finding.choices)
+    standard_of_evidence = models.CharField(max_length=30, choices=Standard.choices)
+    rationale = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "respondent"], name="uniq_determination"),
+        ]
+
+    def __str__(self):
+        return f"{self.respondent}: {self.get_finding_display()}"
+
+
+class Sanction(models.Model):
+    """An intervention or corrective action for a respondent, from the track's catalog."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sanctions")
+    respondent = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
+    intervention = models.ForeignKey(
+        "policies.Intervention", on_delete=models.PROTECT, related_name="+"
+    )
+    details = models.TextField(blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return str(self.intervention)
+
+
+class PartyNotice(models.Model):
+    """A notification to a parent or guardian, or a notice to a party: who, when, how, what."""
+
+    class Kind(models.TextChoices):
+        PARENT_NOTIFICATION = "parent", "Parent or guardian notification"
+        NOTICE_OF_ALLEGATIONS = "allegations", "Notice of allegations"
+        INTERVIEW = "interview", "Notice of interview or meeting"
+        OUTCOME = "outcome", "Notice of outcome"
+        SUPPORT = "support", "Information on support and resources"
+        OTHER = "other", "Other notice"
+
+    class Method(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        EMAIL = "email", "Email"
+        IN_PERSON = "in_person", "In person"
+        LETTER = "letter", "Letter"
+        PORTAL = "portal", "Parent portal message"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
+    party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
+    recipient_name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.TextField(help_text="What was said or sent, in a few sentences.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient_name}"

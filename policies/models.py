@@ -1,0 +1,262 @@
+"""The Model NCII Policy as data: definitions, catalogs and reporting obligations.
+
+Rows with no district are the defaults that ship with the policy (seeded by migrations);
+a district adds its own rows or edits the defaults in the admin. Case data never lives here.
+"""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class CatalogQuerySet(models.QuerySet):
+    def for_district(self, district):
+        """Returns the active rows that apply to the district: the shared defaults and its own."""
+        return self.filter(active=True).filter(
+            models.Q(district__isnull=True) | models.Q(district=district)
+        )
+
+
+class CatalogEntry(models.Model):
+    district = models.ForeignKey(
+        "ncii_cases.District",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Leave empty for an entry every district uses.",
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PolicyVersion(models.Model):
+    title = models.CharField(max_length=200)
+    version = models.CharField(max_length=40)
+    source = models.CharField(max_length=300, blank=True)
+    effective_date = models.DateField()
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-effective_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["title", "version"], name="uniq_policy_version")
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.version})"
+
+
+class Definition(models.Model):
+    """A term of the policy with its definition in plain words."""
+
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="definitions")
+    term = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    text = models.TextField()
+    section = models.CharField(max_length=80, blank=True, help_text="Where the policy says it.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
+
+
+class Platform(CatalogEntry):
+    """A channel where imagery can spread, with its route for NCII reports."""
+
+    class Category(models.TextChoices):
+        SOCIAL = "social", "Social media"
+        MESSAGING = "messaging", "Messaging app"
+        LOCAL_SHARING = "local", "Local sharing (nearby devices)"
+        VIDEO = "video", "Video sharing"
+        ADULT = "adult", "Adult content site"
+        OTHER = "other", "Other website or service"
+
+    category = models.CharField(max_length=20, choices=Category.choices)
+    reporting_route = models.TextField(
+        help_text="How to ask this platform to remove non-consensual intimate imagery."
+    )
+    reporting_url = models.URLField(blank=True)
+    take_it_down_act_covered = models.BooleanField(
+        "TAKE IT DOWN Act covered",
+        default=False,
+        help_text=(
+            "A covered platform must remove the imagery within 48 hours of a valid request "
+            "(federal TAKE IT DOWN Act, platforms bound from 19 May 2026)."
+        ),
+    )
+    participates_in_hash_programs = models.BooleanField(
+        default=False,
+        help_text="Takes part in Take It Down (NCMEC) or StopNCII hash matching.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(CatalogEntry.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["district", "slug"], name="uniq_platform_slug"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(district__isnull=True),
+                name="uniq_default_platform_slug",
+            ),
+        ]
+
+
+class Resource(CatalogEntry):
+    """Help shown to victims and staff: hotlines, reporting and takedown services, counseling."""
+
+    class Kind(models.TextChoices):
+        HOTLINE = "hotline", "Hotline"
+        REPORTING = "reporting", "Reporting service"
+        TAKEDOWN = "takedown", "Takedown service"
+        COUNSELING = "counseling", "Counseling and support"
+
+    class Audience(models.TextChoices):
+        EVERYONE = "all", "Everyone"
+        MINORS = "minors", "People under 18 in the imagery"
+        ADULTS = "adults", "Adults in the imagery"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.EVERYONE)
+    phone = models.CharField(max_length=40, blank=True)
+    url = models.URLField(blank=True)
+    is_placeholder = models.BooleanField(
+        default=False,
+        help_text="A slot the district fills in with its own contact before go-live.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(CatalogEntry.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["district", "slug"], name="uniq_resource_slug"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(district__isnull=True),
+                name="uniq_default_resource_slug",
+            ),
+        ]
+
+
+class Measure(CatalogEntry):
+    """A supportive measure for a complainant, or an interim measure concerning a respondent."""
+
+    class Kind(models.TextChoices):
+        SUPPORTIVE = "supportive", "Supportive measure (for the complainant)"
+        INTERIM = "interim", "Interim measure (concerning the respondent)"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    history = HistoricalRecords()
+
+    class Meta(CatalogEntry.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["district", "slug"], name="uniq_measure_slug"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(district__isnull=True),
+                name="uniq_default_measure_slug",
+            ),
+        ]
+
+
+class Intervention(CatalogEntry):
+    """A sanction from one respondent track's catalog: student interventions or employee
+    corrective actions. A case's sanctions may come only from its own track's catalog."""
+
+    class Track(models.TextChoices):
+        STUDENT = "student", "Student discipline"
+        EMPLOYEE = "employee", "Employee corrective action"
+
+    track = models.CharField(max_length=20, choices=Track.choices)
+    exclusionary = models.BooleanField(
+        default=False, help_text="Removes the person from school or work (suspension, expulsion)."
+    )
+    requires_licensing_report = models.BooleanField(
+        default=False, help_text="State law may require a report to the educator licensing body."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(CatalogEntry.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["district", "slug"], name="uniq_intervention_slug"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(district__isnull=True),
+                name="uniq_default_intervention_slug",
+            ),
+        ]
+
+
+class StudentIntervention(Intervention):
+    class Meta:
+        proxy = True
+        verbose_name = "student intervention"
+
+
+class EmployeeCorrectiveAction(Intervention):
+    class Meta:
+        proxy = True
+        verbose_name = "employee corrective action"
+
+
+class ReportingObligation(CatalogEntry):
+    """A report the law or the district requires when a case meets a trigger."""
+
+    class AgencyKind(models.TextChoices):
+        CHILD_PROTECTION = "child_protection", "Child protective services (mandated report)"
+        LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
+        CYBERTIPLINE = "cybertipline", "NCMEC CyberTipline"
+        LICENSING = "licensing", "Educator licensing body"
+        OTHER = "other", "Other agency"
+
+    class Trigger(models.TextChoices):
+        MINOR_DEPICTED = "minor_depicted", "A depicted person is a minor"
+        AUTHENTIC_MINOR = "authentic_minor", "Authentic imagery of a minor"
+        SEXTORTION = "sextortion", "Sextortion or threats involving a minor"
+        EMPLOYEE_RESPONDENT = "employee_respondent", "The respondent is an employee"
+        ADULT_RESPONDENT_MINOR = (
+            "adult_respondent_minor",
+            "An adult respondent and a minor depicted",
+        )
+
+    agency = models.CharField(max_length=200)
+    agency_kind = models.CharField(max_length=30, choices=AgencyKind.choices)
+    trigger = models.CharField(max_length=40, choices=Trigger.choices)
+    deadline_hours = models.PositiveIntegerField(
+        help_text="Hours from the moment staff learned of the case. State laws differ: set yours."
+    )
+    contact = models.CharField(max_length=200, blank=True)
+    url = models.URLField(blank=True)
+    legal_basis = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(CatalogEntry.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["district", "slug"], name="uniq_obligation_slug"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(district__isnull=True),
+                name="uniq_default_obligation_slug",
+            ),
+        ]
