@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, **kwargs):
+    from .roles import roles_sync
+
+    roles_sync()
 
 
 class NciiCasesConfig(AppConfig):
     name = "ncii_cases"
     verbose_name = "NCII cases"
+
+    def ready(self):
+        post_migrate.connect(_sync_roles, sender=self)

@@ -145,6 +145,7 @@ class Case(models.Model):
     )
     is_intimate_imagery = models.BooleanField(
         null=True,
+        blank=True,
         help_text="Does the imagery show a person nude, partly nude or in a sexual act? "
         "If the initial assessment finds it does not, the case is referred elsewhere.",
     )
@@ -170,7 +171,7 @@ class Case(models.Model):
     )
     jurisdiction_reasoning = models.TextField(blank=True)
     disrupts_school = models.BooleanField(
-        null=True, help_text="Did it disrupt learning, school activities or work?"
+        null=True, blank=True, help_text="Did it disrupt learning, school activities or work?"
     )
 
     platforms = models.ManyToManyField(
@@ -288,7 +289,9 @@ class CaseParty(models.Model):
         max_length=20, choices=c.Affiliation.choices, default=c.Affiliation.UNKNOWN
     )
     is_minor = models.BooleanField(
-        null=True, help_text="Under 18 at the time of the conduct. Leave empty if unknown."
+        null=True,
+        blank=True,
+        help_text="Under 18 at the time of the conduct. Leave empty if unknown.",
     )
     description = models.CharField(
         max_length=300, blank=True, help_text="Who this is, when the person is not identified."
