@@ -1,0 +1,67 @@
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from ncii_cases import choices as c
+from ncii_cases.models import Case, CaseEvent, CaseParty, District, Person, School, User
+
+
+@pytest.fixture
+def seeded(db):
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (District, School, User, Person, Case, CaseParty, CaseEvent)
+    }
+
+
+def test_seed_demo_builds_a_district_with_three_schools_and_one_user_per_role(seeded):
+    district = District.objects.get(slug="riverbend")
+    assert district.schools.count() == 3
+    roles = {g for u in User.objects.all() for g in u.groups.values_list("name", flat=True)}
+    assert roles == set(c.Role.values)
+
+
+def test_seed_demo_places_every_scenario_at_a_different_stage(seeded):
+    stages = list(Case.objects.values_list("stage", flat=True))
+    assert len(stages) >= 6
+    assert len(set(stages)) == len(stages)
+
+
+def test_seed_demo_records_the_scenario_facts(seeded):
+    s1 = Case.objects.get(title__contains="nudify")
+    assert s1.ncii_kind == c.NciiKind.SYNTHETIC
+    assert s1.process == c.Process.PROCESS_B
+    assert s1.respondent_track == c.RespondentTrack.STUDENT
+    depicted = s1.parties.filter(role=c.PartyRole.DEPICTED)
+    assert depicted.count() == 4 and all(p.is_minor for p in depicted)
+    s6 = Case.objects.get(title__contains="swimsuit")
+    assert s6.stage == c.Stage.CLOSED and s6.is_intimate_imagery is False
+    assert "bullying" in s6.referred_to.lower()
+
+
+def test_running_seed_demo_twice_creates_nothing_twice(seeded):
+    before = counts()
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts() == before
+
+
+def test_seed_demo_refuses_to_run_without_debug(db):
+    from django.core.management.base import CommandError
+
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert District.objects.count() == 0
+
+
+def test_seed_demo_prints_every_demo_login(db, capsys):
+    with override_settings(DEBUG=True):
+        call_command("seed_demo")
+    out = capsys.readouterr().out
+    for username in ("coordinator", "schooladmin", "investigator", "counselor", "auditor"):
+        assert username in out
