@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Command 2: set up and run every check: ruff lint, ruff format, migrations in step with the
+# models, and the pytest suite (extra arguments go to pytest, e.g. scripts/test.sh -k audit).
+#
+# SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set. Tests that need
+# a missing service are skipped with the reason, or fail when NCII_REQUIRE_SERVICES=1 (CI).
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+"$root/scripts/setup.sh" test || exit 1
+
+# An exported DJANGO_SETTINGS_MODULE would win over pyproject.toml in pytest-django.
+export DJANGO_SETTINGS_MODULE=config.settings.test
+bin="$root/.venv/bin"
+failed=()
+
+step() {
+  local name="$1"
+  shift
+  printf '\n==> %s\n' "$name"
+  "$@" || failed+=("$name")
+}
+
+step "ruff check" "$bin/ruff" check .
+step "ruff format --check" "$bin/ruff" format --check .
+step "makemigrations --check" "$bin/python" manage.py makemigrations --check --dry-run
+
+printf '\n==> pytest\n'
+"$bin/python" -m pytest "$@"
+status=$?
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that counts as a failure here." >&2
+  failed+=("pytest (no tests)")
+elif [ "$status" -ne 0 ]; then
+  failed+=("pytest (exit $status)")
+fi
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf '\nscripts/test.sh FAILED: %s\n' "$(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')" >&2
+  exit 1
+fi
+printf '\nscripts/test.sh: all checks passed\n'
