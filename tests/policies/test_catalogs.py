@@ -474,11 +474,17 @@ def _seeded_default_count():
     return total + Definition.objects.filter(slug__in=DEFINITION_SLUGS).count()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_reverse_migration_removes_only_the_seeded_rows():
-    """Migrates policies back to 0001 and forward again. serialized_rollback restores the
-    seeded rows for any later transactional test that asks for it; the finally block makes
-    sure the database ends fully migrated whatever happens."""
+    """Migrates policies back to 0001 and forward again; the finally block makes sure the
+    database ends fully migrated whatever happens. (Transactional tests run last and flush
+    the tables afterwards; those that need catalog rows create them.)"""
+    # Given the catalogs as the migration seeds them (an earlier transactional test may have
+    # flushed them)...
+    executor = MigrationExecutor(connection)
+    executor.migrate([("policies", "0001_initial")])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
     district = District.objects.create(name="Lincoln Unified", slug="lincoln-rev", state="IL")
     Platform.objects.create(
         district=district,
