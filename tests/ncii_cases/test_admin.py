@@ -1,0 +1,30 @@
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from ncii_cases.models import Case, User
+
+
+@pytest.fixture
+def demo(db):
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_demo_coordinator_sees_every_case_of_the_district_in_the_admin(demo, client):
+    client.force_login(User.objects.get(username="coordinator"))
+    response = client.get("/admin/ncii_cases/case/")
+    assert response.status_code == 200
+    for reference in Case.objects.values_list("reference", flat=True):
+        assert reference in response.content.decode()
+
+
+def test_it_admin_superuser_sees_no_case_in_the_admin(demo, client):
+    client.force_login(User.objects.get(username="itadmin"))
+    response = client.get("/admin/ncii_cases/case/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "0 cases" in body
+    for case in Case.objects.all():
+        assert case.reference not in body
+        assert case.narrative not in body
