@@ -112,7 +112,9 @@ def external_reports_sync(*, actor, case: Case) -> list[ExternalReport]:
             agency=obligation.agency,
             agency_kind=obligation.agency_kind,
             triggered_at=now,
-            due_at=case.reported_at + dt.timedelta(hours=obligation.deadline_hours),
+            # In UTC: elapsed hours, whatever daylight-saving change falls in between.
+            due_at=case.reported_at.astimezone(dt.UTC)
+            + dt.timedelta(hours=obligation.deadline_hours),
         )
         stamp(report, actor).save()
         created.append(report)

@@ -37,10 +37,12 @@ def takedown_route_suggest(depicted_party: CaseParty | None) -> str:
 
 
 def takedown_due_at(submitted_at: dt.datetime) -> dt.datetime:
-    """Returns the removal deadline: 48 calendar hours after submission."""
+    """Returns the removal deadline: 48 elapsed hours after submission. The sum is taken in
+    UTC, since adding hours to a local time would count wall-clock hours across a
+    daylight-saving change."""
     if timezone.is_naive(submitted_at):
         raise ValueError("Submission time must be timezone-aware.")
-    return submitted_at + TAKEDOWN_DEADLINE
+    return submitted_at.astimezone(dt.UTC) + TAKEDOWN_DEADLINE
 
 
 def takedown_is_overdue(takedown: TakedownRequest, now: dt.datetime | None = None) -> bool:
