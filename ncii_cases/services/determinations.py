@@ -146,6 +146,8 @@ def sanction_add(
     """Adds an intervention or corrective action for a respondent found responsible, from the
     catalog of the case's respondent track, and returns it."""
     require(actor, Action.DECIDE, case)
+    # Read the track from the locked row, not from a copy the caller may hold from earlier.
+    case = Case.objects.select_for_update().get(pk=case.pk)
     if case.respondent_track not in (c.RespondentTrack.STUDENT, c.RespondentTrack.EMPLOYEE):
         raise ValidationError("Set the respondent track before choosing sanctions.")
     if intervention.track != case.respondent_track:
