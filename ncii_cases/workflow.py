@@ -122,7 +122,7 @@ def minor_reports_decided(case, reason, detail):
     if case.stage != S.INITIAL_ASSESSMENT:
         return []
     return [
-        f"Record a decision on the {o.name}: made (with its reference) or not required "
+        f"{o.name}: record a decision, either made (with its reference) or not required "
         "(with an explanation)."
         for o in obligations_undecided(case, minors_only=True)
     ]
@@ -194,7 +194,7 @@ def takedowns_resolved(case, reason, detail):
 
 def obligations_met(case, reason, detail):
     return [
-        f"Record a decision on the {o.name}: made (with its reference) or not required "
+        f"{o.name}: record a decision, either made (with its reference) or not required "
         "(with an explanation)."
         for o in obligations_undecided(case)
     ]

@@ -6,7 +6,8 @@ reuse the seeded rows where they exist and create the few a test needs where the
 
 from policies.models import Intervention, Measure, Platform, ReportingObligation
 
-COVERED_PLATFORMS = {"snapchat", "instagram", "tiktok", "facebook", "x", "reddit", "youtube"}
+# As the seeded catalog marks them: private messaging and local sharing are not covered.
+NOT_COVERED_PLATFORMS = {"whatsapp", "imessage", "airdrop"}
 PLATFORM_CATEGORY = {
     "snapchat": Platform.Category.SOCIAL,
     "airdrop": Platform.Category.LOCAL_SHARING,
@@ -82,7 +83,7 @@ def platform(slug: str) -> Platform:
             "name": _title(slug),
             "category": PLATFORM_CATEGORY.get(slug, Platform.Category.OTHER),
             "reporting_route": "The platform's report form for intimate imagery.",
-            "take_it_down_act_covered": slug in COVERED_PLATFORMS,
+            "take_it_down_act_covered": slug not in NOT_COVERED_PLATFORMS,
         },
     )
     return row

@@ -20,7 +20,7 @@ from ncii_cases.workflow import (
     case_transition,
     stage_due_at,
 )
-from tests.factories_workflow import all_obligations, intervention, platform
+from tests.factories_workflow import all_obligations, intervention, obligation, platform
 from tests.ncii_cases.conftest import place
 
 ROUTE_B = {"respondent_track": c.RespondentTrack.STUDENT}
@@ -80,7 +80,7 @@ def test_leaving_initial_assessment_with_a_minor_depicted_needs_a_decision_on_ea
     messages = guard_messages(
         actor=coordinator, case=ready_case, action="route_process_b", reason="r", detail=ROUTE_B
     )
-    assert len(messages) == 2 and all("Record a decision" in m for m in messages)
+    assert len(messages) == 2 and all("record a decision" in m for m in messages)
     # When one is made and the other explained, then routing goes through
     made, other = rows
     reports.external_report_record_made(
@@ -165,7 +165,7 @@ def test_closure_lists_every_open_item(ready_case, coordinator, depicted_minor):
     # Then each open item is named
     text = " ".join(messages)
     assert "takedown request is not resolved" in text
-    assert "Record a decision on the Child protection report" in text
+    assert f"{obligation('child-protection-report').name}: record a decision" in text
     assert "Review the supportive measure" in text
     assert "Log the notice given to" in text
     assert Case.objects.get(pk=ready_case.pk).stage == c.Stage.MONITORING
