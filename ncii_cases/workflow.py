@@ -48,6 +48,7 @@ __all__ = [
     "TransitionNotAllowed",
     "available_transitions",
     "case_transition",
+    "transition_blockers",
 ]
 
 S = c.Stage
@@ -448,6 +449,23 @@ def available_transitions(case: Case, user) -> list[Transition]:
     return result
 
 
+def transition_blockers(
+    case: Case, action: str, *, reason: str = "", detail: dict | None = None
+) -> list[str]:
+    """Returns what stands in the way of the action now (an empty list when nothing does),
+    so that a screen can say what is missing before anyone presses the button. It does not
+    check the user's right: ``available_transitions`` does."""
+    t = BY_ACTION.get(action)
+    if t is None or case.stage not in t.from_stages:
+        return ["This step is not possible at the case's current stage."]
+    problems = []
+    if t.needs_reason and not reason.strip():
+        problems.append("Give the reason for this step; it is kept in the record.")
+    for guard in t.guards:
+        problems.extend(guard(case, reason, dict(detail or {})))
+    return problems
+
+
 def _notify_on_commit(event_id: int) -> None:
     from .tasks import transition_notify
 
@@ -482,11 +500,7 @@ def case_transition(
             )
         if not user_can(actor, t.permission, locked):
             raise TransitionForbidden("You may not take this action on this case.")
-        problems = []
-        if t.needs_reason and not reason:
-            problems.append("Give the reason for this step; it is kept in the record.")
-        for guard in t.guards:
-            problems.extend(guard(locked, reason, detail))
+        problems = transition_blockers(locked, action, reason=reason, detail=detail)
         if problems:
             raise GuardFailed(problems)
         now = timezone.now()

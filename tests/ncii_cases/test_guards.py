@@ -19,6 +19,7 @@ from ncii_cases.workflow import (
     available_transitions,
     case_transition,
     stage_due_at,
+    transition_blockers,
 )
 from tests.factories_workflow import all_obligations, intervention, obligation, platform
 from tests.ncii_cases.conftest import place
@@ -303,3 +304,24 @@ def test_a_referred_case_goes_to_monitoring_only_with_support_still_open(ready_c
     messages = guard_messages(actor=coordinator, case=ready_case, action="begin_monitoring")
     assert "none is open" in messages[0]
     assert Case.objects.get(pk=ready_case.pk).stage == c.Stage.REFERRED
+
+
+def test_blockers_say_what_is_missing_before_anyone_tries(ready_case):
+    place(ready_case, c.Stage.HARM_ASSESSMENT)
+    assert transition_blockers(ready_case, "complete_harm_assessment") == []
+    HarmAssessment.objects.filter(case=ready_case).update(completed_at=None)
+    assert transition_blockers(ready_case, "complete_harm_assessment") == [
+        "Complete the harm assessment first."
+    ]
+    assert transition_blockers(ready_case, "close") == [
+        "This step is not possible at the case's current stage."
+    ]
+
+
+def test_a_new_case_is_due_for_triage_within_a_day(school, coordinator):
+    from ncii_cases.services.cases import case_create
+
+    created = case_create(
+        actor=coordinator, school=school, title="t", narrative="n", reported_at=timezone.now()
+    )
+    assert created.stage_due_at - created.stage_entered_at == dt.timedelta(hours=24)
