@@ -20,7 +20,7 @@ from ..audit import case_event_record
 from ..events import EventType
 from ..models import Case, CustodyEntry, EvidenceItem, SupportingDocument
 from ..permissions import Action
-from ..uploads import DocumentRefused, check_document, max_document_bytes
+from ..uploads import DocumentRefused, check_document, max_document_bytes, too_large_refusal
 from .common import require, stamp
 
 
@@ -122,8 +122,8 @@ def _read_upload(uploaded_file) -> bytes:
     if getattr(uploaded_file, "oversize", False) or (
         uploaded_file.size is not None and uploaded_file.size > max_document_bytes()
     ):
-        # Check the size before reading so that an oversize file is never held whole.
-        check_document(b"\x00" * (max_document_bytes() + 1))
+        # Refuse before reading, so that an oversize file is never held whole.
+        raise too_large_refusal()
     uploaded_file.seek(0)
     return uploaded_file.read()
 
