@@ -425,6 +425,8 @@ def _apply(case: Case, t: Transition, reason: str, detail: dict, now) -> None:
         case.process = c.Process.REFERRED
         case.referred_to = str(detail["referred_to"]).strip()
         case.routing_reasoning = reason
+        if detail.get("respondent_track") in c.RespondentTrack.values:
+            case.respondent_track = detail["respondent_track"]
         if detail.get("out_of_scope"):
             case.jurisdiction = c.Jurisdiction.OUT_OF_SCOPE
     elif t.action == "close":

@@ -712,6 +712,7 @@ def test_s5_sextortion_by_an_unknown_adult_referred_with_support_continuing(staf
 
     assert (case.stage, case.process) == (c.Stage.CLOSED, c.Process.REFERRED)
     assert case.referred_to == "County police and the NCMEC CyberTipline"
+    assert case.respondent_track == c.RespondentTrack.NONE
     assert "no discipline" in case.routing_reasoning
     assert made["cybertipline-report"].reference_number
     assert made["law-enforcement-sextortion"].status == "made"
