@@ -55,6 +55,16 @@ def max_document_bytes() -> int:
     return settings.DOCUMENT_MAX_BYTES
 
 
+def too_large_refusal() -> DocumentRefused:
+    """The refusal of a file over the size limit (also used when the upload handler has
+    already discarded its bytes)."""
+    return DocumentRefused(
+        f"The file is larger than {max_document_bytes() // (1024 * 1024)} MB. "
+        "Attach a shorter document or split it.",
+        code="too_large",
+    )
+
+
 def _refuse_image_or_video(data: bytes) -> None:
     kind = filetype.guess(data[:8192])
     if kind is not None and kind.mime.split("/")[0] in ("image", "video"):
@@ -129,11 +139,7 @@ def check_document(data: bytes) -> CheckedDocument:
     if len(data) == 0:
         raise DocumentRefused("The file is empty.", code="empty")
     if len(data) > max_document_bytes():
-        raise DocumentRefused(
-            f"The file is larger than {max_document_bytes() // (1024 * 1024)} MB. "
-            "Attach a shorter document or split it.",
-            code="too_large",
-        )
+        raise too_large_refusal()
     _refuse_image_or_video(data)
     if data.startswith(b"%PDF-"):
         return _check_pdf(data)

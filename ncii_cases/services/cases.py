@@ -24,6 +24,7 @@ from ..models import (
     ReferenceCounter,
     School,
 )
+from ..workflow import stage_due_at
 
 # Facts a coordinator may correct after intake; stage, process and track change only
 # through the workflow.
@@ -146,6 +147,7 @@ def case_create(
         reach_estimate=reach_estimate,
         stage=c.Stage.INTAKE,
         stage_entered_at=now,
+        stage_due_at=stage_due_at(c.Stage.INTAKE, c.Level.MODERATE, now),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     case.full_clean()

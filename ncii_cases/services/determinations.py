@@ -1,0 +1,186 @@
+"""Identifying respondents, the respondent track, determinations and sanctions.
+
+A determination needs a finding, the standard of evidence and a rationale. Sanctions come
+only from the catalog of the case's respondent track (student interventions or employee
+corrective actions) and only for a respondent found responsible.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from policies.models import Intervention
+
+from .. import choices as c
+from ..audit import case_event_record
+from ..events import EventType
+from ..models import Case, CaseParty, Determination, Person, Sanction
+from ..permissions import Action
+from .common import require, stamp
+
+AFFILIATION_TRACK = {
+    c.Affiliation.STUDENT: c.RespondentTrack.STUDENT,
+    c.Affiliation.EMPLOYEE: c.RespondentTrack.EMPLOYEE,
+    c.Affiliation.NON_AFFILIATED: c.RespondentTrack.NONE,
+}
+
+
+@transaction.atomic
+def case_party_identify(
+    *,
+    actor,
+    party: CaseParty,
+    person: Person,
+    is_minor: bool | None = None,
+    reason: str = "",
+) -> CaseParty:
+    """Records who an unidentified party turned out to be (for example a respondent the
+    investigation identified) and returns the party."""
+    party = CaseParty.objects.select_for_update().get(pk=party.pk)
+    require(actor, Action.WORK, party.case)
+    if person.district_id != party.case.district_id:
+        raise ValidationError("That person belongs to another district.")
+    party.person = person
+    party.affiliation = person.affiliation
+    if is_minor is not None:
+        party.is_minor = is_minor
+    stamp(party, actor).save()
+    case_event_record(
+        case=party.case,
+        actor=actor,
+        event_type=EventType.PARTY_UPDATED,
+        reason=reason,
+        detail={"party_id": party.pk, "identified": True, "affiliation": party.affiliation},
+    )
+    return party
+
+
+@transaction.atomic
+def case_respondent_track_set(*, actor, case: Case, track: str, reason: str) -> Case:
+    """Sets the respondent track once the respondent is known (student discipline or employee
+    corrective action) and returns the case; the reason is kept."""
+    require(actor, Action.TRIAGE, case)
+    if track not in c.RespondentTrack.values:
+        raise ValidationError("Unknown respondent track.")
+    if not reason.strip():
+        raise ValidationError("Give the reason for the track.")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    old = case.respondent_track
+    case.respondent_track = track
+    stamp(case, actor).save(update_fields=["respondent_track", "updated_at"])
+    case_event_record(
+        case=case,
+        actor=actor,
+        event_type=EventType.TRACK_SET,
+        reason=reason.strip(),
+        detail={"from": old, "to": track},
+    )
+    return case
+
+
+@transaction.atomic
+def determination_record(
+    *,
+    actor,
+    case: Case,
+    respondent: CaseParty,
+    finding: str,
+    standard_of_evidence: str,
+    rationale: str,
+    decided_at: dt.datetime | None = None,
+) -> Determination:
+    """Records the determination for one respondent and returns it."""
+    require(actor, Action.DECIDE, case)
+    if respondent.case_id != case.pk or respondent.role != c.PartyRole.RESPONDENT:
+        raise ValidationError("A determination concerns a respondent of this case.")
+    if respondent.person_id is None:
+        raise ValidationError("Identify the respondent before recording a determination.")
+    problems = []
+    if finding not in Determination.Finding.values:
+        problems.append("Choose a finding.")
+    if standard_of_evidence not in Determination.Standard.values:
+        problems.append("Choose the standard of evidence applied.")
+    if not rationale.strip():
+        problems.append("Write the rationale: the facts found and why they lead to the finding.")
+    if problems:
+        raise ValidationError(problems)
+    if Determination.objects.filter(case=case, respondent=respondent).exists():
+        raise ValidationError("A determination for this respondent is already recorded.")
+    row = Determination(
+        case=case,
+        respondent=respondent,
+        finding=finding,
+        standard_of_evidence=standard_of_evidence,
+        rationale=rationale.strip(),
+        decided_by=actor,
+        decided_at=decided_at or timezone.now(),
+    )
+    stamp(row, actor).save()
+    case_event_record(
+        case=case,
+        actor=actor,
+        event_type=EventType.DETERMINATION_RECORDED,
+        detail={
+            "determination_id": row.pk,
+            "respondent_id": respondent.pk,
+            "finding": finding,
+            "standard": standard_of_evidence,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def sanction_add(
+    *,
+    actor,
+    case: Case,
+    respondent: CaseParty,
+    intervention: Intervention,
+    details: str = "",
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+) -> Sanction:
+    """Adds an intervention or corrective action for a respondent found responsible, from the
+    catalog of the case's respondent track, and returns it."""
+    require(actor, Action.DECIDE, case)
+    # Read the track from the locked row, not from a copy the caller may hold from earlier.
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.respondent_track not in (c.RespondentTrack.STUDENT, c.RespondentTrack.EMPLOYEE):
+        raise ValidationError("Set the respondent track before choosing sanctions.")
+    if intervention.track != case.respondent_track:
+        label = c.RespondentTrack(case.respondent_track).label.lower()
+        raise ValidationError(f"\u201c{intervention}\u201d is not in the catalog of the {label}.")
+    available = Intervention.objects.for_district(case.district)
+    if not available.filter(pk=intervention.pk).exists():
+        raise ValidationError(f"\u201c{intervention}\u201d is not in this district's catalog.")
+    responsible = Determination.objects.filter(
+        case=case, respondent=respondent, finding=Determination.Finding.RESPONSIBLE
+    ).exists()
+    if not responsible:
+        raise ValidationError("Sanctions follow a determination of responsibility.")
+    row = Sanction(
+        case=case,
+        respondent=respondent,
+        intervention=intervention,
+        details=details,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+    row.full_clean()
+    stamp(row, actor).save()
+    case_event_record(
+        case=case,
+        actor=actor,
+        event_type=EventType.SANCTION_ADDED,
+        detail={
+            "sanction_id": row.pk,
+            "respondent_id": respondent.pk,
+            "intervention": intervention.slug,
+        },
+    )
+    return row

@@ -1,0 +1,244 @@
+"""Supportive measures (for the complainant), interim measures (concerning the respondent),
+remedies, and the resolution options offered to parties, with each person's choice.
+
+Supportive measures and remedies need the SUPPORT right, which counselors have; interim
+measures concern respondent discipline and need WORK, which counselors lack.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from policies.models import Measure
+
+from .. import choices as c
+from ..audit import case_event_record
+from ..events import EventType
+from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, ResolutionOffer
+from ..permissions import Action
+from .common import require, stamp
+
+K = CaseMeasure.Kind
+# Which party each kind of measure concerns, and the catalog it comes from.
+KIND_RULES = {
+    K.SUPPORTIVE: (c.PartyRole.DEPICTED, Measure.Kind.SUPPORTIVE, Action.SUPPORT),
+    K.REMEDY: (c.PartyRole.DEPICTED, Measure.Kind.SUPPORTIVE, Action.SUPPORT),
+    K.INTERIM: (c.PartyRole.RESPONDENT, Measure.Kind.INTERIM, Action.WORK),
+}
+
+
+def _measure_permission(measure: CaseMeasure) -> str:
+    return KIND_RULES[measure.kind][2]
+
+
+@transaction.atomic
+def measure_add(
+    *,
+    actor,
+    case: Case,
+    party: CaseParty,
+    kind: str,
+    measure: Measure | None = None,
+    description: str = "",
+    owner=None,
+    starts_on: dt.date | None = None,
+    review_on: dt.date | None = None,
+    status: str = MeasureStatus.PLANNED,
+    party_choice: str | None = None,
+) -> CaseMeasure:
+    """Adds a measure from the catalog (or described, for a remedy) for the right party and
+    returns it. An interim measure is not an offer: its choice is recorded as not applicable."""
+    if kind not in KIND_RULES:
+        raise ValidationError("Choose a supportive measure, an interim measure or a remedy.")
+    party_role, catalog_kind, permission = KIND_RULES[kind]
+    require(actor, permission, case)
+    if party.case_id != case.pk:
+        raise ValidationError("That person is not a party to this case.")
+    if party.role != party_role:
+        raise ValidationError(
+            "Supportive measures and remedies are for the depicted person; interim measures "
+            "concern the respondent."
+        )
+    if measure is None and not (kind == K.REMEDY and description.strip()):
+        raise ValidationError("Choose a measure from the district's catalog.")
+    if measure is not None:
+        allowed = Measure.objects.for_district(case.district).filter(kind=catalog_kind)
+        if not allowed.filter(pk=measure.pk).exists():
+            raise ValidationError(f"\u201c{measure}\u201d is not in the catalog for this kind.")
+    if owner is not None and owner.district_id != case.district_id:
+        raise ValidationError("The owner must be staff of the case's district.")
+    if kind == K.INTERIM:
+        party_choice = PartyChoice.NOT_APPLICABLE
+    row = CaseMeasure(
+        case=case,
+        party=party,
+        kind=kind,
+        measure=measure,
+        description=description,
+        owner=owner,
+        starts_on=starts_on,
+        review_on=review_on,
+        status=status,
+        party_choice=party_choice or PartyChoice.OFFERED,
+    )
+    row.full_clean()
+    stamp(row, actor).save()
+    case_event_record(
+        case=case,
+        actor=actor,
+        event_type=EventType.MEASURE_ADDED,
+        detail={
+            "measure_id": row.pk,
+            "kind": kind,
+            "catalog": measure.slug if measure else "",
+            "party_id": party.pk,
+            "choice": row.party_choice,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def measure_choice_record(*, actor, measure: CaseMeasure, choice: str) -> CaseMeasure:
+    """Records the person's choice on an offered measure (accepted or declined). Accepting
+    puts it in place; declining ends it, and the choice stays on the record."""
+    measure = CaseMeasure.objects.select_for_update().get(pk=measure.pk)
+    require(actor, _measure_permission(measure), measure.case)
+    if measure.kind == K.INTERIM:
+        raise ValidationError("An interim measure is not an offer; there is no choice to record.")
+    if choice not in (PartyChoice.ACCEPTED, PartyChoice.DECLINED, PartyChoice.OFFERED):
+        raise ValidationError("Record the choice as accepted, declined or not answered yet.")
+    measure.party_choice = choice
+    if choice == PartyChoice.ACCEPTED and measure.status == MeasureStatus.PLANNED:
+        measure.status = MeasureStatus.ACTIVE
+        measure.starts_on = measure.starts_on or timezone.localdate()
+    elif choice == PartyChoice.DECLINED:
+        measure.status = MeasureStatus.ENDED
+    stamp(measure, actor).save()
+    case_event_record(
+        case=measure.case,
+        actor=actor,
+        event_type=EventType.MEASURE_CHOICE_RECORDED,
+        detail={"measure_id": measure.pk, "choice": choice},
+    )
+    return measure
+
+
+@transaction.atomic
+def measure_status_set(
+    *, actor, measure: CaseMeasure, status: str, reason: str = ""
+) -> CaseMeasure:
+    """Puts a measure in place or ends it."""
+    measure = CaseMeasure.objects.select_for_update().get(pk=measure.pk)
+    require(actor, _measure_permission(measure), measure.case)
+    if status not in MeasureStatus.values:
+        raise ValidationError("Unknown status.")
+    old = measure.status
+    measure.status = status
+    stamp(measure, actor).save()
+    case_event_record(
+        case=measure.case,
+        actor=actor,
+        event_type=EventType.MEASURE_STATUS_CHANGED,
+        reason=reason,
+        detail={"measure_id": measure.pk, "from": old, "to": status},
+    )
+    return measure
+
+
+@transaction.atomic
+def measure_review(
+    *,
+    actor,
+    measure: CaseMeasure,
+    next_review_on: dt.date | None = None,
+    end: bool = False,
+    note: str = "",
+) -> CaseMeasure:
+    """Records a review of the measure: it is either ended or kept with its next review date
+    (a measure kept open must have one). Clears the overdue reminder for the new date."""
+    measure = CaseMeasure.objects.select_for_update().get(pk=measure.pk)
+    require(actor, _measure_permission(measure), measure.case)
+    if not end and next_review_on is None:
+        raise ValidationError("A measure that stays in place needs its next review date.")
+    measure.last_reviewed_at = timezone.now()
+    if end:
+        measure.status = MeasureStatus.ENDED
+        measure.review_on = None
+    else:
+        measure.review_on = next_review_on
+    measure.review_overdue_notified_at = None
+    stamp(measure, actor).save()
+    case_event_record(
+        case=measure.case,
+        actor=actor,
+        event_type=EventType.MEASURE_REVIEWED,
+        reason=note,
+        detail={
+            "measure_id": measure.pk,
+            "ended": end,
+            "next_review_on": next_review_on.isoformat() if next_review_on else None,
+        },
+    )
+    return measure
+
+
+@transaction.atomic
+def resolution_offer_record(
+    *,
+    actor,
+    case: Case,
+    party: CaseParty,
+    option: str,
+    choice: str = PartyChoice.OFFERED,
+    notes: str = "",
+) -> ResolutionOffer:
+    """Records that an option (restorative, informal, involving law enforcement) was offered to
+    a party, with the party's answer if already given."""
+    require(actor, Action.WORK, case)
+    if party.case_id != case.pk:
+        raise ValidationError("That person is not a party to this case.")
+    now = timezone.now()
+    offer = ResolutionOffer(
+        case=case,
+        party=party,
+        option=option,
+        choice=choice,
+        offered_at=now,
+        decided_at=None if choice == PartyChoice.OFFERED else now,
+        notes=notes,
+    )
+    offer.full_clean()
+    stamp(offer, actor).save()
+    case_event_record(
+        case=case,
+        actor=actor,
+        event_type=EventType.RESOLUTION_OFFERED,
+        detail={"offer_id": offer.pk, "option": option, "party_id": party.pk, "choice": choice},
+    )
+    return offer
+
+
+@transaction.atomic
+def resolution_offer_decide(
+    *, actor, offer: ResolutionOffer, choice: str, notes: str = ""
+) -> ResolutionOffer:
+    """Records the party's answer to an offered option: the choice is theirs."""
+    offer = ResolutionOffer.objects.select_for_update().get(pk=offer.pk)
+    require(actor, Action.WORK, offer.case)
+    if choice not in (PartyChoice.ACCEPTED, PartyChoice.DECLINED):
+        raise ValidationError("Record the answer as accepted or declined.")
+    offer.choice = choice
+    offer.decided_at = timezone.now()
+    if notes:
+        offer.notes = notes
+    stamp(offer, actor).save()
+    case_event_record(
+        case=offer.case,
+        actor=actor,
+        event_type=EventType.RESOLUTION_CHOICE_RECORDED,
+        detail={"offer_id": offer.pk, "option": offer.option, "choice": choice},
+    )
+    return offer

@@ -1,0 +1,188 @@
+"""External reports: which reporting obligations a case triggers, and what was done about each.
+
+Triggers come from the case facts (parties, kind of imagery, conduct); the catalog of
+obligations (``policies.ReportingObligation``) holds agencies and deadlines, which districts
+set to their state's law. A deadline counts from ``Case.reported_at``: the moment a district
+employee learned of the case, which is when mandated-reporting clocks start.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from policies.models import ReportingObligation
+
+from .. import choices as c
+from ..audit import case_event_record
+from ..events import EventType
+from ..models import Case, CaseParty, ExternalReport
+from ..permissions import Action
+from .common import require, stamp
+
+Trigger = ReportingObligation.Trigger
+# Triggers that concern a minor: their decision cannot wait past the initial assessment.
+MINOR_TRIGGERS = {
+    Trigger.MINOR_DEPICTED,
+    Trigger.AUTHENTIC_MINOR,
+    Trigger.SEXTORTION,
+    Trigger.ADULT_RESPONDENT_MINOR,
+}
+
+
+def case_minor_depicted(case: Case) -> bool:
+    """Whether any depicted person is known to be under 18."""
+    return CaseParty.objects.filter(case=case, role=c.PartyRole.DEPICTED, is_minor=True).exists()
+
+
+def case_triggers(case: Case) -> set[str]:
+    """Returns the obligation triggers the case's facts meet. Imagery found not intimate
+    triggers nothing (the case leaves this policy)."""
+    if case.is_intimate_imagery is False:
+        return set()
+    parties = list(CaseParty.objects.filter(case=case))
+    minor = any(p.role == c.PartyRole.DEPICTED and p.is_minor for p in parties)
+    respondents = [p for p in parties if p.role == c.PartyRole.RESPONDENT]
+    coercion = case.conduct in (c.Conduct.SEXTORTION, c.Conduct.THREAT)
+    assessment = getattr(case, "harm_assessment", None) if case.pk else None
+    if assessment is not None and assessment.threats_or_sextortion:
+        coercion = True
+    triggers = set()
+    if minor:
+        triggers.add(Trigger.MINOR_DEPICTED)
+        if case.ncii_kind == c.NciiKind.AUTHENTIC:
+            triggers.add(Trigger.AUTHENTIC_MINOR)
+        if coercion:
+            triggers.add(Trigger.SEXTORTION)
+        if any(p.is_minor is False for p in respondents):
+            triggers.add(Trigger.ADULT_RESPONDENT_MINOR)
+    if any(p.affiliation == c.Affiliation.EMPLOYEE for p in respondents):
+        triggers.add(Trigger.EMPLOYEE_RESPONDENT)
+    return triggers
+
+
+def obligations_triggered(case: Case) -> list[ReportingObligation]:
+    """Returns the district's active obligations whose trigger the case meets."""
+    triggers = case_triggers(case)
+    if not triggers:
+        return []
+    return list(
+        ReportingObligation.objects.for_district(case.district)
+        .filter(trigger__in=triggers)
+        .order_by("sort_order", "pk")
+    )
+
+
+def obligations_undecided(case: Case, *, minors_only: bool = False) -> list[ReportingObligation]:
+    """Returns triggered obligations with no recorded decision (report made, or not required
+    with an explanation)."""
+    decided = set(
+        ExternalReport.objects.filter(case=case)
+        .exclude(status=ExternalReport.Status.PENDING)
+        .values_list("obligation_id", flat=True)
+    )
+    return [
+        o
+        for o in obligations_triggered(case)
+        if o.pk not in decided and (not minors_only or o.trigger in MINOR_TRIGGERS)
+    ]
+
+
+@transaction.atomic
+def external_reports_sync(*, actor, case: Case) -> list[ExternalReport]:
+    """Creates an external-report row for each obligation the case triggers and has none yet
+    (safe to call again), and returns the case's rows. Due time: reported_at + deadline."""
+    require(actor, Action.WORK, case)
+    # Lock the case so that two syncs at once cannot both create the same report.
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    now = timezone.now()
+    existing = set(
+        ExternalReport.objects.filter(case=case, obligation__isnull=False).values_list(
+            "obligation_id", flat=True
+        )
+    )
+    created = []
+    for obligation in obligations_triggered(case):
+        if obligation.pk in existing:
+            continue
+        report = ExternalReport(
+            case=case,
+            obligation=obligation,
+            agency=obligation.agency,
+            agency_kind=obligation.agency_kind,
+            triggered_at=now,
+            # In UTC: elapsed hours, whatever daylight-saving change falls in between.
+            due_at=case.reported_at.astimezone(dt.UTC)
+            + dt.timedelta(hours=obligation.deadline_hours),
+        )
+        stamp(report, actor).save()
+        created.append(report)
+    if created:
+        case_event_record(
+            case=case,
+            actor=actor,
+            event_type=EventType.REPORTS_TRIGGERED,
+            detail={
+                "report_ids": [r.pk for r in created],
+                "obligations": [r.obligation.slug for r in created],
+            },
+        )
+    return list(ExternalReport.objects.filter(case=case))
+
+
+@transaction.atomic
+def external_report_record_made(
+    *,
+    actor,
+    report: ExternalReport,
+    reported_at: dt.datetime,
+    reference_number: str,
+    contact_name: str = "",
+    reported_by=None,
+) -> ExternalReport:
+    """Records that the report was made: who, when, to whom and the agency's reference."""
+    report = ExternalReport.objects.select_for_update().get(pk=report.pk)
+    require(actor, Action.WORK, report.case)
+    if not reference_number.strip():
+        raise ValidationError("Enter the reference number the agency gave.")
+    report.status = ExternalReport.Status.MADE
+    report.reported_at = reported_at
+    report.reported_by = reported_by or actor
+    report.reference_number = reference_number.strip()
+    report.contact_name = contact_name
+    stamp(report, actor).save()
+    case_event_record(
+        case=report.case,
+        actor=actor,
+        event_type=EventType.REPORT_MADE,
+        detail={
+            "report_id": report.pk,
+            "agency_kind": report.agency_kind,
+            "reported_at": reported_at.isoformat(),
+            "on_time": report.due_at is None or reported_at <= report.due_at,
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def external_report_mark_not_required(
+    *, actor, report: ExternalReport, explanation: str
+) -> ExternalReport:
+    """Records that no report is due, with the explanation (kept for the record)."""
+    report = ExternalReport.objects.select_for_update().get(pk=report.pk)
+    require(actor, Action.DECIDE, report.case)
+    if not explanation.strip():
+        raise ValidationError("Explain why this report is not required.")
+    report.status = ExternalReport.Status.NOT_REQUIRED
+    report.explanation = explanation.strip()
+    stamp(report, actor).save()
+    case_event_record(
+        case=report.case,
+        actor=actor,
+        event_type=EventType.REPORT_NOT_REQUIRED,
+        reason=report.explanation,
+        detail={"report_id": report.pk, "agency_kind": report.agency_kind},
+    )
+    return report

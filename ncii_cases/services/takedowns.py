@@ -1,0 +1,191 @@
+"""The takedown tracker: one request per platform, location and depicted person, the route
+suggested by the person's age, and the TAKE IT DOWN Act clock.
+
+The clock: a covered platform must remove the imagery within 48 hours of a valid request.
+It runs in calendar hours from submission (no business days: a request submitted on Friday
+at 17:00 is due on Sunday at 17:00) and applies to requests made to the platform itself;
+NCMEC's Take It Down and StopNCII are hash programs the platforms join voluntarily, so a
+request through them carries no statutory clock.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from policies.models import Platform
+
+from ..audit import case_event_record
+from ..events import EventType
+from ..models import Case, CaseParty, TakedownRequest
+from ..permissions import Action
+from .common import require, stamp
+
+TAKEDOWN_DEADLINE = dt.timedelta(hours=48)
+R = TakedownRequest.Route
+St = TakedownRequest.Status
+OPEN_STATUSES = (St.TO_DO, St.SUBMITTED, St.REFUSED, St.REAPPEARED)
+
+
+def takedown_route_suggest(depicted_party: CaseParty | None) -> str:
+    """Returns the route to suggest: Take It Down for a person under 18, StopNCII for an
+    adult, and the platform's own report when the age is not known or nobody is named."""
+    if depicted_party is None or depicted_party.is_minor is None:
+        return R.PLATFORM
+    return R.TAKE_IT_DOWN if depicted_party.is_minor else R.STOPNCII
+
+
+def takedown_due_at(submitted_at: dt.datetime) -> dt.datetime:
+    """Returns the removal deadline: 48 elapsed hours after submission. The sum is taken in
+    UTC, since adding hours to a local time would count wall-clock hours across a
+    daylight-saving change."""
+    if timezone.is_naive(submitted_at):
+        raise ValueError("Submission time must be timezone-aware.")
+    return submitted_at.astimezone(dt.UTC) + TAKEDOWN_DEADLINE
+
+
+def takedown_is_overdue(takedown: TakedownRequest, now: dt.datetime | None = None) -> bool:
+    """Whether a covered request is still awaiting removal at or after its deadline."""
+    now = now or timezone.now()
+    return (
+        takedown.covered_by_48h_rule
+        and takedown.status == St.SUBMITTED
+        and takedown.due_at is not None
+        and now >= takedown.due_at
+    )
+
+
+@transaction.atomic
+def takedown_request_create(
+    *,
+    actor,
+    case: Case,
+    platform: Platform,
+    location: str,
+    depicted_party: CaseParty | None = None,
+    route: str | None = None,
+    owner=None,
+    notes: str = "",
+) -> TakedownRequest:
+    """Opens a takedown request (status to do) and returns it; the route defaults to the one
+    suggested by the depicted person's age."""
+    require(actor, Action.WORK, case)
+    if depicted_party is not None and depicted_party.case_id != case.pk:
+        raise ValidationError("That person is not a party to this case.")
+    if not location.strip():
+        raise ValidationError("Say where it was seen: a link, an account or a group name.")
+    route = route or takedown_route_suggest(depicted_party)
+    duplicate = TakedownRequest.objects.filter(
+        case=case,
+        platform=platform,
+        location=location.strip(),
+        depicted_party=depicted_party,
+        route=route,
+    ).exclude(status=St.WAIVED)
+    if duplicate.exists():
+        raise ValidationError("A request for this platform and location already exists.")
+    row = TakedownRequest(
+        case=case,
+        platform=platform,
+        location=location.strip(),
+        depicted_party=depicted_party,
+        route=route,
+        covered_by_48h_rule=platform.take_it_down_act_covered and route == R.PLATFORM,
+        owner=owner,
+        notes=notes,
+    )
+    row.full_clean()
+    stamp(row, actor).save()
+    case_event_record(
+        case=case,
+        actor=actor,
+        event_type=EventType.TAKEDOWN_CREATED,
+        detail={
+            "takedown_id": row.pk,
+            "platform": platform.slug,
+            "route": route,
+            "suggested_route": takedown_route_suggest(depicted_party),
+            "covered_by_48h_rule": row.covered_by_48h_rule,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def takedown_request_submit(
+    *,
+    actor,
+    takedown: TakedownRequest,
+    submitted_at: dt.datetime | None = None,
+    platform_reference: str = "",
+) -> TakedownRequest:
+    """Records that the request was sent and, for a covered platform, starts the 48-hour
+    clock. A request that was refused or reappeared may be submitted again."""
+    takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
+    require(actor, Action.WORK, takedown.case)
+    if takedown.status not in (St.TO_DO, St.REFUSED, St.REAPPEARED):
+        raise ValidationError("This request has already been submitted or resolved.")
+    submitted_at = submitted_at or timezone.now()
+    takedown.status = St.SUBMITTED
+    takedown.submitted_at = submitted_at
+    takedown.due_at = takedown_due_at(submitted_at) if takedown.covered_by_48h_rule else None
+    takedown.resolved_at = None
+    takedown.overdue_notified_at = None
+    if platform_reference:
+        takedown.platform_reference = platform_reference
+    stamp(takedown, actor).save()
+    case_event_record(
+        case=takedown.case,
+        actor=actor,
+        event_type=EventType.TAKEDOWN_SUBMITTED,
+        detail={
+            "takedown_id": takedown.pk,
+            "submitted_at": submitted_at.isoformat(),
+            "due_at": takedown.due_at.isoformat() if takedown.due_at else None,
+        },
+    )
+    return takedown
+
+
+@transaction.atomic
+def takedown_request_update(
+    *,
+    actor,
+    takedown: TakedownRequest,
+    status: str,
+    waiver_reason: str = "",
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> TakedownRequest:
+    """Records what happened: removed, refused, reappeared, or not pursued (with a reason)."""
+    takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
+    require(actor, Action.WORK, takedown.case)
+    if status not in (St.REMOVED, St.REFUSED, St.REAPPEARED, St.WAIVED):
+        raise ValidationError("Record removed, refused, reappeared or not pursued.")
+    if status == St.WAIVED and not waiver_reason.strip():
+        raise ValidationError("Give the reason this request is not pursued.")
+    at = at or timezone.now()
+    old = takedown.status
+    takedown.status = status
+    takedown.resolved_at = at if status in (St.REMOVED, St.WAIVED) else None
+    if status == St.WAIVED:
+        takedown.waiver_reason = waiver_reason.strip()
+    if note:
+        takedown.notes = f"{takedown.notes}\n{note}".strip()
+    stamp(takedown, actor).save()
+    case_event_record(
+        case=takedown.case,
+        actor=actor,
+        event_type=EventType.TAKEDOWN_STATUS_CHANGED,
+        reason=waiver_reason or note,
+        detail={
+            "takedown_id": takedown.pk,
+            "from": old,
+            "to": status,
+            "within_48h": (
+                takedown.due_at is not None and status == St.REMOVED and at <= takedown.due_at
+            ),
+        },
+    )
+    return takedown

@@ -1,0 +1,528 @@
+"""The Process B workflow as one table, and the one service that moves a case along it.
+
+What belongs here: the transitions (action, from-stages, to-stage, permission, guards), the
+guards that make the policy's conditions real, the per-stage due times, and
+``case_transition``. What does not: writes of measures, takedowns, reports, evidence or
+determinations (``services/``), and reads for screens (``selectors``).
+
+Stage due times (chosen for a district Title IX office; a district may change them here):
+initial assessment 24 h (one school day), harm assessment 48 h, interim actions 5 days,
+investigation 10 school days (14 calendar days), informal resolution 20 days, determination
+5 days, remedies 10 days, monitoring and referral check-ins 30 days. Process A runs on the
+formal grievance timeline, which is kept outside this application. The harm level scales the
+interim-actions and investigation times (critical x0.25, high x0.5, low x1.5).
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import choices as c
+from .audit import case_event_record
+from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
+from .events import EventType
+from .models import (
+    Case,
+    CaseMeasure,
+    CaseParty,
+    Determination,
+    HarmAssessment,
+    MeasureStatus,
+    PartyChoice,
+    PartyNotice,
+    ResolutionOffer,
+    Sanction,
+    TakedownRequest,
+)
+from .permissions import Action, user_can
+from .services.reports import obligations_undecided
+
+__all__ = [
+    "TRANSITIONS",
+    "GuardFailed",
+    "Transition",
+    "TransitionForbidden",
+    "TransitionNotAllowed",
+    "available_transitions",
+    "case_transition",
+    "transition_blockers",
+]
+
+S = c.Stage
+# A guard reads the case (and the reason and detail given) and returns what is missing.
+Guard = Callable[[Case, str, dict], list[str]]
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    from_stages: tuple[str, ...]
+    to_stage: str
+    permission: str
+    guards: tuple[Guard, ...] = ()
+    needs_reason: bool = False
+    label: str = ""
+
+
+# --- Guards -------------------------------------------------------------------------------
+
+
+def jurisdiction_decided(case, reason, detail):
+    msgs = []
+    if case.jurisdiction != c.Jurisdiction.IN_SCOPE:
+        msgs.append("Record that the conduct is within the district's jurisdiction first.")
+    if not case.jurisdiction_reasoning.strip():
+        msgs.append(
+            "Write down the jurisdiction reasoning: who is involved, where, and how "
+            "school was affected."
+        )
+    return msgs
+
+
+def imagery_intimate(case, reason, detail):
+    if case.is_intimate_imagery is not True:
+        return [
+            "Record in the initial assessment that the imagery is intimate; if it is not, "
+            "refer the case instead."
+        ]
+    return []
+
+
+def track_decided(case, reason, detail):
+    track = detail.get("respondent_track", "")
+    if track not in c.RespondentTrack.values:
+        return [
+            "Choose the respondent track: student discipline, employee corrective action, "
+            "none, or not yet known."
+        ]
+    known = set(
+        CaseParty.objects.filter(case=case, role=c.PartyRole.RESPONDENT).values_list(
+            "affiliation", flat=True
+        )
+    )
+    expected = {
+        c.Affiliation.STUDENT: c.RespondentTrack.STUDENT,
+        c.Affiliation.EMPLOYEE: c.RespondentTrack.EMPLOYEE,
+    }
+    wanted = {expected[a] for a in known if a in expected}
+    if wanted and track not in wanted:
+        return ["The track does not match the identified respondent (student or employee)."]
+    return []
+
+
+def referral_named(case, reason, detail):
+    if not str(detail.get("referred_to", "")).strip():
+        return ["Name the policy, office or agency the case is referred to."]
+    return []
+
+
+def minor_reports_decided(case, reason, detail):
+    if case.stage != S.INITIAL_ASSESSMENT:
+        return []
+    return [
+        f"{o.name}: record a decision, either made (with its reference) or not required "
+        "(with an explanation)."
+        for o in obligations_undecided(case, minors_only=True)
+    ]
+
+
+def harm_assessment_completed(case, reason, detail):
+    done = HarmAssessment.objects.filter(case=case, completed_at__isnull=False).exists()
+    return [] if done else ["Complete the harm assessment first."]
+
+
+def resolution_accepted(case, reason, detail):
+    msgs = []
+    accepted = ResolutionOffer.objects.filter(
+        case=case,
+        party__role=c.PartyRole.DEPICTED,
+        option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
+        choice=PartyChoice.ACCEPTED,
+    ).exists()
+    if not accepted:
+        msgs.append("Informal resolution needs the depicted person's recorded acceptance.")
+    if not _identified_respondents(case):
+        msgs.append("Informal resolution needs an identified respondent.")
+    return msgs
+
+
+def respondent_identified(case, reason, detail):
+    if not _identified_respondents(case):
+        return [
+            "A determination needs an identified respondent; if none can be identified, "
+            "refer the case or record why it closes."
+        ]
+    return []
+
+
+def determinations_complete(case, reason, detail):
+    msgs = []
+    done = {d.respondent_id: d for d in Determination.objects.filter(case=case)}
+    for party in _identified_respondents(case):
+        d = done.get(party.pk)
+        if d is None:
+            msgs.append(f"Record the determination for {party.display_name}.")
+        elif not (d.finding and d.standard_of_evidence and d.rationale.strip()):
+            msgs.append(
+                f"The determination for {party.display_name} needs a finding, the "
+                "standard of evidence and a rationale."
+            )
+    return msgs
+
+
+def sanctions_match_track(case, reason, detail):
+    wrong = Sanction.objects.filter(case=case).exclude(intervention__track=case.respondent_track)
+    if wrong.exists():
+        return ["Some sanctions do not come from the catalog of the case's respondent track."]
+    return []
+
+
+def takedowns_resolved(case, reason, detail):
+    msgs = []
+    for t in TakedownRequest.objects.filter(case=case).select_related("platform"):
+        if t.status == TakedownRequest.Status.WAIVED and not t.waiver_reason.strip():
+            msgs.append(f"Give the reason the {t.platform} request was not pursued.")
+        elif t.status not in (TakedownRequest.Status.REMOVED, TakedownRequest.Status.WAIVED):
+            msgs.append(
+                f"The {t.platform} takedown request is not resolved "
+                f"({t.get_status_display().lower()})."
+            )
+    return msgs
+
+
+def obligations_met(case, reason, detail):
+    return [
+        f"{o.name}: record a decision, either made (with its reference) or not required "
+        "(with an explanation)."
+        for o in obligations_undecided(case)
+    ]
+
+
+def measures_reviewed(case, reason, detail):
+    msgs = []
+    for m in CaseMeasure.objects.filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE):
+        if m.last_reviewed_at is None:
+            msgs.append(f"Review the supportive measure \u201c{m}\u201d before closing.")
+        elif m.status != MeasureStatus.ENDED and m.review_on is None:
+            msgs.append(
+                f"The supportive measure \u201c{m}\u201d stays open: set its next review date."
+            )
+    return msgs
+
+
+def notices_logged(case, reason, detail):
+    msgs = []
+    notices = list(PartyNotice.objects.filter(case=case).values_list("party_id", "kind"))
+    notified = {p for p, _ in notices}
+    parents = {p for p, k in notices if k == PartyNotice.Kind.PARENT_NOTIFICATION}
+    for party in CaseParty.objects.filter(
+        case=case, role__in=[c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT]
+    ):
+        if party.role == c.PartyRole.RESPONDENT and party.person_id is None:
+            continue
+        if party.pk not in notified:
+            msgs.append(f"Log the notice given to {party.display_name}.")
+        elif party.is_minor and party.pk not in parents:
+            msgs.append(f"Log the notification of {party.display_name}'s parent or guardian.")
+    return msgs
+
+
+def measures_to_monitor(case, reason, detail):
+    if case.stage != S.REFERRED:
+        return []
+    open_support = CaseMeasure.objects.filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE).exclude(
+        status=MeasureStatus.ENDED
+    )
+    return (
+        []
+        if open_support.exists()
+        else [
+            "Monitoring a referred case is for supportive measures that continue; none is open. "
+            "Close the case instead."
+        ]
+    )
+
+
+def _identified_respondents(case):
+    return list(
+        CaseParty.objects.filter(
+            case=case, role=c.PartyRole.RESPONDENT, person__isnull=False
+        ).select_related("person")
+    )
+
+
+CLOSURE_GUARDS = (takedowns_resolved, obligations_met, measures_reviewed, notices_logged)
+EXITS_ASSESSMENT = (minor_reports_decided,)
+INVESTIGATING = (S.INTERIM_ACTIONS, S.INVESTIGATION)
+BEFORE_DETERMINATION = (S.INITIAL_ASSESSMENT, S.HARM_ASSESSMENT, *INVESTIGATING)
+
+# --- The table ----------------------------------------------------------------------------
+T = Transition
+TRANSITIONS: tuple[Transition, ...] = (
+    T(
+        "begin_assessment",
+        (S.INTAKE,),
+        S.INITIAL_ASSESSMENT,
+        Action.TRIAGE,
+        label="Start the initial assessment",
+    ),
+    T(
+        "route_process_b",
+        (S.INITIAL_ASSESSMENT,),
+        S.HARM_ASSESSMENT,
+        Action.TRIAGE,
+        (jurisdiction_decided, imagery_intimate, track_decided, *EXITS_ASSESSMENT),
+        True,
+        "Route to Process B",
+    ),
+    T(
+        "route_process_a",
+        BEFORE_DETERMINATION,
+        S.PROCESS_A,
+        Action.TRIAGE,
+        (jurisdiction_decided, imagery_intimate, track_decided, *EXITS_ASSESSMENT),
+        True,
+        "Route to Process A (formal Title IX)",
+    ),
+    T(
+        "refer",
+        BEFORE_DETERMINATION,
+        S.REFERRED,
+        Action.TRIAGE,
+        (referral_named, *EXITS_ASSESSMENT),
+        True,
+        "Refer outside this policy",
+    ),
+    T(
+        "complete_harm_assessment",
+        (S.HARM_ASSESSMENT,),
+        S.INTERIM_ACTIONS,
+        Action.WORK,
+        (harm_assessment_completed,),
+        label="Harm assessment done: interim actions",
+    ),
+    T(
+        "begin_investigation",
+        (S.INTERIM_ACTIONS,),
+        S.INVESTIGATION,
+        Action.WORK,
+        label="Start the investigation",
+    ),
+    T(
+        "begin_informal_resolution",
+        INVESTIGATING,
+        S.INFORMAL_RESOLUTION,
+        Action.DECIDE,
+        (resolution_accepted,),
+        True,
+        "Begin informal / restorative resolution",
+    ),
+    T(
+        "informal_resolution_failed",
+        (S.INFORMAL_RESOLUTION,),
+        S.INVESTIGATION,
+        Action.WORK,
+        needs_reason=True,
+        label="Informal resolution ended: back to investigation",
+    ),
+    T(
+        "informal_agreement_reached",
+        (S.INFORMAL_RESOLUTION,),
+        S.REMEDIES,
+        Action.DECIDE,
+        needs_reason=True,
+        label="Agreement reached: remedies",
+    ),
+    T(
+        "submit_for_determination",
+        (S.INVESTIGATION,),
+        S.DETERMINATION,
+        Action.WORK,
+        (respondent_identified,),
+        label="Investigation done: determination",
+    ),
+    T(
+        "issue_determination",
+        (S.DETERMINATION,),
+        S.REMEDIES,
+        Action.DECIDE,
+        (determinations_complete,),
+        label="Sign off the determination",
+    ),
+    T(
+        "begin_monitoring",
+        (S.REMEDIES, S.REFERRED),
+        S.MONITORING,
+        Action.DECIDE,
+        (sanctions_match_track, measures_to_monitor),
+        label="Start monitoring",
+    ),
+    T(
+        "close",
+        (S.MONITORING, S.PROCESS_A, S.REFERRED),
+        S.CLOSED,
+        Action.DECIDE,
+        CLOSURE_GUARDS,
+        True,
+        "Close the case",
+    ),
+    T(
+        "reopen",
+        (S.CLOSED,),
+        S.INITIAL_ASSESSMENT,
+        Action.DECIDE,
+        needs_reason=True,
+        label="Reopen the case",
+    ),
+)
+BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+STAGE_DUE_HOURS = {
+    S.INTAKE: 24,
+    S.INITIAL_ASSESSMENT: 24,
+    S.HARM_ASSESSMENT: 48,
+    S.INTERIM_ACTIONS: 5 * 24,
+    S.INVESTIGATION: 14 * 24,
+    S.INFORMAL_RESOLUTION: 20 * 24,
+    S.DETERMINATION: 5 * 24,
+    S.REMEDIES: 10 * 24,
+    S.MONITORING: 30 * 24,
+    S.REFERRED: 30 * 24,
+    S.PROCESS_A: None,
+    S.CLOSED: None,
+}
+PRIORITY_SCALED_STAGES = {S.INTERIM_ACTIONS, S.INVESTIGATION}
+PRIORITY_SCALE = {
+    c.Level.CRITICAL: 0.25,
+    c.Level.HIGH: 0.5,
+    c.Level.MODERATE: 1.0,
+    c.Level.LOW: 1.5,
+}
+
+
+def stage_due_at(stage: str, priority: str, entered_at: dt.datetime) -> dt.datetime | None:
+    """Returns when work in the stage is due, or None for stages with no clock here."""
+    hours = STAGE_DUE_HOURS.get(stage)
+    if hours is None:
+        return None
+    if stage in PRIORITY_SCALED_STAGES:
+        hours = hours * PRIORITY_SCALE.get(priority, 1.0)
+    return entered_at + dt.timedelta(hours=hours)
+
+
+# --- Side effects of each action on the case's own fields ---------------------------------
+
+
+def _apply(case: Case, t: Transition, reason: str, detail: dict, now) -> None:
+    if t.action in ("route_process_b", "route_process_a"):
+        case.process = c.Process.PROCESS_B if t.action == "route_process_b" else c.Process.PROCESS_A
+        case.respondent_track = detail["respondent_track"]
+        case.routing_reasoning = reason
+    elif t.action == "refer":
+        case.process = c.Process.REFERRED
+        case.referred_to = str(detail["referred_to"]).strip()
+        case.routing_reasoning = reason
+        if detail.get("respondent_track") in c.RespondentTrack.values:
+            case.respondent_track = detail["respondent_track"]
+        if detail.get("out_of_scope"):
+            case.jurisdiction = c.Jurisdiction.OUT_OF_SCOPE
+    elif t.action == "close":
+        case.closed_at = now
+        case.closure_summary = reason
+    elif t.action == "reopen":
+        case.closed_at = None
+
+
+def available_transitions(case: Case, user) -> list[Transition]:
+    """Returns the transitions the user may take on the case from its current stage (their
+    guards are checked when taken, so that the user sees what is missing)."""
+    allowed: dict[str, bool] = {}
+    result = []
+    for t in TRANSITIONS:
+        if case.stage not in t.from_stages:
+            continue
+        if t.permission not in allowed:
+            allowed[t.permission] = user_can(user, t.permission, case)
+        if allowed[t.permission]:
+            result.append(t)
+    return result
+
+
+def transition_blockers(
+    case: Case, action: str, *, reason: str = "", detail: dict | None = None
+) -> list[str]:
+    """Returns what stands in the way of the action now (an empty list when nothing does),
+    so that a screen can say what is missing before anyone presses the button. It does not
+    check the user's right: ``available_transitions`` does."""
+    t = BY_ACTION.get(action)
+    if t is None or case.stage not in t.from_stages:
+        return ["This step is not possible at the case's current stage."]
+    problems = []
+    if t.needs_reason and not reason.strip():
+        problems.append("Give the reason for this step; it is kept in the record.")
+    for guard in t.guards:
+        problems.extend(guard(case, reason, dict(detail or {})))
+    return problems
+
+
+def _notify_on_commit(event_id: int) -> None:
+    from .tasks import transition_notify
+
+    transition_notify.delay(event_id)
+
+
+def case_transition(
+    *,
+    actor,
+    action: str,
+    case: Case | None = None,
+    case_id: int | None = None,
+    reason: str = "",
+    detail: dict | None = None,
+) -> Case:
+    """Takes ``action`` on the case and returns the updated case.
+
+    Raises ``TransitionNotAllowed`` when the action is unknown or impossible from the current
+    stage (checked on the locked row, so that of two simultaneous calls only one applies),
+    ``TransitionForbidden`` when the actor may not take it, and ``GuardFailed`` with the
+    list of what is missing when the policy's conditions are not met."""
+    detail = dict(detail or {})
+    reason = (reason or "").strip()
+    pk = case.pk if case is not None else case_id
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=pk)
+        t = BY_ACTION.get(action)
+        if t is None or locked.stage not in t.from_stages:
+            raise TransitionNotAllowed(
+                f"\u201c{action}\u201d is not possible while the case is at "
+                f"\u201c{locked.get_stage_display()}\u201d."
+            )
+        if not user_can(actor, t.permission, locked):
+            raise TransitionForbidden("You may not take this action on this case.")
+        problems = transition_blockers(locked, action, reason=reason, detail=detail)
+        if problems:
+            raise GuardFailed(problems)
+        now = timezone.now()
+        from_stage = locked.stage
+        _apply(locked, t, reason, detail, now)
+        locked.stage = t.to_stage
+        locked.stage_entered_at = now
+        locked.stage_due_at = stage_due_at(t.to_stage, locked.priority, now)
+        locked.stage_overdue_notified_at = None
+        if getattr(actor, "pk", None):
+            locked._history_user = actor
+        locked.save()
+        event = case_event_record(
+            case=locked,
+            actor=actor,
+            event_type=EventType.TRANSITION,
+            from_stage=from_stage,
+            to_stage=t.to_stage,
+            reason=reason,
+            detail={"action": t.action, **detail},
+        )
+        transaction.on_commit(lambda: _notify_on_commit(event.pk))
+    return locked

@@ -1,0 +1,106 @@
+"""Fixtures of the workflow tests: a case whose records meet every guard of the table, so
+that a test of one transition fails only for the reason it is about."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from ncii_cases import choices as c
+from ncii_cases.models import (
+    CaseMeasure,
+    CaseParty,
+    Determination,
+    HarmAssessment,
+    MeasureStatus,
+    PartyChoice,
+    PartyNotice,
+    ResolutionOffer,
+)
+from tests.factories import CasePartyFactory, PersonFactory
+from tests.factories_workflow import measure
+
+READY_DETAIL = {"respondent_track": c.RespondentTrack.STUDENT, "referred_to": "Another policy"}
+
+
+@pytest.fixture
+def ready_case(case, coordinator):
+    """``case`` with an adult depicted employee, an identified student respondent and every
+    record the guards ask for: jurisdiction, a completed harm assessment, an accepted
+    restorative offer, a determination, a reviewed supportive measure and notices."""
+    case.jurisdiction = c.Jurisdiction.IN_SCOPE
+    case.jurisdiction_reasoning = "Students of the district; school was disrupted."
+    case.is_intimate_imagery = True
+    case.save()
+    depicted = CasePartyFactory(
+        case=case, role=c.PartyRole.DEPICTED, affiliation=c.Affiliation.EMPLOYEE, is_minor=False
+    )
+    respondent = CasePartyFactory(
+        case=case,
+        role=c.PartyRole.RESPONDENT,
+        person=PersonFactory(district=case.district),
+        affiliation=c.Affiliation.STUDENT,
+        is_minor=True,
+    )
+    now = timezone.now()
+    HarmAssessment.objects.create(case=case, level=c.Level.MODERATE, completed_at=now)
+    ResolutionOffer.objects.create(
+        case=case,
+        party=depicted,
+        option=ResolutionOffer.Option.RESTORATIVE,
+        choice=PartyChoice.ACCEPTED,
+        offered_at=now,
+    )
+    Determination.objects.create(
+        case=case,
+        respondent=respondent,
+        finding=Determination.Finding.RESPONSIBLE,
+        standard_of_evidence=Determination.Standard.PREPONDERANCE,
+        rationale="Messages and witness statements show the respondent shared the imagery.",
+        decided_by=coordinator,
+        decided_at=now,
+    )
+    CaseMeasure.objects.create(
+        case=case,
+        party=depicted,
+        kind=CaseMeasure.Kind.SUPPORTIVE,
+        measure=measure("counseling"),
+        status=MeasureStatus.ACTIVE,
+        party_choice=PartyChoice.ACCEPTED,
+        last_reviewed_at=now,
+        review_on=timezone.localdate() + dt.timedelta(days=14),
+    )
+    for party, kind in (
+        (depicted, PartyNotice.Kind.OUTCOME),
+        (respondent, PartyNotice.Kind.OUTCOME),
+        (respondent, PartyNotice.Kind.PARENT_NOTIFICATION),
+    ):
+        PartyNotice.objects.create(
+            case=case,
+            party=party,
+            recipient_name="Recipient",
+            kind=kind,
+            method=PartyNotice.Method.LETTER,
+            sent_at=now,
+            sent_by=coordinator,
+            summary="Told of the outcome.",
+        )
+    return case
+
+
+def place(case, stage):
+    """Puts the case at a stage directly (test set-up only; services never do this)."""
+    case.stage = stage
+    case.save(update_fields=["stage"])
+    return case
+
+
+@pytest.fixture
+def depicted_minor(case):
+    return CasePartyFactory(
+        case=case, role=c.PartyRole.DEPICTED, affiliation=c.Affiliation.STUDENT, is_minor=True
+    )
+
+
+def party(case, role, **kwargs):
+    return CaseParty.objects.create(case=case, role=role, **kwargs)
