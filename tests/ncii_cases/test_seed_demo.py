@@ -65,3 +65,19 @@ def test_seed_demo_prints_every_demo_login(db, capsys):
     out = capsys.readouterr().out
     for username in ("coordinator", "schooladmin", "investigator", "counselor", "auditor"):
         assert username in out
+
+
+def test_seed_demo_walks_scenarios_through_the_workflow(seeded):
+    from ncii_cases.events import EventType
+
+    s1 = Case.objects.get(title__contains="nudify")
+    assert s1.stage == c.Stage.INTERIM_ACTIONS
+    assert s1.harm_assessment.level == c.Level.HIGH
+    assert s1.takedowns.filter(route="take_it_down").count() == 4
+    assert s1.takedowns.get(route="platform").due_at is not None
+    assert set(s1.external_reports.values_list("status", flat=True)) == {"made"}
+    assert s1.events.filter(event_type=EventType.TRANSITION).count() >= 3
+    s2 = Case.objects.get(title__contains="principal")
+    assert s2.parties.filter(role=c.PartyRole.RESPONDENT, person__isnull=False).count() == 2
+    assert not s2.takedowns.filter(route="take_it_down").exists()
+    assert not s2.external_reports.filter(agency_kind="child_protection").exists()

@@ -8,11 +8,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases.audit import case_event_record
-from ncii_cases.events import EventType
+from ncii_cases import demo
 from ncii_cases.models import Case, District, Person, School
 from ncii_cases.roles import roles_sync
 from ncii_cases.services.cases import PartyInput, case_assign, case_create, person_create
@@ -56,7 +56,11 @@ class Command(BaseCommand):
                 "seed_demo creates demo accounts with known passwords; it runs only with "
                 "DEBUG on. Pass --allow-production for a throwaway test server."
             )
-        with transaction.atomic():
+        # The demo's transitions would email the fictional staff; keep that out of the console.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             district, schools, users = self._district_and_users()
             created = self._cases(district, schools, users)
         self._print_logins(users, created)
@@ -131,9 +135,8 @@ class Command(BaseCommand):
                 platforms=[platforms[s] for s in spec["platforms"] if s in platforms],
                 parties=spec["parties"],
             )
-            self._place(case, spec, coordinator)
             case_assign(actor=coordinator, case=case, user=coordinator, role=c.AssignmentRole.LEAD)
-            if spec["stage"] not in (c.Stage.INTAKE, c.Stage.CLOSED):
+            if spec["stage"] != c.Stage.INTAKE:
                 case_assign(
                     actor=coordinator,
                     case=case,
@@ -146,42 +149,13 @@ class Command(BaseCommand):
                     user=users[c.Role.SUPPORT_STAFF],
                     role=c.AssignmentRole.SUPPORT,
                 )
-            created.append(case)
+            staff = {
+                "coordinator": coordinator,
+                "investigator": users[c.Role.INVESTIGATOR],
+                "counselor": users[c.Role.SUPPORT_STAFF],
+            }
+            created.append(demo.drive(case=case, spec=spec, staff=staff))
         return created
-
-    def _place(self, case, spec, actor):
-        """Sets the facts a case at this stage would have; the demo seed records that it
-        placed the case there rather than walking it through the workflow."""
-        fields = {
-            "jurisdiction": spec.get("jurisdiction", c.Jurisdiction.PENDING),
-            "jurisdiction_facts": spec.get("jurisdiction_facts", ""),
-            "jurisdiction_reasoning": spec.get("jurisdiction_reasoning", ""),
-            "disrupts_school": spec.get("disrupts_school"),
-            "is_intimate_imagery": spec.get("is_intimate_imagery"),
-            "process": spec.get("process", c.Process.UNDECIDED),
-            "routing_reasoning": spec.get("routing_reasoning", ""),
-            "referred_to": spec.get("referred_to", ""),
-            "respondent_track": spec.get("track", c.RespondentTrack.UNDETERMINED),
-            "priority": spec.get("priority", c.Level.MODERATE),
-            "stage": spec["stage"],
-            "stage_entered_at": timezone.now(),
-        }
-        if spec["stage"] == c.Stage.CLOSED:
-            fields["closed_at"] = timezone.now()
-            fields["closure_summary"] = spec.get("closure_summary", "")
-        for name, value in fields.items():
-            setattr(case, name, value)
-        case._history_user = actor
-        case.save()
-        if spec["stage"] != c.Stage.INTAKE:
-            case_event_record(
-                case=case,
-                actor=actor,
-                event_type=EventType.DEMO_STAGE_PLACED,
-                from_stage=c.Stage.INTAKE,
-                to_stage=spec["stage"],
-                reason="Demo data: placed at this stage by seed_demo.",
-            )
 
     def _scenarios(self, district, schools, now):
         rhs, lms, hms = schools["rhs"], schools["lms"], schools["hms"]
@@ -246,7 +220,21 @@ class Command(BaseCommand):
                 "process": c.Process.PROCESS_B,
                 "routing_reasoning": "NCII distributed by a student; Process B applies.",
                 "track": c.RespondentTrack.STUDENT,
-                "priority": c.Level.HIGH,
+                "harm": {
+                    "reach": c.Reach.GROUP,
+                    "platform_count": 1,
+                    "circulation": "ongoing",
+                    "minors_depicted": True,
+                    "identifiability": "clearly",
+                },
+                "support": ["counseling", "no-contact-directive", "take-it-down-guidance"],
+                "interim": ["class-removal"],
+                "hash_takedown": True,
+                "location_seen": "Snapchat group chat of about 30 ninth graders",
+                "group_name": "grade 9 weekend chat",
+                "evidence": "Four edited images posted in a group chat, described by two "
+                "students who saw them; no copy kept.",
+                "device_holder": "School resource officer",
             },
             {
                 "title": "Synthetic video of a principal shared by AirDrop",
@@ -268,9 +256,15 @@ class Command(BaseCommand):
                 "platforms": ["airdrop"],
                 "parties": [
                     PartyInput(c.PartyRole.DEPICTED, principal, E, False),
-                    PartyInput(c.PartyRole.RESPONDENT, s2_students[0], S, True),
-                    PartyInput(c.PartyRole.RESPONDENT, s2_students[1], S, True),
+                    PartyInput(
+                        c.PartyRole.RESPONDENT,
+                        None,
+                        c.Affiliation.UNKNOWN,
+                        None,
+                        "Whoever made or sent the video (not known at intake)",
+                    ),
                 ],
+                "identify": s2_students,
                 "stage": c.Stage.INVESTIGATION,
                 "jurisdiction": c.Jurisdiction.IN_SCOPE,
                 "jurisdiction_facts": "On campus during lunch; an employee is depicted.",
@@ -278,9 +272,22 @@ class Command(BaseCommand):
                 "disrupts_school": True,
                 "is_intimate_imagery": True,
                 "process": c.Process.PROCESS_B,
-                "routing_reasoning": "Process B; the investigation identified two students.",
-                "track": c.RespondentTrack.STUDENT,
-                "priority": c.Level.HIGH,
+                "routing_reasoning": "Distribution of NCII of an employee on campus; Process B. "
+                "The respondent is not known yet.",
+                "track": c.RespondentTrack.UNDETERMINED,
+                "harm": {
+                    "reach": c.Reach.SCHOOL,
+                    "platform_count": 1,
+                    "circulation": "ongoing",
+                    "identifiability": "clearly",
+                    "impact": "significant",
+                },
+                "support": ["employee-assistance", "communication-plan"],
+                "hash_takedown": True,
+                "location_seen": "AirDrop in the cafeteria; copies on students' phones",
+                "evidence": "A synthetic video AirDropped to phones at lunch, described by the "
+                "cafeteria supervisor; no copy kept.",
+                "device_holder": "Families of the students who received it (asked to delete)",
             },
             {
                 "title": "Private photo forwarded after a breakup",
@@ -313,7 +320,17 @@ class Command(BaseCommand):
                 "process": c.Process.PROCESS_B,
                 "routing_reasoning": "Process B, student discipline track.",
                 "track": c.RespondentTrack.STUDENT,
-                "priority": c.Level.HIGH,
+                "harm": {
+                    "reach": c.Reach.FEW,
+                    "platform_count": 1,
+                    "circulation": "unknown",
+                    "minors_depicted": True,
+                    "identifiability": "clearly",
+                    "impact": "significant",
+                },
+                "support": ["counseling", "take-it-down-guidance"],
+                "hash_takedown": True,
+                "location_seen": "iMessage threads of several students",
             },
             {
                 "title": "Colleague's image posted in a staff group chat",
@@ -345,7 +362,6 @@ class Command(BaseCommand):
                 "routing_reasoning": "Sexual harassment of an employee by an employee meets "
                 "the Title IX definition; the formal grievance process (Process A) applies.",
                 "track": c.RespondentTrack.EMPLOYEE,
-                "priority": c.Level.HIGH,
             },
             {
                 "title": "Sextortion of a seventh grader by an unknown adult",
@@ -384,7 +400,9 @@ class Command(BaseCommand):
                 "referred_to": "Law enforcement and the NCMEC CyberTipline",
                 "routing_reasoning": "Respondent not affiliated and unknown.",
                 "track": c.RespondentTrack.NONE,
-                "priority": c.Level.CRITICAL,
+                "support": ["counseling", "safety-plan"],
+                "hash_takedown": True,
+                "location_seen": "Instagram direct messages from an unknown account",
             },
             {
                 "title": "Edited swimsuit photo used as a meme",
@@ -410,7 +428,6 @@ class Command(BaseCommand):
                 "referred_to": "Bullying and harassment policy",
                 "routing_reasoning": "The imagery is not intimate; the mocking is bullying.",
                 "track": c.RespondentTrack.UNDETERMINED,
-                "priority": c.Level.LOW,
                 "closure_summary": "Referred to the bullying and harassment policy.",
             },
             {

@@ -1,0 +1,236 @@
+"""Walks the demo scenarios through the real workflow, so that demo cases carry the records a
+correct handling leaves (assessments, measures, takedowns, reports, evidence, notices) and a
+timeline of real events. Used by ``seed_demo`` only; every step goes through a service."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from . import choices as c
+from .models import Case, CaseMeasure, MeasureStatus, PartyChoice, PartyNotice, TakedownRequest
+from .services import determinations, evidence, measures, notices, reports, takedowns
+from .services.cases import PartyInput, case_facts_update, case_party_add
+from .services.harm import HarmAnswers, harm_assessment_record
+from .workflow import case_transition
+
+S = c.Stage
+ORDER = [
+    S.INTAKE,
+    S.INITIAL_ASSESSMENT,
+    S.HARM_ASSESSMENT,
+    S.INTERIM_ACTIONS,
+    S.INVESTIGATION,
+]
+
+
+def _catalog(district, model, slug):
+    return model.objects.for_district(district).get(slug=slug)
+
+
+def _reached(target: str, stage: str) -> bool:
+    return target in ORDER and ORDER.index(target) >= ORDER.index(stage)
+
+
+def drive(*, case: Case, spec: dict, staff: dict) -> Case:
+    """Moves a freshly created case to ``spec['stage']`` through the workflow."""
+    from policies.models import Measure, Platform
+
+    boss, worker, counselor = staff["coordinator"], staff["investigator"], staff["counselor"]
+    target = spec["stage"]
+    if target == S.INTAKE:
+        return case
+
+    def go(action, reason="", actor=boss, **detail):
+        return case_transition(actor=actor, case=case, action=action, reason=reason, detail=detail)
+
+    def measure(slug):
+        return _catalog(case.district, Measure, slug)
+
+    def platform(slug):
+        return _catalog(case.district, Platform, slug)
+
+    case = go("begin_assessment")
+    case = case_facts_update(
+        actor=boss,
+        case=case,
+        is_intimate_imagery=spec["is_intimate_imagery"],
+        jurisdiction=spec["jurisdiction"],
+        jurisdiction_facts=spec["jurisdiction_facts"],
+        jurisdiction_reasoning=spec["jurisdiction_reasoning"],
+        disrupts_school=spec.get("disrupts_school"),
+    )
+    for number, report in enumerate(reports.external_reports_sync(actor=worker, case=case), 1):
+        reports.external_report_record_made(
+            actor=worker,
+            report=report,
+            reported_at=timezone.now() - dt.timedelta(hours=20),
+            reference_number=f"{report.agency_kind[:3].upper()}-{case.pk:03d}{number:02d}",
+        )
+
+    process = spec["process"]
+    if process == c.Process.PROCESS_A:
+        return go("route_process_a", spec["routing_reasoning"], respondent_track=spec["track"])
+    if process == c.Process.REFERRED:
+        case = go(
+            "refer",
+            spec["routing_reasoning"],
+            referred_to=spec["referred_to"],
+            respondent_track=spec["track"],
+            out_of_scope=spec["jurisdiction"] == c.Jurisdiction.OUT_OF_SCOPE,
+        )
+    else:
+        case = go("route_process_b", spec["routing_reasoning"], respondent_track=spec["track"])
+        harm_assessment_record(actor=worker, case=case, answers=HarmAnswers(**spec["harm"]))
+
+    depicted = list(case.parties.filter(role=c.PartyRole.DEPICTED))
+    for party in depicted:
+        for slug in spec.get("support", ()):
+            row = measures.measure_add(
+                actor=counselor,
+                case=case,
+                party=party,
+                kind=CaseMeasure.Kind.SUPPORTIVE,
+                measure=measure(slug),
+                owner=counselor,
+                starts_on=timezone.localdate(),
+                review_on=timezone.localdate() + dt.timedelta(days=14),
+                status=MeasureStatus.ACTIVE,
+            )
+            measures.measure_choice_record(
+                actor=counselor, measure=row, choice=PartyChoice.ACCEPTED
+            )
+        if party.is_minor is not None and spec.get("hash_takedown"):
+            takedowns.takedown_request_create(
+                actor=worker,
+                case=case,
+                platform=platform(spec["platforms"][0]),
+                location=spec["location_seen"],
+                depicted_party=party,
+            )
+    if process == c.Process.REFERRED:
+        if target == S.MONITORING:
+            return go("begin_monitoring")
+        if target == S.CLOSED:
+            for party in depicted:
+                notices.party_notice_record(
+                    actor=worker,
+                    case=case,
+                    party=party,
+                    recipient_name="Parent or guardian" if party.is_minor else str(party),
+                    kind=PartyNotice.Kind.PARENT_NOTIFICATION
+                    if party.is_minor
+                    else PartyNotice.Kind.OUTCOME,
+                    method=PartyNotice.Method.PHONE,
+                    summary="Explained that the report was reviewed under the bullying and "
+                    "harassment policy, and the support available.",
+                )
+                if party.is_minor:
+                    notices.party_notice_record(
+                        actor=worker,
+                        case=case,
+                        party=party,
+                        recipient_name=str(party),
+                        kind=PartyNotice.Kind.OUTCOME,
+                        method=PartyNotice.Method.IN_PERSON,
+                        summary="Met with the student and explained the outcome.",
+                    )
+            return go("close", spec["closure_summary"])
+        return case
+
+    if not _reached(target, S.INTERIM_ACTIONS):
+        return case
+    case = go("complete_harm_assessment", actor=worker)
+    for party in case.parties.filter(role=c.PartyRole.RESPONDENT, person__isnull=False):
+        for slug in spec.get("interim", ()):
+            measures.measure_add(
+                actor=worker,
+                case=case,
+                party=party,
+                kind=CaseMeasure.Kind.INTERIM,
+                measure=measure(slug),
+                owner=boss,
+                starts_on=timezone.localdate(),
+                review_on=timezone.localdate() + dt.timedelta(days=10),
+                status=MeasureStatus.ACTIVE,
+            )
+        if party.is_minor:
+            notices.party_notice_record(
+                actor=worker,
+                case=case,
+                party=party,
+                recipient_name="Parent or guardian",
+                kind=PartyNotice.Kind.PARENT_NOTIFICATION,
+                method=PartyNotice.Method.PHONE,
+                summary="Told the parent of the report, the interim measures and the next steps.",
+            )
+    platform_request = takedowns.takedown_request_create(
+        actor=worker,
+        case=case,
+        platform=platform(spec["platforms"][0]),
+        location=spec["location_seen"],
+        route=TakedownRequest.Route.PLATFORM,
+    )
+    if platform_request.covered_by_48h_rule or spec["platforms"][0] != "airdrop":
+        takedowns.takedown_request_submit(
+            actor=worker,
+            takedown=platform_request,
+            submitted_at=timezone.now() - dt.timedelta(hours=30),
+            platform_reference=f"PLT-{case.pk:04d}",
+        )
+    evidence.evidence_record(
+        actor=worker,
+        case=case,
+        description=spec["evidence"],
+        platform=platform(spec["platforms"][0]),
+        group_name=spec.get("group_name", ""),
+        seen_at=case.occurred_at,
+        device_holder=spec.get("device_holder", ""),
+    )
+    if _reached(target, S.INVESTIGATION):
+        case = go("begin_investigation", actor=worker)
+        if spec.get("identify"):
+            case = _identify_respondents(case=case, people=spec["identify"], staff=staff)
+    return case
+
+
+def _identify_respondents(*, case: Case, people: list, staff: dict) -> Case:
+    """The investigation names the respondents who were unknown at intake; their parents are
+    notified and the student track applies."""
+    worker, boss = staff["investigator"], staff["coordinator"]
+    unknown = case.parties.get(role=c.PartyRole.RESPONDENT, person__isnull=True)
+    first, *others = people
+    parties = [
+        determinations.case_party_identify(
+            actor=worker,
+            party=unknown,
+            person=first,
+            is_minor=True,
+            reason="Identified by the investigation (witness statements).",
+        )
+    ]
+    parties += [
+        case_party_add(
+            actor=worker,
+            case=case,
+            party=PartyInput(c.PartyRole.RESPONDENT, person, person.affiliation, True),
+        )
+        for person in others
+    ]
+    case = determinations.case_respondent_track_set(
+        actor=boss,
+        case=case,
+        track=c.RespondentTrack.STUDENT,
+        reason="Both identified respondents are students.",
+    )
+    for party in parties:
+        notices.party_notice_record(
+            actor=worker,
+            case=case,
+            party=party,
+            recipient_name="Parent or guardian",
+            kind=PartyNotice.Kind.PARENT_NOTIFICATION,
+            method=PartyNotice.Method.PHONE,
+            summary="Told the parent their child was identified in an investigation and "
+            "invited them to a meeting.",
+        )
+    return case
