@@ -5,11 +5,58 @@ status alone reveals no case content. Audit rows (events, access log) are read-o
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import Http404
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
 from .permissions import cases_visible_to
+from .services.accounts import user_sessions_end
+
+
+def case_scoped_queryset(request, model):
+    """The rows of ``model`` a choice list in the admin may offer: cases the user may see and
+    the records of those cases; None for models that hold no case data."""
+    visible = cases_visible_to(request.user)
+    if model is m.Case:
+        return visible
+    if model is m.Person:
+        return m.Person.objects.filter(case_parties__case__in=visible).distinct()
+    if model is m.EvidenceItem or any(
+        f.name == "case" and f.related_model is m.Case for f in model._meta.fields
+    ):
+        return model.objects.filter(case__in=visible)
+    return None
+
+
+class CaseChoicesMixin:
+    """Choice lists of cases, people and case records offer only what the user may see."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = case_scoped_queryset(request, db_field.related_model)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedHistoryAdmin(CaseChoicesMixin, SimpleHistoryAdmin):
+    """History pages only for rows the user may see: simple-history would otherwise rebuild a
+    hidden row from its history (narrative included) when the queryset leaves it out."""
+
+    def _visible_or_404(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404("No such record.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(m.User)
@@ -21,10 +68,25 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     )
     filter_horizontal = ("groups", "user_permissions", "schools")
 
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are deactivated, never deleted: the audit record names them, and the
+        # deletion page would list the cases they hold rights on.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # A deactivated account is signed out everywhere at once.
+            user_sessions_end(user=obj)
+
 
 @admin.register(m.District)
 class DistrictAdmin(SimpleHistoryAdmin):
     list_display = ("name", "state", "reference_prefix")
+
+    def has_delete_permission(self, request, obj=None):
+        # Its deletion page would list every case of the district (and it keeps 7 years).
+        return False
 
 
 @admin.register(m.School)
@@ -32,8 +94,11 @@ class SchoolAdmin(SimpleHistoryAdmin):
     list_display = ("name", "district", "code", "grades")
     list_filter = ("district",)
 
+    def has_delete_permission(self, request, obj=None):
+        return False
 
-class CaseScopedAdmin(SimpleHistoryAdmin):
+
+class CaseScopedAdmin(ScopedHistoryAdmin):
     """Shows only rows of cases the signed-in user may see."""
 
     case_path = "case"
@@ -46,14 +111,14 @@ class CaseScopedAdmin(SimpleHistoryAdmin):
         return super().has_module_permission(request)
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(CaseChoicesMixin, admin.TabularInline):
     model = m.CaseParty
     extra = 0
     fields = ("role", "person", "description", "affiliation", "is_minor")
     autocomplete_fields = ("person",)
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(CaseChoicesMixin, admin.TabularInline):
     model = m.CaseAssignment
     extra = 0
     fields = ("user", "role", "assigned_at", "ended_at")
@@ -61,7 +126,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(m.Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(ScopedHistoryAdmin):
     list_display = (
         "reference",
         "school",
@@ -84,7 +149,7 @@ class CaseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(m.Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(ScopedHistoryAdmin):
     list_display = ("last_name", "first_name", "affiliation", "school")
     search_fields = ("last_name", "first_name", "external_id")
 
@@ -160,3 +225,27 @@ class AccessEventAdmin(AppendOnlyAdmin):
             if request.user.district_id
             else qs.none()
         )
+
+
+# Two-factor devices: IT can see who has which device and remove a lost one, but never read a
+# secret key, a QR code or a recovery code (that would let IT sign in as someone else).
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
+
+
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed")
+    list_filter = ("confirmed",)
+    fields = ("user", "name", "confirmed")
+    readonly_fields = ("user", "name", "confirmed")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, DeviceAdmin)
+admin.site.register(StaticDevice, DeviceAdmin)
