@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
 from .permissions import cases_visible_to
+from .selectors import user_may_audit
 from .services.accounts import user_sessions_end
 
 
@@ -219,12 +220,11 @@ class AccessEventAdmin(AppendOnlyAdmin):
     list_filter = ("allowed", "action")
 
     def get_queryset(self, request):
+        # The same readers as the access-log page: auditors and the coordinator, never IT.
         qs = super().get_queryset(request)
-        return (
-            qs.filter(district_id=request.user.district_id)
-            if request.user.district_id
-            else qs.none()
-        )
+        if not user_may_audit(request.user) or not request.user.district_id:
+            return qs.none()
+        return qs.filter(district_id=request.user.district_id)
 
 
 # Two-factor devices: IT can see who has which device and remove a lost one, but never read a

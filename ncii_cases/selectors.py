@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from . import choices as c
+from .events import EventType
 from .models import (
     AccessEvent,
     Case,
@@ -28,15 +29,27 @@ from .permissions import ROLE_RIGHTS, Action, actions_for, cases_visible_to, use
 
 # What support staff may see of a case's parties: the people they support.
 SUPPORTED_PARTY_ROLES = (c.PartyRole.DEPICTED, c.PartyRole.PARENT)
+# The timeline entries shown to users who may not see evidence or discipline: an allowlist,
+# because the mere type of other entries ("sanction added") is discipline information.
+NEUTRAL_EVENT_TYPES = (
+    EventType.CASE_CREATED,
+    EventType.FACTS_UPDATED,
+    EventType.SCHOOL_CHANGED,
+    EventType.ASSIGNED,
+    EventType.UNASSIGNED,
+    EventType.TRANSITION,
+    EventType.DEMO_STAGE_PLACED,
+)
 
 
 def case_list_for_user(*, user, query: str = "") -> QuerySet[Case]:
-    """Returns the cases the user may see, with what a list shows, newest report first;
-    ``query`` matches the reference or the title."""
-    cases = cases_visible_to(user).select_related("school").order_by("-reported_at")
+    """Returns the cases the user may see at all (a list shows metadata only), newest report
+    first; ``query`` matches the reference, or the title for users who may read content."""
+    cases = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
     if query:
-        cases = cases.filter(Q(reference__icontains=query) | Q(title__icontains=query))
-    return cases
+        by_title = cases_visible_to(user).filter(title__icontains=query).values("pk")
+        cases = cases.filter(Q(reference__icontains=query) | Q(pk__in=by_title))
+    return cases.order_by("-reported_at")
 
 
 def case_get_for_user(*, user, pk, action: str = Action.VIEW) -> Case:
@@ -48,10 +61,12 @@ def case_get_for_user(*, user, pk, action: str = Action.VIEW) -> Case:
         raise Http404("No case found.") from None
 
 
-def case_parties_for_user(*, user, case: Case) -> QuerySet[CaseParty]:
+def case_parties_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[CaseParty]:
     """Returns the parties the user may see: all for case workers, the depicted people and
     their parents for support staff, none for metadata-only roles."""
-    allowed = actions_for(user, case)
+    allowed = actions_for(user, case) if allowed is None else allowed
     parties = CaseParty.objects.filter(case=case).select_related("person")
     if Action.VIEW not in allowed:
         return parties.none()
@@ -60,11 +75,13 @@ def case_parties_for_user(*, user, case: Case) -> QuerySet[CaseParty]:
     return parties.filter(role__in=SUPPORTED_PARTY_ROLES)
 
 
-def case_measures_for_user(*, user, case: Case) -> QuerySet[CaseMeasure]:
+def case_measures_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[CaseMeasure]:
     """Returns the measures the user may see: all for case workers; for support staff only
     supportive measures and remedies of the depicted people (never interim measures, which
     concern a respondent)."""
-    allowed = actions_for(user, case)
+    allowed = actions_for(user, case) if allowed is None else allowed
     measures = CaseMeasure.objects.filter(case=case).select_related("party__person", "measure")
     if Action.VIEW not in allowed:
         return measures.none()
@@ -76,31 +93,47 @@ def case_measures_for_user(*, user, case: Case) -> QuerySet[CaseMeasure]:
     )
 
 
-def case_evidence_for_user(*, user, case: Case) -> QuerySet[EvidenceItem]:
+def case_evidence_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[EvidenceItem]:
     """Returns the evidence log, or nothing for a user without VIEW_EVIDENCE."""
+    allowed = actions_for(user, case) if allowed is None else allowed
     items = EvidenceItem.objects.filter(case=case).select_related("platform")
-    return items if Action.VIEW_EVIDENCE in actions_for(user, case) else items.none()
+    return items if Action.VIEW_EVIDENCE in allowed else items.none()
 
 
-def case_determinations_for_user(*, user, case: Case) -> QuerySet[Determination]:
+def case_determinations_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[Determination]:
     """Returns the determinations, or nothing for a user without VIEW_DISCIPLINE."""
+    allowed = actions_for(user, case) if allowed is None else allowed
     rows = Determination.objects.filter(case=case).select_related("respondent__person")
-    return rows if Action.VIEW_DISCIPLINE in actions_for(user, case) else rows.none()
+    return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()
 
 
-def case_sanctions_for_user(*, user, case: Case) -> QuerySet[Sanction]:
+def case_sanctions_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[Sanction]:
     """Returns the sanctions and corrective actions, or nothing without VIEW_DISCIPLINE."""
+    allowed = actions_for(user, case) if allowed is None else allowed
     rows = Sanction.objects.filter(case=case).select_related("respondent__person", "intervention")
-    return rows if Action.VIEW_DISCIPLINE in actions_for(user, case) else rows.none()
+    return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()
 
 
-def case_timeline_for_user(*, user, case: Case) -> QuerySet[CaseEvent]:
-    """Returns the case's events for users who may read the case or its audit trail. Reasons
-    and details may hold content; templates show them only when ``show_reasons`` of
-    ``case_detail_for_user`` says so."""
-    allowed = actions_for(user, case)
+def case_timeline_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[CaseEvent]:
+    """Returns the case's events for users who may read the case or its audit trail; to those
+    who may not see evidence and discipline, only the neutral entries. Reasons and details may
+    hold content; templates show them only when ``show_reasons`` of ``case_detail_for_user``
+    says so."""
+    allowed = actions_for(user, case) if allowed is None else allowed
     events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("pk")
-    return events if allowed & {Action.VIEW, Action.AUDIT} else events.none()
+    if not allowed & {Action.VIEW, Action.AUDIT}:
+        return events.none()
+    if Action.AUDIT in allowed or {Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE} <= allowed:
+        return events
+    return events.filter(event_type__in=NEUTRAL_EVENT_TYPES)
 
 
 @dataclass
@@ -135,15 +168,16 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         # Reasons on events can mention evidence and discipline: only for full case workers.
         show_reasons={Action.VIEW, Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE} <= allowed,
     )
+    scope = {"user": user, "case": case, "allowed": allowed}
     if detail.show_content:
-        detail.parties = list(case_parties_for_user(user=user, case=case))
-        detail.measures = list(case_measures_for_user(user=user, case=case))
+        detail.parties = list(case_parties_for_user(**scope))
+        detail.measures = list(case_measures_for_user(**scope))
     if detail.show_evidence:
-        detail.evidence = list(case_evidence_for_user(user=user, case=case))
+        detail.evidence = list(case_evidence_for_user(**scope))
     if detail.show_discipline:
-        detail.determinations = list(case_determinations_for_user(user=user, case=case))
-        detail.sanctions = list(case_sanctions_for_user(user=user, case=case))
-    detail.timeline = list(case_timeline_for_user(user=user, case=case))
+        detail.determinations = list(case_determinations_for_user(**scope))
+        detail.sanctions = list(case_sanctions_for_user(**scope))
+    detail.timeline = list(case_timeline_for_user(**scope))
     return detail
 
 

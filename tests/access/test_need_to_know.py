@@ -173,7 +173,34 @@ def test_case_detail_stays_within_a_fixed_number_of_queries(
     login_verified(client, coordinator)
     url = reverse("ncii_cases:case_detail", args=[full_case.pk])
     client.get(url)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(20):
         response = client.get(url)
     assert response.status_code == 200
     assert AccessEvent.objects.filter(path=url, allowed=True).count() == 2
+
+
+def test_counselor_timeline_shows_no_discipline_or_evidence_entries(
+    client, full_case, counselor, coordinator
+):
+    from ncii_cases.audit import case_event_record
+
+    case_event_record(case=full_case, actor=coordinator, event_type="sanction_added")
+    case_event_record(case=full_case, actor=coordinator, event_type="evidence_recorded")
+    timeline = selectors.case_timeline_for_user(user=counselor, case=full_case)
+    types = set(timeline.values_list("event_type", flat=True))
+    assert "sanction_added" not in types and "evidence_recorded" not in types
+    assert "assigned" in types
+    _, body = page(client, counselor, "ncii_cases:case_detail", full_case)
+    assert "sanction_added" not in body and "evidence_recorded" not in body
+
+
+def test_auditor_finds_district_cases_on_the_list_by_reference_not_by_title(
+    client, full_case, auditor
+):
+    login_verified(client, auditor)
+    listing = client.get(reverse("ncii_cases:home")).content.decode()
+    assert full_case.reference in listing and full_case.title not in listing
+    found = client.get(reverse("ncii_cases:home"), {"q": full_case.reference}).content.decode()
+    assert "1 case matches" in found
+    by_title = client.get(reverse("ncii_cases:home"), {"q": full_case.title}).content.decode()
+    assert "0 cases match" in by_title
