@@ -7,16 +7,16 @@ after the view answered. A view marks the case it showed with ``access_case(requ
 
 import functools
 
+from axes.helpers import get_client_ip_address
 from django.http import Http404
 
 from .audit import access_event_record
 
 
 def client_ip(request) -> str | None:
-    """The client's address as the server saw it. Behind the district's proxy, Django's
-    ``SECURE_PROXY_SSL_HEADER`` does not rewrite it: deployments put the real address in
-    REMOTE_ADDR (gunicorn ``--forwarded-allow-ips``)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, found the same way as for sign-in lockouts (django-axes and its
+    AXES_* proxy settings), so that the access log and the lockouts name the same address."""
+    return get_client_ip_address(request) or None
 
 
 def access_case(request, case) -> None:
