@@ -5,7 +5,7 @@ from django.db import connection
 from django.urls import reverse
 
 from ncii_cases.models import AccessEvent
-from tests.access.conftest import login_verified
+from tests.access.helpers import login_verified
 
 
 def test_a_case_view_is_logged_with_address_and_browser(client, case, investigator):

@@ -21,7 +21,7 @@ from ncii_cases.middleware import LAST_ACTIVITY_KEY, LOGIN_AT_KEY
 from ncii_cases.models import AccessEvent
 from ncii_cases.services.accounts import user_deactivate
 from ncii_cases.services.two_factor import recovery_codes_create
-from tests.access.conftest import login_verified
+from tests.access.helpers import login_verified
 
 PASSWORD = "correct-horse-battery-staple"  # the factories' password
 ROOT = Path(__file__).resolve().parents[2]

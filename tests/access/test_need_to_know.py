@@ -20,7 +20,7 @@ from ncii_cases.models import (
 )
 from ncii_cases.permissions import Action, actions_for
 from policies.models import Intervention, Measure, Resource
-from tests.access.conftest import login_verified
+from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
 
 NARRATIVE = "NARRATIVE-SENTINEL a classmate forwarded the photo"

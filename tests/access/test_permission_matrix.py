@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ncii_cases import choices as c
 from ncii_cases.models import AccessEvent, Case
-from tests.access.conftest import login_verified
+from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
 
 PERSONAS = [

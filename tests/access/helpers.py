@@ -1,6 +1,5 @@
 """Helpers of the access-control tests: signing a persona in with a verified second factor."""
 
-import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,16 +14,3 @@ def login_verified(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
-
-
-@pytest.fixture
-def verified_client(client):
-    """Returns a function that signs a user in on a fresh client, verified."""
-
-    def sign_in(user):
-        client.logout()
-        if user is not None:
-            login_verified(client, user)
-        return client
-
-    return sign_in
