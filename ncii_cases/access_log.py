@@ -1,8 +1,9 @@
 """Logging every read of case content, PDFs, exports and audit pages: who, what, when, from
 where, and whether it was allowed. Refusals (a 404 from a selector) are logged too.
 
-Views take the ``access_logged(action)`` decorator; it records one ``AccessEvent`` per request
-after the view answered. A view marks the case it showed with ``access_case(request, case)``.
+Views take the ``access_logged(action)`` decorator, outermost, so that anonymous attempts are
+logged too; it records one ``AccessEvent`` per request after the view answered. A view marks
+the case it showed with ``access_case(request, case)``.
 """
 
 import functools
@@ -49,7 +50,8 @@ def access_logged(action: str):
             except Http404:
                 access_record(request, action=action, allowed=False)
                 raise
-            access_record(request, action=action, allowed=response.status_code < 400)
+            # Only a page actually shown counts as allowed; a redirect to sign in is a refusal.
+            access_record(request, action=action, allowed=200 <= response.status_code < 300)
             return response
 
         return wrapper

@@ -25,9 +25,9 @@ def home(request):
     return render(request, "ncii_cases/home.html", context)
 
 
+@access_logged("case_detail")
 @login_required
 @require_GET
-@access_logged("case_detail")
 def case_detail(request, pk):
     detail = selectors.case_detail_for_user(user=request.user, pk=pk)
     access_case(request, detail.case)
@@ -37,9 +37,9 @@ def case_detail(request, pk):
     )
 
 
+@access_logged("case_audit")
 @login_required
 @require_GET
-@access_logged("case_audit")
 def case_audit(request, pk):
     case, events, accesses = selectors.case_audit_trail_for_user(user=request.user, pk=pk)
     access_case(request, case)
@@ -47,17 +47,17 @@ def case_audit(request, pk):
     return render(request, "ncii_cases/case_audit.html", context)
 
 
+@access_logged("audit_log")
 @login_required
 @require_GET
-@access_logged("audit_log")
 def audit_log(request):
     entries = selectors.access_log_for_user(user=request.user)
     return render(request, "ncii_cases/audit_log.html", {"entries": entries})
 
 
+@access_logged("audit_verify")
 @login_required
 @require_GET
-@access_logged("audit_verify")
 def audit_verify_page(request):
     reports = selectors.audit_verify_for_user(user=request.user)
     return render(request, "ncii_cases/audit_verify.html", {"reports": reports})

@@ -176,6 +176,9 @@ def test_case_pages(client, world, name, persona):
         assert response.status_code == expected, f"{name} {persona} {key}"
         if persona == "anonymous":
             assert response["Location"].startswith("/login/")
+            entry = AccessEvent.objects.order_by("pk").last()
+            assert AccessEvent.objects.count() == before + 1
+            assert (entry.user, entry.path, entry.allowed, entry.case) == (None, url, False, None)
         else:
             # Every opening is logged, allowed or refused, and a refusal links no case.
             entry = AccessEvent.objects.order_by("pk").last()
