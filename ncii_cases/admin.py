@@ -119,7 +119,21 @@ class PartyInline(CaseChoicesMixin, admin.TabularInline):
     autocomplete_fields = ("person",)
 
 
-class AssignmentInline(CaseChoicesMixin, admin.TabularInline):
+class ReadOnlyAdminMixin:
+    """Shown, never written here: assignments change only through ``case_assign`` and
+    ``case_unassign``, which grant and revoke the per-case rights and record the event."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AssignmentInline(ReadOnlyAdminMixin, CaseChoicesMixin, admin.TabularInline):
     model = m.CaseAssignment
     extra = 0
     fields = ("user", "role", "assigned_at", "ended_at")
@@ -148,6 +162,12 @@ class CaseAdmin(ScopedHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=cases_visible_to(request.user))
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A case changes school only through case_move_school, which ends the assignments
+        # of the old school's staff and records why.
+        return (*fields, "district", "school") if obj is not None else fields
+
 
 @admin.register(m.Person)
 class PersonAdmin(ScopedHistoryAdmin):
@@ -162,7 +182,6 @@ class PersonAdmin(ScopedHistoryAdmin):
 
 for model, display in [
     (m.CaseParty, ("case", "role", "display_name", "affiliation", "is_minor")),
-    (m.CaseAssignment, ("case", "user", "role", "assigned_at", "ended_at")),
     (m.HarmAssessment, ("case", "level", "completed_at")),
     (m.CaseMeasure, ("case", "kind", "measure", "status", "party_choice", "review_on")),
     (m.ResolutionOffer, ("case", "option", "choice")),
@@ -184,6 +203,11 @@ for model, display in [
             },
         ),
     )
+
+
+@admin.register(m.CaseAssignment)
+class CaseAssignmentAdmin(ReadOnlyAdminMixin, CaseScopedAdmin):
+    list_display = ("case", "user", "role", "assigned_at", "ended_at")
 
 
 @admin.register(m.CustodyEntry)

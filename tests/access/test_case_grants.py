@@ -108,3 +108,19 @@ def test_a_case_cannot_move_to_another_district(case, coordinator, foreign_case)
 def test_a_move_needs_a_reason(case, coordinator, other_school):
     with pytest.raises(ValidationError):
         case_move_school(actor=coordinator, case=case, school=other_school, reason=" ")
+
+
+def test_assignments_cannot_be_written_in_the_admin(rf, coordinator):
+    # Grants follow assignments only when the services write them.
+    from django.contrib import admin
+
+    from ncii_cases.admin import AssignmentInline
+
+    request = rf.get("/")
+    request.user = coordinator
+    model_admin = admin.site._registry[CaseAssignment]
+    inline = AssignmentInline(CaseAssignment, admin.site)
+    for checker in (model_admin, inline):
+        assert not checker.has_add_permission(request)
+        assert not checker.has_change_permission(request)
+        assert not checker.has_delete_permission(request)
