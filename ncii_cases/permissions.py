@@ -91,15 +91,20 @@ ACTION_GRANT: dict[str, str] = {
 
 
 def user_role(user) -> str | None:
-    """Returns the user's role (the name of its role group), or None for anonymous, inactive
-    and role-less users."""
+    """Returns the user's role (the name of its role group; always IT for a superuser), or
+    None for anonymous, inactive and role-less users."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     cached = getattr(user, "_ncii_role", False)
     if cached is not False:
         return cached
-    names = set(user.groups.values_list("name", flat=True))
-    role = next((r.value for r in Role if r.value in names), None)
+    if user.is_superuser:
+        # Separation of duties: a superuser manages accounts and never reads cases, whatever
+        # groups the account was put in.
+        role = Role.IT_ADMIN.value
+    else:
+        names = set(user.groups.values_list("name", flat=True))
+        role = next((r.value for r in Role if r.value in names), None)
     user._ncii_role = role
     return role
 

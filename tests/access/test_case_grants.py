@@ -124,3 +124,9 @@ def test_assignments_cannot_be_written_in_the_admin(rf, coordinator):
         assert not checker.has_add_permission(request)
         assert not checker.has_change_permission(request)
         assert not checker.has_delete_permission(request)
+
+
+def test_a_superuser_put_in_the_coordinator_group_still_reads_no_case(case, district):
+    root = UserFactory(district=district, role=c.Role.COORDINATOR, is_superuser=True)
+    assert not cases_visible_to(root, Action.VIEW_METADATA).exists()
+    assert not user_can(root, Action.VIEW, case)
