@@ -2,9 +2,22 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from ncii_cases import auth_views as signin
+from ncii_cases.views import admin_login, admin_view_on_site
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", signin.PasswordLoginView.as_view(), name="login"),
+    path("login/verify/", signin.login_verify, name="login_verify"),
+    path("login/enroll/", signin.login_enroll, name="login_enroll"),
+    path("login/recovery-codes/", signin.recovery_codes, name="recovery_codes"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # One sign-in for the whole site, the admin included (password, then a code).
+    path("admin/login/", admin_login, name="admin_login"),
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin_view_on_site,
+        name="admin_view_on_site",
+    ),
     path("admin/", admin.site.urls),
     path("", include("ncii_cases.urls")),
 ]

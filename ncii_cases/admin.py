@@ -5,11 +5,59 @@ status alone reveals no case content. Audit rows (events, access log) are read-o
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import Http404
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
 from .permissions import cases_visible_to
+from .selectors import user_may_audit
+from .services.accounts import user_sessions_end
+
+
+def case_scoped_queryset(request, model):
+    """The rows of ``model`` a choice list in the admin may offer: cases the user may see and
+    the records of those cases; None for models that hold no case data."""
+    visible = cases_visible_to(request.user)
+    if model is m.Case:
+        return visible
+    if model is m.Person:
+        return m.Person.objects.filter(case_parties__case__in=visible).distinct()
+    if model is m.EvidenceItem or any(
+        f.name == "case" and f.related_model is m.Case for f in model._meta.fields
+    ):
+        return model.objects.filter(case__in=visible)
+    return None
+
+
+class CaseChoicesMixin:
+    """Choice lists of cases, people and case records offer only what the user may see."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = case_scoped_queryset(request, db_field.related_model)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedHistoryAdmin(CaseChoicesMixin, SimpleHistoryAdmin):
+    """History pages only for rows the user may see: simple-history would otherwise rebuild a
+    hidden row from its history (narrative included) when the queryset leaves it out."""
+
+    def _visible_or_404(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404("No such record.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(m.User)
@@ -21,10 +69,25 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     )
     filter_horizontal = ("groups", "user_permissions", "schools")
 
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are deactivated, never deleted: the audit record names them, and the
+        # deletion page would list the cases they hold rights on.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # A deactivated account is signed out everywhere at once.
+            user_sessions_end(user=obj)
+
 
 @admin.register(m.District)
 class DistrictAdmin(SimpleHistoryAdmin):
     list_display = ("name", "state", "reference_prefix")
+
+    def has_delete_permission(self, request, obj=None):
+        # Its deletion page would list every case of the district (and it keeps 7 years).
+        return False
 
 
 @admin.register(m.School)
@@ -32,8 +95,11 @@ class SchoolAdmin(SimpleHistoryAdmin):
     list_display = ("name", "district", "code", "grades")
     list_filter = ("district",)
 
+    def has_delete_permission(self, request, obj=None):
+        return False
 
-class CaseScopedAdmin(SimpleHistoryAdmin):
+
+class CaseScopedAdmin(ScopedHistoryAdmin):
     """Shows only rows of cases the signed-in user may see."""
 
     case_path = "case"
@@ -46,14 +112,28 @@ class CaseScopedAdmin(SimpleHistoryAdmin):
         return super().has_module_permission(request)
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(CaseChoicesMixin, admin.TabularInline):
     model = m.CaseParty
     extra = 0
     fields = ("role", "person", "description", "affiliation", "is_minor")
     autocomplete_fields = ("person",)
 
 
-class AssignmentInline(admin.TabularInline):
+class ReadOnlyAdminMixin:
+    """Shown, never written here: assignments change only through ``case_assign`` and
+    ``case_unassign``, which grant and revoke the per-case rights and record the event."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AssignmentInline(ReadOnlyAdminMixin, CaseChoicesMixin, admin.TabularInline):
     model = m.CaseAssignment
     extra = 0
     fields = ("user", "role", "assigned_at", "ended_at")
@@ -61,7 +141,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(m.Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(ScopedHistoryAdmin):
     list_display = (
         "reference",
         "school",
@@ -82,9 +162,15 @@ class CaseAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=cases_visible_to(request.user))
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A case changes school only through case_move_school, which ends the assignments
+        # of the old school's staff and records why.
+        return (*fields, "district", "school") if obj is not None else fields
+
 
 @admin.register(m.Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(ScopedHistoryAdmin):
     list_display = ("last_name", "first_name", "affiliation", "school")
     search_fields = ("last_name", "first_name", "external_id")
 
@@ -96,7 +182,6 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 for model, display in [
     (m.CaseParty, ("case", "role", "display_name", "affiliation", "is_minor")),
-    (m.CaseAssignment, ("case", "user", "role", "assigned_at", "ended_at")),
     (m.HarmAssessment, ("case", "level", "completed_at")),
     (m.CaseMeasure, ("case", "kind", "measure", "status", "party_choice", "review_on")),
     (m.ResolutionOffer, ("case", "option", "choice")),
@@ -118,6 +203,11 @@ for model, display in [
             },
         ),
     )
+
+
+@admin.register(m.CaseAssignment)
+class CaseAssignmentAdmin(ReadOnlyAdminMixin, CaseScopedAdmin):
+    list_display = ("case", "user", "role", "assigned_at", "ended_at")
 
 
 @admin.register(m.CustodyEntry)
@@ -154,9 +244,32 @@ class AccessEventAdmin(AppendOnlyAdmin):
     list_filter = ("allowed", "action")
 
     def get_queryset(self, request):
+        # The same readers as the access-log page: auditors and the coordinator, never IT.
         qs = super().get_queryset(request)
-        return (
-            qs.filter(district_id=request.user.district_id)
-            if request.user.district_id
-            else qs.none()
-        )
+        if not user_may_audit(request.user) or not request.user.district_id:
+            return qs.none()
+        return qs.filter(district_id=request.user.district_id)
+
+
+# Two-factor devices: IT can see who has which device and remove a lost one, but never read a
+# secret key, a QR code or a recovery code (that would let IT sign in as someone else).
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
+
+
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed")
+    list_filter = ("confirmed",)
+    fields = ("user", "name", "confirmed")
+    readonly_fields = ("user", "name", "confirmed")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, DeviceAdmin)
+admin.site.register(StaticDevice, DeviceAdmin)

@@ -13,4 +13,9 @@ class NciiCasesConfig(AppConfig):
     verbose_name = "NCII cases"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import session_stamp_login
+
         post_migrate.connect(_sync_roles, sender=self)
+        user_logged_in.connect(session_stamp_login, dispatch_uid="ncii_session_stamp_login")

@@ -4,6 +4,7 @@
 class EventType:
     CASE_CREATED = "case_created"
     FACTS_UPDATED = "facts_updated"
+    SCHOOL_CHANGED = "school_changed"
     PARTY_ADDED = "party_added"
     PARTY_UPDATED = "party_updated"
     ASSIGNED = "assigned"

@@ -376,6 +376,19 @@ class AccessEvent(models.Model):
         return f"{self.username} {self.action} {self.path}"
 
 
+class AuditChainHead(models.Model):
+    """The end of one hash chain (``case_event`` or ``access_event``): the last row's hash and
+    the number of rows. Appends lock this row, so two transactions cannot fork the chain, and
+    ``verify_audit`` compares the chain's end with it to notice rows removed at the end."""
+
+    chain = models.CharField(max_length=20, unique=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+    count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.chain}: {self.count} rows"
+
+
 class HarmAssessment(models.Model):
     """The structured harm instrument. ``level`` and ``factors`` are computed by the service
     from the answers, so the reasons for a level are always shown with it."""

@@ -4,12 +4,17 @@
 returns the cases on which a user may take an action. Every selector scopes through these.
 Access comes from role (group) plus district, school and assignment; superuser status and
 model-wide permissions grant no case content (separation of duties: IT manages accounts).
+
+Per-case rights of assigned staff are django-guardian object permissions held in the direct
+foreign-key table ``CaseUserObjectPermission``; ``case_grants_sync`` sets them from the user's
+active assignments (called by the assignment services in their transaction). Nothing here asks
+``user.has_perm(perm, case)``: guardian's backend answers yes to every superuser.
 """
 
 from django.db.models import QuerySet
 
-from .choices import Role
-from .models import Case
+from .choices import AssignmentRole, Role
+from .models import Case, CaseAssignment, CaseUserObjectPermission
 
 
 class Action:
@@ -65,17 +70,51 @@ ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
 }
 
 
+# The object permissions each assignment role gives on its case.
+ASSIGNMENT_GRANTS: dict[str, set[str]] = {
+    AssignmentRole.LEAD: {"view_case_content", "work_case", "support_case"},
+    AssignmentRole.INVESTIGATOR: {"view_case_content", "work_case"},
+    AssignmentRole.SUPPORT: {"view_case_content", "support_case"},
+    AssignmentRole.SCHOOL_ADMIN: {"view_case_content", "work_case", "support_case"},
+}
+GRANT_CODENAMES = set().union(*ASSIGNMENT_GRANTS.values())
+
+# For a role of "assigned" scope, the object permission an action needs on the case.
+ACTION_GRANT: dict[str, str] = {
+    Action.VIEW: "view_case_content",
+    Action.VIEW_METADATA: "view_case_content",
+    Action.VIEW_EVIDENCE: "view_case_content",
+    Action.VIEW_DISCIPLINE: "view_case_content",
+    Action.WORK: "work_case",
+    Action.SUPPORT: "support_case",
+}
+
+
 def user_role(user) -> str | None:
-    """Returns the user's role (the name of its role group), or None."""
+    """Returns the user's role (the name of its role group; always IT for a superuser), or
+    None for anonymous, inactive and role-less users."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     cached = getattr(user, "_ncii_role", False)
     if cached is not False:
         return cached
-    names = set(user.groups.values_list("name", flat=True))
-    role = next((r.value for r in Role if r.value in names), None)
+    if user.is_superuser:
+        # Separation of duties: a superuser manages accounts and never reads cases, whatever
+        # groups the account was put in.
+        role = Role.IT_ADMIN.value
+    else:
+        names = set(user.groups.values_list("name", flat=True))
+        role = next((r.value for r in Role if r.value in names), None)
     user._ncii_role = role
     return role
+
+
+def _school_ids(user) -> set[int]:
+    cached = getattr(user, "_ncii_school_ids", None)
+    if cached is None:
+        cached = set(user.schools.values_list("pk", flat=True))
+        user._ncii_school_ids = cached
+    return cached
 
 
 def cases_visible_to(user, action: str = Action.VIEW) -> QuerySet[Case]:
@@ -90,12 +129,52 @@ def cases_visible_to(user, action: str = Action.VIEW) -> QuerySet[Case]:
     if scope == "district":
         return in_district
     if scope == "school":
-        return in_district.filter(school__in=user.schools.all())
-    return in_district.filter(
-        pk__in=user.case_assignments.filter(ended_at__isnull=True).values("case_id")
+        return in_district.filter(school_id__in=_school_ids(user))
+    granted = CaseUserObjectPermission.objects.filter(
+        user=user, permission__codename=ACTION_GRANT[action]
     )
+    return in_district.filter(pk__in=granted.values("content_object_id"))
+
+
+def actions_for(user, case: Case) -> set[str]:
+    """Returns every action the user may take on the case (at most one query)."""
+    role = user_role(user)
+    if role is None or user.district_id is None or case.district_id != user.district_id:
+        return set()
+    scope, actions = ROLE_RIGHTS[role]
+    if scope == "district":
+        return set(actions)
+    if scope == "school":
+        return set(actions) if case.school_id in _school_ids(user) else set()
+    granted = set(
+        CaseUserObjectPermission.objects.filter(user=user, content_object=case).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    return {a for a in actions if ACTION_GRANT.get(a) in granted}
 
 
 def user_can(user, action: str, case: Case) -> bool:
     """Whether the user may take ``action`` on the case."""
-    return cases_visible_to(user, action).filter(pk=case.pk).exists()
+    return action in actions_for(user, case)
+
+
+def case_grants_sync(*, case: Case, user) -> set[str]:
+    """Sets the user's object permissions on the case to exactly what their active
+    assignments give, and returns them. Call inside the assignment's transaction."""
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    wanted = set()
+    roles = CaseAssignment.objects.filter(case=case, user=user, ended_at__isnull=True)
+    for role in roles.values_list("role", flat=True):
+        wanted |= ASSIGNMENT_GRANTS.get(role, set())
+    held = set(
+        CaseUserObjectPermission.objects.filter(
+            user=user, content_object=case, permission__codename__in=GRANT_CODENAMES
+        ).values_list("permission__codename", flat=True)
+    )
+    for codename in wanted - held:
+        assign_perm(f"ncii_cases.{codename}", user, case)
+    for codename in held - wanted:
+        remove_perm(f"ncii_cases.{codename}", user, case)
+    return wanted

@@ -1,22 +1,235 @@
 """Reads of case data, always scoped by ``permissions``. Raw ``Case.objects.get()`` appears
-only here; views never query models themselves."""
+only here; views never query models themselves.
 
-from django.db.models import QuerySet
+Need-to-know is enforced here, not in templates: a selector returns nothing (or raises
+Http404) for a section the user may not see. Support staff get the complainant's supportive
+measures and remedies, the depicted people and their parents; never the evidence log, the
+interim measures concerning a respondent, determinations or sanctions. The auditor gets case
+metadata and the audit trail, never the narrative or names.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Case
-from .permissions import cases_visible_to
+from . import choices as c
+from .events import EventType
+from .models import (
+    AccessEvent,
+    Case,
+    CaseEvent,
+    CaseMeasure,
+    CaseParty,
+    Determination,
+    EvidenceItem,
+    Sanction,
+)
+from .permissions import ROLE_RIGHTS, Action, actions_for, cases_visible_to, user_role
+
+# What support staff may see of a case's parties: the people they support.
+SUPPORTED_PARTY_ROLES = (c.PartyRole.DEPICTED, c.PartyRole.PARENT)
+# The timeline entries shown to users who may not see evidence or discipline: an allowlist,
+# because the mere type of other entries ("sanction added") is discipline information.
+NEUTRAL_EVENT_TYPES = (
+    EventType.CASE_CREATED,
+    EventType.FACTS_UPDATED,
+    EventType.SCHOOL_CHANGED,
+    EventType.ASSIGNED,
+    EventType.UNASSIGNED,
+    EventType.TRANSITION,
+    EventType.DEMO_STAGE_PLACED,
+)
 
 
-def case_list_for_user(*, user) -> QuerySet[Case]:
-    """Returns the cases the user may see, with what a list shows, newest report first."""
-    return cases_visible_to(user).select_related("school").order_by("-reported_at")
+def case_list_for_user(*, user, query: str = "") -> QuerySet[Case]:
+    """Returns the cases the user may see at all (a list shows metadata only), newest report
+    first; ``query`` matches the reference, or the title for users who may read content."""
+    cases = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
+    if query:
+        by_title = cases_visible_to(user).filter(title__icontains=query).values("pk")
+        cases = cases.filter(Q(reference__icontains=query) | Q(pk__in=by_title))
+    return cases.order_by("-reported_at")
 
 
-def case_get_for_user(*, user, pk: int) -> Case:
-    """Returns the case if the user may see it; raises Http404 whether it is missing or not
-    visible, so that a forged id learns nothing."""
+def case_get_for_user(*, user, pk, action: str = Action.VIEW) -> Case:
+    """Returns the case if the user may take ``action`` on it; raises Http404 whether it is
+    missing or not visible, so that a forged id learns nothing."""
     try:
-        return cases_visible_to(user).select_related("school", "district").get(pk=pk)
+        return cases_visible_to(user, action).select_related("school", "district").get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No case found.") from None
+
+
+def case_parties_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[CaseParty]:
+    """Returns the parties the user may see: all for case workers, the depicted people and
+    their parents for support staff, none for metadata-only roles."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    parties = CaseParty.objects.filter(case=case).select_related("person")
+    if Action.VIEW not in allowed:
+        return parties.none()
+    if Action.VIEW_DISCIPLINE in allowed:
+        return parties
+    return parties.filter(role__in=SUPPORTED_PARTY_ROLES)
+
+
+def case_measures_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[CaseMeasure]:
+    """Returns the measures the user may see: all for case workers; for support staff only
+    supportive measures and remedies of the depicted people (never interim measures, which
+    concern a respondent)."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    measures = CaseMeasure.objects.filter(case=case).select_related("party__person", "measure")
+    if Action.VIEW not in allowed:
+        return measures.none()
+    if Action.VIEW_DISCIPLINE in allowed:
+        return measures
+    return measures.filter(
+        kind__in=(CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY),
+        party__role=c.PartyRole.DEPICTED,
+    )
+
+
+def case_evidence_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[EvidenceItem]:
+    """Returns the evidence log, or nothing for a user without VIEW_EVIDENCE."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    items = EvidenceItem.objects.filter(case=case).select_related("platform")
+    return items if Action.VIEW_EVIDENCE in allowed else items.none()
+
+
+def case_determinations_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[Determination]:
+    """Returns the determinations, or nothing for a user without VIEW_DISCIPLINE."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = Determination.objects.filter(case=case).select_related("respondent__person")
+    return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()
+
+
+def case_sanctions_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[Sanction]:
+    """Returns the sanctions and corrective actions, or nothing without VIEW_DISCIPLINE."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = Sanction.objects.filter(case=case).select_related("respondent__person", "intervention")
+    return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()
+
+
+def case_timeline_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[CaseEvent]:
+    """Returns the case's events for users who may read the case or its audit trail; to those
+    who may not see evidence and discipline, only the neutral entries. Reasons and details may
+    hold content; templates show them only when ``show_reasons`` of ``case_detail_for_user``
+    says so."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("pk")
+    if not allowed & {Action.VIEW, Action.AUDIT}:
+        return events.none()
+    if Action.AUDIT in allowed or {Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE} <= allowed:
+        return events
+    return events.filter(event_type__in=NEUTRAL_EVENT_TYPES)
+
+
+@dataclass
+class CaseDetail:
+    """The sections of one case that a user may see; sections they may not see are empty and
+    flagged, so that pages never hold them."""
+
+    case: Case
+    allowed: set[str]
+    show_content: bool = False  # title, narrative, facts, parties
+    show_evidence: bool = False
+    show_discipline: bool = False
+    show_reasons: bool = False  # the reasons written on timeline events
+    parties: list = field(default_factory=list)
+    measures: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)
+    determinations: list = field(default_factory=list)
+    sanctions: list = field(default_factory=list)
+    timeline: list = field(default_factory=list)
+
+
+def case_detail_for_user(*, user, pk) -> CaseDetail:
+    """Returns what the user may see of the case; Http404 if they may not see it at all."""
+    case = case_get_for_user(user=user, pk=pk, action=Action.VIEW_METADATA)
+    allowed = actions_for(user, case)
+    detail = CaseDetail(
+        case=case,
+        allowed=allowed,
+        show_content=Action.VIEW in allowed,
+        show_evidence=Action.VIEW_EVIDENCE in allowed,
+        show_discipline=Action.VIEW_DISCIPLINE in allowed,
+        # Reasons on events can mention evidence and discipline: only for full case workers.
+        show_reasons={Action.VIEW, Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE} <= allowed,
+    )
+    scope = {"user": user, "case": case, "allowed": allowed}
+    if detail.show_content:
+        detail.parties = list(case_parties_for_user(**scope))
+        detail.measures = list(case_measures_for_user(**scope))
+    if detail.show_evidence:
+        detail.evidence = list(case_evidence_for_user(**scope))
+    if detail.show_discipline:
+        detail.determinations = list(case_determinations_for_user(**scope))
+        detail.sanctions = list(case_sanctions_for_user(**scope))
+    detail.timeline = list(case_timeline_for_user(**scope))
+    return detail
+
+
+def case_audit_trail_for_user(*, user, pk) -> tuple[Case, list[CaseEvent], list[AccessEvent]]:
+    """Returns the case, its events and its access log for a user with AUDIT on it."""
+    case = case_get_for_user(user=user, pk=pk, action=Action.AUDIT)
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("pk"))
+    accesses = list(AccessEvent.objects.filter(case=case).order_by("-pk")[:500])
+    return case, events, accesses
+
+
+def user_may_audit(user) -> bool:
+    """Whether the user may read the district's access log and the chain verification."""
+    role = user_role(user)
+    return role is not None and Action.AUDIT in ROLE_RIGHTS[role][1]
+
+
+def audit_verify_for_user(*, user) -> list:
+    """Returns the verification of every audit chain, for auditors and the coordinator;
+    raises Http404 for everyone else."""
+    from .audit import audit_verify
+
+    if not user_may_audit(user):
+        raise Http404("No such page.")
+    return audit_verify()
+
+
+def access_log_for_user(*, user, limit: int = 500) -> QuerySet[AccessEvent]:
+    """Returns the newest access-log entries of the user's district, for auditors and the
+    coordinator; raises Http404 for everyone else."""
+    if not user_may_audit(user) or user.district_id is None:
+        raise Http404("No such page.")
+    return (
+        AccessEvent.objects.filter(district_id=user.district_id)
+        .select_related("case")
+        .order_by("-pk")[:limit]
+    )
+
+
+def resources_for_case(*, case: Case):
+    """Returns the help shown beside a case: hotlines, reporting and takedown services and
+    the district's counseling contacts (catalog data, no case content)."""
+    from policies.models import Resource
+
+    return Resource.objects.for_district(case.district)
+
+
+def case_for_admin_link(*, user, content_type_id: int, object_id) -> Case:
+    """Returns the case behind an admin "view on site" link if the user may see it; every
+    other object, and every case they may not see, is Http404 (no existence oracle)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if ContentType.objects.get_for_model(Case).pk != content_type_id:
+        raise Http404("No such page.")
+    return case_get_for_user(user=user, pk=object_id, action=Action.VIEW_METADATA)

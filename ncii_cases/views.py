@@ -1,17 +1,66 @@
+"""Read-only case pages and the audit pages. Each view fetches through a selector (404 when
+the user may not see it) and is logged by ``access_logged``."""
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import selectors
+from .access_log import access_case, access_logged
+from .forms import CaseSearchForm
 
 
 @login_required
+@require_GET
 def home(request):
-    cases = selectors.case_list_for_user(user=request.user)[:50]
-    return render(request, "ncii_cases/home.html", {"cases": cases})
+    form = CaseSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    cases = selectors.case_list_for_user(user=request.user, query=query)
+    context = {"form": form, "query": query, "count": cases.count(), "cases": cases[:50]}
+    return render(request, "ncii_cases/home.html", context)
+
+
+@access_logged("case_detail")
+@login_required
+@require_GET
+def case_detail(request, pk):
+    detail = selectors.case_detail_for_user(user=request.user, pk=pk)
+    access_case(request, detail.case)
+    resources = selectors.resources_for_case(case=detail.case) if detail.show_content else []
+    return render(
+        request, "ncii_cases/case_detail.html", {"d": detail, "resources": list(resources)}
+    )
+
+
+@access_logged("case_audit")
+@login_required
+@require_GET
+def case_audit(request, pk):
+    case, events, accesses = selectors.case_audit_trail_for_user(user=request.user, pk=pk)
+    access_case(request, case)
+    context = {"case": case, "events": events, "accesses": accesses}
+    return render(request, "ncii_cases/case_audit.html", context)
+
+
+@access_logged("audit_log")
+@login_required
+@require_GET
+def audit_log(request):
+    entries = selectors.access_log_for_user(user=request.user)
+    return render(request, "ncii_cases/audit_log.html", {"entries": entries})
+
+
+@access_logged("audit_verify")
+@login_required
+@require_GET
+def audit_verify_page(request):
+    reports = selectors.audit_verify_for_user(user=request.user)
+    return render(request, "ncii_cases/audit_verify.html", {"reports": reports})
 
 
 @require_GET
@@ -24,3 +73,22 @@ def healthz(request):
         return JsonResponse({"status": "ok"})
     except Exception:
         return JsonResponse({"status": "database unavailable"}, status=503)
+
+
+def admin_login(request):
+    """The admin signs in through the one sign-in of the site (password, then a code)."""
+    target = reverse("login")
+    next_url = request.GET.get("next")
+    if next_url:
+        target += "?" + urlencode({"next": next_url})
+    return redirect(target)
+
+
+@login_required
+def admin_view_on_site(request, content_type_id, object_id):
+    """Replaces the admin's "view on site" redirect, which answers anyone and would tell a
+    stranger which case ids exist."""
+    case = selectors.case_for_admin_link(
+        user=request.user, content_type_id=content_type_id, object_id=object_id
+    )
+    return redirect(case.get_absolute_url())

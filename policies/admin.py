@@ -4,7 +4,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import models as m
 
 
-class CatalogAdmin(SimpleHistoryAdmin):
+class NoDeleteAdmin(SimpleHistoryAdmin):
+    """Catalog rows and policy texts are retired (``active``), never deleted: case records
+    point at them for years, and a deletion page would list those case records."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CatalogAdmin(NoDeleteAdmin):
     list_display = ("name", "district", "active", "sort_order")
     list_filter = ("active", "district")
     search_fields = ("name", "description")
@@ -12,12 +20,12 @@ class CatalogAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(m.PolicyVersion)
-class PolicyVersionAdmin(SimpleHistoryAdmin):
+class PolicyVersionAdmin(NoDeleteAdmin):
     list_display = ("title", "version", "effective_date")
 
 
 @admin.register(m.Definition)
-class DefinitionAdmin(SimpleHistoryAdmin):
+class DefinitionAdmin(NoDeleteAdmin):
     list_display = ("term", "section", "policy")
     search_fields = ("term", "text")
 
@@ -43,6 +51,13 @@ class MeasureAdmin(CatalogAdmin):
 class TrackAdmin(CatalogAdmin):
     track = None
     exclude = ("track",)
+
+    def __init__(self, model, admin_site):
+        # The tracks are proxies of Intervention; simple-history marks only the concrete
+        # model, so the history pages of a proxy would fail without this.
+        concrete = model._meta.concrete_model._meta
+        model._meta.simple_history_manager_attribute = concrete.simple_history_manager_attribute
+        super().__init__(model, admin_site)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(track=self.track)

@@ -1,7 +1,9 @@
 """Creating cases and recording their facts, parties and assignments.
 
 Each function is one action: one transaction that writes the change and its ``CaseEvent``.
-Workflow transitions live in ``ncii_cases.workflow``; access grants in ``permissions``.
+Workflow transitions live in ``ncii_cases.workflow``; access grants in ``permissions``, which
+the assignment services call in their own transaction so that an assignment and the per-case
+rights it gives begin and end together.
 """
 
 import datetime as dt
@@ -24,6 +26,7 @@ from ..models import (
     ReferenceCounter,
     School,
 )
+from ..permissions import case_grants_sync
 from ..workflow import stage_due_at
 
 # Facts a coordinator may correct after intake; stage, process and track change only
@@ -247,6 +250,7 @@ def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
     )
     _stamp_history_user(assignment, actor)
     assignment.save()
+    case_grants_sync(case=case, user=user)
     case_event_record(
         case=case,
         actor=actor,
@@ -264,6 +268,7 @@ def case_unassign(*, actor, assignment: CaseAssignment, reason: str = "") -> Cas
         assignment.ended_at = timezone.now()
         _stamp_history_user(assignment, actor)
         assignment.save(update_fields=["ended_at"])
+        case_grants_sync(case=assignment.case, user=assignment.user)
         case_event_record(
             case=assignment.case,
             actor=actor,
@@ -272,3 +277,46 @@ def case_unassign(*, actor, assignment: CaseAssignment, reason: str = "") -> Cas
             detail={"user_id": assignment.user_id, "role": assignment.role},
         )
     return assignment
+
+
+@transaction.atomic
+def case_move_school(*, actor, case: Case, school: School, reason: str) -> Case:
+    """Moves the case to another school of its district and returns it.
+
+    School administrators reach cases through their schools, so theirs follows the case
+    without any grant. Assignments held by school-based staff (users with schools recorded)
+    who do not serve the new school end, with their grants, because they came from the old
+    school; district-wide staff (investigators and counselors without schools) keep theirs.
+    """
+    if school.district_id != case.district_id:
+        raise ValidationError("A case can move only to a school of its own district.")
+    if not reason.strip():
+        raise ValidationError("Say why the case moves to another school.")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.school_id == school.pk:
+        return case
+    old_school_id = case.school_id
+    case.school = school
+    _stamp_history_user(case, actor)
+    case.save(update_fields=["school", "updated_at"])
+    ended = []
+    active = CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")
+    for assignment in active:
+        schools = set(assignment.user.schools.values_list("pk", flat=True))
+        if schools and school.pk not in schools:
+            case_unassign(
+                actor=actor, assignment=assignment, reason="The case moved to another school."
+            )
+            ended.append(assignment.pk)
+    case_event_record(
+        case=case,
+        actor=actor,
+        event_type=EventType.SCHOOL_CHANGED,
+        reason=reason,
+        detail={
+            "from_school_id": old_school_id,
+            "to_school_id": school.pk,
+            "ended_assignment_ids": ended,
+        },
+    )
+    return case

@@ -45,6 +45,7 @@ def test_every_case_data_model_keeps_history():
             "CaseEvent",
             "AccessEvent",
             "ReferenceCounter",
+            "AuditChainHead",
             "CaseUserObjectPermission",
             "CaseGroupObjectPermission",
         }

@@ -1,6 +1,11 @@
 """A fictional district for demos and first runs: three schools, one user per role, and a case
 for each scenario of the design notes, placed at different stages. Running it again creates
-nothing twice. All names are invented."""
+nothing twice. All names are invented.
+
+Every role signs in with a second factor, so each demo user gets an authenticator (TOTP)
+device, whose key and setup link are printed, and one-time recovery codes. On a rerun the
+devices are kept; the unused recovery codes are printed again, and a new set of five is made
+only when none is left."""
 
 import datetime as dt
 
@@ -16,6 +21,11 @@ from ncii_cases import demo
 from ncii_cases.models import Case, District, Person, School
 from ncii_cases.roles import roles_sync
 from ncii_cases.services.cases import PartyInput, case_assign, case_create, person_create
+from ncii_cases.services.two_factor import (
+    AUTHENTICATOR_NAME,
+    recovery_codes_create,
+    recovery_codes_unused,
+)
 from policies.models import Platform
 
 DISTRICT = {"slug": "riverbend", "name": "Riverbend Unified School District", "state": "IL"}
@@ -63,7 +73,19 @@ class Command(BaseCommand):
         ):
             district, schools, users = self._district_and_users()
             created = self._cases(district, schools, users)
-        self._print_logins(users, created)
+            factors = {role: self._second_factor(user) for role, user in users.items()}
+        self._print_logins(users, created, factors)
+
+    def _second_factor(self, user):
+        """Returns the user's authenticator device and unused recovery codes, creating the
+        device and a set of codes when missing."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name=AUTHENTICATOR_NAME, defaults={"confirmed": True}
+        )
+        codes = recovery_codes_unused(user=user) or recovery_codes_create(user=user)
+        return device, codes
 
     def _district_and_users(self):
         district, _ = District.objects.get_or_create(
@@ -454,9 +476,21 @@ class Command(BaseCommand):
             },
         ]
 
-    def _print_logins(self, users, created):
+    def _print_logins(self, users, created, factors):
+        import base64
+
         out = self.stdout
         out.write(self.style.SUCCESS(f"Demo data ready ({len(created)} new cases)."))
         out.write("Demo logins (fictional people; never use these passwords for real data):")
         for role, user in users.items():
             out.write(f"  {user.username:<14} {demo_password(user.username):<28} {role}")
+        out.write(
+            "\nSecond factor: add each key to an authenticator app (or open the otpauth link on "
+            "a phone), or sign in with a recovery code; each recovery code works once."
+        )
+        for role, user in users.items():
+            device, codes = factors[role]
+            key = base64.b32encode(device.bin_key).decode()
+            out.write(f"  {user.username:<14} key {key}")
+            out.write(f"  {'':<14} {device.config_url}")
+            out.write(f"  {'':<14} recovery codes: {' '.join(codes)}")

@@ -1,0 +1,59 @@
+"""Logging every read of case content, PDFs, exports and audit pages: who, what, when, from
+where, and whether it was allowed. Refusals (a 404 from a selector) are logged too.
+
+Views take the ``access_logged(action)`` decorator, outermost, so that anonymous attempts are
+logged too; it records one ``AccessEvent`` per request after the view answered. A view marks
+the case it showed with ``access_case(request, case)``.
+"""
+
+import functools
+
+from axes.helpers import get_client_ip_address
+from django.http import Http404
+
+from .audit import access_event_record
+
+
+def client_ip(request) -> str | None:
+    """The client's address, found the same way as for sign-in lockouts (django-axes and its
+    AXES_* proxy settings), so that the access log and the lockouts name the same address."""
+    return get_client_ip_address(request) or None
+
+
+def access_case(request, case) -> None:
+    """Marks the case a view is showing, so that the access log links to it."""
+    request._ncii_access_case = case
+
+
+def access_record(request, *, action: str, allowed: bool):
+    """Records one access-log entry for this request."""
+    return access_event_record(
+        user=request.user,
+        action=action,
+        path=request.get_full_path(),
+        method=request.method,
+        allowed=allowed,
+        case=getattr(request, "_ncii_access_case", None) if allowed else None,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+def access_logged(action: str):
+    """Decorates a view so that each request is logged, allowed or refused (Http404)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                access_record(request, action=action, allowed=False)
+                raise
+            # Only a page actually shown counts as allowed; a redirect to sign in is a refusal.
+            access_record(request, action=action, allowed=200 <= response.status_code < 300)
+            return response
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,86 @@
+"""Session security: sessions of deactivated users end, idle and absolute timeouts, and a
+verified second factor before any page but the sign-in steps.
+
+Install after ``django_otp.middleware.OTPMiddleware`` and ``MessageMiddleware``.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+LAST_ACTIVITY_KEY = "ncii_last_activity"
+LOGIN_AT_KEY = "ncii_login_at"
+
+
+def session_stamp_login(sender, request, user, **kwargs):
+    """Receiver of ``user_logged_in``: starts the idle and the absolute clocks."""
+    now = time.time()
+    request.session[LOGIN_AT_KEY] = now
+    request.session[LAST_ACTIVITY_KEY] = now
+
+
+def _login_redirect(request):
+    url = reverse("login")
+    if request.method == "GET":
+        url += "?" + urlencode({"next": request.get_full_path()})
+    return redirect(url)
+
+
+class SessionSecurityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            if SESSION_KEY in request.session:
+                # The account was deactivated or removed: its session ends here.
+                request.session.flush()
+            return self.get_response(request)
+        now = time.time()
+        last = request.session.get(LAST_ACTIVITY_KEY, now)
+        login_at = request.session.get(LOGIN_AT_KEY, now)
+        if now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS:
+            logout(request)
+            messages.info(
+                request,
+                "You were signed out after a period without activity, to protect the records. "
+                "Please sign in again.",
+            )
+            return _login_redirect(request)
+        if now - login_at > settings.SESSION_COOKIE_AGE:
+            logout(request)
+            messages.info(request, "Your session reached its time limit. Please sign in again.")
+            return _login_redirect(request)
+        request.session[LAST_ACTIVITY_KEY] = now
+        request.session.setdefault(LOGIN_AT_KEY, now)
+        return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """Every signed-in user (every role reads or manages something sensitive, and the admin
+    is guarded too) must have passed the code step before any page but these."""
+
+    EXEMPT_NAMES = ("login", "login_verify", "login_enroll", "logout", "ncii_cases:healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._exempt_paths = None
+
+    def _exempt(self, path: str) -> bool:
+        if self._exempt_paths is None:
+            self._exempt_paths = {reverse(name) for name in self.EXEMPT_NAMES}
+        return path in self._exempt_paths or path.startswith(settings.STATIC_URL)
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and not self._exempt(request.path):
+            url = reverse("login_verify")
+            if request.method == "GET":
+                url += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(url)
+        return self.get_response(request)

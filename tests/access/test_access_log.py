@@ -1,0 +1,59 @@
+"""The access log records who, what, when, from where and whether it was allowed; the audit
+pages show the log and the chain verification to the auditor."""
+
+from django.db import connection
+from django.urls import reverse
+
+from ncii_cases.models import AccessEvent
+from tests.access.helpers import login_verified
+
+
+def test_a_case_view_is_logged_with_address_and_browser(client, case, investigator):
+    login_verified(client, investigator)
+    url = reverse("ncii_cases:case_detail", args=[case.pk])
+    client.get(url, REMOTE_ADDR="192.0.2.7", HTTP_USER_AGENT="Firefox/140")
+    entry = AccessEvent.objects.get()
+    assert (entry.user, entry.username, entry.district_id) == (
+        investigator,
+        "investigator",
+        investigator.district_id,
+    )
+    assert (entry.action, entry.path, entry.method, entry.allowed) == (
+        "case_detail",
+        url,
+        "GET",
+        True,
+    )
+    assert (entry.ip_address, entry.user_agent, entry.case) == ("192.0.2.7", "Firefox/140", case)
+    assert entry.created_at is not None and len(entry.row_hash) == 64
+
+
+def test_a_refused_view_is_logged_without_linking_the_case(client, foreign_case, coordinator):
+    login_verified(client, coordinator)
+    url = reverse("ncii_cases:case_audit", args=[foreign_case.pk])
+    assert client.get(url).status_code == 404
+    entry = AccessEvent.objects.get()
+    assert (entry.action, entry.allowed, entry.case, entry.path) == ("case_audit", False, None, url)
+
+
+def test_the_audit_pages_are_themselves_logged(client, auditor):
+    login_verified(client, auditor)
+    client.get(reverse("ncii_cases:audit_log"))
+    client.get(reverse("ncii_cases:audit_verify"))
+    assert list(AccessEvent.objects.values_list("action", "allowed")) == [
+        ("audit_log", True),
+        ("audit_verify", True),
+    ]
+
+
+def test_the_verify_page_names_an_altered_row(client, case, coordinator, auditor):
+    from ncii_cases.audit import case_event_record
+    from tests.ncii_cases.test_audit_chain import triggers_off
+
+    event = case_event_record(case=case, actor=coordinator, event_type="note", reason="x")
+    login_verified(client, auditor)
+    assert b"Intact" in client.get(reverse("ncii_cases:audit_verify")).content
+    with triggers_off(), connection.cursor() as cursor:
+        cursor.execute("UPDATE ncii_cases_caseevent SET reason = 'y' WHERE id = %s", [event.pk])
+    body = client.get(reverse("ncii_cases:audit_verify")).content.decode()
+    assert "Not intact" in body and f"case_event {event.pk}: altered (hash mismatch)" in body

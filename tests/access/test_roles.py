@@ -1,0 +1,48 @@
+"""The roles of DESIGN.md, as implemented: the action table per role and scope, and the
+model-wide rights of each role group (which never reach case content on their own)."""
+
+import pytest
+
+from ncii_cases.choices import Role
+from ncii_cases.permissions import ALL_ACTIONS, ROLE_RIGHTS, Action
+from ncii_cases.roles import CASE_RECORD_MODELS, roles_sync
+
+A = Action
+EXPECTED = {
+    Role.COORDINATOR: ("district", set(ALL_ACTIONS)),
+    Role.SCHOOL_ADMIN: (
+        "school",
+        {A.VIEW, A.VIEW_METADATA, A.VIEW_EVIDENCE, A.VIEW_DISCIPLINE, A.TRIAGE, A.WORK}
+        | {A.SUPPORT, A.ASSIGN},
+    ),
+    Role.INVESTIGATOR: (
+        "assigned",
+        {A.VIEW, A.VIEW_METADATA, A.VIEW_EVIDENCE, A.VIEW_DISCIPLINE, A.WORK, A.SUPPORT},
+    ),
+    Role.SUPPORT_STAFF: ("assigned", {A.VIEW, A.VIEW_METADATA, A.SUPPORT}),
+    Role.AUDITOR: ("district", {A.VIEW_METADATA, A.AUDIT}),
+    Role.IT_ADMIN: ("district", set()),
+}
+
+
+def test_every_role_has_exactly_the_designed_rights():
+    assert {str(r): v for r, v in ROLE_RIGHTS.items()} == {str(r): v for r, v in EXPECTED.items()}
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT_STAFF, Role.AUDITOR, Role.IT_ADMIN])
+def test_roles_outside_casework_hold_no_model_right_on_case_records(db, role):
+    group = roles_sync()[role.value]
+    codes = set(group.permissions.values_list("codename", flat=True))
+    touching = {code for code in codes if code.split("_", 1)[1] in CASE_RECORD_MODELS}
+    assert touching == set(), touching
+
+
+def test_it_admin_manages_accounts_and_settings(db):
+    codes = set(roles_sync()[Role.IT_ADMIN.value].permissions.values_list("codename", flat=True))
+    assert {"add_user", "change_user", "change_school", "change_platform"} <= codes
+    assert "view_caseevent" not in codes and "view_accessevent" not in codes
+
+
+def test_auditor_reads_the_audit_rows_only(db):
+    codes = set(roles_sync()[Role.AUDITOR.value].permissions.values_list("codename", flat=True))
+    assert codes == {"view_caseevent", "view_accessevent"}
