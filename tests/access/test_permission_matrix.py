@@ -289,8 +289,12 @@ def admin_url(key, kind, model_admin, objects):
         pk = objects["case"].pk
     else:
         # The first row if there is one (for case data: a row of a case), else a missing id.
-        pk = model.objects.order_by("pk").values_list("pk", flat=True).first() or 999999
-    exists = model.objects.filter(pk=pk).exists()
+        # The two intervention admins each show one track's rows of the same table.
+        rows = model.objects.all()
+        if getattr(model_admin, "track", None):
+            rows = rows.filter(track=model_admin.track)
+        pk = rows.order_by("pk").values_list("pk", flat=True).first() or 999999
+    exists = rows.filter(pk=pk).exists() if model is not Case else True
     opts = model._meta
     if kind == "object_redirect":
         return f"/admin/{opts.app_label}/{opts.model_name}/{pk}/", exists

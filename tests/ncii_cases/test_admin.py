@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from ncii_cases.models import Case, User
+from tests.access.helpers import login_verified
 
 
 @pytest.fixture
@@ -12,7 +13,7 @@ def demo(db):
 
 
 def test_demo_coordinator_sees_every_case_of_the_district_in_the_admin(demo, client):
-    client.force_login(User.objects.get(username="coordinator"))
+    login_verified(client, User.objects.get(username="coordinator"))
     response = client.get("/admin/ncii_cases/case/")
     assert response.status_code == 200
     for reference in Case.objects.values_list("reference", flat=True):
@@ -20,7 +21,7 @@ def test_demo_coordinator_sees_every_case_of_the_district_in_the_admin(demo, cli
 
 
 def test_it_admin_superuser_sees_no_case_in_the_admin(demo, client):
-    client.force_login(User.objects.get(username="itadmin"))
+    login_verified(client, User.objects.get(username="itadmin"))
     response = client.get("/admin/ncii_cases/case/")
     body = response.content.decode()
     assert response.status_code == 200
