@@ -7,12 +7,14 @@ status alone reveals no case content. Audit rows (events, access log) are read-o
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
+from .access_log import access_case, access_record
 from .permissions import cases_visible_to
 from .selectors import user_may_audit
 from .services.accounts import user_sessions_end
@@ -43,21 +45,115 @@ class CaseChoicesMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedHistoryAdmin(CaseChoicesMixin, SimpleHistoryAdmin):
-    """History pages only for rows the user may see: simple-history would otherwise rebuild a
+class ReadOnlyAdminMixin:
+    """Shown, never written here. Case data changes only through the application's services
+    and screens, which check the user's action on the case, follow the workflow and record a
+    ``CaseEvent`` (who, when, what, why); an admin form would do none of that. Assignments,
+    for example, change only through ``case_assign`` and ``case_unassign``, which grant and
+    revoke the per-case rights."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AccessLoggedAdminMixin:
+    """Every admin page that can show case content is access-logged like the case pages: one
+    ``AccessEvent`` per request, allowed or refused; a refusal links no case."""
+
+    def _case_of(self, obj):
+        """The case a row belongs to, or None (a person may be in several cases)."""
+        if isinstance(obj, m.Case):
+            return obj
+        path = getattr(self, "case_path", None)
+        if path is None:
+            return getattr(obj, "case", None) if hasattr(obj, "case_id") else None
+        for name in path.split("__"):
+            obj = getattr(obj, name, None)
+        return obj
+
+    def _row_visible(self, request, object_id):
+        try:
+            return self.get_queryset(request).filter(pk=unquote(object_id)).first()
+        except (ValueError, TypeError, ValidationError):
+            return None
+
+    def _logged(self, request, kind, view, object_id=None):
+        action = f"admin_{self.model._meta.model_name}_{kind}"
+        row = None if object_id is None else self._row_visible(request, object_id)
+        try:
+            response = view()
+        except Exception:
+            access_record(request, action=action, allowed=False)
+            raise
+        allowed = 200 <= response.status_code < 300 and (object_id is None or row is not None)
+        if allowed and row is not None:
+            case = self._case_of(row)
+            if case is not None:
+                access_case(request, case)
+        access_record(request, action=action, allowed=allowed)
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        return self._logged(
+            request,
+            "list",
+            lambda: super(AccessLoggedAdminMixin, self).changelist_view(request, extra_context),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._logged(
+            request,
+            "change",
+            lambda: super(AccessLoggedAdminMixin, self).change_view(
+                request, object_id, form_url, extra_context
+            ),
+            object_id,
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        return self._logged(
+            request,
+            "history",
+            lambda: super(AccessLoggedAdminMixin, self).history_view(
+                request, object_id, extra_context
+            ),
+            object_id,
+        )
+
+
+class ScopedHistoryAdmin(
+    AccessLoggedAdminMixin, ReadOnlyAdminMixin, CaseChoicesMixin, SimpleHistoryAdmin
+):
+    """The admin of case data: a read-only view of the rows the user may see, access-logged.
+
+    History pages only for rows the user may see: simple-history would otherwise rebuild a
     hidden row from its history (narrative included) when the queryset leaves it out."""
 
     def _visible_or_404(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+        if self._row_visible(request, object_id) is None:
             raise Http404("No such record.")
 
     def history_view(self, request, object_id, extra_context=None):
-        self._visible_or_404(request, object_id)
-        return super().history_view(request, object_id, extra_context)
+        def view():
+            self._visible_or_404(request, object_id)
+            return SimpleHistoryAdmin.history_view(self, request, object_id, extra_context)
+
+        return self._logged(request, "history", view, object_id)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._visible_or_404(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        def view():
+            self._visible_or_404(request, object_id)
+            return super(ScopedHistoryAdmin, self).history_form_view(
+                request, object_id, version_id, extra_context
+            )
+
+        return self._logged(request, "history_version", view, object_id)
 
 
 @admin.register(m.User)
@@ -112,25 +208,11 @@ class CaseScopedAdmin(ScopedHistoryAdmin):
         return super().has_module_permission(request)
 
 
-class PartyInline(CaseChoicesMixin, admin.TabularInline):
+class PartyInline(ReadOnlyAdminMixin, CaseChoicesMixin, admin.TabularInline):
     model = m.CaseParty
     extra = 0
     fields = ("role", "person", "description", "affiliation", "is_minor")
     autocomplete_fields = ("person",)
-
-
-class ReadOnlyAdminMixin:
-    """Shown, never written here: assignments change only through ``case_assign`` and
-    ``case_unassign``, which grant and revoke the per-case rights and record the event."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AssignmentInline(ReadOnlyAdminMixin, CaseChoicesMixin, admin.TabularInline):
@@ -206,7 +288,7 @@ for model, display in [
 
 
 @admin.register(m.CaseAssignment)
-class CaseAssignmentAdmin(ReadOnlyAdminMixin, CaseScopedAdmin):
+class CaseAssignmentAdmin(CaseScopedAdmin):
     list_display = ("case", "user", "role", "assigned_at", "ended_at")
 
 
@@ -230,7 +312,7 @@ class AppendOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.CaseEvent)
-class CaseEventAdmin(AppendOnlyAdmin):
+class CaseEventAdmin(AccessLoggedAdminMixin, AppendOnlyAdmin):
     list_display = ("created_at", "case", "event_type", "from_stage", "to_stage", "actor")
     list_filter = ("event_type",)
 

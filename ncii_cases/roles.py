@@ -2,6 +2,9 @@
 
 Model-wide rights never reveal case content by themselves: every case screen scopes its rows
 through ``permissions.cases_visible_to``. Per-case rights come from assignments.
+
+Case records get "view" only: the admin is a read-only, scoped view of them, and every write
+goes through the application's services (action check, workflow, ``CaseEvent``).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -43,12 +46,12 @@ def _perms(actions, models):
 
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.COORDINATOR: _perms(["view", "add", "change"], CASE_RECORD_MODELS)
+    Role.COORDINATOR: _perms(["view"], CASE_RECORD_MODELS)
     + _perms(["view", "add", "change"], CATALOG_MODELS)
     + ["view_caseevent", "view_accessevent", "view_school", "view_district"],
-    Role.SCHOOL_ADMIN: _perms(["view", "add", "change"], CASE_RECORD_MODELS)
+    Role.SCHOOL_ADMIN: _perms(["view"], CASE_RECORD_MODELS)
     + _perms(["view"], CATALOG_MODELS),
-    Role.INVESTIGATOR: _perms(["view", "add", "change"], CASE_RECORD_MODELS)
+    Role.INVESTIGATOR: _perms(["view"], CASE_RECORD_MODELS)
     + _perms(["view"], CATALOG_MODELS),
     Role.SUPPORT_STAFF: _perms(["view"], CATALOG_MODELS),
     Role.AUDITOR: ["view_caseevent", "view_accessevent"],

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import selectors
-from .access_log import access_case, access_logged
+from .access_log import access_case, access_logged, access_record
 from .forms import CaseSearchForm
 
 
@@ -22,7 +22,11 @@ def home(request):
     query = form.cleaned_data["q"] if form.is_valid() else ""
     cases = selectors.case_list_for_user(user=request.user, query=query)
     context = {"form": form, "query": query, "count": cases.count(), "cases": cases[:50]}
-    return render(request, "ncii_cases/home.html", context)
+    response = render(request, "ncii_cases/home.html", context)
+    if request.GET.get("q", "").strip():
+        # A search reads across cases (references and titles): it is logged like a case page.
+        access_record(request, action="case_search", allowed=True)
+    return response
 
 
 @access_logged("case_detail")
