@@ -172,6 +172,12 @@ class ChainReport:
     chain: str
     rows: int = 0
     problems: list[str] = field(default_factory=list)
+    # The id of the row each problem names, in the same order (None for the chain's end).
+    problem_rows: list[int | None] = field(default_factory=list)
+
+    def problem(self, pk: int | None, text: str) -> None:
+        self.problems.append(text)
+        self.problem_rows.append(pk)
 
     @property
     def ok(self) -> bool:
@@ -192,28 +198,31 @@ def chain_verify(chain: str) -> ChainReport:
         report.rows += 1
         if row.prev_hash != previous_hash:
             after = f"row {previous_pk}" if previous_pk else "the start of the chain"
-            report.problems.append(
+            report.problem(
+                row.pk,
                 f"{chain} {row.pk}: inserted or removed (prev_hash does not match previous "
-                f"row: {after})"
+                f"row: {after})",
             )
         if row_hash_compute(chain, row) != row.row_hash:
-            report.problems.append(f"{chain} {row.pk}: altered (hash mismatch)")
+            report.problem(row.pk, f"{chain} {row.pk}: altered (hash mismatch)")
         if head is not None and row.row_hash == head.last_hash and position_of_head is None:
             position_of_head = report.rows
         elif position_of_head is not None:
-            report.problems.append(f"{chain} {row.pk}: inserted (after the chain head's last row)")
+            report.problem(row.pk, f"{chain} {row.pk}: inserted (after the chain head's last row)")
         previous_hash, previous_pk = row.row_hash, row.pk
     expected = head.count if head else 0
     if position_of_head is None and (expected or report.rows):
         last = f"row {previous_pk}" if previous_pk else "no rows left"
-        report.problems.append(
+        report.problem(
+            None,
             f"{chain}: removed at the end (the head expects {expected} rows ending in "
-            f"{(head.last_hash if head else '')[:12] or 'nothing'}; the chain ends at {last})"
+            f"{(head.last_hash if head else '')[:12] or 'nothing'}; the chain ends at {last})",
         )
     elif position_of_head is not None and position_of_head != expected:
-        report.problems.append(
+        report.problem(
+            None,
             f"{chain}: {expected} rows expected up to the head, {position_of_head} found "
-            "(rows inserted or removed)"
+            "(rows inserted or removed)",
         )
     return report
 

@@ -49,10 +49,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COORDINATOR: _perms(["view"], CASE_RECORD_MODELS)
     + _perms(["view", "add", "change"], CATALOG_MODELS)
     + ["view_caseevent", "view_accessevent", "view_school", "view_district"],
-    Role.SCHOOL_ADMIN: _perms(["view"], CASE_RECORD_MODELS)
-    + _perms(["view"], CATALOG_MODELS),
-    Role.INVESTIGATOR: _perms(["view"], CASE_RECORD_MODELS)
-    + _perms(["view"], CATALOG_MODELS),
+    Role.SCHOOL_ADMIN: _perms(["view"], CASE_RECORD_MODELS) + _perms(["view"], CATALOG_MODELS),
+    Role.INVESTIGATOR: _perms(["view"], CASE_RECORD_MODELS) + _perms(["view"], CATALOG_MODELS),
     Role.SUPPORT_STAFF: _perms(["view"], CATALOG_MODELS),
     Role.AUDITOR: ["view_caseevent", "view_accessevent"],
     Role.IT_ADMIN: _perms(["view", "add", "change"], ["user", "school", "district"])

@@ -195,14 +195,46 @@ def user_may_audit(user) -> bool:
     return role is not None and Action.AUDIT in ROLE_RIGHTS[role][1]
 
 
-def audit_verify_for_user(*, user) -> list:
-    """Returns the verification of every audit chain, for auditors and the coordinator;
-    raises Http404 for everyone else."""
-    from .audit import audit_verify
+@dataclass
+class DistrictChainReport:
+    """What a district's auditor or coordinator sees of one chain's verification: whether the
+    whole chain verifies, and the problems naming rows of their own district. Row counts and
+    the ids of other districts' rows stay hidden (``manage.py verify_audit`` on the server
+    shows everything)."""
 
-    if not user_may_audit(user):
+    chain: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    elsewhere: bool = False  # problems in rows outside the district, or at the chain's end
+
+
+def audit_verify_for_user(*, user) -> list[DistrictChainReport]:
+    """Returns the verification of every audit chain as seen from the user's district, for
+    auditors and the coordinator; raises Http404 for everyone else."""
+    from .audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN, audit_verify
+
+    if not user_may_audit(user) or user.district_id is None:
         raise Http404("No such page.")
-    return audit_verify()
+    district_rows = {
+        CASE_EVENT_CHAIN: lambda pks: CaseEvent.objects.filter(
+            pk__in=pks, case__district_id=user.district_id
+        ),
+        ACCESS_EVENT_CHAIN: lambda pks: AccessEvent.objects.filter(
+            pk__in=pks, district_id=user.district_id
+        ),
+    }
+    views = []
+    for report in audit_verify():
+        view = DistrictChainReport(chain=report.chain, ok=report.ok)
+        pks = [pk for pk in report.problem_rows if pk is not None]
+        own = set(district_rows[report.chain](pks).values_list("pk", flat=True)) if pks else set()
+        for pk, text in zip(report.problem_rows, report.problems, strict=True):
+            if pk is not None and pk in own:
+                view.problems.append(text)
+            else:
+                view.elsewhere = True
+        views.append(view)
+    return views
 
 
 def access_log_for_user(*, user, limit: int = 500) -> QuerySet[AccessEvent]:

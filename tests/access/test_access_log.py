@@ -57,3 +57,29 @@ def test_the_verify_page_names_an_altered_row(client, case, coordinator, auditor
         cursor.execute("UPDATE ncii_cases_caseevent SET reason = 'y' WHERE id = %s", [event.pk])
     body = client.get(reverse("ncii_cases:audit_verify")).content.decode()
     assert "Not intact" in body and f"case_event {event.pk}: altered (hash mismatch)" in body
+
+
+def test_the_verify_page_shows_only_rows_of_the_users_district(
+    client, case, foreign_case, coordinator, outsider, auditor
+):
+    from ncii_cases.audit import case_event_record
+    from tests.ncii_cases.test_audit_chain import triggers_off
+
+    # Given one altered timeline row in each of two districts
+    own = case_event_record(case=case, actor=coordinator, event_type="note", reason="x")
+    other = case_event_record(case=foreign_case, actor=outsider, event_type="note", reason="x")
+    with triggers_off(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ncii_cases_caseevent SET reason = 'y' WHERE id IN (%s, %s)",
+            [own.pk, other.pk],
+        )
+    # When the auditor of the first district opens the check
+    login_verified(client, auditor)
+    body = client.get(reverse("ncii_cases:audit_verify")).content.decode()
+    # Then it says the record is not intact and names only the own district's row, without
+    # the chain's row counts
+    assert "Not intact" in body
+    assert f"case_event {own.pk}: altered" in body
+    assert f"case_event {other.pk}" not in body
+    assert "outside your district" in body
+    assert " rows," not in body
