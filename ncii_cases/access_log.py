@@ -15,8 +15,9 @@ from .audit import access_event_record
 
 
 def client_ip(request) -> str | None:
-    """The client's address, found the same way as for sign-in lockouts (django-axes and its
-    AXES_* proxy settings), so that the access log and the lockouts name the same address."""
+    """The client's address, found the same way as for sign-in lockouts (django-axes calls
+    ``network.client_ip_address`` through AXES_CLIENT_IP_CALLABLE, honouring
+    TRUSTED_PROXY_COUNT), so that the access log and the lockouts name the same address."""
     return get_client_ip_address(request) or None
 
 

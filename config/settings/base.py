@@ -156,6 +156,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+# The client's address, for lockouts and the access log alike: REMOTE_ADDR, or behind
+# TRUSTED_PROXY_COUNT reverse proxies the X-Forwarded-For entry the outermost one wrote
+# (ncii_cases/network.py). No proxy in front of a development server.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "ncii_cases.network.client_ip_address"
 
 # Two-factor sign-in (django-otp): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="NCII case manager")

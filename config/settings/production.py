@@ -23,3 +23,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
+
+# The district's TLS reverse proxy (docker-compose.yml publishes web on 127.0.0.1 only) must
+# append the client's address to X-Forwarded-For. Without this, REMOTE_ADDR is the proxy's
+# address: lockouts would fall on a username from every address, and the access log would name
+# the proxy. Set to the number of proxies in front of gunicorn.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
