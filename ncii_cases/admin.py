@@ -7,15 +7,18 @@ status alone reveals no case content. Audit rows (events, access log) are read-o
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
-from .access_log import access_case, access_record
-from .permissions import cases_visible_to
+from .access_log import access_case, access_record, client_ip
+from .audit import access_event_record
+from .choices import Role
+from .permissions import cases_visible_to, user_role
 from .selectors import user_may_audit
 from .services.accounts import user_sessions_end
 
@@ -156,25 +159,175 @@ class ScopedHistoryAdmin(
         return self._logged(request, "history_version", view, object_id)
 
 
+# Fields of an account that decide what it may read. Only a coordinator of the account's
+# district changes its role and schools; nobody changes superuser status or model-wide rights
+# in the admin (``createsuperuser`` on the server makes an IT superuser).
+ROLE_FIELDS = ("groups", "schools")
+ADMIN_ONLY_FIELDS = ("is_superuser", "user_permissions")
+
+
+def _is_coordinator(user) -> bool:
+    return user_role(user) == Role.COORDINATOR.value and user.district_id is not None
+
+
+def _account_roles(user) -> dict:
+    """What decides an account's reach: district, role groups and schools."""
+    if user is None or user.pk is None:
+        return {"district": None, "groups": [], "schools": []}
+    return {
+        "district": user.district_id,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "schools": sorted(user.schools.values_list("pk", flat=True)),
+    }
+
+
+def role_change_record(request, account, before: dict, after: dict, *, allowed: bool):
+    """Records a change (or refused attempt) of an account's role, schools or district in the
+    access log: who (the signed-in user), when, which account (the path) and what."""
+    what = "; ".join(
+        f"{key}: {before[key]} -> {after[key]}" for key in before if before[key] != after[key]
+    )
+    access_event_record(
+        user=request.user,
+        action="role_change",
+        path=f"{request.path} account={account.pk} {what}",
+        district_id=account.district_id,
+        method=request.method,
+        allowed=allowed,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
 @admin.register(m.User)
 class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+    """Accounts. IT creates accounts, resets passwords, activates and deactivates them; the role
+    (groups) and schools of an account are set only by a coordinator of its district, who may
+    change nothing else here. Every change of role, schools or district is access-logged as
+    ``role_change`` (a refused attempt too)."""
+
     list_display = ("username", "first_name", "last_name", "district", "is_active")
     list_filter = ("district", "groups", "is_active")
     fieldsets = DjangoUserAdmin.fieldsets + (
         ("District", {"fields": ("district", "schools", "title")}),
     )
     filter_horizontal = ("groups", "user_permissions", "schools")
+    coordinator_fieldsets = (
+        (None, {"fields": ("username", "first_name", "last_name", "district")}),
+        ("Role", {"fields": ("groups", "schools")}),
+    )
+
+    def may_assign_roles(self, request, obj) -> bool:
+        """A coordinator, for another account of their own district."""
+        return (
+            obj is not None
+            and _is_coordinator(request.user)
+            and obj.district_id == request.user.district_id
+            and obj.pk != request.user.pk
+        )
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if _is_coordinator(request.user) and not request.user.is_superuser:
+            return qs.filter(district_id=request.user.district_id)
+        return qs
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not _is_coordinator(request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and _is_coordinator(request.user):
+            return self.coordinator_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return fields
+        if _is_coordinator(request.user):
+            fields += ["username", "first_name", "last_name", "district"]
+            if not self.may_assign_roles(request, obj):
+                fields += list(ROLE_FIELDS)
+            return fields
+        fields += [*ROLE_FIELDS, *ADMIN_ONLY_FIELDS]
+        if obj.groups.exists():
+            # IT places a new account in a district; once it holds a role it stays there.
+            fields.append("district")
+        return fields
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = Group.objects.filter(name__in=[r.value for r in Role])
+        elif db_field.name == "schools" and request.user.district_id:
+            kwargs["queryset"] = m.School.objects.filter(district_id=request.user.district_id)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Passwords are IT's: a coordinator manages roles, not credentials.
+        if _is_coordinator(request.user):
+            raise PermissionDenied
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            account = m.User.objects.get(pk=unquote(id))
+            access_event_record(
+                user=request.user,
+                action="password_reset",
+                path=request.path,
+                method=request.method,
+                allowed=True,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                district_id=account.district_id,
+            )
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and not self.may_assign_roles(request, obj):
+                self._refused_role_change_record(request, obj)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _refused_role_change_record(self, request, obj):
+        """Logs a posted change of role or schools by someone who may not make it (the form
+        ignores read-only fields, so the change itself never happens)."""
+        before = _account_roles(obj)
+        posted = {
+            "district": before["district"],
+            "groups": sorted(
+                Group.objects.filter(pk__in=request.POST.getlist("groups")).values_list(
+                    "name", flat=True
+                )
+            )
+            if "groups" in request.POST
+            else before["groups"],
+            "schools": sorted(int(pk) for pk in request.POST.getlist("schools") if pk.isdigit())
+            if "schools" in request.POST
+            else before["schools"],
+        }
+        if posted != before:
+            role_change_record(request, obj, before, posted, allowed=False)
+
+    def save_model(self, request, obj, form, change):
+        previous = m.User.objects.filter(pk=obj.pk).first() if change else None
+        request._ncii_roles_before = _account_roles(previous)
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # A deactivated account is signed out everywhere at once.
+            user_sessions_end(user=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        before = getattr(request, "_ncii_roles_before", _account_roles(None))
+        after = _account_roles(obj)
+        if before != after:
+            role_change_record(request, obj, before, after, allowed=True)
 
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, never deleted: the audit record names them, and the
         # deletion page would list the cases they hold rights on.
         return False
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            # A deactivated account is signed out everywhere at once.
-            user_sessions_end(user=obj)
 
 
 @admin.register(m.District)
@@ -351,6 +504,25 @@ class DeviceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        # Removing someone's second factor (then resetting their password) would let the
+        # remover enroll as them: never silent, the access log names who and whose device.
+        super().delete_model(request, obj)
+        access_event_record(
+            user=request.user,
+            action="device_delete",
+            path=f"{request.path} account={obj.user_id}",
+            district_id=obj.user.district_id,
+            method=request.method,
+            allowed=True,
+            ip_address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 admin.site.register(TOTPDevice, DeviceAdmin)

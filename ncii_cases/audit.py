@@ -145,15 +145,20 @@ def access_event_record(
     case: Case | None = None,
     ip_address: str | None = None,
     user_agent: str = "",
+    district_id: int | None = None,
 ) -> AccessEvent:
     """Appends one entry to the access log: who, what, when, from where, and whether it was
     allowed. ``case`` is set only for allowed reads, so that a refusal never links a user's
-    district log to a case of somebody else."""
+    district log to a case of somebody else. ``district_id`` files the entry in another
+    district's log than the user's: an account change is logged in the account's district, so
+    that its auditor and coordinator see what IT did to their accounts."""
     authenticated = getattr(user, "is_authenticated", False)
+    if district_id is None and authenticated:
+        district_id = getattr(user, "district_id", None)
     event = AccessEvent(
         user=user if authenticated else None,
         username=user.get_username() if authenticated else "",
-        district_id=getattr(user, "district_id", None) if authenticated else None,
+        district_id=district_id,
         case=case,
         action=action,
         path=path[:500],

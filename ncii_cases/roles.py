@@ -48,7 +48,9 @@ def _perms(actions, models):
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COORDINATOR: _perms(["view"], CASE_RECORD_MODELS)
     + _perms(["view", "add", "change"], CATALOG_MODELS)
-    + ["view_caseevent", "view_accessevent", "view_school", "view_district"],
+    + ["view_caseevent", "view_accessevent", "view_school", "view_district"]
+    # Only to set the role and schools of accounts of the district (ncii_cases.admin.UserAdmin).
+    + ["view_user", "change_user"],
     Role.SCHOOL_ADMIN: _perms(["view"], CASE_RECORD_MODELS) + _perms(["view"], CATALOG_MODELS),
     Role.INVESTIGATOR: _perms(["view"], CASE_RECORD_MODELS) + _perms(["view"], CATALOG_MODELS),
     Role.SUPPORT_STAFF: _perms(["view"], CATALOG_MODELS),

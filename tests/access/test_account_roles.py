@@ -1,0 +1,155 @@
+"""Roles of accounts: IT manages accounts but never gives anyone case access; a coordinator of
+the account's district sets its role and schools; every change (and refused attempt) of a role
+is in the access log."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from ncii_cases import choices as c
+from ncii_cases.models import AccessEvent
+from tests.access.helpers import login_verified
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def newcomer(district):
+    return UserFactory(username="newcomer", district=district)
+
+
+@pytest.fixture
+def staff_coordinator(district):
+    return UserFactory(
+        username="staffcoordinator", district=district, role=c.Role.COORDINATOR, is_staff=True
+    )
+
+
+def change_form_post(client, account, **changes):
+    url = reverse("admin:ncii_cases_user_change", args=[account.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form.initial.get(name)
+        if name in ("password", "last_login", "date_joined") or value is None:
+            continue
+        if name in ("groups", "schools", "user_permissions"):
+            data[name] = [getattr(v, "pk", v) for v in value]
+        elif hasattr(value, "pk"):
+            data[name] = value.pk
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = value
+    if "date_joined" in form.fields:
+        data["date_joined_0"] = account.date_joined.strftime("%Y-%m-%d")
+        data["date_joined_1"] = account.date_joined.strftime("%H:%M:%S")
+    data.update(changes)
+    return client.post(url, data)
+
+
+def coordinator_group():
+    return Group.objects.get(name=c.Role.COORDINATOR.value)
+
+
+def test_it_cannot_put_an_account_in_a_case_reading_group(client, it_admin, newcomer):
+    # Given IT in the admin and an account without a role
+    login_verified(client, it_admin)
+    # When IT posts the account's form with the coordinator group and superuser status off
+    response = change_form_post(
+        client, newcomer, groups=[coordinator_group().pk], first_name="Renamed"
+    )
+    # Then the other changes are saved but the account holds no role ...
+    assert response.status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.first_name == "Renamed"
+    assert not newcomer.groups.exists()
+    # ... and the attempt is in the access log as refused, naming who and which account
+    entry = AccessEvent.objects.get(action="role_change")
+    assert (entry.user, entry.allowed) == (it_admin, False)
+    assert f"account={newcomer.pk}" in entry.path and "coordinator" in entry.path
+
+
+def test_it_cannot_give_itself_a_role_or_drop_superuser_status(client, it_admin):
+    login_verified(client, it_admin)
+    response = change_form_post(client, it_admin, groups=[coordinator_group().pk])
+    assert response.status_code == 302
+    it_admin.refresh_from_db()
+    assert it_admin.is_superuser
+    assert not it_admin.groups.filter(name=c.Role.COORDINATOR.value).exists()
+
+
+def test_the_role_fields_are_read_only_for_it(rf, it_admin, newcomer):
+    from django.contrib import admin
+
+    from ncii_cases.models import User
+
+    request = rf.get("/")
+    request.user = it_admin
+    readonly = admin.site._registry[User].get_readonly_fields(request, newcomer)
+    assert {"groups", "schools", "is_superuser", "user_permissions"} <= set(readonly)
+
+
+def test_a_coordinator_sets_the_role_of_an_account_of_the_district(
+    client, staff_coordinator, newcomer, school
+):
+    # Given a coordinator in the admin and an account of their district
+    login_verified(client, staff_coordinator)
+    investigator = Group.objects.get(name=c.Role.INVESTIGATOR.value)
+    # When they give it the investigator role and a school
+    response = change_form_post(client, newcomer, groups=[investigator.pk], schools=[school.pk])
+    # Then it holds them, and the change is logged with who, which account and what
+    assert response.status_code == 302
+    assert list(newcomer.groups.values_list("name", flat=True)) == [c.Role.INVESTIGATOR.value]
+    assert list(newcomer.schools.all()) == [school]
+    entry = AccessEvent.objects.get(action="role_change")
+    assert (entry.user, entry.allowed) == (staff_coordinator, True)
+    assert f"account={newcomer.pk}" in entry.path and "investigator" in entry.path
+
+
+def test_a_coordinator_changes_nothing_else_and_no_password(client, staff_coordinator, newcomer):
+    login_verified(client, staff_coordinator)
+    change_form_post(client, newcomer, username="hijacked", is_superuser="on")
+    newcomer.refresh_from_db()
+    assert newcomer.username == "newcomer" and not newcomer.is_superuser
+    url = reverse("admin:auth_user_password_change", args=[newcomer.pk])
+    assert client.get(url).status_code == 403
+
+
+def test_a_coordinator_cannot_reach_accounts_of_another_district(
+    client, staff_coordinator, outsider
+):
+    login_verified(client, staff_coordinator)
+    response = client.get(reverse("admin:ncii_cases_user_change", args=[outsider.pk]))
+    assert response.status_code == 302  # the admin's "does not exist"
+    listing = client.get(reverse("admin:ncii_cases_user_changelist"))
+    assert outsider.username not in listing.content.decode()
+
+
+def test_a_password_reset_by_it_is_logged_in_the_accounts_district(client, it_admin, outsider):
+    # Given IT resets the password of an account of another district
+    login_verified(client, it_admin)
+    url = reverse("admin:auth_user_password_change", args=[outsider.pk])
+    new = "another-long-passphrase-42"
+    response = client.post(url, {"password1": new, "password2": new, "usable_password": "true"})
+    assert response.status_code == 302
+    entry = AccessEvent.objects.get(action="password_reset")
+    # Then the reset is in that district's access log, naming IT
+    assert (entry.user, entry.allowed, entry.path) == (it_admin, True, url)
+    assert entry.district_id == outsider.district_id != it_admin.district_id
+
+
+def test_removing_someones_authenticator_is_logged(client, it_admin, coordinator):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
+    login_verified(client, it_admin)
+    url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    entry = AccessEvent.objects.get(action="device_delete")
+    assert (entry.user, entry.allowed) == (it_admin, True)
+    assert f"account={coordinator.pk}" in entry.path
