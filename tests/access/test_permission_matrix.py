@@ -328,6 +328,10 @@ def it_admin_expected(kind, model_admin, exists: bool, request) -> int:
     if kind == "device_secret":
         return 404  # the device admin is replaced: no secret key, no QR code
     if kind == "add":
+        if case_scoped(model_admin):
+            # Case data is read-only in the admin: it is written only through the services.
+            assert not model_admin.has_add_permission(request)
+            return 403
         return 200 if model_admin.has_add_permission(request) else 403
     if kind == "object_redirect":
         return 302
