@@ -65,14 +65,13 @@ _SVG = re.compile(rb"<\s*(?:[\w.-]+:)?svg\b", re.IGNORECASE)
 _DATA_URI = re.compile(rb"data:\s*(?:image|video)\s*/", re.IGNORECASE)
 _XPM = re.compile(rb"/\*\s*XPM2?\s*\*/|^!\s*XPM2\b", re.IGNORECASE | re.MULTILINE)
 _XBM = re.compile(rb"#\s*define\s+\S*_(?:width|height)\s+\d+", re.IGNORECASE)
+_PBM_GAP = rb"\s++(?:\#[^\n]*+\n\s*+)*+"  # whitespace, and comments to the end of their line
 _NETPBM = re.compile(
-    rb"""^(?:
-        P[14]\s+(?:\#[^\n]*\s+)*\d+\s+(?:\#[^\n]*\s+)*\d+\s
-      | P[2356]\s+(?:\#[^\n]*\s+)*\d+\s+(?:\#[^\n]*\s+)*\d+\s+(?:\#[^\n]*\s+)*\d+\s
-      | P7\s+(?:\#[^\n]*\s+)*(?:WIDTH|HEIGHT|DEPTH|MAXVAL|TUPLTYPE)\s
-      | P[Ff]\s+\d+\s+\d+\s+-?\d
-    )""",
-    re.MULTILINE | re.VERBOSE,
+    rb"^(?:P[14]" + _PBM_GAP + rb"\d+" + _PBM_GAP + rb"\d+\s"
+    rb"|P[2356]" + _PBM_GAP + rb"\d+" + _PBM_GAP + rb"\d+" + _PBM_GAP + rb"\d+\s"
+    rb"|P7" + _PBM_GAP + rb"(?:WIDTH|HEIGHT|DEPTH|MAXVAL|TUPLTYPE)\s"
+    rb"|P[Ff]\s++\d+\s++\d+\s++-?\d)",
+    re.MULTILINE,
 )
 # Terminal graphics: sixel, and the kitty and iTerm2 inline-image escapes.
 _TERMINAL_GRAPHICS = re.compile(rb"\x1bP[\d;]*q|\x1b_G|\x1b\]1337;File=")
@@ -104,10 +103,23 @@ _MEDIA_HEAD = re.compile(
     rb"|\x00\x00[\x01\x02]\x00[\x01-\xff]\x00"  # ICO, CUR
 )
 # Encoded runs that may carry a picture: base64 (standard or URL-safe) and hexadecimal.
-_BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")
-_HEX_RUN = re.compile(rb"(?:[0-9A-Fa-f]{2}[ \t]*){16,}")
-_LINE_BREAK = re.compile(rb"[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t>]*")
-_MAX_DECODED_RUNS = 10_000
+# (A picture needs more than 64 characters of base64 or 48 bytes of hex to show anything.)
+_BASE64_RUN = re.compile(
+    rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{64,}={0,2}|(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{64,}={0,2}"
+)
+_HEX_RUN = re.compile(rb"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ \t]*+){48,}")
+_LINE_BREAK = re.compile(rb"(?<![ \t])[ \t]*+(?:\r?\n|\\r\\n|\\n)[ \t>]*+")
+_ENCODED_CONTAINERS = (
+    b"PK\x03\x04",  # zip
+    b"%PDF-",
+    b"\x1f\x8b\x08",  # gzip
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"BZh91AY&SY",
+    b"\xfd7zXZ\x00",
+    b"\x28\xb5\x2f\xfd",  # zstd
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # OLE
+)
 
 
 def _is_media_head(data: bytes, *, sniff: bool = True) -> bool:
@@ -121,44 +133,43 @@ def _is_media_head(data: bytes, *, sniff: bool = True) -> bool:
     return bool(_MEDIA_MAGIC.match(data[:128]) or _MEDIA_HEAD.match(data[:32]))
 
 
+def _decoded_is_media(decoded: bytes, *, strict: bool) -> bool:
+    if _MEDIA_MAGIC.search(decoded) or _SVG.search(decoded) or _DATA_URI.search(decoded):
+        return True
+    if strict:
+        return False
+    # An encoded archive or document may hold a picture where no signature shows; a statement
+    # has no reason to carry one written out as text.
+    return _is_media_head(decoded, sniff=len(decoded) >= 256) or decoded.startswith(
+        _ENCODED_CONTAINERS
+    )
+
+
 def _encoded_media(data: bytes, *, strict: bool = False) -> bool:
-    """True if a base64 or hex run in data decodes to a picture or a video (or to a text
-    that itself holds one, e.g. base64 of an SVG)."""
+    """True if a base64 or hex run in data decodes to a picture or a video (or to a text or
+    an archive that may hold one, e.g. base64 of an SVG or of a zip)."""
     joined = _LINE_BREAK.sub(b"", data)
-    runs = 0
     for match in _BASE64_RUN.finditer(joined):
-        runs += 1
-        if runs > _MAX_DECODED_RUNS:
-            return False
         run = match.group().rstrip(b"=")
         altchars = b"-_" if (b"-" in run or b"_" in run) else b"+/"
-        for shift in range(4 if len(run) >= 64 else 1):
-            chunk = run[shift : shift + 4096]
-            chunk = chunk[: len(chunk) // 4 * 4]
+        # A run may start with a few stray characters: every alignment is tried, on the
+        # head of the run (cheap), and on the whole of a long run.
+        for shift in range(4):
+            chunk = run[shift:] if shift == 0 or len(run) >= 256 else run[shift : shift + 64]
             try:
-                decoded = base64.b64decode(chunk, altchars=altchars, validate=True)
+                decoded = base64.b64decode(
+                    chunk[: len(chunk) // 4 * 4], altchars=altchars, validate=True
+                )
             except (binascii.Error, ValueError):
                 continue
-            if _is_media_head(decoded, sniff=len(decoded) >= 256):
-                return True
-            if _MEDIA_MAGIC.search(decoded):
-                return True
-            if shift == 0 and (_SVG.search(decoded) or _DATA_URI.search(decoded)):
+            if _decoded_is_media(decoded, strict=strict):
                 return True
     for match in _HEX_RUN.finditer(data):
-        runs += 1
-        if runs > _MAX_DECODED_RUNS:
-            return False
-        digits = re.sub(rb"\s", b"", match.group()[:8192])
+        digits = re.sub(rb"\s", b"", match.group())
         for shift in (0, 1):
             chunk = digits[shift:]
-            try:
-                decoded = bytes.fromhex(chunk[: len(chunk) // 2 * 2].decode("ascii"))
-            except ValueError:
-                continue
-            if not strict and _is_media_head(decoded, sniff=len(decoded) >= 256):
-                return True
-            if _MEDIA_MAGIC.search(decoded):
+            decoded = bytes.fromhex(chunk[: len(chunk) // 2 * 2].decode("ascii"))
+            if _decoded_is_media(decoded, strict=strict):
                 return True
     return False
 
@@ -251,8 +262,8 @@ _PDF_MEDIA_KEYS = {"/EmbeddedFiles", "/EF", "/RF", "/AF", "/RichMediaContent", "
 _PDF_RAW_MARKERS = re.compile(
     rb"/Subtype\s*/Image\b|/(?:DCT|JPX|JBIG2)Decode\b|/EmbeddedFiles?\b|/FileAttachment\b"
 )
-# An inline image: BI <dictionary> ID <bytes> EI, as operators (not inside a text string).
-_PDF_INLINE_IMAGE = re.compile(rb"(?<![^\s)\]>}])BI\s*/\w+[\s\S]*?(?<![^\s)\]>}])ID\s")
+# An inline image: the operator BI and the first key of its dictionary (BI /W 8 /H 8 ... ID).
+_PDF_INLINE_IMAGE = re.compile(rb"(?<![^\s)\]>}])BI(?:\s|%[^\r\n]*+)*+/\w")
 
 
 def _pdf_value(obj, key):
