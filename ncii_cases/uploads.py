@@ -398,6 +398,8 @@ def _check_docx(data: bytes) -> CheckedDocument:
             if sum(m.file_size for m in members) > MAX_DOCX_EXPANDED_BYTES:
                 raise DocumentRefused(UNSUPPORTED_MESSAGE, code="unsupported")
             files = [m for m in members if not m.is_dir()]
+            if any(m.file_size or m.compress_size > 2 for m in members if m.is_dir()):
+                raise _embedded()  # a "folder" entry that carries bytes
             if any(not DOCX_ALLOWED_PARTS.match(m.filename) for m in files):
                 raise _embedded()
             if _zip_has_hidden_bytes(data, archive, members):

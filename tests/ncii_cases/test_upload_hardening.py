@@ -322,6 +322,7 @@ REFUSED = {
     ),
     "docx-thumbnail": docx({"docProps/thumbnail.jpeg": JPEG}),
     "docx-hidden-bytes-between-entries": docx_with_hidden_bytes(),
+    "docx-folder-entry-with-bytes": docx({"word/media/": JPEG}),
     # Text picture formats
     "netpbm-p1": b"P1\n2 2\n0 1\n1 0\n",
     "netpbm-p2": b"P2\n# a comment\n2 2\n255\n0 10 20 30\n",
