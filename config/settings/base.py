@@ -126,6 +126,8 @@ STORAGES = {
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# One document per request, so that a request cannot hold many documents in memory at once.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_HANDLERS = ["ncii_cases.uploads.BoundedMemoryUploadHandler"]
 
 # Redis backs Celery and the cache.
