@@ -15,7 +15,12 @@ from tests.browser.helpers import AxeChecked, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DEPICTED = ["Student A (grade 9)", "Student B (grade 9)", "Student C (grade 9)", "Student D (grade 9)"]
+DEPICTED = [
+    "Student A (grade 9)",
+    "Student B (grade 9)",
+    "Student C (grade 9)",
+    "Student D (grade 9)",
+]
 TITLE = "Edited images shared in a grade 9 group chat"
 
 
@@ -125,9 +130,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     for number in range(1, 10):
         page.goto(flow.case_url.rstrip("/") + "/reports/")
         check(page)
-        pending = [
-            o for o in page.locator("#id_report option").all_inner_texts() if "pending" in o
-        ]
+        pending = [o for o in page.locator("#id_report option").all_inner_texts() if "pending" in o]
         if not pending:
             break
         page.select_option("#id_report", label=pending[0])
@@ -200,6 +203,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
 
     # Determination: responsible; suspension and the education module
     flow.follow("Record a determination")
+    page.select_option("#id_respondent", label=flow.party_option("#id_respondent", "Jordan"))
     page.check("input[name=finding][value=responsible]")
     page.select_option("#id_standard_of_evidence", "preponderance")
     page.fill("#id_rationale", "The student's own account and the group's messages agree.")
@@ -208,6 +212,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
         flow.follow("Add a sanction")
         options = page.locator("#id_intervention option").all_inner_texts()
         assert "Termination" not in options  # only the student track is offered
+        page.select_option("#id_respondent", label=flow.party_option("#id_respondent", "Jordan"))
         page.select_option("#id_intervention", label=intervention)
         flow.save()
     flow.step("Sign off the determination")
@@ -262,11 +267,29 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     body = page.locator("main").inner_text()
     assert "Support and measures" in body and "Counseling" in body
     assert "Help and resources" in body and "1-800-843-5678" in body
-    for hidden in ("Evidence log", "School resource officer", "Suspension", "Determination",
-                   "Jordan Example", "Next steps", "Takedown board"):
+    hidden_texts = (
+        "Evidence log",
+        "School resource officer",
+        "Suspension",
+        "Determination and sanctions",
+        "Responsible",
+        "Jordan Example",
+        "Next steps",
+        "Takedown board",
+    )
+    for hidden in hidden_texts:
         assert hidden not in body, hidden
     hrefs = page.eval_on_selector_all("main a", "els => els.map(e => e.getAttribute('href'))")
-    for forbidden in ("/evidence/", "/sanctions/", "/determination/", "/facts/", "/assign/",
-                      "/transition/", "/takedowns/", "/reports/", "/parties/"):
+    for forbidden in (
+        "/evidence/",
+        "/sanctions/",
+        "/determination/",
+        "/facts/",
+        "/assign/",
+        "/transition/",
+        "/takedowns/",
+        "/reports/",
+        "/parties/",
+    ):
         assert not any(forbidden in h for h in hrefs), forbidden
     assert len(check.pages) > 40
