@@ -112,7 +112,7 @@ def transition(request, pk, action):
     step = BY_ACTION.get(action)
     if step is None:
         raise Http404("No such step.")
-    form = f.TransitionForm(request.POST or None, transition=step)
+    form = f.TransitionForm(request.POST if request.method == "POST" else None, transition=step)
     problem = selectors.transition_problem_for_user(user=request.user, case=case, action=action)
     if request.method == "POST" and problem is None and form.is_valid():
         try:
