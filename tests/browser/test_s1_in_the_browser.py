@@ -276,6 +276,8 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
         "Jordan Example",
         "Next steps",
         "Takedown board",
+        "Routing reasons",
+        "Respondent track",
     )
     for hidden in hidden_texts:
         assert hidden not in body, hidden
