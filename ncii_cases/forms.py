@@ -1,12 +1,23 @@
-"""Forms of the access-control pages: case search and the two-factor steps."""
+"""Forms of the case pages: search, intake, each workflow step and record, and the two-factor
+steps. Forms validate input and limit choices to the case; they never write."""
 
 from django import forms
+from django.utils import timezone
 
+from policies import selectors as catalogs
 
-class CaseSearchForm(forms.Form):
-    q = forms.CharField(
-        label="Search by reference or title", required=False, max_length=100, strip=True
-    )
+from . import choices as c
+from .models import (
+    Case,
+    CaseMeasure,
+    Determination,
+    HarmAssessment,
+    MeasureStatus,
+    PartyChoice,
+    PartyNotice,
+    ResolutionOffer,
+    TakedownRequest,
+)
 
 
 class TokenForm(forms.Form):
@@ -19,3 +30,534 @@ class TokenForm(forms.Form):
         ),
         help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
     )
+
+
+# --- Case work: one form per record type ---------------------------------------------------
+# Each form is given the case (and the catalogs of its district) so that it only offers what
+# belongs to the case; the service called by the view checks the user's right again.
+
+
+YES_NO_UNKNOWN = [("", "Not known yet"), ("yes", "Yes"), ("no", "No")]
+
+
+def _tristate(value):
+    return {"yes": True, "no": False}.get(value)
+
+
+def _tristate_initial(value):
+    return {True: "yes", False: "no"}.get(value, "")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PartyLabelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} ({obj.get_role_display().lower()})"
+
+
+class IntakeForm(forms.Form):
+    school = forms.ModelChoiceField(queryset=None, label="School")
+    title = forms.CharField(
+        max_length=200,
+        label="Short label",
+        help_text="A neutral label, for example 'Images shared in a class group chat'. "
+        "Avoid names and graphic words.",
+    )
+    narrative = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="What was reported",
+        help_text="In the reporter's words as far as possible. Describe the imagery only as much "
+        "as needed; never attach or paste it.",
+    )
+    reported_at = forms.DateTimeField(
+        widget=DateTimeInput(), label="When a staff member first heard of it"
+    )
+    reported_by_name = forms.CharField(
+        max_length=200, required=False, label="Who told us (name or role)"
+    )
+    reported_via = forms.CharField(
+        max_length=100, required=False, label="How we heard (email, in person, phone...)"
+    )
+    occurred_at = forms.DateTimeField(
+        widget=DateTimeInput(), required=False, label="When it happened, if known"
+    )
+    ncii_kind = forms.ChoiceField(
+        choices=c.NciiKind.choices,
+        initial=c.NciiKind.UNDETERMINED,
+        widget=forms.RadioSelect,
+        label="Kind of imagery",
+        help_text=c.NCII_KIND_HELP,
+    )
+    conduct = forms.ChoiceField(choices=c.Conduct.choices, label="What happened")
+    location = forms.ChoiceField(choices=c.Location.choices, initial="unknown", label="Where")
+    timing = forms.ChoiceField(choices=c.Timing.choices, initial="unknown", label="When (hours)")
+    reach = forms.ChoiceField(choices=c.Reach.choices, label="How far it spread")
+    reach_estimate = forms.IntegerField(
+        min_value=0, required=False, label="About how many people received or saw it"
+    )
+    platforms = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Where it was seen",
+    )
+    depicted = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="People shown in the imagery, one per line",
+        help_text="A name or a description such as 'a 9th-grade student'.",
+    )
+    depicted_minor = forms.ChoiceField(
+        choices=YES_NO_UNKNOWN,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Are the people shown under 18?",
+    )
+    depicted_affiliation = forms.ChoiceField(
+        choices=c.Affiliation.choices,
+        initial=c.Affiliation.STUDENT,
+        label="The people shown are",
+    )
+    respondent = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Who shared it, if known (name or description)",
+    )
+    respondent_affiliation = forms.ChoiceField(
+        choices=c.Affiliation.choices,
+        initial=c.Affiliation.UNKNOWN,
+        label="The person who shared it is",
+    )
+
+    def __init__(self, *args, schools, platforms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["platforms"].queryset = platforms
+        if not self.is_bound:
+            self.initial.setdefault(
+                "reported_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+    def intake(self) -> dict:
+        """The cleaned report as the intake service takes it."""
+        data = dict(self.cleaned_data)
+        data["depicted"] = [line.strip() for line in data["depicted"].splitlines() if line.strip()]
+        data["depicted_minor"] = _tristate(data["depicted_minor"])
+        return data
+
+
+class FactsForm(forms.Form):
+    ncii_kind = forms.ChoiceField(
+        choices=c.NciiKind.choices,
+        widget=forms.RadioSelect,
+        label="Kind of imagery",
+        help_text=c.NCII_KIND_HELP,
+    )
+    is_intimate_imagery = forms.ChoiceField(
+        choices=YES_NO_UNKNOWN,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Is the imagery intimate (nude, partly nude or sexual)?",
+    )
+    conduct = forms.ChoiceField(choices=c.Conduct.choices, label="What happened")
+    location = forms.ChoiceField(choices=c.Location.choices, label="Where")
+    timing = forms.ChoiceField(choices=c.Timing.choices, label="When (hours)")
+    disrupts_school = forms.ChoiceField(
+        choices=YES_NO_UNKNOWN,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Did it disrupt learning, school activities or work?",
+    )
+    jurisdiction = forms.ChoiceField(
+        choices=c.Jurisdiction.choices,
+        widget=forms.RadioSelect,
+        label="Jurisdiction",
+        help_text=c.JURISDICTION_HELP,
+    )
+    jurisdiction_facts = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Facts relied on"
+    )
+    jurisdiction_reasoning = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reasoning"
+    )
+    reach = forms.ChoiceField(choices=c.Reach.choices, label="How far it spread")
+    reach_estimate = forms.IntegerField(min_value=0, required=False, label="About how many people")
+    reason = forms.CharField(
+        max_length=500, required=False, label="Why these facts change (kept in the record)"
+    )
+
+    TRISTATE = ("is_intimate_imagery", "disrupts_school")
+
+    def __init__(self, *args, case: Case, initial=None, **kwargs):
+        values = {name: getattr(case, name) for name in self.base_fields if hasattr(case, name)}
+        for name in self.TRISTATE:
+            values[name] = _tristate_initial(getattr(case, name))
+        super().__init__(*args, initial={**values, **(initial or {})}, **kwargs)
+
+    @classmethod
+    def facts_of(cls, data: dict) -> dict:
+        facts = {k: v for k, v in data.items() if k != "reason"}
+        for name in cls.TRISTATE:
+            facts[name] = _tristate(facts[name])
+        return facts
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Reason (kept in the record)",
+    )
+    respondent_track = forms.ChoiceField(
+        choices=[("", "Choose…"), *c.RespondentTrack.choices],
+        required=False,
+        label="Respondent track",
+    )
+    referred_to = forms.CharField(
+        max_length=200, required=False, label="Referred to (policy, office or agency)"
+    )
+    out_of_scope = forms.BooleanField(
+        required=False, label="The conduct is outside the district's jurisdiction"
+    )
+
+    DETAIL_FIELDS = {
+        "route_process_b": ("respondent_track",),
+        "route_process_a": ("respondent_track",),
+        "refer": ("referred_to", "respondent_track", "out_of_scope"),
+    }
+
+    def __init__(self, *args, transition, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep = set(self.DETAIL_FIELDS.get(transition.action, ()))
+        if transition.needs_reason:
+            keep.add("reason")
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
+    def detail(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "reason" and v not in ("", None)}
+
+
+class HarmForm(forms.Form):
+    reach = forms.ChoiceField(choices=c.Reach.choices, label="How far it spread")
+    platform_count = forms.IntegerField(min_value=0, label="On how many platforms or apps")
+    circulation = forms.ChoiceField(
+        choices=HarmAssessment.Circulation.choices, widget=forms.RadioSelect, label="Circulation"
+    )
+    minors_depicted = forms.BooleanField(required=False, label="A person under 18 is shown")
+    identifiability = forms.ChoiceField(
+        choices=HarmAssessment.Identifiability.choices,
+        widget=forms.RadioSelect,
+        label="Can the people shown be identified?",
+    )
+    threats_or_sextortion = forms.BooleanField(
+        required=False, label="There are threats or sextortion"
+    )
+    safety_risk = forms.ChoiceField(
+        choices=HarmAssessment.SafetyRisk.choices, label="Risk to safety"
+    )
+    impact = forms.ChoiceField(
+        choices=HarmAssessment.Impact.choices, label="Impact on the person, as they describe it"
+    )
+    impact_statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="In their own words, if they chose to share",
+    )
+
+    def __init__(self, *args, case: Case, existing=None, minors=False, initial=None, **kwargs):
+        values = {"reach": case.reach, "platform_count": 0, "minors_depicted": minors}
+        if existing is not None:
+            values.update({name: getattr(existing, name) for name in self.base_fields})
+        super().__init__(*args, initial={**values, **(initial or {})}, **kwargs)
+
+
+class MeasureAddForm(forms.Form):
+    kind = forms.ChoiceField(choices=CaseMeasure.Kind.choices, label="Kind")
+    party = PartyLabelChoiceField(queryset=None, label="For or concerning")
+    measure = forms.ModelChoiceField(
+        queryset=None, required=False, label="Measure from the district's list"
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Details"
+    )
+    starts_on = forms.DateField(widget=DateInput(), required=False, label="Starts on")
+    review_on = forms.DateField(widget=DateInput(), required=False, label="Review on")
+    status = forms.ChoiceField(choices=MeasureStatus.choices, label="Status")
+    party_choice = forms.ChoiceField(
+        choices=PartyChoice.choices, required=False, label="The person's choice"
+    )
+
+    def __init__(self, *args, case, parties, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = parties
+        self.fields["kind"].choices = [k for k in CaseMeasure.Kind.choices if k[0] in kinds]
+        self.fields["measure"].queryset = catalogs.measures_for_district(district=case.district)
+
+
+class MeasureUpdateForm(forms.Form):
+    OPS = [
+        ("choice", "Record the person's choice"),
+        ("status", "Change the status"),
+        ("review", "Record a review"),
+    ]
+    measure = forms.ModelChoiceField(queryset=None, label="Measure")
+    op = forms.ChoiceField(choices=OPS, widget=forms.RadioSelect, label="What to record")
+    choice = forms.ChoiceField(
+        choices=[("", "—"), *PartyChoice.choices[:3]], required=False, label="Their choice"
+    )
+    status = forms.ChoiceField(
+        choices=[("", "—"), *MeasureStatus.choices], required=False, label="New status"
+    )
+    next_review_on = forms.DateField(
+        widget=DateInput(), required=False, label="Next review on (if it stays in place)"
+    )
+    end = forms.BooleanField(required=False, label="End the measure at this review")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+
+    def __init__(self, *args, measures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].queryset = measures
+        self.fields["measure"].label_from_instance = lambda m: (
+            f"{m} — {m.party.display_name} ({m.get_kind_display().lower()})"
+        )
+
+
+class TakedownAddForm(forms.Form):
+    platform = forms.ModelChoiceField(queryset=None, label="Platform")
+    location = forms.CharField(
+        max_length=500,
+        label="Where it was seen",
+        help_text="A link, an account handle or a group name. Never the image itself.",
+    )
+    depicted_party = PartyLabelChoiceField(
+        queryset=None, required=False, label="Person shown (sets Take It Down or StopNCII)"
+    )
+    route = forms.ChoiceField(
+        choices=[("", "Suggest from the person's age"), *TakedownRequest.Route.choices],
+        required=False,
+        label="Route",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, case, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = catalogs.platforms_for_district(district=case.district)
+        self.fields["depicted_party"].queryset = parties
+
+
+class TakedownUpdateForm(forms.Form):
+    STATUSES = [
+        ("submitted", "Submitted to the platform (starts the 48-hour clock)"),
+        ("removed", "Removed"),
+        ("refused", "Refused by the platform"),
+        ("reappeared", "Reappeared"),
+        ("waived", "Not pursued (give the reason)"),
+    ]
+    takedown = forms.ModelChoiceField(queryset=None, label="Request")
+    status = forms.ChoiceField(choices=STATUSES, widget=forms.RadioSelect, label="What happened")
+    platform_reference = forms.CharField(
+        max_length=200, required=False, label="The platform's reference (when submitted)"
+    )
+    waiver_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Why it is not pursued",
+    )
+    note = forms.CharField(max_length=500, required=False, label="Note")
+
+    def __init__(self, *args, takedowns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["takedown"].queryset = takedowns
+        self.fields["takedown"].label_from_instance = lambda t: f"{t.platform}: {t.location}"
+
+
+class ReportUpdateForm(forms.Form):
+    OUTCOMES = [
+        ("made", "The report was made"),
+        ("not_required", "Not required (explain why)"),
+    ]
+    op = forms.ChoiceField(
+        choices=[("record", "Record a decision"), ("sync", "Check which reports are required")],
+        initial="record",
+        widget=forms.HiddenInput,
+    )
+    report = forms.ModelChoiceField(queryset=None, required=False, label="Report")
+    outcome = forms.ChoiceField(
+        choices=OUTCOMES, required=False, widget=forms.RadioSelect, label="Decision"
+    )
+    reported_at = forms.DateTimeField(
+        widget=DateTimeInput(), required=False, label="When it was made"
+    )
+    reference_number = forms.CharField(
+        max_length=120, required=False, label="Reference number the agency gave"
+    )
+    contact_name = forms.CharField(max_length=200, required=False, label="Who took the report")
+    explanation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Why it is not required",
+    )
+
+    def __init__(self, *args, reports, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["report"].queryset = reports
+        self.fields["report"].label_from_instance = lambda r: (
+            f"{r.agency} ({r.get_status_display().lower()})"
+        )
+        if not self.is_bound:
+            self.initial.setdefault(
+                "reported_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("op") == "record":
+            if not data.get("report"):
+                self.add_error("report", "Choose the report.")
+            if not data.get("outcome"):
+                self.add_error("outcome", "Choose whether the report was made or is not required.")
+            elif data["outcome"] == "made" and not data.get("reported_at"):
+                self.add_error("reported_at", "Say when the report was made.")
+        return data
+
+
+class EvidenceAddForm(forms.Form):
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What was seen",
+        help_text="Describe it without graphic detail. Never attach or paste the imagery.",
+    )
+    platform = forms.ModelChoiceField(queryset=None, required=False, label="Platform")
+    url = forms.CharField(max_length=1000, required=False, label="Link")
+    handle = forms.CharField(max_length=200, required=False, label="Account handle")
+    group_name = forms.CharField(max_length=200, required=False, label="Group or chat name")
+    seen_at = forms.DateTimeField(widget=DateTimeInput(), required=False, label="When it was seen")
+    device_holder = forms.CharField(max_length=200, required=False, label="Who holds the device")
+    sha256 = forms.CharField(max_length=64, required=False, label="SHA-256 hash (optional)")
+    document = forms.FileField(
+        required=False,
+        label="Supporting document (PDF, Word or plain text)",
+        help_text="Pictures and videos are refused and nothing of them is kept: this system "
+        "must never hold intimate imagery, which can be a crime to possess. Attach statements "
+        "and letters only.",
+    )
+    document_title = forms.CharField(max_length=200, required=False, label="Document title")
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = catalogs.platforms_for_district(district=case.district)
+
+
+class NoticeAddForm(forms.Form):
+    party = PartyLabelChoiceField(queryset=None, label="About")
+    recipient_name = forms.CharField(max_length=200, label="Given to (name)")
+    kind = forms.ChoiceField(choices=PartyNotice.Kind.choices, label="Kind of notice")
+    method = forms.ChoiceField(choices=PartyNotice.Method.choices, label="How")
+    sent_at = forms.DateTimeField(widget=DateTimeInput(), required=False, label="When")
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="What was said or sent"
+    )
+
+    def __init__(self, *args, parties, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = parties
+        self.fields["kind"].choices = [k for k in PartyNotice.Kind.choices if k[0] in kinds]
+
+
+class DeterminationForm(forms.Form):
+    respondent = PartyLabelChoiceField(queryset=None, label="Respondent")
+    finding = forms.ChoiceField(
+        choices=Determination.Finding.choices, widget=forms.RadioSelect, label="Finding"
+    )
+    standard_of_evidence = forms.ChoiceField(
+        choices=Determination.Standard.choices, label="Standard of evidence"
+    )
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Rationale")
+
+    def __init__(self, *args, respondents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["respondent"].queryset = respondents
+
+
+class SanctionAddForm(forms.Form):
+    respondent = PartyLabelChoiceField(queryset=None, label="Respondent")
+    intervention = forms.ModelChoiceField(queryset=None, label="Intervention")
+    details = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    starts_on = forms.DateField(widget=DateInput(), required=False, label="Starts on")
+    ends_on = forms.DateField(widget=DateInput(), required=False, label="Ends on")
+
+    def __init__(self, *args, case, respondents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["respondent"].queryset = respondents
+        track = case.respondent_track
+        self.fields["intervention"].queryset = (
+            catalogs.interventions_for_track(district=case.district, track=track)
+            if track in ("student", "employee")
+            else catalogs.interventions_for_track(district=None, track="student").none()
+        )
+
+
+class OfferForm(forms.Form):
+    party = PartyLabelChoiceField(queryset=None, label="Offered to")
+    option = forms.ChoiceField(choices=ResolutionOffer.Option.choices, label="Option")
+    choice = forms.ChoiceField(
+        choices=PartyChoice.choices[:3], widget=forms.RadioSelect, label="Their choice"
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = parties
+
+
+class PartyAddForm(forms.Form):
+    role = forms.ChoiceField(choices=c.PartyRole.choices, label="Role in the case")
+    first_name = forms.CharField(max_length=100, required=False, label="First name")
+    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    description = forms.CharField(
+        max_length=300, required=False, label="Or a description, if the name is not known"
+    )
+    affiliation = forms.ChoiceField(choices=c.Affiliation.choices, label="Affiliation")
+    is_minor = forms.ChoiceField(
+        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18?"
+    )
+
+    def clean(self):
+        data = super().clean()
+        named = bool(data.get("first_name") and data.get("last_name"))
+        if not named and not data.get("description"):
+            raise forms.ValidationError("Give a first and last name, or a description.")
+        return data
+
+    @staticmethod
+    def party_of(data: dict) -> dict:
+        return {**data, "is_minor": _tristate(data.get("is_minor"))}
+
+
+class AssignForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=None, label="Staff member")
+    role = forms.ChoiceField(choices=c.AssignmentRole.choices, label="Role on the case")
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff
+
+
+class UnassignForm(forms.Form):
+    assignment = forms.ModelChoiceField(queryset=None, label="Assignment")
+    reason = forms.CharField(max_length=300, required=False, label="Reason")
+
+    def __init__(self, *args, assignments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].queryset = assignments

@@ -18,12 +18,18 @@ from .events import EventType
 from .models import (
     AccessEvent,
     Case,
+    CaseAssignment,
     CaseEvent,
     CaseMeasure,
     CaseParty,
     Determination,
     EvidenceItem,
+    ExternalReport,
+    HarmAssessment,
+    PartyNotice,
+    ResolutionOffer,
     Sanction,
+    TakedownRequest,
 )
 from .permissions import ROLE_RIGHTS, Action, actions_for, cases_visible_to, user_role
 
@@ -153,6 +159,19 @@ class CaseDetail:
     determinations: list = field(default_factory=list)
     sanctions: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
+    takedowns: list = field(default_factory=list)
+    reports: list = field(default_factory=list)
+    notices: list = field(default_factory=list)
+    offers: list = field(default_factory=list)
+    assignments: list = field(default_factory=list)
+    harm: object = None
+    minors_depicted: bool = False
+    transitions: list = field(default_factory=list)
+
+    @property
+    def can(self) -> dict[str, bool]:
+        """What the user may do on the case, for templates: ``d.can.work``."""
+        return dict.fromkeys(self.allowed, True)
 
 
 def case_detail_for_user(*, user, pk) -> CaseDetail:
@@ -172,12 +191,37 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
     if detail.show_content:
         detail.parties = list(case_parties_for_user(**scope))
         detail.measures = list(case_measures_for_user(**scope))
+        detail.harm = HarmAssessment.objects.filter(case=case).first()
+        detail.assignments = list(case_assignments_for_user(**scope))
+        detail.minors_depicted = any(
+            p.is_minor for p in detail.parties if p.role == c.PartyRole.DEPICTED
+        )
     if detail.show_evidence:
         detail.evidence = list(case_evidence_for_user(**scope))
+        detail.takedowns = list(
+            TakedownRequest.objects.filter(case=case).select_related(
+                "platform", "depicted_party__person"
+            )
+        )
+        detail.reports = list(
+            ExternalReport.objects.filter(case=case).select_related("reported_by")
+        )
     if detail.show_discipline:
         detail.determinations = list(case_determinations_for_user(**scope))
         detail.sanctions = list(case_sanctions_for_user(**scope))
+        detail.notices = list(
+            PartyNotice.objects.filter(case=case).select_related("party__person", "sent_by")
+        )
+        detail.offers = list(
+            ResolutionOffer.objects.filter(case=case).select_related("party__person")
+        )
     detail.timeline = list(case_timeline_for_user(**scope))
+    from .workflow import TRANSITIONS
+
+    # The same rule as ``workflow.available_transitions``, from the rights already read.
+    detail.transitions = [
+        t for t in TRANSITIONS if case.stage in t.from_stages and t.permission in allowed
+    ]
     return detail
 
 
@@ -257,6 +301,20 @@ def resources_for_case(*, case: Case):
     return Resource.objects.for_district(case.district)
 
 
+def resources_for_case_audience(*, case: Case, minors: bool):
+    """The resources for the people shown: for minors Take It Down, for adults StopNCII, and
+    always the NCMEC hotline, the CyberTipline and the district's contacts for everyone."""
+    from policies.models import Resource
+
+    audience = Resource.Audience.MINORS if minors else Resource.Audience.ADULTS
+    return Resource.objects.for_district(case.district).filter(
+        Q(audience__in=[Resource.Audience.EVERYONE, audience]) | Q(slug__in=ALWAYS_SHOWN)
+    )
+
+
+ALWAYS_SHOWN = ("ncmec-hotline", "cybertipline")
+
+
 def case_for_admin_link(*, user, content_type_id: int, object_id) -> Case:
     """Returns the case behind an admin "view on site" link if the user may see it; every
     other object, and every case they may not see, is Http404 (no existence oracle)."""
@@ -265,3 +323,122 @@ def case_for_admin_link(*, user, content_type_id: int, object_id) -> Case:
     if ContentType.objects.get_for_model(Case).pk != content_type_id:
         raise Http404("No such page.")
     return case_get_for_user(user=user, pk=object_id, action=Action.VIEW_METADATA)
+
+
+def case_assignments_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[CaseAssignment]:
+    """Returns the case's active assignments, for users who may read the case."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")
+    return rows if Action.VIEW in allowed else rows.none()
+
+
+def case_parties_by_role(*, user, case: Case, roles) -> QuerySet[CaseParty]:
+    """The visible parties of the case in the given roles (for the choices of a form)."""
+    return case_parties_for_user(user=user, case=case).filter(role__in=roles)
+
+
+def case_respondents_identified(*, user, case: Case) -> QuerySet[CaseParty]:
+    """The case's respondents who are identified people, for users who may see discipline."""
+    return case_parties_by_role(user=user, case=case, roles=[c.PartyRole.RESPONDENT]).filter(
+        person__isnull=False
+    )
+
+
+def case_takedowns_for_user(*, user, case: Case) -> QuerySet[TakedownRequest]:
+    """The case's takedown requests, for users who may see the evidence log."""
+    rows = TakedownRequest.objects.filter(case=case).select_related("platform")
+    return rows if user_can_action(user, Action.VIEW_EVIDENCE, case) else rows.none()
+
+
+def case_reports_for_user(*, user, case: Case) -> QuerySet[ExternalReport]:
+    """The case's external reports, for users who may see the evidence log."""
+    rows = ExternalReport.objects.filter(case=case)
+    return rows if user_can_action(user, Action.VIEW_EVIDENCE, case) else rows.none()
+
+
+def case_harm_for_user(*, user, case: Case) -> HarmAssessment | None:
+    """The case's harm assessment, if any, for users who may read the case."""
+    if not user_can_action(user, Action.VIEW, case):
+        return None
+    return HarmAssessment.objects.filter(case=case).first()
+
+
+def user_can_action(user, action: str, case: Case) -> bool:
+    return action in actions_for(user, case)
+
+
+def intake_schools_for_user(*, user):
+    """The schools in which the user may enter a new report (those whose cases they may
+    triage); empty for everyone else."""
+    from .models import School
+    from .permissions import ROLE_RIGHTS, _school_ids
+
+    role = user_role(user)
+    if role is None or user.district_id is None:
+        return School.objects.none()
+    scope, actions = ROLE_RIGHTS[role]
+    if Action.TRIAGE not in actions or scope == "assigned":
+        return School.objects.none()
+    schools = School.objects.filter(district_id=user.district_id)
+    return schools if scope == "district" else schools.filter(pk__in=_school_ids(user))
+
+
+def case_get_for_user_any(*, user, pk, actions: tuple[str, ...]) -> Case:
+    """Returns the case if the user may take at least one of ``actions`` on it; Http404
+    otherwise (a page the user cannot use does not exist for them)."""
+    case = case_get_for_user(user=user, pk=pk, action=Action.VIEW)
+    if not actions_for(user, case) & set(actions):
+        raise Http404("No case found.")
+    return case
+
+
+def transition_problem_for_user(*, user, case: Case, action: str) -> str | None:
+    """Why the user cannot take the workflow step now (wrong stage, or not theirs), in plain
+    words; None when they may try it (its guards are checked when taken)."""
+    from .workflow import BY_ACTION, available_transitions
+
+    step = BY_ACTION[action]
+    if case.stage not in step.from_stages:
+        return (
+            f"\u201c{step.label}\u201d is not possible while the case is at "
+            f"\u201c{case.get_stage_display()}\u201d."
+        )
+    if step not in available_transitions(case, user):
+        return "This step is for another member of staff; you may not take it on this case."
+    return None
+
+
+def case_minor_depicted_for_user(*, user, case: Case) -> bool:
+    """Whether a person shown is recorded as under 18 (for defaults of the harm form)."""
+    return (
+        case_parties_for_user(user=user, case=case)
+        .filter(role=c.PartyRole.DEPICTED, is_minor=True)
+        .exists()
+    )
+
+
+def measure_form_scope(*, user, case: Case) -> dict:
+    """What the measure form may offer the user: supportive measures and remedies with
+    SUPPORT, interim measures concerning a respondent with WORK."""
+    allowed = actions_for(user, case)
+    kinds, roles = set(), set()
+    if Action.SUPPORT in allowed:
+        kinds |= {CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY}
+        roles.add(c.PartyRole.DEPICTED)
+    if Action.WORK in allowed and Action.VIEW_DISCIPLINE in allowed:
+        kinds.add(CaseMeasure.Kind.INTERIM)
+        roles.add(c.PartyRole.RESPONDENT)
+    parties = case_parties_for_user(user=user, case=case, allowed=allowed).filter(role__in=roles)
+    return {"case": case, "parties": parties, "kinds": kinds}
+
+
+def notice_form_scope(*, user, case: Case) -> dict:
+    """What the notice form may offer: every kind to case workers, the support notice to
+    support staff, about the parties they may see."""
+    from .models import PartyNotice
+
+    allowed = actions_for(user, case)
+    kinds = set(PartyNotice.Kind.values) if Action.WORK in allowed else {PartyNotice.Kind.SUPPORT}
+    return {"parties": case_parties_for_user(user=user, case=case, allowed=allowed), "kinds": kinds}

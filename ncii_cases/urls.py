@@ -1,14 +1,40 @@
 from django.urls import path
 
-from . import views
+from . import case_views, views
 
 app_name = "ncii_cases"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("cases/new/", case_views.intake, name="intake"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/audit/", views.case_audit, name="case_audit"),
+    path(
+        "cases/<int:pk>/transition/<slug:action>/",
+        case_views.transition,
+        name="case_transition",
+    ),
+    path("cases/<int:pk>/facts/", case_views.facts, name="case_facts"),
+    path("cases/<int:pk>/harm/", case_views.harm, name="case_harm"),
+    path("cases/<int:pk>/measures/new/", case_views.measure_add, name="case_measure_add"),
+    path("cases/<int:pk>/measures/update/", case_views.measure_update, name="case_measure_update"),
+    path("cases/<int:pk>/takedowns/", case_views.takedown_board, name="case_takedowns"),
+    path("cases/<int:pk>/takedowns/new/", case_views.takedown_add, name="case_takedown_add"),
+    path(
+        "cases/<int:pk>/takedowns/update/",
+        case_views.takedown_update,
+        name="case_takedown_update",
+    ),
+    path("cases/<int:pk>/reports/", case_views.report_update, name="case_report_update"),
+    path("cases/<int:pk>/evidence/new/", case_views.evidence_add, name="case_evidence_add"),
+    path("cases/<int:pk>/notices/new/", case_views.notice_add, name="case_notice_add"),
+    path("cases/<int:pk>/determination/", case_views.determination, name="case_determination"),
+    path("cases/<int:pk>/sanctions/new/", case_views.sanction_add, name="case_sanction_add"),
+    path("cases/<int:pk>/offers/new/", case_views.offer, name="case_offer"),
+    path("cases/<int:pk>/parties/new/", case_views.party_add, name="case_party_add"),
+    path("cases/<int:pk>/assign/", case_views.assign, name="case_assign"),
+    path("cases/<int:pk>/unassign/", case_views.unassign, name="case_unassign"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/verify/", views.audit_verify_page, name="audit_verify"),
 ]

@@ -1,7 +1,8 @@
-"""Read-only case pages and the audit pages. Each view fetches through a selector (404 when
+"""The queue, the case page and the audit pages. Each view fetches through a selector (404 when
 the user may not see it) and is logged by ``access_logged``."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -12,21 +13,29 @@ from django.views.decorators.http import require_GET
 
 from . import selectors
 from .access_log import access_case, access_logged, access_record
-from .forms import CaseSearchForm
+from .queue import case_queue
+
+QUEUE_PAGE_SIZE = 25
 
 
 @login_required
 @require_GET
 def home(request):
-    form = CaseSearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    cases = selectors.case_list_for_user(user=request.user, query=query)
-    context = {"form": form, "query": query, "count": cases.count(), "cases": cases[:50]}
-    response = render(request, "ncii_cases/home.html", context)
+    queue = case_queue(user=request.user, params=request.GET)
+    page = Paginator(queue.cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"queue": queue, "page": page, "querystring": _without_page(request.GET)}
     if request.GET.get("q", "").strip():
-        # A search reads across cases (references and titles): it is logged like a case page.
+        # A search reads across cases (references and party names): logged like a case page.
         access_record(request, action="case_search", allowed=True)
-    return response
+    if request.htmx:
+        return render(request, "ncii_cases/partials/queue_table.html", context)
+    return render(request, "ncii_cases/home.html", context)
+
+
+def _without_page(params) -> str:
+    kept = params.copy()
+    kept.pop("page", None)
+    return kept.urlencode()
 
 
 @access_logged("case_detail")
@@ -35,10 +44,11 @@ def home(request):
 def case_detail(request, pk):
     detail = selectors.case_detail_for_user(user=request.user, pk=pk)
     access_case(request, detail.case)
-    resources = selectors.resources_for_case(case=detail.case) if detail.show_content else []
-    return render(
-        request, "ncii_cases/case_detail.html", {"d": detail, "resources": list(resources)}
+    resources = selectors.resources_for_case_audience(
+        case=detail.case, minors=detail.minors_depicted
     )
+    context = {"d": detail, "resources": list(resources)}
+    return render(request, "ncii_cases/case_detail.html", context)
 
 
 @access_logged("case_audit")

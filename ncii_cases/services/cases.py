@@ -26,8 +26,9 @@ from ..models import (
     ReferenceCounter,
     School,
 )
-from ..permissions import case_grants_sync
+from ..permissions import Action, case_grants_sync
 from ..workflow import stage_due_at
+from .common import require
 
 # Facts a coordinator may correct after intake; stage, process and track change only
 # through the workflow.
@@ -320,3 +321,71 @@ def case_move_school(*, actor, case: Case, school: School, reason: str) -> Case:
         },
     )
     return case
+
+
+@transaction.atomic
+def case_party_add_named(
+    *,
+    actor,
+    case: Case,
+    role: str,
+    affiliation: str,
+    is_minor: bool | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    description: str = "",
+) -> CaseParty:
+    """Adds a party to the case: an identified person of the district (created here) when a
+    name is given, otherwise a described, not yet identified party."""
+    require(actor, Action.WORK, case)
+    person = None
+    if first_name.strip() and last_name.strip():
+        person = person_create(
+            district=case.district,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            affiliation=affiliation,
+            school=case.school
+            if affiliation in (c.Affiliation.STUDENT, c.Affiliation.EMPLOYEE)
+            else None,
+        )
+    party = PartyInput(
+        role=role,
+        person=person,
+        affiliation=affiliation,
+        is_minor=is_minor,
+        description=description,
+    )
+    return case_party_add(actor=actor, case=case, party=party)
+
+
+def case_intake(
+    *,
+    actor,
+    depicted: list[str],
+    depicted_minor: bool | None,
+    depicted_affiliation: str,
+    respondent: str = "",
+    respondent_affiliation: str = c.Affiliation.UNKNOWN,
+    **report,
+) -> Case:
+    """Creates a case from the intake form: the report, each person shown (by name or
+    description, as told) and the person who shared it when known, and returns it."""
+    parties = [
+        PartyInput(
+            role=c.PartyRole.DEPICTED,
+            affiliation=depicted_affiliation,
+            is_minor=depicted_minor,
+            description=name[:300],
+        )
+        for name in depicted
+    ]
+    if respondent.strip() or respondent_affiliation != c.Affiliation.UNKNOWN:
+        parties.append(
+            PartyInput(
+                role=c.PartyRole.RESPONDENT,
+                affiliation=respondent_affiliation,
+                description=respondent.strip()[:300],
+            )
+        )
+    return case_create(actor=actor, parties=parties, **report)

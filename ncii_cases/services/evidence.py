@@ -181,3 +181,18 @@ def document_attach(
         document.file.delete(save=False)
         raise
     return document
+
+
+@transaction.atomic
+def evidence_record_with_document(
+    *, actor, case: Case, uploaded_file=None, document_title: str = "", **fields
+) -> EvidenceItem:
+    """Records an evidence item and, when a file is given, attaches it as a checked document,
+    in one transaction: a refused file leaves no evidence row behind."""
+    item = evidence_record(actor=actor, case=case, **fields)
+    if uploaded_file is not None:
+        title = document_title.strip() or "Supporting document"
+        document_attach(
+            actor=actor, case=case, uploaded_file=uploaded_file, title=title, evidence=item
+        )
+    return item

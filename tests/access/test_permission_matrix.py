@@ -52,11 +52,50 @@ READS = {**SEES, "auditor": set()}
 AUDITS = {p: (SEES[p] if p in ("coordinator", "auditor", "outsider") else set()) for p in SEES}
 AUDITORS = {"coordinator", "auditor", "outsider"}
 
+# Which cases each persona may act on, per right. A working page that the persona cannot use
+# on a case answers 404, like a case it cannot see.
+MANAGES = {  # triage and assignments: the coordinator and the school administrators
+    **dict.fromkeys(PERSONAS, set()),
+    "coordinator": DISTRICT_CASES,
+    "school_admin": {"case", "closed_case"},
+    "other_school_admin": {"other_school_case"},
+    "outsider": {"foreign_case"},
+}
+WORKS = {**MANAGES, "investigator": {"case"}}  # harm, takedowns, reports, evidence, parties
+SUPPORTS = {**MANAGES, "counselor": {"case"}}  # supportive measures and remedies
+WORKS_OR_SUPPORTS = {**MANAGES, "investigator": {"case"}, "counselor": {"case"}}
+DECIDES = {  # determinations and sanctions: the coordinator only
+    **dict.fromkeys(PERSONAS, set()),
+    "coordinator": DISTRICT_CASES,
+    "outsider": {"foreign_case"},
+}
+
 # Case-scoped pages (kwarg pk): the table of which cases answer 200; the rest answer 404.
 CASE_PAGES = {
     "ncii_cases:case_detail": SEES,
     "ncii_cases:case_audit": AUDITS,
+    # A workflow step's page answers whoever reads the case; it says plainly when the step is
+    # not theirs or not possible at the case's stage.
+    "ncii_cases:case_transition": READS,
+    "ncii_cases:case_facts": MANAGES,
+    "ncii_cases:case_harm": WORKS,
+    "ncii_cases:case_measure_add": WORKS_OR_SUPPORTS,
+    "ncii_cases:case_measure_update": WORKS_OR_SUPPORTS,
+    "ncii_cases:case_takedowns": WORKS,
+    "ncii_cases:case_takedown_add": WORKS,
+    "ncii_cases:case_takedown_update": WORKS,
+    "ncii_cases:case_report_update": WORKS,
+    "ncii_cases:case_evidence_add": WORKS,
+    "ncii_cases:case_notice_add": WORKS_OR_SUPPORTS,
+    "ncii_cases:case_determination": DECIDES,
+    "ncii_cases:case_sanction_add": DECIDES,
+    "ncii_cases:case_offer": WORKS,
+    "ncii_cases:case_party_add": WORKS,
+    "ncii_cases:case_assign": MANAGES,
+    "ncii_cases:case_unassign": MANAGES,
 }
+# Extra URL arguments of case pages beyond the case's pk.
+CASE_PAGE_KWARGS = {"ncii_cases:case_transition": {"action": "begin_assessment"}}
 
 
 def everyone(status):
@@ -70,6 +109,11 @@ def signed_in(status, anonymous=302):
 # Pages without a case: the exact status per persona.
 FLAT_PAGES = {
     "ncii_cases:home": signed_in(200),
+    # A new report is entered by those who triage: coordinators and school administrators.
+    "ncii_cases:intake": {
+        **signed_in(404),
+        **dict.fromkeys(("coordinator", "school_admin", "other_school_admin", "outsider"), 200),
+    },
     "ncii_cases:healthz": everyone(200),
     "ncii_cases:audit_log": {
         **signed_in(404),
@@ -166,7 +210,7 @@ def test_case_pages(client, world, name, persona):
     personas, objects, secrets = world
     sign_in(client, personas[persona])
     for key, obj in objects.items():
-        url = reverse(name, kwargs={"pk": obj.pk})
+        url = reverse(name, kwargs={"pk": obj.pk, **CASE_PAGE_KWARGS.get(name, {})})
         before = AccessEvent.objects.count()
         response = client.get(url)
         if persona == "anonymous":

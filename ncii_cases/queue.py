@@ -1,0 +1,147 @@
+"""Reads for the queue (the home page): the cases a user may see with their next due time,
+overdue flag and harm level, what needs action now, and counts by stage. Every read here is
+a constant number of queries, whatever the number of cases."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import (
+    Case as When_,
+)
+from django.db.models.functions import Coalesce, Least, NullIf
+from django.utils import timezone
+
+from . import choices as c
+from .filters import CaseQueueFilter
+from .models import Case, ExternalReport, School, TakedownRequest, User
+from .permissions import ROLE_RIGHTS, Action, cases_visible_to, user_role
+
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+SOON = dt.timedelta(hours=48)
+OPEN_TAKEDOWN = (TakedownRequest.Status.SUBMITTED, TakedownRequest.Status.REAPPEARED)
+
+
+def _min_due(model, **filters):
+    rows = (
+        model.objects.filter(case=OuterRef("pk"), due_at__isnull=False, **filters)
+        .order_by()
+        .values("case")
+        .annotate(due=Min("due_at"))
+        .values("due")
+    )
+    return Subquery(rows, output_field=DateTimeField())
+
+
+def cases_annotated(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
+    """Adds ``next_due_at`` (the earliest of the stage's due time, open takedown clocks and
+    pending external reports), ``is_overdue`` and ``harm_rank`` to each case."""
+    far = Value(FAR_FUTURE, output_field=DateTimeField())
+    takedown_due = _min_due(TakedownRequest, status__in=OPEN_TAKEDOWN)
+    report_due = _min_due(ExternalReport, status=ExternalReport.Status.PENDING)
+    stage_due = When_(
+        When(stage=c.Stage.CLOSED, then=Value(None, output_field=DateTimeField())),
+        default="stage_due_at",
+        output_field=DateTimeField(),
+    )
+    earliest = Least(
+        Coalesce(stage_due, far), Coalesce(takedown_due, far), Coalesce(report_due, far)
+    )
+    return cases.annotate(
+        next_due_at=NullIf(earliest, far),
+        is_overdue=When_(
+            When(next_due_at__lt=now, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        harm_level=F("harm_assessment__level"),
+        harm_rank=When_(
+            *[
+                When(harm_assessment__level=level, then=Value(rank))
+                for level, rank in c.LEVEL_RANK.items()
+            ],
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+@dataclass
+class Queue:
+    filterset: CaseQueueFilter
+    cases: QuerySet[Case]
+    reads_content: bool
+    stage_counts: list = field(default_factory=list)
+    new_reports: list = field(default_factory=list)
+    overdue: list = field(default_factory=list)
+    due_soon: list = field(default_factory=list)
+    total: int = 0
+
+
+def queue_staff_for_user(*, user) -> QuerySet[User]:
+    """Staff of the user's district (for the assignee filter and assignment forms)."""
+    if user_role(user) is None or user.district_id is None:
+        return User.objects.none()
+    return User.objects.filter(district_id=user.district_id, is_active=True).order_by(
+        "last_name", "first_name"
+    )
+
+
+def queue_schools_for_user(*, user) -> QuerySet[School]:
+    if user.district_id is None:
+        return School.objects.none()
+    return School.objects.filter(district_id=user.district_id)
+
+
+def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
+    """Returns the user's queue: the visible cases filtered and sorted by ``params``, the
+    needs-action-now lists and counts by stage. Metadata-only users (the auditor) get a list of
+    references, schools, stages and dates, and no content filter."""
+    now = now or timezone.now()
+    role = user_role(user)
+    reads_content = role is not None and Action.VIEW in ROLE_RIGHTS[role][1]
+    base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
+    annotated = cases_annotated(base, now=now)
+    filterset = CaseQueueFilter(
+        params or None,
+        annotated,
+        schools=queue_schools_for_user(user=user),
+        staff=queue_staff_for_user(user=user),
+        reads_content=reads_content,
+    )
+    cases = filterset.qs
+    if not (params or {}).get("sort"):
+        cases = cases.order_by(
+            Coalesce("next_due_at", Value(FAR_FUTURE, output_field=DateTimeField())).asc(),
+            "-reported_at",
+        )
+    queue = Queue(filterset=filterset, cases=cases, reads_content=reads_content)
+    counts = dict(
+        base.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n")
+    )
+    queue.stage_counts = [(value, label, counts.get(value, 0)) for value, label in c.Stage.choices]
+    queue.total = sum(counts.values())
+    open_cases = annotated.exclude(stage=c.Stage.CLOSED)
+    queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
+    queue.overdue = list(open_cases.filter(is_overdue=True).order_by("next_due_at")[:10])
+    queue.due_soon = list(
+        open_cases.filter(next_due_at__gte=now, next_due_at__lt=now + SOON).order_by("next_due_at")[
+            :10
+        ]
+    )
+    return queue
+
+
+__all__ = ["case_queue", "cases_annotated", "queue_staff_for_user"]

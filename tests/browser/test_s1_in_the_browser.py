@@ -1,0 +1,297 @@
+"""Scenario S1 (group-chat "nudify" images of four ninth graders) carried from intake to
+closure through the browser only, as the demo coordinator, then seen as the counselor. Every
+page visited is checked with axe-core against WCAG 2.1 AA; screenshots of the queue and the
+case page are saved for review in test-artifacts/screenshots/."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from ncii_cases import choices as c
+from ncii_cases.models import Case
+from tests.browser.helpers import AxeChecked, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEPICTED = [
+    "Student A (grade 9)",
+    "Student B (grade 9)",
+    "Student C (grade 9)",
+    "Student D (grade 9)",
+]
+TITLE = "Edited images shared in a grade 9 group chat"
+
+
+class S1:
+    """The coordinator's steps on one case page, each through a link and a form."""
+
+    def __init__(self, page, base, check):
+        self.page, self.base, self.check = page, base, check
+        self.case_url = ""
+
+    def open_case(self):
+        self.page.goto(self.case_url)
+        self.check(self.page)
+
+    def follow(self, link_text: str):
+        """Opens the case page, follows one of its links and checks the form page."""
+        self.open_case()
+        self.page.get_by_role("link", name=link_text, exact=True).first.click()
+        self.page.wait_for_load_state("load")
+        self.check(self.page)
+
+    def save(self, button="Save"):
+        self.page.get_by_role("button", name=button, exact=True).click()
+        self.page.wait_for_load_state("load")
+        errors = self.page.locator(".form-errors, .errorlist, .notice")
+        assert errors.count() == 0, errors.first.inner_text()
+        assert self.page.url.split("#")[0] == self.case_url, self.page.url
+
+    def step(self, label: str, reason: str = "", **fields):
+        self.follow(label)
+        if reason:
+            self.page.fill("#id_reason", reason)
+        for name, value in fields.items():
+            self.page.select_option(f"#id_{name}", value)
+        self.save(button=label)
+
+    def party_option(self, select: str, name: str):
+        options = self.page.locator(f"{select} option").all_inner_texts()
+        return next(o for o in options if o.startswith(name))
+
+
+def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
+    live_server, demo, tab, screenshots
+):
+    page = tab
+    base = live_server.url
+    check = AxeChecked()
+    sign_in(page, base, "coordinator", check)
+    check(page)
+    page.screenshot(path=str(screenshots / "queue.png"), full_page=True)
+
+    # Intake: the principal forwards a parent's Sunday email
+    page.get_by_role("link", name="New report").click()
+    check(page)
+    page.select_option("#id_school", label="Riverbend High School")
+    page.fill("#id_title", TITLE)
+    page.fill(
+        "#id_narrative",
+        "A parent emailed the principal on Sunday: edited images of four classmates were posted "
+        "to a Snapchat group of about 30 students on Saturday.",
+    )
+    page.fill("#id_reported_by_name", "A parent, by email to the principal")
+    page.fill("#id_reported_via", "Email")
+    page.check("input[name=ncii_kind][value=synthetic]")
+    page.select_option("#id_conduct", "distribution")
+    page.select_option("#id_location", "off_campus")
+    page.select_option("#id_timing", "out_of_hours")
+    page.select_option("#id_reach", "group")
+    page.fill("#id_reach_estimate", "30")
+    page.get_by_label("Snapchat", exact=True).check()
+    page.fill("#id_depicted", "\n".join(DEPICTED))
+    page.check("input[name=depicted_minor][value=yes]")
+    page.select_option("#id_depicted_affiliation", "student")
+    page.get_by_role("button", name="Record the report").click()
+    page.wait_for_load_state("load")
+    assert "recorded as" in page.locator(".messages").inner_text()
+    flow = S1(page, base, check)
+    flow.case_url = page.url.split("#")[0]
+    case = Case.objects.get(title=TITLE)
+    assert case.stage == c.Stage.INTAKE and case.parties.count() == 4
+    check(page)
+
+    # Initial assessment: in scope although off campus; the respondent is a known student
+    flow.step("Start the initial assessment")
+    flow.follow("Edit the assessment facts")
+    page.check("input[name=is_intimate_imagery][value=yes]")
+    page.check("input[name=disrupts_school][value=yes]")
+    page.check("input[name=jurisdiction][value=in_scope]")
+    page.fill("#id_jurisdiction_facts", "Four students of the district; school disrupted Monday.")
+    page.fill(
+        "#id_jurisdiction_reasoning",
+        "Off campus and out of hours, but it disrupts school and involves our students.",
+    )
+    flow.save()
+    flow.follow("Add a person")
+    page.select_option("#id_role", "respondent")
+    page.fill("#id_first_name", "Jordan")
+    page.fill("#id_last_name", "Example")
+    page.select_option("#id_affiliation", "student")
+    page.check("input[name=is_minor][value=yes]")
+    flow.save()
+
+    # The mandated child-abuse report and the CyberTipline report, each with its reference
+    flow.follow("Check and record external reports")
+    page.get_by_role("button", name="Check which reports are required").click()
+    page.wait_for_load_state("load")
+    for number in range(1, 10):
+        page.goto(flow.case_url.rstrip("/") + "/reports/")
+        check(page)
+        pending = [o for o in page.locator("#id_report option").all_inner_texts() if "pending" in o]
+        if not pending:
+            break
+        page.select_option("#id_report", label=pending[0])
+        page.check("input[name=outcome][value=made]")
+        page.fill("#id_reference_number", f"REF-S1-{number}")
+        flow.save()
+    assert number >= 3  # at least two reports were required and made
+    flow.step(
+        "Route to Process B",
+        reason="A known student shared the images: Process B, student discipline.",
+        respondent_track="student",
+    )
+
+    # Harm assessment: wide reach, minors, still circulating
+    flow.follow("Record the harm assessment")
+    page.select_option("#id_reach", "group")
+    page.fill("#id_platform_count", "1")
+    page.check("input[name=circulation][value=ongoing]")
+    page.check("input[name=identifiability][value=clearly]")
+    assert page.is_checked("#id_minors_depicted")
+    flow.save()
+    assert "High" in page.locator("#harm-h + p").inner_text()
+    flow.step("Harm assessment done: interim actions")
+
+    # Interim actions: counseling for each depicted student, the respondent out of the class
+    review_on = (timezone.localdate() + dt.timedelta(days=14)).isoformat()
+    for name in DEPICTED:
+        flow.follow("Add a measure")
+        page.select_option("#id_kind", "supportive")
+        page.select_option("#id_party", label=flow.party_option("#id_party", name))
+        page.select_option("#id_measure", label="Counseling")
+        page.select_option("#id_status", "active")
+        page.select_option("#id_party_choice", "accepted")
+        page.fill("#id_review_on", review_on)
+        flow.save()
+    flow.follow("Add a measure")
+    page.select_option("#id_kind", "interim")
+    page.select_option("#id_party", label=flow.party_option("#id_party", "Jordan Example"))
+    page.select_option("#id_measure", label="Removal from a shared class")
+    page.select_option("#id_status", "active")
+    flow.save()
+    flow.follow("Add a takedown request")
+    page.select_option("#id_platform", label="Snapchat")
+    page.fill("#id_location", "Snapchat group 'grade 9 chat'")
+    page.select_option("#id_route", "platform")
+    flow.save()
+    page.get_by_role("link", name=re.compile("^Update the Snapchat request")).click()
+    check(page)
+    page.check("input[name=status][value=submitted]")
+    page.fill("#id_platform_reference", "SNAP-5521")
+    flow.save()
+    assert re.search(r"4[78] h left", page.locator("#takedown-board").inner_text())
+    flow.step("Start the investigation")
+
+    # Investigation: evidence without any image; the restorative option declined by each
+    flow.follow("Record evidence")
+    assert "Pictures and videos are refused" in page.content()
+    page.fill("#id_description", "Four edited images posted in a Snapchat group chat.")
+    page.select_option("#id_platform", label="Snapchat")
+    page.fill("#id_group_name", "grade 9 chat")
+    page.fill("#id_device_holder", "School resource officer")
+    flow.save()
+    for name in DEPICTED:
+        flow.follow("Record an offer and the choice")
+        page.select_option("#id_party", label=flow.party_option("#id_party", name))
+        page.select_option("#id_option", "restorative")
+        page.check("input[name=choice][value=declined]")
+        flow.save()
+    flow.step("Investigation done: determination")
+
+    # Determination: responsible; suspension and the education module
+    flow.follow("Record a determination")
+    page.select_option("#id_respondent", label=flow.party_option("#id_respondent", "Jordan"))
+    page.check("input[name=finding][value=responsible]")
+    page.select_option("#id_standard_of_evidence", "preponderance")
+    page.fill("#id_rationale", "The student's own account and the group's messages agree.")
+    flow.save()
+    for intervention in ("Suspension", "Education on the harm of NCII"):
+        flow.follow("Add a sanction")
+        options = page.locator("#id_intervention option").all_inner_texts()
+        assert "Termination" not in options  # only the student track is offered
+        page.select_option("#id_respondent", label=flow.party_option("#id_respondent", "Jordan"))
+        page.select_option("#id_intervention", label=intervention)
+        flow.save()
+    flow.step("Sign off the determination")
+
+    # Remedies: notices to each student and their parents; the counselor is assigned
+    for name in [*DEPICTED, "Jordan Example"]:
+        for kind in ("outcome", "parent"):
+            flow.follow("Log a notice")
+            page.select_option("#id_party", label=flow.party_option("#id_party", name))
+            page.fill("#id_recipient_name", name if kind == "outcome" else f"Parent of {name}")
+            page.select_option("#id_kind", kind)
+            page.select_option("#id_method", "in_person")
+            page.fill("#id_summary", "Met and explained the outcome and the support available.")
+            flow.save()
+    flow.follow("Assign staff")
+    page.select_option("#id_user", label="Morgan Ellery")
+    page.select_option("#id_role", "support")
+    flow.save()
+    flow.step("Start monitoring")
+
+    # Monitoring: measures reviewed and ended, the images removed, then closure
+    measure_links = page.get_by_role("link", name=re.compile("^Update Counseling for"))
+    for index in range(measure_links.count()):
+        flow.open_case()
+        page.get_by_role("link", name=re.compile("^Update Counseling for")).nth(index).click()
+        check(page)
+        page.check("input[name=op][value=review]")
+        page.check("#id_end")
+        page.fill("#id_note", "Support no longer needed, by the student's own choice.")
+        flow.save()
+    flow.open_case()
+    page.get_by_role("link", name=re.compile("^Update the Snapchat request")).click()
+    check(page)
+    page.check("input[name=status][value=removed]")
+    flow.save()
+    flow.step("Close the case", reason="Sanctions served, the images removed, support ended.")
+    flow.open_case()
+    assert "Closed" in page.locator("#summary-h + dl").inner_text()
+    page.screenshot(path=str(screenshots / "case-page-coordinator.png"), full_page=True)
+    case.refresh_from_db()
+    assert case.stage == c.Stage.CLOSED
+    assert case.harm_assessment.level == c.Level.HIGH
+    assert case.external_reports.filter(status="made").count() >= 2
+    assert case.sanctions.count() == 2
+
+    # The counselor sees support and resources, never evidence, discipline or other forms
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, base, "counselor", check)
+    page.goto(flow.case_url)
+    check(page)
+    page.screenshot(path=str(screenshots / "case-page-counselor.png"), full_page=True)
+    body = page.locator("main").inner_text()
+    assert "Support and measures" in body and "Counseling" in body
+    assert "Help and resources" in body and "1-800-843-5678" in body
+    hidden_texts = (
+        "Evidence log",
+        "School resource officer",
+        "Suspension",
+        "Determination and sanctions",
+        "Responsible",
+        "Jordan Example",
+        "Next steps",
+        "Takedown board",
+        "Routing reasons",
+        "Respondent track",
+    )
+    for hidden in hidden_texts:
+        assert hidden not in body, hidden
+    hrefs = page.eval_on_selector_all("main a", "els => els.map(e => e.getAttribute('href'))")
+    for forbidden in (
+        "/evidence/",
+        "/sanctions/",
+        "/determination/",
+        "/facts/",
+        "/assign/",
+        "/transition/",
+        "/takedowns/",
+        "/reports/",
+        "/parties/",
+    ):
+        assert not any(forbidden in h for h in hrefs), forbidden
+    assert len(check.pages) > 40
