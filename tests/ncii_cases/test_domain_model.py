@@ -82,7 +82,7 @@ def test_references_count_per_district(school, coordinator, other_district):
         actor=coordinator, school=school, title="b", narrative="n", reported_at=timezone.now()
     )
     far = SchoolFactory(district=other_district, code="far")
-    outsider = UserFactory(district=other_district)
+    outsider = UserFactory(district=other_district, role=c.Role.COORDINATOR)
     elsewhere = case_create(
         actor=outsider, school=far, title="c", narrative="n", reported_at=timezone.now()
     )
