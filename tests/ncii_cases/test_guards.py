@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from ncii_cases import choices as c
@@ -230,9 +231,12 @@ def test_a_user_without_the_right_is_forbidden_and_nothing_changes(
     ready_case, investigator, counselor, outsider
 ):
     events = CaseEvent.objects.count()
-    for user in (investigator, counselor, outsider):
+    for user in (investigator, counselor):
         with pytest.raises(TransitionForbidden):
             case_transition(actor=user, case=ready_case, action="begin_assessment")
+    # A user who cannot see the case is told it does not exist
+    with pytest.raises(Http404):
+        case_transition(actor=outsider, case=ready_case, action="begin_assessment")
     assert Case.objects.get(pk=ready_case.pk).stage == c.Stage.INTAKE
     assert CaseEvent.objects.count() == events
 
@@ -325,3 +329,34 @@ def test_a_new_case_is_due_for_triage_within_a_day(school, coordinator):
         actor=coordinator, school=school, title="t", narrative="n", reported_at=timezone.now()
     )
     assert created.stage_due_at - created.stage_entered_at == dt.timedelta(hours=24)
+
+
+@pytest.mark.parametrize("who", ["outsider", "unassigned_investigator", "it_admin"])
+def test_given_a_user_who_cannot_see_the_case_when_taking_any_action_then_it_does_not_exist(
+    request, ready_case, who
+):
+    # Given a closed case and a user who cannot see it
+    place(ready_case, c.Stage.CLOSED)
+    user = request.getfixturevalue(who)
+    # When they try an action impossible at that stage, or a possible one
+    for action in ("begin_assessment", "reopen", "no_such_action"):
+        with pytest.raises(Http404) as info:
+            case_transition(actor=user, case=ready_case, action=action, reason="r")
+        # Then the answer is "no such case", and it names no stage
+        assert "Closed" not in str(info.value) and "closed" not in str(info.value)
+    assert Case.objects.get(pk=ready_case.pk).stage == c.Stage.CLOSED
+
+
+def test_given_a_detail_with_an_action_key_when_transitioning_then_the_event_keeps_the_real_action(
+    ready_case, coordinator
+):
+    # Given a caller whose detail tries to rename the action and add unrelated keys
+    place(ready_case, c.Stage.INITIAL_ASSESSMENT)
+    detail = {**ROUTE_B, "action": "close", "narrative": "Not for the event."}
+    # When the case is routed
+    case_transition(
+        actor=coordinator, case=ready_case, action="route_process_b", reason="r", detail=detail
+    )
+    # Then the event records the real action and only the keys routing defines
+    event = CaseEvent.objects.filter(event_type=EventType.TRANSITION).latest("pk")
+    assert event.detail == {"action": "route_process_b", "respondent_track": "student"}
