@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..permissions import Action, case_grants_sync, user_can_open_case_at
 from ..workflow import stage_due_at
-from .common import require, stamp
+from .common import require, require_open, stamp
 
 # Facts a coordinator may correct after intake; stage, process and track change only
 # through the workflow.
@@ -202,6 +202,7 @@ def case_party_add(*, actor, case: Case, party: PartyInput) -> CaseParty:
     """Adds a party (depicted person, respondent, reporter, witness, parent) to the case.
     Investigators may add parties (witnesses, respondents they identify): it needs WORK."""
     require(actor, Action.WORK, case)
+    require_open(case)
     row = _party_add(case=case, actor=actor, party=party)
     case_event_record(
         case=case,
@@ -220,6 +221,7 @@ def case_facts_update(*, actor, case: Case, reason: str = "", **facts) -> Case:
     if unknown:
         raise ValidationError(f"These facts cannot be changed here: {', '.join(sorted(unknown))}.")
     require(actor, Action.TRIAGE, case)
+    require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     changed = [name for name, value in facts.items() if getattr(case, name) != value]
     if not changed:

@@ -14,7 +14,7 @@ from ..events import EventType
 from ..models import Case, HarmAssessment
 from ..permissions import Action
 from ..workflow import stage_due_at
-from .common import require, stamp
+from .common import require, require_open, stamp
 
 H = HarmAssessment
 REACH_POINTS = {
@@ -131,6 +131,7 @@ def harm_assessment_record(
     the case's priority to the level, and returns the assessment. ``complete`` marks it done,
     which the workflow requires before interim actions."""
     require(actor, Action.WORK, case)
+    require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     level, factors = harm_level_compute(answers)
     assessment = HarmAssessment.objects.filter(case=case).first() or HarmAssessment(case=case)

@@ -19,7 +19,7 @@ from ..audit import case_event_record
 from ..events import EventType
 from ..models import Case, CaseParty, ExternalReport
 from ..permissions import Action
-from .common import require, stamp
+from .common import require, require_open, stamp
 
 Trigger = ReportingObligation.Trigger
 # Triggers that concern a minor: their decision cannot wait past the initial assessment.
@@ -144,6 +144,7 @@ def external_report_record_made(
     """Records that the report was made: who, when, to whom and the agency's reference."""
     report = ExternalReport.objects.select_for_update().get(pk=report.pk)
     require(actor, Action.WORK, report.case)
+    require_open(report.case)
     if not reference_number.strip():
         raise ValidationError("Enter the reference number the agency gave.")
     report.status = ExternalReport.Status.MADE
@@ -173,6 +174,7 @@ def external_report_mark_not_required(
     """Records that no report is due, with the explanation (kept for the record)."""
     report = ExternalReport.objects.select_for_update().get(pk=report.pk)
     require(actor, Action.DECIDE, report.case)
+    require_open(report.case)
     if not explanation.strip():
         raise ValidationError("Explain why this report is not required.")
     report.status = ExternalReport.Status.NOT_REQUIRED

@@ -112,6 +112,7 @@ def test_signing_off_a_determination_needs_one_per_identified_respondent(ready_c
 
 
 def test_a_determination_needs_a_finding_a_standard_and_a_rationale(ready_case, coordinator):
+    place(ready_case, c.Stage.DETERMINATION)
     ready_case.determinations.all().delete()
     respondent = ready_case.parties.get(role=c.PartyRole.RESPONDENT)
     with pytest.raises(ValidationError) as info:
@@ -129,7 +130,9 @@ def test_a_determination_needs_a_finding_a_standard_and_a_rationale(ready_case, 
 
 def test_sanctions_come_only_from_the_catalog_of_the_case_track(ready_case, coordinator):
     # Given a student-track case with a respondent found responsible
-    Case.objects.filter(pk=ready_case.pk).update(respondent_track=c.RespondentTrack.STUDENT)
+    Case.objects.filter(pk=ready_case.pk).update(
+        respondent_track=c.RespondentTrack.STUDENT, stage=c.Stage.REMEDIES
+    )
     ready_case.refresh_from_db()
     respondent = ready_case.parties.get(role=c.PartyRole.RESPONDENT)
     # When an employee corrective action is chosen, then it is refused
