@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..permissions import Action, case_grants_sync, user_can_open_case_at
 from ..workflow import stage_due_at
-from .common import require, require_open, stamp
+from .common import require, require_not_depicted_and_respondent, require_open, stamp
 
 # Facts a coordinator may correct after intake; stage, process and track change only
 # through the workflow.
@@ -183,6 +183,7 @@ def case_create(
 def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
     if party.person is not None and party.person.district_id != case.district_id:
         raise ValidationError("That person belongs to another district.")
+    require_not_depicted_and_respondent(case, party.person, party.role)
     row = CaseParty(
         case=case,
         person=party.person,

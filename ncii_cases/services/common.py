@@ -36,6 +36,28 @@ def require_same_case(case: Case, *objs) -> None:
         raise ValidationError(f"That {obj._meta.verbose_name} belongs to another case.")
 
 
+DEPICTED_NEVER_RESPONDENT = (
+    "The depicted person is never treated as a wrongdoer for being in the imagery: the same "
+    "person cannot be both depicted and a respondent in this case."
+)
+
+
+def require_not_depicted_and_respondent(case: Case, person, role: str, *, exclude=None) -> None:
+    """Raises ``ValidationError`` when the person would hold both the depicted and the
+    respondent role on the case (``exclude``: the party being changed)."""
+    opposite = {
+        c.PartyRole.DEPICTED: c.PartyRole.RESPONDENT,
+        c.PartyRole.RESPONDENT: c.PartyRole.DEPICTED,
+    }.get(role)
+    if person is None or opposite is None:
+        return
+    others = CaseParty.objects.filter(case=case, person=person, role=opposite)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.exists():
+        raise ValidationError(DEPICTED_NEVER_RESPONDENT)
+
+
 def stamp(instance, actor):
     """Marks the instance so that its history row names the actor; returns it."""
     if getattr(actor, "pk", None):

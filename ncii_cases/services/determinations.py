@@ -18,7 +18,13 @@ from ..audit import case_event_record
 from ..events import EventType
 from ..models import Case, CaseParty, Determination, Person, Sanction
 from ..permissions import Action
-from .common import require, require_open, require_same_case, stamp
+from .common import (
+    require,
+    require_not_depicted_and_respondent,
+    require_open,
+    require_same_case,
+    stamp,
+)
 
 # Sanctions follow a finding of responsibility: chosen while it is signed off or remedied.
 SANCTION_STAGES = (c.Stage.DETERMINATION, c.Stage.REMEDIES)
@@ -45,6 +51,7 @@ def case_party_identify(
     require_open(party.case)
     if person.district_id != party.case.district_id:
         raise ValidationError("That person belongs to another district.")
+    require_not_depicted_and_respondent(party.case, person, party.role, exclude=party)
     party.person = person
     party.affiliation = person.affiliation
     if is_minor is not None:
@@ -170,6 +177,15 @@ def sanction_add(
     if intervention.track != case.respondent_track:
         label = c.RespondentTrack(case.respondent_track).label.lower()
         raise ValidationError(f"\u201c{intervention}\u201d is not in the catalog of the {label}.")
+    require_same_case(case, respondent)
+    if respondent.role != c.PartyRole.RESPONDENT:
+        raise ValidationError("Sanctions are for a respondent of this case.")
+    if AFFILIATION_TRACK.get(respondent.affiliation) != intervention.track:
+        label = c.RespondentTrack(intervention.track).label.lower()
+        raise ValidationError(
+            f"\u201c{intervention}\u201d belongs to the {label}, which does not fit this "
+            "respondent: student interventions are for students, corrective actions for employees."
+        )
     available = Intervention.objects.for_district(case.district)
     if not available.filter(pk=intervention.pk).exists():
         raise ValidationError(f"\u201c{intervention}\u201d is not in this district's catalog.")

@@ -205,7 +205,7 @@ def test_an_open_supportive_measure_needs_its_next_review_date_to_close(ready_ca
 
 def test_informal_resolution_needs_the_depicted_persons_acceptance(ready_case, coordinator):
     place(ready_case, c.Stage.INVESTIGATION)
-    offer = ready_case.resolution_offers.get()
+    offer = ready_case.resolution_offers.get(party__role=c.PartyRole.DEPICTED)
     measures.resolution_offer_decide(actor=coordinator, offer=offer, choice="declined")
     messages = guard_messages(
         actor=coordinator, case=ready_case, action="begin_informal_resolution", reason="r"
@@ -363,3 +363,38 @@ def test_given_a_detail_with_an_action_key_when_transitioning_then_the_event_kee
     # Then the event records the real action and only the keys routing defines
     event = CaseEvent.objects.filter(event_type=EventType.TRANSITION).latest("pk")
     assert event.detail == {"action": "route_process_b", "respondent_track": "student"}
+
+
+def test_given_a_student_respondent_when_an_employee_corrective_action_is_added_then_refused(
+    ready_case, coordinator
+):
+    # Given an employee-track case (set wrongly) whose responsible respondent is a student
+    Case.objects.filter(pk=ready_case.pk).update(
+        respondent_track=c.RespondentTrack.EMPLOYEE, stage=c.Stage.REMEDIES
+    )
+    respondent = ready_case.parties.get(role=c.PartyRole.RESPONDENT)
+    # When an employee corrective action is chosen for the student, then it is refused
+    with pytest.raises(ValidationError, match="corrective actions for employees"):
+        determinations.sanction_add(
+            actor=coordinator,
+            case=ready_case,
+            respondent=respondent,
+            intervention=intervention("written-warning"),
+        )
+    assert not ready_case.sanctions.exists()
+
+
+def test_given_the_depicted_person_when_a_sanction_is_added_for_them_then_refused(
+    ready_case, coordinator
+):
+    Case.objects.filter(pk=ready_case.pk).update(
+        respondent_track=c.RespondentTrack.STUDENT, stage=c.Stage.REMEDIES
+    )
+    depicted = ready_case.parties.get(role=c.PartyRole.DEPICTED)
+    with pytest.raises(ValidationError, match="for a respondent"):
+        determinations.sanction_add(
+            actor=coordinator,
+            case=ready_case,
+            respondent=depicted,
+            intervention=intervention("ncii-education"),
+        )
