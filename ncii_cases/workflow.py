@@ -143,16 +143,33 @@ def harm_assessment_completed(case, reason, detail):
 
 def resolution_accepted(case, reason, detail):
     msgs = []
-    accepted = ResolutionOffer.objects.filter(
-        case=case,
-        party__role=c.PartyRole.DEPICTED,
-        option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
-        choice=PartyChoice.ACCEPTED,
-    ).exists()
-    if not accepted:
+    accepted = set(
+        ResolutionOffer.objects.filter(
+            case=case,
+            option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
+            choice=PartyChoice.ACCEPTED,
+        ).values_list("party_id", flat=True)
+    )
+    depicted = list(CaseParty.objects.filter(case=case, role=c.PartyRole.DEPICTED))
+    if not depicted or any(p.pk not in accepted for p in depicted):
         msgs.append("Informal resolution needs the depicted person's recorded acceptance.")
-    if not _identified_respondents(case):
+    respondents = _identified_respondents(case)
+    if not respondents:
         msgs.append("Informal resolution needs an identified respondent.")
+    for party in respondents:
+        if party.pk not in accepted:
+            msgs.append(
+                f"Informal resolution needs the recorded acceptance of {party.display_name} "
+                "(respondent)."
+            )
+    employee_respondent = case.respondent_track == c.RespondentTrack.EMPLOYEE or any(
+        p.affiliation == c.Affiliation.EMPLOYEE for p in respondents
+    )
+    if employee_respondent and any(p.affiliation == c.Affiliation.STUDENT for p in depicted):
+        msgs.append(
+            "Informal resolution is not available when an employee is alleged to have harmed "
+            "a student: Title IX rules do not allow it. Continue the investigation."
+        )
     return msgs
 
 

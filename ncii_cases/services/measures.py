@@ -139,6 +139,15 @@ def measure_status_set(
     if status != MeasureStatus.ENDED:
         # Ending a measure stays possible after closure: support can outlive the case.
         require_open(measure.case)
+    if (
+        status == MeasureStatus.ACTIVE
+        and measure.kind != K.INTERIM
+        and measure.party_choice != PartyChoice.ACCEPTED
+    ):
+        raise ValidationError(
+            "This measure was offered and not accepted; it is put in place only if the person "
+            "accepts it. The choice is theirs: record it first."
+        )
     old = measure.status
     measure.status = status
     stamp(measure, actor).save()
