@@ -30,6 +30,7 @@ from ..models import (
 from ..permissions import Action, case_grants_sync, user_can_open_case_at
 from ..workflow import stage_due_at
 from .common import require, require_not_depicted_and_respondent, require_open, stamp
+from .reports import reports_sync_internal
 
 # Facts a coordinator may correct after intake; stage, process and track change only
 # through the workflow.
@@ -177,6 +178,7 @@ def case_create(
             "platform_ids": [p.pk for p in platform_list],
         },
     )
+    reports_sync_internal(actor=actor, case=case)
     return case
 
 
@@ -211,6 +213,7 @@ def case_party_add(*, actor, case: Case, party: PartyInput) -> CaseParty:
         event_type=EventType.PARTY_ADDED,
         detail={"party_id": row.pk, "role": row.role, "affiliation": row.affiliation},
     )
+    reports_sync_internal(actor=actor, case=case)
     return row
 
 
@@ -239,6 +242,7 @@ def case_facts_update(*, actor, case: Case, reason: str = "", **facts) -> Case:
         reason=reason,
         detail={"fields": changed},
     )
+    reports_sync_internal(actor=actor, case=case)
     return case
 
 

@@ -25,6 +25,7 @@ from .common import (
     require_same_case,
     stamp,
 )
+from .reports import reports_sync_internal
 
 # Sanctions follow a finding of responsibility: chosen while it is signed off or remedied.
 SANCTION_STAGES = (c.Stage.DETERMINATION, c.Stage.REMEDIES)
@@ -64,6 +65,7 @@ def case_party_identify(
         reason=reason,
         detail={"party_id": party.pk, "identified": True, "affiliation": party.affiliation},
     )
+    reports_sync_internal(actor=actor, case=party.case)
     return party
 
 

@@ -15,7 +15,7 @@ from ..models import Case, HarmAssessment
 from ..permissions import Action
 from ..workflow import stage_due_at
 from .common import require, require_open, stamp
-from .reports import case_minor_depicted
+from .reports import case_minor_depicted, reports_sync_internal
 
 H = HarmAssessment
 REACH_POINTS = {
@@ -162,4 +162,5 @@ def harm_assessment_record(
         event_type=EventType.HARM_ASSESSED,
         detail={"level": level, "factors": factors, "completed": complete},
     )
+    reports_sync_internal(actor=actor, case=case)
     return assessment
