@@ -123,3 +123,32 @@ def test_a_closed_case_is_never_reminded(closed_case):
 def test_the_reminder_runs_on_the_beat_schedule():
     entry = settings.CELERY_BEAT_SCHEDULE["deadlines-remind"]
     assert entry == {"task": "ncii_cases.tasks.deadlines_remind", "schedule": 300.0}
+
+
+def test_given_a_send_that_fails_once_when_the_task_runs_again_then_each_notice_goes_once(
+    overdue_items, monkeypatch
+):
+    # Given the mail server fails on the first attempt only
+    from django.core.mail import send_mail as real_send_mail
+
+    from ncii_cases import tasks
+
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("mail server unavailable")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "send_mail", flaky)
+    # When the task runs, then once more, then a third time
+    first = deadlines_remind()
+    second = deadlines_remind()
+    third = deadlines_remind()
+    # Then the failed notice was not lost: it went out on the second run, and every item
+    # was notified exactly once in all
+    assert sum(first.values()) == 3
+    assert sum(second.values()) == 1
+    assert sum(third.values()) == 0
+    assert len(mail.outbox) == 4
