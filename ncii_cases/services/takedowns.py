@@ -124,14 +124,39 @@ def takedown_request_submit(
     takedown: TakedownRequest,
     submitted_at: dt.datetime | None = None,
     platform_reference: str = "",
+    has_signature: bool = False,
+    identifies_content: bool = False,
+    good_faith_statement: bool = False,
+    has_contact_information: bool = False,
 ) -> TakedownRequest:
-    """Records that the request was sent and, for a covered platform, starts the 48-hour
-    clock. A request that was refused or reappeared may be submitted again."""
+    """Records that the request was sent, with the elements of a valid request it carried,
+    and, for a covered platform's own route, starts the 48-hour clock. Such a request must
+    carry all four elements of the TAKE IT DOWN Act, or the clock would never start: it is
+    refused with what is missing. A request that was refused or reappeared may be submitted
+    again."""
     takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
     require(actor, Action.WORK, takedown.case)
     require_open(takedown.case)
     if takedown.status not in (St.TO_DO, St.REFUSED, St.REAPPEARED):
         raise ValidationError("This request has already been submitted or resolved.")
+    elements = {
+        "has_signature": has_signature,
+        "identifies_content": identifies_content,
+        "good_faith_statement": good_faith_statement,
+        "has_contact_information": has_contact_information,
+    }
+    missing = [
+        str(TakedownRequest._meta.get_field(name).help_text)
+        for name, present in elements.items()
+        if not present
+    ]
+    if takedown.covered_by_48h_rule and missing:
+        raise ValidationError(
+            "A removal request under the TAKE IT DOWN Act is valid, and its 48-hour clock "
+            "starts, only when it has every element. Missing: " + " ".join(missing)
+        )
+    for name, present in elements.items():
+        setattr(takedown, name, present)
     submitted_at = submitted_at or timezone.now()
     takedown.status = St.SUBMITTED
     takedown.submitted_at = submitted_at

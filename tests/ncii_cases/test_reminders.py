@@ -14,7 +14,7 @@ from ncii_cases.services.measures import measure_add, measure_review
 from ncii_cases.services.reports import external_reports_sync
 from ncii_cases.services.takedowns import takedown_request_create, takedown_request_submit
 from ncii_cases.tasks import deadlines_remind
-from tests.factories_workflow import all_obligations, measure, platform
+from tests.factories_workflow import TAKEDOWN_ELEMENTS, all_obligations, measure, platform
 
 
 @pytest.fixture
@@ -31,7 +31,9 @@ def overdue_items(case, coordinator, investigator, counselor, depicted_minor):
     takedown = takedown_request_create(
         actor=investigator, case=case, platform=platform("snapchat"), location="Group"
     )
-    takedown_request_submit(actor=investigator, takedown=takedown, submitted_at=long_ago)
+    takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=investigator, takedown=takedown, submitted_at=long_ago
+    )
     all_obligations()
     external_reports_sync(actor=investigator, case=case)
     ExternalReport.objects.exclude(obligation__slug="cybertipline-report").update(
@@ -84,7 +86,7 @@ def test_items_not_yet_due_are_not_notified(case, investigator):
     takedown = takedown_request_create(
         actor=investigator, case=case, platform=platform("snapchat"), location="Group"
     )
-    takedown_request_submit(actor=investigator, takedown=takedown)
+    takedown_request_submit(**TAKEDOWN_ELEMENTS, actor=investigator, takedown=takedown)
     Case.objects.filter(pk=case.pk).update(stage_due_at=timezone.now() + dt.timedelta(hours=5))
     assert deadlines_remind() == {"stage": 0, "takedown": 0, "report": 0, "measure_review": 0}
     assert mail.outbox == []
