@@ -176,6 +176,10 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
             takedown=platform_request,
             submitted_at=timezone.now() - dt.timedelta(hours=30),
             platform_reference=f"PLT-{case.pk:04d}",
+            has_signature=True,
+            identifies_content=True,
+            good_faith_statement=True,
+            has_contact_information=True,
         )
     evidence.evidence_record(
         actor=worker,

@@ -22,6 +22,7 @@ class EventType:
     TAKEDOWN_SUBMITTED = "takedown_submitted"
     TAKEDOWN_STATUS_CHANGED = "takedown_status_changed"
     REPORTS_TRIGGERED = "reports_triggered"
+    REPORTS_WITHDRAWN = "reports_withdrawn"
     REPORT_MADE = "report_made"
     REPORT_NOT_REQUIRED = "report_not_required"
     EVIDENCE_RECORDED = "evidence_recorded"

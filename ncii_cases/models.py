@@ -546,6 +546,30 @@ class TakedownRequest(models.Model):
     route = models.CharField(max_length=20, choices=Route.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.TO_DO)
     covered_by_48h_rule = models.BooleanField(default=False)
+    # The elements of a valid request under the TAKE IT DOWN Act, recorded on submission.
+    has_signature = models.BooleanField(
+        "signature",
+        default=False,
+        help_text="The request carries a physical or electronic signature of the depicted "
+        "person or someone authorized to act for them.",
+    )
+    identifies_content = models.BooleanField(
+        "content identified",
+        default=False,
+        help_text="The request identifies the depicted content and gives enough information "
+        "for the platform to find it (links, account, where it was posted).",
+    )
+    good_faith_statement = models.BooleanField(
+        "good-faith statement",
+        default=False,
+        help_text="The request includes a brief statement of good-faith belief that the "
+        "content is not consensual.",
+    )
+    has_contact_information = models.BooleanField(
+        "contact information",
+        default=False,
+        help_text="The request gives information for the platform to contact the person making it.",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

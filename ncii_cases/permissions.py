@@ -159,6 +159,23 @@ def user_can(user, action: str, case: Case) -> bool:
     return action in actions_for(user, case)
 
 
+def user_can_open_case_at(user, school) -> bool:
+    """Whether the user may open a new case at the school: TRIAGE rights over the school's
+    cases (a coordinator of its district, an administrator of that school). Assigned-scope
+    roles cannot: a case that does not exist yet has no assignment."""
+    role = user_role(user)
+    if role is None or user.district_id is None or school.district_id != user.district_id:
+        return False
+    scope, actions = ROLE_RIGHTS[role]
+    if Action.TRIAGE not in actions:
+        return False
+    if scope == "district":
+        return True
+    if scope == "school":
+        return school.pk in _school_ids(user)
+    return False
+
+
 def case_grants_sync(*, case: Case, user) -> set[str]:
     """Sets the user's object permissions on the case to exactly what their active
     assignments give, and returns them. Call inside the assignment's transaction."""

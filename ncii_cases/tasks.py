@@ -4,14 +4,17 @@ Emails say which case (its reference) and what is due; never a narrative nor a n
 """
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import choices as c
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -69,79 +72,109 @@ def transition_notify(event_id: int) -> int:
     )
 
 
-def _claim(queryset, pk: int, field: str, now) -> bool:
-    """Marks the row as notified if nobody has yet; True when this call won the claim.
-    A conditional UPDATE is atomic, so two workers never both send the same notice."""
-    return queryset.filter(pk=pk, **{f"{field}__isnull": True}).update(**{field: now}) == 1
+def _stage_notice(case) -> tuple[str, str, list[str]]:
+    return (
+        f"[{case.reference}] Overdue: {case.get_stage_display()}",
+        f"Case {case.reference}: the stage \u201c{case.get_stage_display()}\u201d was "
+        f"due {_when(case.stage_due_at)}.",
+        case_staff_emails(case),
+    )
+
+
+def _takedown_notice(item) -> tuple[str, str, list[str]]:
+    return (
+        f"[{item.case.reference}] Takedown overdue: {item.platform}",
+        f"Case {item.case.reference}: the removal request to {item.platform} passed "
+        f"its 48-hour deadline ({_when(item.due_at)}). Follow up with the platform.",
+        _owner_or_staff(item.owner, item.case),
+    )
+
+
+def _report_notice(item) -> tuple[str, str, list[str]]:
+    return (
+        f"[{item.case.reference}] External report overdue",
+        f"Case {item.case.reference}: the report to {item.agency} was due "
+        f"{_when(item.due_at)} and has no recorded decision.",
+        case_staff_emails(item.case),
+    )
+
+
+def _review_notice(item) -> tuple[str, str, list[str]]:
+    return (
+        f"[{item.case.reference}] Measure review overdue",
+        f"Case {item.case.reference}: a {item.get_kind_display().lower()} was due for "
+        f"review on {item.review_on:%Y-%m-%d}.",
+        _owner_or_staff(item.owner, item.case),
+    )
+
+
+def _reminder_table(now):
+    """(kind, overdue items, the field that records the notice, the notice builder)."""
+    from .models import Case, CaseMeasure, ExternalReport, MeasureStatus, TakedownRequest
+
+    return (
+        (
+            "stage",
+            Case.objects.filter(stage__in=c.OPEN_STAGES, stage_due_at__lt=now),
+            "stage_overdue_notified_at",
+            _stage_notice,
+        ),
+        (
+            "takedown",
+            TakedownRequest.objects.select_related("case", "platform", "owner").filter(
+                status=TakedownRequest.Status.SUBMITTED, covered_by_48h_rule=True, due_at__lte=now
+            ),
+            "overdue_notified_at",
+            _takedown_notice,
+        ),
+        (
+            "report",
+            ExternalReport.objects.select_related("case").filter(
+                status=ExternalReport.Status.PENDING, due_at__lt=now
+            ),
+            "overdue_notified_at",
+            _report_notice,
+        ),
+        (
+            "measure_review",
+            CaseMeasure.objects.select_related("case", "owner")
+            .filter(review_on__lt=timezone.localdate(now))
+            .exclude(status=MeasureStatus.ENDED),
+            "review_overdue_notified_at",
+            _review_notice,
+        ),
+    )
 
 
 @shared_task
 def deadlines_remind() -> dict:
     """Finds overdue stages, takedown requests, external reports and measure reviews, and
-    emails each one's owner or the case's lead and investigators, once per item. Returns the
-    number of notices sent per kind."""
-    from .models import Case, CaseMeasure, ExternalReport, MeasureStatus, TakedownRequest
+    emails each one's owner or the case's lead and investigators, exactly once per item.
+    Returns the number of notices sent per kind.
 
+    Each item is locked, sent and marked in one transaction: a run that fails to send rolls
+    back and leaves the item for the next run; a row another worker holds is skipped."""
     now = timezone.now()
-    sent = {"stage": 0, "takedown": 0, "report": 0, "measure_review": 0}
-
-    stages = Case.objects.filter(
-        stage__in=c.OPEN_STAGES, stage_due_at__lt=now, stage_overdue_notified_at__isnull=True
-    )
-    for case in stages:
-        if _claim(Case.objects, case.pk, "stage_overdue_notified_at", now):
-            _send(
-                f"[{case.reference}] Overdue: {case.get_stage_display()}",
-                f"Case {case.reference}: the stage \u201c{case.get_stage_display()}\u201d was "
-                f"due {_when(case.stage_due_at)}.",
-                case_staff_emails(case),
-            )
-            sent["stage"] += 1
-
-    takedowns = TakedownRequest.objects.select_related("case", "platform", "owner").filter(
-        status=TakedownRequest.Status.SUBMITTED,
-        covered_by_48h_rule=True,
-        due_at__lte=now,
-        overdue_notified_at__isnull=True,
-    )
-    for item in takedowns:
-        if _claim(TakedownRequest.objects, item.pk, "overdue_notified_at", now):
-            _send(
-                f"[{item.case.reference}] Takedown overdue: {item.platform}",
-                f"Case {item.case.reference}: the removal request to {item.platform} passed "
-                f"its 48-hour deadline ({_when(item.due_at)}). Follow up with the platform.",
-                _owner_or_staff(item.owner, item.case),
-            )
-            sent["takedown"] += 1
-
-    reports = ExternalReport.objects.select_related("case").filter(
-        status=ExternalReport.Status.PENDING, due_at__lt=now, overdue_notified_at__isnull=True
-    )
-    for item in reports:
-        if _claim(ExternalReport.objects, item.pk, "overdue_notified_at", now):
-            _send(
-                f"[{item.case.reference}] External report overdue",
-                f"Case {item.case.reference}: the report to {item.agency} was due "
-                f"{_when(item.due_at)} and has no recorded decision.",
-                case_staff_emails(item.case),
-            )
-            sent["report"] += 1
-
-    today = timezone.localdate(now)
-    measures = (
-        CaseMeasure.objects.select_related("case", "owner")
-        .filter(review_on__lt=today, review_overdue_notified_at__isnull=True)
-        .exclude(status=MeasureStatus.ENDED)
-    )
-    for item in measures:
-        if _claim(CaseMeasure.objects, item.pk, "review_overdue_notified_at", now):
-            _send(
-                f"[{item.case.reference}] Measure review overdue",
-                f"Case {item.case.reference}: a {item.get_kind_display().lower()} was due for "
-                f"review on {item.review_on:%Y-%m-%d}.",
-                _owner_or_staff(item.owner, item.case),
-            )
-            sent["measure_review"] += 1
+    sent = {}
+    for kind, overdue, field, notice in _reminder_table(now):
+        sent[kind] = 0
+        unnotified = {f"{field}__isnull": True}
+        for pk in list(overdue.filter(**unnotified).values_list("pk", flat=True)):
+            try:
+                with transaction.atomic():
+                    item = (
+                        overdue.select_for_update(skip_locked=True, of=("self",))
+                        .filter(pk=pk, **unnotified)
+                        .first()
+                    )
+                    if item is None:
+                        continue
+                    _send(*notice(item))
+                    overdue.model.objects.filter(pk=pk).update(**{field: now})
+                sent[kind] += 1
+            except Exception:
+                # Ids only: the next run retries this item.
+                logger.exception("Reminder %s for %s %s not sent", kind, overdue.model.__name__, pk)
     return sent
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from . import choices as c
@@ -37,7 +38,7 @@ from .models import (
     Sanction,
     TakedownRequest,
 )
-from .permissions import Action, user_can
+from .permissions import Action, cases_visible_to, user_can
 from .services.reports import obligations_undecided
 
 __all__ = [
@@ -65,6 +66,8 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     needs_reason: bool = False
     label: str = ""
+    # The keys of ``detail`` this transition reads and records; any other key is dropped.
+    detail_fields: tuple[str, ...] = ()
 
 
 # --- Guards -------------------------------------------------------------------------------
@@ -119,14 +122,18 @@ def referral_named(case, reason, detail):
     return []
 
 
-def minor_reports_decided(case, reason, detail):
-    if case.stage != S.INITIAL_ASSESSMENT:
-        return []
+def _undecided_obligation_messages(case, *, minors_only: bool = False) -> list[str]:
     return [
         f"{o.name}: record a decision, either made (with its reference) or not required "
         "(with an explanation)."
-        for o in obligations_undecided(case, minors_only=True)
+        for o in obligations_undecided(case, minors_only=minors_only)
     ]
+
+
+def minor_reports_decided(case, reason, detail):
+    if case.stage != S.INITIAL_ASSESSMENT:
+        return []
+    return _undecided_obligation_messages(case, minors_only=True)
 
 
 def harm_assessment_completed(case, reason, detail):
@@ -136,16 +143,33 @@ def harm_assessment_completed(case, reason, detail):
 
 def resolution_accepted(case, reason, detail):
     msgs = []
-    accepted = ResolutionOffer.objects.filter(
-        case=case,
-        party__role=c.PartyRole.DEPICTED,
-        option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
-        choice=PartyChoice.ACCEPTED,
-    ).exists()
-    if not accepted:
+    accepted = set(
+        ResolutionOffer.objects.filter(
+            case=case,
+            option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
+            choice=PartyChoice.ACCEPTED,
+        ).values_list("party_id", flat=True)
+    )
+    depicted = list(CaseParty.objects.filter(case=case, role=c.PartyRole.DEPICTED))
+    if not depicted or any(p.pk not in accepted for p in depicted):
         msgs.append("Informal resolution needs the depicted person's recorded acceptance.")
-    if not _identified_respondents(case):
+    respondents = _identified_respondents(case)
+    if not respondents:
         msgs.append("Informal resolution needs an identified respondent.")
+    for party in respondents:
+        if party.pk not in accepted:
+            msgs.append(
+                f"Informal resolution needs the recorded acceptance of {party.display_name} "
+                "(respondent)."
+            )
+    employee_respondent = case.respondent_track == c.RespondentTrack.EMPLOYEE or any(
+        p.affiliation == c.Affiliation.EMPLOYEE for p in respondents
+    )
+    if employee_respondent and any(p.affiliation == c.Affiliation.STUDENT for p in depicted):
+        msgs.append(
+            "Informal resolution is not available when an employee is alleged to have harmed "
+            "a student: Title IX rules do not allow it. Continue the investigation."
+        )
     return msgs
 
 
@@ -194,11 +218,7 @@ def takedowns_resolved(case, reason, detail):
 
 
 def obligations_met(case, reason, detail):
-    return [
-        f"{o.name}: record a decision, either made (with its reference) or not required "
-        "(with an explanation)."
-        for o in obligations_undecided(case)
-    ]
+    return _undecided_obligation_messages(case)
 
 
 def measures_reviewed(case, reason, detail):
@@ -258,6 +278,7 @@ CLOSURE_GUARDS = (takedowns_resolved, obligations_met, measures_reviewed, notice
 EXITS_ASSESSMENT = (minor_reports_decided,)
 INVESTIGATING = (S.INTERIM_ACTIONS, S.INVESTIGATION)
 BEFORE_DETERMINATION = (S.INITIAL_ASSESSMENT, S.HARM_ASSESSMENT, *INVESTIGATING)
+ROUTING_DETAIL = ("respondent_track",)
 
 # --- The table ----------------------------------------------------------------------------
 T = Transition
@@ -277,6 +298,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (jurisdiction_decided, imagery_intimate, track_decided, *EXITS_ASSESSMENT),
         True,
         "Route to Process B",
+        ROUTING_DETAIL,
     ),
     T(
         "route_process_a",
@@ -286,6 +308,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (jurisdiction_decided, imagery_intimate, track_decided, *EXITS_ASSESSMENT),
         True,
         "Route to Process A (formal Title IX)",
+        ROUTING_DETAIL,
     ),
     T(
         "refer",
@@ -295,6 +318,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (referral_named, *EXITS_ASSESSMENT),
         True,
         "Refer outside this policy",
+        ("referred_to", "respondent_track", "out_of_scope"),
     ),
     T(
         "complete_harm_assessment",
@@ -485,16 +509,26 @@ def case_transition(
 ) -> Case:
     """Takes ``action`` on the case and returns the updated case.
 
-    Raises ``TransitionNotAllowed`` when the action is unknown or impossible from the current
+    Raises ``Http404`` when the actor may not see the case (it does not exist for them),
+    ``TransitionNotAllowed`` when the action is unknown or impossible from the current
     stage (checked on the locked row, so that of two simultaneous calls only one applies),
     ``TransitionForbidden`` when the actor may not take it, and ``GuardFailed`` with the
     list of what is missing when the policy's conditions are not met."""
-    detail = dict(detail or {})
     reason = (reason or "").strip()
     pk = case.pk if case is not None else case_id
+    t = BY_ACTION.get(action)
+    # Only the keys the transition defines are kept, so a caller cannot overwrite the
+    # recorded action or slip other data into the event.
+    detail = {k: v for k, v in (detail or {}).items() if t and k in t.detail_fields}
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=pk)
-        t = BY_ACTION.get(action)
+        # A case the actor may not see does not exist for them: no stage, no existence.
+        # The visibility check is separate from the lock because FOR UPDATE cannot apply to
+        # every query ``cases_visible_to`` may build (PostgreSQL).
+        if not cases_visible_to(actor, Action.VIEW_METADATA).filter(pk=pk).exists():
+            raise Http404("No such case.")
+        locked = Case.objects.select_for_update().filter(pk=pk).first()
+        if locked is None:
+            raise Http404("No such case.")
         if t is None or locked.stage not in t.from_stages:
             raise TransitionNotAllowed(
                 f"\u201c{action}\u201d is not possible while the case is at "
@@ -522,7 +556,7 @@ def case_transition(
             from_stage=from_stage,
             to_stage=t.to_stage,
             reason=reason,
-            detail={"action": t.action, **detail},
+            detail={**detail, "action": t.action},
         )
         transaction.on_commit(lambda: _notify_on_commit(event.pk))
     return locked

@@ -71,6 +71,15 @@ OBLIGATIONS = {
 }
 
 
+# The four elements of a valid TAKE IT DOWN Act request, all recorded.
+TAKEDOWN_ELEMENTS = {
+    "has_signature": True,
+    "identifies_content": True,
+    "good_faith_statement": True,
+    "has_contact_information": True,
+}
+
+
 def _title(slug: str) -> str:
     return slug.replace("-", " ").capitalize()
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..errors import TransitionForbidden
 from ..events import EventType
 from ..models import (
     Case,
@@ -26,9 +27,10 @@ from ..models import (
     ReferenceCounter,
     School,
 )
-from ..permissions import Action, case_grants_sync
+from ..permissions import Action, case_grants_sync, user_can_open_case_at
 from ..workflow import stage_due_at
-from .common import require
+from .common import require, require_not_depicted_and_respondent, require_open, stamp
+from .reports import reports_sync_internal
 
 # Facts a coordinator may correct after intake; stage, process and track change only
 # through the workflow.
@@ -60,11 +62,6 @@ class PartyInput:
     affiliation: str = c.Affiliation.UNKNOWN
     is_minor: bool | None = None
     description: str = ""
-
-
-def _stamp_history_user(instance, actor) -> None:
-    if getattr(actor, "pk", None):
-        instance._history_user = actor
 
 
 def case_reference_next(*, district: District, year: int) -> str:
@@ -130,9 +127,17 @@ def case_create(
     platforms: Iterable = (),
     parties: Iterable[PartyInput] = (),
 ) -> Case:
-    """Creates a case in the intake stage with its first parties, and returns it."""
+    """Creates a case in the intake stage with its first parties, and returns it. The actor
+    must be able to triage cases of the school (its district's coordinator or one of its
+    administrators)."""
+    if not user_can_open_case_at(actor, school):
+        raise TransitionForbidden("You may not open a case at this school.")
     district = school.district
     now = timezone.now()
+    if reported_at is not None and reported_at > now:
+        raise ValidationError(
+            "The date staff learned of this cannot be in the future; enter when it was reported."
+        )
     case = Case(
         district=district,
         school=school,
@@ -155,7 +160,7 @@ def case_create(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     case.full_clean()
-    _stamp_history_user(case, actor)
+    stamp(case, actor)
     case.save()
     platform_list = list(platforms)
     if platform_list:
@@ -173,12 +178,14 @@ def case_create(
             "platform_ids": [p.pk for p in platform_list],
         },
     )
+    reports_sync_internal(actor=actor, case=case)
     return case
 
 
 def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
     if party.person is not None and party.person.district_id != case.district_id:
         raise ValidationError("That person belongs to another district.")
+    require_not_depicted_and_respondent(case, party.person, party.role)
     row = CaseParty(
         case=case,
         person=party.person,
@@ -188,14 +195,17 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
         description=party.description,
     )
     row.full_clean()
-    _stamp_history_user(row, actor)
+    stamp(row, actor)
     row.save()
     return row
 
 
 @transaction.atomic
 def case_party_add(*, actor, case: Case, party: PartyInput) -> CaseParty:
-    """Adds a party (depicted person, respondent, reporter, witness, parent) to the case."""
+    """Adds a party (depicted person, respondent, reporter, witness, parent) to the case.
+    Investigators may add parties (witnesses, respondents they identify): it needs WORK."""
+    require(actor, Action.WORK, case)
+    require_open(case)
     row = _party_add(case=case, actor=actor, party=party)
     case_event_record(
         case=case,
@@ -203,6 +213,7 @@ def case_party_add(*, actor, case: Case, party: PartyInput) -> CaseParty:
         event_type=EventType.PARTY_ADDED,
         detail={"party_id": row.pk, "role": row.role, "affiliation": row.affiliation},
     )
+    reports_sync_internal(actor=actor, case=case)
     return row
 
 
@@ -213,6 +224,8 @@ def case_facts_update(*, actor, case: Case, reason: str = "", **facts) -> Case:
     unknown = set(facts) - set(EDITABLE_FACTS)
     if unknown:
         raise ValidationError(f"These facts cannot be changed here: {', '.join(sorted(unknown))}.")
+    require(actor, Action.TRIAGE, case)
+    require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     changed = [name for name, value in facts.items() if getattr(case, name) != value]
     if not changed:
@@ -220,7 +233,7 @@ def case_facts_update(*, actor, case: Case, reason: str = "", **facts) -> Case:
     for name in changed:
         setattr(case, name, facts[name])
     case.full_clean()
-    _stamp_history_user(case, actor)
+    stamp(case, actor)
     case.save()
     case_event_record(
         case=case,
@@ -229,12 +242,14 @@ def case_facts_update(*, actor, case: Case, reason: str = "", **facts) -> Case:
         reason=reason,
         detail={"fields": changed},
     )
+    reports_sync_internal(actor=actor, case=case)
     return case
 
 
 @transaction.atomic
 def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
     """Assigns a user to the case in a role (idempotent for an active assignment)."""
+    require(actor, Action.ASSIGN, case)
     if user.district_id != case.district_id:
         raise ValidationError("Only staff of the case's district can be assigned.")
     existing = CaseAssignment.objects.filter(
@@ -249,7 +264,7 @@ def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
         assigned_at=timezone.now(),
         assigned_by=actor if getattr(actor, "pk", None) else None,
     )
-    _stamp_history_user(assignment, actor)
+    stamp(assignment, actor)
     assignment.save()
     case_grants_sync(case=case, user=user)
     case_event_record(
@@ -265,9 +280,15 @@ def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
 def case_unassign(*, actor, assignment: CaseAssignment, reason: str = "") -> CaseAssignment:
     """Ends an assignment; the user loses the access it gave."""
     assignment = CaseAssignment.objects.select_for_update().get(pk=assignment.pk)
+    require(actor, Action.ASSIGN, assignment.case)
+    return _unassign(actor=actor, assignment=assignment, reason=reason)
+
+
+def _unassign(*, actor, assignment: CaseAssignment, reason: str) -> CaseAssignment:
+    """Ends a locked assignment with its grants and event; callers check the right."""
     if assignment.ended_at is None:
         assignment.ended_at = timezone.now()
-        _stamp_history_user(assignment, actor)
+        stamp(assignment, actor)
         assignment.save(update_fields=["ended_at"])
         case_grants_sync(case=assignment.case, user=assignment.user)
         case_event_record(
@@ -289,6 +310,7 @@ def case_move_school(*, actor, case: Case, school: School, reason: str) -> Case:
     who do not serve the new school end, with their grants, because they came from the old
     school; district-wide staff (investigators and counselors without schools) keep theirs.
     """
+    require(actor, Action.TRIAGE, case)
     if school.district_id != case.district_id:
         raise ValidationError("A case can move only to a school of its own district.")
     if not reason.strip():
@@ -298,14 +320,14 @@ def case_move_school(*, actor, case: Case, school: School, reason: str) -> Case:
         return case
     old_school_id = case.school_id
     case.school = school
-    _stamp_history_user(case, actor)
+    stamp(case, actor)
     case.save(update_fields=["school", "updated_at"])
     ended = []
     active = CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")
     for assignment in active:
         schools = set(assignment.user.schools.values_list("pk", flat=True))
         if schools and school.pk not in schools:
-            case_unassign(
+            _unassign(
                 actor=actor, assignment=assignment, reason="The case moved to another school."
             )
             ended.append(assignment.pk)

@@ -18,8 +18,17 @@ from ..audit import case_event_record
 from ..events import EventType
 from ..models import Case, CaseParty, Determination, Person, Sanction
 from ..permissions import Action
-from .common import require, stamp
+from .common import (
+    require,
+    require_not_depicted_and_respondent,
+    require_open,
+    require_same_case,
+    stamp,
+)
+from .reports import reports_sync_internal
 
+# Sanctions follow a finding of responsibility: chosen while it is signed off or remedied.
+SANCTION_STAGES = (c.Stage.DETERMINATION, c.Stage.REMEDIES)
 AFFILIATION_TRACK = {
     c.Affiliation.STUDENT: c.RespondentTrack.STUDENT,
     c.Affiliation.EMPLOYEE: c.RespondentTrack.EMPLOYEE,
@@ -40,8 +49,10 @@ def case_party_identify(
     investigation identified) and returns the party."""
     party = CaseParty.objects.select_for_update().get(pk=party.pk)
     require(actor, Action.WORK, party.case)
+    require_open(party.case)
     if person.district_id != party.case.district_id:
         raise ValidationError("That person belongs to another district.")
+    require_not_depicted_and_respondent(party.case, person, party.role, exclude=party)
     party.person = person
     party.affiliation = person.affiliation
     if is_minor is not None:
@@ -54,6 +65,7 @@ def case_party_identify(
         reason=reason,
         detail={"party_id": party.pk, "identified": True, "affiliation": party.affiliation},
     )
+    reports_sync_internal(actor=actor, case=party.case)
     return party
 
 
@@ -62,6 +74,7 @@ def case_respondent_track_set(*, actor, case: Case, track: str, reason: str) -> 
     """Sets the respondent track once the respondent is known (student discipline or employee
     corrective action) and returns the case; the reason is kept."""
     require(actor, Action.TRIAGE, case)
+    require_open(case)
     if track not in c.RespondentTrack.values:
         raise ValidationError("Unknown respondent track.")
     if not reason.strip():
@@ -93,8 +106,16 @@ def determination_record(
 ) -> Determination:
     """Records the determination for one respondent and returns it."""
     require(actor, Action.DECIDE, case)
-    if respondent.case_id != case.pk or respondent.role != c.PartyRole.RESPONDENT:
+    require_open(case)
+    require_same_case(case, respondent)
+    if respondent.role != c.PartyRole.RESPONDENT:
         raise ValidationError("A determination concerns a respondent of this case.")
+    stage = Case.objects.filter(pk=case.pk).values_list("stage", flat=True).get()
+    if stage != c.Stage.DETERMINATION:
+        raise ValidationError(
+            "A determination is recorded once the investigation is done, at the "
+            "determination stage."
+        )
     if respondent.person_id is None:
         raise ValidationError("Identify the respondent before recording a determination.")
     problems = []
@@ -148,11 +169,25 @@ def sanction_add(
     require(actor, Action.DECIDE, case)
     # Read the track from the locked row, not from a copy the caller may hold from earlier.
     case = Case.objects.select_for_update().get(pk=case.pk)
+    require_open(case)
+    if case.stage not in SANCTION_STAGES:
+        raise ValidationError(
+            "Sanctions are chosen at the determination or remedies stage, after a finding."
+        )
     if case.respondent_track not in (c.RespondentTrack.STUDENT, c.RespondentTrack.EMPLOYEE):
         raise ValidationError("Set the respondent track before choosing sanctions.")
     if intervention.track != case.respondent_track:
         label = c.RespondentTrack(case.respondent_track).label.lower()
         raise ValidationError(f"\u201c{intervention}\u201d is not in the catalog of the {label}.")
+    require_same_case(case, respondent)
+    if respondent.role != c.PartyRole.RESPONDENT:
+        raise ValidationError("Sanctions are for a respondent of this case.")
+    if AFFILIATION_TRACK.get(respondent.affiliation) != intervention.track:
+        label = c.RespondentTrack(intervention.track).label.lower()
+        raise ValidationError(
+            f"\u201c{intervention}\u201d belongs to the {label}, which does not fit this "
+            "respondent: student interventions are for students, corrective actions for employees."
+        )
     available = Intervention.objects.for_district(case.district)
     if not available.filter(pk=intervention.pk).exists():
         raise ValidationError(f"\u201c{intervention}\u201d is not in this district's catalog.")

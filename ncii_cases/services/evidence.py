@@ -21,7 +21,7 @@ from ..events import EventType
 from ..models import Case, CustodyEntry, EvidenceItem, SupportingDocument
 from ..permissions import Action
 from ..uploads import DocumentRefused, check_document, max_document_bytes, too_large_refusal
-from .common import require, stamp
+from .common import require, require_open, require_same_case, stamp
 
 
 @transaction.atomic
@@ -42,6 +42,7 @@ def evidence_record(
     """Records an item of evidence without any image and returns it. When a device holder is
     named, the first custody entry records who took it."""
     require(actor, Action.WORK, case)
+    require_open(case)
     if not description.strip():
         raise ValidationError("Describe what was seen, without graphic detail.")
     item = EvidenceItem(
@@ -95,6 +96,7 @@ def custody_transfer(
     the custody entry; the evidence item shows the new holder."""
     evidence = EvidenceItem.objects.select_for_update().get(pk=evidence.pk)
     require(actor, Action.WORK, evidence.case)
+    require_open(evidence.case)
     if not to_holder.strip():
         raise ValidationError("Name who holds the device now.")
     entry = CustodyEntry(
@@ -141,14 +143,14 @@ def document_attach(
     and returns the document. Raises ``ValidationError`` with a message the user can read
     when it is refused (an image or video always is); nothing of a refused file is kept."""
     require(actor, Action.WORK, case)
+    require_open(case)
     try:
         data = _read_upload(uploaded_file)
         checked = check_document(data)
     except DocumentRefused as exc:
         # Deliberately no logging here: not the name, not the bytes, not a hash of them.
         raise ValidationError(exc.message, code=exc.code) from None
-    if evidence is not None and evidence.case_id != case.pk:
-        raise ValidationError("That evidence item belongs to another case.")
+    require_same_case(case, evidence)
     if not title.strip():
         raise ValidationError("Give the document a short title.")
     digest = hashlib.sha256(data).hexdigest()

@@ -3,7 +3,7 @@ factors that produced it kept beside it. The level becomes the case's priority, 
 shortens (or lengthens) the due times of interim actions and investigation
 (``workflow.stage_due_at``)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +14,8 @@ from ..events import EventType
 from ..models import Case, HarmAssessment
 from ..permissions import Action
 from ..workflow import stage_due_at
-from .common import require, stamp
+from .common import require, require_open, stamp
+from .reports import case_minor_depicted, reports_sync_internal
 
 H = HarmAssessment
 REACH_POINTS = {
@@ -131,7 +132,10 @@ def harm_assessment_record(
     the case's priority to the level, and returns the assessment. ``complete`` marks it done,
     which the workflow requires before interim actions."""
     require(actor, Action.WORK, case)
+    require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    # A minor recorded as depicted always counts, whatever the form's box says.
+    answers = replace(answers, minors_depicted=answers.minors_depicted or case_minor_depicted(case))
     level, factors = harm_level_compute(answers)
     assessment = HarmAssessment.objects.filter(case=case).first() or HarmAssessment(case=case)
     for field, value in vars(answers).items():
@@ -158,4 +162,5 @@ def harm_assessment_record(
         event_type=EventType.HARM_ASSESSED,
         detail={"level": level, "factors": factors, "completed": complete},
     )
+    reports_sync_internal(actor=actor, case=case)
     return assessment

@@ -18,7 +18,7 @@ from ..audit import case_event_record
 from ..events import EventType
 from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, ResolutionOffer
 from ..permissions import Action
-from .common import require, stamp
+from .common import require, require_open, require_same_case, stamp
 
 K = CaseMeasure.Kind
 # Which party each kind of measure concerns, and the catalog it comes from.
@@ -54,8 +54,8 @@ def measure_add(
         raise ValidationError("Choose a supportive measure, an interim measure or a remedy.")
     party_role, catalog_kind, permission = KIND_RULES[kind]
     require(actor, permission, case)
-    if party.case_id != case.pk:
-        raise ValidationError("That person is not a party to this case.")
+    require_open(case)
+    require_same_case(case, party)
     if party.role != party_role:
         raise ValidationError(
             "Supportive measures and remedies are for the depicted person; interim measures "
@@ -106,6 +106,7 @@ def measure_choice_record(*, actor, measure: CaseMeasure, choice: str) -> CaseMe
     puts it in place; declining ends it, and the choice stays on the record."""
     measure = CaseMeasure.objects.select_for_update().get(pk=measure.pk)
     require(actor, _measure_permission(measure), measure.case)
+    require_open(measure.case)
     if measure.kind == K.INTERIM:
         raise ValidationError("An interim measure is not an offer; there is no choice to record.")
     if choice not in (PartyChoice.ACCEPTED, PartyChoice.DECLINED, PartyChoice.OFFERED):
@@ -135,6 +136,18 @@ def measure_status_set(
     require(actor, _measure_permission(measure), measure.case)
     if status not in MeasureStatus.values:
         raise ValidationError("Unknown status.")
+    if status != MeasureStatus.ENDED:
+        # Ending a measure stays possible after closure: support can outlive the case.
+        require_open(measure.case)
+    if (
+        status == MeasureStatus.ACTIVE
+        and measure.kind != K.INTERIM
+        and measure.party_choice != PartyChoice.ACCEPTED
+    ):
+        raise ValidationError(
+            "This measure was offered and not accepted; it is put in place only if the person "
+            "accepts it. The choice is theirs: record it first."
+        )
     old = measure.status
     measure.status = status
     stamp(measure, actor).save()
@@ -198,8 +211,8 @@ def resolution_offer_record(
     """Records that an option (restorative, informal, involving law enforcement) was offered to
     a party, with the party's answer if already given."""
     require(actor, Action.WORK, case)
-    if party.case_id != case.pk:
-        raise ValidationError("That person is not a party to this case.")
+    require_open(case)
+    require_same_case(case, party)
     now = timezone.now()
     offer = ResolutionOffer(
         case=case,
@@ -228,6 +241,7 @@ def resolution_offer_decide(
     """Records the party's answer to an offered option: the choice is theirs."""
     offer = ResolutionOffer.objects.select_for_update().get(pk=offer.pk)
     require(actor, Action.WORK, offer.case)
+    require_open(offer.case)
     if choice not in (PartyChoice.ACCEPTED, PartyChoice.DECLINED):
         raise ValidationError("Record the answer as accepted or declined.")
     offer.choice = choice

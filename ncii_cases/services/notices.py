@@ -14,7 +14,7 @@ from ..audit import case_event_record
 from ..events import EventType
 from ..models import Case, CaseParty, PartyNotice
 from ..permissions import Action
-from .common import require, stamp
+from .common import require, require_open, require_same_case, stamp
 
 
 @transaction.atomic
@@ -32,8 +32,8 @@ def party_notice_record(
     """Logs a notice given to a party, or to a parent or guardian about a party, and
     returns it. ``party`` is the party the notice concerns."""
     require(actor, Action.SUPPORT if kind == PartyNotice.Kind.SUPPORT else Action.WORK, case)
-    if party.case_id != case.pk:
-        raise ValidationError("That person is not a party to this case.")
+    require_open(case)
+    require_same_case(case, party)
     if not summary.strip():
         raise ValidationError("Write in a few sentences what was said or sent.")
     notice = PartyNotice(

@@ -19,7 +19,7 @@ from ..audit import case_event_record
 from ..events import EventType
 from ..models import Case, CaseParty, ExternalReport
 from ..permissions import Action
-from .common import require, stamp
+from .common import require, require_open, stamp
 
 Trigger = ReportingObligation.Trigger
 # Triggers that concern a minor: their decision cannot wait past the initial assessment.
@@ -94,6 +94,17 @@ def external_reports_sync(*, actor, case: Case) -> list[ExternalReport]:
     """Creates an external-report row for each obligation the case triggers and has none yet
     (safe to call again), and returns the case's rows. Due time: reported_at + deadline."""
     require(actor, Action.WORK, case)
+    require_open(case)
+    return reports_sync_internal(actor=actor, case=case)
+
+
+def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
+    """``external_reports_sync`` without the permission check, for the services that change
+    the facts a trigger reads (parties, facts, the harm assessment): they call it in their
+    own transaction, after their own check, so that a triggered obligation gets its row and
+    its clock at once. A pending row (no decision recorded) whose obligation the facts no
+    longer trigger, such as imagery found not intimate, is withdrawn with an event; its
+    history rows keep it."""
     # Lock the case so that two syncs at once cannot both create the same report.
     case = Case.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
@@ -102,8 +113,29 @@ def external_reports_sync(*, actor, case: Case) -> list[ExternalReport]:
             "obligation_id", flat=True
         )
     )
+    triggered = obligations_triggered(case)
+    stale = list(
+        ExternalReport.objects.filter(
+            case=case, obligation__isnull=False, status=ExternalReport.Status.PENDING
+        )
+        .exclude(obligation__in=[o.pk for o in triggered])
+        .select_related("obligation")
+    )
+    if stale:
+        case_event_record(
+            case=case,
+            actor=actor,
+            event_type=EventType.REPORTS_WITHDRAWN,
+            detail={
+                "report_ids": [r.pk for r in stale],
+                "obligations": [r.obligation.slug for r in stale],
+            },
+        )
+        for report in stale:
+            stamp(report, actor).delete()
+            existing.discard(report.obligation_id)
     created = []
-    for obligation in obligations_triggered(case):
+    for obligation in triggered:
         if obligation.pk in existing:
             continue
         report = ExternalReport(
@@ -144,6 +176,7 @@ def external_report_record_made(
     """Records that the report was made: who, when, to whom and the agency's reference."""
     report = ExternalReport.objects.select_for_update().get(pk=report.pk)
     require(actor, Action.WORK, report.case)
+    require_open(report.case)
     if not reference_number.strip():
         raise ValidationError("Enter the reference number the agency gave.")
     report.status = ExternalReport.Status.MADE
@@ -173,6 +206,7 @@ def external_report_mark_not_required(
     """Records that no report is due, with the explanation (kept for the record)."""
     report = ExternalReport.objects.select_for_update().get(pk=report.pk)
     require(actor, Action.DECIDE, report.case)
+    require_open(report.case)
     if not explanation.strip():
         raise ValidationError("Explain why this report is not required.")
     report.status = ExternalReport.Status.NOT_REQUIRED

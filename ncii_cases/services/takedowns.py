@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from policies.models import Platform
 
+from .. import choices as c
 from ..audit import case_event_record
 from ..events import EventType
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
-from .common import require, stamp
+from .common import require, require_open, require_same_case, stamp
 
 TAKEDOWN_DEADLINE = dt.timedelta(hours=48)
 R = TakedownRequest.Route
@@ -71,8 +72,12 @@ def takedown_request_create(
     """Opens a takedown request (status to do) and returns it; the route defaults to the one
     suggested by the depicted person's age."""
     require(actor, Action.WORK, case)
-    if depicted_party is not None and depicted_party.case_id != case.pk:
-        raise ValidationError("That person is not a party to this case.")
+    require_open(case)
+    require_same_case(case, depicted_party)
+    if depicted_party is not None and depicted_party.role != c.PartyRole.DEPICTED:
+        raise ValidationError("A takedown request is made for a depicted person of the case.")
+    if owner is not None and owner.district_id != case.district_id:
+        raise ValidationError("The owner must be staff of the case's district.")
     if not location.strip():
         raise ValidationError("Say where it was seen: a link, an account or a group name.")
     route = route or takedown_route_suggest(depicted_party)
@@ -119,13 +124,39 @@ def takedown_request_submit(
     takedown: TakedownRequest,
     submitted_at: dt.datetime | None = None,
     platform_reference: str = "",
+    has_signature: bool = False,
+    identifies_content: bool = False,
+    good_faith_statement: bool = False,
+    has_contact_information: bool = False,
 ) -> TakedownRequest:
-    """Records that the request was sent and, for a covered platform, starts the 48-hour
-    clock. A request that was refused or reappeared may be submitted again."""
+    """Records that the request was sent, with the elements of a valid request it carried,
+    and, for a covered platform's own route, starts the 48-hour clock. Such a request must
+    carry all four elements of the TAKE IT DOWN Act, or the clock would never start: it is
+    refused with what is missing. A request that was refused or reappeared may be submitted
+    again."""
     takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
     require(actor, Action.WORK, takedown.case)
+    require_open(takedown.case)
     if takedown.status not in (St.TO_DO, St.REFUSED, St.REAPPEARED):
         raise ValidationError("This request has already been submitted or resolved.")
+    elements = {
+        "has_signature": has_signature,
+        "identifies_content": identifies_content,
+        "good_faith_statement": good_faith_statement,
+        "has_contact_information": has_contact_information,
+    }
+    missing = [
+        str(TakedownRequest._meta.get_field(name).help_text)
+        for name, present in elements.items()
+        if not present
+    ]
+    if takedown.covered_by_48h_rule and missing:
+        raise ValidationError(
+            "A removal request under the TAKE IT DOWN Act is valid, and its 48-hour clock "
+            "starts, only when it has every element. Missing: " + " ".join(missing)
+        )
+    for name, present in elements.items():
+        setattr(takedown, name, present)
     submitted_at = submitted_at or timezone.now()
     takedown.status = St.SUBMITTED
     takedown.submitted_at = submitted_at
@@ -161,6 +192,7 @@ def takedown_request_update(
     """Records what happened: removed, refused, reappeared, or not pursued (with a reason)."""
     takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
     require(actor, Action.WORK, takedown.case)
+    require_open(takedown.case)
     if status not in (St.REMOVED, St.REFUSED, St.REAPPEARED, St.WAIVED):
         raise ValidationError("Record removed, refused, reappeared or not pursued.")
     if status == St.WAIVED and not waiver_reason.strip():

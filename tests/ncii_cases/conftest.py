@@ -26,8 +26,8 @@ READY_DETAIL = {"respondent_track": c.RespondentTrack.STUDENT, "referred_to": "A
 @pytest.fixture
 def ready_case(case, coordinator):
     """``case`` with an adult depicted employee, an identified student respondent and every
-    record the guards ask for: jurisdiction, a completed harm assessment, an accepted
-    restorative offer, a determination, a reviewed supportive measure and notices."""
+    record the guards ask for: jurisdiction, a completed harm assessment, restorative offers
+    accepted by both, a determination, a reviewed supportive measure and notices."""
     case.jurisdiction = c.Jurisdiction.IN_SCOPE
     case.jurisdiction_reasoning = "Students of the district; school was disrupted."
     case.is_intimate_imagery = True
@@ -44,13 +44,14 @@ def ready_case(case, coordinator):
     )
     now = timezone.now()
     HarmAssessment.objects.create(case=case, level=c.Level.MODERATE, completed_at=now)
-    ResolutionOffer.objects.create(
-        case=case,
-        party=depicted,
-        option=ResolutionOffer.Option.RESTORATIVE,
-        choice=PartyChoice.ACCEPTED,
-        offered_at=now,
-    )
+    for accepting in (depicted, respondent):
+        ResolutionOffer.objects.create(
+            case=case,
+            party=accepting,
+            option=ResolutionOffer.Option.RESTORATIVE,
+            choice=PartyChoice.ACCEPTED,
+            offered_at=now,
+        )
     Determination.objects.create(
         case=case,
         respondent=respondent,

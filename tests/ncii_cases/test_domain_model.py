@@ -66,7 +66,8 @@ def test_case_create_gives_a_readable_reference_and_records_the_event(school, co
     year = timezone.localdate().year
     assert case.reference == f"NCII-{year}-0001"
     assert case.stage == c.Stage.INTAKE
-    event = CaseEvent.objects.get(case=case)
+    # (the first event; the child reports it triggers follow it)
+    event = CaseEvent.objects.filter(case=case).first()
     assert event.event_type == EventType.CASE_CREATED and event.actor == coordinator
     assert case.history.count() == 1
     assert case.history.first().history_user == coordinator
@@ -82,7 +83,7 @@ def test_references_count_per_district(school, coordinator, other_district):
         actor=coordinator, school=school, title="b", narrative="n", reported_at=timezone.now()
     )
     far = SchoolFactory(district=other_district, code="far")
-    outsider = UserFactory(district=other_district)
+    outsider = UserFactory(district=other_district, role=c.Role.COORDINATOR)
     elsewhere = case_create(
         actor=outsider, school=far, title="c", narrative="n", reported_at=timezone.now()
     )

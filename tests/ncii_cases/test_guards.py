@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from ncii_cases import choices as c
@@ -111,6 +112,7 @@ def test_signing_off_a_determination_needs_one_per_identified_respondent(ready_c
 
 
 def test_a_determination_needs_a_finding_a_standard_and_a_rationale(ready_case, coordinator):
+    place(ready_case, c.Stage.DETERMINATION)
     ready_case.determinations.all().delete()
     respondent = ready_case.parties.get(role=c.PartyRole.RESPONDENT)
     with pytest.raises(ValidationError) as info:
@@ -128,7 +130,9 @@ def test_a_determination_needs_a_finding_a_standard_and_a_rationale(ready_case, 
 
 def test_sanctions_come_only_from_the_catalog_of_the_case_track(ready_case, coordinator):
     # Given a student-track case with a respondent found responsible
-    Case.objects.filter(pk=ready_case.pk).update(respondent_track=c.RespondentTrack.STUDENT)
+    Case.objects.filter(pk=ready_case.pk).update(
+        respondent_track=c.RespondentTrack.STUDENT, stage=c.Stage.REMEDIES
+    )
     ready_case.refresh_from_db()
     respondent = ready_case.parties.get(role=c.PartyRole.RESPONDENT)
     # When an employee corrective action is chosen, then it is refused
@@ -201,7 +205,7 @@ def test_an_open_supportive_measure_needs_its_next_review_date_to_close(ready_ca
 
 def test_informal_resolution_needs_the_depicted_persons_acceptance(ready_case, coordinator):
     place(ready_case, c.Stage.INVESTIGATION)
-    offer = ready_case.resolution_offers.get()
+    offer = ready_case.resolution_offers.get(party__role=c.PartyRole.DEPICTED)
     measures.resolution_offer_decide(actor=coordinator, offer=offer, choice="declined")
     messages = guard_messages(
         actor=coordinator, case=ready_case, action="begin_informal_resolution", reason="r"
@@ -230,9 +234,12 @@ def test_a_user_without_the_right_is_forbidden_and_nothing_changes(
     ready_case, investigator, counselor, outsider
 ):
     events = CaseEvent.objects.count()
-    for user in (investigator, counselor, outsider):
+    for user in (investigator, counselor):
         with pytest.raises(TransitionForbidden):
             case_transition(actor=user, case=ready_case, action="begin_assessment")
+    # A user who cannot see the case is told it does not exist
+    with pytest.raises(Http404):
+        case_transition(actor=outsider, case=ready_case, action="begin_assessment")
     assert Case.objects.get(pk=ready_case.pk).stage == c.Stage.INTAKE
     assert CaseEvent.objects.count() == events
 
@@ -325,3 +332,69 @@ def test_a_new_case_is_due_for_triage_within_a_day(school, coordinator):
         actor=coordinator, school=school, title="t", narrative="n", reported_at=timezone.now()
     )
     assert created.stage_due_at - created.stage_entered_at == dt.timedelta(hours=24)
+
+
+@pytest.mark.parametrize("who", ["outsider", "unassigned_investigator", "it_admin"])
+def test_given_a_user_who_cannot_see_the_case_when_taking_any_action_then_it_does_not_exist(
+    request, ready_case, who
+):
+    # Given a closed case and a user who cannot see it
+    place(ready_case, c.Stage.CLOSED)
+    user = request.getfixturevalue(who)
+    # When they try an action impossible at that stage, or a possible one
+    for action in ("begin_assessment", "reopen", "no_such_action"):
+        with pytest.raises(Http404) as info:
+            case_transition(actor=user, case=ready_case, action=action, reason="r")
+        # Then the answer is "no such case", and it names no stage
+        assert "Closed" not in str(info.value) and "closed" not in str(info.value)
+    assert Case.objects.get(pk=ready_case.pk).stage == c.Stage.CLOSED
+
+
+def test_given_a_detail_with_an_action_key_when_transitioning_then_the_event_keeps_the_real_action(
+    ready_case, coordinator
+):
+    # Given a caller whose detail tries to rename the action and add unrelated keys
+    place(ready_case, c.Stage.INITIAL_ASSESSMENT)
+    detail = {**ROUTE_B, "action": "close", "narrative": "Not for the event."}
+    # When the case is routed
+    case_transition(
+        actor=coordinator, case=ready_case, action="route_process_b", reason="r", detail=detail
+    )
+    # Then the event records the real action and only the keys routing defines
+    event = CaseEvent.objects.filter(event_type=EventType.TRANSITION).latest("pk")
+    assert event.detail == {"action": "route_process_b", "respondent_track": "student"}
+
+
+def test_given_a_student_respondent_when_an_employee_corrective_action_is_added_then_refused(
+    ready_case, coordinator
+):
+    # Given an employee-track case (set wrongly) whose responsible respondent is a student
+    Case.objects.filter(pk=ready_case.pk).update(
+        respondent_track=c.RespondentTrack.EMPLOYEE, stage=c.Stage.REMEDIES
+    )
+    respondent = ready_case.parties.get(role=c.PartyRole.RESPONDENT)
+    # When an employee corrective action is chosen for the student, then it is refused
+    with pytest.raises(ValidationError, match="corrective actions for employees"):
+        determinations.sanction_add(
+            actor=coordinator,
+            case=ready_case,
+            respondent=respondent,
+            intervention=intervention("written-warning"),
+        )
+    assert not ready_case.sanctions.exists()
+
+
+def test_given_the_depicted_person_when_a_sanction_is_added_for_them_then_refused(
+    ready_case, coordinator
+):
+    Case.objects.filter(pk=ready_case.pk).update(
+        respondent_track=c.RespondentTrack.STUDENT, stage=c.Stage.REMEDIES
+    )
+    depicted = ready_case.parties.get(role=c.PartyRole.DEPICTED)
+    with pytest.raises(ValidationError, match="for a respondent"):
+        determinations.sanction_add(
+            actor=coordinator,
+            case=ready_case,
+            respondent=depicted,
+            intervention=intervention("ncii-education"),
+        )

@@ -117,3 +117,22 @@ def test_support_staff_cannot_record_the_assessment(case, counselor):
     with pytest.raises(TransitionForbidden):
         harm_assessment_record(actor=counselor, case=case, answers=HarmAnswers())
     assert not HarmAssessment.objects.filter(case=case).exists()
+
+
+def test_given_a_minor_depicted_when_the_form_says_no_minor_then_the_level_counts_the_minor(
+    case, investigator
+):
+    # Given a case with a depicted party recorded as under 18
+    from tests.factories import CasePartyFactory
+
+    CasePartyFactory(case=case, role=c.PartyRole.DEPICTED, is_minor=True)
+    # When the assessment is recorded with the minors box left unticked
+    assessment = harm_assessment_record(
+        actor=investigator,
+        case=case,
+        answers=HarmAnswers(reach=c.Reach.NONE, circulation="contained"),
+    )
+    # Then the minor counts: the level is at least high
+    assert assessment.minors_depicted is True
+    assert assessment.level == c.Level.HIGH
+    assert "A minor is depicted: at least high" in assessment.factors

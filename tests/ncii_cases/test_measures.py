@@ -198,6 +198,13 @@ def test_the_informal_path_runs_on_acceptance_and_returns_if_it_fails(
     )
     offer = resolution_offer_decide(actor=investigator, offer=offer, choice="accepted")
     assert offer.decided_at is not None
+    resolution_offer_record(
+        actor=investigator,
+        case=case,
+        party=respondent,
+        option="restorative",
+        choice="accepted",
+    )
     # When the coordinator starts it and it fails, the case returns to the investigation
     case_transition(
         actor=coordinator, case=case, action="begin_informal_resolution", reason="Accepted."
@@ -218,3 +225,70 @@ def test_the_informal_path_runs_on_acceptance_and_returns_if_it_fails(
         reason="Apology, deletion confirmed, no-contact agreed.",
     )
     assert done.stage == c.Stage.REMEDIES
+
+
+@pytest.mark.parametrize("choice", ["declined", "offered"])
+def test_given_a_support_measure_not_accepted_when_put_in_place_then_it_is_refused(
+    case, counselor, depicted_minor, choice
+):
+    from ncii_cases.services.measures import measure_status_set
+
+    # Given an offered measure the person declined or has not answered
+    row = measure_add(
+        actor=counselor,
+        case=case,
+        party=depicted_minor,
+        kind=K.SUPPORTIVE,
+        measure=measure("schedule-change"),
+    )
+    if choice == "declined":
+        row = measure_choice_record(actor=counselor, measure=row, choice="declined")
+    # When staff try to put it in place, then it is refused: the choice is the person's
+    with pytest.raises(ValidationError, match="choice is theirs"):
+        measure_status_set(actor=counselor, measure=row, status="active")
+    assert CaseMeasure.objects.get(pk=row.pk).status != "active"
+
+
+def test_given_a_respondent_who_has_not_accepted_when_informal_resolution_begins_then_refused(
+    case, coordinator, investigator, depicted_minor, respondent
+):
+    place(case, c.Stage.INVESTIGATION)
+    offer = resolution_offer_record(
+        actor=investigator, case=case, party=depicted_minor, option="restorative"
+    )
+    resolution_offer_decide(actor=investigator, offer=offer, choice="accepted")
+    from ncii_cases.workflow import GuardFailed
+
+    with pytest.raises(GuardFailed) as info:
+        case_transition(
+            actor=coordinator, case=case, action="begin_informal_resolution", reason="r"
+        )
+    assert len(info.value.messages) == 1 and "(respondent)" in info.value.messages[0]
+
+
+def test_given_an_employee_respondent_and_a_student_depicted_when_informal_then_refused(
+    case, coordinator, investigator, depicted_minor
+):
+    # Given an employee respondent and a depicted student who both accepted
+    place(case, c.Stage.INVESTIGATION)
+    employee = CasePartyFactory(
+        case=case,
+        role=c.PartyRole.RESPONDENT,
+        person=PersonFactory(district=case.district, affiliation=c.Affiliation.EMPLOYEE),
+        affiliation=c.Affiliation.EMPLOYEE,
+        is_minor=False,
+    )
+    for party in (depicted_minor, employee):
+        resolution_offer_record(
+            actor=investigator, case=case, party=party, option="informal", choice="accepted"
+        )
+    from ncii_cases.workflow import GuardFailed
+
+    # When informal resolution begins, then it is refused with the reason
+    with pytest.raises(GuardFailed) as info:
+        case_transition(
+            actor=coordinator, case=case, action="begin_informal_resolution", reason="r"
+        )
+    assert any("employee is alleged" in m for m in info.value.messages)
+    case.refresh_from_db()
+    assert case.stage == c.Stage.INVESTIGATION

@@ -14,7 +14,7 @@ from ncii_cases.services.measures import measure_add, measure_review
 from ncii_cases.services.reports import external_reports_sync
 from ncii_cases.services.takedowns import takedown_request_create, takedown_request_submit
 from ncii_cases.tasks import deadlines_remind
-from tests.factories_workflow import all_obligations, measure, platform
+from tests.factories_workflow import TAKEDOWN_ELEMENTS, all_obligations, measure, platform
 
 
 @pytest.fixture
@@ -31,7 +31,9 @@ def overdue_items(case, coordinator, investigator, counselor, depicted_minor):
     takedown = takedown_request_create(
         actor=investigator, case=case, platform=platform("snapchat"), location="Group"
     )
-    takedown_request_submit(actor=investigator, takedown=takedown, submitted_at=long_ago)
+    takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=investigator, takedown=takedown, submitted_at=long_ago
+    )
     all_obligations()
     external_reports_sync(actor=investigator, case=case)
     ExternalReport.objects.exclude(obligation__slug="cybertipline-report").update(
@@ -84,7 +86,7 @@ def test_items_not_yet_due_are_not_notified(case, investigator):
     takedown = takedown_request_create(
         actor=investigator, case=case, platform=platform("snapchat"), location="Group"
     )
-    takedown_request_submit(actor=investigator, takedown=takedown)
+    takedown_request_submit(**TAKEDOWN_ELEMENTS, actor=investigator, takedown=takedown)
     Case.objects.filter(pk=case.pk).update(stage_due_at=timezone.now() + dt.timedelta(hours=5))
     assert deadlines_remind() == {"stage": 0, "takedown": 0, "report": 0, "measure_review": 0}
     assert mail.outbox == []
@@ -123,3 +125,32 @@ def test_a_closed_case_is_never_reminded(closed_case):
 def test_the_reminder_runs_on_the_beat_schedule():
     entry = settings.CELERY_BEAT_SCHEDULE["deadlines-remind"]
     assert entry == {"task": "ncii_cases.tasks.deadlines_remind", "schedule": 300.0}
+
+
+def test_given_a_send_that_fails_once_when_the_task_runs_again_then_each_notice_goes_once(
+    overdue_items, monkeypatch
+):
+    # Given the mail server fails on the first attempt only
+    from django.core.mail import send_mail as real_send_mail
+
+    from ncii_cases import tasks
+
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("mail server unavailable")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "send_mail", flaky)
+    # When the task runs, then once more, then a third time
+    first = deadlines_remind()
+    second = deadlines_remind()
+    third = deadlines_remind()
+    # Then the failed notice was not lost: it went out on the second run, and every item
+    # was notified exactly once in all
+    assert sum(first.values()) == 3
+    assert sum(second.values()) == 1
+    assert sum(third.values()) == 0
+    assert len(mail.outbox) == 4

@@ -124,3 +124,57 @@ def test_support_staff_cannot_record_reports(case, obligations, depicted_minor, 
     with pytest.raises(TransitionForbidden):
         external_reports_sync(actor=counselor, case=case)
     assert not ExternalReport.objects.exists()
+
+
+def test_given_a_minor_depicted_at_intake_when_the_case_is_created_then_the_clocks_start_at_once(
+    school, coordinator, obligations
+):
+    from ncii_cases.services.cases import PartyInput, case_create
+
+    # Given staff learned of it two hours ago, with a minor depicted
+    learned = timezone.now() - dt.timedelta(hours=2)
+    # When the case is created
+    case = case_create(
+        actor=coordinator,
+        school=school,
+        title="t",
+        narrative="n",
+        reported_at=learned,
+        parties=[PartyInput(c.PartyRole.DEPICTED, None, c.Affiliation.STUDENT, True, "A student")],
+    )
+    # Then both child reports exist, pending, due 24 hours after staff learned
+    rows = ExternalReport.objects.filter(case=case)
+    assert {r.obligation.slug for r in rows} == {"child-protection-report", "cybertipline-report"}
+    assert all(r.due_at == learned + dt.timedelta(hours=24) for r in rows)
+
+
+def test_given_an_open_case_when_facts_or_parties_change_then_new_obligations_get_one_row_each(
+    school, coordinator, obligations
+):
+    from ncii_cases.services.cases import (
+        PartyInput,
+        case_create,
+        case_facts_update,
+        case_party_add,
+    )
+
+    # Given a case with no obligation yet
+    case = case_create(
+        actor=coordinator, school=school, title="t", narrative="n", reported_at=timezone.now()
+    )
+    investigator = coordinator
+    assert not ExternalReport.objects.filter(case=case).exists()
+    # When a depicted minor is added, then the child reports exist at once
+    case_party_add(
+        actor=investigator,
+        case=case,
+        party=PartyInput(c.PartyRole.DEPICTED, None, c.Affiliation.STUDENT, True, "A student"),
+    )
+    assert ExternalReport.objects.filter(case=case).count() == 2
+    # When the imagery turns out to be authentic, then law enforcement is added, once
+    case_facts_update(actor=coordinator, case=case, ncii_kind=c.NciiKind.AUTHENTIC)
+    case_facts_update(actor=coordinator, case=case, title="Another title")
+    external_reports_sync(actor=investigator, case=case)
+    assert sorted(
+        ExternalReport.objects.filter(case=case).values_list("obligation__slug", flat=True)
+    ) == ["child-protection-report", "cybertipline-report", "law-enforcement-authentic-minor"]

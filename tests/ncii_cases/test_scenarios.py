@@ -29,7 +29,13 @@ from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
 from ncii_cases.tasks import deadlines_remind
 from ncii_cases.workflow import GuardFailed, case_transition
 from tests.factories import PersonFactory
-from tests.factories_workflow import all_obligations, intervention, measure, platform
+from tests.factories_workflow import (
+    TAKEDOWN_ELEMENTS,
+    all_obligations,
+    intervention,
+    measure,
+    platform,
+)
 
 K = CaseMeasure.Kind
 P = c.PartyRole
@@ -249,6 +255,7 @@ def test_s1_group_chat_nudify_images_of_four_minors(staff, school):
     )
     submitted_at = timezone.now() - dt.timedelta(hours=3)
     snap = takedowns.takedown_request_submit(
+        **TAKEDOWN_ELEMENTS,
         actor=staff["investigator"],
         takedown=snap,
         submitted_at=submitted_at,
@@ -300,7 +307,9 @@ def test_s1_group_chat_nudify_images_of_four_minors(staff, school):
     # Closure once every item is done
     for request in [*tid, snap]:
         if request.status == "to_do":
-            takedowns.takedown_request_submit(actor=staff["investigator"], takedown=request)
+            takedowns.takedown_request_submit(
+                **TAKEDOWN_ELEMENTS, actor=staff["investigator"], takedown=request
+            )
         takedowns.takedown_request_update(
             actor=staff["investigator"], takedown=request, status="removed"
         )
@@ -586,7 +595,9 @@ def test_s3_forwarded_private_photo_of_a_minor(staff, school):
         intervention=intervention("student-suspension"),
     )
     go(staff, "coordinator", case, "begin_monitoring")
-    takedowns.takedown_request_submit(actor=staff["investigator"], takedown=tid)
+    takedowns.takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=staff["investigator"], takedown=tid
+    )
     takedowns.takedown_request_update(actor=staff["investigator"], takedown=tid, status="removed")
     notify_everyone(staff, case)
     review_support(staff, case)
@@ -687,7 +698,9 @@ def test_s5_sextortion_by_an_unknown_adult_referred_with_support_continuing(staf
         location="Account that sent the threats",
         depicted_party=depicted,
     )
-    takedowns.takedown_request_submit(actor=staff["investigator"], takedown=tid)
+    takedowns.takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=staff["investigator"], takedown=tid
+    )
 
     case = go(
         staff,

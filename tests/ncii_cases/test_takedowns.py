@@ -19,7 +19,7 @@ from ncii_cases.services.takedowns import (
 )
 from ncii_cases.workflow import TransitionForbidden
 from tests.factories import CasePartyFactory
-from tests.factories_workflow import platform
+from tests.factories_workflow import TAKEDOWN_ELEMENTS, platform
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 FRIDAY_5PM = dt.datetime(2026, 11, 20, 17, 0, tzinfo=CHICAGO)
@@ -65,7 +65,11 @@ def test_a_request_submitted_friday_5pm_is_overdue_sunday_5pm(case, investigator
     assert request.covered_by_48h_rule is True
     # When it is submitted on Friday at 17:00
     request = takedown_request_submit(
-        actor=investigator, takedown=request, submitted_at=FRIDAY_5PM, platform_reference="SC-1"
+        **TAKEDOWN_ELEMENTS,
+        actor=investigator,
+        takedown=request,
+        submitted_at=FRIDAY_5PM,
+        platform_reference="SC-1",
     )
     # Then it is due Sunday at 17:00: calendar hours, weekends included
     assert request.due_at == SUNDAY_5PM
@@ -80,7 +84,9 @@ def test_the_clock_counts_elapsed_hours_across_the_end_of_daylight_saving_time(c
     )
     submitted = dt.datetime(2026, 10, 31, 17, 0, tzinfo=CHICAGO)
     # When it is submitted
-    request = takedown_request_submit(actor=investigator, takedown=request, submitted_at=submitted)
+    request = takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=investigator, takedown=request, submitted_at=submitted
+    )
     # Then it is due 48 real hours later, which is 16:00 on Monday once clocks went back
     assert request.due_at == dt.datetime(2026, 11, 2, 16, 0, tzinfo=CHICAGO)
     assert request.due_at - submitted == dt.timedelta(hours=48)
@@ -94,7 +100,9 @@ def test_an_uncovered_platform_has_no_clock(case, investigator):
         location="Cafeteria",
         route=TakedownRequest.Route.PLATFORM,
     )
-    request = takedown_request_submit(actor=investigator, takedown=request, submitted_at=FRIDAY_5PM)
+    request = takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=investigator, takedown=request, submitted_at=FRIDAY_5PM
+    )
     assert request.due_at is None
     assert not takedown_is_overdue(request, now=SUNDAY_5PM + dt.timedelta(days=30))
 
@@ -103,7 +111,9 @@ def test_a_removed_request_is_not_overdue_and_records_it_was_in_time(case, inves
     request = takedown_request_create(
         actor=investigator, case=case, platform=platform("instagram"), location="@account"
     )
-    request = takedown_request_submit(actor=investigator, takedown=request, submitted_at=FRIDAY_5PM)
+    request = takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=investigator, takedown=request, submitted_at=FRIDAY_5PM
+    )
     request = takedown_request_update(
         actor=investigator,
         takedown=request,
@@ -120,10 +130,14 @@ def test_reappeared_imagery_can_be_submitted_again_with_a_new_clock(case, invest
     request = takedown_request_create(
         actor=investigator, case=case, platform=platform("tiktok"), location="@a"
     )
-    takedown_request_submit(actor=investigator, takedown=request, submitted_at=FRIDAY_5PM)
+    takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=investigator, takedown=request, submitted_at=FRIDAY_5PM
+    )
     takedown_request_update(actor=investigator, takedown=request, status="removed")
     takedown_request_update(actor=investigator, takedown=request, status="reappeared")
-    again = takedown_request_submit(actor=investigator, takedown=request, submitted_at=SUNDAY_5PM)
+    again = takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=investigator, takedown=request, submitted_at=SUNDAY_5PM
+    )
     assert again.status == "submitted" and again.due_at == SUNDAY_5PM + dt.timedelta(hours=48)
     assert again.resolved_at is None
 
@@ -143,9 +157,9 @@ def test_a_submitted_request_cannot_be_submitted_twice(case, investigator):
     request = takedown_request_create(
         actor=investigator, case=case, platform=platform("x"), location="@b"
     )
-    takedown_request_submit(actor=investigator, takedown=request)
+    takedown_request_submit(**TAKEDOWN_ELEMENTS, actor=investigator, takedown=request)
     with pytest.raises(ValidationError):
-        takedown_request_submit(actor=investigator, takedown=request)
+        takedown_request_submit(**TAKEDOWN_ELEMENTS, actor=investigator, takedown=request)
 
 
 def test_support_staff_cannot_open_takedown_requests(case, counselor):
@@ -153,3 +167,38 @@ def test_support_staff_cannot_open_takedown_requests(case, counselor):
         takedown_request_create(
             actor=counselor, case=case, platform=platform("snapchat"), location="Group"
         )
+
+
+def test_given_a_covered_request_missing_elements_when_submitted_then_refused_with_what_is_missing(
+    case, investigator
+):
+    # Given a platform-route request to a covered platform
+    request = takedown_request_create(
+        actor=investigator, case=case, platform=platform("snapchat"), location="Group chat"
+    )
+    # When it is submitted without a signature nor a good-faith statement
+    with pytest.raises(ValidationError) as info:
+        takedown_request_submit(
+            actor=investigator,
+            takedown=request,
+            identifies_content=True,
+            has_contact_information=True,
+        )
+    # Then it is refused, naming both, and no clock runs
+    text = " ".join(info.value.messages)
+    assert "signature" in text and "good-faith" in text and "contact" not in text
+    request.refresh_from_db()
+    assert (request.status, request.due_at) == ("to_do", None)
+
+
+def test_given_all_four_elements_when_submitted_then_they_are_recorded_and_the_clock_starts(
+    case, investigator
+):
+    request = takedown_request_create(
+        actor=investigator, case=case, platform=platform("snapchat"), location="Group chat"
+    )
+    request = takedown_request_submit(
+        **TAKEDOWN_ELEMENTS, actor=investigator, takedown=request, submitted_at=FRIDAY_5PM
+    )
+    assert request.due_at == SUNDAY_5PM
+    assert all(getattr(request, name) for name in TAKEDOWN_ELEMENTS)
