@@ -10,10 +10,6 @@ import pytest
 from django.core.management import call_command
 from django.test.utils import override_settings
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
-# itself (seeding, reading a TOTP key) are safe because nothing else uses that loop.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
@@ -25,6 +21,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(autouse=True)
+def async_unsafe_allowed(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+    test itself (seeding, reading a TOTP key) are safe because nothing else uses that loop.
+    Set for browser tests only, so that no other test (nor a subprocess) inherits it."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
