@@ -282,7 +282,13 @@ def takedown_add(request, pk):
 def _takedown_update(actor, data):
     if data["status"] == "submitted":
         return takedowns.takedown_request_submit(
-            actor=actor, takedown=data["takedown"], platform_reference=data["platform_reference"]
+            actor=actor,
+            takedown=data["takedown"],
+            platform_reference=data["platform_reference"],
+            has_signature=data["has_signature"],
+            identifies_content=data["identifies_content"],
+            good_faith_statement=data["good_faith_statement"],
+            has_contact_information=data["has_contact_information"],
         )
     return takedowns.takedown_request_update(
         actor=actor,

@@ -369,6 +369,20 @@ class TakedownUpdateForm(forms.Form):
     platform_reference = forms.CharField(
         max_length=200, required=False, label="The platform's reference (when submitted)"
     )
+    # The elements of a valid request under the TAKE IT DOWN Act; a covered platform's own
+    # route needs all four before its 48-hour clock starts.
+    has_signature = forms.BooleanField(
+        required=False, label="The request carries a signature (physical or electronic)"
+    )
+    identifies_content = forms.BooleanField(
+        required=False, label="The request identifies the content and where to find it"
+    )
+    good_faith_statement = forms.BooleanField(
+        required=False, label="The request states in good faith that it is not consensual"
+    )
+    has_contact_information = forms.BooleanField(
+        required=False, label="The request gives contact information"
+    )
     waiver_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,

@@ -181,6 +181,13 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     check(page)
     page.check("input[name=status][value=submitted]")
     page.fill("#id_platform_reference", "SNAP-5521")
+    for element in (
+        "has_signature",
+        "identifies_content",
+        "good_faith_statement",
+        "has_contact_information",
+    ):
+        page.check(f"#id_{element}")
     flow.save()
     assert re.search(r"4[78] h left", page.locator("#takedown-board").inner_text())
     flow.step("Start the investigation")
