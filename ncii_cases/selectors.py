@@ -48,16 +48,6 @@ NEUTRAL_EVENT_TYPES = (
 )
 
 
-def case_list_for_user(*, user, query: str = "") -> QuerySet[Case]:
-    """Returns the cases the user may see at all (a list shows metadata only), newest report
-    first; ``query`` matches the reference, or the title for users who may read content."""
-    cases = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
-    if query:
-        by_title = cases_visible_to(user).filter(title__icontains=query).values("pk")
-        cases = cases.filter(Q(reference__icontains=query) | Q(pk__in=by_title))
-    return cases.order_by("-reported_at")
-
-
 def case_get_for_user(*, user, pk, action: str = Action.VIEW) -> Case:
     """Returns the case if the user may take ``action`` on it; raises Http404 whether it is
     missing or not visible, so that a forged id learns nothing."""
