@@ -19,5 +19,6 @@ urlpatterns = [
         name="admin_view_on_site",
     ),
     path("admin/", admin.site.urls),
+    path("reporting/", include("reporting.urls")),
     path("", include("ncii_cases.urls")),
 ]
