@@ -123,6 +123,9 @@ FLAT_PAGES = {
         **signed_in(404),
         **dict.fromkeys(AUDITORS, 200),
     },
+    # District analytics: the coordinator of the district only (suppressed counts, no names).
+    "reporting:analytics": {**signed_in(404), "coordinator": 200, "outsider": 200},
+    "reporting:analytics_csv": {**signed_in(404), "coordinator": 200, "outsider": 200},
     "login": everyone(200),
     # A verified user is sent on from the code steps; an anonymous one to the password step.
     "login_verify": signed_in(302),
