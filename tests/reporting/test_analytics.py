@@ -543,3 +543,31 @@ def test_the_number_of_queries_does_not_grow_with_the_cases(client, coordinator,
     assert count_queries(client, ANALYTICS) == page
     assert count_queries(client, CSV) == export
     assert page <= 25
+
+
+def test_a_district_without_cases_shows_zeros(client, coordinator):
+    login_verified(client, coordinator)
+    response = client.get(ANALYTICS)
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.total.text == "0"
+    assert all(cell.text == "0" for s in report.sections for cell in s.cells)
+    assert measure_of(response, "closure").text == "Not shown (fewer than 5 cases)"
+
+
+def test_the_selector_refuses_everyone_but_the_coordinator(auditor, school_admin, coordinator):
+    from django.http import Http404
+
+    from ncii_cases.selectors_analytics import district_analytics_for_user
+
+    for user in (auditor, school_admin):
+        with pytest.raises(Http404):
+            district_analytics_for_user(user=user)
+    assert district_analytics_for_user(user=coordinator).total == 0
+
+
+def test_the_csv_refuses_another_districts_school(client, coordinator, foreign_case):
+    login_verified(client, coordinator)
+    response = client.get(CSV, {"school": foreign_case.school_id})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
