@@ -1,7 +1,15 @@
 """Reporting: PDF case summaries, audit-trail review and district analytics."""
 
-from django.urls import path  # noqa: F401  (patterns are added by each reporting feature)
+from django.urls import path
+
+from . import views
 
 app_name = "reporting"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/", views.audit_review, name="audit_review"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("audit/verify/", views.audit_verify_now, name="audit_verify_now"),
+    path("cases/<int:pk>/audit/", views.case_audit, name="case_audit"),
+    path("cases/<int:pk>/audit/export.csv", views.case_audit_export, name="case_audit_export"),
+]
