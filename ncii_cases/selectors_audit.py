@@ -29,6 +29,7 @@ from .models import (
     CaseParty,
     CustodyEntry,
     Determination,
+    District,
     EvidenceItem,
     ExternalReport,
     HarmAssessment,
@@ -141,8 +142,8 @@ METADATA_FIELDS: dict[str, set[str]] = {
     "sanction": {"starts_on", "ends_on", "status", "decided_by", "decided_at"},
     "partynotice": {"kind", "method", "sent_at", "sent_by"},
 }
-# Fields never worth a line in a diff.
-SKIPPED_FIELDS = {"id"}
+# Fields never worth a line in a diff: the row already names its record and its case.
+SKIPPED_FIELDS = {"id", "case"}
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 # Access-log actions written outside ``access_logged`` views.
@@ -324,28 +325,42 @@ def _history_union(*, scope: dict, flt: AuditFilter):
 
 
 class _LabelCache:
-    """Turns foreign-key ids into names, with one query per related model per page."""
-
-    NAMED = {User: "username", School: "name"}
+    """Turns foreign-key ids into names (people, schools, districts, platforms) and case ids
+    into references, with one query per page whatever it holds."""
 
     def __init__(self):
         self.wanted: dict[type, set] = {}
         self.names: dict[tuple[type, object], str] = {}
 
+    @staticmethod
+    def named() -> dict[type, str]:
+        from policies.models import Platform
+
+        return {
+            User: "username",
+            School: "name",
+            District: "name",
+            Platform: "name",
+            Case: "reference",
+        }
+
     def want(self, model, pk):
-        if pk is not None:
+        if pk is not None and model in self.named():
             self.wanted.setdefault(model, set()).add(pk)
 
     def load(self):
-        from policies.models import Platform
-
-        named = {**self.NAMED, Platform: "name"}
-        for model, pks in self.wanted.items():
-            attr = named.get(model)
-            if attr is None:
-                continue
-            for pk, name in model.objects.filter(pk__in=pks).values_list("pk", attr):
-                self.names[(model, pk)] = name
+        named = self.named()
+        parts = [
+            # -1 matches no row: every table is always part of the one query.
+            model.objects.filter(pk__in=self.wanted.get(model) or [-1])
+            .order_by()
+            .annotate(label_kind=Value(model._meta.label_lower, output_field=CharField()))
+            .values_list("label_kind", "pk", attr)
+            for model, attr in named.items()
+        ]
+        by_label = {model._meta.label_lower: model for model in named}
+        for kind, pk, name in parts[0].union(*parts[1:], all=True):
+            self.names[(by_label[kind], pk)] = str(name)
 
     def label(self, model, pk) -> str:
         if pk is None:
@@ -430,9 +445,10 @@ def _change_rows(*, page_keys: list[tuple[int, str]], show_content: bool) -> lis
                     labels.want(model_field.related_model, new)
             diffs[(key, record.history_id)] = fields
             records[(key, record.history_id)] = record
-    labels.load()
-    case_ids = {r.audit_case_id for r in records.values() if r.audit_case_id is not None}
-    references = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "reference"))
+    for record in records.values():
+        labels.want(Case, record.audit_case_id)
+    if records:
+        labels.load()
     result = []
     for history_id, key in page_keys:
         record = records.get((key, history_id))
@@ -446,7 +462,7 @@ def _change_rows(*, page_keys: list[tuple[int, str]], show_content: bool) -> lis
             model=str(model._meta.verbose_name).capitalize(),
             object_id=record.id,
             case_id=record.audit_case_id,
-            case_reference=references.get(record.audit_case_id, ""),
+            case_reference=labels.names.get((Case, record.audit_case_id), ""),
         )
         allowed = METADATA_FIELDS[key]
         for model_field, old, new in diffs[(key, history_id)]:

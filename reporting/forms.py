@@ -6,13 +6,18 @@ from django import forms
 from ncii_cases import selectors_audit
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{obj.username} ({name})" if name else obj.username
+
+
 class AuditFilterForm(forms.Form):
-    actor = forms.ModelChoiceField(
+    actor = PersonChoiceField(
         label="Person",
         queryset=None,
         required=False,
         empty_label="Anyone",
-        to_field_name="pk",
     )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

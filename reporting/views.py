@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from ncii_cases import selectors_audit
@@ -137,7 +138,12 @@ def audit_verify_now(request):
     user_id = request.user.pk
     transaction.on_commit(lambda: audit_verify_run.delay(requested_by_id=user_id))
     messages.success(request, "The audit record check has started; its result shows below.")
+    # Back to the review page the button was on; anything else goes to the district review.
     target = request.POST.get("next", "")
-    if not (target.startswith("/reporting/") and "//" not in target):
+    if not (
+        target.startswith("/reporting/")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+        and not any(ch in target for ch in "\\\r\n")
+    ):
         target = "reporting:audit_review"
     return redirect(target)
