@@ -355,3 +355,48 @@ def test_the_review_reads_a_constant_number_of_queries(
     assert changes.number == 2 and len(changes) > 0
     assert "Previous page" in response.content.decode()
     assert later == small
+
+
+# --- The allow-list -------------------------------------------------------------------------
+
+
+def test_every_case_data_model_has_an_allow_list_of_existing_metadata_fields():
+    from django.db import models
+
+    from ncii_cases.selectors_audit import CASE_MODELS, METADATA_FIELDS
+
+    assert set(METADATA_FIELDS) == set(CASE_MODELS)
+    for key, (model, _) in CASE_MODELS.items():
+        assert hasattr(model, "history"), key
+        for name in METADATA_FIELDS[key]:
+            f = model._meta.get_field(name)
+            # Free text is content: an allow-listed text field must be a choice or identifier.
+            assert not isinstance(f, models.TextField), (key, name)
+            if isinstance(f, models.CharField) and not f.choices:
+                assert name == "reference", (key, name)
+
+
+def test_a_field_missing_from_the_allow_list_is_hidden_from_the_auditor(
+    client, reviewed_case, auditor, monkeypatch
+):
+    from ncii_cases import selectors_audit
+
+    # Stage taken off the list behaves like a new content field: no values shown.
+    allowed = {**selectors_audit.METADATA_FIELDS}
+    allowed["case"] = allowed["case"] - {"stage"}
+    monkeypatch.setattr(selectors_audit, "METADATA_FIELDS", allowed)
+    _, body = review(client, auditor, case_url(reviewed_case))
+    assert STAGE_DIFF not in body and "Stage: changed (content not shown)" in body
+
+
+def test_the_nightly_verification_is_scheduled_and_records_a_run(db):
+    from django.conf import settings
+
+    from ncii_cases.tasks import audit_verify_run
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-verify"]
+    assert entry["task"] == audit_verify_run.name
+    result = audit_verify_run.delay()
+    run = AuditVerification.objects.get()
+    assert result.get() == {"verification": run.pk, "ok": True, "problems": 0}
+    assert (run.source, run.requested_by) == ("schedule", None)
