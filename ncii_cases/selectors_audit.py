@@ -10,10 +10,12 @@ never with its values. Users who may read the content (the coordinator) see the 
 Nothing here writes; the verification runs are written by ``audit.audit_verification_run``.
 """
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -228,6 +230,7 @@ class AuditFilter:
     date_to: dt.date | None = None
     action: str = ""  # "change:~", "event:transition", "access:case_detail"
     case: Case | None = None
+    until: dt.datetime | None = None  # set by the export: nothing newer than its start
 
     def section_action(self, section: str) -> str | None:
         """The action value for a section, "" when unfiltered, None when the filter names
@@ -303,20 +306,28 @@ def _history_querysets(*, scope: dict, flt: AuditFilter):
             qs = qs.filter(history_date__gte=start)
         if end:
             qs = qs.filter(history_date__lt=end)
+        if flt.until:
+            qs = qs.filter(history_date__lte=flt.until)
         if action:
             qs = qs.filter(history_type=action)
         yield key, qs
 
 
-def _history_union(*, scope: dict, flt: AuditFilter):
+def _history_union(*, scope: dict, flt: AuditFilter, limit: int):
     """One query over every history table: (history_id, history_date, model key), newest
-    first; or None when the filter excludes changes."""
-    parts = [
-        qs.order_by()
-        .annotate(model_key=Value(key, output_field=CharField()))
-        .values_list("history_id", "history_date", "model_key")
-        for key, qs in _history_querysets(scope=scope, flt=flt)
-    ]
+    first, enough rows for the first ``limit``; or None when the filter excludes changes.
+    Where the database allows it (PostgreSQL), each table gives only its newest ``limit``
+    rows, so that the sort never holds the whole district's history."""
+    ordering = ("-history_date", "-history_id")
+    cut = connection.features.supports_slicing_ordering_in_compound
+    parts = []
+    for key, qs in _history_querysets(scope=scope, flt=flt):
+        part = (
+            qs.annotate(model_key=Value(key, output_field=CharField()))
+            .order_by(*ordering)
+            .values_list("history_id", "history_date", "model_key")
+        )
+        parts.append(part[:limit] if cut else part.order_by())
     if not parts:
         return None
     return (
@@ -549,6 +560,8 @@ def _event_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[CaseEvent]:
         qs = qs.filter(created_at__gte=start)
     if end:
         qs = qs.filter(created_at__lt=end)
+    if flt.until:
+        qs = qs.filter(created_at__lte=flt.until)
     if action:
         qs = qs.filter(event_type=action)
     return qs.order_by("-pk")
@@ -572,6 +585,8 @@ def _access_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[AccessEvent]:
         qs = qs.filter(created_at__gte=start)
     if end:
         qs = qs.filter(created_at__lt=end)
+    if flt.until:
+        qs = qs.filter(created_at__lte=flt.until)
     if action:
         qs = qs.filter(action=action)
     return qs.order_by("-pk")
@@ -607,8 +622,8 @@ def audit_review_for_user(
     scope = _scope(user=user, case=case)
     show_content = audit_content_visible(user)
 
-    union = _history_union(scope=scope, flt=flt)
     number = _page_number(pages.get("changes"))
+    union = _history_union(scope=scope, flt=flt, limit=number * PAGE_SIZE + 1)
     page, more = _page_slice(union, number) if union is not None else ([], False)
     keys = [(hid, key) for hid, _, key in page]
     changes = Section(
@@ -638,23 +653,26 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
         raise Http404("No such page.")
     scope = _scope(user=user, case=case)
     show_content = audit_content_visible(user)
-    union = _history_union(scope=scope, flt=flt)
-    if union is not None:
-        offset = 0
-        while True:
-            keys = [(hid, key) for hid, _, key in union[offset : offset + chunk]]
-            if not keys:
-                break
-            for row in _change_rows(page_keys=keys, show_content=show_content):
-                yield (
-                    "change",
-                    row.when,
-                    row.who,
-                    row.case_reference,
-                    f"{row.model} #{row.object_id} {row.kind}",
-                    "; ".join(str(ch) for ch in row.changes),
-                )
-            offset += chunk
+    # Rows written while the export runs are left out, so that its chunks do not shift.
+    flt = dataclasses.replace(flt, until=timezone.now())
+    offset = 0
+    while True:
+        union = _history_union(scope=scope, flt=flt, limit=offset + chunk)
+        if union is None:
+            break
+        keys = [(hid, key) for hid, _, key in union[offset : offset + chunk]]
+        if not keys:
+            break
+        for row in _change_rows(page_keys=keys, show_content=show_content):
+            yield (
+                "change",
+                row.when,
+                row.who,
+                row.case_reference,
+                f"{row.model} #{row.object_id} {row.kind}",
+                "; ".join(str(ch) for ch in row.changes),
+            )
+        offset += chunk
     for event in _event_queryset(scope=scope, flt=flt).iterator(chunk_size=chunk):
         stages = ""
         if event.from_stage or event.to_stage:
