@@ -13,6 +13,9 @@ from django.http import Http404
 
 from .audit import access_event_record
 
+# Every action name given to ``access_logged``, for the audit review's action filter.
+ACCESS_ACTIONS: set[str] = set()
+
 
 def client_ip(request) -> str | None:
     """The client's address, found the same way as for sign-in lockouts (django-axes calls
@@ -42,6 +45,7 @@ def access_record(request, *, action: str, allowed: bool):
 
 def access_logged(action: str):
     """Decorates a view so that each request is logged, allowed or refused (Http404)."""
+    ACCESS_ACTIONS.add(action)
 
     def decorator(view):
         @functools.wraps(view)

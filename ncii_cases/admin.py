@@ -19,7 +19,7 @@ from .access_log import access_case, access_record, client_ip
 from .audit import access_event_record
 from .choices import Role
 from .permissions import cases_visible_to, user_role
-from .selectors import user_may_audit
+from .selectors_audit import user_may_audit
 from .services.accounts import user_sessions_end
 
 

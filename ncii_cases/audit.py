@@ -235,3 +235,36 @@ def chain_verify(chain: str) -> ChainReport:
 def audit_verify() -> list[ChainReport]:
     """Verifies every audit chain."""
     return [chain_verify(chain) for chain in CHAIN_MODELS]
+
+
+# How many problems of each chain a stored verification keeps: enough to find where
+# tampering starts (the command prints them all).
+VERIFICATION_PROBLEMS_KEPT = 200
+
+
+def audit_verification_run(*, source: str, requested_by=None):
+    """Verifies every chain, stores the run as an ``AuditVerification`` and returns it with
+    the full reports (``run.reports``) for callers that print every problem."""
+    from .models import AuditVerification
+
+    started = timezone.now()
+    reports = audit_verify()
+    problems = [
+        {"chain": r.chain, "row": pk, "text": text}
+        for r in reports
+        for pk, text in list(zip(r.problem_rows, r.problems, strict=True))[
+            :VERIFICATION_PROBLEMS_KEPT
+        ]
+    ]
+    run = AuditVerification.objects.create(
+        started_at=started,
+        finished_at=timezone.now(),
+        source=source,
+        requested_by=requested_by if getattr(requested_by, "pk", None) else None,
+        ok=all(r.ok for r in reports),
+        rows={r.chain: r.rows for r in reports},
+        problem_count=sum(len(r.problems) for r in reports),
+        problems=problems,
+    )
+    run.reports = reports
+    return run

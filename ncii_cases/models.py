@@ -389,6 +389,37 @@ class AuditChainHead(models.Model):
         return f"{self.chain}: {self.count} rows"
 
 
+class AuditVerification(models.Model):
+    """One run of the audit chain verification (``verify_audit``, the nightly task or "Verify
+    now"): when it ran, how many rows each chain had, and its first problems. Pages show the
+    latest run instead of re-hashing every chain on each load. ``problems`` holds
+    ``{"chain", "row", "text"}`` items (``row`` is None for the chain's end), so that a
+    district's page can name its own rows and only count the others."""
+
+    class Source(models.TextChoices):
+        COMMAND = "command", "verify_audit command"
+        SCHEDULE = "schedule", "Nightly check"
+        REQUEST = "request", "Verify now"
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ok = models.BooleanField()
+    rows = models.JSONField(default=dict, help_text="Rows checked per chain.")
+    problem_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, help_text="The first problems found.")
+
+    class Meta:
+        ordering = ["-finished_at", "-pk"]
+        get_latest_by = ["finished_at", "pk"]
+
+    def __str__(self):
+        return f"{self.finished_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'problems'}"
+
+
 class HarmAssessment(models.Model):
     """The structured harm instrument. ``level`` and ``factors`` are computed by the service
     from the answers, so the reasons for a level are always shown with it."""

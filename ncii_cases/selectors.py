@@ -16,7 +16,6 @@ from django.http import Http404
 from . import choices as c
 from .events import EventType
 from .models import (
-    AccessEvent,
     Case,
     CaseAssignment,
     CaseEvent,
@@ -215,74 +214,6 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
     return detail
 
 
-def case_audit_trail_for_user(*, user, pk) -> tuple[Case, list[CaseEvent], list[AccessEvent]]:
-    """Returns the case, its events and its access log for a user with AUDIT on it."""
-    case = case_get_for_user(user=user, pk=pk, action=Action.AUDIT)
-    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("pk"))
-    accesses = list(AccessEvent.objects.filter(case=case).order_by("-pk")[:500])
-    return case, events, accesses
-
-
-def user_may_audit(user) -> bool:
-    """Whether the user may read the district's access log and the chain verification."""
-    role = user_role(user)
-    return role is not None and Action.AUDIT in ROLE_RIGHTS[role][1]
-
-
-@dataclass
-class DistrictChainReport:
-    """What a district's auditor or coordinator sees of one chain's verification: whether the
-    whole chain verifies, and the problems naming rows of their own district. Row counts and
-    the ids of other districts' rows stay hidden (``manage.py verify_audit`` on the server
-    shows everything)."""
-
-    chain: str
-    ok: bool
-    problems: list[str] = field(default_factory=list)
-    elsewhere: bool = False  # problems in rows outside the district, or at the chain's end
-
-
-def audit_verify_for_user(*, user) -> list[DistrictChainReport]:
-    """Returns the verification of every audit chain as seen from the user's district, for
-    auditors and the coordinator; raises Http404 for everyone else."""
-    from .audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN, audit_verify
-
-    if not user_may_audit(user) or user.district_id is None:
-        raise Http404("No such page.")
-    district_rows = {
-        CASE_EVENT_CHAIN: lambda pks: CaseEvent.objects.filter(
-            pk__in=pks, case__district_id=user.district_id
-        ),
-        ACCESS_EVENT_CHAIN: lambda pks: AccessEvent.objects.filter(
-            pk__in=pks, district_id=user.district_id
-        ),
-    }
-    views = []
-    for report in audit_verify():
-        view = DistrictChainReport(chain=report.chain, ok=report.ok)
-        pks = [pk for pk in report.problem_rows if pk is not None]
-        own = set(district_rows[report.chain](pks).values_list("pk", flat=True)) if pks else set()
-        for pk, text in zip(report.problem_rows, report.problems, strict=True):
-            if pk is not None and pk in own:
-                view.problems.append(text)
-            else:
-                view.elsewhere = True
-        views.append(view)
-    return views
-
-
-def access_log_for_user(*, user, limit: int = 500) -> QuerySet[AccessEvent]:
-    """Returns the newest access-log entries of the user's district, for auditors and the
-    coordinator; raises Http404 for everyone else."""
-    if not user_may_audit(user) or user.district_id is None:
-        raise Http404("No such page.")
-    return (
-        AccessEvent.objects.filter(district_id=user.district_id)
-        .select_related("case")
-        .order_by("-pk")[:limit]
-    )
-
-
 def resources_for_case(*, case: Case):
     """Returns the help shown beside a case: hotlines, reporting and takedown services and
     the district's counseling contacts (catalog data, no case content)."""
@@ -363,7 +294,7 @@ def intake_schools_for_user(*, user):
     """The schools in which the user may enter a new report (those whose cases they may
     triage); empty for everyone else."""
     from .models import School
-    from .permissions import ROLE_RIGHTS, _school_ids
+    from .permissions import _school_ids
 
     role = user_role(user)
     if role is None or user.district_id is None:

@@ -188,3 +188,15 @@ def _when(moment: dt.datetime | None) -> str:
     if moment is None:
         return "earlier"
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@shared_task
+def audit_verify_run(requested_by_id: int | None = None) -> dict:
+    """Verifies the audit chains and stores the run (nightly, and on "Verify now")."""
+    from .audit import audit_verification_run
+    from .models import AuditVerification, User
+
+    requested_by = User.objects.filter(pk=requested_by_id).first() if requested_by_id else None
+    source = AuditVerification.Source.REQUEST if requested_by else AuditVerification.Source.SCHEDULE
+    run = audit_verification_run(source=source, requested_by=requested_by)
+    return {"verification": run.pk, "ok": run.ok, "problems": run.problem_count}

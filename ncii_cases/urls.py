@@ -9,7 +9,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("cases/new/", case_views.intake, name="intake"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
-    path("cases/<int:pk>/audit/", views.case_audit, name="case_audit"),
     path(
         "cases/<int:pk>/transition/<slug:action>/",
         case_views.transition,
@@ -35,6 +34,4 @@ urlpatterns = [
     path("cases/<int:pk>/parties/new/", case_views.party_add, name="case_party_add"),
     path("cases/<int:pk>/assign/", case_views.assign, name="case_assign"),
     path("cases/<int:pk>/unassign/", case_views.unassign, name="case_unassign"),
-    path("audit/", views.audit_log, name="audit_log"),
-    path("audit/verify/", views.audit_verify_page, name="audit_verify"),
 ]

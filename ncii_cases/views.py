@@ -1,5 +1,5 @@
-"""The queue, the case page and the audit pages. Each view fetches through a selector (404 when
-the user may not see it) and is logged by ``access_logged``."""
+"""The queue and the case page (the audit review is in ``reporting``). Each view fetches
+through a selector (404 when the user may not see it) and is logged by ``access_logged``."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -49,32 +49,6 @@ def case_detail(request, pk):
     )
     context = {"d": detail, "resources": list(resources)}
     return render(request, "ncii_cases/case_detail.html", context)
-
-
-@access_logged("case_audit")
-@login_required
-@require_GET
-def case_audit(request, pk):
-    case, events, accesses = selectors.case_audit_trail_for_user(user=request.user, pk=pk)
-    access_case(request, case)
-    context = {"case": case, "events": events, "accesses": accesses}
-    return render(request, "ncii_cases/case_audit.html", context)
-
-
-@access_logged("audit_log")
-@login_required
-@require_GET
-def audit_log(request):
-    entries = selectors.access_log_for_user(user=request.user)
-    return render(request, "ncii_cases/audit_log.html", {"entries": entries})
-
-
-@access_logged("audit_verify")
-@login_required
-@require_GET
-def audit_verify_page(request):
-    reports = selectors.audit_verify_for_user(user=request.user)
-    return render(request, "ncii_cases/audit_verify.html", {"reports": reports})
 
 
 @require_GET

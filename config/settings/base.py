@@ -6,6 +6,7 @@ Environment-specific modules (local, test, production) import this one and overr
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reporting.context_processors.audit_nav",
             ],
         },
     },
@@ -145,6 +147,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     # Overdue stages, takedowns, reports and measure reviews: each notice is sent once.
     "deadlines-remind": {"task": "ncii_cases.tasks.deadlines_remind", "schedule": 300.0},
+    # The audit chains, re-hashed once a night; the audit review shows the latest run.
+    "audit-verify": {
+        "task": "ncii_cases.tasks.audit_verify_run",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -30,37 +30,48 @@ def test_a_case_view_is_logged_with_address_and_browser(client, case, investigat
 
 def test_a_refused_view_is_logged_without_linking_the_case(client, foreign_case, coordinator):
     login_verified(client, coordinator)
-    url = reverse("ncii_cases:case_audit", args=[foreign_case.pk])
+    url = reverse("reporting:case_audit", args=[foreign_case.pk])
     assert client.get(url).status_code == 404
     entry = AccessEvent.objects.get()
     assert (entry.action, entry.allowed, entry.case, entry.path) == ("case_audit", False, None, url)
 
 
-def test_the_audit_pages_are_themselves_logged(client, auditor):
+def verify_now(client, capture):
+    """Presses "Verify now" (the check runs once the request commits) and returns the review
+    page it leads back to."""
+    with capture(execute=True):
+        response = client.post(reverse("reporting:audit_verify_now"))
+    assert response.status_code == 302
+    return client.get(response["Location"]).content.decode()
+
+
+def test_the_audit_pages_are_themselves_logged(client, case, auditor):
     login_verified(client, auditor)
-    client.get(reverse("ncii_cases:audit_log"))
-    client.get(reverse("ncii_cases:audit_verify"))
-    assert list(AccessEvent.objects.values_list("action", "allowed")) == [
-        ("audit_log", True),
-        ("audit_verify", True),
+    client.get(reverse("reporting:audit_review"))
+    client.get(reverse("reporting:case_audit", args=[case.pk]))
+    assert list(AccessEvent.objects.values_list("action", "allowed", "case")) == [
+        ("audit_review", True, None),
+        ("case_audit", True, case.pk),
     ]
 
 
-def test_the_verify_page_names_an_altered_row(client, case, coordinator, auditor):
+def test_the_verify_page_names_an_altered_row(
+    client, case, coordinator, auditor, django_capture_on_commit_callbacks
+):
     from ncii_cases.audit import case_event_record
     from tests.ncii_cases.test_audit_chain import triggers_off
 
     event = case_event_record(case=case, actor=coordinator, event_type="note", reason="x")
     login_verified(client, auditor)
-    assert b"Intact" in client.get(reverse("ncii_cases:audit_verify")).content
+    assert "Intact" in verify_now(client, django_capture_on_commit_callbacks)
     with triggers_off(), connection.cursor() as cursor:
         cursor.execute("UPDATE ncii_cases_caseevent SET reason = 'y' WHERE id = %s", [event.pk])
-    body = client.get(reverse("ncii_cases:audit_verify")).content.decode()
+    body = verify_now(client, django_capture_on_commit_callbacks)
     assert "Not intact" in body and f"case_event {event.pk}: altered (hash mismatch)" in body
 
 
 def test_the_verify_page_shows_only_rows_of_the_users_district(
-    client, case, foreign_case, coordinator, outsider, auditor
+    client, case, foreign_case, coordinator, outsider, auditor, django_capture_on_commit_callbacks
 ):
     from ncii_cases.audit import case_event_record
     from tests.ncii_cases.test_audit_chain import triggers_off
@@ -73,9 +84,9 @@ def test_the_verify_page_shows_only_rows_of_the_users_district(
             "UPDATE ncii_cases_caseevent SET reason = 'y' WHERE id IN (%s, %s)",
             [own.pk, other.pk],
         )
-    # When the auditor of the first district opens the check
+    # When the auditor of the first district runs the check
     login_verified(client, auditor)
-    body = client.get(reverse("ncii_cases:audit_verify")).content.decode()
+    body = verify_now(client, django_capture_on_commit_callbacks)
     # Then it says the record is not intact and names only the own district's row, without
     # the chain's row counts
     assert "Not intact" in body

@@ -79,7 +79,7 @@ def test_a_password_alone_opens_no_case_page(client, coordinator, case, authenti
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login_verify')}?next=%2Fcases%2F{case.pk}%2F"
     assert not AccessEvent.objects.exists()  # the page itself never ran
-    for name in ("ncii_cases:home", "ncii_cases:audit_log", "admin:index"):
+    for name in ("ncii_cases:home", "reporting:audit_review", "admin:index"):
         assert client.get(reverse(name)).status_code == 302
 
 

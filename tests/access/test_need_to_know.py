@@ -138,13 +138,13 @@ def test_case_admin_choice_lists_offer_only_visible_cases(
 def test_auditor_sees_metadata_and_the_trail_never_the_narrative_or_names(
     client, full_case, auditor
 ):
-    for name in ("ncii_cases:case_detail", "ncii_cases:case_audit"):
+    for name in ("ncii_cases:case_detail", "reporting:case_audit"):
         response, body = page(client, auditor, name, full_case)
         assert response.status_code == 200
         assert full_case.reference in body
         for text in CONTENT + [full_case.title, REASON]:
             assert text not in body, (name, text)
-    _, trail = page(client, auditor, "ncii_cases:case_audit", full_case)
+    _, trail = page(client, auditor, "reporting:case_audit", full_case)
     assert "interviewed" in trail  # the event type, without its reason
     assert list(selectors.case_parties_for_user(user=auditor, case=full_case)) == []
     assert list(selectors.case_measures_for_user(user=auditor, case=full_case)) == []
@@ -154,7 +154,7 @@ def test_auditor_access_log_page_names_no_one_in_the_case(client, full_case, aud
     login_verified(client, counselor)
     client.get(reverse("ncii_cases:case_detail", args=[full_case.pk]))
     login_verified(client, auditor)
-    body = client.get(reverse("ncii_cases:audit_log")).content.decode()
+    body = client.get(reverse("reporting:audit_review")).content.decode()
     assert "counselor" in body and full_case.reference in body
     for text in CONTENT:
         assert text not in body

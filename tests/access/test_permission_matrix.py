@@ -73,7 +73,8 @@ DECIDES = {  # determinations and sanctions: the coordinator only
 # Case-scoped pages (kwarg pk): the table of which cases answer 200; the rest answer 404.
 CASE_PAGES = {
     "ncii_cases:case_detail": SEES,
-    "ncii_cases:case_audit": AUDITS,
+    "reporting:case_audit": AUDITS,
+    "reporting:case_audit_export": AUDITS,
     # A workflow step's page answers whoever reads the case; it says plainly when the step is
     # not theirs or not possible at the case's stage.
     "ncii_cases:case_transition": READS,
@@ -115,17 +116,18 @@ FLAT_PAGES = {
         **dict.fromkeys(("coordinator", "school_admin", "other_school_admin", "outsider"), 200),
     },
     "ncii_cases:healthz": everyone(200),
-    "ncii_cases:audit_log": {
+    "reporting:audit_review": {
         **signed_in(404),
         **dict.fromkeys(AUDITORS, 200),
     },
-    "ncii_cases:audit_verify": {
+    "reporting:audit_export": {
         **signed_in(404),
         **dict.fromkeys(AUDITORS, 200),
     },
     # District analytics: the coordinator of the district only (suppressed counts, no names).
     "reporting:analytics": {**signed_in(404), "coordinator": 200, "outsider": 200},
     "reporting:analytics_csv": {**signed_in(404), "coordinator": 200, "outsider": 200},
+    "reporting:audit_verify_now": signed_in(405),  # "Verify now" is a POST
     "login": everyone(200),
     # A verified user is sent on from the code steps; an anonymous one to the password step.
     "login_verify": signed_in(302),
@@ -192,7 +194,8 @@ def world(request, case, other_school_case, foreign_case, closed_case):
 
 
 def assert_no_leak(response, persona, secrets, where):
-    body = response.content.decode(errors="replace")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    body = content.decode(errors="replace")
     for key, secret in secrets.items():
         if key not in SEES[persona]:
             assert secret["reference"] not in body, f"{where}: reference of {key} leaks"

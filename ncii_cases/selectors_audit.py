@@ -1,0 +1,764 @@
+"""Reads for the audit-trail review (``reporting``): who may audit, the change history of the
+case data as field-by-field differences, the case timeline (hash chain), the access log and
+the latest chain verification, for one case or a whole district.
+
+Need-to-know: the district auditor may read metadata only. Each model's history is shown
+through an explicit allow-list of metadata fields (``METADATA_FIELDS``); every other field,
+including any field added later, is shown to the auditor as "changed (content not shown)",
+never with its values. Users who may read the content (the coordinator) see the values.
+
+Nothing here writes; the verification runs are written by ``audit.audit_verification_run``.
+"""
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.http import Http404, QueryDict
+from django.utils import timezone
+
+from .events import EventType
+from .models import (
+    AccessEvent,
+    AuditVerification,
+    Case,
+    CaseAssignment,
+    CaseEvent,
+    CaseMeasure,
+    CaseParty,
+    CustodyEntry,
+    Determination,
+    District,
+    EvidenceItem,
+    ExternalReport,
+    HarmAssessment,
+    PartyNotice,
+    ResolutionOffer,
+    Sanction,
+    School,
+    SupportingDocument,
+    TakedownRequest,
+    User,
+)
+from .permissions import ROLE_RIGHTS, Action, user_role
+from .selectors import case_get_for_user
+
+HIDDEN = "changed (content not shown)"
+HIDDEN_SET = "set (content not shown)"
+
+# The case-data models whose history the review shows, with the path from a history row to
+# its case. Person is left out on purpose: people belong to the district, not to one case.
+CASE_MODELS: dict[str, tuple[type, str]] = {
+    "case": (Case, "id"),
+    "caseassignment": (CaseAssignment, "case_id"),
+    "caseparty": (CaseParty, "case_id"),
+    "harmassessment": (HarmAssessment, "case_id"),
+    "casemeasure": (CaseMeasure, "case_id"),
+    "resolutionoffer": (ResolutionOffer, "case_id"),
+    "takedownrequest": (TakedownRequest, "case_id"),
+    "externalreport": (ExternalReport, "case_id"),
+    "evidenceitem": (EvidenceItem, "case_id"),
+    "custodyentry": (CustodyEntry, "evidence__case_id"),
+    "supportingdocument": (SupportingDocument, "case_id"),
+    "determination": (Determination, "case_id"),
+    "sanction": (Sanction, "case_id"),
+    "partynotice": (PartyNotice, "case_id"),
+}
+
+# The fields an auditor sees the values of: choices, dates, booleans, stage and status, the
+# school and the staff involved. Anything not listed is content and stays hidden. Findings,
+# sanctions chosen and catalog measures are discipline content and are not listed either.
+METADATA_FIELDS: dict[str, set[str]] = {
+    "case": {
+        "district",
+        "school",
+        "reference",
+        "reported_at",
+        "occurred_at",
+        "occurred_at_approximate",
+        "ncii_kind",
+        "is_intimate_imagery",
+        "conduct",
+        "location",
+        "timing",
+        "jurisdiction",
+        "disrupts_school",
+        "reach",
+        "reach_estimate",
+        "process",
+        "respondent_track",
+        "stage",
+        "stage_entered_at",
+        "stage_due_at",
+        "priority",
+        "closed_at",
+        "created_by",
+    },
+    "caseassignment": {"user", "role", "assigned_at", "assigned_by", "ended_at"},
+    "caseparty": {"role", "affiliation", "is_minor"},
+    "harmassessment": {
+        "reach",
+        "platform_count",
+        "circulation",
+        "minors_depicted",
+        "identifiability",
+        "threats_or_sextortion",
+        "safety_risk",
+        "impact",
+        "level",
+        "completed_at",
+        "completed_by",
+    },
+    "casemeasure": {
+        "kind",
+        "owner",
+        "starts_on",
+        "review_on",
+        "status",
+        "party_choice",
+        "last_reviewed_at",
+    },
+    "resolutionoffer": {"option", "choice", "offered_at", "decided_at"},
+    "takedownrequest": {
+        "platform",
+        "route",
+        "status",
+        "covered_by_48h_rule",
+        "has_signature",
+        "identifies_content",
+        "good_faith_statement",
+        "has_contact_information",
+        "submitted_at",
+        "due_at",
+        "resolved_at",
+        "owner",
+    },
+    "externalreport": {"triggered_at", "due_at", "status", "reported_by", "reported_at"},
+    "evidenceitem": {"platform", "seen_at", "recorded_by"},
+    "custodyentry": {"transferred_at", "recorded_by"},
+    "supportingdocument": {"uploaded_by"},
+    "determination": {"standard_of_evidence", "decided_by", "decided_at"},
+    "sanction": {"starts_on", "ends_on", "status", "decided_by", "decided_at"},
+    "partynotice": {"kind", "method", "sent_at", "sent_by"},
+}
+# Fields never worth a line in a diff: the row already names its record and its case.
+SKIPPED_FIELDS = {"id", "case"}
+
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+# Access-log actions written outside ``access_logged`` views.
+OTHER_ACCESS_ACTIONS = {"case_search", "role_change", "password_reset", "device_delete"}
+
+PAGE_SIZE = 100
+
+
+# --- Who may audit ---------------------------------------------------------------------------
+
+
+def user_may_audit(user) -> bool:
+    """Whether the user may read the district's audit review: the auditor and the coordinator
+    (AUDIT by role). Costs at most one query (the role, cached on the user)."""
+    role = user_role(user)
+    return (
+        role is not None
+        and getattr(user, "district_id", None) is not None
+        and Action.AUDIT in ROLE_RIGHTS[role][1]
+    )
+
+
+def audit_content_visible(user) -> bool:
+    """Whether the user may read the values of content fields in the review: only a role
+    that reads every case of the district with its evidence and discipline."""
+    role = user_role(user)
+    if role is None:
+        return False
+    scope, actions = ROLE_RIGHTS[role]
+    needed = {Action.VIEW, Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE, Action.AUDIT}
+    return scope == "district" and needed <= actions
+
+
+def audit_district_check(*, user) -> None:
+    """Raises Http404 unless the user may audit their district."""
+    if not user_may_audit(user):
+        raise Http404("No such page.")
+
+
+def audit_case_get(*, user, pk) -> Case:
+    """Returns the case for a user with AUDIT on it; Http404 otherwise."""
+    return case_get_for_user(user=user, pk=pk, action=Action.AUDIT)
+
+
+def audit_actors_for_user(*, user) -> QuerySet[User]:
+    """The people of the user's district, for the review's "person" filter."""
+    audit_district_check(user=user)
+    return User.objects.filter(district_id=user.district_id).order_by("username")
+
+
+def audit_case_by_reference(*, user, reference: str) -> Case | None:
+    """Returns the district's case with this reference, or None (other districts' cases are
+    never found)."""
+    from .permissions import cases_visible_to
+
+    return cases_visible_to(user, Action.AUDIT).filter(reference=reference).first()
+
+
+def audit_action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The "action" filter's grouped choices: history change types, timeline event types and
+    access-log actions. Values are prefixed with the section they filter."""
+    from .access_log import ACCESS_ACTIONS
+
+    events = sorted(v for k, v in vars(EventType).items() if k.isupper())
+    accesses = sorted(ACCESS_ACTIONS | OTHER_ACCESS_ACTIONS)
+    return [
+        ("Changes", [(f"change:{k}", f"Record {v}") for k, v in HISTORY_TYPES.items()]),
+        ("Timeline", [(f"event:{e}", e.replace("_", " ")) for e in events]),
+        ("Access log", [(f"access:{a}", a.replace("_", " ")) for a in accesses]),
+    ]
+
+
+# --- Filters ---------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditFilter:
+    """A validated filter: every field optional. ``case`` is a case of the user's district."""
+
+    actor: User | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    action: str = ""  # "change:~", "event:transition", "access:case_detail"
+    case: Case | None = None
+    until: dt.datetime | None = None  # set by the export: nothing newer than its start
+
+    def section_action(self, section: str) -> str | None:
+        """The action value for a section, "" when unfiltered, None when the filter names
+        another section (the section then shows nothing)."""
+        if not self.action:
+            return ""
+        prefix, _, value = self.action.partition(":")
+        return value if prefix == section else None
+
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The date range as aware datetimes: from the start of ``date_from`` to the end of
+        ``date_to``, in the site's time zone."""
+        tz = timezone.get_current_timezone()
+        start = end = None
+        if self.date_from:
+            start = dt.datetime.combine(self.date_from, dt.time.min, tzinfo=tz)
+        if self.date_to:
+            end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return start, end
+
+
+# --- Changes (simple-history) ----------------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str = ""
+    new: str = ""
+    hidden: bool = False
+
+    def __str__(self):
+        if self.hidden:
+            return f"{self.label}: {self.new or HIDDEN}"
+        if self.old == "" and self.new != "":
+            return f"{self.label}: {self.new}"
+        return f"{self.label}: {self.old or '—'} → {self.new or '—'}"
+
+
+@dataclass
+class ChangeRow:
+    """One history row: who, when, which record, and what changed against the previous row
+    of the same record (for a creation: its initial values)."""
+
+    when: dt.datetime
+    who: str
+    kind: str  # created / changed / deleted
+    model: str  # verbose name
+    object_id: int
+    case_id: int | None
+    case_reference: str = ""
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def _history_querysets(*, scope: dict, flt: AuditFilter):
+    """Yields (key, filtered history queryset) per case-data model."""
+    action = flt.section_action("change")
+    if action is None:
+        return
+    start, end = flt.bounds()
+    for key, (model, case_path) in CASE_MODELS.items():
+        qs = model.history.all()
+        if "case" in scope:
+            qs = qs.filter(**{case_path: scope["case"]})
+        else:
+            district_path = "district_id" if key == "case" else case_path[:-3] + "__district_id"
+            qs = qs.filter(**{district_path: scope["district"]})
+        if flt.case is not None:
+            qs = qs.filter(**{case_path: flt.case.pk})
+        if flt.actor is not None:
+            qs = qs.filter(history_user_id=flt.actor.pk)
+        if start:
+            qs = qs.filter(history_date__gte=start)
+        if end:
+            qs = qs.filter(history_date__lt=end)
+        if flt.until:
+            qs = qs.filter(history_date__lte=flt.until)
+        if action:
+            qs = qs.filter(history_type=action)
+        yield key, qs
+
+
+def _history_union(*, scope: dict, flt: AuditFilter, limit: int):
+    """One query over every history table: (history_id, history_date, model key), newest
+    first, enough rows for the first ``limit``; or None when the filter excludes changes.
+    Where the database allows it (PostgreSQL), each table gives only its newest ``limit``
+    rows, so that the sort never holds the whole district's history."""
+    ordering = ("-history_date", "-history_id")
+    cut = connection.features.supports_slicing_ordering_in_compound
+    parts = []
+    for key, qs in _history_querysets(scope=scope, flt=flt):
+        part = (
+            qs.annotate(model_key=Value(key, output_field=CharField()))
+            .order_by(*ordering)
+            .values_list("history_id", "history_date", "model_key")
+        )
+        parts.append(part[:limit] if cut else part.order_by())
+    if not parts:
+        return None
+    return (
+        parts[0].union(*parts[1:], all=True).order_by("-history_date", "model_key", "-history_id")
+    )
+
+
+class _LabelCache:
+    """Turns foreign-key ids into names (people, schools, districts, platforms) and case ids
+    into references, with one query per page whatever it holds."""
+
+    def __init__(self):
+        self.wanted: dict[type, set] = {}
+        self.names: dict[tuple[type, object], str] = {}
+
+    @staticmethod
+    def named() -> dict[type, str]:
+        from policies.models import Platform
+
+        return {
+            User: "username",
+            School: "name",
+            District: "name",
+            Platform: "name",
+            Case: "reference",
+        }
+
+    def want(self, model, pk):
+        if pk is not None and model in self.named():
+            self.wanted.setdefault(model, set()).add(pk)
+
+    def load(self):
+        named = self.named()
+        parts = [
+            # -1 matches no row: every table is always part of the one query.
+            model.objects.filter(pk__in=self.wanted.get(model) or [-1])
+            .order_by()
+            .annotate(label_kind=Value(model._meta.label_lower, output_field=CharField()))
+            .values_list("label_kind", "pk", attr)
+            for model, attr in named.items()
+        ]
+        by_label = {model._meta.label_lower: model for model in named}
+        for kind, pk, name in parts[0].union(*parts[1:], all=True):
+            self.names[(by_label[kind], pk)] = str(name)
+
+    def label(self, model, pk) -> str:
+        if pk is None:
+            return ""
+        return self.names.get((model, pk), f"{model._meta.verbose_name} #{pk}")
+
+
+def _format(model_field, value, labels: _LabelCache) -> str:
+    if value is None or value == "":
+        return ""
+    if model_field.is_relation:
+        return labels.label(model_field.related_model, value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%b %d, %Y, %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%b %d, %Y")
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _field_value(record, model_field):
+    return getattr(record, model_field.attname)
+
+
+def _diff_fields(key, model, record, previous):
+    """The (model field, old, new) triples of one history row: every change against the
+    previous row, or for a creation the initial values that are set."""
+    tracked = [f for f in record.tracked_fields if f.editable and f.name not in SKIPPED_FIELDS]
+    by_name = {f.name: f for f in tracked}
+    if previous is not None and record.history_type != "-":
+        delta = record.diff_against(previous, included_fields=list(by_name))
+        return [
+            (by_name[ch.field], ch.old, ch.new)
+            for ch in sorted(delta.changes, key=lambda ch: list(by_name).index(ch.field))
+        ]
+    if record.history_type == "+":
+        return [
+            (f, None, _field_value(record, f))
+            for f in tracked
+            if _field_value(record, f) not in (None, "", [], {})
+        ]
+    return []  # a deletion: marked, its values are not repeated
+
+
+def _change_rows(*, page_keys: list[tuple[int, str]], show_content: bool) -> list[ChangeRow]:
+    """Builds the rows of one page: per model, the page's history rows with the id of each
+    one's previous row (one query), then those previous rows (one query)."""
+    by_model: dict[str, list[int]] = {}
+    for history_id, key in page_keys:
+        by_model.setdefault(key, []).append(history_id)
+    records: dict[tuple[str, int], tuple] = {}
+    labels = _LabelCache()
+    diffs = {}
+    for key, ids in by_model.items():
+        model, case_path = CASE_MODELS[key]
+        history = model.history.model
+        previous_id = (
+            history.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+            .order_by("-history_id")
+            .values("history_id")[:1]
+        )
+        rows = list(
+            history.objects.filter(history_id__in=ids)
+            .select_related("history_user")
+            .annotate(previous_id=Subquery(previous_id))
+            .annotate(audit_case_id=F(case_path))
+        )
+        previous = history.objects.in_bulk(
+            [r.previous_id for r in rows if r.previous_id is not None]
+        )
+        for record in rows:
+            fields = _diff_fields(key, model, record, previous.get(record.previous_id))
+            allowed = METADATA_FIELDS[key]
+            for model_field, old, new in fields:
+                if model_field.is_relation and (show_content or model_field.name in allowed):
+                    labels.want(model_field.related_model, old)
+                    labels.want(model_field.related_model, new)
+            diffs[(key, record.history_id)] = fields
+            records[(key, record.history_id)] = record
+    for record in records.values():
+        labels.want(Case, record.audit_case_id)
+    if records:
+        labels.load()
+    result = []
+    for history_id, key in page_keys:
+        record = records.get((key, history_id))
+        if record is None:
+            continue
+        model = CASE_MODELS[key][0]
+        row = ChangeRow(
+            when=record.history_date,
+            who=record.history_user.username if record.history_user else "system",
+            kind=HISTORY_TYPES.get(record.history_type, record.history_type),
+            model=str(model._meta.verbose_name).capitalize(),
+            object_id=record.id,
+            case_id=record.audit_case_id,
+            case_reference=labels.names.get((Case, record.audit_case_id), ""),
+        )
+        allowed = METADATA_FIELDS[key]
+        for model_field, old, new in diffs[(key, history_id)]:
+            label = str(model_field.verbose_name).capitalize()
+            if show_content or model_field.name in allowed:
+                row.changes.append(
+                    FieldChange(
+                        label=label,
+                        old=_format(model_field, old, labels),
+                        new=_format(model_field, new, labels),
+                    )
+                )
+            else:
+                text = HIDDEN_SET if record.history_type == "+" else HIDDEN
+                row.changes.append(FieldChange(label=label, new=text, hidden=True))
+        result.append(row)
+    return result
+
+
+# --- The review ------------------------------------------------------------------------------
+
+
+class Section:
+    """One page of one section of the review. Pages are read without counting every row of
+    the district (one row more than the page tells whether a next page exists)."""
+
+    def __init__(self, *, rows: list, number: int, has_more: bool):
+        self.object_list = rows
+        self.number = number
+        self.more = has_more
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_next(self):
+        return self.more
+
+    def previous_page_number(self):
+        return self.number - 1
+
+    def next_page_number(self):
+        return self.number + 1
+
+
+# Deep pages are slow with OFFSET; past this, narrow the filter or export.
+MAX_PAGE = 1000
+
+
+def _page_number(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def _page_slice(rows, number: int) -> tuple[list, bool]:
+    offset = (number - 1) * PAGE_SIZE
+    page = list(rows[offset : offset + PAGE_SIZE + 1])
+    return page[:PAGE_SIZE], len(page) > PAGE_SIZE
+
+
+def _event_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[CaseEvent]:
+    action = flt.section_action("event")
+    if action is None:
+        return CaseEvent.objects.none()
+    qs = CaseEvent.objects.select_related("actor", "case")
+    if "case" in scope:
+        qs = qs.filter(case_id=scope["case"])
+    else:
+        qs = qs.filter(case__district_id=scope["district"])
+    start, end = flt.bounds()
+    if flt.case is not None:
+        qs = qs.filter(case_id=flt.case.pk)
+    if flt.actor is not None:
+        qs = qs.filter(actor_id=flt.actor.pk)
+    if start:
+        qs = qs.filter(created_at__gte=start)
+    if end:
+        qs = qs.filter(created_at__lt=end)
+    if flt.until:
+        qs = qs.filter(created_at__lte=flt.until)
+    if action:
+        qs = qs.filter(event_type=action)
+    return qs.order_by("-pk")
+
+
+def _access_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[AccessEvent]:
+    action = flt.section_action("access")
+    if action is None:
+        return AccessEvent.objects.none()
+    qs = AccessEvent.objects.select_related("case")
+    if "case" in scope:
+        qs = qs.filter(case_id=scope["case"])
+    else:
+        qs = qs.filter(district_id=scope["district"])
+    start, end = flt.bounds()
+    if flt.case is not None:
+        qs = qs.filter(case_id=flt.case.pk)
+    if flt.actor is not None:
+        qs = qs.filter(user_id=flt.actor.pk)
+    if start:
+        qs = qs.filter(created_at__gte=start)
+    if end:
+        qs = qs.filter(created_at__lt=end)
+    if flt.until:
+        qs = qs.filter(created_at__lte=flt.until)
+    if action:
+        qs = qs.filter(action=action)
+    return qs.order_by("-pk")
+
+
+@dataclass
+class AuditReview:
+    """What the review page shows: the three sections and whether values are shown."""
+
+    case: Case | None
+    show_content: bool
+    changes: Section
+    events: Section
+    accesses: Section
+
+
+def _scope(*, user, case: Case | None) -> dict:
+    return {"case": case.pk} if case is not None else {"district": user.district_id}
+
+
+def audit_review_for_user(
+    *, user, flt: AuditFilter, case: Case | None = None, pages: dict | None = None
+) -> AuditReview:
+    """Returns one page of each section of the review, for the user's district or for one
+    case (already fetched with ``audit_case_get``). A constant number of queries whatever
+    the number of rows: a page per section, and for the changes at most two queries per
+    model on the page, the cases' references and the names of the people, schools and
+    platforms named."""
+    audit_district_check(user=user)
+    if case is not None and case.district_id != user.district_id:
+        raise Http404("No such page.")
+    pages = pages or {}
+    scope = _scope(user=user, case=case)
+    show_content = audit_content_visible(user)
+
+    number = _page_number(pages.get("changes"))
+    union = _history_union(scope=scope, flt=flt, limit=number * PAGE_SIZE + 1)
+    page, more = _page_slice(union, number) if union is not None else ([], False)
+    keys = [(hid, key) for hid, _, key in page]
+    changes = Section(
+        rows=_change_rows(page_keys=keys, show_content=show_content),
+        number=number,
+        has_more=more,
+    )
+    sections = {}
+    for name, qs in (
+        ("events", _event_queryset(scope=scope, flt=flt)),
+        ("accesses", _access_queryset(scope=scope, flt=flt)),
+    ):
+        number = _page_number(pages.get(name))
+        rows, more = _page_slice(qs, number)
+        if name == "accesses":
+            for row in rows:
+                row.path_shown = access_path_shown(row.path, show_content=show_content)
+        sections[name] = Section(rows=rows, number=number, has_more=more)
+    return AuditReview(case=case, show_content=show_content, changes=changes, **sections)
+
+
+def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk: int = 500):
+    """Yields every row of the filtered review as (section, when, who, case reference, what,
+    detail), with the same masking as the pages, reading ``chunk`` rows at a time."""
+    audit_district_check(user=user)
+    if case is not None and case.district_id != user.district_id:
+        raise Http404("No such page.")
+    scope = _scope(user=user, case=case)
+    show_content = audit_content_visible(user)
+    # Rows written while the export runs are left out, so that its chunks do not shift.
+    flt = dataclasses.replace(flt, until=timezone.now())
+    offset = 0
+    while True:
+        union = _history_union(scope=scope, flt=flt, limit=offset + chunk)
+        if union is None:
+            break
+        keys = [(hid, key) for hid, _, key in union[offset : offset + chunk]]
+        if not keys:
+            break
+        for row in _change_rows(page_keys=keys, show_content=show_content):
+            yield (
+                "change",
+                row.when,
+                row.who,
+                row.case_reference,
+                f"{row.model} #{row.object_id} {row.kind}",
+                "; ".join(str(ch) for ch in row.changes),
+            )
+        offset += chunk
+    for event in _event_queryset(scope=scope, flt=flt).iterator(chunk_size=chunk):
+        stages = ""
+        if event.from_stage or event.to_stage:
+            stages = f"Stage: {_stage_label(event.from_stage)} → {_stage_label(event.to_stage)}"
+        yield (
+            "timeline",
+            event.created_at,
+            event.actor.username if event.actor else "system",
+            event.case.reference,
+            event.event_type,
+            f"{stages} hash {event.row_hash[:12]}".strip(),
+        )
+    for access in _access_queryset(scope=scope, flt=flt).iterator(chunk_size=chunk):
+        yield (
+            "access",
+            access.created_at,
+            access.username,
+            access.case.reference if access.case else "",
+            access.action,
+            f"{access.method} {access_path_shown(access.path, show_content=show_content)} "
+            f"{'allowed' if access.allowed else 'refused'} "
+            f"from {access.ip_address or '—'}",
+        )
+
+
+def access_path_shown(path: str, *, show_content: bool) -> str:
+    """The logged path as shown in the review: to readers without case content, a search's
+    terms (which can be names) are replaced."""
+    if show_content or "?" not in path:
+        return path
+    base, _, query = path.partition("?")
+    params = QueryDict(query, mutable=True)
+    if "q" in params:
+        params["q"] = "(not shown)"
+    return f"{base}?{params.urlencode(safe='()')}"
+
+
+def _stage_label(value: str) -> str:
+    from .choices import Stage
+
+    return str(dict(Stage.choices).get(value, value or "—"))
+
+
+# --- Verification ----------------------------------------------------------------------------
+
+
+@dataclass
+class DistrictVerification:
+    """The latest verification run as seen from one district: whether each chain verified,
+    the problems naming rows of the district, and only a count of the others (rows of other
+    districts and the chains' ends are not described)."""
+
+    run: AuditVerification | None
+    chains: list[dict] = field(default_factory=list)
+
+
+def audit_verification_for_user(*, user) -> DistrictVerification:
+    """Returns the latest stored verification run for the user's district (one query, two
+    more only when it found problems); Http404 for users who may not audit."""
+    from .audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN
+
+    audit_district_check(user=user)
+    run = AuditVerification.objects.select_related("requested_by").order_by("-pk").first()
+    view = DistrictVerification(run=run)
+    if run is None:
+        return view
+    own_rows = {
+        CASE_EVENT_CHAIN: lambda pks: CaseEvent.objects.filter(
+            pk__in=pks, case__district_id=user.district_id
+        ),
+        ACCESS_EVENT_CHAIN: lambda pks: AccessEvent.objects.filter(
+            pk__in=pks, district_id=user.district_id
+        ),
+    }
+    for chain in (CASE_EVENT_CHAIN, ACCESS_EVENT_CHAIN):
+        problems = [p for p in run.problems if p["chain"] == chain]
+        pks = [p["row"] for p in problems if p["row"] is not None]
+        own = set(own_rows[chain](pks).values_list("pk", flat=True)) if pks else set()
+        shown = [p["text"] for p in problems if p["row"] is not None and p["row"] in own]
+        view.chains.append(
+            {
+                "chain": chain,
+                "title": "Case timeline" if chain == CASE_EVENT_CHAIN else "Access log",
+                "ok": not problems,
+                "problems": shown,
+                "elsewhere": len(problems) - len(shown),
+            }
+        )
+    return view

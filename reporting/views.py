@@ -1,0 +1,149 @@
+"""Reporting pages. The audit-trail review: for the district's auditor and coordinator, the
+change history of the case data (field by field), the case timeline and the access log,
+filtered, paginated, exportable as CSV, with the latest verification of the hash chains.
+Data comes from ``ncii_cases.selectors_audit``; nothing here writes case data."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from ncii_cases import selectors_audit
+from ncii_cases.access_log import access_case, access_logged
+from ncii_cases.tasks import audit_verify_run
+
+from .forms import AuditFilterForm
+
+PAGE_PARAMS = {"changes": "changes_page", "events": "events_page", "accesses": "access_page"}
+
+
+def _querystring(params, *drop: str) -> str:
+    kept = params.copy()
+    for name in drop:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+def _review(request, *, case):
+    form = AuditFilterForm(request.GET, user=request.user, case=case)
+    review = None
+    if form.is_valid():
+        review = selectors_audit.audit_review_for_user(
+            user=request.user,
+            flt=form.audit_filter(),
+            case=case,
+            pages={name: request.GET.get(param) for name, param in PAGE_PARAMS.items()},
+        )
+    context = {
+        "case": case,
+        "form": form,
+        "review": review,
+        "verification": selectors_audit.audit_verification_for_user(user=request.user),
+        "filter_qs": _querystring(request.GET, *PAGE_PARAMS.values()),
+        "qs": {name: _querystring(request.GET, param) for name, param in PAGE_PARAMS.items()},
+    }
+    return render(request, "reporting/audit_review.html", context)
+
+
+@access_logged("audit_review")
+@login_required
+@require_GET
+def audit_review(request):
+    selectors_audit.audit_district_check(user=request.user)
+    return _review(request, case=None)
+
+
+@access_logged("case_audit")
+@login_required
+@require_GET
+def case_audit(request, pk):
+    case = selectors_audit.audit_case_get(user=request.user, pk=pk)
+    access_case(request, case)
+    return _review(request, case=case)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+# Cells a spreadsheet would read as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text: a leading ' before formula characters."""
+    if hasattr(value, "isoformat"):
+        value = value.isoformat()
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _export(request, *, case):
+    form = AuditFilterForm(request.GET, user=request.user, case=case)
+    if not form.is_valid():
+        errors = "; ".join(
+            f"{form.fields[name].label if name in form.fields else 'Filter'}: {' '.join(e)}"
+            for name, e in form.errors.items()
+        )
+        return HttpResponse(
+            f"The filter is not valid: {errors}", status=400, content_type="text/plain"
+        )
+    rows = selectors_audit.audit_export_rows(user=request.user, flt=form.audit_filter(), case=case)
+    writer = csv.writer(_Echo())
+    header = ("section", "when", "who", "case", "what", "detail")
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([csv_cell(v) for v in row])
+
+    scope = case.reference if case is not None else "district"
+    name = f"audit-{scope}-{timezone.localdate():%Y-%m-%d}.csv".replace('"', "")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# The export is logged like any page; its path keeps the filter's query string.
+@access_logged("audit_export")
+@login_required
+@require_GET
+def audit_export(request):
+    selectors_audit.audit_district_check(user=request.user)
+    return _export(request, case=None)
+
+
+@access_logged("audit_export")
+@login_required
+@require_GET
+def case_audit_export(request, pk):
+    case = selectors_audit.audit_case_get(user=request.user, pk=pk)
+    access_case(request, case)
+    return _export(request, case=case)
+
+
+@access_logged("audit_verify_now")
+@login_required
+@require_POST
+def audit_verify_now(request):
+    """Queues a verification of the audit chains once the request commits."""
+    selectors_audit.audit_district_check(user=request.user)
+    user_id = request.user.pk
+    transaction.on_commit(lambda: audit_verify_run.delay(requested_by_id=user_id))
+    messages.success(request, "The audit record check has started; its result shows below.")
+    # Back to the review page the button was on; anything else goes to the district review.
+    target = request.POST.get("next", "")
+    if not (
+        target.startswith("/reporting/")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+        and not any(ch in target for ch in "\\\r\n")
+    ):
+        target = "reporting:audit_review"
+    return redirect(target)
