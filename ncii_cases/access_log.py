@@ -55,8 +55,13 @@ def access_logged(action: str):
             except Http404:
                 access_record(request, action=action, allowed=False)
                 raise
-            # Only a page actually shown counts as allowed; a redirect to sign in is a refusal.
-            access_record(request, action=action, allowed=200 <= response.status_code < 300)
+            # A page shown, or a signed-in user's form sent on with a redirect, counts as
+            # allowed; the redirect of an anonymous visitor to sign in and any 4xx are refusals.
+            signed_in = getattr(request.user, "is_authenticated", False)
+            allowed = 200 <= response.status_code < 300 or (
+                signed_in and 300 <= response.status_code < 400
+            )
+            access_record(request, action=action, allowed=allowed)
             return response
 
         return wrapper

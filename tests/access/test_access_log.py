@@ -94,3 +94,19 @@ def test_the_verify_page_shows_only_rows_of_the_users_district(
     assert f"case_event {other.pk}" not in body
     assert "outside your district" in body
     assert " rows," not in body
+
+
+def test_a_form_sent_on_with_a_redirect_is_logged_as_allowed(
+    client, auditor, django_capture_on_commit_callbacks
+):
+    login_verified(client, auditor)
+    verify_now(client, django_capture_on_commit_callbacks)
+    entry = AccessEvent.objects.get(action="audit_verify_now")
+    assert (entry.method, entry.allowed) == ("POST", True)
+
+
+def test_an_anonymous_redirect_to_sign_in_is_logged_as_refused(client, db):
+    response = client.get(reverse("reporting:audit_review"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    entry = AccessEvent.objects.get()
+    assert (entry.action, entry.allowed, entry.user) == ("audit_review", False, None)
