@@ -130,7 +130,8 @@ def test_env_example_documents_every_setting_read_from_the_environment():
 
 
 def test_shell_scripts_parse():
-    for script in ("scripts/setup.sh", "scripts/run.sh", "scripts/test.sh", ".ci/run"):
+    scripts = ("scripts/setup.sh", "scripts/run.sh", "scripts/test.sh", "scripts/pip_audit.sh")
+    for script in (*scripts, ".ci/run"):
         path = ROOT / script
         assert os.access(path, os.X_OK), f"{script} is not executable"
         result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
