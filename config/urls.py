@@ -22,3 +22,6 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("", include("ncii_cases.urls")),
 ]
+
+# A database that is restarting answers 503 with Retry-After instead of a bare 500.
+handler500 = "ncii_cases.error_views.server_error"
