@@ -10,10 +10,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import connection
@@ -221,3 +225,116 @@ def throwaway_postgres_or_skip():
             pytest.fail(f"{reason} [NCII_REQUIRE_SERVICES=1: required here]", pytrace=False)
         pytest.skip(reason)
     return server
+
+
+# --- A browser's worth of HTTP: cookies, the CSRF token, the two sign-in steps ----------------
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    body: str
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("location", "")
+
+
+class WebSession:
+    """One signed-in person against a live server, over plain http.client: it keeps the
+    cookies the server sets and sends the CSRF token with each POST. Redirects are returned,
+    not followed, so that a test sees exactly what the server answered."""
+
+    def __init__(self, port: int, timeout: float = 30):
+        self.port = port
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def request(self, method: str, path: str, fields: dict | None = None) -> Answer:
+        headers = {"Host": TEST_HOST}
+        with self.lock:
+            if self.cookies:
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode(errors="replace")
+            cookie = SimpleCookie()
+            for value in response.headers.get_all("Set-Cookie") or []:
+                cookie.load(value)
+            with self.lock:
+                for name, morsel in cookie.items():
+                    if morsel["max-age"] == "0" or morsel.value == "":
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            headers_out = {k.lower(): v for k, v in response.getheaders()}
+            return Answer(response.status, headers_out, text)
+        finally:
+            conn.close()
+
+    def get(self, path: str) -> Answer:
+        return self.request("GET", path)
+
+    def post(self, path: str, fields: dict) -> Answer:
+        """A form POST with the CSRF token (the secret of the csrftoken cookie, which Django
+        accepts as the form's token)."""
+        if "csrftoken" not in self.cookies:
+            self.get("/login/")
+        return self.request(
+            "POST", path, {**fields, "csrfmiddlewaretoken": self.cookies["csrftoken"]}
+        )
+
+    def sign_in(self, username: str, password: str, totp_key_hex: str) -> None:
+        """The real two steps: the password form, then a code from the authenticator."""
+        from django_otp.oath import totp
+
+        self.get("/login/")
+        first = self.post("/login/", {"username": username, "password": password, "next": "/"})
+        assert first.status == 302 and "/login/verify/" in first.location, (
+            first.status,
+            first.body[:2000],
+        )
+        code = f"{totp(bytes.fromhex(totp_key_hex)):06d}"
+        second = self.post("/login/verify/", {"token": code, "next": "/"})
+        assert second.status == 302 and second.location == "/", (second.status, second.body[:2000])
+
+
+def manage(env: dict, *args: str, timeout: int = 300) -> str:
+    """Runs a manage.py command as a separate process with ``env``; fails the test on error."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def gunicorn(
+    port: int, env: dict, log: Path, *, workers: int = 2, threads: int = 1
+) -> subprocess.Popen:
+    """Starts gunicorn as docker-compose.yml does, on 127.0.0.1:port, and waits until it serves."""
+    process = start(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", str(workers), "--threads", str(threads), "--timeout", "60"]
+        + ["--access-logfile", "-"],
+        env,
+        log,
+    )
+    try:
+        wait_until_serving(process, port, log)
+    except BaseException:
+        stop(process)
+        raise
+    return process
