@@ -60,7 +60,9 @@ def demo_login(dsn: str) -> tuple[str, int]:
     return key, case_id
 
 
-def test_requests_recover_after_postgres_restarts_without_restarting_gunicorn(tmp_path, server):
+def test_requests_recover_after_postgres_restarts_without_restarting_gunicorn(
+    tmp_path, server, static_root
+):
     from ncii_cases.management.commands.seed_demo import demo_password
 
     server.create_database("ncii")
@@ -71,10 +73,10 @@ def test_requests_recover_after_postgres_restarts_without_restarting_gunicorn(tm
         "CONN_MAX_AGE": "60",
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "EMAIL_URL": "dummymail://",
+        "STATIC_ROOT": static_root,
     }
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     manage(env, "seed_demo", "--allow-production")
-    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     key, case_id = demo_login(url)
     port = free_port()
     log = tmp_path / "gunicorn.log"
