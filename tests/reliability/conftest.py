@@ -25,6 +25,12 @@ def rich_case(case, coordinator):
 @pytest.fixture
 def rich_foreign_case(foreign_case, outsider):
     """The same records in another district's case: the ids a forged form would point at."""
+    from ncii_cases import choices as c
+    from ncii_cases.services.cases import case_assign
+    from tests.factories import UserFactory
+
+    worker = UserFactory(district=foreign_case.district, role=c.Role.INVESTIGATOR)
+    case_assign(actor=outsider, case=foreign_case, user=worker, role=c.AssignmentRole.INVESTIGATOR)
     return furnish(foreign_case, outsider)
 
 

@@ -11,6 +11,7 @@ refuse a POST with 405 must have an entry in ``FUZZ``, so a new form cannot skip
 """
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -40,7 +41,8 @@ from tests.access.helpers import login_verified
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 20
+# Examples per form view (raise it locally for a longer hunt: NCII_FUZZ_EXAMPLES=500).
+EXAMPLES = int(os.environ.get("NCII_FUZZ_EXAMPLES", "15"))
 # What a signed-in persona may legitimately write on any request: the access log and the head
 # of its chain. Everything else of these apps is case data (history tables included).
 NOT_CASE_DATA = {"ncii_cases.accessevent", "ncii_cases.auditchainhead"}
