@@ -25,3 +25,5 @@ urlpatterns = [
 
 # A database that is restarting answers 503 with Retry-After instead of a bare 500.
 handler500 = "ncii_cases.error_views.server_error"
+# A body far larger than any form (an oversize upload) is refused unread with a 413 page.
+handler400 = "ncii_cases.error_views.bad_request"

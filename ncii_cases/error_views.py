@@ -1,4 +1,4 @@
-"""Error pages that must not need the database.
+"""Error pages that must not need the database (nor the request's body).
 
 When PostgreSQL restarts or is unreachable, the request fails inside Django (often in the
 session or authentication middleware, before any view). Such a failure is the server's, but
@@ -9,10 +9,14 @@ page is standalone: rendering ``base.html`` would read the user and the session 
 
 import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
+
+from .uploads import max_document_bytes
 
 RETRY_AFTER_SECONDS = 10
 
@@ -35,3 +39,14 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return HttpResponseServerError(loader.render_to_string("500.html"), content_type="text/html")
+
+
+@requires_csrf_token
+def bad_request(request, exception):
+    """handler400: a body too large for any form (an upload far over the limit, refused
+    before it is read) answers 413 in plain words; any other bad request Django's 400."""
+    if isinstance(exception, RequestDataTooBig):
+        megabytes = max(1, max_document_bytes() // (1024 * 1024))
+        body = loader.render_to_string("413.html", {"megabytes": megabytes})
+        return HttpResponse(body, status=413)
+    return defaults.bad_request(request, exception)

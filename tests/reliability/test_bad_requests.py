@@ -117,6 +117,34 @@ def test_an_upload_over_the_limit_is_refused_and_only_the_limit_is_ever_held(
     assert held and max(held) <= settings.DOCUMENT_MAX_BYTES
 
 
+def test_a_body_larger_than_any_form_is_refused_with_413_before_it_is_read(
+    coordinator_client, rich_case, private_root, settings, monkeypatch
+):
+    settings.DOCUMENT_MAX_BYTES = 64 * 1024
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024
+    from ncii_cases import uploads
+
+    chunks = []
+    original = uploads.BoundedMemoryUploadHandler.receive_data_chunk
+
+    def watched(self, raw_data, start):
+        chunks.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(uploads.BoundedMemoryUploadHandler, "receive_data_chunk", watched)
+    document = io.BytesIO(b"Witness statement. " * 20_000)  # about 380 KB: beyond 64 + 16 KB
+    document.name = "statement.txt"
+
+    response, changed = evidence_post(coordinator_client, rich_case, document)
+
+    assert response.status_code == 413
+    body = response.content.decode()
+    assert "too large" in body and "Nothing was saved" in body
+    assert chunks == []  # not one byte of the file reached the handler
+    assert changed == []
+    assert files_under(private_root) == []
+
+
 # --- Forged ids --------------------------------------------------------------------------------
 
 
