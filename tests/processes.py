@@ -213,11 +213,12 @@ def throwaway_postgres_or_skip():
         reason = "running as root needs runuser to start PostgreSQL as the postgres account"
     server = None
     if reason is None:
-        server = ThrowawayPostgres(bin_dir)
         try:
+            server = ThrowawayPostgres(bin_dir)
             server.start()
         except (RuntimeError, OSError, LookupError, subprocess.TimeoutExpired) as error:
-            server.stop()
+            if server is not None:
+                server.stop()
             server = None
             reason = f"could not start a throwaway PostgreSQL server: {error}"
     if server is None:
