@@ -22,3 +22,8 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("", include("ncii_cases.urls")),
 ]
+
+# A database that is restarting answers 503 with Retry-After instead of a bare 500.
+handler500 = "ncii_cases.error_views.server_error"
+# A body far larger than any form (an oversize upload) is refused unread with a 413 page.
+handler400 = "ncii_cases.error_views.bad_request"

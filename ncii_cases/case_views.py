@@ -46,7 +46,6 @@ def _record_page(
     success: str,
     anchor: str = "",
     intro: str = "",
-    extra: Callable | None = None,
 ):
     """Shows the form of one record type for the case and, on a valid POST, saves it through
     the given service call. The case answers 404 unless the user may take one of ``actions``."""
@@ -67,8 +66,6 @@ def _record_page(
             messages.success(request, success)
             return redirect(case.get_absolute_url() + (f"#{anchor}" if anchor else ""))
     context = {"case": case, "form": form, "title": title, "intro": intro}
-    if extra is not None:
-        context.update(extra(case))
     return render(request, FORM_TEMPLATE, context)
 
 

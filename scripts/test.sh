@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 2: set up and run every check: ruff lint, ruff format, migrations in step with the
-# models, and the pytest suite (extra arguments go to pytest, e.g. scripts/test.sh -k audit).
+# models, bandit, pip-audit (needs the network), and the pytest suite (extra arguments go to
+# pytest, e.g. scripts/test.sh -k audit).
 #
 # SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set. Tests that need
 # a missing service are skipped with the reason, or fail when NCII_REQUIRE_SERVICES=1 (CI).
@@ -26,6 +27,8 @@ step() {
 step "ruff check" "$bin/ruff" check .
 step "ruff format --check" "$bin/ruff" format --check .
 step "makemigrations --check" "$bin/python" manage.py makemigrations --check --dry-run
+step "bandit" "$bin/bandit" -c pyproject.toml -q -r config ncii_cases policies reporting
+step "pip-audit" "$root/scripts/pip_audit.sh"
 
 printf '\n==> pytest\n'
 "$bin/python" -m pytest "$@"

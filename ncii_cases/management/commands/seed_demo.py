@@ -43,7 +43,8 @@ USERS = [
     ("auditor", c.Role.AUDITOR, "Theo", "Varga", "District auditor", []),
     ("itadmin", c.Role.IT_ADMIN, "Sam", "Nakamura", "Systems administrator", []),
 ]
-DEMO_PASSWORD_SUFFIX = "-demo-2026!"  # noqa: S105 (published demo logins)
+# Published demo logins, for a demo database only.
+DEMO_PASSWORD_SUFFIX = "-demo-2026!"  # noqa: S105  # nosec B105
 
 
 def demo_password(username: str) -> str:

@@ -1,0 +1,341 @@
+"""Real processes for the tests that run the app as it is deployed: gunicorn (and a Celery
+worker) started natively on PostgreSQL and Redis, and, for the reliability suite, a throwaway
+PostgreSQL server of its own that a test may restart without touching the machine's cluster.
+"""
+
+import http.client
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_HOST = "cases.test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_of_this_test() -> str:
+    """A URL for the test database the test process uses (test_<name>), so that the
+    subprocesses see the rows this test commits."""
+    db = connection.settings_dict
+    assert db["ENGINE"].endswith("postgresql")
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+def production_env(tmp_path: Path, database_url: str | None = None) -> dict:
+    """The environment of a production process: the test's database (or ``database_url``),
+    Redis, and private folders under ``tmp_path``."""
+    from django.conf import settings
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": TEST_HOST,
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url or database_url_of_this_test(),
+        "CONN_MAX_AGE": "0",
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        # Its own session, so that a stuck process and its children can be ended together.
+        return subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": TEST_HOST})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+def wait_until_serving(process: subprocess.Popen, port: int, log: Path) -> None:
+    """Waits (at most 60 s) until gunicorn answers its health check."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"gunicorn exited early:\n{tail(log)}"
+        try:
+            if get(port, "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"gunicorn did not answer /healthz within 60 s:\n{tail(log)}")
+
+
+# --- A throwaway PostgreSQL server ------------------------------------------------------------
+# The machine's cluster is shared (CI's own test database lives there), so a test that restarts
+# PostgreSQL starts its own server: initdb into a temporary folder, pg_ctl on a free port.
+
+
+def postgres_bin_dir() -> Path | None:
+    """The newest PostgreSQL server binaries on this machine (Debian layout), or pg_ctl on PATH."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: p.parent)
+    if found:
+        return found[-1].parent
+    pg_ctl = shutil.which("pg_ctl")
+    return Path(pg_ctl).parent if pg_ctl else None
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL server in a temporary folder, with trust authentication on 127.0.0.1.
+
+    initdb refuses to run as root: as root, the server's commands run as the ``postgres``
+    account (``runuser``) in a folder that account owns.
+    """
+
+    def __init__(self, bin_dir: Path):
+        self.bin_dir = bin_dir
+        self.port = free_port()
+        self.as_root = os.geteuid() == 0
+        self.folder = Path(tempfile.mkdtemp(prefix="ncii-pg-"))
+        self.data = self.folder / "data"
+        self.log = self.folder / "server.log"
+        if self.as_root:
+            shutil.chown(self.folder, user="postgres", group="postgres")
+
+    def _run(self, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+    def _pg_ctl(self, verb: str, *args: str) -> subprocess.CompletedProcess:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        return self._run(
+            "pg_ctl", verb, "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
+            "-o", options, *args,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        result = self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+            "--no-sync", "--no-instructions",
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(f"initdb failed: {result.stdout}{result.stderr}")
+        self.check(self._pg_ctl("start"), "start")
+
+    def restart(self) -> None:
+        """A fast restart: open connections are cut, the server comes back on the same port."""
+        self.check(self._pg_ctl("restart", "-m", "fast"), "restart")
+
+    def check(self, result: subprocess.CompletedProcess, what: str) -> None:
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"pg_ctl {what} failed: {result.stdout}{result.stderr}\n{self.logs()}"
+            )
+
+    def logs(self) -> str:
+        return tail(self.log) if self.log.exists() else ""
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> None:
+        result = self._run(
+            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"createdb failed: {result.stderr}")
+
+    def stop(self) -> None:
+        if self.data.exists():
+            self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def throwaway_postgres_or_skip():
+    """Starts a throwaway PostgreSQL server, or skips the test with the reason (fails instead
+    under NCII_REQUIRE_SERVICES=1)."""
+    from tests.services import services_required
+
+    bin_dir = postgres_bin_dir()
+    reason = None
+    if bin_dir is None:
+        reason = "needs PostgreSQL's server binaries (initdb, pg_ctl): none found"
+    elif os.geteuid() == 0 and not shutil.which("runuser"):
+        reason = "running as root needs runuser to start PostgreSQL as the postgres account"
+    server = None
+    if reason is None:
+        try:
+            server = ThrowawayPostgres(bin_dir)
+            server.start()
+        except (RuntimeError, OSError, LookupError, subprocess.TimeoutExpired) as error:
+            if server is not None:
+                server.stop()
+            server = None
+            reason = f"could not start a throwaway PostgreSQL server: {error}"
+    if server is None:
+        if services_required():
+            pytest.fail(f"{reason} [NCII_REQUIRE_SERVICES=1: required here]", pytrace=False)
+        pytest.skip(reason)
+    return server
+
+
+# --- A browser's worth of HTTP: cookies, the CSRF token, the two sign-in steps ----------------
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    body: str
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("location", "")
+
+
+class WebSession:
+    """One signed-in person against a live server, over plain http.client: it keeps the
+    cookies the server sets and sends the CSRF token with each POST. Redirects are returned,
+    not followed, so that a test sees exactly what the server answered."""
+
+    def __init__(self, port: int, timeout: float = 30):
+        self.port = port
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def request(self, method: str, path: str, fields: dict | None = None) -> Answer:
+        headers = {"Host": TEST_HOST}
+        with self.lock:
+            if self.cookies:
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode(errors="replace")
+            cookie = SimpleCookie()
+            for value in response.headers.get_all("Set-Cookie") or []:
+                cookie.load(value)
+            with self.lock:
+                for name, morsel in cookie.items():
+                    if morsel["max-age"] == "0" or morsel.value == "":
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            headers_out = {k.lower(): v for k, v in response.getheaders()}
+            return Answer(response.status, headers_out, text)
+        finally:
+            conn.close()
+
+    def get(self, path: str) -> Answer:
+        return self.request("GET", path)
+
+    def post(self, path: str, fields: dict) -> Answer:
+        """A form POST with the CSRF token (the secret of the csrftoken cookie, which Django
+        accepts as the form's token)."""
+        if "csrftoken" not in self.cookies:
+            self.get("/login/")
+        return self.request(
+            "POST", path, {**fields, "csrfmiddlewaretoken": self.cookies["csrftoken"]}
+        )
+
+    def sign_in(self, username: str, password: str, totp_key_hex: str) -> None:
+        """The real two steps: the password form, then a code from the authenticator."""
+        from django_otp.oath import totp
+
+        self.get("/login/")
+        first = self.post("/login/", {"username": username, "password": password, "next": "/"})
+        assert first.status == 302 and "/login/verify/" in first.location, (
+            first.status,
+            first.body[:2000],
+        )
+        code = f"{totp(bytes.fromhex(totp_key_hex)):06d}"
+        second = self.post("/login/verify/", {"token": code, "next": "/"})
+        assert second.status == 302 and second.location == "/", (second.status, second.body[:2000])
+
+
+def manage(env: dict, *args: str, timeout: int = 300) -> str:
+    """Runs a manage.py command as a separate process with ``env``; fails the test on error."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def gunicorn(
+    port: int, env: dict, log: Path, *, workers: int = 2, threads: int = 1
+) -> subprocess.Popen:
+    """Starts gunicorn as docker-compose.yml does, on 127.0.0.1:port, and waits until it serves."""
+    process = start(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", str(workers), "--threads", str(threads), "--timeout", "60"]
+        + ["--access-logfile", "-"],
+        env,
+        log,
+    )
+    try:
+        wait_until_serving(process, port, log)
+    except BaseException:
+        stop(process)
+        raise
+    return process

@@ -1,0 +1,281 @@
+"""Every form of the site, fed random and hostile input by Hypothesis: unicode of every kind,
+NUL bytes, very long strings, script tags, numbers out of any range, impossible dates, and
+forged ids (of rows that do not exist, and of another district's case).
+
+For each POST the server answers a form again (200) or the success redirect of the view, never
+a 500; and when it answers the form again, no row of any case-data table changed and no event
+was added: a refused write leaves nothing behind.
+
+The form views are found from the URLconf: every pattern (the admin aside) that does not
+refuse a POST with 405 must have an entry in ``FUZZ``, so a new form cannot skip this test.
+"""
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from django import forms
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ncii_cases import forms as f
+from ncii_cases.models import (
+    CaseAssignment,
+    CaseMeasure,
+    CaseParty,
+    ExternalReport,
+    School,
+    TakedownRequest,
+    User,
+)
+from ncii_cases.workflow import BY_ACTION
+from policies.models import Intervention, Measure, Platform
+from tests.access.helpers import login_verified
+
+pytestmark = pytest.mark.django_db
+
+# Examples per form view (raise it locally for a longer hunt: NCII_FUZZ_EXAMPLES=500).
+EXAMPLES = int(os.environ.get("NCII_FUZZ_EXAMPLES", "15"))
+# What a signed-in persona may legitimately write on any request: the access log and the head
+# of its chain. Everything else of these apps is case data (history tables included).
+NOT_CASE_DATA = {"ncii_cases.accessevent", "ncii_cases.auditchainhead"}
+CASE_DATA_APPS = ("ncii_cases", "policies")
+
+HOSTILE_TEXT = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'; DROP TABLE ncii_cases_case; --",
+    "\u202eevil\u202c",
+    "\ufeff",
+    "😀" * 300,
+    "x" * 70_000,
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1e309",
+    "NaN",
+    "2026-02-30",
+    "9999-12-31T23:59",
+    "0001-01-01",
+    "{{ 7*7 }}",
+    "%s%s%n",
+]
+JUNK_IDS = ["0", "-1", "9223372036854775808", "1.5", "abc", "1 OR 1=1", "\x00", ""]
+
+text = st.one_of(
+    st.sampled_from(HOSTILE_TEXT),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
+)
+
+
+@dataclass
+class Form:
+    """How to fuzz one form view: its form class (fields are read from it), the model each
+    choice-of-a-row field points at, and the URL's extra arguments."""
+
+    form: type[forms.Form] | None
+    rows: dict[str, type] = field(default_factory=dict)
+    persona: str = "coordinator"  # coordinator, unverified (password step only), anonymous
+    case: bool = True
+
+
+LOGIN_FIELDS = type(
+    "LoginFields",
+    (forms.Form,),
+    {"username": forms.CharField(), "password": forms.CharField(), "next": forms.CharField()},
+)
+NO_FIELDS = type("NoFields", (forms.Form,), {"anything": forms.CharField()})
+
+FUZZ = {
+    "ncii_cases:intake": Form(f.IntakeForm, {"school": School, "platforms": Platform}, case=False),
+    "ncii_cases:case_transition": Form(f.TransitionForm),
+    "ncii_cases:case_facts": Form(f.FactsForm),
+    "ncii_cases:case_harm": Form(f.HarmForm),
+    "ncii_cases:case_measure_add": Form(f.MeasureAddForm, {"party": CaseParty, "measure": Measure}),
+    "ncii_cases:case_measure_update": Form(f.MeasureUpdateForm, {"measure": CaseMeasure}),
+    "ncii_cases:case_takedown_add": Form(
+        f.TakedownAddForm, {"platform": Platform, "depicted_party": CaseParty}
+    ),
+    "ncii_cases:case_takedown_update": Form(f.TakedownUpdateForm, {"takedown": TakedownRequest}),
+    "ncii_cases:case_report_update": Form(f.ReportUpdateForm, {"report": ExternalReport}),
+    "ncii_cases:case_evidence_add": Form(f.EvidenceAddForm, {"platform": Platform}),
+    "ncii_cases:case_notice_add": Form(f.NoticeAddForm, {"party": CaseParty}),
+    "ncii_cases:case_determination": Form(f.DeterminationForm, {"respondent": CaseParty}),
+    "ncii_cases:case_sanction_add": Form(
+        f.SanctionAddForm, {"respondent": CaseParty, "intervention": Intervention}
+    ),
+    "ncii_cases:case_offer": Form(f.OfferForm, {"party": CaseParty}),
+    "ncii_cases:case_party_add": Form(f.PartyAddForm),
+    "ncii_cases:case_assign": Form(f.AssignForm, {"user": User}),
+    "ncii_cases:case_unassign": Form(f.UnassignForm, {"assignment": CaseAssignment}),
+    "login": Form(LOGIN_FIELDS, persona="anonymous", case=False),
+    "login_verify": Form(f.TokenForm, persona="unverified", case=False),
+    "login_enroll": Form(f.TokenForm, persona="unverified", case=False),
+    "recovery_codes": Form(NO_FIELDS, case=False),
+    "logout": Form(NO_FIELDS, case=False),
+}
+# Views that read no input and redirect whatever the method (the admin's sign-in and its "view
+# on site" link): not forms.
+REDIRECT_ONLY = {"admin_login", "admin_view_on_site"}
+# Statuses other than 200 (the form again) that a view may answer.
+SUCCESS = {
+    "login": {302, 429},  # 429: django-axes' lockout page after repeated failures
+    "login_verify": {302},
+    "login_enroll": {302},
+    "recovery_codes": {302},
+    "logout": {302},
+}
+
+
+def url_patterns(resolver=None, prefix=""):
+    """Every named pattern outside the admin, as (name, pattern)."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from url_patterns(entry, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}", entry
+
+
+def url_of(name: str, case, action: str = "begin_assessment") -> str:
+    pattern = dict(url_patterns())[name]
+    kwargs = {}
+    for key in pattern.pattern.regex.groupindex:
+        if key == "pk":
+            kwargs["pk"] = case.pk
+        elif key == "action":
+            kwargs["action"] = action
+        elif key == "content_type_id":
+            kwargs[key] = ContentType.objects.get_for_model(case).pk
+        elif key == "object_id":
+            kwargs[key] = str(case.pk)
+        else:
+            raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
+    return reverse(name, kwargs=kwargs)
+
+
+def snapshot() -> dict:
+    """Every row of every case-data table (a few dozen rows in these tests)."""
+    rows = {}
+    for app in CASE_DATA_APPS:
+        for model in apps.get_app_config(app).get_models():
+            if model._meta.label_lower in NOT_CASE_DATA:
+                continue
+            rows[model._meta.label_lower] = list(model.objects.order_by("pk").values_list())
+    return rows
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [label for label in before if before[label] != after[label]]
+
+
+def field_strategy(name: str, form_field, rows: dict):
+    if isinstance(form_field, forms.ModelChoiceField):
+        model = rows[name]
+        # Every row of the model: this case's, another case's and another district's.
+        ids = [str(pk) for pk in model.objects.values_list("pk", flat=True)] + JUNK_IDS
+        one = st.sampled_from(ids)
+        if isinstance(form_field, forms.ModelMultipleChoiceField):
+            return st.lists(one, max_size=4)
+        return one
+    if isinstance(form_field, forms.BooleanField):
+        return st.sampled_from(["on", "", "false", "0", "\x00"])
+    if isinstance(form_field, forms.ChoiceField):
+        return st.one_of(st.sampled_from([str(v) for v, _ in form_field.choices]), text)
+    if isinstance(form_field, forms.IntegerField):
+        return st.one_of(st.integers(-(10**20), 10**20).map(str), text)
+    if isinstance(form_field, forms.DateTimeField):
+        return st.one_of(
+            st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31)).map(
+                lambda d: d.strftime("%Y-%m-%dT%H:%M")
+            ),
+            text,
+        )
+    if isinstance(form_field, forms.DateField):
+        return st.one_of(st.dates().map(dt.date.isoformat), text)
+    if isinstance(form_field, forms.FileField):
+        return st.none()  # uploads: tests/reliability/test_bad_uploads.py
+    return text
+
+
+def post_strategy(spec: Form):
+    fields = {
+        name: st.one_of(st.none(), field_strategy(name, form_field, spec.rows))
+        for name, form_field in spec.form.base_fields.items()
+    }
+    return st.fixed_dictionaries(fields).map(
+        lambda data: {k: v for k, v in data.items() if v is not None}
+    )
+
+
+@pytest.fixture
+def signed_in(coordinator, rich_case, rich_foreign_case):
+    """A client per kind of persona: the coordinator (who may use every form of the case)
+    verified, the same user after the password step only, and nobody."""
+    verified = Client()
+    login_verified(verified, coordinator)
+    unverified = Client()
+    unverified.force_login(coordinator)
+    return {"coordinator": verified, "unverified": unverified, "anonymous": Client()}
+
+
+def test_every_form_view_of_the_urlconf_is_fuzzed(signed_in, rich_case):
+    client = signed_in["coordinator"]
+    forms_found = set()
+    # Signing out last: it ends the session the other requests need.
+    for name in sorted((n for n, _ in url_patterns()), key=lambda n: n == "logout"):
+        response = client.post(url_of(name, rich_case), {})
+        if name in REDIRECT_ONLY:
+            assert response.status_code == 302, name
+        elif response.status_code != 405:
+            forms_found.add(name)
+    missing = forms_found - set(FUZZ)
+    assert missing == set(), f"form views without a fuzz entry in FUZZ: {sorted(missing)}"
+    assert set(FUZZ) <= forms_found, "FUZZ names a view that does not take POST (or is gone)"
+
+
+@pytest.mark.parametrize("name", sorted(FUZZ))
+def test_hostile_input_never_breaks_a_form_nor_writes_half(name, signed_in, rich_case):
+    spec = FUZZ[name]
+    client = signed_in[spec.persona]
+    if name == "login_enroll":
+        TOTPDevice.objects.filter(user__username="coordinator").delete()
+    allowed = {200} | SUCCESS.get(name, {302})
+    case_url = rich_case.get_absolute_url()
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(data=post_strategy(spec), action=st.sampled_from(sorted(BY_ACTION)))
+    def attempt(data, action):
+        url = url_of(name, rich_case, action)
+        with transaction.atomic():
+            before = snapshot()
+            response = client.post(url, data)
+            status = response.status_code
+            assert status in allowed, f"{name} answered {status} to {data!r}"
+            if status == 200:
+                after = snapshot()
+                assert changed_tables(before, after) == [], f"{name} wrote half of {data!r}"
+            elif status == 302 and spec.case:
+                assert response["Location"].startswith(case_url), response["Location"]
+            transaction.set_rollback(True)
+
+    attempt()
