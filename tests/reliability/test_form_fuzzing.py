@@ -96,6 +96,7 @@ LOGIN_FIELDS = type(
     {"username": forms.CharField(), "password": forms.CharField(), "next": forms.CharField()},
 )
 NO_FIELDS = type("NoFields", (forms.Form,), {"anything": forms.CharField()})
+NEXT_FIELD = type("NextField", (forms.Form,), {"next": forms.CharField()})
 
 FUZZ = {
     "ncii_cases:intake": Form(f.IntakeForm, {"school": School, "platforms": Platform}, case=False),
@@ -124,6 +125,8 @@ FUZZ = {
     "login_enroll": Form(f.TokenForm, persona="unverified", case=False),
     "recovery_codes": Form(NO_FIELDS, case=False),
     "logout": Form(NO_FIELDS, case=False),
+    # "Verify now" on the audit review: only its way back ("next") is read.
+    "reporting:audit_verify_now": Form(NEXT_FIELD, case=False),
 }
 # Views that read no input and redirect whatever the method (the admin's sign-in and its "view
 # on site" link): not forms.
