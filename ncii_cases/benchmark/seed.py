@@ -29,6 +29,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from policies.models import Platform
@@ -185,10 +186,8 @@ class Writer:
 
     def ids(self, model, n: int) -> range:
         if model not in self.next_ids:
-            pk = model._meta.pk
-            with connection.cursor() as cursor:
-                cursor.execute(f'SELECT MAX("{pk.column}") FROM "{model._meta.db_table}"')
-                self.next_ids[model] = (cursor.fetchone()[0] or 0) + 1
+            largest = model._base_manager.aggregate(largest=Max("pk"))["largest"]
+            self.next_ids[model] = (largest or 0) + 1
         start = self.next_ids[model]
         self.next_ids[model] = start + n
         return range(start, start + n)
@@ -220,7 +219,9 @@ class Writer:
             ]
             marks = ", ".join(["%s"] * len(fields))
             with connection.cursor() as cursor:
-                cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
+                # Table and column names come from the models, never from input.
+                sql = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'  # noqa: S608
+                cursor.executemany(sql, values)
         self.rows[model._meta.label] += len(rows)
         self.models.add(model)
 
