@@ -246,6 +246,15 @@ class Writer:
             ],
         )
 
+    def analyze(self) -> None:
+        """Refreshes the planner's statistics of the tables written: after a bulk load they
+        are empty, and the planner would choose plans for empty tables."""
+        if not self.postgres:
+            return
+        with connection.cursor() as cursor:
+            for model in sorted(self.models, key=str):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
     def sequences_reset(self) -> None:
         sql = connection.ops.sequence_reset_sql(no_style(), sorted(self.models, key=str))
         with connection.cursor() as cursor:
@@ -867,6 +876,8 @@ def seed(*, cases: int, seed_value: int = 2026, log=print) -> SeedReport:
         builder.accesses.head_save()
         _counters_save(specs)
         writer.sequences_reset()
+    writer.analyze()
+    log(f"  committed and analyzed ({time.perf_counter() - started:.1f} s)")
     report.seconds = time.perf_counter() - started
     report.rows = writer.rows
     report.audit_case_id = builder.special_ids.get("audit")
