@@ -23,7 +23,7 @@ import math
 import multiprocessing
 import os
 import platform as platform_module
-import resource
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import choices as c
 from ..models import Case, School, User
+from . import pdf_worker
 from .seed import (
     AUDIT_CASE_TITLE,
     BENCH_COORDINATOR,
@@ -50,7 +51,7 @@ from .seed import (
     seed,
 )
 
-NOT_AVAILABLE = "not available in this build"
+NOT_AVAILABLE = pdf_worker.NOT_AVAILABLE
 BENCH_URLCONF = "ncii_cases.benchmark.urls"
 QUEUE_PAGE, ADMIN_PAGE = "coordinator queue", "admin change list"
 PDF_PAGE = "case summary PDF"
@@ -58,8 +59,9 @@ PDF_PAGE = "case summary PDF"
 P50_RATIO_MAX = 1.5
 PDF_SECONDS_MAX = 3.0
 PDF_MEGABYTES_MAX = 300.0
-PDF_PROFILE = "full"
+PDF_PROFILE = pdf_worker.PDF_PROFILE
 PDF_RENDERS_MAX = 5
+PDF_WORKER_TIMEOUT = 600
 
 
 @dataclass
@@ -255,53 +257,6 @@ def pdf_helpers_missing() -> str | None:
     return None
 
 
-def _pdf_worker(settings_module, database, username, case_id, renders, results):
-    """Runs in a fresh process: renders the case summary PDF ``renders`` times after one
-    warm-up and reports the render times, pages, size and the process's peak memory."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-    import django
-
-    django.setup()
-    from django.db import connections as worker_connections
-
-    worker_connections["default"].settings_dict["NAME"] = database
-    try:
-        from reporting.pdf import summary_pdf_render
-
-        from ncii_cases.selectors_summary import case_summary_for_user
-    except ImportError:
-        results.put({"available": False, "reason": NOT_AVAILABLE})
-        return
-    import io
-
-    from django.utils import timezone as worker_timezone
-    from pypdf import PdfReader
-
-    from ncii_cases.models import User as WorkerUser
-
-    try:
-        user = WorkerUser.objects.get(username=username)
-        times, pdf = [], b""
-        for i in range(renders + 1):
-            started = time.perf_counter()
-            summary = case_summary_for_user(user=user, pk=case_id, profile=PDF_PROFILE)
-            pdf = summary_pdf_render(summary, generated_by=user, generated_at=worker_timezone.now())
-            if i:
-                times.append(time.perf_counter() - started)
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        results.put(
-            {
-                "available": True,
-                "times": times,
-                "pages": len(PdfReader(io.BytesIO(pdf)).pages),
-                "bytes": len(pdf),
-                "peak_rss_mb": round(peak_kb / 1024, 1),
-            }
-        )
-    except Exception as exc:  # reported as a miss, with the reason
-        results.put({"available": False, "reason": f"failed: {type(exc).__name__}: {exc}"})
-
-
 def pdf_measure(ctx: Context, *, database: str, repeat: int) -> dict:
     reason = pdf_helpers_missing()
     if reason:
@@ -310,7 +265,7 @@ def pdf_measure(ctx: Context, *, database: str, repeat: int) -> dict:
     results = spawn.Queue()
     renders = max(1, min(repeat, PDF_RENDERS_MAX))
     worker = spawn.Process(
-        target=_pdf_worker,
+        target=pdf_worker.render_measure,
         args=(
             os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
             database,
@@ -321,10 +276,24 @@ def pdf_measure(ctx: Context, *, database: str, repeat: int) -> dict:
         ),
     )
     worker.start()
-    try:
-        outcome = results.get(timeout=600)
-    finally:
-        worker.join(timeout=60)
+    outcome = None
+    deadline = time.monotonic() + PDF_WORKER_TIMEOUT
+    while outcome is None and time.monotonic() < deadline:
+        try:
+            outcome = results.get(timeout=1)
+        except queue.Empty:
+            if not worker.is_alive():
+                break
+    worker.join(timeout=30)
+    if worker.is_alive():
+        worker.terminate()
+        worker.join()
+    if outcome is None:
+        return {
+            "available": False,
+            "reason": f"failed: the worker process ended without a result (exit code "
+            f"{worker.exitcode})",
+        }
     if not outcome.get("available"):
         return outcome
     times = outcome.pop("times")
