@@ -19,6 +19,11 @@ def render_measure(settings_module, database, username, case_id, renders, result
     import django
 
     django.setup()
+    import logging
+
+    # WeasyPrint logs every step of every render at INFO.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     from django.db import connections as worker_connections
 
     worker_connections["default"].settings_dict["NAME"] = database

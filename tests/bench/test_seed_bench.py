@@ -182,6 +182,7 @@ def test_bench_writes_every_page_and_every_target(tmp_path):
     assert targets["queries do not grow with N"] == len([p for p in PAGES if p.targets])
     assert targets["queue faster than the admin change list"] == 2
     assert targets["PDF under 3 s"] == targets["PDF worker under 300 MB"] == 2
+    assert targets["PDF has about 10 pages (8 or more)"] == 2
     assert {t["status"] for t in result["targets"]} <= {"PASS", "MISS"}
     assert result["misses"] == sum(t["status"] == "MISS" for t in result["targets"])
     for t in result["targets"]:
