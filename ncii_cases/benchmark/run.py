@@ -111,6 +111,11 @@ PAGES: list[Page] = [
         "ncii_cases:case_audit",
         kwargs=lambda ctx: {"pk": ctx.audit_case_id},
     ),
+    Page(
+        "audit-trail review (5,000 events)",
+        "reporting:case_audit",
+        kwargs=lambda ctx: {"pk": ctx.audit_case_id},
+    ),
     Page("analytics", "reporting:analytics"),
     Page(ADMIN_PAGE, "admin:ncii_cases_case_changelist", targets=False),
 ]
