@@ -8,8 +8,8 @@ import resource
 import time
 
 NOT_AVAILABLE = "not available in this build"
-# The summary profile rendered (the full case summary).
-PDF_PROFILE = "full"
+# The summary profile rendered: the Title IX office's own, unredacted ("internal" or "redacted").
+PDF_PROFILE = "internal"
 
 
 def render_measure(settings_module, database, username, case_id, renders, results):
