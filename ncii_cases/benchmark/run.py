@@ -163,7 +163,8 @@ def client_for(user) -> Client:
     device, _ = TOTPDevice.objects.get_or_create(
         user=user, name="Authenticator app", defaults={"confirmed": True}
     )
-    client = Client()
+    # A page that fails answers 500 and is reported, instead of ending the whole run.
+    client = Client(raise_request_exception=False)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
@@ -232,12 +233,15 @@ def page_measure(page: Page, ctx: Context, *, repeat: int, warmup: int) -> dict:
         statuses.add(response.status_code)
         return elapsed, response
 
-    for _ in range(warmup):
-        one()
-    for _ in range(repeat):
-        times.append(one()[0])
-    with CaptureQueriesContext(connection) as queries:
-        one()
+    try:
+        for _ in range(warmup):
+            one()
+        for _ in range(repeat):
+            times.append(one()[0])
+        with CaptureQueriesContext(connection) as queries:
+            one()
+    except Exception as exc:  # reported as a miss, with the reason
+        return {"available": False, "reason": f"failed: {type(exc).__name__}: {exc}"}
     result = {
         "available": True,
         "samples": len(times),
