@@ -65,6 +65,13 @@ BENCH_INVESTIGATOR = "bench-a-investigator-001"
 AUDIT_CASE_TITLE = "Benchmark: long audit trail"
 SUMMARY_CASE_TITLE = "Benchmark: long case summary"
 AUDIT_CASE_EVENTS = 5000
+# The long summary case, sized so that its internal-profile PDF is about 10 pages (measured with
+# the summary PDF of the reporting app: 6 groups of 4 parties, 18 takedowns, 300 more events and
+# a 60-fold narrative made 17-18 pages).
+SUMMARY_PARTY_GROUPS = 3
+SUMMARY_CASE_TAKEDOWNS = 8
+SUMMARY_EXTRA_EVENTS = 150
+SUMMARY_NARRATIVE_REPEAT = 30
 # The bench investigator's caseload: the same at every size (a person's caseload does not grow
 # with the district), or a fifth of the cases when there are fewer.
 INVESTIGATOR_CASELOAD = 200
@@ -366,29 +373,25 @@ def _district_and_staff(writer: Writer, rng, now, code: str, n_schools: int, use
     return Staff(district=district, schools=schools, by_role=by_role)
 
 
-def _platforms(district_ids) -> list[Platform]:
+def _platforms() -> list[Platform]:
     platforms = list(Platform.objects.filter(district__isnull=True, active=True))
     if platforms:
         return platforms
-    # A flushed database has lost the catalog rows of the migrations: add a few of its own.
-    made = []
-    for district_id in district_ids:
+    # A flushed database has lost the catalog rows of the migrations: add a few for everyone.
+    return [
+        Platform.objects.create(
+            slug=slug,
+            name=name,
+            category=Platform.Category.SOCIAL,
+            reporting_route="Use the platform's report form.",
+            take_it_down_act_covered=covered,
+        )
         for slug, name, covered in [
             ("bench-social", "Benchmark social network", True),
             ("bench-messaging", "Benchmark messaging app", True),
             ("bench-video", "Benchmark video site", False),
-        ]:
-            made.append(
-                Platform.objects.create(
-                    district_id=district_id,
-                    slug=slug,
-                    name=name,
-                    category=Platform.Category.SOCIAL,
-                    reporting_route="Use the platform's report form.",
-                    take_it_down_act_covered=covered,
-                )
-            )
-    return made
+        ]
+    ]
 
 
 # --- Cases ---------------------------------------------------------------------------------
@@ -458,7 +461,8 @@ class Builder:
                 "title": spec.special
                 and {"audit": AUDIT_CASE_TITLE, "summary": SUMMARY_CASE_TITLE}[spec.special]
                 or f"Image shared in a {rng.choice(['group chat', 'class chat', 'team chat'])}",
-                "narrative": NARRATIVE * (60 if spec.special == "summary" else 1),
+                "narrative": NARRATIVE
+                * (SUMMARY_NARRATIVE_REPEAT if spec.special == "summary" else 1),
                 "reported_at": reported,
                 "reported_by_name": "A teacher",
                 "reported_via": rng.choice(["Email", "In person", "Phone"]),
@@ -475,7 +479,7 @@ class Builder:
             }
             # Parties: the depicted student, a respondent (unknown at times), the reporting
             # teacher and the depicted student's parent.
-            n_groups = 6 if spec.special == "summary" else 1
+            n_groups = SUMMARY_PARTY_GROUPS if spec.special == "summary" else 1
             depicted_ids = []
             party_ids = iter(w.ids(CaseParty, 4 * n_groups))
             person_ids = iter(w.ids(Person, 2 * n_groups))
@@ -648,13 +652,16 @@ class Builder:
                             detail={"level": priority},
                         )
                     )
-                    for platform in rng.sample(
-                        self.platforms,
-                        min(
-                            len(self.platforms),
-                            30 if spec.special == "summary" else rng.randint(1, 2),
-                        ),
-                    ) * (3 if spec.special == "summary" else 1):
+                    if spec.special == "summary":
+                        chosen = [
+                            self.platforms[i % len(self.platforms)]
+                            for i in range(SUMMARY_CASE_TAKEDOWNS)
+                        ]
+                    else:
+                        chosen = rng.sample(
+                            self.platforms, min(len(self.platforms), rng.randint(1, 2))
+                        )
+                    for platform in chosen:
                         takedowns.append(
                             self._takedown(pk, platform, depicted_ids[0], moment, spec.stage)
                         )
@@ -681,7 +688,9 @@ class Builder:
             case["updated_at"] = stage_entered
             if spec.special:
                 self.special_ids[spec.special] = pk
-                extra = (AUDIT_CASE_EVENTS - len(case_events)) if spec.special == "audit" else 300
+                extra = SUMMARY_EXTRA_EVENTS
+                if spec.special == "audit":
+                    extra = AUDIT_CASE_EVENTS - len(case_events)
                 for i, moment in enumerate(self._times(created, extra, closed=False)):
                     event_type = [
                         EventType.FACTS_UPDATED,
@@ -855,7 +864,7 @@ def seed(*, cases: int, seed_value: int = 2026, log=print) -> SeedReport:
         staff_a = _district_and_staff(writer, rng, now, "a", SCHOOLS_A, USERS_A)
         staff_b = _district_and_staff(writer, rng, now, "b", SCHOOLS_B, USERS_B)
         log(f"  districts, schools and {sum(USERS_A.values()) + sum(USERS_B.values())} users")
-        platforms = _platforms([staff_a.district.pk, staff_b.district.pk])
+        platforms = _platforms()
         case_type = ContentType.objects.get_for_model(Case)
         grant_ids = dict(
             Permission.objects.filter(
