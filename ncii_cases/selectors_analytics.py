@@ -118,15 +118,18 @@ def _median(durations: QuerySet, measured: int) -> Duration:
 
 
 def district_analytics_for_user(
-    *, user, filters: AnalyticsFilters | None = None
-) -> DistrictAnalytics:
+    *, user, filters: AnalyticsFilters | None = None, check_only: bool = False
+) -> DistrictAnalytics | None:
     """Returns the raw counts and durations of the coordinator's district (optionally for a
-    reported-date range and one school); raises Http404 for everyone else."""
+    reported-date range and one school); raises Http404 for everyone else. With
+    ``check_only`` it only checks the user and the filters (no query beyond the role)."""
     if not user_may_see_analytics(user):
         raise Http404("No such page.")
     filters = filters or AnalyticsFilters()
     if filters.school is not None and filters.school.district_id != user.district_id:
         raise Http404("No such school.")
+    if check_only:
+        return None
     now = timezone.now()
     cases = _cases(user, filters)
 

@@ -2,9 +2,12 @@
 raw figures through ``ncii_cases.selectors_analytics`` (404 for anyone but the coordinator)
 and show them only after ``reporting.suppression``."""
 
+import hashlib
 import io
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,6 +23,25 @@ from ncii_cases.selectors_analytics import (
 from .analytics import analytics_csv_write, analytics_report
 from .forms_analytics import AnalyticsFilterForm
 from .suppression import THRESHOLD
+
+
+def _figures(user, filters):
+    """The district's raw figures and when they were computed. Aggregating every case of a
+    large district takes seconds, so each web process keeps them for ANALYTICS_CACHE_SECONDS;
+    the key holds the district and the filters, and the selector's permission check runs on
+    every request before any cached figures are given out."""
+    district_analytics_for_user(user=user, filters=filters, check_only=True)
+    seconds = settings.ANALYTICS_CACHE_SECONDS
+
+    def compute():
+        return district_analytics_for_user(user=user, filters=filters), timezone.now()
+
+    if seconds <= 0:
+        return compute()
+    school = filters.school.pk if filters.school is not None else ""
+    wanted = f"{user.district_id}|{filters.date_from}|{filters.date_to}|{school}"
+    key = "reporting:analytics:" + hashlib.sha256(wanted.encode()).hexdigest()
+    return cache.get_or_set(key, compute, timeout=seconds)
 
 
 def _filters(request):
@@ -44,9 +66,11 @@ def analytics(request):
     form, filters = _filters(request)
     report = None
     if filters is not None:
-        data = district_analytics_for_user(user=request.user, filters=filters)
+        data, computed_at = _figures(request.user, filters)
         report = analytics_report(data)
     context = {
+        "computed_at": computed_at if filters is not None else None,
+        "cache_minutes": settings.ANALYTICS_CACHE_SECONDS // 60,
         "form": form,
         "report": report,
         "threshold": THRESHOLD,
@@ -67,7 +91,8 @@ def analytics_csv(request):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    report = analytics_report(district_analytics_for_user(user=request.user, filters=filters))
+    data, _computed_at = _figures(request.user, filters)
+    report = analytics_report(data)
     out = io.StringIO()
     analytics_csv_write(report, out)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

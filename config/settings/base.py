@@ -126,6 +126,10 @@ STORAGES = {
 # Uploads are read in memory up to this size and never spooled to a temp file; anything larger
 # is refused before a byte of it is written (see ncii_cases/uploads.py).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# District analytics are aggregates over every case of the district: each web process keeps a
+# district's figures for this long (seconds; 0 computes them on every page load).
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # One document per request, so that a request cannot hold many documents in memory at once.

@@ -24,6 +24,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+# Analytics tests change cases between page loads: no cached figures unless a test asks.
+ANALYTICS_CACHE_SECONDS = 0
 
 # The SQLite database and private files of a first run live in var/ (git-ignored).
 (BASE_DIR / "var").mkdir(exist_ok=True)

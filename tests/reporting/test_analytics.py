@@ -571,3 +571,51 @@ def test_the_csv_refuses_another_districts_school(client, coordinator, foreign_c
     response = client.get(CSV, {"school": foreign_case.school_id})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.fixture
+def analytics_cache(settings):
+    """Figures kept for ten minutes, in a cache emptied before and after the test."""
+    from django.core.cache import cache
+
+    settings.ANALYTICS_CACHE_SECONDS = 600
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_kept_figures_spare_the_aggregates_but_not_the_permission_check(
+    client, coordinator, auditor, school, analytics_cache
+):
+    cases(school, 6)
+    login_verified(client, coordinator)
+    with CaptureQueriesContext(connection) as fresh:
+        first = client.get(ANALYTICS)
+    assert first.context["report"].total.text == "6"
+    assert "Figures as of" in first.content.decode()
+    cases(school, 3)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(ANALYTICS)
+    # The same figures, from the cache: no aggregate over the cases ran.
+    assert again.context["report"].total.text == "6"
+    assert not any("ncii_cases_case" in q["sql"] for q in queries.captured_queries)
+    assert len(queries) < len(fresh)
+    # Another filter is another key: worked out afresh.
+    today = timezone.localdate().isoformat()
+    assert client.get(ANALYTICS, {"date_to": today}).context["report"].total.text == "9"
+    # The figures kept for the coordinator are never handed to anyone else.
+    client.logout()
+    login_verified(client, auditor)
+    assert client.get(ANALYTICS).status_code == 404
+    assert client.get(CSV).status_code == 404
+
+
+def test_each_district_has_its_own_kept_figures(
+    client, coordinator, outsider, school, foreign_case, analytics_cache
+):
+    cases(school, 7)
+    login_verified(client, coordinator)
+    assert client.get(ANALYTICS).context["report"].total.text == "7"
+    client.logout()
+    login_verified(client, outsider)
+    assert client.get(ANALYTICS).context["report"].total.text == "<5"
