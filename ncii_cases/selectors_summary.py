@@ -555,5 +555,7 @@ def case_summary_latest_event_id(*, case) -> int:
     while it is unchanged is the same summary."""
     from .models import CaseEvent
 
-    return CaseEvent.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first() or 0
-
+    return (
+        CaseEvent.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )

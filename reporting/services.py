@@ -102,9 +102,7 @@ def pdf_job_for_user(*, user, case_pk, job_id) -> PdfJob:
     case, a forged id)."""
     case = case_get_for_user(user=user, pk=case_pk, action=Action.VIEW)
     try:
-        job = PdfJob.objects.select_related("case").get(
-            pk=job_id, case=case, requested_by=user
-        )
+        job = PdfJob.objects.select_related("case").get(pk=job_id, case=case, requested_by=user)
     except (PdfJob.DoesNotExist, ValueError, TypeError):
         raise Http404("No such PDF.") from None
     if not job.idempotency_key.endswith(":" + rights_fingerprint(actions_for(user, case))):
@@ -125,8 +123,6 @@ def pdf_job_retry(*, user, case_pk, job_id) -> PdfJob:
             job.enqueued_at = None
             job.started_at = None
             job.finished_at = None
-            job.save(
-                update_fields=["status", "error", "enqueued_at", "started_at", "finished_at"]
-            )
+            job.save(update_fields=["status", "error", "enqueued_at", "started_at", "finished_at"])
             _enqueue_on_commit(job.pk)
     return job

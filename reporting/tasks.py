@@ -151,9 +151,7 @@ def pdf_render(job_id: int) -> str:
         return "noop"
     job = PdfJob.objects.select_related("case", "requested_by").get(pk=job_id)
     try:
-        summary = case_summary_for_user(
-            user=job.requested_by, pk=job.case_id, profile=job.profile
-        )
+        summary = case_summary_for_user(user=job.requested_by, pk=job.case_id, profile=job.profile)
         rendered = summary_pdf_build(
             summary, generated_by=job.requested_by, generated_at=timezone.now()
         )

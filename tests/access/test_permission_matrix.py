@@ -291,7 +291,8 @@ def pdf_job_ready(case, user, root):
         requested_by=user,
         profile=PdfJob.Profile.INTERNAL,
         status=PdfJob.Status.READY,
-        idempotency_key=f"{case.pk}:internal:{user.pk}:0:{rights_fingerprint(actions_for(user, case))}",
+        idempotency_key=f"{case.pk}:internal:{user.pk}:0:"
+        + rights_fingerprint(actions_for(user, case)),
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         page_count=1,

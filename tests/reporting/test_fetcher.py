@@ -100,7 +100,7 @@ def test_a_document_naming_local_files_renders_without_them(fetcher):
 
 
 def test_markup_typed_into_a_narrative_is_printed_as_text(case, coordinator):
-    typed = '<img src=file:///etc/passwd> <script>alert(1)</script> <b>bold?</b>'
+    typed = "<img src=file:///etc/passwd> <script>alert(1)</script> <b>bold?</b>"
     Case.objects.filter(pk=case.pk).update(narrative=f"Reported: {typed}", title="<i>T</i>")
     summary = case_summary_for_user(user=coordinator, pk=case.pk, profile="internal")
     pdf = summary_pdf_render(

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from ncii_cases.models import AccessEvent
 from ncii_cases import choices as c
+from ncii_cases.models import AccessEvent
 from ncii_cases.services.cases import case_assign
 from reporting import tasks
 from reporting.models import PdfJob
@@ -41,8 +41,10 @@ def test_two_requests_of_an_unchanged_case_make_one_job_and_one_file(
 
     job = PdfJob.objects.get()
     assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"] == reverse(
-        "reporting:pdf_job", args=[case.pk, job.pk]
+    assert (
+        first["Location"]
+        == second["Location"]
+        == reverse("reporting:pdf_job", args=[case.pk, job.pk])
     )
     assert (job.status, job.attempts, job.requested_by, job.profile) == (
         "ready",

@@ -40,7 +40,9 @@ def test_a_real_worker_renders_the_requested_summary(client, case, coordinator, 
         conf.task_always_eager = False
         conf.task_default_queue = queue
         login_verified(client, coordinator)
-        response = client.post(reverse("reporting:case_pdf", args=[case.pk]), {"profile": "redacted"})
+        response = client.post(
+            reverse("reporting:case_pdf", args=[case.pk]), {"profile": "redacted"}
+        )
         assert response.status_code == 302
         job_id = int(re.search(r"/pdf/(\d+)/$", response["Location"])[1])
         status_url = reverse("reporting:pdf_job_status", args=[case.pk, job_id])
