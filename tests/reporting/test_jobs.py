@@ -226,9 +226,8 @@ def test_an_unknown_profile_is_refused_with_a_message(client, case, coordinator,
 
 
 def celery_connections_reset():
-    """Drops Celery's cached broker connections, so that the next publish uses broker_url."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Drops Celery's references to its broker connections (without closing pools that kombu
+    keeps in a process-wide registry), so that the next publish uses broker_url."""
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
