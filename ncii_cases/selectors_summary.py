@@ -341,7 +341,13 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
         occurred_at=case.occurred_at,
         closed_at=case.closed_at,
         facts=[
-            ("Reported by", scrub(case.reported_by_name) or "Not recorded"),
+            (
+                "Reported by",
+                # A name typed here need not be a party's: the redacted profile drops it.
+                ("Withheld in the redacted summary" if redact else case.reported_by_name)
+                if case.reported_by_name
+                else "Not recorded",
+            ),
             ("Reported via", scrub(case.reported_via) or "Not recorded"),
             ("Kind of imagery", case.get_ncii_kind_display()),
             ("Intimate imagery", _yes_no(case.is_intimate_imagery)),
