@@ -296,3 +296,16 @@ def test_requeue_hands_over_waiting_and_stuck_jobs_and_gives_up_after_five_attem
     statuses = dict(PdfJob.objects.values_list("pk", "status"))
     assert statuses[waiting.pk] == statuses[stuck.pk] == "ready"
     assert statuses[hopeless.pk] == "failed" and statuses[fresh_running.pk] == "running"
+
+
+def test_the_polled_status_partial_stays_cheap(
+    client, case, coordinator, private_root, django_assert_max_num_queries
+):
+    job, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
+    login_verified(client, coordinator)
+    url = reverse("reporting:pdf_job_status", args=[case.pk, job.pk])
+    client.get(url)
+    before = AccessEvent.objects.count()
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200
+    assert AccessEvent.objects.count() == before + 1
