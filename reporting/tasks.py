@@ -88,9 +88,13 @@ def _fail(job_id: int, message: str) -> None:
     )
 
 
-def _write_temp(directory: Path, content: bytes) -> Path:
+def _temp_prefix(job_id: int) -> str:
+    return f".tmp-{job_id}-"
+
+
+def _write_temp(directory: Path, job_id: int, content: bytes) -> Path:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, name = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pdf")
+    handle, name = tempfile.mkstemp(dir=directory, prefix=_temp_prefix(job_id), suffix=".pdf")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
@@ -114,6 +118,9 @@ def _finish(job_id: int, temp: Path, content: bytes, pages: int) -> None:
         relative = _relative_path(job)
         final = Path(settings.PRIVATE_MEDIA_ROOT).resolve() / relative
         os.replace(temp, final)
+        # Temporary files left by a delivery whose worker died: one file per job.
+        for leftover in final.parent.glob(f"{_temp_prefix(job_id)}*.pdf"):
+            leftover.unlink(missing_ok=True)
         directory = os.open(final.parent, os.O_RDONLY)
         try:
             os.fsync(directory)
@@ -156,7 +163,7 @@ def pdf_render(job_id: int) -> str:
             summary, generated_by=job.requested_by, generated_at=timezone.now()
         )
         directory = (Path(settings.PRIVATE_MEDIA_ROOT) / _relative_path(job)).parent
-        temp = _write_temp(directory, rendered.content)
+        temp = _write_temp(directory, job_id, rendered.content)
         _finish(job_id, temp, rendered.content, rendered.pages)
     except Http404:
         _fail(job_id, ERROR_GONE)

@@ -84,8 +84,10 @@ def test_a_task_delivered_twice_or_redelivered_leaves_exactly_one_file(
     job.refresh_from_db()
     assert (job.sha256, job.attempts) == (first_sha, 1)
 
-    # Redelivered after a worker died mid-rendering: rendered again onto the same path.
+    # Redelivered after a worker died mid-rendering (leaving its temporary file behind):
+    # rendered again onto the same path, and the leftover is removed.
     PdfJob.objects.filter(pk=job.pk).update(status=PdfJob.Status.RUNNING)
+    (private_root / job.file_path).with_name(f".tmp-{job.pk}-dead.pdf").write_bytes(b"%PDF-")
     assert tasks.pdf_render(job.pk) == "ready"
     job.refresh_from_db()
     assert job.attempts == 2
