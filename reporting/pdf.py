@@ -3,8 +3,8 @@
 WeasyPrint fetches every URL a document names (stylesheets, fonts, images) through a URL
 fetcher; its default one opens file://, http(s)://, data: URLs and follows redirects, which
 would let text in a document read local files or reach internal services. The fetcher here
-serves only the project's own static assets under the private scheme ``ncii-static:`` (such
-as ``ncii-static:css/pdf.css``), found by the staticfiles finders inside STATICFILES_DIRS,
+serves only the project's own static assets under the private scheme ``nciistatic:`` (such
+as ``nciistatic:css/pdf.css``), found by the staticfiles finders inside STATICFILES_DIRS,
 and refuses everything else. Fonts and CSS are bundled in ``static/``; user text reaches the
 template as data and is escaped by Django's autoescaping.
 
@@ -23,7 +23,8 @@ from django.utils import timezone
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-SCHEME = "ncii-static"
+# Letters only: collectstatic's hashing storage leaves URLs of such a scheme alone in pdf.css.
+SCHEME = "nciistatic"
 PREFIX = f"{SCHEME}:"
 # What a document may load: stylesheets and fonts, nothing else (no images).
 ASSET_TYPES = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2"}
@@ -35,7 +36,7 @@ class AssetRefused(ValueError):
 
 
 def static_asset_path(url: str) -> Path:
-    """Returns the file behind an ``ncii-static:`` URL, or raises AssetRefused for any other
+    """Returns the file behind an ``nciistatic:`` URL, or raises AssetRefused for any other
     URL, any path that is not a plain relative path to an allowed kind of file, and any file
     outside the project's static folders."""
     if not isinstance(url, str) or not url.startswith(PREFIX):
@@ -64,7 +65,7 @@ def static_asset_path(url: str) -> Path:
 
 
 class StaticOnlyURLFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that answers ``ncii-static:`` URLs from the project's static
+    """A WeasyPrint URL fetcher that answers ``nciistatic:`` URLs from the project's static
     assets and raises AssetRefused for everything else: it opens no file:// URL, makes no
     network request and follows no redirect (it has no HTTP handler at all)."""
 

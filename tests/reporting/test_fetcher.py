@@ -30,14 +30,14 @@ def fetcher():
         "ftp://example.org/x.css",
         "/etc/passwd",
         "css/pdf.css",
-        "ncii-static:../../config/settings/base.py",
-        "ncii-static:css/../../config/settings/base.py",
-        "ncii-static:/etc/passwd",
-        "ncii-static:%2e%2e/config/settings/base.py",
-        "ncii-static:css\\..\\..\\manage.py",
-        "ncii-static:js/htmx.min.js",  # not a stylesheet or a font
-        "ncii-static:css/missing.css",
-        "ncii-static:file:///etc/passwd",
+        "nciistatic:../../config/settings/base.py",
+        "nciistatic:css/../../config/settings/base.py",
+        "nciistatic:/etc/passwd",
+        "nciistatic:%2e%2e/config/settings/base.py",
+        "nciistatic:css\\..\\..\\manage.py",
+        "nciistatic:js/htmx.min.js",  # not a stylesheet or a font
+        "nciistatic:css/missing.css",
+        "nciistatic:file:///etc/passwd",
     ],
 )
 def test_fetcher_refuses_everything_but_bundled_css_and_fonts(fetcher, url):
@@ -46,9 +46,9 @@ def test_fetcher_refuses_everything_but_bundled_css_and_fonts(fetcher, url):
 
 
 def test_fetcher_serves_the_bundled_stylesheet_and_fonts(fetcher):
-    css = fetcher("ncii-static:css/pdf.css")
+    css = fetcher("nciistatic:css/pdf.css")
     assert b"@page" in css.read() and css.content_type == "text/css"
-    font = fetcher.fetch("ncii-static:fonts/DejaVuSans.ttf")
+    font = fetcher.fetch("nciistatic:fonts/DejaVuSans.ttf")
     assert len(font.read()) > 100_000
 
 
@@ -110,3 +110,18 @@ def test_markup_typed_into_a_narrative_is_printed_as_text(case, coordinator):
     assert "Reported: <img src=file:///etc/passwd> <script>alert(1)</script>" in text
     assert "<b>bold?</b>" in text and "<i>T</i>" in text
     assert "root:" not in text
+
+
+def test_the_pdf_stylesheet_survives_collectstatic_with_hashed_names(tmp_path, settings):
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        },
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    collected = (tmp_path / "static" / "css" / "pdf.css").read_text()
+    assert 'url("nciistatic:fonts/DejaVuSans.ttf")' in collected
