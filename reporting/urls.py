@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_analytics
+from . import views, views_analytics, views_pdf
 
 app_name = "reporting"
 
@@ -16,4 +16,16 @@ urlpatterns = [
     # District analytics (coordinator only).
     path("analytics/", views_analytics.analytics, name="analytics"),
     path("analytics/export.csv", views_analytics.analytics_csv, name="analytics_csv"),
+    # PDF case summaries (whoever reads the case; each job downloadable by its requester).
+    path("cases/<int:pk>/pdf/", views_pdf.case_pdf, name="case_pdf"),
+    path("cases/<int:pk>/pdf/<int:job_id>/", views_pdf.pdf_job, name="pdf_job"),
+    path(
+        "cases/<int:pk>/pdf/<int:job_id>/status/", views_pdf.pdf_job_status, name="pdf_job_status"
+    ),
+    path("cases/<int:pk>/pdf/<int:job_id>/retry/", views_pdf.pdf_job_retry, name="pdf_job_retry"),
+    path(
+        "cases/<int:pk>/pdf/<int:job_id>/download/",
+        views_pdf.pdf_job_download,
+        name="pdf_job_download",
+    ),
 ]

@@ -148,6 +148,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When Redis is down, publishing a task gives up within seconds instead of hanging the request
+# (a PDF job then stays queued and reporting.tasks.pdf_jobs_requeue hands it over later).
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BEAT_SCHEDULE: dict = {
     # Overdue stages, takedowns, reports and measure reviews: each notice is sent once.
     "deadlines-remind": {"task": "ncii_cases.tasks.deadlines_remind", "schedule": 300.0},
@@ -156,6 +168,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ncii_cases.tasks.audit_verify_run",
         "schedule": crontab(hour=2, minute=30),
     },
+    # PDF summaries that never reached the worker (broker down) or whose worker died.
+    "pdf-jobs-requeue": {"task": "reporting.tasks.pdf_jobs_requeue", "schedule": 60.0},
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -94,6 +94,8 @@ CASE_PAGES = {
     "ncii_cases:case_party_add": WORKS,
     "ncii_cases:case_assign": MANAGES,
     "ncii_cases:case_unassign": MANAGES,
+    # The PDF summary page (GET; a POST requests a summary): whoever reads the case's content.
+    "reporting:case_pdf": READS,
 }
 # Extra URL arguments of case pages beyond the case's pk.
 CASE_PAGE_KWARGS = {"ncii_cases:case_transition": {"action": "begin_assessment"}}
@@ -137,6 +139,14 @@ FLAT_PAGES = {
     "admin_login": everyone(302),  # the admin signs in through the site's own sign-in
 }
 SPECIAL_PAGES = {"admin_view_on_site"}  # per case, see test_admin_view_on_site_reveals_nothing
+# Pages of one PDF job: only its requester, while they read the case (test_pdf_job_pages).
+PDF_JOB_PAGES = {
+    "reporting:pdf_job": "GET",
+    "reporting:pdf_job_status": "GET",
+    "reporting:pdf_job_download": "GET",
+    "reporting:pdf_job_retry": "POST",
+}
+SPECIAL_PAGES |= set(PDF_JOB_PAGES)
 
 
 def url_patterns(patterns=None, prefix="", namespace=""):
@@ -271,6 +281,73 @@ def test_admin_view_on_site_reveals_nothing(client, world, persona):
     other_type = ContentType.objects.get_for_model(type(personas["coordinator"])).pk
     response = client.get(reverse("admin_view_on_site", args=[other_type, 1]))
     assert response.status_code == (302 if persona == "anonymous" else 404)
+
+
+def pdf_job_ready(case, user, root):
+    """A finished PDF job of ``user`` on ``case``, with its file in place."""
+    import hashlib
+
+    from ncii_cases.permissions import actions_for
+    from reporting.models import PdfJob
+    from reporting.services import rights_fingerprint
+
+    content = b"%PDF-1.4 matrix test file"
+    job = PdfJob.objects.create(
+        case=case,
+        requested_by=user,
+        profile=PdfJob.Profile.INTERNAL,
+        status=PdfJob.Status.READY,
+        idempotency_key=f"{case.pk}:internal:{user.pk}:0:"
+        + rights_fingerprint(actions_for(user, case)),
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        page_count=1,
+    )
+    job.file_path = f"pdf/{case.district_id}/{job.pk}.pdf"
+    (root / job.file_path).parent.mkdir(parents=True, exist_ok=True)
+    (root / job.file_path).write_bytes(content)
+    job.save()
+    return job
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_pdf_job_pages(client, world, persona, settings, tmp_path):
+    """A job's pages answer its requester while they read the case; everyone else, and the
+    requester once the case is out of their reach, get 404, and each request is logged."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    personas, objects, secrets = world
+    user = personas[persona]
+    sign_in(client, user)
+    someone_else = personas["school_admin" if persona == "coordinator" else "coordinator"]
+    for key, obj in objects.items():
+        own = pdf_job_ready(obj, user, tmp_path) if user is not None else None
+        others = pdf_job_ready(obj, someone_else, tmp_path)
+        for name, method in PDF_JOB_PAGES.items():
+            for job, mine in ((own, True), (others, False)):
+                if job is None:
+                    continue
+                url = reverse(name, kwargs={"pk": obj.pk, "job_id": job.pk})
+                before = AccessEvent.objects.count()
+                response = client.post(url) if method == "POST" else client.get(url)
+                if persona == "anonymous":
+                    expected = 302
+                elif mine and key in READS[persona]:
+                    expected = 302 if method == "POST" else 200
+                else:
+                    expected = 404
+                where = f"{name} {persona} {key} {'own' if mine else 'other'}"
+                assert response.status_code == expected, where
+                assert AccessEvent.objects.count() == before + 1, where
+                entry = AccessEvent.objects.order_by("pk").last()
+                assert entry.allowed == (200 <= expected < 300), where
+                assert entry.case_id == (obj.pk if expected == 200 else None), where
+                if not response.streaming:
+                    assert_no_leak(response, persona, secrets, where)
+        # A job id of another case is refused even to its requester.
+        if user is not None and key in READS[persona]:
+            elsewhere = next(o for k, o in objects.items() if k != key)
+            url = reverse("reporting:pdf_job", kwargs={"pk": elsewhere.pk, "job_id": own.pk})
+            assert client.get(url).status_code == 404
 
 
 # --- The admin -------------------------------------------------------------------------------

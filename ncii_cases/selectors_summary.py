@@ -1,0 +1,567 @@
+"""The case summary (the content of the PDF case summary), read for one user and one profile.
+
+Need-to-know is applied here, with the same selectors as the case page: a section the user may
+not see is left out and named in ``withheld`` so that the document says so. Only users who may
+read a case's content (``Action.VIEW``) get a summary; everyone else gets Http404, the
+auditor included.
+
+The redacted profile, for sharing outside the Title IX office, is redacted here too, before any
+template sees the data: each party is named by a role label ("Depicted person 2",
+"Respondent"), contact details are dropped, and every party name (the full name and each part
+of 3 letters or more, whole words, any case) is replaced by the party's label in every free
+text the summary carries.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from . import choices as c
+from .events import EventType
+from .models import CaseMeasure, ExternalReport, HarmAssessment, TakedownRequest
+from .models import ResolutionOffer as Offer
+from .permissions import Action, actions_for
+from .selectors import (
+    case_determinations_for_user,
+    case_evidence_for_user,
+    case_get_for_user,
+    case_measures_for_user,
+    case_parties_for_user,
+    case_sanctions_for_user,
+    case_timeline_for_user,
+)
+
+INTERNAL = "internal"
+REDACTED = "redacted"
+PROFILES = (INTERNAL, REDACTED)
+
+ROLE_LABELS = {
+    c.PartyRole.DEPICTED: "Depicted person",
+    c.PartyRole.RESPONDENT: "Respondent",
+    c.PartyRole.REPORTER: "Reporter",
+    c.PartyRole.WITNESS: "Witness",
+    c.PartyRole.PARENT: "Parent or guardian",
+}
+NAME_WITHHELD = "[name withheld]"
+
+
+@dataclass(frozen=True)
+class SummaryParty:
+    label: str  # the name (internal) or the role label (redacted)
+    role: str
+    affiliation: str
+    minor: str
+    school: str = ""
+    grade: str = ""
+    email: str = ""
+    phone: str = ""
+    student_number: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class SummaryHarm:
+    level: str
+    completed_at: dt.datetime | None
+    factors: list[str]
+    answers: list[tuple[str, str]]
+    impact_statement: str
+
+
+@dataclass(frozen=True)
+class SummaryMeasure:
+    party: str
+    kind: str
+    measure: str
+    description: str
+    status: str
+    choice: str
+    starts_on: dt.date | None
+    review_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class SummaryTakedown:
+    platform: str
+    location: str
+    route: str
+    depicted: str
+    status: str
+    submitted_at: dt.datetime | None
+    due_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    clock: str
+    reference: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class SummaryReport:
+    agency: str
+    status: str
+    triggered_at: dt.datetime | None
+    due_at: dt.datetime | None
+    reported_at: dt.datetime | None
+    reported_by: str
+    reference: str
+    contact: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class SummaryEvidence:
+    description: str
+    where: str
+    seen_at: dt.datetime | None
+    device_holder: str
+    recorded_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SummaryDetermination:
+    respondent: str
+    finding: str
+    standard: str
+    rationale: str
+    decided_by: str
+    decided_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SummarySanction:
+    respondent: str
+    intervention: str
+    details: str
+    status: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class SummaryOffer:
+    party: str
+    option: str
+    choice: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class SummaryEvent:
+    at: dt.datetime
+    what: str
+    actor: str
+    reason: str
+
+
+@dataclass
+class CaseSummary:
+    """Everything one PDF case summary shows. Lists of a section the user may not see are
+    empty and the section is named in ``withheld``."""
+
+    profile: str
+    case_id: int
+    district_id: int
+    district: str
+    time_zone: str
+    reference: str
+    title: str
+    school: str
+    stage: str
+    process: str
+    track: str
+    priority: str
+    reported_at: dt.datetime | None
+    occurred_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    facts: list[tuple[str, str]]
+    narrative: str
+    jurisdiction: str
+    jurisdiction_facts: str
+    jurisdiction_reasoning: str
+    routing_reasoning: str
+    referred_to: str
+    closure_summary: str
+    parties: list[SummaryParty] = field(default_factory=list)
+    harm: SummaryHarm | None = None
+    measures: list[SummaryMeasure] = field(default_factory=list)
+    takedowns: list[SummaryTakedown] = field(default_factory=list)
+    reports: list[SummaryReport] = field(default_factory=list)
+    evidence: list[SummaryEvidence] = field(default_factory=list)
+    determinations: list[SummaryDetermination] = field(default_factory=list)
+    sanctions: list[SummarySanction] = field(default_factory=list)
+    remedies: list[SummaryMeasure] = field(default_factory=list)
+    offers: list[SummaryOffer] = field(default_factory=list)
+    timeline: list[SummaryEvent] = field(default_factory=list)
+    withheld: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def redacted(self) -> bool:
+        return self.profile == REDACTED
+
+
+class NameScrubber:
+    """Replaces every name of the given parties inside free text by the party's label: full
+    names first, then each name part of 3 letters or more, whole words only, any case. A part
+    shared by parties with different labels becomes "[name withheld]"."""
+
+    def __init__(self, names: list[tuple[str, str, str]]):
+        replacements: dict[str, str] = {}
+
+        def add(text: str, label: str):
+            key = " ".join(text.split()).casefold()
+            if not key:
+                return
+            if replacements.get(key, label) != label:
+                replacements[key] = NAME_WITHHELD
+            else:
+                replacements[key] = label
+
+        for first, last, label in names:
+            add(f"{first} {last}", label)
+            add(f"{last} {first}", label)
+            add(f"{last}, {first}", label)
+            for part in re.split(r"[^\w']+|_", f"{first} {last}"):
+                if len(part) >= 3:
+                    add(part, label)
+        self.replacements = replacements
+        # Longest first, so that a full name is replaced before its parts.
+        keys = sorted(replacements, key=len, reverse=True)
+        patterns = [r"\s+".join(re.escape(w) for w in k.split(" ")) for k in keys]
+        self.pattern = (
+            re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.IGNORECASE)
+            if patterns
+            else None
+        )
+
+    def __call__(self, text: str | None) -> str:
+        if not text or self.pattern is None:
+            return text or ""
+        return self.pattern.sub(
+            lambda m: self.replacements[" ".join(m.group(0).split()).casefold()], text
+        )
+
+
+def _party_labels(parties) -> dict[int, str]:
+    """Role labels, numbered when a role has several parties ("Depicted person 2"); a single
+    depicted person is "Complainant"."""
+    counts: dict[str, int] = {}
+    for party in parties:
+        counts[party.role] = counts.get(party.role, 0) + 1
+    seen: dict[str, int] = {}
+    labels = {}
+    for party in parties:
+        seen[party.role] = seen.get(party.role, 0) + 1
+        base = ROLE_LABELS.get(party.role, "Party")
+        if party.role == c.PartyRole.DEPICTED and counts[party.role] == 1:
+            labels[party.pk] = "Complainant"
+        elif counts[party.role] == 1:
+            labels[party.pk] = base
+        else:
+            labels[party.pk] = f"{base} {seen[party.role]}"
+    return labels
+
+
+def _yes_no(value) -> str:
+    return {True: "Yes", False: "No"}.get(value, "Not known")
+
+
+def _clock(due_at, resolved_at, now) -> str:
+    if resolved_at is not None:
+        return "Resolved"
+    if due_at is None:
+        return "No legal clock"
+    seconds = (due_at - now).total_seconds()
+    hours = int(abs(seconds) // 3600)
+    words = f"{hours // 24} days" if hours >= 72 else f"{hours} h" if hours else "under 1 h"
+    return f"{words} left" if seconds >= 0 else f"Overdue by {words}"
+
+
+def _event_label(event) -> str:
+    if event.event_type == EventType.TRANSITION:
+        to = c.Stage(event.to_stage).label if event.to_stage in c.Stage.values else event.to_stage
+        return f"Stage changed to {to}"
+    return event.event_type.replace("_", " ").capitalize()
+
+
+def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
+    """Returns what the user may see of the case as a summary in ``profile`` ("internal" or
+    "redacted"); Http404 if the user may not read the case's content (or it does not exist).
+    Raises ValueError for an unknown profile."""
+    from django.utils import timezone
+
+    if profile not in PROFILES:
+        raise ValueError(f"Unknown profile {profile!r}.")
+    case = case_get_for_user(user=user, pk=pk, action=Action.VIEW)
+    allowed = actions_for(user, case)
+    scope = {"user": user, "case": case, "allowed": allowed}
+    show_evidence = Action.VIEW_EVIDENCE in allowed
+    show_discipline = Action.VIEW_DISCIPLINE in allowed
+    now = now or timezone.now()
+    redact = profile == REDACTED
+
+    parties = list(case_parties_for_user(**scope).select_related("person__school"))
+    labels = _party_labels(parties)
+    if redact:
+        scrub = NameScrubber(
+            [
+                (p.person.first_name, p.person.last_name, labels[p.pk])
+                for p in parties
+                if p.person_id
+            ]
+            # Names of parties the user may not see are scrubbed too, with a neutral mark.
+            + _hidden_party_names(case=case, shown={p.pk for p in parties})
+        )
+    else:
+
+        def scrub(text):
+            return text or ""
+
+    def name_of(party) -> str:
+        if party is None:
+            return ""
+        if redact:
+            return labels.get(party.pk, "Party")
+        return party.display_name
+
+    role_label = dict(c.PartyRole.choices)
+    summary = CaseSummary(
+        profile=profile,
+        case_id=case.pk,
+        district_id=case.district_id,
+        district=case.district.name,
+        time_zone=case.district.time_zone,
+        reference=case.reference,
+        title=scrub(case.title),
+        school=case.school.name,
+        stage=case.get_stage_display(),
+        process=case.get_process_display(),
+        track=case.get_respondent_track_display() if show_discipline else "",
+        priority=case.get_priority_display(),
+        reported_at=case.reported_at,
+        occurred_at=case.occurred_at,
+        closed_at=case.closed_at,
+        facts=[
+            (
+                "Reported by",
+                # A name typed here need not be a party's: the redacted profile drops it.
+                ("Withheld in the redacted summary" if redact else case.reported_by_name)
+                if case.reported_by_name
+                else "Not recorded",
+            ),
+            ("Reported via", scrub(case.reported_via) or "Not recorded"),
+            ("Kind of imagery", case.get_ncii_kind_display()),
+            ("Intimate imagery", _yes_no(case.is_intimate_imagery)),
+            ("Conduct", case.get_conduct_display()),
+            ("Where", case.get_location_display()),
+            ("When", case.get_timing_display()),
+            ("Disrupts school", _yes_no(case.disrupts_school)),
+            (
+                "Reach",
+                case.get_reach_display()
+                + (f" (about {case.reach_estimate} people)" if case.reach_estimate else ""),
+            ),
+            ("Platforms", ", ".join(p.name for p in case.platforms.all()) or "None recorded"),
+        ],
+        narrative=scrub(case.narrative),
+        jurisdiction=case.get_jurisdiction_display(),
+        jurisdiction_facts=scrub(case.jurisdiction_facts),
+        jurisdiction_reasoning=scrub(case.jurisdiction_reasoning),
+        routing_reasoning=scrub(case.routing_reasoning) if show_discipline else "",
+        referred_to=scrub(case.referred_to),
+        closure_summary=scrub(case.closure_summary),
+    )
+
+    for party in parties:
+        person = party.person
+        summary.parties.append(
+            SummaryParty(
+                label=name_of(party),
+                role=role_label.get(party.role, party.role),
+                affiliation=party.get_affiliation_display(),
+                minor={True: "Under 18", False: "18 or over"}.get(party.is_minor, "Not known"),
+                school=(person.school.name if person and person.school else ""),
+                grade=(person.grade if person else ""),
+                email="" if redact or not person else person.email,
+                phone="" if redact or not person else person.phone,
+                student_number="" if redact or not person else person.external_id,
+                notes=scrub(party.notes),
+            )
+        )
+    if not show_discipline:
+        summary.withheld["parties"] = (
+            "Respondents, reporters and witnesses are withheld for your role: only the people "
+            "you support are listed."
+        )
+
+    harm = HarmAssessment.objects.filter(case=case).first()
+    if harm is not None and harm.level:
+        summary.harm = SummaryHarm(
+            level=harm.get_level_display(),
+            completed_at=harm.completed_at,
+            factors=[scrub(f) for f in harm.factors or []],
+            answers=[
+                ("Reach", harm.get_reach_display()),
+                ("Platforms", str(harm.platform_count)),
+                ("Circulation", harm.get_circulation_display()),
+                ("Minors depicted", _yes_no(harm.minors_depicted)),
+                ("Identifiability", harm.get_identifiability_display()),
+                ("Threats or sextortion", _yes_no(harm.threats_or_sextortion)),
+                ("Safety risk", harm.get_safety_risk_display()),
+                ("Impact", harm.get_impact_display()),
+            ],
+            impact_statement=scrub(harm.impact_statement),
+        )
+
+    for m in case_measures_for_user(**scope):
+        row = SummaryMeasure(
+            party=name_of(m.party),
+            kind=m.get_kind_display(),
+            measure=str(m.measure) if m.measure_id else scrub(m.description[:80]),
+            description=scrub(m.description),
+            status=m.get_status_display(),
+            choice=m.get_party_choice_display(),
+            starts_on=m.starts_on,
+            review_on=m.review_on,
+        )
+        (summary.remedies if m.kind == CaseMeasure.Kind.REMEDY else summary.measures).append(row)
+    if not show_discipline:
+        summary.withheld["measures"] = (
+            "Interim measures concerning a respondent are withheld for your role."
+        )
+
+    if show_evidence:
+        takedowns = TakedownRequest.objects.filter(case=case).select_related(
+            "platform", "depicted_party__person"
+        )
+        summary.takedowns = [
+            SummaryTakedown(
+                platform=str(t.platform),
+                location=scrub(t.location),
+                route=t.get_route_display(),
+                depicted=name_of(t.depicted_party) if t.depicted_party_id else "",
+                status=t.get_status_display(),
+                submitted_at=t.submitted_at,
+                due_at=t.due_at,
+                resolved_at=t.resolved_at,
+                clock=_clock(t.due_at, t.resolved_at, now)
+                if t.status in (t.Status.SUBMITTED, t.Status.REAPPEARED)
+                else ("Resolved" if t.resolved_at else "Not running"),
+                reference=t.platform_reference,
+                notes=scrub(t.notes or t.waiver_reason),
+            )
+            for t in takedowns
+        ]
+        summary.reports = [
+            SummaryReport(
+                agency=r.agency,
+                status=r.get_status_display(),
+                triggered_at=r.triggered_at,
+                due_at=r.due_at,
+                reported_at=r.reported_at,
+                reported_by=str(r.reported_by) if r.reported_by_id else "",
+                reference=r.reference_number,
+                contact="" if redact else r.contact_name,
+                explanation=scrub(r.explanation),
+            )
+            for r in ExternalReport.objects.filter(case=case).select_related("reported_by")
+        ]
+        summary.evidence = [
+            SummaryEvidence(
+                description=scrub(e.description),
+                where=scrub(
+                    " · ".join(
+                        x
+                        for x in (
+                            str(e.platform) if e.platform_id else "",
+                            e.group_name,
+                            "" if redact else e.handle,
+                            "" if redact else e.url,
+                        )
+                        if x
+                    )
+                ),
+                seen_at=e.seen_at,
+                device_holder=scrub(e.device_holder),
+                recorded_at=e.recorded_at,
+            )
+            for e in case_evidence_for_user(**scope)
+        ]
+    else:
+        withheld = "Withheld for your role (need-to-know)."
+        for section in ("takedowns", "reports", "evidence"):
+            summary.withheld[section] = withheld
+
+    if show_discipline:
+        summary.determinations = [
+            SummaryDetermination(
+                respondent=name_of(d.respondent),
+                finding=d.get_finding_display(),
+                standard=d.get_standard_of_evidence_display(),
+                rationale=scrub(d.rationale),
+                decided_by=str(d.decided_by),
+                decided_at=d.decided_at,
+            )
+            for d in case_determinations_for_user(**scope).select_related("decided_by")
+        ]
+        summary.sanctions = [
+            SummarySanction(
+                respondent=name_of(s.respondent),
+                intervention=str(s.intervention),
+                details=scrub(s.details),
+                status=s.get_status_display(),
+                starts_on=s.starts_on,
+                ends_on=s.ends_on,
+            )
+            for s in case_sanctions_for_user(**scope)
+        ]
+        summary.offers = [
+            SummaryOffer(
+                party=name_of(o.party),
+                option=o.get_option_display(),
+                choice=o.get_choice_display(),
+                notes=scrub(o.notes),
+            )
+            for o in Offer.objects.filter(case=case).select_related("party__person")
+        ]
+    else:
+        summary.withheld["determination"] = (
+            "Determinations and sanctions are withheld for your role (need-to-know)."
+        )
+
+    show_reasons = show_evidence and show_discipline
+    summary.timeline = [
+        SummaryEvent(
+            at=e.created_at,
+            what=_event_label(e),
+            actor=str(e.actor) if e.actor_id else "System",
+            reason=scrub(e.reason) if show_reasons else "",
+        )
+        for e in case_timeline_for_user(**scope)
+    ]
+    if not show_reasons:
+        summary.withheld["timeline"] = (
+            "Only the neutral entries of the timeline are shown for your role, without reasons."
+        )
+    return summary
+
+
+def _hidden_party_names(*, case, shown: set[int]) -> list[tuple[str, str, str]]:
+    from .models import CaseParty
+
+    rows = (
+        CaseParty.objects.filter(case=case, person__isnull=False)
+        .exclude(pk__in=shown)
+        .values_list("person__first_name", "person__last_name")
+    )
+    return [(first, last, NAME_WITHHELD) for first, last in rows]
+
+
+def case_summary_latest_event_id(*, case) -> int:
+    """The id of the case's latest recorded event (0 if none): a summary requested again
+    while it is unchanged is the same summary."""
+    from .models import CaseEvent
+
+    return (
+        CaseEvent.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )

@@ -1,0 +1,128 @@
+"""Writes of the reporting app: requesting a PDF case summary, retrying a failed one, and
+handing jobs to the background worker. Case data is only read (through selectors), never
+written; the rows written here are reporting's own ``PdfJob`` rows.
+
+A job is handed to Celery after its transaction commits. When the broker (Redis) cannot be
+reached, the request still succeeds: the job stays queued without ``enqueued_at`` and the page
+says so; ``tasks.pdf_jobs_requeue`` hands it over once the broker is back.
+"""
+
+import hashlib
+import logging
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from ncii_cases.permissions import Action, actions_for
+from ncii_cases.selectors import case_get_for_user
+from ncii_cases.selectors_summary import PROFILES, case_summary_latest_event_id
+
+from .models import PdfJob
+
+logger = logging.getLogger(__name__)
+
+# Publishing a task gives up quickly when the broker is down (the page must not hang).
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+
+
+def rights_fingerprint(allowed: set[str]) -> str:
+    """A short stable digest of what a user may do on a case: a summary made for other rights
+    is another summary."""
+    return hashlib.sha256(",".join(sorted(allowed)).encode()).hexdigest()[:16]
+
+
+def pdf_job_enqueue(*, job_id: int) -> bool:
+    """Publishes the rendering task of the job; returns False (and leaves the job queued)
+    when the broker cannot be reached."""
+    from kombu.exceptions import OperationalError
+
+    from .tasks import pdf_render
+
+    try:
+        import redis.exceptions as redis_errors
+
+        broker_errors = (OperationalError, redis_errors.RedisError, OSError)
+    except ImportError:  # pragma: no cover (redis is a dependency of the broker)
+        broker_errors = (OperationalError, OSError)
+    try:
+        pdf_render.apply_async(args=[job_id], retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except broker_errors as error:
+        logger.warning("PDF job %s stays queued: broker unavailable (%s)", job_id, type(error))
+        return False
+    PdfJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def _enqueue_on_commit(job_id: int) -> None:
+    transaction.on_commit(lambda: pdf_job_enqueue(job_id=job_id))
+
+
+def pdf_job_request(*, user, case_pk, profile: str) -> tuple[PdfJob, bool]:
+    """Returns the PDF job of this user, case and profile for the case as it stands now,
+    creating and enqueuing it when there is none yet (so double clicks and repeated requests
+    of an unchanged case return the same job), and whether it was created. Http404 if the
+    user may not read the case; ValueError for an unknown profile."""
+    if profile not in PROFILES:
+        raise ValueError("Choose the internal or the redacted summary.")
+    case = case_get_for_user(user=user, pk=case_pk, action=Action.VIEW)
+    allowed = actions_for(user, case)
+    key = ":".join(
+        str(part)
+        for part in (
+            case.pk,
+            profile,
+            user.pk,
+            case_summary_latest_event_id(case=case),
+            rights_fingerprint(allowed),
+        )
+    )
+    try:
+        with transaction.atomic():
+            job, created = PdfJob.objects.get_or_create(
+                idempotency_key=key,
+                defaults={"case": case, "requested_by": user, "profile": profile},
+            )
+            if created:
+                _enqueue_on_commit(job.pk)
+    except IntegrityError:
+        # Two clicks at once: the other request created it first.
+        job, created = PdfJob.objects.get(idempotency_key=key), False
+    return job, created
+
+
+def pdf_job_for_user(*, user, case_pk, job_id) -> PdfJob:
+    """Returns the user's own job of the case while they may still read the case with the
+    rights the summary was made for; Http404 otherwise (another user's job, a job of another
+    case, a forged id)."""
+    case = case_get_for_user(user=user, pk=case_pk, action=Action.VIEW)
+    try:
+        job = PdfJob.objects.select_related("case").get(pk=job_id, case=case, requested_by=user)
+    except (PdfJob.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such PDF.") from None
+    if not job.idempotency_key.endswith(":" + rights_fingerprint(actions_for(user, case))):
+        # The user's rights on the case changed since: that summary is no longer theirs.
+        raise Http404("No such PDF.")
+    return job
+
+
+def pdf_job_retry(*, user, case_pk, job_id) -> PdfJob:
+    """Puts a failed job of the user back in the queue; a job in any other state is returned
+    unchanged (a retry clicked twice starts one rendering)."""
+    pdf_job_for_user(user=user, case_pk=case_pk, job_id=job_id)
+    with transaction.atomic():
+        job = PdfJob.objects.select_for_update().get(pk=job_id)
+        if job.status == PdfJob.Status.FAILED:
+            job.status = PdfJob.Status.QUEUED
+            job.error = ""
+            job.enqueued_at = None
+            job.started_at = None
+            job.finished_at = None
+            job.save(update_fields=["status", "error", "enqueued_at", "started_at", "finished_at"])
+            _enqueue_on_commit(job.pk)
+    return job

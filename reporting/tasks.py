@@ -1,0 +1,203 @@
+"""Background rendering of PDF case summaries. Tasks carry job ids, never personal data.
+
+``pdf_render`` is idempotent: a job already ready, whose file is on disk with the recorded
+SHA-256, is left alone; otherwise it renders and finishes under the job's row lock, moving a
+fully written and fsynced temporary file onto the job's one path (``pdf/<district>/<job>.pdf``
+inside PRIVATE_MEDIA_ROOT). A task delivered twice, or redelivered after a worker died
+(acks_late), so leaves exactly one file whose hash is the one recorded. The rendering itself
+runs outside any transaction.
+"""
+
+import hashlib
+import logging
+import os
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from .models import PdfJob
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+QUEUED_STALE_AFTER = timedelta(minutes=2)
+RUNNING_STALE_AFTER = timedelta(minutes=15)
+ERROR_GONE = "You may no longer read this case, so the summary was not made."
+ERROR_FAILED = "The summary could not be prepared. Try again; if it fails again, tell IT."
+ERROR_GAVE_UP = "The summary failed several times and was stopped. Try again later."
+
+
+def pdf_job_file(job: PdfJob) -> Path:
+    """The absolute path of a job's file (inside PRIVATE_MEDIA_ROOT)."""
+    root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
+    path = (root / job.file_path).resolve()
+    if not job.file_path or not path.is_relative_to(root):
+        raise FileNotFoundError("The job has no file.")
+    return path
+
+
+def pdf_job_file_ok(job: PdfJob) -> bool:
+    """Whether the job's file exists and has the recorded SHA-256."""
+    try:
+        path = pdf_job_file(job)
+        return bool(job.sha256) and _sha256_of(path) == job.sha256
+    except OSError:
+        return False
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _relative_path(job: PdfJob) -> str:
+    return f"pdf/{job.case.district_id}/{job.pk}.pdf"
+
+
+def _claim(job_id: int) -> bool:
+    """Marks the job running (one more attempt) unless it is done; False when there is
+    nothing to do."""
+    with transaction.atomic():
+        job = PdfJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return False
+        if job.status == PdfJob.Status.READY and pdf_job_file_ok(job):
+            return False
+        if job.status == PdfJob.Status.FAILED:
+            return False  # only "Try again" puts a failed job back in the queue
+        job.status = PdfJob.Status.RUNNING
+        job.attempts += 1
+        job.started_at = timezone.now()
+        job.error = ""
+        job.save(update_fields=["status", "attempts", "started_at", "error"])
+        return True
+
+
+def _fail(job_id: int, message: str) -> None:
+    PdfJob.objects.filter(pk=job_id).exclude(status=PdfJob.Status.READY).update(
+        status=PdfJob.Status.FAILED, error=message[:300], finished_at=timezone.now()
+    )
+
+
+def _temp_prefix(job_id: int) -> str:
+    return f".tmp-{job_id}-"
+
+
+def _write_temp(directory: Path, job_id: int, content: bytes) -> Path:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle, name = tempfile.mkstemp(dir=directory, prefix=_temp_prefix(job_id), suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(name, 0o600)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _finish(job_id: int, temp: Path, content: bytes, pages: int) -> None:
+    """Moves the file into place and records it, under the row lock, so that the file on disk
+    and the recorded hash always belong together."""
+    with transaction.atomic():
+        job = PdfJob.objects.select_for_update().select_related("case").get(pk=job_id)
+        if job.status == PdfJob.Status.READY and pdf_job_file_ok(job):
+            temp.unlink(missing_ok=True)  # another delivery finished first
+            return
+        relative = _relative_path(job)
+        final = Path(settings.PRIVATE_MEDIA_ROOT).resolve() / relative
+        os.replace(temp, final)
+        # Temporary files left by a delivery whose worker died: one file per job.
+        for leftover in final.parent.glob(f"{_temp_prefix(job_id)}*.pdf"):
+            leftover.unlink(missing_ok=True)
+        directory = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        job.file_path = relative
+        job.sha256 = hashlib.sha256(content).hexdigest()
+        job.size = len(content)
+        job.page_count = pages
+        job.status = PdfJob.Status.READY
+        job.error = ""
+        job.finished_at = timezone.now()
+        job.save(
+            update_fields=[
+                "file_path",
+                "sha256",
+                "size",
+                "page_count",
+                "status",
+                "error",
+                "finished_at",
+            ]
+        )
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def pdf_render(job_id: int) -> str:
+    """Renders the job's summary for its requester, with the rights they have now; returns
+    what happened ("ready", "noop", "failed")."""
+    from ncii_cases.selectors_summary import case_summary_for_user
+
+    from .pdf import summary_pdf_build
+
+    if not _claim(job_id):
+        return "noop"
+    job = PdfJob.objects.select_related("case", "requested_by").get(pk=job_id)
+    try:
+        summary = case_summary_for_user(user=job.requested_by, pk=job.case_id, profile=job.profile)
+        rendered = summary_pdf_build(
+            summary, generated_by=job.requested_by, generated_at=timezone.now()
+        )
+        directory = (Path(settings.PRIVATE_MEDIA_ROOT) / _relative_path(job)).parent
+        temp = _write_temp(directory, job_id, rendered.content)
+        _finish(job_id, temp, rendered.content, rendered.pages)
+    except Http404:
+        _fail(job_id, ERROR_GONE)
+        return "failed"
+    except Exception:
+        # The message shown on the page stays generic; the log has the details (no content).
+        logger.exception("PDF job %s failed", job_id)
+        _fail(job_id, ERROR_FAILED)
+        return "failed"
+    return "ready"
+
+
+@shared_task(ignore_result=True)
+def pdf_jobs_requeue() -> int:
+    """Hands the worker again the jobs it never got (queued for over 2 minutes, or never
+    published because the broker was down) and those stuck running for over 15 minutes (a
+    worker that died); a job tried MAX_ATTEMPTS times is marked failed instead. Returns the
+    number of jobs enqueued."""
+    from django.db.models import Q
+
+    from .services import pdf_job_enqueue
+
+    now = timezone.now()
+    stale = PdfJob.objects.filter(
+        Q(status=PdfJob.Status.QUEUED)
+        & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - QUEUED_STALE_AFTER))
+        | Q(status=PdfJob.Status.RUNNING, started_at__lt=now - RUNNING_STALE_AFTER)
+    )
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=PdfJob.Status.FAILED, error=ERROR_GAVE_UP, finished_at=now
+    )
+    sent = 0
+    for job_id in stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True):
+        if not pdf_job_enqueue(job_id=job_id):
+            break  # the broker is still down; the next run tries again
+        sent += 1
+    return sent

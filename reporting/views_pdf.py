@@ -1,0 +1,93 @@
+"""PDF case summaries: request one, watch it being prepared, download it.
+
+Every view takes the case's pk, fetches through a selector or service (404 for a case the
+user may not read, for another user's job and for a job of another case) and is logged by
+``access_logged``. The file is never reachable by URL: the download view re-checks the
+permission at download time and streams the file from PRIVATE_MEDIA_ROOT.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ncii_cases.access_log import access_case, access_logged
+
+from . import selectors, services
+from .models import PdfJob
+from .tasks import pdf_job_file, pdf_job_file_ok
+
+
+@access_logged("case_pdf")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_pdf(request, pk):
+    """The PDF summary page of a case: the two profiles to choose from (POST requests one)
+    and the user's recent summaries."""
+    case, jobs = selectors.case_pdf_page_for_user(user=request.user, pk=pk)
+    access_case(request, case)
+    if request.method == "POST":
+        try:
+            job, _ = services.pdf_job_request(
+                user=request.user, case_pk=case.pk, profile=request.POST.get("profile", "")
+            )
+        except ValueError as error:
+            context = {"case": case, "jobs": jobs, "error": str(error)}
+            return render(request, "reporting/case_pdf.html", context, status=400)
+        return redirect("reporting:pdf_job", pk=case.pk, job_id=job.pk)
+    return render(request, "reporting/case_pdf.html", {"case": case, "jobs": jobs})
+
+
+@access_logged("pdf_job")
+@login_required
+@never_cache
+@require_GET
+def pdf_job(request, pk, job_id):
+    job = services.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
+    access_case(request, job.case)
+    return render(request, "reporting/pdf_job.html", {"job": job, "case": job.case})
+
+
+@access_logged("pdf_job_status")
+@login_required
+@never_cache
+@require_GET
+def pdf_job_status(request, pk, job_id):
+    """The job's status alone, which htmx polls every 2 seconds while it is in progress."""
+    job = services.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
+    access_case(request, job.case)
+    return render(request, "reporting/partials/pdf_job_status.html", {"job": job, "case": job.case})
+
+
+@access_logged("pdf_job_retry")
+@login_required
+@require_POST
+def pdf_job_retry(request, pk, job_id):
+    job = services.pdf_job_retry(user=request.user, case_pk=pk, job_id=job_id)
+    access_case(request, job.case)
+    messages.info(request, "The summary is queued again.")
+    return redirect("reporting:pdf_job", pk=job.case_id, job_id=job.pk)
+
+
+@access_logged("pdf_download")
+@login_required
+@require_GET
+def pdf_job_download(request, pk, job_id):
+    """Streams the finished PDF to its requester, as an attachment that no cache keeps."""
+    job = services.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
+    if job.status != PdfJob.Status.READY or not pdf_job_file_ok(job):
+        raise Http404("This summary is not ready.")
+    access_case(request, job.case)
+    filename = f"{job.case.reference}-{job.profile}-summary.pdf"
+    response = FileResponse(
+        pdf_job_file(job).open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
