@@ -37,6 +37,7 @@ from ncii_cases.models import (
 )
 from ncii_cases.workflow import BY_ACTION
 from policies.models import Intervention, Measure, Platform
+from reporting.models import PdfJob
 from tests.access.helpers import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ EXAMPLES = int(os.environ.get("NCII_FUZZ_EXAMPLES", "15"))
 # What a signed-in persona may legitimately write on any request: the access log and the head
 # of its chain. Everything else of these apps is case data (history tables included).
 NOT_CASE_DATA = {"ncii_cases.accessevent", "ncii_cases.auditchainhead"}
-CASE_DATA_APPS = ("ncii_cases", "policies")
+CASE_DATA_APPS = ("ncii_cases", "policies", "reporting")
 
 HOSTILE_TEXT = [
     "",
@@ -97,6 +98,11 @@ LOGIN_FIELDS = type(
 )
 NO_FIELDS = type("NoFields", (forms.Form,), {"anything": forms.CharField()})
 NEXT_FIELD = type("NextField", (forms.Form,), {"next": forms.CharField()})
+PDF_PROFILE_FIELD = type(
+    "PdfProfileField",
+    (forms.Form,),
+    {"profile": forms.ChoiceField(choices=PdfJob.Profile.choices)},
+)
 
 FUZZ = {
     "ncii_cases:intake": Form(f.IntakeForm, {"school": School, "platforms": Platform}, case=False),
@@ -127,6 +133,9 @@ FUZZ = {
     "logout": Form(NO_FIELDS, case=False),
     # "Verify now" on the audit review: only its way back ("next") is read.
     "reporting:audit_verify_now": Form(NEXT_FIELD, case=False),
+    # PDF summaries: the profile asked for, and "Try again" on a failed job (no fields).
+    "reporting:case_pdf": Form(PDF_PROFILE_FIELD),
+    "reporting:pdf_job_retry": Form(NO_FIELDS),
 }
 # Views that read no input and redirect whatever the method (the admin's sign-in and its "view
 # on site" link): not forms.
@@ -138,6 +147,7 @@ SUCCESS = {
     "login_enroll": {302},
     "recovery_codes": {302},
     "logout": {302},
+    "reporting:case_pdf": {302, 400},  # 400: a profile that does not exist, said on the page
 }
 
 
@@ -164,11 +174,24 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs["action"] = action
         elif key == "content_type_id":
             kwargs[key] = ContentType.objects.get_for_model(case).pk
+        elif key == "job_id":
+            kwargs[key] = failed_pdf_job(case).pk
         elif key == "object_id":
             kwargs[key] = str(case.pk)
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)
+
+
+def failed_pdf_job(case) -> PdfJob:
+    """A failed PDF summary of the case, requested through the service by its district's
+    coordinator (the signed-in persona), for the "Try again" form."""
+    from reporting.services import pdf_job_request
+
+    requester = User.objects.get(username="coordinator", district_id=case.district_id)
+    job, _ = pdf_job_request(user=requester, case_pk=case.pk, profile=PdfJob.Profile.INTERNAL)
+    PdfJob.objects.filter(pk=job.pk).update(status=PdfJob.Status.FAILED, error="Fuzzing")
+    return job
 
 
 def snapshot() -> dict:
@@ -274,11 +297,13 @@ def test_hostile_input_never_breaks_a_form_nor_writes_half(name, signed_in, rich
             response = client.post(url, data)
             status = response.status_code
             assert status in allowed, f"{name} answered {status} to {data!r}"
-            if status == 200:
+            if status in (200, 400):
                 after = snapshot()
                 assert changed_tables(before, after) == [], f"{name} wrote half of {data!r}"
             elif status == 302 and spec.case:
-                assert response["Location"].startswith(case_url), response["Location"]
+                # Back to the case, or on to the case's own reporting page (a PDF job).
+                back = (case_url, f"/reporting/cases/{rich_case.pk}/")
+                assert response["Location"].startswith(back), response["Location"]
             transaction.set_rollback(True)
 
     attempt()
