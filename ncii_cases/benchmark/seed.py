@@ -227,7 +227,7 @@ class Writer:
             marks = ", ".join(["%s"] * len(fields))
             with connection.cursor() as cursor:
                 # Table and column names come from the models, never from input.
-                sql = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'  # noqa: S608
+                sql = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'  # noqa: S608  # nosec B608: names from the models
                 cursor.executemany(sql, values)
         self.rows[model._meta.label] += len(rows)
         self.models.add(model)
@@ -856,7 +856,7 @@ def seed(*, cases: int, seed_value: int = 2026, log=print) -> SeedReport:
             "in it is deleted)."
         )
     started = time.perf_counter()
-    rng = random.Random(seed_value)
+    rng = random.Random(seed_value)  # nosec B311: fictional data, nothing secret
     now = timezone.now().replace(microsecond=0)
     writer = Writer()
     report = SeedReport(cases=cases)
