@@ -430,11 +430,17 @@ def with_redis(env: dict, redis: PrivateRedis) -> dict:
 
 
 def celery_worker(
-    env: dict, log: Path, *, pool: str = "solo", concurrency: int = 1, module: str | None = None
+    env: dict,
+    log: Path,
+    *,
+    pool: str = "solo",
+    concurrency: int = 1,
+    module: str | None = None,
+    wait: bool = True,
 ) -> subprocess.Popen:
     """Starts a Celery worker of the app (``celery -A config worker``), or of ``module`` run
     with ``python -m`` (a wrapper that changes something before handing over to Celery), and
-    waits (at most 60 s) until it is ready to take tasks."""
+    unless ``wait`` is false waits until it is ready to take tasks."""
     command = [sys.executable, "-m", module or "celery"]
     process = start(
         command
@@ -443,15 +449,25 @@ def celery_worker(
         env,
         log,
     )
-    deadline = time.monotonic() + 60
+    if wait:
+        try:
+            celery_worker_wait(process, log)
+        except BaseException:
+            stop(process)
+            raise
+    return process
+
+
+def celery_worker_wait(process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    """Waits until the worker says it is ready (connected to the broker), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the Celery worker exited early:\n{tail(log)}")
         if " ready." in (log.read_text(errors="replace") if log.exists() else ""):
-            return process
+            return
         time.sleep(0.3)
-    stop(process)
-    pytest.fail(f"the Celery worker was not ready within 60 s:\n{tail(log)}")
+    pytest.fail(f"the Celery worker was not ready within {seconds} s:\n{tail(log)}")
 
 
 def celery_call(env: dict, task: str, *args) -> None:

@@ -171,6 +171,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # PDF summaries that never reached the worker (broker down) or whose worker died.
     "pdf-jobs-requeue": {"task": "reporting.tasks.pdf_jobs_requeue", "schedule": 60.0},
 }
+# pdf_jobs_requeue hands a PDF job over again once it has waited this long in the queue (its
+# message may have been lost with Redis' data) or has been running this long (its worker
+# died). Seconds; a rendering takes seconds, so the defaults leave a wide margin.
+PDF_REQUEUE_QUEUED_AFTER_SECONDS = env.int("PDF_REQUEUE_QUEUED_AFTER_SECONDS", default=2 * 60)
+PDF_REQUEUE_RUNNING_AFTER_SECONDS = env.int("PDF_REQUEUE_RUNNING_AFTER_SECONDS", default=15 * 60)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
