@@ -151,7 +151,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # When Redis is down, publishing a task gives up within seconds instead of hanging the request
 # (a PDF job then stays queued and reporting.tasks.pdf_jobs_requeue hands it over later).
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+# visibility_timeout: a task taken by a worker that then died without acknowledging it (the
+# whole worker killed, not just a pool process) goes back to the queue after this long (Redis'
+# default, 1 hour; pdf_jobs_requeue hands a PDF job over again sooner).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=60 * 60),
+}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
