@@ -26,8 +26,6 @@ from .models import PdfJob
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-QUEUED_STALE_AFTER = timedelta(minutes=2)
-RUNNING_STALE_AFTER = timedelta(minutes=15)
 ERROR_GONE = "You may no longer read this case, so the summary was not made."
 ERROR_FAILED = "The summary could not be prepared. Try again; if it fails again, tell IT."
 ERROR_GAVE_UP = "The summary failed several times and was stopped. Try again later."
@@ -178,19 +176,22 @@ def pdf_render(job_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def pdf_jobs_requeue() -> int:
-    """Hands the worker again the jobs it never got (queued for over 2 minutes, or never
-    published because the broker was down) and those stuck running for over 15 minutes (a
-    worker that died); a job tried MAX_ATTEMPTS times is marked failed instead. Returns the
-    number of jobs enqueued."""
+    """Hands the worker again the jobs it never got (queued for over
+    PDF_REQUEUE_QUEUED_AFTER_SECONDS, 2 minutes by default, or never published because the
+    broker was down) and those stuck running for over PDF_REQUEUE_RUNNING_AFTER_SECONDS, 15
+    minutes by default (a worker that died); a job tried MAX_ATTEMPTS times is marked failed
+    instead. Returns the number of jobs enqueued."""
     from django.db.models import Q
 
     from .services import pdf_job_enqueue
 
     now = timezone.now()
+    queued_stale_after = timedelta(seconds=settings.PDF_REQUEUE_QUEUED_AFTER_SECONDS)
+    running_stale_after = timedelta(seconds=settings.PDF_REQUEUE_RUNNING_AFTER_SECONDS)
     stale = PdfJob.objects.filter(
         Q(status=PdfJob.Status.QUEUED)
-        & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - QUEUED_STALE_AFTER))
-        | Q(status=PdfJob.Status.RUNNING, started_at__lt=now - RUNNING_STALE_AFTER)
+        & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - queued_stale_after))
+        | Q(status=PdfJob.Status.RUNNING, started_at__lt=now - running_stale_after)
     )
     stale.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=PdfJob.Status.FAILED, error=ERROR_GAVE_UP, finished_at=now

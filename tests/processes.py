@@ -236,6 +236,7 @@ class Answer:
     status: int
     headers: dict
     body: str
+    content: bytes = b""  # the body as sent (a downloaded file)
 
     @property
     def location(self) -> str:
@@ -266,7 +267,8 @@ class WebSession:
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
-            text = response.read().decode(errors="replace")
+            content = response.read()
+            text = content.decode(errors="replace")
             cookie = SimpleCookie()
             for value in response.headers.get_all("Set-Cookie") or []:
                 cookie.load(value)
@@ -277,7 +279,7 @@ class WebSession:
                     else:
                         self.cookies[name] = morsel.value
             headers_out = {k.lower(): v for k, v in response.getheaders()}
-            return Answer(response.status, headers_out, text)
+            return Answer(response.status, headers_out, text, content)
         finally:
             conn.close()
 
@@ -339,3 +341,156 @@ def gunicorn(
         stop(process)
         raise
     return process
+
+
+# --- A private Redis server and Celery workers on it -------------------------------------------
+# The machine's Redis on 6379 is shared (CI and other people use it): a test that stops Redis,
+# or kills a worker mid-task, starts its own redis-server on a free port, without persistence.
+
+
+class PrivateRedis:
+    """A redis-server of one test, on a free port of 127.0.0.1, with nothing saved to disk;
+    ``stop`` then ``start`` brings it back empty on the same port."""
+
+    def __init__(self, binary: str, folder: Path):
+        self.binary = binary
+        self.port = free_port()
+        self.folder = folder
+        self.log = folder / f"redis-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = start(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no", "--dir", str(self.folder), "--protected-mode", "yes"],
+            dict(os.environ),
+            self.log,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited:\n{tail(self.log)}")
+            if self.ping():
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"redis-server did not answer within 20 s:\n{tail(self.log)}")
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+def private_redis_or_skip(folder: Path) -> PrivateRedis:
+    """Starts a private redis-server, or skips the test with the reason (fails instead under
+    NCII_REQUIRE_SERVICES=1)."""
+    from tests.services import services_required
+
+    binary = shutil.which("redis-server")
+    reason = None
+    server = None
+    if binary is None:
+        reason = "needs redis-server on PATH to start a private Redis"
+    else:
+        try:
+            server = PrivateRedis(binary, folder)
+            server.start()
+        except (RuntimeError, OSError) as error:
+            if server is not None:
+                server.stop()
+            server = None
+            reason = f"could not start a private redis-server: {error}"
+    if server is None:
+        if services_required():
+            pytest.fail(f"{reason} [NCII_REQUIRE_SERVICES=1: required here]", pytrace=False)
+        pytest.skip(reason)
+    return server
+
+
+def with_redis(env: dict, redis: PrivateRedis) -> dict:
+    """``env`` with the broker, the result backend and REDIS_URL on the private Redis."""
+    return {
+        **env,
+        "REDIS_URL": redis.url,
+        "CELERY_BROKER_URL": redis.url,
+        "CELERY_RESULT_BACKEND": redis.url,
+    }
+
+
+def celery_worker(
+    env: dict,
+    log: Path,
+    *,
+    pool: str = "solo",
+    concurrency: int = 1,
+    module: str | None = None,
+    wait: bool = True,
+) -> subprocess.Popen:
+    """Starts a Celery worker of the app (``celery -A config worker``), or of ``module`` run
+    with ``python -m`` (a wrapper that changes something before handing over to Celery), and
+    unless ``wait`` is false waits until it is ready to take tasks."""
+    command = [sys.executable, "-m", module or "celery"]
+    process = start(
+        command
+        + ["-A", "config", "worker", "--pool", pool, "--concurrency", str(concurrency)]
+        + ["--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        env,
+        log,
+    )
+    if wait:
+        try:
+            celery_worker_wait(process, log)
+        except BaseException:
+            stop(process)
+            raise
+    return process
+
+
+def celery_worker_wait(process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    """Waits until the worker says it is ready (connected to the broker), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the Celery worker exited early:\n{tail(log)}")
+        if " ready." in (log.read_text(errors="replace") if log.exists() else ""):
+            return
+        time.sleep(0.3)
+    pytest.fail(f"the Celery worker was not ready within {seconds} s:\n{tail(log)}")
+
+
+def celery_call(env: dict, task: str, *args) -> None:
+    """Publishes ``task`` as beat or another process would (``celery call``)."""
+    import json
+
+    command = [sys.executable, "-m", "celery", "-A", "config", "call", task]
+    if args:
+        command += ["--args", json.dumps(list(args))]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"celery call {task}:\n{result.stdout}\n{result.stderr}"
+
+
+def child_pids(pid: int) -> list[int]:
+    """The ids of the direct children of a process, read from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children

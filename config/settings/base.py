@@ -151,7 +151,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # When Redis is down, publishing a task gives up within seconds instead of hanging the request
 # (a PDF job then stays queued and reporting.tasks.pdf_jobs_requeue hands it over later).
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+# visibility_timeout: a task taken by a worker that then died without acknowledging it (the
+# whole worker killed, not just a pool process) goes back to the queue after this long (Redis'
+# default, 1 hour; pdf_jobs_requeue hands a PDF job over again sooner).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=60 * 60),
+}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -171,6 +178,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # PDF summaries that never reached the worker (broker down) or whose worker died.
     "pdf-jobs-requeue": {"task": "reporting.tasks.pdf_jobs_requeue", "schedule": 60.0},
 }
+# pdf_jobs_requeue hands a PDF job over again once it has waited this long in the queue (its
+# message may have been lost with Redis' data) or has been running this long (its worker
+# died). Seconds; a rendering takes seconds, so the defaults leave a wide margin.
+PDF_REQUEUE_QUEUED_AFTER_SECONDS = env.int("PDF_REQUEUE_QUEUED_AFTER_SECONDS", default=2 * 60)
+PDF_REQUEUE_RUNNING_AFTER_SECONDS = env.int("PDF_REQUEUE_RUNNING_AFTER_SECONDS", default=15 * 60)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -261,9 +261,8 @@ def page_measure(page: Page, ctx: Context, *, repeat: int, warmup: int) -> dict:
 
 def pdf_helpers_missing() -> str | None:
     try:
-        from reporting.pdf import summary_pdf_render  # noqa: F401
-
         from ncii_cases.selectors_summary import case_summary_for_user  # noqa: F401
+        from reporting.pdf import summary_pdf_render  # noqa: F401
     except ImportError:
         return NOT_AVAILABLE
     return None

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.processes import manage, production_env
+from tests.processes import manage, private_redis_or_skip, production_env
 
 
 @pytest.fixture(scope="session")
@@ -12,6 +12,15 @@ def static_root(tmp_path_factory):
     env["STATIC_ROOT"] = str(folder / "static")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     return env["STATIC_ROOT"]
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test alone (tests/processes.py), which it may stop and start
+    again; the machine's shared Redis is never touched."""
+    server = private_redis_or_skip(tmp_path)
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -311,3 +311,35 @@ def test_the_polled_status_partial_stays_cheap(
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
     assert AccessEvent.objects.count() == before + 1
+
+
+def test_requeue_waits_the_configured_times_before_handing_a_job_over_again(
+    case, coordinator, private_root, settings
+):
+    waiting, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
+    stuck, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="redacted")
+    half_a_minute_ago = timezone.now() - dt.timedelta(seconds=30)
+    PdfJob.objects.filter(pk=waiting.pk).update(status="queued", enqueued_at=half_a_minute_ago)
+    PdfJob.objects.filter(pk=stuck.pk).update(
+        status="running", attempts=1, started_at=half_a_minute_ago
+    )
+
+    # The defaults: 2 minutes queued, 15 minutes running; neither job is due yet.
+    assert (
+        settings.PDF_REQUEUE_QUEUED_AFTER_SECONDS,
+        settings.PDF_REQUEUE_RUNNING_AFTER_SECONDS,
+    ) == (
+        120,
+        900,
+    )
+    assert tasks.pdf_jobs_requeue() == 0
+    assert dict(PdfJob.objects.values_list("pk", "status")) == {
+        waiting.pk: "queued",
+        stuck.pk: "running",
+    }
+
+    settings.PDF_REQUEUE_QUEUED_AFTER_SECONDS = 20
+    assert tasks.pdf_jobs_requeue() == 1  # eager in tests: rendered right away
+    settings.PDF_REQUEUE_RUNNING_AFTER_SECONDS = 20
+    assert tasks.pdf_jobs_requeue() == 1
+    assert set(PdfJob.objects.values_list("status", flat=True)) == {"ready"}
