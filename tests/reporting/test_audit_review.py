@@ -192,6 +192,22 @@ def test_invalid_dates_give_a_form_error_not_a_500(client, reviewed_case, audito
     assert response.status_code == 400 and b"valid date" in response.content
 
 
+def test_dates_at_the_ends_of_the_calendar_give_a_form_error_not_a_500(
+    client, reviewed_case, auditor
+):
+    pages = (
+        reverse("reporting:audit_review"),
+        reverse("reporting:case_audit", args=[reviewed_case.pk]),
+    )
+    for url in pages:
+        for params in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+            response, body = review(client, auditor, url, **params)
+            assert response.status_code == 200 and response.context["review"] is None
+            assert "Enter a date from January 1, 2000" in body
+    response = client.get(reverse("reporting:audit_export"), {"date_to": "9999-12-31"})
+    assert response.status_code == 400 and b"Enter a date from" in response.content
+
+
 # --- Another district -----------------------------------------------------------------------
 
 
