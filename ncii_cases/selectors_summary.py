@@ -14,6 +14,7 @@ text the summary carries.
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import choices as c
@@ -199,34 +200,64 @@ class CaseSummary:
         return self.profile == REDACTED
 
 
+# Apostrophes as people type them: ASCII, typographic (phones and word processors), modifier.
+APOSTROPHES = "'\u2019\u2018\u02bc`"
+_APOSTROPHE_CLASS = "[" + re.escape(APOSTROPHES) + "]"
+
+
+def _name_key(text: str) -> str:
+    """How a name is compared: whitespace collapsed, case folded ("Weiß" is "WEISS"), accents
+    dropped ("Zoë" is "Zoe", "İlkay" is "ilkay") and every apostrophe the ASCII one."""
+    folded = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return "".join("'" if ch in APOSTROPHES else ch for ch in plain)
+
+
+def _name_pattern(text: str) -> str:
+    """A regular expression for one spelling of a name: any whitespace between words and any
+    apostrophe where the name has one."""
+    words = []
+    for word in text.split():
+        words.append(
+            "".join(_APOSTROPHE_CLASS if ch in APOSTROPHES else re.escape(ch) for ch in word)
+        )
+    return r"\s+".join(words)
+
+
 class NameScrubber:
     """Replaces every name of the given parties inside free text by the party's label: full
-    names first, then each name part of 3 letters or more, whole words only, any case. A part
-    shared by parties with different labels becomes "[name withheld]"."""
+    names first, then each name part of 3 letters or more, whole words only, any case, with
+    or without accents and whatever apostrophe was typed. A part shared by parties with
+    different labels becomes "[name withheld]"."""
 
     def __init__(self, names: list[tuple[str, str, str]]):
         replacements: dict[str, str] = {}
+        spellings: set[str] = set()
 
         def add(text: str, label: str):
-            key = " ".join(text.split()).casefold()
+            key = _name_key(text)
             if not key:
                 return
             if replacements.get(key, label) != label:
                 replacements[key] = NAME_WITHHELD
             else:
                 replacements[key] = label
+            text = " ".join(text.split())
+            # The name as written, case-folded and without accents: a regular expression
+            # ignoring case does not equate "ß" with "ss" nor "İ" with "i".
+            spellings.update({text, text.casefold(), key})
 
         for first, last, label in names:
+            first, last = first or "", last or ""
             add(f"{first} {last}", label)
             add(f"{last} {first}", label)
             add(f"{last}, {first}", label)
-            for part in re.split(r"[^\w']+|_", f"{first} {last}"):
-                if len(part) >= 3:
+            for part in re.split(r"[^\w" + re.escape(APOSTROPHES) + r"]+|_", f"{first} {last}"):
+                if len(part.strip(APOSTROPHES)) >= 3:
                     add(part, label)
         self.replacements = replacements
         # Longest first, so that a full name is replaced before its parts.
-        keys = sorted(replacements, key=len, reverse=True)
-        patterns = [r"\s+".join(re.escape(w) for w in k.split(" ")) for k in keys]
+        patterns = [_name_pattern(k) for k in sorted(spellings, key=len, reverse=True)]
         self.pattern = (
             re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.IGNORECASE)
             if patterns
@@ -236,8 +267,9 @@ class NameScrubber:
     def __call__(self, text: str | None) -> str:
         if not text or self.pattern is None:
             return text or ""
+        text = unicodedata.normalize("NFC", text)
         return self.pattern.sub(
-            lambda m: self.replacements[" ".join(m.group(0).split()).casefold()], text
+            lambda m: self.replacements.get(_name_key(m.group(0)), NAME_WITHHELD), text
         )
 
 
