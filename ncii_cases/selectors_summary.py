@@ -200,6 +200,8 @@ class CaseSummary:
         return self.profile == REDACTED
 
 
+# Words before or around a typed name that are not part of it.
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "coach", "sir", "madam"}
 # Apostrophes as people type them: ASCII, typographic (phones and word processors), modifier.
 APOSTROPHES = "'\u2019\u2018\u02bc`"
 _APOSTROPHE_CLASS = "[" + re.escape(APOSTROPHES) + "]"
@@ -230,13 +232,13 @@ class NameScrubber:
     or without accents and whatever apostrophe was typed. A part shared by parties with
     different labels becomes "[name withheld]"."""
 
-    def __init__(self, names: list[tuple[str, str, str]]):
+    def __init__(self, names: list[tuple[str, str, str]], others: list[tuple[str, str]] = ()):
         replacements: dict[str, str] = {}
         spellings: set[str] = set()
 
-        def add(text: str, label: str):
+        def add(text: str, label: str, *, weak: bool = False):
             key = _name_key(text)
-            if not key:
+            if not key or (weak and key in replacements):
                 return
             if replacements.get(key, label) != label:
                 replacements[key] = NAME_WITHHELD
@@ -255,6 +257,20 @@ class NameScrubber:
             for part in re.split(r"[^\w" + re.escape(APOSTROPHES) + r"]+|_", f"{first} {last}"):
                 if len(part.strip(APOSTROPHES)) >= 3:
                     add(part, label)
+        # Names typed as free text (such as who reported the case, "Mrs. Ann Lee (aunt)"):
+        # the name and its parts, without remarks in brackets nor titles, unless a party's
+        # name already covers them.
+        for text, label in others:
+            text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text or "")
+            words = [
+                w
+                for w in re.split(r"[^\w" + re.escape(APOSTROPHES) + r"]+|_", text)
+                if w and w.casefold() not in TITLES
+            ]
+            add(" ".join(words), label, weak=True)
+            for word in words:
+                if len(word.strip(APOSTROPHES)) >= 3:
+                    add(word, label, weak=True)
         self.replacements = replacements
         # Longest first, so that a full name is replaced before its parts.
         patterns = [_name_pattern(k) for k in sorted(spellings, key=len, reverse=True)]
@@ -341,7 +357,9 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
                 if p.person_id
             ]
             # Names of parties the user may not see are scrubbed too, with a neutral mark.
-            + _hidden_party_names(case=case, shown={p.pk for p in parties})
+            + _hidden_party_names(case=case, shown={p.pk for p in parties}),
+            # The reporter's name as typed at intake (the "Reported by" fact is withheld).
+            others=[(case.reported_by_name, "Reporter")],
         )
     else:
 
