@@ -486,7 +486,8 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
         summary.takedowns = [
             SummaryTakedown(
                 platform=str(t.platform),
-                location=scrub(t.location),
+                # A URL, account handle or group name: withheld like the evidence's handles.
+                location="Withheld in the redacted summary" if redact else t.location,
                 route=t.get_route_display(),
                 depicted=name_of(t.depicted_party) if t.depicted_party_id else "",
                 status=t.get_status_display(),

@@ -49,3 +49,11 @@ def test_the_reporters_name_is_scrubbed_from_every_free_text(typed_case, coordin
     internal = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="internal")
     assert "Rowena Ashcombe called" in internal.narrative
 
+
+def test_a_takedowns_location_is_left_out_like_the_evidence_handles(typed_case, coordinator):
+    summary = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="redacted")
+    text = summary_text(summary).lower()
+    assert "quillon" not in text and "harrowby" not in text
+    assert summary.takedowns[0].depicted == "Complainant"
+    internal = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="internal")
+    assert internal.takedowns[0].location.endswith("quillon_harrowby2011")
