@@ -275,7 +275,9 @@ class NameScrubber:
         # Longest first, so that a full name is replaced before its parts.
         patterns = [_name_pattern(k) for k in sorted(spellings, key=len, reverse=True)]
         self.pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.IGNORECASE)
+            # Whole words: no letter either side, but digits and "_" may touch a name, as in
+            # the handle "quillon_harrowby2011".
+            re.compile(r"(?<![^\W\d_])(?:" + "|".join(patterns) + r")(?![^\W\d_])", re.IGNORECASE)
             if patterns
             else None
         )

@@ -61,3 +61,12 @@ def test_names_are_found_whatever_apostrophe_case_folding_or_accents_were_typed(
     )
     # Decomposed accents (e\u0308) are the same letters as precomposed ones.
     assert scrub("Ju\u0308rgen") == "Respondent"
+
+
+def test_names_inside_handles_and_with_digits_are_scrubbed():
+    scrub = scrubber()
+    assert scrub("@ines_harrowgate2011 and harrowgate.ines") == (
+        "@Depicted person 1_Depicted person 1" + "2011 and Depicted person 1.Depicted person 1"
+    )
+    # Still whole words as far as letters go.
+    assert scrub("Read the lines.") == "Read the lines."
