@@ -231,6 +231,35 @@ def test_another_districts_case_or_person_gives_nothing(
     assert client.get(case_url(reviewed_case)).status_code == 404
 
 
+def test_the_auditor_sees_no_typed_text_of_a_logged_address(
+    client, reviewed_case, auditor, coordinator, investigator
+):
+    """A search's terms and any other typed value in a logged address (a form prefilled from
+    the address, a name put in the query) stay hidden; metadata parameters stay shown."""
+    for path in (
+        "/?q=Quennell+Abernathy&stage=intake",
+        f"/cases/{reviewed_case.pk}/parties/add/?first_name=Quennell",
+        "/?Quennell%20Abernathy",
+    ):
+        access_event_record(
+            user=investigator,
+            action="case_detail",
+            path=path,
+            allowed=True,
+            case=reviewed_case,
+            district_id=reviewed_case.district_id,
+        )
+    response, body = review(client, auditor, case_url(reviewed_case))
+    assert "Quennell" not in body and "Abernathy" not in body
+    assert "stage=intake&amp;(other parameters not shown)" in body
+    rows = export(client, case_url(reviewed_case, "reporting:case_audit_export"))
+    text = "\n".join(",".join(r) for r in rows)
+    assert "Quennell" not in text and "stage=intake" in text
+    # The coordinator reads the content: the addresses as they were.
+    _, body = review(client, coordinator, case_url(reviewed_case))
+    assert "q=Quennell+Abernathy" in body and "first_name=Quennell" in body
+
+
 # --- Export ---------------------------------------------------------------------------------
 
 
