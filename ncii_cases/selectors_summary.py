@@ -346,6 +346,8 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
     scope = {"user": user, "case": case, "allowed": allowed}
     show_evidence = Action.VIEW_EVIDENCE in allowed
     show_discipline = Action.VIEW_DISCIPLINE in allowed
+    # Reasons of workflow steps can mention evidence and discipline (as on the case page).
+    show_reasons = show_evidence and show_discipline
     now = now or timezone.now()
     redact = profile == REDACTED
 
@@ -420,7 +422,8 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
         jurisdiction_reasoning=scrub(case.jurisdiction_reasoning),
         routing_reasoning=scrub(case.routing_reasoning) if show_discipline else "",
         referred_to=scrub(case.referred_to),
-        closure_summary=scrub(case.closure_summary),
+        # The reason given when closing (workflow): shown like the timeline's reasons.
+        closure_summary=scrub(case.closure_summary) if show_reasons else "",
     )
 
     for party in parties:
@@ -581,7 +584,6 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             "Determinations and sanctions are withheld for your role (need-to-know)."
         )
 
-    show_reasons = show_evidence and show_discipline
     summary.timeline = [
         SummaryEvent(
             at=e.created_at,
