@@ -765,6 +765,9 @@ class DistrictVerification:
 
     run: AuditVerification | None
     chains: list[dict] = field(default_factory=list)
+    # Who asked for the run, when they belong to the district (another district's staff
+    # are not named).
+    asked_by: str = ""
 
 
 def audit_verification_for_user(*, user) -> DistrictVerification:
@@ -777,6 +780,8 @@ def audit_verification_for_user(*, user) -> DistrictVerification:
     view = DistrictVerification(run=run)
     if run is None:
         return view
+    if run.requested_by is not None and run.requested_by.district_id == user.district_id:
+        view.asked_by = run.requested_by.username
     own_rows = {
         CASE_EVENT_CHAIN: lambda pks: CaseEvent.objects.filter(
             pk__in=pks, case__district_id=user.district_id

@@ -324,6 +324,19 @@ def test_verify_now_records_a_new_run(
     assert "asked by auditor" in body
 
 
+def test_a_run_asked_for_in_another_district_does_not_name_who_asked(
+    client, reviewed_case, auditor, outsider
+):
+    """The verification covers every district; who asked for it is named only to their own
+    district."""
+    outsider.username = "faraway-auditor"
+    outsider.save()
+    call_command("verify_audit", stdout=io.StringIO())
+    AuditVerification.objects.update(source="request", requested_by=outsider)
+    _, body = review(client, auditor, reverse("reporting:audit_review"))
+    assert "Last check:" in body and "faraway-auditor" not in body
+
+
 def test_verify_now_is_refused_to_others(client, investigator):
     login_verified(client, investigator)
     assert client.post(reverse("reporting:audit_verify_now")).status_code == 404
