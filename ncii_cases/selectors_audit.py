@@ -698,16 +698,54 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
         )
 
 
+# Query parameters whose values are metadata (choices, ids, dates, page numbers, case
+# references); the value of any other parameter (a search's terms, a form field prefilled
+# from the address) can be content and is not shown to readers without case content.
+METADATA_QUERY_PARAMS = {
+    "page",
+    "sort",
+    "stage",
+    "school",
+    "ncii_kind",
+    "respondent_affiliation",
+    "harm_level",
+    "assignee",
+    "overdue",
+    "measure",
+    "profile",
+    "date_from",
+    "date_to",
+    "actor",
+    "action",
+    "case",
+    "changes_page",
+    "events_page",
+    "access_page",
+}
+NOT_SHOWN = "(other parameters not shown)"
+
+
 def access_path_shown(path: str, *, show_content: bool) -> str:
-    """The logged path as shown in the review: to readers without case content, a search's
-    terms (which can be names) are replaced."""
+    """The logged path as shown in the review: to readers without case content, the value of
+    every query parameter that is not plain metadata (such as a search's terms, which can be
+    names) is replaced."""
     if show_content or "?" not in path:
         return path
     base, _, query = path.partition("?")
-    params = QueryDict(query, mutable=True)
-    if "q" in params:
-        params["q"] = "(not shown)"
-    return f"{base}?{params.urlencode(safe='()')}"
+    params = QueryDict(query)
+    shown = QueryDict(mutable=True)
+    hidden = False
+    for name, values in params.lists():
+        if name in METADATA_QUERY_PARAMS:
+            shown.setlist(name, values)
+        else:
+            hidden = True  # its name too can be content ("?Jane%20Doe")
+    # A query that QueryDict does not read as parameters (";q=Jane") is hidden as well.
+    hidden = hidden or (query and not params)
+    parts = [shown.urlencode()] if shown else []
+    if hidden:
+        parts.append(NOT_SHOWN)
+    return f"{base}?{'&'.join(parts)}"
 
 
 def _stage_label(value: str) -> str:
@@ -727,6 +765,9 @@ class DistrictVerification:
 
     run: AuditVerification | None
     chains: list[dict] = field(default_factory=list)
+    # Who asked for the run, when they belong to the district (another district's staff
+    # are not named).
+    asked_by: str = ""
 
 
 def audit_verification_for_user(*, user) -> DistrictVerification:
@@ -739,6 +780,8 @@ def audit_verification_for_user(*, user) -> DistrictVerification:
     view = DistrictVerification(run=run)
     if run is None:
         return view
+    if run.requested_by is not None and run.requested_by.district_id == user.district_id:
+        view.asked_by = run.requested_by.username
     own_rows = {
         CASE_EVENT_CHAIN: lambda pks: CaseEvent.objects.filter(
             pk__in=pks, case__district_id=user.district_id

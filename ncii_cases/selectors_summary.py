@@ -14,6 +14,7 @@ text the summary carries.
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import choices as c
@@ -199,36 +200,84 @@ class CaseSummary:
         return self.profile == REDACTED
 
 
+# Words before or around a typed name that are not part of it.
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "coach", "sir", "madam"}
+# Apostrophes as people type them: ASCII, typographic (phones and word processors), modifier.
+APOSTROPHES = "'\u2019\u2018\u02bc`"
+_APOSTROPHE_CLASS = "[" + re.escape(APOSTROPHES) + "]"
+
+
+def _name_key(text: str) -> str:
+    """How a name is compared: whitespace collapsed, case folded ("Weiß" is "WEISS"), accents
+    dropped ("Zoë" is "Zoe", "İlkay" is "ilkay") and every apostrophe the ASCII one."""
+    folded = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return "".join("'" if ch in APOSTROPHES else ch for ch in plain)
+
+
+def _name_pattern(text: str) -> str:
+    """A regular expression for one spelling of a name: any whitespace between words and any
+    apostrophe where the name has one."""
+    words = []
+    for word in text.split():
+        words.append(
+            "".join(_APOSTROPHE_CLASS if ch in APOSTROPHES else re.escape(ch) for ch in word)
+        )
+    return r"\s+".join(words)
+
+
 class NameScrubber:
     """Replaces every name of the given parties inside free text by the party's label: full
-    names first, then each name part of 3 letters or more, whole words only, any case. A part
-    shared by parties with different labels becomes "[name withheld]"."""
+    names first, then each name part of 3 letters or more, whole words only, any case, with
+    or without accents and whatever apostrophe was typed. A part shared by parties with
+    different labels becomes "[name withheld]"."""
 
-    def __init__(self, names: list[tuple[str, str, str]]):
+    def __init__(self, names: list[tuple[str, str, str]], others: list[tuple[str, str]] = ()):
         replacements: dict[str, str] = {}
+        spellings: set[str] = set()
 
-        def add(text: str, label: str):
-            key = " ".join(text.split()).casefold()
-            if not key:
+        def add(text: str, label: str, *, weak: bool = False):
+            key = _name_key(text)
+            if not key or (weak and key in replacements):
                 return
             if replacements.get(key, label) != label:
                 replacements[key] = NAME_WITHHELD
             else:
                 replacements[key] = label
+            text = " ".join(text.split())
+            # The name as written, case-folded and without accents: a regular expression
+            # ignoring case does not equate "ß" with "ss" nor "İ" with "i".
+            spellings.update({text, text.casefold(), key})
 
         for first, last, label in names:
+            first, last = first or "", last or ""
             add(f"{first} {last}", label)
             add(f"{last} {first}", label)
             add(f"{last}, {first}", label)
-            for part in re.split(r"[^\w']+|_", f"{first} {last}"):
-                if len(part) >= 3:
+            for part in re.split(r"[^\w" + re.escape(APOSTROPHES) + r"]+|_", f"{first} {last}"):
+                if len(part.strip(APOSTROPHES)) >= 3:
                     add(part, label)
+        # Names typed as free text (such as who reported the case, "Mrs. Ann Lee (aunt)"):
+        # the name and its parts, without remarks in brackets nor titles, unless a party's
+        # name already covers them.
+        for text, label in others:
+            text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text or "")
+            words = [
+                w
+                for w in re.split(r"[^\w" + re.escape(APOSTROPHES) + r"]+|_", text)
+                if w and w.casefold() not in TITLES
+            ]
+            add(" ".join(words), label, weak=True)
+            for word in words:
+                if len(word.strip(APOSTROPHES)) >= 3:
+                    add(word, label, weak=True)
         self.replacements = replacements
         # Longest first, so that a full name is replaced before its parts.
-        keys = sorted(replacements, key=len, reverse=True)
-        patterns = [r"\s+".join(re.escape(w) for w in k.split(" ")) for k in keys]
+        patterns = [_name_pattern(k) for k in sorted(spellings, key=len, reverse=True)]
         self.pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.IGNORECASE)
+            # Whole words: no letter either side, but digits and "_" may touch a name, as in
+            # the handle "quillon_harrowby2011".
+            re.compile(r"(?<![^\W\d_])(?:" + "|".join(patterns) + r")(?![^\W\d_])", re.IGNORECASE)
             if patterns
             else None
         )
@@ -236,8 +285,9 @@ class NameScrubber:
     def __call__(self, text: str | None) -> str:
         if not text or self.pattern is None:
             return text or ""
+        text = unicodedata.normalize("NFC", text)
         return self.pattern.sub(
-            lambda m: self.replacements[" ".join(m.group(0).split()).casefold()], text
+            lambda m: self.replacements.get(_name_key(m.group(0)), NAME_WITHHELD), text
         )
 
 
@@ -296,6 +346,8 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
     scope = {"user": user, "case": case, "allowed": allowed}
     show_evidence = Action.VIEW_EVIDENCE in allowed
     show_discipline = Action.VIEW_DISCIPLINE in allowed
+    # Reasons of workflow steps can mention evidence and discipline (as on the case page).
+    show_reasons = show_evidence and show_discipline
     now = now or timezone.now()
     redact = profile == REDACTED
 
@@ -309,7 +361,9 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
                 if p.person_id
             ]
             # Names of parties the user may not see are scrubbed too, with a neutral mark.
-            + _hidden_party_names(case=case, shown={p.pk for p in parties})
+            + _hidden_party_names(case=case, shown={p.pk for p in parties}),
+            # The reporter's name as typed at intake (the "Reported by" fact is withheld).
+            others=[(case.reported_by_name, "Reporter")],
         )
     else:
 
@@ -368,7 +422,8 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
         jurisdiction_reasoning=scrub(case.jurisdiction_reasoning),
         routing_reasoning=scrub(case.routing_reasoning) if show_discipline else "",
         referred_to=scrub(case.referred_to),
-        closure_summary=scrub(case.closure_summary),
+        # The reason given when closing (workflow): shown like the timeline's reasons.
+        closure_summary=scrub(case.closure_summary) if show_reasons else "",
     )
 
     for party in parties:
@@ -436,7 +491,8 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
         summary.takedowns = [
             SummaryTakedown(
                 platform=str(t.platform),
-                location=scrub(t.location),
+                # A URL, account handle or group name: withheld like the evidence's handles.
+                location="Withheld in the redacted summary" if redact else t.location,
                 route=t.get_route_display(),
                 depicted=name_of(t.depicted_party) if t.depicted_party_id else "",
                 status=t.get_status_display(),
@@ -528,7 +584,6 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             "Determinations and sanctions are withheld for your role (need-to-know)."
         )
 
-    show_reasons = show_evidence and show_discipline
     summary.timeline = [
         SummaryEvent(
             at=e.created_at,

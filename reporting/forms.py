@@ -1,9 +1,16 @@
 """The audit review's filter form: person, date range, action and case, validated against
 the user's district (another district's people and cases are not valid choices)."""
 
+import datetime as dt
+
 from django import forms
 
 from ncii_cases import selectors_audit
+
+# The dates the filter accepts: beyond them the range cannot be turned into datetimes (the
+# day after December 31, 9999 does not exist) and no audit row can lie there anyway.
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2999, 12, 31)
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -50,6 +57,13 @@ class AuditFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
+        for name in ("date_from", "date_to"):
+            value = data.get(name)
+            if value is not None and not EARLIEST <= value <= LATEST:
+                self.add_error(
+                    name, f"Enter a date from {EARLIEST:%B %-d, %Y} to {LATEST:%B %-d, %Y}."
+                )
+                start = end = None
         if start and end and end < start:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data

@@ -93,7 +93,27 @@ def pdf_job_request(*, user, case_pk, profile: str) -> tuple[PdfJob, bool]:
     except IntegrityError:
         # Two clicks at once: the other request created it first.
         job, created = PdfJob.objects.get(idempotency_key=key), False
+    if not created and job.status == PdfJob.Status.READY:
+        job = _requeue_if_file_lost(job.pk)
     return job, created
+
+
+def _requeue_if_file_lost(job_id: int) -> PdfJob:
+    """Puts a ready job back in the queue when its file is missing or no longer has the
+    recorded hash (a restore or a clean-up of the private folder), so that requesting the
+    summary again makes it again instead of offering a download that is never found."""
+    from .tasks import pdf_job_file_ok
+
+    with transaction.atomic():
+        job = PdfJob.objects.select_for_update().get(pk=job_id)
+        if job.status == PdfJob.Status.READY and not pdf_job_file_ok(job):
+            job.status = PdfJob.Status.QUEUED
+            job.enqueued_at = None
+            job.started_at = None
+            job.finished_at = None
+            job.save(update_fields=["status", "enqueued_at", "started_at", "finished_at"])
+            _enqueue_on_commit(job.pk)
+    return job
 
 
 def pdf_job_for_user(*, user, case_pk, job_id) -> PdfJob:

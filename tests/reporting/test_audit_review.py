@@ -192,6 +192,22 @@ def test_invalid_dates_give_a_form_error_not_a_500(client, reviewed_case, audito
     assert response.status_code == 400 and b"valid date" in response.content
 
 
+def test_dates_at_the_ends_of_the_calendar_give_a_form_error_not_a_500(
+    client, reviewed_case, auditor
+):
+    pages = (
+        reverse("reporting:audit_review"),
+        reverse("reporting:case_audit", args=[reviewed_case.pk]),
+    )
+    for url in pages:
+        for params in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+            response, body = review(client, auditor, url, **params)
+            assert response.status_code == 200 and response.context["review"] is None
+            assert "Enter a date from January 1, 2000" in body
+    response = client.get(reverse("reporting:audit_export"), {"date_to": "9999-12-31"})
+    assert response.status_code == 400 and b"Enter a date from" in response.content
+
+
 # --- Another district -----------------------------------------------------------------------
 
 
@@ -213,6 +229,35 @@ def test_another_districts_case_or_person_gives_nothing(
     login_verified(client, investigator)
     assert client.get(url).status_code == 404
     assert client.get(case_url(reviewed_case)).status_code == 404
+
+
+def test_the_auditor_sees_no_typed_text_of_a_logged_address(
+    client, reviewed_case, auditor, coordinator, investigator
+):
+    """A search's terms and any other typed value in a logged address (a form prefilled from
+    the address, a name put in the query) stay hidden; metadata parameters stay shown."""
+    for path in (
+        "/?q=Quennell+Abernathy&stage=intake",
+        f"/cases/{reviewed_case.pk}/parties/add/?first_name=Quennell",
+        "/?Quennell%20Abernathy",
+    ):
+        access_event_record(
+            user=investigator,
+            action="case_detail",
+            path=path,
+            allowed=True,
+            case=reviewed_case,
+            district_id=reviewed_case.district_id,
+        )
+    response, body = review(client, auditor, case_url(reviewed_case))
+    assert "Quennell" not in body and "Abernathy" not in body
+    assert "stage=intake&amp;(other parameters not shown)" in body
+    rows = export(client, case_url(reviewed_case, "reporting:case_audit_export"))
+    text = "\n".join(",".join(r) for r in rows)
+    assert "Quennell" not in text and "stage=intake" in text
+    # The coordinator reads the content: the addresses as they were.
+    _, body = review(client, coordinator, case_url(reviewed_case))
+    assert "q=Quennell+Abernathy" in body and "first_name=Quennell" in body
 
 
 # --- Export ---------------------------------------------------------------------------------
@@ -277,6 +322,19 @@ def test_verify_now_records_a_new_run(
     assert (latest.source, latest.requested_by, latest.ok) == ("request", auditor, True)
     body = client.get(case_url(reviewed_case)).content.decode()
     assert "asked by auditor" in body
+
+
+def test_a_run_asked_for_in_another_district_does_not_name_who_asked(
+    client, reviewed_case, auditor, outsider
+):
+    """The verification covers every district; who asked for it is named only to their own
+    district."""
+    outsider.username = "faraway-auditor"
+    outsider.save()
+    call_command("verify_audit", stdout=io.StringIO())
+    AuditVerification.objects.update(source="request", requested_by=outsider)
+    _, body = review(client, auditor, reverse("reporting:audit_review"))
+    assert "Last check:" in body and "faraway-auditor" not in body
 
 
 def test_verify_now_is_refused_to_others(client, investigator):

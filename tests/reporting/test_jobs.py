@@ -343,3 +343,24 @@ def test_requeue_waits_the_configured_times_before_handing_a_job_over_again(
     settings.PDF_REQUEUE_RUNNING_AFTER_SECONDS = 20
     assert tasks.pdf_jobs_requeue() == 1
     assert set(PdfJob.objects.values_list("status", flat=True)) == {"ready"}
+
+
+def test_a_ready_summary_whose_file_is_gone_is_made_again_when_requested_again(
+    client, case, coordinator, private_root, django_capture_on_commit_callbacks
+):
+    """A file lost from the private folder (a restore, a clean-up) must not leave the job
+    stuck at "ready" with a download that is never found."""
+    login_verified(client, coordinator)
+    request_pdf(client, case, capture=django_capture_on_commit_callbacks)
+    job = PdfJob.objects.get()
+    tasks.pdf_job_file(job).unlink()
+    download = reverse("reporting:pdf_job_download", args=[case.pk, job.pk])
+    assert client.get(download).status_code == 404
+
+    again = request_pdf(client, case, capture=django_capture_on_commit_callbacks)
+    assert again["Location"] == reverse("reporting:pdf_job", args=[case.pk, job.pk])
+    job.refresh_from_db()
+    assert job.status == "ready" and job.attempts == 2 and tasks.pdf_job_file_ok(job)
+    response = client.get(download)
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == job.sha256

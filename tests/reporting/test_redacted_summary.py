@@ -1,0 +1,59 @@
+"""The redacted case summary, field by field: nothing typed about a person (the reporter's
+name, an account handle or URL of a takedown) survives into it."""
+
+import pytest
+
+from ncii_cases import choices as c
+from ncii_cases.models import TakedownRequest
+from ncii_cases.selectors_summary import case_summary_for_user
+from tests.factories import CasePartyFactory
+from tests.factories_workflow import platform
+
+pytestmark = pytest.mark.django_db
+
+REPORTER = "Rowena Ashcombe"  # a neighbour: named as the reporter, not a party of the case
+DEPICTED = ("Quillon", "Harrowby")
+
+
+def summary_text(summary) -> str:
+    return repr(summary)
+
+
+@pytest.fixture
+def typed_case(case):
+    party = CasePartyFactory(
+        case=case,
+        role=c.PartyRole.DEPICTED,
+        person__first_name=DEPICTED[0],
+        person__last_name=DEPICTED[1],
+    )
+    case.reported_by_name = REPORTER
+    case.narrative = "Rowena Ashcombe called the office; Ashcombe saw the post herself."
+    case.jurisdiction_reasoning = "Per Ms. ASHCOMBE the posts were made at school."
+    case.save()
+    TakedownRequest.objects.create(
+        case=case,
+        platform=platform("snapchat"),
+        location="https://snap.example/add/quillon_harrowby2011",
+        depicted_party=party,
+        route=TakedownRequest.Route.PLATFORM,
+    )
+    return case
+
+
+def test_the_reporters_name_is_scrubbed_from_every_free_text(typed_case, coordinator):
+    summary = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="redacted")
+    text = summary_text(summary)
+    assert "Ashcombe" not in text and "ASHCOMBE" not in text and "Rowena" not in text
+    assert "Reporter called the office" in summary.narrative
+    internal = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="internal")
+    assert "Rowena Ashcombe called" in internal.narrative
+
+
+def test_a_takedowns_location_is_left_out_like_the_evidence_handles(typed_case, coordinator):
+    summary = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="redacted")
+    text = summary_text(summary).lower()
+    assert "quillon" not in text and "harrowby" not in text
+    assert summary.takedowns[0].depicted == "Complainant"
+    internal = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="internal")
+    assert internal.takedowns[0].location.endswith("quillon_harrowby2011")
