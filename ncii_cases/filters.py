@@ -8,6 +8,7 @@ filter can never reveal what a metadata-only list hides.
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from . import choices as c
 from .models import CaseAssignment, CaseParty
@@ -52,9 +53,12 @@ class CaseQueueFilter(django_filters.FilterSet):
 
     CONTENT_FILTERS = ("ncii_kind", "respondent_affiliation", "harm_level", "assignee")
 
-    def __init__(self, data=None, queryset=None, *, schools, staff, reads_content, **kwargs):
+    def __init__(
+        self, data=None, queryset=None, *, schools, staff, reads_content, now=None, **kwargs
+    ):
         super().__init__(data, queryset, **kwargs)
         self.reads_content = reads_content
+        self.now = now or timezone.now()
         self.filters["school"].queryset = schools
         self.filters["assignee"].queryset = staff
         if not reads_content:
@@ -84,4 +88,5 @@ class CaseQueueFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=active.values("case_id"))
 
     def filter_overdue(self, queryset, name, value):
-        return queryset.filter(is_overdue=True) if value else queryset
+        # On the stored column (indexed with the district), not on the annotated flag.
+        return queryset.filter(next_due_at__lt=self.now) if value else queryset
