@@ -223,7 +223,8 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["district", "reference"], name="uniq_case_reference"),
         ]
         indexes = [
-            models.Index(fields=["district", "stage"]),
+            # Also serves the queue's new-reports panel (intake, oldest first).
+            models.Index(fields=["district", "stage", "reported_at"]),
             models.Index(fields=["school", "stage"]),
             models.Index(fields=["stage_due_at"]),
             models.Index(fields=["district", "next_due_at"]),

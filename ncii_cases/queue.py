@@ -49,6 +49,9 @@ class Queue:
     overdue: list = field(default_factory=list)
     due_soon: list = field(default_factory=list)
     total: int = 0
+    # The number of cases listed when no filter narrows the list (it is then ``total``, known
+    # from the counts by stage, so the pager needs no second count); None when filtered.
+    count: int | None = None
 
 
 def queue_staff_for_user(*, user) -> QuerySet[User]:
@@ -87,11 +90,15 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     if not (params or {}).get("sort"):
         cases = cases.order_by(F("next_due_at").asc(nulls_last=True), "-reported_at")
     queue = Queue(filterset=filterset, cases=cases, reads_content=reads_content)
+    # COUNT(*) rather than COUNT(id): PostgreSQL then counts from the (district, stage, ...)
+    # or (school, stage) index alone, without reading the table.
     counts = dict(
-        base.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n")
+        base.order_by().values_list("stage").annotate(n=Count("*")).values_list("stage", "n")
     )
     queue.stage_counts = [(value, label, counts.get(value, 0)) for value, label in c.Stage.choices]
     queue.total = sum(counts.values())
+    if _unfiltered(filterset):
+        queue.count = queue.total
     open_cases = annotated.exclude(stage=c.Stage.CLOSED)
     queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
     queue.overdue = list(open_cases.filter(next_due_at__lt=now).order_by("next_due_at")[:10])
@@ -101,6 +108,19 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         ]
     )
     return queue
+
+
+def _unfiltered(filterset: CaseQueueFilter) -> bool:
+    """Whether the list is every visible case: no filter given (sorting does not count)."""
+    if not filterset.is_bound:
+        return True
+    if not filterset.is_valid():
+        return False
+    return not any(
+        value not in (None, "", False) and not (hasattr(value, "__len__") and len(value) == 0)
+        for name, value in filterset.form.cleaned_data.items()
+        if name != "sort"
+    )
 
 
 __all__ = ["case_queue", "cases_annotated", "queue_staff_for_user"]
