@@ -92,6 +92,30 @@ class CaseQueueFilter(django_filters.FilterSet):
             for name in self.CONTENT_FILTERS:
                 del self.filters[name]
 
+    def _given(self) -> dict:
+        """The valid filter values given (invalid ones are ignored, as ``qs`` ignores them),
+        without the sort and without empty values."""
+        if not self.is_bound:
+            return {}
+        self.errors  # noqa: B018 (validates the form, as ``qs`` does)
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if name != "sort" and value not in (None, "", False, [], ())
+        }
+
+    def narrows(self) -> bool:
+        """Whether any filter is given: without one, the list is every case visible."""
+        return bool(self._given())
+
+    def filter_unsorted(self, queryset):
+        """Applies the given filters to ``queryset``, without the sort: for the count, on the
+        visible cases without the queue's annotations (whose join to the harm assessment
+        would keep PostgreSQL from counting from an index alone)."""
+        for name, value in self._given().items():
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value:

@@ -49,8 +49,8 @@ class Queue:
     overdue: list = field(default_factory=list)
     due_soon: list = field(default_factory=list)
     total: int = 0
-    # The number of cases listed when no filter narrows the list (it is then ``total``, known
-    # from the counts by stage, so the pager needs no second count); None when filtered.
+    # The number of cases listed, for the pager: ``total`` when no filter narrows the list
+    # (known from the counts by stage), otherwise counted without the list's annotations.
     count: int | None = None
 
 
@@ -97,7 +97,9 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     )
     queue.stage_counts = [(value, label, counts.get(value, 0)) for value, label in c.Stage.choices]
     queue.total = sum(counts.values())
-    if _unfiltered(filterset):
+    if filterset.narrows():
+        queue.count = filterset.filter_unsorted(base.order_by()).count()
+    else:
         queue.count = queue.total
     open_cases = annotated.exclude(stage=c.Stage.CLOSED)
     queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
@@ -108,19 +110,6 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         ]
     )
     return queue
-
-
-def _unfiltered(filterset: CaseQueueFilter) -> bool:
-    """Whether the list is every visible case: no filter given (sorting does not count)."""
-    if not filterset.is_bound:
-        return True
-    if not filterset.is_valid():
-        return False
-    return not any(
-        value not in (None, "", False) and not (hasattr(value, "__len__") and len(value) == 0)
-        for name, value in filterset.form.cleaned_data.items()
-        if name != "sort"
-    )
 
 
 __all__ = ["case_queue", "cases_annotated", "queue_staff_for_user"]
