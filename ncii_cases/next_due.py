@@ -12,12 +12,13 @@ receivers call it in the transaction of every write that can change an input:
 - ``ExternalReport`` saved or deleted (sync and withdrawal, report made, not required).
 
 Writes that bypass ``save()`` (``QuerySet.update``, ``bulk_create``) must call the function
-themselves; ``seed_bench`` computes the value in its bulk load. The refresh is an UPDATE of
-one column through the query set: it leaves no history row and no case event.
+themselves; ``seed_bench`` computes the value in its bulk load. The refresh locks the case row
+and UPDATEs one column through the query set: it leaves no history row and no case event.
 """
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import Case as When_
 from django.db.models import DateTimeField, Min, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least, NullIf
@@ -58,14 +59,24 @@ def next_due_expression(takedown_model, report_model):
 
 
 def case_next_due_refresh(case_id: int) -> None:
-    """Recomputes and stores the case's next due time (one UPDATE)."""
+    """Recomputes and stores the case's next due time: the case row is locked first, then
+    one UPDATE computes the value in SQL. The lock matters on PostgreSQL: two transactions
+    changing two takedown requests of one case at once would otherwise each compute from a
+    snapshot without the other's change, and the second to commit would store a stale value;
+    with the lock, the second UPDATE starts after the first commit and reads it. The lock is
+    FOR NO KEY UPDATE (the UPDATE's own), which does not conflict with the key-share locks
+    that inserting a request or a report takes on the case row."""
     from .models import Case, ExternalReport, TakedownRequest
 
     if case_id is None:
         return
-    Case.objects.filter(pk=case_id).update(
-        next_due_at=next_due_expression(TakedownRequest, ExternalReport)
-    )
+    with transaction.atomic(savepoint=False):
+        row = Case.objects.select_for_update(no_key=True).filter(pk=case_id).values_list("pk")
+        if not list(row):
+            return  # gone (a case deleted with its requests)
+        Case.objects.filter(pk=case_id).update(
+            next_due_at=next_due_expression(TakedownRequest, ExternalReport)
+        )
 
 
 def _case_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
