@@ -16,6 +16,8 @@ class NciiCasesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from .middleware import session_stamp_login
+        from .next_due import signals_connect
 
         post_migrate.connect(_sync_roles, sender=self)
         user_logged_in.connect(session_stamp_login, dispatch_uid="ncii_session_stamp_login")
+        signals_connect()

@@ -200,6 +200,11 @@ class Case(models.Model):
     stage_due_at = models.DateTimeField(null=True, blank=True)
     stage_overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     priority = models.CharField(max_length=20, choices=c.Level.choices, default=c.Level.MODERATE)
+    # Derived: the earliest of the stage's due time (none once closed), the clocks of open
+    # takedown requests and the due times of pending external reports. Kept up to date by
+    # ``next_due.case_next_due_refresh`` in the transaction that changes any of them, so the
+    # queue can sort and filter on it with an index. Not in the case's history.
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_summary = models.TextField(blank=True)
@@ -210,7 +215,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["next_due_at"])
 
     class Meta:
         ordering = ["-reported_at"]
@@ -218,9 +223,11 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["district", "reference"], name="uniq_case_reference"),
         ]
         indexes = [
-            models.Index(fields=["district", "stage"]),
+            # Also serves the queue's new-reports panel (intake, oldest first).
+            models.Index(fields=["district", "stage", "reported_at"]),
             models.Index(fields=["school", "stage"]),
             models.Index(fields=["stage_due_at"]),
+            models.Index(fields=["district", "next_due_at"]),
         ]
         permissions = [
             ("view_case_content", "Read a case's narrative, parties and records"),

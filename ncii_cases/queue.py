@@ -5,62 +5,23 @@ a constant number of queries, whatever the number of cases."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    DateTimeField,
-    F,
-    IntegerField,
-    Min,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models import (
-    Case as When_,
-)
-from django.db.models.functions import Coalesce, Least, NullIf
+from django.db.models import BooleanField, Count, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case as When_
 from django.utils import timezone
 
 from . import choices as c
 from .filters import CaseQueueFilter
-from .models import Case, ExternalReport, School, TakedownRequest, User
+from .models import Case, School, User
 from .permissions import ROLE_RIGHTS, Action, cases_visible_to, user_role
 
-FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 SOON = dt.timedelta(hours=48)
-OPEN_TAKEDOWN = (TakedownRequest.Status.SUBMITTED, TakedownRequest.Status.REAPPEARED)
-
-
-def _min_due(model, **filters):
-    rows = (
-        model.objects.filter(case=OuterRef("pk"), due_at__isnull=False, **filters)
-        .order_by()
-        .values("case")
-        .annotate(due=Min("due_at"))
-        .values("due")
-    )
-    return Subquery(rows, output_field=DateTimeField())
 
 
 def cases_annotated(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
-    """Adds ``next_due_at`` (the earliest of the stage's due time, open takedown clocks and
-    pending external reports), ``is_overdue`` and ``harm_rank`` to each case."""
-    far = Value(FAR_FUTURE, output_field=DateTimeField())
-    takedown_due = _min_due(TakedownRequest, status__in=OPEN_TAKEDOWN)
-    report_due = _min_due(ExternalReport, status=ExternalReport.Status.PENDING)
-    stage_due = When_(
-        When(stage=c.Stage.CLOSED, then=Value(None, output_field=DateTimeField())),
-        default="stage_due_at",
-        output_field=DateTimeField(),
-    )
-    earliest = Least(
-        Coalesce(stage_due, far), Coalesce(takedown_due, far), Coalesce(report_due, far)
-    )
+    """Adds ``is_overdue`` (the stored ``next_due_at`` — the earliest of the stage's due time,
+    open takedown clocks and pending external reports — is past) and ``harm_rank`` to each
+    case."""
     return cases.annotate(
-        next_due_at=NullIf(earliest, far),
         is_overdue=When_(
             When(next_due_at__lt=now, then=Value(True)),
             default=Value(False),
@@ -88,6 +49,9 @@ class Queue:
     overdue: list = field(default_factory=list)
     due_soon: list = field(default_factory=list)
     total: int = 0
+    # The number of cases listed, for the pager: ``total`` when no filter narrows the list
+    # (known from the counts by stage), otherwise counted without the list's annotations.
+    count: int | None = None
 
 
 def queue_staff_for_user(*, user) -> QuerySet[User]:
@@ -120,22 +84,26 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         schools=queue_schools_for_user(user=user),
         staff=queue_staff_for_user(user=user),
         reads_content=reads_content,
+        now=now,
     )
     cases = filterset.qs
     if not (params or {}).get("sort"):
-        cases = cases.order_by(
-            Coalesce("next_due_at", Value(FAR_FUTURE, output_field=DateTimeField())).asc(),
-            "-reported_at",
-        )
+        cases = cases.order_by(F("next_due_at").asc(nulls_last=True), "-reported_at")
     queue = Queue(filterset=filterset, cases=cases, reads_content=reads_content)
+    # COUNT(*) rather than COUNT(id): PostgreSQL then counts from the (district, stage, ...)
+    # or (school, stage) index alone, without reading the table.
     counts = dict(
-        base.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n")
+        base.order_by().values_list("stage").annotate(n=Count("*")).values_list("stage", "n")
     )
     queue.stage_counts = [(value, label, counts.get(value, 0)) for value, label in c.Stage.choices]
     queue.total = sum(counts.values())
+    if filterset.narrows():
+        queue.count = filterset.filter_unsorted(base.order_by()).count()
+    else:
+        queue.count = queue.total
     open_cases = annotated.exclude(stage=c.Stage.CLOSED)
     queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
-    queue.overdue = list(open_cases.filter(is_overdue=True).order_by("next_due_at")[:10])
+    queue.overdue = list(open_cases.filter(next_due_at__lt=now).order_by("next_due_at")[:10])
     queue.due_soon = list(
         open_cases.filter(next_due_at__gte=now, next_due_at__lt=now + SOON).order_by("next_due_at")[
             :10

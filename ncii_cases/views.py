@@ -22,7 +22,10 @@ QUEUE_PAGE_SIZE = 25
 @require_GET
 def home(request):
     queue = case_queue(user=request.user, params=request.GET)
-    page = Paginator(queue.cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(queue.cases, QUEUE_PAGE_SIZE)
+    if queue.count is not None:
+        paginator.count = queue.count  # unfiltered: known from the counts by stage
+    page = paginator.get_page(request.GET.get("page"))
     context = {"queue": queue, "page": page, "querystring": _without_page(request.GET)}
     if request.GET.get("q", "").strip():
         # A search reads across cases (references and party names): logged like a case page.

@@ -53,6 +53,7 @@ from ..models import (
     TakedownRequest,
     User,
 )
+from ..next_due import OPEN_TAKEDOWN_STATUSES
 from ..permissions import ASSIGNMENT_GRANTS, GRANT_CODENAMES
 from ..roles import roles_sync
 from ..workflow import BY_ACTION, stage_due_at
@@ -438,6 +439,7 @@ class Builder:
         case_ids = w.ids(Case, len(specs))
         for pk, spec in zip(case_ids, specs, strict=True):
             staff = spec.staff
+            first_takedown = len(takedowns)
             district_id = staff.district.pk
             school_id = rng.choice(staff.schools)
             lead = rng.choice(staff.by_role[c.Role.COORDINATOR])
@@ -685,6 +687,7 @@ class Builder:
                 stage_entered = moment
             case["stage_entered_at"] = stage_entered
             case["stage_due_at"] = stage_due_at(spec.stage, priority, stage_entered)
+            case["next_due_at"] = _next_due(case, takedowns[first_takedown:])
             case["updated_at"] = stage_entered
             if spec.special:
                 self.special_ids[spec.special] = pk
@@ -824,6 +827,20 @@ class Builder:
         if status == TakedownRequest.Status.WAIVED:
             row["waiver_reason"] = "The post was already gone when checked."
         return row
+
+
+def _next_due(case: dict, takedowns: list[dict]) -> dt.datetime | None:
+    """The case's ``next_due_at`` as ``next_due.case_next_due_refresh`` computes it: the
+    earliest of the stage's due time (none once closed) and the clocks of its open takedown
+    requests (the seed writes no external reports)."""
+    dues = [
+        row["due_at"]
+        for row in takedowns
+        if row["status"] in OPEN_TAKEDOWN_STATUSES and row.get("due_at") is not None
+    ]
+    if case["stage"] != S.CLOSED and case["stage_due_at"] is not None:
+        dues.append(case["stage_due_at"])
+    return min(dues, default=None)
 
 
 # --- The command's entry point ---------------------------------------------------------------

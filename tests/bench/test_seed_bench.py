@@ -41,6 +41,7 @@ from ncii_cases.models import (
 from ncii_cases.permissions import ASSIGNMENT_GRANTS, cases_visible_to
 from ncii_cases.services.cases import case_create
 from tests.access.helpers import login_verified
+from tests.ncii_cases.test_next_due import computed_next_due
 
 CASES = 200
 
@@ -90,6 +91,11 @@ def test_seed_bench_leaves_what_the_services_would_have_left():
         assert model.history.filter(history_type="+").count() == model.objects.count(), model
     assert School.history.count() == School.objects.count()
     assert User.history.count() == 500
+
+    # And each case's stored next due time is the one the application would have computed
+    stored = dict(Case.objects.values_list("pk", "next_due_at"))
+    assert any(stored.values())
+    assert stored == {pk: computed_next_due(pk) for pk in stored}
 
     # And the audit chains verify, the long audit trail has its 5,000 events
     assert [r.problems for r in audit_verify()] == [[], []]
