@@ -190,7 +190,12 @@ def pdf_jobs_requeue() -> int:
     running_stale_after = timedelta(seconds=settings.PDF_REQUEUE_RUNNING_AFTER_SECONDS)
     stale = PdfJob.objects.filter(
         Q(status=PdfJob.Status.QUEUED)
-        & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - queued_stale_after))
+        # Never published (the broker was down) or published long ago; a job just requested
+        # is left to its own publish, which may still be on its way.
+        & (
+            Q(enqueued_at__isnull=True, created_at__lt=now - queued_stale_after)
+            | Q(enqueued_at__lt=now - queued_stale_after)
+        )
         | Q(status=PdfJob.Status.RUNNING, started_at__lt=now - running_stale_after)
     )
     stale.filter(attempts__gte=MAX_ATTEMPTS).update(

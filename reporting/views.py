@@ -4,10 +4,11 @@ filtered, paginated, exportable as CSV, with the latest verification of the hash
 Data comes from ``ncii_cases.selectors_audit``; nothing here writes case data."""
 
 import csv
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +20,9 @@ from ncii_cases.access_log import access_case, access_logged
 from ncii_cases.tasks import audit_verify_run
 
 from .forms import AuditFilterForm
+
+logger = logging.getLogger(__name__)
+VERIFY_NOW_INTERVAL = 300  # seconds between two checks asked for with "Verify now"
 
 PAGE_PARAMS = {"changes": "changes_page", "events": "events_page", "accesses": "access_page"}
 
@@ -135,9 +139,36 @@ def case_audit_export(request, pk):
 def audit_verify_now(request):
     """Queues a verification of the audit chains once the request commits."""
     selectors_audit.audit_district_check(user=request.user)
-    user_id = request.user.pk
-    transaction.on_commit(lambda: audit_verify_run.delay(requested_by_id=user_id))
-    messages.success(request, "The audit record check has started; its result shows below.")
+    # A check re-hashes every row of both chains: one at a time per web process, at most one
+    # every VERIFY_NOW_INTERVAL seconds, however often the button is pressed.
+    if not cache.add("reporting:audit-verify-now", request.user.pk, VERIFY_NOW_INTERVAL):
+        messages.info(
+            request,
+            "A check was asked for a moment ago; its result shows below when it is done. "
+            "You can ask again in a few minutes.",
+        )
+    else:
+        user_id = request.user.pk
+
+        def enqueue():
+            try:
+                audit_verify_run.delay(requested_by_id=user_id)
+            except Exception:  # the broker is down: say so instead of failing the page
+                cache.delete("reporting:audit-verify-now")
+                logger.warning("Verify now: the background service is unavailable")
+                messages.error(
+                    request,
+                    "The background service is unavailable right now, so the check could not "
+                    "start. The nightly check still runs; try again later.",
+                )
+            else:
+                messages.success(
+                    request, "The audit record check has started; its result shows below."
+                )
+
+        # Nothing is written here that the check would need to see: publish at once, so the
+        # page can say whether the background service took it.
+        enqueue()
     # Back to the review page the button was on; anything else goes to the district review.
     target = request.POST.get("next", "")
     if not (

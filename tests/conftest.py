@@ -31,3 +31,12 @@ def pytest_runtest_setup(item):
 # Personas (a coordinator, school administrators, investigators, a counselor, an auditor, an
 # IT admin, an outsider) and their cases, used by every test.
 from tests.personas import *  # noqa: E402, F403
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Each test starts with an empty cache (kept analytics, "Verify now" spacing)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

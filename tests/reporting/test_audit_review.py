@@ -458,3 +458,32 @@ def test_the_nightly_verification_is_scheduled_and_records_a_run(db):
     run = AuditVerification.objects.get()
     assert result.get() == {"verification": run.pk, "ok": True, "problems": 0}
     assert (run.source, run.requested_by) == ("schedule", None)
+
+
+def test_verify_now_pressed_twice_starts_one_check(
+    client, reviewed_case, auditor, coordinator, django_capture_on_commit_callbacks
+):
+    login_verified(client, auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reporting:audit_verify_now"))
+    assert AuditVerification.objects.count() == 1
+    # Again, and from another auditor of the district: a check ran a moment ago.
+    client.logout()
+    login_verified(client, coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reporting:audit_verify_now"), follow=True)
+    assert response.status_code == 200
+    assert "A check was asked for a moment ago" in response.content.decode()
+    assert AuditVerification.objects.count() == 1
+
+
+def test_verify_now_with_the_broker_down_says_so_and_may_be_pressed_again(
+    client, reviewed_case, auditor, broker_down, django_capture_on_commit_callbacks
+):
+    login_verified(client, auditor)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("reporting:audit_verify_now"), follow=True)
+        assert response.status_code == 200
+        assert "The background service is unavailable" in response.content.decode()
+    assert AuditVerification.objects.count() == 0

@@ -5,11 +5,9 @@ the permission checked again at download time."""
 import datetime as dt
 import hashlib
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from ncii_cases import choices as c
 from ncii_cases.models import AccessEvent
 from ncii_cases.services.cases import case_assign
@@ -227,27 +225,6 @@ def test_an_unknown_profile_is_refused_with_a_message(client, case, coordinator,
     assert PdfJob.objects.count() == 0
 
 
-def celery_connections_reset():
-    """Drops Celery's references to its broker connections (without closing pools that kombu
-    keeps in a process-wide registry), so that the next publish uses broker_url."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker_down(settings):
-    """Celery publishing for real, to a port where nothing listens."""
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
-    conf.task_always_eager = False
-    conf.broker_url = "redis://127.0.0.1:1/0"
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    celery_connections_reset()
-    yield
-    conf.task_always_eager, conf.broker_url = saved
-    celery_connections_reset()
-
-
 def test_with_the_broker_down_a_request_is_queued_and_the_page_says_so(
     client, case, coordinator, private_root, broker_down, django_capture_on_commit_callbacks
 ):
@@ -271,8 +248,16 @@ def test_requeue_hands_over_waiting_and_stuck_jobs_and_gives_up_after_five_attem
     now = timezone.now()
     waiting, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
     stuck, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="redacted")
+    # Requested three minutes ago and never published (the broker was down then).
+    PdfJob.objects.filter(pk=waiting.pk).update(created_at=now - dt.timedelta(minutes=3))
     PdfJob.objects.filter(pk=stuck.pk).update(
         status="running", attempts=1, started_at=now - dt.timedelta(minutes=20)
+    )
+    just_requested = PdfJob.objects.create(
+        case=case,
+        requested_by=coordinator,
+        profile="internal",
+        idempotency_key="just-now-key",
     )
     hopeless = PdfJob.objects.create(
         case=case,
@@ -298,6 +283,8 @@ def test_requeue_hands_over_waiting_and_stuck_jobs_and_gives_up_after_five_attem
     statuses = dict(PdfJob.objects.values_list("pk", "status"))
     assert statuses[waiting.pk] == statuses[stuck.pk] == "ready"
     assert statuses[hopeless.pk] == "failed" and statuses[fresh_running.pk] == "running"
+    # A job requested a moment ago is left to its own publish, still on its way.
+    assert statuses[just_requested.pk] == "queued"
 
 
 def test_the_polled_status_partial_stays_cheap(
