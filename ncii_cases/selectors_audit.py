@@ -542,20 +542,23 @@ def _page_slice(rows, number: int) -> tuple[list, bool]:
     return page[:PAGE_SIZE], len(page) > PAGE_SIZE
 
 
-def _event_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[CaseEvent]:
-    action = flt.section_action("event")
+def _log_filtered(
+    qs: QuerySet, *, scope: dict, flt: AuditFilter, district: str, actor: str, action_field: str
+) -> QuerySet:
+    """Narrows a log (the case timeline or the access log) to the scope and the filter;
+    ``district``, ``actor`` and ``action_field`` name that log's own fields."""
+    action = flt.section_action("event" if action_field == "event_type" else "access")
     if action is None:
-        return CaseEvent.objects.none()
-    qs = CaseEvent.objects.select_related("actor", "case")
+        return qs.none()
     if "case" in scope:
         qs = qs.filter(case_id=scope["case"])
     else:
-        qs = qs.filter(case__district_id=scope["district"])
+        qs = qs.filter(**{district: scope["district"]})
     start, end = flt.bounds()
     if flt.case is not None:
         qs = qs.filter(case_id=flt.case.pk)
     if flt.actor is not None:
-        qs = qs.filter(actor_id=flt.actor.pk)
+        qs = qs.filter(**{actor: flt.actor.pk})
     if start:
         qs = qs.filter(created_at__gte=start)
     if end:
@@ -563,33 +566,27 @@ def _event_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[CaseEvent]:
     if flt.until:
         qs = qs.filter(created_at__lte=flt.until)
     if action:
-        qs = qs.filter(event_type=action)
+        qs = qs.filter(**{action_field: action})
     return qs.order_by("-pk")
+
+
+def _event_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[CaseEvent]:
+    qs = CaseEvent.objects.select_related("actor", "case")
+    return _log_filtered(
+        qs,
+        scope=scope,
+        flt=flt,
+        district="case__district_id",
+        actor="actor_id",
+        action_field="event_type",
+    )
 
 
 def _access_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[AccessEvent]:
-    action = flt.section_action("access")
-    if action is None:
-        return AccessEvent.objects.none()
     qs = AccessEvent.objects.select_related("case")
-    if "case" in scope:
-        qs = qs.filter(case_id=scope["case"])
-    else:
-        qs = qs.filter(district_id=scope["district"])
-    start, end = flt.bounds()
-    if flt.case is not None:
-        qs = qs.filter(case_id=flt.case.pk)
-    if flt.actor is not None:
-        qs = qs.filter(user_id=flt.actor.pk)
-    if start:
-        qs = qs.filter(created_at__gte=start)
-    if end:
-        qs = qs.filter(created_at__lt=end)
-    if flt.until:
-        qs = qs.filter(created_at__lte=flt.until)
-    if action:
-        qs = qs.filter(action=action)
-    return qs.order_by("-pk")
+    return _log_filtered(
+        qs, scope=scope, flt=flt, district="district_id", actor="user_id", action_field="action"
+    )
 
 
 @dataclass
