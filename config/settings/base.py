@@ -126,10 +126,6 @@ STORAGES = {
 # Uploads are read in memory up to this size and never spooled to a temp file; anything larger
 # is refused before a byte of it is written (see ncii_cases/uploads.py).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
-
-# District analytics are aggregates over every case of the district: each web process keeps a
-# district's figures for this long (seconds; 0 computes them on every page load).
-ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # One document per request, so that a request cannot hold many documents in memory at once.
@@ -183,6 +179,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 # died). Seconds; a rendering takes seconds, so the defaults leave a wide margin.
 PDF_REQUEUE_QUEUED_AFTER_SECONDS = env.int("PDF_REQUEUE_QUEUED_AFTER_SECONDS", default=2 * 60)
 PDF_REQUEUE_RUNNING_AFTER_SECONDS = env.int("PDF_REQUEUE_RUNNING_AFTER_SECONDS", default=15 * 60)
+
+# District analytics are aggregates over every case of the district: each web process keeps a
+# district's figures for this long (seconds; 0 computes them on every page load).
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
