@@ -72,7 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reporting.context_processors.audit_nav",
+                "reporting.context_processors.reporting_nav",
             ],
         },
     },
