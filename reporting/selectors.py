@@ -1,8 +1,11 @@
 """Reads of the reporting app's own rows, scoped like every case read."""
 
-from django.db.models import QuerySet
+import hashlib
 
-from ncii_cases.permissions import Action
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ncii_cases.permissions import Action, actions_for
 from ncii_cases.selectors import case_get_for_user
 
 from .models import PdfJob
@@ -16,3 +19,24 @@ def case_pdf_page_for_user(*, user, pk) -> tuple:
         "-created_at", "-pk"
     )[:10]
     return case, list(jobs)
+
+
+def rights_fingerprint(allowed: set[str]) -> str:
+    """A short stable digest of what a user may do on a case: a summary made for other rights
+    is another summary."""
+    return hashlib.sha256(",".join(sorted(allowed)).encode()).hexdigest()[:16]
+
+
+def pdf_job_for_user(*, user, case_pk, job_id) -> PdfJob:
+    """Returns the user's own job of the case while they may still read the case with the
+    rights the summary was made for; Http404 otherwise (another user's job, a job of another
+    case, a forged id)."""
+    case = case_get_for_user(user=user, pk=case_pk, action=Action.VIEW)
+    try:
+        job = PdfJob.objects.select_related("case").get(pk=job_id, case=case, requested_by=user)
+    except (PdfJob.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such PDF.") from None
+    if not job.idempotency_key.endswith(":" + rights_fingerprint(actions_for(user, case))):
+        # The user's rights on the case changed since: that summary is no longer theirs.
+        raise Http404("No such PDF.")
+    return job

@@ -7,11 +7,9 @@ reached, the request still succeeds: the job stays queued without ``enqueued_at`
 says so; ``tasks.pdf_jobs_requeue`` hands it over once the broker is back.
 """
 
-import hashlib
 import logging
 
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from ncii_cases.permissions import Action, actions_for
@@ -19,22 +17,9 @@ from ncii_cases.selectors import case_get_for_user
 from ncii_cases.selectors_summary import PROFILES, case_summary_latest_event_id
 
 from .models import PdfJob
+from .selectors import pdf_job_for_user, rights_fingerprint
 
 logger = logging.getLogger(__name__)
-
-# Publishing a task gives up quickly when the broker is down (the page must not hang).
-PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
-
-
-def rights_fingerprint(allowed: set[str]) -> str:
-    """A short stable digest of what a user may do on a case: a summary made for other rights
-    is another summary."""
-    return hashlib.sha256(",".join(sorted(allowed)).encode()).hexdigest()[:16]
 
 
 def pdf_job_enqueue(*, job_id: int) -> bool:
@@ -51,7 +36,8 @@ def pdf_job_enqueue(*, job_id: int) -> bool:
     except ImportError:  # pragma: no cover (redis is a dependency of the broker)
         broker_errors = (OperationalError, OSError)
     try:
-        pdf_render.apply_async(args=[job_id], retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+        # CELERY_TASK_PUBLISH_RETRY_POLICY gives up quickly when the broker is down.
+        pdf_render.apply_async(args=[job_id], retry=True)
     except broker_errors as error:
         logger.warning("PDF job %s stays queued: broker unavailable (%s)", job_id, type(error))
         return False
@@ -113,21 +99,6 @@ def _requeue_if_file_lost(job_id: int) -> PdfJob:
             job.finished_at = None
             job.save(update_fields=["status", "enqueued_at", "started_at", "finished_at"])
             _enqueue_on_commit(job.pk)
-    return job
-
-
-def pdf_job_for_user(*, user, case_pk, job_id) -> PdfJob:
-    """Returns the user's own job of the case while they may still read the case with the
-    rights the summary was made for; Http404 otherwise (another user's job, a job of another
-    case, a forged id)."""
-    case = case_get_for_user(user=user, pk=case_pk, action=Action.VIEW)
-    try:
-        job = PdfJob.objects.select_related("case").get(pk=job_id, case=case, requested_by=user)
-    except (PdfJob.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such PDF.") from None
-    if not job.idempotency_key.endswith(":" + rights_fingerprint(actions_for(user, case))):
-        # The user's rights on the case changed since: that summary is no longer theirs.
-        raise Http404("No such PDF.")
     return job
 
 

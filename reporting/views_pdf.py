@@ -46,7 +46,7 @@ def case_pdf(request, pk):
 @never_cache
 @require_GET
 def pdf_job(request, pk, job_id):
-    job = services.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
+    job = selectors.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
     access_case(request, job.case)
     return render(request, "reporting/pdf_job.html", {"job": job, "case": job.case})
 
@@ -57,7 +57,7 @@ def pdf_job(request, pk, job_id):
 @require_GET
 def pdf_job_status(request, pk, job_id):
     """The job's status alone, which htmx polls every 2 seconds while it is in progress."""
-    job = services.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
+    job = selectors.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
     access_case(request, job.case)
     return render(request, "reporting/partials/pdf_job_status.html", {"job": job, "case": job.case})
 
@@ -77,7 +77,7 @@ def pdf_job_retry(request, pk, job_id):
 @require_GET
 def pdf_job_download(request, pk, job_id):
     """Streams the finished PDF to its requester, as an attachment that no cache keeps."""
-    job = services.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
+    job = selectors.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
     if job.status != PdfJob.Status.READY or not pdf_job_file_ok(job):
         raise Http404("This summary is not ready.")
     access_case(request, job.case)

@@ -289,7 +289,7 @@ def pdf_job_ready(case, user, root):
 
     from ncii_cases.permissions import actions_for
     from reporting.models import PdfJob
-    from reporting.services import rights_fingerprint
+    from reporting.selectors import rights_fingerprint
 
     content = b"%PDF-1.4 matrix test file"
     job = PdfJob.objects.create(
