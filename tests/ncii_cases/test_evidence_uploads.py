@@ -101,20 +101,6 @@ def docx(extra: dict | None = None) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def private_root(settings, tmp_path):
-    root = tmp_path / "private"
-    root.mkdir()
-    settings.PRIVATE_MEDIA_ROOT = root
-    storage = SupportingDocument._meta.get_field("file").storage
-    # The storage caches its location; forget it so that it follows the test's setting.
-    for name in ("base_location", "location"):
-        storage.__dict__.pop(name, None)
-    yield root
-    for name in ("base_location", "location"):
-        storage.__dict__.pop(name, None)
-
-
 def files_under(path) -> list[str]:
     return [os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs]
 

@@ -24,23 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def private_root(settings, tmp_path):
-    """An empty private documents folder for the test."""
-    from ncii_cases.models import SupportingDocument
-
-    root = tmp_path / "private"
-    root.mkdir()
-    settings.PRIVATE_MEDIA_ROOT = root
-    storage = SupportingDocument._meta.get_field("file").storage
-    # The storage caches its location; forget it so that it follows the test's setting.
-    for name in ("base_location", "location"):
-        storage.__dict__.pop(name, None)
-    yield root
-    for name in ("base_location", "location"):
-        storage.__dict__.pop(name, None)
-
-
-@pytest.fixture
 def coordinator_client(coordinator, rich_case, rich_foreign_case):
     client = Client()
     login_verified(client, coordinator)

@@ -11,13 +11,6 @@ def s1(school, coordinator, investigator, counselor):
     )
 
 
-@pytest.fixture
-def private_root(tmp_path, settings):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    settings.PRIVATE_MEDIA_ROOT.mkdir()
-    return settings.PRIVATE_MEDIA_ROOT
-
-
 def celery_connections_reset():
     """Drops Celery's references to its broker connections (without closing pools that kombu
     keeps in a process-wide registry), so that the next publish uses broker_url."""
