@@ -1,12 +1,21 @@
-"""The admin: accounts and settings for IT, and a permission-scoped view of cases.
+"""The admin: accounts and settings for district IT and the deployment operator, roles for the
+coordinator, and a permission-scoped, read-only view of cases.
 
-Case-data admins show only the cases ``permissions.cases_visible_to`` allows, so superuser
-status alone reveals no case content. Audit rows (events, access log) are read-only.
+Every admin here is scoped by ``permissions``' faces, for every view that names a row (change
+list, change, add, history, history version, password, delete, actions, autocomplete): a row
+outside the user's scope does not exist for them (404, never 403 and never 200), and a user
+without a model's rights gets 403 whatever the id. Case-data admins show only the cases
+``permissions.cases_visible_to`` allows, so superuser status alone reveals no case content.
+Audit rows (events, access log) are read-only. Reverting from history is disabled everywhere
+(``SIMPLE_HISTORY_REVERT_DISABLED`` hides the button; ``ScopedAdminMixin`` refuses the POST,
+which simple-history would otherwise still save, bypassing ``save_related``).
 """
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -17,10 +26,57 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import models as m
 from .access_log import access_case, access_record, client_ip
 from .audit import access_event_record
-from .choices import Role
-from .permissions import cases_visible_to, user_role
+from .permissions import (
+    Action,
+    accounts_where,
+    cases_visible_to,
+    districts_where,
+    schools_where,
+    user_can_anywhere,
+    user_can_everywhere,
+)
+from .roles import role_change_record
 from .selectors_audit import user_may_audit
 from .services.accounts import user_sessions_end
+
+
+class ScopedAdminMixin:
+    """For every admin of the project: the rows of ``get_queryset`` are all the user may
+    reach. A row outside them answers 404 on every view that names it (the admin's own
+    "does not exist" redirect, and simple-history's rebuild of a hidden row from its
+    history, would tell that it exists or show it); a user without the model's rights gets
+    403 whatever the id. Reverting from history is refused: a revert would write the row
+    back without the checks and records of the change form (roles, district, sessions)."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404("No such record.")
+
+    def _row_visible(self, request, object_id):
+        try:
+            return self.get_queryset(request).filter(pk=unquote(object_id)).first()
+        except (ValueError, TypeError, ValidationError):
+            return None
+
+    def _visible_or_404(self, request, object_id):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        row = self._row_visible(request, object_id)
+        if row is None:
+            raise Http404("No such record.")
+        return row
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("Reverting from history is disabled.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
 
 
 def case_scoped_queryset(request, model):
@@ -67,7 +123,8 @@ class ReadOnlyAdminMixin:
 
 class AccessLoggedAdminMixin:
     """Every admin page that can show case content is access-logged like the case pages: one
-    ``AccessEvent`` per request, allowed or refused; a refusal links no case."""
+    ``AccessEvent`` per request, allowed or refused; a refusal links no case. Goes with
+    ``ScopedAdminMixin`` (which finds the row)."""
 
     def _case_of(self, obj):
         """The case a row belongs to, or None (a person may be in several cases)."""
@@ -79,12 +136,6 @@ class AccessLoggedAdminMixin:
         for name in path.split("__"):
             obj = getattr(obj, name, None)
         return obj
-
-    def _row_visible(self, request, object_id):
-        try:
-            return self.get_queryset(request).filter(pk=unquote(object_id)).first()
-        except (ValueError, TypeError, ValidationError):
-            return None
 
     def _logged(self, request, kind, view, object_id=None):
         action = f"admin_{self.model._meta.model_name}_{kind}"
@@ -131,144 +182,178 @@ class AccessLoggedAdminMixin:
 
 
 class ScopedHistoryAdmin(
-    AccessLoggedAdminMixin, ReadOnlyAdminMixin, CaseChoicesMixin, SimpleHistoryAdmin
+    AccessLoggedAdminMixin,
+    ReadOnlyAdminMixin,
+    CaseChoicesMixin,
+    ScopedAdminMixin,
+    SimpleHistoryAdmin,
 ):
     """The admin of case data: a read-only view of the rows the user may see, access-logged.
-
-    History pages only for rows the user may see: simple-history would otherwise rebuild a
-    hidden row from its history (narrative included) when the queryset leaves it out."""
-
-    def _visible_or_404(self, request, object_id):
-        if self._row_visible(request, object_id) is None:
-            raise Http404("No such record.")
-
-    def history_view(self, request, object_id, extra_context=None):
-        def view():
-            self._visible_or_404(request, object_id)
-            return SimpleHistoryAdmin.history_view(self, request, object_id, extra_context)
-
-        return self._logged(request, "history", view, object_id)
+    History pages only for rows the user may see (``ScopedAdminMixin``)."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        def view():
-            self._visible_or_404(request, object_id)
-            return super(ScopedHistoryAdmin, self).history_form_view(
-                request, object_id, version_id, extra_context
+        return self._logged(
+            request,
+            "history_version",
+            lambda: ScopedAdminMixin.history_form_view(
+                self, request, object_id, version_id, extra_context
+            ),
+            object_id,
+        )
+
+
+# --- Accounts, districts, schools ------------------------------------------------------------
+
+
+def _is_operator(user) -> bool:
+    """The deployment operator: rights over every district (``permissions``)."""
+    return user_can_everywhere(user, Action.MANAGE_ACCOUNTS)
+
+
+def _in(queryset, obj) -> bool:
+    return obj is not None and queryset.filter(pk=obj.pk).exists()
+
+
+class DistrictFilterMixin:
+    """The "district" list filter names every district: only the operator gets it."""
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if _is_operator(request.user):
+            return filters
+        return tuple(f for f in filters if f != "district")
+
+
+class AccountChangeForm(UserChangeForm):
+    """An account's form: the schools it serves must be of its district."""
+
+    def clean(self):
+        cleaned = super().clean()
+        district = cleaned.get("district", self.instance.district)
+        schools = cleaned.get("schools")
+        if schools is not None and any(
+            s.district_id != getattr(district, "pk", None) for s in schools
+        ):
+            raise ValidationError(
+                "An account can serve only schools of its own district. Choose schools of the "
+                "account's district."
             )
-
-        return self._logged(request, "history_version", view, object_id)
-
-
-# Fields of an account that decide what it may read. Only a coordinator of the account's
-# district changes its role and schools; nobody changes superuser status or model-wide rights
-# in the admin (``createsuperuser`` on the server makes an IT superuser).
-ROLE_FIELDS = ("groups", "schools")
-ADMIN_ONLY_FIELDS = ("is_superuser", "user_permissions")
-
-
-def _is_coordinator(user) -> bool:
-    return user_role(user) == Role.COORDINATOR.value and user.district_id is not None
-
-
-def _account_roles(user) -> dict:
-    """What decides an account's reach: district, role groups and schools."""
-    if user is None or user.pk is None:
-        return {"district": None, "groups": [], "schools": []}
-    return {
-        "district": user.district_id,
-        "groups": sorted(user.groups.values_list("name", flat=True)),
-        "schools": sorted(user.schools.values_list("pk", flat=True)),
-    }
-
-
-def role_change_record(request, account, before: dict, after: dict, *, allowed: bool):
-    """Records a change (or refused attempt) of an account's role, schools or district in the
-    access log: who (the signed-in user), when, which account (the path) and what."""
-    what = "; ".join(
-        f"{key}: {before[key]} -> {after[key]}" for key in before if before[key] != after[key]
-    )
-    access_event_record(
-        user=request.user,
-        action="role_change",
-        path=f"{request.path} account={account.pk} {what}",
-        district_id=account.district_id,
-        method=request.method,
-        allowed=allowed,
-        ip_address=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
+        return cleaned
 
 
 @admin.register(m.User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
-    """Accounts. IT creates accounts, resets passwords, activates and deactivates them; the role
-    (groups) and schools of an account are set only by a coordinator of its district, who may
-    change nothing else here. Every change of role, schools or district is access-logged as
-    ``role_change`` (a refused attempt too)."""
+class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
+    """Accounts. District IT (MANAGE_ACCOUNTS) creates its district's accounts, resets their
+    passwords, activates and deactivates them; the role and schools of an account are set by
+    a coordinator of its district (MANAGE_ROLES), who may change nothing else here. The
+    deployment operator does both for every district. Nobody reaches another district's
+    accounts (404). Superuser status and model-wide rights are never set here
+    (``createsuperuser`` on the server makes an operator; groups mirror the role). Every
+    change of role, schools or district is in the access log as ``role_change``
+    (``roles.py``), and a refused attempt too."""
 
-    list_display = ("username", "first_name", "last_name", "district", "is_active")
-    list_filter = ("district", "groups", "is_active")
-    fieldsets = DjangoUserAdmin.fieldsets + (
-        ("District", {"fields": ("district", "schools", "title")}),
+    form = AccountChangeForm
+    add_form = AdminUserCreationForm
+    list_display = ("username", "first_name", "last_name", "district", "role", "is_active")
+    list_filter = ("district", "role", "is_active")
+    filter_horizontal = ("schools",)
+    account_fields = ("username", "first_name", "last_name", "email", "title", "is_active")
+    account_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email", "title")}),
+        ("Status", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("District and role", {"fields": ("district", "role", "schools")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
-    filter_horizontal = ("groups", "user_permissions", "schools")
     coordinator_fieldsets = (
         (None, {"fields": ("username", "first_name", "last_name", "district")}),
-        ("Role", {"fields": ("groups", "schools")}),
+        ("Role", {"fields": ("role", "schools")}),
     )
 
+    def get_queryset(self, request):
+        user = request.user
+        reach = accounts_where(user, Action.MANAGE_ACCOUNTS) | accounts_where(
+            user, Action.MANAGE_ROLES
+        )
+        return super().get_queryset(request).filter(pk__in=reach.values("pk"))
+
+    def may_manage_account(self, request, obj) -> bool:
+        """District IT for an account of its district; the operator for any."""
+        return _in(accounts_where(request.user, Action.MANAGE_ACCOUNTS), obj)
+
     def may_assign_roles(self, request, obj) -> bool:
-        """A coordinator, for another account of their own district."""
+        """A coordinator for another account of their own district; the operator."""
         return (
             obj is not None
-            and _is_coordinator(request.user)
-            and obj.district_id == request.user.district_id
             and obj.pk != request.user.pk
+            and _in(accounts_where(request.user, Action.MANAGE_ROLES), obj)
         )
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if _is_coordinator(request.user) and not request.user.is_superuser:
-            return qs.filter(district_id=request.user.district_id)
-        return qs
-
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and not _is_coordinator(request.user)
+        return super().has_add_permission(request) and user_can_anywhere(
+            request.user, Action.MANAGE_ACCOUNTS
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return (
+            obj is None
+            or self.may_manage_account(request, obj)
+            or self.may_assign_roles(request, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are deactivated, never deleted: the audit record names them, and the
+        # deletion page would list the cases they hold rights on.
+        return False
 
     def get_fieldsets(self, request, obj=None):
-        if obj is not None and _is_coordinator(request.user):
+        if obj is None:
+            fields = ["username", "usable_password", "password1", "password2"]
+            if _is_operator(request.user):
+                fields.append("district")
+            return ((None, {"classes": ("wide",), "fields": fields}),)
+        if not self.may_manage_account(request, obj):
             return self.coordinator_fieldsets
-        return super().get_fieldsets(request, obj)
+        return self.account_fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
-            return fields
-        if _is_coordinator(request.user):
+            return ()
+        fields = ["is_superuser", "last_login", "date_joined"]
+        if not self.may_manage_account(request, obj):
             fields += ["username", "first_name", "last_name", "district"]
-            if not self.may_assign_roles(request, obj):
-                fields += list(ROLE_FIELDS)
-            return fields
-        fields += [*ROLE_FIELDS, *ADMIN_ONLY_FIELDS]
-        if obj.groups.exists():
-            # IT places a new account in a district; once it holds a role it stays there.
+        elif not _is_operator(request.user) and (obj.role or obj.pk == request.user.pk):
+            # District IT places a new account in its district; the operator alone moves an
+            # account that holds a role to another district.
             fields.append("district")
+        if not self.may_assign_roles(request, obj):
+            fields += ["role", "schools"]
         return fields
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district":
+            kwargs["queryset"] = districts_where(request.user, Action.MANAGE_ACCOUNTS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "groups":
-            kwargs["queryset"] = Group.objects.filter(name__in=[r.value for r in Role])
-        elif db_field.name == "schools" and request.user.district_id:
-            kwargs["queryset"] = m.School.objects.filter(district_id=request.user.district_id)
+        if db_field.name == "schools":
+            kwargs["queryset"] = schools_where(request.user, Action.MANAGE_ROLES)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def user_change_password(self, request, id, form_url=""):
-        # Passwords are IT's: a coordinator manages roles, not credentials.
-        if _is_coordinator(request.user):
+        # Passwords are district IT's (and the operator's): a coordinator manages roles, not
+        # credentials. Another district's account does not exist here.
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        account = self._row_visible(request, id)
+        if account is None:
+            raise Http404("No such record.")
+        if not self.may_manage_account(request, account):
             raise PermissionDenied
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
-            account = m.User.objects.get(pk=unquote(id))
             access_event_record(
                 user=request.user,
                 action="password_reset",
@@ -283,7 +368,7 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id is not None:
-            obj = self.get_object(request, unquote(object_id))
+            obj = self._row_visible(request, object_id)
             if obj is not None and not self.may_assign_roles(request, obj):
                 self._refused_role_change_record(request, obj)
         return super().changeform_view(request, object_id, form_url, extra_context)
@@ -291,58 +376,114 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     def _refused_role_change_record(self, request, obj):
         """Logs a posted change of role or schools by someone who may not make it (the form
         ignores read-only fields, so the change itself never happens)."""
-        before = _account_roles(obj)
+        before = {
+            "role": str(obj.role or ""),
+            "schools": sorted(obj.schools.values_list("pk", flat=True)),
+        }
         posted = {
-            "district": before["district"],
-            "groups": sorted(
-                Group.objects.filter(pk__in=request.POST.getlist("groups")).values_list(
-                    "name", flat=True
-                )
-            )
-            if "groups" in request.POST
-            else before["groups"],
+            "role": request.POST.get("role", before["role"]),
             "schools": sorted(int(pk) for pk in request.POST.getlist("schools") if pk.isdigit())
             if "schools" in request.POST
             else before["schools"],
         }
         if posted != before:
-            role_change_record(request, obj, before, posted, allowed=False)
+            role_change_record(
+                account=obj, actor=request.user, before=before, after=posted, allowed=False
+            )
 
     def save_model(self, request, obj, form, change):
-        previous = m.User.objects.filter(pk=obj.pk).first() if change else None
-        request._ncii_roles_before = _account_roles(previous)
+        if not change and not _is_operator(request.user):
+            obj.district_id = request.user.district_id  # district IT adds to its district
+        obj._ncii_actor = request.user
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # A deactivated account is signed out everywhere at once.
             user_sessions_end(user=obj)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        obj = form.instance
-        before = getattr(request, "_ncii_roles_before", _account_roles(None))
-        after = _account_roles(obj)
-        if before != after:
-            role_change_record(request, obj, before, after, allowed=True)
+
+class SettingsAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """A district's settings and schools: its IT (MANAGE_SETTINGS) changes them, its
+    coordinator reads them; the operator reaches every district's. Never deleted: the
+    deletion page would list every case of the district (and cases are kept 7 years)."""
 
     def has_delete_permission(self, request, obj=None):
-        # Accounts are deactivated, never deleted: the audit record names them, and the
-        # deletion page would list the cases they hold rights on.
         return False
 
 
 @admin.register(m.District)
-class DistrictAdmin(SimpleHistoryAdmin):
+class DistrictAdmin(SettingsAdmin):
+    """District IT edits its own district's row only and creates no district; the operator
+    creates and edits every district."""
+
     list_display = ("name", "state", "reference_prefix")
 
-    def has_delete_permission(self, request, obj=None):
-        # Its deletion page would list every case of the district (and it keeps 7 years).
-        return False
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if _is_operator(request.user):
+            return qs
+        return qs.filter(pk=request.user.district_id)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and user_can_everywhere(
+            request.user, Action.MANAGE_SETTINGS
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or _in(districts_where(request.user, Action.MANAGE_SETTINGS), obj)
 
 
 @admin.register(m.School)
-class SchoolAdmin(SimpleHistoryAdmin):
+class SchoolAdmin(SettingsAdmin):
+    """District IT adds and edits its district's schools; it can move no school into or out
+    of its district (the operator alone can)."""
+
     list_display = ("name", "district", "code", "grades")
     list_filter = ("district",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if _is_operator(request.user):
+            return qs
+        return qs.filter(district_id=request.user.district_id)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and user_can_anywhere(
+            request.user, Action.MANAGE_SETTINGS
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or _in(schools_where(request.user, Action.MANAGE_SETTINGS), obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district":
+            kwargs["queryset"] = districts_where(request.user, Action.MANAGE_SETTINGS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not _is_operator(request.user):
+            obj.district_id = request.user.district_id
+        super().save_model(request, obj, form, change)
+
+
+# Groups only mirror each role's model-wide rights, set from the code (``roles.roles_sync``):
+# nobody adds, renames, re-permissions or deletes them here, the operator included.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(ScopedAdminMixin, DjangoGroupAdmin):
+    """Read-only: roles are code (``choices.Role``, ``roles.ROLE_PERMISSIONS``)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -386,7 +527,14 @@ class CaseAdmin(ScopedHistoryAdmin):
         "process",
         "reported_at",
     )
-    list_filter = ("stage", "priority", "ncii_kind", "process", "school")
+    # Only the schools of the listed cases: a plain filter would name every district's schools.
+    list_filter = (
+        "stage",
+        "priority",
+        "ncii_kind",
+        "process",
+        ("school", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("reference", "title")
     list_select_related = ("school",)
     date_hierarchy = "reported_at"
@@ -451,7 +599,7 @@ class CustodyEntryAdmin(CaseScopedAdmin):
     list_display = ("evidence", "from_holder", "to_holder", "transferred_at")
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):
+class AppendOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Audit rows can be read, never added, changed or deleted from any screen."""
 
     def has_add_permission(self, request):
@@ -493,7 +641,10 @@ for device_model in (TOTPDevice, StaticDevice):
         admin.site.unregister(device_model)
 
 
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The devices of the accounts the user manages (MANAGE_ACCOUNTS): district IT, its own
+    district's; the operator, every district's."""
+
     list_display = ("user", "name", "confirmed")
     list_filter = ("confirmed",)
     fields = ("user", "name", "confirmed")
@@ -504,6 +655,15 @@ class DeviceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        accounts = accounts_where(request.user, Action.MANAGE_ACCOUNTS)
+        return super().get_queryset(request).filter(user__in=accounts.values("pk"))
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or _in(self.get_queryset(request), obj)
 
     def delete_model(self, request, obj):
         # Removing someone's second factor (then resetting their password) would let the

@@ -5,7 +5,12 @@ from django.db import models
 
 
 class Role(models.TextChoices):
-    """The roles of the people who use the application; each is a group of the same name."""
+    """The roles of the people who use the application, by a stable code (``User.role``).
+
+    ``OPERATOR`` is the deployment operator: every superuser, whatever its ``role`` field says
+    (``permissions.user_role``); it is never set as an account's role. The other roles are
+    set on an account by a coordinator of its district or by the operator; each has a group
+    of the same name that only mirrors the role's model-wide admin rights (``roles.py``)."""
 
     COORDINATOR = "coordinator", "District Title IX coordinator"
     SCHOOL_ADMIN = "school_admin", "School administrator / deputy coordinator"
@@ -13,6 +18,11 @@ class Role(models.TextChoices):
     SUPPORT_STAFF = "support_staff", "Support staff (counselor, social worker)"
     AUDITOR = "auditor", "District auditor"
     IT_ADMIN = "it_admin", "System administrator (IT)"
+    OPERATOR = "operator", "Deployment operator"
+
+
+# The roles an account can hold in its ``role`` field (the operator is a superuser instead).
+ACCOUNT_ROLES = [(value, label) for value, label in Role.choices if value != Role.OPERATOR]
 
 
 class NciiKind(models.TextChoices):

@@ -9,7 +9,7 @@ Writes go through ``services``; reads through ``selectors``. Models hold no busi
 """
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -56,10 +56,50 @@ class School(models.Model):
         return self.name
 
 
-class User(AbstractUser):
-    """A staff account. Its role is its group (see ``choices.Role``); its district and schools
-    bound what it may ever see."""
+# The fields of an account that decide what it may reach: a change of any of them is a role
+# change, written to the access log by ``ncii_cases.roles`` (signals on every save).
+ROLE_FIELDS = ("role", "is_superuser", "district")
 
+
+class UserQuerySet(models.QuerySet):
+    """Refuses bulk updates of the fields that decide an account's reach: a queryset
+    ``update()`` sends no signal, so the change would leave no ``role_change`` entry in the
+    access log. Change them one account at a time with ``save()`` (or the admin)."""
+
+    def update(self, **kwargs):
+        touched = sorted(set(kwargs) & set(ROLE_FIELDS))
+        if touched:
+            raise ValueError(
+                f"Change {', '.join(touched)} of accounts one at a time with save(), so that "
+                "each change is recorded in the access log."
+            )
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        touched = sorted(set(fields) & set(ROLE_FIELDS))
+        if touched:
+            raise ValueError(
+                f"Change {', '.join(touched)} of accounts one at a time with save(), so that "
+                "each change is recorded in the access log."
+            )
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class AccountManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A staff account. Its role is ``role`` (a code of ``choices.Role``; a superuser is the
+    deployment operator whatever it says); its district and schools bound what it may ever
+    see. Groups only mirror the role's model-wide admin rights (``roles.py``)."""
+
+    role = models.CharField(
+        max_length=20,
+        choices=c.ACCOUNT_ROLES,
+        blank=True,
+        help_text="What the account does here. Empty: no role, no access to cases.",
+    )
     district = models.ForeignKey(
         District, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
@@ -67,6 +107,8 @@ class User(AbstractUser):
         School, blank=True, related_name="staff", help_text="Schools a school administrator serves."
     )
     title = models.CharField(max_length=120, blank=True)
+
+    objects = AccountManager()
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 

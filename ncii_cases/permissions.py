@@ -1,9 +1,26 @@
-"""Who may see and do what: the permission policy's two faces.
+"""Who may see and do what: the one permission policy, and every face of it.
 
-``user_can(user, action, case)`` answers for one case; ``cases_visible_to(user, action)``
-returns the cases on which a user may take an action. Every selector scopes through these.
-Access comes from role (group) plus district, school and assignment; superuser status and
-model-wide permissions grant no case content (separation of duties: IT manages accounts).
+Nothing outside this module reads ``ROLE_RIGHTS`` or compares role codes; everything asks a
+face. The faces:
+
+- one case: ``user_can(user, action, case)``, ``actions_for(user, case)``;
+- which cases: ``cases_visible_to(user, action)``;
+- anywhere: ``user_can_anywhere(user, action)`` (may the user do X at all, somewhere),
+  ``user_can_everywhere(user, action)`` (in every district: the operator) and
+  ``user_can_on_every_case(user, *actions)`` (on every case of their district);
+- where: ``schools_where(user, action)``, ``accounts_where(user, action)``,
+  ``districts_where(user, action)``, ``catalog_rows_where(user, action, rows)`` and
+  ``catalog_rows_visible_to(user, rows)``; ``user_can_open_case_at(user, school)``;
+- who: ``users_who_can_on_every_case(action, district_id=)``;
+- the role itself: ``user_role(user)`` (for display and logging, never to compare).
+
+Every face turns the role's scope into rows through one scope switch, ``Scope``.
+
+Access comes from the role (``User.role``, a stable code) plus district, school and
+assignment. A superuser is the deployment operator: it manages accounts, settings and the
+shared catalogs of every district and reads no case content, whatever its ``role`` says
+(separation of duties). Model-wide permissions (the role groups of ``roles.py``) only open
+admin screens; they grant no case content.
 
 Per-case rights of assigned staff are django-guardian object permissions held in the direct
 foreign-key table ``CaseUserObjectPermission``; ``case_grants_sync`` sets them from the user's
@@ -11,15 +28,20 @@ active assignments (called by the assignment services in their transaction). Not
 ``user.has_perm(perm, case)``: guardian's backend answers yes to every superuser.
 """
 
-from django.db.models import QuerySet
+from collections.abc import Callable
+
+from django.db.models import Q, QuerySet
 
 from .choices import AssignmentRole, Role
-from .models import Case, CaseAssignment, CaseUserObjectPermission
+from .models import Case, CaseAssignment, CaseUserObjectPermission, District, School, User
 
 
 class Action:
-    """What a user may do on a case. Need-to-know: support staff may VIEW a case but not
-    VIEW_EVIDENCE nor VIEW_DISCIPLINE; the auditor may VIEW_METADATA and AUDIT only."""
+    """What a user may do. Need-to-know: support staff may VIEW a case but not
+    VIEW_EVIDENCE nor VIEW_DISCIPLINE; the auditor may VIEW_METADATA and AUDIT only.
+
+    The first group are actions on a case; the second are actions in a district that concern
+    no one case (``cases_visible_to`` returns no case for them)."""
 
     VIEW = "view"  # read the case's narrative, parties and records
     VIEW_METADATA = "view_metadata"  # reference, school, stage, dates: no narrative or names
@@ -30,18 +52,50 @@ class Action:
     SUPPORT = "support"  # supportive measures and remedies for the complainant
     DECIDE = "decide"  # determination sign-off, sanctions, closure, reopening
     ASSIGN = "assign"  # manage who is assigned
-    AUDIT = "audit"  # the case's audit trail and access log
+    AUDIT = "audit"  # the case's audit trail and access log (and the district's review)
+
+    ANALYTICS = "analytics"  # the district's analytics (suppressed counts, no names)
+    MANAGE_ACCOUNTS = "manage_accounts"  # create, (de)activate, reset passwords and devices
+    MANAGE_ROLES = "manage_roles"  # set an account's role and schools
+    MANAGE_SETTINGS = "manage_settings"  # the district's settings and its schools
+    MANAGE_CATALOG = "manage_catalog"  # add and change catalog rows (operator: shared too)
 
 
-ALL_ACTIONS = [v for k, v in vars(Action).items() if k.isupper()]
+CASE_ACTIONS = [
+    Action.VIEW,
+    Action.VIEW_METADATA,
+    Action.VIEW_EVIDENCE,
+    Action.VIEW_DISCIPLINE,
+    Action.TRIAGE,
+    Action.WORK,
+    Action.SUPPORT,
+    Action.DECIDE,
+    Action.ASSIGN,
+    Action.AUDIT,
+]
+DISTRICT_ACTIONS = [
+    Action.ANALYTICS,
+    Action.MANAGE_ACCOUNTS,
+    Action.MANAGE_ROLES,
+    Action.MANAGE_SETTINGS,
+    Action.MANAGE_CATALOG,
+]
+ALL_ACTIONS = CASE_ACTIONS + DISTRICT_ACTIONS
 
-# Which actions each role has, and over which cases: "district" (every case of the user's
-# district), "school" (cases of the user's schools) or "assigned" (cases with an active
+# The scopes a role's rights hold over: "everywhere" (every district: the deployment
+# operator, never for a case action), "district" (everything of the user's district),
+# "school" (what belongs to the user's schools) or "assigned" (cases with an active
 # assignment of the user).
+EVERYWHERE, DISTRICT, SCHOOL, ASSIGNED = "everywhere", "district", "school", "assigned"
+
+# Which actions each role has, and over which rows.
 ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
-    Role.COORDINATOR: ("district", set(ALL_ACTIONS)),
+    Role.COORDINATOR: (
+        DISTRICT,
+        set(CASE_ACTIONS) | {Action.ANALYTICS, Action.MANAGE_ROLES, Action.MANAGE_CATALOG},
+    ),
     Role.SCHOOL_ADMIN: (
-        "school",
+        SCHOOL,
         {
             Action.VIEW,
             Action.VIEW_METADATA,
@@ -54,7 +108,7 @@ ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
         },
     ),
     Role.INVESTIGATOR: (
-        "assigned",
+        ASSIGNED,
         {
             Action.VIEW,
             Action.VIEW_METADATA,
@@ -64,10 +118,30 @@ ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
             Action.SUPPORT,
         },
     ),
-    Role.SUPPORT_STAFF: ("assigned", {Action.VIEW, Action.VIEW_METADATA, Action.SUPPORT}),
-    Role.AUDITOR: ("district", {Action.VIEW_METADATA, Action.AUDIT}),
-    Role.IT_ADMIN: ("district", set()),
+    Role.SUPPORT_STAFF: (ASSIGNED, {Action.VIEW, Action.VIEW_METADATA, Action.SUPPORT}),
+    Role.AUDITOR: (DISTRICT, {Action.VIEW_METADATA, Action.AUDIT}),
+    # District IT: its own district's accounts, settings, schools and catalog rows; no case.
+    Role.IT_ADMIN: (
+        DISTRICT,
+        {Action.MANAGE_ACCOUNTS, Action.MANAGE_SETTINGS, Action.MANAGE_CATALOG},
+    ),
+    # The deployment operator: every district's accounts and settings, the shared catalogs
+    # (and appointing a new district's first coordinator); no case, anywhere.
+    Role.OPERATOR: (
+        EVERYWHERE,
+        {
+            Action.MANAGE_ACCOUNTS,
+            Action.MANAGE_ROLES,
+            Action.MANAGE_SETTINGS,
+            Action.MANAGE_CATALOG,
+        },
+    ),
 }
+# Separation of duties, checked once at import: a right over every district never reaches a
+# case.
+assert not any(
+    scope == EVERYWHERE and actions & set(CASE_ACTIONS) for scope, actions in ROLE_RIGHTS.values()
+), "a role of scope 'everywhere' may hold no case action"
 
 
 # The object permissions each assignment role gives on its case.
@@ -91,22 +165,16 @@ ACTION_GRANT: dict[str, str] = {
 
 
 def user_role(user) -> str | None:
-    """Returns the user's role (the name of its role group; always IT for a superuser), or
-    None for anonymous, inactive and role-less users."""
+    """Returns the user's role code (``User.role``; ``Role.OPERATOR`` for every superuser), or
+    None for anonymous, inactive and role-less users. For display and logging: decisions ask
+    the other faces. Never reads group names (a group can be renamed)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    cached = getattr(user, "_ncii_role", False)
-    if cached is not False:
-        return cached
     if user.is_superuser:
-        # Separation of duties: a superuser manages accounts and never reads cases, whatever
-        # groups the account was put in.
-        role = Role.IT_ADMIN.value
-    else:
-        names = set(user.groups.values_list("name", flat=True))
-        role = next((r.value for r in Role if r.value in names), None)
-    user._ncii_role = role
-    return role
+        # Separation of duties: a superuser runs the installation and never reads cases,
+        # whatever role the account was given.
+        return Role.OPERATOR.value
+    return user.role if user.role in ROLE_RIGHTS else None
 
 
 def _school_ids(user) -> set[int]:
@@ -117,41 +185,124 @@ def _school_ids(user) -> set[int]:
     return cached
 
 
-def cases_visible_to(user, action: str = Action.VIEW) -> QuerySet[Case]:
-    """Returns the cases on which the user may take ``action`` (by default: read content)."""
+class Scope:
+    """The one scope switch: what a role's scope means for one user, as a queryset filter
+    (``q``) or, for a single row already in memory, as a yes or no (``covers``). Every face
+    goes through it, so "district", "school" and "assigned" mean the same everywhere."""
+
+    def __init__(self, user, kind: str):
+        self.user = user
+        self.kind = kind
+
+    def q(
+        self,
+        *,
+        district: str,
+        school: str | None = None,
+        assigned: Callable[[], Q] | None = None,
+    ) -> Q | None:
+        """The filter for rows whose district id is at lookup ``district`` and school id at
+        ``school`` (None: rows without a school, which a school scope does not reach);
+        ``assigned`` builds the filter of the user's assigned rows. None means no row."""
+        if self.kind == EVERYWHERE:
+            return Q()
+        if self.user.district_id is None:
+            return None
+        in_district = Q(**{district: self.user.district_id})
+        if self.kind == DISTRICT:
+            return in_district
+        if self.kind == SCHOOL:
+            if school is None:
+                return None
+            return in_district & Q(**{f"{school}__in": _school_ids(self.user)})
+        if self.kind == ASSIGNED and assigned is not None:
+            return in_district & assigned()
+        return None
+
+    def covers(
+        self,
+        *,
+        district_id: int | None,
+        school_id: int | None = None,
+        assigned: Callable[[], bool] | None = None,
+    ) -> bool:
+        """Whether one row (its district and school ids) is in the scope; ``assigned``
+        answers for an assigned scope (at most one query)."""
+        if self.kind == EVERYWHERE:
+            return True
+        if self.user.district_id is None or district_id != self.user.district_id:
+            return False
+        if self.kind == DISTRICT:
+            return True
+        if self.kind == SCHOOL:
+            return school_id is not None and school_id in _school_ids(self.user)
+        if self.kind == ASSIGNED and assigned is not None:
+            return assigned()
+        return False
+
+
+def _scope_for(user, action: str) -> Scope | None:
+    """The scope over which the user may take ``action``, or None if their role has not it."""
     role = user_role(user)
-    if role is None or user.district_id is None:
-        return Case.objects.none()
-    scope, actions = ROLE_RIGHTS[role]
+    if role is None:
+        return None
+    kind, actions = ROLE_RIGHTS[role]
     if action not in actions:
-        return Case.objects.none()
-    in_district = Case.objects.filter(district_id=user.district_id)
-    if scope == "district":
-        return in_district
-    if scope == "school":
-        return in_district.filter(school_id__in=_school_ids(user))
+        return None
+    return Scope(user, kind)
+
+
+def _granted(user, action: str) -> Q:
     granted = CaseUserObjectPermission.objects.filter(
-        user=user, permission__codename=ACTION_GRANT[action]
+        user=user, permission__codename=ACTION_GRANT.get(action, "")
     )
-    return in_district.filter(pk__in=granted.values("content_object_id"))
+    return Q(pk__in=granted.values("content_object_id"))
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+def cases_visible_to(user, action: str = Action.VIEW) -> QuerySet[Case]:
+    """Returns the cases on which the user may take ``action`` (by default: read content);
+    none for an action that is not a case action."""
+    scope = _scope_for(user, action) if action in CASE_ACTIONS else None
+    if scope is None or scope.kind == EVERYWHERE:
+        return Case.objects.none()
+    q = scope.q(district="district_id", school="school_id", assigned=lambda: _granted(user, action))
+    return Case.objects.none() if q is None else Case.objects.filter(q)
 
 
 def actions_for(user, case: Case) -> set[str]:
-    """Returns every action the user may take on the case (at most one query)."""
+    """Returns every case action the user may take on the case (at most one query)."""
     role = user_role(user)
-    if role is None or user.district_id is None or case.district_id != user.district_id:
+    if role is None:
         return set()
-    scope, actions = ROLE_RIGHTS[role]
-    if scope == "district":
-        return set(actions)
-    if scope == "school":
-        return set(actions) if case.school_id in _school_ids(user) else set()
-    granted = set(
-        CaseUserObjectPermission.objects.filter(user=user, content_object=case).values_list(
-            "permission__codename", flat=True
+    kind, actions = ROLE_RIGHTS[role]
+    actions = actions & set(CASE_ACTIONS)
+    if not actions or kind == EVERYWHERE:
+        return set()
+    scope = Scope(user, kind)
+    granted: set[str] | None = None
+
+    def holds(action: str) -> bool:
+        nonlocal granted
+        if granted is None:
+            granted = set(
+                CaseUserObjectPermission.objects.filter(user=user, content_object=case).values_list(
+                    "permission__codename", flat=True
+                )
+            )
+        return ACTION_GRANT.get(action) in granted
+
+    return {
+        action
+        for action in actions
+        if scope.covers(
+            district_id=case.district_id,
+            school_id=case.school_id,
+            assigned=lambda action=action: holds(action),
         )
-    )
-    return {a for a in actions if ACTION_GRANT.get(a) in granted}
+    }
 
 
 def user_can(user, action: str, case: Case) -> bool:
@@ -163,17 +314,99 @@ def user_can_open_case_at(user, school) -> bool:
     """Whether the user may open a new case at the school: TRIAGE rights over the school's
     cases (a coordinator of its district, an administrator of that school). Assigned-scope
     roles cannot: a case that does not exist yet has no assignment."""
-    role = user_role(user)
-    if role is None or user.district_id is None or school.district_id != user.district_id:
+    scope = _scope_for(user, Action.TRIAGE)
+    return scope is not None and scope.covers(district_id=school.district_id, school_id=school.pk)
+
+
+# --- Anywhere, and where ---------------------------------------------------------------------
+
+
+def user_can_anywhere(user, action: str) -> bool:
+    """Whether the user may take ``action`` somewhere: their role has it, and they belong to
+    a district (the operator: everywhere). Answers "show the nav link", "open the page";
+    the rows themselves come from the "where" faces."""
+    scope = _scope_for(user, action)
+    return scope is not None and (scope.kind == EVERYWHERE or user.district_id is not None)
+
+
+def user_can_everywhere(user, action: str) -> bool:
+    """Whether the user may take ``action`` in every district: the deployment operator's
+    rights (create a district, edit the shared catalog rows, reach every district's
+    accounts)."""
+    scope = _scope_for(user, action)
+    return scope is not None and scope.kind == EVERYWHERE
+
+
+def user_can_on_every_case(user, *actions: str) -> bool:
+    """Whether the user may take every one of ``actions`` on every case of their district
+    (a district-wide role holding them all: the coordinator for VIEW, VIEW_EVIDENCE,
+    VIEW_DISCIPLINE and AUDIT)."""
+    if not actions:
         return False
-    scope, actions = ROLE_RIGHTS[role]
-    if Action.TRIAGE not in actions:
-        return False
-    if scope == "district":
-        return True
-    if scope == "school":
-        return school.pk in _school_ids(user)
-    return False
+    scopes = [_scope_for(user, action) for action in actions]
+    return all(
+        s is not None and s.kind == DISTRICT and user.district_id is not None for s in scopes
+    )
+
+
+def schools_where(user, action: str) -> QuerySet[School]:
+    """Returns the schools where the user may take ``action``: every school of their district
+    for a district-wide role, their own schools for a school administrator, every school for
+    the operator's district-level actions; none for assigned-scope roles (their rights hold
+    on cases, not schools)."""
+    scope = _scope_for(user, action)
+    q = None if scope is None else scope.q(district="district_id", school="pk")
+    return School.objects.none() if q is None else School.objects.filter(q)
+
+
+def accounts_where(user, action: str) -> QuerySet[User]:
+    """Returns the accounts on which the user may take ``action`` (MANAGE_ACCOUNTS,
+    MANAGE_ROLES): those of their own district; every account for the operator."""
+    scope = _scope_for(user, action)
+    q = None if scope is None else scope.q(district="district_id")
+    return User.objects.none() if q is None else User.objects.filter(q)
+
+
+def districts_where(user, action: str) -> QuerySet[District]:
+    """Returns the districts whose settings the user may act on (MANAGE_SETTINGS): their
+    own; every district for the operator."""
+    scope = _scope_for(user, action)
+    q = None if scope is None else scope.q(district="pk")
+    return District.objects.none() if q is None else District.objects.filter(q)
+
+
+def catalog_rows_where(user, action: str, rows: QuerySet) -> QuerySet:
+    """Narrows ``rows`` of a catalog (a ``policies`` model with a nullable ``district``) to
+    those the user may take ``action`` on (MANAGE_CATALOG): their own district's rows; every
+    row, the shared ones (no district) included, for the operator alone."""
+    scope = _scope_for(user, action)
+    q = None if scope is None else scope.q(district="district_id")
+    return rows.none() if q is None else rows.filter(q)
+
+
+def catalog_rows_visible_to(user, rows: QuerySet) -> QuerySet:
+    """Narrows ``rows`` of a catalog to those the user may read in the admin: the shared
+    rows and their own district's; every row for the operator. Catalogs hold no case data,
+    but another district's rows are that district's business."""
+    if user_can_everywhere(user, Action.MANAGE_CATALOG):
+        return rows
+    if getattr(user, "district_id", None) is None:
+        return rows.filter(district__isnull=True)
+    return rows.filter(Q(district__isnull=True) | Q(district_id=user.district_id))
+
+
+def users_who_can_on_every_case(action: str, *, district_id: int) -> QuerySet[User]:
+    """Returns the active accounts of the district whose role may take ``action`` on every
+    case of the district (the coordinators, for TRIAGE): whom to tell when no one assigned
+    is there to be told."""
+    roles = [
+        role
+        for role, (kind, actions) in ROLE_RIGHTS.items()
+        if kind == DISTRICT and action in actions
+    ]
+    return User.objects.filter(
+        district_id=district_id, is_active=True, is_superuser=False, role__in=roles
+    )
 
 
 def case_grants_sync(*, case: Case, user) -> set[str]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from . import choices as c
 from .filters import CaseQueueFilter
 from .models import Case, School, User
-from .permissions import ROLE_RIGHTS, Action, cases_visible_to, user_role
+from .permissions import Action, cases_visible_to, user_can_anywhere, user_role
 
 SOON = dt.timedelta(hours=48)
 
@@ -74,8 +74,7 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     needs-action-now lists and counts by stage. Metadata-only users (the auditor) get a list of
     references, schools, stages and dates, and no content filter."""
     now = now or timezone.now()
-    role = user_role(user)
-    reads_content = role is not None and Action.VIEW in ROLE_RIGHTS[role][1]
+    reads_content = user_can_anywhere(user, Action.VIEW)
     base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
     annotated = cases_annotated(base, now=now)
     filterset = CaseQueueFilter(

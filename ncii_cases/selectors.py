@@ -30,7 +30,7 @@ from .models import (
     Sanction,
     TakedownRequest,
 )
-from .permissions import ROLE_RIGHTS, Action, actions_for, cases_visible_to, user_role
+from .permissions import Action, actions_for, cases_visible_to, schools_where
 
 # What support staff may see of a case's parties: the people they support.
 SUPPORTED_PARTY_ROLES = (c.PartyRole.DEPICTED, c.PartyRole.PARENT)
@@ -293,17 +293,7 @@ def user_can_action(user, action: str, case: Case) -> bool:
 def intake_schools_for_user(*, user):
     """The schools in which the user may enter a new report (those whose cases they may
     triage); empty for everyone else."""
-    from .models import School
-    from .permissions import _school_ids
-
-    role = user_role(user)
-    if role is None or user.district_id is None:
-        return School.objects.none()
-    scope, actions = ROLE_RIGHTS[role]
-    if Action.TRIAGE not in actions or scope == "assigned":
-        return School.objects.none()
-    schools = School.objects.filter(district_id=user.district_id)
-    return schools if scope == "district" else schools.filter(pk__in=_school_ids(user))
+    return schools_where(user, Action.TRIAGE)
 
 
 def case_get_for_user_any(*, user, pk, actions: tuple[str, ...]) -> Case:

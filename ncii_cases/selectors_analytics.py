@@ -28,7 +28,7 @@ from django.utils import timezone
 from . import choices as c
 from .events import EventType
 from .models import Case, CaseEvent, CaseMeasure, CaseParty, PartyChoice, School, TakedownRequest
-from .permissions import user_role
+from .permissions import Action, user_can_anywhere
 
 # Events that the intake itself writes, or that the system writes as a side effect of another
 # action (obligations triggered or withdrawn when facts change): none is a first action.
@@ -79,7 +79,7 @@ class DistrictAnalytics:
 
 def user_may_see_analytics(user) -> bool:
     """Whether the user may read district analytics: the district's Title IX coordinator."""
-    return user_role(user) == c.Role.COORDINATOR and user.district_id is not None
+    return user_can_anywhere(user, Action.ANALYTICS) and user.district_id is not None
 
 
 def analytics_schools_for_user(*, user) -> QuerySet[School]:

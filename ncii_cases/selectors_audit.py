@@ -43,7 +43,7 @@ from .models import (
     TakedownRequest,
     User,
 )
-from .permissions import ROLE_RIGHTS, Action, user_role
+from .permissions import Action, user_can_anywhere, user_can_on_every_case
 from .selectors import case_get_for_user
 
 HIDDEN = "changed (content not shown)"
@@ -160,23 +160,15 @@ PAGE_SIZE = 100
 def user_may_audit(user) -> bool:
     """Whether the user may read the district's audit review: the auditor and the coordinator
     (AUDIT by role). Costs at most one query (the role, cached on the user)."""
-    role = user_role(user)
-    return (
-        role is not None
-        and getattr(user, "district_id", None) is not None
-        and Action.AUDIT in ROLE_RIGHTS[role][1]
-    )
+    return user_can_anywhere(user, Action.AUDIT) and getattr(user, "district_id", None) is not None
 
 
 def audit_content_visible(user) -> bool:
     """Whether the user may read the values of content fields in the review: only a role
     that reads every case of the district with its evidence and discipline."""
-    role = user_role(user)
-    if role is None:
-        return False
-    scope, actions = ROLE_RIGHTS[role]
-    needed = {Action.VIEW, Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE, Action.AUDIT}
-    return scope == "district" and needed <= actions
+    return user_can_on_every_case(
+        user, Action.VIEW, Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE, Action.AUDIT
+    )
 
 
 def audit_district_check(*, user) -> None:

@@ -28,7 +28,7 @@ def health_probe() -> dict:
 def case_staff_emails(case, roles=(c.AssignmentRole.LEAD, c.AssignmentRole.INVESTIGATOR)):
     """Returns the addresses of the case's active assignees in ``roles``; if there are none,
     those of the district's coordinators, so that no overdue item goes unseen."""
-    from .models import User
+    from .permissions import Action, users_who_can_on_every_case
 
     emails = list(
         case.assignments.filter(ended_at__isnull=True, role__in=roles)
@@ -37,9 +37,7 @@ def case_staff_emails(case, roles=(c.AssignmentRole.LEAD, c.AssignmentRole.INVES
     )
     if not emails:
         emails = list(
-            User.objects.filter(
-                district_id=case.district_id, is_active=True, groups__name=c.Role.COORDINATOR
-            )
+            users_who_can_on_every_case(Action.TRIAGE, district_id=case.district_id)
             .exclude(email="")
             .values_list("email", flat=True)
         )

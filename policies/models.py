@@ -10,10 +10,17 @@ from simple_history.models import HistoricalRecords
 
 class CatalogQuerySet(models.QuerySet):
     def for_district(self, district):
-        """Returns the active rows that apply to the district: the shared defaults and its own."""
-        return self.filter(active=True).filter(
-            models.Q(district__isnull=True) | models.Q(district=district)
-        )
+        """Returns the active rows that apply to the district: its own, and the shared
+        defaults it has not replaced. A district's row (active or retired) with the slug of a
+        shared row replaces it for that district: a district sets its own number for a
+        shared hotline, or retires a shared row for itself, without touching what the other
+        districts see."""
+        shared = models.Q(district__isnull=True)
+        if district is None:
+            return self.filter(active=True).filter(shared)
+        own = self.model._default_manager.filter(district=district)
+        replaced = models.Exists(own.filter(slug=models.OuterRef("slug")))
+        return self.filter(active=True).filter((shared & ~replaced) | models.Q(district=district))
 
 
 class CatalogEntry(models.Model):

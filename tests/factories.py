@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from ncii_cases import choices as c
 from ncii_cases import models as m
-from ncii_cases.roles import roles_sync
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
@@ -41,12 +40,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@district.example")
     district = factory.SubFactory(DistrictFactory)
     password = factory.django.Password("correct-horse-battery-staple")
-
-    @factory.post_generation
-    def role(self, create, extracted, **kwargs):
-        if create and extracted:
-            groups = roles_sync()
-            self.groups.add(groups[str(extracted)])
+    # The role's code (``choices.Role``); saving it puts the account in its role's group (the
+    # mirror of its model-wide admin rights) and writes a ``role_change`` entry, as on every
+    # path (``ncii_cases.roles``).
+    role = ""
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

@@ -75,13 +75,15 @@ def auditor(district):
 
 @pytest.fixture
 def it_admin(district):
-    return UserFactory(
-        username="itadmin",
-        district=district,
-        role=c.Role.IT_ADMIN,
-        is_staff=True,
-        is_superuser=True,
-    )
+    """The district's IT administrator: staff, not a superuser; its role's group gives it
+    exactly the admin rights it needs, over its own district only."""
+    return UserFactory(username="itadmin", district=district, role=c.Role.IT_ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def operator(db):
+    """The deployment operator: a superuser of no district, who reads no case content."""
+    return UserFactory(username="operator", district=None, is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

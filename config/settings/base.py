@@ -88,6 +88,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "ncii_cases.User"
+# No row is written back from its history in the admin: a revert would bypass the change
+# form's checks and records (ncii_cases.admin.ScopedAdminMixin also refuses the POST).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

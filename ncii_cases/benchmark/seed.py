@@ -96,6 +96,9 @@ USERS_B = {
     c.Role.SUPPORT_STAFF: 3,
     c.Role.AUDITOR: 1,
 }
+# The roles whose accounts get staff status (the admin screens their role's rights open);
+# district IT is a staff account of its district, never a superuser.
+ADMIN_ROLES = (c.Role.COORDINATOR, c.Role.IT_ADMIN)
 SCHOOLS_A = 30
 SCHOOLS_B = 3
 SHARE_B = 0.05
@@ -341,7 +344,7 @@ def _district_and_staff(writer: Writer, rng, now, code: str, n_schools: int, use
     ]
     writer.write_with_history(School, school_rows, when="when", user=None)
     schools = [r["id"] for r in school_rows]
-    groups = roles_sync()
+    groups = roles_sync()  # the group mirror of each role's admin rights (rows written below)
     password = make_password("bench-accounts-sign-in-only-through-force-login")  # noqa: S106
     user_rows, group_rows, school_links, by_role = [], [], [], {}
     for role, count in users.items():
@@ -355,12 +358,13 @@ def _district_and_staff(writer: Writer, rng, now, code: str, n_schools: int, use
                 {
                     "id": pk,
                     "password": password,
-                    "is_superuser": role == c.Role.IT_ADMIN,
+                    "is_superuser": False,
+                    "role": role.value,
                     "username": username,
                     "first_name": first,
                     "last_name": last,
                     "email": f"{username}@bench.example",
-                    "is_staff": role in (c.Role.COORDINATOR, c.Role.IT_ADMIN),
+                    "is_staff": role in ADMIN_ROLES,
                     "is_active": True,
                     "date_joined": now,
                     "district_id": district.pk,

@@ -34,14 +34,33 @@ SCHOOLS = [
     ("lms", "Lakeview Middle School", "6-8"),
     ("hms", "Hawthorne Middle School", "6-8"),
 ]
-# username, role, first, last, title, schools
+# username, role, first, last, title, schools, admin access ("": none, "staff": the admin
+# screens its role's rights open, "operator": the deployment operator, a superuser of no
+# district who runs the installation and reads no case)
 USERS = [
-    ("coordinator", c.Role.COORDINATOR, "Dana", "Okafor", "District Title IX coordinator", []),
-    ("schooladmin", c.Role.SCHOOL_ADMIN, "Luis", "Ferreira", "Assistant principal", ["rhs"]),
-    ("investigator", c.Role.INVESTIGATOR, "Priya", "Castellano", "Investigator", []),
-    ("counselor", c.Role.SUPPORT_STAFF, "Morgan", "Ellery", "School counselor", []),
-    ("auditor", c.Role.AUDITOR, "Theo", "Varga", "District auditor", []),
-    ("itadmin", c.Role.IT_ADMIN, "Sam", "Nakamura", "Systems administrator", []),
+    (
+        "coordinator",
+        c.Role.COORDINATOR,
+        "Dana",
+        "Okafor",
+        "District Title IX coordinator",
+        [],
+        "staff",
+    ),
+    ("schooladmin", c.Role.SCHOOL_ADMIN, "Luis", "Ferreira", "Assistant principal", ["rhs"], ""),
+    ("investigator", c.Role.INVESTIGATOR, "Priya", "Castellano", "Investigator", [], ""),
+    ("counselor", c.Role.SUPPORT_STAFF, "Morgan", "Ellery", "School counselor", [], ""),
+    ("auditor", c.Role.AUDITOR, "Theo", "Varga", "District auditor", [], ""),
+    (
+        "itadmin",
+        c.Role.IT_ADMIN,
+        "Sam",
+        "Nakamura",
+        "Systems administrator (district IT)",
+        [],
+        "staff",
+    ),
+    ("operator", c.Role.OPERATOR, "Robin", "Achterberg", "Deployment operator", [], "operator"),
 ]
 # Published demo logins, for a demo database only.
 DEMO_PASSWORD_SUFFIX = "-demo-2026!"  # noqa: S105  # nosec B105
@@ -97,26 +116,28 @@ class Command(BaseCommand):
             schools[code], _ = School.objects.get_or_create(
                 district=district, code=code, defaults={"name": name, "grades": grades}
             )
-        groups = roles_sync()
+        roles_sync()
         User = get_user_model()
         users = {}
-        for username, role, first, last, title, school_codes in USERS:
+        for username, role, first, last, title, school_codes, access in USERS:
+            operator = access == "operator"
             user, made = User.objects.get_or_create(
                 username=username,
                 defaults={
                     "first_name": first,
                     "last_name": last,
                     "title": title,
-                    "district": district,
+                    # The operator belongs to no district; its role is being a superuser.
+                    "district": None if operator else district,
+                    "role": "" if operator else role.value,
                     "email": f"{username}@riverbend.example",
-                    "is_staff": role in (c.Role.COORDINATOR, c.Role.IT_ADMIN),
-                    "is_superuser": role == c.Role.IT_ADMIN,
+                    "is_staff": bool(access),
+                    "is_superuser": operator,
                 },
             )
             if made:
                 user.set_password(demo_password(username))
-                user.save()
-            user.groups.add(groups[role.value])
+                user.save(update_fields=["password"])
             user.schools.add(*(schools[code] for code in school_codes))
             users[role.value] = user
         return district, schools, users
