@@ -73,7 +73,30 @@ class ScopedAdminMixin:
         self._visible_or_404(request, object_id)
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied("Reverting from history is disabled.")
+        # A past version is shown, never edited: every field read-only, so that no choice
+        # list (of every district's rows) is rendered either.
+        request._ncii_history_version = True
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if getattr(request, "_ncii_history_version", False):
+            # Every field of the form, except those left out of it and the text boxes of a
+            # prepopulated slug and its sources (simple-history's page needs them; nothing
+            # posted there is saved).
+            opts = self.model._meta
+            prepopulated = [
+                name
+                for key, sources in self.prepopulated_fields.items()
+                for name in (key, *sources)
+            ]
+            skip = {*(self.exclude or ()), *prepopulated, *fields}
+            fields += [
+                f.name
+                for f in (*opts.concrete_fields, *opts.many_to_many)
+                if f.editable and f.name not in skip
+            ]
+        return fields
 
     def revert_disabled(self, request, obj=None):
         return True
@@ -321,7 +344,8 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        fields = ["is_superuser", "last_login", "date_joined"]
+        fields = [*super().get_readonly_fields(request, obj), "is_superuser"]
+        fields += ["last_login", "date_joined"]
         if not self.may_manage_account(request, obj):
             fields += ["username", "first_name", "last_name", "district"]
         elif not _is_operator(request.user) and (obj.role or obj.pk == request.user.pk):
@@ -563,7 +587,7 @@ class PersonAdmin(ScopedHistoryAdmin):
         return super().get_queryset(request).filter(case_parties__case__in=visible).distinct()
 
 
-for model, display in [
+for model, display, *extra in [
     (m.CaseParty, ("case", "role", "display_name", "affiliation", "is_minor")),
     (m.HarmAssessment, ("case", "level", "completed_at")),
     (m.CaseMeasure, ("case", "kind", "measure", "status", "party_choice", "review_on")),
@@ -571,7 +595,8 @@ for model, display in [
     (m.TakedownRequest, ("case", "platform", "route", "status", "due_at")),
     (m.ExternalReport, ("case", "agency", "status", "due_at", "reference_number")),
     (m.EvidenceItem, ("case", "description", "platform", "device_holder")),
-    (m.SupportingDocument, ("case", "title", "content_type", "size")),
+    # The file itself only through the case page's logged download, never an admin link.
+    (m.SupportingDocument, ("case", "title", "content_type", "size"), {"exclude": ("file",)}),
     (m.Determination, ("case", "respondent", "finding", "standard_of_evidence")),
     (m.Sanction, ("case", "respondent", "intervention", "status")),
     (m.PartyNotice, ("case", "kind", "recipient_name", "method", "sent_at")),
@@ -581,9 +606,7 @@ for model, display in [
         type(
             f"{model.__name__}Admin",
             (CaseScopedAdmin,),
-            {
-                "list_display": display,
-            },
+            {"list_display": display, **(extra[0] if extra else {})},
         ),
     )
 

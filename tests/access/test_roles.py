@@ -4,12 +4,15 @@ model-wide rights of each role group (which never reach case content on their ow
 import pytest
 
 from ncii_cases.choices import Role
-from ncii_cases.permissions import ALL_ACTIONS, ROLE_RIGHTS, Action
-from ncii_cases.roles import CASE_RECORD_MODELS, roles_sync
+from ncii_cases.permissions import CASE_ACTIONS, ROLE_RIGHTS, Action
+from ncii_cases.roles import CASE_RECORD_MODELS, ROLE_PERMISSIONS, roles_sync
 
 A = Action
 EXPECTED = {
-    Role.COORDINATOR: ("district", set(ALL_ACTIONS)),
+    Role.COORDINATOR: (
+        "district",
+        set(CASE_ACTIONS) | {A.ANALYTICS, A.MANAGE_ROLES, A.MANAGE_CATALOG},
+    ),
     Role.SCHOOL_ADMIN: (
         "school",
         {A.VIEW, A.VIEW_METADATA, A.VIEW_EVIDENCE, A.VIEW_DISCIPLINE, A.TRIAGE, A.WORK}
@@ -21,7 +24,11 @@ EXPECTED = {
     ),
     Role.SUPPORT_STAFF: ("assigned", {A.VIEW, A.VIEW_METADATA, A.SUPPORT}),
     Role.AUDITOR: ("district", {A.VIEW_METADATA, A.AUDIT}),
-    Role.IT_ADMIN: ("district", set()),
+    Role.IT_ADMIN: ("district", {A.MANAGE_ACCOUNTS, A.MANAGE_SETTINGS, A.MANAGE_CATALOG}),
+    Role.OPERATOR: (
+        "everywhere",
+        {A.MANAGE_ACCOUNTS, A.MANAGE_ROLES, A.MANAGE_SETTINGS, A.MANAGE_CATALOG},
+    ),
 }
 
 
@@ -41,6 +48,14 @@ def test_it_admin_manages_accounts_and_settings(db):
     codes = set(roles_sync()[Role.IT_ADMIN.value].permissions.values_list("codename", flat=True))
     assert {"add_user", "change_user", "change_school", "change_platform"} <= codes
     assert "view_caseevent" not in codes and "view_accessevent" not in codes
+    # No new district, no editing of the policy's texts, no group
+    assert not {"add_district", "change_definition", "view_group", "change_group"} & codes
+
+
+def test_the_operator_holds_no_case_action_and_no_group():
+    scope, actions = ROLE_RIGHTS[Role.OPERATOR]
+    assert not actions & set(CASE_ACTIONS)
+    assert Role.OPERATOR not in ROLE_PERMISSIONS
 
 
 def test_auditor_reads_the_audit_rows_only(db):

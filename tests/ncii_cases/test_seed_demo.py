@@ -4,6 +4,7 @@ from django.test import override_settings
 
 from ncii_cases import choices as c
 from ncii_cases.models import Case, CaseEvent, CaseParty, District, Person, School, User
+from ncii_cases.permissions import user_role
 
 
 @pytest.fixture
@@ -22,8 +23,17 @@ def counts():
 def test_seed_demo_builds_a_district_with_three_schools_and_one_user_per_role(seeded):
     district = District.objects.get(slug="riverbend")
     assert district.schools.count() == 3
-    roles = {g for u in User.objects.all() for g in u.groups.values_list("name", flat=True)}
-    assert roles == set(c.Role.values)
+    roles = {user_role(u) for u in User.objects.all()}
+    assert roles == set(c.Role.values)  # the operator included
+
+
+def test_seed_demo_itadmin_is_district_it_and_the_operator_a_superuser_of_no_district(seeded):
+    itadmin = User.objects.get(username="itadmin")
+    assert (itadmin.is_staff, itadmin.is_superuser, itadmin.role) == (True, False, "it_admin")
+    assert itadmin.district.slug == "riverbend"
+    assert list(itadmin.groups.values_list("name", flat=True)) == ["it_admin"]
+    operator = User.objects.get(username="operator")
+    assert (operator.is_superuser, operator.district, operator.role) == (True, None, "")
 
 
 def test_seed_demo_places_every_scenario_at_a_different_stage(seeded):
