@@ -32,7 +32,9 @@ def posted(row, **changes):
 
 
 @pytest.mark.parametrize("persona", ["staff_coordinator", "it_admin"])
-def test_a_district_cannot_edit_the_shared_hotline_every_district_shows(client, request, persona):
+def test_a_district_cannot_edit_the_shared_hotline_every_district_shows(
+    client, db, request, persona
+):
     # Given the shared NCMEC hotline, shown beside every district's cases
     row = hotline()
     login_verified(client, request.getfixturevalue(persona))
