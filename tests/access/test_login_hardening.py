@@ -78,7 +78,8 @@ def test_a_password_alone_opens_no_case_page(client, coordinator, case, authenti
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login_verify')}?next=%2Fcases%2F{case.pk}%2F"
-    assert not AccessEvent.objects.exists()  # the page itself never ran
+    # the page itself never ran: only the password step is in the log
+    assert list(AccessEvent.objects.values_list("action", flat=True)) == ["sign_in_password"]
     for name in ("ncii_cases:home", "reporting:audit_review", "admin:index"):
         assert client.get(reverse(name)).status_code == 302
 
@@ -109,10 +110,19 @@ def test_the_admin_also_needs_the_second_factor(client, it_admin):
     assert response.status_code == 302 and response["Location"].startswith("/login/verify/")
 
 
-def test_a_user_without_an_authenticator_enrolls_and_gets_recovery_codes_once(client, coordinator):
+def test_a_user_without_an_authenticator_enrolls_by_link_and_gets_recovery_codes_once(
+    client, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
     password_step(client, "coordinator")
     response = client.get(reverse("login_verify"))
     assert response.status_code == 302 and response["Location"] == reverse("login_enroll")
+    # The password alone reaches an explanation, never a set-up page
+    page = client.get(reverse("login_enroll"))
+    assert page.status_code == 200 and b"otpauth://" not in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("login_enroll"), {"send_link": "1"})
+    (link,) = re.findall(r"https?://\S+/login/enroll/link/\S+/", mailoutbox[-1].body)
+    assert client.get(link).status_code == 302
     page = client.get(reverse("login_enroll"))
     assert page.status_code == 200
     body = page.content.decode()
