@@ -380,7 +380,9 @@ class AccessEvent(models.Model):
         indexes = [models.Index(fields=["case", "created_at"]), models.Index(fields=["user"])]
 
     def __str__(self):
-        return f"{self.username} {self.action} {self.path}"
+        # Without the query string: it can hold a search's terms (names), which the audit
+        # screens show only to readers of case content (selectors_audit.access_path_shown).
+        return f"{self.username or 'anonymous'} {self.action} {self.path.split('?', 1)[0]}"
 
 
 class AuditChainHead(models.Model):
