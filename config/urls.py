@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ncii_cases import auth_views as signin
@@ -9,8 +8,14 @@ urlpatterns = [
     path("login/", signin.PasswordLoginView.as_view(), name="login"),
     path("login/verify/", signin.login_verify, name="login_verify"),
     path("login/enroll/", signin.login_enroll, name="login_enroll"),
+    path("login/enroll/link/<str:token>/", signin.login_enroll_link, name="login_enroll_link"),
     path("login/recovery-codes/", signin.recovery_codes, name="recovery_codes"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", signin.logout_view, name="logout"),
+    path(
+        "account/second-factor-resets/",
+        signin.second_factor_resets,
+        name="second_factor_resets",
+    ),
     # One sign-in for the whole site, the admin included (password, then a code).
     path("admin/login/", admin_login, name="admin_login"),
     path(

@@ -11,14 +11,16 @@ Audit rows (events, access log) are read-only. Reverting from history is disable
 which simple-history would otherwise still save, bypassing ``save_related``).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import redirect
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -36,8 +38,9 @@ from .permissions import (
     user_can_everywhere,
 )
 from .roles import role_change_record
-from .selectors_audit import user_may_audit
+from .selectors_audit import access_path_shown, audit_content_visible, user_may_audit
 from .services.accounts import user_sessions_end
+from .services.two_factor import second_factor_reset_request
 
 
 class ScopedAdminMixin:
@@ -646,18 +649,73 @@ class CaseEventAdmin(AccessLoggedAdminMixin, AppendOnlyAdmin):
 
 @admin.register(m.AccessEvent)
 class AccessEventAdmin(AppendOnlyAdmin):
-    list_display = ("created_at", "username", "action", "path", "allowed", "ip_address")
+    """The access log, for the district's auditors and coordinator: the district's entries and
+    the installation-level ones (no district: sign-in attempts naming no account, and what an
+    account without a district did that named no district's data). Paths are shown masked the
+    way the audit review masks them (``selectors_audit.access_path_shown``): a search's terms
+    can be students' names."""
+
     list_filter = ("allowed", "action")
+    FIELDS = (
+        "created_at",
+        "username",
+        "scope",
+        "case",
+        "action",
+        "PATH",
+        "method",
+        "allowed",
+        "ip_address",
+        "user_agent",
+        "row_hash",
+    )
+
+    def _path_column(self, request):
+        """The path as this reader may see it: one callable per request (the admin object is
+        shared by every request, so the reader cannot be kept on it)."""
+        column = getattr(request, "_ncii_access_path_column", None)
+        if column is None:
+            show_content = audit_content_visible(request.user)
+
+            def path(obj):
+                return access_path_shown(obj.path, show_content=show_content)
+
+            path.short_description = "path"
+            column = request._ncii_access_path_column = path
+        return column
+
+    def _with_path(self, request, names):
+        return [self._path_column(request) if n == "PATH" else n for n in names]
+
+    def get_list_display(self, request):
+        names = ("created_at", "username", "action", "PATH", "allowed", "ip_address", "scope")
+        return self._with_path(request, names)
+
+    def get_fields(self, request, obj=None):
+        return self._with_path(request, self.FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._with_path(request, self.FIELDS)
 
     def get_queryset(self, request):
         # The same readers as the access-log page: auditors and the coordinator, never IT.
-        qs = super().get_queryset(request)
+        qs = super().get_queryset(request).select_related("case")
         if not user_may_audit(request.user) or not request.user.district_id:
             return qs.none()
-        return qs.filter(district_id=request.user.district_id)
+        return qs.filter(Q(district_id=request.user.district_id) | Q(district__isnull=True))
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering on the raw path (?path__contains=...) would tell masked search terms.
+        if lookup.split("__")[0] in ("path", "user_agent", "prev_hash", "row_hash"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="scope")
+    def scope(self, obj):
+        return "district" if obj.district_id else "installation-level"
 
 
-# Two-factor devices: IT can see who has which device and remove a lost one, but never read a
+# Two-factor devices: IT can see who has which device and reset a lost one, but never read a
 # secret key, a QR code or a recovery code (that would let IT sign in as someone else).
 for device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(device_model):
@@ -665,13 +723,24 @@ for device_model in (TOTPDevice, StaticDevice):
 
 
 class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """The devices of the accounts the user manages (MANAGE_ACCOUNTS): district IT, its own
-    district's; the operator, every district's."""
+    """Second-factor devices of the accounts the user manages (MANAGE_ACCOUNTS): district IT,
+    its own district's; the operator, every district's. A device is never deleted here
+    directly: "Reset second factor" asks ``second_factor_reset_request``, which removes the
+    account's authenticator and recovery codes and e-mails the owner a one-time set-up link,
+    or, for a coordinator or a superuser, waits for a second person's approval. Nobody who
+    resets it can enroll in the owner's place."""
 
     list_display = ("user", "name", "confirmed")
     list_filter = ("confirmed",)
     fields = ("user", "name", "confirmed")
     readonly_fields = ("user", "name", "confirmed")
+    actions = ["reset_second_factor"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("user")
+        if request.user.district_id is not None:
+            return qs.filter(user__district_id=request.user.district_id)
+        return qs if request.user.is_superuser else qs.none()
 
     def has_add_permission(self, request):
         return False
@@ -688,24 +757,68 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return False
         return obj is None or _in(self.get_queryset(request), obj)
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _reset(self, request, account):
+        def record(action, allowed, district_id):
+            access_event_record(
+                user=request.user,
+                action=action,
+                path=f"{request.path} account={account.pk}",
+                district_id=district_id,
+                method=request.method,
+                allowed=allowed,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+
+        try:
+            reset = second_factor_reset_request(
+                actor=request.user,
+                user=account,
+                reason="Asked in the admin",
+                base_url=request.build_absolute_uri("/"),
+                record=record,
+            )
+        except ValueError as error:
+            self.message_user(request, str(error), level=messages.WARNING)
+            return
+        if reset.status == m.SecondFactorReset.Status.PENDING:
+            self.message_user(
+                request,
+                f"The reset of {account.get_username()}'s second factor waits for a second "
+                "person: another coordinator of the district or the deployment operator approves "
+                "it on the page Second-factor resets. Nothing changed yet.",
+                level=messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                f"{account.get_username()}'s second factor was removed; they were told by e-mail "
+                "and sent a link to set up a new one.",
+            )
+
+    @admin.action(description="Reset second factor (the owner sets up a new one by e-mail link)")
+    def reset_second_factor(self, request, queryset):
+        for account in {device.user for device in queryset}:
+            self._reset(request, account)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        allowed = obj is not None and self.has_delete_permission(request, obj)
+        if request.method == "POST" and allowed:
+            self._reset(request, obj.user)
+            return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
+        return super().delete_view(request, object_id, extra_context)
+
     def delete_model(self, request, obj):
-        # Removing someone's second factor (then resetting their password) would let the
-        # remover enroll as them: never silent, the access log names who and whose device.
-        super().delete_model(request, obj)
-        access_event_record(
-            user=request.user,
-            action="device_delete",
-            path=f"{request.path} account={obj.user_id}",
-            district_id=obj.user.district_id,
-            method=request.method,
-            allowed=True,
-            ip_address=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
+        self._reset(request, obj.user)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        self.reset_second_factor(request, queryset)
 
 
 admin.site.register(TOTPDevice, DeviceAdmin)

@@ -315,7 +315,7 @@ def takedown_update(request, pk):
     )
 
 
-@access_logged("case_takedowns")
+@access_logged("case_takedowns", poll=True)
 @login_required
 @require_GET
 def takedown_board(request, pk):

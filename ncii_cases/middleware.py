@@ -1,20 +1,36 @@
-"""Session security: sessions of deactivated users end, idle and absolute timeouts, and a
-verified second factor before any page but the sign-in steps.
+"""Session security: sessions of deactivated users end, idle and absolute timeouts (polls do not
+count as activity), a verified second factor before any page but the sign-in steps, htmx
+requests sent to sign in by a full-page redirect, and no response kept by any cache.
 
-Install after ``django_otp.middleware.OTPMiddleware`` and ``MessageMiddleware``.
+Order in MIDDLEWARE: ``NoStoreMiddleware`` early (it marks every response, errors included);
+``HtmxSignInRedirectMiddleware`` before ``SessionSecurityMiddleware`` and
+``TwoFactorRequiredMiddleware``, which come after ``django_otp.middleware.OTPMiddleware`` and
+``MessageMiddleware``.
 """
 
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
 LAST_ACTIVITY_KEY = "ncii_last_activity"
 LOGIN_AT_KEY = "ncii_login_at"
+# The header the page's own timed refreshes send (the takedown board's every-minute refresh and
+# the PDF status); htmx adds HX-Request and HX-Trigger to it. Such a request is not activity.
+POLL_HEADER = "X-NCII-Poll"
+
+
+def is_poll(request) -> bool:
+    """Whether the request is a timed refresh of part of a page (``X-NCII-Poll: 1``), not
+    something the person did."""
+    return request.headers.get(POLL_HEADER) == "1"
 
 
 def session_stamp_login(sender, request, user, **kwargs):
@@ -31,7 +47,20 @@ def _login_redirect(request):
     return redirect(url)
 
 
+def _session_end(request, *, action: str, text: str):
+    from .access_log import access_record
+
+    access_record(request, action=action, allowed=True, path=request.path)
+    logout(request)
+    messages.info(request, text)
+    return _login_redirect(request)
+
+
 class SessionSecurityMiddleware:
+    """Ends the session of a deactivated account, after ``SESSION_IDLE_TIMEOUT_SECONDS``
+    without activity and ``SESSION_COOKIE_AGE`` seconds after sign-in. A poll never resets
+    the idle clock (a case page left open times out like any other)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -45,18 +74,20 @@ class SessionSecurityMiddleware:
         last = request.session.get(LAST_ACTIVITY_KEY, now)
         login_at = request.session.get(LOGIN_AT_KEY, now)
         if now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS:
-            logout(request)
-            messages.info(
+            return _session_end(
                 request,
-                "You were signed out after a period without activity, to protect the records. "
-                "Please sign in again.",
+                action="sign_out_idle",
+                text="You were signed out after a period without activity, to protect the "
+                "records. Please sign in again.",
             )
-            return _login_redirect(request)
         if now - login_at > settings.SESSION_COOKIE_AGE:
-            logout(request)
-            messages.info(request, "Your session reached its time limit. Please sign in again.")
-            return _login_redirect(request)
-        request.session[LAST_ACTIVITY_KEY] = now
+            return _session_end(
+                request,
+                action="sign_out_time_limit",
+                text="Your session reached its time limit. Please sign in again.",
+            )
+        if not is_poll(request):
+            request.session[LAST_ACTIVITY_KEY] = now
         request.session.setdefault(LOGIN_AT_KEY, now)
         return self.get_response(request)
 
@@ -70,11 +101,18 @@ class TwoFactorRequiredMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self._exempt_paths = None
+        self._link_prefix = None
 
     def _exempt(self, path: str) -> bool:
         if self._exempt_paths is None:
             self._exempt_paths = {reverse(name) for name in self.EXEMPT_NAMES}
-        return path in self._exempt_paths or path.startswith(settings.STATIC_URL)
+            # The enrollment link (/login/enroll/<token>/) opens to a password-only session.
+            self._link_prefix = reverse("login_enroll_link", args=["token"]).removesuffix("token/")
+        return (
+            path in self._exempt_paths
+            or path.startswith(self._link_prefix)
+            or path.startswith(settings.STATIC_URL)
+        )
 
     def __call__(self, request):
         user = request.user
@@ -84,3 +122,55 @@ class TwoFactorRequiredMiddleware:
                 url += "?" + urlencode({"next": request.get_full_path()})
             return redirect(url)
         return self.get_response(request)
+
+
+class HtmxSignInRedirectMiddleware:
+    """An htmx request that is sent to sign in (session expired or absent, second factor not
+    passed) gets ``HX-Redirect`` to the sign-in page, so that the whole page goes there instead
+    of the sign-in form being swapped into part of the page. ``next`` is the page the person
+    was on (``HX-Current-URL``) when it is of this site."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._sign_in_paths = None
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") != "true" or response.status_code not in (301, 302):
+            return response
+        if self._sign_in_paths is None:
+            self._sign_in_paths = {
+                resolve_url(settings.LOGIN_URL),
+                reverse("login"),
+                reverse("login_verify"),
+            }
+        location = response.get("Location", "")
+        if location.split("?", 1)[0] not in self._sign_in_paths:
+            return response
+        target = location.split("?", 1)[0]
+        page = request.headers.get("HX-Current-URL", "")
+        if page and url_has_allowed_host_and_scheme(
+            page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            parts = urlsplit(page)
+            page_path = parts.path + (f"?{parts.query}" if parts.query else "")
+            target += "?" + urlencode({"next": page_path})
+        redirect_response = HttpResponseClientRedirect(target)
+        for cookie in response.cookies.values():
+            redirect_response.cookies[cookie.key] = cookie
+        return redirect_response
+
+
+class NoStoreMiddleware:
+    """Every response of the application says ``Cache-Control: no-store, private``: pages,
+    partials, PDFs and CSVs carry case data or audit data, and a page kept by a browser or a
+    shared cache could be read by the next person at the computer. Static files are served
+    before this (WhiteNoise) and keep their long cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response

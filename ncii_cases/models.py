@@ -422,7 +422,9 @@ class AccessEvent(models.Model):
         indexes = [models.Index(fields=["case", "created_at"]), models.Index(fields=["user"])]
 
     def __str__(self):
-        return f"{self.username} {self.action} {self.path}"
+        # Without the query string: it can hold a search's terms (names), which the audit
+        # screens show only to readers of case content (selectors_audit.access_path_shown).
+        return f"{self.username or 'anonymous'} {self.action} {self.path.split('?', 1)[0]}"
 
 
 class AuditChainHead(models.Model):
@@ -895,3 +897,71 @@ class PartyNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_name}"
+
+
+# --- Second factor: enrollment links and two-person resets -----------------------------------
+
+
+class EnrollmentLink(models.Model):
+    """A one-time link, e-mailed to the account's own address, without which no authenticator
+    can be set up (first enrollment, or again after a removal): holding the account's password
+    alone, for example after a reset by IT, never leads to a signed-in session. Only the
+    SHA-256 of the link's token is stored; the link works once, until ``expires_at``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollment_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # A newer link, the account's deactivation or an authenticator set up otherwise ends it.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Enrollment link for {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class SecondFactorReset(models.Model):
+    """A request to remove an account's second factor (its authenticator and recovery codes)
+    so that it can enroll again. For a coordinator (or a superuser) the removal waits for a
+    second person: a coordinator of the same district or the deployment operator, neither the
+    requester nor the account itself (two-person rule)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved and done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor_resets"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_second_factor_reset",
+            )
+        ]
+
+    def __str__(self):
+        return f"Second-factor reset for {self.user} ({self.get_status_display()})"

@@ -75,11 +75,13 @@ def admin_login(request):
     return redirect(target)
 
 
+@access_logged("admin_view_on_site")
 @login_required
 def admin_view_on_site(request, content_type_id, object_id):
     """Replaces the admin's "view on site" redirect, which answers anyone and would tell a
-    stranger which case ids exist."""
+    stranger which case ids exist. Logged like a case page: it confirms the case exists."""
     case = selectors.case_for_admin_link(
         user=request.user, content_type_id=content_type_id, object_id=object_id
     )
+    access_case(request, case)
     return redirect(case.get_absolute_url())

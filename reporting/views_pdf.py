@@ -51,7 +51,7 @@ def pdf_job(request, pk, job_id):
     return render(request, "reporting/pdf_job.html", {"job": job, "case": job.case})
 
 
-@access_logged("pdf_job_status")
+@access_logged("pdf_job_status", poll=True)
 @login_required
 @never_cache
 @require_GET

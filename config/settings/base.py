@@ -8,6 +8,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -43,12 +44,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every response after static files: Cache-Control: no-store, private.
+    "ncii_cases.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ncii_cases.middleware.HtmxSignInRedirectMiddleware",
     "ncii_cases.middleware.SessionSecurityMiddleware",
     "ncii_cases.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -104,6 +108,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Validates nothing: its password_changed hook e-mails the account whenever its password
+    # is set or changed, on every path (admin, changepassword, a service).
+    {"NAME": "ncii_cases.services.accounts.PasswordChangeNotice"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -191,21 +198,39 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ncii-case-manager@localhost")
 
-# Login hardening (django-axes): lock on the pair of username and address.
+# Login hardening (django-axes): lock the pair of username and address after
+# AXES_FAILURE_LIMIT failures, and the username alone (from any addresses) after
+# AXES_USERNAME_FAILURE_LIMIT, so that guessing spread over many addresses is limited too
+# (ncii_cases/lockout.py).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "ncii_cases.lockout.UsernameAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
-# The client's address, for lockouts and the access log alike: REMOTE_ADDR, or behind
-# TRUSTED_PROXY_COUNT reverse proxies the X-Forwarded-For entry the outermost one wrote
-# (ncii_cases/network.py). No proxy in front of a development server.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The client's address, for lockouts and the access log alike: REMOTE_ADDR, unless the peer is
+# one of the TRUSTED_PROXIES (addresses or CIDRs, comma-separated); then X-Forwarded-For read
+# from the right past the trusted proxies (ncii_cases/network.py). None for a development
+# server, which has no proxy in front.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if "TRUSTED_PROXY_COUNT" in env.ENVIRON:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is no longer read: a count of proxies let any client that reached "
+        "the application directly choose its own address. Remove it and set TRUSTED_PROXIES to "
+        "the addresses or networks of your reverse proxies instead, for example "
+        "TRUSTED_PROXIES=127.0.0.1/32 for a proxy on the same host (see .env.example)."
+    )
 AXES_CLIENT_IP_CALLABLE = "ncii_cases.network.client_ip_address"
 
 # Two-factor sign-in (django-otp): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="NCII case manager")
+# An authenticator is set up only through a one-time link e-mailed to the account: it works
+# for this many hours, and a person asking for another is told to check their e-mail if one
+# was sent less than this many seconds ago (ncii_cases/services/two_factor.py).
+ENROLLMENT_LINK_HOURS = env.int("ENROLLMENT_LINK_HOURS", default=24)
+ENROLLMENT_LINK_RESEND_SECONDS = env.int("ENROLLMENT_LINK_RESEND_SECONDS", default=5 * 60)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

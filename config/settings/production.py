@@ -25,7 +25,8 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 
 # The district's TLS reverse proxy (docker-compose.yml publishes web on 127.0.0.1 only) must
-# append the client's address to X-Forwarded-For. Without this, REMOTE_ADDR is the proxy's
-# address: lockouts would fall on a username from every address, and the access log would name
-# the proxy. Set to the number of proxies in front of gunicorn.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+# append the client's address to X-Forwarded-For, and its address must be listed here (an
+# address or a CIDR, comma-separated). Without it, REMOTE_ADDR is the proxy's address: the
+# access log would name the proxy and lockouts of a username and address would fall on every
+# client at once. docker-compose.yml sets the networks a proxy on the host arrives from.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"])

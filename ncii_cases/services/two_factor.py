@@ -1,16 +1,48 @@
-"""Two-factor devices: a TOTP authenticator per user and a set of one-time recovery codes.
+"""Two-factor devices and how an account gets one: a TOTP authenticator per user, a set of
+one-time recovery codes, one-time enrollment links and two-person resets.
+
+Nobody who merely holds an account's password (for example the IT administrator who just reset
+it) can end up signed in as that account: an authenticator is set up only through a one-time
+link e-mailed to the account's own address (``enrollment_link_create``), and a removed
+authenticator (``second_factor_reset_request``) needs such a link again. The removal of a
+coordinator's or a superuser's second factor waits for a second person
+(``second_factor_reset_approve``). The account is told by e-mail whenever its password or its
+second factor changes (``account_change_notify``); those e-mails hold no secret.
 
 A user has at most one pending (unconfirmed) authenticator while enrolling, and one recovery
 device whose codes are replaced as a set.
 """
 
+import datetime as dt
+import hashlib
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ..choices import Role
+from ..models import EnrollmentLink, SecondFactorReset, User
+from ..permissions import user_role
+
+logger = logging.getLogger(__name__)
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 RECOVERY_CODE_COUNT = 5
+
+
+class EnrollmentLinkInvalid(Exception):
+    """An enrollment link that cannot be used; ``str(error)`` says why and what to do."""
+
+
+# --- Devices ---------------------------------------------------------------------------------
 
 
 def user_has_authenticator(user) -> bool:
@@ -22,16 +54,6 @@ def totp_device_pending(*, user) -> TOTPDevice:
     """Returns the user's unconfirmed authenticator, creating it the first time."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     return device or TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
-
-
-@transaction.atomic
-def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
-    """Confirms the authenticator if the code matches; returns whether it did."""
-    if not device.verify_token(token):
-        return False
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    return True
 
 
 @transaction.atomic
@@ -53,3 +75,335 @@ def recovery_codes_unused(*, user) -> list[str]:
             "token", flat=True
         )
     )
+
+
+# --- E-mails to the account ------------------------------------------------------------------
+
+CHANGE_TEXTS = {
+    "password": "The password of your account was set or changed.",
+    "authenticator_enrolled": "An authenticator app was set up for your account.",
+    "second_factor_removed": (
+        "The authenticator app and recovery codes of your account were removed by your "
+        "district's IT team, so that you can set up a new one."
+    ),
+    "recovery_codes": "A new set of recovery codes was made for your account; the old ones "
+    "no longer work.",
+}
+
+
+def _send_after_commit(subject: str, body: str, recipient: str) -> None:
+    def send():
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        except Exception:  # a mail server that is down must not undo the change
+            logger.exception("Could not send the account e-mail %r", subject)
+
+    transaction.on_commit(send)
+
+
+def account_change_notify(*, user, change: str) -> bool:
+    """E-mails the account that its password or second factor changed (``change``: a key of
+    ``CHANGE_TEXTS``), after the transaction commits. The e-mail holds no secret, only what
+    changed, when, and whom to tell if it was not expected. Returns False when the account has
+    no e-mail address."""
+    if not user.email:
+        return False
+    when = timezone.localtime().strftime("%b %d, %Y at %H:%M %Z")
+    _send_after_commit(
+        "Your NCII case manager account changed",
+        f"Hello {user.get_username()},\n\n{CHANGE_TEXTS[change]} ({when})\n\n"
+        "If you expected this, there is nothing to do. If you did not, tell your district's "
+        "Title IX coordinator or IT team at once: someone else may be trying to use your "
+        "account.\n",
+        user.email,
+    )
+    return True
+
+
+# --- Enrollment links ------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def enrollment_link_open(*, user) -> EnrollmentLink | None:
+    """The user's newest link that can still be used, or None."""
+    return (
+        EnrollmentLink.objects.filter(
+            user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def enrollment_link_recently_sent(*, user) -> bool:
+    """Whether a link was sent to the user less than ``ENROLLMENT_LINK_RESEND_SECONDS`` ago
+    (a person asking again is told to check their e-mail instead)."""
+    since = timezone.now() - dt.timedelta(seconds=settings.ENROLLMENT_LINK_RESEND_SECONDS)
+    return EnrollmentLink.objects.filter(user=user, created_at__gt=since).exists()
+
+
+@transaction.atomic
+def enrollment_link_create(*, user, actor, base_url: str) -> EnrollmentLink:
+    """Makes a one-time link for setting up an authenticator and e-mails it to the account's
+    own address after the transaction commits; earlier unused links of the account stop
+    working. The link expires ``ENROLLMENT_LINK_HOURS`` hours from now. ``base_url``: the
+    site's address (scheme and host) the link starts with. Raises ValueError when the account
+    has no e-mail address."""
+    if not user.email:
+        raise ValueError(
+            "This account has no e-mail address, so no set-up link can be sent. Ask your "
+            "district IT team to add your e-mail address to your account."
+        )
+    now = timezone.now()
+    EnrollmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    link = EnrollmentLink.objects.create(
+        user=user,
+        token_hash=_token_hash(token),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=settings.ENROLLMENT_LINK_HOURS),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    url = base_url.rstrip("/") + reverse("login_enroll_link", args=[token])
+    hours = settings.ENROLLMENT_LINK_HOURS
+    _send_after_commit(
+        "Set up your authenticator app for the NCII case manager",
+        f"Hello {user.get_username()},\n\n"
+        "To finish signing in to the NCII case manager you need to set up an authenticator "
+        "app. Open this link, sign in with your password, and follow the steps:\n\n"
+        f"{url}\n\n"
+        f"The link works once and for {hours} hours. Do not forward it. If you did not try "
+        "to sign in, tell your district's Title IX coordinator or IT team: someone else may "
+        "know your password.\n",
+        user.email,
+    )
+    return link
+
+
+def enrollment_link_check(*, token: str) -> EnrollmentLink:
+    """Returns the link for ``token`` if it can still be used; raises EnrollmentLinkInvalid
+    (unknown, already used, replaced, expired) with a message that says what to do."""
+    link = (
+        EnrollmentLink.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
+    )
+    ask_again = "Sign in with your password to have a new link sent to your e-mail."
+    if link is None:
+        raise EnrollmentLinkInvalid(f"This set-up link is not valid. {ask_again}")
+    error = enrollment_link_problem(link)
+    if error:
+        exc = EnrollmentLinkInvalid(error)
+        exc.link = link
+        raise exc
+    return link
+
+
+def enrollment_link_problem(link: EnrollmentLink) -> str:
+    """Why the link cannot be used, in words for the person holding it, or "" if it can."""
+    ask_again = "Sign in with your password to have a new link sent to your e-mail."
+    if link.used_at is not None:
+        return f"This set-up link was already used; each link works once. {ask_again}"
+    if link.revoked_at is not None:
+        return f"A newer set-up link replaced this one. Use the newest e-mail, or: {ask_again}"
+    if link.expires_at <= timezone.now():
+        hours = settings.ENROLLMENT_LINK_HOURS
+        return f"This set-up link has expired (links work for {hours} hours). {ask_again}"
+    if not link.user.is_active:
+        return "This account is not active. Ask your district IT team."
+    return ""
+
+
+def totp_device_enroll(*, link_id: int, user, device: TOTPDevice, token: str) -> bool:
+    """Confirms the pending authenticator with a code from the app, using up the enrollment
+    link, in one transaction; returns False (nothing changed) when the code does not match.
+    Raises EnrollmentLinkInvalid when the link is not the user's or can no longer be used (a
+    second use of the same link included)."""
+    with transaction.atomic():
+        link = (
+            EnrollmentLink.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=link_id, user=user)
+            .first()
+        )
+        if link is None:
+            raise EnrollmentLinkInvalid("This set-up link is not for this account.")
+        problem = enrollment_link_problem(link)
+        if problem:
+            raise EnrollmentLinkInvalid(problem)
+        if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
+            return False
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        link.used_at = timezone.now()
+        link.save(update_fields=["used_at"])
+        account_change_notify(user=user, change="authenticator_enrolled")
+    return True
+
+
+# --- Removing a second factor (two-person rule for coordinators and superusers) --------------
+
+
+def reset_needs_second_person(user) -> bool:
+    """Whether removing the account's second factor waits for a second person: the account
+    is a coordinator (who reads every case of the district) or a superuser."""
+    return user.is_superuser or user_role(user) == Role.COORDINATOR.value
+
+
+def reset_may_approve(*, actor, reset: SecondFactorReset) -> bool:
+    """Whether ``actor`` may approve the pending reset: a coordinator of the account's district
+    or a superuser (the deployment operator), who is neither the requester nor the account.
+    A superuser's reset is approved by another superuser only."""
+    if reset.status != SecondFactorReset.Status.PENDING or not actor.is_active:
+        return False
+    if actor.pk in (reset.user_id, reset.requested_by_id):
+        return False
+    if actor.is_superuser:
+        return True
+    return (
+        not reset.user.is_superuser
+        and actor.district_id is not None
+        and actor.district_id == reset.user.district_id
+        and user_role(actor) == Role.COORDINATOR.value
+    )
+
+
+def second_factor_resets_for_user(*, user) -> dict[str, list[SecondFactorReset]]:
+    """The pending resets the user may approve (``to_approve``) and those the user asked for
+    (``requested``), newest first."""
+    pending = SecondFactorReset.objects.filter(status=SecondFactorReset.Status.PENDING)
+    pending = pending.select_related("user", "requested_by")
+    if not user.is_superuser:
+        pending = pending.filter(user__district_id=user.district_id)
+    return {
+        "to_approve": [r for r in pending if reset_may_approve(actor=user, reset=r)],
+        "requested": list(
+            SecondFactorReset.objects.filter(requested_by=user).select_related("user")[:20]
+        ),
+    }
+
+
+def _second_factor_remove(*, user) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    EnrollmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    account_change_notify(user=user, change="second_factor_removed")
+
+
+def _approvers_emails(reset: SecondFactorReset) -> list[str]:
+    users = User.objects.filter(is_active=True).exclude(email="")
+    users = users.exclude(pk__in=[reset.user_id, reset.requested_by_id])
+    if reset.user.is_superuser:
+        candidates = users.filter(is_superuser=True)
+    else:
+        candidates = users.filter(district_id=reset.user.district_id) | users.filter(
+            is_superuser=True, district__isnull=True
+        )
+    return sorted(
+        {u.email for u in candidates if u.is_superuser or reset_may_approve(actor=u, reset=reset)}
+    )
+
+
+@transaction.atomic
+def second_factor_reset_request(
+    *, actor, user, reason: str = "", base_url: str, record
+) -> SecondFactorReset:
+    """Asks to remove the account's authenticator and recovery codes so that it can set up a
+    new one. For most accounts the removal happens at once: the account is told by e-mail and
+    sent a new enrollment link. For a coordinator or a superuser the request waits for a
+    second person (``second_factor_reset_approve``), who is told by e-mail; nothing changes
+    until then. ``record(action, allowed, district_id)`` writes the access-log entry in the
+    same transaction. Raises ValueError when a request for the account is already waiting."""
+    if SecondFactorReset.objects.filter(
+        user=user, status=SecondFactorReset.Status.PENDING
+    ).exists():
+        raise ValueError(
+            f"A reset of {user.get_username()}'s second factor is already waiting for approval."
+        )
+    now = timezone.now()
+    reset = SecondFactorReset.objects.create(
+        user=user, requested_by=actor, requested_at=now, reason=reason[:300]
+    )
+    if reset_needs_second_person(user):
+        record("second_factor_reset_requested", True, user.district_id)
+        recipients = _approvers_emails(reset)
+        url = base_url.rstrip("/") + reverse("second_factor_resets")
+        for email in recipients:
+            _send_after_commit(
+                "A second-factor reset is waiting for your approval",
+                f"{actor.get_username()} asked to remove the authenticator app of the account "
+                f"{user.get_username()}, so that it can be set up again. A second person must "
+                f"approve this before anything changes. Review it here:\n\n{url}\n\n"
+                "Approve only if you have confirmed with the account's owner, in person or by "
+                "phone, that they asked for it.\n",
+                email,
+            )
+        return reset
+    _reset_carry_out(reset=reset, actor=actor, base_url=base_url, record=record, now=now)
+    return reset
+
+
+def _reset_carry_out(*, reset, actor, base_url, record, now) -> None:
+    _second_factor_remove(user=reset.user)
+    reset.status = SecondFactorReset.Status.APPROVED
+    reset.decided_by = actor
+    reset.decided_at = now
+    reset.save(update_fields=["status", "decided_by", "decided_at"])
+    record("second_factor_removed", True, reset.user.district_id)
+    if reset.user.email:
+        enrollment_link_create(user=reset.user, actor=actor, base_url=base_url)
+
+
+def second_factor_reset_approve(*, actor, reset_id: int, base_url: str, record) -> None:
+    """Approves a waiting reset and carries it out in one transaction: the account's second
+    factor is removed, the account is told and sent a new enrollment link. Raises
+    PermissionDenied when the actor may not approve it (see ``reset_may_approve``), including
+    a reset no longer waiting; the refusal is recorded too."""
+    district_id = None
+    with transaction.atomic():
+        reset = (
+            SecondFactorReset.objects.select_for_update()
+            .select_related("user", "requested_by")
+            .filter(pk=reset_id)
+            .first()
+        )
+        if reset is not None:
+            district_id = reset.user.district_id
+            if reset_may_approve(actor=actor, reset=reset):
+                record("second_factor_reset_approved", True, district_id)
+                _reset_carry_out(
+                    reset=reset, actor=actor, base_url=base_url, record=record, now=timezone.now()
+                )
+                return
+    record("second_factor_reset_approved", False, district_id)
+    raise PermissionDenied("You cannot approve this reset.")
+
+
+def second_factor_reset_cancel(*, actor, reset_id: int, record) -> None:
+    """Cancels a waiting reset (by its requester or by someone who may approve it); nothing
+    else changes. Raises PermissionDenied otherwise (the refusal is recorded too)."""
+    district_id = None
+    with transaction.atomic():
+        reset = (
+            SecondFactorReset.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=reset_id, status=SecondFactorReset.Status.PENDING)
+            .first()
+        )
+        if reset is not None:
+            district_id = reset.user.district_id
+            if reset.requested_by_id == actor.pk or reset_may_approve(actor=actor, reset=reset):
+                reset.status = SecondFactorReset.Status.CANCELLED
+                reset.decided_by = actor
+                reset.decided_at = timezone.now()
+                reset.save(update_fields=["status", "decided_by", "decided_at"])
+                record("second_factor_reset_cancelled", True, district_id)
+                return
+    record("second_factor_reset_cancelled", False, district_id)
+    raise PermissionDenied("You cannot cancel this reset.")

@@ -156,15 +156,15 @@ def test_a_password_reset_by_it_is_logged_in_the_accounts_district(client, it_ad
     assert entry.district_id == newcomer.district_id
 
 
-def test_removing_someones_authenticator_is_logged(client, it_admin, coordinator):
+def test_removing_someones_authenticator_is_logged(client, it_admin, investigator):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
+    device = TOTPDevice.objects.create(user=investigator, name="Phone", confirmed=True)
     login_verified(client, it_admin)
     url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
     response = client.post(url, {"post": "yes"})
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
-    entry = AccessEvent.objects.get(action="device_delete")
+    entry = AccessEvent.objects.get(action="second_factor_removed")
     assert (entry.user, entry.allowed) == (it_admin, True)
-    assert f"account={coordinator.pk}" in entry.path
+    assert f"account={investigator.pk}" in entry.path

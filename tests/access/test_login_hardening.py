@@ -78,8 +78,10 @@ def test_a_password_alone_opens_no_case_page(client, coordinator, case, authenti
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login_verify')}?next=%2Fcases%2F{case.pk}%2F"
-    # The page itself never ran (the personas' role entries are from setting them up)
-    assert not AccessEvent.objects.exclude(action="role_change").exists()
+    # The page itself never ran: only the password step is in the log (the personas' role
+    # entries are from setting them up).
+    actions = AccessEvent.objects.exclude(action="role_change").values_list("action", flat=True)
+    assert list(actions) == ["sign_in_password"]
     for name in ("ncii_cases:home", "reporting:audit_review", "admin:index"):
         assert client.get(reverse(name)).status_code == 302
 
@@ -110,10 +112,19 @@ def test_the_admin_also_needs_the_second_factor(client, it_admin):
     assert response.status_code == 302 and response["Location"].startswith("/login/verify/")
 
 
-def test_a_user_without_an_authenticator_enrolls_and_gets_recovery_codes_once(client, coordinator):
+def test_a_user_without_an_authenticator_enrolls_by_link_and_gets_recovery_codes_once(
+    client, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
     password_step(client, "coordinator")
     response = client.get(reverse("login_verify"))
     assert response.status_code == 302 and response["Location"] == reverse("login_enroll")
+    # The password alone reaches an explanation, never a set-up page
+    page = client.get(reverse("login_enroll"))
+    assert page.status_code == 200 and b"otpauth://" not in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("login_enroll"), {"send_link": "1"})
+    (link,) = re.findall(r"https?://\S+/login/enroll/link/\S+/", mailoutbox[-1].body)
+    assert client.get(link).status_code == 302
     page = client.get(reverse("login_enroll"))
     assert page.status_code == 200
     body = page.content.decode()

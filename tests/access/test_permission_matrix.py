@@ -132,10 +132,13 @@ FLAT_PAGES = {
     "login_verify": signed_in(302),
     "login_enroll": signed_in(302),
     "recovery_codes": signed_in(200),
+    # Second-factor resets waiting for a second person: each user sees only theirs.
+    "second_factor_resets": signed_in(200),
     "logout": everyone(405),  # sign-out is a POST
     "admin_login": everyone(302),  # the admin signs in through the site's own sign-in
 }
 SPECIAL_PAGES = {"admin_view_on_site"}  # per case, see test_admin_view_on_site_reveals_nothing
+SPECIAL_PAGES.add("login_enroll_link")  # per token, see test_an_unknown_enrollment_link_is_gone
 # Pages of one PDF job: only its requester, while they read the case (test_pdf_job_pages).
 PDF_JOB_PAGES = {
     "reporting:pdf_job": "GET",
@@ -284,6 +287,15 @@ def test_admin_view_on_site_reveals_nothing(client, world, persona):
     other_type = ContentType.objects.get_for_model(type(personas["coordinator"])).pk
     response = client.get(reverse("admin_view_on_site", args=[other_type, 1]))
     assert response.status_code == (302 if persona == "anonymous" else 404)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_an_unknown_enrollment_link_is_gone(client, world, persona):
+    personas, _, secrets = world
+    sign_in(client, personas[persona])
+    response = client.get(reverse("login_enroll_link", args=["not-a-token"]))
+    assert response.status_code == 410
+    assert_no_leak(response, persona, secrets, f"login_enroll_link {persona}")
 
 
 def pdf_job_ready(case, user, root):

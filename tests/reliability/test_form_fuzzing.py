@@ -98,6 +98,15 @@ LOGIN_FIELDS = type(
 )
 NO_FIELDS = type("NoFields", (forms.Form,), {"anything": forms.CharField()})
 NEXT_FIELD = type("NextField", (forms.Form,), {"next": forms.CharField()})
+PASSWORD_FIELD = type("PasswordField", (forms.Form,), {"password": forms.CharField()})
+RESET_DECISION_FIELDS = type(
+    "ResetDecisionFields",
+    (forms.Form,),
+    {
+        "reset": forms.IntegerField(),
+        "decision": forms.ChoiceField(choices=[("approve", "approve"), ("cancel", "cancel")]),
+    },
+)
 PDF_PROFILE_FIELD = type(
     "PdfProfileField",
     (forms.Form,),
@@ -129,7 +138,10 @@ FUZZ = {
     "login": Form(LOGIN_FIELDS, persona="anonymous", case=False),
     "login_verify": Form(f.TokenForm, persona="unverified", case=False),
     "login_enroll": Form(f.TokenForm, persona="unverified", case=False),
-    "recovery_codes": Form(NO_FIELDS, case=False),
+    # New recovery codes need the password again.
+    "recovery_codes": Form(PASSWORD_FIELD, case=False),
+    # Approving or cancelling a second-factor reset (none waits here: always refused).
+    "second_factor_resets": Form(RESET_DECISION_FIELDS, case=False),
     "logout": Form(NO_FIELDS, case=False),
     # "Verify now" on the audit review: only its way back ("next") is read.
     "reporting:audit_verify_now": Form(NEXT_FIELD, case=False),
@@ -145,7 +157,8 @@ SUCCESS = {
     "login": {302, 429},  # 429: django-axes' lockout page after repeated failures
     "login_verify": {302},
     "login_enroll": {302},
-    "recovery_codes": {302},
+    "recovery_codes": {302, 400},  # 400: the password did not match, said on the page
+    "second_factor_resets": {404},  # no such reset for this user
     "logout": {302},
     "reporting:case_pdf": {302, 400},  # 400: a profile that does not exist, said on the page
 }
@@ -178,6 +191,8 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs[key] = failed_pdf_job(case).pk
         elif key == "object_id":
             kwargs[key] = str(case.pk)
+        elif key == "token":  # an e-mailed enrollment link's token
+            kwargs[key] = "not-a-token"
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)

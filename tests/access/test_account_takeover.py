@@ -1,0 +1,374 @@
+"""No account takeover by reset: holding an account's password (for example after IT reset
+it) never leads to a signed-in session. An authenticator is set up only through a one-time
+link e-mailed to the account; the account is told whenever its password or second factor
+changes; removing a coordinator's second factor waits for a second person."""
+
+import datetime as dt
+import hashlib
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ncii_cases import choices as c
+from ncii_cases.models import AccessEvent, EnrollmentLink, SecondFactorReset
+from ncii_cases.services.two_factor import (
+    recovery_codes_create,
+    second_factor_reset_request,
+)
+from tests.access.helpers import login_verified
+from tests.factories import UserFactory
+
+NEW_PASSWORD = "a-new-long-passphrase-for-testing-42"
+LINK = re.compile(r"https?://\S+/login/enroll/link/(\S+)/")
+
+
+def code(device) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def password_step(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def links_in(outbox, user) -> list[str]:
+    return [m for mail in outbox if user.email in mail.to for m in LINK.findall(mail.body)]
+
+
+def link_url(token: str) -> str:
+    return reverse("login_enroll_link", args=[token])
+
+
+@pytest.fixture(autouse=True)
+def _after_commit_runs_at_once(monkeypatch):
+    """E-mails are sent once the transaction commits; a test's transaction never commits, so
+    here each after-commit callback runs at once."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+@pytest.fixture
+def second_coordinator(district):
+    return UserFactory(username="coordinator2", district=district, role=c.Role.COORDINATOR)
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(username="operator", district=None, is_staff=True, is_superuser=True)
+
+
+def record_nothing(action, allowed, district_id):
+    return None
+
+
+# --- The reproduction: IT resets a password, then tries to become the account -----------------
+
+
+def test_it_who_resets_a_password_cannot_sign_in_as_the_account(
+    client, it_admin, investigator, case, mailoutbox
+):
+    # Given IT resets the password of an investigator who has not set up an authenticator
+    login_verified(client, it_admin)
+    url = reverse("admin:auth_user_password_change", args=[investigator.pk])
+    response = client.post(
+        url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+    )
+    assert response.status_code == 302
+    # Then the investigator is told by e-mail, and the e-mail holds no secret
+    notice = [m for m in mailoutbox if investigator.email in m.to]
+    assert len(notice) == 1 and "password" in notice[0].body
+    assert NEW_PASSWORD not in notice[0].body
+    # When IT signs in as the investigator with the new password
+    attacker = Client()
+    assert password_step(attacker, "investigator", NEW_PASSWORD).status_code == 302
+    # Then the password leads only to an explanation: no set-up page, no key, no case
+    page = attacker.get(reverse("login_enroll"))
+    assert page.status_code == 200
+    assert b"otpauth://" not in page.content and b"<svg" not in page.content
+    assert not TOTPDevice.objects.filter(user=investigator).exists()
+    for name, args in (
+        ("ncii_cases:home", []),
+        ("ncii_cases:case_detail", [case.pk]),
+        ("recovery_codes", []),
+        ("admin:index", []),
+        ("second_factor_resets", []),
+    ):
+        response = attacker.get(reverse(name, args=args))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login_verify")), name
+    # And a code typed at the set-up step enrolls nothing
+    response = attacker.post(reverse("login_enroll"), {"token": "123456"})
+    assert not TOTPDevice.objects.filter(user=investigator, confirmed=True).exists()
+    # And asking for a link sends it to the investigator's own address, not to the asker
+    mailoutbox.clear()
+    attacker.post(reverse("login_enroll"), {"send_link": "1"})
+    assert [m.to for m in mailoutbox] == [[investigator.email]]
+    # And a guessed link is refused
+    assert attacker.get(link_url("guessed-token")).status_code == 410
+    assert attacker.get(reverse("login_enroll")).status_code == 200
+    assert not TOTPDevice.objects.filter(user=investigator, confirmed=True).exists()
+
+
+def test_the_e_mailed_link_works_once_then_never_again(investigator, mailoutbox):
+    # Given the investigator signs in with the password and asks for a set-up link
+    owner = Client()
+    password_step(owner, "investigator", "correct-horse-battery-staple")
+    owner.post(reverse("login_enroll"), {"send_link": "1"})
+    (token,) = links_in(mailoutbox, investigator)
+    # Then only its hash is stored
+    stored = EnrollmentLink.objects.get(user=investigator)
+    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest() != token
+    # When the link is opened and the code from the new app confirmed
+    assert owner.get(link_url(token)).status_code == 302
+    page = owner.get(reverse("login_enroll"))
+    assert b"otpauth://totp/" in page.content
+    device = TOTPDevice.objects.get(user=investigator, confirmed=False)
+    response = owner.post(reverse("login_enroll"), {"token": code(device)})
+    assert response.status_code == 302 and response["Location"] == reverse("recovery_codes")
+    assert owner.get(reverse("ncii_cases:home")).status_code == 200
+    # Then the enrollment is logged in the account's district and the account told
+    entry = AccessEvent.objects.get(action="second_factor_enrolled")
+    assert (entry.user, entry.district_id) == (investigator, investigator.district_id)
+    assert any("authenticator app was set up" in m.body for m in mailoutbox)
+    # And the same link, opened again anywhere, is refused with a clear message
+    again = Client()
+    response = again.get(link_url(token))
+    assert response.status_code == 410
+    assert b"already used" in response.content
+    assert AccessEvent.objects.filter(action="enrollment_link_refused", allowed=False).exists()
+
+
+def test_an_expired_link_fails_with_a_clear_message(investigator, mailoutbox, settings):
+    owner = Client()
+    password_step(owner, "investigator", "correct-horse-battery-staple")
+    owner.post(reverse("login_enroll"), {"send_link": "1"})
+    (token,) = links_in(mailoutbox, investigator)
+    link = EnrollmentLink.objects.get(user=investigator)
+    assert link.expires_at - link.created_at == dt.timedelta(hours=settings.ENROLLMENT_LINK_HOURS)
+    EnrollmentLink.objects.filter(pk=link.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    response = owner.get(link_url(token))
+    assert response.status_code == 410
+    assert b"has expired" in response.content
+    assert b"Sign in with your password to have a new link sent" in response.content
+    assert not TOTPDevice.objects.filter(user=investigator).exists()
+
+
+def test_a_link_that_expires_while_enrolling_enrolls_nothing(investigator, mailoutbox):
+    owner = Client()
+    password_step(owner, "investigator", "correct-horse-battery-staple")
+    owner.post(reverse("login_enroll"), {"send_link": "1"})
+    (token,) = links_in(mailoutbox, investigator)
+    owner.get(link_url(token))
+    owner.get(reverse("login_enroll"))
+    device = TOTPDevice.objects.get(user=investigator, confirmed=False)
+    EnrollmentLink.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = owner.post(reverse("login_enroll"), {"token": code(device)})
+    assert response.status_code == 200 and b"has expired" in response.content
+    assert not TOTPDevice.objects.filter(user=investigator, confirmed=True).exists()
+    assert owner.get(reverse("ncii_cases:home")).status_code == 302
+
+
+def test_a_link_opened_before_signing_in_leads_through_the_password_step(investigator, mailoutbox):
+    # Given a link sent to the investigator (for example by IT after a reset)
+    sender = Client()
+    password_step(sender, "investigator", "correct-horse-battery-staple")
+    sender.post(reverse("login_enroll"), {"send_link": "1"})
+    (token,) = links_in(mailoutbox, investigator)
+    # When the owner opens it in a fresh browser, then signs in with the password
+    owner = Client()
+    response = owner.get(link_url(token))
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert b"otpauth://" not in owner.get(reverse("login")).content
+    password_step(owner, "investigator", "correct-horse-battery-staple")
+    response = owner.get(reverse("login_verify"))
+    assert response["Location"] == reverse("login_enroll")
+    # Then the set-up page opens
+    assert b"otpauth://totp/" in owner.get(reverse("login_enroll")).content
+
+
+def test_a_newer_link_replaces_the_older_one(investigator, mailoutbox, settings):
+    settings.ENROLLMENT_LINK_RESEND_SECONDS = 0
+    owner = Client()
+    password_step(owner, "investigator", "correct-horse-battery-staple")
+    owner.post(reverse("login_enroll"), {"send_link": "1"})
+    owner.post(reverse("login_enroll"), {"send_link": "1"})
+    first, second = links_in(mailoutbox, investigator)
+    response = Client().get(link_url(first))
+    assert response.status_code == 410 and b"newer set-up link" in response.content
+    assert owner.get(link_url(second)).status_code == 302
+
+
+def test_asking_again_within_minutes_sends_no_second_link(investigator, mailoutbox):
+    owner = Client()
+    password_step(owner, "investigator", "correct-horse-battery-staple")
+    owner.post(reverse("login_enroll"), {"send_link": "1"})
+    response = owner.post(reverse("login_enroll"), {"send_link": "1"}, follow=True)
+    assert len(links_in(mailoutbox, investigator)) == 1
+    assert b"sent a few minutes ago" in response.content
+
+
+def test_a_link_is_refused_to_a_session_of_another_account(
+    client, investigator, coordinator, mailoutbox
+):
+    owner = Client()
+    password_step(owner, "investigator", "correct-horse-battery-staple")
+    owner.post(reverse("login_enroll"), {"send_link": "1"})
+    (token,) = links_in(mailoutbox, investigator)
+    login_verified(client, coordinator)
+    assert client.get(link_url(token)).status_code == 403
+    assert not TOTPDevice.objects.filter(user=investigator).exists()
+
+
+def test_an_account_without_e_mail_is_told_to_ask_it(client, district):
+    UserFactory(username="noemail", email="", district=district, role=c.Role.INVESTIGATOR)
+    password_step(client, "noemail", "correct-horse-battery-staple")
+    page = client.get(reverse("login_enroll"))
+    assert b"has no e-mail address" in page.content
+
+
+# --- Removing a second factor ----------------------------------------------------------------
+
+
+def test_it_removes_an_investigators_second_factor_and_the_owner_re_enrolls_by_link(
+    it_admin, investigator, mailoutbox
+):
+    device = TOTPDevice.objects.create(user=investigator, name="Phone", confirmed=True)
+    recovery_codes_create(user=investigator)
+    reset = second_factor_reset_request(
+        actor=it_admin,
+        user=investigator,
+        base_url="https://cases.example.org/",
+        record=record_nothing,
+    )
+    assert reset.status == SecondFactorReset.Status.APPROVED
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert not StaticDevice.objects.filter(user=investigator).exists()
+    bodies = [m.body for m in mailoutbox if investigator.email in m.to]
+    assert any("were removed" in b for b in bodies)
+    (token,) = links_in(mailoutbox, investigator)
+    # IT, who knows nothing of the link, gets only the explanation with the password
+    attacker = Client()
+    password_step(attacker, "investigator", "correct-horse-battery-staple")
+    assert b"otpauth://" not in attacker.get(reverse("login_enroll")).content
+    # The owner re-enrolls through the link
+    owner = Client()
+    owner.get(link_url(token))
+    password_step(owner, "investigator", "correct-horse-battery-staple")
+    assert b"otpauth://totp/" in owner.get(reverse("login_enroll")).content
+
+
+def test_removing_a_coordinators_second_factor_waits_for_a_second_person(
+    client, it_admin, coordinator, second_coordinator, outsider, mailoutbox
+):
+    # Given IT asks, in the admin, to remove the coordinator's authenticator
+    device = TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
+    login_verified(client, it_admin)
+    url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    # Then nothing changed yet: the device is there, a request waits, both logged
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    reset = SecondFactorReset.objects.get(user=coordinator)
+    assert reset.status == SecondFactorReset.Status.PENDING
+    entry = AccessEvent.objects.get(action="second_factor_reset_requested")
+    assert (entry.user, entry.district_id) == (it_admin, coordinator.district_id)
+    # And the second coordinator is asked by e-mail
+    assert any(second_coordinator.email in m.to for m in mailoutbox)
+    # When the requester, the coordinator themselves, or another district's coordinator
+    # tries to approve, it is refused and nothing changes
+    for person in (it_admin, coordinator, outsider):
+        other = Client()
+        login_verified(other, person)
+        response = other.post(
+            reverse("second_factor_resets"), {"reset": reset.pk, "decision": "approve"}
+        )
+        assert response.status_code == 404, person.username
+    assert TOTPDevice.objects.filter(user=coordinator, name="Phone").exists()
+    assert (
+        AccessEvent.objects.filter(action="second_factor_reset_approved", allowed=False).count()
+        == 3
+    )
+    # When the second coordinator approves
+    approver = Client()
+    login_verified(approver, second_coordinator)
+    page = approver.get(reverse("second_factor_resets"))
+    assert coordinator.username in page.content.decode()
+    mailoutbox.clear()
+    response = approver.post(
+        reverse("second_factor_resets"), {"reset": reset.pk, "decision": "approve"}
+    )
+    assert response.status_code == 302
+    # Then the authenticator is removed, the coordinator told and sent a set-up link
+    assert not TOTPDevice.objects.filter(user=coordinator, name="Phone").exists()
+    reset.refresh_from_db()
+    assert (reset.status, reset.decided_by) == (
+        SecondFactorReset.Status.APPROVED,
+        second_coordinator,
+    )
+    assert len(links_in(mailoutbox, coordinator)) == 1
+    approved = AccessEvent.objects.get(action="second_factor_reset_approved", allowed=True)
+    assert (approved.user, approved.district_id) == (second_coordinator, coordinator.district_id)
+    assert AccessEvent.objects.filter(action="second_factor_removed").exists()
+
+
+def test_the_deployment_operator_may_approve_a_coordinators_reset(
+    it_admin, coordinator, operator, mailoutbox
+):
+    TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
+    reset = second_factor_reset_request(
+        actor=it_admin, user=coordinator, base_url="https://x.example/", record=record_nothing
+    )
+    client = Client()
+    login_verified(client, operator)
+    response = client.post(
+        reverse("second_factor_resets"), {"reset": reset.pk, "decision": "approve"}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=coordinator, name="Phone").exists()
+
+
+def test_a_waiting_reset_can_be_cancelled_and_changes_nothing(
+    client, it_admin, coordinator, second_coordinator
+):
+    TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
+    reset = second_factor_reset_request(
+        actor=it_admin, user=coordinator, base_url="https://x.example/", record=record_nothing
+    )
+    login_verified(client, it_admin)
+    client.post(reverse("second_factor_resets"), {"reset": reset.pk, "decision": "cancel"})
+    reset.refresh_from_db()
+    assert reset.status == SecondFactorReset.Status.CANCELLED
+    assert TOTPDevice.objects.filter(user=coordinator, name="Phone").exists()
+    assert AccessEvent.objects.filter(action="second_factor_reset_cancelled").exists()
+
+
+# --- Recovery codes need the password again --------------------------------------------------
+
+
+def test_new_recovery_codes_need_the_password_again(client, coordinator, mailoutbox):
+    login_verified(client, coordinator)
+    old = recovery_codes_create(user=coordinator)
+    response = client.post(reverse("recovery_codes"), {"password": "not-my-password"})
+    assert response.status_code == 400 and b"did not match" in response.content
+    assert sorted(StaticToken.objects.values_list("token", flat=True)) == sorted(old)
+    assert AccessEvent.objects.filter(action="recovery_codes_refused", allowed=False).exists()
+    response = client.post(reverse("recovery_codes"), {})
+    assert response.status_code == 400
+    response = client.post(reverse("recovery_codes"), {"password": "correct-horse-battery-staple"})
+    assert response.status_code == 302
+    assert not set(old) & set(StaticToken.objects.values_list("token", flat=True))
+    entry = AccessEvent.objects.get(action="recovery_codes_regenerated")
+    assert (entry.user, entry.district_id, entry.allowed) == (
+        coordinator,
+        coordinator.district_id,
+        True,
+    )
+    assert any("recovery codes" in m.body for m in mailoutbox if coordinator.email in m.to)
