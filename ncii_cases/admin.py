@@ -736,12 +736,6 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("user", "name", "confirmed")
     actions = ["reset_second_factor"]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("user")
-        if request.user.district_id is not None:
-            return qs.filter(user__district_id=request.user.district_id)
-        return qs if request.user.is_superuser else qs.none()
-
     def has_add_permission(self, request):
         return False
 
@@ -750,7 +744,8 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         accounts = accounts_where(request.user, Action.MANAGE_ACCOUNTS)
-        return super().get_queryset(request).filter(user__in=accounts.values("pk"))
+        qs = super().get_queryset(request).select_related("user")
+        return qs.filter(user__in=accounts.values("pk"))
 
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):

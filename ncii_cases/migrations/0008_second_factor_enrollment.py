@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ncii_cases', '0006_case_next_due_at'),
+        ('ncii_cases', '0007_user_role'),
     ]
 
     operations = [
