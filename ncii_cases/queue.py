@@ -13,6 +13,7 @@ from . import choices as c
 from .filters import CaseQueueFilter
 from .models import Case, School, User
 from .permissions import ROLE_RIGHTS, Action, cases_visible_to, user_role
+from .selectors import parties_visible_to
 
 SOON = dt.timedelta(hours=48)
 
@@ -72,10 +73,13 @@ def queue_schools_for_user(*, user) -> QuerySet[School]:
 def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     """Returns the user's queue: the visible cases filtered and sorted by ``params``, the
     needs-action-now lists and counts by stage. Metadata-only users (the auditor) get a list of
-    references, schools, stages and dates, and no content filter."""
+    references, schools, stages and dates, and no content filter nor content sort; a search
+    matches only parties the user may read, and the respondent filter is there only for users
+    who may read respondents (not support staff)."""
     now = now or timezone.now()
     role = user_role(user)
-    reads_content = role is not None and Action.VIEW in ROLE_RIGHTS[role][1]
+    rights = ROLE_RIGHTS[role][1] if role is not None else set()
+    reads_content = Action.VIEW in rights
     base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
     annotated = cases_annotated(base, now=now)
     filterset = CaseQueueFilter(
@@ -83,7 +87,10 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         annotated,
         schools=queue_schools_for_user(user=user),
         staff=queue_staff_for_user(user=user),
+        parties=parties_visible_to(user),
         reads_content=reads_content,
+        # Respondents are discipline information: support staff never read them.
+        reads_respondents=Action.VIEW_DISCIPLINE in rights,
         now=now,
     )
     cases = filterset.qs
