@@ -49,6 +49,8 @@ NEUTRAL_EVENT_TYPES = (
     EventType.SCHOOL_CHANGED,
     EventType.ASSIGNED,
     EventType.UNASSIGNED,
+    EventType.LEAD_CHANGED,
+    EventType.ASSIGNEE_DEACTIVATED,
     EventType.TRANSITION,
     EventType.DEMO_STAGE_PLACED,
 )
@@ -277,6 +279,25 @@ def case_assignments_for_user(
     allowed = actions_for(user, case) if allowed is None else allowed
     rows = CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")
     return rows if Action.VIEW in allowed else rows.none()
+
+
+def case_lead_for_user(*, user, case: Case) -> CaseAssignment | None:
+    """Returns the case's active lead assignment, for users who may read the case."""
+    return (
+        case_assignments_for_user(user=user, case=case).filter(role=c.AssignmentRole.LEAD).first()
+    )
+
+
+def case_assignable_staff(*, user, case: Case, role: str | None = None):
+    """The staff the user may assign to the case (in ``role``, or in any role): for users
+    who may ASSIGN on it, the accounts ``permissions.users_assignable_to`` lists; nobody for
+    the others."""
+    from .models import User
+    from .permissions import users_assignable_to
+
+    if Action.ASSIGN not in actions_for(user, case):
+        return User.objects.none()
+    return users_assignable_to(case, role)
 
 
 def case_parties_by_role(*, user, case: Case, roles) -> QuerySet[CaseParty]:
