@@ -17,7 +17,9 @@ class NciiCasesConfig(AppConfig):
 
         from .middleware import session_stamp_login
         from .next_due import signals_connect
+        from .services.accounts import accounts_signals_connect
 
         post_migrate.connect(_sync_roles, sender=self)
         user_logged_in.connect(session_stamp_login, dispatch_uid="ncii_session_stamp_login")
         signals_connect()
+        accounts_signals_connect()
