@@ -268,16 +268,15 @@ def assignment_require_fit(*, user, case: Case, role: str) -> None:
         return
     role_label = c.AssignmentRole(role).label.lower() if role in c.AssignmentRole.values else role
     held = user_role(user)
-    held_label = c.Role(held).label if held else "no case role"
+    who = f"{user}, {c.Role(held).label}," if held else str(user)
     if problem == AssignmentProblem.INACTIVE:
         message = f"{user}'s account is deactivated; only active staff can be assigned."
     elif problem == AssignmentProblem.OTHER_DISTRICT:
-        message = f"{user} is not staff of this case's district; only they can be assigned."
+        message = f"{user} is not staff of this case's district; only its staff can be assigned."
     elif problem == AssignmentProblem.NO_CASE_ROLE:
         message = (
-            f"{user} has no role that works on cases ({held_label}), so an assignment would "
-            "give them nothing. Assign a coordinator, school administrator, investigator or "
-            "support staff member."
+            f"{who} has no role that works on cases, so an assignment would give them nothing. "
+            "Assign a coordinator, school administrator, investigator or support staff member."
         )
     elif problem == AssignmentProblem.OTHER_SCHOOL:
         message = (
@@ -291,12 +290,11 @@ def assignment_require_fit(*, user, case: Case, role: str) -> None:
             for value, label in c.AssignmentRole.choices
             if assignment_problem(user, case, value) is None
         ]
-        message = f"{user} ({held_label}) cannot be assigned as {role_label}: their role "
-        message += (
-            f"does not allow what it needs. They may be assigned as {', '.join(fitting)}."
-            if fitting
-            else "does not allow what it needs."
+        message = (
+            f"{who} cannot be assigned as {role_label}: that assignment does not fit their role."
         )
+        if fitting:
+            message += f" They may be assigned as {', '.join(fitting)}."
     raise ValidationError(message, code="assignment_refused")
 
 
