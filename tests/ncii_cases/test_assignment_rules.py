@@ -284,14 +284,16 @@ def test_a_lead_change_on_a_closed_case_is_refused(closed_case, coordinator, inv
 
 
 def test_the_lead_change_page_hands_the_lead_over(
-    client, case, coordinator, investigator, unassigned_investigator
+    client, case, coordinator, investigator, unassigned_investigator, django_assert_max_num_queries
 ):
     case_assign(actor=coordinator, case=case, user=investigator, role=LEAD)
     login_verified(client, coordinator)
     url = reverse("ncii_cases:case_lead_change", args=[case.pk])
     form = client.get(url).context["form"]
     assert unassigned_investigator in form.fields["user"].queryset
-    response = client.post(url, {"user": unassigned_investigator.pk, "reason": "Staff leave."})
+    # Sessions, access log, lock, grants (guardian), history and the event chain.
+    with django_assert_max_num_queries(52):
+        response = client.post(url, {"user": unassigned_investigator.pk, "reason": "Staff leave."})
     assert response.status_code == 302
     event = CaseEvent.objects.filter(case=case).order_by("pk").last()
     assert event.event_type == EventType.LEAD_CHANGED and event.actor == coordinator
