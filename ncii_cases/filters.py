@@ -115,6 +115,7 @@ class CaseQueueFilter(django_filters.FilterSet):
         for name in hidden:
             del self.filters[name]
         if not reads_content:
+            self.filters["q"].label = "Reference"  # names and titles are not searched
             # A sort by a hidden field would tell its order: offer (and accept) only the rest.
             self.filters["sort"] = django_filters.OrderingFilter(
                 fields=[f for f in SORT_FIELDS if f[1] not in CONTENT_SORTS],

@@ -111,6 +111,7 @@ def test_the_auditor_cannot_sort_by_harm_level(school, auditor):
     forged_asc = case_queue(user=auditor, params=QueryDict("sort=harm"))
     assert [x.pk for x in forged.cases] == [x.pk for x in forged_asc.cases]
     assert [x.pk for x in by_reference.cases] == [low.pk, high.pk]
+    assert forged.filterset.form.fields["q"].label == "Reference"
     choices = dict(forged.filterset.form.fields["sort"].choices)
     assert "harm" not in choices and "-harm" not in choices
     assert "reference" in choices
