@@ -18,6 +18,7 @@ class NciiCasesConfig(AppConfig):
         from .middleware import session_stamp_login
         from .next_due import signals_connect
         from .roles import signals_connect as role_signals_connect
+        from .services.accounts import accounts_signals_connect
         from .signin_events import signals_connect as signin_signals_connect
 
         post_migrate.connect(_sync_roles, sender=self)
@@ -25,3 +26,4 @@ class NciiCasesConfig(AppConfig):
         user_logged_in.connect(session_stamp_login, dispatch_uid="ncii_session_stamp_login")
         signals_connect()
         signin_signals_connect()
+        accounts_signals_connect()

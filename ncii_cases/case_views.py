@@ -23,7 +23,6 @@ from . import selectors
 from .access_log import access_case, access_logged
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
 from .permissions import Action
-from .queue import queue_staff_for_user
 from .services import cases as case_services
 from .services import determinations, evidence, measures, notices, reports, takedowns
 from .services.harm import HarmAnswers, harm_assessment_record
@@ -495,15 +494,48 @@ def party_add(request, pk):
 @login_required
 @GET_POST
 def assign(request, pk):
+    def kwargs(case):
+        return {
+            "staff": selectors.case_assignable_staff(user=request.user, case=case),
+            "lead_open": selectors.case_lead_for_user(user=request.user, case=case) is None,
+        }
+
     return _record_page(
         request,
         pk,
         actions=(Action.ASSIGN,),
         title="Assign staff",
+        intro="An assignment lets the person read and work this case as its role says. Only "
+        "active staff whose role works on this case are listed.",
         form_class=f.AssignForm,
-        form_kwargs=lambda case: {"staff": queue_staff_for_user(user=request.user)},
+        form_kwargs=kwargs,
         save=lambda case, data: case_services.case_assign(actor=request.user, case=case, **data),
         success="The assignment is saved.",
+        anchor="assignments-h",
+    )
+
+
+@access_logged("case_lead_change")
+@login_required
+@GET_POST
+def lead_change(request, pk):
+    return _record_page(
+        request,
+        pk,
+        actions=(Action.ASSIGN,),
+        title="Change the lead",
+        intro="A case has one lead at a time. The current lead's lead assignment ends, and the "
+        "reason is kept in the case's record.",
+        form_class=f.LeadChangeForm,
+        form_kwargs=lambda case: {
+            "staff": selectors.case_assignable_staff(
+                user=request.user, case=case, role=c.AssignmentRole.LEAD
+            )
+        },
+        save=lambda case, data: case_services.case_lead_change(
+            actor=request.user, case=case, **data
+        ),
+        success="The lead has changed.",
         anchor="assignments-h",
     )
 

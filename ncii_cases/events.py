@@ -9,6 +9,8 @@ class EventType:
     PARTY_UPDATED = "party_updated"
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"
+    LEAD_CHANGED = "lead_changed"  # the case's lead handed over, with a reason
+    ASSIGNEE_DEACTIVATED = "assignee_deactivated"  # assignments ended with their account
     TRANSITION = "transition"
     DEMO_STAGE_PLACED = "demo_stage_placed"
     HARM_ASSESSED = "harm_assessed"

@@ -1,8 +1,15 @@
 """The queue's filters and sort order over the cases a user may see (``queue.case_queue``).
 
-Filters on content (NCII kind, respondent affiliation, harm level, assignee, party names) are
-offered only to users who may read case content; for the others they are ignored, so that a
-filter can never reveal what a metadata-only list hides.
+A filter, a search or a sort must never tell what the user's case page hides (DESIGN.md:
+need-to-know). So:
+
+- filters and sorts on content (NCII kind, harm level, assignee; the title in a search) are
+  offered only to users who may read case content, and ignored for the others, even forged;
+- the respondent filter is offered only to users who may read respondents (discipline), and
+  ignored for the others, even forged;
+- a search matches party names and descriptions only of the parties the user may read
+  (``selectors.parties_visible_to``, the rule of the case page), and the respondent filter
+  only respondents the user may read.
 """
 
 import django_filters
@@ -13,7 +20,24 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from . import choices as c
-from .models import CaseAssignment, CaseParty
+from .models import CaseAssignment
+
+# The sorts: (field, parameter) and their labels; ``harm`` is content (the harm level).
+SORT_FIELDS = (
+    ("reference", "reference"),
+    ("reported_at", "reported"),
+    ("stage", "stage"),
+    ("next_due_at", "due"),
+    ("harm_rank", "harm"),
+)
+SORT_LABELS = {
+    "reference": "Reference",
+    "reported": "Reported",
+    "stage": "Stage",
+    "due": "Next due",
+    "harm": "Harm level",
+}
+CONTENT_SORTS = ("harm",)
 
 
 class PlainSelect(forms.Select):
@@ -55,36 +79,51 @@ class CaseQueueFilter(django_filters.FilterSet):
         widget=forms.CheckboxInput,
     )
     sort = django_filters.OrderingFilter(
-        fields=(
-            ("reference", "reference"),
-            ("reported_at", "reported"),
-            ("stage", "stage"),
-            ("next_due_at", "due"),
-            ("harm_rank", "harm"),
-        ),
-        field_labels={
-            "reference": "Reference",
-            "reported": "Reported",
-            "stage": "Stage",
-            "due": "Next due",
-            "harm": "Harm level",
-        },
-        label="Sort by",
+        fields=SORT_FIELDS, field_labels=SORT_LABELS, label="Sort by"
     )
 
     CONTENT_FILTERS = ("ncii_kind", "respondent_affiliation", "harm_level", "assignee")
+    RESPONDENT_FILTERS = ("respondent_affiliation",)
 
     def __init__(
-        self, data=None, queryset=None, *, schools, staff, reads_content, now=None, **kwargs
+        self,
+        data=None,
+        queryset=None,
+        *,
+        schools,
+        staff,
+        parties,
+        reads_content: bool,
+        reads_respondents: bool,
+        now=None,
+        **kwargs,
     ):
+        """``parties``: the parties the user may read (``selectors.parties_visible_to``);
+        ``reads_content``: whether the user may read case content (title, kind, harm,
+        assignees); ``reads_respondents``: whether they may read respondents."""
         super().__init__(data, queryset, **kwargs)
         self.reads_content = reads_content
+        self.parties = parties
         self.now = now or timezone.now()
         self.filters["school"].queryset = schools
         self.filters["assignee"].queryset = staff
+        hidden = set()
         if not reads_content:
-            for name in self.CONTENT_FILTERS:
-                del self.filters[name]
+            hidden |= set(self.CONTENT_FILTERS)
+        if not (reads_content and reads_respondents):
+            hidden |= set(self.RESPONDENT_FILTERS)
+        for name in hidden:
+            del self.filters[name]
+        if not reads_content:
+            self.filters["q"].label = "Reference"  # names and titles are not searched
+            # A sort by a hidden field would tell its order: offer (and accept) only the rest.
+            self.filters["sort"] = django_filters.OrderingFilter(
+                fields=[f for f in SORT_FIELDS if f[1] not in CONTENT_SORTS],
+                field_labels=SORT_LABELS,
+                label="Sort by",
+            )
+            self.filters["sort"].parent = self
+            self.filters["sort"].model = self.queryset.model
 
     def _given(self) -> dict:
         """The valid filter values given (invalid ones are ignored, as ``qs`` ignores them),
@@ -116,7 +155,7 @@ class CaseQueueFilter(django_filters.FilterSet):
             return queryset
         match = Q(reference__icontains=value)
         if self.reads_content:
-            parties = CaseParty.objects.filter(
+            parties = self.parties.filter(
                 Q(person__first_name__icontains=value)
                 | Q(person__last_name__icontains=value)
                 | Q(description__icontains=value)
@@ -125,7 +164,7 @@ class CaseQueueFilter(django_filters.FilterSet):
         return queryset.filter(match)
 
     def filter_affiliation(self, queryset, name, value):
-        respondents = CaseParty.objects.filter(role=c.PartyRole.RESPONDENT, affiliation=value)
+        respondents = self.parties.filter(role=c.PartyRole.RESPONDENT, affiliation=value)
         return queryset.filter(pk__in=respondents.values("case_id"))
 
     def filter_assignee(self, queryset, name, value):

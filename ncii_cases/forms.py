@@ -560,10 +560,44 @@ class PartyAddForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label="Staff member")
-    role = forms.ChoiceField(choices=c.AssignmentRole.choices, label="Role on the case")
+    """Offers only the staff who may be assigned to the case (``permissions.
+    users_assignable_to``); the service says why a role does not fit a person."""
+
+    user = forms.ModelChoiceField(
+        queryset=None,
+        label="Staff member",
+        help_text="Only active staff whose role works on this case are listed.",
+    )
+    role = forms.ChoiceField(
+        choices=[
+            (value, label)
+            for value, label in c.AssignmentRole.choices
+            if value != c.AssignmentRole.LEAD
+        ],
+        label="Role on the case",
+        help_text="To name or change the lead, use \u201cChange the lead\u201d.",
+    )
+
+    def __init__(self, *args, staff, lead_open: bool = False, **kwargs):
+        """``staff``: the users who may be assigned; ``lead_open``: the case has no lead yet,
+        so the lead is offered here too (afterwards it changes only with a reason)."""
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff
+        if lead_open:
+            self.fields["role"].choices = c.AssignmentRole.choices
+
+
+class LeadChangeForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=None, label="New lead")
+    reason = forms.CharField(
+        max_length=300,
+        label="Why the lead changes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the case's record, for example \u201cStaff leave until March\u201d.",
+    )
 
     def __init__(self, *args, staff, **kwargs):
+        """``staff``: the users who may lead the case."""
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff
 

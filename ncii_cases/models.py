@@ -316,6 +316,12 @@ class CaseAssignment(models.Model):
                 condition=models.Q(ended_at__isnull=True),
                 name="uniq_active_assignment",
             ),
+            # One lead at a time: changing the lead is its own step (``case_lead_change``).
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(role="lead", ended_at__isnull=True),
+                name="one_active_lead",
+            ),
         ]
         indexes = [models.Index(fields=["user", "ended_at"])]
 

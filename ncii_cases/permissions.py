@@ -164,6 +164,84 @@ ACTION_GRANT: dict[str, str] = {
 }
 
 
+# What each assignment role promises its holder on the case, read from the grants it gives:
+# an assignment page that says "investigator" promises that the person can read and work it.
+GRANT_ACTION: dict[str, str] = {
+    "view_case_content": Action.VIEW,
+    "work_case": Action.WORK,
+    "support_case": Action.SUPPORT,
+}
+
+
+def assignment_actions(role: str) -> set[str]:
+    """Returns the actions an assignment in ``role`` (an ``AssignmentRole``) promises on its
+    case: VIEW always, WORK and/or SUPPORT as its grants say."""
+    return {GRANT_ACTION[codename] for codename in ASSIGNMENT_GRANTS.get(role, set())}
+
+
+class AssignmentProblem:
+    """Why a user cannot hold an assignment on a case (``assignment_problem``)."""
+
+    INACTIVE = "inactive"  # the account is deactivated
+    OTHER_DISTRICT = "other_district"  # the account belongs to another district (or none)
+    NO_CASE_ROLE = "no_case_role"  # IT, the auditor, no role: their role works on no case
+    OTHER_SCHOOL = "other_school"  # a school administrator of other schools only
+    ROLE_FALLS_SHORT = "role_falls_short"  # the role lacks what the assignment promises
+
+
+def _assignment_fit(role: str | None, school_ids, case: Case, assignment_role: str) -> str | None:
+    """The rule of ``assignment_problem`` for a user of the case's district with ``role``."""
+    if role is None:
+        return AssignmentProblem.NO_CASE_ROLE
+    scope, actions = ROLE_RIGHTS[role]
+    if Action.VIEW not in actions:
+        return AssignmentProblem.NO_CASE_ROLE  # IT, the auditor: they read no case content
+    if scope == "school" and case.school_id not in school_ids:
+        # School administrators reach cases through their schools (DESIGN.md: they "handle
+        # cases of their own school(s)"); a per-case grant would give them nothing.
+        return AssignmentProblem.OTHER_SCHOOL
+    if not assignment_actions(assignment_role) <= actions:
+        return AssignmentProblem.ROLE_FALLS_SHORT
+    if assignment_role == AssignmentRole.SCHOOL_ADMIN and scope != "school":
+        return AssignmentProblem.ROLE_FALLS_SHORT  # the title names a school administrator
+    return None
+
+
+def assignment_problem(user, case: Case, assignment_role: str) -> str | None:
+    """Returns why the user cannot be assigned to the case in ``assignment_role`` (an
+    ``AssignmentProblem``), or None when the assignment would give them exactly what it says:
+    an active account of the case's district whose role can take every action the assignment
+    promises (``assignment_actions``) on this case."""
+    if not user.is_active:
+        return AssignmentProblem.INACTIVE
+    if user.district_id is None or user.district_id != case.district_id:
+        return AssignmentProblem.OTHER_DISTRICT
+    return _assignment_fit(user_role(user), _school_ids(user), case, assignment_role)
+
+
+def users_with_roles(roles) -> QuerySet:
+    """Returns the active accounts whose role (``User.role``, a stable code) is one of
+    ``roles``; never a superuser (the operator's role is always OPERATOR and reads no case)."""
+    return User.objects.filter(role__in=list(roles), is_active=True, is_superuser=False)
+
+
+def users_assignable_to(case: Case, assignment_role: str | None = None) -> QuerySet:
+    """Returns the accounts that may be assigned to the case (in ``assignment_role``, or in
+    at least one role): the queryset face of ``assignment_problem``, for the choices of a
+    form. Ordered by name."""
+    assignment_roles = [assignment_role] if assignment_role else list(ASSIGNMENT_GRANTS)
+    fitting_roles, school_roles = set(), set()
+    for role, (scope, _) in ROLE_RIGHTS.items():
+        if any(_assignment_fit(role, {case.school_id}, case, a) is None for a in assignment_roles):
+            (school_roles if scope == "school" else fitting_roles).add(role)
+    fits = Q(pk__in=users_with_roles(fitting_roles).values("pk"))
+    if school_roles:
+        fits |= Q(pk__in=users_with_roles(school_roles).filter(schools=case.school_id).values("pk"))
+    return User.objects.filter(fits, district_id=case.district_id, is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
 def user_role(user) -> str | None:
     """Returns the user's role code (``User.role``; ``Role.OPERATOR`` for every superuser), or
     None for anonymous, inactive and role-less users. For display and logging: decisions ask

@@ -13,6 +13,7 @@ from . import choices as c
 from .filters import CaseQueueFilter
 from .models import Case, School, User
 from .permissions import Action, cases_visible_to, user_can_anywhere, user_role
+from .selectors import parties_visible_to
 
 SOON = dt.timedelta(hours=48)
 
@@ -72,7 +73,9 @@ def queue_schools_for_user(*, user) -> QuerySet[School]:
 def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     """Returns the user's queue: the visible cases filtered and sorted by ``params``, the
     needs-action-now lists and counts by stage. Metadata-only users (the auditor) get a list of
-    references, schools, stages and dates, and no content filter."""
+    references, schools, stages and dates, and no content filter nor content sort; a search
+    matches only parties the user may read, and the respondent filter is there only for users
+    who may read respondents (not support staff)."""
     now = now or timezone.now()
     reads_content = user_can_anywhere(user, Action.VIEW)
     base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
@@ -82,7 +85,10 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         annotated,
         schools=queue_schools_for_user(user=user),
         staff=queue_staff_for_user(user=user),
+        parties=parties_visible_to(user),
         reads_content=reads_content,
+        # Respondents are discipline information: support staff never read them.
+        reads_respondents=user_can_anywhere(user, Action.VIEW_DISCIPLINE),
         now=now,
     )
     cases = filterset.qs

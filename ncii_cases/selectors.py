@@ -34,6 +34,13 @@ from .permissions import Action, actions_for, cases_visible_to, schools_where
 
 # What support staff may see of a case's parties: the people they support.
 SUPPORTED_PARTY_ROLES = (c.PartyRole.DEPICTED, c.PartyRole.PARENT)
+# Need-to-know on parties, the one rule both faces below ask (``case_parties_for_user`` for one
+# case, ``parties_visible_to`` across cases): which parties each right reads, strongest first.
+# ``None``: every party. Reading respondents is discipline information (VIEW_DISCIPLINE).
+PARTIES_READ_BY: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+    (Action.VIEW_DISCIPLINE, None),
+    (Action.VIEW, SUPPORTED_PARTY_ROLES),
+)
 # The timeline entries shown to users who may not see evidence or discipline: an allowlist,
 # because the mere type of other entries ("sanction added") is discipline information.
 NEUTRAL_EVENT_TYPES = (
@@ -42,6 +49,8 @@ NEUTRAL_EVENT_TYPES = (
     EventType.SCHOOL_CHANGED,
     EventType.ASSIGNED,
     EventType.UNASSIGNED,
+    EventType.LEAD_CHANGED,
+    EventType.ASSIGNEE_DEACTIVATED,
     EventType.TRANSITION,
     EventType.DEMO_STAGE_PLACED,
 )
@@ -64,10 +73,27 @@ def case_parties_for_user(
     allowed = actions_for(user, case) if allowed is None else allowed
     parties = CaseParty.objects.filter(case=case).select_related("person")
     if Action.VIEW not in allowed:
-        return parties.none()
-    if Action.VIEW_DISCIPLINE in allowed:
-        return parties
-    return parties.filter(role__in=SUPPORTED_PARTY_ROLES)
+        return parties.none()  # reading parties always needs VIEW (content), whatever else
+    for action, roles in PARTIES_READ_BY:
+        if action in allowed:
+            return parties if roles is None else parties.filter(role__in=roles)
+    return parties.none()
+
+
+def parties_visible_to(user) -> QuerySet[CaseParty]:
+    """Returns the parties, across every case the user may see, that the user may read: the
+    same rule as ``case_parties_for_user`` (every party where they may see discipline, the
+    supported people where they may only read the case), as one query for searches and
+    filters. Nothing for metadata-only roles."""
+    readable = Q(pk__in=[])
+    for action, roles in PARTIES_READ_BY:
+        # Every right in the table implies VIEW; ask the policy for both, not the table.
+        cases = cases_visible_to(user, action).filter(
+            pk__in=cases_visible_to(user, Action.VIEW).values("pk")
+        )
+        scope = Q(case__in=cases.values("pk"))
+        readable |= scope if roles is None else scope & Q(role__in=roles)
+    return CaseParty.objects.filter(readable)
 
 
 def case_measures_for_user(
@@ -253,6 +279,25 @@ def case_assignments_for_user(
     allowed = actions_for(user, case) if allowed is None else allowed
     rows = CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")
     return rows if Action.VIEW in allowed else rows.none()
+
+
+def case_lead_for_user(*, user, case: Case) -> CaseAssignment | None:
+    """Returns the case's active lead assignment, for users who may read the case."""
+    return (
+        case_assignments_for_user(user=user, case=case).filter(role=c.AssignmentRole.LEAD).first()
+    )
+
+
+def case_assignable_staff(*, user, case: Case, role: str | None = None):
+    """The staff the user may assign to the case (in ``role``, or in any role): for users
+    who may ASSIGN on it, the accounts ``permissions.users_assignable_to`` lists; nobody for
+    the others."""
+    from .models import User
+    from .permissions import users_assignable_to
+
+    if Action.ASSIGN not in actions_for(user, case):
+        return User.objects.none()
+    return users_assignable_to(case, role)
 
 
 def case_parties_by_role(*, user, case: Case, roles) -> QuerySet[CaseParty]:

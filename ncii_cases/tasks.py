@@ -25,26 +25,36 @@ def health_probe() -> dict:
     return {"database": connection.vendor, "districts": District.objects.count()}
 
 
+def case_mail_recipients(users) -> list[str]:
+    """Returns the addresses, sorted and once each, of the accounts in ``users`` (a
+    ``User`` queryset) that receive case e-mail: active accounts with an address. The one
+    rule for every case notification and reminder: a deactivated account gets none."""
+    return sorted(
+        set(users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+    )
+
+
 def case_staff_emails(case, roles=(c.AssignmentRole.LEAD, c.AssignmentRole.INVESTIGATOR)):
-    """Returns the addresses of the case's active assignees in ``roles``; if there are none,
-    those of the district's coordinators, so that no overdue item goes unseen."""
+    """Returns the addresses of the case's active assignees in ``roles``; if none of them
+    receives e-mail, those of the district's coordinators, so that no overdue item goes
+    unseen."""
+    from .models import User
     from .permissions import Action, users_who_can_on_every_case
 
-    emails = list(
-        case.assignments.filter(ended_at__isnull=True, role__in=roles)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
+    assignees = User.objects.filter(
+        case_assignments__case=case,
+        case_assignments__ended_at__isnull=True,
+        case_assignments__role__in=roles,
     )
+    emails = case_mail_recipients(assignees)
     if not emails:
-        emails = list(
-            users_who_can_on_every_case(Action.TRIAGE, district_id=case.district_id)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    return sorted(set(emails))
+        coordinators = users_who_can_on_every_case(Action.TRIAGE, district_id=case.district_id)
+        emails = case_mail_recipients(coordinators)
+    return emails
 
 
 def _send(subject: str, body: str, recipients: list[str]) -> int:
+    """Sends one e-mail to ``recipients`` (from ``case_mail_recipients``); 0 when none."""
     if not recipients:
         return 0
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
@@ -177,8 +187,12 @@ def deadlines_remind() -> dict:
 
 
 def _owner_or_staff(owner, case) -> list[str]:
-    if owner is not None and owner.is_active and owner.email:
-        return [owner.email]
+    from .models import User
+
+    if owner is not None:
+        emails = case_mail_recipients(User.objects.filter(pk=owner.pk))
+        if emails:
+            return emails
     return case_staff_emails(case)
 
 

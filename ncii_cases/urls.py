@@ -34,4 +34,5 @@ urlpatterns = [
     path("cases/<int:pk>/parties/new/", case_views.party_add, name="case_party_add"),
     path("cases/<int:pk>/assign/", case_views.assign, name="case_assign"),
     path("cases/<int:pk>/unassign/", case_views.unassign, name="case_unassign"),
+    path("cases/<int:pk>/lead/", case_views.lead_change, name="case_lead_change"),
 ]

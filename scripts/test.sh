@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Command 2: set up and run every check: ruff lint, ruff format, migrations in step with the
-# models, bandit, pip-audit (needs the network), and the pytest suite (extra arguments go to
-# pytest, e.g. scripts/test.sh -k audit).
+# models, bandit, pip-audit, and the pytest suite (extra arguments go to pytest, e.g.
+# scripts/test.sh -k audit).
+#
+# pip-audit needs PyPI's vulnerability data: a known vulnerability fails the run; a machine that
+# cannot reach the service gets a loud UNAUDITED warning (here and at the end) and the run goes
+# on. NCII_PIP_AUDIT_STRICT=1 makes an unaudited run fail (scripts/pip_audit.sh --strict).
 #
 # SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set. Tests that need
 # a missing service are skipped with the reason, or fail when NCII_REQUIRE_SERVICES=1 (CI).
@@ -28,7 +32,13 @@ step "ruff check" "$bin/ruff" check .
 step "ruff format --check" "$bin/ruff" format --check .
 step "makemigrations --check" "$bin/python" manage.py makemigrations --check --dry-run
 step "bandit" "$bin/bandit" -c pyproject.toml -q -r config ncii_cases policies reporting
-step "pip-audit" "$root/scripts/pip_audit.sh"
+audit_log="$(mktemp)"
+trap 'rm -f "$audit_log"' EXIT
+printf '\n==> %s\n' "pip-audit"
+"$root/scripts/pip_audit.sh" 2>&1 | tee "$audit_log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed+=("pip-audit")
+unaudited=0
+grep -q 'UNAUDITED' "$audit_log" && unaudited=1
 
 printf '\n==> pytest\n'
 "$bin/python" -m pytest "$@"
@@ -40,8 +50,16 @@ elif [ "$status" -ne 0 ]; then
   failed+=("pytest (exit $status)")
 fi
 
+if [ "$unaudited" = 1 ]; then
+  printf '\nscripts/test.sh: WARNING: dependencies UNAUDITED (the vulnerability service was not' >&2
+  printf ' reached; see the pip-audit step). Run scripts/pip_audit.sh --strict where it is.\n' >&2
+fi
 if [ "${#failed[@]}" -gt 0 ]; then
   printf '\nscripts/test.sh FAILED: %s\n' "$(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')" >&2
   exit 1
 fi
-printf '\nscripts/test.sh: all checks passed\n'
+if [ "$unaudited" = 1 ]; then
+  printf '\nscripts/test.sh: all checks passed (dependencies UNAUDITED, see above)\n'
+else
+  printf '\nscripts/test.sh: all checks passed\n'
+fi

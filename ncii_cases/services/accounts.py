@@ -1,13 +1,41 @@
-"""Account actions that touch security: ending a user's sessions, deactivating accounts, and
-telling the account by e-mail when its password changes.
+"""Account actions that touch security: ending a user's sessions, what deactivating an account
+ends, and telling the account by e-mail when its password changes.
+
+When an account becomes inactive, on any path (``user_deactivate``, the admin's form, or
+``user.is_active = False; user.save()`` in a shell), ``user_access_end`` runs: its sessions end,
+its active case assignments end with the per-case rights they gave (one ``assignee_deactivated``
+event per case), and it no longer receives case e-mail (``tasks.case_mail_recipients``, which
+reads ``is_active``). The model signal below covers every path that saves the user row; a
+queryset ``update()`` writes no signal, but the account still reads nothing (an inactive
+account has no role) and receives no e-mail.
 
 Changes to the user row are kept by its history (simple-history), with who made them.
 """
+
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+
+from ..audit import case_event_record
+from ..events import EventType
+from ..models import CaseAssignment, CaseUserObjectPermission, User
+from ..permissions import case_grants_sync
+from .common import stamp
+
+DEACTIVATED_REASON = "The account was deactivated."
+
+
+@dataclass(frozen=True)
+class AccessEnded:
+    """What ``user_access_end`` ended: sessions, assignments, and the cases they were on."""
+
+    sessions: int = 0
+    assignments: int = 0
+    case_ids: list[int] = field(default_factory=list)
 
 
 def user_sessions_end(*, user) -> int:
@@ -21,13 +49,108 @@ def user_sessions_end(*, user) -> int:
 
 
 @transaction.atomic
-def user_deactivate(*, actor, user) -> int:
-    """Deactivates the account and ends its sessions at once; returns how many ended."""
+def user_access_end(*, user, actor=None) -> AccessEnded:
+    """Ends what an inactive account still holds and returns what ended: its active case
+    assignments (each case gets one ``assignee_deactivated`` event with the roles ended, and
+    the user's per-case rights there are set by ``case_grants_sync`` to what remains:
+    nothing), any per-case right left without an assignment, and its sessions.
+
+    Raises ``ValueError`` for an active account (deactivate it first). ``actor``: who
+    deactivated it (None from a shell)."""
+    if user.is_active:
+        raise ValueError("Only an inactive account's access is ended here.")
+    now = timezone.now()
+    by_case = defaultdict(list)
+    active = (
+        CaseAssignment.objects.select_for_update(of=("self",))
+        .filter(user=user, ended_at__isnull=True)
+        .select_related("case")
+        .order_by("case_id", "pk")
+    )
+    for assignment in active:
+        assignment.ended_at = now
+        stamp(assignment, actor)
+        assignment.save(update_fields=["ended_at"])
+        by_case[assignment.case].append(assignment)
+    for case, ended in by_case.items():
+        case_grants_sync(case=case, user=user)
+        case_event_record(
+            case=case,
+            actor=actor,
+            event_type=EventType.ASSIGNEE_DEACTIVATED,
+            reason=DEACTIVATED_REASON,
+            detail={
+                "user_id": user.pk,
+                "roles": [a.role for a in ended],
+                "assignment_ids": [a.pk for a in ended],
+            },
+        )
+    # Rights that no assignment explains (written outside the services) end as well.
+    stray = (
+        CaseUserObjectPermission.objects.filter(user=user)
+        .exclude(content_object__in=[case.pk for case in by_case])
+        .select_related("content_object")
+    )
+    for case in {grant.content_object for grant in stray}:
+        case_grants_sync(case=case, user=user)
+    return AccessEnded(
+        sessions=user_sessions_end(user=user),
+        assignments=sum(len(ended) for ended in by_case.values()),
+        case_ids=sorted(case.pk for case in by_case),
+    )
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user) -> AccessEnded:
+    """Deactivates the account and returns what that ended (``user_access_end``: sessions,
+    assignments and their rights, case e-mail), all in one transaction."""
     user.is_active = False
-    if getattr(actor, "pk", None):
-        user._history_user = actor
+    stamp(user, actor)
     user.save(update_fields=["is_active"])
-    return user_sessions_end(user=user)
+    # The save's signal ended the access when the account was active; otherwise end it now.
+    ended = user.__dict__.pop("_ncii_access_ended", None)
+    return ended if ended is not None else user_access_end(user=user, actor=actor)
+
+
+# --- The model signal: every path that saves the user row ------------------------------------
+
+
+def _actor_of(user):
+    """Who is saving the account: the actor a service stamped, or the signed-in user of the
+    request (the admin), or None (a shell)."""
+    actor = getattr(user, "_history_user", None)
+    if actor is not None:
+        return actor
+    from simple_history.models import HistoricalRecords
+
+    request = getattr(HistoricalRecords.context, "request", None)
+    requester = getattr(request, "user", None)
+    return requester if getattr(requester, "is_authenticated", False) else None
+
+
+def _user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return  # a sign-in's last_login, for example
+    instance._ncii_was_active = (
+        User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+    )
+
+
+def _user_post_save(sender, instance, created, raw=False, **kwargs):
+    was_active = instance.__dict__.pop("_ncii_was_active", None)
+    if raw or created or not was_active or instance.is_active:
+        return
+    instance._ncii_access_ended = user_access_end(user=instance, actor=_actor_of(instance))
+
+
+def accounts_signals_connect() -> None:
+    """Connects the deactivation signal (``NciiCasesConfig.ready``)."""
+    from django.db.models.signals import post_save, pre_save
+
+    pre_save.connect(_user_pre_save, sender=User, dispatch_uid="ncii_user_was_active")
+    post_save.connect(_user_post_save, sender=User, dispatch_uid="ncii_user_deactivated")
 
 
 class PasswordChangeNotice:

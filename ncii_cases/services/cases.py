@@ -27,7 +27,14 @@ from ..models import (
     ReferenceCounter,
     School,
 )
-from ..permissions import Action, case_grants_sync, user_can_open_case_at
+from ..permissions import (
+    Action,
+    AssignmentProblem,
+    assignment_problem,
+    case_grants_sync,
+    user_can_open_case_at,
+    user_role,
+)
 from ..workflow import stage_due_at
 from .common import require, require_not_depicted_and_respondent, require_open, stamp
 from .reports import reports_sync_internal
@@ -246,17 +253,69 @@ def case_facts_update(*, actor, case: Case, reason: str = "", **facts) -> Case:
     return case
 
 
-@transaction.atomic
-def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
-    """Assigns a user to the case in a role (idempotent for an active assignment)."""
-    require(actor, Action.ASSIGN, case)
-    if user.district_id != case.district_id:
-        raise ValidationError("Only staff of the case's district can be assigned.")
-    existing = CaseAssignment.objects.filter(
-        case=case, user=user, role=role, ended_at__isnull=True
-    ).first()
-    if existing:
-        return existing
+ASSIGN_CLOSED_MESSAGE = (
+    "This case is closed, so nobody can be assigned to it. Reopen it first if work must continue."
+)
+
+
+def assignment_require_fit(*, user, case: Case, role: str) -> None:
+    """Raises ``ValidationError`` (code ``assignment_refused``), naming the problem, unless
+    ``user`` may be assigned to the case in ``role``: an active account of the case's
+    district whose role can do everything the assignment promises on this case
+    (``permissions.assignment_problem``)."""
+    problem = assignment_problem(user, case, role)
+    if problem is None:
+        return
+    role_label = c.AssignmentRole(role).label.lower() if role in c.AssignmentRole.values else role
+    held = user_role(user)
+    who = f"{user}, {c.Role(held).label}," if held else str(user)
+    if problem == AssignmentProblem.INACTIVE:
+        message = f"{user}'s account is deactivated; only active staff can be assigned."
+    elif problem == AssignmentProblem.OTHER_DISTRICT:
+        message = f"{user} is not staff of this case's district; only its staff can be assigned."
+    elif problem == AssignmentProblem.NO_CASE_ROLE:
+        message = (
+            f"{who} has no role that works on cases, so an assignment would give them nothing. "
+            "Assign a coordinator, school administrator, investigator or support staff member."
+        )
+    elif problem == AssignmentProblem.OTHER_SCHOOL:
+        message = (
+            f"{user} is an administrator of other schools. School administrators handle the "
+            f"cases of their own schools only; to involve them, add {case.school} to their "
+            "schools first, or assign someone else."
+        )
+    else:
+        fitting = [
+            label.lower()
+            for value, label in c.AssignmentRole.choices
+            if assignment_problem(user, case, value) is None
+        ]
+        message = (
+            f"{who} cannot be assigned as {role_label}: that assignment does not fit their role."
+        )
+        if fitting:
+            message += f" They may be assigned as {', '.join(fitting)}."
+    raise ValidationError(message, code="assignment_refused")
+
+
+def _case_lock_open_for_assignment(case: Case) -> Case:
+    """Locks the case row (assignments of one case line up: one lead at a time) and raises
+    ``ValidationError`` when it is closed; returns the locked row."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.stage == c.Stage.CLOSED:
+        raise ValidationError(ASSIGN_CLOSED_MESSAGE, code="case_closed")
+    return locked
+
+
+def _lead_active(case: Case) -> CaseAssignment | None:
+    return (
+        CaseAssignment.objects.select_related("user")
+        .filter(case=case, role=c.AssignmentRole.LEAD, ended_at__isnull=True)
+        .first()
+    )
+
+
+def _assignment_start(*, actor, case: Case, user, role: str) -> CaseAssignment:
     assignment = CaseAssignment(
         case=case,
         user=user,
@@ -267,18 +326,89 @@ def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
     stamp(assignment, actor)
     assignment.save()
     case_grants_sync(case=case, user=user)
+    return assignment
+
+
+@transaction.atomic
+def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
+    """Assigns a user to the case in a role and returns the assignment (the active one, if
+    the user already holds that role: nothing is written then).
+
+    Refused with ``ValidationError``, writing nothing, when the case is closed, when the
+    user cannot be assigned in that role (``assignment_require_fit``: deactivated, another
+    district, no case role, a school administrator of other schools, a role that cannot do
+    what the assignment promises) and when the case already has another lead (a case has one
+    lead at a time: ``case_lead_change`` hands it over). ``TransitionForbidden`` unless the
+    actor may ASSIGN on the case."""
+    require(actor, Action.ASSIGN, case)
+    case = _case_lock_open_for_assignment(case)
+    assignment_require_fit(user=user, case=case, role=role)
+    existing = CaseAssignment.objects.filter(
+        case=case, user=user, role=role, ended_at__isnull=True
+    ).first()
+    if existing:
+        return existing
+    if role == c.AssignmentRole.LEAD:
+        lead = _lead_active(case)
+        if lead is not None:
+            raise ValidationError(
+                f"This case already has a lead: {lead.user}. A case has one lead at a time; "
+                "to hand it over, use \u201cChange the lead\u201d and say why.",
+                code="lead_exists",
+            )
+    assignment = _assignment_start(actor=actor, case=case, user=user, role=role)
     case_event_record(
         case=case,
         actor=actor,
         event_type=EventType.ASSIGNED,
-        detail={"user_id": user.pk, "role": role},
+        detail={"user_id": user.pk, "role": role, "assignment_id": assignment.pk},
+    )
+    return assignment
+
+
+@transaction.atomic
+def case_lead_change(*, actor, case: Case, user, reason: str) -> CaseAssignment:
+    """Hands the case's lead over to ``user`` and returns the new lead assignment: the old
+    lead's lead assignment ends (with the rights it gave; their other assignments stay), the
+    new one begins, and one ``lead_changed`` event records both with the reason.
+
+    Refused with ``ValidationError``, writing nothing, without a reason, on a closed case,
+    when ``user`` is already the lead, and when ``user`` cannot lead the case
+    (``assignment_require_fit``). ``TransitionForbidden`` unless the actor may ASSIGN."""
+    require(actor, Action.ASSIGN, case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the lead changes.", code="reason_required")
+    case = _case_lock_open_for_assignment(case)
+    assignment_require_fit(user=user, case=case, role=c.AssignmentRole.LEAD)
+    old = _lead_active(case)
+    if old is not None and old.user_id == user.pk:
+        raise ValidationError(f"{user} is already the lead of this case.", code="same_lead")
+    if old is not None:
+        old.ended_at = timezone.now()
+        stamp(old, actor)
+        old.save(update_fields=["ended_at"])
+        case_grants_sync(case=case, user=old.user)
+    assignment = _assignment_start(actor=actor, case=case, user=user, role=c.AssignmentRole.LEAD)
+    case_event_record(
+        case=case,
+        actor=actor,
+        event_type=EventType.LEAD_CHANGED,
+        reason=reason,
+        detail={
+            "from_user_id": old.user_id if old else None,
+            "to_user_id": user.pk,
+            "ended_assignment_id": old.pk if old else None,
+            "assignment_id": assignment.pk,
+        },
     )
     return assignment
 
 
 @transaction.atomic
 def case_unassign(*, actor, assignment: CaseAssignment, reason: str = "") -> CaseAssignment:
-    """Ends an assignment; the user loses the access it gave."""
+    """Ends an assignment; the user loses the access it gave. Allowed on a closed case too
+    (ending access is always possible)."""
     assignment = CaseAssignment.objects.select_for_update().get(pk=assignment.pk)
     require(actor, Action.ASSIGN, assignment.case)
     return _unassign(actor=actor, assignment=assignment, reason=reason)

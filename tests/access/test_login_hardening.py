@@ -197,7 +197,7 @@ def test_sessions_end_at_the_absolute_limit_even_when_active(client, coordinator
 def test_deactivating_a_user_ends_their_sessions(client, coordinator, it_admin):
     login_verified(client, coordinator)
     assert client.get(reverse("ncii_cases:home")).status_code == 200
-    assert user_deactivate(actor=it_admin, user=coordinator) == 1
+    assert user_deactivate(actor=it_admin, user=coordinator).sessions == 1
     assert client.get(reverse("ncii_cases:home")).status_code == 302
 
 

@@ -91,6 +91,7 @@ CASE_PAGES = {
     "ncii_cases:case_party_add": WORKS,
     "ncii_cases:case_assign": MANAGES,
     "ncii_cases:case_unassign": MANAGES,
+    "ncii_cases:case_lead_change": MANAGES,
     # The PDF summary page (GET; a POST requests a summary): whoever reads the case's content.
     "reporting:case_pdf": READS,
 }

@@ -135,6 +135,7 @@ FUZZ = {
     "ncii_cases:case_party_add": Form(f.PartyAddForm),
     "ncii_cases:case_assign": Form(f.AssignForm, {"user": User}),
     "ncii_cases:case_unassign": Form(f.UnassignForm, {"assignment": CaseAssignment}),
+    "ncii_cases:case_lead_change": Form(f.LeadChangeForm, {"user": User}),
     "login": Form(LOGIN_FIELDS, persona="anonymous", case=False),
     "login_verify": Form(f.TokenForm, persona="unverified", case=False),
     "login_enroll": Form(f.TokenForm, persona="unverified", case=False),
