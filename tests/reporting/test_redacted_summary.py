@@ -27,7 +27,8 @@ def typed_case(case):
         person__first_name=DEPICTED[0],
         person__last_name=DEPICTED[1],
     )
-    case.reported_by_name = REPORTER
+    case.reporter_name = REPORTER
+    case.reported_by_name = "a neighbour"
     case.narrative = "Rowena Ashcombe called the office; Ashcombe saw the post herself."
     case.jurisdiction_reasoning = "Per Ms. ASHCOMBE the posts were made at school."
     case.save()
@@ -42,10 +43,12 @@ def typed_case(case):
 
 
 def test_the_reporters_name_is_scrubbed_from_every_free_text(typed_case, coordinator):
+    # Given the reporter's name in its own field and a description of them in "who told us".
     summary = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="redacted")
     text = summary_text(summary)
     assert "Ashcombe" not in text and "ASHCOMBE" not in text and "Rowena" not in text
     assert "Reporter called the office" in summary.narrative
+    assert summary.reporter == "Reporter" and summary.reported_by == "a neighbour"
     internal = case_summary_for_user(user=coordinator, pk=typed_case.pk, profile="internal")
     assert "Rowena Ashcombe called" in internal.narrative
 
