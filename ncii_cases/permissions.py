@@ -31,6 +31,8 @@ class Action:
     DECIDE = "decide"  # determination sign-off, sanctions, closure, reopening
     ASSIGN = "assign"  # manage who is assigned
     AUDIT = "audit"  # the case's audit trail and access log
+    # approve a redacted summary for release outside the Title IX office (the coordinator)
+    RELEASE_REDACTED = "release_redacted"
 
 
 ALL_ACTIONS = [v for k, v in vars(Action).items() if k.isupper()]

@@ -326,6 +326,21 @@ class Candidate:
     key: str
     kind: Kind
 
+    @property
+    def kind_label(self) -> str:
+        return CANDIDATE_LABELS.get(self.kind, str(self.kind))
+
+
+# How a flagged candidate is described to the reviewer.
+CANDIDATE_LABELS = {
+    Kind.WORD: "a capitalised word that is not a common word: a name?",
+    Kind.HANDLE: "an online handle",
+    Kind.EMAIL: "an e-mail address",
+    Kind.PHONE: "a phone number",
+    Kind.URL: "a link",
+    Kind.INITIALS: "initials of a person of the case",
+}
+
 
 class Scrubber:
     """Replaces the given identifiers inside free text (see the module docstring) and counts
@@ -685,8 +700,8 @@ class PartyName(str):
 def _scrub_value(value, scrub):
     if isinstance(value, str):
         return scrub(value)
-    if isinstance(value, tuple):
-        return tuple(_scrub_value(v, scrub) for v in value)
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        return (value[0], _scrub_value(value[1], scrub))  # (label, value): labels are ours
     if isinstance(value, list):
         return [_scrub_value(v, scrub) for v in value]
     return value
@@ -708,7 +723,8 @@ def _label_value(value):
 
 def profile_apply(summary, scrub, *, profile: dict[str, FieldRule] = REDACTED_PROFILE):
     """Returns a copy of the summary (a dataclass tree) with every field treated by its rule:
-    kept, scrubbed with ``scrub`` (a callable on text), labelled or dropped (emptied). A field
+    kept, scrubbed with ``scrub`` (a callable on text; of a (label, value) pair, the value),
+    labelled or dropped (emptied). A field
     without a rule is dropped. Lists of dataclass rows are treated row by row, with the
     section name as prefix ("parties.email")."""
 
