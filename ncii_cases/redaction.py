@@ -49,6 +49,10 @@ PARTICLES = {
 # part at least this common is replaced only where capitalised; a capitalised word at a
 # sentence start is flagged only below it.
 COMMON_WORD_ZIPF = 3.5
+# A full name every part of which is at least this common ("Mark King", "Will May") is a name
+# only where capitalised: "mark king moves" is ordinary text. Other full names match in any
+# case ("sam rivera", "sam_rivera2011").
+FULL_NAME_COMMON_ZIPF = 5.0
 # A capitalised word in the middle of a sentence is flagged unless it is this common (function
 # words, "I", everyday nouns that start headings).
 VERY_COMMON_WORD_ZIPF = 5.5
@@ -129,8 +133,9 @@ def _fold_with_positions(text: str) -> tuple[str, list[int]]:
 
 
 def _key(text: str) -> str:
-    """The lookup key of a spelling: folded, without spaces, apostrophes, hyphens or commas."""
-    return re.sub(r"[\s',\-]+", "", fold(text))
+    """The lookup key of a spelling: folded, without spaces, apostrophes, hyphens, commas,
+    underscores or full stops."""
+    return re.sub(r"[\s',\-_.]+", "", fold(text))
 
 
 @lru_cache(maxsize=20000)
@@ -277,7 +282,9 @@ def _digits(text: str) -> str:
 
 # --- The scrubber ----------------------------------------------------------------------------
 
-_LETTER_BEFORE = r"(?<![^\W\d_])"
+# Whole words: no letter or digit before ("0E" is not "E"), no letter after; an underscore
+# or digits may follow or precede a name inside a handle ("sam_rivera2011", "x_sam").
+_LETTER_BEFORE = r"(?<![^\W_])"
 _LETTER_AFTER = r"(?![^\W\d_])"
 
 
@@ -287,7 +294,9 @@ def _spelling_pattern(folded: str) -> str:
     out = []
     for ch in folded:
         if ch == " ":
-            out.append(r",?\s+")
+            # Between words: spaces (after an initial's full stop or a comma), or the "_" or
+            # "." of a handle or address ("sam_rivera", "sam.rivera").
+            out.append(r"(?:\.?,?\s+|[_.])")
         elif ch == "'":
             out.append(r"(?:'|\s?)")
         elif ch == "-":
@@ -297,6 +306,17 @@ def _spelling_pattern(folded: str) -> str:
         else:
             out.append(re.escape(ch))
     return "".join(out)
+
+
+def _common_words_only(folded: str) -> bool:
+    """Whether a folded name is made of ordinary words only: one word at least as common as
+    ``COMMON_WORD_ZIPF``, or several words each at least as common as
+    ``FULL_NAME_COMMON_ZIPF``."""
+    words = [w.strip("',.") for w in folded.split()]
+    words = [w for w in words if w]
+    if len(words) == 1:
+        return is_common_word(words[0].replace("'", "").replace("-", ""))
+    return all(word_zipf(w) >= FULL_NAME_COMMON_ZIPF for w in words)
 
 
 def _phone_pattern(digits: str) -> str:
@@ -362,7 +382,8 @@ class Scrubber:
         self.initials = {i for i in initials if len(i) >= 2}
         self._targets: dict[str, tuple[Kind, str, bool]] = {}
         self._phones: dict[str, tuple[Kind, str]] = {}
-        patterns: dict[str, None] = {}
+        patterns: dict[str, None] = {}  # names and terms
+        exact: dict[str, None] = {}  # addresses, links, handles, numbers, phones: tried first
         for ident in identifiers:
             text = ident.text.translate(_MARKERS).strip()
             if not text:
@@ -372,15 +393,11 @@ class Scrubber:
                 digits = _digits(text)
                 if digits:
                     self._add(self._phones, digits, ident.kind, replacement)
-                    patterns[_phone_pattern(digits)] = None
+                    exact[_phone_pattern(digits)] = None
                 continue
             folded = fold(text)
             key = _key(text)
-            single_word = " " not in folded and ident.kind in (Kind.NAME, Kind.TERM)
-            # A name part that is also an ordinary word is a name only where capitalised.
-            capitalized_only = (
-                single_word and ident.kind == Kind.NAME and is_common_word(key.strip("'"))
-            )
+            capitalized_only = ident.kind == Kind.NAME and _common_words_only(folded)
             previous = self._targets.get(key)
             if previous is not None:
                 capitalized_only = capitalized_only and previous[2]
@@ -389,11 +406,11 @@ class Scrubber:
             self._targets[key] = (ident.kind, replacement, capitalized_only)
             if ident.kind in (Kind.EMAIL, Kind.URL, Kind.NUMBER) or folded.startswith("@"):
                 start = r"(?<![\w@.])" if folded.startswith("@") else r"(?<![\w.@])"
-                patterns[start + re.escape(folded) + r"(?![\w@])"] = None
+                exact[start + re.escape(folded) + r"(?![\w@])"] = None
             else:
                 patterns[_LETTER_BEFORE + _spelling_pattern(folded) + _LETTER_AFTER] = None
         # Longest first, so that a full name wins over its parts and an e-mail over a name.
-        ordered = sorted(patterns, key=len, reverse=True)
+        ordered = sorted(exact, key=len, reverse=True) + sorted(patterns, key=len, reverse=True)
         self._pattern = re.compile("|".join(ordered)) if ordered else None
 
     @staticmethod
@@ -426,6 +443,9 @@ class Scrubber:
         done = 0
         for match in self._pattern.finditer(folded):
             start, end = positions[match.start()], positions[match.end() - 1] + 1
+            # Accents typed as separate combining marks belong to the letter before them.
+            while end < len(text) and unicodedata.combining(text[end]):
+                end += 1
             if start < done:
                 continue
             original = text[start:end]
