@@ -679,6 +679,7 @@ REDACTED_PROFILE: dict[str, FieldRule] = {
     "reports.explanation": _p("scrub", "External report: explanation"),
     "evidence.description": _p("scrub", "Evidence: description"),
     "evidence.where": _p("scrub", "Evidence: where seen (platform and group; no handle or link)"),
+    "evidence.account": _p("drop", "Evidence: account handle and link"),
     "evidence.seen_at": _p("keep", "Evidence: seen"),
     "evidence.device_holder": _p("scrub", "Evidence: device held by"),
     "evidence.recorded_at": _p("keep", "Evidence: recorded"),
