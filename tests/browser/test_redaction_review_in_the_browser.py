@@ -5,6 +5,7 @@ released PDF read back names no party. axe-core checks the review page (WCAG 2.1
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -67,7 +68,7 @@ def test_a_coordinator_reviews_and_releases_a_redacted_summary(
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF").click()
-    content = open(download_info.value.path(), "rb").read()
+    content = Path(download_info.value.path()).read_bytes()
 
     # The released file names no party and keeps the ordinary words
     reader = PdfReader(io.BytesIO(content))
