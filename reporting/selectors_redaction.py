@@ -118,7 +118,7 @@ def redaction_preview_for_user(*, user, case_pk, review_id) -> RedactionPreview:
     redacted = case_summary_redacted(user=user, pk=case.pk, terms=terms, kept=kept, marked=True)
     numbered = list(enumerate(redacted.candidates.values(), 1))
     numbers = {candidate.key: number for number, candidate in numbered}
-    escaped = render_to_string("reporting/partials/summary_body.html", {"s": redacted.summary})
+    escaped = render_to_string("reporting/partials/summary_preview.html", {"s": redacted.summary})
     counts = [(KIND_LABELS[Kind(k)], n) for k, n in sorted(redacted.counts.items()) if n]
     return RedactionPreview(
         case=case,
