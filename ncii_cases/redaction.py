@@ -531,6 +531,8 @@ class Scrubber:
         word = match.group(1)
         if not word[:1].isupper() or (len(word) > 1 and word.isupper()):
             return False  # lowercase, or an acronym such as "NCMEC"
+        if len(word) == 1 and text[match.end() : match.end() + 1] != ".":
+            return False  # a letter such as "Process B"; an initial has its full stop
         folded = fold(word)
         if folded in TITLES or folded in self.ordinary or folded in _CALENDAR:
             return False

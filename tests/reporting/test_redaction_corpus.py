@@ -151,6 +151,11 @@ CORPUS = [
         [("https://example.com/p/123", Kind.URL), ("555-987-6543", Kind.PHONE)],
     ),
     (
+        "Process B applies; Plan A failed. Then J. called.",
+        "Process B applies; Plan A failed. Then J. called.",
+        [("J", Kind.WORD)],
+    ),
+    (
         "It spread on Snapchat at Lincoln Middle School on Monday.",
         "It spread on Snapchat at Lincoln Middle School on Monday.",
         [],
