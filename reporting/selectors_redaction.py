@@ -46,7 +46,7 @@ class RedactionPreview:
     """What the review page shows: the case and review, the summary as HTML with every
     redaction and candidate marked, the flagged candidates (numbered as in the HTML), the
     counts per kind, the reviewer's terms, the case's latest event id (the approval form
-    carries it) and whether the user may release."""
+    carries it) and whether the user may prepare (decide on candidates) and release."""
 
     case: object
     review: RedactionReview
@@ -55,6 +55,7 @@ class RedactionPreview:
     counts: list[tuple[str, int]]
     terms: list[RedactionTerm]
     seen_event_id: int
+    can_prepare: bool
     can_release: bool
 
 
@@ -120,6 +121,7 @@ def redaction_preview_for_user(*, user, case_pk, review_id) -> RedactionPreview:
     numbers = {candidate.key: number for number, candidate in numbered}
     escaped = render_to_string("reporting/partials/summary_preview.html", {"s": redacted.summary})
     counts = [(KIND_LABELS[Kind(k)], n) for k, n in sorted(redacted.counts.items()) if n]
+    allowed = actions_for(user, case)
     return RedactionPreview(
         case=case,
         review=review,
@@ -130,7 +132,8 @@ def redaction_preview_for_user(*, user, case_pk, review_id) -> RedactionPreview:
             RedactionTerm.objects.filter(case=case).select_related("decided_by").order_by("text")
         ),
         seen_event_id=seen_event_id,
-        can_release=Action.RELEASE_REDACTED in actions_for(user, case),
+        can_prepare=bool(allowed & {Action.WORK, Action.RELEASE_REDACTED}),
+        can_release=Action.RELEASE_REDACTED in allowed,
     )
 
 

@@ -31,6 +31,7 @@ from .selectors_redaction import redaction_decisions
 from .services import _enqueue_on_commit
 
 MAX_TERM_LENGTH = 200
+# Who may prepare a review (also ``selectors_redaction.RedactionPreview.can_prepare``).
 PREPARE_ACTIONS = {Action.WORK, Action.RELEASE_REDACTED}
 
 
