@@ -45,7 +45,8 @@ def pdf_job_enqueue(*, job_id: int) -> bool:
     return True
 
 
-def _enqueue_on_commit(job_id: int) -> None:
+def pdf_job_enqueue_on_commit(job_id: int) -> None:
+    """Hands the job to the worker once the current transaction commits."""
     transaction.on_commit(lambda: pdf_job_enqueue(job_id=job_id))
 
 
@@ -81,7 +82,7 @@ def pdf_job_request(*, user, case_pk, profile: str) -> tuple[PdfJob, bool]:
                 defaults={"case": case, "requested_by": user, "profile": profile},
             )
             if created:
-                _enqueue_on_commit(job.pk)
+                pdf_job_enqueue_on_commit(job.pk)
     except IntegrityError:
         # Two clicks at once: the other request created it first.
         job, created = PdfJob.objects.get(idempotency_key=key), False
@@ -104,7 +105,7 @@ def _requeue_if_file_lost(job_id: int) -> PdfJob:
             job.started_at = None
             job.finished_at = None
             job.save(update_fields=["status", "enqueued_at", "started_at", "finished_at"])
-            _enqueue_on_commit(job.pk)
+            pdf_job_enqueue_on_commit(job.pk)
     return job
 
 
@@ -121,5 +122,5 @@ def pdf_job_retry(*, user, case_pk, job_id) -> PdfJob:
             job.started_at = None
             job.finished_at = None
             job.save(update_fields=["status", "error", "enqueued_at", "started_at", "finished_at"])
-            _enqueue_on_commit(job.pk)
+            pdf_job_enqueue_on_commit(job.pk)
     return job

@@ -28,7 +28,7 @@ from ncii_cases.selectors_summary import (
 
 from .models import PdfJob, RedactionReview, RedactionTerm
 from .selectors_redaction import redaction_decisions
-from .services import _enqueue_on_commit
+from .services import pdf_job_enqueue_on_commit
 
 MAX_TERM_LENGTH = 200
 # Who may prepare a review (also ``selectors_redaction.RedactionPreview.can_prepare``).
@@ -167,5 +167,5 @@ def redacted_summary_release(*, actor, case_pk, review_id, seen_event_id: int) -
     review.event_id = event.pk
     review.job = job
     review.save()
-    _enqueue_on_commit(job.pk)
+    pdf_job_enqueue_on_commit(job.pk)
     return review
