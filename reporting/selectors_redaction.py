@@ -27,6 +27,10 @@ from ncii_cases.selectors_summary import case_summary_latest_event_id, case_summ
 
 from .models import PdfJob, RedactionReview, RedactionTerm
 
+# A released file holds every section the approver (the coordinator) sees: it is listed for
+# and downloaded by those who may read all of them, never by support staff (need-to-know).
+FULL_READ = {Action.VIEW, Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE}
+
 
 def redaction_decisions(*, case) -> tuple[tuple[str, ...], frozenset[str]]:
     """The case's reviewer decisions: the texts to redact, and the keys of candidates kept."""
@@ -56,6 +60,7 @@ class RedactionPreview:
     terms: list[RedactionTerm]
     seen_event_id: int
     can_prepare: bool
+    can_download: bool
     can_release: bool
 
 
@@ -133,14 +138,15 @@ def redaction_preview_for_user(*, user, case_pk, review_id) -> RedactionPreview:
         ),
         seen_event_id=seen_event_id,
         can_prepare=bool(allowed & {Action.WORK, Action.RELEASE_REDACTED}),
+        can_download=allowed >= FULL_READ,
         can_release=Action.RELEASE_REDACTED in allowed,
     )
 
 
 def redacted_releases_for_user(*, user, case) -> list[RedactionReview]:
-    """The released redacted summaries of the case, newest first, for a user who may read the
-    case's content; an empty list for everyone else."""
-    if Action.VIEW not in actions_for(user, case):
+    """The released redacted summaries of the case, newest first, for a user who may read all
+    of the case (``FULL_READ``); an empty list for everyone else."""
+    if not actions_for(user, case) >= FULL_READ:
         return []
     return list(
         RedactionReview.objects.filter(case=case, status=RedactionReview.Status.RELEASED)
@@ -150,11 +156,13 @@ def redacted_releases_for_user(*, user, case) -> list[RedactionReview]:
 
 
 def redacted_release_for_user(*, user, case_pk, review_id) -> RedactionReview:
-    """A released review whose file is ready, for a user who may read the case; Http404 for
-    anything else (an open review, a file not made yet, another case's review)."""
+    """A released review whose file is ready, for a user who may read all of the case
+    (``FULL_READ``); Http404 for anything else (an open review, a file not made yet, another
+    case's review, support staff)."""
     review = redaction_review_for_user(user=user, case_pk=case_pk, review_id=review_id)
     if (
-        review.status != RedactionReview.Status.RELEASED
+        not actions_for(user, review.case) >= FULL_READ
+        or review.status != RedactionReview.Status.RELEASED
         or review.job_id is None
         or review.job.status != PdfJob.Status.READY
     ):
