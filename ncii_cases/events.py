@@ -34,3 +34,6 @@ class EventType:
     DETERMINATION_RECORDED = "determination_recorded"
     SANCTION_ADDED = "sanction_added"
     TRACK_SET = "respondent_track_set"
+    REDACTION_REQUESTED = "redaction_requested"
+    REDACTION_DECIDED = "redaction_decided"
+    REDACTED_SUMMARY_RELEASED = "redacted_summary_released"

@@ -82,8 +82,18 @@ class IntakeForm(forms.Form):
         widget=DateTimeInput(), label="When a staff member first heard of it"
     )
     reported_by_name = forms.CharField(
-        max_length=200, required=False, label="Who told us (name or role)"
+        max_length=200,
+        required=False,
+        label="Who told us (their role or a description)",
+        help_text="For example 'the teacher' or 'a parent'. Their name goes in the next field.",
     )
+    reporter_name = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Their name, if they gave it",
+        help_text="Leave empty if they asked to stay anonymous or you do not know it.",
+    )
+    reporter_anonymous = forms.BooleanField(required=False, label="They asked to stay anonymous")
     reported_via = forms.CharField(
         max_length=100, required=False, label="How we heard (email, in person, phone...)"
     )
@@ -541,6 +551,12 @@ class PartyAddForm(forms.Form):
     last_name = forms.CharField(max_length=100, required=False, label="Last name")
     description = forms.CharField(
         max_length=300, required=False, label="Or a description, if the name is not known"
+    )
+    aliases = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Nicknames and online handles, one per line",
+        help_text="Redacted summaries leave these out like the name.",
     )
     affiliation = forms.ChoiceField(choices=c.Affiliation.choices, label="Affiliation")
     is_minor = forms.ChoiceField(

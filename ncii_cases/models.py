@@ -10,6 +10,7 @@ Writes go through ``services``; reads through ``selectors``. Models hold no busi
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -173,7 +174,22 @@ class Case(models.Model):
     )
 
     reported_at = models.DateTimeField(help_text="When a district employee first learned of it.")
-    reported_by_name = models.CharField(max_length=200, blank=True)
+    # Who told the district, as a role or description ("the teacher"): free text, never taken
+    # for a name. The reporter's name, when they gave one, is ``reporter_name``.
+    reported_by_name = models.CharField(
+        "who told us (role or description)",
+        max_length=200,
+        blank=True,
+        help_text="A role or description, such as 'the teacher' or 'a parent'.",
+    )
+    reporter_name = models.CharField(
+        "reporter's name",
+        max_length=200,
+        blank=True,
+        help_text="The name of the person who told us, if they gave it. Leave empty if they "
+        "asked to stay anonymous or the name is not known.",
+    )
+    reporter_anonymous = models.BooleanField("the reporter asked to stay anonymous", default=False)
     reported_via = models.CharField(max_length=100, blank=True, help_text="Email, in person, ...")
     occurred_at = models.DateTimeField(null=True, blank=True)
     occurred_at_approximate = models.BooleanField(default=False)
@@ -283,6 +299,15 @@ class Case(models.Model):
     def get_absolute_url(self):
         return reverse("ncii_cases:case_detail", args=[self.pk])
 
+    def clean(self):
+        if self.reporter_anonymous and self.reporter_name.strip():
+            raise ValidationError(
+                {
+                    "reporter_name": "The reporter asked to stay anonymous: leave their name "
+                    "empty, or record that they did not ask for anonymity."
+                }
+            )
+
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
     """Per-case rights of a user, with a direct foreign key (guardian's fast path)."""
@@ -357,6 +382,12 @@ class CaseParty(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         help_text="For a parent or guardian: the party they are responsible for.",
+    )
+    aliases = models.TextField(
+        "nicknames and online handles",
+        blank=True,
+        help_text="One per line, such as 'Sammy' or '@sam_r'. Redacted summaries leave them out "
+        "like the name.",
     )
     notes = models.TextField(blank=True)
     added_at = models.DateTimeField(auto_now_add=True)

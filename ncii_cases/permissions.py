@@ -53,6 +53,8 @@ class Action:
     DECIDE = "decide"  # determination sign-off, sanctions, closure, reopening
     ASSIGN = "assign"  # manage who is assigned
     AUDIT = "audit"  # the case's audit trail and access log (and the district's review)
+    # approve a redacted summary for release outside the Title IX office (the coordinator)
+    RELEASE_REDACTED = "release_redacted"
 
     ANALYTICS = "analytics"  # the district's analytics (suppressed counts, no names)
     MANAGE_ACCOUNTS = "manage_accounts"  # create, (de)activate, reset passwords and devices
@@ -72,6 +74,7 @@ CASE_ACTIONS = [
     Action.DECIDE,
     Action.ASSIGN,
     Action.AUDIT,
+    Action.RELEASE_REDACTED,
 ]
 DISTRICT_ACTIONS = [
     Action.ANALYTICS,

@@ -1,36 +1,39 @@
-"""The case summary (the content of the PDF case summary), read for one user and one profile.
+"""The case summary (the content of the PDF case summary), built for one user and one profile
+from the one gated read of a case, ``selectors.case_detail_for_user``, the read behind the case
+page: whatever need-to-know keeps off the page is not in the summary either. A section the user
+may not see is named in ``withheld`` so that the document says so. Only users who may read a
+case's content (``Action.VIEW``) get a summary; everyone else gets Http404, the auditor
+included.
 
-Need-to-know is applied here, with the same selectors as the case page: a section the user may
-not see is left out and named in ``withheld`` so that the document says so. Only users who may
-read a case's content (``Action.VIEW``) get a summary; everyone else gets Http404, the
-auditor included.
-
-The redacted profile, for sharing outside the Title IX office, is redacted here too, before any
-template sees the data: each party is named by a role label ("Depicted person 2",
-"Respondent"), contact details are dropped, and every party name (the full name and each part
-of 3 letters or more, whole words, any case) is replaced by the party's label in every free
-text the summary carries.
+Each section of the summary has its own builder (``_section_*``), which turns rows of the case
+into the section's rows as the internal profile shows them; party names are ``PartyName``
+strings that carry the party's role label. The redacted profile is then applied to the whole
+summary at once by ``redaction.profile_apply`` with the field rules of
+``redaction.REDACTED_PROFILE`` (kept, scrubbed, role label, dropped) and a scrubber that
+knows the identifiers of every person of the case, including those the user may not see.
 """
 
 import datetime as dt
-import re
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from django.http import Http404
 
 from . import choices as c
 from .events import EventType
-from .models import CaseMeasure, ExternalReport, HarmAssessment, TakedownRequest
-from .models import ResolutionOffer as Offer
-from .permissions import Action, actions_for
-from .selectors import (
-    case_determinations_for_user,
-    case_evidence_for_user,
-    case_get_for_user,
-    case_measures_for_user,
-    case_parties_for_user,
-    case_sanctions_for_user,
-    case_timeline_for_user,
+from .models import CaseMeasure, CaseParty, EvidenceItem, TakedownRequest
+from .redaction import (
+    NAME_WITHHELD,
+    Candidate,
+    Identifier,
+    Kind,
+    PartyName,
+    PartyNames,
+    Scrubber,
+    fold,
+    names_in_description,
+    profile_apply,
 )
+from .selectors import CaseDetail, case_detail_for_user
 
 INTERNAL = "internal"
 REDACTED = "redacted"
@@ -43,7 +46,6 @@ ROLE_LABELS = {
     c.PartyRole.WITNESS: "Witness",
     c.PartyRole.PARENT: "Parent or guardian",
 }
-NAME_WITHHELD = "[name withheld]"
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ class SummaryReport:
 @dataclass(frozen=True)
 class SummaryEvidence:
     description: str
-    where: str
+    where: str  # platform and group
+    account: str  # handle and link of the account where it was seen
     seen_at: dt.datetime | None
     device_holder: str
     recorded_at: dt.datetime | None
@@ -174,6 +177,8 @@ class CaseSummary:
     reported_at: dt.datetime | None
     occurred_at: dt.datetime | None
     closed_at: dt.datetime | None
+    reporter: str  # the reporter's name (a PartyName), "Anonymous" or "Not recorded"
+    reported_by: str  # who told us, as a role or description ("the teacher")
     facts: list[tuple[str, str]]
     narrative: str
     jurisdiction: str
@@ -198,97 +203,6 @@ class CaseSummary:
     @property
     def redacted(self) -> bool:
         return self.profile == REDACTED
-
-
-# Words before or around a typed name that are not part of it.
-TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "coach", "sir", "madam"}
-# Apostrophes as people type them: ASCII, typographic (phones and word processors), modifier.
-APOSTROPHES = "'\u2019\u2018\u02bc`"
-_APOSTROPHE_CLASS = "[" + re.escape(APOSTROPHES) + "]"
-
-
-def _name_key(text: str) -> str:
-    """How a name is compared: whitespace collapsed, case folded ("Weiß" is "WEISS"), accents
-    dropped ("Zoë" is "Zoe", "İlkay" is "ilkay") and every apostrophe the ASCII one."""
-    folded = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return "".join("'" if ch in APOSTROPHES else ch for ch in plain)
-
-
-def _name_pattern(text: str) -> str:
-    """A regular expression for one spelling of a name: any whitespace between words and any
-    apostrophe where the name has one."""
-    words = []
-    for word in text.split():
-        words.append(
-            "".join(_APOSTROPHE_CLASS if ch in APOSTROPHES else re.escape(ch) for ch in word)
-        )
-    return r"\s+".join(words)
-
-
-class NameScrubber:
-    """Replaces every name of the given parties inside free text by the party's label: full
-    names first, then each name part of 3 letters or more, whole words only, any case, with
-    or without accents and whatever apostrophe was typed. A part shared by parties with
-    different labels becomes "[name withheld]"."""
-
-    def __init__(self, names: list[tuple[str, str, str]], others: list[tuple[str, str]] = ()):
-        replacements: dict[str, str] = {}
-        spellings: set[str] = set()
-
-        def add(text: str, label: str, *, weak: bool = False):
-            key = _name_key(text)
-            if not key or (weak and key in replacements):
-                return
-            if replacements.get(key, label) != label:
-                replacements[key] = NAME_WITHHELD
-            else:
-                replacements[key] = label
-            text = " ".join(text.split())
-            # The name as written, case-folded and without accents: a regular expression
-            # ignoring case does not equate "ß" with "ss" nor "İ" with "i".
-            spellings.update({text, text.casefold(), key})
-
-        for first, last, label in names:
-            first, last = first or "", last or ""
-            add(f"{first} {last}", label)
-            add(f"{last} {first}", label)
-            add(f"{last}, {first}", label)
-            for part in re.split(r"[^\w" + re.escape(APOSTROPHES) + r"]+|_", f"{first} {last}"):
-                if len(part.strip(APOSTROPHES)) >= 3:
-                    add(part, label)
-        # Names typed as free text (such as who reported the case, "Mrs. Ann Lee (aunt)"):
-        # the name and its parts, without remarks in brackets nor titles, unless a party's
-        # name already covers them.
-        for text, label in others:
-            text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text or "")
-            words = [
-                w
-                for w in re.split(r"[^\w" + re.escape(APOSTROPHES) + r"]+|_", text)
-                if w and w.casefold() not in TITLES
-            ]
-            add(" ".join(words), label, weak=True)
-            for word in words:
-                if len(word.strip(APOSTROPHES)) >= 3:
-                    add(word, label, weak=True)
-        self.replacements = replacements
-        # Longest first, so that a full name is replaced before its parts.
-        patterns = [_name_pattern(k) for k in sorted(spellings, key=len, reverse=True)]
-        self.pattern = (
-            # Whole words: no letter either side, but digits and "_" may touch a name, as in
-            # the handle "quillon_harrowby2011".
-            re.compile(r"(?<![^\W\d_])(?:" + "|".join(patterns) + r")(?![^\W\d_])", re.IGNORECASE)
-            if patterns
-            else None
-        )
-
-    def __call__(self, text: str | None) -> str:
-        if not text or self.pattern is None:
-            return text or ""
-        text = unicodedata.normalize("NFC", text)
-        return self.pattern.sub(
-            lambda m: self.replacements.get(_name_key(m.group(0)), NAME_WITHHELD), text
-        )
 
 
 def _party_labels(parties) -> dict[int, str]:
@@ -333,76 +247,132 @@ def _event_label(event) -> str:
     return event.event_type.replace("_", " ").capitalize()
 
 
+# --- The summary, section by section ------------------------------------------------------
+
+
+@dataclass
+class RedactedSummary:
+    """A redacted summary with what its scrubber did: ``counts`` of replacements per kind
+    (``redaction.Kind``) and the ``candidates`` it flagged for review, by key."""
+
+    summary: CaseSummary
+    counts: dict[str, int]
+    candidates: dict[str, Candidate]
+
+
+class _Names:
+    """Party names for the sections: the internal name with the role label it carries."""
+
+    def __init__(self, parties):
+        self.labels = _party_labels(parties)
+
+    def __call__(self, party) -> str:
+        if party is None:
+            return ""
+        return PartyName(party.display_name, self.labels.get(party.pk, "Party"))
+
+
 def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
     """Returns what the user may see of the case as a summary in ``profile`` ("internal" or
     "redacted"); Http404 if the user may not read the case's content (or it does not exist).
-    Raises ValueError for an unknown profile."""
-    from django.utils import timezone
-
+    Raises ValueError for an unknown profile. The redacted summary here applies only the
+    automatic redactions; a summary for release goes through ``case_summary_redacted``."""
     if profile not in PROFILES:
         raise ValueError(f"Unknown profile {profile!r}.")
-    case = case_get_for_user(user=user, pk=pk, action=Action.VIEW)
-    allowed = actions_for(user, case)
-    scope = {"user": user, "case": case, "allowed": allowed}
-    show_evidence = Action.VIEW_EVIDENCE in allowed
-    show_discipline = Action.VIEW_DISCIPLINE in allowed
-    # Reasons of workflow steps can mention evidence and discipline (as on the case page).
-    show_reasons = show_evidence and show_discipline
+    if profile == REDACTED:
+        return case_summary_redacted(user=user, pk=pk, now=now).summary
+    return _summary_build(_summary_read(user=user, pk=pk), now=now)
+
+
+def case_summary_redacted(
+    *,
+    user,
+    pk,
+    terms: tuple[str, ...] = (),
+    kept: frozenset[str] = frozenset(),
+    marked: bool = False,
+    now=None,
+) -> RedactedSummary:
+    """Returns the redacted summary of the case for the user (Http404 as
+    ``case_summary_for_user``): every field treated by ``redaction.REDACTED_PROFILE``, free
+    text scrubbed of the identifiers of every person of the case and of the reviewer's
+    ``terms``; candidates whose key is in ``kept`` are no longer flagged. With ``marked`` the
+    scrubbed text carries the private-use marks of the review preview."""
+    detail = _summary_read(user=user, pk=pk)
+    internal = _summary_build(detail, now=now)
+    scrubber = case_scrubber(detail=detail, terms=terms, kept=kept)
+    candidates: dict[str, Candidate] = {}
+
+    def scrub(text: str) -> str:
+        for candidate in scrubber.candidates(text):
+            candidates.setdefault(candidate.key, candidate)
+        return scrubber.marked(text) if marked else scrubber(text)
+
+    summary = replace(profile_apply(internal, scrub), profile=REDACTED)
+    return RedactedSummary(summary=summary, counts=dict(scrubber.counts), candidates=candidates)
+
+
+def _summary_read(*, user, pk) -> CaseDetail:
+    detail = case_detail_for_user(user=user, pk=pk)
+    if not detail.show_content:
+        raise Http404("No case found.")
+    return detail
+
+
+def _summary_build(detail: CaseDetail, *, now=None) -> CaseSummary:
+    """The summary of the internal profile, built section by section from the gated read."""
+    from django.utils import timezone
+
     now = now or timezone.now()
-    redact = profile == REDACTED
+    names = _Names(detail.parties)
+    summary = _section_cover(detail)
+    summary.parties = _section_parties(detail, names)
+    summary.harm = _section_harm(detail)
+    summary.measures, summary.remedies = _section_measures(detail, names)
+    summary.takedowns = _section_takedowns(detail, names, now)
+    summary.reports = _section_reports(detail)
+    summary.evidence = _section_evidence(detail)
+    (
+        summary.determinations,
+        summary.sanctions,
+        summary.offers,
+    ) = _section_decisions(detail, names)
+    summary.timeline = _section_timeline(detail)
+    summary.withheld = _withheld(detail)
+    return summary
 
-    parties = list(case_parties_for_user(**scope).select_related("person__school"))
-    labels = _party_labels(parties)
-    if redact:
-        scrub = NameScrubber(
-            [
-                (p.person.first_name, p.person.last_name, labels[p.pk])
-                for p in parties
-                if p.person_id
-            ]
-            # Names of parties the user may not see are scrubbed too, with a neutral mark.
-            + _hidden_party_names(case=case, shown={p.pk for p in parties}),
-            # The reporter's name as typed at intake (the "Reported by" fact is withheld).
-            others=[(case.reported_by_name, "Reporter")],
-        )
-    else:
 
-        def scrub(text):
-            return text or ""
+def _reporter(case) -> str:
+    if case.reporter_anonymous:
+        return "Anonymous"
+    if case.reporter_name.strip():
+        return PartyName(case.reporter_name.strip(), "Reporter")
+    return "" if case.reported_by_name.strip() else "Not recorded"
 
-    def name_of(party) -> str:
-        if party is None:
-            return ""
-        if redact:
-            return labels.get(party.pk, "Party")
-        return party.display_name
 
-    role_label = dict(c.PartyRole.choices)
-    summary = CaseSummary(
-        profile=profile,
+def _section_cover(detail: CaseDetail) -> CaseSummary:
+    """The cover, the facts and the jurisdiction: the case's own fields."""
+    case = detail.case
+    return CaseSummary(
+        profile=INTERNAL,
         case_id=case.pk,
         district_id=case.district_id,
         district=case.district.name,
         time_zone=case.district.time_zone,
         reference=case.reference,
-        title=scrub(case.title),
+        title=case.title,
         school=case.school.name,
         stage=case.get_stage_display(),
         process=case.get_process_display(),
-        track=case.get_respondent_track_display() if show_discipline else "",
+        track=case.get_respondent_track_display() if detail.show_discipline else "",
         priority=case.get_priority_display(),
         reported_at=case.reported_at,
         occurred_at=case.occurred_at,
         closed_at=case.closed_at,
+        reporter=_reporter(case),
+        reported_by=case.reported_by_name,
         facts=[
-            (
-                "Reported by",
-                # A name typed here need not be a party's: the redacted profile drops it.
-                ("Withheld in the redacted summary" if redact else case.reported_by_name)
-                if case.reported_by_name
-                else "Not recorded",
-            ),
-            ("Reported via", scrub(case.reported_via) or "Not recorded"),
+            ("Reported via", case.reported_via or "Not recorded"),
             ("Kind of imagery", case.get_ncii_kind_display()),
             ("Intimate imagery", _yes_no(case.is_intimate_imagery)),
             ("Conduct", case.get_conduct_display()),
@@ -416,199 +386,290 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             ),
             ("Platforms", ", ".join(p.name for p in case.platforms.all()) or "None recorded"),
         ],
-        narrative=scrub(case.narrative),
+        narrative=case.narrative,
         jurisdiction=case.get_jurisdiction_display(),
-        jurisdiction_facts=scrub(case.jurisdiction_facts),
-        jurisdiction_reasoning=scrub(case.jurisdiction_reasoning),
-        routing_reasoning=scrub(case.routing_reasoning) if show_discipline else "",
-        referred_to=scrub(case.referred_to),
+        jurisdiction_facts=case.jurisdiction_facts,
+        jurisdiction_reasoning=case.jurisdiction_reasoning,
+        routing_reasoning=case.routing_reasoning if detail.show_discipline else "",
+        referred_to=case.referred_to,
         # The reason given when closing (workflow): shown like the timeline's reasons.
-        closure_summary=scrub(case.closure_summary) if show_reasons else "",
+        closure_summary=case.closure_summary if detail.show_reasons else "",
     )
 
-    for party in parties:
+
+def _section_parties(detail: CaseDetail, names: _Names) -> list[SummaryParty]:
+    role_label = dict(c.PartyRole.choices)
+    rows = []
+    for party in detail.parties:
         person = party.person
-        summary.parties.append(
+        rows.append(
             SummaryParty(
-                label=name_of(party),
+                label=names(party),
                 role=role_label.get(party.role, party.role),
                 affiliation=party.get_affiliation_display(),
                 minor={True: "Under 18", False: "18 or over"}.get(party.is_minor, "Not known"),
                 school=(person.school.name if person and person.school else ""),
                 grade=(person.grade if person else ""),
-                email="" if redact or not person else person.email,
-                phone="" if redact or not person else person.phone,
-                student_number="" if redact or not person else person.external_id,
-                notes=scrub(party.notes),
+                email=person.email if person else "",
+                phone=person.phone if person else "",
+                student_number=person.external_id if person else "",
+                notes=party.notes,
             )
         )
-    if not show_discipline:
-        summary.withheld["parties"] = (
-            "Respondents, reporters and witnesses are withheld for your role: only the people "
-            "you support are listed."
-        )
+    return rows
 
-    harm = HarmAssessment.objects.filter(case=case).first()
-    if harm is not None and harm.level:
-        summary.harm = SummaryHarm(
-            level=harm.get_level_display(),
-            completed_at=harm.completed_at,
-            factors=[scrub(f) for f in harm.factors or []],
-            answers=[
-                ("Reach", harm.get_reach_display()),
-                ("Platforms", str(harm.platform_count)),
-                ("Circulation", harm.get_circulation_display()),
-                ("Minors depicted", _yes_no(harm.minors_depicted)),
-                ("Identifiability", harm.get_identifiability_display()),
-                ("Threats or sextortion", _yes_no(harm.threats_or_sextortion)),
-                ("Safety risk", harm.get_safety_risk_display()),
-                ("Impact", harm.get_impact_display()),
-            ],
-            impact_statement=scrub(harm.impact_statement),
-        )
 
-    for m in case_measures_for_user(**scope):
+def _section_harm(detail: CaseDetail) -> SummaryHarm | None:
+    harm = detail.harm
+    if harm is None or not harm.level:
+        return None
+    return SummaryHarm(
+        level=harm.get_level_display(),
+        completed_at=harm.completed_at,
+        factors=list(harm.factors or []),
+        answers=[
+            ("Reach", harm.get_reach_display()),
+            ("Platforms", str(harm.platform_count)),
+            ("Circulation", harm.get_circulation_display()),
+            ("Minors depicted", _yes_no(harm.minors_depicted)),
+            ("Identifiability", harm.get_identifiability_display()),
+            ("Threats or sextortion", _yes_no(harm.threats_or_sextortion)),
+            ("Safety risk", harm.get_safety_risk_display()),
+            ("Impact", harm.get_impact_display()),
+        ],
+        impact_statement=harm.impact_statement,
+    )
+
+
+def _section_measures(detail: CaseDetail, names: _Names):
+    """The measures and, apart, the remedies."""
+    measures, remedies = [], []
+    for m in detail.measures:
         row = SummaryMeasure(
-            party=name_of(m.party),
+            party=names(m.party),
             kind=m.get_kind_display(),
-            measure=str(m.measure) if m.measure_id else scrub(m.description[:80]),
-            description=scrub(m.description),
+            measure=str(m.measure) if m.measure_id else m.description[:80],
+            description=m.description,
             status=m.get_status_display(),
             choice=m.get_party_choice_display(),
             starts_on=m.starts_on,
             review_on=m.review_on,
         )
-        (summary.remedies if m.kind == CaseMeasure.Kind.REMEDY else summary.measures).append(row)
-    if not show_discipline:
-        summary.withheld["measures"] = (
-            "Interim measures concerning a respondent are withheld for your role."
-        )
+        (remedies if m.kind == CaseMeasure.Kind.REMEDY else measures).append(row)
+    return measures, remedies
 
-    if show_evidence:
-        takedowns = TakedownRequest.objects.filter(case=case).select_related(
-            "platform", "depicted_party__person"
-        )
-        summary.takedowns = [
-            SummaryTakedown(
-                platform=str(t.platform),
-                # A URL, account handle or group name: withheld like the evidence's handles.
-                location="Withheld in the redacted summary" if redact else t.location,
-                route=t.get_route_display(),
-                depicted=name_of(t.depicted_party) if t.depicted_party_id else "",
-                status=t.get_status_display(),
-                submitted_at=t.submitted_at,
-                due_at=t.due_at,
-                resolved_at=t.resolved_at,
-                clock=_clock(t.due_at, t.resolved_at, now)
-                if t.status in (t.Status.SUBMITTED, t.Status.REAPPEARED)
-                else ("Resolved" if t.resolved_at else "Not running"),
-                reference=t.platform_reference,
-                notes=scrub(t.notes or t.waiver_reason),
-            )
-            for t in takedowns
-        ]
-        summary.reports = [
-            SummaryReport(
-                agency=r.agency,
-                status=r.get_status_display(),
-                triggered_at=r.triggered_at,
-                due_at=r.due_at,
-                reported_at=r.reported_at,
-                reported_by=str(r.reported_by) if r.reported_by_id else "",
-                reference=r.reference_number,
-                contact="" if redact else r.contact_name,
-                explanation=scrub(r.explanation),
-            )
-            for r in ExternalReport.objects.filter(case=case).select_related("reported_by")
-        ]
-        summary.evidence = [
-            SummaryEvidence(
-                description=scrub(e.description),
-                where=scrub(
-                    " · ".join(
-                        x
-                        for x in (
-                            str(e.platform) if e.platform_id else "",
-                            e.group_name,
-                            "" if redact else e.handle,
-                            "" if redact else e.url,
-                        )
-                        if x
-                    )
-                ),
-                seen_at=e.seen_at,
-                device_holder=scrub(e.device_holder),
-                recorded_at=e.recorded_at,
-            )
-            for e in case_evidence_for_user(**scope)
-        ]
-    else:
-        withheld = "Withheld for your role (need-to-know)."
-        for section in ("takedowns", "reports", "evidence"):
-            summary.withheld[section] = withheld
 
-    if show_discipline:
-        summary.determinations = [
-            SummaryDetermination(
-                respondent=name_of(d.respondent),
-                finding=d.get_finding_display(),
-                standard=d.get_standard_of_evidence_display(),
-                rationale=scrub(d.rationale),
-                decided_by=str(d.decided_by),
-                decided_at=d.decided_at,
-            )
-            for d in case_determinations_for_user(**scope).select_related("decided_by")
-        ]
-        summary.sanctions = [
-            SummarySanction(
-                respondent=name_of(s.respondent),
-                intervention=str(s.intervention),
-                details=scrub(s.details),
-                status=s.get_status_display(),
-                starts_on=s.starts_on,
-                ends_on=s.ends_on,
-            )
-            for s in case_sanctions_for_user(**scope)
-        ]
-        summary.offers = [
-            SummaryOffer(
-                party=name_of(o.party),
-                option=o.get_option_display(),
-                choice=o.get_choice_display(),
-                notes=scrub(o.notes),
-            )
-            for o in Offer.objects.filter(case=case).select_related("party__person")
-        ]
-    else:
-        summary.withheld["determination"] = (
-            "Determinations and sanctions are withheld for your role (need-to-know)."
+def _section_takedowns(detail: CaseDetail, names: _Names, now) -> list[SummaryTakedown]:
+    return [
+        SummaryTakedown(
+            platform=str(t.platform),
+            location=t.location,
+            route=t.get_route_display(),
+            depicted=names(t.depicted_party) if t.depicted_party_id else "",
+            status=t.get_status_display(),
+            submitted_at=t.submitted_at,
+            due_at=t.due_at,
+            resolved_at=t.resolved_at,
+            clock=_clock(t.due_at, t.resolved_at, now)
+            if t.status in (t.Status.SUBMITTED, t.Status.REAPPEARED)
+            else ("Resolved" if t.resolved_at else "Not running"),
+            reference=t.platform_reference,
+            notes=t.notes or t.waiver_reason,
         )
+        for t in detail.takedowns
+    ]
 
-    summary.timeline = [
+
+def _section_reports(detail: CaseDetail) -> list[SummaryReport]:
+    return [
+        SummaryReport(
+            agency=r.agency,
+            status=r.get_status_display(),
+            triggered_at=r.triggered_at,
+            due_at=r.due_at,
+            reported_at=r.reported_at,
+            reported_by=str(r.reported_by) if r.reported_by_id else "",
+            reference=r.reference_number,
+            contact=r.contact_name,
+            explanation=r.explanation,
+        )
+        for r in detail.reports
+    ]
+
+
+def _section_evidence(detail: CaseDetail) -> list[SummaryEvidence]:
+    return [
+        SummaryEvidence(
+            description=e.description,
+            where=" · ".join(
+                x for x in (str(e.platform) if e.platform_id else "", e.group_name) if x
+            ),
+            account=" · ".join(x for x in (e.handle, e.url) if x),
+            seen_at=e.seen_at,
+            device_holder=e.device_holder,
+            recorded_at=e.recorded_at,
+        )
+        for e in detail.evidence
+    ]
+
+
+def _section_decisions(detail: CaseDetail, names: _Names):
+    """The determinations, the sanctions and the resolution options offered."""
+    determinations = [
+        SummaryDetermination(
+            respondent=names(d.respondent),
+            finding=d.get_finding_display(),
+            standard=d.get_standard_of_evidence_display(),
+            rationale=d.rationale,
+            decided_by=str(d.decided_by),
+            decided_at=d.decided_at,
+        )
+        for d in detail.determinations
+    ]
+    sanctions = [
+        SummarySanction(
+            respondent=names(s.respondent),
+            intervention=str(s.intervention),
+            details=s.details,
+            status=s.get_status_display(),
+            starts_on=s.starts_on,
+            ends_on=s.ends_on,
+        )
+        for s in detail.sanctions
+    ]
+    offers = [
+        SummaryOffer(
+            party=names(o.party),
+            option=o.get_option_display(),
+            choice=o.get_choice_display(),
+            notes=o.notes,
+        )
+        for o in detail.offers
+    ]
+    return determinations, sanctions, offers
+
+
+def _section_timeline(detail: CaseDetail) -> list[SummaryEvent]:
+    return [
         SummaryEvent(
             at=e.created_at,
             what=_event_label(e),
             actor=str(e.actor) if e.actor_id else "System",
-            reason=scrub(e.reason) if show_reasons else "",
+            reason=e.reason if detail.show_reasons else "",
         )
-        for e in case_timeline_for_user(**scope)
+        for e in detail.timeline
     ]
-    if not show_reasons:
-        summary.withheld["timeline"] = (
+
+
+def _withheld(detail: CaseDetail) -> dict[str, str]:
+    """The sections left out for the user's role, with the sentence the summary shows."""
+    withheld = {}
+    if not detail.show_discipline:
+        withheld["parties"] = (
+            "Respondents, reporters and witnesses are withheld for your role: only the people "
+            "you support are listed."
+        )
+        withheld["measures"] = (
+            "Interim measures concerning a respondent are withheld for your role."
+        )
+        withheld["determination"] = (
+            "Determinations and sanctions are withheld for your role (need-to-know)."
+        )
+    if not detail.show_evidence:
+        for section in ("takedowns", "reports", "evidence"):
+            withheld[section] = "Withheld for your role (need-to-know)."
+    if not detail.show_reasons:
+        withheld["timeline"] = (
             "Only the neutral entries of the timeline are shown for your role, without reasons."
         )
-    return summary
+    return withheld
 
 
-def _hidden_party_names(*, case, shown: set[int]) -> list[tuple[str, str, str]]:
-    from .models import CaseParty
+# --- What the redacted profile replaces -----------------------------------------------------
 
-    rows = (
-        CaseParty.objects.filter(case=case, person__isnull=False)
-        .exclude(pk__in=shown)
-        .values_list("person__first_name", "person__last_name")
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def case_party_names(*, case, labels: dict[int, str]) -> list[PartyNames]:
+    """The names of every person of the case, for the scrubber only (never shown): each party,
+    seen by the requester or not (a party they may not see gets "[name withheld]"), with its
+    recorded names, nicknames, handles and contacts, or the name at the head of its
+    description when it is not identified yet ("Sam Rivera, 8th grade"); and the reporter's
+    name. ``labels`` maps party ids to role labels."""
+    out = []
+    for party in CaseParty.objects.filter(case=case).select_related("person"):
+        label = labels.get(party.pk, NAME_WITHHELD)
+        aliases = _lines(party.aliases)
+        person = party.person
+        if person is not None:
+            out.append(
+                PartyNames(
+                    label=label,
+                    first_name=person.first_name,
+                    last_name=person.last_name,
+                    aliases=aliases,
+                    emails=(person.email,) if person.email else (),
+                    phones=(person.phone,) if person.phone else (),
+                    numbers=(person.external_id,) if person.external_id else (),
+                )
+            )
+            continue
+        given, family = names_in_description(party.description) or ("", "")
+        if given or family or aliases:
+            out.append(PartyNames(label=label, first_name=given, last_name=family, aliases=aliases))
+    known = {fold(f"{p.first_name} {p.last_name}") for p in out}
+    if case.reporter_name.strip() and fold(case.reporter_name) not in known:
+        # A reporter who is also a party of the case keeps that party's label.
+        words = case.reporter_name.split()
+        out.append(
+            PartyNames(
+                label="Reporter",
+                first_name=" ".join(words[:-1]) if len(words) > 1 else words[0],
+                last_name=words[-1] if len(words) > 1 else "",
+            )
+        )
+    return out
+
+
+def case_account_identifiers(*, case) -> list[Identifier]:
+    """The handles and links recorded in the case's evidence log and takedown requests."""
+    out = []
+    for handle, url in EvidenceItem.objects.filter(case=case).values_list("handle", "url"):
+        if handle.strip():
+            out.append(Identifier(handle.strip(), Kind.HANDLE))
+        if url.strip():
+            out.append(Identifier(url.strip(), Kind.URL))
+    for location in TakedownRequest.objects.filter(case=case).values_list("location", flat=True):
+        location = location.strip()
+        if location.startswith("@"):
+            out.append(Identifier(location, Kind.HANDLE))
+        elif location.lower().startswith(("http://", "https://", "www.")):
+            out.append(Identifier(location, Kind.URL))
+    return out
+
+
+def case_scrubber(
+    *, detail: CaseDetail, terms: tuple[str, ...] = (), kept: frozenset[str] = frozenset()
+) -> Scrubber:
+    """The scrubber of the case's redacted summary: the identifiers of its people and
+    accounts, the reviewer's ``terms``, the ``kept`` candidates, the parties' initials, and
+    the names of its district, schools and platforms as ordinary words."""
+    case = detail.case
+    people = case_party_names(case=case, labels=_party_labels(detail.parties))
+    identifiers = [i for p in people for i in p.identifiers()]
+    identifiers += case_account_identifiers(case=case)
+    identifiers += [Identifier(t, Kind.TERM) for t in terms if t.strip()]
+    ordinary = {case.district.name, case.school.name}
+    ordinary |= {p.name for p in case.platforms.all()}
+    words = {w for name in ordinary for w in name.replace("-", " ").split()}
+    return Scrubber(
+        identifiers,
+        kept=kept,
+        ordinary=words,
+        initials={p.initials() for p in people},
     )
-    return [(first, last, NAME_WITHHELD) for first, last in rows]
 
 
 def case_summary_latest_event_id(*, case) -> int:

@@ -57,3 +57,86 @@ class PdfJob(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class RedactionTerm(models.Model):
+    """A reviewer's decision on one piece of a case's text for redacted summaries: redact it
+    everywhere, or keep it (a flagged word that is not a name). Decisions belong to the case and
+    apply to every later redacted summary of it; they never appear in a released file.
+    ``key`` is ``ncii_cases.redaction.candidate_key`` of the text."""
+
+    class Decision(models.TextChoices):
+        REDACT = "redact", "Redact"
+        KEEP = "keep", "Keep"
+
+    case = models.ForeignKey("ncii_cases.Case", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=200)
+    text = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    added_by_reviewer = models.BooleanField(
+        default=False, help_text="Typed in by the reviewer rather than flagged."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "key"], name="uniq_redaction_term_per_case")
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} a term of case {self.case_id}"
+
+
+class RedactionReview(models.Model):
+    """The review of a case's redacted summary before it leaves the Title IX office: opened by
+    whoever prepares it, released only by a user who may release redacted summaries (the
+    coordinator). A released review records who approved it, how many redactions of each kind
+    the file applies, and the reviewer's decisions it was made with (``terms`` to redact,
+    ``kept`` candidate keys), which stay here and never in the file. The file is the one of
+    ``job``, rendered in the background for the approver, and only while the case is as it was
+    at approval (``event_id``, the id of the release's own event). A case has at most one open
+    review."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Being reviewed"
+        RELEASED = "released", "Released"
+
+    case = models.ForeignKey("ncii_cases.Case", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True, help_text="Redactions applied, per kind.")
+    terms = models.JSONField(default=list, blank=True)
+    kept = models.JSONField(default=list, blank=True)
+    event_id = models.PositiveBigIntegerField(default=0)
+    job = models.OneToOneField(
+        PdfJob, null=True, blank=True, on_delete=models.PROTECT, related_name="release"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="open"),
+                name="uniq_open_redaction_review",
+            )
+        ]
+
+    def __str__(self):
+        return f"Redaction review {self.pk} of case {self.case_id} ({self.status})"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

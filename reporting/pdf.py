@@ -29,6 +29,9 @@ PREFIX = f"{SCHEME}:"
 # What a document may load: stylesheets and fonts, nothing else (no images).
 ASSET_TYPES = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
+# Tagged PDF for screen readers (PDF/UA-1, ISO 14289-1): a structure tree of headings,
+# paragraphs, lists and tables with header cells, the document language and its title.
+PDF_VARIANT = "pdf/ua-1"
 
 
 class AssetRefused(ValueError):
@@ -125,8 +128,11 @@ def summary_pdf_build(summary, *, generated_by, generated_at: dt.datetime) -> Re
             "stylesheet": f"{PREFIX}css/pdf.css",
         },
     )
-    document = HTML(string=html, url_fetcher=StaticOnlyURLFetcher()).render()
-    return RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
+    document = HTML(string=html, url_fetcher=StaticOnlyURLFetcher()).render(
+        pdf_variant=PDF_VARIANT, pdf_tags=True
+    )
+    content = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+    return RenderedPdf(content=content, pages=len(document.pages))
 
 
 def summary_pdf_render(summary, *, generated_by, generated_at: dt.datetime) -> bytes:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ncii_cases.permissions import Action, actions_for
 from ncii_cases.selectors import case_get_for_user
-from ncii_cases.selectors_summary import PROFILES, case_summary_latest_event_id
+from ncii_cases.selectors_summary import PROFILES, REDACTED, case_summary_latest_event_id
 
 from .models import PdfJob
 from .selectors import pdf_job_for_user, rights_fingerprint
@@ -45,17 +45,24 @@ def pdf_job_enqueue(*, job_id: int) -> bool:
     return True
 
 
-def _enqueue_on_commit(job_id: int) -> None:
+def pdf_job_enqueue_on_commit(job_id: int) -> None:
+    """Hands the job to the worker once the current transaction commits."""
     transaction.on_commit(lambda: pdf_job_enqueue(job_id=job_id))
 
 
 def pdf_job_request(*, user, case_pk, profile: str) -> tuple[PdfJob, bool]:
-    """Returns the PDF job of this user, case and profile for the case as it stands now,
+    """Returns the internal PDF job of this user and case for the case as it stands now,
     creating and enqueuing it when there is none yet (so double clicks and repeated requests
     of an unchanged case return the same job), and whether it was created. Http404 if the
-    user may not read the case; ValueError for an unknown profile."""
+    user may not read the case; ValueError for an unknown profile and for the redacted one,
+    which only the approval of a redaction review makes (``services_redaction``)."""
     if profile not in PROFILES:
         raise ValueError("Choose the internal or the redacted summary.")
+    if profile == REDACTED:
+        # Only an approved review makes a redacted file (services_redaction).
+        raise ValueError(
+            "A redacted summary is released after its review: open the review from the PDF page."
+        )
     case = case_get_for_user(user=user, pk=case_pk, action=Action.VIEW)
     allowed = actions_for(user, case)
     key = ":".join(
@@ -75,7 +82,7 @@ def pdf_job_request(*, user, case_pk, profile: str) -> tuple[PdfJob, bool]:
                 defaults={"case": case, "requested_by": user, "profile": profile},
             )
             if created:
-                _enqueue_on_commit(job.pk)
+                pdf_job_enqueue_on_commit(job.pk)
     except IntegrityError:
         # Two clicks at once: the other request created it first.
         job, created = PdfJob.objects.get(idempotency_key=key), False
@@ -98,7 +105,7 @@ def _requeue_if_file_lost(job_id: int) -> PdfJob:
             job.started_at = None
             job.finished_at = None
             job.save(update_fields=["status", "enqueued_at", "started_at", "finished_at"])
-            _enqueue_on_commit(job.pk)
+            pdf_job_enqueue_on_commit(job.pk)
     return job
 
 
@@ -115,5 +122,5 @@ def pdf_job_retry(*, user, case_pk, job_id) -> PdfJob:
             job.started_at = None
             job.finished_at = None
             job.save(update_fields=["status", "error", "enqueued_at", "started_at", "finished_at"])
-            _enqueue_on_commit(job.pk)
+            pdf_job_enqueue_on_commit(job.pk)
     return job

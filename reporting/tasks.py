@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 ERROR_GONE = "You may no longer read this case, so the summary was not made."
 ERROR_FAILED = "The summary could not be prepared. Try again; if it fails again, tell IT."
+ERROR_CHANGED = (
+    "The case changed after this redacted summary was approved, so it was not made. Open a "
+    "new review of the redacted summary and approve it again."
+)
 ERROR_GAVE_UP = "The summary failed several times and was stopped. Try again later."
 
 
@@ -144,19 +148,46 @@ def _finish(job_id: int, temp: Path, content: bytes, pages: int) -> None:
         )
 
 
+def _job_summary(job: PdfJob):
+    """The summary a job renders, for its requester with the rights they have now: for the
+    job of a released redaction review, the redacted summary with the review's decisions, or
+    None when the case changed after the approval (what was approved is no longer what would
+    be printed). Http404 when the requester may no longer read the case."""
+    from ncii_cases.selectors_summary import (
+        case_summary_for_user,
+        case_summary_latest_event_id,
+        case_summary_redacted,
+    )
+
+    from .models import RedactionReview
+
+    review = RedactionReview.objects.filter(job=job).first()
+    if review is None:
+        return case_summary_for_user(user=job.requested_by, pk=job.case_id, profile=job.profile)
+    if case_summary_latest_event_id(case=job.case) != review.event_id:
+        return None
+    return case_summary_redacted(
+        user=job.requested_by,
+        pk=job.case_id,
+        terms=tuple(review.terms),
+        kept=frozenset(review.kept),
+    ).summary
+
+
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def pdf_render(job_id: int) -> str:
     """Renders the job's summary for its requester, with the rights they have now; returns
     what happened ("ready", "noop", "failed")."""
-    from ncii_cases.selectors_summary import case_summary_for_user
-
     from .pdf import summary_pdf_build
 
     if not _claim(job_id):
         return "noop"
     job = PdfJob.objects.select_related("case", "requested_by").get(pk=job_id)
     try:
-        summary = case_summary_for_user(user=job.requested_by, pk=job.case_id, profile=job.profile)
+        summary = _job_summary(job)
+        if summary is None:
+            _fail(job_id, ERROR_CHANGED)
+            return "failed"
         rendered = summary_pdf_build(
             summary, generated_by=job.requested_by, generated_at=timezone.now()
         )

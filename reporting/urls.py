@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_analytics, views_pdf
+from . import views, views_analytics, views_pdf, views_redaction
 
 app_name = "reporting"
 
@@ -27,5 +27,27 @@ urlpatterns = [
         "cases/<int:pk>/pdf/<int:job_id>/download/",
         views_pdf.pdf_job_download,
         name="pdf_job_download",
+    ),
+    # Redacted summaries for release: prepared by case workers, released by the coordinator.
+    path("cases/<int:pk>/redaction/", views_redaction.redaction_request, name="redaction_request"),
+    path(
+        "cases/<int:pk>/redaction/<int:review_id>/",
+        views_redaction.redaction_review,
+        name="redaction_review",
+    ),
+    path(
+        "cases/<int:pk>/redaction/<int:review_id>/decide/",
+        views_redaction.redaction_decide,
+        name="redaction_decide",
+    ),
+    path(
+        "cases/<int:pk>/redaction/<int:review_id>/release/",
+        views_redaction.redaction_release,
+        name="redaction_release",
+    ),
+    path(
+        "cases/<int:pk>/redaction/<int:review_id>/download/",
+        views_redaction.redacted_release_download,
+        name="redacted_release_download",
     ),
 ]

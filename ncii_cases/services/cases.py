@@ -45,6 +45,8 @@ EDITABLE_FACTS = (
     "title",
     "narrative",
     "reported_by_name",
+    "reporter_name",
+    "reporter_anonymous",
     "reported_via",
     "occurred_at",
     "occurred_at_approximate",
@@ -69,6 +71,7 @@ class PartyInput:
     affiliation: str = c.Affiliation.UNKNOWN
     is_minor: bool | None = None
     description: str = ""
+    aliases: str = ""
 
 
 def case_reference_next(*, district: District, year: int) -> str:
@@ -123,6 +126,8 @@ def case_create(
     narrative: str,
     reported_at: dt.datetime,
     reported_by_name: str = "",
+    reporter_name: str = "",
+    reporter_anonymous: bool = False,
     reported_via: str = "",
     occurred_at: dt.datetime | None = None,
     ncii_kind: str = c.NciiKind.UNDETERMINED,
@@ -153,6 +158,8 @@ def case_create(
         narrative=narrative,
         reported_at=reported_at,
         reported_by_name=reported_by_name,
+        reporter_name=reporter_name,
+        reporter_anonymous=reporter_anonymous,
         reported_via=reported_via,
         occurred_at=occurred_at,
         ncii_kind=ncii_kind,
@@ -200,6 +207,7 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
         affiliation=party.affiliation,
         is_minor=party.is_minor,
         description=party.description,
+        aliases=party.aliases,
     )
     row.full_clean()
     stamp(row, actor)
@@ -486,6 +494,7 @@ def case_party_add_named(
     first_name: str = "",
     last_name: str = "",
     description: str = "",
+    aliases: str = "",
 ) -> CaseParty:
     """Adds a party to the case: an identified person of the district (created here) when a
     name is given, otherwise a described, not yet identified party."""
@@ -507,6 +516,7 @@ def case_party_add_named(
         affiliation=affiliation,
         is_minor=is_minor,
         description=description,
+        aliases=aliases,
     )
     return case_party_add(actor=actor, case=case, party=party)
 

@@ -148,6 +148,15 @@ PDF_JOB_PAGES = {
     "reporting:pdf_job_retry": "POST",
 }
 SPECIAL_PAGES |= set(PDF_JOB_PAGES)
+# The redaction review of a case (test_redaction_review_pages).
+REDACTION_PAGES = {
+    "reporting:redaction_request",
+    "reporting:redaction_review",
+    "reporting:redaction_decide",
+    "reporting:redaction_release",
+    "reporting:redacted_release_download",
+}
+SPECIAL_PAGES |= REDACTION_PAGES
 
 
 def url_patterns(patterns=None, prefix="", namespace=""):
@@ -366,6 +375,73 @@ def test_pdf_job_pages(client, world, persona, settings, tmp_path):
             elsewhere = next(o for k, o in objects.items() if k != key)
             url = reverse("reporting:pdf_job", kwargs={"pk": elsewhere.pk, "job_id": own.pk})
             assert client.get(url).status_code == 404
+
+
+def redaction_review_released(case, user, root):
+    """A released redaction review of the case, approved by ``user``, with its file."""
+    from django.utils import timezone
+
+    from reporting.models import RedactionReview
+
+    job = pdf_job_ready(case, user, root)
+    return RedactionReview.objects.create(
+        case=case,
+        requested_by=user,
+        requested_at=timezone.now(),
+        status=RedactionReview.Status.RELEASED,
+        approved_by=user,
+        approved_at=timezone.now(),
+        job=job,
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_redaction_review_pages(client, world, persona, settings, tmp_path):
+    """The review and the released files answer whoever reads the case; preparing needs the
+    right to work the case, releasing the right to release (the coordinator); everyone else
+    gets 404, and nothing is written for them."""
+    from reporting.models import RedactionReview, RedactionTerm
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    personas, objects, secrets = world
+    user = personas[persona]
+    sign_in(client, user)
+    for key, obj in objects.items():
+        approver = personas["outsider" if key == "foreign_case" else "coordinator"]
+        released = redaction_review_released(obj, approver, tmp_path)
+        kwargs = {"pk": obj.pk, "review_id": released.pk}
+        reads = persona != "anonymous" and key in READS[persona]
+        works = persona != "anonymous" and key in WORKS[persona]
+        where = f"{persona} {key}"
+
+        response = client.get(reverse("reporting:redaction_review", kwargs=kwargs))
+        assert response.status_code == (302 if user is None else 200 if reads else 404), where
+        if user is not None and not response.streaming:
+            assert_no_leak(response, persona, secrets, where)
+        # The released file holds evidence and discipline sections: not for support staff.
+        reads_all = reads and persona != "counselor"
+        response = client.get(reverse("reporting:redacted_release_download", kwargs=kwargs))
+        assert response.status_code == (302 if user is None else 200 if reads_all else 404), where
+
+        response = client.post(reverse("reporting:redaction_request", kwargs={"pk": obj.pk}))
+        opened = RedactionReview.objects.filter(case=obj, status="open").first()
+        assert response.status_code == (302 if user is None or reads else 404), where
+        assert (opened is not None) == works, where
+        if opened is None:
+            continue
+        response = client.post(
+            reverse("reporting:redaction_decide", kwargs={"pk": obj.pk, "review_id": opened.pk}),
+            {"text": "Okonkwo", "kind": "word", "decision": "keep"},
+        )
+        assert response.status_code == 302, where
+        assert RedactionTerm.objects.filter(case=obj, decided_by=user).exists(), where
+        response = client.post(
+            reverse("reporting:redaction_release", kwargs={"pk": obj.pk, "review_id": opened.pk}),
+            {"seen_event_id": "0"},
+        )
+        assert response.status_code == 302, where
+        opened.refresh_from_db()
+        assert opened.status == "open", where  # refused: not theirs, or the preview is stale
 
 
 # --- The admin, for personas without staff status ---------------------------------------------

@@ -31,6 +31,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfReader
 
+from ncii_cases.choices import AssignmentRole
+from ncii_cases.services.cases import case_assign
 from reporting.models import PdfJob
 from tests.processes import (
     WebSession,
@@ -113,20 +115,22 @@ def test_pdf_requests_survive_a_redis_outage(
         private_redis.stop()
         assert not private_redis.ping()
         assert [coordinator_web.get(page).status for page in pages] == [200, 200, 200]
-        outage_job, body, took = request_pdf(coordinator_web, case.pk, "redacted")
+        outage_job, body, took = request_pdf(coordinator_web, case.pk, "internal")
         print(f"\nPDF request with Redis down answered in {took:.2f} s")
         assert took < 30  # it returns; the page must not hang on the broker
         assert 'data-status="queued"' in body and UNAVAILABLE in body
         job = PdfJob.objects.get(pk=outage_job)
         assert (job.status, job.enqueued_at, job.attempts) == (PdfJob.Status.QUEUED, None, 0)
         # Asked again while down: the same job, still saved in the queue.
-        assert request_pdf(coordinator_web, case.pk, "redacted")[0] == outage_job
+        assert request_pdf(coordinator_web, case.pk, "internal")[0] == outage_job
         worker = celery_worker(env, worker_log, wait=False)
         time.sleep(1)
 
         private_redis.start()  # empty: the investigator's message is gone
         back = time.monotonic()
         celery_worker_wait(worker, worker_log)
+        # The case changes (an assignment): asked again, the summary is a new one.
+        case_assign(actor=coordinator, case=case, user=coordinator, role=AssignmentRole.LEAD)
         later_job, body, took = request_pdf(coordinator_web, case.pk, "internal")
         print(f"PDF request with Redis back answered in {took:.2f} s")
         assert UNAVAILABLE not in body

@@ -5,6 +5,7 @@ the permission checked again at download time."""
 import datetime as dt
 import hashlib
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,23 +57,32 @@ def test_two_requests_of_an_unchanged_case_make_one_job_and_one_file(
     assert job.page_count == len(pdf_pages_text(content))
 
 
-def test_a_new_event_on_the_case_or_another_profile_makes_a_new_job(
-    case, coordinator, private_root
+def test_a_new_event_on_the_case_or_another_requester_makes_a_new_job(
+    case, coordinator, investigator, private_root
 ):
     job, created = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
     again, created_again = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
-    redacted, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="redacted")
+    other, _ = pdf_job_request(user=investigator, case_pk=case.pk, profile="internal")
     case_assign(actor=coordinator, case=case, user=coordinator, role=c.AssignmentRole.LEAD)
     changed, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
 
     assert created and not created_again and again.pk == job.pk
-    assert len({job.pk, redacted.pk, changed.pk}) == 3
+    assert len({job.pk, other.pk, changed.pk}) == 3
+
+
+def test_a_redacted_summary_is_not_made_on_request_alone(client, case, coordinator, private_root):
+    # Only the approval of a redaction review makes a redacted file (services_redaction).
+    with pytest.raises(ValueError, match="released after its review"):
+        pdf_job_request(user=coordinator, case_pk=case.pk, profile="redacted")
+    login_verified(client, coordinator)
+    response = request_pdf(client, case, profile="redacted")
+    assert response.status_code == 400 and PdfJob.objects.count() == 0
 
 
 def test_a_task_delivered_twice_or_redelivered_leaves_exactly_one_file(
     case, coordinator, private_root
 ):
-    job, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="redacted")
+    job, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
     assert tasks.pdf_render(job.pk) == "ready"
     job.refresh_from_db()
     first_sha = job.sha256
@@ -243,11 +253,11 @@ def test_with_the_broker_down_a_request_is_queued_and_the_page_says_so(
 
 
 def test_requeue_hands_over_waiting_and_stuck_jobs_and_gives_up_after_five_attempts(
-    case, coordinator, private_root
+    case, coordinator, investigator, private_root
 ):
     now = timezone.now()
     waiting, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
-    stuck, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="redacted")
+    stuck, _ = pdf_job_request(user=investigator, case_pk=case.pk, profile="internal")
     # Requested three minutes ago and never published (the broker was down then).
     PdfJob.objects.filter(pk=waiting.pk).update(created_at=now - dt.timedelta(minutes=3))
     PdfJob.objects.filter(pk=stuck.pk).update(
@@ -301,10 +311,10 @@ def test_the_polled_status_partial_stays_cheap(
 
 
 def test_requeue_waits_the_configured_times_before_handing_a_job_over_again(
-    case, coordinator, private_root, settings
+    case, coordinator, investigator, private_root, settings
 ):
     waiting, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
-    stuck, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="redacted")
+    stuck, _ = pdf_job_request(user=investigator, case_pk=case.pk, profile="internal")
     half_a_minute_ago = timezone.now() - dt.timedelta(seconds=30)
     PdfJob.objects.filter(pk=waiting.pk).update(status="queued", enqueued_at=half_a_minute_ago)
     PdfJob.objects.filter(pk=stuck.pk).update(

@@ -98,7 +98,9 @@ def test_redacted_summary_of_s1_names_no_party_and_keeps_no_contact_detail(s1, c
     assert "Parent or guardian, the mother of Depicted person 1" in text
     assert "named Respondent as the sender" in text
     assert "@families.example" not in text and "555-01" not in text
-    assert "Withheld in the redacted summary" in text  # who reported it
+    # Who reported it: a description typed with a name in it (the parent, a party) keeps
+    # the description and loses the name.
+    assert "Parent or guardian (parent)" in text and "Reported by" in text
     assert "Respondent: Responsible" in text and "disrupts school on Monday" in text
 
 
