@@ -807,6 +807,13 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and allowed:
             self._reset(request, obj.user)
             return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
+        if obj is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "title": f"Reset {obj.user.get_username()}'s second factor? Their authenticator "
+                "and recovery codes are removed and they are e-mailed a link to set up a new "
+                "one; for a coordinator, a second person approves first.",
+            }
         return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):

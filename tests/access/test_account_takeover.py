@@ -272,6 +272,8 @@ def test_removing_a_coordinators_second_factor_waits_for_a_second_person(
     device = TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
     login_verified(client, it_admin)
     url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and b"a second person approves first" in confirm.content
     response = client.post(url, {"post": "yes"})
     assert response.status_code == 302
     # Then nothing changed yet: the device is there, a request waits, both logged
