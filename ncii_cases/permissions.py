@@ -490,6 +490,28 @@ def users_who_can_on_every_case(action: str, *, district_id: int) -> QuerySet[Us
     )
 
 
+def second_factor_reset_needs_second_person(account) -> bool:
+    """Whether removing the account's second factor waits for a second person's approval
+    (the two-person rule): the account reads every case of its district (the coordinator) or
+    runs the installation (a superuser)."""
+    return account.is_superuser or user_can_on_every_case(account, Action.VIEW)
+
+
+def second_factor_reset_may_approve(actor, account) -> bool:
+    """Whether ``actor`` is a second person who may approve removing ``account``'s second
+    factor: the deployment operator for any account; for an account that is not a superuser,
+    someone who reads every case of the account's district (another coordinator). The caller
+    excludes the requester and the account themselves."""
+    if user_can_everywhere(actor, Action.MANAGE_ACCOUNTS):
+        return True
+    return (
+        not account.is_superuser
+        and actor.district_id is not None
+        and actor.district_id == account.district_id
+        and user_can_on_every_case(actor, Action.VIEW)
+    )
+
+
 def case_grants_sync(*, case: Case, user) -> set[str]:
     """Sets the user's object permissions on the case to exactly what their active
     assignments give, and returns them. Call inside the assignment's transaction."""

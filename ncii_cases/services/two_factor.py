@@ -27,9 +27,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ..choices import Role
 from ..models import EnrollmentLink, SecondFactorReset, User
-from ..permissions import user_role
+from ..permissions import (
+    second_factor_reset_may_approve,
+    second_factor_reset_needs_second_person,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +253,7 @@ def totp_device_enroll(*, link_id: int, user, device: TOTPDevice, token: str) ->
 def reset_needs_second_person(user) -> bool:
     """Whether removing the account's second factor waits for a second person: the account
     is a coordinator (who reads every case of the district) or a superuser."""
-    return user.is_superuser or user_role(user) == Role.COORDINATOR.value
+    return second_factor_reset_needs_second_person(user)
 
 
 def reset_may_approve(*, actor, reset: SecondFactorReset) -> bool:
@@ -262,14 +264,7 @@ def reset_may_approve(*, actor, reset: SecondFactorReset) -> bool:
         return False
     if actor.pk in (reset.user_id, reset.requested_by_id):
         return False
-    if actor.is_superuser:
-        return True
-    return (
-        not reset.user.is_superuser
-        and actor.district_id is not None
-        and actor.district_id == reset.user.district_id
-        and user_role(actor) == Role.COORDINATOR.value
-    )
+    return second_factor_reset_may_approve(actor, reset.user)
 
 
 def second_factor_resets_for_user(*, user) -> dict[str, list[SecondFactorReset]]:
