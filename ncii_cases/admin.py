@@ -283,7 +283,6 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
     list_display = ("username", "first_name", "last_name", "district", "role", "is_active")
     list_filter = ("district", "role", "is_active")
     filter_horizontal = ("schools",)
-    account_fields = ("username", "first_name", "last_name", "email", "title", "is_active")
     account_fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email", "title")}),

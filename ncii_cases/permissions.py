@@ -442,10 +442,14 @@ def schools_where(user, action: str) -> QuerySet[School]:
 
 def accounts_where(user, action: str) -> QuerySet[User]:
     """Returns the accounts on which the user may take ``action`` (MANAGE_ACCOUNTS,
-    MANAGE_ROLES): those of their own district; every account for the operator."""
+    MANAGE_ROLES): those of their own district, never a superuser's (an operator account
+    placed in a district is not its IT's to reset); every account for the operator."""
     scope = _scope_for(user, action)
     q = None if scope is None else scope.q(district="district_id")
-    return User.objects.none() if q is None else User.objects.filter(q)
+    if q is None:
+        return User.objects.none()
+    accounts = User.objects.filter(q)
+    return accounts if scope.kind == EVERYWHERE else accounts.exclude(is_superuser=True)
 
 
 def districts_where(user, action: str) -> QuerySet[District]:

@@ -99,6 +99,8 @@ USERS_B = {
 # The roles whose accounts get staff status (the admin screens their role's rights open);
 # district IT is a staff account of its district, never a superuser.
 ADMIN_ROLES = (c.Role.COORDINATOR, c.Role.IT_ADMIN)
+# How many schools the accounts of a role serve (school administrators: two each).
+SCHOOLS_PER_ACCOUNT = {c.Role.SCHOOL_ADMIN: 2}
 SCHOOLS_A = 30
 SCHOOLS_B = 3
 SHARE_B = 0.05
@@ -372,9 +374,8 @@ def _district_and_staff(writer: Writer, rng, now, code: str, n_schools: int, use
                 }
             )
             group_rows.append({"user_id": pk, "group_id": groups[role.value].pk})
-            if role == c.Role.SCHOOL_ADMIN:
-                for school in rng.sample(schools, min(2, len(schools))):
-                    school_links.append({"user_id": pk, "school_id": school})
+            for school in rng.sample(schools, min(SCHOOLS_PER_ACCOUNT.get(role, 0), len(schools))):
+                school_links.append({"user_id": pk, "school_id": school})
     writer.write_with_history(User, user_rows, when="date_joined", user=None)
     for through, rows in ((User.groups.through, group_rows), (User.schools.through, school_links)):
         for pk, row in zip(writer.ids(through, len(rows)), rows, strict=True):

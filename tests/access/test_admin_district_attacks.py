@@ -198,6 +198,16 @@ def test_it_of_a_district_edits_its_own_settings_but_not_another_districts(
     assert not District.objects.filter(name="Renamed").exclude(pk=district.pk).exists()
 
 
+def test_it_of_a_district_cannot_reach_a_superuser_placed_in_its_district(client, it_a, district):
+    root = UserFactory(username="root", district=district, is_staff=True, is_superuser=True)
+    login_verified(client, it_a)
+    for url in (
+        reverse("admin:ncii_cases_user_change", args=[root.pk]),
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+
+
 def test_the_operator_creates_districts_and_reaches_every_districts_accounts(
     client, operator, b_investigator
 ):

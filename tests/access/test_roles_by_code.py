@@ -195,3 +195,14 @@ def test_the_migration_sets_each_role_from_the_old_group(district):
     none.refresh_from_db()
     # The first role in the order the old lookup tried, as before
     assert (both.role, none.role) == (c.Role.SCHOOL_ADMIN, "")
+
+
+def test_the_operator_reads_no_case_anywhere(client, operator, case, foreign_case):
+    login_verified(client, operator)
+    home = client.get(reverse("ncii_cases:home"))
+    assert home.status_code == 200
+    for visible in (case, foreign_case):
+        assert visible.reference not in home.content.decode()
+        assert client.get(reverse("ncii_cases:case_detail", args=[visible.pk])).status_code == 404
+    for name in ("reporting:audit_review", "reporting:analytics"):
+        assert client.get(reverse(name)).status_code == 404

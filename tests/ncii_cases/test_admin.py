@@ -20,8 +20,11 @@ def test_demo_coordinator_sees_every_case_of_the_district_in_the_admin(demo, cli
         assert reference in response.content.decode()
 
 
-def test_it_admin_superuser_sees_no_case_in_the_admin(demo, client):
+def test_the_it_admin_has_no_case_admin_and_the_operator_an_empty_one(demo, client):
     login_verified(client, User.objects.get(username="itadmin"))
+    assert client.get("/admin/ncii_cases/case/").status_code == 403
+    client.logout()
+    login_verified(client, User.objects.get(username="operator"))
     response = client.get("/admin/ncii_cases/case/")
     body = response.content.decode()
     assert response.status_code == 200

@@ -3,7 +3,16 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from ncii_cases import choices as c
-from ncii_cases.models import Case, CaseEvent, CaseParty, District, Person, School, User
+from ncii_cases.models import (
+    AccessEvent,
+    Case,
+    CaseEvent,
+    CaseParty,
+    District,
+    Person,
+    School,
+    User,
+)
 from ncii_cases.permissions import user_role
 
 
@@ -91,3 +100,20 @@ def test_seed_demo_walks_scenarios_through_the_workflow(seeded):
     assert s2.parties.filter(role=c.PartyRole.RESPONDENT, person__isnull=False).count() == 2
     assert not s2.takedowns.filter(route="take_it_down").exists()
     assert not s2.external_reports.filter(agency_kind="child_protection").exists()
+
+
+def test_a_rerun_makes_an_earlier_demos_superuser_itadmin_district_it_again(seeded):
+    # Given a demo database of an earlier version, whose IT account was a superuser
+    itadmin = User.objects.get(username="itadmin")
+    itadmin.is_superuser = True
+    itadmin.save()
+    # When the demo is seeded again
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # Then it is district IT, not a superuser, and the change is in the access log
+    itadmin.refresh_from_db()
+    assert (itadmin.is_superuser, itadmin.role) == (False, c.Role.IT_ADMIN)
+    assert user_role(itadmin) == c.Role.IT_ADMIN
+    assert AccessEvent.objects.filter(
+        action="role_change", path__contains="is_superuser: True -> False"
+    ).exists()

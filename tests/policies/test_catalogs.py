@@ -362,8 +362,8 @@ def test_selectors_return_own_rows_with_defaults_and_not_other_districts(distric
 
 
 @pytest.mark.django_db
-def test_a_district_row_may_reuse_a_default_slug(districts):
-    mine, _ = districts
+def test_a_district_row_with_a_default_slug_replaces_it_for_that_district(districts):
+    mine, theirs = districts
     Platform.objects.create(
         district=mine,
         name="Snapchat (district contact)",
@@ -376,7 +376,10 @@ def test_a_district_row_may_reuse_a_default_slug(districts):
         .filter(slug="snapchat")
         .values_list("name", flat=True)
     )
-    assert names == {"Snapchat", "Snapchat (district contact)"}
+    assert names == {"Snapchat (district contact)"}
+    # ... and only for that district
+    others = selectors.platforms_for_district(district=theirs).filter(slug="snapchat")
+    assert set(others.values_list("name", flat=True)) == {"Snapchat"}
 
 
 @pytest.mark.django_db

@@ -138,6 +138,19 @@ class Command(BaseCommand):
             if made:
                 user.set_password(demo_password(username))
                 user.save(update_fields=["password"])
+            else:
+                # A demo database seeded by an earlier version (its IT account a superuser):
+                # the accounts get the table's role and access again (each change logged).
+                wanted = {
+                    "role": "" if operator else role.value,
+                    "is_staff": bool(access),
+                    "is_superuser": operator,
+                    "district_id": None if operator else district.pk,
+                }
+                if any(getattr(user, k) != v for k, v in wanted.items()):
+                    for key, value in wanted.items():
+                        setattr(user, key, value)
+                    user.save()
             user.schools.add(*(schools[code] for code in school_codes))
             users[role.value] = user
         return district, schools, users

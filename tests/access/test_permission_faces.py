@@ -1,0 +1,80 @@
+"""The permission policy's "anywhere" and "where" faces, and their agreement with the faces
+for one row (both go through the one scope switch, ``permissions.Scope``)."""
+
+import pytest
+
+from ncii_cases.permissions import (
+    Action,
+    accounts_where,
+    districts_where,
+    schools_where,
+    user_can_anywhere,
+    user_can_everywhere,
+    user_can_open_case_at,
+)
+from tests.factories import SchoolFactory
+
+PERSONAS = [
+    "operator",
+    "coordinator",
+    "school_admin",
+    "investigator",
+    "counselor",
+    "auditor",
+    "it_admin",
+    "outsider",
+]
+
+
+@pytest.fixture
+def people(request, school, other_school, other_district):
+    SchoolFactory(district=other_district, code="far")
+    return {p: request.getfixturevalue(p) for p in PERSONAS}
+
+
+def test_schools_where_agrees_with_the_one_school_face(people):
+    from ncii_cases.models import School
+
+    for name, user in people.items():
+        where = set(schools_where(user, Action.TRIAGE))
+        for school in School.objects.all():
+            assert (school in where) == user_can_open_case_at(user, school), (name, school)
+
+
+@pytest.mark.parametrize(
+    "action,expected",
+    [
+        (Action.ANALYTICS, {"coordinator", "outsider"}),
+        (Action.AUDIT, {"coordinator", "auditor", "outsider"}),
+        (Action.MANAGE_ROLES, {"coordinator", "outsider", "operator"}),
+        (Action.MANAGE_ACCOUNTS, {"it_admin", "operator"}),
+        (Action.MANAGE_SETTINGS, {"it_admin", "operator"}),
+        (Action.VIEW, {"coordinator", "school_admin", "investigator", "counselor", "outsider"}),
+    ],
+)
+def test_who_may_do_what_anywhere(people, action, expected):
+    assert {n for n, u in people.items() if user_can_anywhere(u, action)} == expected
+
+
+def test_only_the_operator_acts_everywhere(people):
+    for action in (Action.MANAGE_ACCOUNTS, Action.MANAGE_SETTINGS, Action.MANAGE_CATALOG):
+        assert {n for n, u in people.items() if user_can_everywhere(u, action)} == {"operator"}
+
+
+def test_accounts_and_districts_where_stay_in_the_district(people, district, other_district):
+    from ncii_cases.models import District, User
+
+    it_admin, operator = people["it_admin"], people["operator"]
+    assert set(accounts_where(it_admin, Action.MANAGE_ACCOUNTS)) == set(
+        User.objects.filter(district=district, is_superuser=False)
+    )
+    assert set(districts_where(it_admin, Action.MANAGE_SETTINGS)) == {district}
+    assert set(districts_where(operator, Action.MANAGE_SETTINGS)) == set(District.objects.all())
+    assert set(accounts_where(operator, Action.MANAGE_ACCOUNTS)) == set(User.objects.all())
+    # The coordinator sets roles in its district, and manages no account otherwise
+    coordinator = people["coordinator"]
+    assert not accounts_where(coordinator, Action.MANAGE_ACCOUNTS).exists()
+    assert set(accounts_where(coordinator, Action.MANAGE_ROLES)) == set(
+        User.objects.filter(district=district, is_superuser=False)
+    )
+    assert other_district not in districts_where(it_admin, Action.MANAGE_SETTINGS)
