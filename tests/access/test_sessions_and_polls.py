@@ -139,7 +139,10 @@ def _kwargs_for(pattern: URLPattern, values: dict) -> dict:
 def test_every_url_answers_a_signed_in_coordinator_with_no_store(
     client, coordinator, case, private_root
 ):
+    from reporting.services_redaction import redaction_review_request
+
     job = pdf_job_ready(case, coordinator, private_root)
+    review, _ = redaction_review_request(actor=coordinator, case_pk=case.pk)
     login_verified(client, coordinator)
     values = {
         "pk": case.pk,
@@ -152,6 +155,7 @@ def test_every_url_answers_a_signed_in_coordinator_with_no_store(
         "version_id": 1,
         "token": "not-a-token",
         "url": "nothing/",
+        "review_id": review.pk,
     }
     checked, missing = [], []
     for key, route, pattern in ALL_PATTERNS:

@@ -112,6 +112,17 @@ PDF_PROFILE_FIELD = type(
     (forms.Form,),
     {"profile": forms.ChoiceField(choices=PdfJob.Profile.choices)},
 )
+REDACTION_DECISION_FIELDS = type(
+    "RedactionDecisionFields",
+    (forms.Form,),
+    {
+        "text": forms.CharField(),
+        "kind": forms.CharField(),
+        "decision": forms.ChoiceField(choices=[("redact", "redact"), ("keep", "keep")]),
+        "added": forms.CharField(),
+    },
+)
+SEEN_EVENT_FIELD = type("SeenEventField", (forms.Form,), {"seen_event_id": forms.IntegerField()})
 
 FUZZ = {
     "ncii_cases:intake": Form(f.IntakeForm, {"school": School, "platforms": Platform}, case=False),
@@ -149,6 +160,10 @@ FUZZ = {
     # PDF summaries: the profile asked for, and "Try again" on a failed job (no fields).
     "reporting:case_pdf": Form(PDF_PROFILE_FIELD),
     "reporting:pdf_job_retry": Form(NO_FIELDS),
+    # Redacted summaries: open a review, decide a candidate or add a term, approve the release.
+    "reporting:redaction_request": Form(NO_FIELDS),
+    "reporting:redaction_decide": Form(REDACTION_DECISION_FIELDS),
+    "reporting:redaction_release": Form(SEEN_EVENT_FIELD),
 }
 # Views that read no input and redirect whatever the method (the admin's sign-in and its "view
 # on site" link): not forms.
@@ -194,6 +209,12 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs[key] = str(case.pk)
         elif key == "token":  # an e-mailed enrollment link's token
             kwargs[key] = "not-a-token"
+        elif key == "review_id":  # a redaction review being prepared
+            from ncii_cases.permissions import Action, users_who_can_on_every_case
+            from reporting.services_redaction import redaction_review_request
+
+            actor = users_who_can_on_every_case(Action.VIEW, district_id=case.district_id).first()
+            kwargs[key] = redaction_review_request(actor=actor, case_pk=case.pk)[0].pk
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)
