@@ -32,3 +32,6 @@ class EventType:
     DETERMINATION_RECORDED = "determination_recorded"
     SANCTION_ADDED = "sanction_added"
     TRACK_SET = "respondent_track_set"
+    # Written by the background tasks (services/reminders.py): who was emailed about what.
+    REMINDER_SENT = "reminder_sent"
+    NOTIFICATION_SENT = "notification_sent"

@@ -17,6 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from . import choices as c
+from .history_chain import AuditedHistoryModel
 from .storage import DocumentStorage
 
 sha256_validator = RegexValidator(r"^[0-9a-f]{64}$", "Enter 64 lowercase hexadecimal characters.")
@@ -32,7 +33,7 @@ class District(models.Model):
     reference_prefix = models.CharField(max_length=10, default="NCII")
     time_zone = models.CharField(max_length=64, default="America/Chicago")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return self.name
@@ -44,7 +45,7 @@ class School(models.Model):
     code = models.SlugField(max_length=20)
     grades = models.CharField(max_length=20, blank=True, help_text="For example 9-12.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["name"]
@@ -68,7 +69,9 @@ class User(AbstractUser):
     )
     title = models.CharField(max_length=120, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"], bases=[AuditedHistoryModel]
+    )
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -90,7 +93,7 @@ class Person(models.Model):
         max_length=64, blank=True, help_text="Student or employee number in the district's system."
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -198,7 +201,6 @@ class Case(models.Model):
     stage = models.CharField(max_length=30, choices=c.Stage.choices, default=c.Stage.INTAKE)
     stage_entered_at = models.DateTimeField()
     stage_due_at = models.DateTimeField(null=True, blank=True)
-    stage_overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     priority = models.CharField(max_length=20, choices=c.Level.choices, default=c.Level.MODERATE)
     # Derived: the earliest of the stage's due time (none once closed), the clocks of open
     # takedown requests and the due times of pending external reports. Kept up to date by
@@ -215,7 +217,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords(excluded_fields=["next_due_at"])
+    history = HistoricalRecords(excluded_fields=["next_due_at"], bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["-reported_at"]
@@ -264,7 +266,7 @@ class CaseAssignment(models.Model):
     )
     ended_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["assigned_at"]
@@ -313,7 +315,7 @@ class CaseParty(models.Model):
     notes = models.TextField(blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["role", "pk"]
@@ -346,6 +348,8 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The id of the key ``row_hash`` is signed with (``audit_keys``).
+    key_id = models.CharField(max_length=32, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -374,6 +378,8 @@ class AccessEvent(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The id of the key ``row_hash`` is signed with (``audit_keys``).
+    key_id = models.CharField(max_length=32, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -388,7 +394,7 @@ class AuditChainHead(models.Model):
     the number of rows. Appends lock this row, so two transactions cannot fork the chain, and
     ``verify_audit`` compares the chain's end with it to notice rows removed at the end."""
 
-    chain = models.CharField(max_length=20, unique=True)
+    chain = models.CharField(max_length=100, unique=True)
     last_hash = models.CharField(max_length=64, blank=True)
     count = models.PositiveBigIntegerField(default=0)
 
@@ -418,6 +424,11 @@ class AuditVerification(models.Model):
     rows = models.JSONField(default=dict, help_text="Rows checked per chain.")
     problem_count = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, help_text="The first problems found.")
+    # A link of the keyed ``verification`` chain (``audit``): a run written or changed without
+    # the key does not verify and is never shown as the latest run.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    key_id = models.CharField(max_length=32, editable=False)
 
     class Meta:
         ordering = ["-finished_at", "-pk"]
@@ -474,7 +485,7 @@ class HarmAssessment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return f"Harm assessment of {self.case}"
@@ -514,7 +525,6 @@ class CaseMeasure(models.Model):
     )
     starts_on = models.DateField(null=True, blank=True)
     review_on = models.DateField(null=True, blank=True)
-    review_overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(
         max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
     )
@@ -524,7 +534,7 @@ class CaseMeasure(models.Model):
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -550,7 +560,7 @@ class ResolutionOffer(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return f"{self.get_option_display()}: {self.get_choice_display()}"
@@ -611,7 +621,6 @@ class TakedownRequest(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     platform_reference = models.CharField(max_length=200, blank=True)
     waiver_reason = models.TextField(blank=True)
     notes = models.TextField(blank=True)
@@ -619,7 +628,7 @@ class TakedownRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["pk"]
@@ -649,7 +658,6 @@ class ExternalReport(models.Model):
     agency_kind = models.CharField(max_length=30)
     triggered_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True, blank=True)
-    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -659,7 +667,7 @@ class ExternalReport(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -700,7 +708,7 @@ class EvidenceItem(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -719,7 +727,7 @@ class CustodyEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["transferred_at", "pk"]
@@ -752,7 +760,7 @@ class SupportingDocument(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -781,7 +789,7 @@ class Determination(models.Model):
     )
     decided_at = models.DateTimeField()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         constraints = [
@@ -811,7 +819,7 @@ class Sanction(models.Model):
     )
     decided_at = models.DateTimeField()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return str(self.intervention)
@@ -846,7 +854,7 @@ class PartyNotice(models.Model):
     )
     summary = models.TextField(help_text="What was said or sent, in a few sentences.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["sent_at", "pk"]

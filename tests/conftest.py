@@ -57,3 +57,11 @@ def private_root(settings, tmp_path):
     yield root
     for name in ("base_location", "location"):
         storage.__dict__.pop(name, None)
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_isolated(settings, tmp_path_factory):
+    """Each test writes its audit checkpoints into a folder of its own."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path_factory.mktemp("audit-checkpoints")
+    settings.AUDIT_CHECKPOINT_STORAGE = ""
+    yield

@@ -128,8 +128,8 @@ def test_deleting_the_last_row_is_noticed_through_the_chain_head(chains, chain):
 
 
 def test_inserting_a_forged_row_names_it_even_with_a_correct_looking_link(chains, case):
-    # A forger who copies the last hash into prev_hash and computes a valid row hash
-    # still cannot move the head without being noticed.
+    # A forger who holds the key, copies the last hash into prev_hash and computes a valid
+    # row hash still cannot move the head without being noticed.
     from ncii_cases.audit import row_hash_compute
 
     last = CaseEvent.objects.order_by("pk").last()
@@ -140,13 +140,14 @@ def test_inserting_a_forged_row_names_it_even_with_a_correct_looking_link(chains
         detail={},
         created_at=last.created_at,
         prev_hash=last.row_hash,
+        key_id=last.key_id,
     )
     forged.row_hash = row_hash_compute(CASE_EVENT_CHAIN, forged)
     raw(
         "INSERT INTO ncii_cases_caseevent (case_id, actor_id, event_type, from_stage, to_stage,"
-        " reason, detail, created_at, prev_hash, row_hash) VALUES (%s, NULL, 'note', '', '',"
-        " 'forged', '{}', %s, %s, %s)",
-        [case.pk, last.created_at, forged.prev_hash, forged.row_hash],
+        " reason, detail, created_at, prev_hash, row_hash, key_id) VALUES (%s, NULL, 'note', '',"
+        " '', 'forged', '{}', %s, %s, %s, %s)",
+        [case.pk, last.created_at, forged.prev_hash, forged.row_hash, forged.key_id],
     )
     new_id = CaseEvent.objects.order_by("pk").last().pk
     ok, out = verify_output()
@@ -160,8 +161,8 @@ def test_inserting_a_row_in_the_middle_names_it(chains, case):
     # Re-insert the removed row's id with a different, unlinked content.
     raw(
         "INSERT INTO ncii_cases_caseevent (id, case_id, actor_id, event_type, from_stage,"
-        " to_stage, reason, detail, created_at, prev_hash, row_hash) VALUES (%s, %s, NULL,"
-        " 'note', '', '', 'slipped in', '{}', CURRENT_TIMESTAMP, %s, %s)",
+        " to_stage, reason, detail, created_at, prev_hash, row_hash, key_id) VALUES (%s, %s,"
+        " NULL, 'note', '', '', 'slipped in', '{}', CURRENT_TIMESTAMP, %s, %s, 'test')",
         [ids[-1], case.pk, "0" * 64, "1" * 64],
     )
     report = {r.chain: r for r in audit_verify()}[CASE_EVENT_CHAIN]
