@@ -126,7 +126,10 @@ def _review_notice(item) -> tuple[str, str, list]:
 
 
 def _reminder_table(now):
-    """(clock, overdue items, the attribute holding the due time, the notice builder)."""
+    """(clock, overdue items, the attribute holding the due time, the attribute holding when
+    the clock last started, the notice builder). A reminder is sent once per item, due time and
+    start: a stage entered again, a request submitted again, a review recorded (which restarts
+    the review clock even with the same next date) each get their own."""
     from .models import Case, CaseMeasure, ExternalReport, MeasureStatus, TakedownRequest
 
     return (
@@ -134,6 +137,7 @@ def _reminder_table(now):
             "stage",
             Case.objects.filter(stage__in=c.OPEN_STAGES, stage_due_at__lt=now),
             "stage_due_at",
+            "stage_entered_at",
             _stage_notice,
         ),
         (
@@ -142,6 +146,7 @@ def _reminder_table(now):
                 status=TakedownRequest.Status.SUBMITTED, covered_by_48h_rule=True, due_at__lte=now
             ),
             "due_at",
+            "submitted_at",
             _takedown_notice,
         ),
         (
@@ -150,6 +155,7 @@ def _reminder_table(now):
                 status=ExternalReport.Status.PENDING, due_at__lt=now
             ),
             "due_at",
+            "triggered_at",
             _report_notice,
         ),
         (
@@ -158,6 +164,7 @@ def _reminder_table(now):
             .filter(review_on__lt=timezone.localdate(now))
             .exclude(status=MeasureStatus.ENDED),
             "review_on",
+            "last_reviewed_at",
             _review_notice,
         ),
     )
@@ -179,13 +186,13 @@ def deadlines_remind() -> dict:
 
     now = timezone.now()
     sent = {}
-    for clock, overdue, due_field, notice in _reminder_table(now):
+    for clock, overdue, due_field, started_field, notice in _reminder_table(now):
         sent[clock] = 0
         case_field = "pk" if clock == "stage" else "case_id"
-        items = list(overdue.values_list("pk", case_field, due_field))
-        done = _reminders_sent({case_id for _, case_id, _ in items})
-        for pk, case_id, due in items:
-            if (clock, pk, reminder_due_text(due)) in done:
+        items = list(overdue.values_list("pk", case_field, due_field, started_field))
+        done = _reminders_sent({item[1] for item in items})
+        for pk, case_id, due, started in items:
+            if (clock, pk, reminder_due_text(due), reminder_due_text(started)) in done:
                 continue
             try:
                 with transaction.atomic():
@@ -194,9 +201,11 @@ def deadlines_remind() -> dict:
                         .filter(pk=pk)
                         .first()
                     )
-                    due = getattr(item, due_field, None) if item is not None else None
-                    if item is None or reminder_was_sent(
-                        case_id=case_id, clock=clock, item_id=pk, due=due
+                    if item is None:
+                        continue
+                    due, started = getattr(item, due_field), getattr(item, started_field)
+                    if reminder_was_sent(
+                        case_id=case_id, clock=clock, item_id=pk, due=due, started=started
                     ):
                         continue
                     subject, body, recipients = notice(item)
@@ -206,6 +215,7 @@ def deadlines_remind() -> dict:
                         clock=clock,
                         item_id=pk,
                         due=due,
+                        started=started,
                         recipients=recipients,
                         stage=item.stage if clock == "stage" else "",
                     )

@@ -65,3 +65,19 @@ def _audit_checkpoints_isolated(settings, tmp_path_factory):
     settings.AUDIT_CHECKPOINT_DIR = tmp_path_factory.mktemp("audit-checkpoints")
     settings.AUDIT_CHECKPOINT_STORAGE = ""
     yield
+
+
+@pytest.fixture(scope="session")
+def app_db_role(django_db_setup, django_db_blocker):
+    """The restricted application role on the PostgreSQL test database (created and granted
+    once per run with ``db_roles.app_role_grant``, as the deployment does); its name."""
+    from django.db import connection
+
+    from ncii_cases.db_roles import app_role_grant
+
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles exist on PostgreSQL only")
+    name = f"{connection.settings_dict['NAME']}_app"[:63]
+    with django_db_blocker.unblock():
+        app_role_grant(role=name)
+    return name

@@ -26,38 +26,42 @@ def _recipients(users) -> list[dict]:
     return [{"id": u.pk, "username": u.get_username()} for u in users]
 
 
-def reminders_sent(*, case_ids) -> set[tuple[str, int, str]]:
-    """Returns ``(clock, item id, due)`` of every reminder recorded on these cases (one
+def reminders_sent(*, case_ids) -> set[tuple[str, int, str, str]]:
+    """Returns ``(clock, item id, due, started)`` of every reminder recorded on these cases (one
     query)."""
     details = CaseEvent.objects.filter(
         case_id__in=list(case_ids), event_type=EventType.REMINDER_SENT
     ).values_list("detail", flat=True)
-    return {(d.get("clock"), d.get("item_id"), d.get("due")) for d in details}
+    return {(d.get("clock"), d.get("item_id"), d.get("due"), d.get("started", "")) for d in details}
 
 
-def reminder_was_sent(*, case_id: int, clock: str, item_id: int, due) -> bool:
-    """Whether a reminder about this clock of this item, for this due time, is recorded."""
+def reminder_was_sent(*, case_id: int, clock: str, item_id: int, due, started) -> bool:
+    """Whether a reminder about this clock of this item, for this due time and this start of
+    the clock, is recorded."""
     return CaseEvent.objects.filter(
         case_id=case_id,
         event_type=EventType.REMINDER_SENT,
         detail__clock=clock,
         detail__item_id=item_id,
         detail__due=reminder_due_text(due),
+        detail__started=reminder_due_text(started),
     ).exists()
 
 
 def reminder_sent_record(
-    *, case: Case, clock: str, item_id: int, due, recipients, stage: str = ""
+    *, case: Case, clock: str, item_id: int, due, started, recipients, stage: str = ""
 ) -> CaseEvent:
     """Records that the overdue reminder about ``clock`` (one of ``REMINDER_CLOCKS``) of the
-    item ``item_id`` (the case itself for "stage"), due at ``due``, was emailed to the users
-    ``recipients``. Raises ValueError for an unknown clock."""
+    item ``item_id`` (the case itself for "stage"), due at ``due`` on the clock started at
+    ``started`` (None: never restarted), was emailed to the users ``recipients``. Raises
+    ValueError for an unknown clock."""
     if clock not in REMINDER_CLOCKS:
         raise ValueError(f"Unknown reminder clock {clock!r}; use one of {REMINDER_CLOCKS}.")
     detail = {
         "clock": clock,
         "item_id": item_id,
         "due": reminder_due_text(due),
+        "started": reminder_due_text(started),
         "recipients": _recipients(recipients),
     }
     if stage:
