@@ -81,3 +81,33 @@ def app_db_role(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         app_role_grant(role=name)
     return name
+
+
+@pytest.fixture(autouse=True)
+def _as_app_db_role(request):
+    """With NCII_TEST_AS_APP_ROLE=1 on PostgreSQL (CI), every test that runs inside a
+    transaction (the ``db`` fixture) runs as the restricted application role (``SET ROLE``
+    after pytest-django has opened the transaction), so the application's own code is shown to
+    need no more than SELECT and INSERT on the audit tables. Tests that flush tables
+    (``transactional_db``, live servers) run as the owner: TRUNCATE is the owner's."""
+    import os
+
+    wanted = os.environ.get("NCII_TEST_AS_APP_ROLE", "").strip().lower() in {"1", "true", "yes"}
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    )
+    if not wanted or "db" not in request.fixturenames or transactional:
+        yield
+        return
+    from django.db import connection
+
+    if services.database_vendor() != "postgresql":
+        yield
+        return
+    role = request.getfixturevalue("app_db_role")
+    request.getfixturevalue("db")
+    with connection.cursor() as cursor:
+        # Inside the test's transaction: its rollback restores the owner.
+        cursor.execute(f'SET ROLE "{role}"')
+    yield

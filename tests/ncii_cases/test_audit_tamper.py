@@ -36,23 +36,9 @@ from ncii_cases.audit_keys import LEGACY_KEY_ID
 from ncii_cases.models import AccessEvent, AuditChainHead, AuditVerification, Case, CaseEvent
 from ncii_cases.selectors_audit import audit_verification_for_user
 from ncii_cases.services.cases import case_facts_update
+from tests.audit_helpers import as_owner as owner
 
 HISTORY_CASE = "history.historicalcase"
-
-
-@contextmanager
-def owner():
-    """Raw tampering as the tables' owner: on PostgreSQL, with the triggers switched off."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def raw(sql, params=()):
@@ -421,12 +407,14 @@ def as_app_role(app_db_role):
     @contextmanager
     def role():
         with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            before = cursor.fetchone()[0]
             cursor.execute(f'SET ROLE "{app_db_role}"')
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute("RESET ROLE")
+                cursor.execute(f'SET ROLE "{before}"')
 
     return role
 
@@ -505,7 +493,7 @@ def test_the_deploy_check_warns_when_connected_as_the_owner(record, as_app_role)
 
 
 @pytest.mark.postgres
-def test_granting_the_app_role_again_changes_nothing(app_db_role):
+def test_granting_the_app_role_again_changes_nothing(db, app_db_role):
     from ncii_cases.db_roles import app_role_grant
 
     first = app_role_grant(role=app_db_role)
