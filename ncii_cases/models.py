@@ -390,9 +390,10 @@ class AccessEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The end of one hash chain (``case_event`` or ``access_event``): the last row's hash and
-    the number of rows. Appends lock this row, so two transactions cannot fork the chain, and
-    ``verify_audit`` compares the chain's end with it to notice rows removed at the end."""
+    """The end of one audit chain (``case_event``, ``access_event``, ``verification`` or a
+    ``history.<table>`` chain; see ``audit``): the last row's hash and the number of rows.
+    Appends lock this row, so two transactions cannot fork the chain, and ``verify_audit``
+    compares the chain's end with it to notice rows removed at the end."""
 
     chain = models.CharField(max_length=100, unique=True)
     last_hash = models.CharField(max_length=64, blank=True)
