@@ -260,7 +260,9 @@ def _chain_append(chain: str, row, save=None):
     ``save(force_insert=True)``) and moves the head. The row's id is assigned while the head is
     locked, so id order is chain order."""
     key_id, _ = audit_key_current()
-    with transaction.atomic():
+    # No savepoint: a failure marks the caller's transaction for rollback, and the lock, the
+    # row and the head's move commit or fail together.
+    with transaction.atomic(savepoint=False):
         head = _chain_head_lock(chain)
         row_sign(chain, row, head.last_hash, key_id)
         if save is None:
@@ -304,8 +306,7 @@ def case_event_record(
         detail=_json_plain(detail),
         created_at=timezone.now(),
     )
-    with transaction.atomic():
-        return _chain_append(CASE_EVENT_CHAIN, event)
+    return _chain_append(CASE_EVENT_CHAIN, event)
 
 
 def access_event_record(
@@ -341,8 +342,7 @@ def access_event_record(
         user_agent=user_agent[:300],
         created_at=timezone.now(),
     )
-    with transaction.atomic():
-        return _chain_append(ACCESS_EVENT_CHAIN, event)
+    return _chain_append(ACCESS_EVENT_CHAIN, event)
 
 
 @dataclass

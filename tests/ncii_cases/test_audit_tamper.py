@@ -484,18 +484,21 @@ def test_the_deploy_check_warns_when_connected_as_the_owner(record, as_app_role)
     from ncii_cases.checks import audit_tables_role_check
     from ncii_cases.db_roles import connected_role_audit
 
-    assert connected_role_audit()["superuser"] or connected_role_audit()["owns"]
+    with owner():
+        assert connected_role_audit()["superuser"] or connected_role_audit()["owns"]
+        warnings = audit_tables_role_check()
+    assert [w.id for w in warnings] == ["ncii.W001"]
     with as_app_role():
         state = connected_role_audit()
         assert state == {"role": state["role"], "superuser": False, "owns": [], "can_change": []}
-    warnings = audit_tables_role_check()
-    assert [w.id for w in warnings] == ["ncii.W001"]
+        assert audit_tables_role_check() == []
 
 
 @pytest.mark.postgres
 def test_granting_the_app_role_again_changes_nothing(db, app_db_role):
     from ncii_cases.db_roles import app_role_grant
 
-    first = app_role_grant(role=app_db_role)
-    assert first == app_role_grant(role=app_db_role)
+    with owner():
+        first = app_role_grant(role=app_db_role)
+        assert first == app_role_grant(role=app_db_role)
     assert any("GRANT SELECT, INSERT ON" in s for s in first)
