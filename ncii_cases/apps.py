@@ -15,6 +15,7 @@ class NciiCasesConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .middleware import session_stamp_login
         from .next_due import signals_connect
         from .roles import signals_connect as role_signals_connect

@@ -1,36 +1,56 @@
-"""The tamper-evident audit record: the case timeline (``CaseEvent``) and the access log
-(``AccessEvent``), each a hash chain.
+"""The tamper-evident audit record: the case timeline (``CaseEvent``), the access log
+(``AccessEvent``), the change history of every case-data model (the simple-history tables of
+``ncii_cases``) and the stored verification runs (``AuditVerification``), each a keyed hash chain.
 
 Every service calls ``case_event_record`` inside its own transaction, so that a change and its
 event row commit or fail together; views record reads through ``ncii_cases.access_log``, which
-calls ``access_event_record``. Each row stores the previous row's hash and the SHA-256 of its
-own canonical content (which includes that previous hash). Appends lock the chain's head row
-(``AuditChainHead``), so concurrent transactions line up instead of forking the chain.
+calls ``access_event_record``; simple-history writes its rows through
+``history_chain.AuditedHistoryModel.save``. Each row stores the previous row's hash, the id of
+the key it is signed with and the HMAC-SHA256 of its own canonical content (which includes that
+previous hash) under that key (``audit_keys``: the key is held outside the database). Appends
+lock the chain's head row (``AuditChainHead``), so concurrent transactions line up instead of
+forking the chain.
 
-``chain_verify`` walks a chain in id order and names the first rows that were altered,
-inserted or removed. The chain makes tampering evident, not impossible: someone who can write
-the database directly could rewrite every later hash and the head. On PostgreSQL a trigger
-refuses UPDATE and DELETE on both tables (migration 0003_audit).
+``chain_verify`` walks a chain in id order and names the rows that were altered, inserted or
+removed, and compares the chain with the latest signed checkpoint kept outside the database
+(``audit_checkpoints``), which catches a chain cut short, rewound or rewritten whole.
+``current_rows_verify`` compares each case-data row with its latest history row, which
+catches an edit that bypassed the application. On PostgreSQL the application connects as a
+role that may only SELECT and INSERT on these tables (``manage.py db_app_role``), and a
+trigger refuses UPDATE and DELETE on the event tables even to the owner (migration 0003_audit).
+See docs/access-and-audit.md for the threat model.
 """
 
 import datetime as dt
+import decimal
+import enum
 import hashlib
+import hmac
 import ipaddress
 import json
+import uuid
 from dataclasses import dataclass, field
+from functools import cache
 
+from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Max, Subquery
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from .models import AccessEvent, AuditChainHead, Case, CaseEvent
+from .audit_keys import LEGACY_KEY_ID, UnknownAuditKey, audit_key, audit_key_current
+from .models import AccessEvent, AuditChainHead, AuditVerification, Case, CaseEvent
 
 CASE_EVENT_CHAIN = "case_event"
 ACCESS_EVENT_CHAIN = "access_event"
+VERIFICATION_CHAIN = "verification"
+# History chains are named after their table's model: "history.historicalcase".
+HISTORY_CHAIN_PREFIX = "history."
 
-# The content each row's hash covers, in addition to ``prev_hash``. The id is left out on
-# purpose: it is assigned by the database after the hash is computed; a row's place in the
-# chain is fixed by ``prev_hash`` instead.
+# The content each row's hash covers, in addition to ``prev_hash`` (and, for keyed rows, the key
+# id). The id is left out on purpose: it is assigned by the database after the hash is computed;
+# a row's place in the chain is fixed by ``prev_hash`` instead.
 HASHED_FIELDS = {
     CASE_EVENT_CHAIN: (
         "case_id",
@@ -55,13 +75,109 @@ HASHED_FIELDS = {
         "user_agent",
         "created_at",
     ),
+    VERIFICATION_CHAIN: (
+        "started_at",
+        "finished_at",
+        "source",
+        "requested_by_id",
+        "ok",
+        "rows",
+        "problem_count",
+        "problems",
+    ),
 }
-CHAIN_MODELS = {CASE_EVENT_CHAIN: CaseEvent, ACCESS_EVENT_CHAIN: AccessEvent}
+# The history model's own columns that are not content: the id is assigned by the database
+# and the chain columns hold the hash.
+HISTORY_UNHASHED = {"history_id", "ncii_prev_hash", "ncii_hash", "ncii_key_id"}
 
 
-def _canonical_value(value):
+@dataclass(frozen=True)
+class ChainSpec:
+    """One chain: its model, the attributes its hash covers and where the hash is kept."""
+
+    name: str
+    model: type
+    fields: tuple[str, ...]
+    prev: str = "prev_hash"
+    hash: str = "row_hash"
+    key: str = "key_id"
+    # The model whose current rows the chain's history rows describe (history chains only).
+    tracked: type | None = None
+    # History chains: each field's default. A field holding its default is left out of the
+    # hashed content, so a column added later (holding its default in older rows) does not
+    # change the hash of rows written before it existed.
+    defaults: tuple = ()
+
+    @property
+    def title(self) -> str:
+        if self.tracked is not None:
+            return f"Change history of {self.tracked._meta.verbose_name_plural}"
+        return {
+            CASE_EVENT_CHAIN: "Case timeline",
+            ACCESS_EVENT_CHAIN: "Access log",
+            VERIFICATION_CHAIN: "Verification runs",
+        }[self.name]
+
+
+def history_models() -> list[type]:
+    """The simple-history models whose rows are chained: every history table of ncii_cases."""
+    from .history_chain import AuditedHistoryModel
+
+    return sorted(
+        (
+            m
+            for m in apps.get_app_config("ncii_cases").get_models()
+            if issubclass(m, AuditedHistoryModel)
+        ),
+        key=lambda m: m._meta.model_name,
+    )
+
+
+def history_chain_name(history_model) -> str:
+    return HISTORY_CHAIN_PREFIX + history_model._meta.model_name
+
+
+@cache
+def chain_specs() -> dict[str, ChainSpec]:
+    """Every audit chain by name, in verification order."""
+    specs = {
+        CASE_EVENT_CHAIN: ChainSpec(CASE_EVENT_CHAIN, CaseEvent, HASHED_FIELDS[CASE_EVENT_CHAIN]),
+        ACCESS_EVENT_CHAIN: ChainSpec(
+            ACCESS_EVENT_CHAIN, AccessEvent, HASHED_FIELDS[ACCESS_EVENT_CHAIN]
+        ),
+    }
+    for model in history_models():
+        name = history_chain_name(model)
+        concrete = [f for f in model._meta.concrete_fields if f.attname not in HISTORY_UNHASHED]
+        specs[name] = ChainSpec(
+            name,
+            model,
+            tuple(f.attname for f in concrete),
+            defaults=tuple(_field_default(f) for f in concrete),
+            prev="ncii_prev_hash",
+            hash="ncii_hash",
+            key="ncii_key_id",
+            tracked=model.instance_type,
+        )
+    specs[VERIFICATION_CHAIN] = ChainSpec(
+        VERIFICATION_CHAIN, AuditVerification, HASHED_FIELDS[VERIFICATION_CHAIN]
+    )
+    return specs
+
+
+def canonical_value(value):
+    """A value as hashed: timestamps in UTC ISO 8601, dates ISO, decimals and UUIDs as text,
+    a file by its name; everything else as JSON would write it."""
+    if isinstance(value, enum.Enum):
+        return canonical_value(value.value)
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 
@@ -74,17 +190,64 @@ def _canonical_ip(value):
         return value
 
 
-def row_hash_compute(chain: str, row) -> str:
-    """Returns the SHA-256 (hex) of the row's canonical JSON: its hashed fields and
-    ``prev_hash``, sorted keys, timestamps in UTC ISO 8601."""
-    content = {name: _canonical_value(getattr(row, name)) for name in HASHED_FIELDS[chain]}
+_NO_DEFAULT = object()
+
+
+def _field_default(field):
+    """The value a column added later would hold in older rows: its fixed default, NULL for a
+    nullable column without one; otherwise nothing (the field is always hashed)."""
+    if field.has_default():
+        return _NO_DEFAULT if callable(field.default) else canonical_value(field.get_default())
+    return None if field.null else _NO_DEFAULT
+
+
+def _content_text(spec: ChainSpec, row, *, legacy: bool) -> bytes:
+    if spec.defaults:
+        content = {}
+        for name, default in zip(spec.fields, spec.defaults, strict=True):
+            value = canonical_value(getattr(row, name, default))
+            if value != default or value.__class__ is not default.__class__:
+                content[name] = value
+    else:
+        content = {name: canonical_value(getattr(row, name)) for name in spec.fields}
     if "ip_address" in content:
         content["ip_address"] = _canonical_ip(content["ip_address"])
-    content["prev_hash"] = row.prev_hash
+    content["prev_hash"] = getattr(row, spec.prev)
+    if not legacy:
+        content["key_id"] = getattr(row, spec.key)
     text = json.dumps(
         content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder
     )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text.encode("utf-8")
+
+
+def row_hash_compute(chain: str, row) -> str:
+    """Returns the hash (hex) of the row's canonical JSON: its hashed fields, its previous
+    hash and its key id, sorted keys, timestamps in UTC ISO 8601. For a row signed with a key:
+    HMAC-SHA256 under the key its key id names; for a row of ``LEGACY_KEY_ID`` (chained before
+    keys existed): plain SHA-256 of the content without the key id.
+
+    ``row`` is a model instance or any object with the same attributes. Raises
+    ``UnknownAuditKey`` when the row's key id is not configured."""
+    spec = chain_specs()[chain]
+    # A row without the attribute is one of migration 0003's, before keys existed.
+    key_id = getattr(row, spec.key, LEGACY_KEY_ID)
+    if key_id == LEGACY_KEY_ID:
+        return hashlib.sha256(_content_text(spec, row, legacy=True)).hexdigest()
+    key = audit_key(key_id)
+    return hmac.new(key, _content_text(spec, row, legacy=False), hashlib.sha256).hexdigest()
+
+
+def row_sign(chain: str, row, prev_hash: str, key_id: str | None = None) -> str:
+    """Links the row after ``prev_hash`` and signs it with the current key (or ``key_id``):
+    sets its previous hash, key id and hash, and returns the hash."""
+    spec = chain_specs()[chain]
+    if key_id is None:
+        key_id, _ = audit_key_current()
+    setattr(row, spec.prev, prev_hash)
+    setattr(row, spec.key, key_id)
+    setattr(row, spec.hash, row_hash_compute(chain, row))
+    return getattr(row, spec.hash)
 
 
 def _chain_head_lock(chain: str) -> AuditChainHead:
@@ -92,17 +255,29 @@ def _chain_head_lock(chain: str) -> AuditChainHead:
     return head
 
 
-def _chain_append(chain: str, row):
-    """Links the unsaved row to the end of its chain, saves it and moves the head. Call inside
-    a transaction: the head stays locked until it commits."""
-    head = _chain_head_lock(chain)
-    row.prev_hash = head.last_hash
-    row.row_hash = row_hash_compute(chain, row)
-    row.save(force_insert=True)
-    head.last_hash = row.row_hash
-    head.count += 1
-    head.save(update_fields=["last_hash", "count"])
+def _chain_append(chain: str, row, save=None):
+    """Links the unsaved row to the end of its chain, saves it (``save()``, or the row's own
+    ``save(force_insert=True)``) and moves the head. The row's id is assigned while the head is
+    locked, so id order is chain order."""
+    key_id, _ = audit_key_current()
+    # No savepoint: a failure marks the caller's transaction for rollback, and the lock, the
+    # row and the head's move commit or fail together.
+    with transaction.atomic(savepoint=False):
+        head = _chain_head_lock(chain)
+        row_sign(chain, row, head.last_hash, key_id)
+        if save is None:
+            row.save(force_insert=True)
+        else:
+            save()
+        head.last_hash = getattr(row, chain_specs()[chain].hash)
+        head.count += 1
+        head.save(update_fields=["last_hash", "count"])
     return row
+
+
+def history_row_append(row, save) -> None:
+    """Chains one simple-history row (called by ``AuditedHistoryModel.save``)."""
+    _chain_append(history_chain_name(type(row)), row, save)
 
 
 def _json_plain(detail: dict | None) -> dict:
@@ -131,8 +306,7 @@ def case_event_record(
         detail=_json_plain(detail),
         created_at=timezone.now(),
     )
-    with transaction.atomic():
-        return _chain_append(CASE_EVENT_CHAIN, event)
+    return _chain_append(CASE_EVENT_CHAIN, event)
 
 
 def access_event_record(
@@ -168,17 +342,22 @@ def access_event_record(
         user_agent=user_agent[:300],
         created_at=timezone.now(),
     )
-    with transaction.atomic():
-        return _chain_append(ACCESS_EVENT_CHAIN, event)
+    return _chain_append(ACCESS_EVENT_CHAIN, event)
 
 
 @dataclass
 class ChainReport:
+    """What one chain's verification found. ``problems`` are sentences naming the chain and the
+    row; ``problem_rows`` the id of the row each names, in the same order (None for the chain's
+    end)."""
+
     chain: str
+    title: str = ""
     rows: int = 0
     problems: list[str] = field(default_factory=list)
-    # The id of the row each problem names, in the same order (None for the chain's end).
     problem_rows: list[int | None] = field(default_factory=list)
+    # The checkpoint the chain was compared with ("" when there was none for it).
+    checkpoint: str = ""
 
     def problem(self, pk: int | None, text: str) -> None:
         self.problems.append(text)
@@ -189,32 +368,62 @@ class ChainReport:
         return not self.problems
 
 
-def chain_verify(chain: str) -> ChainReport:
-    """Walks the chain in id order and returns what does not add up, first problem first:
-    a row whose content no longer matches its hash (altered), a row whose ``prev_hash`` is not
-    the previous row's hash (a row inserted or removed before it), and an end of chain that
-    differs from the head (rows inserted or removed at the end)."""
-    model = CHAIN_MODELS[chain]
-    report = ChainReport(chain=chain)
+def chain_verify(chain: str, checkpoint=None) -> ChainReport:
+    """Walks the chain in id order, one streamed query, and returns what does not add up,
+    first problem first:
+
+    - a row whose content no longer matches its keyed hash (altered, or forged without the key),
+      or that names a key that is not configured;
+    - an unkeyed (legacy) row after keyed rows (forged: only rows older than the keys are
+      unkeyed);
+    - a row whose previous hash is not the previous row's hash (a row inserted or removed
+      before it, or rows reordered);
+    - an end of chain that differs from the head (rows inserted or removed at the end);
+    - with ``checkpoint`` (``audit_checkpoints.Checkpoint``): a chain shorter than the
+      checkpoint recorded, or whose row at the checkpoint's position is not the row it recorded
+      (truncated, rewound, rewritten whole, or rows inserted before it)."""
+    spec = chain_specs()[chain]
+    report = ChainReport(chain=chain, title=spec.title)
+    entry = checkpoint.chains.get(chain) if checkpoint else None
+    if entry is not None:
+        report.checkpoint = checkpoint.name
     previous_hash, previous_pk = "", None
     position_of_head = None
+    seen_keyed = False
     head = AuditChainHead.objects.filter(chain=chain).first()
-    for row in model.objects.order_by("pk").iterator(chunk_size=2000):
+    rows = spec.model._base_manager.order_by("pk").iterator(chunk_size=2000)
+    for row in rows:
         report.rows += 1
-        if row.prev_hash != previous_hash:
+        pk, row_hash, key_id = row.pk, getattr(row, spec.hash), getattr(row, spec.key)
+        if getattr(row, spec.prev) != previous_hash:
             after = f"row {previous_pk}" if previous_pk else "the start of the chain"
             report.problem(
-                row.pk,
-                f"{chain} {row.pk}: inserted or removed (prev_hash does not match previous "
+                pk,
+                f"{chain} {pk}: inserted or removed (prev_hash does not match previous "
                 f"row: {after})",
             )
-        if row_hash_compute(chain, row) != row.row_hash:
-            report.problem(row.pk, f"{chain} {row.pk}: altered (hash mismatch)")
-        if head is not None and row.row_hash == head.last_hash and position_of_head is None:
+        try:
+            if row_hash_compute(chain, row) != row_hash:
+                report.problem(pk, f"{chain} {pk}: altered (hash mismatch)")
+        except UnknownAuditKey:
+            report.problem(pk, f"{chain} {pk}: signed with an unknown key ({key_id or 'none'})")
+        if key_id == LEGACY_KEY_ID and seen_keyed:
+            report.problem(pk, f"{chain} {pk}: forged (an unkeyed row after keyed rows)")
+        seen_keyed = seen_keyed or key_id != LEGACY_KEY_ID
+        if head is not None and row_hash == head.last_hash and position_of_head is None:
             position_of_head = report.rows
         elif position_of_head is not None:
-            report.problem(row.pk, f"{chain} {row.pk}: inserted (after the chain head's last row)")
-        previous_hash, previous_pk = row.row_hash, row.pk
+            report.problem(pk, f"{chain} {pk}: inserted (after the chain head's last row)")
+        at_checkpoint = entry is not None and report.rows == entry["count"]
+        if at_checkpoint and (pk != entry["last_id"] or row_hash != entry["head_hash"]):
+            report.problem(
+                pk,
+                f"{chain} {pk}: does not match the checkpoint {checkpoint.name} (it recorded "
+                f"row {entry['last_id']} as row number {entry['count']}, hash "
+                f"{entry['head_hash'][:12]}): rows before it were removed, inserted or "
+                "rewritten",
+            )
+        previous_hash, previous_pk = row_hash, pk
     expected = head.count if head else 0
     if position_of_head is None and (expected or report.rows):
         last = f"row {previous_pk}" if previous_pk else "no rows left"
@@ -229,12 +438,117 @@ def chain_verify(chain: str) -> ChainReport:
             f"{chain}: {expected} rows expected up to the head, {position_of_head} found "
             "(rows inserted or removed)",
         )
+    if entry is not None and report.rows < entry["count"]:
+        last = f"row {previous_pk}" if previous_pk else "no rows left"
+        report.problem(
+            entry["last_id"],
+            f"{chain} {entry['last_id']}: removed (cut short: the checkpoint {checkpoint.name} "
+            f"recorded {entry['count']} rows up to row {entry['last_id']}; the chain has "
+            f"{report.rows}, ending at {last})",
+        )
     return report
 
 
+def _merge_by_id(current, latest):
+    """Pairs two iterators of tuples sorted by their first item (an id): yields
+    ``(id, current tuple or None, latest tuple or None)``."""
+    a, b = next(current, None), next(latest, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and a[0] < b[0]):
+            yield a[0], a, None
+            a = next(current, None)
+        elif a is None or b[0] < a[0]:
+            yield b[0], None, b
+            b = next(latest, None)
+        else:
+            yield a[0], a, b
+            a, b = next(current, None), next(latest, None)
+
+
+def current_rows_verify(chain: str, report: ChainReport) -> None:
+    """Compares every current row of the history chain's model with its latest history row,
+    field by tracked field, and adds a problem (naming the row and its latest history row) for
+    a row changed, created or deleted without a history row: an edit that bypassed the
+    application. Two streamed queries, merged by id."""
+    spec = chain_specs()[chain]
+    history, model = spec.model, spec.tracked
+    names = [f.attname for f in history.tracked_fields]
+    label = model._meta.model_name
+    current = model._base_manager.order_by("pk").values_list("pk", *names)
+    latest_ids = history.objects.values("id").annotate(last=Max("history_id")).values("last")
+    latest = (
+        history.objects.filter(history_id__in=Subquery(latest_ids))
+        .order_by("id")
+        .values_list("id", *names, "history_id", "history_type")
+    )
+    width = len(names)
+    for pk, now, last in _merge_by_id(
+        current.iterator(chunk_size=2000), latest.iterator(chunk_size=2000)
+    ):
+        if last is None:
+            report.problem(
+                None,
+                f"{chain}: {label} {pk} has no history row (written outside the application)",
+            )
+            continue
+        history_id, history_type = last[width + 1], last[width + 2]
+        if now is None:
+            if history_type != "-":
+                report.problem(
+                    history_id,
+                    f"{chain} {history_id}: {label} {pk} was deleted outside the application "
+                    "(its history has no deletion)",
+                )
+            continue
+        if history_type == "-":
+            report.problem(
+                history_id,
+                f"{chain} {history_id}: {label} {pk} exists although its history says it was "
+                "deleted",
+            )
+            continue
+        changed = [
+            name
+            for name, a, b in zip(names, now[1:], last[1 : width + 1], strict=True)
+            if canonical_value(a) != canonical_value(b)
+        ]
+        if changed:
+            report.problem(
+                history_id,
+                f"{chain} {history_id}: {label} {pk} differs from its latest history row "
+                f"({', '.join(changed)}): changed outside the application",
+            )
+
+
 def audit_verify() -> list[ChainReport]:
-    """Verifies every audit chain."""
-    return [chain_verify(chain) for chain in CHAIN_MODELS]
+    """Verifies every audit chain against the latest valid checkpoint, and every case-data
+    row against its latest history row. A checkpoint whose signature does not verify is
+    reported as a problem of its own (chain ``checkpoint``) and the newest valid one is used."""
+    from .audit_checkpoints import CHECKPOINT_CHAIN, checkpoint_latest
+
+    checkpoint, checkpoint_problems = checkpoint_latest()
+    reports = []
+    if checkpoint_problems:
+        report = ChainReport(chain=CHECKPOINT_CHAIN, title="Checkpoints")
+        for text in checkpoint_problems:
+            report.problem(None, text)
+        reports.append(report)
+    for chain, spec in chain_specs().items():
+        report = chain_verify(chain, checkpoint)
+        if spec.tracked is not None:
+            current_rows_verify(chain, report)
+        reports.append(report)
+    if checkpoint is not None:
+        known = set(chain_specs())
+        for chain, entry in checkpoint.chains.items():
+            if chain not in known:
+                report = ChainReport(chain=chain, title=chain)
+                report.problem(
+                    entry["last_id"],
+                    f"{chain}: recorded in the checkpoint {checkpoint.name} but no longer exists",
+                )
+                reports.append(report)
+    return reports
 
 
 # How many problems of each chain a stored verification keeps: enough to find where
@@ -242,11 +556,10 @@ def audit_verify() -> list[ChainReport]:
 VERIFICATION_PROBLEMS_KEPT = 200
 
 
-def audit_verification_run(*, source: str, requested_by=None):
-    """Verifies every chain, stores the run as an ``AuditVerification`` and returns it with
+def audit_verification_run(*, source: str, requested_by=None) -> AuditVerification:
+    """Verifies every chain, stores the run as an ``AuditVerification`` (itself a row of the
+    keyed ``verification`` chain, so that a forged "ok" does not verify) and returns it with
     the full reports (``run.reports``) for callers that print every problem."""
-    from .models import AuditVerification
-
     started = timezone.now()
     reports = audit_verify()
     problems = [
@@ -256,15 +569,25 @@ def audit_verification_run(*, source: str, requested_by=None):
             :VERIFICATION_PROBLEMS_KEPT
         ]
     ]
-    run = AuditVerification.objects.create(
+    run = AuditVerification(
         started_at=started,
         finished_at=timezone.now(),
         source=source,
         requested_by=requested_by if getattr(requested_by, "pk", None) else None,
         ok=all(r.ok for r in reports),
-        rows={r.chain: r.rows for r in reports},
+        rows=_json_plain({r.chain: r.rows for r in reports}),
         problem_count=sum(len(r.problems) for r in reports),
-        problems=problems,
+        problems=_json_plain(problems),
     )
+    _chain_append(VERIFICATION_CHAIN, run)
     run.reports = reports
     return run
+
+
+def verification_is_genuine(run: AuditVerification) -> bool:
+    """Whether the stored run carries a valid keyed hash: False for a row written or changed
+    by someone without the key (a forged "ok")."""
+    try:
+        return row_hash_compute(VERIFICATION_CHAIN, run) == run.row_hash
+    except UnknownAuditKey:
+        return False

@@ -37,3 +37,6 @@ class EventType:
     REDACTION_REQUESTED = "redaction_requested"
     REDACTION_DECIDED = "redaction_decided"
     REDACTED_SUMMARY_RELEASED = "redacted_summary_released"
+    # Written by the background tasks (services/reminders.py): who was emailed about what.
+    REMINDER_SENT = "reminder_sent"
+    NOTIFICATION_SENT = "notification_sent"

@@ -18,6 +18,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from . import choices as c
+from .history_chain import AuditedHistoryModel
 from .storage import DocumentStorage
 
 sha256_validator = RegexValidator(r"^[0-9a-f]{64}$", "Enter 64 lowercase hexadecimal characters.")
@@ -33,7 +34,7 @@ class District(models.Model):
     reference_prefix = models.CharField(max_length=10, default="NCII")
     time_zone = models.CharField(max_length=64, default="America/Chicago")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return self.name
@@ -45,7 +46,7 @@ class School(models.Model):
     code = models.SlugField(max_length=20)
     grades = models.CharField(max_length=20, blank=True, help_text="For example 9-12.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["name"]
@@ -111,7 +112,9 @@ class User(AbstractUser):
 
     objects = AccountManager()
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"], bases=[AuditedHistoryModel]
+    )
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -133,7 +136,7 @@ class Person(models.Model):
         max_length=64, blank=True, help_text="Student or employee number in the district's system."
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -256,7 +259,6 @@ class Case(models.Model):
     stage = models.CharField(max_length=30, choices=c.Stage.choices, default=c.Stage.INTAKE)
     stage_entered_at = models.DateTimeField()
     stage_due_at = models.DateTimeField(null=True, blank=True)
-    stage_overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     priority = models.CharField(max_length=20, choices=c.Level.choices, default=c.Level.MODERATE)
     # Derived: the earliest of the stage's due time (none once closed), the clocks of open
     # takedown requests and the due times of pending external reports. Kept up to date by
@@ -273,7 +275,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords(excluded_fields=["next_due_at"])
+    history = HistoricalRecords(excluded_fields=["next_due_at"], bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["-reported_at"]
@@ -331,7 +333,7 @@ class CaseAssignment(models.Model):
     )
     ended_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["assigned_at"]
@@ -392,7 +394,7 @@ class CaseParty(models.Model):
     notes = models.TextField(blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["role", "pk"]
@@ -425,6 +427,8 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The id of the key ``row_hash`` is signed with (``audit_keys``).
+    key_id = models.CharField(max_length=32, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -453,6 +457,8 @@ class AccessEvent(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The id of the key ``row_hash`` is signed with (``audit_keys``).
+    key_id = models.CharField(max_length=32, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -465,11 +471,12 @@ class AccessEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The end of one hash chain (``case_event`` or ``access_event``): the last row's hash and
-    the number of rows. Appends lock this row, so two transactions cannot fork the chain, and
-    ``verify_audit`` compares the chain's end with it to notice rows removed at the end."""
+    """The end of one audit chain (``case_event``, ``access_event``, ``verification`` or a
+    ``history.<table>`` chain; see ``audit``): the last row's hash and the number of rows.
+    Appends lock this row, so two transactions cannot fork the chain, and ``verify_audit``
+    compares the chain's end with it to notice rows removed at the end."""
 
-    chain = models.CharField(max_length=20, unique=True)
+    chain = models.CharField(max_length=100, unique=True)
     last_hash = models.CharField(max_length=64, blank=True)
     count = models.PositiveBigIntegerField(default=0)
 
@@ -499,6 +506,11 @@ class AuditVerification(models.Model):
     rows = models.JSONField(default=dict, help_text="Rows checked per chain.")
     problem_count = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, help_text="The first problems found.")
+    # A link of the keyed ``verification`` chain (``audit``): a run written or changed without
+    # the key does not verify and is never shown as the latest run.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    key_id = models.CharField(max_length=32, editable=False)
 
     class Meta:
         ordering = ["-finished_at", "-pk"]
@@ -555,7 +567,7 @@ class HarmAssessment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return f"Harm assessment of {self.case}"
@@ -595,7 +607,6 @@ class CaseMeasure(models.Model):
     )
     starts_on = models.DateField(null=True, blank=True)
     review_on = models.DateField(null=True, blank=True)
-    review_overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(
         max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
     )
@@ -605,7 +616,7 @@ class CaseMeasure(models.Model):
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -631,7 +642,7 @@ class ResolutionOffer(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return f"{self.get_option_display()}: {self.get_choice_display()}"
@@ -692,7 +703,6 @@ class TakedownRequest(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     platform_reference = models.CharField(max_length=200, blank=True)
     waiver_reason = models.TextField(blank=True)
     notes = models.TextField(blank=True)
@@ -700,7 +710,7 @@ class TakedownRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["pk"]
@@ -730,7 +740,6 @@ class ExternalReport(models.Model):
     agency_kind = models.CharField(max_length=30)
     triggered_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True, blank=True)
-    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -740,7 +749,7 @@ class ExternalReport(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -781,7 +790,7 @@ class EvidenceItem(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -800,7 +809,7 @@ class CustodyEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["transferred_at", "pk"]
@@ -833,7 +842,7 @@ class SupportingDocument(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -862,7 +871,7 @@ class Determination(models.Model):
     )
     decided_at = models.DateTimeField()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         constraints = [
@@ -892,7 +901,7 @@ class Sanction(models.Model):
     )
     decided_at = models.DateTimeField()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return str(self.intervention)
@@ -927,7 +936,7 @@ class PartyNotice(models.Model):
     )
     summary = models.TextField(help_text="What was said or sent, in a few sentences.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["sent_at", "pk"]

@@ -746,27 +746,41 @@ def _stage_label(value: str) -> str:
 # --- Verification ----------------------------------------------------------------------------
 
 
+# How many of the newest stored runs the review reads to find the newest genuine one.
+VERIFICATION_RUNS_READ = 20
+
+
 @dataclass
 class DistrictVerification:
-    """The latest verification run as seen from one district: whether each chain verified,
-    the problems naming rows of the district, and only a count of the others (rows of other
-    districts and the chains' ends are not described)."""
+    """The latest genuine verification run as seen from one district: whether each chain
+    verified, the problems naming rows of the district, and only a count of the others (rows of
+    other districts and the chains' ends are not described). ``not_genuine`` counts newer stored
+    runs whose keyed hash does not verify (written or changed outside the application): they
+    are never shown as the latest run."""
 
     run: AuditVerification | None
     chains: list[dict] = field(default_factory=list)
     # Who asked for the run, when they belong to the district (another district's staff
     # are not named).
     asked_by: str = ""
+    not_genuine: int = 0
 
 
 def audit_verification_for_user(*, user) -> DistrictVerification:
-    """Returns the latest stored verification run for the user's district (one query, two
-    more only when it found problems); Http404 for users who may not audit."""
-    from .audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN
+    """Returns the newest stored verification run whose keyed hash verifies, for the user's
+    district (one query, two more only when it found problems); Http404 for users who may not
+    audit."""
+    from .audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN, verification_is_genuine
 
     audit_district_check(user=user)
-    run = AuditVerification.objects.select_related("requested_by").order_by("-pk").first()
-    view = DistrictVerification(run=run)
+    runs = AuditVerification.objects.select_related("requested_by").order_by("-pk")
+    run, not_genuine = None, 0
+    for candidate in runs[:VERIFICATION_RUNS_READ]:
+        if verification_is_genuine(candidate):
+            run = candidate
+            break
+        not_genuine += 1
+    view = DistrictVerification(run=run, not_genuine=not_genuine)
     if run is None:
         return view
     if run.requested_by is not None and run.requested_by.district_id == user.district_id:
@@ -793,4 +807,15 @@ def audit_verification_for_user(*, user) -> DistrictVerification:
                 "elsewhere": len(problems) - len(shown),
             }
         )
+    # The change history, the stored runs and the checkpoints: verified whole, counted only.
+    others = [p for p in run.problems if p["chain"] not in own_rows]
+    view.chains.append(
+        {
+            "chain": "history",
+            "title": "Change history, checkpoints and stored checks",
+            "ok": not others,
+            "problems": [],
+            "elsewhere": len(others),
+        }
+    )
     return view

@@ -545,7 +545,6 @@ def case_transition(
         locked.stage = t.to_stage
         locked.stage_entered_at = now
         locked.stage_due_at = stage_due_at(t.to_stage, locked.priority, now)
-        locked.stage_overdue_notified_at = None
         if getattr(actor, "pk", None):
             locked._history_user = actor
         locked.save()

@@ -57,3 +57,57 @@ def private_root(settings, tmp_path):
     yield root
     for name in ("base_location", "location"):
         storage.__dict__.pop(name, None)
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_isolated(settings, tmp_path_factory):
+    """Each test writes its audit checkpoints into a folder of its own."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path_factory.mktemp("audit-checkpoints")
+    settings.AUDIT_CHECKPOINT_STORAGE = ""
+    yield
+
+
+@pytest.fixture(scope="session")
+def app_db_role(django_db_setup, django_db_blocker):
+    """The restricted application role on the PostgreSQL test database (created and granted
+    once per run with ``db_roles.app_role_grant``, as the deployment does); its name."""
+    from django.db import connection
+
+    from ncii_cases.db_roles import app_role_grant
+
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles exist on PostgreSQL only")
+    name = f"{connection.settings_dict['NAME']}_app"[:63]
+    with django_db_blocker.unblock():
+        app_role_grant(role=name)
+    return name
+
+
+@pytest.fixture(autouse=True)
+def _as_app_db_role(request):
+    """With NCII_TEST_AS_APP_ROLE=1 on PostgreSQL (CI), every test that runs inside a
+    transaction (the ``db`` fixture) runs as the restricted application role (``SET ROLE``
+    after pytest-django has opened the transaction), so the application's own code is shown to
+    need no more than SELECT and INSERT on the audit tables. Tests that flush tables
+    (``transactional_db``, live servers) run as the owner: TRUNCATE is the owner's."""
+    import os
+
+    wanted = os.environ.get("NCII_TEST_AS_APP_ROLE", "").strip().lower() in {"1", "true", "yes"}
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    )
+    if not wanted or "db" not in request.fixturenames or transactional:
+        yield
+        return
+    from django.db import connection
+
+    if services.database_vendor() != "postgresql":
+        yield
+        return
+    role = request.getfixturevalue("app_db_role")
+    request.getfixturevalue("db")
+    with connection.cursor() as cursor:
+        # Inside the test's transaction: its rollback restores the owner.
+        cursor.execute(f'SET ROLE "{role}"')
+    yield

@@ -64,6 +64,10 @@ def production_env(tmp_path: Path, database_url: str | None = None) -> dict:
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "STATIC_ROOT": str(tmp_path / "static"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        # The test's audit key, so that rows the processes write verify in the test.
+        "AUDIT_HMAC_KEY_ID": settings.AUDIT_HMAC_KEY_ID,
+        "AUDIT_HMAC_KEY": settings.AUDIT_HMAC_KEYS[settings.AUDIT_HMAC_KEY_ID],
+        "AUDIT_CHECKPOINT_DIR": str(settings.AUDIT_CHECKPOINT_DIR),
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -99,7 +99,7 @@ def test_compose_runs_the_app_on_postgres_and_redis_with_persistent_volumes(depl
     config = compose_config(deployment)
     services = config["services"]
 
-    assert set(services) == APP_SERVICES | {"db", "redis"}
+    assert set(services) == APP_SERVICES | {"migrate", "db", "redis"}
     assert services["db"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
     assert {"postgres_data", "private_documents", "static"} <= set(config["volumes"])
@@ -108,6 +108,16 @@ def test_compose_runs_the_app_on_postgres_and_redis_with_persistent_volumes(depl
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
         assert env["REDIS_URL"] == "redis://redis:6379/0"
+        # The application connects as its restricted role, never as the owner
+        assert env["DATABASE_URL"].startswith("postgres://ncii_app:"), name
+        assert env["AUDIT_HMAC_KEY"] and env["AUDIT_CHECKPOINT_DIR"] == "/data/audit-checkpoints"
+    # The owner migrates, then grants the application role its rights
+    migrate = services["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://ncii:")
+    assert "manage.py migrate" in " ".join(migrate["command"])
+    assert "manage.py db_app_role ncii_app" in " ".join(migrate["command"])
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "audit_checkpoints" in config["volumes"]
     mounts = {(m["source"], m["target"]) for m in services["web"]["volumes"]}
     assert ("private_documents", "/data/private") in mounts
     assert ("static", "/app/staticfiles") in mounts

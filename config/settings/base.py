@@ -176,6 +176,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BEAT_SCHEDULE: dict = {
     # Overdue stages, takedowns, reports and measure reviews: each notice is sent once.
     "deadlines-remind": {"task": "ncii_cases.tasks.deadlines_remind", "schedule": 300.0},
+    # Signed checkpoints of the audit chains, outside the database, every hour.
+    "audit-checkpoint": {
+        "task": "ncii_cases.tasks.audit_checkpoint_write",
+        "schedule": crontab(minute=15),
+    },
     # The audit chains, re-hashed once a night; the audit review shows the latest run.
     "audit-verify": {
         "task": "ncii_cases.tasks.audit_verify_run",
@@ -189,6 +194,25 @@ CELERY_BEAT_SCHEDULE: dict = {
 # died). Seconds; a rendering takes seconds, so the defaults leave a wide margin.
 PDF_REQUEUE_QUEUED_AFTER_SECONDS = env.int("PDF_REQUEUE_QUEUED_AFTER_SECONDS", default=2 * 60)
 PDF_REQUEUE_RUNNING_AFTER_SECONDS = env.int("PDF_REQUEUE_RUNNING_AFTER_SECONDS", default=15 * 60)
+
+# The audit chains' keys, held outside the database (ncii_cases/audit_keys.py): new rows are
+# signed with AUDIT_HMAC_KEY (or the content of the file AUDIT_HMAC_KEY_FILE, e.g. a Docker
+# secret) under the id AUDIT_HMAC_KEY_ID; AUDIT_HMAC_OLD_KEYS ("id=key,id=key") keeps rotated
+# keys for verifying older rows. Production refuses to start its checks without a key.
+AUDIT_HMAC_KEY_ID = env("AUDIT_HMAC_KEY_ID", default="k1")
+AUDIT_HMAC_KEYS: dict[str, str] = env.dict("AUDIT_HMAC_OLD_KEYS", default={})
+_audit_key = env("AUDIT_HMAC_KEY", default="")
+if not _audit_key and env("AUDIT_HMAC_KEY_FILE", default=""):
+    _audit_key = Path(env("AUDIT_HMAC_KEY_FILE")).read_text(encoding="utf-8").strip()
+if _audit_key:
+    AUDIT_HMAC_KEYS[AUDIT_HMAC_KEY_ID] = _audit_key
+# Signed checkpoints of the audit chains, written outside the database (append-only: one new
+# file per checkpoint, never changed): into this folder, or, when AUDIT_CHECKPOINT_STORAGE
+# names an alias of STORAGES (an object store with a retention lock, say), into that storage.
+AUDIT_CHECKPOINT_DIR = Path(
+    env("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "audit-checkpoints"))
+)
+AUDIT_CHECKPOINT_STORAGE = env("AUDIT_CHECKPOINT_STORAGE", default="")
 
 # District analytics are aggregates over every case of the district: each web process keeps a
 # district's figures for this long (seconds; 0 computes them on every page load).

@@ -5,6 +5,11 @@ from .base import BASE_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="local-only-insecure-key-never-use-in-production")
+# A first run without AUDIT_HMAC_KEY signs the audit chains with a development key derived
+# from nothing secret, under its own id, so that such rows never pass for production ones.
+if AUDIT_HMAC_KEY_ID not in AUDIT_HMAC_KEYS:  # noqa: F405
+    AUDIT_HMAC_KEY_ID = "local-dev"
+    AUDIT_HMAC_KEYS = {**AUDIT_HMAC_KEYS, "local-dev": "local-development-audit-key-not-secret"}  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

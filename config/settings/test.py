@@ -5,6 +5,10 @@ from .base import BASE_DIR, env
 
 # The test settings only, never deployed.
 SECRET_KEY = "test-only-key"  # noqa: S105  # nosec B105
+# A fixed audit key for tests; tests that play an attacker hash without it.
+AUDIT_HMAC_KEY_ID = "test"
+AUDIT_HMAC_KEYS = {"test": "test-only-audit-key-never-deployed-0123456789"}
+AUDIT_CHECKPOINT_DIR = BASE_DIR / "var" / "test-audit-checkpoints"
 DEBUG = False
 if not env("DATABASE_URL", default=""):
     DATABASES = {  # noqa: F811

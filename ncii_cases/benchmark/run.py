@@ -64,6 +64,8 @@ PDF_PROFILE = pdf_worker.PDF_PROFILE
 PDF_RENDERS_MAX = 5
 PDF_PAGES_MIN = 8
 PDF_WORKER_TIMEOUT = 600
+# verify_audit on the nightly benchmark database (README, "Benchmark"): seconds.
+VERIFY_SECONDS_MAX = 600.0
 
 
 @dataclass
@@ -349,7 +351,35 @@ def size_run(
     pages[PDF_PAGE] = pdf_measure(ctx, database=database, repeat=repeat)
     log(f"  {size:>7} {PDF_PAGE}: {_cell(pages[PDF_PAGE])}")
     outcome["pages"] = pages
+    outcome["verify_audit"] = verify_measure()
+    log(f"  {size:>7} verify_audit: {_verify_cell(outcome['verify_audit'])}")
     return outcome
+
+
+def verify_measure() -> dict:
+    """Times one full ``audit_verify`` (every chain, the checkpoint comparison and the
+    current-row checks), as ``verify_audit`` runs it: seconds, rows walked, microseconds per
+    row, and whether it verified."""
+    from ..audit import audit_verify
+
+    started = time.perf_counter()
+    reports = audit_verify()
+    seconds = time.perf_counter() - started
+    rows = sum(r.rows for r in reports)
+    return {
+        "seconds": round(seconds, 2),
+        "rows": rows,
+        "us_per_row": round(seconds * 1e6 / rows, 1) if rows else None,
+        "ok": all(r.ok for r in reports),
+        "problems": sum(len(r.problems) for r in reports),
+    }
+
+
+def _verify_cell(result: dict) -> str:
+    state = "verified" if result["ok"] else f"{result['problems']} problems"
+    return (
+        f"{result['seconds']} s for {result['rows']} rows ({result['us_per_row']} µs/row), {state}"
+    )
 
 
 def _cell(result: dict) -> str:
@@ -438,6 +468,13 @@ def targets_evaluate(runs: list[dict]) -> list[dict]:
                 f"PDF worker under {PDF_MEGABYTES_MAX:g} MB",
             ):
                 add(target, where, False, pdf.get("reason", NOT_AVAILABLE))
+        verify = run["verify_audit"]
+        add(
+            f"verify_audit under {VERIFY_SECONDS_MAX:g} s and verified",
+            f"verify_audit at {run['size']}",
+            verify["seconds"] < VERIFY_SECONDS_MAX and verify["ok"],
+            _verify_cell(verify),
+        )
     return targets
 
 
@@ -508,6 +545,8 @@ def table_lines(result: dict) -> list[str]:
             else:
                 line += "| -"
         lines.append(line)
+    for run in runs:
+        lines.append(f"{'verify_audit':<28}| N={run['size']}: {_verify_cell(run['verify_audit'])}")
     lines.append("")
     lines.append("Targets:")
     for t in result["targets"]:

@@ -7,10 +7,11 @@ clocks, harm assessments, a timeline of ``CaseEvent`` rows and an access log of
 ``AccessEvent`` rows, a simple-history row for every row written, and the reference counters.
 
 The audit rows are linked exactly as ``audit._chain_append`` links them: ids are given here in
-chain order, each row's ``prev_hash`` is the previous row's hash and its ``row_hash`` is
-``audit.row_hash_compute`` of its own content, computed before the insert (the PostgreSQL
-triggers refuse UPDATE on those tables); the chain heads are set last. ``verify_audit`` passes
-afterwards.
+chain order, each row's previous hash is the previous row's hash, its key id the current audit
+key's and its hash ``audit.row_hash_compute`` of its own content (the same keyed HMAC as the
+app), computed before the insert (the application role may not UPDATE those tables). The same
+goes for every simple-history row, chained per history table. The chain heads are set last.
+``verify_audit`` passes afterwards.
 
 On PostgreSQL rows go in with COPY; elsewhere (SQLite, small sizes only) with executemany.
 Every name is invented. Everything runs in one transaction.
@@ -35,7 +36,14 @@ from django.utils import timezone
 from policies.models import Platform
 
 from .. import choices as c
-from ..audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN, row_hash_compute
+from ..audit import (
+    ACCESS_EVENT_CHAIN,
+    CASE_EVENT_CHAIN,
+    chain_specs,
+    history_chain_name,
+    row_hash_compute,
+)
+from ..audit_keys import audit_key_current
 from ..events import EventType
 from ..models import (
     AccessEvent,
@@ -196,6 +204,8 @@ class Writer:
         self.next_ids: dict[type, int] = {}
         self.rows: Counter = Counter()
         self.models: set[type] = set()
+        # The history chains, by history model, continued from their heads.
+        self.history_chains: dict[type, Chain] = {}
 
     def ids(self, model, n: int) -> range:
         if model not in self.next_ids:
@@ -244,7 +254,7 @@ class Writer:
         self.write(model, rows)
         history = model.history.model
         ids = self.ids(history, len(rows))
-        self.write(
+        self.write_history(
             history,
             [
                 {
@@ -258,6 +268,25 @@ class Writer:
                 for hid, row in zip(ids, rows, strict=True)
             ],
         )
+
+    def write_history(self, history, rows: list[dict]) -> None:
+        """Writes simple-history rows (ids given, in increasing order) as links of their
+        table's keyed chain."""
+        if history not in self.history_chains:
+            self.history_chains[history] = Chain(self, history_chain_name(history), history)
+        self.history_chains[history].sign(rows)
+        self.write(history, rows)
+
+    def complete(self, model, row: dict) -> dict:
+        """The row with every field the database will hold (defaults filled in)."""
+        for f in model._meta.concrete_fields:
+            if f.attname not in row:
+                row[f.attname] = f.get_default()
+        return row
+
+    def heads_save(self) -> None:
+        for chain in self.history_chains.values():
+            chain.head_save()
 
     def analyze(self) -> None:
         """Refreshes the planner's statistics of the tables written (after a bulk load they
@@ -281,22 +310,33 @@ class Writer:
 
 
 class Chain:
-    """One audit chain, continued from its head: rows get ids and hashes in the order given."""
+    """One audit chain, continued from its head: rows get hashes in the order given."""
 
     def __init__(self, writer: Writer, chain: str, model):
         self.writer, self.chain, self.model = writer, chain, model
+        self.spec = chain_specs()[chain]
+        self.key_id, _ = audit_key_current()
         head = AuditChainHead.objects.filter(chain=chain).first()
         self.last_hash = head.last_hash if head else ""
         self.count = head.count if head else 0
 
+    def sign(self, rows: list[dict]) -> None:
+        """Links the rows (ids already given, in chain order) after the chain's last row."""
+        spec = self.spec
+        for row in rows:
+            self.writer.complete(self.model, row)
+            row[spec.prev] = self.last_hash
+            row[spec.key] = self.key_id
+            row[spec.hash] = row_hash_compute(self.chain, _Row(row))
+            self.last_hash = row[spec.hash]
+        self.count += len(rows)
+
     def write(self, rows: list[dict]) -> None:
+        """Gives the event rows ids in time order, links them and writes them."""
         rows.sort(key=lambda r: r["created_at"])
         for pk, row in zip(self.writer.ids(self.model, len(rows)), rows, strict=True):
             row["id"] = pk
-            row["prev_hash"] = self.last_hash
-            row["row_hash"] = row_hash_compute(self.chain, _Row(row))
-            self.last_hash = row["row_hash"]
-        self.count += len(rows)
+        self.sign(rows)
         self.writer.write(self.model, rows)
 
     def head_save(self) -> None:
@@ -750,7 +790,7 @@ class Builder:
         w.write_with_history(Case, cases, when="when", user="by")
         if case_history:
             history = Case.history.model
-            w.write(
+            w.write_history(
                 history,
                 [
                     {**row, "history_id": hid, "history_type": "~", "history_user_id": row["by"]}
@@ -910,6 +950,7 @@ def seed(*, cases: int, seed_value: int = 2026, log=print) -> SeedReport:
             log(f"  {done}/{cases} cases ({time.perf_counter() - started:.1f} s)")
         builder.events.head_save()
         builder.accesses.head_save()
+        writer.heads_save()
         _counters_save(specs)
         writer.sequences_reset()
     writer.analyze()

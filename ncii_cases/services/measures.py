@@ -171,7 +171,7 @@ def measure_review(
     note: str = "",
 ) -> CaseMeasure:
     """Records a review of the measure: it is either ended or kept with its next review date
-    (a measure kept open must have one). Clears the overdue reminder for the new date."""
+    (a measure kept open must have one). A new date gets its own overdue reminder."""
     measure = CaseMeasure.objects.select_for_update().get(pk=measure.pk)
     require(actor, _measure_permission(measure), measure.case)
     if not end and next_review_on is None:
@@ -182,7 +182,6 @@ def measure_review(
         measure.review_on = None
     else:
         measure.review_on = next_review_on
-    measure.review_overdue_notified_at = None
     stamp(measure, actor).save()
     case_event_record(
         case=measure.case,

@@ -162,7 +162,6 @@ def takedown_request_submit(
     takedown.submitted_at = submitted_at
     takedown.due_at = takedown_due_at(submitted_at) if takedown.covered_by_48h_rule else None
     takedown.resolved_at = None
-    takedown.overdue_notified_at = None
     if platform_reference:
         takedown.platform_reference = platform_reference
     stamp(takedown, actor).save()

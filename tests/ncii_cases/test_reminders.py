@@ -9,7 +9,9 @@ from django.core import mail
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases.models import Case, CaseMeasure, ExternalReport, TakedownRequest
+from ncii_cases.audit import audit_verify
+from ncii_cases.events import EventType
+from ncii_cases.models import Case, CaseEvent, CaseMeasure, ExternalReport, TakedownRequest
 from ncii_cases.services.measures import measure_add, measure_review
 from ncii_cases.services.reports import external_reports_sync
 from ncii_cases.services.takedowns import takedown_request_create, takedown_request_submit
@@ -90,7 +92,7 @@ def test_items_not_yet_due_are_not_notified(case, investigator):
     Case.objects.filter(pk=case.pk).update(stage_due_at=timezone.now() + dt.timedelta(hours=5))
     assert deadlines_remind() == {"stage": 0, "takedown": 0, "report": 0, "measure_review": 0}
     assert mail.outbox == []
-    assert TakedownRequest.objects.get().overdue_notified_at is None
+    assert not CaseEvent.objects.filter(event_type=EventType.REMINDER_SENT).exists()
 
 
 def test_a_case_with_nobody_assigned_notifies_the_district_coordinators(school, coordinator):
@@ -111,7 +113,7 @@ def test_a_review_sets_the_next_date_and_rearms_the_reminder(overdue_items, coun
         next_review_on=timezone.localdate() - dt.timedelta(days=1),
         note="Still meeting weekly.",
     )
-    assert reviewed.review_overdue_notified_at is None
+    assert reviewed.review_on == timezone.localdate() - dt.timedelta(days=1)
     assert deadlines_remind()["measure_review"] == 1
 
 
@@ -154,3 +156,59 @@ def test_given_a_send_that_fails_once_when_the_task_runs_again_then_each_notice_
     assert sum(second.values()) == 1
     assert sum(third.values()) == 0
     assert len(mail.outbox) == 4
+
+
+def test_each_reminder_is_a_case_event_naming_who_was_told_about_which_clock(
+    overdue_items, case, investigator, counselor
+):
+    # When the reminder task runs
+    deadlines_remind()
+    # Then each notice sent is one event on the case's timeline, written through the audit
+    # chain: which clock, which item, which due time, and who was emailed
+    events = {
+        e.detail["clock"]: e
+        for e in CaseEvent.objects.filter(case=case, event_type=EventType.REMINDER_SENT)
+    }
+    assert sorted(events) == ["measure_review", "report", "stage", "takedown"]
+    stage = events["stage"]
+    assert stage.detail["item_id"] == case.pk and stage.detail["stage"] == c.Stage.HARM_ASSESSMENT
+    assert stage.detail["recipients"] == [{"id": investigator.pk, "username": "investigator"}]
+    review = events["measure_review"]
+    assert review.detail["item_id"] == overdue_items["measure"].pk
+    assert review.detail["recipients"] == [{"id": counselor.pk, "username": counselor.username}]
+    takedown = events["takedown"]
+    assert (
+        takedown.detail["due"]
+        == TakedownRequest.objects.get().due_at.astimezone(dt.UTC).isoformat()
+    )
+    assert all(e.actor_id is None and e.row_hash for e in events.values())
+    # (the fixture's own bulk updates show in the history checks; the timeline verifies)
+    assert {r.chain: r for r in audit_verify()}["case_event"].ok
+
+
+def test_the_record_of_a_reminder_survives_a_stage_change(overdue_items, case, coordinator):
+    # Given the overdue stage was reminded
+    deadlines_remind()
+    # When the case moves on (its new stage is due later) and the task runs again
+    from ncii_cases.workflow import case_transition
+
+    Case.objects.filter(pk=case.pk).update(stage=c.Stage.INTERIM_ACTIONS)
+    case.refresh_from_db()
+    case_transition(actor=coordinator, case=case, action="begin_investigation")
+    mail.outbox.clear()
+    assert deadlines_remind()["stage"] == 0
+    # Then the reminder about the earlier stage is still on the record
+    reminded = CaseEvent.objects.filter(
+        case=case, event_type=EventType.REMINDER_SENT, detail__clock="stage"
+    ).get()
+    assert reminded.detail["stage"] == c.Stage.HARM_ASSESSMENT
+
+
+def test_a_stage_reentered_with_a_new_due_time_is_reminded_again(overdue_items, case):
+    deadlines_remind()
+    Case.objects.filter(pk=case.pk).update(stage_due_at=timezone.now() - dt.timedelta(minutes=5))
+    assert deadlines_remind()["stage"] == 1
+    assert (
+        CaseEvent.objects.filter(event_type=EventType.REMINDER_SENT, detail__clock="stage").count()
+        == 2
+    )

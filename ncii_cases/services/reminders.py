@@ -1,0 +1,87 @@
+"""Reminders and notifications sent about a case, recorded on its timeline.
+
+Every email the background tasks send about a case (an overdue clock's reminder, a stage-change
+notice) is a ``CaseEvent`` written here: who was told, about which clock or event, and for which
+due time. "Already reminded" is read from these events, so it survives stage changes and is
+part of the keyed audit chain; nothing is marked by a bulk update. Callers send the email in the
+same transaction, so a reminder recorded is a reminder sent.
+"""
+
+import datetime as dt
+
+from ..audit import canonical_value, case_event_record
+from ..events import EventType
+from ..models import Case, CaseEvent
+
+# The clocks a reminder can be about (ncii_cases.tasks.deadlines_remind).
+REMINDER_CLOCKS = ("stage", "takedown", "report", "measure_review")
+
+
+def reminder_due_text(due: dt.datetime | dt.date | None) -> str:
+    """The due time as stored in a reminder's detail: UTC ISO 8601 (a date: ISO)."""
+    return canonical_value(due) if due is not None else ""
+
+
+def _recipients(users) -> list[dict]:
+    return [{"id": u.pk, "username": u.get_username()} for u in users]
+
+
+def reminders_sent(*, case_ids) -> set[tuple[str, int, str, str]]:
+    """Returns ``(clock, item id, due, started)`` of every reminder recorded on these cases (one
+    query)."""
+    details = CaseEvent.objects.filter(
+        case_id__in=list(case_ids), event_type=EventType.REMINDER_SENT
+    ).values_list("detail", flat=True)
+    return {(d.get("clock"), d.get("item_id"), d.get("due"), d.get("started", "")) for d in details}
+
+
+def reminder_was_sent(*, case_id: int, clock: str, item_id: int, due, started) -> bool:
+    """Whether a reminder about this clock of this item, for this due time and this start of
+    the clock, is recorded."""
+    return CaseEvent.objects.filter(
+        case_id=case_id,
+        event_type=EventType.REMINDER_SENT,
+        detail__clock=clock,
+        detail__item_id=item_id,
+        detail__due=reminder_due_text(due),
+        detail__started=reminder_due_text(started),
+    ).exists()
+
+
+def reminder_sent_record(
+    *, case: Case, clock: str, item_id: int, due, started, recipients, stage: str = ""
+) -> CaseEvent:
+    """Records that the overdue reminder about ``clock`` (one of ``REMINDER_CLOCKS``) of the
+    item ``item_id`` (the case itself for "stage"), due at ``due`` on the clock started at
+    ``started`` (None: never restarted), was emailed to the users ``recipients``. Raises
+    ValueError for an unknown clock."""
+    if clock not in REMINDER_CLOCKS:
+        raise ValueError(f"Unknown reminder clock {clock!r}; use one of {REMINDER_CLOCKS}.")
+    detail = {
+        "clock": clock,
+        "item_id": item_id,
+        "due": reminder_due_text(due),
+        "started": reminder_due_text(started),
+        "recipients": _recipients(recipients),
+    }
+    if stage:
+        detail["stage"] = stage
+    return case_event_record(
+        case=case, actor=None, event_type=EventType.REMINDER_SENT, detail=detail
+    )
+
+
+def notification_sent_record(*, case: Case, about_event: CaseEvent, recipients) -> CaseEvent:
+    """Records that the users ``recipients`` were emailed about the timeline event
+    ``about_event`` (a stage change)."""
+    return case_event_record(
+        case=case,
+        actor=None,
+        event_type=EventType.NOTIFICATION_SENT,
+        to_stage=about_event.to_stage,
+        detail={
+            "about_event_id": about_event.pk,
+            "about": about_event.event_type,
+            "recipients": _recipients(recipients),
+        },
+    )
