@@ -527,3 +527,6 @@ class DeviceAdmin(admin.ModelAdmin):
 
 admin.site.register(TOTPDevice, DeviceAdmin)
 admin.site.register(StaticDevice, DeviceAdmin)
+
+# School calendars (days without school): their own module.
+from . import admin_calendar  # noqa: E402, F401

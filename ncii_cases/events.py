@@ -32,3 +32,4 @@ class EventType:
     DETERMINATION_RECORDED = "determination_recorded"
     SANCTION_ADDED = "sanction_added"
     TRACK_SET = "respondent_track_set"
+    DEADLINE_EXTENDED = "deadline_extended"

@@ -84,3 +84,29 @@ class TwoFactorRequiredMiddleware:
                 url += "?" + urlencode({"next": request.get_full_path()})
             return redirect(url)
         return self.get_response(request)
+
+
+class DistrictTimeZoneMiddleware:
+    """Activates the signed-in user's district time zone for the request, so that every form
+    input is read, and every time shown, in the district's zone (not the server's
+    settings.TIME_ZONE). Users without a district keep the server's zone.
+
+    Install after ``AuthenticationMiddleware``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        from .school_calendar import district_zone
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.district_id is not None:
+            timezone.activate(district_zone(user.district))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Count, F, IntegerField, QuerySet, Value, When
 from django.db.models import Case as When_
-from django.utils import timezone
 
 from . import choices as c
+from . import clocks
 from .filters import CaseQueueFilter
 from .models import Case, School, User
 from .permissions import ROLE_RIGHTS, Action, cases_visible_to, user_role
@@ -18,12 +18,12 @@ SOON = dt.timedelta(hours=48)
 
 
 def cases_annotated(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
-    """Adds ``is_overdue`` (the stored ``next_due_at`` — the earliest of the stage's due time,
-    open takedown clocks and pending external reports — is past) and ``harm_rank`` to each
+    """Adds ``is_overdue`` (the stored ``next_due_at``, the earliest due instant of the case's
+    open clocks, is at or before ``now``: ``clocks.overdue_q``) and ``harm_rank`` to each
     case."""
     return cases.annotate(
         is_overdue=When_(
-            When(next_due_at__lt=now, then=Value(True)),
+            When(clocks.overdue_q("next_due_at", now), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
@@ -73,7 +73,7 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     """Returns the user's queue: the visible cases filtered and sorted by ``params``, the
     needs-action-now lists and counts by stage. Metadata-only users (the auditor) get a list of
     references, schools, stages and dates, and no content filter."""
-    now = now or timezone.now()
+    now = now or clocks.now()
     role = user_role(user)
     reads_content = role is not None and Action.VIEW in ROLE_RIGHTS[role][1]
     base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
@@ -103,11 +103,11 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         queue.count = queue.total
     open_cases = annotated.exclude(stage=c.Stage.CLOSED)
     queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
-    queue.overdue = list(open_cases.filter(next_due_at__lt=now).order_by("next_due_at")[:10])
+    queue.overdue = list(open_cases.any_overdue(now).order_by("next_due_at")[:10])
     queue.due_soon = list(
-        open_cases.filter(next_due_at__gte=now, next_due_at__lt=now + SOON).order_by("next_due_at")[
-            :10
-        ]
+        open_cases.filter(
+            clocks.running_q("next_due_at", now), next_due_at__lt=now + SOON
+        ).order_by("next_due_at")[:10]
     )
     return queue
 

@@ -55,7 +55,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INVESTIGATOR: _perms(["view"], CASE_RECORD_MODELS) + _perms(["view"], CATALOG_MODELS),
     Role.SUPPORT_STAFF: _perms(["view"], CATALOG_MODELS),
     Role.AUDITOR: ["view_caseevent", "view_accessevent"],
-    Role.IT_ADMIN: _perms(["view", "add", "change"], ["user", "school", "district"])
+    Role.IT_ADMIN: _perms(
+        ["view", "add", "change"], ["user", "school", "district", "schoolcalendarentry"]
+    )
+    + ["delete_schoolcalendarentry"]
     + ["view_group"]
     + _perms(["view", "add", "change"], CATALOG_MODELS),
 }

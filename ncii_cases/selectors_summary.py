@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import choices as c
+from . import clocks
 from .events import EventType
 from .models import CaseMeasure, ExternalReport, HarmAssessment, TakedownRequest
 from .models import ResolutionOffer as Offer
@@ -107,6 +108,7 @@ class SummaryReport:
     reference: str
     contact: str
     explanation: str
+    clock: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,9 @@ class CaseSummary:
     offers: list[SummaryOffer] = field(default_factory=list)
     timeline: list[SummaryEvent] = field(default_factory=list)
     withheld: dict[str, str] = field(default_factory=dict)
+    # Open clocks as (label, "Sun Nov 1, 4:00 PM CST — 3 h left"), and extensions in words.
+    deadlines: list[tuple[str, str]] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=list)
 
     @property
     def redacted(self) -> bool:
@@ -315,17 +320,6 @@ def _yes_no(value) -> str:
     return {True: "Yes", False: "No"}.get(value, "Not known")
 
 
-def _clock(due_at, resolved_at, now) -> str:
-    if resolved_at is not None:
-        return "Resolved"
-    if due_at is None:
-        return "No legal clock"
-    seconds = (due_at - now).total_seconds()
-    hours = int(abs(seconds) // 3600)
-    words = f"{hours // 24} days" if hours >= 72 else f"{hours} h" if hours else "under 1 h"
-    return f"{words} left" if seconds >= 0 else f"Overdue by {words}"
-
-
 def _event_label(event) -> str:
     if event.event_type == EventType.TRANSITION:
         to = c.Stage(event.to_stage).label if event.to_stage in c.Stage.values else event.to_stage
@@ -337,8 +331,6 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
     """Returns what the user may see of the case as a summary in ``profile`` ("internal" or
     "redacted"); Http404 if the user may not read the case's content (or it does not exist).
     Raises ValueError for an unknown profile."""
-    from django.utils import timezone
-
     if profile not in PROFILES:
         raise ValueError(f"Unknown profile {profile!r}.")
     case = case_get_for_user(user=user, pk=pk, action=Action.VIEW)
@@ -348,7 +340,8 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
     show_discipline = Action.VIEW_DISCIPLINE in allowed
     # Reasons of workflow steps can mention evidence and discipline (as on the case page).
     show_reasons = show_evidence and show_discipline
-    now = now or timezone.now()
+    now = now or clocks.now()
+    zone = clocks.case_zone(case)
     redact = profile == REDACTED
 
     parties = list(case_parties_for_user(**scope).select_related("person__school"))
@@ -499,9 +492,7 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
                 submitted_at=t.submitted_at,
                 due_at=t.due_at,
                 resolved_at=t.resolved_at,
-                clock=_clock(t.due_at, t.resolved_at, now)
-                if t.status in (t.Status.SUBMITTED, t.Status.REAPPEARED)
-                else ("Resolved" if t.resolved_at else "Not running"),
+                clock=clocks.clock_text(t.clock, now_=now, zone=zone),
                 reference=t.platform_reference,
                 notes=scrub(t.notes or t.waiver_reason),
             )
@@ -518,6 +509,7 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
                 reference=r.reference_number,
                 contact="" if redact else r.contact_name,
                 explanation=scrub(r.explanation),
+                clock=clocks.clock_text(r.clock, now_=now, zone=zone),
             )
             for r in ExternalReport.objects.filter(case=case).select_related("reported_by")
         ]
@@ -584,6 +576,9 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             "Determinations and sanctions are withheld for your role (need-to-know)."
         )
 
+    _summary_deadlines(
+        summary, scope=scope, now=now, zone=zone, scrub=scrub if show_reasons else None
+    )
     summary.timeline = [
         SummaryEvent(
             at=e.created_at,
@@ -598,6 +593,40 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             "Only the neutral entries of the timeline are shown for your role, without reasons."
         )
     return summary
+
+
+def _summary_deadlines(summary, *, scope, now, zone, scrub) -> None:
+    """The open clocks and the extensions the user may see, worded by ``clocks``; the reasons
+    and notices of extensions through ``scrub`` (left out when None, like timeline reasons)."""
+    from .selectors import case_extensions_for_user
+
+    case, allowed = scope["case"], scope["allowed"]
+    extensions = list(case_extensions_for_user(**scope))
+    show_evidence = Action.VIEW_EVIDENCE in allowed
+    open_clocks = clocks.case_clocks(
+        case,
+        takedowns=case.takedowns.select_related("platform") if show_evidence else (),
+        reports=case.external_reports.all() if show_evidence else (),
+        determinations=(
+            case_determinations_for_user(**scope).select_related("respondent__person")
+            if Action.VIEW_DISCIPLINE in allowed
+            else ()
+        ),
+        extensions=extensions,
+    )
+    summary.deadlines = [(k.label, clocks.clock_text(k, now_=now, zone=zone)) for k in open_clocks]
+    summary.extensions = [
+        f"{x.get_clock_display()}"
+        + (f" ({c.Stage(x.stage).label})" if x.stage in c.Stage.values else "")
+        + f": from {clocks.local_time_text(x.previous_due_at, zone, now_=now)}"
+        + f" to {clocks.local_time_text(x.new_due_at, zone, now_=now)}"
+        + (
+            f". Reason: {scrub(x.reason)} Notice to the parties: {scrub(x.notice)}"
+            if scrub
+            else "."
+        )
+        for x in extensions
+    ]
 
 
 def _hidden_party_names(*, case, shown: set[int]) -> list[tuple[str, str, str]]:

@@ -52,7 +52,17 @@ def _send(subject: str, body: str, recipients: list[str]) -> int:
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 
 
-@shared_task
+@shared_task(ignore_result=True)
+def notifications_relay() -> int:
+    """Hands pending outbox notifications to the worker (beat, every minute); returns how many
+    were published. See ``outbox``."""
+    from .outbox import outbox_relay_pending
+
+    return outbox_relay_pending()
+
+
+# ignore_result: publishing must not also wait on the result backend when Redis is down.
+@shared_task(ignore_result=True)
 def transition_notify(event_id: int) -> int:
     """Emails the case's assigned staff that the case moved to a new stage; returns the
     number of emails sent."""

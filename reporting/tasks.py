@@ -148,18 +148,23 @@ def _finish(job_id: int, temp: Path, content: bytes, pages: int) -> None:
 def pdf_render(job_id: int) -> str:
     """Renders the job's summary for its requester, with the rights they have now; returns
     what happened ("ready", "noop", "failed")."""
+    from ncii_cases.school_calendar import district_zone
     from ncii_cases.selectors_summary import case_summary_for_user
 
     from .pdf import summary_pdf_build
 
     if not _claim(job_id):
         return "noop"
-    job = PdfJob.objects.select_related("case", "requested_by").get(pk=job_id)
+    job = PdfJob.objects.select_related("case__district", "requested_by").get(pk=job_id)
     try:
-        summary = case_summary_for_user(user=job.requested_by, pk=job.case_id, profile=job.profile)
-        rendered = summary_pdf_build(
-            summary, generated_by=job.requested_by, generated_at=timezone.now()
-        )
+        # Every time in the document in the case's district's zone, as on the case page.
+        with timezone.override(district_zone(job.case.district)):
+            summary = case_summary_for_user(
+                user=job.requested_by, pk=job.case_id, profile=job.profile
+            )
+            rendered = summary_pdf_build(
+                summary, generated_by=job.requested_by, generated_at=timezone.now()
+            )
         directory = (Path(settings.PRIVATE_MEDIA_ROOT) / _relative_path(job)).parent
         temp = _write_temp(directory, job_id, rendered.content)
         _finish(job_id, temp, rendered.content, rendered.pages)

@@ -1,7 +1,7 @@
 """The harm assessment: a structured instrument whose answers give a harm level, with the
 factors that produced it kept beside it. The level becomes the case's priority, which
 shortens (or lengthens) the due times of interim actions and investigation
-(``workflow.stage_due_at``)."""
+(``clocks.stage_due_at``)."""
 
 from dataclasses import dataclass, replace
 
@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..clocks import stage_due_at
 from ..events import EventType
 from ..models import Case, HarmAssessment
 from ..permissions import Action
-from ..workflow import stage_due_at
 from .common import require, require_open, stamp
 from .reports import case_minor_depicted, reports_sync_internal
 
@@ -153,7 +153,14 @@ def harm_assessment_record(
         case.priority = level
         # The current stage's clock follows the new priority when the stage is scaled by it.
         case.stage_due_at = (
-            stage_due_at(case.stage, level, case.stage_entered_at) or case.stage_due_at
+            stage_due_at(
+                case.stage,
+                level,
+                case.stage_entered_at,
+                district=case.district,
+                school=case.school,
+            )
+            or case.stage_due_at
         )
         stamp(case, actor).save(update_fields=["priority", "stage_due_at", "updated_at"])
     case_event_record(
