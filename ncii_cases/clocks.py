@@ -225,6 +225,17 @@ def running_q(due_field: str, at: dt.datetime) -> Q:
     return Q(**{f"{due_field}__gt": at})
 
 
+def done_in_time(done_at: dt.datetime, due_at: dt.datetime | None) -> bool:
+    """Whether what stops a clock came in time: at or before its due instant ("not later than
+    48 hours"). A clock without a due time is always met in time."""
+    return due_at is None or done_at <= due_at
+
+
+def done_in_time_q(done_field: str, due_field: str = "due_at") -> Q:
+    """The rows whose ``done_field`` is at or before their due instant (``done_in_time``)."""
+    return Q(**{f"{done_field}__lte": models.F(due_field)})
+
+
 class _ClockQuerySet(models.QuerySet):
     due_field = "due_at"
     kind = ""

@@ -240,8 +240,8 @@ def district_analytics_for_user(
     # has no running clock (a new request starts a new one) and is counted apart.
     clock_open = clocks.takedown_open_q()
     t = requests.aggregate(
-        in_time=Count("pk", filter=Q(status=TD.REMOVED, resolved_at__lte=F("due_at"))),
-        late=Count("pk", filter=Q(status=TD.REMOVED, resolved_at__gt=F("due_at"))),
+        in_time=Count("pk", filter=Q(status=TD.REMOVED) & clocks.done_in_time_q("resolved_at")),
+        late=Count("pk", filter=Q(status=TD.REMOVED) & ~clocks.done_in_time_q("resolved_at")),
         overdue=Count("pk", filter=clock_open & clocks.overdue_q("due_at", now)),
         running=Count("pk", filter=clock_open & clocks.running_q("due_at", now)),
         stopped=Count("pk", filter=Q(status__in=(TD.REFUSED, TD.REAPPEARED))),

@@ -476,7 +476,12 @@ def case_transition(
     ``TransitionNotAllowed`` when the action is unknown or impossible from the current
     stage (checked on the locked row, so that of two simultaneous calls only one applies),
     ``TransitionForbidden`` when the actor may not take it, and ``GuardFailed`` with the
-    list of what is missing when the policy's conditions are not met."""
+    list of what is missing when the policy's conditions are not met.
+
+    The staff are notified through the outbox (``outbox.notification_enqueue``): the returned
+    case's ``notifications_delayed`` is True when the broker did not answer after the commit
+    (the beat relay delivers the notification later), False once published, and None when an
+    outer transaction has not committed yet."""
     reason = (reason or "").strip()
     pk = case.pk if case is not None else case_id
     t = BY_ACTION.get(action)

@@ -17,7 +17,7 @@ from policies.models import Platform
 
 from .. import choices as c
 from ..audit import case_event_record
-from ..clocks import takedown_due_at
+from ..clocks import done_in_time, takedown_due_at
 from ..events import EventType
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
@@ -194,7 +194,9 @@ def takedown_request_update(
             "from": old,
             "to": status,
             "within_48h": (
-                takedown.due_at is not None and status == St.REMOVED and at <= takedown.due_at
+                takedown.due_at is not None
+                and status == St.REMOVED
+                and done_in_time(at, takedown.due_at)
             ),
         },
     )
