@@ -94,3 +94,21 @@ def test_the_relay_runs_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["notifications-relay"]
     assert entry["task"] == "ncii_cases.tasks.notifications_relay"
     assert entry["schedule"] <= 60
+
+
+def test_the_stage_email_gives_the_due_time_in_the_districts_zone(case, coordinator):
+    import zoneinfo
+
+    from ncii_cases.workflow import case_transition
+
+    case.district.time_zone = "America/Los_Angeles"
+    case.district.save()
+    moved = case_transition(actor=coordinator, case=case, action="begin_assessment")
+    from ncii_cases.tasks import transition_notify
+
+    event = moved.events.filter(to_stage=c.Stage.INITIAL_ASSESSMENT).get()
+    mail.outbox.clear()
+    assert transition_notify(event.pk) == 1
+    local = moved.stage_due_at.astimezone(zoneinfo.ZoneInfo("America/Los_Angeles"))
+    assert f"{local.hour % 12 or 12}:00 {local:%p} {local.tzname()}" in mail.outbox[0].body
+    assert " left." in mail.outbox[0].body
