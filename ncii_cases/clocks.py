@@ -276,7 +276,7 @@ class ReportQuerySet(_ClockQuerySet):
 
 
 class CaseQuerySet(_ClockQuerySet):
-    """The stage clock of each case (``open``, ``running``, ``overdue``), and ``with_overdue``
+    """The stage clock of each case (``open``, ``running``, ``overdue``), and ``any_overdue``
     for any clock of the case, from the stored next due time (``next_due``)."""
 
     kind = "stage"
