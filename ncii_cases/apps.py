@@ -15,9 +15,12 @@ class NciiCasesConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from .middleware import session_stamp_login
+        from .middleware import session_remember_time_zone, session_stamp_login
         from .next_due import signals_connect
 
         post_migrate.connect(_sync_roles, sender=self)
         user_logged_in.connect(session_stamp_login, dispatch_uid="ncii_session_stamp_login")
+        user_logged_in.connect(
+            session_remember_time_zone, dispatch_uid="ncii_session_remember_time_zone"
+        )
         signals_connect()

@@ -461,7 +461,8 @@ def appeal_clock(determination, *, case=None, extensions=None) -> Clock:
     closes = appeal_window_closes_at(determination, case=case, extensions=extensions)
     return Clock(
         "appeal",
-        f"Appeal window ({determination.respondent})",
+        # No name: the label is also printed in the redacted summary.
+        f"Appeal window ({determination.get_finding_display().lower()} finding)",
         closes,
         started_at=determination.decided_at,
         open=True,
