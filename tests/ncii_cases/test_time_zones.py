@@ -169,3 +169,20 @@ def test_the_stored_next_due_time_is_the_clock_shown(case):
     case_next_due_refresh(case.pk)
     stored = Case.objects.get(pk=case.pk)
     assert stored.next_due_clock.due_at == stored.stage_clock.due_at
+
+
+def test_a_change_of_the_districts_zone_reaches_signed_in_users_within_minutes(
+    client, case, coordinator, monkeypatch
+):
+    import time
+
+    from ncii_cases import middleware
+
+    Case.objects.filter(pk=case.pk).update(reported_at=dt.datetime(2026, 11, 16, 17, tzinfo=UTC))
+    login_verified(client, coordinator)
+    assert "Nov 16, 2026, 11:00 AM CST" in client.get(case.get_absolute_url()).content.decode()
+    case.district.time_zone = "America/Los_Angeles"
+    case.district.save()
+    later = time.time() + middleware.TIME_ZONE_RECHECK_SECONDS + 1
+    monkeypatch.setattr(middleware.time, "time", lambda: later)
+    assert "Nov 16, 2026, 9:00 AM PST" in client.get(case.get_absolute_url()).content.decode()
