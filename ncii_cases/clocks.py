@@ -149,6 +149,25 @@ def stage_due_at(
     return span.after(entered_at, SchoolCalendar(district=district, school=school))
 
 
+def stage_due_at_for_priority(case, priority: str) -> dt.datetime | None:
+    """The due time of the case's current stage once its priority (harm level) becomes
+    ``priority``: recounted from the stage's start for a stage scaled by priority, unchanged
+    for other stages and for a deadline extended for good cause in this stage (the extension
+    was decided with notice to the parties; a new level does not undo it)."""
+    from .models import DeadlineExtension
+
+    if case.stage not in PRIORITY_SCALED_STAGES:
+        return case.stage_due_at
+    extended = DeadlineExtension.objects.filter(
+        case=case, clock="stage", stage=case.stage, extended_at__gte=case.stage_entered_at
+    ).exists()
+    if extended:
+        return case.stage_due_at
+    return stage_due_at(
+        case.stage, priority, case.stage_entered_at, district=case.district, school=case.school
+    )
+
+
 def takedown_due_at(submitted_at: dt.datetime) -> dt.datetime:
     """Returns the removal deadline: 48 elapsed hours after a valid request (TAKE IT DOWN Act
     sec. 3(a)(3)). Raises ValueError for a naive datetime."""

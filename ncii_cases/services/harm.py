@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .. import choices as c
 from ..audit import case_event_record
-from ..clocks import stage_due_at
+from ..clocks import stage_due_at_for_priority
 from ..events import EventType
 from ..models import Case, HarmAssessment
 from ..permissions import Action
@@ -151,17 +151,9 @@ def harm_assessment_record(
     stamp(assessment, actor).save()
     if case.priority != level:
         case.priority = level
-        # The current stage's clock follows the new priority when the stage is scaled by it.
-        case.stage_due_at = (
-            stage_due_at(
-                case.stage,
-                level,
-                case.stage_entered_at,
-                district=case.district,
-                school=case.school,
-            )
-            or case.stage_due_at
-        )
+        # The current stage's clock follows the new priority when the stage is scaled by it
+        # (and was not extended for good cause: clocks.stage_due_at_for_priority).
+        case.stage_due_at = stage_due_at_for_priority(case, level)
         stamp(case, actor).save(update_fields=["priority", "stage_due_at", "updated_at"])
     case_event_record(
         case=case,

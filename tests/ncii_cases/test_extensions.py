@@ -163,3 +163,19 @@ def test_the_form_refuses_a_legal_clock_choice(client, investigating, coordinato
     )
     assert response.status_code == 200
     assert not DeadlineExtension.objects.exists()
+
+
+def test_a_new_harm_level_does_not_undo_an_extension(investigating, coordinator):
+    from ncii_cases import clocks
+
+    later = investigating.stage_due_at + dt.timedelta(days=6)
+    deadline_extend(
+        actor=coordinator,
+        case=investigating,
+        clock="stage",
+        new_due_at=later,
+        reason=REASON,
+        notice=NOTICE,
+    )
+    case = Case.objects.get(pk=investigating.pk)
+    assert clocks.stage_due_at_for_priority(case, c.Level.CRITICAL) == later
