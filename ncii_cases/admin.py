@@ -495,6 +495,46 @@ class SchoolAdmin(SettingsAdmin):
         super().save_model(request, obj, form, change)
 
 
+@admin.register(m.SchoolCalendarEntry)
+class SchoolCalendarEntryAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """Days without school and make-up days of a district or one of its schools
+    (docs/clocks.md): the district's IT (MANAGE_SETTINGS) keeps its own district's calendar,
+    the operator every district's. Whole calendars are imported from iCalendar files with
+    ``manage.py calendar_import PATH --district SLUG``."""
+
+    list_display = ("name", "district", "school", "kind", "starts_on", "ends_on", "source")
+    list_filter = ("district", "kind", "source")
+    date_hierarchy = "starts_on"
+    search_fields = ("name",)
+
+    def get_queryset(self, request):
+        districts = districts_where(request.user, Action.MANAGE_SETTINGS)
+        qs = super().get_queryset(request).select_related("district", "school")
+        return qs.filter(district__in=districts.values("pk"))
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or _in(self.get_queryset(request), obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or _in(self.get_queryset(request), obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district":
+            kwargs["queryset"] = districts_where(request.user, Action.MANAGE_SETTINGS)
+        elif db_field.name == "school":
+            kwargs["queryset"] = schools_where(request.user, Action.MANAGE_SETTINGS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not _is_operator(request.user):
+            obj.district_id = request.user.district_id
+        super().save_model(request, obj, form, change)
+
+
 # Groups only mirror each role's model-wide rights, set from the code (``roles.roles_sync``):
 # nobody adds, renames, re-permissions or deletes them here, the operator included.
 if admin.site.is_registered(Group):

@@ -16,7 +16,7 @@ class NciiCasesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from . import checks  # noqa: F401  (registers the deployment checks)
-        from .middleware import session_stamp_login
+        from .middleware import session_remember_time_zone, session_stamp_login
         from .next_due import signals_connect
         from .roles import signals_connect as role_signals_connect
         from .services.accounts import accounts_signals_connect
@@ -25,6 +25,9 @@ class NciiCasesConfig(AppConfig):
         post_migrate.connect(_sync_roles, sender=self)
         role_signals_connect()
         user_logged_in.connect(session_stamp_login, dispatch_uid="ncii_session_stamp_login")
+        user_logged_in.connect(
+            session_remember_time_zone, dispatch_uid="ncii_session_remember_time_zone"
+        )
         signals_connect()
         signin_signals_connect()
         accounts_signals_connect()

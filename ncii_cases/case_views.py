@@ -19,17 +19,21 @@ from policies.selectors import platforms_for_district
 
 from . import choices as c
 from . import forms as f
-from . import selectors
+from . import forms_deadlines, selectors
 from .access_log import access_case, access_logged
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
 from .permissions import Action
 from .services import cases as case_services
-from .services import determinations, evidence, measures, notices, reports, takedowns
+from .services import deadlines, determinations, evidence, measures, notices, reports, takedowns
 from .services.harm import HarmAnswers, harm_assessment_record
 from .workflow import BY_ACTION
 from .workflow import case_transition as workflow_transition
 
 GET_POST = require_http_methods(["GET", "POST"])
+NOTIFICATIONS_DELAYED = (
+    "Notifications delayed: the step is saved, but the background service is unavailable "
+    "right now. The e-mails to the assigned staff will go out as soon as it is back."
+)
 FORM_TEMPLATE = "ncii_cases/case_form.html"
 
 
@@ -112,7 +116,7 @@ def transition(request, pk, action):
     problem = selectors.transition_problem_for_user(user=request.user, case=case, action=action)
     if request.method == "POST" and problem is None and form.is_valid():
         try:
-            workflow_transition(
+            moved = workflow_transition(
                 actor=request.user,
                 case=case,
                 action=action,
@@ -126,6 +130,8 @@ def transition(request, pk, action):
             problem = str(exc)
         else:
             messages.success(request, f"Done: {step.label.lower()}.")
+            if moved.notifications_delayed:
+                messages.warning(request, NOTIFICATIONS_DELAYED)
             return redirect(case)
     context = {"case": case, "form": form, "step": step, "problem": problem}
     return render(request, "ncii_cases/transition.html", context)
@@ -424,6 +430,34 @@ def determination(request, pk):
         ),
         success="The determination is recorded.",
         anchor="decisions-h",
+    )
+
+
+@access_logged("case_deadline_extend")
+@login_required
+@GET_POST
+def deadline_extend(request, pk):
+    return _record_page(
+        request,
+        pk,
+        actions=(Action.DECIDE,),
+        title="Extend a deadline for good cause",
+        form_class=forms_deadlines.DeadlineExtensionForm,
+        form_kwargs=lambda case: {
+            "determinations": selectors.case_determinations_for_user(user=request.user, case=case)
+        },
+        save=lambda case, data: deadlines.deadline_extend(
+            actor=request.user,
+            case=case,
+            clock=data["clock"],
+            new_due_at=data["new_due_at"],
+            reason=data["reason"],
+            notice=data["notice"],
+            determination=data.get("determination"),
+        ),
+        success="The deadline is extended and the notice to the parties recorded.",
+        anchor="deadlines-h",
+        intro=deadlines.LEGAL_CLOCK_REFUSAL,
     )
 
 

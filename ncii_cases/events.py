@@ -40,3 +40,4 @@ class EventType:
     # Written by the background tasks (services/reminders.py): who was emailed about what.
     REMINDER_SENT = "reminder_sent"
     NOTIFICATION_SENT = "notification_sent"
+    DEADLINE_EXTENDED = "deadline_extended"

@@ -16,10 +16,10 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.forms.utils import flatatt
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from . import choices as c
+from . import clocks
 from .models import CaseAssignment
 
 # The sorts: (field, parameter) and their labels; ``harm`` is content (the harm level).
@@ -104,7 +104,7 @@ class CaseQueueFilter(django_filters.FilterSet):
         super().__init__(data, queryset, **kwargs)
         self.reads_content = reads_content
         self.parties = parties
-        self.now = now or timezone.now()
+        self.now = now or clocks.now()
         self.filters["school"].queryset = schools
         self.filters["assignee"].queryset = staff
         hidden = set()
@@ -173,4 +173,4 @@ class CaseQueueFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         # On the stored column (indexed with the district), not on the annotated flag.
-        return queryset.filter(next_due_at__lt=self.now) if value else queryset
+        return queryset.filter(clocks.overdue_q("next_due_at", self.now)) if value else queryset

@@ -174,3 +174,56 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+TIME_ZONE_KEY = "ncii_time_zone"
+# The district's zone is kept in the session and read again from the database this often
+# (seconds), so that a change of the district's setting reaches signed-in users within minutes
+# without a query on every request.
+TIME_ZONE_RECHECK_SECONDS = 300
+
+
+def session_remember_time_zone(sender, request, user, **kwargs):
+    """Receiver of ``user_logged_in``: keeps the user's district time zone in the session."""
+    if user.district_id is not None and hasattr(request, "session"):
+        request.session[TIME_ZONE_KEY] = [user.district_id, user.district.time_zone, time.time()]
+
+
+def _district_time_zone_name(request, user) -> str | None:
+    from .models import District
+
+    session = getattr(request, "session", None)
+    saved = session.get(TIME_ZONE_KEY) if session is not None else None
+    now = time.time()
+    if saved and saved[0] == user.district_id and now - saved[2] < TIME_ZONE_RECHECK_SECONDS:
+        return saved[1]
+    name = District.objects.filter(pk=user.district_id).values_list("time_zone", flat=True).first()
+    if session is not None:
+        session[TIME_ZONE_KEY] = [user.district_id, name, now]
+    return name
+
+
+class DistrictTimeZoneMiddleware:
+    """Activates the signed-in user's district time zone for the request, so that every form
+    input is read, and every time shown, in the district's zone (not the server's
+    settings.TIME_ZONE). Users without a district keep the server's zone.
+
+    Install after ``AuthenticationMiddleware`` and ``SessionMiddleware``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        from .school_calendar import zone_named
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.district_id is not None:
+            timezone.activate(zone_named(_district_time_zone_name(request, user)))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -8,6 +8,9 @@ refuses image or video content again at save time.
 Writes go through ``services``; reads through ``selectors``. Models hold no business logic.
 """
 
+import datetime as dt
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -18,6 +21,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from . import choices as c
+from .clocks import CaseQuerySet, MeasureQuerySet, ReportQuerySet, TakedownQuerySet
 from .history_chain import AuditedHistoryModel
 from .storage import DocumentStorage
 
@@ -27,12 +31,39 @@ pdq_validator = RegexValidator(
 )
 
 
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(
+            "Enter a time zone name such as America/Chicago or America/Los_Angeles."
+        ) from error
+
+
 class District(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     state = models.CharField(max_length=2, help_text="Two-letter state code; reporting laws vary.")
     reference_prefix = models.CharField(max_length=10, default="NCII")
-    time_zone = models.CharField(max_length=64, default="America/Chicago")
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/Chicago",
+        validators=[validate_time_zone],
+        help_text="The district's IANA time zone: every time is entered and shown in it.",
+    )
+    school_day_ends_at = models.TimeField(
+        default=dt.time(17, 0),
+        help_text="Local time a school day ends: a deadline in school days falls due then.",
+    )
+    federal_holidays = models.BooleanField(
+        "no school on US federal holidays",
+        default=True,
+        help_text="Count US federal holidays as days without school unless the school calendar "
+        "names them school days.",
+    )
+    appeal_window_school_days = models.PositiveSmallIntegerField(
+        default=5, help_text="School days a party has to appeal a determination."
+    )
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
@@ -275,6 +306,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = CaseQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["next_due_at"], bases=[AuditedHistoryModel])
 
     class Meta:
@@ -309,6 +341,20 @@ class Case(models.Model):
                     "empty, or record that they did not ask for anonymity."
                 }
             )
+
+    @property
+    def stage_clock(self):
+        """The clock of the current stage (``clocks.stage_clock``)."""
+        from .clocks import stage_clock
+
+        return stage_clock(self)
+
+    @property
+    def next_due_clock(self):
+        """The earliest open clock of the case, from the stored next due time."""
+        from .clocks import next_due_clock
+
+        return next_due_clock(self)
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
@@ -616,6 +662,7 @@ class CaseMeasure(models.Model):
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = MeasureQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -623,6 +670,13 @@ class CaseMeasure(models.Model):
 
     def __str__(self):
         return str(self.measure or self.description[:60])
+
+    @property
+    def review_clock(self):
+        """The review clock (``clocks.measure_review_clock``)."""
+        from .clocks import measure_review_clock
+
+        return measure_review_clock(self)
 
 
 class ResolutionOffer(models.Model):
@@ -710,6 +764,7 @@ class TakedownRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = TakedownQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -718,6 +773,19 @@ class TakedownRequest(models.Model):
 
     def __str__(self):
         return f"{self.platform} — {self.get_status_display()}"
+
+    @property
+    def clock(self):
+        """The request's 48-hour clock (``clocks.takedown_clock``)."""
+        from .clocks import takedown_clock
+
+        return takedown_clock(self)
+
+    def is_running(self, now=None) -> bool:
+        return self.clock.is_running(now)
+
+    def is_overdue(self, now=None) -> bool:
+        return self.clock.is_overdue(now)
 
 
 class ExternalReport(models.Model):
@@ -749,6 +817,7 @@ class ExternalReport(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(blank=True)
 
+    objects = ReportQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -763,6 +832,19 @@ class ExternalReport(models.Model):
 
     def __str__(self):
         return f"{self.agency} — {self.get_status_display()}"
+
+    @property
+    def clock(self):
+        """The report's deadline clock (``clocks.report_clock``)."""
+        from .clocks import report_clock
+
+        return report_clock(self)
+
+    def is_running(self, now=None) -> bool:
+        return self.clock.is_running(now)
+
+    def is_overdue(self, now=None) -> bool:
+        return self.clock.is_overdue(now)
 
 
 class EvidenceItem(models.Model):
@@ -880,6 +962,13 @@ class Determination(models.Model):
 
     def __str__(self):
         return f"{self.respondent}: {self.get_finding_display()}"
+
+    @property
+    def appeal_clock(self):
+        """The appeal window (``clocks.appeal_clock``)."""
+        from .clocks import appeal_clock
+
+        return appeal_clock(self)
 
 
 class Sanction(models.Model):
@@ -1011,3 +1100,110 @@ class SecondFactorReset(models.Model):
 
     def __str__(self):
         return f"Second-factor reset for {self.user} ({self.get_status_display()})"
+
+
+class SchoolCalendarEntry(models.Model):
+    """Days without school (closures, breaks, holidays) or extra school days (make-up days) of
+    a district, or of one of its schools. See ``school_calendar`` for how days are counted."""
+
+    class Kind(models.TextChoices):
+        CLOSURE = "closure", "No school (closure, break or holiday)"
+        SCHOOL_DAY = "school_day", "School day (for example a make-up day)"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        ICALENDAR = "icalendar", "Imported from an iCalendar file"
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="calendar")
+    school = models.ForeignKey(
+        School,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendar",
+        help_text="Leave empty for the whole district.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLOSURE)
+    name = models.CharField(max_length=200, help_text="For example Winter break.")
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="The last day, included.")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    uid = models.CharField(
+        max_length=255, blank=True, editable=False, help_text="The iCalendar event's UID."
+    )
+
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name_plural = "school calendar entries"
+        indexes = [models.Index(fields=["district", "starts_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="calendar_entry_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.starts_on:%b %d, %Y} to {self.ends_on:%b %d, %Y})"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError("The last day must be on or after the first day.")
+        if self.school_id and self.district_id and self.school.district_id != self.district_id:
+            raise ValidationError("Choose a school of this district.")
+
+
+class DeadlineExtension(models.Model):
+    """A deadline extended for good cause: which clock, from when to when, why, and the notice
+    given to the parties. Legal clocks (the 48-hour takedown, statutory report deadlines) are
+    never extended (``clocks.LEGAL_KINDS``)."""
+
+    class ClockKind(models.TextChoices):
+        STAGE = "stage", "The current stage's deadline"
+        APPEAL = "appeal", "An appeal window"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
+    clock = models.CharField(max_length=20, choices=ClockKind.choices)
+    stage = models.CharField(max_length=30, choices=c.Stage.choices, blank=True)
+    determination = models.ForeignKey(
+        Determination, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    previous_due_at = models.DateTimeField()
+    new_due_at = models.DateTimeField()
+    reason = models.TextField(help_text="The good cause.")
+    notice = models.TextField(help_text="The notice given to the parties: to whom, how and when.")
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    extended_at = models.DateTimeField()
+
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    class Meta:
+        ordering = ["extended_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_clock_display()} extended to {self.new_due_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationOutbox(models.Model):
+    """A notification to hand to the background worker, written in the transaction of the
+    change that causes it (a transactional outbox): relayed after the commit when the broker
+    answers, otherwise by ``tasks.notifications_relay`` on the beat. Carries ids only."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    case = models.ForeignKey(Case, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    relayed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["relayed_at", "id"])]
+
+    def __str__(self):
+        return f"{self.task}{self.args} ({'relayed' if self.relayed_at else 'pending'})"

@@ -1,10 +1,13 @@
 """The case's next due time (``Case.next_due_at``), stored so that the queue can sort and
 filter on it with an index instead of computing it for every visible case on every load.
 
-It is the earliest of: the stage's due time (none once the case is closed), the deadline of
-each open takedown request (submitted or reappeared) and the due time of each pending
-external report. ``case_next_due_refresh`` recomputes it in SQL with one UPDATE. Signal
-receivers call it in the transaction of every write that can change an input:
+It is the earliest due instant of the case's open clocks, by the rules of ``clocks``: the
+stage's (none once closed or in Process A), each takedown request whose 48-hour clock runs
+(``clocks.takedown_open_q``) and each pending external report with a deadline
+(``clocks.report_open_q``). A case is overdue when it is at or before now.
+
+``case_next_due_refresh`` recomputes it in SQL with one UPDATE. Signal receivers call it in
+the transaction of every write that can change an input:
 
 - ``Case`` saved (workflow transitions, closing and reopening, the harm assessment's new
   stage clock, intake, admin edits) — skipped when ``update_fields`` names no input;
@@ -23,16 +26,15 @@ from django.db.models import Case as When_
 from django.db.models import DateTimeField, Min, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least, NullIf
 
+from . import clocks
+
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
-OPEN_TAKEDOWN_STATUSES = ("submitted", "reappeared")
-PENDING_REPORT_STATUS = "pending"
-CLOSED_STAGE = "closed"
 INPUT_FIELDS = frozenset({"stage", "stage_due_at", "next_due_at"})
 
 
-def _min_due(model, **filters):
+def _min_due(model, open_q):
     rows = (
-        model.objects.filter(case=OuterRef("pk"), due_at__isnull=False, **filters)
+        model.objects.filter(open_q, case=OuterRef("pk"))
         .order_by()
         .values("case")
         .annotate(due=Min("due_at"))
@@ -45,10 +47,10 @@ def next_due_expression(takedown_model, report_model):
     """The SQL expression of a case's next due time, over the given models (the app's or a
     migration's historical ones)."""
     far = Value(FAR_FUTURE, output_field=DateTimeField())
-    takedown_due = _min_due(takedown_model, status__in=OPEN_TAKEDOWN_STATUSES)
-    report_due = _min_due(report_model, status=PENDING_REPORT_STATUS)
+    takedown_due = _min_due(takedown_model, clocks.takedown_open_q())
+    report_due = _min_due(report_model, clocks.report_open_q())
     stage_due = When_(
-        When(stage=CLOSED_STAGE, then=Value(None, output_field=DateTimeField())),
+        When(stage__in=clocks.STAGES_WITHOUT_CLOCK, then=Value(None, output_field=DateTimeField())),
         default="stage_due_at",
         output_field=DateTimeField(),
     )

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Count, F, IntegerField, QuerySet, Value, When
 from django.db.models import Case as When_
-from django.utils import timezone
 
 from . import choices as c
+from . import clocks
 from .filters import CaseQueueFilter
 from .models import Case, School, User
 from .permissions import Action, cases_visible_to, user_can_anywhere, user_role
@@ -19,12 +19,12 @@ SOON = dt.timedelta(hours=48)
 
 
 def cases_annotated(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
-    """Adds ``is_overdue`` (the stored ``next_due_at`` — the earliest of the stage's due time,
-    open takedown clocks and pending external reports — is past) and ``harm_rank`` to each
+    """Adds ``is_overdue`` (the stored ``next_due_at``, the earliest due instant of the case's
+    open clocks, is at or before ``now``: ``clocks.overdue_q``) and ``harm_rank`` to each
     case."""
     return cases.annotate(
         is_overdue=When_(
-            When(next_due_at__lt=now, then=Value(True)),
+            When(clocks.overdue_q("next_due_at", now), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
@@ -76,7 +76,7 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     references, schools, stages and dates, and no content filter nor content sort; a search
     matches only parties the user may read, and the respondent filter is there only for users
     who may read respondents (not support staff)."""
-    now = now or timezone.now()
+    now = now or clocks.now()
     reads_content = user_can_anywhere(user, Action.VIEW)
     base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
     annotated = cases_annotated(base, now=now)
@@ -108,11 +108,11 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         queue.count = queue.total
     open_cases = annotated.exclude(stage=c.Stage.CLOSED)
     queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
-    queue.overdue = list(open_cases.filter(next_due_at__lt=now).order_by("next_due_at")[:10])
+    queue.overdue = list(open_cases.any_overdue(now).order_by("next_due_at")[:10])
     queue.due_soon = list(
-        open_cases.filter(next_due_at__gte=now, next_due_at__lt=now + SOON).order_by("next_due_at")[
-            :10
-        ]
+        open_cases.filter(
+            clocks.running_q("next_due_at", now), next_due_at__lt=now + SOON
+        ).order_by("next_due_at")[:10]
     )
     return queue
 

@@ -86,7 +86,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + ["view_district", "change_district"]
     + _perms(["view", "add", "change"], DISTRICT_CATALOG_MODELS)
     + _perms(["view"], POLICY_TEXT_MODELS)
-    + _perms(["view", "delete"], ["totpdevice", "staticdevice"]),
+    + _perms(["view", "delete"], ["totpdevice", "staticdevice"])
+    # The district's school calendar (closures, make-up days): docs/clocks.md.
+    + _perms(["view", "add", "change", "delete"], ["schoolcalendarentry"]),
 }
 PERMISSION_APPS = ("ncii_cases", "policies", "auth", "otp_totp", "otp_static")
 

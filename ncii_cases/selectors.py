@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from . import choices as c
+from . import clocks
 from .events import EventType
 from .models import (
     Case,
@@ -21,6 +22,7 @@ from .models import (
     CaseEvent,
     CaseMeasure,
     CaseParty,
+    DeadlineExtension,
     Determination,
     EvidenceItem,
     ExternalReport,
@@ -182,6 +184,10 @@ class CaseDetail:
     harm: object = None
     minors_depicted: bool = False
     transitions: list = field(default_factory=list)
+    # The open clocks the user may see (stage; takedowns and reports with the evidence log;
+    # appeal windows with discipline), soonest first, and the extensions recorded.
+    deadlines: list = field(default_factory=list)
+    extensions: list = field(default_factory=list)
 
     @property
     def can(self) -> dict[str, bool]:
@@ -231,6 +237,14 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
             ResolutionOffer.objects.filter(case=case).select_related("party__person")
         )
     detail.timeline = list(case_timeline_for_user(**scope))
+    detail.extensions = list(case_extensions_for_user(**scope))
+    detail.deadlines = clocks.case_clocks(
+        case,
+        takedowns=detail.takedowns,
+        reports=detail.reports,
+        determinations=detail.determinations,
+        extensions=detail.extensions,
+    )
     from .workflow import TRANSITIONS
 
     # The same rule as ``workflow.available_transitions``, from the rights already read.
@@ -238,6 +252,18 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         t for t in TRANSITIONS if case.stage in t.from_stages and t.permission in allowed
     ]
     return detail
+
+
+def case_extensions_for_user(*, user, case: Case, allowed=None) -> QuerySet[DeadlineExtension]:
+    """The deadlines of the case extended for good cause, for users who may read its content
+    (appeal windows only for users who may see determinations)."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    if Action.VIEW not in allowed:
+        return DeadlineExtension.objects.none()
+    rows = DeadlineExtension.objects.filter(case=case).select_related("extended_by")
+    if Action.VIEW_DISCIPLINE not in allowed:
+        rows = rows.exclude(clock=DeadlineExtension.ClockKind.APPEAL)
+    return rows
 
 
 def resources_for_case(*, case: Case):

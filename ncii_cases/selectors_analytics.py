@@ -23,9 +23,9 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.http import Http404
-from django.utils import timezone
 
 from . import choices as c
+from . import clocks
 from .events import EventType
 from .models import Case, CaseEvent, CaseMeasure, CaseParty, PartyChoice, School, TakedownRequest
 from .permissions import Action, user_can_anywhere
@@ -130,7 +130,7 @@ def district_analytics_for_user(
         raise Http404("No such school.")
     if check_only:
         return None
-    now = timezone.now()
+    now = clocks.now()
     cases = _cases(user, filters)
 
     first_action_at = Subquery(
@@ -236,12 +236,15 @@ def district_analytics_for_user(
         submitted_at__isnull=False,
         due_at__isnull=False,
     )
-    not_removed = ~Q(status__in=(TD.REMOVED, TD.WAIVED))
+    # Running or overdue by the clock's own rule (``clocks``): a refused or reappeared request
+    # has no running clock (a new request starts a new one) and is counted apart.
+    clock_open = clocks.takedown_open_q()
     t = requests.aggregate(
-        in_time=Count("pk", filter=Q(status=TD.REMOVED, resolved_at__lte=F("due_at"))),
-        late=Count("pk", filter=Q(status=TD.REMOVED, resolved_at__gt=F("due_at"))),
-        overdue=Count("pk", filter=not_removed & Q(due_at__lte=now)),
-        running=Count("pk", filter=not_removed & Q(due_at__gt=now)),
+        in_time=Count("pk", filter=Q(status=TD.REMOVED) & clocks.done_in_time_q("resolved_at")),
+        late=Count("pk", filter=Q(status=TD.REMOVED) & ~clocks.done_in_time_q("resolved_at")),
+        overdue=Count("pk", filter=clock_open & clocks.overdue_q("due_at", now)),
+        running=Count("pk", filter=clock_open & clocks.running_q("due_at", now)),
+        stopped=Count("pk", filter=Q(status__in=(TD.REFUSED, TD.REAPPEARED))),
         waived=Count("pk", filter=Q(status=TD.WAIVED)),
     )
     result.takedown_outcomes = [
@@ -249,6 +252,7 @@ def district_analytics_for_user(
         ("Removed after 48 hours", t["late"]),
         ("Not removed, past 48 hours (overdue)", t["overdue"]),
         ("Not removed, within 48 hours", t["running"]),
+        ("Refused or reappeared (a new request is needed)", t["stopped"]),
         ("Not pursued", t["waived"]),
     ]
     result.takedown_removal = _median(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from django.http import Http404
 
 from . import choices as c
+from . import clocks
 from .events import EventType
 from .models import CaseMeasure, CaseParty, EvidenceItem, TakedownRequest
 from .redaction import (
@@ -109,6 +110,7 @@ class SummaryReport:
     reference: str
     contact: str
     explanation: str
+    clock: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,9 @@ class CaseSummary:
     offers: list[SummaryOffer] = field(default_factory=list)
     timeline: list[SummaryEvent] = field(default_factory=list)
     withheld: dict[str, str] = field(default_factory=dict)
+    # Open clocks as (label, "Sun Nov 1, 4:00 PM CST — 3 h left"), and extensions in words.
+    deadlines: list[tuple[str, str]] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=list)
 
     @property
     def redacted(self) -> bool:
@@ -227,17 +232,6 @@ def _party_labels(parties) -> dict[int, str]:
 
 def _yes_no(value) -> str:
     return {True: "Yes", False: "No"}.get(value, "Not known")
-
-
-def _clock(due_at, resolved_at, now) -> str:
-    if resolved_at is not None:
-        return "Resolved"
-    if due_at is None:
-        return "No legal clock"
-    seconds = (due_at - now).total_seconds()
-    hours = int(abs(seconds) // 3600)
-    words = f"{hours // 24} days" if hours >= 72 else f"{hours} h" if hours else "under 1 h"
-    return f"{words} left" if seconds >= 0 else f"Overdue by {words}"
 
 
 def _event_label(event) -> str:
@@ -321,22 +315,22 @@ def _summary_read(*, user, pk) -> CaseDetail:
 
 def _summary_build(detail: CaseDetail, *, now=None) -> CaseSummary:
     """The summary of the internal profile, built section by section from the gated read."""
-    from django.utils import timezone
-
-    now = now or timezone.now()
+    now = now or clocks.now()
+    zone = clocks.case_zone(detail.case)
     names = _Names(detail.parties)
     summary = _section_cover(detail)
     summary.parties = _section_parties(detail, names)
     summary.harm = _section_harm(detail)
     summary.measures, summary.remedies = _section_measures(detail, names)
-    summary.takedowns = _section_takedowns(detail, names, now)
-    summary.reports = _section_reports(detail)
+    summary.takedowns = _section_takedowns(detail, names, now, zone)
+    summary.reports = _section_reports(detail, now, zone)
     summary.evidence = _section_evidence(detail)
     (
         summary.determinations,
         summary.sanctions,
         summary.offers,
     ) = _section_decisions(detail, names)
+    summary.deadlines, summary.extensions = _section_deadlines(detail, now, zone)
     summary.timeline = _section_timeline(detail)
     summary.withheld = _withheld(detail)
     return summary
@@ -459,7 +453,7 @@ def _section_measures(detail: CaseDetail, names: _Names):
     return measures, remedies
 
 
-def _section_takedowns(detail: CaseDetail, names: _Names, now) -> list[SummaryTakedown]:
+def _section_takedowns(detail: CaseDetail, names: _Names, now, zone) -> list[SummaryTakedown]:
     return [
         SummaryTakedown(
             platform=str(t.platform),
@@ -470,9 +464,7 @@ def _section_takedowns(detail: CaseDetail, names: _Names, now) -> list[SummaryTa
             submitted_at=t.submitted_at,
             due_at=t.due_at,
             resolved_at=t.resolved_at,
-            clock=_clock(t.due_at, t.resolved_at, now)
-            if t.status in (t.Status.SUBMITTED, t.Status.REAPPEARED)
-            else ("Resolved" if t.resolved_at else "Not running"),
+            clock=clocks.clock_text(t.clock, now_=now, zone=zone),
             reference=t.platform_reference,
             notes=t.notes or t.waiver_reason,
         )
@@ -480,7 +472,7 @@ def _section_takedowns(detail: CaseDetail, names: _Names, now) -> list[SummaryTa
     ]
 
 
-def _section_reports(detail: CaseDetail) -> list[SummaryReport]:
+def _section_reports(detail: CaseDetail, now, zone) -> list[SummaryReport]:
     return [
         SummaryReport(
             agency=r.agency,
@@ -492,6 +484,7 @@ def _section_reports(detail: CaseDetail) -> list[SummaryReport]:
             reference=r.reference_number,
             contact=r.contact_name,
             explanation=r.explanation,
+            clock=clocks.clock_text(r.clock, now_=now, zone=zone),
         )
         for r in detail.reports
     ]
@@ -547,6 +540,26 @@ def _section_decisions(detail: CaseDetail, names: _Names):
         for o in detail.offers
     ]
     return determinations, sanctions, offers
+
+
+def _section_deadlines(detail: CaseDetail, now, zone) -> tuple[list, list[str]]:
+    """The open clocks the user may see, as (label, "Sun Nov 1, 4:00 PM CST — 3 h left"), and
+    the extensions for good cause in words, with their reasons and notices where the user
+    reads reasons (as timeline reasons)."""
+    deadlines = [(k.label, clocks.clock_text(k, now_=now, zone=zone)) for k in detail.deadlines]
+    extensions = [
+        f"{x.get_clock_display()}"
+        + (f" ({c.Stage(x.stage).label})" if x.stage in c.Stage.values else "")
+        + f": from {clocks.local_time_text(x.previous_due_at, zone, now_=now)}"
+        + f" to {clocks.local_time_text(x.new_due_at, zone, now_=now)}"
+        + (
+            f". Reason: {x.reason} Notice to the parties: {x.notice}"
+            if detail.show_reasons
+            else "."
+        )
+        for x in detail.extensions
+    ]
+    return deadlines, extensions
 
 
 def _section_timeline(detail: CaseDetail) -> list[SummaryEvent]:

@@ -74,25 +74,42 @@ def _send(subject: str, body: str, recipients) -> int:
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails)
 
 
-@shared_task
+@shared_task(ignore_result=True)
+def notifications_relay() -> int:
+    """Hands pending outbox notifications to the worker (beat, every minute); returns how many
+    were published. See ``outbox``."""
+    from .outbox import outbox_relay_pending
+
+    return outbox_relay_pending()
+
+
+# ignore_result: publishing must not also wait on the result backend when Redis is down.
+@shared_task(ignore_result=True)
 def transition_notify(event_id: int) -> int:
     """Emails the case's assigned staff that the case moved to a new stage, records who was
     told on the case's timeline, and returns the number of emails sent."""
+    from . import clocks
     from .models import CaseEvent
     from .services.reminders import notification_sent_record
 
-    event = CaseEvent.objects.select_related("case").filter(pk=event_id).first()
+    event = CaseEvent.objects.select_related("case__district").filter(pk=event_id).first()
     if event is None:
         return 0
     case = event.case
     stage = c.Stage(event.to_stage).label if event.to_stage in c.Stage.values else event.to_stage
     roles = [r.value for r in c.AssignmentRole]
+    due = ""
+    if case.stage == event.to_stage and case.stage_clock.open:
+        # In the district's time zone, worded as on the case page and in the PDF.
+        text = clocks.clock_text(case.stage_clock, zone=clocks.case_zone(case))
+        due = f"This stage is due {text.rstrip('.')}.\n"
     recipients = case_staff_users(case, roles=roles)
     with transaction.atomic():
         sent = _send(
             f"[{case.reference}] Case moved to {stage}",
             f"Case {case.reference} moved to the stage \u201c{stage}\u201d.\n"
-            "Open the case manager to see what is needed next.",
+            + due
+            + "Open the case manager to see what is needed next.",
             recipients,
         )
         if sent:

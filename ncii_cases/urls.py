@@ -29,6 +29,11 @@ urlpatterns = [
     path("cases/<int:pk>/evidence/new/", case_views.evidence_add, name="case_evidence_add"),
     path("cases/<int:pk>/notices/new/", case_views.notice_add, name="case_notice_add"),
     path("cases/<int:pk>/determination/", case_views.determination, name="case_determination"),
+    path(
+        "cases/<int:pk>/deadlines/extend/",
+        case_views.deadline_extend,
+        name="case_deadline_extend",
+    ),
     path("cases/<int:pk>/sanctions/new/", case_views.sanction_add, name="case_sanction_add"),
     path("cases/<int:pk>/offers/new/", case_views.offer, name="case_offer"),
     path("cases/<int:pk>/parties/new/", case_views.party_add, name="case_party_add"),

@@ -5,15 +5,10 @@ guards that make the policy's conditions real, the per-stage due times, and
 ``case_transition``. What does not: writes of measures, takedowns, reports, evidence or
 determinations (``services/``), and reads for screens (``selectors``).
 
-Stage due times (chosen for a district Title IX office; a district may change them here):
-initial assessment 24 h (one school day), harm assessment 48 h, interim actions 5 days,
-investigation 10 school days (14 calendar days), informal resolution 20 days, determination
-5 days, remedies 10 days, monitoring and referral check-ins 30 days. Process A runs on the
-formal grievance timeline, which is kept outside this application. The harm level scales the
-interim-actions and investigation times (critical x0.25, high x0.5, low x1.5).
+Stage due times are clocks: ``clocks.STAGE_SPANS`` (initial assessment one school day,
+investigation 10 school days, the others in hours) and docs/clocks.md.
 """
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from . import choices as c
+from . import clocks
 from .audit import case_event_record
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
 from .events import EventType
@@ -38,6 +34,7 @@ from .models import (
     Sanction,
     TakedownRequest,
 )
+from .outbox import notification_enqueue
 from .permissions import Action, cases_visible_to, user_can
 from .services.reports import obligations_undecided
 
@@ -404,37 +401,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 
-STAGE_DUE_HOURS = {
-    S.INTAKE: 24,
-    S.INITIAL_ASSESSMENT: 24,
-    S.HARM_ASSESSMENT: 48,
-    S.INTERIM_ACTIONS: 5 * 24,
-    S.INVESTIGATION: 14 * 24,
-    S.INFORMAL_RESOLUTION: 20 * 24,
-    S.DETERMINATION: 5 * 24,
-    S.REMEDIES: 10 * 24,
-    S.MONITORING: 30 * 24,
-    S.REFERRED: 30 * 24,
-    S.PROCESS_A: None,
-    S.CLOSED: None,
-}
-PRIORITY_SCALED_STAGES = {S.INTERIM_ACTIONS, S.INVESTIGATION}
-PRIORITY_SCALE = {
-    c.Level.CRITICAL: 0.25,
-    c.Level.HIGH: 0.5,
-    c.Level.MODERATE: 1.0,
-    c.Level.LOW: 1.5,
-}
-
-
-def stage_due_at(stage: str, priority: str, entered_at: dt.datetime) -> dt.datetime | None:
-    """Returns when work in the stage is due, or None for stages with no clock here."""
-    hours = STAGE_DUE_HOURS.get(stage)
-    if hours is None:
-        return None
-    if stage in PRIORITY_SCALED_STAGES:
-        hours = hours * PRIORITY_SCALE.get(priority, 1.0)
-    return entered_at + dt.timedelta(hours=hours)
+# The stage clocks (their lengths, school days or hours, and the harm level's scale) live in
+# ``clocks``; ``stage_due_at`` is re-exported here for callers of the workflow.
+stage_due_at = clocks.stage_due_at
 
 
 # --- Side effects of each action on the case's own fields ---------------------------------
@@ -492,12 +461,6 @@ def transition_blockers(
     return problems
 
 
-def _notify_on_commit(event_id: int) -> None:
-    from .tasks import transition_notify
-
-    transition_notify.delay(event_id)
-
-
 def case_transition(
     *,
     actor,
@@ -513,7 +476,12 @@ def case_transition(
     ``TransitionNotAllowed`` when the action is unknown or impossible from the current
     stage (checked on the locked row, so that of two simultaneous calls only one applies),
     ``TransitionForbidden`` when the actor may not take it, and ``GuardFailed`` with the
-    list of what is missing when the policy's conditions are not met."""
+    list of what is missing when the policy's conditions are not met.
+
+    The staff are notified through the outbox (``outbox.notification_enqueue``): the returned
+    case's ``notifications_delayed`` is True when the broker did not answer after the commit
+    (the beat relay delivers the notification later), False once published, and None when an
+    outer transaction has not committed yet."""
     reason = (reason or "").strip()
     pk = case.pk if case is not None else case_id
     t = BY_ACTION.get(action)
@@ -544,7 +512,9 @@ def case_transition(
         _apply(locked, t, reason, detail, now)
         locked.stage = t.to_stage
         locked.stage_entered_at = now
-        locked.stage_due_at = stage_due_at(t.to_stage, locked.priority, now)
+        locked.stage_due_at = stage_due_at(
+            t.to_stage, locked.priority, now, district=locked.district, school=locked.school
+        )
         if getattr(actor, "pk", None):
             locked._history_user = actor
         locked.save()
@@ -557,5 +527,11 @@ def case_transition(
             reason=reason,
             detail={**detail, "action": t.action},
         )
-        transaction.on_commit(lambda: _notify_on_commit(event.pk))
+        # The outbox row commits with the event: the notification is never lost, and publishing
+        # it (after the commit) never fails or holds up the change when the broker is down.
+        ticket = notification_enqueue(
+            task="ncii_cases.tasks.transition_notify", args=[event.pk], case=locked
+        )
+    # Set once the relay after the commit has run (None inside an outer transaction).
+    locked.notifications_delayed = ticket.delayed
     return locked

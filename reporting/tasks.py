@@ -178,19 +178,23 @@ def _job_summary(job: PdfJob):
 def pdf_render(job_id: int) -> str:
     """Renders the job's summary for its requester, with the rights they have now; returns
     what happened ("ready", "noop", "failed")."""
+    from ncii_cases.school_calendar import district_zone
+
     from .pdf import summary_pdf_build
 
     if not _claim(job_id):
         return "noop"
-    job = PdfJob.objects.select_related("case", "requested_by").get(pk=job_id)
+    job = PdfJob.objects.select_related("case__district", "requested_by").get(pk=job_id)
     try:
-        summary = _job_summary(job)
-        if summary is None:
-            _fail(job_id, ERROR_CHANGED)
-            return "failed"
-        rendered = summary_pdf_build(
-            summary, generated_by=job.requested_by, generated_at=timezone.now()
-        )
+        # Every time in the document in the case's district's zone, as on the case page.
+        with timezone.override(district_zone(job.case.district)):
+            summary = _job_summary(job)
+            if summary is None:
+                _fail(job_id, ERROR_CHANGED)
+                return "failed"
+            rendered = summary_pdf_build(
+                summary, generated_by=job.requested_by, generated_at=timezone.now()
+            )
         directory = (Path(settings.PRIVATE_MEDIA_ROOT) / _relative_path(job)).parent
         temp = _write_temp(directory, job_id, rendered.content)
         _finish(job_id, temp, rendered.content, rendered.pages)

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "ncii_cases.middleware.HtmxSignInRedirectMiddleware",
     "ncii_cases.middleware.SessionSecurityMiddleware",
     "ncii_cases.middleware.TwoFactorRequiredMiddleware",
+    # Every time entered or shown in the signed-in user's district's zone.
+    "ncii_cases.middleware.DistrictTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -186,6 +188,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ncii_cases.tasks.audit_verify_run",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Notifications whose publishing failed after their change committed (broker down).
+    "notifications-relay": {"task": "ncii_cases.tasks.notifications_relay", "schedule": 60.0},
     # PDF summaries that never reached the worker (broker down) or whose worker died.
     "pdf-jobs-requeue": {"task": "reporting.tasks.pdf_jobs_requeue", "schedule": 60.0},
 }

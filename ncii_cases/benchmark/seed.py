@@ -44,6 +44,7 @@ from ..audit import (
     row_hash_compute,
 )
 from ..audit_keys import audit_key_current
+from ..clocks import TAKEDOWN_RUNNING_STATUSES
 from ..events import EventType
 from ..models import (
     AccessEvent,
@@ -61,7 +62,6 @@ from ..models import (
     TakedownRequest,
     User,
 )
-from ..next_due import OPEN_TAKEDOWN_STATUSES
 from ..permissions import ASSIGNMENT_GRANTS, GRANT_CODENAMES
 from ..roles import roles_sync
 from ..workflow import BY_ACTION, stage_due_at
@@ -886,7 +886,9 @@ def _next_due(case: dict, takedowns: list[dict]) -> dt.datetime | None:
     dues = [
         row["due_at"]
         for row in takedowns
-        if row["status"] in OPEN_TAKEDOWN_STATUSES and row.get("due_at") is not None
+        if row["status"] in TAKEDOWN_RUNNING_STATUSES
+        and row.get("covered_by_48h_rule")
+        and row.get("due_at") is not None
     ]
     if case["stage"] != S.CLOSED and case["stage_due_at"] is not None:
         dues.append(case["stage_due_at"])

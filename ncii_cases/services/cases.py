@@ -170,7 +170,9 @@ def case_create(
         reach_estimate=reach_estimate,
         stage=c.Stage.INTAKE,
         stage_entered_at=now,
-        stage_due_at=stage_due_at(c.Stage.INTAKE, c.Level.MODERATE, now),
+        stage_due_at=stage_due_at(
+            c.Stage.INTAKE, c.Level.MODERATE, now, district=district, school=school
+        ),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     case.full_clean()

@@ -1,7 +1,7 @@
 """The harm assessment: a structured instrument whose answers give a harm level, with the
 factors that produced it kept beside it. The level becomes the case's priority, which
 shortens (or lengthens) the due times of interim actions and investigation
-(``workflow.stage_due_at``)."""
+(``clocks.stage_due_at``)."""
 
 from dataclasses import dataclass, replace
 
@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..clocks import stage_due_at_for_priority
 from ..events import EventType
 from ..models import Case, HarmAssessment
 from ..permissions import Action
-from ..workflow import stage_due_at
 from .common import require, require_open, stamp
 from .reports import case_minor_depicted, reports_sync_internal
 
@@ -151,10 +151,9 @@ def harm_assessment_record(
     stamp(assessment, actor).save()
     if case.priority != level:
         case.priority = level
-        # The current stage's clock follows the new priority when the stage is scaled by it.
-        case.stage_due_at = (
-            stage_due_at(case.stage, level, case.stage_entered_at) or case.stage_due_at
-        )
+        # The current stage's clock follows the new priority when the stage is scaled by it
+        # (and was not extended for good cause: clocks.stage_due_at_for_priority).
+        case.stage_due_at = stage_due_at_for_priority(case, level)
         stamp(case, actor).save(update_fields=["priority", "stage_due_at", "updated_at"])
     case_event_record(
         case=case,

@@ -16,6 +16,7 @@ from policies.models import ReportingObligation
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..clocks import done_in_time, report_due_at
 from ..events import EventType
 from ..models import Case, CaseParty, ExternalReport
 from ..permissions import Action
@@ -144,9 +145,7 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
             agency=obligation.agency,
             agency_kind=obligation.agency_kind,
             triggered_at=now,
-            # In UTC: elapsed hours, whatever daylight-saving change falls in between.
-            due_at=case.reported_at.astimezone(dt.UTC)
-            + dt.timedelta(hours=obligation.deadline_hours),
+            due_at=report_due_at(case.reported_at, obligation.deadline_hours),
         )
         stamp(report, actor).save()
         created.append(report)
@@ -193,7 +192,7 @@ def external_report_record_made(
             "report_id": report.pk,
             "agency_kind": report.agency_kind,
             "reported_at": reported_at.isoformat(),
-            "on_time": report.due_at is None or reported_at <= report.due_at,
+            "on_time": done_in_time(reported_at, report.due_at),
         },
     )
     return report

@@ -1,11 +1,10 @@
 """The takedown tracker: one request per platform, location and depicted person, the route
 suggested by the person's age, and the TAKE IT DOWN Act clock.
 
-The clock: a covered platform must remove the imagery within 48 hours of a valid request.
-It runs in calendar hours from submission (no business days: a request submitted on Friday
-at 17:00 is due on Sunday at 17:00) and applies to requests made to the platform itself;
-NCMEC's Take It Down and StopNCII are hash programs the platforms join voluntarily, so a
-request through them carries no statutory clock.
+The clock (``clocks.takedown_due_at``, ``TakedownRequest.is_overdue``): a covered platform
+must remove the imagery within 48 elapsed hours of a valid request (TAKE IT DOWN Act); a
+request through NCMEC's Take It Down or StopNCII carries no statutory clock. What each
+status means for the clock: docs/clocks.md.
 """
 
 import datetime as dt
@@ -18,15 +17,14 @@ from policies.models import Platform
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..clocks import done_in_time, takedown_due_at
 from ..events import EventType
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
 
-TAKEDOWN_DEADLINE = dt.timedelta(hours=48)
 R = TakedownRequest.Route
 St = TakedownRequest.Status
-OPEN_STATUSES = (St.TO_DO, St.SUBMITTED, St.REFUSED, St.REAPPEARED)
 
 
 def takedown_route_suggest(depicted_party: CaseParty | None) -> str:
@@ -35,26 +33,6 @@ def takedown_route_suggest(depicted_party: CaseParty | None) -> str:
     if depicted_party is None or depicted_party.is_minor is None:
         return R.PLATFORM
     return R.TAKE_IT_DOWN if depicted_party.is_minor else R.STOPNCII
-
-
-def takedown_due_at(submitted_at: dt.datetime) -> dt.datetime:
-    """Returns the removal deadline: 48 elapsed hours after submission. The sum is taken in
-    UTC, since adding hours to a local time would count wall-clock hours across a
-    daylight-saving change."""
-    if timezone.is_naive(submitted_at):
-        raise ValueError("Submission time must be timezone-aware.")
-    return submitted_at.astimezone(dt.UTC) + TAKEDOWN_DEADLINE
-
-
-def takedown_is_overdue(takedown: TakedownRequest, now: dt.datetime | None = None) -> bool:
-    """Whether a covered request is still awaiting removal at or after its deadline."""
-    now = now or timezone.now()
-    return (
-        takedown.covered_by_48h_rule
-        and takedown.status == St.SUBMITTED
-        and takedown.due_at is not None
-        and now >= takedown.due_at
-    )
 
 
 @transaction.atomic
@@ -215,7 +193,9 @@ def takedown_request_update(
             "from": old,
             "to": status,
             "within_48h": (
-                takedown.due_at is not None and status == St.REMOVED and at <= takedown.due_at
+                takedown.due_at is not None
+                and status == St.REMOVED
+                and done_in_time(at, takedown.due_at)
             ),
         },
     )

@@ -1,40 +1,36 @@
-"""Template helpers of the case pages: the remaining time of a clock, in plain words."""
+"""Template helpers of the case pages: a clock's due time in words, labels of values."""
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
+
+from .. import clocks
 
 register = template.Library()
 
 
-def _hours_words(seconds: float) -> str:
-    hours = int(abs(seconds) // 3600)
-    if hours >= 72:
-        return f"{hours // 24} days"
-    if hours >= 1:
-        return f"{hours} h"
-    return f"{max(int(abs(seconds) // 60), 1)} min"
-
-
 @register.simple_tag
-def clock(due_at, now=None):
-    """Renders how long is left until ``due_at`` ("31 h left", "Overdue by 3 h") in a
-    ``<time>`` element carrying the exact due time."""
-    if due_at is None:
+def due(clock_or_moment, started_at=None):
+    """Renders a clock (``clocks.Clock``) or a due instant as everywhere else: the absolute
+    local time with the zone beside the time left ("Sun Nov 1, 4:00 PM CST — 3 h left") in a
+    ``<time>`` element, and the daylight-saving note when a change falls inside the window. A
+    clock that is not running shows its state in words ("Removed (Mon Nov 2, 9:00 AM CST)")."""
+    if clock_or_moment is None:
         return "No deadline"
-    now = now or timezone.now()
-    seconds = (due_at - now).total_seconds()
-    text = (
-        f"{_hours_words(seconds)} left" if seconds >= 0 else f"Overdue by {_hours_words(seconds)}"
-    )
-    css = "clock" if seconds >= 0 else "clock overdue"
-    local = timezone.localtime(due_at)
+    if isinstance(clock_or_moment, clocks.Clock):
+        clock = clock_or_moment
+        if not clock.open:
+            return clocks.clock_text(clock)
+        moment, started_at = clock.due_at, clock.started_at
+    else:
+        moment = clock_or_moment
+    text = clocks.due_text(moment, started_at=started_at)
+    note = format_html(' <span class="hint dst-note">{}</span>', text.note) if text.note else ""
     return format_html(
-        '<time class="{}" datetime="{}" title="Due {}">{}</time>',
-        css,
-        due_at.isoformat(),
-        local.strftime("%b %-d, %Y, %-I:%M %p"),
-        text,
+        '<time class="{}" datetime="{}">{}</time>{}',
+        "clock overdue" if text.overdue else "clock",
+        text.iso,
+        str(text),
+        note,
     )
 
 

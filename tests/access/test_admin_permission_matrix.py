@@ -122,6 +122,13 @@ TABLE = {
         "auditor": (200, 403, 200, 404, None, 403, 403),
         "school_admin": NO_RIGHTS,
     },
+    "calendar": {  # the district's school calendar: its IT keeps it, the operator every one
+        "operator": (200, 200, 200, 200, None, 200, 200),
+        "coordinator": NO_RIGHTS,
+        "it_admin": (200, 200, 200, 404, None, 200, 404),
+        "auditor": NO_RIGHTS,
+        "school_admin": NO_RIGHTS,
+    },
     "device": {  # seen and removed (a lost phone), never added, changed or read out
         "operator": (200, 403, 200, 200, None, 200, 200),
         "coordinator": NO_RIGHTS,
@@ -180,6 +187,7 @@ KIND_OF_MODEL = {
     "user": "account",
     "district": "district",
     "school": "school",
+    "schoolcalendarentry": "calendar",
     "caseevent": "case_event",
     "accessevent": "access_event",
     "totpdevice": "device",

@@ -86,6 +86,7 @@ CASE_PAGES = {
     "ncii_cases:case_evidence_add": WORKS,
     "ncii_cases:case_notice_add": WORKS_OR_SUPPORTS,
     "ncii_cases:case_determination": DECIDES,
+    "ncii_cases:case_deadline_extend": DECIDES,
     "ncii_cases:case_sanction_add": DECIDES,
     "ncii_cases:case_offer": WORKS,
     "ncii_cases:case_party_add": WORKS,

@@ -11,7 +11,6 @@ from ncii_cases import choices as c
 from ncii_cases.events import EventType
 from ncii_cases.models import CaseEvent, TakedownRequest
 from ncii_cases.services.takedowns import (
-    takedown_is_overdue,
     takedown_request_create,
     takedown_request_submit,
     takedown_request_update,
@@ -73,8 +72,8 @@ def test_a_request_submitted_friday_5pm_is_overdue_sunday_5pm(case, investigator
     )
     # Then it is due Sunday at 17:00: calendar hours, weekends included
     assert request.due_at == SUNDAY_5PM
-    assert not takedown_is_overdue(request, now=SUNDAY_5PM - dt.timedelta(seconds=1))
-    assert takedown_is_overdue(request, now=SUNDAY_5PM)
+    assert not request.is_overdue(SUNDAY_5PM - dt.timedelta(seconds=1))
+    assert request.is_overdue(SUNDAY_5PM)
 
 
 def test_the_clock_counts_elapsed_hours_across_the_end_of_daylight_saving_time(case, investigator):
@@ -104,7 +103,7 @@ def test_an_uncovered_platform_has_no_clock(case, investigator):
         **TAKEDOWN_ELEMENTS, actor=investigator, takedown=request, submitted_at=FRIDAY_5PM
     )
     assert request.due_at is None
-    assert not takedown_is_overdue(request, now=SUNDAY_5PM + dt.timedelta(days=30))
+    assert not request.is_overdue(SUNDAY_5PM + dt.timedelta(days=30))
 
 
 def test_a_removed_request_is_not_overdue_and_records_it_was_in_time(case, investigator):
@@ -121,7 +120,7 @@ def test_a_removed_request_is_not_overdue_and_records_it_was_in_time(case, inves
         at=FRIDAY_5PM + dt.timedelta(hours=5),
     )
     assert request.resolved_at is not None
-    assert not takedown_is_overdue(request, now=SUNDAY_5PM)
+    assert not request.is_overdue(SUNDAY_5PM)
     event = CaseEvent.objects.filter(event_type=EventType.TAKEDOWN_STATUS_CHANGED).get()
     assert event.detail["within_48h"] is True
 

@@ -26,10 +26,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ncii_cases import forms as f
+from ncii_cases.forms_deadlines import DeadlineExtensionForm
 from ncii_cases.models import (
     CaseAssignment,
     CaseMeasure,
     CaseParty,
+    Determination,
     ExternalReport,
     School,
     TakedownRequest,
@@ -139,6 +141,9 @@ FUZZ = {
     "ncii_cases:case_evidence_add": Form(f.EvidenceAddForm, {"platform": Platform}),
     "ncii_cases:case_notice_add": Form(f.NoticeAddForm, {"party": CaseParty}),
     "ncii_cases:case_determination": Form(f.DeterminationForm, {"respondent": CaseParty}),
+    "ncii_cases:case_deadline_extend": Form(
+        DeadlineExtensionForm, {"determination": Determination}
+    ),
     "ncii_cases:case_sanction_add": Form(
         f.SanctionAddForm, {"respondent": CaseParty, "intervention": Intervention}
     ),
