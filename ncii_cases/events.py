@@ -32,3 +32,6 @@ class EventType:
     DETERMINATION_RECORDED = "determination_recorded"
     SANCTION_ADDED = "sanction_added"
     TRACK_SET = "respondent_track_set"
+    SANCTION_STATUS_CHANGED = "sanction_status_changed"
+    RECORD_CORRECTED = "record_corrected"
+    RECORD_WITHDRAWN = "record_withdrawn"

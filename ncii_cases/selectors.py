@@ -28,6 +28,7 @@ from .models import (
     PartyNotice,
     ResolutionOffer,
     Sanction,
+    SupportingDocument,
     TakedownRequest,
 )
 from .permissions import ROLE_RIGHTS, Action, actions_for, cases_visible_to, user_role
@@ -151,6 +152,7 @@ class CaseDetail:
     takedowns: list = field(default_factory=list)
     reports: list = field(default_factory=list)
     notices: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
     offers: list = field(default_factory=list)
     assignments: list = field(default_factory=list)
     harm: object = None
@@ -183,10 +185,15 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         detail.harm = HarmAssessment.objects.filter(case=case).first()
         detail.assignments = list(case_assignments_for_user(**scope))
         detail.minors_depicted = any(
-            p.is_minor for p in detail.parties if p.role == c.PartyRole.DEPICTED
+            p.is_minor
+            for p in detail.parties
+            if p.role == c.PartyRole.DEPICTED and p.withdrawn_at is None
         )
+    if detail.show_content:
+        detail.notices = list(case_notices_for_user(**scope))
     if detail.show_evidence:
         detail.evidence = list(case_evidence_for_user(**scope))
+        detail.documents = list(case_documents_for_user(**scope))
         detail.takedowns = list(
             TakedownRequest.objects.filter(case=case).select_related(
                 "platform", "depicted_party__person"
@@ -198,9 +205,6 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
     if detail.show_discipline:
         detail.determinations = list(case_determinations_for_user(**scope))
         detail.sanctions = list(case_sanctions_for_user(**scope))
-        detail.notices = list(
-            PartyNotice.objects.filter(case=case).select_related("party__person", "sent_by")
-        )
         detail.offers = list(
             ResolutionOffer.objects.filter(case=case).select_related("party__person")
         )
@@ -363,3 +367,81 @@ def notice_form_scope(*, user, case: Case) -> dict:
     allowed = actions_for(user, case)
     kinds = set(PartyNotice.Kind.values) if Action.WORK in allowed else {PartyNotice.Kind.SUPPORT}
     return {"parties": case_parties_for_user(user=user, case=case, allowed=allowed), "kinds": kinds}
+
+
+def schools_of_district(*, user):
+    """The schools of the user's district (where a person of a case may study or work)."""
+    from .models import School
+
+    if getattr(user, "district_id", None) is None:
+        return School.objects.none()
+    return School.objects.filter(district_id=user.district_id)
+
+
+def case_documents_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[SupportingDocument]:
+    """The case's supporting documents (withdrawn ones too, marked), for users who may read
+    the evidence log; nothing for everyone else."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = SupportingDocument.objects.filter(case=case).select_related("uploaded_by", "evidence")
+    return rows if Action.VIEW_EVIDENCE in allowed else rows.none()
+
+
+# Notices support staff may see: about the people they support, of the kinds that concern
+# support (never a notice of allegations or of an outcome, which concern discipline).
+SUPPORT_NOTICE_KINDS = ("support", "parent")
+
+
+def case_notices_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[PartyNotice]:
+    """The notices the user may see: all for case workers who see discipline; for support
+    staff the support and parent notices about the depicted people and their parents; none
+    for metadata-only roles."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = PartyNotice.objects.filter(case=case).select_related("party__person", "sent_by")
+    if Action.VIEW not in allowed:
+        return rows.none()
+    if Action.VIEW_DISCIPLINE in allowed:
+        return rows
+    return rows.filter(kind__in=SUPPORT_NOTICE_KINDS, party__role__in=SUPPORTED_PARTY_ROLES)
+
+
+def case_records_for_user(*, user, case: Case, kind: str) -> QuerySet:
+    """The records of one kind ("party", "measure", ... as in ``services.corrections``) that
+    the user may see on the case, for the correction and withdrawal pages."""
+    allowed = actions_for(user, case)
+    scope = {"user": user, "case": case, "allowed": allowed}
+    readers = {
+        "party": case_parties_for_user,
+        "measure": case_measures_for_user,
+        "evidence": case_evidence_for_user,
+        "document": case_documents_for_user,
+        "notice": case_notices_for_user,
+        "determination": case_determinations_for_user,
+        "sanction": case_sanctions_for_user,
+    }
+    if kind in readers:
+        return readers[kind](**scope)
+    if kind == "takedown":
+        rows = TakedownRequest.objects.filter(case=case).select_related("platform")
+        return rows if Action.VIEW_EVIDENCE in allowed else rows.none()
+    if kind == "report":
+        rows = ExternalReport.objects.filter(case=case)
+        return rows if Action.VIEW_EVIDENCE in allowed else rows.none()
+    if kind == "offer":
+        rows = ResolutionOffer.objects.filter(case=case).select_related("party__person")
+        return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()
+    if kind == "harm":
+        rows = HarmAssessment.objects.filter(case=case)
+        return rows if Action.VIEW in allowed else rows.none()
+    raise Http404("No such record.")
+
+
+def case_record_for_user(*, user, case: Case, kind: str, pk):
+    """One record of ``kind`` on the case if the user may see it, else None."""
+    try:
+        return case_records_for_user(user=user, case=case, kind=kind).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None

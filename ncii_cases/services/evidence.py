@@ -110,7 +110,7 @@ def custody_transfer(
     entry.full_clean()
     stamp(entry, actor).save()
     evidence.device_holder = entry.to_holder
-    stamp(evidence, actor).save(update_fields=["device_holder"])
+    stamp(evidence, actor).save(update_fields=["device_holder", "version"])
     case_event_record(
         case=evidence.case,
         actor=actor,

@@ -155,7 +155,7 @@ def harm_assessment_record(
         case.stage_due_at = (
             stage_due_at(case.stage, level, case.stage_entered_at) or case.stage_due_at
         )
-        stamp(case, actor).save(update_fields=["priority", "stage_due_at", "updated_at"])
+        stamp(case, actor).save(update_fields=["priority", "stage_due_at", "updated_at", "version"])
     case_event_record(
         case=case,
         actor=actor,

@@ -47,6 +47,7 @@ def test_every_case_data_model_keeps_history():
             "ReferenceCounter",
             "AuditChainHead",
             "AuditVerification",  # verification runs of the audit chains, not case data
+            "FormSubmission",  # one-time tokens of sent forms, not case data
             "CaseUserObjectPermission",
             "CaseGroupObjectPermission",
         }
