@@ -146,7 +146,12 @@ def intake(request):
     rows_sent = data is not None and "people-TOTAL_FORMS" in data
     if not rows_sent:
         people = f.people_formset(None, schools=person_schools, school=None)
-    if data is not None and not add_row and form.is_valid() and (not rows_sent or people.is_valid()):
+    if (
+        data is not None
+        and not add_row
+        and form.is_valid()
+        and (not rows_sent or people.is_valid())
+    ):
         token = form.cleaned_data.get("submission_token")
         earlier = submissions.form_submission_find(user=request.user, token=token)
         if earlier is not None and earlier.result_url:
@@ -660,8 +665,10 @@ def _correction_page(request, pk, kind, *, withdraw: bool):
     form_class = f.WithdrawForm if withdraw else f.correction_form_class(kind)
     form_kwargs = {} if withdraw else {"case": case, "record": record}
     data = request.POST if request.method == "POST" else None
-    form = form_class(data, record=record, **form_kwargs) if withdraw else form_class(
-        data, **form_kwargs
+    form = (
+        form_class(data, record=record, **form_kwargs)
+        if withdraw
+        else form_class(data, **form_kwargs)
     )
     if data is not None and form.is_valid():
         try:
@@ -680,9 +687,7 @@ def _correction_page(request, pk, kind, *, withdraw: bool):
         except TransitionForbidden as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request, f"The {noun} is {'withdrawn' if withdraw else 'corrected'}."
-            )
+            messages.success(request, f"The {noun} is {'withdrawn' if withdraw else 'corrected'}.")
             return redirect(case.get_absolute_url() + f"#{kind}-{record.pk}")
     context.update(form=form, withdraw=withdraw)
     return render(request, "ncii_cases/record_change.html", context)

@@ -42,7 +42,9 @@ LABELS = {
 
 # One row per record type with dates: the forms and services of each name their rule here.
 RULES = {
-    "case": DateRule(past=("reported_at", "occurred_at"), ordered=(("occurred_at", "reported_at"),)),
+    "case": DateRule(
+        past=("reported_at", "occurred_at"), ordered=(("occurred_at", "reported_at"),)
+    ),
     "person": DateRule(past=("birth_date",)),
     "evidence": DateRule(past=("seen_at",)),
     "custody": DateRule(past=("transferred_at",)),

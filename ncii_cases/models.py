@@ -57,7 +57,6 @@ class CurrentQuerySet(models.QuerySet):
         return self.filter(withdrawn_at__isnull=True)
 
 
-
 class District(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)

@@ -15,6 +15,7 @@ from policies.models import Intervention
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseParty, Determination, Person, Sanction, SanctionStatus
 from ..permissions import Action
@@ -25,7 +26,6 @@ from .common import (
     require_same_case,
     stamp,
 )
-from ..dates import dates_check
 from .corrections import StaleRecord
 from .reports import reports_sync_internal
 
@@ -130,6 +130,7 @@ def determination_record(
         problems.append("Write the rationale: the facts found and why they lead to the finding.")
     if problems:
         raise ValidationError(problems)
+    dates_check("determination", {"decided_at": decided_at})
     if Determination.objects.filter(case=case, respondent=respondent).exists():
         raise ValidationError("A determination for this respondent is already recorded.")
     row = Determination(

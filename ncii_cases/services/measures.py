@@ -15,6 +15,7 @@ from policies.models import Measure
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, ResolutionOffer
 from ..permissions import Action
@@ -69,6 +70,7 @@ def measure_add(
             raise ValidationError(f"\u201c{measure}\u201d is not in the catalog for this kind.")
     if owner is not None and owner.district_id != case.district_id:
         raise ValidationError("The owner must be staff of the case's district.")
+    dates_check("measure", {"starts_on": starts_on, "review_on": review_on})
     if kind == K.INTERIM:
         party_choice = PartyChoice.NOT_APPLICABLE
     row = CaseMeasure(
@@ -176,6 +178,10 @@ def measure_review(
     require(actor, _measure_permission(measure), measure.case)
     if not end and next_review_on is None:
         raise ValidationError("A measure that stays in place needs its next review date.")
+    if not end:
+        dates_check(
+            "measure_review", {"starts_on": measure.starts_on, "next_review_on": next_review_on}
+        )
     measure.last_reviewed_at = timezone.now()
     if end:
         measure.status = MeasureStatus.ENDED

@@ -16,6 +16,7 @@ from policies.models import ReportingObligation
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseParty, ExternalReport
 from ..permissions import Action
@@ -201,6 +202,7 @@ def external_report_record_made(
     require_open(report.case)
     if not reference_number.strip():
         raise ValidationError("Enter the reference number the agency gave.")
+    dates_check("report", {"reported_at": reported_at})
     report.status = ExternalReport.Status.MADE
     report.reported_at = reported_at
     report.reported_by = reported_by or actor

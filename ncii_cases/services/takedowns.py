@@ -18,6 +18,7 @@ from policies.models import Platform
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
@@ -157,6 +158,7 @@ def takedown_request_submit(
         )
     for name, present in elements.items():
         setattr(takedown, name, present)
+    dates_check("takedown", {"submitted_at": submitted_at})
     submitted_at = submitted_at or timezone.now()
     takedown.status = St.SUBMITTED
     takedown.submitted_at = submitted_at
