@@ -149,6 +149,7 @@ class CaseDetail:
     determinations: list = field(default_factory=list)
     sanctions: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
+    sentences: list = field(default_factory=list)  # (event, sentence) pairs of the timeline
     takedowns: list = field(default_factory=list)
     reports: list = field(default_factory=list)
     notices: list = field(default_factory=list)
@@ -209,6 +210,11 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
             ResolutionOffer.objects.filter(case=case).select_related("party__person")
         )
     detail.timeline = list(case_timeline_for_user(**scope))
+    if detail.timeline:
+        from .events import event_sentence
+
+        names = timeline_names(case=case, events=detail.timeline)
+        detail.sentences = [(e, event_sentence(e, names)) for e in detail.timeline]
     from .workflow import TRANSITIONS
 
     # The same rule as ``workflow.available_transitions``, from the rights already read.
@@ -260,8 +266,11 @@ def case_assignments_for_user(
 
 
 def case_parties_by_role(*, user, case: Case, roles) -> QuerySet[CaseParty]:
-    """The visible parties of the case in the given roles (for the choices of a form)."""
-    return case_parties_for_user(user=user, case=case).filter(role__in=roles)
+    """The visible, current (not withdrawn) parties of the case in the given roles (for the
+    choices of a form)."""
+    return case_parties_for_user(user=user, case=case).filter(
+        role__in=roles, withdrawn_at__isnull=True
+    )
 
 
 def case_respondents_identified(*, user, case: Case) -> QuerySet[CaseParty]:
@@ -355,7 +364,9 @@ def measure_form_scope(*, user, case: Case) -> dict:
     if Action.WORK in allowed and Action.VIEW_DISCIPLINE in allowed:
         kinds.add(CaseMeasure.Kind.INTERIM)
         roles.add(c.PartyRole.RESPONDENT)
-    parties = case_parties_for_user(user=user, case=case, allowed=allowed).filter(role__in=roles)
+    parties = case_parties_for_user(user=user, case=case, allowed=allowed).filter(
+        role__in=roles, withdrawn_at__isnull=True
+    )
     return {"case": case, "parties": parties, "kinds": kinds}
 
 
@@ -366,7 +377,8 @@ def notice_form_scope(*, user, case: Case) -> dict:
 
     allowed = actions_for(user, case)
     kinds = set(PartyNotice.Kind.values) if Action.WORK in allowed else {PartyNotice.Kind.SUPPORT}
-    return {"parties": case_parties_for_user(user=user, case=case, allowed=allowed), "kinds": kinds}
+    parties = case_parties_for_user(user=user, case=case, allowed=allowed)
+    return {"parties": parties.filter(withdrawn_at__isnull=True), "kinds": kinds}
 
 
 def schools_of_district(*, user):
@@ -445,3 +457,59 @@ def case_record_for_user(*, user, case: Case, kind: str, pk):
         return case_records_for_user(user=user, case=case, kind=kind).filter(pk=int(pk)).first()
     except (TypeError, ValueError):
         return None
+
+
+def timeline_names(*, case: Case, events, party_names: dict | None = None, detailed=True):
+    """The ``events.Names`` lookup for the sentences of the given events of the case, read in
+    a fixed number of queries. ``party_names`` replaces the parties' names (the redacted
+    summary's role labels); ``detailed`` False leaves corrected values out."""
+    from . import models as m
+    from .events import Names
+
+    user_ids = {e.actor_id for e in events if e.actor_id}
+    user_ids |= {e.detail.get("user_id") for e in events if e.detail.get("user_id")}
+    users = {u.pk: str(u) for u in m.User.objects.filter(pk__in=user_ids)}
+    if party_names is None:
+        party_names = {
+            p.pk: p.display_name
+            for p in CaseParty.objects.filter(case=case).select_related("person")
+        }
+    records: dict = {}
+    for row in CaseMeasure.objects.filter(case=case).select_related("measure"):
+        records[("measure", row.pk)] = str(row)
+    for row in TakedownRequest.objects.filter(case=case).select_related("platform"):
+        records[("takedown", row.pk)] = str(row.platform)
+    for row in ExternalReport.objects.filter(case=case):
+        records[("report", row.pk)] = row.agency
+        records[("report_ref", row.pk)] = row.reference_number
+    for row in SupportingDocument.objects.filter(case=case).only("pk", "title"):
+        records[("document", row.pk)] = row.title
+    for row in Sanction.objects.filter(case=case).select_related("intervention"):
+        records[("sanction", row.pk)] = str(row.intervention)
+    from .models import MeasureStatus, PartyChoice, SanctionStatus
+
+    labels = {
+        "stage": dict(c.Stage.choices),
+        "party_role": dict(c.PartyRole.choices),
+        "assignment_role": dict(c.AssignmentRole.choices),
+        "level": dict(c.Level.choices),
+        "party_choice": dict(PartyChoice.choices),
+        "measure_status": dict(MeasureStatus.choices),
+        "sanction_status": dict(SanctionStatus.choices),
+        "option": dict(ResolutionOffer.Option.choices),
+        "takedown_status": dict(TakedownRequest.Status.choices),
+        "notice_kind": dict(PartyNotice.Kind.choices),
+        "notice_method": dict(PartyNotice.Method.choices),
+        "finding": dict(Determination.Finding.choices),
+        "track": dict(c.RespondentTrack.choices),
+    }
+    labels = {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
+    schools = dict(m.School.objects.filter(district_id=case.district_id).values_list("pk", "name"))
+    return Names(
+        users=users,
+        parties=party_names,
+        schools=schools,
+        records=records,
+        labels=labels,
+        detailed=detailed,
+    )

@@ -24,9 +24,11 @@ from .models import ResolutionOffer as Offer
 from .permissions import Action, actions_for
 from .selectors import (
     case_determinations_for_user,
+    case_documents_for_user,
     case_evidence_for_user,
     case_get_for_user,
     case_measures_for_user,
+    case_notices_for_user,
     case_parties_for_user,
     case_sanctions_for_user,
     case_timeline_for_user,
@@ -58,6 +60,7 @@ class SummaryParty:
     phone: str = ""
     student_number: str = ""
     notes: str = ""
+    withdrawn: str = ""  # the reason, when the party was withdrawn
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class SummaryMeasure:
     choice: str
     starts_on: dt.date | None
     review_on: dt.date | None
+    withdrawn: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class SummaryEvidence:
     seen_at: dt.datetime | None
     device_holder: str
     recorded_at: dt.datetime | None
+    withdrawn: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,7 @@ class SummarySanction:
     status: str
     starts_on: dt.date | None
     ends_on: dt.date | None
+    withdrawn: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,11 +153,35 @@ class SummaryOffer:
 
 
 @dataclass(frozen=True)
+class SummaryNotice:
+    kind: str
+    about: str
+    recipient: str
+    method: str
+    sent_at: dt.datetime | None
+    sent_by: str
+    summary: str
+    withdrawn: str = ""
+
+
+@dataclass(frozen=True)
+class SummaryDocument:
+    title: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: dt.datetime | None
+    withdrawn: str = ""
+
+
+@dataclass(frozen=True)
 class SummaryEvent:
     at: dt.datetime
     what: str
     actor: str
     reason: str
+    day: dt.date | None = None  # the day in the district's time zone, for grouping
 
 
 @dataclass
@@ -192,6 +222,8 @@ class CaseSummary:
     sanctions: list[SummarySanction] = field(default_factory=list)
     remedies: list[SummaryMeasure] = field(default_factory=list)
     offers: list[SummaryOffer] = field(default_factory=list)
+    notices: list[SummaryNotice] = field(default_factory=list)
+    documents: list[SummaryDocument] = field(default_factory=list)
     timeline: list[SummaryEvent] = field(default_factory=list)
     withheld: dict[str, str] = field(default_factory=dict)
 
@@ -294,20 +326,27 @@ class NameScrubber:
 def _party_labels(parties) -> dict[int, str]:
     """Role labels, numbered when a role has several parties ("Depicted person 2"); a single
     depicted person is "Complainant"."""
-    counts: dict[str, int] = {}
+
+    # One label per person and role: two rows of one person in one role (a row withdrawn and
+    # added again) are one "Respondent", never "Respondent 1 / Respondent 2".
+    def who(party):
+        return ("person", party.person_id) if party.person_id else ("row", party.pk)
+
+    people: dict[str, list] = {}
     for party in parties:
-        counts[party.role] = counts.get(party.role, 0) + 1
-    seen: dict[str, int] = {}
+        keys = people.setdefault(party.role, [])
+        if who(party) not in keys:
+            keys.append(who(party))
     labels = {}
     for party in parties:
-        seen[party.role] = seen.get(party.role, 0) + 1
+        keys = people[party.role]
         base = ROLE_LABELS.get(party.role, "Party")
-        if party.role == c.PartyRole.DEPICTED and counts[party.role] == 1:
+        if party.role == c.PartyRole.DEPICTED and len(keys) == 1:
             labels[party.pk] = "Complainant"
-        elif counts[party.role] == 1:
+        elif len(keys) == 1:
             labels[party.pk] = base
         else:
-            labels[party.pk] = f"{base} {seen[party.role]}"
+            labels[party.pk] = f"{base} {keys.index(who(party)) + 1}"
     return labels
 
 
@@ -353,6 +392,7 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
 
     parties = list(case_parties_for_user(**scope).select_related("person__school"))
     labels = _party_labels(parties)
+    notices = list(case_notices_for_user(**scope))
     if redact:
         scrub = NameScrubber(
             [
@@ -362,8 +402,10 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             ]
             # Names of parties the user may not see are scrubbed too, with a neutral mark.
             + _hidden_party_names(case=case, shown={p.pk for p in parties}),
-            # The reporter's name as typed at intake (the "Reported by" fact is withheld).
-            others=[(case.reported_by_name, "Reporter")],
+            # The reporter's name as typed at intake (the "Reported by" fact is withheld),
+            # and the recipients typed on notices (a parent's name).
+            others=[(case.reported_by_name, "Reporter")]
+            + [(n.recipient_name, "Recipient") for n in notices],
         )
     else:
 
@@ -432,7 +474,7 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             SummaryParty(
                 label=name_of(party),
                 role=role_label.get(party.role, party.role),
-                affiliation=party.get_affiliation_display(),
+                affiliation=party.affiliations_display().capitalize(),
                 minor={True: "Under 18", False: "18 or over"}.get(party.is_minor, "Not known"),
                 school=(person.school.name if person and person.school else ""),
                 grade=(person.grade if person else ""),
@@ -440,6 +482,7 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
                 phone="" if redact or not person else person.phone,
                 student_number="" if redact or not person else person.external_id,
                 notes=scrub(party.notes),
+                withdrawn=_withdrawn(party, scrub),
             )
         )
     if not show_discipline:
@@ -477,6 +520,7 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             choice=m.get_party_choice_display(),
             starts_on=m.starts_on,
             review_on=m.review_on,
+            withdrawn=_withdrawn(m, scrub),
         )
         (summary.remedies if m.kind == CaseMeasure.Kind.REMEDY else summary.measures).append(row)
     if not show_discipline:
@@ -539,6 +583,7 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
                 seen_at=e.seen_at,
                 device_holder=scrub(e.device_holder),
                 recorded_at=e.recorded_at,
+                withdrawn=_withdrawn(e, scrub),
             )
             for e in case_evidence_for_user(**scope)
         ]
@@ -567,6 +612,7 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
                 status=s.get_status_display(),
                 starts_on=s.starts_on,
                 ends_on=s.ends_on,
+                withdrawn=_withdrawn(s, scrub),
             )
             for s in case_sanctions_for_user(**scope)
         ]
@@ -584,20 +630,80 @@ def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
             "Determinations and sanctions are withheld for your role (need-to-know)."
         )
 
+    # Recipients are typed names (a parent's): never printed in the redacted summary, and
+    # scrubbed from every text with the parties' names (see the scrubber above).
+    scrub_notice = scrub
+    summary.notices = [
+        SummaryNotice(
+            kind=n.get_kind_display(),
+            about=name_of(n.party),
+            recipient="Withheld in the redacted summary" if redact else n.recipient_name,
+            method=n.get_method_display(),
+            sent_at=n.sent_at,
+            sent_by=str(n.sent_by),
+            summary=scrub_notice(scrub(n.summary)),
+            withdrawn=_withdrawn(n, scrub_notice),
+        )
+        for n in notices
+    ]
+    if not show_discipline:
+        summary.withheld["notices"] = (
+            "Only support and parent notices about the people you support are shown for your role."
+        )
+    if show_evidence and not redact:
+        summary.documents = [
+            SummaryDocument(
+                title=d.title,
+                content_type=d.content_type,
+                size=d.size,
+                sha256=d.sha256,
+                uploaded_by=str(d.uploaded_by) if d.uploaded_by_id else "",
+                uploaded_at=d.uploaded_at,
+                withdrawn=_withdrawn(d, scrub),
+            )
+            for d in case_documents_for_user(**scope)
+        ]
+    elif show_evidence:
+        summary.withheld["documents"] = (
+            "Supporting documents are listed in the internal summary only."
+        )
+
+    from zoneinfo import ZoneInfo
+
+    from .events import SHOWN_IN_SECTIONS, event_sentence
+    from .selectors import timeline_names
+
+    events = [e for e in case_timeline_for_user(**scope) if e.event_type not in SHOWN_IN_SECTIONS]
+    names = timeline_names(
+        case=case,
+        events=events,
+        party_names={p.pk: name_of(p) for p in parties} if redact else None,
+        detailed=not redact,
+    )
+    zone = ZoneInfo(case.district.time_zone)
     summary.timeline = [
         SummaryEvent(
             at=e.created_at,
-            what=_event_label(e),
+            what=scrub_notice(scrub(event_sentence(e, names))),
             actor=str(e.actor) if e.actor_id else "System",
-            reason=scrub(e.reason) if show_reasons else "",
+            reason=scrub_notice(scrub(e.reason)) if show_reasons else "",
+            day=e.created_at.astimezone(zone).date(),
         )
-        for e in case_timeline_for_user(**scope)
+        for e in events
     ]
     if not show_reasons:
         summary.withheld["timeline"] = (
             "Only the neutral entries of the timeline are shown for your role, without reasons."
         )
     return summary
+
+
+def _withdrawn(record, scrub) -> str:
+    """ "Withdrawn on <day>: <reason>" for a withdrawn record, "" otherwise."""
+    if getattr(record, "withdrawn_at", None) is None:
+        return ""
+    reason = scrub(record.withdrawn_reason)
+    return f"Withdrawn {record.withdrawn_at:%b %-d, %Y}" + (f": {reason}" if reason else "")
 
 
 def _hidden_party_names(*, case, shown: set[int]) -> list[tuple[str, str, str]]:
