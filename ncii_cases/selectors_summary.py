@@ -18,7 +18,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import choices as c
-from .events import EventType
 from .models import CaseMeasure, ExternalReport, HarmAssessment, TakedownRequest
 from .models import ResolutionOffer as Offer
 from .permissions import Action, actions_for
@@ -363,13 +362,6 @@ def _clock(due_at, resolved_at, now) -> str:
     hours = int(abs(seconds) // 3600)
     words = f"{hours // 24} days" if hours >= 72 else f"{hours} h" if hours else "under 1 h"
     return f"{words} left" if seconds >= 0 else f"Overdue by {words}"
-
-
-def _event_label(event) -> str:
-    if event.event_type == EventType.TRANSITION:
-        to = c.Stage(event.to_stage).label if event.to_stage in c.Stage.values else event.to_stage
-        return f"Stage changed to {to}"
-    return event.event_type.replace("_", " ").capitalize()
 
 
 def case_summary_for_user(*, user, pk, profile: str, now=None) -> CaseSummary:
