@@ -680,8 +680,9 @@ def _correction_page(request, pk, kind, *, withdraw: bool):
             fresh = selectors.case_record_for_user(
                 user=request.user, case=case, kind=kind, pk=record.pk
             )
+            # The current values, unbound, with the refusal above them: nothing was saved.
             form = f.WithdrawForm(record=fresh) if withdraw else form_class(case=case, record=fresh)
-            form.add_error(None, exc.messages[0])
+            context["problem"] = exc.messages[0]
         except ValidationError as exc:
             form_errors_add(form, exc)
         except TransitionForbidden as exc:

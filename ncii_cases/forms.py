@@ -251,7 +251,10 @@ class PersonRowForm(DatesChecked, forms.Form):
         widget=DateInput(), required=False, label="Date of birth, if known (sets under 18)"
     )
     school = forms.ModelChoiceField(
-        queryset=None, required=False, label="Their school (for students and employees)"
+        queryset=None,
+        required=False,
+        label="Their school (for students and employees)",
+        help_text="Left empty, a student or employee is recorded at the report's school.",
     )
     grade = forms.CharField(max_length=10, required=False, label="Grade")
     notes = forms.CharField(

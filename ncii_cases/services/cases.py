@@ -8,7 +8,7 @@ rights it gives begin and end together.
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -263,6 +263,11 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
     is_minor = party.is_minor
     if person is None and party.new_person is not None:
         new = party.new_person
+        if new.school is None and {c.Affiliation.STUDENT, c.Affiliation.EMPLOYEE} & set(
+            new.affiliations
+        ):
+            # A student or employee named without a school is taken to be of the case's.
+            new = replace(new, school=case.school)
         if new.school is not None and new.school.district_id != case.district_id:
             raise ValidationError("The person's school belongs to another district.")
         person = person_find_or_create(district=case.district, data=new)
