@@ -502,3 +502,143 @@ def test_correction_registry_covers_every_record_kind():
         "harm",
         "document",
     }
+
+
+# --- Track, school, notices, sanctions -------------------------------------------------------
+
+
+def test_a_student_who_is_also_an_employee_may_take_the_employee_track(case, coordinator):
+    from ncii_cases.models import Determination
+    from ncii_cases.services.determinations import case_respondent_track_set, sanction_add
+    from tests.factories_workflow import intervention
+
+    aide = PersonFactory(district=case.district, affiliations=["employee"])
+    respondent = CasePartyFactory(
+        case=case,
+        person=aide,
+        role=c.PartyRole.RESPONDENT,
+        affiliation=c.Affiliation.STUDENT,
+        affiliations=[c.Affiliation.EMPLOYEE],
+    )
+    Determination.objects.create(
+        case=case,
+        respondent=respondent,
+        finding="responsible",
+        standard_of_evidence="preponderance",
+        rationale="Admitted.",
+        decided_by=coordinator,
+        decided_at=timezone.now(),
+    )
+    Case.objects.filter(pk=case.pk).update(stage=c.Stage.DETERMINATION)
+    case_respondent_track_set(
+        actor=coordinator, case=case, track="employee", reason="Shared it while at work."
+    )
+    row = sanction_add(
+        actor=coordinator,
+        case=case,
+        respondent=respondent,
+        intervention=intervention("written-warning"),
+    )
+    assert row.intervention.track == "employee"
+
+
+def test_vacating_a_sanction_needs_a_reason_and_completed_is_final(case, coordinator):
+    from ncii_cases.models import Determination, Sanction
+    from ncii_cases.services.determinations import sanction_status_set
+    from tests.factories_workflow import intervention
+
+    respondent = CasePartyFactory(case=case, role=c.PartyRole.RESPONDENT)
+    row = Sanction.objects.create(
+        case=case,
+        respondent=respondent,
+        intervention=intervention("detention"),
+        decided_by=coordinator,
+        decided_at=timezone.now(),
+    )
+    assert Determination.objects.count() == 0
+    with pytest.raises(ValidationError) as exc:
+        sanction_status_set(actor=coordinator, sanction=row, status="vacated")
+    assert "reason" in exc.value.message_dict
+    row = sanction_status_set(actor=coordinator, sanction=row, status="in_effect")
+    row = sanction_status_set(actor=coordinator, sanction=row, status="completed")
+    with pytest.raises(ValidationError, match="final"):
+        sanction_status_set(actor=coordinator, sanction=row, status="vacated", reason="Appeal")
+
+
+def test_a_named_employee_of_another_school_is_recorded_at_that_school(
+    case, investigator, other_school
+):
+    from ncii_cases.services.cases import case_party_add_named
+
+    row = case_party_add_named(
+        actor=investigator,
+        case=case,
+        role=c.PartyRole.WITNESS,
+        affiliation=c.Affiliation.EMPLOYEE,
+        first_name="Jordan",
+        last_name="Teacher",
+        school=other_school,
+    )
+    assert row.person.school == other_school != case.school
+
+
+def test_support_staff_see_support_notices_about_their_people_only(
+    client, case, investigator, counselor, depicted_minor
+):
+    from ncii_cases.models import PartyNotice
+    from ncii_cases.services.notices import party_notice_record
+
+    respondent = CasePartyFactory(case=case, role=c.PartyRole.RESPONDENT)
+    for actor, party, kind, text in (
+        (counselor, depicted_minor, PartyNotice.Kind.SUPPORT, "Gave the hotline number."),
+        (investigator, respondent, PartyNotice.Kind.NOTICE_OF_ALLEGATIONS, "Explained it."),
+    ):
+        party_notice_record(
+            actor=actor,
+            case=case,
+            party=party,
+            recipient_name="A recipient",
+            kind=kind,
+            method="in_person",
+            summary=text,
+        )
+    login_verified(client, counselor)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "Gave the hotline number." in page
+    assert "Explained it." not in page
+
+
+def test_moving_the_case_is_a_step_on_the_page_with_its_event(
+    client, case, coordinator, other_school
+):
+    login_verified(client, coordinator)
+    url = reverse("ncii_cases:case_move_school", args=[case.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"school": other_school.pk, "reason": "She changed schools."})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.school == other_school
+    event = CaseEvent.objects.get(case=case, event_type=EventType.SCHOOL_CHANGED)
+    assert event.reason == "She changed schools."
+
+
+def test_a_stale_correction_page_shows_the_current_values(client, measure, counselor):
+    login_verified(client, counselor)
+    url = reverse("ncii_cases:case_record_correct", args=[measure.case_id, "measure"])
+    form = {
+        "record": measure.pk,
+        "version": measure.version,
+        "reason": "Typo",
+        "description": "",
+        "starts_on": "2026-11-02",
+        "review_on": "2026-12-20",
+    }
+    assert client.post(url, form).status_code == 302
+    form.update(reason="Details", description="Weekly", review_on="2026-12-02")
+    response = client.post(url, form)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone changed this since you opened it" in body
+    assert 'value="2026-12-20"' in body
+    measure.refresh_from_db()
+    assert measure.review_on == dt.date(2026, 12, 20) and measure.description == ""
