@@ -82,6 +82,7 @@ def _record_page(
     files = request.FILES if request.method == "POST" else None
     form = form_class(data, files, initial=request.GET.dict(), **form_kwargs(case))
     target = case.get_absolute_url() + (f"#{anchor}" if anchor else "")
+    problem = ""
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.pop("submission_token", None)
         earlier = submissions.form_submission_find(user=request.user, token=token)
@@ -98,6 +99,11 @@ def _record_page(
                     return redirect(target)
                 save(case, form.cleaned_data)
                 submissions.form_submission_complete(submission=claim, result_url=target)
+        except corrections.StaleRecord as exc:
+            # Nothing saved: the form comes back with the current values and the refusal.
+            case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=actions)
+            form = form_class(None, None, **form_kwargs(case))
+            problem = exc.messages[0]
         except ValidationError as exc:
             form_errors_add(form, exc)
         except GuardFailed as exc:
@@ -108,7 +114,7 @@ def _record_page(
         else:
             messages.success(request, success)
             return redirect(target)
-    context = {"case": case, "form": form, "title": title, "intro": intro}
+    context = {"case": case, "form": form, "title": title, "intro": intro, "problem": problem}
     return render(request, FORM_TEMPLATE, context)
 
 

@@ -642,3 +642,88 @@ def test_a_stale_correction_page_shows_the_current_values(client, measure, couns
     assert 'value="2026-12-20"' in body
     measure.refresh_from_db()
     assert measure.review_on == dt.date(2026, 12, 20) and measure.description == ""
+
+
+def test_a_stale_facts_form_is_refused_and_shows_the_current_values(client, case, coordinator):
+    from ncii_cases.services.cases import case_facts_update
+
+    Case.objects.filter(pk=case.pk).update(created_by=coordinator)
+    case.refresh_from_db()
+    login_verified(client, coordinator)
+    url = reverse("ncii_cases:case_facts", args=[case.pk])
+    opened = case.version
+    # Another user changes the reach estimate meanwhile.
+    case_facts_update(actor=coordinator, case=case, reach_estimate=40, reason="Counted")
+    form = {
+        "ncii_kind": case.ncii_kind,
+        "conduct": case.conduct,
+        "location": case.location,
+        "timing": case.timing,
+        "jurisdiction": case.jurisdiction,
+        "reach": case.reach,
+        "reach_estimate": "",  # the old value this form still shows
+        "title": case.title,
+        "ncii_kind_other": "",
+        "is_intimate_imagery": "yes",
+        "version": opened,
+        "reason": "Intimate",
+    }
+    response = client.post(url, form)
+    body = response.content.decode()
+    assert response.status_code == 200 and "Someone changed this since you opened it" in body
+    assert 'value="40"' in body
+    case.refresh_from_db()
+    assert case.reach_estimate == 40 and case.is_intimate_imagery is None
+
+
+def test_an_evidence_form_sent_twice_records_one_entry(client, case, investigator):
+    login_verified(client, investigator)
+    url = reverse("ncii_cases:case_evidence_add", args=[case.pk])
+    form = {"description": "Seen in a group", "submission_token": str(uuid.uuid4())}
+    first, second = client.post(url, form), client.post(url, form)
+    assert first.status_code == second.status_code == 302
+    assert EvidenceItem.objects.filter(case=case).count() == 1
+    assert CaseEvent.objects.filter(case=case, event_type=EventType.EVIDENCE_RECORDED).count() == 1
+
+
+SCENARIOS = [
+    "test_s1_group_chat_nudify_images_of_four_minors",
+    "test_s2_deepfake_of_a_principal_with_unknown_then_identified_senders",
+    "test_s3_forwarded_private_photo_of_a_minor",
+    "test_s4_teacher_shares_a_colleagues_image_routed_to_process_a",
+    "test_s5_sextortion_by_an_unknown_adult_referred_with_support_continuing",
+    "test_s6_not_ncii_referred_to_the_bullying_policy_and_closed",
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_scenario_deletes_an_obligation_measure_sanction_evidence_or_notice(
+    monkeypatch, scenario, staff, school
+):
+    # Every scenario of the design notes runs with delete patched on the protected models
+    # and their query sets: any service path that deletes one of them is caught.
+    from django.db.models import QuerySet
+
+    from ncii_cases.models import PartyNotice, Sanction
+    from tests.ncii_cases import test_scenarios
+
+    protected = (ExternalReport, CaseMeasure, EvidenceItem, PartyNotice, Sanction, CaseParty)
+    deleted = []
+    original = QuerySet.delete
+
+    def guarded(self):
+        if self.model in protected:
+            deleted.append(self.model.__name__)
+        return original(self)
+
+    monkeypatch.setattr(QuerySet, "delete", guarded)
+    for model in protected:
+        monkeypatch.setattr(model, "delete", lambda self, *a, **k: deleted.append(type(self)))
+    getattr(test_scenarios, scenario)(staff, school)
+    assert deleted == []
+
+
+@pytest.fixture
+def staff(coordinator, investigator, counselor):
+    all_obligations()
+    return {"coordinator": coordinator, "investigator": investigator, "counselor": counselor}
