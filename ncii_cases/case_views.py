@@ -304,12 +304,18 @@ def measure_add(request, pk):
 
 
 def _measure_update(actor, data):
-    measure = data["measure"]
+    measure, version = data["measure"], data.get("version")
     if data["op"] == "choice":
-        return measures.measure_choice_record(actor=actor, measure=measure, choice=data["choice"])
+        return measures.measure_choice_record(
+            actor=actor, measure=measure, choice=data["choice"], version=version
+        )
     if data["op"] == "status":
         return measures.measure_status_set(
-            actor=actor, measure=measure, status=data["status"], reason=data["note"]
+            actor=actor,
+            measure=measure,
+            status=data["status"],
+            reason=data["note"],
+            version=version,
         )
     return measures.measure_review(
         actor=actor,
@@ -317,6 +323,7 @@ def _measure_update(actor, data):
         next_review_on=data["next_review_on"],
         end=data["end"],
         note=data["note"],
+        version=version,
     )
 
 
@@ -378,6 +385,7 @@ def _takedown_update(actor, data):
             identifies_content=data["identifies_content"],
             good_faith_statement=data["good_faith_statement"],
             has_contact_information=data["has_contact_information"],
+            version=data.get("version"),
         )
     return takedowns.takedown_request_update(
         actor=actor,
@@ -385,6 +393,7 @@ def _takedown_update(actor, data):
         status=data["status"],
         waiver_reason=data["waiver_reason"],
         note=data["note"],
+        version=data.get("version"),
     )
 
 
@@ -429,9 +438,13 @@ def _report_update(actor, case, data):
             reported_at=data["reported_at"],
             reference_number=data["reference_number"],
             contact_name=data["contact_name"],
+            version=data.get("version"),
         )
     return reports.external_report_mark_not_required(
-        actor=actor, report=data["report"], explanation=data["explanation"]
+        actor=actor,
+        report=data["report"],
+        explanation=data["explanation"],
+        version=data.get("version"),
     )
 
 

@@ -84,6 +84,36 @@ class DatesChecked:
         return data
 
 
+class VersionedChoice(forms.Form):
+    """Form mixin of the update forms that choose their record in a select (``record_field``):
+    the version of the record the page was opened on travels hidden, and the service refuses
+    the save if the record changed since (a form switched to another record carries none)."""
+
+    record_field = ""
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version_for = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def version_initial(self) -> None:
+        """Sets the hidden version from the record named in ``initial`` (``?measure=12``);
+        the form calls it once its record field has its queryset."""
+        chosen = self.initial.get(self.record_field)
+        if not self.is_bound and chosen:
+            try:
+                found = self.fields[self.record_field].queryset.filter(pk=int(chosen)).first()
+            except (TypeError, ValueError):
+                found = None
+            if found is not None:
+                self.initial.update(version=found.version, version_for=found.pk)
+
+    def clean(self):
+        data = super().clean()
+        record = data.get(self.record_field)
+        if record is None or data.get("version_for") != record.pk:
+            data["version"] = None
+        data.pop("version_for", None)
+        return data
+
+
 class OneSubmission(forms.Form):
     """Form mixin of every create form: a one-time token, so that the same form sent twice
     (a double click, a resent page) records one thing (see ``services.submissions``)."""
@@ -493,8 +523,9 @@ class MeasureAddForm(DatesChecked, OneSubmission):
         self.fields["measure"].queryset = catalogs.measures_for_district(district=case.district)
 
 
-class MeasureUpdateForm(DatesChecked, forms.Form):
+class MeasureUpdateForm(DatesChecked, VersionedChoice):
     date_rule = "measure_review"
+    record_field = "measure"
 
     OPS = [
         ("choice", "Record the person's choice"),
@@ -517,7 +548,11 @@ class MeasureUpdateForm(DatesChecked, forms.Form):
 
     def __init__(self, *args, measures, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["measure"].queryset = measures
+        self.fields["measure"].queryset = measures.filter(withdrawn_at__isnull=True)
+        self.fields["measure"].label_from_instance = lambda m: (
+            f"{m} — {m.party.display_name} ({m.get_kind_display().lower()})"
+        )
+        self.version_initial()
 
     def clean(self):
         data = super().clean()
@@ -527,9 +562,6 @@ class MeasureUpdateForm(DatesChecked, forms.Form):
             for name, message in date_errors("measure_review", values).items():
                 self.add_error(name, message)
         return data
-        self.fields["measure"].label_from_instance = lambda m: (
-            f"{m} — {m.party.display_name} ({m.get_kind_display().lower()})"
-        )
 
 
 class TakedownAddForm(OneSubmission):
@@ -555,7 +587,9 @@ class TakedownAddForm(OneSubmission):
         self.fields["depicted_party"].queryset = parties
 
 
-class TakedownUpdateForm(forms.Form):
+class TakedownUpdateForm(VersionedChoice):
+    record_field = "takedown"
+
     STATUSES = [
         ("submitted", "Submitted to the platform (starts the 48-hour clock)"),
         ("removed", "Removed"),
@@ -593,10 +627,12 @@ class TakedownUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["takedown"].queryset = takedowns
         self.fields["takedown"].label_from_instance = lambda t: f"{t.platform}: {t.location}"
+        self.version_initial()
 
 
-class ReportUpdateForm(DatesChecked, forms.Form):
+class ReportUpdateForm(DatesChecked, VersionedChoice):
     date_rule = "report"
+    record_field = "report"
 
     OUTCOMES = [
         ("made", "The report was made"),
@@ -630,6 +666,7 @@ class ReportUpdateForm(DatesChecked, forms.Form):
         self.fields["report"].label_from_instance = lambda r: (
             f"{r.agency} ({r.get_status_display().lower()})"
         )
+        self.version_initial()
         if not self.is_bound:
             self.initial.setdefault(
                 "reported_at", timezone.localtime().replace(second=0, microsecond=0)
@@ -973,7 +1010,8 @@ class PartyCorrectForm(DatesChecked, RecordChange):
         )
 
 
-class SanctionStatusForm(forms.Form):
+class SanctionStatusForm(VersionedChoice):
+    record_field = "sanction"
     sanction = forms.ModelChoiceField(queryset=None, label="Sanction")
     status = forms.ChoiceField(
         choices=[(v, lbl) for v, lbl in SanctionStatus.choices if v != SanctionStatus.PLANNED],
@@ -985,7 +1023,6 @@ class SanctionStatusForm(forms.Form):
         required=False,
         label="Reason (needed to vacate)",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, sanctions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -993,11 +1030,7 @@ class SanctionStatusForm(forms.Form):
         self.fields["sanction"].label_from_instance = lambda s: (
             f"{s.intervention} — {s.respondent.display_name} ({s.get_status_display().lower()})"
         )
-        chosen = self.initial.get("sanction")
-        if not self.is_bound and chosen:
-            found = self.fields["sanction"].queryset.filter(pk=chosen).first()
-            if found is not None:
-                self.initial["version"] = found.version
+        self.version_initial()
 
 
 class TrackForm(forms.Form):

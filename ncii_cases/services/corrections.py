@@ -299,6 +299,13 @@ def record_withdraw(*, actor, record, version: int, reason: str):
     return record
 
 
+def require_version(record, version: int | None) -> None:
+    """Raises ``StaleRecord`` when ``version`` (the version a form showed; None: the caller
+    showed none) is not the locked record's current version."""
+    if version is not None and int(version) != record.version:
+        raise StaleRecord()
+
+
 def record_spec(record) -> Correctable:
     """The correction rules of the record's type."""
     return REGISTRY[BY_MODEL[type(record)]]

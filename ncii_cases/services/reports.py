@@ -21,6 +21,7 @@ from ..events import EventType
 from ..models import Case, CaseParty, ExternalReport
 from ..permissions import Action
 from .common import require, require_open, stamp
+from .corrections import require_version
 
 Trigger = ReportingObligation.Trigger
 # Triggers that concern a minor: their decision cannot wait past the initial assessment.
@@ -195,9 +196,11 @@ def external_report_record_made(
     reference_number: str,
     contact_name: str = "",
     reported_by=None,
+    version: int | None = None,
 ) -> ExternalReport:
     """Records that the report was made: who, when, to whom and the agency's reference."""
     report = ExternalReport.objects.select_for_update().get(pk=report.pk)
+    require_version(report, version)
     require(actor, Action.WORK, report.case)
     require_open(report.case)
     if not reference_number.strip():
@@ -225,10 +228,11 @@ def external_report_record_made(
 
 @transaction.atomic
 def external_report_mark_not_required(
-    *, actor, report: ExternalReport, explanation: str
+    *, actor, report: ExternalReport, explanation: str, version: int | None = None
 ) -> ExternalReport:
     """Records that no report is due, with the explanation (kept for the record)."""
     report = ExternalReport.objects.select_for_update().get(pk=report.pk)
+    require_version(report, version)
     require(actor, Action.DECIDE, report.case)
     require_open(report.case)
     if not explanation.strip():

@@ -23,6 +23,7 @@ from ..events import EventType
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
+from .corrections import require_version
 
 TAKEDOWN_DEADLINE = dt.timedelta(hours=48)
 R = TakedownRequest.Route
@@ -129,6 +130,7 @@ def takedown_request_submit(
     identifies_content: bool = False,
     good_faith_statement: bool = False,
     has_contact_information: bool = False,
+    version: int | None = None,
 ) -> TakedownRequest:
     """Records that the request was sent, with the elements of a valid request it carried,
     and, for a covered platform's own route, starts the 48-hour clock. Such a request must
@@ -136,6 +138,7 @@ def takedown_request_submit(
     refused with what is missing. A request that was refused or reappeared may be submitted
     again."""
     takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
+    require_version(takedown, version)
     require(actor, Action.WORK, takedown.case)
     require_open(takedown.case)
     if takedown.status not in (St.TO_DO, St.REFUSED, St.REAPPEARED):
@@ -190,9 +193,11 @@ def takedown_request_update(
     waiver_reason: str = "",
     note: str = "",
     at: dt.datetime | None = None,
+    version: int | None = None,
 ) -> TakedownRequest:
     """Records what happened: removed, refused, reappeared, or not pursued (with a reason)."""
     takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
+    require_version(takedown, version)
     require(actor, Action.WORK, takedown.case)
     require_open(takedown.case)
     if status not in (St.REMOVED, St.REFUSED, St.REAPPEARED, St.WAIVED):

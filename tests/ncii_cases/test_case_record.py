@@ -727,3 +727,27 @@ def test_no_scenario_deletes_an_obligation_measure_sanction_evidence_or_notice(
 def staff(coordinator, investigator, counselor):
     all_obligations()
     return {"coordinator": coordinator, "investigator": investigator, "counselor": counselor}
+
+
+def test_the_measure_update_page_carries_the_version_and_refuses_a_stale_save(
+    client, measure, counselor
+):
+    login_verified(client, counselor)
+    url = reverse("ncii_cases:case_measure_update", args=[measure.case_id])
+    page = client.get(url, {"measure": measure.pk}).content.decode()
+    assert f'name="version" value="{measure.version}"' in page
+    opened = measure.version
+    record_correct(actor=counselor, record=measure, version=opened, reason="Typo", description="x")
+    response = client.post(
+        url,
+        {
+            "measure": measure.pk,
+            "op": "choice",
+            "choice": "declined",
+            "version": opened,
+            "version_for": measure.pk,
+        },
+    )
+    assert "Someone changed this since you opened it" in response.content.decode()
+    measure.refresh_from_db()
+    assert measure.party_choice != "declined"
