@@ -45,7 +45,10 @@ def next_due_expression(takedown_model, report_model):
     """The SQL expression of a case's next due time, over the given models (the app's or a
     migration's historical ones)."""
     far = Value(FAR_FUTURE, output_field=DateTimeField())
-    takedown_due = _min_due(takedown_model, status__in=OPEN_TAKEDOWN_STATUSES)
+    # A withdrawn request (entered by mistake) runs no clock.
+    takedown_due = _min_due(
+        takedown_model, status__in=OPEN_TAKEDOWN_STATUSES, withdrawn_at__isnull=True
+    )
     report_due = _min_due(report_model, status=PENDING_REPORT_STATUS)
     stage_due = When_(
         When(stage=CLOSED_STAGE, then=Value(None, output_field=DateTimeField())),
