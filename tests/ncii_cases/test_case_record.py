@@ -409,14 +409,14 @@ def test_every_form_with_dates_names_its_date_rule():
         for name, cls in vars(f).items()
         if isinstance(cls, type)
         and issubclass(cls, djforms.Form)
-        and any(isinstance(x, djforms.DateField) for x in cls.base_fields.values())
+        and any(
+            isinstance(x, djforms.DateField | djforms.DateTimeField)
+            for x in cls.base_fields.values()
+        )
     }
-    unchecked = {
-        name
-        for name in with_dates
-        if not getattr(vars(f)[name], "date_rule", "") and name != "TakedownUpdateForm"
-    }
+    unchecked = {name for name in with_dates if not getattr(vars(f)[name], "date_rule", "")}
     assert unchecked == set()
+    assert set(DATE_FORMS) <= with_dates
 
 
 def test_evidence_seen_next_year_is_refused_by_the_service(case, investigator):
@@ -751,3 +751,60 @@ def test_the_measure_update_page_carries_the_version_and_refuses_a_stale_save(
     assert "Someone changed this since you opened it" in response.content.decode()
     measure.refresh_from_db()
     assert measure.party_choice != "declined"
+
+
+def _form_of(name, case):
+    """Each form with dates, built for the case, as its page builds it."""
+    from ncii_cases import forms as f
+    from ncii_cases.models import School
+    from policies.models import Platform
+
+    parties = CaseParty.objects.filter(case=case)
+    kwargs = {
+        "IntakeForm": {"schools": School.objects.all(), "platforms": Platform.objects.all()},
+        "EvidenceAddForm": {"case": case},
+        "NoticeAddForm": {"parties": parties, "kinds": {"support"}},
+        "ReportUpdateForm": {"reports": ExternalReport.objects.filter(case=case)},
+        "MeasureAddForm": {"case": case, "parties": parties, "kinds": {"supportive"}},
+        "SanctionAddForm": {"case": case, "respondents": parties},
+        "PersonRowForm": {"schools": School.objects.all()},
+    }[name]
+    return lambda data: getattr(f, name)(data, **kwargs)
+
+
+def _as_input(value):
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+    return value.isoformat()
+
+
+@pytest.mark.parametrize("form_name", sorted(DATE_FORMS))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(days=st.integers(min_value=-3000, max_value=3000))
+def test_every_form_with_dates_refuses_what_its_rule_refuses(form_name, case, days):
+    # Given any date for the form's checked field (its end field for ordered pairs, whose
+    # start is today), the form flags the field exactly when the shared rule does.
+    rule, name = DATE_FORMS[form_name]
+    build = _form_of(form_name, case)
+    now = timezone.now().replace(second=0, microsecond=0)
+    moment = now + dt.timedelta(days=days)
+    field = build(None).fields[name]
+    value = moment if isinstance(field, djforms_datetime()) else timezone.localdate(moment)
+    data = {name: _as_input(value)}
+    values = {name: value}
+    for first, last in RULES[rule].ordered:
+        if last == name:
+            data[first] = _as_input(timezone.localdate(now))
+            values[first] = timezone.localdate(now)
+    form = build(data)
+    form.is_valid()
+    expected = name in date_errors(rule, values)
+    assert (name in form.errors) == expected, form.errors.get(name)
+
+
+def djforms_datetime():
+    from django import forms as djforms
+
+    return djforms.DateTimeField
