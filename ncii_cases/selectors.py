@@ -213,7 +213,13 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
     if detail.timeline:
         from .events import event_sentence
 
-        names = timeline_names(case=case, events=detail.timeline)
+        # What the page already read is not read again. A user shown only part of the case
+        # sees only the neutral entries, which name no party nor record.
+        loaded = {
+            key: getattr(detail, key)
+            for key in ("parties", "measures", "takedowns", "reports", "documents", "sanctions")
+        }
+        names = timeline_names(case=case, events=detail.timeline, loaded=loaded)
         detail.sentences = [(e, event_sentence(e, names)) for e in detail.timeline]
     from .workflow import TRANSITIONS
 
@@ -459,32 +465,41 @@ def case_record_for_user(*, user, case: Case, kind: str, pk):
         return None
 
 
-def timeline_names(*, case: Case, events, party_names: dict | None = None, detailed=True):
+def timeline_names(
+    *, case: Case, events, party_names: dict | None = None, detailed=True, loaded=None
+):
     """The ``events.Names`` lookup for the sentences of the given events of the case, read in
     a fixed number of queries. ``party_names`` replaces the parties' names (the redacted
-    summary's role labels); ``detailed`` False leaves corrected values out."""
+    summary's role labels); ``detailed`` False leaves corrected values out; ``loaded`` gives
+    lists a caller already read (``{"measures": [...], "parties": [...]}``, and so on), which
+    are not read again."""
     from . import models as m
     from .events import Names
 
-    user_ids = {e.actor_id for e in events if e.actor_id}
-    user_ids |= {e.detail.get("user_id") for e in events if e.detail.get("user_id")}
-    users = {u.pk: str(u) for u in m.User.objects.filter(pk__in=user_ids)}
+    loaded = loaded or {}
+
+    def rows(key, query):
+        return loaded[key] if key in loaded else list(query)
+
+    actors = {e.actor_id: str(e.actor) for e in events if e.actor_id}
+    wanted = {e.detail.get("user_id") for e in events if e.detail.get("user_id")} - set(actors)
+    users = {**actors, **{u.pk: str(u) for u in m.User.objects.filter(pk__in=wanted)}}
     if party_names is None:
-        party_names = {
-            p.pk: p.display_name
-            for p in CaseParty.objects.filter(case=case).select_related("person")
-        }
+        parties = rows("parties", CaseParty.objects.filter(case=case).select_related("person"))
+        party_names = {p.pk: p.display_name for p in parties}
     records: dict = {}
-    for row in CaseMeasure.objects.filter(case=case).select_related("measure"):
+    for row in rows("measures", CaseMeasure.objects.filter(case=case).select_related("measure")):
         records[("measure", row.pk)] = str(row)
-    for row in TakedownRequest.objects.filter(case=case).select_related("platform"):
+    for row in rows(
+        "takedowns", TakedownRequest.objects.filter(case=case).select_related("platform")
+    ):
         records[("takedown", row.pk)] = str(row.platform)
-    for row in ExternalReport.objects.filter(case=case):
+    for row in rows("reports", ExternalReport.objects.filter(case=case)):
         records[("report", row.pk)] = row.agency
         records[("report_ref", row.pk)] = row.reference_number
-    for row in SupportingDocument.objects.filter(case=case).only("pk", "title"):
+    for row in rows("documents", SupportingDocument.objects.filter(case=case)):
         records[("document", row.pk)] = row.title
-    for row in Sanction.objects.filter(case=case).select_related("intervention"):
+    for row in rows("sanctions", Sanction.objects.filter(case=case).select_related("intervention")):
         records[("sanction", row.pk)] = str(row.intervention)
     from .models import MeasureStatus, PartyChoice, SanctionStatus
 
