@@ -637,8 +637,6 @@ for model, display, *extra in [
     (m.TakedownRequest, ("case", "platform", "route", "status", "due_at")),
     (m.ExternalReport, ("case", "agency", "status", "due_at", "reference_number")),
     (m.EvidenceItem, ("case", "description", "platform", "device_holder")),
-    # The file itself only through the case page's logged download, never an admin link.
-    (m.SupportingDocument, ("case", "title", "content_type", "size"), {"exclude": ("file",)}),
     (m.Determination, ("case", "respondent", "finding", "standard_of_evidence")),
     (m.Sanction, ("case", "respondent", "intervention", "status")),
     (m.PartyNotice, ("case", "kind", "recipient_name", "method", "sent_at")),
@@ -651,6 +649,20 @@ for model, display, *extra in [
             {"list_display": display, **(extra[0] if extra else {})},
         ),
     )
+
+
+@admin.register(m.SupportingDocument)
+class SupportingDocumentAdmin(CaseScopedAdmin):
+    """Documents have no URL (their storage refuses one, see ``storage.DocumentStorage``):
+    the file widget, which links to the file, is left out; the case page downloads it."""
+
+    list_display = ("case", "title", "content_type", "size", "uploaded_at")
+    exclude = ("file",)
+    readonly_fields = ("stored_as",)
+
+    @admin.display(description="Stored file")
+    def stored_as(self, obj):
+        return f"{obj.sha256} (download it from the case page)" if obj and obj.pk else ""
 
 
 @admin.register(m.CaseAssignment)

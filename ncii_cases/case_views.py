@@ -11,7 +11,8 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.db import transaction
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,7 +25,17 @@ from .access_log import access_case, access_logged
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
 from .permissions import Action
 from .services import cases as case_services
-from .services import deadlines, determinations, evidence, measures, notices, reports, takedowns
+from .services import (
+    corrections,
+    deadlines,
+    determinations,
+    evidence,
+    measures,
+    notices,
+    reports,
+    submissions,
+    takedowns,
+)
 from .services.harm import HarmAnswers, harm_assessment_record
 from .workflow import BY_ACTION
 from .workflow import case_transition as workflow_transition
@@ -35,6 +46,21 @@ NOTIFICATIONS_DELAYED = (
     "right now. The e-mails to the assigned staff will go out as soon as it is back."
 )
 FORM_TEMPLATE = "ncii_cases/case_form.html"
+
+
+def form_errors_add(form, exc: ValidationError) -> None:
+    """Puts a service's ``ValidationError`` on the form: a message keyed by a field the form
+    has stands next to that field, every other one at the top."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(name if name in form.fields else None, message)
+        return
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+ALREADY_SENT = "This form was already sent and its record is saved; nothing new was recorded."
 
 
 def _record_page(
@@ -51,24 +77,48 @@ def _record_page(
     intro: str = "",
 ):
     """Shows the form of one record type for the case and, on a valid POST, saves it through
-    the given service call. The case answers 404 unless the user may take one of ``actions``."""
+    the given service call. The case answers 404 unless the user may take one of ``actions``.
+    A create form's one-time token (``forms.OneSubmission``) is claimed in the save's own
+    transaction, so the same form sent twice records one thing."""
     case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=actions)
     access_case(request, case)
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
     form = form_class(data, files, initial=request.GET.dict(), **form_kwargs(case))
+    target = case.get_absolute_url() + (f"#{anchor}" if anchor else "")
+    problem = ""
     if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data.pop("submission_token", None)
+        earlier = submissions.form_submission_find(user=request.user, token=token)
+        if earlier is not None:
+            messages.info(request, ALREADY_SENT)
+            return redirect(earlier.result_url or target)
         try:
-            save(case, form.cleaned_data)
-        except (ValidationError, GuardFailed) as exc:
+            with transaction.atomic():
+                claim = submissions.form_submission_claim(
+                    user=request.user, token=token, form=request.resolver_match.url_name
+                )
+                if claim is None:
+                    messages.info(request, ALREADY_SENT)
+                    return redirect(target)
+                save(case, form.cleaned_data)
+                submissions.form_submission_complete(submission=claim, result_url=target)
+        except corrections.StaleRecord as exc:
+            # Nothing saved: the form comes back with the current values and the refusal.
+            case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=actions)
+            form = form_class(None, None, **form_kwargs(case))
+            problem = exc.messages[0]
+        except ValidationError as exc:
+            form_errors_add(form, exc)
+        except GuardFailed as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         except (TransitionForbidden, TransitionNotAllowed) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, success)
-            return redirect(case.get_absolute_url() + (f"#{anchor}" if anchor else ""))
-    context = {"case": case, "form": form, "title": title, "intro": intro}
+            return redirect(target)
+    context = {"case": case, "form": form, "title": title, "intro": intro, "problem": problem}
     return render(request, FORM_TEMPLATE, context)
 
 
@@ -82,22 +132,61 @@ def intake(request):
     schools = selectors.intake_schools_for_user(user=request.user)
     if not schools.exists():
         raise Http404("No such page.")
-    form = f.IntakeForm(
-        request.POST or None,
-        schools=schools,
-        platforms=platforms_for_district(district=request.user.district),
-    )
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    add_row = data is not None and "add_person" in data
+    person_schools = selectors.schools_of_district(user=request.user)
+    if add_row:
+        form = f.IntakeForm(
+            initial=f.unbound_values(
+                f.IntakeForm(
+                    data,
+                    schools=schools,
+                    platforms=platforms_for_district(district=request.user.district),
+                )
+            ),
+            schools=schools,
+            platforms=platforms_for_district(district=request.user.district),
+        )
+    else:
+        form = f.IntakeForm(
+            data, schools=schools, platforms=platforms_for_district(district=request.user.district)
+        )
+    people = f.people_formset(data, schools=person_schools, add_row=add_row)
+    # A report sent without the people rows (another client, an old page) names nobody.
+    rows_sent = data is not None and "people-TOTAL_FORMS" in data
+    if not rows_sent:
+        people = f.people_formset(None, schools=person_schools, school=None)
+    if (
+        data is not None
+        and not add_row
+        and form.is_valid()
+        and (not rows_sent or people.is_valid())
+    ):
+        token = form.cleaned_data.get("submission_token")
+        earlier = submissions.form_submission_find(user=request.user, token=token)
+        if earlier is not None and earlier.result_url:
+            messages.info(request, ALREADY_SENT)
+            return redirect(earlier.result_url)
+        rows = [row.party() for row in people.forms if rows_sent and row.is_named]
         try:
-            case = case_services.case_intake(actor=request.user, **form.intake())
+            with transaction.atomic():
+                claim = submissions.form_submission_claim(
+                    user=request.user, token=token, form="intake"
+                )
+                if claim is None:
+                    messages.info(request, ALREADY_SENT)
+                    return redirect("ncii_cases:home")
+                case = case_services.case_intake(actor=request.user, **form.intake(rows))
+                submissions.form_submission_complete(
+                    submission=claim, result_url=case.get_absolute_url()
+                )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form_errors_add(form, exc)
         else:
             access_case(request, case)
             messages.success(request, f"The report is recorded as {case.reference}.")
             return redirect(case)
-    return render(request, "ncii_cases/intake.html", {"form": form})
+    return render(request, "ncii_cases/intake.html", {"form": form, "people": people})
 
 
 # --- Workflow steps --------------------------------------------------------------------------
@@ -154,7 +243,11 @@ def facts(request, pk):
         form_class=f.FactsForm,
         form_kwargs=lambda case: {"case": case},
         save=lambda case, data: case_services.case_facts_update(
-            actor=request.user, case=case, reason=data["reason"], **f.FactsForm.facts_of(data)
+            actor=request.user,
+            case=case,
+            reason=data["reason"],
+            version=data.get("version"),
+            **f.FactsForm.facts_of(data),
         ),
         success="The facts are saved.",
         anchor="facts-h",
@@ -217,12 +310,18 @@ def measure_add(request, pk):
 
 
 def _measure_update(actor, data):
-    measure = data["measure"]
+    measure, version = data["measure"], data.get("version")
     if data["op"] == "choice":
-        return measures.measure_choice_record(actor=actor, measure=measure, choice=data["choice"])
+        return measures.measure_choice_record(
+            actor=actor, measure=measure, choice=data["choice"], version=version
+        )
     if data["op"] == "status":
         return measures.measure_status_set(
-            actor=actor, measure=measure, status=data["status"], reason=data["note"]
+            actor=actor,
+            measure=measure,
+            status=data["status"],
+            reason=data["note"],
+            version=version,
         )
     return measures.measure_review(
         actor=actor,
@@ -230,6 +329,7 @@ def _measure_update(actor, data):
         next_review_on=data["next_review_on"],
         end=data["end"],
         note=data["note"],
+        version=version,
     )
 
 
@@ -291,6 +391,7 @@ def _takedown_update(actor, data):
             identifies_content=data["identifies_content"],
             good_faith_statement=data["good_faith_statement"],
             has_contact_information=data["has_contact_information"],
+            version=data.get("version"),
         )
     return takedowns.takedown_request_update(
         actor=actor,
@@ -298,6 +399,7 @@ def _takedown_update(actor, data):
         status=data["status"],
         waiver_reason=data["waiver_reason"],
         note=data["note"],
+        version=data.get("version"),
     )
 
 
@@ -342,9 +444,13 @@ def _report_update(actor, case, data):
             reported_at=data["reported_at"],
             reference_number=data["reference_number"],
             contact_name=data["contact_name"],
+            version=data.get("version"),
         )
     return reports.external_report_mark_not_required(
-        actor=actor, report=data["report"], explanation=data["explanation"]
+        actor=actor,
+        report=data["report"],
+        explanation=data["explanation"],
+        version=data.get("version"),
     )
 
 
@@ -516,8 +622,12 @@ def party_add(request, pk):
         actions=(Action.WORK,),
         title="Add a person",
         form_class=f.PartyAddForm,
+        form_kwargs=lambda case: {
+            "case": case,
+            "schools": selectors.schools_of_district(user=request.user),
+        },
         save=lambda case, data: case_services.case_party_add_named(
-            actor=request.user, case=case, **f.PartyAddForm.party_of(data)
+            actor=request.user, case=case, **f.PartyAddForm.party_of_data(data)
         ),
         success="The person is added.",
         anchor="parties-h",
@@ -591,3 +701,193 @@ def unassign(request, pk):
         success="The assignment has ended.",
         anchor="assignments-h",
     )
+
+
+# --- Corrections and withdrawals -------------------------------------------------------------
+
+# Which right opens the correction pages of each kind of record (the service checks the
+# record's own right again, such as SUPPORT for a supportive measure).
+KIND_ACTIONS = {
+    "party": (Action.WORK,),
+    "measure": (Action.SUPPORT, Action.WORK),
+    "evidence": (Action.WORK,),
+    "document": (Action.WORK,),
+    "takedown": (Action.WORK,),
+    "report": (Action.WORK,),
+    "notice": (Action.WORK, Action.SUPPORT),
+    "determination": (Action.DECIDE,),
+    "sanction": (Action.DECIDE,),
+    "offer": (Action.WORK,),
+    "harm": (Action.WORK,),
+}
+
+
+def _record_of(request, case, kind):
+    """The record named by ``?record=`` (GET) or ``record`` (POST) among those of ``kind``
+    the user may see; None when none is named; Http404 for one they may not see."""
+    raw = request.POST.get("record") or request.GET.get("record")
+    if not raw:
+        return None
+    record = selectors.case_record_for_user(user=request.user, case=case, kind=kind, pk=raw)
+    if record is None:
+        raise Http404("No such record.")
+    return record
+
+
+def _correction_page(request, pk, kind, *, withdraw: bool):
+    if kind not in KIND_ACTIONS:
+        raise Http404("No such page.")
+    case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=KIND_ACTIONS[kind])
+    access_case(request, case)
+    record = _record_of(request, case, kind)
+    spec = corrections.REGISTRY[kind]
+    choices = selectors.case_records_for_user(user=request.user, case=case, kind=kind)
+    noun = spec.label
+    title = f"Withdraw a {noun}" if withdraw else f"Correct a {noun}"
+    context = {"case": case, "title": title, "choices": choices, "record": record, "kind": kind}
+    if record is None:
+        context["intro"] = f"Choose the {noun} to {'withdraw' if withdraw else 'correct'}."
+        return render(request, "ncii_cases/record_change.html", context)
+    form_class = f.WithdrawForm if withdraw else f.correction_form_class(kind)
+    form_kwargs = {} if withdraw else {"case": case, "record": record}
+    data = request.POST if request.method == "POST" else None
+    form = (
+        form_class(data, record=record, **form_kwargs)
+        if withdraw
+        else form_class(data, **form_kwargs)
+    )
+    if data is not None and form.is_valid():
+        try:
+            if withdraw:
+                corrections.record_withdraw(actor=request.user, record=record, **form.cleaned_data)
+            else:
+                form.save_through_service(actor=request.user)
+        except corrections.StaleRecord as exc:
+            fresh = selectors.case_record_for_user(
+                user=request.user, case=case, kind=kind, pk=record.pk
+            )
+            # The current values, unbound, with the refusal above them: nothing was saved.
+            form = f.WithdrawForm(record=fresh) if withdraw else form_class(case=case, record=fresh)
+            context["problem"] = exc.messages[0]
+        except ValidationError as exc:
+            form_errors_add(form, exc)
+        except TransitionForbidden as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"The {noun} is {'withdrawn' if withdraw else 'corrected'}.")
+            return redirect(case.get_absolute_url() + f"#{kind}-{record.pk}")
+    context.update(form=form, withdraw=withdraw)
+    return render(request, "ncii_cases/record_change.html", context)
+
+
+@access_logged("case_record_correct")
+@login_required
+@GET_POST
+def record_correct(request, pk, kind):
+    """Corrects one record of the case with a reason (never a deletion)."""
+    return _correction_page(request, pk, kind, withdraw=False)
+
+
+@access_logged("case_record_withdraw")
+@login_required
+@GET_POST
+def record_withdraw(request, pk, kind):
+    """Withdraws one record of the case with a reason; it stays visible as withdrawn."""
+    return _correction_page(request, pk, kind, withdraw=True)
+
+
+@access_logged("case_sanction_status")
+@login_required
+@GET_POST
+def sanction_status(request, pk):
+    return _record_page(
+        request,
+        pk,
+        actions=(Action.DECIDE,),
+        title="Change a sanction's status",
+        intro="A sanction is planned, then in effect, then completed; it may be vacated (set "
+        "aside) with the reason.",
+        form_class=f.SanctionStatusForm,
+        form_kwargs=lambda case: {
+            "sanctions": selectors.case_sanctions_for_user(user=request.user, case=case)
+        },
+        save=lambda case, data: determinations.sanction_status_set(actor=request.user, **data),
+        success="The sanction's status is saved.",
+        anchor="decisions-h",
+    )
+
+
+@access_logged("case_track")
+@login_required
+@GET_POST
+def track(request, pk):
+    return _record_page(
+        request,
+        pk,
+        actions=(Action.TRIAGE,),
+        title="Respondent track",
+        intro="Choose the procedure for the respondent, with the reason. A respondent who is "
+        "both a student and an employee (an aide) can go either way: say why this one. The "
+        "sanctions offered follow the track chosen.",
+        form_class=f.TrackForm,
+        form_kwargs=lambda case: {"case": case},
+        save=lambda case, data: determinations.case_respondent_track_set(
+            actor=request.user, case=case, **data
+        ),
+        success="The respondent track is saved.",
+        anchor="decisions-h",
+    )
+
+
+@access_logged("case_move_school")
+@login_required
+@GET_POST
+def move_school(request, pk):
+    return _record_page(
+        request,
+        pk,
+        actions=(Action.TRIAGE,),
+        title="Move the case to another school",
+        intro="Staff of the old school lose access at once (their assignments end); staff of "
+        "the new school who triage cases gain it.",
+        form_class=f.MoveSchoolForm,
+        form_kwargs=lambda case: {
+            "case": case,
+            "schools": selectors.schools_of_district(user=request.user),
+        },
+        save=lambda case, data: case_services.case_move_school(
+            actor=request.user, case=case, **data
+        ),
+        success="The case is moved.",
+        anchor="summary-h",
+    )
+
+
+@access_logged("case_document_download")
+@login_required
+@require_GET
+def document_download(request, pk, document_pk):
+    """Sends a supporting document to a user who may read the case's evidence, as an
+    attachment no cache keeps and no browser sniffs into another type. The file name is the
+    reference and the document's number (the uploaded name may hold a person's name)."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk, action=Action.VIEW_EVIDENCE)
+    document = selectors.case_record_for_user(
+        user=request.user, case=case, kind="document", pk=document_pk
+    )
+    if document is None:
+        raise Http404("No such document.")
+    access_case(request, case)
+    extension = {
+        "application/pdf": "pdf",
+        "text/plain": "txt",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    }.get(document.content_type, "bin")
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"{case.reference}-document-{document.pk}.{extension}",
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -219,8 +219,13 @@ TAKEDOWN_RUNNING_STATUSES = ("submitted",)
 
 def takedown_open_q() -> Q:
     """Takedown requests whose 48-hour clock runs: submitted (a valid request) to a covered
-    platform's own route."""
-    return Q(status__in=TAKEDOWN_RUNNING_STATUSES, covered_by_48h_rule=True, due_at__isnull=False)
+    platform's own route, and not withdrawn (a request entered by mistake runs no clock)."""
+    return Q(
+        status__in=TAKEDOWN_RUNNING_STATUSES,
+        covered_by_48h_rule=True,
+        due_at__isnull=False,
+        withdrawn_at__isnull=True,
+    )
 
 
 def report_open_q() -> Q:
@@ -317,7 +322,7 @@ class MeasureQuerySet(_ClockQuerySet):
     kind = "measure_review"
 
     def open_q(self) -> Q:
-        return Q(review_on__isnull=False) & ~Q(status="ended")
+        return Q(review_on__isnull=False, withdrawn_at__isnull=True) & ~Q(status="ended")
 
     def _due_by(self, at: dt.datetime) -> Q:
         from .models import District
@@ -393,12 +398,20 @@ TAKEDOWN_STATES = {
     "reappeared": "Reappeared. The earlier clock ended; a new request starts a new one.",
     "waived": "Not pursued",
 }
-REPORT_STATES = {"made": "Report made", "not_required": "Not required"}
+REPORT_STATES = {
+    "made": "Report made",
+    "not_required": "Not required",
+    "no_longer_required": "No longer required (the facts changed)",
+}
+# A record withdrawn (entered by mistake, services/corrections.py) runs no clock.
+WITHDRAWN_STATE = "Withdrawn (entered by mistake)"
 
 
 def takedown_clock(request) -> Clock:
     """The 48-hour clock of a takedown request (see ``takedown_open_q`` for when it runs)."""
     label = f"{request.platform} takedown"
+    if request.withdrawn_at is not None:
+        return Clock("takedown", label, None, legal=True, state=WITHDRAWN_STATE)
     if not request.covered_by_48h_rule:
         state = "No legal clock (hash programme or platform not covered by the Act)"
         if request.status in ("removed", "waived"):
@@ -458,6 +471,8 @@ def stage_clock(case) -> Clock:
 
 def measure_review_clock(measure) -> Clock:
     """The review clock of a measure: due at the end of the school day of ``review_on``."""
+    if measure.withdrawn_at is not None:
+        return Clock("measure_review", f"Review of {measure}", None, state=WITHDRAWN_STATE)
     is_open = measure.review_on is not None and measure.status != "ended"
     due = (
         SchoolCalendar(district=measure.case.district).end_of_school_day(measure.review_on)

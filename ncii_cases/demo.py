@@ -58,6 +58,7 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
         jurisdiction_facts=spec["jurisdiction_facts"],
         jurisdiction_reasoning=spec["jurisdiction_reasoning"],
         disrupts_school=spec.get("disrupts_school"),
+        reason="Initial assessment.",
     )
     for number, report in enumerate(reports.external_reports_sync(actor=worker, case=case), 1):
         reports.external_report_record_made(

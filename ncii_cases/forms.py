@@ -1,12 +1,15 @@
 """Forms of the case pages: search, intake, each workflow step and record, and the two-factor
 steps. Forms validate input and limit choices to the case; they never write."""
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 
 from policies import selectors as catalogs
 
 from . import choices as c
+from .dates import date_errors
 from .models import (
     Case,
     CaseMeasure,
@@ -16,6 +19,7 @@ from .models import (
     PartyChoice,
     PartyNotice,
     ResolutionOffer,
+    SanctionStatus,
     TakedownRequest,
 )
 
@@ -64,7 +68,83 @@ class PartyLabelChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} ({obj.get_role_display().lower()})"
 
 
-class IntakeForm(forms.Form):
+class DatesChecked:
+    """Form mixin: checks the form's dates with the shared rule of ``date_rule`` (a key of
+    ``ncii_cases.dates.RULES``), so that the message stands next to the field. Services check
+    the same rule again."""
+
+    date_rule: str = ""
+
+    def clean(self):
+        data = super().clean()
+        if self.date_rule:
+            for name, message in date_errors(self.date_rule, data).items():
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
+
+class VersionedChoice(forms.Form):
+    """Form mixin of the update forms that choose their record in a select (``record_field``):
+    the version of the record the page was opened on travels hidden, and the service refuses
+    the save if the record changed since (a form switched to another record carries none)."""
+
+    record_field = ""
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version_for = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def version_initial(self) -> None:
+        """Sets the hidden version from the record named in ``initial`` (``?measure=12``);
+        the form calls it once its record field has its queryset."""
+        chosen = self.initial.get(self.record_field)
+        if not self.is_bound and chosen:
+            try:
+                found = self.fields[self.record_field].queryset.filter(pk=int(chosen)).first()
+            except (TypeError, ValueError):
+                found = None
+            if found is not None:
+                self.initial.update(version=found.version, version_for=found.pk)
+
+    def clean(self):
+        data = super().clean()
+        record = data.get(self.record_field)
+        if record is None or data.get("version_for") != record.pk:
+            data["version"] = None
+        data.pop("version_for", None)
+        return data
+
+
+class OneSubmission(forms.Form):
+    """Form mixin of every create form: a one-time token, so that the same form sent twice
+    (a double click, a resent page) records one thing (see ``services.submissions``)."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission_token"] = uuid.uuid4()
+
+
+def unbound_values(form) -> dict:
+    """The values typed into a bound form, as ``initial`` of an unbound copy: the page comes
+    back as typed, without error messages (used by "Add another person")."""
+    return {name: form[name].value() for name in form.fields if name != "submission_token"}
+
+
+AFFILIATION_CHOICES = [
+    (c.Affiliation.STUDENT, "Student"),
+    (c.Affiliation.EMPLOYEE, "Employee"),
+    (c.Affiliation.NON_AFFILIATED, "Not affiliated with the district"),
+]
+
+
+def _affiliations(values) -> list[str]:
+    return list(values) or [c.Affiliation.UNKNOWN]
+
+
+class IntakeForm(DatesChecked, OneSubmission):
+    date_rule = "case"
     school = forms.ModelChoiceField(queryset=None, label="School")
     title = forms.CharField(
         max_length=200,
@@ -123,24 +203,25 @@ class IntakeForm(forms.Form):
     depicted = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        label="People shown in the imagery, one per line",
-        help_text="A name or a description such as 'a 9th-grade student'.",
+        label="People shown who are not known by name, one per line",
+        help_text="A description such as 'a 9th-grade student'. Name known people below.",
     )
     depicted_minor = forms.ChoiceField(
         choices=YES_NO_UNKNOWN,
         required=False,
         widget=forms.RadioSelect,
-        label="Are the people shown under 18?",
+        label="Are the people shown (described above) under 18?",
     )
     depicted_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
         initial=c.Affiliation.STUDENT,
-        label="The people shown are",
+        label="The people shown (described above) are",
     )
     respondent = forms.CharField(
         max_length=300,
         required=False,
-        label="Who shared it, if known (name or description)",
+        label="Who shared it, if not known by name (a description)",
+        help_text="For example 'unknown sender of an AirDrop'. Name a known person below.",
     )
     respondent_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
@@ -157,12 +238,134 @@ class IntakeForm(forms.Form):
                 "reported_at", timezone.localtime().replace(second=0, microsecond=0)
             )
 
-    def intake(self) -> dict:
-        """The cleaned report as the intake service takes it."""
-        data = dict(self.cleaned_data)
-        data["depicted"] = [line.strip() for line in data["depicted"].splitlines() if line.strip()]
-        data["depicted_minor"] = _tristate(data["depicted_minor"])
+    def intake(self, people=()) -> dict:
+        """The cleaned report as the intake service takes it: the report's fields and
+        ``people``, the parties of the described people followed by ``people`` (those
+        named in the people rows)."""
+        from .services.cases import PartyInput
+
+        data = {k: v for k, v in self.cleaned_data.items() if k != "submission_token"}
+        described = [
+            PartyInput(
+                role=c.PartyRole.DEPICTED,
+                affiliation=data["depicted_affiliation"],
+                is_minor=_tristate(data["depicted_minor"]),
+                description=line.strip()[:300],
+            )
+            for line in data.pop("depicted").splitlines()
+            if line.strip()
+        ]
+        respondent = data.pop("respondent").strip()
+        respondent_affiliation = data.pop("respondent_affiliation")
+        if respondent or respondent_affiliation != c.Affiliation.UNKNOWN:
+            described.append(
+                PartyInput(
+                    role=c.PartyRole.RESPONDENT,
+                    affiliation=respondent_affiliation,
+                    description=respondent[:300],
+                )
+            )
+        for name in ("depicted_minor", "depicted_affiliation"):
+            data.pop(name)
+        return {**data, "people": [*described, *people]}
+
+
+class PersonRowForm(DatesChecked, forms.Form):
+    """One known person at intake or on the party form. A row without a name is left out."""
+
+    date_rule = "person"
+    role = forms.ChoiceField(choices=c.PartyRole.choices, label="Role in the case")
+    first_name = forms.CharField(max_length=100, required=False, label="First name")
+    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    affiliations = forms.MultipleChoiceField(
+        choices=AFFILIATION_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Affiliation (tick each that applies)",
+        help_text="A student who also works for the district (an aide) is both.",
+    )
+    is_minor = forms.ChoiceField(
+        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18?"
+    )
+    birth_date = forms.DateField(
+        widget=DateInput(), required=False, label="Date of birth, if known (sets under 18)"
+    )
+    school = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Their school (for students and employees)",
+        help_text="Left empty, a student or employee is recorded at the report's school.",
+    )
+    grade = forms.CharField(max_length=10, required=False, label="Grade")
+    notes = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Notes",
+        help_text="If one person is both shown in one image and shared another, say which "
+        "image each role concerns (add them once per role).",
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("first_name", "").strip()) != bool(data.get("last_name", "").strip()):
+            raise forms.ValidationError("Give both the first and the last name.")
         return data
+
+    @property
+    def is_named(self) -> bool:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return bool(data.get("first_name", "").strip() and data.get("last_name", "").strip())
+
+    def party(self):
+        """The row as the services take it (a ``PartyInput`` with its ``new_person``)."""
+        from .services.cases import PartyInput, PersonInput
+
+        data = self.cleaned_data
+        affiliations = tuple(_affiliations(data["affiliations"]))
+        return PartyInput(
+            role=data["role"],
+            affiliation=affiliations[0],
+            affiliations=affiliations[1:],
+            is_minor=_tristate(data["is_minor"]),
+            notes=data["notes"].strip(),
+            new_person=PersonInput(
+                first_name=data["first_name"].strip(),
+                last_name=data["last_name"].strip(),
+                affiliations=affiliations,
+                school=data["school"],
+                grade=data["grade"].strip(),
+                birth_date=data["birth_date"],
+            ),
+        )
+
+
+PersonRowFormSet = forms.formset_factory(PersonRowForm, extra=2, max_num=30, validate_max=True)
+
+
+def people_formset(data=None, *, schools, school=None, add_row: bool = False):
+    """The people rows of the intake form. With ``add_row`` (the "Add another person"
+    button), the rows typed so far come back unbound with one more blank row: nothing is
+    saved and no error is shown."""
+    kwargs = {"prefix": "people", "form_kwargs": {"schools": schools}}
+    if data is not None and add_row:
+        bound = PersonRowFormSet(data, **kwargs)
+        rows = [
+            {name: form[name].value() for name in form.fields}
+            for form in bound.forms
+            if form["first_name"].value() or form["last_name"].value()
+        ]
+        formset = PersonRowFormSet(initial=rows, **kwargs)
+        formset.extra = 1
+        return formset
+    formset = PersonRowFormSet(data, **kwargs)
+    if data is None and school is not None:
+        for form in formset.forms:
+            form.initial.setdefault("school", school)
+    return formset
 
 
 class FactsForm(forms.Form):
@@ -204,6 +407,7 @@ class FactsForm(forms.Form):
     reason = forms.CharField(
         max_length=500, required=False, label="Why these facts change (kept in the record)"
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     TRISTATE = ("is_intimate_imagery", "disrupts_school")
 
@@ -211,11 +415,23 @@ class FactsForm(forms.Form):
         values = {name: getattr(case, name) for name in self.base_fields if hasattr(case, name)}
         for name in self.TRISTATE:
             values[name] = _tristate_initial(getattr(case, name))
+        values["version"] = case.version
         super().__init__(*args, initial={**values, **(initial or {})}, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("jurisdiction") == c.Jurisdiction.IN_SCOPE:
+            for name, text in (
+                ("jurisdiction_facts", "Write the facts relied on for \u201cin scope\u201d."),
+                ("jurisdiction_reasoning", "Write the reasoning for \u201cin scope\u201d."),
+            ):
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, text)
+        return data
 
     @classmethod
     def facts_of(cls, data: dict) -> dict:
-        facts = {k: v for k, v in data.items() if k != "reason"}
+        facts = {k: v for k, v in data.items() if k not in ("reason", "version")}
         for name in cls.TRISTATE:
             facts[name] = _tristate(facts[name])
         return facts
@@ -292,7 +508,9 @@ class HarmForm(forms.Form):
         super().__init__(*args, initial={**values, **(initial or {})}, **kwargs)
 
 
-class MeasureAddForm(forms.Form):
+class MeasureAddForm(DatesChecked, OneSubmission):
+    date_rule = "measure"
+
     kind = forms.ChoiceField(choices=CaseMeasure.Kind.choices, label="Kind")
     party = PartyLabelChoiceField(queryset=None, label="For or concerning")
     measure = forms.ModelChoiceField(
@@ -315,7 +533,10 @@ class MeasureAddForm(forms.Form):
         self.fields["measure"].queryset = catalogs.measures_for_district(district=case.district)
 
 
-class MeasureUpdateForm(forms.Form):
+class MeasureUpdateForm(DatesChecked, VersionedChoice):
+    date_rule = "measure_review"
+    record_field = "measure"
+
     OPS = [
         ("choice", "Record the person's choice"),
         ("status", "Change the status"),
@@ -337,13 +558,23 @@ class MeasureUpdateForm(forms.Form):
 
     def __init__(self, *args, measures, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["measure"].queryset = measures
+        self.fields["measure"].queryset = measures.filter(withdrawn_at__isnull=True)
         self.fields["measure"].label_from_instance = lambda m: (
             f"{m} — {m.party.display_name} ({m.get_kind_display().lower()})"
         )
+        self.version_initial()
+
+    def clean(self):
+        data = super().clean()
+        measure = data.get("measure")
+        if measure is not None and data.get("next_review_on"):
+            values = {"starts_on": measure.starts_on, "next_review_on": data["next_review_on"]}
+            for name, message in date_errors("measure_review", values).items():
+                self.add_error(name, message)
+        return data
 
 
-class TakedownAddForm(forms.Form):
+class TakedownAddForm(OneSubmission):
     platform = forms.ModelChoiceField(queryset=None, label="Platform")
     location = forms.CharField(
         max_length=500,
@@ -366,7 +597,9 @@ class TakedownAddForm(forms.Form):
         self.fields["depicted_party"].queryset = parties
 
 
-class TakedownUpdateForm(forms.Form):
+class TakedownUpdateForm(VersionedChoice):
+    record_field = "takedown"
+
     STATUSES = [
         ("submitted", "Submitted to the platform (starts the 48-hour clock)"),
         ("removed", "Removed"),
@@ -404,9 +637,13 @@ class TakedownUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["takedown"].queryset = takedowns
         self.fields["takedown"].label_from_instance = lambda t: f"{t.platform}: {t.location}"
+        self.version_initial()
 
 
-class ReportUpdateForm(forms.Form):
+class ReportUpdateForm(DatesChecked, VersionedChoice):
+    date_rule = "report"
+    record_field = "report"
+
     OUTCOMES = [
         ("made", "The report was made"),
         ("not_required", "Not required (explain why)"),
@@ -439,6 +676,7 @@ class ReportUpdateForm(forms.Form):
         self.fields["report"].label_from_instance = lambda r: (
             f"{r.agency} ({r.get_status_display().lower()})"
         )
+        self.version_initial()
         if not self.is_bound:
             self.initial.setdefault(
                 "reported_at", timezone.localtime().replace(second=0, microsecond=0)
@@ -456,7 +694,9 @@ class ReportUpdateForm(forms.Form):
         return data
 
 
-class EvidenceAddForm(forms.Form):
+class EvidenceAddForm(DatesChecked, OneSubmission):
+    date_rule = "evidence"
+
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What was seen",
@@ -483,7 +723,9 @@ class EvidenceAddForm(forms.Form):
         self.fields["platform"].queryset = catalogs.platforms_for_district(district=case.district)
 
 
-class NoticeAddForm(forms.Form):
+class NoticeAddForm(DatesChecked, OneSubmission):
+    date_rule = "notice"
+
     party = PartyLabelChoiceField(queryset=None, label="About")
     recipient_name = forms.CharField(max_length=200, label="Given to (name)")
     kind = forms.ChoiceField(choices=PartyNotice.Kind.choices, label="Kind of notice")
@@ -499,7 +741,7 @@ class NoticeAddForm(forms.Form):
         self.fields["kind"].choices = [k for k in PartyNotice.Kind.choices if k[0] in kinds]
 
 
-class DeterminationForm(forms.Form):
+class DeterminationForm(OneSubmission):
     respondent = PartyLabelChoiceField(queryset=None, label="Respondent")
     finding = forms.ChoiceField(
         choices=Determination.Finding.choices, widget=forms.RadioSelect, label="Finding"
@@ -514,7 +756,9 @@ class DeterminationForm(forms.Form):
         self.fields["respondent"].queryset = respondents
 
 
-class SanctionAddForm(forms.Form):
+class SanctionAddForm(DatesChecked, OneSubmission):
+    date_rule = "sanction"
+
     respondent = PartyLabelChoiceField(queryset=None, label="Respondent")
     intervention = forms.ModelChoiceField(queryset=None, label="Intervention")
     details = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -532,7 +776,7 @@ class SanctionAddForm(forms.Form):
         )
 
 
-class OfferForm(forms.Form):
+class OfferForm(OneSubmission):
     party = PartyLabelChoiceField(queryset=None, label="Offered to")
     option = forms.ChoiceField(choices=ResolutionOffer.Option.choices, label="Option")
     choice = forms.ChoiceField(
@@ -545,10 +789,10 @@ class OfferForm(forms.Form):
         self.fields["party"].queryset = parties
 
 
-class PartyAddForm(forms.Form):
-    role = forms.ChoiceField(choices=c.PartyRole.choices, label="Role in the case")
-    first_name = forms.CharField(max_length=100, required=False, label="First name")
-    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+class PartyAddForm(PersonRowForm, OneSubmission):
+    """A person added to the case: named (found or created as a person of the district, at
+    their own school) or described while unknown."""
+
     description = forms.CharField(
         max_length=300, required=False, label="Or a description, if the name is not known"
     )
@@ -558,21 +802,38 @@ class PartyAddForm(forms.Form):
         label="Nicknames and online handles, one per line",
         help_text="Redacted summaries leave these out like the name.",
     )
-    affiliation = forms.ChoiceField(choices=c.Affiliation.choices, label="Affiliation")
-    is_minor = forms.ChoiceField(
-        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18?"
-    )
+    field_order = ["role", "first_name", "last_name", "description"]
+
+    def __init__(self, *args, case, schools, **kwargs):
+        super().__init__(*args, schools=schools, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("school", case.school_id)
 
     def clean(self):
         data = super().clean()
-        named = bool(data.get("first_name") and data.get("last_name"))
-        if not named and not data.get("description"):
+        if not self.is_named and not (data.get("description") or "").strip():
             raise forms.ValidationError("Give a first and last name, or a description.")
         return data
 
     @staticmethod
-    def party_of(data: dict) -> dict:
-        return {**data, "is_minor": _tristate(data.get("is_minor"))}
+    def party_of_data(data: dict) -> dict:
+        """The cleaned form as ``case_party_add_named`` takes it."""
+        named = bool(data["first_name"].strip() and data["last_name"].strip())
+        affiliations = _affiliations(data["affiliations"])
+        return {
+            "role": data["role"],
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "description": data["description"],
+            "affiliation": affiliations[0],
+            "affiliations": affiliations[1:],
+            "is_minor": _tristate(data["is_minor"]),
+            "birth_date": data["birth_date"],
+            "school": data["school"] if named else None,
+            "grade": data["grade"],
+            "notes": data["notes"],
+            "aliases": data.get("aliases", ""),
+        }
 
 
 class AssignForm(forms.Form):
@@ -625,3 +886,223 @@ class UnassignForm(forms.Form):
     def __init__(self, *args, assignments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignment"].queryset = assignments
+
+
+# --- Corrections and withdrawals ------------------------------------------------------------
+
+
+class RecordChange(forms.Form):
+    """What every correction and withdrawal carries: the record's version when the form was
+    opened (a newer change refuses the save) and the reason, kept in the record."""
+
+    record = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        label="Reason (kept in the record)",
+        help_text="For example 'typo in the end date' or 'entered on the wrong case'.",
+    )
+
+
+class WithdrawForm(RecordChange):
+    def __init__(self, *args, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record = record
+        if not self.is_bound:
+            self.initial.update(record=record.pk, version=record.version)
+
+    def clean(self):
+        data = super().clean()
+        data.pop("record", None)
+        return data
+
+
+def _date_widgets(field, **kwargs):
+    from django.db import models as m
+
+    if isinstance(field, m.DateTimeField):
+        return forms.DateTimeField(
+            widget=DateTimeInput(), required=not field.blank, label=field.verbose_name.capitalize()
+        )
+    if isinstance(field, m.DateField):
+        return forms.DateField(
+            widget=DateInput(), required=not field.blank, label=field.verbose_name.capitalize()
+        )
+    return field.formfield(**kwargs)
+
+
+class CorrectionForm(DatesChecked, RecordChange):
+    """The correctable fields of one record (``services.corrections.REGISTRY``), filled with
+    its current values."""
+
+    kind = ""
+
+    def __init__(self, *args, case, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case, self.record = case, record
+        if "platform" in self.fields:
+            self.fields["platform"].queryset = catalogs.platforms_for_district(
+                district=case.district
+            )
+        if not self.is_bound:
+            for name in self.correctable():
+                value = getattr(record, name)
+                self.initial[name] = getattr(value, "pk", value)
+            self.initial.update(record=record.pk, version=record.version)
+
+    @classmethod
+    def correctable(cls) -> tuple[str, ...]:
+        from .services.corrections import REGISTRY
+
+        return REGISTRY[cls.kind].fields
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.correctable()}
+
+    def save_through_service(self, *, actor):
+        from .services.corrections import record_correct
+
+        return record_correct(
+            actor=actor,
+            record=self.record,
+            version=self.cleaned_data["version"],
+            reason=self.cleaned_data["reason"],
+            **self.changes(),
+        )
+
+
+def correction_form_class(kind: str):
+    """The correction form of one kind of record ("measure", "party", ...)."""
+    if kind == "party":
+        return PartyCorrectForm
+    from .services.corrections import REGISTRY
+
+    spec = REGISTRY[kind]
+    fields = forms.fields_for_model(
+        spec.model, fields=spec.fields, formfield_callback=_date_widgets
+    )
+    for name in ("kind", "method"):
+        if name in fields:
+            fields[name].required = True
+    return type(
+        f"{spec.model.__name__}CorrectionForm",
+        (CorrectionForm,),
+        {**fields, "kind": kind, "date_rule": spec.date_rule or ""},
+    )
+
+
+class PartyCorrectForm(DatesChecked, RecordChange):
+    """A party's details and, for an identified party, the person's: name, school, grade,
+    date of birth, contacts."""
+
+    date_rule = "person"
+    PERSON = ("first_name", "last_name", "school", "grade", "birth_date", "email", "phone")
+    first_name = forms.CharField(max_length=100, required=False, label="First name")
+    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    description = forms.CharField(
+        max_length=300, required=False, label="Description (when the name is not known)"
+    )
+    affiliations = PersonRowForm.base_fields["affiliations"]
+    is_minor = forms.ChoiceField(
+        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18?"
+    )
+    birth_date = forms.DateField(widget=DateInput(), required=False, label="Date of birth")
+    school = forms.ModelChoiceField(queryset=None, required=False, label="Their school")
+    grade = forms.CharField(max_length=10, required=False, label="Grade")
+    email = forms.EmailField(required=False, label="Email")
+    phone = forms.CharField(max_length=40, required=False, label="Phone")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    field_order = ["first_name", "last_name", "description", "affiliations", "is_minor"]
+
+    def __init__(self, *args, case, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case, self.record = case, record
+        self.fields["school"].queryset = case.district.schools.all()
+        if record.person_id is None:
+            for name in self.PERSON:
+                del self.fields[name]
+        if not self.is_bound:
+            values = {
+                "description": record.description,
+                "affiliations": [
+                    a
+                    for a in [record.affiliation, *(record.affiliations or [])]
+                    if a != c.Affiliation.UNKNOWN
+                ],
+                "is_minor": _tristate_initial(record.is_minor),
+                "notes": record.notes,
+                "record": record.pk,
+                "version": record.version,
+            }
+            if record.person_id:
+                person = record.person
+                values.update({name: getattr(person, name) for name in self.PERSON})
+                values["school"] = person.school_id
+            self.initial.update(values)
+
+    def save_through_service(self, *, actor):
+        from .services.cases import case_party_correct
+
+        data = dict(self.cleaned_data)
+        changes = {
+            "description": data["description"],
+            "affiliations": _affiliations(data["affiliations"]),
+            "is_minor": _tristate(data["is_minor"]),
+            "notes": data["notes"],
+        }
+        changes.update({name: data[name] for name in self.PERSON if name in self.fields})
+        return case_party_correct(
+            actor=actor,
+            party=self.record,
+            version=data["version"],
+            reason=data["reason"],
+            **changes,
+        )
+
+
+class SanctionStatusForm(VersionedChoice):
+    record_field = "sanction"
+    sanction = forms.ModelChoiceField(queryset=None, label="Sanction")
+    status = forms.ChoiceField(
+        choices=[(v, lbl) for v, lbl in SanctionStatus.choices if v != SanctionStatus.PLANNED],
+        widget=forms.RadioSelect,
+        label="New status",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Reason (needed to vacate)",
+    )
+
+    def __init__(self, *args, sanctions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sanction"].queryset = sanctions.filter(withdrawn_at__isnull=True)
+        self.fields["sanction"].label_from_instance = lambda s: (
+            f"{s.intervention} — {s.respondent.display_name} ({s.get_status_display().lower()})"
+        )
+        self.version_initial()
+
+
+class TrackForm(forms.Form):
+    track = forms.ChoiceField(
+        choices=c.RespondentTrack.choices, widget=forms.RadioSelect, label="Respondent track"
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Why this track (kept in the record)"
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("track", case.respondent_track)
+
+
+class MoveSchoolForm(forms.Form):
+    school = forms.ModelChoiceField(queryset=None, label="New school")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Why the case moves (kept in the record)"
+    )
+
+    def __init__(self, *args, case, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools.exclude(pk=case.school_id)

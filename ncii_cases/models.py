@@ -40,6 +40,50 @@ def validate_time_zone(value: str) -> None:
         ) from error
 
 
+class Correctable(models.Model):
+    """What every correctable record of a case carries: a version number for optimistic
+    concurrency (a save from a form opened on an older version is refused), and the marks of a
+    withdrawal. A record is never deleted: a mistake is corrected or withdrawn with a reason
+    (``services.corrections``), and a withdrawn record stays on the page, struck through."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_reason = models.TextField(blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class CurrentQuerySet(models.QuerySet):
+    def current(self):
+        """The rows not withdrawn: those the workflow's guards and the report triggers read."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class CurrentMeasureQuerySet(CurrentQuerySet, MeasureQuerySet):
+    """Measure clocks (``clocks``) and the rows not withdrawn (``current``)."""
+
+
+class CurrentTakedownQuerySet(CurrentQuerySet, TakedownQuerySet):
+    """Takedown clocks (``clocks``) and the rows not withdrawn (``current``)."""
+
+
+class CurrentReportQuerySet(CurrentQuerySet, ReportQuerySet):
+    """Report clocks (``clocks``) and the rows not withdrawn (``current``)."""
+
+
 class District(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
@@ -158,6 +202,9 @@ class Person(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     affiliation = models.CharField(max_length=20, choices=c.Affiliation.choices)
+    # Further affiliations beside the first (a student who is also a part-time aide is a
+    # student with "employee" here). Read ``affiliation_values`` for all of them.
+    affiliations = models.JSONField(default=list, blank=True)
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.SET_NULL)
     grade = models.CharField(max_length=10, blank=True)
     birth_date = models.DateField(null=True, blank=True)
@@ -175,6 +222,11 @@ class Person(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def affiliation_values(self) -> set[str]:
+        """Every affiliation of the person (the first one and the further ones)."""
+        return {self.affiliation, *(self.affiliations or [])} - {""}
 
 
 class ReferenceCounter(models.Model):
@@ -305,6 +357,8 @@ class Case(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Optimistic concurrency of the facts form (see ``Correctable``).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CaseQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["next_due_at"], bases=[AuditedHistoryModel])
@@ -402,7 +456,7 @@ class CaseAssignment(models.Model):
         return f"{self.user} — {self.get_role_display()}"
 
 
-class CaseParty(models.Model):
+class CaseParty(Correctable):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     person = models.ForeignKey(
         Person,
@@ -416,6 +470,8 @@ class CaseParty(models.Model):
     affiliation = models.CharField(
         max_length=20, choices=c.Affiliation.choices, default=c.Affiliation.UNKNOWN
     )
+    # Further affiliations (see ``Person.affiliations``); ``affiliation_values`` reads all.
+    affiliations = models.JSONField(default=list, blank=True)
     is_minor = models.BooleanField(
         null=True,
         blank=True,
@@ -440,6 +496,7 @@ class CaseParty(models.Model):
     notes = models.TextField(blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -455,6 +512,16 @@ class CaseParty(models.Model):
         if self.person_id:
             return str(self.person)
         return self.description or f"Unidentified {self.get_role_display().lower()}"
+
+    @property
+    def affiliation_values(self) -> set[str]:
+        """Every affiliation recorded for the party (the first one and the further ones)."""
+        return {self.affiliation, *(self.affiliations or [])} - {""}
+
+    def affiliations_display(self) -> str:
+        labels = dict(c.Affiliation.choices)
+        ordered = [self.affiliation, *(a for a in self.affiliations or [] if a != self.affiliation)]
+        return " and ".join(str(labels.get(a, a)).lower() for a in ordered if a)
 
 
 class CaseEvent(models.Model):
@@ -566,7 +633,7 @@ class AuditVerification(models.Model):
         return f"{self.finished_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'problems'}"
 
 
-class HarmAssessment(models.Model):
+class HarmAssessment(Correctable):
     """The structured harm instrument. ``level`` and ``factors`` are computed by the service
     from the answers, so the reasons for a level are always shown with it."""
 
@@ -613,6 +680,7 @@ class HarmAssessment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
@@ -632,7 +700,7 @@ class PartyChoice(models.TextChoices):
     NOT_APPLICABLE = "n/a", "Not an offer (concerning the respondent)"
 
 
-class CaseMeasure(models.Model):
+class CaseMeasure(Correctable):
     """A supportive measure for a complainant, an interim measure concerning a respondent,
     or a remedy after determination, with its owner, dates and the person's choice."""
 
@@ -662,7 +730,7 @@ class CaseMeasure(models.Model):
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = MeasureQuerySet.as_manager()
+    objects = CurrentMeasureQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -679,7 +747,7 @@ class CaseMeasure(models.Model):
         return measure_review_clock(self)
 
 
-class ResolutionOffer(models.Model):
+class ResolutionOffer(Correctable):
     """An option offered to a party (such as informal or restorative resolution) and the
     party's choice, recorded so the record shows the choice was theirs."""
 
@@ -696,13 +764,14 @@ class ResolutionOffer(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
+    objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return f"{self.get_option_display()}: {self.get_choice_display()}"
 
 
-class TakedownRequest(models.Model):
+class TakedownRequest(Correctable):
     """One removal request per platform and location, with the 48-hour clock of the TAKE IT
     DOWN Act for covered platforms (calendar hours from submission)."""
 
@@ -764,7 +833,7 @@ class TakedownRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = TakedownQuerySet.as_manager()
+    objects = CurrentTakedownQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -788,13 +857,17 @@ class TakedownRequest(models.Model):
         return self.clock.is_overdue(now)
 
 
-class ExternalReport(models.Model):
+class ExternalReport(Correctable):
     """A report to an outside agency triggered for this case, and what was done about it."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Decision pending"
         MADE = "made", "Report made"
         NOT_REQUIRED = "not_required", "Not required (explanation recorded)"
+        # Set by the trigger sync, never by hand: the facts changed and no longer trigger the
+        # obligation (the reason is in ``explanation``). The row is kept; it turns pending
+        # again if the facts trigger it again.
+        NO_LONGER_REQUIRED = "no_longer_required", "No longer required (the facts changed)"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="external_reports")
     obligation = models.ForeignKey(
@@ -817,7 +890,7 @@ class ExternalReport(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(blank=True)
 
-    objects = ReportQuerySet.as_manager()
+    objects = CurrentReportQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -847,7 +920,7 @@ class ExternalReport(models.Model):
         return self.clock.is_overdue(now)
 
 
-class EvidenceItem(models.Model):
+class EvidenceItem(Correctable):
     """Evidence recorded without any image: what it is, where and when it was seen,
     who holds the device, and optional typed-in hashes."""
 
@@ -872,6 +945,7 @@ class EvidenceItem(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -906,7 +980,7 @@ def document_path(instance, filename):
     return f"documents/{instance.case_id}/{instance.sha256}"
 
 
-class SupportingDocument(models.Model):
+class SupportingDocument(Correctable):
     """A statement or letter (PDF, DOCX or plain text) whose content was checked on upload."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
@@ -924,6 +998,7 @@ class SupportingDocument(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -933,7 +1008,7 @@ class SupportingDocument(models.Model):
         return self.title
 
 
-class Determination(models.Model):
+class Determination(Correctable):
     class Finding(models.TextChoices):
         RESPONSIBLE = "responsible", "Responsible"
         NOT_RESPONSIBLE = "not_responsible", "Not responsible"
@@ -953,6 +1028,7 @@ class Determination(models.Model):
     )
     decided_at = models.DateTimeField()
 
+    objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -971,7 +1047,17 @@ class Determination(models.Model):
         return appeal_clock(self)
 
 
-class Sanction(models.Model):
+class SanctionStatus(models.TextChoices):
+    """A sanction's lifecycle: planned, then in effect, then completed; or vacated (set aside,
+    for example on appeal) with the reason."""
+
+    PLANNED = "planned", "Planned"
+    IN_EFFECT = "in_effect", "In effect"
+    COMPLETED = "completed", "Completed"
+    VACATED = "vacated", "Vacated (reason recorded)"
+
+
+class Sanction(Correctable):
     """An intervention or corrective action for a respondent, from the track's catalog."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sanctions")
@@ -983,20 +1069,22 @@ class Sanction(models.Model):
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
     status = models.CharField(
-        max_length=20, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
+        max_length=20, choices=SanctionStatus.choices, default=SanctionStatus.PLANNED
     )
+    status_reason = models.TextField(blank=True, help_text="Why the status last changed.")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField()
 
+    objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return str(self.intervention)
 
 
-class PartyNotice(models.Model):
+class PartyNotice(Correctable):
     """A notification to a parent or guardian, or a notice to a party: who, when, how, what."""
 
     class Kind(models.TextChoices):
@@ -1025,6 +1113,7 @@ class PartyNotice(models.Model):
     )
     summary = models.TextField(help_text="What was said or sent, in a few sentences.")
 
+    objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
@@ -1207,3 +1296,23 @@ class NotificationOutbox(models.Model):
 
     def __str__(self):
         return f"{self.task}{self.args} ({'relayed' if self.relayed_at else 'pending'})"
+
+
+class FormSubmission(models.Model):
+    """One sent create form, by its one-time token: a second POST of the same form (a double
+    click, a browser resending it) finds this row and leads to the first result instead of
+    recording the same thing twice."""
+
+    token = models.UUIDField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    form = models.CharField(max_length=60, help_text="Which form was sent (the page's name).")
+    result_url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="uniq_form_submission"),
+        ]
+
+    def __str__(self):
+        return f"{self.form} {self.token}"

@@ -30,6 +30,7 @@ from .models import (
     PartyNotice,
     ResolutionOffer,
     Sanction,
+    SupportingDocument,
     TakedownRequest,
 )
 from .permissions import Action, actions_for, cases_visible_to, schools_where
@@ -176,9 +177,11 @@ class CaseDetail:
     determinations: list = field(default_factory=list)
     sanctions: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
+    sentences: list = field(default_factory=list)  # (event, sentence) pairs of the timeline
     takedowns: list = field(default_factory=list)
     reports: list = field(default_factory=list)
     notices: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
     offers: list = field(default_factory=list)
     assignments: list = field(default_factory=list)
     harm: object = None
@@ -215,10 +218,15 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         detail.harm = HarmAssessment.objects.filter(case=case).first()
         detail.assignments = list(case_assignments_for_user(**scope))
         detail.minors_depicted = any(
-            p.is_minor for p in detail.parties if p.role == c.PartyRole.DEPICTED
+            p.is_minor
+            for p in detail.parties
+            if p.role == c.PartyRole.DEPICTED and p.withdrawn_at is None
         )
+    if detail.show_content:
+        detail.notices = list(case_notices_for_user(**scope))
     if detail.show_evidence:
         detail.evidence = list(case_evidence_for_user(**scope))
+        detail.documents = list(case_documents_for_user(**scope))
         detail.takedowns = list(
             TakedownRequest.objects.filter(case=case).select_related(
                 "platform", "depicted_party__person"
@@ -230,9 +238,6 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
     if detail.show_discipline:
         detail.determinations = list(case_determinations_for_user(**scope))
         detail.sanctions = list(case_sanctions_for_user(**scope))
-        detail.notices = list(
-            PartyNotice.objects.filter(case=case).select_related("party__person", "sent_by")
-        )
         detail.offers = list(
             ResolutionOffer.objects.filter(case=case).select_related("party__person")
         )
@@ -245,6 +250,17 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         determinations=detail.determinations,
         extensions=detail.extensions,
     )
+    if detail.timeline:
+        from .events import event_sentence
+
+        # What the page already read is not read again. A user shown only part of the case
+        # sees only the neutral entries, which name no party nor record.
+        loaded = {
+            key: getattr(detail, key)
+            for key in ("parties", "measures", "takedowns", "reports", "documents", "sanctions")
+        }
+        names = timeline_names(case=case, events=detail.timeline, loaded=loaded)
+        detail.sentences = [(e, event_sentence(e, names)) for e in detail.timeline]
     from .workflow import TRANSITIONS
 
     # The same rule as ``workflow.available_transitions``, from the rights already read.
@@ -327,8 +343,11 @@ def case_assignable_staff(*, user, case: Case, role: str | None = None):
 
 
 def case_parties_by_role(*, user, case: Case, roles) -> QuerySet[CaseParty]:
-    """The visible parties of the case in the given roles (for the choices of a form)."""
-    return case_parties_for_user(user=user, case=case).filter(role__in=roles)
+    """The visible, current (not withdrawn) parties of the case in the given roles (for the
+    choices of a form)."""
+    return case_parties_for_user(user=user, case=case).filter(
+        role__in=roles, withdrawn_at__isnull=True
+    )
 
 
 def case_respondents_identified(*, user, case: Case) -> QuerySet[CaseParty]:
@@ -412,7 +431,9 @@ def measure_form_scope(*, user, case: Case) -> dict:
     if Action.WORK in allowed and Action.VIEW_DISCIPLINE in allowed:
         kinds.add(CaseMeasure.Kind.INTERIM)
         roles.add(c.PartyRole.RESPONDENT)
-    parties = case_parties_for_user(user=user, case=case, allowed=allowed).filter(role__in=roles)
+    parties = case_parties_for_user(user=user, case=case, allowed=allowed).filter(
+        role__in=roles, withdrawn_at__isnull=True
+    )
     return {"case": case, "parties": parties, "kinds": kinds}
 
 
@@ -423,4 +444,148 @@ def notice_form_scope(*, user, case: Case) -> dict:
 
     allowed = actions_for(user, case)
     kinds = set(PartyNotice.Kind.values) if Action.WORK in allowed else {PartyNotice.Kind.SUPPORT}
-    return {"parties": case_parties_for_user(user=user, case=case, allowed=allowed), "kinds": kinds}
+    parties = case_parties_for_user(user=user, case=case, allowed=allowed)
+    return {"parties": parties.filter(withdrawn_at__isnull=True), "kinds": kinds}
+
+
+def schools_of_district(*, user):
+    """The schools of the user's district (where a person of a case may study or work)."""
+    from .models import School
+
+    if getattr(user, "district_id", None) is None:
+        return School.objects.none()
+    return School.objects.filter(district_id=user.district_id)
+
+
+def case_documents_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[SupportingDocument]:
+    """The case's supporting documents (withdrawn ones too, marked), for users who may read
+    the evidence log; nothing for everyone else."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = SupportingDocument.objects.filter(case=case).select_related("uploaded_by", "evidence")
+    return rows if Action.VIEW_EVIDENCE in allowed else rows.none()
+
+
+# Notices support staff may see: about the people they support, of the kinds that concern
+# support (never a notice of allegations or of an outcome, which concern discipline).
+SUPPORT_NOTICE_KINDS = ("support", "parent")
+
+
+def case_notices_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[PartyNotice]:
+    """The notices the user may see: all for case workers who see discipline; for support
+    staff the support and parent notices about the depicted people and their parents; none
+    for metadata-only roles."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = PartyNotice.objects.filter(case=case).select_related("party__person", "sent_by")
+    if Action.VIEW not in allowed:
+        return rows.none()
+    if Action.VIEW_DISCIPLINE in allowed:
+        return rows
+    return rows.filter(kind__in=SUPPORT_NOTICE_KINDS, party__role__in=SUPPORTED_PARTY_ROLES)
+
+
+def case_records_for_user(*, user, case: Case, kind: str) -> QuerySet:
+    """The records of one kind ("party", "measure", ... as in ``services.corrections``) that
+    the user may see on the case, for the correction and withdrawal pages."""
+    allowed = actions_for(user, case)
+    scope = {"user": user, "case": case, "allowed": allowed}
+    readers = {
+        "party": case_parties_for_user,
+        "measure": case_measures_for_user,
+        "evidence": case_evidence_for_user,
+        "document": case_documents_for_user,
+        "notice": case_notices_for_user,
+        "determination": case_determinations_for_user,
+        "sanction": case_sanctions_for_user,
+    }
+    if kind in readers:
+        return readers[kind](**scope)
+    if kind == "takedown":
+        rows = TakedownRequest.objects.filter(case=case).select_related("platform")
+        return rows if Action.VIEW_EVIDENCE in allowed else rows.none()
+    if kind == "report":
+        rows = ExternalReport.objects.filter(case=case)
+        return rows if Action.VIEW_EVIDENCE in allowed else rows.none()
+    if kind == "offer":
+        rows = ResolutionOffer.objects.filter(case=case).select_related("party__person")
+        return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()
+    if kind == "harm":
+        rows = HarmAssessment.objects.filter(case=case)
+        return rows if Action.VIEW in allowed else rows.none()
+    raise Http404("No such record.")
+
+
+def case_record_for_user(*, user, case: Case, kind: str, pk):
+    """One record of ``kind`` on the case if the user may see it, else None."""
+    try:
+        return case_records_for_user(user=user, case=case, kind=kind).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def timeline_names(
+    *, case: Case, events, party_names: dict | None = None, detailed=True, loaded=None
+):
+    """The ``events.Names`` lookup for the sentences of the given events of the case, read in
+    a fixed number of queries. ``party_names`` replaces the parties' names (the redacted
+    summary's role labels); ``detailed`` False leaves corrected values out; ``loaded`` gives
+    lists a caller already read (``{"measures": [...], "parties": [...]}``, and so on), which
+    are not read again."""
+    from . import models as m
+    from .events import Names
+
+    loaded = loaded or {}
+
+    def rows(key, query):
+        return loaded[key] if key in loaded else list(query)
+
+    actors = {e.actor_id: str(e.actor) for e in events if e.actor_id}
+    wanted = {e.detail.get("user_id") for e in events if e.detail.get("user_id")} - set(actors)
+    users = {**actors, **{u.pk: str(u) for u in m.User.objects.filter(pk__in=wanted)}}
+    if party_names is None:
+        parties = rows("parties", CaseParty.objects.filter(case=case).select_related("person"))
+        party_names = {p.pk: p.display_name for p in parties}
+    records: dict = {}
+    for row in rows("measures", CaseMeasure.objects.filter(case=case).select_related("measure")):
+        records[("measure", row.pk)] = str(row)
+    for row in rows(
+        "takedowns", TakedownRequest.objects.filter(case=case).select_related("platform")
+    ):
+        records[("takedown", row.pk)] = str(row.platform)
+    for row in rows("reports", ExternalReport.objects.filter(case=case)):
+        records[("report", row.pk)] = row.agency
+        records[("report_ref", row.pk)] = row.reference_number
+    for row in rows("documents", SupportingDocument.objects.filter(case=case)):
+        records[("document", row.pk)] = row.title
+    for row in rows("sanctions", Sanction.objects.filter(case=case).select_related("intervention")):
+        records[("sanction", row.pk)] = str(row.intervention)
+    from .models import MeasureStatus, PartyChoice, SanctionStatus
+
+    labels = {
+        "stage": dict(c.Stage.choices),
+        "party_role": dict(c.PartyRole.choices),
+        "assignment_role": dict(c.AssignmentRole.choices),
+        "level": dict(c.Level.choices),
+        "party_choice": dict(PartyChoice.choices),
+        "measure_status": dict(MeasureStatus.choices),
+        "sanction_status": dict(SanctionStatus.choices),
+        "option": dict(ResolutionOffer.Option.choices),
+        "takedown_status": dict(TakedownRequest.Status.choices),
+        "notice_kind": dict(PartyNotice.Kind.choices),
+        "notice_method": dict(PartyNotice.Method.choices),
+        "finding": dict(Determination.Finding.choices),
+        "track": dict(c.RespondentTrack.choices),
+    }
+    labels = {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
+    schools = dict(m.School.objects.filter(district_id=case.district_id).values_list("pk", "name"))
+    return Names(
+        users=users,
+        parties=party_names,
+        schools=schools,
+        records=records,
+        labels=labels,
+        detailed=detailed,
+    )

@@ -20,7 +20,6 @@ from django.http import Http404
 
 from . import choices as c
 from . import clocks
-from .events import EventType
 from .models import CaseMeasure, CaseParty, EvidenceItem, TakedownRequest
 from .redaction import (
     NAME_WITHHELD,
@@ -61,6 +60,7 @@ class SummaryParty:
     phone: str = ""
     student_number: str = ""
     notes: str = ""
+    withdrawn: str = ""  # the reason, when the party was withdrawn
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class SummaryMeasure:
     choice: str
     starts_on: dt.date | None
     review_on: dt.date | None
+    withdrawn: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class SummaryEvidence:
     seen_at: dt.datetime | None
     device_holder: str
     recorded_at: dt.datetime | None
+    withdrawn: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ class SummarySanction:
     status: str
     starts_on: dt.date | None
     ends_on: dt.date | None
+    withdrawn: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,35 @@ class SummaryOffer:
 
 
 @dataclass(frozen=True)
+class SummaryNotice:
+    kind: str
+    about: str
+    recipient: str
+    method: str
+    sent_at: dt.datetime | None
+    sent_by: str
+    summary: str
+    withdrawn: str = ""
+
+
+@dataclass(frozen=True)
+class SummaryDocument:
+    title: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: dt.datetime | None
+    withdrawn: str = ""
+
+
+@dataclass(frozen=True)
 class SummaryEvent:
     at: dt.datetime
     what: str
     actor: str
     reason: str
+    day: dt.date | None = None  # the day in the district's time zone, for grouping
 
 
 @dataclass
@@ -199,6 +226,8 @@ class CaseSummary:
     sanctions: list[SummarySanction] = field(default_factory=list)
     remedies: list[SummaryMeasure] = field(default_factory=list)
     offers: list[SummaryOffer] = field(default_factory=list)
+    notices: list[SummaryNotice] = field(default_factory=list)
+    documents: list[SummaryDocument] = field(default_factory=list)
     timeline: list[SummaryEvent] = field(default_factory=list)
     withheld: dict[str, str] = field(default_factory=dict)
     # Open clocks as (label, "Sun Nov 1, 4:00 PM CST — 3 h left"), and extensions in words.
@@ -213,32 +242,32 @@ class CaseSummary:
 def _party_labels(parties) -> dict[int, str]:
     """Role labels, numbered when a role has several parties ("Depicted person 2"); a single
     depicted person is "Complainant"."""
-    counts: dict[str, int] = {}
+
+    # One label per person and role: two rows of one person in one role (a row withdrawn and
+    # added again) are one "Respondent", never "Respondent 1 / Respondent 2".
+    def who(party):
+        return ("person", party.person_id) if party.person_id else ("row", party.pk)
+
+    people: dict[str, list] = {}
     for party in parties:
-        counts[party.role] = counts.get(party.role, 0) + 1
-    seen: dict[str, int] = {}
+        keys = people.setdefault(party.role, [])
+        if who(party) not in keys:
+            keys.append(who(party))
     labels = {}
     for party in parties:
-        seen[party.role] = seen.get(party.role, 0) + 1
+        keys = people[party.role]
         base = ROLE_LABELS.get(party.role, "Party")
-        if party.role == c.PartyRole.DEPICTED and counts[party.role] == 1:
+        if party.role == c.PartyRole.DEPICTED and len(keys) == 1:
             labels[party.pk] = "Complainant"
-        elif counts[party.role] == 1:
+        elif len(keys) == 1:
             labels[party.pk] = base
         else:
-            labels[party.pk] = f"{base} {seen[party.role]}"
+            labels[party.pk] = f"{base} {keys.index(who(party)) + 1}"
     return labels
 
 
 def _yes_no(value) -> str:
     return {True: "Yes", False: "No"}.get(value, "Not known")
-
-
-def _event_label(event) -> str:
-    if event.event_type == EventType.TRANSITION:
-        to = c.Stage(event.to_stage).label if event.to_stage in c.Stage.values else event.to_stage
-        return f"Stage changed to {to}"
-    return event.event_type.replace("_", " ").capitalize()
 
 
 # --- The summary, section by section ------------------------------------------------------
@@ -294,6 +323,11 @@ def case_summary_redacted(
     scrubbed text carries the private-use marks of the review preview."""
     detail = _summary_read(user=user, pk=pk)
     internal = _summary_build(detail, now=now)
+    internal.timeline = _section_timeline(detail, party_labels=_party_labels(detail.parties))
+    if detail.show_evidence:
+        internal.withheld["documents"] = (
+            "Supporting documents are listed in the internal summary only."
+        )
     scrubber = case_scrubber(detail=detail, terms=terms, kept=kept)
     candidates: dict[str, Candidate] = {}
 
@@ -331,6 +365,8 @@ def _summary_build(detail: CaseDetail, *, now=None) -> CaseSummary:
         summary.offers,
     ) = _section_decisions(detail, names)
     summary.deadlines, summary.extensions = _section_deadlines(detail, now, zone)
+    summary.notices = _section_notices(detail, names)
+    summary.documents = _section_documents(detail)
     summary.timeline = _section_timeline(detail)
     summary.withheld = _withheld(detail)
     return summary
@@ -400,7 +436,7 @@ def _section_parties(detail: CaseDetail, names: _Names) -> list[SummaryParty]:
             SummaryParty(
                 label=names(party),
                 role=role_label.get(party.role, party.role),
-                affiliation=party.get_affiliation_display(),
+                affiliation=party.affiliations_display().capitalize(),
                 minor={True: "Under 18", False: "18 or over"}.get(party.is_minor, "Not known"),
                 school=(person.school.name if person and person.school else ""),
                 grade=(person.grade if person else ""),
@@ -408,6 +444,7 @@ def _section_parties(detail: CaseDetail, names: _Names) -> list[SummaryParty]:
                 phone=person.phone if person else "",
                 student_number=person.external_id if person else "",
                 notes=party.notes,
+                withdrawn=_withdrawn(party),
             )
         )
     return rows
@@ -448,6 +485,7 @@ def _section_measures(detail: CaseDetail, names: _Names):
             choice=m.get_party_choice_display(),
             starts_on=m.starts_on,
             review_on=m.review_on,
+            withdrawn=_withdrawn(m),
         )
         (remedies if m.kind == CaseMeasure.Kind.REMEDY else measures).append(row)
     return measures, remedies
@@ -501,6 +539,7 @@ def _section_evidence(detail: CaseDetail) -> list[SummaryEvidence]:
             seen_at=e.seen_at,
             device_holder=e.device_holder,
             recorded_at=e.recorded_at,
+            withdrawn=_withdrawn(e),
         )
         for e in detail.evidence
     ]
@@ -527,6 +566,7 @@ def _section_decisions(detail: CaseDetail, names: _Names):
             status=s.get_status_display(),
             starts_on=s.starts_on,
             ends_on=s.ends_on,
+            withdrawn=_withdrawn(s),
         )
         for s in detail.sanctions
     ]
@@ -562,16 +602,75 @@ def _section_deadlines(detail: CaseDetail, now, zone) -> tuple[list, list[str]]:
     return deadlines, extensions
 
 
-def _section_timeline(detail: CaseDetail) -> list[SummaryEvent]:
+def _section_notices(detail: CaseDetail, names: _Names) -> list[SummaryNotice]:
+    """The notices the user may see (``selectors.case_notices_for_user``)."""
+    return [
+        SummaryNotice(
+            kind=n.get_kind_display(),
+            about=names(n.party),
+            recipient=n.recipient_name,
+            method=n.get_method_display(),
+            sent_at=n.sent_at,
+            sent_by=str(n.sent_by),
+            summary=n.summary,
+            withdrawn=_withdrawn(n),
+        )
+        for n in detail.notices
+    ]
+
+
+def _section_documents(detail: CaseDetail) -> list[SummaryDocument]:
+    """The supporting documents, for users who may read the evidence log (the file itself
+    only through the case page's logged download)."""
+    return [
+        SummaryDocument(
+            title=d.title,
+            content_type=d.content_type,
+            size=d.size,
+            sha256=d.sha256,
+            uploaded_by=str(d.uploaded_by) if d.uploaded_by_id else "",
+            uploaded_at=d.uploaded_at,
+            withdrawn=_withdrawn(d),
+        )
+        for d in detail.documents
+    ]
+
+
+def _section_timeline(detail: CaseDetail, *, party_labels: dict | None = None) -> list:
+    """The timeline as sentences (``events.event_sentence``), grouped by the day in the
+    district's zone, without the entries whose record a section shows in full. With
+    ``party_labels`` (the redacted summary) parties are named by their role label and
+    corrected values are left out (an old value may be a name)."""
+    from .events import SHOWN_IN_SECTIONS, event_sentence
+    from .selectors import timeline_names
+
+    zone = clocks.case_zone(detail.case)
+    events = [e for e in detail.timeline if e.event_type not in SHOWN_IN_SECTIONS]
+    if party_labels is None:
+        sentences = {e.pk: text for e, text in detail.sentences}
+    else:
+        names = timeline_names(
+            case=detail.case, events=events, party_names=party_labels, detailed=False
+        )
+        sentences = {e.pk: event_sentence(e, names) for e in events}
     return [
         SummaryEvent(
             at=e.created_at,
-            what=_event_label(e),
+            what=sentences.get(e.pk, ""),
             actor=str(e.actor) if e.actor_id else "System",
             reason=e.reason if detail.show_reasons else "",
+            day=e.created_at.astimezone(zone).date(),
         )
-        for e in detail.timeline
+        for e in events
     ]
+
+
+def _withdrawn(record) -> str:
+    """ "Withdrawn Nov 3, 2026: <reason>" for a withdrawn record, "" otherwise."""
+    if getattr(record, "withdrawn_at", None) is None:
+        return ""
+    reason = record.withdrawn_reason
+    return f"Withdrawn {record.withdrawn_at:%b %-d, %Y}" + (f": {reason}" if reason else "")
 
 
 def _withheld(detail: CaseDetail) -> dict[str, str]:
@@ -587,6 +686,9 @@ def _withheld(detail: CaseDetail) -> dict[str, str]:
         )
         withheld["determination"] = (
             "Determinations and sanctions are withheld for your role (need-to-know)."
+        )
+        withheld["notices"] = (
+            "Only support and parent notices about the people you support are shown for your role."
         )
     if not detail.show_evidence:
         for section in ("takedowns", "reports", "evidence"):
@@ -671,6 +773,11 @@ def case_scrubber(
     the names of its district, schools and platforms as ordinary words."""
     case = detail.case
     people = case_party_names(case=case, labels=_party_labels(detail.parties))
+    # Recipients typed on notices (a parent's name) are people of the case too.
+    for recipient in {n.recipient_name.strip() for n in detail.notices if n.recipient_name}:
+        given, family = names_in_description(recipient) or ("", "")
+        if given or family:
+            people.append(PartyNames(label="Recipient", first_name=given, last_name=family))
     identifiers = [i for p in people for i in p.identifiers()]
     identifiers += case_account_identifiers(case=case)
     identifiers += [Identifier(t, Kind.TERM) for t in terms if t.strip()]

@@ -170,7 +170,10 @@ def _reminder_table(now):
         ),
         (
             "takedown",
-            TakedownRequest.objects.select_related("case", "platform", "owner").filter(
+            # Withdrawn records (entered by mistake) remind nobody.
+            TakedownRequest.objects.current()
+            .select_related("case", "platform", "owner")
+            .filter(
                 status=TakedownRequest.Status.SUBMITTED, covered_by_48h_rule=True, due_at__lte=now
             ),
             "due_at",
@@ -188,7 +191,8 @@ def _reminder_table(now):
         ),
         (
             "measure_review",
-            CaseMeasure.objects.select_related("case", "owner")
+            CaseMeasure.objects.current()
+            .select_related("case", "owner")
             .filter(review_on__lt=timezone.localdate(now))
             .exclude(status=MeasureStatus.ENDED),
             "review_on",

@@ -40,4 +40,24 @@ urlpatterns = [
     path("cases/<int:pk>/assign/", case_views.assign, name="case_assign"),
     path("cases/<int:pk>/unassign/", case_views.unassign, name="case_unassign"),
     path("cases/<int:pk>/lead/", case_views.lead_change, name="case_lead_change"),
+    path(
+        "cases/<int:pk>/correct/<slug:kind>/",
+        case_views.record_correct,
+        name="case_record_correct",
+    ),
+    path(
+        "cases/<int:pk>/withdraw/<slug:kind>/",
+        case_views.record_withdraw,
+        name="case_record_withdraw",
+    ),
+    path(
+        "cases/<int:pk>/sanctions/status/", case_views.sanction_status, name="case_sanction_status"
+    ),
+    path("cases/<int:pk>/track/", case_views.track, name="case_track"),
+    path("cases/<int:pk>/school/", case_views.move_school, name="case_move_school"),
+    path(
+        "cases/<int:pk>/documents/<int:document_pk>/",
+        case_views.document_download,
+        name="case_document_download",
+    ),
 ]

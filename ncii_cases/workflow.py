@@ -98,11 +98,11 @@ def track_decided(case, reason, detail):
             "Choose the respondent track: student discipline, employee corrective action, "
             "none, or not yet known."
         ]
-    known = set(
-        CaseParty.objects.filter(case=case, role=c.PartyRole.RESPONDENT).values_list(
-            "affiliation", flat=True
-        )
-    )
+    # A respondent who is both a student and an employee (an aide) fits either track: the
+    # coordinator chooses, with the reason.
+    known = set()
+    for party in CaseParty.objects.current().filter(case=case, role=c.PartyRole.RESPONDENT):
+        known |= party.affiliation_values
     expected = {
         c.Affiliation.STUDENT: c.RespondentTrack.STUDENT,
         c.Affiliation.EMPLOYEE: c.RespondentTrack.EMPLOYEE,
@@ -147,7 +147,7 @@ def resolution_accepted(case, reason, detail):
             choice=PartyChoice.ACCEPTED,
         ).values_list("party_id", flat=True)
     )
-    depicted = list(CaseParty.objects.filter(case=case, role=c.PartyRole.DEPICTED))
+    depicted = list(CaseParty.objects.current().filter(case=case, role=c.PartyRole.DEPICTED))
     if not depicted or any(p.pk not in accepted for p in depicted):
         msgs.append("Informal resolution needs the depicted person's recorded acceptance.")
     respondents = _identified_respondents(case)
@@ -181,7 +181,7 @@ def respondent_identified(case, reason, detail):
 
 def determinations_complete(case, reason, detail):
     msgs = []
-    done = {d.respondent_id: d for d in Determination.objects.filter(case=case)}
+    done = {d.respondent_id: d for d in Determination.objects.current().filter(case=case)}
     for party in _identified_respondents(case):
         d = done.get(party.pk)
         if d is None:
@@ -195,7 +195,12 @@ def determinations_complete(case, reason, detail):
 
 
 def sanctions_match_track(case, reason, detail):
-    wrong = Sanction.objects.filter(case=case).exclude(intervention__track=case.respondent_track)
+    wrong = (
+        Sanction.objects.current()
+        .filter(case=case)
+        .exclude(status="vacated")
+        .exclude(intervention__track=case.respondent_track)
+    )
     if wrong.exists():
         return ["Some sanctions do not come from the catalog of the case's respondent track."]
     return []
@@ -203,7 +208,7 @@ def sanctions_match_track(case, reason, detail):
 
 def takedowns_resolved(case, reason, detail):
     msgs = []
-    for t in TakedownRequest.objects.filter(case=case).select_related("platform"):
+    for t in TakedownRequest.objects.current().filter(case=case).select_related("platform"):
         if t.status == TakedownRequest.Status.WAIVED and not t.waiver_reason.strip():
             msgs.append(f"Give the reason the {t.platform} request was not pursued.")
         elif t.status not in (TakedownRequest.Status.REMOVED, TakedownRequest.Status.WAIVED):
@@ -220,7 +225,7 @@ def obligations_met(case, reason, detail):
 
 def measures_reviewed(case, reason, detail):
     msgs = []
-    for m in CaseMeasure.objects.filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE):
+    for m in CaseMeasure.objects.current().filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE):
         if m.last_reviewed_at is None:
             msgs.append(f"Review the supportive measure \u201c{m}\u201d before closing.")
         elif m.status != MeasureStatus.ENDED and m.review_on is None:
@@ -232,17 +237,34 @@ def measures_reviewed(case, reason, detail):
 
 def notices_logged(case, reason, detail):
     msgs = []
-    notices = list(PartyNotice.objects.filter(case=case).values_list("party_id", "kind"))
-    notified = {p for p, _ in notices}
-    parents = {p for p, k in notices if k == PartyNotice.Kind.PARENT_NOTIFICATION}
-    for party in CaseParty.objects.filter(
+    # Counted per person: one person with two roles (shown in one image, sharing another)
+    # needs one notice and one parent notification, whichever of their rows it was logged on.
+    notices = list(
+        PartyNotice.objects.current()
+        .filter(case=case)
+        .values_list("party_id", "party__person_id", "kind")
+    )
+
+    def key(party_id, person_id):
+        return ("person", person_id) if person_id else ("row", party_id)
+
+    notified = {key(p, person) for p, person, _ in notices}
+    parents = {
+        key(p, person) for p, person, k in notices if k == PartyNotice.Kind.PARENT_NOTIFICATION
+    }
+    seen = set()
+    for party in CaseParty.objects.current().filter(
         case=case, role__in=[c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT]
     ):
         if party.role == c.PartyRole.RESPONDENT and party.person_id is None:
             continue
-        if party.pk not in notified:
+        who = key(party.pk, party.person_id)
+        if who in seen:
+            continue
+        seen.add(who)
+        if who not in notified:
             msgs.append(f"Log the notice given to {party.display_name}.")
-        elif party.is_minor and party.pk not in parents:
+        elif party.is_minor and who not in parents:
             msgs.append(f"Log the notification of {party.display_name}'s parent or guardian.")
     return msgs
 
@@ -250,8 +272,10 @@ def notices_logged(case, reason, detail):
 def measures_to_monitor(case, reason, detail):
     if case.stage != S.REFERRED:
         return []
-    open_support = CaseMeasure.objects.filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE).exclude(
-        status=MeasureStatus.ENDED
+    open_support = (
+        CaseMeasure.objects.current()
+        .filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE)
+        .exclude(status=MeasureStatus.ENDED)
     )
     return (
         []
@@ -265,9 +289,9 @@ def measures_to_monitor(case, reason, detail):
 
 def _identified_respondents(case):
     return list(
-        CaseParty.objects.filter(
-            case=case, role=c.PartyRole.RESPONDENT, person__isnull=False
-        ).select_related("person")
+        CaseParty.objects.current()
+        .filter(case=case, role=c.PartyRole.RESPONDENT, person__isnull=False)
+        .select_related("person")
     )
 
 

@@ -298,3 +298,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Dates that say something happened ("reported at", "seen at", "sent at") may be this many
+# minutes ahead of the server's clock, for a browser clock that runs a little fast; anything
+# later is refused as a date in the future (ncii_cases.dates).
+DATE_CLOCK_SKEW_MINUTES = env.int("DATE_CLOCK_SKEW_MINUTES", default=5)

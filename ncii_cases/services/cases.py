@@ -8,14 +8,16 @@ rights it gives begin and end together.
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..errors import TransitionForbidden
 from ..events import EventType
 from ..models import (
@@ -65,12 +67,35 @@ EDITABLE_FACTS = (
 
 
 @dataclass(frozen=True)
+class PersonInput:
+    """A person named at intake or on the party form, not yet linked to a ``Person`` row.
+    ``affiliations``: one or more ``Affiliation`` values, the first being the main one."""
+
+    first_name: str
+    last_name: str
+    affiliations: tuple[str, ...] = (c.Affiliation.UNKNOWN,)
+    school: School | None = None
+    grade: str = ""
+    birth_date: dt.date | None = None
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
 class PartyInput:
+    """One party to add: an existing ``person``, a ``new_person`` to find or create, or
+    neither (a described, unidentified party such as "unknown sender of an AirDrop").
+    ``notes`` also carries the facts that let one person hold the depicted and the respondent
+    role (which image each concerns)."""
+
     role: str
     person: Person | None = None
     affiliation: str = c.Affiliation.UNKNOWN
     is_minor: bool | None = None
     description: str = ""
+    affiliations: tuple[str, ...] = ()
+    notes: str = ""
+    new_person: PersonInput | None = None
     aliases: str = ""
 
 
@@ -97,14 +122,20 @@ def person_create(
     phone: str = "",
     external_id: str = "",
     birth_date: dt.date | None = None,
+    affiliations: Iterable[str] = (),
 ) -> Person:
+    """Creates a person of the district and returns it. ``affiliations``: further
+    affiliations beside ``affiliation``. Raises ``ValidationError`` for a school of another
+    district or a date of birth in the future."""
     if school is not None and school.district_id != district.pk:
         raise ValidationError("The school belongs to another district.")
+    dates_check("person", {"birth_date": birth_date})
     person = Person(
         district=district,
         first_name=first_name,
         last_name=last_name,
         affiliation=affiliation,
+        affiliations=sorted(set(affiliations) - {affiliation}),
         school=school,
         grade=grade,
         email=email,
@@ -146,10 +177,7 @@ def case_create(
         raise TransitionForbidden("You may not open a case at this school.")
     district = school.district
     now = timezone.now()
-    if reported_at is not None and reported_at > now:
-        raise ValidationError(
-            "The date staff learned of this cannot be in the future; enter when it was reported."
-        )
+    dates_check("case", {"reported_at": reported_at, "occurred_at": occurred_at}, now=now)
     case = Case(
         district=district,
         school=school,
@@ -198,17 +226,87 @@ def case_create(
     return case
 
 
+def person_find_or_create(*, district: District, data: PersonInput) -> Person:
+    """Returns the district's person with this name at this school (and this date of birth,
+    when both are known), or creates one. Several rows of one intake naming the same person
+    (shown in one image, sharing another) thus become one person with several party rows."""
+    first, last = data.first_name.strip(), data.last_name.strip()
+    if not (first and last):
+        raise ValidationError("Give the person's first and last name, or describe them instead.")
+    matches = Person.objects.filter(
+        district=district, first_name__iexact=first, last_name__iexact=last, school=data.school
+    )
+    if data.birth_date is not None:
+        matches = matches.filter(Q(birth_date=data.birth_date) | Q(birth_date__isnull=True))
+    person = matches.order_by("pk").first()
+    affiliations = [a for a in data.affiliations if a] or [c.Affiliation.UNKNOWN]
+    if person is None:
+        return person_create(
+            district=district,
+            first_name=first,
+            last_name=last,
+            affiliation=affiliations[0],
+            affiliations=affiliations[1:],
+            school=data.school,
+            grade=data.grade.strip(),
+            birth_date=data.birth_date,
+            email=data.email.strip(),
+            phone=data.phone.strip(),
+        )
+    return person
+
+
+def _minor_from_birth_date(birth_date: dt.date | None, on: dt.datetime) -> bool | None:
+    """Under 18 on the day ``on`` (the conduct, or when it was reported), from a date of
+    birth; None when it is not known."""
+    if birth_date is None:
+        return None
+    day = timezone.localdate(on) if timezone.is_aware(on) else on.date()
+    eighteenth = _add_years(birth_date, 18)
+    return day < eighteenth
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
-    if party.person is not None and party.person.district_id != case.district_id:
-        raise ValidationError("That person belongs to another district.")
-    require_not_depicted_and_respondent(case, party.person, party.role)
+    person = party.person
+    affiliation, affiliations = party.affiliation, list(party.affiliations)
+    is_minor = party.is_minor
+    if person is None and party.new_person is not None:
+        new = party.new_person
+        if new.school is None and {c.Affiliation.STUDENT, c.Affiliation.EMPLOYEE} & set(
+            new.affiliations
+        ):
+            # A student or employee named without a school is taken to be of the case's.
+            new = replace(new, school=case.school)
+        if new.school is not None and new.school.district_id != case.district_id:
+            raise ValidationError("The person's school belongs to another district.")
+        person = person_find_or_create(district=case.district, data=new)
+        if is_minor is None:
+            is_minor = _minor_from_birth_date(
+                person.birth_date or new.birth_date, case.occurred_at or case.reported_at
+            )
+    if person is not None:
+        if person.district_id != case.district_id:
+            raise ValidationError("That person belongs to another district.")
+        # The person's affiliations are the party's: one truth about who they are.
+        affiliation = person.affiliation
+        affiliations = sorted(person.affiliation_values - {person.affiliation})
+    require_not_depicted_and_respondent(case, person, party.role, facts=party.notes)
     row = CaseParty(
         case=case,
-        person=party.person,
+        person=person,
         role=party.role,
-        affiliation=party.affiliation,
-        is_minor=party.is_minor,
+        affiliation=affiliation,
+        affiliations=affiliations,
+        is_minor=is_minor,
         description=party.description,
+        notes=party.notes,
         aliases=party.aliases,
     )
     row.full_clean()
@@ -228,27 +326,55 @@ def case_party_add(*, actor, case: Case, party: PartyInput) -> CaseParty:
         case=case,
         actor=actor,
         event_type=EventType.PARTY_ADDED,
-        detail={"party_id": row.pk, "role": row.role, "affiliation": row.affiliation},
+        detail={
+            "party_id": row.pk,
+            "role": row.role,
+            "affiliation": row.affiliation,
+            "name": row.display_name,
+        },
     )
     reports_sync_internal(actor=actor, case=case)
     return row
 
 
 @transaction.atomic
-def case_facts_update(*, actor, case: Case, reason: str = "", **facts) -> Case:
+def case_facts_update(
+    *, actor, case: Case, reason: str = "", version: int | None = None, **facts
+) -> Case:
     """Corrects recorded facts of a case; returns the case. The event names each changed
-    field (not its content, which the history rows hold)."""
+    field (not its content, which the history rows hold). ``version``, when given, is the
+    case's version the form showed: a case changed since is refused with ``StaleRecord``.
+
+    Deciding the case in scope needs the facts relied on, the reasoning and the reason for
+    the change: the district acts when conduct affects its community, and the record must
+    show why (the Model NCII Policy's jurisdiction section). Raises ``ValidationError``
+    keyed by field."""
+    from .corrections import StaleRecord
+
     unknown = set(facts) - set(EDITABLE_FACTS)
     if unknown:
         raise ValidationError(f"These facts cannot be changed here: {', '.join(sorted(unknown))}.")
     require(actor, Action.TRIAGE, case)
     require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    if version is not None and int(version) != case.version:
+        raise StaleRecord()
     changed = [name for name, value in facts.items() if getattr(case, name) != value]
     if not changed:
         return case
     for name in changed:
         setattr(case, name, facts[name])
+    if case.jurisdiction == c.Jurisdiction.IN_SCOPE:
+        errors = {}
+        if not case.jurisdiction_facts.strip():
+            errors["jurisdiction_facts"] = "Write the facts relied on for \u201cin scope\u201d."
+        if not case.jurisdiction_reasoning.strip():
+            errors["jurisdiction_reasoning"] = "Write the reasoning for \u201cin scope\u201d."
+        if "jurisdiction" in changed and not reason.strip():
+            errors["reason"] = "Say why the case is now in scope (kept in the record)."
+        if errors:
+            raise ValidationError(errors)
+    dates_check("case", {"occurred_at": case.occurred_at, "reported_at": case.reported_at})
     case.full_clean()
     stamp(case, actor)
     case.save()
@@ -461,7 +587,7 @@ def case_move_school(*, actor, case: Case, school: School, reason: str) -> Case:
     old_school_id = case.school_id
     case.school = school
     stamp(case, actor)
-    case.save(update_fields=["school", "updated_at"])
+    case.save(update_fields=["school", "updated_at", "version"])
     ended = []
     active = CaseAssignment.objects.filter(case=case, ended_at__isnull=True).select_related("user")
     for assignment in active:
@@ -491,65 +617,91 @@ def case_party_add_named(
     actor,
     case: Case,
     role: str,
-    affiliation: str,
+    affiliation: str = c.Affiliation.UNKNOWN,
+    affiliations: Iterable[str] = (),
     is_minor: bool | None = None,
     first_name: str = "",
     last_name: str = "",
     description: str = "",
+    school: School | None = None,
+    grade: str = "",
+    birth_date: dt.date | None = None,
+    notes: str = "",
     aliases: str = "",
 ) -> CaseParty:
-    """Adds a party to the case: an identified person of the district (created here) when a
-    name is given, otherwise a described, not yet identified party."""
+    """Adds a party to the case: an identified person of the district (found by name, school
+    and date of birth, or created) when a name is given, otherwise a described, not yet
+    identified party. The person's school is the one given (a named employee of another
+    school is recorded at that school, not at the case's)."""
     require(actor, Action.WORK, case)
-    person = None
+    all_affiliations = tuple(dict.fromkeys([affiliation, *affiliations]))
+    new_person = None
     if first_name.strip() and last_name.strip():
-        person = person_create(
-            district=case.district,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
-            affiliation=affiliation,
-            school=case.school
-            if affiliation in (c.Affiliation.STUDENT, c.Affiliation.EMPLOYEE)
-            else None,
+        new_person = PersonInput(
+            first_name=first_name,
+            last_name=last_name,
+            affiliations=all_affiliations,
+            school=school,
+            grade=grade,
+            birth_date=birth_date,
         )
     party = PartyInput(
         role=role,
-        person=person,
         affiliation=affiliation,
+        affiliations=all_affiliations[1:],
         is_minor=is_minor,
         description=description,
+        notes=notes,
+        new_person=new_person,
         aliases=aliases,
     )
     return case_party_add(actor=actor, case=case, party=party)
 
 
-def case_intake(
-    *,
-    actor,
-    depicted: list[str],
-    depicted_minor: bool | None,
-    depicted_affiliation: str,
-    respondent: str = "",
-    respondent_affiliation: str = c.Affiliation.UNKNOWN,
-    **report,
-) -> Case:
-    """Creates a case from the intake form: the report, each person shown (by name or
-    description, as told) and the person who shared it when known, and returns it."""
-    parties = [
-        PartyInput(
-            role=c.PartyRole.DEPICTED,
-            affiliation=depicted_affiliation,
-            is_minor=depicted_minor,
-            description=name[:300],
-        )
-        for name in depicted
-    ]
-    if respondent.strip() or respondent_affiliation != c.Affiliation.UNKNOWN:
-        parties.append(
-            PartyInput(
-                role=c.PartyRole.RESPONDENT,
-                affiliation=respondent_affiliation,
-                description=respondent.strip()[:300],
-            )
-        )
-    return case_create(actor=actor, parties=parties, **report)
+def case_intake(*, actor, people: Iterable[PartyInput] = (), **report) -> Case:
+    """Creates a case from the intake form: the report and each person the reporter could
+    name or describe, as a party (``people``: one ``PartyInput`` per row of the form, a
+    ``new_person`` for a named person, a description for an unknown one), and returns it."""
+    return case_create(actor=actor, parties=list(people), **report)
+
+
+PERSON_FIELDS = ("first_name", "last_name", "school", "grade", "birth_date", "email", "phone")
+
+
+@transaction.atomic
+def case_party_correct(*, actor, party: CaseParty, version: int, reason: str, **changes):
+    """Corrects a party and, for an identified party, the person's own details (name, school,
+    grade, date of birth, contacts), with one event naming each change before and after, and
+    returns the party. ``affiliations``: all of them, the main one first. ``version`` is the
+    party's version the form showed; see ``corrections.record_correct`` for the errors. A
+    changed answer that stops triggering a report obligation marks it no longer required,
+    never deletes it."""
+    from .corrections import changes_apply, record_correct_locked, record_lock_for_change
+
+    party = record_lock_for_change(actor=actor, record=party, version=version, reason=reason)
+    person_changes = {k: changes.pop(k) for k in list(changes) if k in PERSON_FIELDS}
+    if "affiliations" in changes:
+        values = list(dict.fromkeys(a for a in changes.pop("affiliations") if a))
+        values = values or [c.Affiliation.UNKNOWN]
+        changes["affiliation"], changes["affiliations"] = values[0], sorted(set(values[1:]))
+    extra = {}
+    if party.person_id is not None:
+        person = Person.objects.select_for_update().get(pk=party.person_id)
+        if "affiliation" in changes:
+            person_changes["affiliation"] = changes["affiliation"]
+            person_changes["affiliations"] = changes["affiliations"]
+        school = person_changes.get("school", person.school)
+        if school is not None and school.district_id != party.case.district_id:
+            raise ValidationError({"school": "The school belongs to another district."})
+        dates_check("person", {"birth_date": person_changes.get("birth_date")})
+        extra = changes_apply(person, person_changes)
+        extra.pop("affiliation", None)
+        extra.pop("affiliations", None)
+        if extra or person_changes:
+            person.full_clean()
+            stamp(person, actor).save()
+    elif person_changes:
+        raise ValidationError("Identify the person first; an unidentified party has no details.")
+    return record_correct_locked(
+        actor=actor, record=party, reason=reason, changes=changes, extra=extra
+    )

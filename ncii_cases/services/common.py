@@ -38,20 +38,28 @@ def require_same_case(case: Case, *objs) -> None:
 
 DEPICTED_NEVER_RESPONDENT = (
     "The depicted person is never treated as a wrongdoer for being in the imagery: the same "
-    "person cannot be both depicted and a respondent in this case."
+    "person can be both depicted and a respondent in this case only for different images "
+    "(shown in one, and sharing another). If that is what happened, say in the notes which "
+    "image each role concerns."
 )
 
 
-def require_not_depicted_and_respondent(case: Case, person, role: str, *, exclude=None) -> None:
+def require_not_depicted_and_respondent(
+    case: Case, person, role: str, *, exclude=None, facts: str = ""
+) -> None:
     """Raises ``ValidationError`` when the person would hold both the depicted and the
-    respondent role on the case (``exclude``: the party being changed)."""
+    respondent role on the case (``exclude``: the party being changed) and ``facts`` does not
+    say why (which image each role concerns). With the facts written, each role is its own
+    party row."""
+    if (facts or "").strip():
+        return
     opposite = {
         c.PartyRole.DEPICTED: c.PartyRole.RESPONDENT,
         c.PartyRole.RESPONDENT: c.PartyRole.DEPICTED,
     }.get(role)
     if person is None or opposite is None:
         return
-    others = CaseParty.objects.filter(case=case, person=person, role=opposite)
+    others = CaseParty.objects.current().filter(case=case, person=person, role=opposite)
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     if others.exists():
@@ -59,7 +67,12 @@ def require_not_depicted_and_respondent(case: Case, person, role: str, *, exclud
 
 
 def stamp(instance, actor):
-    """Marks the instance so that its history row names the actor; returns it."""
+    """Marks the instance so that its history row names the actor, and moves the version of
+    an existing versioned record on by one (optimistic concurrency: a form opened on the old
+    version is then refused); returns it. A save with ``update_fields`` must name
+    ``"version"`` for the new version to be stored."""
     if getattr(actor, "pk", None):
         instance._history_user = actor
+    if instance.pk is not None and hasattr(instance, "version"):
+        instance.version = (instance.version or 0) + 1
     return instance

@@ -15,8 +15,9 @@ from policies.models import Intervention
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..events import EventType
-from ..models import Case, CaseParty, Determination, Person, Sanction
+from ..models import Case, CaseParty, Determination, Person, Sanction, SanctionStatus
 from ..permissions import Action
 from .common import (
     require,
@@ -25,6 +26,7 @@ from .common import (
     require_same_case,
     stamp,
 )
+from .corrections import StaleRecord
 from .reports import reports_sync_internal
 
 # Sanctions follow a finding of responsibility: chosen while it is signed off or remedied.
@@ -55,6 +57,7 @@ def case_party_identify(
     require_not_depicted_and_respondent(party.case, person, party.role, exclude=party)
     party.person = person
     party.affiliation = person.affiliation
+    party.affiliations = sorted(person.affiliation_values - {person.affiliation})
     if is_minor is not None:
         party.is_minor = is_minor
     stamp(party, actor).save()
@@ -82,7 +85,7 @@ def case_respondent_track_set(*, actor, case: Case, track: str, reason: str) -> 
     case = Case.objects.select_for_update().get(pk=case.pk)
     old = case.respondent_track
     case.respondent_track = track
-    stamp(case, actor).save(update_fields=["respondent_track", "updated_at"])
+    stamp(case, actor).save(update_fields=["respondent_track", "updated_at", "version"])
     case_event_record(
         case=case,
         actor=actor,
@@ -127,6 +130,7 @@ def determination_record(
         problems.append("Write the rationale: the facts found and why they lead to the finding.")
     if problems:
         raise ValidationError(problems)
+    dates_check("determination", {"decided_at": decided_at})
     if Determination.objects.filter(case=case, respondent=respondent).exists():
         raise ValidationError("A determination for this respondent is already recorded.")
     row = Determination(
@@ -182,7 +186,10 @@ def sanction_add(
     require_same_case(case, respondent)
     if respondent.role != c.PartyRole.RESPONDENT:
         raise ValidationError("Sanctions are for a respondent of this case.")
-    if AFFILIATION_TRACK.get(respondent.affiliation) != intervention.track:
+    fitting = {AFFILIATION_TRACK.get(a) for a in respondent.affiliation_values}
+    if respondent.withdrawn_at is not None:
+        raise ValidationError("That respondent was withdrawn from the case.")
+    if intervention.track not in fitting:
         label = c.RespondentTrack(intervention.track).label.lower()
         raise ValidationError(
             f"\u201c{intervention}\u201d belongs to the {label}, which does not fit this "
@@ -206,6 +213,7 @@ def sanction_add(
         decided_by=actor,
         decided_at=timezone.now(),
     )
+    dates_check("sanction", {"starts_on": starts_on, "ends_on": ends_on})
     row.full_clean()
     stamp(row, actor).save()
     case_event_record(
@@ -219,3 +227,56 @@ def sanction_add(
         },
     )
     return row
+
+
+# The sanction lifecycle: planned → in effect → completed; any of the first two may be vacated
+# (set aside, for example on appeal), with the reason. Completed and vacated are final.
+SANCTION_NEXT = {
+    SanctionStatus.PLANNED: {SanctionStatus.IN_EFFECT, SanctionStatus.VACATED},
+    SanctionStatus.IN_EFFECT: {SanctionStatus.COMPLETED, SanctionStatus.VACATED},
+    SanctionStatus.COMPLETED: set(),
+    SanctionStatus.VACATED: set(),
+}
+
+
+@transaction.atomic
+def sanction_status_set(
+    *, actor, sanction: Sanction, status: str, reason: str = "", version: int | None = None
+) -> Sanction:
+    """Moves a sanction along its lifecycle (``SANCTION_NEXT``) and returns it. Vacating
+    needs a reason; ``version``, when given, is the version the user's form showed (a newer
+    change is refused with ``StaleRecord``). Raises ``ValidationError`` for a step the
+    lifecycle does not allow, naming the steps that are."""
+    sanction = Sanction.objects.select_for_update().select_related("case").get(pk=sanction.pk)
+    require(actor, Action.DECIDE, sanction.case)
+    require_open(sanction.case)
+    if version is not None and int(version) != sanction.version:
+        raise StaleRecord()
+    if sanction.withdrawn_at is not None:
+        raise ValidationError("This sanction was withdrawn; it cannot be changed.")
+    allowed = SANCTION_NEXT.get(sanction.status, set())
+    if status not in allowed:
+        labels = ", ".join(str(SanctionStatus(s).label).lower() for s in sorted(allowed))
+        current = SanctionStatus(sanction.status).label.lower()
+        raise ValidationError(
+            f"A sanction that is {current} can become: {labels or 'nothing else (final)'}."
+        )
+    if status == SanctionStatus.VACATED and not reason.strip():
+        raise ValidationError({"reason": "Say why the sanction is vacated."})
+    old = sanction.status
+    sanction.status = status
+    sanction.status_reason = reason.strip()
+    stamp(sanction, actor).save()
+    case_event_record(
+        case=sanction.case,
+        actor=actor,
+        event_type=EventType.SANCTION_STATUS_CHANGED,
+        reason=reason.strip(),
+        detail={
+            "sanction_id": sanction.pk,
+            "intervention": str(sanction.intervention),
+            "from": old,
+            "to": status,
+        },
+    )
+    return sanction

@@ -17,6 +17,7 @@ from django.utils import timezone
 from policies.models import Platform
 
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CustodyEntry, EvidenceItem, SupportingDocument
 from ..permissions import Action
@@ -45,6 +46,7 @@ def evidence_record(
     require_open(case)
     if not description.strip():
         raise ValidationError("Describe what was seen, without graphic detail.")
+    dates_check("evidence", {"seen_at": seen_at})
     item = EvidenceItem(
         case=case,
         description=description.strip(),
@@ -99,6 +101,7 @@ def custody_transfer(
     require_open(evidence.case)
     if not to_holder.strip():
         raise ValidationError("Name who holds the device now.")
+    dates_check("custody", {"transferred_at": transferred_at})
     entry = CustodyEntry(
         evidence=evidence,
         from_holder=evidence.device_holder,
@@ -110,7 +113,7 @@ def custody_transfer(
     entry.full_clean()
     stamp(entry, actor).save()
     evidence.device_holder = entry.to_holder
-    stamp(evidence, actor).save(update_fields=["device_holder"])
+    stamp(evidence, actor).save(update_fields=["device_holder", "version"])
     case_event_record(
         case=evidence.case,
         actor=actor,

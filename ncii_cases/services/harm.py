@@ -154,7 +154,7 @@ def harm_assessment_record(
         # The current stage's clock follows the new priority when the stage is scaled by it
         # (and was not extended for good cause: clocks.stage_due_at_for_priority).
         case.stage_due_at = stage_due_at_for_priority(case, level)
-        stamp(case, actor).save(update_fields=["priority", "stage_due_at", "updated_at"])
+        stamp(case, actor).save(update_fields=["priority", "stage_due_at", "updated_at", "version"])
     case_event_record(
         case=case,
         actor=actor,

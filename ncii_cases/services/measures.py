@@ -15,10 +15,12 @@ from policies.models import Measure
 
 from .. import choices as c
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, ResolutionOffer
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
+from .corrections import require_version
 
 K = CaseMeasure.Kind
 # Which party each kind of measure concerns, and the catalog it comes from.
@@ -69,6 +71,7 @@ def measure_add(
             raise ValidationError(f"\u201c{measure}\u201d is not in the catalog for this kind.")
     if owner is not None and owner.district_id != case.district_id:
         raise ValidationError("The owner must be staff of the case's district.")
+    dates_check("measure", {"starts_on": starts_on, "review_on": review_on})
     if kind == K.INTERIM:
         party_choice = PartyChoice.NOT_APPLICABLE
     row = CaseMeasure(
@@ -101,10 +104,13 @@ def measure_add(
 
 
 @transaction.atomic
-def measure_choice_record(*, actor, measure: CaseMeasure, choice: str) -> CaseMeasure:
+def measure_choice_record(
+    *, actor, measure: CaseMeasure, choice: str, version: int | None = None
+) -> CaseMeasure:
     """Records the person's choice on an offered measure (accepted or declined). Accepting
     puts it in place; declining ends it, and the choice stays on the record."""
     measure = CaseMeasure.objects.select_for_update().get(pk=measure.pk)
+    require_version(measure, version)
     require(actor, _measure_permission(measure), measure.case)
     require_open(measure.case)
     if measure.kind == K.INTERIM:
@@ -129,10 +135,11 @@ def measure_choice_record(*, actor, measure: CaseMeasure, choice: str) -> CaseMe
 
 @transaction.atomic
 def measure_status_set(
-    *, actor, measure: CaseMeasure, status: str, reason: str = ""
+    *, actor, measure: CaseMeasure, status: str, reason: str = "", version: int | None = None
 ) -> CaseMeasure:
     """Puts a measure in place or ends it."""
     measure = CaseMeasure.objects.select_for_update().get(pk=measure.pk)
+    require_version(measure, version)
     require(actor, _measure_permission(measure), measure.case)
     if status not in MeasureStatus.values:
         raise ValidationError("Unknown status.")
@@ -169,13 +176,19 @@ def measure_review(
     next_review_on: dt.date | None = None,
     end: bool = False,
     note: str = "",
+    version: int | None = None,
 ) -> CaseMeasure:
     """Records a review of the measure: it is either ended or kept with its next review date
     (a measure kept open must have one). A new date gets its own overdue reminder."""
     measure = CaseMeasure.objects.select_for_update().get(pk=measure.pk)
+    require_version(measure, version)
     require(actor, _measure_permission(measure), measure.case)
     if not end and next_review_on is None:
         raise ValidationError("A measure that stays in place needs its next review date.")
+    if not end:
+        dates_check(
+            "measure_review", {"starts_on": measure.starts_on, "next_review_on": next_review_on}
+        )
     measure.last_reviewed_at = timezone.now()
     if end:
         measure.status = MeasureStatus.ENDED

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..audit import case_event_record
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseParty, PartyNotice
 from ..permissions import Action
@@ -36,6 +37,7 @@ def party_notice_record(
     require_same_case(case, party)
     if not summary.strip():
         raise ValidationError("Write in a few sentences what was said or sent.")
+    dates_check("notice", {"sent_at": sent_at})
     notice = PartyNotice(
         case=case,
         party=party,

@@ -17,10 +17,12 @@ from policies.models import ReportingObligation
 from .. import choices as c
 from ..audit import case_event_record
 from ..clocks import done_in_time, report_due_at
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseParty, ExternalReport
 from ..permissions import Action
 from .common import require, require_open, stamp
+from .corrections import require_version
 
 Trigger = ReportingObligation.Trigger
 # Triggers that concern a minor: their decision cannot wait past the initial assessment.
@@ -34,7 +36,11 @@ MINOR_TRIGGERS = {
 
 def case_minor_depicted(case: Case) -> bool:
     """Whether any depicted person is known to be under 18."""
-    return CaseParty.objects.filter(case=case, role=c.PartyRole.DEPICTED, is_minor=True).exists()
+    return (
+        CaseParty.objects.current()
+        .filter(case=case, role=c.PartyRole.DEPICTED, is_minor=True)
+        .exists()
+    )
 
 
 def case_triggers(case: Case) -> set[str]:
@@ -42,7 +48,7 @@ def case_triggers(case: Case) -> set[str]:
     triggers nothing (the case leaves this policy)."""
     if case.is_intimate_imagery is False:
         return set()
-    parties = list(CaseParty.objects.filter(case=case))
+    parties = list(CaseParty.objects.current().filter(case=case))
     minor = any(p.role == c.PartyRole.DEPICTED and p.is_minor for p in parties)
     respondents = [p for p in parties if p.role == c.PartyRole.RESPONDENT]
     coercion = case.conduct in (c.Conduct.SEXTORTION, c.Conduct.THREAT)
@@ -58,7 +64,7 @@ def case_triggers(case: Case) -> set[str]:
             triggers.add(Trigger.SEXTORTION)
         if any(p.is_minor is False for p in respondents):
             triggers.add(Trigger.ADULT_RESPONDENT_MINOR)
-    if any(p.affiliation == c.Affiliation.EMPLOYEE for p in respondents):
+    if any(c.Affiliation.EMPLOYEE in p.affiliation_values for p in respondents):
         triggers.add(Trigger.EMPLOYEE_RESPONDENT)
     return triggers
 
@@ -103,41 +109,57 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
     """``external_reports_sync`` without the permission check, for the services that change
     the facts a trigger reads (parties, facts, the harm assessment): they call it in their
     own transaction, after their own check, so that a triggered obligation gets its row and
-    its clock at once. A pending row (no decision recorded) whose obligation the facts no
-    longer trigger, such as imagery found not intimate, is withdrawn with an event; its
-    history rows keep it."""
+    its clock at once.
+
+    Nothing is ever deleted. A pending row (no decision recorded) whose obligation the facts
+    no longer trigger, such as imagery found not intimate or a depicted person found to be
+    18, is marked "no longer required" with the reason, and an event; a row so marked turns
+    pending again (same row, same clock) if the facts trigger it again."""
     # Lock the case so that two syncs at once cannot both create the same report.
     case = Case.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
-    existing = set(
-        ExternalReport.objects.filter(case=case, obligation__isnull=False).values_list(
-            "obligation_id", flat=True
+    rows = {
+        r.obligation_id: r
+        for r in ExternalReport.objects.filter(case=case, obligation__isnull=False).select_related(
+            "obligation"
         )
-    )
+    }
     triggered = obligations_triggered(case)
-    stale = list(
-        ExternalReport.objects.filter(
-            case=case, obligation__isnull=False, status=ExternalReport.Status.PENDING
-        )
-        .exclude(obligation__in=[o.pk for o in triggered])
-        .select_related("obligation")
-    )
+    triggered_ids = {o.pk for o in triggered}
+    stale = [
+        r
+        for oid, r in rows.items()
+        if oid not in triggered_ids and r.status == ExternalReport.Status.PENDING
+    ]
     if stale:
+        explanation = (
+            "No longer required: the recorded facts (parties, ages, kind of imagery or "
+            "conduct) changed and no longer trigger this obligation."
+        )
+        for report in stale:
+            report.status = ExternalReport.Status.NO_LONGER_REQUIRED
+            report.explanation = explanation
+            stamp(report, actor).save()
         case_event_record(
             case=case,
             actor=actor,
             event_type=EventType.REPORTS_WITHDRAWN,
+            reason=explanation,
             detail={
                 "report_ids": [r.pk for r in stale],
                 "obligations": [r.obligation.slug for r in stale],
+                "agencies": [r.agency for r in stale],
             },
         )
-        for report in stale:
-            stamp(report, actor).delete()
-            existing.discard(report.obligation_id)
-    created = []
+    created, reopened = [], []
     for obligation in triggered:
-        if obligation.pk in existing:
+        existing = rows.get(obligation.pk)
+        if existing is not None:
+            if existing.status == ExternalReport.Status.NO_LONGER_REQUIRED:
+                existing.status = ExternalReport.Status.PENDING
+                existing.explanation = ""
+                stamp(existing, actor).save()
+                reopened.append(existing)
             continue
         report = ExternalReport(
             case=case,
@@ -149,14 +171,16 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
         )
         stamp(report, actor).save()
         created.append(report)
-    if created:
+    if created or reopened:
         case_event_record(
             case=case,
             actor=actor,
             event_type=EventType.REPORTS_TRIGGERED,
             detail={
-                "report_ids": [r.pk for r in created],
-                "obligations": [r.obligation.slug for r in created],
+                "report_ids": [r.pk for r in created + reopened],
+                "obligations": [r.obligation.slug for r in created + reopened],
+                "agencies": [r.agency for r in created + reopened],
+                "reopened_ids": [r.pk for r in reopened],
             },
         )
     return list(ExternalReport.objects.filter(case=case))
@@ -171,13 +195,16 @@ def external_report_record_made(
     reference_number: str,
     contact_name: str = "",
     reported_by=None,
+    version: int | None = None,
 ) -> ExternalReport:
     """Records that the report was made: who, when, to whom and the agency's reference."""
     report = ExternalReport.objects.select_for_update().get(pk=report.pk)
+    require_version(report, version)
     require(actor, Action.WORK, report.case)
     require_open(report.case)
     if not reference_number.strip():
         raise ValidationError("Enter the reference number the agency gave.")
+    dates_check("report", {"reported_at": reported_at})
     report.status = ExternalReport.Status.MADE
     report.reported_at = reported_at
     report.reported_by = reported_by or actor
@@ -200,10 +227,11 @@ def external_report_record_made(
 
 @transaction.atomic
 def external_report_mark_not_required(
-    *, actor, report: ExternalReport, explanation: str
+    *, actor, report: ExternalReport, explanation: str, version: int | None = None
 ) -> ExternalReport:
     """Records that no report is due, with the explanation (kept for the record)."""
     report = ExternalReport.objects.select_for_update().get(pk=report.pk)
+    require_version(report, version)
     require(actor, Action.DECIDE, report.case)
     require_open(report.case)
     if not explanation.strip():

@@ -18,10 +18,12 @@ from policies.models import Platform
 from .. import choices as c
 from ..audit import case_event_record
 from ..clocks import done_in_time, takedown_due_at
+from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
+from .corrections import require_version
 
 R = TakedownRequest.Route
 St = TakedownRequest.Status
@@ -106,6 +108,7 @@ def takedown_request_submit(
     identifies_content: bool = False,
     good_faith_statement: bool = False,
     has_contact_information: bool = False,
+    version: int | None = None,
 ) -> TakedownRequest:
     """Records that the request was sent, with the elements of a valid request it carried,
     and, for a covered platform's own route, starts the 48-hour clock. Such a request must
@@ -113,6 +116,7 @@ def takedown_request_submit(
     refused with what is missing. A request that was refused or reappeared may be submitted
     again."""
     takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
+    require_version(takedown, version)
     require(actor, Action.WORK, takedown.case)
     require_open(takedown.case)
     if takedown.status not in (St.TO_DO, St.REFUSED, St.REAPPEARED):
@@ -135,6 +139,7 @@ def takedown_request_submit(
         )
     for name, present in elements.items():
         setattr(takedown, name, present)
+    dates_check("takedown", {"submitted_at": submitted_at})
     submitted_at = submitted_at or timezone.now()
     takedown.status = St.SUBMITTED
     takedown.submitted_at = submitted_at
@@ -165,9 +170,11 @@ def takedown_request_update(
     waiver_reason: str = "",
     note: str = "",
     at: dt.datetime | None = None,
+    version: int | None = None,
 ) -> TakedownRequest:
     """Records what happened: removed, refused, reappeared, or not pursued (with a reason)."""
     takedown = TakedownRequest.objects.select_for_update().get(pk=takedown.pk)
+    require_version(takedown, version)
     require(actor, Action.WORK, takedown.case)
     require_open(takedown.case)
     if status not in (St.REMOVED, St.REFUSED, St.REAPPEARED, St.WAIVED):

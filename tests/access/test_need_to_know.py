@@ -174,10 +174,12 @@ def test_case_detail_stays_within_a_fixed_number_of_queries(
     url = reverse("ncii_cases:case_detail", args=[full_case.pk])
     client.get(url)
     # The full case page reads one query per section (harm, assignments, takedowns, reports,
-    # notices, offers and resources were added to it); tests/ncii_cases/
+    # notices, offers and resources were added to it; then supporting documents, and the
+    # names of assigned staff for the timeline's sentences); tests/ncii_cases/
     # test_queue_and_case_page_queries.py shows the count does not grow with the case.
-    # 28: one more for the deadline extensions section.
-    with django_assert_max_num_queries(28):
+    # 30: one more for the deadline extensions section, two more for the documents section
+    # and the staff named in the timeline.
+    with django_assert_max_num_queries(30):
         response = client.get(url)
     assert response.status_code == 200
     assert AccessEvent.objects.filter(path=url, allowed=True).count() == 2

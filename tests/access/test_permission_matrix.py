@@ -93,11 +93,21 @@ CASE_PAGES = {
     "ncii_cases:case_assign": MANAGES,
     "ncii_cases:case_unassign": MANAGES,
     "ncii_cases:case_lead_change": MANAGES,
+    # Corrections and withdrawals, opened per kind of record (here parties: WORK).
+    "ncii_cases:case_record_correct": WORKS,
+    "ncii_cases:case_record_withdraw": WORKS,
+    "ncii_cases:case_sanction_status": DECIDES,
+    "ncii_cases:case_track": MANAGES,
+    "ncii_cases:case_move_school": MANAGES,
     # The PDF summary page (GET; a POST requests a summary): whoever reads the case's content.
     "reporting:case_pdf": READS,
 }
 # Extra URL arguments of case pages beyond the case's pk.
-CASE_PAGE_KWARGS = {"ncii_cases:case_transition": {"action": "begin_assessment"}}
+CASE_PAGE_KWARGS = {
+    "ncii_cases:case_transition": {"action": "begin_assessment"},
+    "ncii_cases:case_record_correct": {"kind": "party"},
+    "ncii_cases:case_record_withdraw": {"kind": "party"},
+}
 
 
 def everyone(status):
@@ -158,6 +168,8 @@ REDACTION_PAGES = {
     "reporting:redacted_release_download",
 }
 SPECIAL_PAGES |= REDACTION_PAGES
+# A supporting document's download: tests/ncii_cases/test_case_record.py (per document).
+SPECIAL_PAGES.add("ncii_cases:case_document_download")
 
 
 def url_patterns(patterns=None, prefix="", namespace=""):

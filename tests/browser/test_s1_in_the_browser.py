@@ -114,12 +114,13 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
         "#id_jurisdiction_reasoning",
         "Off campus and out of hours, but it disrupts school and involves our students.",
     )
+    page.fill("#id_reason", "Initial assessment.")
     flow.save()
     flow.follow("Add a person")
     page.select_option("#id_role", "respondent")
     page.fill("#id_first_name", "Jordan")
     page.fill("#id_last_name", "Example")
-    page.select_option("#id_affiliation", "student")
+    page.check("input[name=affiliations][value=student]")
     page.check("input[name=is_minor][value=yes]")
     flow.save()
 

@@ -51,6 +51,7 @@ def test_every_case_data_model_keeps_history():
             # every step of them is in the access log.
             "EnrollmentLink",
             "SecondFactorReset",
+            "FormSubmission",  # one-time tokens of sent forms, not case data
             "CaseUserObjectPermission",
             "CaseGroupObjectPermission",
             "NotificationOutbox",  # a delivery queue of task ids, not case data

@@ -98,6 +98,7 @@ def assess_in_scope(staff, case, reasoning):
         jurisdiction_facts="Students of the district are depicted and involved.",
         jurisdiction_reasoning=reasoning,
         disrupts_school=True,
+        reason="Initial assessment.",
     )
 
 
@@ -382,7 +383,9 @@ def test_s2_deepfake_of_a_principal_with_unknown_then_identified_senders(staff, 
     case = assess_in_scope(staff, case, "Shared on campus during the school day.")
 
     # An adult depicted: no child-abuse report, StopNCII rather than Take It Down
-    assert reports.external_reports_sync(actor=staff["investigator"], case=case) == []
+    # The obligations the minor triggered at intake are kept, marked no longer required.
+    kept = reports.external_reports_sync(actor=staff["investigator"], case=case)
+    assert {r.status for r in kept} <= {ExternalReport.Status.NO_LONGER_REQUIRED}
     route = takedowns.takedown_request_create(
         actor=staff["investigator"],
         case=case,
@@ -475,7 +478,10 @@ def test_s2_deepfake_of_a_principal_with_unknown_then_identified_senders(staff, 
         "process_b",
         "student",
     )
-    assert not ExternalReport.objects.filter(case=case).exists()
+    # Nothing recorded disappears: the obligations stay, none of them pending.
+    assert not ExternalReport.objects.filter(
+        case=case, status=ExternalReport.Status.PENDING
+    ).exists()
     assert not TakedownRequest.objects.filter(case=case, route="take_it_down").exists()
     assert [(p.person.grade, p.affiliation) for p in respondents] == [("8", "student")] * 2
     assert unknown.history.earliest().person_id is None
@@ -764,7 +770,9 @@ def test_s6_not_ncii_referred_to_the_bullying_policy_and_closed(staff, school):
         is_intimate_imagery=False,
         reason="The image shows a swimsuit photo; it is not intimate imagery.",
     )
-    assert reports.external_reports_sync(actor=staff["investigator"], case=case) == []
+    # The obligations the minor triggered at intake are kept, marked no longer required.
+    kept = reports.external_reports_sync(actor=staff["investigator"], case=case)
+    assert {r.status for r in kept} <= {ExternalReport.Status.NO_LONGER_REQUIRED}
     with pytest.raises(GuardFailed):
         go(
             staff,
@@ -799,4 +807,7 @@ def test_s6_not_ncii_referred_to_the_bullying_policy_and_closed(staff, school):
     assert (case.referred_to, case.routing_reasoning) == ("Bullying and harassment policy", reasons)
     assert case.closure_summary.startswith("Referred to the bullying")
     assert actions(case) == ["begin_assessment", "refer", "close"]
-    assert not ExternalReport.objects.filter(case=case).exists()
+    # Nothing recorded disappears: the obligations stay, none of them pending.
+    assert not ExternalReport.objects.filter(
+        case=case, status=ExternalReport.Status.PENDING
+    ).exists()

@@ -33,6 +33,7 @@ from ncii_cases.models import (
     CaseParty,
     Determination,
     ExternalReport,
+    Sanction,
     School,
     TakedownRequest,
     User,
@@ -148,7 +149,13 @@ FUZZ = {
         f.SanctionAddForm, {"respondent": CaseParty, "intervention": Intervention}
     ),
     "ncii_cases:case_offer": Form(f.OfferForm, {"party": CaseParty}),
-    "ncii_cases:case_party_add": Form(f.PartyAddForm),
+    "ncii_cases:case_party_add": Form(f.PartyAddForm, {"school": School}),
+    # Corrections and withdrawals (here of a party; the record is named by its id).
+    "ncii_cases:case_record_correct": Form(f.PartyCorrectForm, {"school": School}),
+    "ncii_cases:case_record_withdraw": Form(f.WithdrawForm),
+    "ncii_cases:case_sanction_status": Form(f.SanctionStatusForm, {"sanction": Sanction}),
+    "ncii_cases:case_track": Form(f.TrackForm),
+    "ncii_cases:case_move_school": Form(f.MoveSchoolForm, {"school": School}),
     "ncii_cases:case_assign": Form(f.AssignForm, {"user": User}),
     "ncii_cases:case_unassign": Form(f.UnassignForm, {"assignment": CaseAssignment}),
     "ncii_cases:case_lead_change": Form(f.LeadChangeForm, {"user": User}),
@@ -181,7 +188,13 @@ SUCCESS = {
     "recovery_codes": {302, 400},  # 400: the password did not match, said on the page
     "second_factor_resets": {404},  # no such reset for this user
     "logout": {302},
-    "reporting:case_pdf": {302, 400},  # 400: a profile that does not exist, said on the page
+    "reporting:case_pdf": {302, 400},
+    # A record id that is not one of the case's records the user may see: 404.
+    "ncii_cases:case_record_correct": {302, 404},
+    "ncii_cases:case_record_withdraw": {
+        302,
+        404,
+    },  # 400: a profile that does not exist, said on the page
 }
 
 
@@ -220,6 +233,10 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
 
             actor = users_who_can_on_every_case(Action.VIEW, district_id=case.district_id).first()
             kwargs[key] = redaction_review_request(actor=actor, case_pk=case.pk)[0].pk
+        elif key == "kind":
+            kwargs[key] = "party"
+        elif key == "document_pk":
+            kwargs[key] = 0
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)

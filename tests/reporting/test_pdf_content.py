@@ -76,7 +76,8 @@ def test_internal_summary_of_s1_has_every_section_and_the_marks_on_every_page(s1
     assert "NCMEC CyberTipline" in text and "Report made" in text
     assert "School resource officer" in text and "no copy kept" in text
     assert "Responsible (preponderance of the evidence)" in text
-    assert "Stage changed to Determination" in text
+    # The timeline tells who moved the case where (a sentence per event, issue 13).
+    assert "moved the case to Determination" in text
     # The internal profile names the parties and keeps their contact details.
     for first, last in ALL_NAMES:
         assert f"{first} {last}" in text

@@ -1,0 +1,110 @@
+"""The date rules of every record, written once: nothing that "happened" is in the future
+(a few minutes of clock skew allowed, ``settings.DATE_CLOCK_SKEW_MINUTES``), an end is not
+before its start, and a review is not before its start.
+
+Services call ``dates_check`` before they write, so every path (form, admin action, script)
+meets the same rule; forms call it too, so that the message stands next to the field. Errors
+are ``ValidationError`` keyed by field name, with a message that names the field.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """The date rules of one record type: fields that record something that happened (not in
+    the future), and (start, end) pairs whose end may not precede the start."""
+
+    past: tuple[str, ...] = ()
+    ordered: tuple[tuple[str, str], ...] = ()
+
+
+# Field labels as the forms show them, for the messages.
+LABELS = {
+    "reported_at": "When a staff member first heard of it",
+    "occurred_at": "When it happened",
+    "seen_at": "When it was seen",
+    "sent_at": "When the notice was given",
+    "submitted_at": "When it was submitted",
+    "transferred_at": "When the device changed hands",
+    "decided_at": "When it was decided",
+    "birth_date": "Date of birth",
+    "starts_on": "Starts on",
+    "ends_on": "Ends on",
+    "review_on": "Review on",
+    "next_review_on": "Next review on",
+}
+
+# One row per record type with dates: the forms and services of each name their rule here.
+RULES = {
+    "case": DateRule(
+        past=("reported_at", "occurred_at"), ordered=(("occurred_at", "reported_at"),)
+    ),
+    "person": DateRule(past=("birth_date",)),
+    "evidence": DateRule(past=("seen_at",)),
+    "custody": DateRule(past=("transferred_at",)),
+    "notice": DateRule(past=("sent_at",)),
+    "report": DateRule(past=("reported_at",)),
+    "takedown": DateRule(past=("submitted_at",)),
+    "determination": DateRule(past=("decided_at",)),
+    "measure": DateRule(ordered=(("starts_on", "review_on"),)),
+    "measure_review": DateRule(ordered=(("starts_on", "next_review_on"),)),
+    "sanction": DateRule(ordered=(("starts_on", "ends_on"),)),
+}
+
+
+def clock_skew() -> dt.timedelta:
+    return dt.timedelta(minutes=getattr(settings, "DATE_CLOCK_SKEW_MINUTES", 5))
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def _is_future(value, now: dt.datetime) -> bool:
+    if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value > now + clock_skew()
+    # A day is in the future when it starts after today in the district's (current) zone.
+    return value > timezone.localdate(now + clock_skew())
+
+
+def _before(end, start) -> bool:
+    if isinstance(end, dt.datetime) and isinstance(start, dt.datetime):
+        return end < start
+    end_day = timezone.localdate(end) if isinstance(end, dt.datetime) else end
+    start_day = timezone.localdate(start) if isinstance(start, dt.datetime) else start
+    return end_day < start_day
+
+
+def date_errors(rule: str, values: dict, *, now: dt.datetime | None = None) -> dict[str, str]:
+    """Returns ``{field: message}`` for each date rule of ``rule`` (a key of ``RULES``) that
+    ``values`` breaks; fields absent or empty are not checked."""
+    spec = RULES[rule]
+    now = now or timezone.now()
+    errors: dict[str, str] = {}
+    for name in spec.past:
+        value = values.get(name)
+        if value and _is_future(value, now):
+            errors[name] = (
+                f"{_label(name)} cannot be in the future; enter when it actually happened."
+            )
+    for start, end in spec.ordered:
+        first, last = values.get(start), values.get(end)
+        if first and last and end not in errors and _before(last, first):
+            errors[end] = f"{_label(end)} cannot be before {_label(start).lower()}."
+    return errors
+
+
+def dates_check(rule: str, values: dict, *, now: dt.datetime | None = None) -> None:
+    """Raises ``ValidationError({field: message})`` when ``values`` break a date rule of
+    ``rule``; returns None otherwise."""
+    errors = date_errors(rule, values, now=now)
+    if errors:
+        raise ValidationError(errors)
