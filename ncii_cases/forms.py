@@ -63,6 +63,28 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of several rows by id that refuses an id no database column can hold (a forged
+    ``9223372036854775808`` would otherwise reach SQLite's driver as an OverflowError, a 500)
+    with the field's own "not one of the choices" message, like any other unknown id."""
+
+    LARGEST_ID = 2**63 - 1
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                too_large = abs(int(str(pk))) > self.LARGEST_ID
+            except ValueError:
+                continue  # not a whole number: the parent's check names it
+            if too_large:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class PartyLabelChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.display_name} ({obj.get_role_display().lower()})"
@@ -194,7 +216,7 @@ class IntakeForm(DatesChecked, OneSubmission):
     reach_estimate = forms.IntegerField(
         min_value=0, required=False, label="About how many people received or saw it"
     )
-    platforms = forms.ModelMultipleChoiceField(
+    platforms = RowsChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -238,3 +238,22 @@ def test_a_post_without_csrf_token_is_refused_and_writes_nothing(coordinator, ri
         answers[name] = (response.status_code, changed_tables(before, snapshot()))
 
     assert {name: answer for name, answer in answers.items() if answer != (403, [])} == {}
+
+
+def test_an_intake_naming_a_platform_id_too_large_for_the_database_is_refused_not_a_500(
+    client, coordinator, school
+):
+    """A forged platform id past 64 bits (what the form fuzzer once found) gets the field's own
+    "not a valid value" error, and no case is written."""
+    from django.urls import reverse
+
+    from ncii_cases.models import Case
+    from tests.access.helpers import login_verified
+
+    login_verified(client, coordinator)
+    response = client.post(
+        reverse("ncii_cases:intake"), {"school": school.pk, "platforms": ["9223372036854775808"]}
+    )
+    assert response.status_code == 200
+    assert "is not a valid value" in response.content.decode()
+    assert not Case.objects.exists()
