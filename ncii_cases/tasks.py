@@ -3,14 +3,12 @@
 Emails say which case (its reference) and what is due; never a narrative nor a name.
 """
 
-import datetime as dt
 import logging
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.utils import timezone
 
 from . import choices as c
 
@@ -117,145 +115,214 @@ def transition_notify(event_id: int) -> int:
     return sent
 
 
-def _stage_notice(case) -> tuple[str, str, list]:
-    return (
-        f"[{case.reference}] Overdue: {case.get_stage_display()}",
-        f"Case {case.reference}: the stage \u201c{case.get_stage_display()}\u201d was "
-        f"due {_when(case.stage_due_at)}.",
-        case_staff_users(case),
-    )
+# --- Deadline reminders ----------------------------------------------------------------------
+#
+# One reminder before each clock's due instant, at its lead (``clocks.reminder_lead``: "due in
+# 4 h", "due tomorrow"), and one once it is overdue (from the due instant on, inclusive), each
+# sent once per clock, due time and start of the clock, and recorded as a ``reminder_sent``
+# event (``services.reminders``). Which rows are due and which are overdue is the clocks
+# module's queryset faces, so a reminder agrees with the queue, the board, analytics and the
+# PDF. Appeal windows are not reminded: their closing time is counted in school days from the
+# decision (or the latest extension) and is not stored, so no queryset face finds them.
 
 
-def _takedown_notice(item) -> tuple[str, str, list]:
-    return (
-        f"[{item.case.reference}] Takedown overdue: {item.platform}",
-        f"Case {item.case.reference}: the removal request to {item.platform} passed "
-        f"its 48-hour deadline ({_when(item.due_at)}). Follow up with the platform.",
-        _owner_or_staff(item.owner, item.case),
-    )
+def _reminder_subject_and_body(clock: str, when: str, item, case, text: str) -> tuple[str, str]:
+    """The subject and body of a reminder about ``item`` (the case for a stage) worded with the
+    clock's due ``text`` (``clocks.clock_text``, in the district's zone). No names: the case
+    reference, the stage, the platform or agency, the measure's kind."""
+    from .services.reminders import OVERDUE
+
+    ref = case.reference
+    overdue = when == OVERDUE
+    if clock == "stage":
+        stage = case.get_stage_display()
+        what = f"The stage \u201c{stage}\u201d of case {ref}"
+        subject = f"[{ref}] {'Overdue' if overdue else 'Due soon'}: {stage}"
+        follow = "Open the case manager to see what is needed next."
+    elif clock == "takedown":
+        what = f"Takedown request to {item.platform} for case {ref}"
+        subject = f"[{ref}] Takedown {'overdue' if overdue else 'due soon'}: {item.platform}"
+        follow = (
+            "The platform has not removed it within 48 hours: follow up with the platform."
+            if overdue
+            else "The platform must remove it within 48 hours of the request."
+        )
+    elif clock == "report":
+        what = f"The report to {item.agency} for case {ref}"
+        subject = f"[{ref}] External report {'overdue' if overdue else 'due soon'}"
+        follow = "Record the report, or why it is not required, in the case manager."
+    else:
+        what = f"The review of a {item.get_kind_display().lower()} for case {ref}"
+        subject = f"[{ref}] Measure review {'overdue' if overdue else 'due soon'}"
+        follow = "Record the review and the next review date in the case manager."
+    verb = "was due" if overdue else "is due"
+    return subject, f"{what} {verb} {text.rstrip('.')}.\n{follow}"
 
 
-def _report_notice(item) -> tuple[str, str, list]:
-    return (
-        f"[{item.case.reference}] External report overdue",
-        f"Case {item.case.reference}: the report to {item.agency} was due "
-        f"{_when(item.due_at)} and has no recorded decision.",
-        case_staff_users(item.case),
-    )
-
-
-def _review_notice(item) -> tuple[str, str, list]:
-    return (
-        f"[{item.case.reference}] Measure review overdue",
-        f"Case {item.case.reference}: a {item.get_kind_display().lower()} was due for "
-        f"review on {item.review_on:%Y-%m-%d}.",
-        _owner_or_staff(item.owner, item.case),
-    )
+def _reminder_clock(clock: str, item):
+    if clock == "stage":
+        return item.stage_clock
+    if clock == "measure_review":
+        return item.review_clock
+    return item.clock
 
 
 def _reminder_table(now):
-    """(clock, overdue items, the attribute holding the due time, the attribute holding when
-    the clock last started, the notice builder). A reminder is sent once per item, due time and
-    start: a stage entered again, a request submitted again, a review recorded (which restarts
-    the review clock even with the same next date) each get their own."""
-    from .models import Case, CaseMeasure, ExternalReport, MeasureStatus, TakedownRequest
+    """Returns one row per reminder to look for, overdue ones first: ``(clock, when, the rows
+    due that reminder at now, the attribute holding the due time, the attribute holding when
+    the clock last started)``. The rows are the clocks module's faces: ``overdue(now)`` for
+    "overdue", ``due_for_lead_reminder(now)`` (running, within the lead) for "before", so a
+    clock first seen overdue gets only the overdue reminder. A reminder is sent once per
+    item, due time, start and "when": a stage entered again, a request submitted again, a
+    review recorded (which restarts the review clock even with the same next date) or a
+    deadline extended each get their own."""
+    from .models import Case, CaseMeasure, ExternalReport, TakedownRequest
+    from .services.reminders import BEFORE, OVERDUE
 
-    return (
-        (
-            "stage",
-            Case.objects.filter(stage__in=c.OPEN_STAGES, stage_due_at__lt=now),
-            "stage_due_at",
-            "stage_entered_at",
-            _stage_notice,
-        ),
+    kinds = (
+        ("stage", Case.objects.select_related("district"), "stage_due_at", "stage_entered_at"),
         (
             "takedown",
-            # Withdrawn records (entered by mistake) remind nobody.
-            TakedownRequest.objects.current()
-            .select_related("case", "platform", "owner")
-            .filter(
-                status=TakedownRequest.Status.SUBMITTED, covered_by_48h_rule=True, due_at__lte=now
-            ),
+            TakedownRequest.objects.select_related("case__district", "platform", "owner"),
             "due_at",
             "submitted_at",
-            _takedown_notice,
         ),
         (
             "report",
-            ExternalReport.objects.select_related("case").filter(
-                status=ExternalReport.Status.PENDING, due_at__lt=now
-            ),
+            ExternalReport.objects.select_related("case__district"),
             "due_at",
             "triggered_at",
-            _report_notice,
         ),
         (
             "measure_review",
-            CaseMeasure.objects.current()
-            .select_related("case", "owner")
-            .filter(review_on__lt=timezone.localdate(now))
-            .exclude(status=MeasureStatus.ENDED),
+            CaseMeasure.objects.select_related("case__district", "owner", "measure"),
             "review_on",
             "last_reviewed_at",
-            _review_notice,
         ),
     )
+    table = []
+    for when in (OVERDUE, BEFORE):
+        for clock, rows, due_field, started_field in kinds:
+            face = rows.overdue(now) if when == OVERDUE else rows.due_for_lead_reminder(now)
+            table.append((clock, when, face.order_by(due_field, "pk"), due_field, started_field))
+    return table
+
+
+def reminder_recipients(case, owner=None, *, coordinators=None) -> list:
+    """Returns whom a reminder about a clock of ``case`` goes to: the case's assigned lead
+    (and investigators), the district's coordinators and the item's ``owner`` when one is
+    recorded, through ``case_mail_users`` (active accounts with an address, one per address,
+    sorted by address). ``coordinators`` may hold the coordinators' ids per district, filled
+    on first use, to spare a query per reminder."""
+    from .models import User
+    from .permissions import Action, users_who_can_on_every_case
+
+    if coordinators is None:
+        coordinators = {}
+    if case.district_id not in coordinators:
+        coordinators[case.district_id] = list(
+            users_who_can_on_every_case(Action.TRIAGE, district_id=case.district_id).values_list(
+                "pk", flat=True
+            )
+        )
+    staff = User.objects.filter(
+        case_assignments__case=case,
+        case_assignments__ended_at__isnull=True,
+        case_assignments__role__in=(c.AssignmentRole.LEAD, c.AssignmentRole.INVESTIGATOR),
+    ).values_list("pk", flat=True)
+    ids = set(staff) | set(coordinators[case.district_id])
+    if owner is not None:
+        ids.add(owner.pk)
+    return case_mail_users(User.objects.filter(pk__in=ids))
 
 
 @shared_task
 def deadlines_remind() -> dict:
-    """Finds overdue stages, takedown requests, external reports and measure reviews, and
-    emails each one's owner or the case's lead and investigators, exactly once per item and due
-    time. Each reminder sent is a ``reminder_sent`` event on the case's timeline (who was told,
-    about which clock, for which due time): "already reminded" is read from those events, so a
-    later stage change does not erase it, and a new due time (a new stage, a review's next
-    date) gets its own reminder. Returns the number of notices sent per clock.
+    """Sends the reminders due now about every clock with a stored due time (stages, takedown
+    requests, external reports, measure reviews): one "before" reminder at the clock's lead
+    (``clocks.reminder_lead``, setting ``DEADLINE_REMINDER_LEAD_HOURS``) and one "overdue"
+    reminder from the due instant on, each exactly once per item, due time and start of the
+    clock, to ``reminder_recipients``, worded in the district's time zone. Each reminder sent
+    is a ``reminder_sent`` event on the case's timeline (who was told, about which clock, for
+    which due time, before or overdue): "already reminded" is read from those events, so a
+    later stage change does not erase it, and a new due time (a new stage, an extension, a
+    review's next date) gets its own reminders. Returns the number of reminders sent per
+    clock (before and overdue together).
 
-    Per clock, two queries find the overdue items and the reminders already recorded; then each
-    item left is locked, sent and recorded in one transaction: a run that fails to send rolls
-    back and leaves the item for the next run; a row another worker holds is skipped."""
-    from .services.reminders import reminder_due_text, reminder_sent_record, reminder_was_sent
+    One query per clock and "when" finds the items, one reads the reminders already
+    recorded; then each item left is locked (``skip_locked``: a row another worker holds is
+    skipped), checked again, sent and recorded in one transaction: a run that fails to send
+    rolls back and leaves the item for the next run. At most ``DEADLINE_REMINDER_BATCH`` items
+    are attempted per run (overdue ones first, soonest due first), so a backlog drains over
+    several runs."""
+    from . import clocks
+    from .services.reminders import (
+        REMINDER_CLOCKS,
+        reminder_key,
+        reminder_sent_record,
+        reminder_was_sent,
+    )
 
-    now = timezone.now()
-    sent = {}
-    for clock, overdue, due_field, started_field, notice in _reminder_table(now):
-        sent[clock] = 0
+    now = clocks.now()
+    cap = max(0, int(getattr(settings, "DEADLINE_REMINDER_BATCH", 500)))
+    found = []
+    for clock, when, face, due_field, started_field in _reminder_table(now):
         case_field = "pk" if clock == "stage" else "case_id"
-        items = list(overdue.values_list("pk", case_field, due_field, started_field))
-        done = _reminders_sent({item[1] for item in items})
-        for pk, case_id, due, started in items:
-            if (clock, pk, reminder_due_text(due), reminder_due_text(started)) in done:
+        rows = list(face.values_list("pk", case_field, due_field, started_field))
+        found.append((clock, when, face, due_field, started_field, rows))
+    done = _reminders_sent({row[1] for *_, rows in found for row in rows})
+    sent = dict.fromkeys(REMINDER_CLOCKS, 0)
+    coordinators: dict = {}
+    tried = 0
+    for clock, when, face, due_field, started_field, rows in found:
+        for pk, case_id, due, started in rows:
+            key = reminder_key(clock=clock, item_id=pk, due=due, started=started, when=when)
+            if key in done:
                 continue
+            if tried >= cap:
+                return sent
+            tried += 1
             try:
                 with transaction.atomic():
                     item = (
-                        overdue.select_for_update(skip_locked=True, of=("self",))
-                        .filter(pk=pk)
-                        .first()
+                        face.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).first()
                     )
                     if item is None:
                         continue
                     due, started = getattr(item, due_field), getattr(item, started_field)
                     if reminder_was_sent(
-                        case_id=case_id, clock=clock, item_id=pk, due=due, started=started
+                        case_id=case_id,
+                        clock=clock,
+                        item_id=pk,
+                        due=due,
+                        started=started,
+                        when=when,
                     ):
                         continue
-                    subject, body, recipients = notice(item)
+                    case = item if clock == "stage" else item.case
+                    text = clocks.clock_text(
+                        _reminder_clock(clock, item), now_=now, zone=clocks.case_zone(case)
+                    )
+                    subject, body = _reminder_subject_and_body(clock, when, item, case, text)
+                    recipients = reminder_recipients(
+                        case, getattr(item, "owner", None), coordinators=coordinators
+                    )
                     _send(subject, body, recipients)
                     reminder_sent_record(
-                        case=item if clock == "stage" else item.case,
+                        case=case,
                         clock=clock,
                         item_id=pk,
                         due=due,
                         started=started,
                         recipients=recipients,
+                        when=when,
                         stage=item.stage if clock == "stage" else "",
                     )
                 sent[clock] += 1
             except Exception:
                 # Ids only: the next run retries this item.
                 logger.exception(
-                    "Reminder %s for %s %s not sent", clock, overdue.model.__name__, pk
+                    "Reminder %s (%s) for %s %s not sent", clock, when, face.model.__name__, pk
                 )
     return sent
 
@@ -264,22 +331,6 @@ def _reminders_sent(case_ids) -> set:
     from .services.reminders import reminders_sent
 
     return reminders_sent(case_ids=case_ids) if case_ids else set()
-
-
-def _owner_or_staff(owner, case) -> list:
-    from .models import User
-
-    if owner is not None:
-        users = case_mail_users(User.objects.filter(pk=owner.pk))
-        if users:
-            return users
-    return case_staff_users(case)
-
-
-def _when(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return "earlier"
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @shared_task

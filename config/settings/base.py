@@ -176,7 +176,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BEAT_SCHEDULE: dict = {
-    # Overdue stages, takedowns, reports and measure reviews: each notice is sent once.
+    # Stages, takedowns, reports and measure reviews due soon or overdue: each reminder once.
     "deadlines-remind": {"task": "ncii_cases.tasks.deadlines_remind", "schedule": 300.0},
     # Signed checkpoints of the audit chains, outside the database, every hour.
     "audit-checkpoint": {
@@ -193,6 +193,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     # PDF summaries that never reached the worker (broker down) or whose worker died.
     "pdf-jobs-requeue": {"task": "reporting.tasks.pdf_jobs_requeue", "schedule": 60.0},
 }
+# Deadline reminders (ncii_cases.tasks.deadlines_remind, docs/clocks.md "Reminders"): hours
+# before a clock's due instant that its "due soon" reminder goes out, per clock kind, over the
+# defaults of clocks.REMINDER_LEAD_HOURS ("takedown=6,stage=24"); and how many reminders one run
+# attempts at most, so that a backlog drains over several runs instead of one long one.
+DEADLINE_REMINDER_LEAD_HOURS: dict[str, float] = env.dict(
+    "DEADLINE_REMINDER_LEAD_HOURS", cast={"value": float}, default={}
+)
+DEADLINE_REMINDER_BATCH = env.int("DEADLINE_REMINDER_BATCH", default=500)
 # pdf_jobs_requeue hands a PDF job over again once it has waited this long in the queue (its
 # message may have been lost with Redis' data) or has been running this long (its worker
 # died). Seconds; a rendering takes seconds, so the defaults leave a wide margin.

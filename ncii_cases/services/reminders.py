@@ -1,13 +1,16 @@
 """Reminders and notifications sent about a case, recorded on its timeline.
 
-Every email the background tasks send about a case (an overdue clock's reminder, a stage-change
-notice) is a ``CaseEvent`` written here: who was told, about which clock or event, and for which
-due time. "Already reminded" is read from these events, so it survives stage changes and is
-part of the keyed audit chain; nothing is marked by a bulk update. Callers send the email in the
-same transaction, so a reminder recorded is a reminder sent.
+Every email the background tasks send about a case (a clock's reminder before its due time or
+once it is overdue, a stage-change notice) is a ``CaseEvent`` written here: who was told, about
+which clock or event, for which due time, and whether before or after it. "Already reminded"
+is read from these events, so it survives stage changes and is part of the keyed audit chain;
+nothing is marked by a bulk update. Callers send the email in the same transaction, so a
+reminder recorded is a reminder sent.
 """
 
 import datetime as dt
+
+from django.db.models import Q
 
 from ..audit import canonical_value, case_event_record
 from ..events import EventType
@@ -15,6 +18,12 @@ from ..models import Case, CaseEvent
 
 # The clocks a reminder can be about (ncii_cases.tasks.deadlines_remind).
 REMINDER_CLOCKS = ("stage", "takedown", "report", "measure_review")
+# When a reminder is sent: "before" the due instant (at the clock's lead,
+# ``clocks.reminder_lead``) or once the clock is "overdue". Reminders recorded before the lead
+# reminder existed carry no "when": they were overdue reminders and are read as such.
+BEFORE = "before"
+OVERDUE = "overdue"
+REMINDER_WHENS = (BEFORE, OVERDUE)
 
 
 def reminder_due_text(due: dt.datetime | dt.date | None) -> str:
@@ -26,42 +35,78 @@ def _recipients(users) -> list[dict]:
     return [{"id": u.pk, "username": u.get_username()} for u in users]
 
 
-def reminders_sent(*, case_ids) -> set[tuple[str, int, str, str]]:
-    """Returns ``(clock, item id, due, started)`` of every reminder recorded on these cases (one
-    query)."""
+def reminder_key(*, clock: str, item_id: int, due, started, when: str = OVERDUE) -> tuple:
+    """The key a reminder is sent once for: ``(clock, item id, due, started, when)``, with the
+    times as stored (``reminder_due_text``)."""
+    return (clock, item_id, reminder_due_text(due), reminder_due_text(started), when)
+
+
+def reminders_sent(*, case_ids) -> set[tuple[str, int, str, str, str]]:
+    """Returns the ``reminder_key`` of every reminder recorded on these cases (one query); a
+    reminder recorded without "when" is an overdue one."""
     details = CaseEvent.objects.filter(
         case_id__in=list(case_ids), event_type=EventType.REMINDER_SENT
     ).values_list("detail", flat=True)
-    return {(d.get("clock"), d.get("item_id"), d.get("due"), d.get("started", "")) for d in details}
+    return {
+        (
+            d.get("clock"),
+            d.get("item_id"),
+            d.get("due"),
+            d.get("started", ""),
+            d.get("when", OVERDUE),
+        )
+        for d in details
+    }
 
 
-def reminder_was_sent(*, case_id: int, clock: str, item_id: int, due, started) -> bool:
+def reminder_was_sent(
+    *, case_id: int, clock: str, item_id: int, due, started, when: str = OVERDUE
+) -> bool:
     """Whether a reminder about this clock of this item, for this due time and this start of
-    the clock, is recorded."""
-    return CaseEvent.objects.filter(
-        case_id=case_id,
-        event_type=EventType.REMINDER_SENT,
-        detail__clock=clock,
-        detail__item_id=item_id,
-        detail__due=reminder_due_text(due),
-        detail__started=reminder_due_text(started),
-    ).exists()
+    the clock, sent ``when`` ("before" or "overdue"), is recorded."""
+    sent_when = Q(detail__when=when)
+    if when == OVERDUE:
+        sent_when |= ~Q(detail__has_key="when")
+    return (
+        CaseEvent.objects.filter(
+            case_id=case_id,
+            event_type=EventType.REMINDER_SENT,
+            detail__clock=clock,
+            detail__item_id=item_id,
+            detail__due=reminder_due_text(due),
+            detail__started=reminder_due_text(started),
+        )
+        .filter(sent_when)
+        .exists()
+    )
 
 
 def reminder_sent_record(
-    *, case: Case, clock: str, item_id: int, due, started, recipients, stage: str = ""
+    *,
+    case: Case,
+    clock: str,
+    item_id: int,
+    due,
+    started,
+    recipients,
+    when: str = OVERDUE,
+    stage: str = "",
 ) -> CaseEvent:
-    """Records that the overdue reminder about ``clock`` (one of ``REMINDER_CLOCKS``) of the
-    item ``item_id`` (the case itself for "stage"), due at ``due`` on the clock started at
-    ``started`` (None: never restarted), was emailed to the users ``recipients``. Raises
-    ValueError for an unknown clock."""
+    """Records that the reminder about ``clock`` (one of ``REMINDER_CLOCKS``) of the item
+    ``item_id`` (the case itself for "stage"), due at ``due`` on the clock started at
+    ``started`` (None: never restarted), sent ``when`` (``BEFORE`` the due instant, at the
+    clock's lead, or once ``OVERDUE``), was emailed to the users ``recipients``. Raises
+    ValueError for an unknown clock or "when"."""
     if clock not in REMINDER_CLOCKS:
         raise ValueError(f"Unknown reminder clock {clock!r}; use one of {REMINDER_CLOCKS}.")
+    if when not in REMINDER_WHENS:
+        raise ValueError(f"Unknown reminder time {when!r}; use one of {REMINDER_WHENS}.")
     detail = {
         "clock": clock,
         "item_id": item_id,
         "due": reminder_due_text(due),
         "started": reminder_due_text(started),
+        "when": when,
         "recipients": _recipients(recipients),
     }
     if stage:

@@ -176,10 +176,14 @@ def test_an_inactive_coordinator_is_not_the_fallback(school, coordinator, distri
     assert lone.reference in mail.outbox[0].subject
 
 
-def test_an_inactive_owner_is_replaced_by_the_case_staff(case, coordinator, investigator):
-    from ncii_cases.tasks import _owner_or_staff
+def test_an_inactive_owner_is_not_reminded_the_case_staff_are(case, coordinator, investigator):
+    # (Was a check of the removed helper ``_owner_or_staff``, which compared users with
+    # addresses; the rule is now ``reminder_recipients``: owner, staff and coordinators.)
+    from ncii_cases.tasks import reminder_recipients
 
     owner = UserFactory(district=case.district, role=c.Role.SUPPORT_STAFF)
     type(owner).objects.filter(pk=owner.pk).update(is_active=False)
     owner.refresh_from_db()
-    assert _owner_or_staff(owner, case) == [investigator.email]
+    told = reminder_recipients(case, owner)
+    assert owner not in told
+    assert sorted(u.email for u in told) == sorted([investigator.email, coordinator.email])

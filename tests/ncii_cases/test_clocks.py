@@ -8,15 +8,18 @@ import re
 import zoneinfo
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from ncii_cases import choices as c
 from ncii_cases import clocks
-from ncii_cases.models import Case, CaseMeasure, ExternalReport, TakedownRequest
+from ncii_cases.events import EventType
+from ncii_cases.models import Case, CaseEvent, CaseMeasure, ExternalReport, TakedownRequest
 from ncii_cases.next_due import case_next_due_refresh
 from ncii_cases.queue import case_queue
 from ncii_cases.selectors_analytics import district_analytics_for_user
 from ncii_cases.selectors_summary import case_summary_for_user
+from ncii_cases.tasks import deadlines_remind
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
 from tests.factories_workflow import measure, platform
@@ -172,11 +175,20 @@ def test_every_presentation_agrees_on_each_clock_at_its_due_instant(
     if kind == "report":
         assert ("Overdue by" in summary.reports[0].clock) is overdue
 
+    # The reminder task: its overdue reminder from the due instant on (one second before, the
+    # "due soon" one of the clock's lead instead), and none for a clock that is not open
+    sent = deadlines_remind()
+    reminded = CaseEvent.objects.filter(case=case, event_type=EventType.REMINDER_SENT)
+    assert reminded.filter(detail__when="overdue").exists() is overdue
+    assert reminded.filter(detail__when="before").exists() is running
+    assert sum(sent.values()) == int(is_open) == len(mail.outbox)
+
     # One wording everywhere: at the due instant it is "Overdue by under 1 min"
     if is_open:
         words = {-1: "under 1 min left", 0: "Overdue by under 1 min", 1: "Overdue by under 1 min"}
         assert words[offset] in deadlines
         assert any(words[offset] in t for t in texts)
+        assert words[offset] in mail.outbox[0].body
 
 
 def test_the_wording_of_time_left_is_one_helper():
