@@ -384,6 +384,11 @@ class Case(models.Model):
     def __str__(self):
         return self.reference
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether the case is closed (reopening is a workflow step)."""
+        return self.stage == c.Stage.CLOSED
+
     def get_absolute_url(self):
         return reverse("ncii_cases:case_detail", args=[self.pk])
 
@@ -903,6 +908,11 @@ class ExternalReport(Correctable):
             ),
         ]
 
+    @property
+    def is_decided(self) -> bool:
+        """Whether the obligation was decided (made, not required, no longer required)."""
+        return self.status != self.Status.PENDING
+
     def __str__(self):
         return f"{self.agency} — {self.get_status_display()}"
 
@@ -1079,6 +1089,11 @@ class Sanction(Correctable):
 
     objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the sanction's lifecycle has ended (completed, or vacated with a reason)."""
+        return self.status in (SanctionStatus.COMPLETED, SanctionStatus.VACATED)
 
     def __str__(self):
         return str(self.intervention)
