@@ -384,13 +384,13 @@ class Case(models.Model):
     def __str__(self):
         return self.reference
 
+    def get_absolute_url(self):
+        return reverse("ncii_cases:case_detail", args=[self.pk])
+
     @property
     def is_closed(self) -> bool:
         """Whether the case is closed (reopening is a workflow step)."""
         return self.stage == c.Stage.CLOSED
-
-    def get_absolute_url(self):
-        return reverse("ncii_cases:case_detail", args=[self.pk])
 
     def clean(self):
         if self.reporter_anonymous and self.reporter_name.strip():
@@ -908,13 +908,13 @@ class ExternalReport(Correctable):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.agency} — {self.get_status_display()}"
+
     @property
     def is_decided(self) -> bool:
         """Whether the obligation was decided (made, not required, no longer required)."""
         return self.status != self.Status.PENDING
-
-    def __str__(self):
-        return f"{self.agency} — {self.get_status_display()}"
 
     @property
     def clock(self):
@@ -1090,13 +1090,13 @@ class Sanction(Correctable):
     objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
+    def __str__(self):
+        return str(self.intervention)
+
     @property
     def is_final(self) -> bool:
         """Whether the sanction's lifecycle has ended (completed, or vacated with a reason)."""
         return self.status in (SanctionStatus.COMPLETED, SanctionStatus.VACATED)
-
-    def __str__(self):
-        return str(self.intervention)
 
 
 class PartyNotice(Correctable):
