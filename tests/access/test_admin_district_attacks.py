@@ -184,6 +184,9 @@ def test_it_of_a_district_edits_its_own_settings_but_not_another_districts(
         "state": "IL",
         "reference_prefix": "NCII",
         "time_zone": "America/Chicago",
+        "school_day_ends_at": "17:00",
+        "federal_holidays": "on",
+        "appeal_window_school_days": "5",
     }
     other = client.post(reverse("admin:ncii_cases_district_change", args=[other_district.pk]), data)
     assert other.status_code == 404

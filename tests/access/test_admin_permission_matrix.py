@@ -11,6 +11,8 @@ other district, and no response names the other district's rows (or, for anyone 
 district's case roles, any case content).
 """
 
+import datetime as dt
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
@@ -343,6 +345,13 @@ def world(db, district, other_district):
         r = rows[place]
         r.update(_case_rows(case, personas[f"coordinator_{place}"], place))
         r["user"], r["district"], r["school"] = account, d, school
+        r["schoolcalendarentry"] = m.SchoolCalendarEntry.objects.create(
+            district=d,
+            school=school,
+            name=f"ZZ{place.upper()} winter break",
+            starts_on=dt.date(2026, 12, 21),
+            ends_on=dt.date(2027, 1, 1),
+        )
         r["caseevent"] = case_event_record(
             case=case, actor=personas[f"coordinator_{place}"], event_type="facts_updated"
         )
