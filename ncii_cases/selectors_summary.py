@@ -783,6 +783,10 @@ def case_scrubber(
     identifiers += [Identifier(t, Kind.TERM) for t in terms if t.strip()]
     ordinary = {case.district.name, case.school.name}
     ordinary |= {p.name for p in case.platforms.all()}
+    # Staff of the case (named by the timeline's sentences and kept in the released summary,
+    # as "who" on each entry): their names are neither party identifiers nor candidates.
+    ordinary |= {str(e.actor) for e in detail.timeline if e.actor_id}
+    ordinary |= {str(a.user) for a in detail.assignments}
     words = {w for name in ordinary for w in name.replace("-", " ").split()}
     return Scrubber(
         identifiers,

@@ -156,6 +156,8 @@ def test_every_url_answers_a_signed_in_coordinator_with_no_store(
         "token": "not-a-token",
         "url": "nothing/",
         "review_id": review.pk,
+        "kind": "party",
+        "document_pk": 0,
     }
     checked, missing = [], []
     for key, route, pattern in ALL_PATTERNS:

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from ncii_cases import choices as c
 from ncii_cases.models import User
-from ncii_cases.services.cases import case_intake
+from ncii_cases.services.cases import PartyInput, case_intake
 from tests.browser.helpers import AxeChecked, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,9 +35,15 @@ def test_a_coordinator_reviews_and_releases_a_redacted_summary(
         narrative=NARRATIVE,
         reported_at=timezone.now() - dt.timedelta(hours=1),
         reported_by_name="the teacher",
-        depicted=["Sam Rivera, 8th grade"],
-        depicted_minor=True,
-        depicted_affiliation=c.Affiliation.STUDENT,
+        # Typed into the intake's free text for people not known by name.
+        people=[
+            PartyInput(
+                role=c.PartyRole.DEPICTED,
+                description="Sam Rivera, 8th grade",
+                is_minor=True,
+                affiliation=c.Affiliation.STUDENT,
+            )
+        ],
     )
     page, check = tab, AxeChecked()
     sign_in(page, live_server.url, "coordinator", check)
