@@ -22,8 +22,9 @@ from tests.reporting.pdftext import pdf_pages_text
 
 UTC = dt.UTC
 # Friday before the first Sunday of November 2026 (Nov 1) and before the second Sunday of
-# March 2026 (Mar 8), at 4 PM local time (both past: a submission cannot be dated ahead): 48 elapsed hours later is 3 PM standard time on
-# Sunday in November, 5 PM daylight time on Sunday in March.
+# March 2026 (Mar 8), at 4 PM local time (both past: a submission cannot be dated ahead):
+# 48 elapsed hours later is 3 PM standard time on Sunday in November, 5 PM daylight time on
+# Sunday in March.
 DST_CASES = [
     ("America/Chicago", dt.datetime(2026, 10, 30, 16), "Sun Nov 1, 3:00 PM CST", "ends"),
     ("America/Los_Angeles", dt.datetime(2026, 10, 30, 16), "Sun Nov 1, 3:00 PM PST", "ends"),
