@@ -30,6 +30,7 @@ active assignments (called by the assignment services in their transaction). Not
 
 from collections.abc import Callable
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 
 from .choices import AssignmentRole, Role
@@ -142,9 +143,10 @@ ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
 }
 # Separation of duties, checked once at import: a right over every district never reaches a
 # case.
-assert not any(
+if any(
     scope == EVERYWHERE and actions & set(CASE_ACTIONS) for scope, actions in ROLE_RIGHTS.values()
-), "a role of scope 'everywhere' may hold no case action"
+):
+    raise ImproperlyConfigured("A role of scope 'everywhere' may hold no case action.")
 
 
 # The object permissions each assignment role gives on its case.

@@ -82,7 +82,7 @@ def recovery_codes_unused(*, user) -> list[str]:
 # --- E-mails to the account ------------------------------------------------------------------
 
 CHANGE_TEXTS = {
-    "password": "The password of your account was set or changed.",
+    "password": "The password of your account was set or changed.",  # nosec B105 (a notice)
     "authenticator_enrolled": "An authenticator app was set up for your account.",
     "second_factor_removed": (
         "The authenticator app and recovery codes of your account were removed by your "
