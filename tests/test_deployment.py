@@ -227,3 +227,25 @@ def test_gunicorn_and_celery_worker_serve_the_app_on_postgres_and_redis(tmp_path
         celery_app.conf.task_always_eager = was_eager
         for process in processes:
             stop(process)
+
+
+def test_no_tracked_file_holds_a_merge_conflict_marker():
+    """A conflict left in a template renders as text (the PDF printed its sections twice once):
+    no source, template or document of the project holds a marker line."""
+    import re
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.M)
+    found = []
+    for name in files:
+        path = root / name
+        if path.suffix not in {".py", ".html", ".css", ".md", ".txt", ".toml", ".yml", ".sh"}:
+            continue
+        if marker.search(path.read_text(errors="replace")):
+            found.append(name)
+    assert found == []
