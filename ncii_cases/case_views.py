@@ -267,8 +267,13 @@ def harm(request, pk):
 
     def save(case, data):
         statement = data.pop("impact_statement", "")
+        version = data.pop("version", None)
         harm_assessment_record(
-            actor=request.user, case=case, answers=HarmAnswers(**data), impact_statement=statement
+            actor=request.user,
+            case=case,
+            answers=HarmAnswers(**data),
+            impact_statement=statement,
+            version=version,
         )
 
     return _record_page(

@@ -144,6 +144,50 @@ def _transition(e, n: Names) -> str:
     return f"moved the case to {n.label('stage', e.to_stage)}"
 
 
+CLOCK_WORDS = {
+    "stage": "the stage's deadline",
+    "takedown": "a takedown request's 48-hour clock",
+    "report": "an external report's deadline",
+    "measure_review": "a measure's review date",
+    "appeal": "an appeal window",
+}
+
+
+def _when(text) -> str:
+    """An ISO instant from an event's detail, in the active (district) time zone."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    try:
+        value = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return str(text or "not set")
+    if timezone.is_naive(value):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _staff_count(d: dict) -> str:
+    count = len(d.get("recipients") or [])
+    return f"{count} staff member{'' if count == 1 else 's'}"
+
+
+def _lead_changed(e, n: Names) -> str:
+    d = e.detail
+    to = n.user(d.get("to_user_id"))
+    if d.get("from_user_id"):
+        return f"handed the lead from {n.user(d.get('from_user_id'))} to {to}"
+    return f"made {to} the lead"
+
+
+def _reminder(e, n: Names) -> str:
+    d = e.detail
+    clock = CLOCK_WORDS.get(d.get("clock"), "a deadline")
+    when = "is overdue" if d.get("when", "overdue") == "overdue" else "is due soon"
+    return f"reminded {_staff_count(d)} that {clock} {when} (due {_when(d.get('due'))})"
+
+
 BUILDERS: dict[str, Callable] = {
     EventType.CASE_CREATED: lambda e, n: f"recorded the report {e.detail.get('reference', '')}",
     EventType.FACTS_UPDATED: lambda e, n: (
@@ -271,6 +315,26 @@ BUILDERS: dict[str, Callable] = {
         f"{_q(e.detail.get('intervention', ''))}: "
         f"{n.label('sanction_status', e.detail.get('from')).lower()} \u2192 "
         f"{n.label('sanction_status', e.detail.get('to')).lower()}"
+    ),
+    EventType.LEAD_CHANGED: _lead_changed,
+    EventType.ASSIGNEE_DEACTIVATED: lambda e, n: (
+        f"ended the assignments of {n.user(e.detail.get('user_id'))}"
+        " (their account was deactivated)"
+    ),
+    EventType.REDACTION_REQUESTED: lambda e, n: "opened a redaction review of the summary",
+    # The term itself is left out: it is often a name the redaction exists to hide.
+    EventType.REDACTION_DECIDED: lambda e, n: (
+        f"decided a redaction term ({str(e.detail.get('kind', '')).replace('_', ' ')}): "
+        f"{'redact' if e.detail.get('decision') == 'redact' else 'keep'}"
+    ),
+    EventType.REDACTED_SUMMARY_RELEASED: lambda e, n: "released the redacted summary",
+    EventType.REMINDER_SENT: _reminder,
+    EventType.NOTIFICATION_SENT: lambda e, n: (
+        f"e-mailed {_staff_count(e.detail)} about the move to {n.label('stage', e.to_stage)}"
+    ),
+    EventType.DEADLINE_EXTENDED: lambda e, n: (
+        f"extended {CLOCK_WORDS.get(e.detail.get('clock'), 'a deadline')} from "
+        f"{_when(e.detail.get('previous_due_at'))} to {_when(e.detail.get('new_due_at'))}"
     ),
     EventType.RECORD_CORRECTED: _corrected,
     EventType.RECORD_WITHDRAWN: lambda e, n: (

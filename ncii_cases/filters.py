@@ -155,7 +155,8 @@ class CaseQueueFilter(django_filters.FilterSet):
             return queryset
         match = Q(reference__icontains=value)
         if self.reads_content:
-            parties = self.parties.filter(
+            # Withdrawn parties (named by mistake) are no longer people of the case.
+            parties = self.parties.current().filter(
                 Q(person__first_name__icontains=value)
                 | Q(person__last_name__icontains=value)
                 | Q(description__icontains=value)
@@ -164,7 +165,7 @@ class CaseQueueFilter(django_filters.FilterSet):
         return queryset.filter(match)
 
     def filter_affiliation(self, queryset, name, value):
-        respondents = self.parties.filter(role=c.PartyRole.RESPONDENT, affiliation=value)
+        respondents = self.parties.current().filter(role=c.PartyRole.RESPONDENT, affiliation=value)
         return queryset.filter(pk__in=respondents.values("case_id"))
 
     def filter_assignee(self, queryset, name, value):

@@ -523,10 +523,17 @@ class HarmForm(forms.Form):
         label="In their own words, if they chose to share",
     )
 
+    # The assessment's version when the form was opened; 0 when there was none yet (a second
+    # user's first assessment saved meanwhile makes the form stale too).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, case: Case, existing=None, minors=False, initial=None, **kwargs):
         values = {"reach": case.reach, "platform_count": 0, "minors_depicted": minors}
         if existing is not None:
-            values.update({name: getattr(existing, name) for name in self.base_fields})
+            values.update(
+                {name: getattr(existing, name) for name in self.base_fields if name != "version"}
+            )
+        values["version"] = existing.version if existing is not None else 0
         super().__init__(*args, initial={**values, **(initial or {})}, **kwargs)
 
 
@@ -1106,7 +1113,19 @@ class SanctionStatusForm(VersionedChoice):
         self.version_initial()
 
 
-class TrackForm(forms.Form):
+class CaseVersioned(forms.Form):
+    """Form mixin of the forms that change the case row itself (track, school): the case's
+    version when the page was opened travels hidden, and the service refuses the save if the
+    case changed since (``services.corrections.StaleRecord``)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("version", case.version)
+
+
+class TrackForm(CaseVersioned):
     track = forms.ChoiceField(
         choices=c.RespondentTrack.choices, widget=forms.RadioSelect, label="Respondent track"
     )
@@ -1115,16 +1134,16 @@ class TrackForm(forms.Form):
     )
 
     def __init__(self, *args, case, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, case=case, **kwargs)
         self.initial.setdefault("track", case.respondent_track)
 
 
-class MoveSchoolForm(forms.Form):
+class MoveSchoolForm(CaseVersioned):
     school = forms.ModelChoiceField(queryset=None, label="New school")
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), label="Why the case moves (kept in the record)"
     )
 
     def __init__(self, *args, case, schools, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, case=case, **kwargs)
         self.fields["school"].queryset = schools.exclude(pk=case.school_id)

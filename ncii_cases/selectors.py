@@ -543,7 +543,8 @@ def timeline_names(
         return loaded[key] if key in loaded else list(query)
 
     actors = {e.actor_id: str(e.actor) for e in events if e.actor_id}
-    wanted = {e.detail.get("user_id") for e in events if e.detail.get("user_id")} - set(actors)
+    user_keys = ("user_id", "from_user_id", "to_user_id")
+    wanted = {e.detail.get(k) for e in events for k in user_keys if e.detail.get(k)} - set(actors)
     users = {**actors, **{u.pk: str(u) for u in m.User.objects.filter(pk__in=wanted)}}
     if party_names is None:
         parties = rows("parties", CaseParty.objects.filter(case=case).select_related("person"))

@@ -139,15 +139,19 @@ def district_analytics_for_user(
         .order_by("created_at", "pk")
         .values("created_at")[:1]
     )
-    supportive = CaseMeasure.objects.filter(
+    # Withdrawn records (entered by mistake) count nowhere: ``current()`` is the rows the
+    # guards and the report triggers read too.
+    supportive = CaseMeasure.objects.current().filter(
         case=OuterRef("pk"),
         kind=CaseMeasure.Kind.SUPPORTIVE,
         party_choice__in=OFFER_CHOICES,
     )
     resources = Exists(supportive.filter(measure__slug=TAKEDOWN_GUIDANCE_SLUG)) | Exists(
-        TakedownRequest.objects.filter(case=OuterRef("pk"), route__in=HASH_ROUTES)
+        TakedownRequest.objects.current().filter(case=OuterRef("pk"), route__in=HASH_ROUTES)
     )
-    respondent = CaseParty.objects.filter(case=OuterRef("pk"), role=c.PartyRole.RESPONDENT)
+    respondent = CaseParty.objects.current().filter(
+        case=OuterRef("pk"), role=c.PartyRole.RESPONDENT
+    )
     platform_through = Case.platforms.through
 
     summary = cases.annotate(
@@ -200,7 +204,8 @@ def district_analytics_for_user(
     )
     b["platform"] = [*platform_rows, ("None recorded", summary["no_platform"])]
     affiliations = dict(
-        CaseParty.objects.filter(case__in=cases, role=c.PartyRole.RESPONDENT)
+        CaseParty.objects.current()
+        .filter(case__in=cases, role=c.PartyRole.RESPONDENT)
         .values_list("affiliation")
         .annotate(n=Count("case_id", distinct=True))
         .order_by()
@@ -230,7 +235,7 @@ def district_analytics_for_user(
     )
 
     # The 48-hour duty: covered platforms' own routes, from a valid request (its clock start).
-    requests = TakedownRequest.objects.filter(
+    requests = TakedownRequest.objects.current().filter(
         case__in=cases,
         covered_by_48h_rule=True,
         submitted_at__isnull=False,

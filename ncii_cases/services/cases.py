@@ -39,6 +39,7 @@ from ..permissions import (
 )
 from ..workflow import stage_due_at
 from .common import require, require_not_depicted_and_respondent, require_open, stamp
+from .corrections import StaleRecord, require_version
 from .reports import reports_sync_internal
 
 # Facts a coordinator may correct after intake; stage, process and track change only
@@ -349,8 +350,6 @@ def case_facts_update(
     the change: the district acts when conduct affects its community, and the record must
     show why (the Model NCII Policy's jurisdiction section). Raises ``ValidationError``
     keyed by field."""
-    from .corrections import StaleRecord
-
     unknown = set(facts) - set(EDITABLE_FACTS)
     if unknown:
         raise ValidationError(f"These facts cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -568,8 +567,12 @@ def _unassign(*, actor, assignment: CaseAssignment, reason: str) -> CaseAssignme
 
 
 @transaction.atomic
-def case_move_school(*, actor, case: Case, school: School, reason: str) -> Case:
-    """Moves the case to another school of its district and returns it.
+def case_move_school(
+    *, actor, case: Case, school: School, reason: str, version: int | None = None
+) -> Case:
+    """Moves the case to another school of its district and returns it. ``version``: the
+    case's version the form showed (None: no form); a case changed since raises
+    ``StaleRecord`` and nothing moves.
 
     School administrators reach cases through their schools, so theirs follows the case
     without any grant. Assignments held by school-based staff (users with schools recorded)
@@ -582,6 +585,7 @@ def case_move_school(*, actor, case: Case, school: School, reason: str) -> Case:
     if not reason.strip():
         raise ValidationError("Say why the case moves to another school.")
     case = Case.objects.select_for_update().get(pk=case.pk)
+    require_version(case, version)
     if case.school_id == school.pk:
         return case
     old_school_id = case.school_id

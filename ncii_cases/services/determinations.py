@@ -26,7 +26,7 @@ from .common import (
     require_same_case,
     stamp,
 )
-from .corrections import StaleRecord
+from .corrections import StaleRecord, require_version
 from .reports import reports_sync_internal
 
 # Sanctions follow a finding of responsibility: chosen while it is signed off or remedied.
@@ -73,9 +73,12 @@ def case_party_identify(
 
 
 @transaction.atomic
-def case_respondent_track_set(*, actor, case: Case, track: str, reason: str) -> Case:
+def case_respondent_track_set(
+    *, actor, case: Case, track: str, reason: str, version: int | None = None
+) -> Case:
     """Sets the respondent track once the respondent is known (student discipline or employee
-    corrective action) and returns the case; the reason is kept."""
+    corrective action) and returns the case; the reason is kept. ``version``: the case's
+    version the form showed (None: no form); a case changed since raises ``StaleRecord``."""
     require(actor, Action.TRIAGE, case)
     require_open(case)
     if track not in c.RespondentTrack.values:
@@ -83,6 +86,7 @@ def case_respondent_track_set(*, actor, case: Case, track: str, reason: str) -> 
     if not reason.strip():
         raise ValidationError("Give the reason for the track.")
     case = Case.objects.select_for_update().get(pk=case.pk)
+    require_version(case, version)
     old = case.respondent_track
     case.respondent_track = track
     stamp(case, actor).save(update_fields=["respondent_track", "updated_at", "version"])

@@ -15,6 +15,7 @@ from ..events import EventType
 from ..models import Case, HarmAssessment
 from ..permissions import Action
 from .common import require, require_open, stamp
+from .corrections import StaleRecord
 from .reports import case_minor_depicted, reports_sync_internal
 
 H = HarmAssessment
@@ -127,17 +128,26 @@ def harm_assessment_record(
     answers: HarmAnswers,
     impact_statement: str = "",
     complete: bool = True,
+    version: int | None = None,
 ) -> HarmAssessment:
     """Records (or updates) the case's harm assessment, computes its level and factors, sets
     the case's priority to the level, and returns the assessment. ``complete`` marks it done,
-    which the workflow requires before interim actions."""
+    which the workflow requires before interim actions.
+
+    ``version`` is the assessment's version the form showed (0: the form showed none yet;
+    None: the caller showed no form). Raises ``StaleRecord`` when the assessment changed (or
+    was first recorded by someone else) since, so that no answer another user gave is
+    silently overwritten; ``ValidationError`` for a closed case."""
     require(actor, Action.WORK, case)
     require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     # A minor recorded as depicted always counts, whatever the form's box says.
     answers = replace(answers, minors_depicted=answers.minors_depicted or case_minor_depicted(case))
     level, factors = harm_level_compute(answers)
-    assessment = HarmAssessment.objects.filter(case=case).first() or HarmAssessment(case=case)
+    existing = HarmAssessment.objects.filter(case=case).first()
+    if version is not None and int(version) != (existing.version if existing else 0):
+        raise StaleRecord()
+    assessment = existing or HarmAssessment(case=case)
     for field, value in vars(answers).items():
         setattr(assessment, field, value)
     assessment.impact_statement = impact_statement
