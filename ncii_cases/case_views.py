@@ -679,7 +679,10 @@ def lead_change(request, pk):
         form_kwargs=lambda case: {
             "staff": selectors.case_assignable_staff(
                 user=request.user, case=case, role=c.AssignmentRole.LEAD
-            )
+            ),
+            "lead_assignment_id": getattr(
+                selectors.case_lead_for_user(user=request.user, case=case), "pk", None
+            ),
         },
         save=lambda case, data: case_services.case_lead_change(
             actor=request.user, case=case, **data

@@ -902,10 +902,16 @@ class LeadChangeForm(forms.Form):
         help_text="Kept in the case's record, for example \u201cStaff leave until March\u201d.",
     )
 
-    def __init__(self, *args, staff, **kwargs):
-        """``staff``: the users who may lead the case."""
+    # The lead assignment the page showed (0: none): a lead handed over by someone else since
+    # makes the form stale instead of silently overriding their choice.
+    lead_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, staff, lead_assignment_id: int | None = None, **kwargs):
+        """``staff``: the users who may lead the case; ``lead_assignment_id``: the case's
+        current lead assignment (None: no lead)."""
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff
+        self.initial.setdefault("lead_shown", lead_assignment_id or 0)
 
 
 class UnassignForm(forms.Form):

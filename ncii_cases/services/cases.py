@@ -502,14 +502,18 @@ def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
 
 
 @transaction.atomic
-def case_lead_change(*, actor, case: Case, user, reason: str) -> CaseAssignment:
+def case_lead_change(
+    *, actor, case: Case, user, reason: str, lead_shown: int | None = None
+) -> CaseAssignment:
     """Hands the case's lead over to ``user`` and returns the new lead assignment: the old
     lead's lead assignment ends (with the rights it gave; their other assignments stay), the
     new one begins, and one ``lead_changed`` event records both with the reason.
 
     Refused with ``ValidationError``, writing nothing, without a reason, on a closed case,
     when ``user`` is already the lead, and when ``user`` cannot lead the case
-    (``assignment_require_fit``). ``TransitionForbidden`` unless the actor may ASSIGN."""
+    (``assignment_require_fit``). ``TransitionForbidden`` unless the actor may ASSIGN.
+    ``lead_shown``: the lead assignment's id the form showed (0: no lead; None: no form); a
+    lead handed over since raises ``StaleRecord``."""
     require(actor, Action.ASSIGN, case)
     reason = reason.strip()
     if not reason:
@@ -517,6 +521,8 @@ def case_lead_change(*, actor, case: Case, user, reason: str) -> CaseAssignment:
     case = _case_lock_open_for_assignment(case)
     assignment_require_fit(user=user, case=case, role=c.AssignmentRole.LEAD)
     old = _lead_active(case)
+    if lead_shown is not None and int(lead_shown) != (old.pk if old else 0):
+        raise StaleRecord()
     if old is not None and old.user_id == user.pk:
         raise ValidationError(f"{user} is already the lead of this case.", code="same_lead")
     if old is not None:

@@ -247,3 +247,24 @@ def test_the_queue_does_not_find_or_filter_by_a_withdrawn_party(client, case, co
     withdraw(respondent, coordinator)
     assert "0 cases match" in listing(client, coordinator, q="Wrongsurname")
     assert "0 cases match" in listing(client, coordinator, respondent_affiliation="employee")
+
+
+def test_a_lead_handed_over_meanwhile_makes_the_lead_form_stale(
+    client, case, coordinator, investigator, unassigned_investigator, district
+):
+    from ncii_cases.models import CaseAssignment
+    from ncii_cases.services.cases import case_assign, case_lead_change
+    from tests.factories import UserFactory
+
+    lead = c.AssignmentRole.LEAD
+    case_assign(actor=coordinator, case=case, user=investigator, role=lead)
+    third = UserFactory(username="investigator3", district=district, role=c.Role.INVESTIGATOR)
+    url = reverse("ncii_cases:case_lead_change", args=[case.pk])
+    login_verified(client, coordinator)
+    shown = client.get(url).context["form"].initial["lead_shown"]
+    # Someone else hands the lead to the second investigator while the page is open.
+    case_lead_change(actor=coordinator, case=case, user=unassigned_investigator, reason="Leave")
+    response = client.post(url, {"user": third.pk, "reason": "Caseload", "lead_shown": shown})
+    assert response.status_code == 200 and STALE in response.content.decode()
+    current = CaseAssignment.objects.get(case=case, role=lead, ended_at__isnull=True)
+    assert current.user == unassigned_investigator
