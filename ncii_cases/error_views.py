@@ -29,15 +29,35 @@ def database_unavailable(error: BaseException | None) -> bool:
     )
 
 
+def database_unavailable_in_chain(error: BaseException | None) -> bool:
+    """Whether ``error`` or any exception it was raised from or while handling (its
+    ``__cause__`` / ``__context__`` chain) says the database cannot be reached: Django wraps
+    a lost connection during the session's save in ``UpdateError`` and then in
+    ``SessionInterrupted``."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if database_unavailable(error):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def database_unavailable_response() -> HttpResponse:
+    """The 503 "try again shortly" page, with ``Retry-After`` (seconds); it reads nothing
+    from the database."""
+    body = loader.render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 @requires_csrf_token
 def server_error(request):
     """handler500: 503 while the database is unavailable, else Django's plain 500 page."""
     error = sys.exc_info()[1]
     if database_unavailable(error):
-        body = loader.render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
-        response = HttpResponse(body, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return database_unavailable_response()
     return HttpResponseServerError(loader.render_to_string("500.html"), content_type="text/html")
 
 

@@ -2,8 +2,9 @@
 count as activity), a verified second factor before any page but the sign-in steps, htmx
 requests sent to sign in by a full-page redirect, and no response kept by any cache.
 
-Order in MIDDLEWARE: ``NoStoreMiddleware`` early (it marks every response, errors included);
-``HtmxSignInRedirectMiddleware`` before ``SessionSecurityMiddleware`` and
+``SessionMiddleware`` replaces Django's (a lost database during the session's save answers
+503, not 400). Order in MIDDLEWARE: ``NoStoreMiddleware`` early (it marks every response,
+errors included); ``HtmxSignInRedirectMiddleware`` before ``SessionSecurityMiddleware`` and
 ``TwoFactorRequiredMiddleware``, which come after ``django_otp.middleware.OTPMiddleware`` and
 ``MessageMiddleware``.
 """
@@ -14,11 +15,32 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_htmx.http import HttpResponseClientRedirect
+
+from .error_views import database_unavailable_in_chain, database_unavailable_response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, except that a session save that fails because the
+    database is unreachable (a PostgreSQL restart between the view and the response) answers
+    503 "try again shortly" instead of Django's 400 "session was deleted before the request
+    completed", which would wrongly tell the person their session ended. A session that was
+    really deleted meanwhile (signed out in another tab) still answers 400."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted as error:
+            if database_unavailable_in_chain(error):
+                return database_unavailable_response()
+            raise
+
 
 LAST_ACTIVITY_KEY = "ncii_last_activity"
 LOGIN_AT_KEY = "ncii_login_at"

@@ -55,3 +55,43 @@ def test_any_other_error_answers_a_plain_500_page(signed_in, case, monkeypatch):
     body = response.content.decode()
     assert "Server error" in body
     assert "internal detail" not in body and "Traceback" not in body
+
+
+def _session_save_fails_with(monkeypatch, error):
+    """The database goes away after the view, while the session middleware saves the
+    session (the idle clock changes it on every request), as Django's backend meets it."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def save(self, must_create=False):
+        try:
+            raise error
+        except type(error):
+            raise UpdateError  # noqa: B904 (as Django does: the database error is its context)
+
+    monkeypatch.setattr(SessionStore, "save", save)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("server closed the connection unexpectedly"),
+        InterfaceError("connection already closed"),
+    ],
+)
+def test_a_database_lost_while_saving_the_session_answers_503_not_400(
+    signed_in, case, monkeypatch, error
+):
+    _session_save_fails_with(monkeypatch, error)
+    response = signed_in.get(reverse("ncii_cases:case_detail", args=[case.pk]))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+
+
+def test_a_session_deleted_meanwhile_still_answers_400(signed_in, case, monkeypatch):
+    from django.db import DatabaseError
+
+    # What Django's backend raises when the session row is gone (signed out in another tab).
+    _session_save_fails_with(monkeypatch, DatabaseError("Forced update did not affect any rows."))
+    response = signed_in.get(reverse("ncii_cases:case_detail", args=[case.pk]))
+    assert response.status_code == 400
