@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
@@ -305,15 +305,33 @@ def _history_querysets(*, scope: dict, flt: AuditFilter):
         yield key, qs
 
 
-def _history_union(*, scope: dict, flt: AuditFilter, limit: int):
+def _after_q(key: str, after: tuple[dt.datetime, str, int]) -> Q:
+    """The rows of the history table ``key`` that come after the row ``after`` (its
+    history_date, model key, history_id) in the review's order: newest first, then by model
+    key, then newest history id first. The model key is constant within a table, so the
+    condition on it is decided here and each table's query keeps to its own index."""
+    when, after_key, after_id = after
+    if key > after_key:
+        return Q(history_date__lte=when)
+    if key < after_key:
+        return Q(history_date__lt=when)
+    return Q(history_date__lt=when) | Q(history_date=when, history_id__lt=after_id)
+
+
+def _history_union(
+    *, scope: dict, flt: AuditFilter, limit: int, after: tuple[dt.datetime, str, int] | None = None
+):
     """One query over every history table: (history_id, history_date, model key), newest
-    first, enough rows for the first ``limit``; or None when the filter excludes changes.
-    Where the database allows it (PostgreSQL), each table gives only its newest ``limit``
-    rows, so that the sort never holds the whole district's history."""
+    first, enough rows for the first ``limit`` (after the row ``after``, a keyset cursor,
+    when given); or None when the filter excludes changes. Where the database allows it
+    (PostgreSQL), each table gives only its newest ``limit`` rows, so that the sort never
+    holds the whole district's history."""
     ordering = ("-history_date", "-history_id")
     cut = connection.features.supports_slicing_ordering_in_compound
     parts = []
     for key, qs in _history_querysets(scope=scope, flt=flt):
+        if after is not None:
+            qs = qs.filter(_after_q(key, after))
         part = (
             qs.annotate(model_key=Value(key, output_field=CharField()))
             .order_by(*ordering)
@@ -644,14 +662,20 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
     show_content = audit_content_visible(user)
     # Rows written while the export runs are left out, so that its chunks do not shift.
     flt = dataclasses.replace(flt, until=timezone.now())
-    offset = 0
+    # Keyset pagination: each chunk starts after the last row of the one before, so a chunk
+    # deep in a district's history costs what the first one does (an offset made it
+    # quadratic: every chunk re-read and re-sorted all the rows before it).
+    after = None
     while True:
-        union = _history_union(scope=scope, flt=flt, limit=offset + chunk)
+        union = _history_union(scope=scope, flt=flt, limit=chunk, after=after)
         if union is None:
             break
-        keys = [(hid, key) for hid, _, key in union[offset : offset + chunk]]
-        if not keys:
+        rows = list(union[:chunk])
+        if not rows:
             break
+        keys = [(hid, key) for hid, _, key in rows]
+        last_id, last_when, last_key = rows[-1]
+        after = (last_when, last_key, last_id)
         for row in _change_rows(page_keys=keys, show_content=show_content):
             yield (
                 "change",
@@ -661,7 +685,6 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
                 f"{row.model} #{row.object_id} {row.kind}",
                 "; ".join(str(ch) for ch in row.changes),
             )
-        offset += chunk
     for event in _event_queryset(scope=scope, flt=flt).iterator(chunk_size=chunk):
         stages = ""
         if event.from_stage or event.to_stage:
