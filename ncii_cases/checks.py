@@ -73,3 +73,30 @@ def audit_tables_role_check(app_configs=None, **kwargs):
             id="ncii.W001",
         )
     ]
+
+
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+)
+
+
+@register(Tags.caches, deploy=True)
+def shared_cache_check(app_configs=None, **kwargs):
+    """ncii.W002 when the default cache lives in each process (memory, a local file or none):
+    the analytics figures, the "Verify now" interval and the rate limits must be shared by every
+    web process and machine."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend not in PROCESS_LOCAL_CACHES:
+        return []
+    return [
+        Warning(
+            f"The default cache ({backend.rsplit('.', 1)[-1]}) is not shared between processes: "
+            "each web process would keep its own analytics figures, run its own chain checks "
+            "and count its own rate limits.",
+            hint="Set CACHE_URL to Redis (redis://host:6379/1), or leave it unset to use "
+            "REDIS_URL.",
+            id="ncii.W002",
+        )
+    ]

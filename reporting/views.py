@@ -3,6 +3,7 @@ change history of the case data (field by field), the case timeline and the acce
 filtered, paginated, exportable as CSV, with the latest verification of the hash chains.
 Data comes from ``ncii_cases.selectors_audit``; nothing here writes case data."""
 
+import contextlib
 import csv
 import logging
 
@@ -139,9 +140,20 @@ def case_audit_export(request, pk):
 def audit_verify_now(request):
     """Queues a verification of the audit chains once the request commits."""
     selectors_audit.audit_district_check(user=request.user)
-    # A check re-hashes every row of both chains: one at a time per web process, at most one
-    # every VERIFY_NOW_INTERVAL seconds, however often the button is pressed.
-    if not cache.add("reporting:audit-verify-now", request.user.pk, VERIFY_NOW_INTERVAL):
+    # A check re-hashes every row of both chains: at most one every VERIFY_NOW_INTERVAL
+    # seconds for the whole installation (the cache is shared by every web process), however
+    # often the button is pressed.
+    try:
+        allowed = cache.add("reporting:audit-verify-now", request.user.pk, VERIFY_NOW_INTERVAL)
+    except Exception:  # Redis (cache and broker) unreachable: no check can be queued
+        logger.warning("Verify now: the cache is unavailable")
+        messages.error(
+            request,
+            "The background service is unavailable right now, so the check could not start. "
+            "The nightly check still runs; try again later.",
+        )
+        return redirect(_verify_next(request))
+    if not allowed:
         messages.info(
             request,
             "A check was asked for a moment ago; its result shows below when it is done. "
@@ -154,7 +166,9 @@ def audit_verify_now(request):
             try:
                 audit_verify_run.delay(requested_by_id=user_id)
             except Exception:  # the broker is down: say so instead of failing the page
-                cache.delete("reporting:audit-verify-now")
+                # The same Redis may be down too; its key expires by itself anyway.
+                with contextlib.suppress(Exception):
+                    cache.delete("reporting:audit-verify-now")
                 logger.warning("Verify now: the background service is unavailable")
                 messages.error(
                     request,
@@ -169,7 +183,11 @@ def audit_verify_now(request):
         # Nothing is written here that the check would need to see: publish at once, so the
         # page can say whether the background service took it.
         enqueue()
-    # Back to the review page the button was on; anything else goes to the district review.
+    return redirect(_verify_next(request))
+
+
+def _verify_next(request) -> str:
+    """Back to the review page the button was on; anything else goes to the district review."""
     target = request.POST.get("next", "")
     if not (
         target.startswith("/reporting/")
@@ -177,4 +195,4 @@ def audit_verify_now(request):
         and not any(ch in target for ch in "\\\r\n")
     ):
         target = "reporting:audit_review"
-    return redirect(target)
+    return target

@@ -4,6 +4,7 @@ and show them only after ``reporting.suppression``."""
 
 import hashlib
 import io
+import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -24,12 +25,15 @@ from .analytics import analytics_csv_write, analytics_report
 from .forms_analytics import AnalyticsFilterForm
 from .suppression import THRESHOLD
 
+logger = logging.getLogger(__name__)
+
 
 def _figures(user, filters):
     """The district's raw figures and when they were computed. Aggregating every case of a
-    large district takes seconds, so each web process keeps them for ANALYTICS_CACHE_SECONDS;
-    the key holds the district and the filters, and the selector's permission check runs on
-    every request before any cached figures are given out."""
+        large district takes seconds, so they are kept in the shared cache (Redis in production) for
+    ANALYTICS_CACHE_SECONDS;
+        the key holds the district and the filters, and the selector's permission check runs on
+        every request before any cached figures are given out."""
     district_analytics_for_user(user=user, filters=filters, check_only=True)
     seconds = settings.ANALYTICS_CACHE_SECONDS
 
@@ -41,7 +45,11 @@ def _figures(user, filters):
     school = filters.school.pk if filters.school is not None else ""
     wanted = f"{user.district_id}|{filters.date_from}|{filters.date_to}|{school}"
     key = "reporting:analytics:" + hashlib.sha256(wanted.encode()).hexdigest()
-    return cache.get_or_set(key, compute, timeout=seconds)
+    try:
+        return cache.get_or_set(key, compute, timeout=seconds)
+    except Exception:  # the shared cache (Redis) is unreachable: figures afresh, page works
+        logger.warning("Analytics: the cache is unavailable; figures worked out afresh")
+        return compute()
 
 
 def _filters(request):

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, REDIS_URL, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -30,3 +30,9 @@ CSRF_COOKIE_HTTPONLY = True
 # access log would name the proxy and lockouts of a username and address would fall on every
 # client at once. docker-compose.yml sets the networks a proxy on the host arrives from.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"])
+
+# One cache for every web process and worker (analytics figures, the "Verify now" interval, rate
+# limits): Redis. A per-process memory cache would give each process its own figures and let
+# each run its own chain check (ncii.W002 warns if CACHE_URL names one).
+CACHES = {"default": env.cache_url("CACHE_URL", default=REDIS_URL)}
+CACHES["default"].setdefault("KEY_PREFIX", "ncii")
