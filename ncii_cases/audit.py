@@ -309,6 +309,31 @@ def case_event_record(
     return _chain_append(CASE_EVENT_CHAIN, event)
 
 
+def case_events_record_many(events: list[CaseEvent]) -> list[CaseEvent]:
+    """Appends the unsaved events, in the given order, to the case-event chain under one lock
+    of its head, with one INSERT, and returns them saved. For background work that records
+    many events at once (reminders); each event is signed exactly as ``case_event_record``
+    signs one, and the ids, assigned in list order while the head is locked, follow chain
+    order. Nothing is written if any insert fails (the caller's transaction rolls back)."""
+    if not events:
+        return []
+    key_id, _ = audit_key_current()
+    now = timezone.now()
+    for event in events:
+        event.detail = _json_plain(event.detail)
+        event.created_at = event.created_at or now
+    with transaction.atomic(savepoint=False):
+        head = _chain_head_lock(CASE_EVENT_CHAIN)
+        last = head.last_hash
+        for event in events:
+            last = row_sign(CASE_EVENT_CHAIN, event, last, key_id)
+        saved = CaseEvent.objects.bulk_create(events)
+        head.last_hash = last
+        head.count += len(events)
+        head.save(update_fields=["last_hash", "count"])
+    return saved
+
+
 def access_event_record(
     *,
     user,

@@ -4,6 +4,7 @@ Emails say which case (its reference) and what is due; never a narrative nor a n
 """
 
 import logging
+from collections import defaultdict
 
 from celery import shared_task
 from django.conf import settings
@@ -27,9 +28,16 @@ def case_mail_users(users) -> list:
     """Returns the accounts in ``users`` (a ``User`` queryset) that receive case e-mail:
     active accounts with an address, one per address, sorted by address. The one rule for
     every case notification and reminder: a deactivated account gets none."""
+    return mail_users_pick(users.filter(is_active=True).exclude(email=""))
+
+
+def mail_users_pick(users) -> list:
+    """``case_mail_users``'s rule over users already read (any iterable of ``User``): active
+    accounts with an address, one per address (the lowest id), sorted by address."""
     by_email = {}
-    for user in users.filter(is_active=True).exclude(email="").order_by("email", "pk"):
-        by_email.setdefault(user.email, user)
+    for user in sorted(users, key=lambda u: (u.email, u.pk)):
+        if user.is_active and user.email:
+            by_email.setdefault(user.email, user)
     return list(by_email.values())
 
 
@@ -250,21 +258,20 @@ def deadlines_remind() -> dict:
     clock (before and overdue together).
 
     One query per clock and "when" finds the items, one reads the reminders already
-    recorded; then each item left is locked (``skip_locked``: a row another worker holds is
-    skipped), checked again, sent and recorded in one transaction: a run that fails to send
-    rolls back and leaves the item for the next run. At most ``DEADLINE_REMINDER_BATCH`` items
-    are attempted per run (overdue ones first, soonest due first), so a backlog drains over
-    several runs."""
+    recorded; then the items left go in batches of ``DEADLINE_REMINDER_CHUNK``: each batch is
+    one transaction that locks its items (``skip_locked``: rows another worker holds are
+    skipped), checks them again, reads every recipient, records every event (one lock of the
+    chain head, one insert) and sends every e-mail over one connection, a fixed number of
+    queries whatever the batch holds. A batch that fails to send rolls back and leaves its
+    items for the next run. At most ``DEADLINE_REMINDER_BATCH`` items are attempted per run
+    (overdue ones first, soonest due first), so a backlog drains over several runs without
+    holding the worker."""
     from . import clocks
-    from .services.reminders import (
-        REMINDER_CLOCKS,
-        reminder_key,
-        reminder_sent_record,
-        reminder_was_sent,
-    )
+    from .services.reminders import REMINDER_CLOCKS, reminder_key
 
     now = clocks.now()
     cap = max(0, int(getattr(settings, "DEADLINE_REMINDER_BATCH", 500)))
+    chunk = max(1, int(getattr(settings, "DEADLINE_REMINDER_CHUNK", 200)))
     found = []
     for clock, when, face, due_field, started_field in _reminder_table(now):
         case_field = "pk" if clock == "stage" else "case_id"
@@ -273,58 +280,147 @@ def deadlines_remind() -> dict:
     done = _reminders_sent({row[1] for *_, rows in found for row in rows})
     sent = dict.fromkeys(REMINDER_CLOCKS, 0)
     coordinators: dict = {}
-    tried = 0
+    left = cap
     for clock, when, face, due_field, started_field, rows in found:
-        for pk, case_id, due, started in rows:
-            key = reminder_key(clock=clock, item_id=pk, due=due, started=started, when=when)
-            if key in done:
-                continue
-            if tried >= cap:
-                return sent
-            tried += 1
+        wanted = [
+            pk
+            for pk, _, due, started in rows
+            if reminder_key(clock=clock, item_id=pk, due=due, started=started, when=when)
+            not in done
+        ]
+        wanted = wanted[:left]
+        left -= len(wanted)
+        for first in range(0, len(wanted), chunk):
+            batch = wanted[first : first + chunk]
             try:
-                with transaction.atomic():
-                    item = (
-                        face.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).first()
-                    )
-                    if item is None:
-                        continue
-                    due, started = getattr(item, due_field), getattr(item, started_field)
-                    if reminder_was_sent(
-                        case_id=case_id,
-                        clock=clock,
-                        item_id=pk,
-                        due=due,
-                        started=started,
-                        when=when,
-                    ):
-                        continue
-                    case = item if clock == "stage" else item.case
-                    text = clocks.clock_text(
-                        _reminder_clock(clock, item), now_=now, zone=clocks.case_zone(case)
-                    )
-                    subject, body = _reminder_subject_and_body(clock, when, item, case, text)
-                    recipients = reminder_recipients(
-                        case, getattr(item, "owner", None), coordinators=coordinators
-                    )
-                    _send(subject, body, recipients)
-                    reminder_sent_record(
-                        case=case,
-                        clock=clock,
-                        item_id=pk,
-                        due=due,
-                        started=started,
-                        recipients=recipients,
-                        when=when,
-                        stage=item.stage if clock == "stage" else "",
-                    )
-                sent[clock] += 1
-            except Exception:
-                # Ids only: the next run retries this item.
-                logger.exception(
-                    "Reminder %s (%s) for %s %s not sent", clock, when, face.model.__name__, pk
+                sent[clock] += _reminders_send_batch(
+                    clock=clock,
+                    when=when,
+                    face=face,
+                    due_field=due_field,
+                    started_field=started_field,
+                    ids=batch,
+                    now=now,
+                    coordinators=coordinators,
                 )
+            except Exception:
+                # Ids only: the next run retries these items.
+                logger.exception(
+                    "Reminders %s (%s) for %s %s..%s not sent",
+                    clock,
+                    when,
+                    face.model.__name__,
+                    batch[0],
+                    batch[-1],
+                )
+        if left <= 0:
+            break
     return sent
+
+
+def _recipients_by_case(cases, owners: dict, coordinators: dict) -> dict:
+    """``reminder_recipients`` for many cases at once (two queries, plus one per district not
+    seen yet): ``{(case id, owner id or None): [users]}`` for the owners given per case id."""
+    from .models import CaseAssignment, User
+    from .permissions import Action, users_who_can_on_every_case
+
+    for district_id in {case.district_id for case in cases} - set(coordinators):
+        coordinators[district_id] = list(
+            users_who_can_on_every_case(Action.TRIAGE, district_id=district_id).values_list(
+                "pk", flat=True
+            )
+        )
+    staff: dict = defaultdict(set)
+    for case_id, user_id in CaseAssignment.objects.filter(
+        case_id__in=[case.pk for case in cases],
+        ended_at__isnull=True,
+        role__in=(c.AssignmentRole.LEAD, c.AssignmentRole.INVESTIGATOR),
+    ).values_list("case_id", "user_id"):
+        staff[case_id].add(user_id)
+    wanted: dict = {}
+    for case in cases:
+        for owner_id in owners.get(case.pk, {None}):
+            ids = staff[case.pk] | set(coordinators[case.district_id])
+            if owner_id is not None:
+                ids.add(owner_id)
+            wanted[(case.pk, owner_id)] = ids
+    everyone = set().union(*wanted.values()) if wanted else set()
+    pool = list(User.objects.filter(pk__in=everyone))
+    # The one rule of case e-mail (``case_mail_users``), applied per case.
+    return {key: mail_users_pick(u for u in pool if u.pk in ids) for key, ids in wanted.items()}
+
+
+def _reminders_send_batch(
+    *, clock, when, face, due_field, started_field, ids, now, coordinators
+) -> int:
+    """Sends and records the reminders of one batch of items in one transaction; returns how
+    many were sent. Raises whatever the mail connection or the database raised (nothing of the
+    batch is then recorded)."""
+    from django.core.mail import EmailMessage, get_connection
+
+    from . import clocks
+    from .audit import case_events_record_many
+    from .services.reminders import reminder_key, reminder_sent_event
+
+    with transaction.atomic():
+        items = list(
+            face.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=ids).order_by()
+        )
+        if not items:
+            return 0
+        case_of = {item.pk: item if clock == "stage" else item.case for item in items}
+        recorded = _reminders_sent({case.pk for case in case_of.values()})
+        todo = [
+            item
+            for item in items
+            if reminder_key(
+                clock=clock,
+                item_id=item.pk,
+                due=getattr(item, due_field),
+                started=getattr(item, started_field),
+                when=when,
+            )
+            not in recorded
+        ]
+        if not todo:
+            return 0
+        owners: dict = defaultdict(set)
+        for item in todo:
+            owners[case_of[item.pk].pk].add(getattr(item, "owner_id", None))
+        cases = list({case.pk: case for case in case_of.values()}.values())
+        recipients = _recipients_by_case(cases, owners, coordinators)
+        events, messages = [], []
+        for item in todo:
+            case = case_of[item.pk]
+            text = clocks.clock_text(
+                _reminder_clock(clock, item), now_=now, zone=clocks.case_zone(case)
+            )
+            subject, body = _reminder_subject_and_body(clock, when, item, case, text)
+            users = recipients[(case.pk, getattr(item, "owner_id", None))]
+            if users:
+                messages.append(
+                    EmailMessage(
+                        subject, body, settings.DEFAULT_FROM_EMAIL, [u.email for u in users]
+                    )
+                )
+            events.append(
+                reminder_sent_event(
+                    case=case,
+                    clock=clock,
+                    item_id=item.pk,
+                    due=getattr(item, due_field),
+                    started=getattr(item, started_field),
+                    recipients=users,
+                    when=when,
+                    stage=item.stage if clock == "stage" else "",
+                )
+            )
+        case_events_record_many(events)
+        # Last, inside the transaction: a failed send rolls the events back.
+        if messages:
+            with get_connection() as mail:
+                mail.send_messages(messages)
+    return len(todo)
 
 
 def _reminders_sent(case_ids) -> set:

@@ -214,6 +214,9 @@ DEADLINE_REMINDER_LEAD_HOURS: dict[str, float] = env.dict(
     "DEADLINE_REMINDER_LEAD_HOURS", cast={"value": float}, default={}
 )
 DEADLINE_REMINDER_BATCH = env.int("DEADLINE_REMINDER_BATCH", default=500)
+# Reminders sent and recorded together (one transaction, one mail connection, a fixed number of
+# queries) within a run's DEADLINE_REMINDER_BATCH.
+DEADLINE_REMINDER_CHUNK = env.int("DEADLINE_REMINDER_CHUNK", default=200)
 # pdf_jobs_requeue hands a PDF job over again once it has waited this long in the queue (its
 # message may have been lost with Redis' data) or has been running this long (its worker
 # died). Seconds; a rendering takes seconds, so the defaults leave a wide margin.

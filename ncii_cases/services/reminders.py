@@ -97,6 +97,35 @@ def reminder_sent_record(
     ``started`` (None: never restarted), sent ``when`` (``BEFORE`` the due instant, at the
     clock's lead, or once ``OVERDUE``), was emailed to the users ``recipients``. Raises
     ValueError for an unknown clock or "when"."""
+    event = reminder_sent_event(
+        case=case,
+        clock=clock,
+        item_id=item_id,
+        due=due,
+        started=started,
+        recipients=recipients,
+        when=when,
+        stage=stage,
+    )
+    return case_event_record(
+        case=case, actor=None, event_type=EventType.REMINDER_SENT, detail=event.detail
+    )
+
+
+def reminder_sent_event(
+    *,
+    case: Case,
+    clock: str,
+    item_id: int,
+    due,
+    started,
+    recipients,
+    when: str = OVERDUE,
+    stage: str = "",
+) -> CaseEvent:
+    """The unsaved ``reminder_sent`` event that ``reminder_sent_record`` would write, for
+    ``audit.case_events_record_many`` to record with others in one go. Same arguments and
+    errors as ``reminder_sent_record``."""
     if clock not in REMINDER_CLOCKS:
         raise ValueError(f"Unknown reminder clock {clock!r}; use one of {REMINDER_CLOCKS}.")
     if when not in REMINDER_WHENS:
@@ -111,9 +140,7 @@ def reminder_sent_record(
     }
     if stage:
         detail["stage"] = stage
-    return case_event_record(
-        case=case, actor=None, event_type=EventType.REMINDER_SENT, detail=detail
-    )
+    return CaseEvent(case=case, actor=None, event_type=EventType.REMINDER_SENT, detail=detail)
 
 
 def notification_sent_record(*, case: Case, about_event: CaseEvent, recipients) -> CaseEvent:
