@@ -21,12 +21,13 @@ HANDOUT_CACHE_SECONDS = 24 * 60 * 60
 
 
 def public_report_path(*, district_slug: str) -> str:
-    """The path of the district's public report page (the anonymous report form).
+    """The path of the district's public report page (the anonymous report form),
+    ``/report/<slug>/``.
 
-    The one place that builds it: the page belongs to the public reporting work, named
-    ``public_report`` with the ``district`` argument; until that URL exists here this builds
-    the same path by hand. When it does, this becomes
-    ``reverse("public_report", kwargs={"district": district_slug})``."""
+    The one place that builds it: the page belongs to the public reporting work (URL name
+    ``ncii_cases:public_report``, argument ``district_slug``); until that URL exists on this
+    branch the same path is built by hand. Once it does, this becomes
+    ``reverse("ncii_cases:public_report", kwargs={"district_slug": district_slug})``."""
     return f"/report/{district_slug}/"
 
 
