@@ -26,8 +26,11 @@ COPY . .
 
 # Static files are built into the image; the container collects them again into the static
 # volume at start (see docker-compose.yml) so an upgrade never serves stale ones.
+# Translations are compiled from locale/*.po (the .mo files are not in git).
 RUN SECRET_KEY=build-only-not-secret ALLOWED_HOSTS=localhost \
-    python manage.py collectstatic --noinput --verbosity 0
+    python manage.py collectstatic --noinput --verbosity 0 \
+    && SECRET_KEY=build-only-not-secret ALLOWED_HOSTS=localhost \
+    python manage.py compile_translations --force --verbosity 0
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin ncii \
     && mkdir -p /data/private \

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from ncii_cases import auth_views as signin
 from ncii_cases.views import admin_login, admin_view_on_site
+from reporting import views_public
 
 urlpatterns = [
     path("login/", signin.PasswordLoginView.as_view(), name="login"),
@@ -25,6 +26,15 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("reporting/", include("reporting.urls")),
+    # The language switch (Django's set_language: POST language + next; keeps a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # A district's public pages: no sign-in, no case data.
+    path("policy/<slug:district>/", views_public.policy_page, name="public_policy"),
+    path(
+        "policy/<slug:district>/handout.pdf",
+        views_public.policy_handout,
+        name="public_policy_handout",
+    ),
     path("", include("ncii_cases.urls")),
 ]
 

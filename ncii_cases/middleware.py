@@ -118,7 +118,15 @@ class TwoFactorRequiredMiddleware:
     """Every signed-in user (every role reads or manages something sensitive, and the admin
     is guarded too) must have passed the code step before any page but these."""
 
-    EXEMPT_NAMES = ("login", "login_verify", "login_enroll", "logout", "ncii_cases:healthz")
+    # set_language only keeps a language cookie: the switch works on the sign-in steps too.
+    EXEMPT_NAMES = (
+        "login",
+        "login_verify",
+        "login_enroll",
+        "logout",
+        "ncii_cases:healthz",
+        "set_language",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

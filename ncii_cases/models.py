@@ -108,6 +108,18 @@ class District(models.Model):
     appeal_window_school_days = models.PositiveSmallIntegerField(
         default=5, help_text="School days a party has to appeal a determination."
     )
+    # The Title IX coordinator's public contact, printed on the district's policy page and the
+    # family handout (34 CFR 106.8(a)-(b): the coordinator's name or title, office address,
+    # e-mail and phone are published to students, parents and employees).
+    coordinator_name = models.CharField(
+        max_length=200, blank=True, help_text="Shown on the public policy page and handout."
+    )
+    coordinator_title = models.CharField(max_length=200, blank=True, default="Title IX Coordinator")
+    coordinator_email = models.EmailField(blank=True)
+    coordinator_phone = models.CharField(max_length=40, blank=True)
+    coordinator_office = models.CharField(
+        max_length=300, blank=True, help_text="Office and street address, as families find it."
+    )
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 

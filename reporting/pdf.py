@@ -128,6 +128,13 @@ def summary_pdf_build(summary, *, generated_by, generated_at: dt.datetime) -> Re
             "stylesheet": f"{PREFIX}css/pdf.css",
         },
     )
+    return html_pdf_build(html)
+
+
+def html_pdf_build(html: str) -> RenderedPdf:
+    """Renders a document of the project's own templates to a tagged PDF (PDF/UA-1) through
+    the locked-down fetcher: it may load ``nciistatic:`` stylesheets and fonts and nothing
+    else. Returns the bytes and the page count."""
     document = HTML(string=html, url_fetcher=StaticOnlyURLFetcher()).render(
         pdf_variant=PDF_VARIANT, pdf_tags=True
     )

@@ -60,12 +60,19 @@ if [ ! -x "$py" ]; then
   "$python_bin" -m venv "$venv"
 fi
 
+# Translations (locale/*/LC_MESSAGES/*.po) are compiled to .mo with polib, on every call (only
+# the catalogs that changed are written): no GNU gettext needed, and .mo files are not in git.
+compile_translations() {
+  DJANGO_SETTINGS_MODULE=config.settings.local "$py" manage.py compile_translations --verbosity 0
+}
+
 # The stamp holds one hash over all pin files plus the mode installed. A test install
 # (requirements-dev.txt includes requirements.txt) also satisfies a later run.
 digest="$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ]; then
   read -r done_digest done_mode <"$stamp" || true
   if [ "${done_digest:-}" = "$digest" ] && { [ "${done_mode:-}" = test ] || [ "$mode" = run ]; }; then
+    compile_translations
     exit 0
   fi
 fi
@@ -80,4 +87,5 @@ rm -f "$stamp"
   exit 1
 }
 echo "$digest $mode" >"$stamp"
+compile_translations
 say "done"

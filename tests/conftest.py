@@ -111,3 +111,20 @@ def _as_app_db_role(request):
         # Inside the test's transaction: its rollback restores the owner.
         cursor.execute(f'SET ROLE "{role}"')
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _translations_compiled():
+    """The .mo catalogs are build products (scripts/setup.sh compiles them): compile any that
+    are missing or older than their .po, so that a bare ``pytest`` on a fresh checkout serves
+    the Spanish pages too, then drop Django's cached catalogs so the new files are read."""
+    from pathlib import Path
+
+    from django.utils.translation.reloader import translation_file_changed
+
+    from ncii_cases.management.commands.compile_translations import catalogs, compile_catalog
+
+    written = [compile_catalog(po) for po in catalogs()]  # every catalog, no short cut
+    if any(written):
+        translation_file_changed(sender=None, file_path=Path("django.mo"))
+    yield

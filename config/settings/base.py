@@ -48,6 +48,9 @@ MIDDLEWARE = [
     "ncii_cases.middleware.NoStoreMiddleware",
     # Django's, answering 503 (not 400) when the database is lost during the session's save.
     "ncii_cases.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware (Django's documented place): the language of
+    # each request from the language cookie, then the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -124,7 +127,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The public pages (policy page, family handout) are in both; staff screens are marked for
+# translation but may stay English. A translation is added in locale/ (see README).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switch (django.views.i18n.set_language) keeps the choice in this cookie for a
+# year; it carries nothing but the language code.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env("TIME_ZONE", default="America/Chicago")
 USE_I18N = True
 USE_TZ = True

@@ -22,6 +22,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 
 # The district's TLS reverse proxy (docker-compose.yml publishes web on 127.0.0.1 only) must

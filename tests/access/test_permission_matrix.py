@@ -170,6 +170,12 @@ REDACTION_PAGES = {
 SPECIAL_PAGES |= REDACTION_PAGES
 # A supporting document's download: tests/ncii_cases/test_case_record.py (per document).
 SPECIAL_PAGES.add("ncii_cases:case_document_download")
+# A district's public pages (kwarg district, a slug): anyone, signed in or not, reads any
+# district's; an unknown slug is a 404 (test_public_district_pages).
+PUBLIC_DISTRICT_PAGES = {"public_policy", "public_policy_handout"}
+SPECIAL_PAGES |= PUBLIC_DISTRICT_PAGES
+# The language switch is a POST that keeps a cookie (test_the_language_switch).
+SPECIAL_PAGES.add("set_language")
 
 
 def url_patterns(patterns=None, prefix="", namespace=""):
@@ -509,3 +515,29 @@ def test_superuser_status_alone_grants_no_case(world, district):
 def test_closed_case_is_in_the_matrix_as_a_case_of_the_school(world):
     _, objects, _ = world
     assert objects["closed_case"].stage == c.Stage.CLOSED
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(PUBLIC_DISTRICT_PAGES))
+def test_public_district_pages(client, world, name, persona, district, other_district):
+    personas, _, secrets = world
+    sign_in(client, personas[persona])
+    for slug in (district.slug, other_district.slug):
+        response = client.get(reverse(name, kwargs={"district": slug}))
+        assert response.status_code == 200, f"{name} {persona} {slug}"
+        assert_no_leak(response, persona, secrets, f"{name} {persona} {slug}")
+    response = client.get(reverse(name, kwargs={"district": "no-such-district"}))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_language_switch(client, world, persona):
+    personas, _, secrets = world
+    sign_in(client, personas[persona])
+    url = reverse("set_language")
+    # A GET changes nothing and goes home; a POST keeps the language and returns to the page.
+    response = client.get(url)
+    assert response.status_code == 302 and "django_language" not in response.cookies
+    response = client.post(url, {"language": "es", "next": "/login/"})
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert response.cookies["django_language"].value == "es"

@@ -180,6 +180,8 @@ FUZZ = {
 # Views that read no input and redirect whatever the method (the admin's sign-in and its "view
 # on site" link): not forms.
 REDIRECT_ONLY = {"admin_login", "admin_view_on_site"}
+# Django's language switch: any POST keeps (at most) a language cookie and redirects.
+REDIRECT_ONLY.add("set_language")
 # Statuses other than 200 (the form again) that a view may answer.
 SUCCESS = {
     "login": {302, 429},  # 429: django-axes' lockout page after repeated failures
@@ -237,6 +239,8 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs[key] = "party"
         elif key == "document_pk":
             kwargs[key] = 0
+        elif key == "district":  # a district's public pages, by slug
+            kwargs[key] = case.district.slug
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)

@@ -29,6 +29,14 @@ from ncii_cases.services.two_factor import (
 from policies.models import Platform
 
 DISTRICT = {"slug": "riverbend", "name": "Riverbend Unified School District", "state": "IL"}
+# The coordinator's public contact on the policy page and the family handout (invented).
+DISTRICT_CONTACT = {
+    "coordinator_name": "Dana Okafor",
+    "coordinator_title": "Title IX Coordinator",
+    "coordinator_email": "titleix@riverbend.example.org",
+    "coordinator_phone": "(555) 010-4400",
+    "coordinator_office": "District Office, Room 114, 200 Main Street, Riverbend",
+}
 SCHOOLS = [
     ("rhs", "Riverbend High School", "9-12"),
     ("lms", "Lakeview Middle School", "6-8"),
@@ -109,7 +117,8 @@ class Command(BaseCommand):
 
     def _district_and_users(self):
         district, _ = District.objects.get_or_create(
-            slug=DISTRICT["slug"], defaults={"name": DISTRICT["name"], "state": DISTRICT["state"]}
+            slug=DISTRICT["slug"],
+            defaults={"name": DISTRICT["name"], "state": DISTRICT["state"], **DISTRICT_CONTACT},
         )
         schools = {}
         for code, name, grades in SCHOOLS:
