@@ -332,7 +332,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs each rendering step ("Step 2 - Fetching and parsing CSS") at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # Dates that say something happened ("reported at", "seen at", "sent at") may be this many
