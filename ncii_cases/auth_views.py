@@ -318,9 +318,13 @@ def login_enroll_link(request, token):
     request.session[ENROLL_LINK_SESSION_KEY] = link.pk
     if user.is_authenticated:
         return redirect("login_enroll")
-    messages.info(request, "Sign in with your password to set up your authenticator app.")
-    # After the password step, the code step finds no authenticator and sends the session to
-    # the set-up page, which finds this link.
+    messages.info(
+        request,
+        "Sign in with your password, or your district's single sign-on, to set up your "
+        "authenticator app.",
+    )
+    # After the password step (or a single sign-on: the session keeps the link), the code
+    # step finds no authenticator and sends the session to the set-up page, which finds it.
     return redirect("login")
 
 
