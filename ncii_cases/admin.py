@@ -22,6 +22,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -942,6 +944,11 @@ class SsoProviderAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin
 
     form = SsoProviderForm
     fields = SSO_PROVIDER_FIELDS
+
+    @method_decorator(sensitive_post_parameters("client_secret"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     list_display = ("name", "district", "kind", "issuer", "enabled", "trust_provider_mfa")
     list_filter = ("district", "kind", "enabled")
 

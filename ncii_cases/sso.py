@@ -20,6 +20,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from requests.exceptions import RequestException
@@ -177,6 +178,7 @@ class DistrictOidcBackend(OIDCAuthenticationBackend):
             raise SsoFailed("audience")
         return claims
 
+    @sensitive_variables("payload", "token_info", "id_token")
     def claims_for_code(self, request, *, code: str, nonce: str, code_verifier: str) -> dict:
         """Exchanges the authorization code (with the PKCE verifier) for tokens and returns
         the checked claims of the ID token. Raises ``SsoFailed``."""

@@ -24,6 +24,7 @@ from django.contrib import auth
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET
 from django_otp import login as otp_login
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
@@ -123,6 +124,7 @@ def _take_state(request, state: str):
     return (flow, provider) if provider is not None else (None, None)
 
 
+@sensitive_variables()  # an error report shows none of the code, nonce or claims
 @never_cache
 @require_GET
 def sso_callback(request):
@@ -169,7 +171,8 @@ def sso_callback(request):
             user=error.user,
         )
         return _failure_page(request, str(error), status=403)
-    next_url = request.session.get("oidc_login_next") or "/"
+    # Checked by mozilla-django-oidc at the start (same host only).
+    next_url = request.session.pop("oidc_login_next", None) or "/"
     user = account.user
     auth.login(request, user, backend=BACKEND)
     if account.how != "matched":

@@ -353,3 +353,36 @@ def test_the_sign_in_page_offers_the_providers(client, sso_provider):
 
     assert "Sign in with Riverbend staff account" in page
     assert reverse("sso_start", args=[sso_provider.slug]) in page
+
+
+def test_the_page_asked_for_is_opened_after_the_sign_in_and_another_site_never(
+    client, sso_provider, oidc_provider, coordinator_sso
+):
+    sso_provider.trust_provider_mfa = True
+    sso_provider.save()
+    link(coordinator_sso, sso_provider, "sub-coordinator-mfa")
+    answer = provider_answer(
+        client, oidc_provider, sso_provider.slug, "coordinator-mfa", next_url="/reporting/"
+    )
+    assert client.get(answer)["Location"] == "/reporting/"
+    client.logout()
+
+    answer = provider_answer(
+        client, oidc_provider, sso_provider.slug, "coordinator-mfa", next_url="https://evil.test/"
+    )
+
+    assert client.get(answer)["Location"] == "/"
+
+
+def test_a_provider_that_declines_signs_in_nobody(client, sso_provider):
+    start = client.get(reverse("sso_start", args=[sso_provider.slug]))
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+
+    response = client.get(CALLBACK, {"state": state, "error": "access_denied"})
+
+    assert response.status_code == 400
+    assert signed_in_user(client) is None
+    [entry] = entries("sign_in_sso_failed")
+    assert entry.path == f"{CALLBACK} provider=riverbend reason=provider_error"
+    # The state is gone with the refusal: it cannot be used afterwards.
+    assert state not in client.session["oidc_states"]
