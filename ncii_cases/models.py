@@ -125,12 +125,11 @@ class District(models.Model):
         if not self.password_sign_in and not (
             self.pk and self.sso_providers.filter(enabled=True).exists()
         ):
-            raise ValidationError(
-                {
-                    "password_sign_in": "Add and enable a single sign-on provider for the "
-                    "district before switching password sign-in off."
-                }
+            problem = (
+                "Add and enable a single sign-on provider for the district before switching "
+                "password sign-in off."
             )
+            raise ValidationError({"password_sign_in": problem})
 
 
 class School(models.Model):

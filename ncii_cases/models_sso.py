@@ -109,12 +109,11 @@ class SsoProvider(models.Model):
         if not issuer.startswith("https://") and not settings.SSO_ALLOW_HTTP_ISSUERS:
             raise ValidationError({"issuer": "The issuer must be an https:// address."})
         if self.client_secret_env and self.client_secret_env not in os.environ:
-            raise ValidationError(
-                {
-                    "client_secret_env": "No such environment variable is set for the "
-                    "application. Set it and restart, or enter the secret instead."
-                }
+            problem = (
+                "No such environment variable is set for the application. Set it and restart, "
+                "or enter the secret instead."
             )
+            raise ValidationError({"client_secret_env": problem})
 
     @property
     def domains(self) -> list[str]:
