@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ncii_cases import auth_views as signin
+from ncii_cases import sso_views
 from ncii_cases.views import admin_login, admin_view_on_site
 from reporting import views_public
 
@@ -12,6 +13,9 @@ urlpatterns = [
     path("login/enroll/link/<str:token>/", signin.login_enroll_link, name="login_enroll_link"),
     path("login/recovery-codes/", signin.recovery_codes, name="recovery_codes"),
     path("logout/", signin.logout_view, name="logout"),
+    # Single sign-on (OpenID Connect): the provider's answer, then the start per provider.
+    path("login/sso/callback/", sso_views.sso_callback, name="sso_callback"),
+    path("login/sso/<slug:slug>/", sso_views.sso_start, name="sso_start"),
     path(
         "account/second-factor-resets/",
         signin.second_factor_resets,

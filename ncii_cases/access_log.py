@@ -41,6 +41,14 @@ ACCESS_ACTIONS: set[str] = {
     "second_factor_reset_approved",
     "second_factor_reset_cancelled",
     "second_factor_removed",
+    # Single sign-on (ncii_cases.sso_views) and the per-district switch of passwords.
+    "sign_in_sso",
+    "sign_in_sso_failed",
+    "sign_in_sso_refused",
+    "sso_account_linked",
+    "sso_account_created",
+    "sign_in_password_refused",
+    "sso_link_removed",
 }
 # Session key: the (action, case) pairs of polls already logged in this session.
 POLLS_LOGGED_KEY = "ncii_polls_logged"

@@ -11,6 +11,7 @@ Audit rows (events, access log) are read-only. Reverting from history is disable
 which simple-history would otherwise still save, bypassing ``save_related``).
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -21,6 +22,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -876,3 +879,152 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 admin.site.register(TOTPDevice, DeviceAdmin)
 admin.site.register(StaticDevice, DeviceAdmin)
+
+
+# --- Single sign-on (docs/sso.md) ------------------------------------------------------------
+
+
+SSO_PROVIDER_FIELDS = (
+    "district",
+    "name",
+    "slug",
+    "kind",
+    "issuer",
+    "client_id",
+    "client_secret",
+    "client_secret_env",
+    "allowed_domains",
+    "scopes",
+    "enabled",
+    "create_accounts",
+    "link_by_email",
+    "trust_provider_mfa",
+)
+
+
+class SsoProviderForm(forms.ModelForm):
+    """A provider's form: the client secret is typed in, never shown back; left empty, the
+    saved secret stays."""
+
+    issuer = forms.URLField(
+        max_length=300,
+        assume_scheme="https",
+        help_text=m.SsoProvider._meta.get_field("issuer").help_text,
+    )
+    client_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=m.SsoProvider._meta.get_field("client_secret").help_text,
+    )
+
+    class Meta:
+        model = m.SsoProvider
+        fields = SSO_PROVIDER_FIELDS
+
+    def clean_client_secret(self):
+        typed = self.cleaned_data.get("client_secret") or ""
+        return typed or (self.instance.client_secret if self.instance.pk else "")
+
+    def clean(self):
+        cleaned = super().clean()
+        has_secret = cleaned.get("client_secret") or cleaned.get("client_secret_env")
+        if not has_secret:
+            raise ValidationError(
+                "Enter the client secret the provider gave, or the name of an environment "
+                "variable that holds it."
+            )
+        return cleaned
+
+
+@admin.register(m.SsoProvider)
+class SsoProviderAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """A district's single sign-on providers: its IT (MANAGE_SETTINGS) adds and changes its
+    own district's, the operator every district's. Never deleted (accounts are linked to it):
+    switched off with "enabled". The client secret is never shown, not even in history."""
+
+    form = SsoProviderForm
+    fields = SSO_PROVIDER_FIELDS
+
+    @method_decorator(sensitive_post_parameters("client_secret"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    list_display = ("name", "district", "kind", "issuer", "enabled", "trust_provider_mfa")
+    list_filter = ("district", "kind", "enabled")
+
+    def get_queryset(self, request):
+        districts = districts_where(request.user, Action.MANAGE_SETTINGS)
+        qs = super().get_queryset(request).select_related("district")
+        return qs.filter(district__in=districts.values("pk"))
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if getattr(request, "_ncii_history_version", False):
+            return [f for f in fields if f != "client_secret"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in super().get_readonly_fields(request, obj) if f != "client_secret"]
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or _in(self.get_queryset(request), obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district":
+            kwargs["queryset"] = districts_where(request.user, Action.MANAGE_SETTINGS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not _is_operator(request.user):
+            obj.district_id = request.user.district_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(m.SsoIdentity)
+class SsoIdentityAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Links of accounts to a provider's person, for the accounts the user manages
+    (MANAGE_ACCOUNTS). Made only by signing in; removed here when a link is wrong (the person
+    then signs in again and is linked or refused by the district's rules)."""
+
+    list_display = ("user", "provider", "email", "how_linked", "created_at", "last_sign_in_at")
+    fields = ("user", "provider", "issuer", "subject", "email", "how_linked", "last_sign_in_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        accounts = accounts_where(request.user, Action.MANAGE_ACCOUNTS)
+        qs = super().get_queryset(request).select_related("user", "provider")
+        return qs.filter(user__in=accounts.values("pk"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or _in(self.get_queryset(request), obj)
+
+    def delete_model(self, request, obj):
+        access_event_record(
+            user=request.user,
+            action="sso_link_removed",
+            path=f"{request.path} account={obj.user_id}",
+            method=request.method,
+            allowed=True,
+            ip_address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            district_id=obj.user.district_id,
+        )
+        super().delete_model(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

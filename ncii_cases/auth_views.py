@@ -23,7 +23,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -88,16 +89,59 @@ def _recorder(request):
     return record
 
 
+SSO_ONLY = "sso_only"
+
+
+class PasswordSignInForm(AuthenticationForm):
+    """The password step, refused (after the password matched) for an account whose district
+    signs in only with single sign-on (``services.sso.password_sign_in_allowed``)."""
+
+    def confirm_login_allowed(self, user):
+        from .services.sso import password_sign_in_allowed
+
+        super().confirm_login_allowed(user)
+        if not password_sign_in_allowed(user):
+            self.refused_user = user
+            raise ValidationError(
+                "Your district signs in with single sign-on only. Use the sign-in button of "
+                "your district below.",
+                code=SSO_ONLY,
+            )
+
+
 class PasswordLoginView(auth_views.LoginView):
-    """The first step. Success leads to the code step, never straight to a page."""
+    """The first step. Success leads to the code step, never straight to a page. The page
+    also offers the single sign-on providers (``sso_views``)."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = False
+    form_class = PasswordSignInForm
+
+    def get_context_data(self, **kwargs):
+        from .sso_views import sso_providers_for_sign_in
+
+        context = super().get_context_data(**kwargs)
+        context["sso_providers"] = list(sso_providers_for_sign_in())
+        form = context.get("form")
+        context["sso_only"] = bool(form is not None and form.has_error("__all__", SSO_ONLY))
+        return context
 
     def form_valid(self, form):
         response = super().form_valid(form)
         access_record(self.request, action="sign_in_password", allowed=True, path=self.request.path)
         return response
+
+    def form_invalid(self, form):
+        refused = getattr(form, "refused_user", None)
+        if refused is not None:
+            access_record(
+                self.request,
+                action="sign_in_password_refused",
+                allowed=False,
+                path=self.request.path,
+                user=refused,
+            )
+        return super().form_invalid(form)
 
     def get_success_url(self):
         return _with_next("login_verify", _next_url(self.request))
@@ -274,9 +318,13 @@ def login_enroll_link(request, token):
     request.session[ENROLL_LINK_SESSION_KEY] = link.pk
     if user.is_authenticated:
         return redirect("login_enroll")
-    messages.info(request, "Sign in with your password to set up your authenticator app.")
-    # After the password step, the code step finds no authenticator and sends the session to
-    # the set-up page, which finds this link.
+    messages.info(
+        request,
+        "Sign in with your password, or your district's single sign-on, to set up your "
+        "authenticator app.",
+    )
+    # After the password step (or a single sign-on: the session keeps the link), the code
+    # step finds no authenticator and sends the session to the set-up page, which finds it.
     return redirect("login")
 
 

@@ -126,21 +126,26 @@ class TwoFactorRequiredMiddleware:
         "logout",
         "ncii_cases:healthz",
         "set_language",
+        "sso_callback",
     )
 
     def __init__(self, get_response):
         self.get_response = get_response
         self._exempt_paths = None
         self._link_prefix = None
+        self._sso_prefix = None
 
     def _exempt(self, path: str) -> bool:
         if self._exempt_paths is None:
             self._exempt_paths = {reverse(name) for name in self.EXEMPT_NAMES}
             # The enrollment link (/login/enroll/<token>/) opens to a password-only session.
             self._link_prefix = reverse("login_enroll_link", args=["token"]).removesuffix("token/")
+            # A single sign-on may start from a session that passed the password step only.
+            self._sso_prefix = reverse("sso_start", args=["slug"]).removesuffix("slug/")
         return (
             path in self._exempt_paths
             or path.startswith(self._link_prefix)
+            or path.startswith(self._sso_prefix)
             or path.startswith(settings.STATIC_URL)
         )
 

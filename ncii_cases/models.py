@@ -120,11 +120,28 @@ class District(models.Model):
     coordinator_office = models.CharField(
         max_length=300, blank=True, help_text="Office and street address, as families find it."
     )
+    password_sign_in = models.BooleanField(
+        "password sign-in",
+        default=True,
+        help_text="Off: the district's accounts sign in only with single sign-on (the deployment "
+        "operator's accounts keep their password).",
+    )
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # Without a provider, switching passwords off would leave nobody able to sign in.
+        if not self.password_sign_in and not (
+            self.pk and self.sso_providers.filter(enabled=True).exists()
+        ):
+            problem = (
+                "Add and enable a single sign-on provider for the district before switching "
+                "password sign-in off."
+            )
+            raise ValidationError({"password_sign_in": problem})
 
 
 class School(models.Model):
@@ -1343,3 +1360,7 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return f"{self.form} {self.token}"
+
+
+# Single sign-on (OpenID Connect): providers, account links, the provider-MFA device.
+from .models_sso import SsoIdentity, SsoProvider, SsoSignInDevice  # noqa: E402, F401

@@ -88,7 +88,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _perms(["view"], POLICY_TEXT_MODELS)
     + _perms(["view", "delete"], ["totpdevice", "staticdevice"])
     # The district's school calendar (closures, make-up days): docs/clocks.md.
-    + _perms(["view", "add", "change", "delete"], ["schoolcalendarentry"]),
+    + _perms(["view", "add", "change", "delete"], ["schoolcalendarentry"])
+    # Single sign-on providers of the district, and the links of its accounts to them.
+    + _perms(["view", "add", "change"], ["ssoprovider"])
+    + _perms(["view", "delete"], ["ssoidentity"]),
 }
 PERMISSION_APPS = ("ncii_cases", "policies", "auth", "otp_totp", "otp_static")
 

@@ -44,3 +44,24 @@ def signals_connect() -> None:
 
     user_login_failed.connect(sign_in_failed, dispatch_uid="ncii_sign_in_failed")
     user_locked_out.connect(sign_in_locked, dispatch_uid="ncii_sign_in_locked")
+
+
+def sso_sign_in_record(request, *, action: str, provider, reason: str, user=None, allowed=False):
+    """Records one step of a single sign-on (``sso_views``) in the access log: filed in the
+    provider's district, the path without its query string (it holds the code and state),
+    followed by the provider's short name and the reason code."""
+    from .access_log import access_record
+
+    path = request.path
+    if provider is not None:
+        path += f" provider={provider.slug}"
+    if reason:
+        path += f" reason={reason}"
+    access_record(
+        request,
+        action=action,
+        allowed=allowed,
+        path=path,
+        user=user,
+        district_id=provider.district_id if provider is not None else None,
+    )

@@ -110,6 +110,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # Single sign-on (OpenID Connect, mozilla-django-oidc): keeps the sessions it starts; it
+    # authenticates only from its own callback (ncii_cases.sso_views), never a password.
+    "ncii_cases.sso.DistrictOidcBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -295,6 +298,17 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="NCII case manager")
 # was sent less than this many seconds ago (ncii_cases/services/two_factor.py).
 ENROLLMENT_LINK_HOURS = env.int("ENROLLMENT_LINK_HOURS", default=24)
 ENROLLMENT_LINK_RESEND_SECONDS = env.int("ENROLLMENT_LINK_RESEND_SECONDS", default=5 * 60)
+
+# Single sign-on over OpenID Connect (docs/sso.md): providers are set per district in the
+# admin. Seconds to wait for a provider's answer; how long a started sign-in may take (its
+# state and nonce expire); how long a provider's discovery document and keys are cached.
+OIDC_TIMEOUT = env.int("SSO_TIMEOUT_SECONDS", default=10)
+OIDC_VERIFY_SSL = True
+OIDC_MAX_STATES = 10
+SSO_STATE_MAX_AGE_SECONDS = env.int("SSO_STATE_MAX_AGE_SECONDS", default=10 * 60)
+SSO_DISCOVERY_CACHE_SECONDS = env.int("SSO_DISCOVERY_CACHE_SECONDS", default=60 * 60)
+# Only for tests and development against a provider on this machine: issuers over http://.
+SSO_ALLOW_HTTP_ISSUERS = env.bool("SSO_ALLOW_HTTP_ISSUERS", default=False)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -28,6 +28,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+# The test OpenID Connect provider runs on loopback over http (tests/sso/provider).
+SSO_ALLOW_HTTP_ISSUERS = True
 # Analytics tests change cases between page loads: no cached figures unless a test asks.
 ANALYTICS_CACHE_SECONDS = 0
 

@@ -145,6 +145,20 @@ TABLE = {
         "auditor": NO_RIGHTS,
         "school_admin": NO_RIGHTS,
     },
+    "sso_provider": {  # the district's single sign-on providers: its IT; never deleted
+        "operator": (200, 200, 200, 200, None, 403, 403),
+        "coordinator": NO_RIGHTS,
+        "it_admin": (200, 200, 200, 404, None, 403, 403),
+        "auditor": NO_RIGHTS,
+        "school_admin": NO_RIGHTS,
+    },
+    "sso_identity": {  # links of accounts to a provider: seen and removed, never made here
+        "operator": (200, 403, 200, 200, None, 200, 200),
+        "coordinator": NO_RIGHTS,
+        "it_admin": (200, 403, 200, 404, None, 200, 404),
+        "auditor": NO_RIGHTS,
+        "school_admin": NO_RIGHTS,
+    },
     "lockout": {  # django-axes' sign-in records of every district: the operator's
         "operator": (200, 403, None, None, 200, 200, 200),
         "coordinator": NO_RIGHTS,
@@ -195,6 +209,8 @@ KIND_OF_MODEL = {
     "totpdevice": "device",
     "staticdevice": "device",
     "group": "group",
+    "ssoprovider": "sso_provider",
+    "ssoidentity": "sso_identity",
     "accessattempt": "lockout",
     "accesslog": "lockout",
     "accessfailurelog": "lockout",
@@ -360,6 +376,22 @@ def world(db, district, other_district):
         )
         r["totpdevice"] = TOTPDevice.objects.create(user=account, name=f"ZZ{place.upper()}")
         r["staticdevice"] = StaticDevice.objects.create(user=account, name=f"ZZ{place.upper()}")
+        r["ssoprovider"] = m.SsoProvider.objects.create(
+            district=d,
+            name=f"ZZ{place.upper()} staff account",
+            slug=f"zz{place}",
+            issuer=f"https://zz{place}.example.test",
+            client_id=f"zz{place}-client",
+            client_secret=f"ZZSECRET{place.upper()}",  # never shown: asserted below
+            allowed_domains=f"zz{place}.example.test",
+        )
+        r["ssoidentity"] = m.SsoIdentity.objects.create(
+            provider=r["ssoprovider"],
+            user=account,
+            issuer=r["ssoprovider"].issuer,
+            subject=f"zz{place}-subject",
+            how_linked="email",
+        )
         for name in DISTRICT_CATALOG_MODELS:
             model = m.Case._meta.apps.get_model("policies", name)
             extra = {}
@@ -416,6 +448,8 @@ def assert_no_leak(response, persona, where):
         hidden += [f"ZZ{other.upper()}", f"CASE{other.upper()}"]
     if role_of(persona) in ("operator", "it_admin", "auditor"):
         hidden += ["CASEA", "CASEB"]
+    # A provider's client secret is shown to nobody, on no page.
+    hidden += ["ZZSECRETA", "ZZSECRETB"]
     for text in hidden:
         assert text not in body, f"{where}: {text} leaks"
 

@@ -148,9 +148,12 @@ FLAT_PAGES = {
     "second_factor_resets": signed_in(200),
     "logout": everyone(405),  # sign-out is a POST
     "admin_login": everyone(302),  # the admin signs in through the site's own sign-in
+    # A provider's answer that this session did not start (here: none at all) signs nobody in.
+    "sso_callback": everyone(400),
 }
 SPECIAL_PAGES = {"admin_view_on_site"}  # per case, see test_admin_view_on_site_reveals_nothing
 SPECIAL_PAGES.add("login_enroll_link")  # per token, see test_an_unknown_enrollment_link_is_gone
+SPECIAL_PAGES.add("sso_start")  # per provider, see test_single_sign_on_starts_only_for_enabled...
 # Pages of one PDF job: only its requester, while they read the case (test_pdf_job_pages).
 PDF_JOB_PAGES = {
     "reporting:pdf_job": "GET",
@@ -325,6 +328,30 @@ def test_an_unknown_enrollment_link_is_gone(client, world, persona):
     response = client.get(reverse("login_enroll_link", args=["not-a-token"]))
     assert response.status_code == 410
     assert_no_leak(response, persona, secrets, f"login_enroll_link {persona}")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_single_sign_on_starts_only_for_enabled_providers(client, world, persona):
+    """An unknown or switched-off provider is not found, for everyone; a start never reveals
+    case content. (The start of an enabled provider: tests/sso/test_sso_sign_in.py.)"""
+    from ncii_cases.models import SsoProvider
+
+    personas, objects, secrets = world
+    SsoProvider.objects.create(
+        district=objects["case"].district,
+        name="Switched off",
+        slug="switched-off",
+        issuer="https://login.example.test",
+        client_id="x",
+        client_secret="not-shown",  # noqa: S106
+        allowed_domains="district.example",
+        enabled=False,
+    )
+    sign_in(client, personas[persona])
+    for slug in ("no-such-provider", "switched-off"):
+        response = client.get(reverse("sso_start", args=[slug]))
+        assert response.status_code == 404, f"sso_start {slug} {persona}"
+        assert_no_leak(response, persona, secrets, f"sso_start {persona}")
 
 
 def pdf_job_ready(case, user, root):

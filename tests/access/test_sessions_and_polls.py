@@ -159,6 +159,7 @@ def test_every_url_answers_a_signed_in_coordinator_with_no_store(
         "kind": "party",
         "document_pk": 0,
         "district": case.district.slug,
+        "slug": "no-such-provider",  # a single sign-on start (404)
     }
     checked, missing = [], []
     for key, route, pattern in ALL_PATTERNS:
