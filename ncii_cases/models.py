@@ -1331,3 +1331,7 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return f"{self.form} {self.token}"
+
+
+# Reports from anyone, before they are cases (docs/reports.md).
+from .models_intake import IncomingReport, ReportMessage  # noqa: E402, F401
