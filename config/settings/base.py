@@ -330,3 +330,6 @@ PUBLIC_REPORT_RATE = env("PUBLIC_REPORT_RATE", default="5/h")
 PUBLIC_FOLLOW_RATE_PER_ADDRESS = env("PUBLIC_FOLLOW_RATE_PER_ADDRESS", default="20/h")
 PUBLIC_FOLLOW_RATE_PER_CODE = env("PUBLIC_FOLLOW_RATE_PER_CODE", default="10/h")
 PUBLIC_MESSAGE_RATE = env("PUBLIC_MESSAGE_RATE", default="20/h")
+
+# Translations of the project's own strings (English and Spanish): locale/<lang>/LC_MESSAGES.
+LOCALE_PATHS = [BASE_DIR / "locale"]
