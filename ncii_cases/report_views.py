@@ -299,7 +299,7 @@ def public_report(request, district_slug):
             else:
                 _follow_start(request, report)
                 request.session[SENT_SESSION_KEY] = report.code_display
-                request.session[SENT_TOKENS_KEY] = [token][:1]
+                request.session[SENT_TOKENS_KEY] = [token]
                 return redirect("ncii_cases:public_report_sent", district_slug=district.slug)
     context = {"district": district, "form": form}
     return render(request, "ncii_cases/reports/public_report.html", context)
@@ -383,11 +383,17 @@ def public_follow_status(request):
         ):
             return _too_many(request, report.district)
         if form.is_valid():
+            token = str(form.cleaned_data.get("submission_token") or "")
+            sent = request.session.get(SENT_TOKENS_KEY, [])
+            if token and token in sent:
+                # The same message sent twice (a double click, a resent page): kept once.
+                return redirect("ncii_cases:public_follow_status")
             try:
                 svc.report_message_from_reporter(report=report, body=form.cleaned_data["body"])
             except ValidationError as exc:
                 form_errors_add(form, exc)
             else:
+                request.session[SENT_TOKENS_KEY] = [*sent[-19:], token]
                 messages.success(request, _("Your message is sent."))
                 return redirect("ncii_cases:public_follow_status")
     context = {

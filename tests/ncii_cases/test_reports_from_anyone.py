@@ -549,3 +549,23 @@ def test_the_rate_limit_reads_the_client_address_through_trusted_proxies_only(
     assert client.post(url, public_answers(), HTTP_X_FORWARDED_FOR="1.1.1.1").status_code == 302
     response = client.post(url, public_answers(), HTTP_X_FORWARDED_FOR="2.2.2.2")
     assert response.status_code == 429
+
+
+def test_a_reporters_message_sent_twice_is_kept_once(client, district):
+    report = file_public(district)
+    client.post(
+        reverse("ncii_cases:public_follow"), {"code": report.code, "passphrase": PASSPHRASE}
+    )
+    form = client.get(reverse("ncii_cases:public_follow_status")).context["form"]
+    data = {"reply-body": "Hello", "reply-submission_token": str(form.initial["submission_token"])}
+    client.post(reverse("ncii_cases:public_follow_status"), data)
+    client.post(reverse("ncii_cases:public_follow_status"), data)
+    assert report.messages.count() == 1
+
+
+def test_the_public_report_form_sent_twice_files_one_report(client, district):
+    url = reverse("ncii_cases:public_report", args=[district.slug])
+    token = str(client.get(url).context["form"].initial["submission_token"])
+    client.post(url, public_answers(submission_token=token))
+    client.post(url, public_answers(submission_token=token))
+    assert IncomingReport.objects.count() == 1
