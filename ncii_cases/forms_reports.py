@@ -29,7 +29,7 @@ IMAGE_REFUSED = _(
     "text. Please describe what you saw in words only. Do not copy, send or keep the image."
 )
 # "data:<type>/<subtype>[;params],": a data URL of any type (an image, or a file disguised).
-_DATA_URL = re.compile(r"data\s*:\s*[\w.+-]+/[\w.+-]+\s*(;[^,\s]*)*\s*,", re.IGNORECASE)
+_DATA_URL = re.compile(r"data\s*:\s*[\w.+-]+\s*/\s*[\w.+-]+(\s*;\s*[^,;\s]*)*\s*,", re.IGNORECASE)
 # An image's bytes pasted as base64: a long unbroken run of the base64 alphabet. Ordinary
 # words never run this long without a space; a web address has other characters.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/=]{120,}")

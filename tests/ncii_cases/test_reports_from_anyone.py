@@ -569,3 +569,35 @@ def test_the_public_report_form_sent_twice_files_one_report(client, district):
     client.post(url, public_answers(submission_token=token))
     client.post(url, public_answers(submission_token=token))
     assert IncomingReport.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PASTED_IMAGE,
+        "DATA:IMAGE/JPEG;BASE64,/9j/4AAQSkZJRgABAQ",
+        "data: image/webp ; base64 , UklGR",
+        "data:application/octet-stream,abc",
+        "R0lGODlh" + "AQABAIAAAP" * 20,
+    ],
+)
+def test_pasted_images_are_refused_in_every_spelling(text):
+    from ncii_cases.forms_reports import refuse_pasted_images
+
+    with pytest.raises(ValidationError) as refused:
+        refuse_pasted_images(f"Look: {text}")
+    assert refused.value.code == "image_refused"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was posted at https://www.example.com/p/Cx1yZ2AbCdE/?igsh=abc123 on Friday.",
+        "The data: the student said three people saw it, in room 204.",
+        "A long account " * 200,
+    ],
+)
+def test_ordinary_words_and_links_are_not_taken_for_images(text):
+    from ncii_cases.forms_reports import refuse_pasted_images
+
+    refuse_pasted_images(text)
