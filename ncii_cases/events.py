@@ -293,6 +293,20 @@ BUILDERS: dict[str, Callable] = {
         else f"sent a message to the reporter of report {e.detail.get('code', '')}"
     ),
 }
+# The events that link an incoming report to the case (its page is then one click away).
+REPORT_LINK_EVENTS = frozenset({EventType.REPORT_PROMOTED, EventType.REPORT_MERGED})
+
+
+def reports_linked(events) -> list[dict]:
+    """The incoming reports linked to the case, read from its events (no query): one
+    ``{"report_id", "code"}`` per report, in the order they were linked."""
+    return [
+        {"report_id": e.detail.get("report_id"), "code": e.detail.get("code", "")}
+        for e in events
+        if e.event_type in REPORT_LINK_EVENTS and e.detail.get("report_id")
+    ]
+
+
 # Sentences that stand without the actor in front (they name the record first).
 NO_ACTOR = {
     EventType.REPORTS_TRIGGERED,

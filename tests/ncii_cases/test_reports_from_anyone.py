@@ -355,6 +355,9 @@ def test_the_coordinator_promotes_a_report_from_its_page(
     report.refresh_from_db()
     assert response.status_code == 302 and response["Location"] == report.case.get_absolute_url()
     assert CaseEvent.objects.filter(case=report.case, event_type=EventType.REPORT_PROMOTED).exists()
+    # The case page leads back to the report, its facts and the messages with its reporter.
+    case_page = client.get(report.case.get_absolute_url()).content.decode()
+    assert reverse("ncii_cases:report_review", args=[report.pk]) in case_page
 
 
 def test_the_coordinator_merges_and_replies(client, coordinator, district, case):
