@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     SUPPORT_STAFF = "support_staff", "Support staff (counselor, social worker)"
     AUDITOR = "auditor", "District auditor"
     IT_ADMIN = "it_admin", "System administrator (IT)"
+    STAFF_REPORTER = "staff_reporter", "Staff member (files reports only)"
     OPERATOR = "operator", "Deployment operator"
 
 

@@ -55,6 +55,10 @@ class EventType:
     SANCTION_STATUS_CHANGED = "sanction_status_changed"
     RECORD_CORRECTED = "record_corrected"
     RECORD_WITHDRAWN = "record_withdrawn"
+    # Reports from anyone (services/intake_reports.py).
+    REPORT_PROMOTED = "report_promoted"  # an incoming report opened as this case
+    REPORT_MERGED = "report_merged"  # another report of the same incident added to the case
+    REPORT_MESSAGE = "report_message"  # a message between the district and a reporter
 
 
 # Events whose content a section of the PDF already shows in full (the record itself, with
@@ -341,7 +345,32 @@ BUILDERS: dict[str, Callable] = {
         f"{KIND_NOUNS.get(e.detail.get('record'), 'Record')}"
         f" {_q(e.detail.get('label', ''))} withdrawn"
     ),
+    EventType.REPORT_PROMOTED: lambda e, n: (
+        f"opened this case from the incoming report {e.detail.get('code', '')}"
+    ),
+    EventType.REPORT_MERGED: lambda e, n: (
+        f"added the incoming report {e.detail.get('code', '')} to this case (same incident)"
+    ),
+    EventType.REPORT_MESSAGE: lambda e, n: (
+        f"Message from the reporter of report {e.detail.get('code', '')}"
+        if e.detail.get("from") == "reporter"
+        else f"sent a message to the reporter of report {e.detail.get('code', '')}"
+    ),
 }
+# The events that link an incoming report to the case (its page is then one click away).
+REPORT_LINK_EVENTS = frozenset({EventType.REPORT_PROMOTED, EventType.REPORT_MERGED})
+
+
+def reports_linked(events) -> list[dict]:
+    """The incoming reports linked to the case, read from its events (no query): one
+    ``{"report_id", "code"}`` per report, in the order they were linked."""
+    return [
+        {"report_id": e.detail.get("report_id"), "code": e.detail.get("code", "")}
+        for e in events
+        if e.event_type in REPORT_LINK_EVENTS and e.detail.get("report_id")
+    ]
+
+
 # Sentences that stand without the actor in front (they name the record first).
 NO_ACTOR = {
     EventType.REPORTS_TRIGGERED,
@@ -359,6 +388,8 @@ def event_sentence(event, names: Names, *, actor: str | None = None) -> str:
     builder = BUILDERS.get(event.event_type)
     what = builder(event, names) if builder else event.event_type.replace("_", " ")
     who = actor if actor is not None else (str(event.actor) if event.actor_id else "System")
+    if event.event_type == EventType.REPORT_MESSAGE and not event.actor_id:
+        return what  # the reporter wrote it: no staff member to name
     if event.event_type in NO_ACTOR:
         return f"{what[:1].upper()}{what[1:]} (by {who})"
     return f"{who} {what}"

@@ -1364,3 +1364,5 @@ class FormSubmission(models.Model):
 
 # Single sign-on (OpenID Connect): providers, account links, the provider-MFA device.
 from .models_sso import SsoIdentity, SsoProvider, SsoSignInDevice  # noqa: E402, F401
+# Reports from anyone, before they are cases (docs/reports.md).
+from .models_intake import IncomingReport, ReportMessage  # noqa: E402, F401

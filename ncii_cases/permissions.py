@@ -34,7 +34,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 
 from .choices import AssignmentRole, Role
-from .models import Case, CaseAssignment, CaseUserObjectPermission, District, School, User
+from .models import (
+    Case,
+    CaseAssignment,
+    CaseUserObjectPermission,
+    District,
+    IncomingReport,
+    School,
+    User,
+)
 
 
 class Action:
@@ -62,6 +70,12 @@ class Action:
     MANAGE_ROLES = "manage_roles"  # set an account's role and schools
     MANAGE_SETTINGS = "manage_settings"  # the district's settings and its schools
     MANAGE_CATALOG = "manage_catalog"  # add and change catalog rows (operator: shared too)
+    # Reports from anyone (docs/reports.md). Under Title IX in K-12 any employee's knowledge
+    # is the district's knowledge (34 CFR 106.30(a), "actual knowledge"; 106.8 on reporting),
+    # so every employee account may file a report; the reports' queue is the coordinator's
+    # (district) and the school administrators' (their schools).
+    FILE_REPORT = "file_report"  # file a staff report and follow one's own reports' status
+    REVIEW_REPORTS = "review_reports"  # the incoming reports: promote, merge, close, reply
 
 
 CASE_ACTIONS = [
@@ -83,6 +97,8 @@ DISTRICT_ACTIONS = [
     Action.MANAGE_ROLES,
     Action.MANAGE_SETTINGS,
     Action.MANAGE_CATALOG,
+    Action.FILE_REPORT,
+    Action.REVIEW_REPORTS,
 ]
 ALL_ACTIONS = CASE_ACTIONS + DISTRICT_ACTIONS
 
@@ -96,7 +112,14 @@ EVERYWHERE, DISTRICT, SCHOOL, ASSIGNED = "everywhere", "district", "school", "as
 ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
     Role.COORDINATOR: (
         DISTRICT,
-        set(CASE_ACTIONS) | {Action.ANALYTICS, Action.MANAGE_ROLES, Action.MANAGE_CATALOG},
+        set(CASE_ACTIONS)
+        | {
+            Action.ANALYTICS,
+            Action.MANAGE_ROLES,
+            Action.MANAGE_CATALOG,
+            Action.FILE_REPORT,
+            Action.REVIEW_REPORTS,
+        },
     ),
     Role.SCHOOL_ADMIN: (
         SCHOOL,
@@ -109,6 +132,8 @@ ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
             Action.WORK,
             Action.SUPPORT,
             Action.ASSIGN,
+            Action.FILE_REPORT,
+            Action.REVIEW_REPORTS,
         },
     ),
     Role.INVESTIGATOR: (
@@ -120,15 +145,27 @@ ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
             Action.VIEW_DISCIPLINE,
             Action.WORK,
             Action.SUPPORT,
+            Action.FILE_REPORT,
         },
     ),
-    Role.SUPPORT_STAFF: (ASSIGNED, {Action.VIEW, Action.VIEW_METADATA, Action.SUPPORT}),
-    Role.AUDITOR: (DISTRICT, {Action.VIEW_METADATA, Action.AUDIT}),
+    Role.SUPPORT_STAFF: (
+        ASSIGNED,
+        {Action.VIEW, Action.VIEW_METADATA, Action.SUPPORT, Action.FILE_REPORT},
+    ),
+    Role.AUDITOR: (DISTRICT, {Action.VIEW_METADATA, Action.AUDIT, Action.FILE_REPORT}),
     # District IT: its own district's accounts, settings, schools and catalog rows; no case.
     Role.IT_ADMIN: (
         DISTRICT,
-        {Action.MANAGE_ACCOUNTS, Action.MANAGE_SETTINGS, Action.MANAGE_CATALOG},
+        {
+            Action.MANAGE_ACCOUNTS,
+            Action.MANAGE_SETTINGS,
+            Action.MANAGE_CATALOG,
+            Action.FILE_REPORT,
+        },
     ),
+    # Every other employee (a teacher, a bus driver, a coach): files reports of what they
+    # learned and sees their own reports' status; no case, no screen of anyone else's.
+    Role.STAFF_REPORTER: (DISTRICT, {Action.FILE_REPORT}),
     # The deployment operator: every district's accounts and settings, the shared catalogs
     # (and appointing a new district's first coordinator); no case, anywhere.
     Role.OPERATOR: (
@@ -537,3 +574,37 @@ def case_grants_sync(*, case: Case, user) -> set[str]:
     for codename in held - wanted:
         remove_perm(f"ncii_cases.{codename}", user, case)
     return wanted
+
+
+# --- Reports from anyone ---------------------------------------------------------------------
+
+
+def reports_where(user, action: str = Action.REVIEW_REPORTS) -> QuerySet[IncomingReport]:
+    """Returns the incoming reports on which the user may take ``action`` (REVIEW_REPORTS):
+    every report of the district for the coordinator, the reports of their schools for a
+    school administrator (a report that names no school is the coordinator's), none for
+    anyone else. Another district's reports are never among them."""
+    scope = _scope_for(user, action)
+    if scope is None or scope.kind == EVERYWHERE:
+        return IncomingReport.objects.none()
+    q = scope.q(district="district_id", school="school_id")
+    return IncomingReport.objects.none() if q is None else IncomingReport.objects.filter(q)
+
+
+def user_can_on_report(user, action: str, report: IncomingReport) -> bool:
+    """Whether the user may take ``action`` (REVIEW_REPORTS) on the report (no query beyond
+    the user's schools, cached)."""
+    scope = _scope_for(user, action)
+    return (
+        scope is not None
+        and scope.kind != EVERYWHERE
+        and scope.covers(district_id=report.district_id, school_id=report.school_id)
+    )
+
+
+def reports_filed_by(user) -> QuerySet[IncomingReport]:
+    """Returns the staff reports the user filed, while they may file reports (FILE_REPORT):
+    a reporter follows only their own reports' status, never a case."""
+    if not user_can_anywhere(user, Action.FILE_REPORT):
+        return IncomingReport.objects.none()
+    return IncomingReport.objects.filter(submitted_by=user, district_id=user.district_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, report_views, views
 
 app_name = "ncii_cases"
 
@@ -59,5 +59,29 @@ urlpatterns = [
         "cases/<int:pk>/documents/<int:document_pk>/",
         case_views.document_download,
         name="case_document_download",
+    ),
+    # Reports from anyone (docs/reports.md): staff reports, the incoming queue, public pages.
+    path("reports/new/", report_views.staff_report_new, name="staff_report_new"),
+    path("reports/mine/", report_views.my_reports, name="my_reports"),
+    path("reports/mine/<int:report_pk>/", report_views.my_report, name="my_report"),
+    path("reports/incoming/", report_views.report_queue, name="report_queue"),
+    path("reports/incoming/<int:report_pk>/", report_views.report_review, name="report_review"),
+    path("reports/incoming/<int:report_pk>/reply/", report_views.report_reply, name="report_reply"),
+    path(
+        "reports/incoming/<int:report_pk>/promote/",
+        report_views.report_promote,
+        name="report_promote",
+    ),
+    path("reports/incoming/<int:report_pk>/merge/", report_views.report_merge, name="report_merge"),
+    path("reports/incoming/<int:report_pk>/close/", report_views.report_close, name="report_close"),
+    # Public, without signing in. "follow" comes first: it is not a district's slug.
+    path("report/follow/", report_views.public_follow, name="public_follow"),
+    path("report/follow/status/", report_views.public_follow_status, name="public_follow_status"),
+    path("report/follow/leave/", report_views.public_follow_leave, name="public_follow_leave"),
+    path("report/<slug:district_slug>/", report_views.public_report, name="public_report"),
+    path(
+        "report/<slug:district_slug>/sent/",
+        report_views.public_report_sent,
+        name="public_report_sent",
     ),
 ]

@@ -36,9 +36,10 @@ from tests.personas import *  # noqa: E402, F403
 @pytest.fixture(autouse=True)
 def _cache_cleared():
     """Each test starts with an empty cache (kept analytics, "Verify now" spacing)."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["ratelimit"].clear()  # the public report page's rate limits (django-ratelimit)
     yield
 
 

@@ -81,6 +81,13 @@ def it_admin(district):
 
 
 @pytest.fixture
+def staff_reporter(district):
+    """An employee with no other role (a teacher): files reports and sees their own reports'
+    status, nothing else."""
+    return UserFactory(username="staffreporter", district=district, role=c.Role.STAFF_REPORTER)
+
+
+@pytest.fixture
 def operator(db):
     """The deployment operator: a superuser of no district, who reads no case content."""
     return UserFactory(username="operator", district=None, is_staff=True, is_superuser=True)

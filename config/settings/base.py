@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reporting.context_processors.reporting_nav",
+                "ncii_cases.context_processors.reports_nav",
             ],
         },
     },
@@ -357,3 +358,24 @@ LOGGING = {
 # minutes ahead of the server's clock, for a browser clock that runs a little fast; anything
 # later is refused as a date in the future (ncii_cases.dates).
 DATE_CLOCK_SKEW_MINUTES = env.int("DATE_CLOCK_SKEW_MINUTES", default=5)
+
+# Reports from anyone (docs/reports.md). The public report page's rate limits (django-ratelimit)
+# count in a cache that every web process shares: Redis. Rates are "<count>/<s|m|h|d>".
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("RATELIMIT_CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "ncii-ratelimit",
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Reports sent from one address; follow-up sign-ins from one address and for one tracking code;
+# messages sent on one report.
+PUBLIC_REPORT_RATE = env("PUBLIC_REPORT_RATE", default="5/h")
+PUBLIC_FOLLOW_RATE_PER_ADDRESS = env("PUBLIC_FOLLOW_RATE_PER_ADDRESS", default="20/h")
+PUBLIC_FOLLOW_RATE_PER_CODE = env("PUBLIC_FOLLOW_RATE_PER_CODE", default="10/h")
+PUBLIC_MESSAGE_RATE = env("PUBLIC_MESSAGE_RATE", default="20/h")
+
+# Translations of the project's own strings (English and Spanish): locale/<lang>/LC_MESSAGES.
+LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -18,3 +18,10 @@ STORAGES = {
 
 # The SQLite database and private files of a first run live in var/ (git-ignored).
 (BASE_DIR / "var").mkdir(exist_ok=True)
+# A first run may have no Redis: the public page's rate limits count in this process's memory
+# unless RATELIMIT_CACHE_URL names a Redis.
+if not env("RATELIMIT_CACHE_URL", default=""):
+    CACHES = {  # noqa: F811
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }

@@ -35,3 +35,9 @@ ANALYTICS_CACHE_SECONDS = 0
 
 # The SQLite database and private files of a first run live in var/ (git-ignored).
 (BASE_DIR / "var").mkdir(exist_ok=True)
+
+# The rate limits count in this process's memory in tests (each test starts from zero).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
+}

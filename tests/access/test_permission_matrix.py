@@ -26,7 +26,13 @@ PERSONAS = [
     "it_admin",
     "outsider",
     "anonymous",
+    # Reports from anyone: an employee with no other role, and a public reporter who followed
+    # their report with its tracking code and passphrase (not signed in).
+    "staff_reporter",
+    "public_reporter",
 ]
+# Not signed in: the public reporter holds only a follow-up session for their own report.
+ANONYMOUS = {"anonymous", "public_reporter"}
 OBJECTS = ["case", "other_school_case", "foreign_case", "closed_case"]
 DISTRICT_CASES = {"case", "other_school_case", "closed_case"}
 
@@ -42,6 +48,8 @@ SEES = {
     "it_admin": set(),
     "outsider": {"foreign_case"},
     "anonymous": set(),
+    "staff_reporter": set(),
+    "public_reporter": set(),
 }
 # ... whose content (title, narrative, parties) it may read ...
 READS = {**SEES, "auditor": set()}
@@ -115,7 +123,7 @@ def everyone(status):
 
 
 def signed_in(status, anonymous=302):
-    return {**everyone(status), "anonymous": anonymous}
+    return {**everyone(status), **dict.fromkeys(ANONYMOUS, anonymous)}
 
 
 # Pages without a case: the exact status per persona.
@@ -150,6 +158,18 @@ FLAT_PAGES = {
     "admin_login": everyone(302),  # the admin signs in through the site's own sign-in
     # A provider's answer that this session did not start (here: none at all) signs nobody in.
     "sso_callback": everyone(400),
+    # Reports from anyone (docs/reports.md): every employee files a report and sees their own;
+    # the incoming queue is the coordinator's and the school administrators'.
+    "ncii_cases:staff_report_new": signed_in(200),
+    "ncii_cases:my_reports": signed_in(200),
+    "ncii_cases:report_queue": {
+        **signed_in(404),
+        **dict.fromkeys(("coordinator", "school_admin", "other_school_admin", "outsider"), 200),
+    },
+    # Public: following a report needs its code and passphrase, not an account.
+    "ncii_cases:public_follow": everyone(200),
+    "ncii_cases:public_follow_status": {**everyone(302), "public_reporter": 200},
+    "ncii_cases:public_follow_leave": everyone(405),  # leaving is a POST
 }
 SPECIAL_PAGES = {"admin_view_on_site"}  # per case, see test_admin_view_on_site_reveals_nothing
 SPECIAL_PAGES.add("login_enroll_link")  # per token, see test_an_unknown_enrollment_link_is_gone
@@ -179,6 +199,18 @@ PUBLIC_DISTRICT_PAGES = {"public_policy", "public_policy_handout"}
 SPECIAL_PAGES |= PUBLIC_DISTRICT_PAGES
 # The language switch is a POST that keeps a cookie (test_the_language_switch).
 SPECIAL_PAGES.add("set_language")
+# One incoming report's pages (test_report_pages) and a district's public report page
+# (test_public_report_pages).
+REPORT_PAGES = {
+    "ncii_cases:my_report",
+    "ncii_cases:report_review",
+    "ncii_cases:report_reply",
+    "ncii_cases:report_promote",
+    "ncii_cases:report_merge",
+    "ncii_cases:report_close",
+}
+SPECIAL_PAGES |= REPORT_PAGES
+SPECIAL_PAGES |= {"ncii_cases:public_report", "ncii_cases:public_report_sent"}
 
 
 def url_patterns(patterns=None, prefix="", namespace=""):
@@ -237,7 +269,7 @@ def world(request, case, other_school_case, foreign_case, closed_case):
             "reference": obj.reference,
             "content": [obj.title, obj.narrative, party.person.last_name],
         }
-    personas = {p: (None if p == "anonymous" else request.getfixturevalue(p)) for p in PERSONAS}
+    personas = {p: (None if p in ANONYMOUS else request.getfixturevalue(p)) for p in PERSONAS}
     return personas, objects, secrets
 
 
@@ -252,27 +284,42 @@ def assert_no_leak(response, persona, secrets, where):
                 assert text not in body, f"{where}: content of {key} leaks ({text})"
 
 
-def sign_in(client, user):
+MATRIX_PASSPHRASE = "matrix passphrase"
+
+
+def sign_in(client, user, persona=None):
     client.logout()
     if user is not None:
         login_verified(client, user)
+    if persona == "public_reporter":
+        from ncii_cases.models import District
+        from ncii_cases.services.intake_reports import ReportInput, public_report_file
+
+        report = public_report_file(
+            district=District.objects.get(slug="riverbend-test"),
+            data=ReportInput(what_happened="A public reporter's own report.", anonymous=True),
+            passphrase=MATRIX_PASSPHRASE,
+        )
+        response = client.post(
+            reverse("ncii_cases:public_follow"),
+            {"code": report.code, "passphrase": MATRIX_PASSPHRASE},
+        )
+        assert response.status_code == 302
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", sorted(CASE_PAGES))
 def test_case_pages(client, world, name, persona):
     personas, objects, secrets = world
-    sign_in(client, personas[persona])
+    sign_in(client, personas[persona], persona)
     for key, obj in objects.items():
         url = reverse(name, kwargs={"pk": obj.pk, **CASE_PAGE_KWARGS.get(name, {})})
         before = AccessEvent.objects.count()
         response = client.get(url)
-        if persona == "anonymous":
-            expected = 302
-        else:
-            expected = 200 if key in CASE_PAGES[name][persona] else 404
+        allowed_here = key in CASE_PAGES[name][persona]
+        expected = 302 if persona in ANONYMOUS else 200 if allowed_here else 404
         assert response.status_code == expected, f"{name} {persona} {key}"
-        if persona == "anonymous":
+        if persona in ANONYMOUS:
             assert response["Location"].startswith("/login/")
             entry = AccessEvent.objects.order_by("pk").last()
             assert AccessEvent.objects.count() == before + 1
@@ -294,10 +341,13 @@ def test_case_pages(client, world, name, persona):
 @pytest.mark.parametrize("name", sorted(FLAT_PAGES))
 def test_pages_without_a_case(client, world, name, persona):
     personas, _, secrets = world
-    sign_in(client, personas[persona])
+    sign_in(client, personas[persona], persona)
     response = client.get(reverse(name))
     assert response.status_code == FLAT_PAGES[name][persona], f"{name} {persona}"
-    if response.status_code == 302 and persona == "anonymous":
+    if name == "ncii_cases:public_follow_status" and response.status_code == 302:
+        # Without a follow-up session: to the code and passphrase form, never to sign in.
+        assert response["Location"] == reverse("ncii_cases:public_follow")
+    elif response.status_code == 302 and persona in ANONYMOUS:
         assert response["Location"].startswith("/login/")
     assert_no_leak(response, persona, secrets, f"{name} {persona}")
 
@@ -305,11 +355,11 @@ def test_pages_without_a_case(client, world, name, persona):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_admin_view_on_site_reveals_nothing(client, world, persona):
     personas, objects, secrets = world
-    sign_in(client, personas[persona])
+    sign_in(client, personas[persona], persona)
     case_type = ContentType.objects.get_for_model(Case).pk
     for key, obj in objects.items():
         response = client.get(reverse("admin_view_on_site", args=[case_type, obj.pk]))
-        if persona == "anonymous":
+        if persona in ANONYMOUS:
             assert response.status_code == 302 and response["Location"].startswith("/login/")
         elif key in SEES[persona]:
             assert response.status_code == 302
@@ -318,13 +368,13 @@ def test_admin_view_on_site_reveals_nothing(client, world, persona):
             assert response.status_code == 404, f"{persona} {key}"
     other_type = ContentType.objects.get_for_model(type(personas["coordinator"])).pk
     response = client.get(reverse("admin_view_on_site", args=[other_type, 1]))
-    assert response.status_code == (302 if persona == "anonymous" else 404)
+    assert response.status_code == (302 if persona in ANONYMOUS else 404)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_an_unknown_enrollment_link_is_gone(client, world, persona):
     personas, _, secrets = world
-    sign_in(client, personas[persona])
+    sign_in(client, personas[persona], persona)
     response = client.get(reverse("login_enroll_link", args=["not-a-token"]))
     assert response.status_code == 410
     assert_no_leak(response, persona, secrets, f"login_enroll_link {persona}")
@@ -388,7 +438,7 @@ def test_pdf_job_pages(client, world, persona, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     personas, objects, secrets = world
     user = personas[persona]
-    sign_in(client, user)
+    sign_in(client, user, persona)
     someone_else = personas["school_admin" if persona == "coordinator" else "coordinator"]
     for key, obj in objects.items():
         own = pdf_job_ready(obj, user, tmp_path) if user is not None else None
@@ -400,7 +450,7 @@ def test_pdf_job_pages(client, world, persona, settings, tmp_path):
                 url = reverse(name, kwargs={"pk": obj.pk, "job_id": job.pk})
                 before = AccessEvent.objects.count()
                 response = client.post(url) if method == "POST" else client.get(url)
-                if persona == "anonymous":
+                if persona in ANONYMOUS:
                     expected = 302
                 elif mine and key in READS[persona]:
                     expected = 302 if method == "POST" else 200
@@ -411,7 +461,7 @@ def test_pdf_job_pages(client, world, persona, settings, tmp_path):
                 assert AccessEvent.objects.count() == before + 1, where
                 entry = AccessEvent.objects.order_by("pk").last()
                 # Allowed: a page shown, or a signed-in user's POST sent on with a redirect.
-                allowed = persona != "anonymous" and expected < 400
+                allowed = persona not in ANONYMOUS and expected < 400
                 assert entry.allowed == allowed, where
                 assert entry.case_id == (obj.pk if allowed else None), where
                 if not response.streaming:
@@ -451,13 +501,13 @@ def test_redaction_review_pages(client, world, persona, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     personas, objects, secrets = world
     user = personas[persona]
-    sign_in(client, user)
+    sign_in(client, user, persona)
     for key, obj in objects.items():
         approver = personas["outsider" if key == "foreign_case" else "coordinator"]
         released = redaction_review_released(obj, approver, tmp_path)
         kwargs = {"pk": obj.pk, "review_id": released.pk}
-        reads = persona != "anonymous" and key in READS[persona]
-        works = persona != "anonymous" and key in WORKS[persona]
+        reads = persona not in ANONYMOUS and key in READS[persona]
+        works = persona not in ANONYMOUS and key in WORKS[persona]
         where = f"{persona} {key}"
 
         response = client.get(reverse("reporting:redaction_review", kwargs=kwargs))
@@ -500,7 +550,7 @@ def test_the_admin_sends_personas_without_staff_status_to_sign_in(client, world,
     from tests.access.test_admin_permission_matrix import ADMIN_PATTERNS, admin_pattern_kind
 
     personas, objects, secrets = world
-    sign_in(client, personas[persona])
+    sign_in(client, personas[persona], persona)
     for key, route in ADMIN_PATTERNS:
         kind, model_admin = admin_pattern_kind(key, route)
         if kind in ("view_on_site", "object_redirect") or "<" in route or "(" in route:
@@ -568,3 +618,122 @@ def test_the_language_switch(client, world, persona):
     response = client.post(url, {"language": "es", "next": "/login/"})
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert response.cookies["django_language"].value == "es"
+# --- Reports from anyone ---------------------------------------------------------------------
+
+# Which incoming reports each persona reviews: the coordinator every report of the district, a
+# school administrator those of their schools (a report naming no school is the
+# coordinator's), another district's coordinator only theirs.
+REPORT_KEYS = ["school_report", "district_report", "foreign_report", "staff_report"]
+REVIEWS = {
+    **dict.fromkeys(PERSONAS, set()),
+    "coordinator": {"school_report", "district_report", "staff_report"},
+    "school_admin": {"school_report", "staff_report"},
+    "outsider": {"foreign_report"},
+}
+FILED = {**dict.fromkeys(PERSONAS, set()), "staff_reporter": {"staff_report"}}
+
+
+@pytest.fixture
+def reports(world, school, district, other_district):
+    from ncii_cases.services.intake_reports import (
+        ReportInput,
+        public_report_file,
+        staff_report_file,
+    )
+
+    personas = world[0]
+
+    def public(district, tag, school=None):
+        data = ReportInput(what_happened=f"REPORTTEXT-{tag}", school=school, anonymous=True)
+        return public_report_file(district=district, data=data, passphrase=MATRIX_PASSPHRASE)
+
+    from django.utils import timezone
+
+    staff = staff_report_file(
+        actor=personas["staff_reporter"],
+        data=ReportInput(
+            what_happened="REPORTTEXT-STAFF", school=school, learned_at=timezone.now()
+        ),
+    )
+    return {
+        "school_report": public(district, "SCHOOL", school),
+        "district_report": public(district, "DISTRICT"),
+        "foreign_report": public(other_district, "FOREIGN"),
+        "staff_report": staff,
+    }
+
+
+def assert_no_report_leak(response, reports, allowed: set, where):
+    body = response.content.decode(errors="replace")
+    for key, report in reports.items():
+        if key not in allowed:
+            assert report.what_happened not in body, f"{where}: text of {key} leaks"
+            assert report.code_display not in body, f"{where}: code of {key} leaks"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_report_pages(client, world, reports, persona):
+    """A report's page answers its reviewers (and a receipt its filer); everyone else gets
+    404 and reads nothing of it; a decision's address takes a POST only; a reply from someone
+    who does not review the report is refused with 404 and writes nothing."""
+    from ncii_cases.models import ReportMessage
+
+    personas, _, secrets = world
+    sign_in(client, personas[persona], persona)
+    anonymous = persona in ANONYMOUS
+    for key, report in reports.items():
+        where = f"{persona} {key}"
+        kwargs = {"report_pk": report.pk}
+        response = client.get(reverse("ncii_cases:report_review", kwargs=kwargs))
+        expected = 302 if anonymous else 200 if key in REVIEWS[persona] else 404
+        assert response.status_code == expected, where
+        assert_no_report_leak(response, reports, REVIEWS[persona], where)
+        response = client.get(reverse("ncii_cases:my_report", kwargs=kwargs))
+        expected = 302 if anonymous else 200 if key in FILED[persona] else 404
+        assert response.status_code == expected, where
+        assert_no_report_leak(response, reports, FILED[persona], where)
+        for name in ("report_reply", "report_promote", "report_merge", "report_close"):
+            response = client.get(reverse(f"ncii_cases:{name}", kwargs=kwargs))
+            assert response.status_code == (302 if anonymous else 405), f"{name} {where}"
+        before = ReportMessage.objects.count()
+        response = client.post(
+            reverse("ncii_cases:report_reply", kwargs=kwargs), {"reply-body": "Hello"}
+        )
+        if anonymous:
+            expected = 302
+        elif key not in REVIEWS[persona]:
+            expected = 404
+        else:
+            expected = 400 if key == "staff_report" else 302  # a staff report has no box
+        assert response.status_code == expected, where
+        assert ReportMessage.objects.count() == before + (
+            1 if expected == 302 and not anonymous else 0
+        )
+        assert_no_leak(response, persona, secrets, where)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_public_report_pages(client, world, persona):
+    """The district's public report page answers everyone, signed in or not; an unknown
+    district has none; the "sent" page shows a code only right after sending."""
+    personas, _, secrets = world
+    sign_in(client, personas[persona], persona)
+    response = client.get(reverse("ncii_cases:public_report", args=["riverbend-test"]))
+    assert response.status_code == 200
+    assert_no_leak(response, persona, secrets, persona)
+    assert client.get(reverse("ncii_cases:public_report", args=["nowhere"])).status_code == 404
+    response = client.get(reverse("ncii_cases:public_report_sent", args=["riverbend-test"]))
+    assert response.status_code == 302
+
+
+def test_reports_where_and_user_can_on_report_agree(world, reports):
+    from ncii_cases.permissions import Action, reports_where, user_can_on_report
+
+    personas, _, _ = world
+    for persona, user in personas.items():
+        if user is None:
+            continue
+        visible = set(reports_where(user, Action.REVIEW_REPORTS).values_list("pk", flat=True))
+        for key, report in reports.items():
+            may = user_can_on_report(user, Action.REVIEW_REPORTS, report)
+            assert (report.pk in visible) == may == (key in REVIEWS[persona]), (persona, key)

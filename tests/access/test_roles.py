@@ -11,20 +11,27 @@ A = Action
 EXPECTED = {
     Role.COORDINATOR: (
         "district",
-        set(CASE_ACTIONS) | {A.ANALYTICS, A.MANAGE_ROLES, A.MANAGE_CATALOG},
+        set(CASE_ACTIONS)
+        | {A.ANALYTICS, A.MANAGE_ROLES, A.MANAGE_CATALOG, A.FILE_REPORT, A.REVIEW_REPORTS},
     ),
     Role.SCHOOL_ADMIN: (
         "school",
         {A.VIEW, A.VIEW_METADATA, A.VIEW_EVIDENCE, A.VIEW_DISCIPLINE, A.TRIAGE, A.WORK}
-        | {A.SUPPORT, A.ASSIGN},
+        | {A.SUPPORT, A.ASSIGN, A.FILE_REPORT, A.REVIEW_REPORTS},
     ),
     Role.INVESTIGATOR: (
         "assigned",
-        {A.VIEW, A.VIEW_METADATA, A.VIEW_EVIDENCE, A.VIEW_DISCIPLINE, A.WORK, A.SUPPORT},
+        {A.VIEW, A.VIEW_METADATA, A.VIEW_EVIDENCE, A.VIEW_DISCIPLINE, A.WORK, A.SUPPORT}
+        | {A.FILE_REPORT},
     ),
-    Role.SUPPORT_STAFF: ("assigned", {A.VIEW, A.VIEW_METADATA, A.SUPPORT}),
-    Role.AUDITOR: ("district", {A.VIEW_METADATA, A.AUDIT}),
-    Role.IT_ADMIN: ("district", {A.MANAGE_ACCOUNTS, A.MANAGE_SETTINGS, A.MANAGE_CATALOG}),
+    Role.SUPPORT_STAFF: ("assigned", {A.VIEW, A.VIEW_METADATA, A.SUPPORT, A.FILE_REPORT}),
+    Role.AUDITOR: ("district", {A.VIEW_METADATA, A.AUDIT, A.FILE_REPORT}),
+    Role.IT_ADMIN: (
+        "district",
+        {A.MANAGE_ACCOUNTS, A.MANAGE_SETTINGS, A.MANAGE_CATALOG, A.FILE_REPORT},
+    ),
+    # Every employee files reports (Title IX: an employee's knowledge is the district's).
+    Role.STAFF_REPORTER: ("district", {A.FILE_REPORT}),
     Role.OPERATOR: (
         "everywhere",
         {A.MANAGE_ACCOUNTS, A.MANAGE_ROLES, A.MANAGE_SETTINGS, A.MANAGE_CATALOG},

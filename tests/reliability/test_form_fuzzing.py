@@ -26,8 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ncii_cases import forms as f
+from ncii_cases import forms_reports as fr
 from ncii_cases.forms_deadlines import DeadlineExtensionForm
 from ncii_cases.models import (
+    Case,
     CaseAssignment,
     CaseMeasure,
     CaseParty,
@@ -127,6 +129,24 @@ REDACTION_DECISION_FIELDS = type(
 )
 SEEN_EVENT_FIELD = type("SeenEventField", (forms.Form,), {"seen_event_id": forms.IntegerField()})
 
+
+def prefixed(name: str, prefix: str, **fields):
+    """The fields of a form with a prefix (several forms on one page), as they are posted."""
+    return type(name, (forms.Form,), {f"{prefix}-{key}": value for key, value in fields.items()})
+
+
+REPLY_FIELDS = prefixed("ReplyFields", "reply", body=forms.CharField())
+PROMOTE_FIELDS = prefixed(
+    "PromoteFields",
+    "promote",
+    school=forms.ModelChoiceField(queryset=School.objects.none()),
+    title=forms.CharField(),
+)
+MERGE_FIELDS = prefixed(
+    "MergeFields", "merge", case=forms.ModelChoiceField(queryset=School.objects.none())
+)
+CLOSE_FIELDS = prefixed("CloseFields", "close", reason=forms.CharField())
+
 FUZZ = {
     "ncii_cases:intake": Form(f.IntakeForm, {"school": School, "platforms": Platform}, case=False),
     "ncii_cases:case_transition": Form(f.TransitionForm),
@@ -176,6 +196,19 @@ FUZZ = {
     "reporting:redaction_request": Form(NO_FIELDS),
     "reporting:redaction_decide": Form(REDACTION_DECISION_FIELDS),
     "reporting:redaction_release": Form(SEEN_EVENT_FIELD),
+    # Reports from anyone: the staff report, the queue's decisions on a report of the case's
+    # district, and the public pages (no sign-in).
+    "ncii_cases:staff_report_new": Form(fr.StaffReportForm, {"school": School}, case=False),
+    "ncii_cases:report_reply": Form(REPLY_FIELDS, case=False),
+    "ncii_cases:report_promote": Form(PROMOTE_FIELDS, {"promote-school": School}, case=False),
+    "ncii_cases:report_merge": Form(MERGE_FIELDS, {"merge-case": Case}, case=False),
+    "ncii_cases:report_close": Form(CLOSE_FIELDS, case=False),
+    "ncii_cases:public_report": Form(
+        fr.PublicReportForm, {"school": School}, persona="anonymous", case=False
+    ),
+    "ncii_cases:public_follow": Form(fr.FollowForm, persona="anonymous", case=False),
+    "ncii_cases:public_follow_status": Form(REPLY_FIELDS, persona="anonymous", case=False),
+    "ncii_cases:public_follow_leave": Form(NO_FIELDS, persona="anonymous", case=False),
 }
 # Views that read no input and redirect whatever the method (the admin's sign-in and its "view
 # on site" link): not forms.
@@ -193,6 +226,15 @@ SUCCESS = {
     "reporting:case_pdf": {302, 400},
     # A record id that is not one of the case's records the user may see: 404.
     "ncii_cases:case_record_correct": {302, 404},
+    # A decision refused (a form error, or the report decided meanwhile) is said with 400.
+    "ncii_cases:report_reply": {302, 400},
+    "ncii_cases:report_promote": {302, 400},
+    "ncii_cases:report_merge": {302, 400},
+    "ncii_cases:report_close": {302, 400},
+    # 400: the honeypot was filled; 429: the rate limit per address.
+    "ncii_cases:public_report": {302, 400, 429},
+    "ncii_cases:public_follow": {302, 429},
+    "ncii_cases:public_follow_status": {302, 429},
     "ncii_cases:case_record_withdraw": {
         302,
         404,
@@ -239,11 +281,26 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs[key] = "party"
         elif key == "document_pk":
             kwargs[key] = 0
-        elif key == "district":  # a district's public pages, by slug
+        elif key == "report_pk":  # an incoming report of the case's district
+            kwargs[key] = incoming_report(case).pk
+        elif key in ("district", "district_slug"):  # a district's public pages, by slug
             kwargs[key] = case.district.slug
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)
+
+
+def incoming_report(case):
+    """A public report waiting in the queue of the case's district."""
+    from ncii_cases.models import IncomingReport
+    from ncii_cases.services.intake_reports import ReportInput, public_report_file
+
+    found = IncomingReport.objects.filter(district_id=case.district_id, outcome="").first()
+    return found or public_report_file(
+        district=case.district,
+        data=ReportInput(what_happened="Images shared in a chat.", anonymous=True),
+        passphrase="fuzzing passphrase",
+    )
 
 
 def failed_pdf_job(case) -> PdfJob:
