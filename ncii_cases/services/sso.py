@@ -8,8 +8,9 @@
 3. No link yet: if the provider allows it and the provider says the address is verified
    (``email_verified``; ``xms_edov`` for Microsoft Entra ID), the one active account of the
    district with that address (never a superuser) is linked, once.
-4. Still none: an account is created only if the provider allows it, with no role (no access
-   to any case) and no usable password; roles are given in the application.
+4. Still none: an account is created only if the provider allows it, as a staff reporter (it
+   files reports and follows its own; no access to any case) with no usable password; other
+   roles are given in the application.
 5. The account must be active and of the provider's district.
 
 Each outcome is returned for the access log; a refusal raises ``SsoRefused`` with the reason
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .. import choices as c
 from ..models import SsoIdentity, SsoProvider, SsoSignInDevice, User
 
 ASK_IT = "If you think this is a mistake, ask your district IT team."
@@ -158,7 +160,9 @@ def _identity_new(*, provider: SsoProvider, claims: dict, email: str):
                 first_name=str(claims.get("given_name") or "")[:150],
                 last_name=str(claims.get("family_name") or "")[:150],
                 district_id=provider.district_id,
-                role="",
+                # Every employee may file a report (Title IX: any employee's knowledge is the
+                # district's); nothing more until the district gives a role in the app.
+                role=c.Role.STAFF_REPORTER,
             )
             user.set_unusable_password()
             user.save()

@@ -225,7 +225,7 @@ def test_an_unknown_person_gets_no_account_without_creation_switched_on(
     assert entry.path == f"{CALLBACK} provider=riverbend reason=unknown"
 
 
-def test_an_unknown_person_gets_an_account_without_a_role_when_the_district_allows(
+def test_an_unknown_person_gets_a_staff_reporter_account_when_the_district_allows(
     client, sso_provider, oidc_provider, django_assert_max_num_queries
 ):
     sso_provider.create_accounts = True
@@ -237,7 +237,7 @@ def test_an_unknown_person_gets_an_account_without_a_role_when_the_district_allo
 
     account = User.objects.get(email=f"newcomer@{DOMAIN}")
     assert (account.role, account.district_id, account.is_superuser, account.is_staff) == (
-        "",
+        "staff_reporter",
         sso_provider.district_id,
         False,
         False,
@@ -251,7 +251,7 @@ def test_an_unknown_person_gets_an_account_without_a_role_when_the_district_allo
     )
     [entry] = entries("sso_account_created")
     assert entry.user == account and entry.allowed
-    # Even an account without a role gives the application's code before any page.
+    # Even an account that reads no case gives the application's code before any page.
     assert response["Location"].startswith(reverse("login_verify"))
 
 
