@@ -1362,7 +1362,7 @@ class FormSubmission(models.Model):
         return f"{self.form} {self.token}"
 
 
-# Single sign-on (OpenID Connect): providers, account links, the provider-MFA device.
-from .models_sso import SsoIdentity, SsoProvider, SsoSignInDevice  # noqa: E402, F401
-# Reports from anyone, before they are cases (docs/reports.md).
+# Reports from anyone, before they are cases (docs/reports.md); single sign-on (OpenID
+# Connect): providers, account links, the provider-MFA device.
 from .models_intake import IncomingReport, ReportMessage  # noqa: E402, F401
+from .models_sso import SsoIdentity, SsoProvider, SsoSignInDevice  # noqa: E402, F401

@@ -618,6 +618,8 @@ def test_the_language_switch(client, world, persona):
     response = client.post(url, {"language": "es", "next": "/login/"})
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert response.cookies["django_language"].value == "es"
+
+
 # --- Reports from anyone ---------------------------------------------------------------------
 
 # Which incoming reports each persona reviews: the coordinator every report of the district, a
