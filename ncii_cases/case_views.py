@@ -719,6 +719,7 @@ KIND_ACTIONS = {
     "sanction": (Action.DECIDE,),
     "offer": (Action.WORK,),
     "harm": (Action.WORK,),
+    "takedown_notice": (Action.WORK,),
 }
 
 

@@ -55,6 +55,7 @@ class EventType:
     SANCTION_STATUS_CHANGED = "sanction_status_changed"
     RECORD_CORRECTED = "record_corrected"
     RECORD_WITHDRAWN = "record_withdrawn"
+    TAKEDOWN_NOTICE_CREATED = "takedown_notice_created"  # the platform's notice, text and PDF
 
 
 # Events whose content a section of the PDF already shows in full (the record itself, with
@@ -116,6 +117,7 @@ KIND_NOUNS = {
     "sanction": "Sanction",
     "offer": "Offer",
     "harm": "Harm assessment",
+    "takedown_notice": "Takedown notice",
 }
 FIELD_WORDS = {"review_on": "review on", "starts_on": "start date", "ends_on": "end date"}
 
@@ -276,6 +278,10 @@ BUILDERS: dict[str, Callable] = {
     EventType.RECORD_WITHDRAWN: lambda e, n: (
         f"{KIND_NOUNS.get(e.detail.get('record'), 'Record')}"
         f" {_q(e.detail.get('label', ''))} withdrawn"
+    ),
+    EventType.TAKEDOWN_NOTICE_CREATED: lambda e, n: (
+        "prepared the TAKE IT DOWN Act notice for the takedown request to "
+        f"{n.record('takedown', e.detail.get('takedown_id'), 'a platform')}"
     ),
 }
 # Sentences that stand without the actor in front (they name the record first).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, takedown_notice_views, views
 
 app_name = "ncii_cases"
 
@@ -59,5 +59,15 @@ urlpatterns = [
         "cases/<int:pk>/documents/<int:document_pk>/",
         case_views.document_download,
         name="case_document_download",
+    ),
+    path(
+        "cases/<int:pk>/takedowns/<int:takedown_pk>/notice/",
+        takedown_notice_views.takedown_notice,
+        name="case_takedown_notice",
+    ),
+    path(
+        "cases/<int:pk>/takedown-notices/<int:notice_pk>/<slug:fmt>/",
+        takedown_notice_views.takedown_notice_download,
+        name="case_takedown_notice_download",
     ),
 ]
