@@ -88,6 +88,17 @@ def notice(case, coordinator, platform_request, private_root):
     )
 
 
+def one_page_letter():
+    """A letter with no case behind it, for tests that need a real notice PDF."""
+    from ncii_cases.services.takedown_notices import NoticeLetter, NoticeSection
+
+    return NoticeLetter(
+        title="Removal request under the TAKE IT DOWN Act",
+        header=("To: Snapchat",),
+        sections=(NoticeSection("1. The content to remove", (LOCATION,)),),
+    )
+
+
 def _pdf_text(notice) -> str:
     with notice.pdf.open("rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
