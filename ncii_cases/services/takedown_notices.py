@@ -240,11 +240,14 @@ def takedown_notice_create(
     is corrected or withdrawn instead), a closed case, or a missing element (keyed by field).
     """
     require(actor, Action.WORK, case)
-    takedown = (
-        TakedownRequest.objects.select_for_update()
-        .select_related("platform", "case__district", "depicted_party")
-        .get(pk=takedown.pk, case=case)
-    )
+    try:
+        takedown = (
+            TakedownRequest.objects.select_for_update()
+            .select_related("platform", "case__district", "depicted_party")
+            .get(pk=takedown.pk, case=case)
+        )
+    except TakedownRequest.DoesNotExist:
+        raise ValidationError("This takedown request is not one of this case's.") from None
     require_open(case)
     require_version(takedown, version)
     if takedown.withdrawn_at is not None:

@@ -578,10 +578,8 @@ def test_takedown_notice_pages(client, world, persona, private_root):
         for url in urls:
             before = AccessEvent.objects.count()
             response = client.get(url)
-            if persona == "anonymous":
-                expected = 302
-            else:
-                expected = 200 if key in WORKS[persona] else 404
+            allowed = persona != "anonymous" and key in WORKS[persona]
+            expected = 302 if persona == "anonymous" else (200 if allowed else 404)
             assert response.status_code == expected, f"{url} {persona} {key}"
             assert AccessEvent.objects.count() == before + 1
             entry = AccessEvent.objects.order_by("pk").last()

@@ -245,6 +245,22 @@ def test_a_corrected_notice_is_rendered_again_and_the_old_pdf_is_kept(notice, co
     assert event.detail["changes"]["contact_phone"] == ["555-0100", "555-0199"]
 
 
+def test_the_notice_is_corrected_through_the_correction_page(client, case, coordinator, notice):
+    login_verified(client, coordinator)
+    url = reverse("ncii_cases:case_record_correct", args=[case.pk, "takedown_notice"])
+    form = client.get(url, {"record": notice.pk}).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: v for k, v in data.items() if v not in (None, False)}
+    data.update(reason="The e-mail was mistyped", contact_email="coordinator@district.example")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    notice.refresh_from_db()
+    assert "coordinator@district.example" in notice.text
+    assert CaseEvent.objects.filter(
+        case=case, event_type=EventType.RECORD_CORRECTED, detail__record="takedown_notice"
+    ).exists()
+
+
 def test_a_withdrawn_notice_stays_and_a_new_one_may_be_prepared(
     notice, case, coordinator, platform_request
 ):
@@ -498,3 +514,37 @@ def test_a_request_not_yet_submitted_gets_no_submission_time_by_correction(
             submitted_at=timezone.now() - dt.timedelta(hours=1),
         )
     assert "submitted_at" in exc.value.message_dict
+
+
+# --- The case page and the PDF summary ---------------------------------------------------------
+
+
+def test_the_case_page_shows_the_notice_under_takedowns(client, case, coordinator, notice):
+    login_verified(client, coordinator)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "Takedowns: platform notices and hash services" in page
+    assert (
+        reverse("ncii_cases:case_takedown_notice_download", args=[case.pk, notice.pk, "pdf"])
+        in page
+    )
+
+
+def test_the_internal_summary_lists_the_notice_and_who_authorized_it(case, coordinator, notice):
+    from ncii_cases.selectors_summary import case_summary_for_user
+
+    summary = case_summary_for_user(user=coordinator, pk=case.pk, profile="internal")
+    (row,) = summary.takedowns
+    assert "Notice under the TAKE IT DOWN Act prepared" in row.notice
+    assert "signed by Avery Coordinator" in row.notice
+    assert "a parent or guardian of the depicted person" in row.notice
+    assert row.notice_authorized_by == "Robin Guardian"
+
+
+def test_the_redacted_summary_drops_who_authorized_the_notice(case, coordinator, notice):
+    from ncii_cases.selectors_summary import case_summary_for_user
+
+    summary = case_summary_for_user(user=coordinator, pk=case.pk, profile="redacted")
+    (row,) = summary.takedowns
+    assert row.notice_authorized_by == "" and "Robin Guardian" not in repr(summary)
+    assert "Notice under the TAKE IT DOWN Act prepared" in row.notice
+    assert row.location == ""
