@@ -151,7 +151,6 @@ METADATA_FIELDS: dict[str, set[str]] = {
         "authorized_on",
         "name_depicted",
         "depicted_minor",
-        "pdf_sha256",
         "created_by",
         "created_at",
     },

@@ -35,6 +35,16 @@ class BoardRow:
         return self.takedown.route in HASH_ROUTES
 
     @property
+    def notice_to_send(self) -> bool:
+        """The notice is ready and the request is not yet (or must again be) submitted: the
+        board offers to record it as sent, with the Act's four elements it carries."""
+        return (
+            self.notice is not None
+            and self.takedown.withdrawn_at is None
+            and self.takedown.status in (St.TO_DO, St.REFUSED, St.REAPPEARED)
+        )
+
+    @property
     def carries_legal_clock(self) -> bool:
         """True for the row whose 48 hours the Act sets: a covered platform's own route."""
         return self.takedown.covered_by_48h_rule

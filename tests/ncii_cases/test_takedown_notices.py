@@ -432,6 +432,20 @@ def test_the_prompt_goes_once_the_platform_has_its_own_request(
     )
     board = _board(client, case)
     assert "Prepare the notice" not in board and "Prepared" in board
+    # The board then offers to record it as sent, with the four elements checked
+    html = client.get(reverse("ncii_cases:case_takedowns", args=[case.pk])).content.decode()
+    link = re.search(r'href="([^"]*/takedowns/update/\?[^"]*status=submitted[^"]*)"', html).group(1)
+    form = client.get(link.replace("&amp;", "&")).context["form"]
+    assert form.initial["status"] == "submitted"
+    assert all(
+        form.initial[name]
+        for name in (
+            "has_signature",
+            "identifies_content",
+            "good_faith_statement",
+            "has_contact_information",
+        )
+    )
 
 
 def test_the_prompt_links_to_the_platform_request_prefilled(
