@@ -25,6 +25,7 @@ from .permissions import Action
 from .services import submissions
 from .services import takedown_notices as tn
 from .services.corrections import StaleRecord
+from .takedown_board import HASH_ROUTES
 
 FORMATS = {"pdf", "txt"}
 
@@ -52,6 +53,7 @@ def takedown_notice(request, pk, takedown_pk):
         "case": case,
         "takedown": takedown,
         "existing": tn.current_notice(takedown),
+        "hash_service": takedown.route in HASH_ROUTES,
         "title": f"Notice to {takedown.platform} under the TAKE IT DOWN Act",
     }
     data = request.POST if request.method == "POST" else None

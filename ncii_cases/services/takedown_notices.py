@@ -33,7 +33,7 @@ from ..events import EventType
 from ..models import Case, TakedownNotice, TakedownRequest
 from ..permissions import Action
 from .common import require, require_open, stamp
-from .corrections import StaleRecord, require_version
+from .corrections import require_version
 
 ACT = "TAKE IT DOWN Act (Pub. L. 119-12), section 3"
 # The fields a coordinator fills in (and may correct later); the rest is derived.
@@ -300,16 +300,3 @@ def takedown_notice_refresh(notice: TakedownNotice) -> None:
     if not notice.name_depicted:
         notice.depicted_name = ""
     _render(notice, minor=notice.depicted_minor, at=timezone.now())
-
-
-__all__ = [
-    "INPUT_FIELDS",
-    "NoticeLetter",
-    "StaleRecord",
-    "content_location_default",
-    "current_notice",
-    "good_faith_statement_default",
-    "notice_letter",
-    "takedown_notice_create",
-    "takedown_notice_refresh",
-]

@@ -5,6 +5,7 @@ the PDF. Every page is checked with axe-core. (The board's prompt for a missing 
 request: tests/ncii_cases/test_takedown_notices.py.)"""
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -40,8 +41,10 @@ def test_the_platform_notice_from_the_board_in_the_browser(
     assert "Robin Guardian" not in preview
     page.screenshot(path=str(screenshots / "takedown-notice-preview.png"), full_page=True)
     page.get_by_role("button", name="Save the notice").click()
-    page.wait_for_url(f"**{case.get_absolute_url()}**")
+    # The case page itself, not the notice page under it.
+    page.wait_for_url(re.compile(rf"{re.escape(case.get_absolute_url())}(#.*)?$"), timeout=60000)
     check(page)
+    assert "The notice to Snapchat is saved" in page.locator("main").inner_text()
     page.locator("#takedowns-h").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "takedown-board-with-notice.png"), full_page=True)
 
