@@ -1375,7 +1375,10 @@ class TakedownNotice(Correctable):
         "name as printed", max_length=200, blank=True, help_text="Only when the notice names them."
     )
     depicted_minor = models.BooleanField(
-        "under 18 in the imagery", null=True, help_text="Printed as a statement, never a name."
+        "under 18 in the imagery",
+        null=True,
+        blank=True,
+        help_text="Printed as a statement, never a name. Empty: not known or nobody named.",
     )
     content_location = models.TextField(
         "where the content is",

@@ -40,9 +40,13 @@ def test_the_platform_notice_from_the_board_in_the_browser(
     assert "Snapchat group chat of about 30 ninth graders" in preview
     assert "Robin Guardian" not in preview
     page.screenshot(path=str(screenshots / "takedown-notice-preview.png"), full_page=True)
-    page.get_by_role("button", name="Save the notice").click()
+    with page.expect_navigation(timeout=60000):
+        page.get_by_role("button", name="Save the notice").click()
     # The case page itself, not the notice page under it.
-    page.wait_for_url(re.compile(rf"{re.escape(case.get_absolute_url())}(#.*)?$"), timeout=60000)
+    assert re.search(rf"{re.escape(case.get_absolute_url())}(#.*)?$", page.url), (
+        page.url,
+        page.locator(".form-errors, .errorlist, [role=alert]").all_inner_texts(),
+    )
     check(page)
     assert "The notice to Snapchat is saved" in page.locator("main").inner_text()
     page.locator("#takedowns-h").scroll_into_view_if_needed()

@@ -152,6 +152,25 @@ def test_the_person_is_named_only_when_the_coordinator_chooses_it(
     assert "The person depicted is Sam Example." in _pdf_text(named)
 
 
+def test_a_notice_for_a_request_naming_nobody_says_nothing_of_age(case, coordinator, private_root):
+    request = takedown_request_create(
+        actor=coordinator,
+        case=case,
+        platform=platform("snapchat"),
+        location=LOCATION,
+        route=TR.Route.PLATFORM,
+    )
+    unnamed = takedown_notice_create(
+        actor=coordinator,
+        case=case,
+        takedown=request,
+        version=request.version,
+        **_inputs(contact_phone="", contact_address=""),
+    )
+    assert unnamed.depicted_minor is None
+    assert "under 18" not in unnamed.text and EMAIL in unnamed.text
+
+
 def test_the_notice_is_stored_with_its_event_and_history(notice, case, coordinator):
     event = CaseEvent.objects.get(case=case, event_type=EventType.TAKEDOWN_NOTICE_CREATED)
     assert event.actor == coordinator
@@ -541,6 +560,7 @@ def test_the_case_page_shows_the_notice_under_takedowns(client, case, coordinato
         reverse("ncii_cases:case_takedown_notice_download", args=[case.pk, notice.pk, "pdf"])
         in page
     )
+    assert "prepared the TAKE IT DOWN Act notice for the takedown request to Snapchat" in page
 
 
 def test_the_internal_summary_lists_the_notice_and_who_authorized_it(case, coordinator, notice):
