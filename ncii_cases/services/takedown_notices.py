@@ -242,7 +242,8 @@ def takedown_notice_create(
     require(actor, Action.WORK, case)
     try:
         takedown = (
-            TakedownRequest.objects.select_for_update()
+            # Only the request's row is locked: PostgreSQL locks no nullable side of a join.
+            TakedownRequest.objects.select_for_update(of=("self",))
             .select_related("platform", "case__district", "depicted_party")
             .get(pk=takedown.pk, case=case)
         )
