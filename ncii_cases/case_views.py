@@ -727,6 +727,7 @@ KIND_ACTIONS = {
     "sanction": (Action.DECIDE,),
     "offer": (Action.WORK,),
     "harm": (Action.WORK,),
+    "takedown_notice": (Action.WORK,),
 }
 
 

@@ -413,7 +413,12 @@ def takedown_clock(request) -> Clock:
     if request.withdrawn_at is not None:
         return Clock("takedown", label, None, legal=True, state=WITHDRAWN_STATE)
     if not request.covered_by_48h_rule:
-        state = "No legal clock (hash programme or platform not covered by the Act)"
+        # Only a covered platform's own notice runs the Act's 48 hours (sec. 3(a)(3)); a hash
+        # service is not a notice under the Act (takedown_board.py).
+        if request.route in ("take_it_down", "stopncii"):
+            state = "No legal clock: a hash service is not a notice under the Act"
+        else:
+            state = "No legal clock: this platform is not covered by the Act"
         if request.status in ("removed", "waived"):
             state = TAKEDOWN_STATES[request.status]
         return Clock(

@@ -55,6 +55,7 @@ RULES = {
     "measure": DateRule(ordered=(("starts_on", "review_on"),)),
     "measure_review": DateRule(ordered=(("starts_on", "next_review_on"),)),
     "sanction": DateRule(ordered=(("starts_on", "ends_on"),)),
+    "takedown_notice": DateRule(past=("authorized_on",)),
 }
 
 

@@ -59,6 +59,7 @@ class EventType:
     REPORT_PROMOTED = "report_promoted"  # an incoming report opened as this case
     REPORT_MERGED = "report_merged"  # another report of the same incident added to the case
     REPORT_MESSAGE = "report_message"  # a message between the district and a reporter
+    TAKEDOWN_NOTICE_CREATED = "takedown_notice_created"  # the platform's notice, text and PDF
 
 
 # Events whose content a section of the PDF already shows in full (the record itself, with
@@ -120,6 +121,7 @@ KIND_NOUNS = {
     "sanction": "Sanction",
     "offer": "Offer",
     "harm": "Harm assessment",
+    "takedown_notice": "Takedown notice",
 }
 FIELD_WORDS = {"review_on": "review on", "starts_on": "start date", "ends_on": "end date"}
 
@@ -355,6 +357,10 @@ BUILDERS: dict[str, Callable] = {
         f"Message from the reporter of report {e.detail.get('code', '')}"
         if e.detail.get("from") == "reporter"
         else f"sent a message to the reporter of report {e.detail.get('code', '')}"
+    ),
+    EventType.TAKEDOWN_NOTICE_CREATED: lambda e, n: (
+        "prepared the TAKE IT DOWN Act notice for the takedown request to "
+        f"{n.record('takedown', e.detail.get('takedown_id'), 'a platform')}"
     ),
 }
 # The events that link an incoming report to the case (its page is then one click away).

@@ -1362,6 +1362,92 @@ class FormSubmission(models.Model):
         return f"{self.form} {self.token}"
 
 
+def takedown_notice_path(instance, filename):
+    # Content-addressed: a corrected notice is a new file, and the earlier one stays where its
+    # history row says it is. The name never carries a person's name.
+    return f"takedown-notices/{instance.case_id}/{instance.pdf_sha256}.pdf"
+
+
+class TakedownNotice(Correctable):
+    """The notice letter of a takedown request to a covered platform under the TAKE IT DOWN
+    Act (Pub. L. 119-12, sec. 3(a)(1)(B)): the four elements of a valid removal request, the
+    plain text to paste into the platform's web form and the same letter as a PDF (in private
+    storage). It never holds an image. Who authorised the district to act for the depicted
+    person is recorded here and not printed in the letter (docs/policy-rules.md)."""
+
+    class Authority(models.TextChoices):
+        DEPICTED = "depicted", "The depicted person"
+        PARENT = "parent", "A parent or guardian of the depicted person"
+        OTHER = "other", "Another person the depicted person authorized"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="takedown_notices")
+    takedown = models.ForeignKey(TakedownRequest, on_delete=models.PROTECT, related_name="+")
+    authority = models.CharField(
+        "authorized by",
+        max_length=20,
+        choices=Authority.choices,
+        help_text="Who authorized the district to ask for the removal on the person's behalf.",
+    )
+    authorized_by_name = models.CharField(
+        "name of who authorized it",
+        max_length=200,
+        help_text="Kept in the case record; not printed in the notice.",
+    )
+    authorized_on = models.DateField("authorized on")
+    name_depicted = models.BooleanField(
+        "name the depicted person in the notice",
+        default=False,
+        help_text="Off for a minor unless the family asks for it: the platform can locate the "
+        "content from its location, and the district confirms identity on request.",
+    )
+    depicted_name = models.CharField(
+        "name as printed", max_length=200, blank=True, help_text="Only when the notice names them."
+    )
+    depicted_minor = models.BooleanField(
+        "under 18 in the imagery",
+        null=True,
+        blank=True,
+        help_text="Printed as a statement, never a name. Empty: not known or nobody named.",
+    )
+    content_location = models.TextField(
+        "where the content is",
+        help_text="Links, account handles, group names, post dates: enough for the platform to "
+        "find it. Never the image itself.",
+    )
+    statement = models.TextField(
+        "good-faith statement",
+        help_text="A brief statement of good-faith belief that the depiction is not consensual.",
+    )
+    signer_name = models.CharField("signed by", max_length=200)
+    signer_title = models.CharField("signer's title", max_length=200)
+    signature = models.CharField(
+        "electronic signature",
+        max_length=200,
+        help_text="Typed as '/s/ First Last': an electronic signature of the authorized person.",
+    )
+    contact_email = models.EmailField("contact e-mail")
+    contact_phone = models.CharField("contact phone", max_length=40, blank=True)
+    contact_address = models.TextField("contact postal address", blank=True)
+    text = models.TextField(help_text="The letter as plain text, as sent.")
+    pdf = models.FileField(
+        upload_to=takedown_notice_path, storage=DocumentStorage(), max_length=200, blank=True
+    )
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CurrentQuerySet.as_manager()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Notice to {self.takedown.platform}" if self.takedown_id else "Takedown notice"
+
+
 # Reports from anyone, before they are cases (docs/reports.md); single sign-on (OpenID
 # Connect): providers, account links, the provider-MFA device.
 from .models_intake import IncomingReport, ReportMessage  # noqa: E402, F401

@@ -673,6 +673,8 @@ REDACTED_PROFILE: dict[str, FieldRule] = {
     "takedowns.clock": _p("keep", "Takedown: clock"),
     "takedowns.reference": _p("keep", "Takedown: platform reference"),
     "takedowns.notes": _p("scrub", "Takedown: notes"),
+    "takedowns.notice": _p("scrub", "Takedown: platform notice (when, signed by staff)"),
+    "takedowns.notice_authorized_by": _p("drop", "Takedown: notice authorized by (name)"),
     "reports.agency": _p("keep", "External report: agency"),
     "reports.status": _p("keep", "External report: status"),
     "reports.triggered_at": _p("keep", "External report: triggered"),

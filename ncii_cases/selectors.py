@@ -31,6 +31,7 @@ from .models import (
     ResolutionOffer,
     Sanction,
     SupportingDocument,
+    TakedownNotice,
     TakedownRequest,
 )
 from .permissions import Action, actions_for, cases_visible_to, schools_where
@@ -179,6 +180,10 @@ class CaseDetail:
     timeline: list = field(default_factory=list)
     sentences: list = field(default_factory=list)  # (event, sentence) pairs of the timeline
     takedowns: list = field(default_factory=list)
+    # The takedown board: each request with its TAKE IT DOWN Act notice (for users who may
+    # manage takedowns) and what the board asks for (``takedown_board.takedown_board_rows``).
+    takedown_notices: list = field(default_factory=list)
+    takedown_rows: list = field(default_factory=list)
     reports: list = field(default_factory=list)
     notices: list = field(default_factory=list)
     documents: list = field(default_factory=list)
@@ -235,6 +240,11 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         detail.reports = list(
             ExternalReport.objects.filter(case=case).select_related("reported_by")
         )
+        if detail.takedowns:
+            detail.takedown_notices = list(case_takedown_notices_for_user(**scope))
+        from .takedown_board import takedown_board_rows
+
+        detail.takedown_rows = takedown_board_rows(detail.takedowns, detail.takedown_notices)
     if detail.show_discipline:
         detail.determinations = list(case_determinations_for_user(**scope))
         detail.sanctions = list(case_sanctions_for_user(**scope))
@@ -355,6 +365,16 @@ def case_respondents_identified(*, user, case: Case) -> QuerySet[CaseParty]:
     return case_parties_by_role(user=user, case=case, roles=[c.PartyRole.RESPONDENT]).filter(
         person__isnull=False
     )
+
+
+def case_takedown_notices_for_user(*, user, case: Case, allowed=None) -> QuerySet[TakedownNotice]:
+    """The case's TAKE IT DOWN Act notices (withdrawn ones too), for users who may manage its
+    takedowns (``Action.WORK``); none for anyone else."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = TakedownNotice.objects.filter(case=case).select_related(
+        "created_by", "takedown__platform"
+    )
+    return rows if Action.WORK in allowed else rows.none()
 
 
 def case_takedowns_for_user(*, user, case: Case) -> QuerySet[TakedownRequest]:
@@ -509,6 +529,8 @@ def case_records_for_user(*, user, case: Case, kind: str) -> QuerySet:
     if kind == "report":
         rows = ExternalReport.objects.filter(case=case)
         return rows if Action.VIEW_EVIDENCE in allowed else rows.none()
+    if kind == "takedown_notice":
+        return case_takedown_notices_for_user(**scope)
     if kind == "offer":
         rows = ResolutionOffer.objects.filter(case=case).select_related("party__person")
         return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()

@@ -40,6 +40,7 @@ from .models import (
     Sanction,
     School,
     SupportingDocument,
+    TakedownNotice,
     TakedownRequest,
     User,
 )
@@ -66,6 +67,7 @@ CASE_MODELS: dict[str, tuple[type, str]] = {
     "determination": (Determination, "case_id"),
     "sanction": (Sanction, "case_id"),
     "partynotice": (PartyNotice, "case_id"),
+    "takedownnotice": (TakedownNotice, "case_id"),
 }
 
 # The fields an auditor sees the values of: choices, dates, booleans, stage and status, the
@@ -143,6 +145,15 @@ METADATA_FIELDS: dict[str, set[str]] = {
     "determination": {"standard_of_evidence", "decided_by", "decided_at"},
     "sanction": {"starts_on", "ends_on", "status", "decided_by", "decided_at"},
     "partynotice": {"kind", "method", "sent_at", "sent_by"},
+    "takedownnotice": {
+        "takedown",
+        "authority",
+        "authorized_on",
+        "name_depicted",
+        "depicted_minor",
+        "created_by",
+        "created_at",
+    },
 }
 # Fields never worth a line in a diff: the row already names its record and its case.
 SKIPPED_FIELDS = {"id", "case"}

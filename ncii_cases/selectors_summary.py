@@ -98,6 +98,11 @@ class SummaryTakedown:
     clock: str
     reference: str
     notes: str
+    # The platform's notice under the TAKE IT DOWN Act (for readers who may manage
+    # takedowns): when, signed by whom (staff), on whose kind of authority; and, apart, the
+    # name of who authorized it, which the redacted profile drops.
+    notice: str = ""
+    notice_authorized_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -491,7 +496,24 @@ def _section_measures(detail: CaseDetail, names: _Names):
     return measures, remedies
 
 
+def _notice_lines(row, zone) -> tuple[str, str]:
+    """The notice of a board row as the summary prints it: (what, who authorized it)."""
+    notice = row.notice
+    if notice is None:
+        withdrawn = len(row.withdrawn_notices)
+        return (f"Notice withdrawn ({withdrawn})" if withdrawn else "", "")
+    when = notice.created_at.astimezone(zone).strftime("%b %-d, %Y")
+    what = (
+        f"Notice under the TAKE IT DOWN Act prepared {when}, signed by {notice.signer_name} "
+        f"({notice.signer_title}); authorized by "
+        f"{notice.get_authority_display().lower()}"
+        f" on {notice.authorized_on:%b %-d, %Y}"
+    )
+    return what, notice.authorized_by_name
+
+
 def _section_takedowns(detail: CaseDetail, names: _Names, now, zone) -> list[SummaryTakedown]:
+    notices = {row.takedown.pk: _notice_lines(row, zone) for row in detail.takedown_rows}
     return [
         SummaryTakedown(
             platform=str(t.platform),
@@ -505,6 +527,8 @@ def _section_takedowns(detail: CaseDetail, names: _Names, now, zone) -> list[Sum
             clock=clocks.clock_text(t.clock, now_=now, zone=zone),
             reference=t.platform_reference,
             notes=t.notes or t.waiver_reason,
+            notice=notices.get(t.pk, ("", ""))[0],
+            notice_authorized_by=notices.get(t.pk, ("", ""))[1],
         )
         for t in detail.takedowns
     ]

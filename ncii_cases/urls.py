@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, report_views, views
+from . import case_views, report_views, takedown_notice_views, views
 
 app_name = "ncii_cases"
 
@@ -83,5 +83,15 @@ urlpatterns = [
         "report/<slug:district_slug>/sent/",
         report_views.public_report_sent,
         name="public_report_sent",
+    ),
+    path(
+        "cases/<int:pk>/takedowns/<int:takedown_pk>/notice/",
+        takedown_notice_views.takedown_notice,
+        name="case_takedown_notice",
+    ),
+    path(
+        "cases/<int:pk>/takedown-notices/<int:notice_pk>/<slug:fmt>/",
+        takedown_notice_views.takedown_notice_download,
+        name="case_takedown_notice_download",
     ),
 ]

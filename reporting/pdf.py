@@ -145,3 +145,17 @@ def html_pdf_build(html: str) -> RenderedPdf:
 def summary_pdf_render(summary, *, generated_by, generated_at: dt.datetime) -> bytes:
     """Renders the summary to PDF bytes (a pure function: no database, no request)."""
     return summary_pdf_build(summary, generated_by=generated_by, generated_at=generated_at).content
+
+
+def notice_pdf_render(letter) -> bytes:
+    """Renders a takedown notice letter (``ncii_cases.services.takedown_notices.NoticeLetter``)
+    to PDF bytes through the same locked-down fetcher: a pure function, no image, no request.
+    The PDF prints the letter's sections and nothing else, so its text is the paste-in text."""
+    html = render_to_string(
+        "reporting/takedown_notice_pdf.html",
+        {"letter": letter, "stylesheet": f"{PREFIX}css/notice.css"},
+    )
+    document = HTML(string=html, url_fetcher=StaticOnlyURLFetcher()).render(
+        pdf_variant=PDF_VARIANT, pdf_tags=True
+    )
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)

@@ -46,18 +46,23 @@ def _cache_cleared():
 @pytest.fixture
 def private_root(settings, tmp_path):
     """An empty private files folder (documents, PDF summaries) for the test."""
-    from ncii_cases.models import SupportingDocument
+    from ncii_cases.models import SupportingDocument, TakedownNotice
 
     root = tmp_path / "private"
     root.mkdir()
     settings.PRIVATE_MEDIA_ROOT = root
-    storage = SupportingDocument._meta.get_field("file").storage
+    storages = (
+        SupportingDocument._meta.get_field("file").storage,
+        TakedownNotice._meta.get_field("pdf").storage,
+    )
     # The storage caches its location; forget it so that it follows the test's setting.
-    for name in ("base_location", "location"):
-        storage.__dict__.pop(name, None)
+    for storage in storages:
+        for name in ("base_location", "location"):
+            storage.__dict__.pop(name, None)
     yield root
-    for name in ("base_location", "location"):
-        storage.__dict__.pop(name, None)
+    for storage in storages:
+        for name in ("base_location", "location"):
+            storage.__dict__.pop(name, None)
 
 
 @pytest.fixture(autouse=True)

@@ -35,6 +35,7 @@ from ..models import (
     ResolutionOffer,
     Sanction,
     SupportingDocument,
+    TakedownNotice,
     TakedownRequest,
 )
 from ..permissions import Action
@@ -64,6 +65,10 @@ class Correctable:
     date_rule: str | None = None
     withdrawable: bool = True
     refresh_reports: bool = False
+    # Called with the record once its corrected values are set, before it is saved: derived
+    # values are computed again (a takedown's clock, a notice's text and PDF). It may raise
+    # ``ValidationError``; nothing is then saved.
+    after_change: object = None
 
     def permission_for(self, record) -> str:
         return self.permission(record) if callable(self.permission) else self.permission
@@ -108,11 +113,15 @@ REGISTRY: dict[str, Correctable] = {
         date_rule="evidence",
     ),
     "document": Correctable(SupportingDocument, "document", ("title",), Action.WORK),
+    # A submitted request (a hash service's too) may have its submission time corrected;
+    # the 48-hour clock of a covered platform's own route follows it.
     "takedown": Correctable(
         TakedownRequest,
         "takedown request",
-        ("location", "platform_reference", "notes"),
+        ("location", "platform_reference", "submitted_at", "notes"),
         Action.WORK,
+        date_rule="takedown",
+        after_change=lambda record: _takedown_refresh(record),
     ),
     # A triggered obligation is never withdrawn by hand: it is decided (made, or not
     # required with an explanation), and the trigger sync marks it no longer required.
@@ -150,6 +159,30 @@ REGISTRY: dict[str, Correctable] = {
     # computed from them); the statement in the person's own words is corrected here.
     "harm": Correctable(
         HarmAssessment, "harm assessment", ("impact_statement",), Action.WORK, withdrawable=False
+    ),
+    # The platform's notice under the TAKE IT DOWN Act: its inputs are corrected, and its text
+    # and PDF are rendered again (services/takedown_notices.py).
+    "takedown_notice": Correctable(
+        TakedownNotice,
+        "takedown notice",
+        (
+            "authority",
+            "authorized_by_name",
+            "authorized_on",
+            "name_depicted",
+            "depicted_name",
+            "content_location",
+            "statement",
+            "signer_name",
+            "signer_title",
+            "signature",
+            "contact_email",
+            "contact_phone",
+            "contact_address",
+        ),
+        Action.WORK,
+        date_rule="takedown_notice",
+        after_change=lambda record: _takedown_notice_refresh(record),
     ),
 }
 BY_MODEL = {spec.model: kind for kind, spec in REGISTRY.items()}
@@ -243,6 +276,8 @@ def record_correct_locked(*, actor, record, reason: str, changes: dict, extra: d
     diff = {**(extra or {}), **changes_apply(record, changes)}
     if not diff:
         return record
+    if spec.after_change is not None:
+        spec.after_change(record)
     record.full_clean()
     stamp(record, actor).save()
     case_event_record(
@@ -297,6 +332,33 @@ def record_withdraw(*, actor, record, version: int, reason: str):
 
         reports_sync_internal(actor=actor, case=record.case)
     return record
+
+
+def _takedown_refresh(takedown) -> None:
+    """A takedown request's derived values after a correction: a submission time may be
+    corrected only on a request that was submitted, and the 48-hour clock (covered platforms'
+    own route) runs from the corrected time (``clocks.takedown_due_at``)."""
+    from ..clocks import takedown_due_at
+
+    if takedown.submitted_at is None:
+        previous = (
+            type(takedown).objects.filter(pk=takedown.pk).values_list("submitted_at", flat=True)
+        )
+        if previous.first() is not None:
+            raise ValidationError({"submitted_at": "A submitted request keeps its time."})
+        return
+    if takedown.status == TakedownRequest.Status.TO_DO:
+        raise ValidationError(
+            {"submitted_at": "This request is not submitted yet: record its submission instead."}
+        )
+    if takedown.covered_by_48h_rule and takedown.due_at is not None:
+        takedown.due_at = takedown_due_at(takedown.submitted_at)
+
+
+def _takedown_notice_refresh(notice) -> None:
+    from .takedown_notices import takedown_notice_refresh
+
+    takedown_notice_refresh(notice)
 
 
 def require_version(record, version: int | None) -> None:

@@ -211,6 +211,13 @@ REPORT_PAGES = {
 }
 SPECIAL_PAGES |= REPORT_PAGES
 SPECIAL_PAGES |= {"ncii_cases:public_report", "ncii_cases:public_report_sent"}
+# A takedown request's TAKE IT DOWN Act notice: prepared and downloaded by whoever may manage
+# the case's takedowns (test_takedown_notice_pages, per request and notice).
+TAKEDOWN_NOTICE_PAGES = {
+    "ncii_cases:case_takedown_notice",
+    "ncii_cases:case_takedown_notice_download",
+}
+SPECIAL_PAGES |= TAKEDOWN_NOTICE_PAGES
 
 
 def url_patterns(patterns=None, prefix="", namespace=""):
@@ -739,3 +746,82 @@ def test_reports_where_and_user_can_on_report_agree(world, reports):
         for key, report in reports.items():
             may = user_can_on_report(user, Action.REVIEW_REPORTS, report)
             assert (report.pk in visible) == may == (key in REVIEWS[persona]), (persona, key)
+
+
+def takedown_with_notice(case, pdf: bytes):
+    """A platform-route takedown request of the case with a stored notice (built directly:
+    the closed case takes no new writes through the services)."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from ncii_cases.models import TakedownNotice, TakedownRequest
+    from tests.factories_workflow import platform
+
+    takedown = TakedownRequest.objects.create(
+        case=case,
+        platform=platform("snapchat"),
+        location="https://social.example/p/1",
+        route=TakedownRequest.Route.PLATFORM,
+        covered_by_48h_rule=True,
+    )
+    notice = TakedownNotice(
+        case=case,
+        takedown=takedown,
+        authority=TakedownNotice.Authority.PARENT,
+        authorized_by_name="Robin Guardian",
+        authorized_on=timezone.localdate(),
+        content_location="https://social.example/p/1",
+        statement="Not consensual.",
+        signer_name="Avery Coordinator",
+        signer_title="Title IX coordinator",
+        signature="/s/ Avery Coordinator",
+        contact_email="titleix@district.example",
+        text=f"NOTICE-TEXT-{case.reference}",
+        pdf_sha256=f"{case.pk:064d}",
+    )
+    notice.pdf.save("notice.pdf", ContentFile(pdf), save=False)
+    notice.save()
+    return takedown, notice
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_takedown_notice_pages(client, world, persona, private_root):
+    """The notice page and both downloads answer whoever may manage the case's takedowns
+    (WORK); everyone else gets 404, another district's staff included; a notice reached
+    through another case's URL is 404 too; each request is logged."""
+    from reporting.pdf import notice_pdf_render
+    from tests.ncii_cases.test_takedown_notices import one_page_letter
+
+    personas, objects, secrets = world
+    sign_in(client, personas[persona])
+    pdf = notice_pdf_render(one_page_letter())
+    made = {key: takedown_with_notice(obj, pdf) for key, obj in objects.items()}
+    for key, obj in objects.items():
+        takedown, notice = made[key]
+        urls = [
+            reverse("ncii_cases:case_takedown_notice", args=[obj.pk, takedown.pk]),
+            *(
+                reverse("ncii_cases:case_takedown_notice_download", args=[obj.pk, notice.pk, f])
+                for f in ("pdf", "txt")
+            ),
+        ]
+        for url in urls:
+            before = AccessEvent.objects.count()
+            response = client.get(url)
+            allowed = persona != "anonymous" and key in WORKS[persona]
+            expected = 302 if persona == "anonymous" else (200 if allowed else 404)
+            assert response.status_code == expected, f"{url} {persona} {key}"
+            assert AccessEvent.objects.count() == before + 1
+            entry = AccessEvent.objects.order_by("pk").last()
+            assert entry.allowed == (expected == 200)
+            assert entry.case_id == (obj.pk if expected == 200 else None)
+            if not response.streaming:
+                assert_no_leak(response, persona, secrets, f"{url} {persona} {key}")
+        if key in WORKS[persona] and persona != "anonymous":
+            other_key = next(k for k in objects if k != key)
+            _, foreign_notice = made[other_key]
+            url = reverse(
+                "ncii_cases:case_takedown_notice_download",
+                args=[obj.pk, foreign_notice.pk, "txt"],
+            )
+            assert client.get(url).status_code == 404

@@ -283,7 +283,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
         "Responsible",
         "Jordan Example",
         "Next steps",
-        "Takedown board",
+        "Takedowns: platform notices",
         "Routing reasons",
         "Respondent track",
     )
