@@ -793,7 +793,7 @@ def test_takedown_notice_pages(client, world, persona, private_root):
     from tests.ncii_cases.test_takedown_notices import one_page_letter
 
     personas, objects, secrets = world
-    sign_in(client, personas[persona])
+    sign_in(client, personas[persona], persona)
     pdf = notice_pdf_render(one_page_letter())
     made = {key: takedown_with_notice(obj, pdf) for key, obj in objects.items()}
     for key, obj in objects.items():
@@ -808,8 +808,9 @@ def test_takedown_notice_pages(client, world, persona, private_root):
         for url in urls:
             before = AccessEvent.objects.count()
             response = client.get(url)
-            allowed = persona != "anonymous" and key in WORKS[persona]
-            expected = 302 if persona == "anonymous" else (200 if allowed else 404)
+            anonymous = persona in ANONYMOUS
+            allowed = not anonymous and key in WORKS[persona]
+            expected = 302 if anonymous else (200 if allowed else 404)
             assert response.status_code == expected, f"{url} {persona} {key}"
             assert AccessEvent.objects.count() == before + 1
             entry = AccessEvent.objects.order_by("pk").last()
@@ -817,7 +818,7 @@ def test_takedown_notice_pages(client, world, persona, private_root):
             assert entry.case_id == (obj.pk if expected == 200 else None)
             if not response.streaming:
                 assert_no_leak(response, persona, secrets, f"{url} {persona} {key}")
-        if key in WORKS[persona] and persona != "anonymous":
+        if key in WORKS[persona] and persona not in ANONYMOUS:
             other_key = next(k for k in objects if k != key)
             _, foreign_notice = made[other_key]
             url = reverse(
