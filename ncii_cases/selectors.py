@@ -261,11 +261,16 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         }
         names = timeline_names(case=case, events=detail.timeline, loaded=loaded)
         detail.sentences = [(e, event_sentence(e, names)) for e in detail.timeline]
-    from .workflow import TRANSITIONS
+    from .workflow import SERVICE_ONLY_ACTIONS, TRANSITIONS
 
-    # The same rule as ``workflow.available_transitions``, from the rights already read.
+    # The same rule as ``workflow.available_transitions``, from the rights already read; the
+    # appeal steps are taken by the appeal forms, which the page links to instead.
     detail.transitions = [
-        t for t in TRANSITIONS if case.stage in t.from_stages and t.permission in allowed
+        t
+        for t in TRANSITIONS
+        if case.stage in t.from_stages
+        and t.permission in allowed
+        and t.action not in SERVICE_ONLY_ACTIONS
     ]
     return detail
 
@@ -398,9 +403,11 @@ def case_get_for_user_any(*, user, pk, actions: tuple[str, ...]) -> Case:
 def transition_problem_for_user(*, user, case: Case, action: str) -> str | None:
     """Why the user cannot take the workflow step now (wrong stage, or not theirs), in plain
     words; None when they may try it (its guards are checked when taken)."""
-    from .workflow import BY_ACTION, available_transitions
+    from .workflow import BY_ACTION, SERVICE_ONLY_ACTIONS, available_transitions
 
     step = BY_ACTION[action]
+    if action in SERVICE_ONLY_ACTIONS:
+        return "This step is taken on the case's appeal forms, which record the appeal with it."
     if case.stage not in step.from_stages:
         return (
             f"\u201c{step.label}\u201d is not possible while the case is at "
@@ -578,6 +585,9 @@ def timeline_names(
         "notice_method": dict(PartyNotice.Method.choices),
         "finding": dict(Determination.Finding.choices),
         "track": dict(c.RespondentTrack.choices),
+        "appeal_subject": dict(Appeal.Subject.choices),
+        "appeal_outcome": dict(AppealOutcome.choices),
+        "milestone": dict(ProcessAMilestone.Kind.choices),
     }
     labels = {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
     schools = dict(m.School.objects.filter(district_id=case.district_id).values_list("pk", "name"))
