@@ -556,9 +556,7 @@ def dismissal_appeal_clock(case, *, appeals=()) -> Clock | None:
         return None
     closes = dismissal_appeal_window_closes_at(case, case.stage_entered_at)
     filed = [
-        a
-        for a in appeals
-        if a.subject == "dismissal" and a.decision_at >= case.stage_entered_at
+        a for a in appeals if a.subject == "dismissal" and a.decision_at >= case.stage_entered_at
     ]
     return Clock(
         "appeal",

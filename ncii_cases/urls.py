@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, views
+from . import appeals_views, case_views, views
 
 app_name = "ncii_cases"
 
@@ -59,5 +59,22 @@ urlpatterns = [
         "cases/<int:pk>/documents/<int:document_pk>/",
         case_views.document_download,
         name="case_document_download",
+    ),
+    path("cases/<int:pk>/appeals/new/", appeals_views.appeal_file, name="case_appeal_file"),
+    path(
+        "cases/<int:pk>/appeals/decision-maker/",
+        appeals_views.appeal_decision_maker,
+        name="case_appeal_decision_maker",
+    ),
+    path(
+        "cases/<int:pk>/appeals/response/",
+        appeals_views.appeal_response,
+        name="case_appeal_response",
+    ),
+    path("cases/<int:pk>/appeals/decide/", appeals_views.appeal_decide, name="case_appeal_decide"),
+    path(
+        "cases/<int:pk>/process-a/steps/new/",
+        appeals_views.process_a_milestone,
+        name="case_process_a_milestone",
     ),
 ]

@@ -115,8 +115,7 @@ def appeal_decision_maker_problem(case: Case, user) -> str | None:
     earlier = appeal_earlier_roles(case).get(user.pk)
     if earlier:
         return (
-            f"{user} cannot decide this appeal: they {' and '.join(earlier)}. "
-            f"{INDEPENDENCE_SOURCE}"
+            f"{user} cannot decide this appeal: they {' and '.join(earlier)}. {INDEPENDENCE_SOURCE}"
         )
     if not user_can(user, Action.DECIDE, case):
         return (
@@ -168,15 +167,9 @@ def _parties_to_notify(appeal: Appeal) -> list[CaseParty]:
     parties = CaseParty.objects.current().filter(case=appeal.case, role__in=APPELLANT_ROLES)
     if appeal.determination_id:
         respondent_id = appeal.determination.respondent_id
-        parties = [
-            p for p in parties if p.role == c.PartyRole.DEPICTED or p.pk == respondent_id
-        ]
+        parties = [p for p in parties if p.role == c.PartyRole.DEPICTED or p.pk == respondent_id]
     else:
-        parties = [
-            p
-            for p in parties
-            if p.role == c.PartyRole.DEPICTED or p.person_id is not None
-        ]
+        parties = [p for p in parties if p.role == c.PartyRole.DEPICTED or p.person_id is not None]
     seen, result = set(), []
     for party in [appeal.appellant, *parties]:
         key = ("person", party.person_id) if party.person_id else ("row", party.pk)
@@ -238,14 +231,14 @@ def appeal_file(
     else:
         if case.stage not in DISMISSAL_STAGES:
             raise ValidationError(
-                {"determination": "Choose the determination appealed; a dismissal is appealed "
-                 "while the case is referred outside this policy."}
+                {
+                    "determination": "Choose the determination appealed; a dismissal is appealed "
+                    "while the case is referred outside this policy."
+                }
             )
         subject, decision_at = Appeal.Subject.DISMISSAL, case.stage_entered_at
     slugs = sorted({getattr(g, "slug", g) for g in grounds or []})
-    known = set(
-        AppealGround.objects.for_district(case.district).values_list("slug", flat=True)
-    )
+    known = set(AppealGround.objects.for_district(case.district).values_list("slug", flat=True))
     if not slugs:
         raise ValidationError({"grounds": "Choose at least one ground of appeal."})
     if set(slugs) - known:
@@ -459,9 +452,7 @@ def appeal_decide(
     )
     from ..workflow import case_transition
 
-    case_transition(
-        actor=actor, case_id=case.pk, action=EXIT_ACTIONS[(appeal.subject, outcome)]
-    )
+    case_transition(actor=actor, case_id=case.pk, action=EXIT_ACTIONS[(appeal.subject, outcome)])
     return appeal
 
 
@@ -512,9 +503,7 @@ def process_a_milestone_record(
             .first()
         )
         if earlier is None:
-            raise ValidationError(
-                {"kind": f"Record \u201c{M(earlier_kind).label}\u201d first."}
-            )
+            raise ValidationError({"kind": f"Record \u201c{M(earlier_kind).label}\u201d first."})
         if occurred_at < earlier.occurred_at:
             raise ValidationError(
                 {"occurred_at": f"This step cannot come before \u201c{earlier}\u201d."}

@@ -27,39 +27,13 @@ from ncii_cases.models import (
 )
 from ncii_cases.services import appeals
 from ncii_cases.services import determinations as det
-from ncii_cases.services.cases import case_assign, case_lead_change
+from ncii_cases.services.cases import case_lead_change
 from ncii_cases.workflow import case_transition
 from tests.factories import UserFactory
 from tests.factories_workflow import intervention
 from tests.ncii_cases.conftest import place
 
 GROUNDS = ["procedural-irregularity"]
-
-
-@pytest.fixture
-def appeal_officer(district):
-    """A second coordinator of the district, with no earlier role in the case."""
-    return UserFactory(username="appealofficer", district=district, role=c.Role.COORDINATOR)
-
-
-@pytest.fixture
-def decided(ready_case, coordinator):
-    """``ready_case`` signed off by the coordinator (respondent responsible) with a planned
-    suspension: at remedies, inside its appeal window."""
-    ready_case.respondent_track = c.RespondentTrack.STUDENT
-    ready_case.save()
-    case_assign(actor=coordinator, case=ready_case, user=coordinator, role=c.AssignmentRole.LEAD)
-    place(ready_case, c.Stage.DETERMINATION)
-    case = case_transition(actor=coordinator, case=ready_case, action="issue_determination")
-    respondent = CaseParty.objects.get(case=case, role=c.PartyRole.RESPONDENT)
-    sanction = det.sanction_add(
-        actor=coordinator,
-        case=case,
-        respondent=respondent,
-        intervention=intervention("student-suspension"),
-        details="Three days.",
-    )
-    return case, respondent, sanction
 
 
 def parties(case):
