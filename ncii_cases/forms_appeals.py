@@ -57,7 +57,7 @@ class AppealDecisionMakerForm(forms.Form):
 
     def clean_decision_maker(self):
         user = self.cleaned_data["decision_maker"]
-        # The same rule as the service's (34 CFR 106.45(b)(8)(iii)(A)), next to the field.
+        # The same rule as the service's (34 CFR 106.45(b)(8)(iii)(B)), next to the field.
         problem = appeal_decision_maker_problem(self.case, user)
         if problem:
             raise forms.ValidationError(problem)

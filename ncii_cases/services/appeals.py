@@ -8,12 +8,12 @@ The rules (34 CFR 106.45(b)(8), and the Model Policy's appeal step):
 - on the grounds of the catalog ``policies.AppealGround``: the three of 106.45(b)(8)(i) and
   any the district adds for both parties (106.45(b)(8)(ii));
 - the decision-maker is not the Title IX coordinator of the case (its lead), an investigator,
-  nor the original decision-maker (106.45(b)(8)(iii)(A)): ``appeal_decision_maker_problem``
+  nor the original decision-maker (106.45(b)(8)(iii)(B)): ``appeal_decision_maker_problem``
   is the one rule, asked by the service and by the form;
 - the other party may respond in writing (106.45(b)(8)(iii)(D)); its response and its date
   are kept;
 - the decision is written with its rationale, affirm / modify / remand, and notified to both
-  parties at the same time (106.45(b)(8)(iii)(E)): one notice per party, written together;
+  parties at the same time (106.45(b)(8)(iii)(E)-(F)): one notice per party, written together;
 - while an appeal of a determination is pending its sanctions are stayed unless the district
   says otherwise (``District.appeal_stays_sanctions``); supportive measures continue.
 
@@ -62,7 +62,7 @@ ROUTING_ACTIONS = ("route_process_b", "route_process_a")
 NO_PENDING = "No appeal is pending on this case."
 INDEPENDENCE_SOURCE = (
     "The appeal decision-maker may not be the Title IX coordinator of the case, an "
-    "investigator, or the original decision-maker (34 CFR 106.45(b)(8)(iii)(A))."
+    "investigator, or the original decision-maker (34 CFR 106.45(b)(8)(iii)(B))."
 )
 
 
@@ -107,7 +107,7 @@ def appeal_earlier_roles(case: Case) -> dict[int, list[str]]:
 def appeal_decision_maker_problem(case: Case, user) -> str | None:
     """Why ``user`` may not decide an appeal of the case, in plain words, or None when they
     may: an active account of the case's district who may decide on it (a coordinator) and
-    who had no earlier role in it (``appeal_earlier_roles``; 34 CFR 106.45(b)(8)(iii)(A))."""
+    who had no earlier role in it (``appeal_earlier_roles``; 34 CFR 106.45(b)(8)(iii)(B))."""
     if user is None or not getattr(user, "is_active", False):
         return "Choose an active account of this district."
     if user.district_id != case.district_id:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ncii_cases import choices as c
+from ncii_cases import clocks
 from ncii_cases.events import EventType
 from ncii_cases.models import (
     Appeal,
@@ -30,8 +31,9 @@ def url(name, case):
     return reverse(f"ncii_cases:{name}", kwargs={"pk": case.pk})
 
 
-def local_input(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+def local_input(moment, case):
+    """The instant as the form's field takes it: in the district's time zone."""
+    return moment.astimezone(clocks.case_zone(case)).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_the_coordinator_records_an_appeal_on_its_page(
@@ -111,7 +113,7 @@ def test_the_named_decision_maker_decides_on_the_page_and_both_parties_are_notif
         "outcome": AppealOutcome.AFFIRM,
         "rationale": "No bias was shown; the finding stands.",
         "notice_method": PartyNotice.Method.LETTER,
-        "notified_at": local_input(timezone.now() - dt.timedelta(minutes=1)),
+        "notified_at": local_input(timezone.now() + dt.timedelta(minutes=1), case),
         "notice_summary": "The decision and its reasons, sent to both.",
     }
     # The coordinator who decided the case cannot record the appeal's decision
@@ -122,7 +124,7 @@ def test_the_named_decision_maker_decides_on_the_page_and_both_parties_are_notif
     login_verified(client, appeal_officer)
     with django_assert_max_num_queries(110):
         response = client.post(url("case_appeal_decide", case), decide)
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["form"].errors
     case.refresh_from_db()
     assert case.stage == c.Stage.REMEDIES
     notices = PartyNotice.objects.filter(case=case, kind=PartyNotice.Kind.APPEAL)
@@ -162,7 +164,7 @@ def test_a_process_a_step_is_recorded_on_its_page(
             url("case_process_a_milestone", case),
             {
                 "kind": ProcessAMilestone.Kind.FORMAL_COMPLAINT,
-                "occurred_at": local_input(timezone.now() - dt.timedelta(days=10)),
+                "occurred_at": local_input(timezone.now() - dt.timedelta(days=10), case),
                 "note": "Signed by the complainant.",
                 "submission_token": token,
             },

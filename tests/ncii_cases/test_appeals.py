@@ -81,7 +81,7 @@ def test_responsible_then_appeal_by_the_respondent_ends_in_a_modified_sanction(
     ):
         with pytest.raises(ValidationError) as refused:
             appeals.appeal_decision_maker_set(actor=coordinator, case=case, user=barred)
-        assert "106.45(b)(8)(iii)(A)" in str(refused.value)
+        assert "106.45(b)(8)(iii)(B)" in str(refused.value)
         assert words in str(refused.value)
     appeals.appeal_decision_maker_set(actor=coordinator, case=case, user=appeal_officer)
 
