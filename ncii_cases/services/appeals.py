@@ -66,6 +66,12 @@ INDEPENDENCE_SOURCE = (
 )
 
 
+def _minute(moment: dt.datetime) -> dt.datetime:
+    """The instant to the minute: forms take times to the minute, so a response entered in
+    the minute the appeal came in is not "before" it."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def _local(moment: dt.datetime, case: Case) -> str:
     return clocks.local_time_text(moment, clocks.case_zone(case))
 
@@ -347,7 +353,7 @@ def appeal_response_record(
     if not (response or "").strip():
         raise ValidationError({"response": "Write the response, or a summary of it."})
     dates_check("appeal_response", {"received_at": received_at})
-    if received_at < appeal.filed_at:
+    if received_at < _minute(appeal.filed_at):
         raise ValidationError({"received_at": "A response comes in after the appeal."})
     appeal.response = response.strip()
     appeal.response_party = party
@@ -416,7 +422,7 @@ def appeal_decide(
     if problems:
         raise ValidationError(problems)
     dates_check("appeal_decision", {"notified_at": notified_at})
-    if notified_at < appeal.filed_at:
+    if notified_at < _minute(appeal.filed_at):
         raise ValidationError({"notified_at": "The parties are told after the appeal came in."})
     now = timezone.now()
     notices = []

@@ -32,6 +32,7 @@ from tests.factories import CaseFactory, CasePartyFactory, PersonFactory
 from tests.factories_workflow import intervention
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CASE_PAGE = re.compile(r"/cases/\d+/(#[\w-]*)?$")
 OFFICER_PASSWORD = "Appeal-officer-2026!"  # noqa: S105  # nosec B105
 
 
@@ -41,6 +42,7 @@ def responsible_case(coordinator) -> Case:
     case = CaseFactory(
         school=school,
         title="Image shared in a class group chat",
+        reference="NCII-APPEAL-1",
         respondent_track=c.RespondentTrack.STUDENT,
         stage=c.Stage.DETERMINATION,
     )
@@ -117,9 +119,9 @@ def test_an_appeal_by_the_respondent_ends_in_a_modified_sanction(live_server, de
     page.get_by_label("Procedural irregularity that affected the outcome").check()
     page.fill("#id_statement", "The interview notes were not shared before the decision.")
     page.get_by_role("button", name="Save", exact=True).click()
-    page.wait_for_url(re.compile(r"/cases/\d+/"))
+    page.wait_for_url(CASE_PAGE)
     check(page)
-    assert page.get_by_text("Stayed while the appeal is pending").count() == 1
+    assert page.get_by_text("Stayed while the appeal is pending", exact=True).count() == 1
     assert Case.objects.get(pk=case.pk).stage == c.Stage.APPEAL
 
     # The coordinator who made the determination is refused as decision-maker, with the reason
@@ -131,7 +133,7 @@ def test_an_appeal_by_the_respondent_ends_in_a_modified_sanction(live_server, de
     assert page.get_by_text(re.compile("made the original determination")).count() >= 1
     page.select_option("#id_decision_maker", str(officer.pk))
     page.get_by_role("button", name="Save", exact=True).click()
-    page.wait_for_url(re.compile(r"/cases/\d+/"))
+    page.wait_for_url(CASE_PAGE)
     assert Appeal.objects.get(case=case).decision_maker == officer
 
     # The appeal decision-maker modifies the outcome; both parties are notified together
@@ -145,7 +147,7 @@ def test_an_appeal_by_the_respondent_ends_in_a_modified_sanction(live_server, de
     page.select_option("#id_notice_method", "letter")
     page.fill("#id_notice_summary", "The appeal decision and its reasons.")
     page.get_by_role("button", name="Save", exact=True).click()
-    page.wait_for_url(re.compile(r"/cases/\d+/"))
+    page.wait_for_url(CASE_PAGE)
     check(page)
     assert page.get_by_text(re.compile("Both parties notified together")).count() == 1
     assert Case.objects.get(pk=case.pk).stage == c.Stage.REMEDIES
