@@ -40,7 +40,7 @@ from ncii_cases.models import (
     User,
 )
 from ncii_cases.workflow import BY_ACTION
-from policies.models import Intervention, Measure, Platform
+from policies.models import AppealGround, Intervention, Measure, Platform
 from reporting.models import PdfJob
 from tests.access.helpers import login_verified
 
@@ -162,7 +162,8 @@ FUZZ = {
     "ncii_cases:case_lead_change": Form(f.LeadChangeForm, {"user": User}),
     # Appeals and the steps of Process A (ncii_cases/appeals_views.py).
     "ncii_cases:case_appeal_file": Form(
-        fa.AppealFileForm, {"appellant": CaseParty, "determination": Determination}
+        fa.AppealFileForm,
+        {"appellant": CaseParty, "determination": Determination, "grounds": AppealGround},
     ),
     "ncii_cases:case_appeal_decision_maker": Form(
         fa.AppealDecisionMakerForm, {"decision_maker": User}
