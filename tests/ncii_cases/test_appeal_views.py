@@ -65,6 +65,10 @@ def test_the_coordinator_records_an_appeal_on_its_page(
     body = detail.content.decode()
     assert "Appeal of a determination" in body
     assert "Stayed while the appeal is pending" in body
+    # and the timeline reads it as a sentence
+    assert f"{coordinator} recorded an appeal by {respondent.display_name} of a determination" in (
+        body
+    )
     assert "Appeal window" not in "".join(k.label for k in detail.context["d"].deadlines)
 
 
