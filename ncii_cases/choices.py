@@ -104,9 +104,28 @@ class Stage(models.TextChoices):
     PROCESS_A = "process_a", "Routed to Process A"
     REFERRED = "referred", "Referred"
     CLOSED = "closed", "Closed"
+    APPEAL = "appeal", "Appeal"
 
 
 OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
+
+
+class DismissalGround(models.TextChoices):
+    """34 CFR 106.45(b)(3): the grounds of a dismissal of a formal complaint. (i) mandatory:
+    the conduct would not be sexual harassment under 106.30 even if proved, did not occur in
+    the district's education program or activity, or not against a person in the United
+    States; (ii) discretionary: the complainant withdraws the complaint in writing, the
+    respondent is no longer enrolled or employed, or circumstances prevent gathering enough
+    evidence. A dismissal from the formal process does not end the district's response: the
+    conduct may still be addressed under its code of conduct (106.45(b)(3)(i)), here
+    Process B."""
+
+    NOT_TITLE_IX = "not_title_ix_harassment", "Would not be sexual harassment (106.30) if proved"
+    OUTSIDE_PROGRAM = "outside_program", "Did not occur in the district's program or activity"
+    OUTSIDE_US = "outside_us", "Did not occur against a person in the United States"
+    WITHDRAWN = "complaint_withdrawn", "The complainant withdrew the complaint in writing"
+    RESPONDENT_LEFT = "respondent_left", "The respondent is no longer enrolled or employed"
+    NO_EVIDENCE = "evidence_unavailable", "Circumstances prevent gathering enough evidence"
 
 
 class Level(models.TextChoices):

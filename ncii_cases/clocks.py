@@ -104,6 +104,10 @@ STAGE_SPANS: dict[str, Span] = {
     S.REMEDIES: Span(10 * 24, HOURS),
     S.MONITORING: Span(30 * 24, HOURS),
     S.REFERRED: Span(30 * 24, HOURS),
+    # The appeal decision: 34 CFR 106.45(b)(1)(v) asks for "reasonably prompt time frames"
+    # for appeals and sets no number; 10 school days is this table's default, for a district
+    # to change like the others.
+    S.APPEAL: Span(10, SCHOOL_DAYS),
 }
 STAGES_WITHOUT_CLOCK = (S.PROCESS_A, S.CLOSED)
 # The harm level scales the interim-actions and investigation times (school days round up).
@@ -201,6 +205,28 @@ def appeal_window_closes_at(determination, *, case=None, extensions=None) -> dt.
     )
     calendar = SchoolCalendar(district=case.district, school=case.school)
     return Span(days, SCHOOL_DAYS).after(determination.decided_at, calendar)
+
+
+def dismissal_appeal_window_closes_at(case, dismissed_at: dt.datetime) -> dt.datetime:
+    """The end of the appeal window of a dismissal (the case referred outside this policy at
+    ``dismissed_at``, UTC): the district's appeal window in school days, as for a
+    determination (34 CFR 106.45(b)(8): both may be appealed)."""
+    days = getattr(case.district, "appeal_window_school_days", None) or (
+        DEFAULT_APPEAL_WINDOW_SCHOOL_DAYS
+    )
+    calendar = SchoolCalendar(district=case.district, school=case.school)
+    return Span(days, SCHOOL_DAYS).after(dismissed_at, calendar)
+
+
+# 34 CFR 106.45(b)(5)(vi): the parties have at least 10 days to submit a written response to
+# the evidence before the investigative report is completed; 106.45(b)(5)(vii): the report is
+# sent at least 10 days before the determination. Calendar days (the regulation's words).
+PROCESS_A_REVIEW_DAYS = 10
+
+
+def evidence_review_closes_at(sent_at: dt.datetime) -> dt.datetime:
+    """The end of the parties' 10-day evidence review window of Process A (UTC)."""
+    return sent_at.astimezone(dt.UTC) + dt.timedelta(days=PROCESS_A_REVIEW_DAYS)
 
 
 def reminder_lead(kind: str) -> dt.timedelta:
@@ -494,19 +520,58 @@ def measure_review_clock(measure) -> Clock:
     )
 
 
-def appeal_clock(determination, *, case=None, extensions=None) -> Clock:
-    """The appeal window of a determination. "Overdue" means the window has closed; what an
-    appeal then does belongs to the appeals work."""
+def appeal_clock(determination, *, case=None, extensions=None, appeals=None) -> Clock:
+    """The appeal window of a determination. "Overdue" means the window has closed (an appeal
+    filed after it is refused, ``services.appeals``); an appeal filed stops the clock.
+    ``appeals`` (the case's ``Appeal`` rows) may be given to spare a query."""
     closes = appeal_window_closes_at(determination, case=case, extensions=extensions)
+    if appeals is None:
+        appeals = list(determination.appeals.all())
+    filed = [a for a in appeals if a.determination_id == determination.pk]
+    # No name: the label is also printed in the redacted summary.
+    label = f"Appeal window ({determination.get_finding_display().lower()} finding)"
+    if filed:
+        first = min(filed, key=lambda a: a.filed_at)
+        return Clock(
+            "appeal",
+            label,
+            closes,
+            started_at=determination.decided_at,
+            unit=SCHOOL_DAYS,
+            state="Appeal filed",
+            stopped_at=first.filed_at,
+            extra={"determination_id": determination.pk},
+        )
     return Clock(
         "appeal",
-        # No name: the label is also printed in the redacted summary.
-        f"Appeal window ({determination.get_finding_display().lower()} finding)",
+        label,
         closes,
         started_at=determination.decided_at,
         open=True,
         unit=SCHOOL_DAYS,
         extra={"determination_id": determination.pk},
+    )
+
+
+def dismissal_appeal_clock(case, *, appeals=()) -> Clock | None:
+    """The appeal window of the case's dismissal while it is referred outside this policy
+    (from the referral, ``stage_entered_at``); None at any other stage. An appeal of the
+    dismissal filed since stops it."""
+    if case.stage != S.REFERRED:
+        return None
+    closes = dismissal_appeal_window_closes_at(case, case.stage_entered_at)
+    filed = [
+        a for a in appeals if a.subject == "dismissal" and a.decision_at >= case.stage_entered_at
+    ]
+    return Clock(
+        "appeal",
+        "Appeal window (dismissal)",
+        closes,
+        started_at=case.stage_entered_at,
+        open=not filed,
+        unit=SCHOOL_DAYS,
+        state="Appeal filed" if filed else "",
+        stopped_at=filed[0].filed_at if filed else None,
     )
 
 
@@ -521,13 +586,23 @@ def next_due_clock(case) -> Clock:
     )
 
 
-def case_clocks(case, *, takedowns=(), reports=(), determinations=(), extensions=None):
+def case_clocks(
+    case, *, takedowns=(), reports=(), determinations=(), extensions=None, appeals=None
+):
     """The open clocks of a case, soonest first: its stage, the given takedown requests,
-    external reports and (appeal windows of) determinations."""
+    external reports and (appeal windows of) determinations. ``appeals`` (the case's
+    ``Appeal`` rows, given by a reader who may see discipline) stop the appeal windows they
+    appeal, and add the dismissal's appeal window of a referred case."""
     clocks = [stage_clock(case)]
     clocks += [takedown_clock(t) for t in takedowns]
     clocks += [report_clock(r) for r in reports]
-    clocks += [appeal_clock(d, case=case, extensions=extensions) for d in determinations]
+    clocks += [
+        appeal_clock(d, case=case, extensions=extensions, appeals=appeals) for d in determinations
+    ]
+    if appeals is not None:
+        dismissal = dismissal_appeal_clock(case, appeals=appeals)
+        if dismissal is not None:
+            clocks.append(dismissal)
     return sorted((k for k in clocks if k.open), key=lambda k: k.due_at)
 
 
@@ -653,6 +728,7 @@ __all__ = [
     "DueText",
     "appeal_clock",
     "case_clocks",
+    "dismissal_appeal_clock",
     "clock_text",
     "due_text",
     "measure_review_clock",

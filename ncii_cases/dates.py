@@ -38,6 +38,9 @@ LABELS = {
     "ends_on": "Ends on",
     "review_on": "Review on",
     "next_review_on": "Next review on",
+    "filed_at": "When the appeal came in",
+    "received_at": "When the response came in",
+    "notified_at": "When both parties were told",
 }
 
 # One row per record type with dates: the forms and services of each name their rule here.
@@ -56,6 +59,10 @@ RULES = {
     "measure_review": DateRule(ordered=(("starts_on", "next_review_on"),)),
     "sanction": DateRule(ordered=(("starts_on", "ends_on"),)),
     "takedown_notice": DateRule(past=("authorized_on",)),
+    "appeal": DateRule(past=("filed_at",)),
+    "appeal_response": DateRule(past=("received_at",)),
+    "appeal_decision": DateRule(past=("notified_at",)),
+    "process_a_milestone": DateRule(past=("occurred_at",)),
 }
 
 

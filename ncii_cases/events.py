@@ -60,6 +60,12 @@ class EventType:
     REPORT_MERGED = "report_merged"  # another report of the same incident added to the case
     REPORT_MESSAGE = "report_message"  # a message between the district and a reporter
     TAKEDOWN_NOTICE_CREATED = "takedown_notice_created"  # the platform's notice, text and PDF
+    # Appeals (services/appeals.py) and the formal process's milestones (Process A).
+    APPEAL_FILED = "appeal_filed"
+    APPEAL_DECISION_MAKER_SET = "appeal_decision_maker_set"
+    APPEAL_RESPONSE_RECORDED = "appeal_response_recorded"
+    APPEAL_DECIDED = "appeal_decided"
+    PROCESS_A_MILESTONE = "process_a_milestone"
 
 
 # Events whose content a section of the PDF already shows in full (the record itself, with
@@ -341,6 +347,25 @@ BUILDERS: dict[str, Callable] = {
     EventType.DEADLINE_EXTENDED: lambda e, n: (
         f"extended {CLOCK_WORDS.get(e.detail.get('clock'), 'a deadline')} from "
         f"{_when(e.detail.get('previous_due_at'))} to {_when(e.detail.get('new_due_at'))}"
+    ),
+    EventType.APPEAL_FILED: lambda e, n: (
+        f"recorded an appeal by {n.party(e.detail.get('appellant_id'))} of "
+        f"{n.label('appeal_subject', e.detail.get('subject')).lower()}"
+        + (", sanctions stayed" if e.detail.get("sanctions_stayed") else "")
+    ),
+    EventType.APPEAL_DECISION_MAKER_SET: lambda e, n: (
+        f"named {n.user(e.detail.get('user_id'))} as the appeal decision-maker"
+    ),
+    EventType.APPEAL_RESPONSE_RECORDED: lambda e, n: (
+        f"recorded the response of {n.party(e.detail.get('party_id'))} to the appeal"
+    ),
+    EventType.APPEAL_DECIDED: lambda e, n: (
+        f"decided the appeal: {n.label('appeal_outcome', e.detail.get('outcome')).lower()}; "
+        f"both parties notified together ({len(e.detail.get('notice_ids', []))} notices)"
+    ),
+    EventType.PROCESS_A_MILESTONE: lambda e, n: (
+        "recorded a step of the formal process: "
+        f"{n.label('milestone', e.detail.get('kind')).lower()} on {e.detail.get('on', '')}"
     ),
     EventType.RECORD_CORRECTED: _corrected,
     EventType.RECORD_WITHDRAWN: lambda e, n: (

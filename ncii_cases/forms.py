@@ -476,11 +476,17 @@ class TransitionForm(forms.Form):
     out_of_scope = forms.BooleanField(
         required=False, label="The conduct is outside the district's jurisdiction"
     )
+    dismissal_ground = forms.ChoiceField(
+        choices=[("", "Choose…"), *c.DismissalGround.choices],
+        required=False,
+        label="Ground of the dismissal (34 CFR 106.45(b)(3))",
+    )
 
     DETAIL_FIELDS = {
         "route_process_b": ("respondent_track",),
         "route_process_a": ("respondent_track",),
         "refer": ("referred_to", "respondent_track", "out_of_scope"),
+        "dismiss_to_process_b": ("dismissal_ground",),
     }
 
     def __init__(self, *args, transition, **kwargs):

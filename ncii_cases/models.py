@@ -126,6 +126,12 @@ class District(models.Model):
         help_text="Off: the district's accounts sign in only with single sign-on (the deployment "
         "operator's accounts keep their password).",
     )
+    appeal_stays_sanctions = models.BooleanField(
+        "an appeal stays sanctions",
+        default=True,
+        help_text="While an appeal of a determination is pending, its sanctions wait (stayed) "
+        "until the appeal is decided. Supportive measures continue either way.",
+    )
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
@@ -1138,6 +1144,7 @@ class PartyNotice(Correctable):
         OUTCOME = "outcome", "Notice of outcome"
         SUPPORT = "support", "Information on support and resources"
         OTHER = "other", "Other notice"
+        APPEAL = "appeal", "Notice of an appeal or of its decision"
 
     class Method(models.TextChoices):
         PHONE = "phone", "Phone call"
@@ -1446,6 +1453,111 @@ class TakedownNotice(Correctable):
 
     def __str__(self):
         return f"Notice to {self.takedown.platform}" if self.takedown_id else "Takedown notice"
+
+
+# --- Appeals and the formal Title IX process (Process A) ------------------------------------
+
+
+class AppealOutcome(models.TextChoices):
+    AFFIRM = "affirm", "Affirmed (the decision stands)"
+    MODIFY = "modify", "Modified (the decision or its sanctions change)"
+    REMAND = "remand", "Remanded (sent back for further work)"
+
+
+class Appeal(models.Model):
+    """An appeal of a determination or of a dismissal by a party (34 CFR 106.45(b)(8)): who
+    appealed, on which grounds, when, the appeal decision-maker (who had no earlier role in
+    the case), the other party's response and its date, and the written decision with both
+    parties notified at the same time. Rules: ``services.appeals``."""
+
+    class Subject(models.TextChoices):
+        DETERMINATION = "determination", "A determination"
+        DISMISSAL = "dismissal", "A dismissal (the case referred outside this policy)"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appeals")
+    subject = models.CharField(max_length=20, choices=Subject.choices)
+    determination = models.ForeignKey(
+        Determination, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+    )
+    # The instant the appealed decision was made (the determination's, or the dismissal's).
+    decision_at = models.DateTimeField()
+    appellant = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
+    grounds = models.JSONField(default=list, help_text="Slugs of the appeal grounds catalog.")
+    statement = models.TextField(help_text="The appellant's grounds, in their own words.")
+    filed_at = models.DateTimeField(help_text="When the appeal was received.")
+    window_closed_at = models.DateTimeField(help_text="The end of the appeal window then.")
+    from_stage = models.CharField(max_length=30, choices=c.Stage.choices)
+    sanctions_stayed = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    designated_at = models.DateTimeField(null=True, blank=True)
+    response = models.TextField(blank=True, help_text="The other party's written response.")
+    response_party = models.ForeignKey(
+        CaseParty, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    response_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=AppealOutcome.choices, blank=True)
+    rationale = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    parties_notified_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    class Meta:
+        ordering = ["filed_at", "pk"]
+
+    def __str__(self):
+        return f"Appeal of {self.get_subject_display().lower()} ({self.filed_at:%Y-%m-%d})"
+
+    @property
+    def is_pending(self) -> bool:
+        """Filed and not yet decided."""
+        return self.decided_at is None
+
+
+class ProcessAMilestone(models.Model):
+    """A dated step of the formal Title IX grievance process of 34 CFR 106.45 (Process A),
+    which runs its own timeline: the application records when each step happened."""
+
+    class Kind(models.TextChoices):
+        # 106.30 "formal complaint"; 106.45(b)(2) written notice of the allegations;
+        # 106.45(b)(5)(vi) the evidence sent for review (10 days to respond); 106.45(b)(5)(vii)
+        # the investigative report; 106.45(b)(7) the written determination; 106.45(b)(8) appeal.
+        FORMAL_COMPLAINT = "formal_complaint", "Formal complaint signed"
+        NOTICE_OF_ALLEGATIONS = "notice_of_allegations", "Written notice of allegations sent"
+        EVIDENCE_REVIEW = "evidence_review", "Evidence sent to the parties for review"
+        INVESTIGATION_REPORT = "investigation_report", "Investigative report sent"
+        DETERMINATION = "determination", "Written determination issued"
+        APPEAL = "appeal", "Appeal decided"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="process_a_milestones")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    occurred_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.occurred_at:%Y-%m-%d})"
 
 
 # Reports from anyone, before they are cases (docs/reports.md); single sign-on (OpenID

@@ -56,6 +56,7 @@ DISTRICT_CATALOG_MODELS = [
     "studentintervention",
     "employeecorrectiveaction",
     "reportingobligation",
+    "appealground",
 ]
 # The policy's own texts: shared by every district, edited by the deployment operator only.
 POLICY_TEXT_MODELS = ["definition", "policyversion"]

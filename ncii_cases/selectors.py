@@ -17,6 +17,8 @@ from . import choices as c
 from . import clocks
 from .events import EventType
 from .models import (
+    Appeal,
+    AppealOutcome,
     Case,
     CaseAssignment,
     CaseEvent,
@@ -28,6 +30,7 @@ from .models import (
     ExternalReport,
     HarmAssessment,
     PartyNotice,
+    ProcessAMilestone,
     ResolutionOffer,
     Sanction,
     SupportingDocument,
@@ -136,6 +139,69 @@ def case_determinations_for_user(
     return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()
 
 
+def case_appeals_for_user(*, user, case: Case, allowed: set[str] | None = None) -> QuerySet[Appeal]:
+    """Returns the case's appeals (discipline: nothing without VIEW_DISCIPLINE)."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = Appeal.objects.filter(case=case).select_related(
+        "determination",
+        "appellant__person",
+        "response_party__person",
+        "decision_maker",
+        "decided_by",
+        "recorded_by",
+    )
+    return rows if Action.VIEW_DISCIPLINE in allowed else rows.none()
+
+
+def case_milestones_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[ProcessAMilestone]:
+    """Returns the dated steps of the formal process (Process A) to users who read the case."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = ProcessAMilestone.objects.filter(case=case).select_related("recorded_by")
+    return rows if Action.VIEW in allowed else rows.none()
+
+
+def appeal_form_scope(*, user, case: Case) -> dict:
+    """The choices of the appeal forms: the parties who may appeal or respond (the depicted
+    people and the identified respondents), the signed-off determinations, the district's
+    appeal grounds and the accounts that may decide an appeal of the case."""
+    from policies.models import AppealGround
+
+    from .permissions import users_who_can_on_every_case
+
+    allowed = actions_for(user, case)
+    parties = case_parties_for_user(user=user, case=case, allowed=allowed).filter(
+        role__in=[c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT], withdrawn_at__isnull=True
+    )
+    return {
+        "parties": parties,
+        "determinations": case_determinations_for_user(
+            user=user, case=case, allowed=allowed
+        ).filter(withdrawn_at__isnull=True),
+        "grounds": AppealGround.objects.for_district(case.district),
+        "officers": users_who_can_on_every_case(Action.DECIDE, district_id=case.district_id),
+        "case": case,
+    }
+
+
+def appeal_ground_names_set(case: Case, appeals: list) -> None:
+    """Sets ``ground_names`` on each appeal: its grounds as the district's catalog names them
+    (one query, none without appeals)."""
+    if not appeals:
+        return
+    from policies.models import AppealGround
+
+    names = dict(AppealGround.objects.for_district(case.district).values_list("slug", "name"))
+    for appeal in appeals:
+        appeal.ground_names = [names.get(slug, slug.replace("-", " ")) for slug in appeal.grounds]
+
+
+def case_appeal_pending_for_user(*, user, case: Case) -> Appeal | None:
+    """The case's pending appeal, for a user who may see discipline; None otherwise."""
+    return case_appeals_for_user(user=user, case=case).filter(decided_at__isnull=True).first()
+
+
 def case_sanctions_for_user(
     *, user, case: Case, allowed: set[str] | None = None
 ) -> QuerySet[Sanction]:
@@ -196,6 +262,10 @@ class CaseDetail:
     # appeal windows with discipline), soonest first, and the extensions recorded.
     deadlines: list = field(default_factory=list)
     extensions: list = field(default_factory=list)
+    # Appeals (with discipline), the sanctions they stay, and Process A's dated steps.
+    appeals: list = field(default_factory=list)
+    stayed_sanction_ids: set = field(default_factory=set)
+    milestones: list = field(default_factory=list)
 
     @property
     def can(self) -> dict[str, bool]:
@@ -251,6 +321,13 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         detail.offers = list(
             ResolutionOffer.objects.filter(case=case).select_related("party__person")
         )
+        detail.appeals = list(case_appeals_for_user(**scope))
+        appeal_ground_names_set(case, detail.appeals)
+        from .services.appeals import stayed_sanction_ids
+
+        detail.stayed_sanction_ids = stayed_sanction_ids(case, appeals=detail.appeals)
+    if detail.show_content:
+        detail.milestones = list(case_milestones_for_user(**scope))
     detail.timeline = list(case_timeline_for_user(**scope))
     detail.extensions = list(case_extensions_for_user(**scope))
     detail.deadlines = clocks.case_clocks(
@@ -259,6 +336,7 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         reports=detail.reports,
         determinations=detail.determinations,
         extensions=detail.extensions,
+        appeals=detail.appeals if detail.show_discipline else None,
     )
     if detail.timeline:
         from .events import event_sentence
@@ -271,11 +349,16 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         }
         names = timeline_names(case=case, events=detail.timeline, loaded=loaded)
         detail.sentences = [(e, event_sentence(e, names)) for e in detail.timeline]
-    from .workflow import TRANSITIONS
+    from .workflow import SERVICE_ONLY_ACTIONS, TRANSITIONS
 
-    # The same rule as ``workflow.available_transitions``, from the rights already read.
+    # The same rule as ``workflow.available_transitions``, from the rights already read; the
+    # appeal steps are taken by the appeal forms, which the page links to instead.
     detail.transitions = [
-        t for t in TRANSITIONS if case.stage in t.from_stages and t.permission in allowed
+        t
+        for t in TRANSITIONS
+        if case.stage in t.from_stages
+        and t.permission in allowed
+        and t.action not in SERVICE_ONLY_ACTIONS
     ]
     return detail
 
@@ -418,9 +501,11 @@ def case_get_for_user_any(*, user, pk, actions: tuple[str, ...]) -> Case:
 def transition_problem_for_user(*, user, case: Case, action: str) -> str | None:
     """Why the user cannot take the workflow step now (wrong stage, or not theirs), in plain
     words; None when they may try it (its guards are checked when taken)."""
-    from .workflow import BY_ACTION, available_transitions
+    from .workflow import BY_ACTION, SERVICE_ONLY_ACTIONS, available_transitions
 
     step = BY_ACTION[action]
+    if action in SERVICE_ONLY_ACTIONS:
+        return "This step is taken on the case's appeal forms, which record the appeal with it."
     if case.stage not in step.from_stages:
         return (
             f"\u201c{step.label}\u201d is not possible while the case is at "
@@ -601,6 +686,9 @@ def timeline_names(
         "notice_method": dict(PartyNotice.Method.choices),
         "finding": dict(Determination.Finding.choices),
         "track": dict(c.RespondentTrack.choices),
+        "appeal_subject": dict(Appeal.Subject.choices),
+        "appeal_outcome": dict(AppealOutcome.choices),
+        "milestone": dict(ProcessAMilestone.Kind.choices),
     }
     labels = {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
     schools = dict(m.School.objects.filter(district_id=case.district_id).values_list("pk", "name"))

@@ -23,6 +23,7 @@ from django.utils import timezone
 from .events import EventType
 from .models import (
     AccessEvent,
+    Appeal,
     AuditVerification,
     Case,
     CaseAssignment,
@@ -36,6 +37,7 @@ from .models import (
     ExternalReport,
     HarmAssessment,
     PartyNotice,
+    ProcessAMilestone,
     ResolutionOffer,
     Sanction,
     School,
@@ -68,6 +70,8 @@ CASE_MODELS: dict[str, tuple[type, str]] = {
     "sanction": (Sanction, "case_id"),
     "partynotice": (PartyNotice, "case_id"),
     "takedownnotice": (TakedownNotice, "case_id"),
+    "appeal": (Appeal, "case_id"),
+    "processamilestone": (ProcessAMilestone, "case_id"),
 }
 
 # The fields an auditor sees the values of: choices, dates, booleans, stage and status, the
@@ -154,6 +158,24 @@ METADATA_FIELDS: dict[str, set[str]] = {
         "created_by",
         "created_at",
     },
+    # Appeals: dates, the stay and the staff; who appealed, the grounds, the outcome and the
+    # texts are discipline content.
+    "appeal": {
+        "subject",
+        "decision_at",
+        "filed_at",
+        "window_closed_at",
+        "from_stage",
+        "sanctions_stayed",
+        "recorded_by",
+        "decision_maker",
+        "designated_at",
+        "response_at",
+        "decided_at",
+        "decided_by",
+        "parties_notified_at",
+    },
+    "processamilestone": {"kind", "occurred_at", "recorded_by", "recorded_at"},
 }
 # Fields never worth a line in a diff: the row already names its record and its case.
 SKIPPED_FIELDS = {"id", "case"}

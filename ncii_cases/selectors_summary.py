@@ -152,6 +152,34 @@ class SummarySanction:
 
 
 @dataclass(frozen=True)
+class SummaryAppeal:
+    subject: str
+    appellant: str
+    grounds: str
+    statement: str
+    filed_at: dt.datetime | None
+    window_closed_at: dt.datetime | None
+    sanctions_stayed: str
+    decision_maker: str
+    response_from: str
+    response: str
+    response_at: dt.datetime | None
+    outcome: str
+    rationale: str
+    decided_by: str
+    decided_at: dt.datetime | None
+    parties_notified_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SummaryMilestone:
+    step: str
+    occurred_at: dt.datetime | None
+    note: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
 class SummaryOffer:
     party: str
     option: str
@@ -238,6 +266,8 @@ class CaseSummary:
     # Open clocks as (label, "Sun Nov 1, 4:00 PM CST — 3 h left"), and extensions in words.
     deadlines: list[tuple[str, str]] = field(default_factory=list)
     extensions: list[str] = field(default_factory=list)
+    appeals: list[SummaryAppeal] = field(default_factory=list)
+    milestones: list[SummaryMilestone] = field(default_factory=list)
 
     @property
     def redacted(self) -> bool:
@@ -370,6 +400,7 @@ def _summary_build(detail: CaseDetail, *, now=None) -> CaseSummary:
         summary.offers,
     ) = _section_decisions(detail, names)
     summary.deadlines, summary.extensions = _section_deadlines(detail, now, zone)
+    summary.appeals, summary.milestones = _section_appeals(detail, names)
     summary.notices = _section_notices(detail, names)
     summary.documents = _section_documents(detail)
     summary.timeline = _section_timeline(detail)
@@ -587,7 +618,12 @@ def _section_decisions(detail: CaseDetail, names: _Names):
             respondent=names(s.respondent),
             intervention=str(s.intervention),
             details=s.details,
-            status=s.get_status_display(),
+            status=s.get_status_display()
+            + (
+                " \u2014 stayed while the appeal is pending"
+                if s.pk in detail.stayed_sanction_ids
+                else ""
+            ),
             starts_on=s.starts_on,
             ends_on=s.ends_on,
             withdrawn=_withdrawn(s),
@@ -604,6 +640,41 @@ def _section_decisions(detail: CaseDetail, names: _Names):
         for o in detail.offers
     ]
     return determinations, sanctions, offers
+
+
+def _section_appeals(detail: CaseDetail, names: _Names):
+    """The appeals (with discipline) and the dated steps of Process A."""
+    appeals = [
+        SummaryAppeal(
+            subject=a.get_subject_display(),
+            appellant=names(a.appellant),
+            grounds="; ".join(getattr(a, "ground_names", a.grounds)),
+            statement=a.statement,
+            filed_at=a.filed_at,
+            window_closed_at=a.window_closed_at,
+            sanctions_stayed=_yes_no(a.sanctions_stayed),
+            decision_maker=str(a.decision_maker or "Not named yet"),
+            response_from=names(a.response_party) if a.response_party_id else "",
+            response=a.response,
+            response_at=a.response_at,
+            outcome=a.get_outcome_display() if a.outcome else "Pending",
+            rationale=a.rationale,
+            decided_by=str(a.decided_by or ""),
+            decided_at=a.decided_at,
+            parties_notified_at=a.parties_notified_at,
+        )
+        for a in detail.appeals
+    ]
+    milestones = [
+        SummaryMilestone(
+            step=m.get_kind_display(),
+            occurred_at=m.occurred_at,
+            note=m.note,
+            recorded_by=str(m.recorded_by),
+        )
+        for m in detail.milestones
+    ]
+    return appeals, milestones
 
 
 def _section_deadlines(detail: CaseDetail, now, zone) -> tuple[list, list[str]]:

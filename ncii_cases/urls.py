@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, report_views, takedown_notice_views, views
+from . import appeals_views, case_views, report_views, takedown_notice_views, views
 
 app_name = "ncii_cases"
 
@@ -93,5 +93,22 @@ urlpatterns = [
         "cases/<int:pk>/takedown-notices/<int:notice_pk>/<slug:fmt>/",
         takedown_notice_views.takedown_notice_download,
         name="case_takedown_notice_download",
+    ),
+    path("cases/<int:pk>/appeals/new/", appeals_views.appeal_file, name="case_appeal_file"),
+    path(
+        "cases/<int:pk>/appeals/decision-maker/",
+        appeals_views.appeal_decision_maker,
+        name="case_appeal_decision_maker",
+    ),
+    path(
+        "cases/<int:pk>/appeals/response/",
+        appeals_views.appeal_response,
+        name="case_appeal_response",
+    ),
+    path("cases/<int:pk>/appeals/decide/", appeals_views.appeal_decide, name="case_appeal_decide"),
+    path(
+        "cases/<int:pk>/process-a/steps/new/",
+        appeals_views.process_a_milestone,
+        name="case_process_a_milestone",
     ),
 ]

@@ -22,6 +22,8 @@ from .audit import case_event_record
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
 from .events import EventType
 from .models import (
+    Appeal,
+    AppealOutcome,
     Case,
     CaseMeasure,
     CaseParty,
@@ -287,6 +289,41 @@ def measures_to_monitor(case, reason, detail):
     )
 
 
+def appeal_pending(case, reason, detail):
+    if not Appeal.objects.filter(case=case, decided_at__isnull=True).exists():
+        return ["Record the appeal first: who appeals, on which grounds, and when it came in."]
+    return []
+
+
+def appeal_decided_as(subject: str, outcomes: tuple[str, ...]) -> Guard:
+    """A guard: the case's latest appeal is of ``subject`` and was decided with one of
+    ``outcomes`` (the appeal's decision says where the case goes next)."""
+
+    def guard(case, reason, detail):
+        latest = Appeal.objects.filter(case=case).order_by("-pk").first()
+        if latest is None or latest.decided_at is None:
+            return ["The appeal decision-maker records the decision first."]
+        if latest.subject != subject or latest.outcome not in outcomes:
+            return ["The appeal's decision leads the case elsewhere."]
+        return []
+
+    guard.__name__ = f"appeal_{subject}_{'_'.join(outcomes)}"
+    return guard
+
+
+# The grounds of a dismissal from Process A: ``choices.DismissalGround`` (34 CFR 106.45(b)(3)).
+DISMISSAL_GROUNDS = dict(c.DismissalGround.choices)
+
+
+def dismissal_ground_named(case, reason, detail):
+    if detail.get("dismissal_ground") not in DISMISSAL_GROUNDS:
+        return [
+            "Choose the ground of the dismissal under 34 CFR 106.45(b)(3), and give the "
+            "reason; the case then continues under Process B."
+        ]
+    return []
+
+
 def _identified_respondents(case):
     return list(
         CaseParty.objects.current()
@@ -300,6 +337,11 @@ EXITS_ASSESSMENT = (minor_reports_decided,)
 INVESTIGATING = (S.INTERIM_ACTIONS, S.INVESTIGATION)
 BEFORE_DETERMINATION = (S.INITIAL_ASSESSMENT, S.HARM_ASSESSMENT, *INVESTIGATING)
 ROUTING_DETAIL = ("respondent_track",)
+# An appeal of a determination (34 CFR 106.45(b)(8)) comes after the sign-off; an appeal of a
+# dismissal, while the case is referred outside this policy. Appeals: ``services.appeals``.
+APPEALABLE = (S.REMEDIES, S.MONITORING, S.REFERRED)
+DETERMINATION, DISMISSAL = Appeal.Subject.DETERMINATION, Appeal.Subject.DISMISSAL
+AFFIRM, MODIFY, REMAND = AppealOutcome.AFFIRM, AppealOutcome.MODIFY, AppealOutcome.REMAND
 
 # --- The table ----------------------------------------------------------------------------
 T = Transition
@@ -422,6 +464,61 @@ TRANSITIONS: tuple[Transition, ...] = (
         needs_reason=True,
         label="Reopen the case",
     ),
+    # --- Appeals: taken by ``services.appeals`` when an appeal is filed and when decided ---
+    T("begin_appeal", APPEALABLE, S.APPEAL, Action.DECIDE, (appeal_pending,), label="Appeal"),
+    T(
+        "appeal_upheld",
+        (S.APPEAL,),
+        S.REMEDIES,
+        Action.DECIDE,
+        (appeal_decided_as(DETERMINATION, (AFFIRM, MODIFY)),),
+        label="Appeal decided: remedies and sanctions",
+    ),
+    T(
+        "appeal_remanded",
+        (S.APPEAL,),
+        S.INVESTIGATION,
+        Action.DECIDE,
+        (appeal_decided_as(DETERMINATION, (REMAND,)),),
+        label="Appeal remanded: back to investigation",
+    ),
+    T(
+        "appeal_dismissal_upheld",
+        (S.APPEAL,),
+        S.REFERRED,
+        Action.DECIDE,
+        (appeal_decided_as(DISMISSAL, (AFFIRM,)),),
+        label="Appeal decided: the dismissal stands",
+    ),
+    T(
+        "appeal_dismissal_reversed",
+        (S.APPEAL,),
+        S.INITIAL_ASSESSMENT,
+        Action.DECIDE,
+        (appeal_decided_as(DISMISSAL, (MODIFY, REMAND)),),
+        label="Appeal decided: the case is assessed again",
+    ),
+    # --- Process A: a dismissal of the formal complaint continues under Process B ---
+    T(
+        "dismiss_to_process_b",
+        (S.PROCESS_A,),
+        S.HARM_ASSESSMENT,
+        Action.DECIDE,
+        (dismissal_ground_named,),
+        True,
+        "Dismiss from Process A: continue under Process B",
+        ("dismissal_ground",),
+    ),
+)
+# The actions only the appeal services take (they record the appeal in the same transaction).
+SERVICE_ONLY_ACTIONS = frozenset(
+    {
+        "begin_appeal",
+        "appeal_upheld",
+        "appeal_remanded",
+        "appeal_dismissal_upheld",
+        "appeal_dismissal_reversed",
+    }
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 
@@ -451,6 +548,11 @@ def _apply(case: Case, t: Transition, reason: str, detail: dict, now) -> None:
         case.closure_summary = reason
     elif t.action == "reopen":
         case.closed_at = None
+    elif t.action == "dismiss_to_process_b":
+        case.process = c.Process.PROCESS_B
+        case.routing_reasoning = (
+            f"Dismissed from Process A ({DISMISSAL_GROUNDS[detail['dismissal_ground']]}): {reason}"
+        )
 
 
 def available_transitions(case: Case, user) -> list[Transition]:

@@ -123,6 +123,11 @@ class MeasureAdmin(CatalogAdmin):
     list_filter = ("kind", "active", "district")
 
 
+@admin.register(m.AppealGround)
+class AppealGroundAdmin(CatalogAdmin):
+    list_display = ("name", "legal_basis", "district", "active")
+
+
 class TrackAdmin(CatalogAdmin):
     track = None
     exclude = ("track",)

@@ -267,3 +267,24 @@ class ReportingObligation(CatalogEntry):
                 name="uniq_default_obligation_slug",
             ),
         ]
+
+
+class AppealGround(CatalogEntry):
+    """A ground on which a party may appeal a determination or a dismissal. The three grounds
+    of 34 CFR 106.45(b)(8)(i) ship as shared rows; a district may add its own
+    (106.45(b)(8)(ii): "A recipient may offer an appeal equally to both parties on additional
+    bases"), which then apply to both parties alike."""
+
+    legal_basis = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(CatalogEntry.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["district", "slug"], name="uniq_appeal_ground_slug"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=models.Q(district__isnull=True),
+                name="uniq_default_appeal_ground_slug",
+            ),
+        ]

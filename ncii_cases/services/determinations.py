@@ -267,6 +267,15 @@ def sanction_status_set(
         )
     if status == SanctionStatus.VACATED and not reason.strip():
         raise ValidationError({"reason": "Say why the sanction is vacated."})
+    from .appeals import stayed_sanction_ids
+
+    # A sanction under a pending appeal with a stay waits for the decision (it may still be
+    # vacated, for example when the appeal is conceded).
+    if status != SanctionStatus.VACATED and sanction.pk in stayed_sanction_ids(sanction.case):
+        raise ValidationError(
+            "This sanction is stayed while the appeal of the determination is pending; it "
+            "can take effect once the appeal is decided."
+        )
     old = sanction.status
     sanction.status = status
     sanction.status_reason = reason.strip()

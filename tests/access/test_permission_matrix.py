@@ -109,6 +109,13 @@ CASE_PAGES = {
     "ncii_cases:case_move_school": MANAGES,
     # The PDF summary page (GET; a POST requests a summary): whoever reads the case's content.
     "reporting:case_pdf": READS,
+    # Appeals: the coordinators (a decision-maker is another coordinator of the district).
+    "ncii_cases:case_appeal_file": DECIDES,
+    "ncii_cases:case_appeal_decision_maker": DECIDES,
+    "ncii_cases:case_appeal_response": DECIDES,
+    "ncii_cases:case_appeal_decide": DECIDES,
+    # The dated steps of Process A: whoever works the case.
+    "ncii_cases:case_process_a_milestone": WORKS,
 }
 # Extra URL arguments of case pages beyond the case's pk.
 CASE_PAGE_KWARGS = {

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from ncii_cases import choices as c
 from ncii_cases.models import (
+    Appeal,
+    AppealOutcome,
     CaseMeasure,
     CaseParty,
     Determination,
@@ -20,7 +22,46 @@ from ncii_cases.models import (
 from tests.factories import CasePartyFactory, PersonFactory
 from tests.factories_workflow import measure
 
-READY_DETAIL = {"respondent_track": c.RespondentTrack.STUDENT, "referred_to": "Another policy"}
+READY_DETAIL = {
+    "respondent_track": c.RespondentTrack.STUDENT,
+    "referred_to": "Another policy",
+    "dismissal_ground": c.DismissalGround.WITHDRAWN,
+}
+# The appeal a workflow step of the appeal needs (subject, outcome; no outcome: pending).
+APPEAL_FOR_ACTION = {
+    "begin_appeal": (Appeal.Subject.DETERMINATION, ""),
+    "appeal_upheld": (Appeal.Subject.DETERMINATION, AppealOutcome.MODIFY),
+    "appeal_remanded": (Appeal.Subject.DETERMINATION, AppealOutcome.REMAND),
+    "appeal_dismissal_upheld": (Appeal.Subject.DISMISSAL, AppealOutcome.AFFIRM),
+    "appeal_dismissal_reversed": (Appeal.Subject.DISMISSAL, AppealOutcome.REMAND),
+}
+
+
+def appeal_for(case, action, user):
+    """Records (test set-up only, not through the service) the appeal that the appeal step
+    ``action`` of the workflow needs; nothing for other steps."""
+    if action not in APPEAL_FOR_ACTION:
+        return None
+    subject, outcome = APPEAL_FOR_ACTION[action]
+    determination = Determination.objects.filter(case=case).first()
+    now = timezone.now()
+    return Appeal.objects.create(
+        case=case,
+        subject=subject,
+        determination=determination if subject == Appeal.Subject.DETERMINATION else None,
+        decision_at=now,
+        appellant=determination.respondent,
+        grounds=["procedural-irregularity"],
+        statement="Grounds.",
+        filed_at=now,
+        window_closed_at=now + dt.timedelta(days=7),
+        from_stage=case.stage,
+        recorded_by=user,
+        outcome=outcome,
+        rationale="Reasons." if outcome else "",
+        decided_at=now if outcome else None,
+        decided_by=user if outcome else None,
+    )
 
 
 @pytest.fixture
@@ -105,3 +146,36 @@ def depicted_minor(case):
 
 def party(case, role, **kwargs):
     return CaseParty.objects.create(case=case, role=role, **kwargs)
+
+
+@pytest.fixture
+def appeal_officer(district):
+    """A second coordinator of the district, with no earlier role in the case."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="appealofficer", district=district, role=c.Role.COORDINATOR)
+
+
+@pytest.fixture
+def decided(ready_case, coordinator):
+    """``ready_case`` signed off by the coordinator (respondent responsible) with a planned
+    suspension: at remedies, inside its appeal window."""
+    ready_case.respondent_track = c.RespondentTrack.STUDENT
+    ready_case.save()
+    from ncii_cases.services.cases import case_assign
+    from ncii_cases.services.determinations import sanction_add
+    from ncii_cases.workflow import case_transition
+    from tests.factories_workflow import intervention
+
+    case_assign(actor=coordinator, case=ready_case, user=coordinator, role=c.AssignmentRole.LEAD)
+    place(ready_case, c.Stage.DETERMINATION)
+    case = case_transition(actor=coordinator, case=ready_case, action="issue_determination")
+    respondent = CaseParty.objects.get(case=case, role=c.PartyRole.RESPONDENT)
+    sanction = sanction_add(
+        actor=coordinator,
+        case=case,
+        respondent=respondent,
+        intervention=intervention("student-suspension"),
+        details="Three days.",
+    )
+    return case, respondent, sanction

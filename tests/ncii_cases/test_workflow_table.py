@@ -7,7 +7,7 @@ from ncii_cases import choices as c
 from ncii_cases.events import EventType
 from ncii_cases.models import Case, CaseEvent
 from ncii_cases.workflow import TRANSITIONS, TransitionNotAllowed, case_transition
-from tests.ncii_cases.conftest import READY_DETAIL, place
+from tests.ncii_cases.conftest import READY_DETAIL, appeal_for, place
 
 PAIRS = [(stage, t) for stage in c.Stage.values for t in TRANSITIONS]
 
@@ -16,8 +16,10 @@ PAIRS = [(stage, t) for stage in c.Stage.values for t in TRANSITIONS]
 def test_each_stage_action_pair_moves_only_when_the_table_allows_it(
     ready_case, coordinator, stage, transition
 ):
-    # Given a case at the stage, whose records meet every guard
+    # Given a case at the stage, whose records meet every guard (for an appeal step, the
+    # appeal it needs)
     place(ready_case, stage)
+    appeal_for(ready_case, transition.action, coordinator)
     events_before = CaseEvent.objects.filter(case=ready_case).count()
     history_before = ready_case.history.count()
 
@@ -68,3 +70,25 @@ def test_every_stage_is_reachable_and_every_open_stage_has_a_way_out():
     sources = {s for t in TRANSITIONS for s in t.from_stages}
     assert set(c.Stage.values) - {c.Stage.INTAKE} <= targets
     assert set(c.Stage.values) <= sources
+
+
+def test_appeal_steps_need_their_appeal(ready_case, coordinator):
+    from ncii_cases.workflow import GuardFailed
+
+    place(ready_case, c.Stage.REMEDIES)
+    with pytest.raises(GuardFailed) as refused:
+        case_transition(actor=coordinator, case=ready_case, action="begin_appeal")
+    assert "Record the appeal first" in refused.value.messages[0]
+    place(ready_case, c.Stage.APPEAL)
+    appeal_for(ready_case, "appeal_remanded", coordinator)
+    # A remanded appeal of a determination does not lead back to remedies
+    with pytest.raises(GuardFailed):
+        case_transition(actor=coordinator, case=ready_case, action="appeal_upheld")
+    assert Case.objects.get(pk=ready_case.pk).stage == c.Stage.APPEAL
+
+
+def test_every_stage_has_a_due_time_rule_or_is_named_without_one():
+    from ncii_cases import clocks
+
+    for stage in c.Stage.values:
+        assert (stage in clocks.STAGE_SPANS) != (stage in clocks.STAGES_WITHOUT_CLOCK), stage

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ncii_cases import forms as f
+from ncii_cases import forms_appeals as fa
 from ncii_cases import forms_reports as fr
 from ncii_cases.forms_deadlines import DeadlineExtensionForm
 from ncii_cases.models import (
@@ -41,7 +42,7 @@ from ncii_cases.models import (
     User,
 )
 from ncii_cases.workflow import BY_ACTION
-from policies.models import Intervention, Measure, Platform
+from policies.models import AppealGround, Intervention, Measure, Platform
 from reporting.models import PdfJob
 from tests.access.helpers import login_verified
 
@@ -179,6 +180,17 @@ FUZZ = {
     "ncii_cases:case_assign": Form(f.AssignForm, {"user": User}),
     "ncii_cases:case_unassign": Form(f.UnassignForm, {"assignment": CaseAssignment}),
     "ncii_cases:case_lead_change": Form(f.LeadChangeForm, {"user": User}),
+    # Appeals and the steps of Process A (ncii_cases/appeals_views.py).
+    "ncii_cases:case_appeal_file": Form(
+        fa.AppealFileForm,
+        {"appellant": CaseParty, "determination": Determination, "grounds": AppealGround},
+    ),
+    "ncii_cases:case_appeal_decision_maker": Form(
+        fa.AppealDecisionMakerForm, {"decision_maker": User}
+    ),
+    "ncii_cases:case_appeal_response": Form(fa.AppealResponseForm, {"party": CaseParty}),
+    "ncii_cases:case_appeal_decide": Form(fa.AppealDecisionForm),
+    "ncii_cases:case_process_a_milestone": Form(fa.MilestoneForm),
     "login": Form(LOGIN_FIELDS, persona="anonymous", case=False),
     "login_verify": Form(f.TokenForm, persona="unverified", case=False),
     "login_enroll": Form(f.TokenForm, persona="unverified", case=False),
