@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, people_views, roster_views, views
 
 app_name = "ncii_cases"
 
@@ -60,4 +60,6 @@ urlpatterns = [
         case_views.document_download,
         name="case_document_download",
     ),
+    path("roster/", roster_views.roster_import_page, name="roster_import"),
+    path("people/search/", people_views.people_search, name="people_search"),
 ]

@@ -71,6 +71,22 @@ PERSON_FIELDS = [
     "external_id",
 ]
 ACCOUNT_FIELDS = ["first_name", "last_name", "email"]
+# What each count of a result means, in the order the command and the screen show them.
+COUNT_LABELS = [
+    ("schools_created", "schools created"),
+    ("schools_linked", "schools linked to a school entered by hand"),
+    ("schools_changed", "schools changed"),
+    ("people_created", "people created"),
+    ("people_changed", "people changed"),
+    ("people_unchanged", "people unchanged"),
+    ("people_deactivated", "people who left the roster (marked inactive)"),
+    ("accounts_created", "staff accounts created, disabled"),
+    ("accounts_linked", "staff accounts linked to an account entered by hand"),
+    ("accounts_changed", "staff accounts changed"),
+    ("accounts_deactivated", "staff accounts deactivated, sessions ended"),
+    ("rows_skipped_family", "family members skipped (not imported)"),
+    ("rows_skipped_no_role", "users without a role skipped"),
+]
 
 
 @dataclass

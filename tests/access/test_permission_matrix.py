@@ -148,6 +148,13 @@ FLAT_PAGES = {
     "second_factor_resets": signed_in(200),
     "logout": everyone(405),  # sign-out is a POST
     "admin_login": everyone(302),  # the admin signs in through the site's own sign-in
+    # The roster import screen: the district's IT administrator (and the operator).
+    "ncii_cases:roster_import": {**signed_in(404), "it_admin": 200},
+    # The roster lookup of intake and the party form: those who open cases.
+    "ncii_cases:people_search": {
+        **signed_in(404),
+        **dict.fromkeys(("coordinator", "school_admin", "other_school_admin", "outsider"), 200),
+    },
 }
 SPECIAL_PAGES = {"admin_view_on_site"}  # per case, see test_admin_view_on_site_reveals_nothing
 SPECIAL_PAGES.add("login_enroll_link")  # per token, see test_an_unknown_enrollment_link_is_gone

@@ -7,23 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ncii_cases.audit import access_event_record
 from ncii_cases.models import District, RosterImport, User
-from ncii_cases.services.roster import roster_import
-
-COUNT_LABELS = [
-    ("schools_created", "schools created"),
-    ("schools_linked", "schools linked to a school entered by hand"),
-    ("schools_changed", "schools changed"),
-    ("people_created", "people created"),
-    ("people_changed", "people changed"),
-    ("people_unchanged", "people unchanged"),
-    ("people_deactivated", "people who left the roster (marked inactive)"),
-    ("accounts_created", "staff accounts created, disabled"),
-    ("accounts_linked", "staff accounts linked to an account entered by hand"),
-    ("accounts_changed", "staff accounts changed"),
-    ("accounts_deactivated", "staff accounts deactivated, sessions ended"),
-    ("rows_skipped_family", "family members skipped (not imported)"),
-    ("rows_skipped_no_role", "users without a role skipped"),
-]
+from ncii_cases.services.roster import COUNT_LABELS, roster_import
 
 
 def result_lines(result) -> list[str]:
