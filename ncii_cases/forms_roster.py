@@ -29,6 +29,13 @@ class RosterUploadForm(forms.Form):
     def clean_district(self):
         return self.cleaned_data.get("district") or self.only_district
 
+    def clean(self):
+        data = super().clean()
+        if self.only_district is not None and self.has_error("district"):
+            # The field is hidden: say it where it is seen.
+            self.add_error(None, "Select a valid choice: you may import your own district only.")
+        return data
+
     def clean_export(self):
         upload = self.cleaned_data["export"]
         if getattr(upload, "oversize", False) or upload.size > max_document_bytes():
