@@ -431,6 +431,12 @@ def _users_import(run: _Run) -> None:
             batch = []
     if batch:
         _people_flush(run, batch)
+    skipped = run.result.counts["rows_skipped_no_role"]
+    if skipped:
+        run.result.notice(
+            f"{skipped} users have no role in this export (roles.csv or enrollments.csv) and "
+            "were not imported; include roles.csv (OneRoster 1.2) or enrollments.csv."
+        )
 
 
 def _people_flush(run: _Run, batch: list[_Row]) -> None:
