@@ -20,7 +20,7 @@ from policies.selectors import platforms_for_district
 
 from . import choices as c
 from . import forms as f
-from . import forms_deadlines, selectors
+from . import forms_deadlines, selectors, selectors_roster
 from .access_log import access_case, access_logged
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
 from .permissions import Action
@@ -133,8 +133,13 @@ def intake(request):
     if not schools.exists():
         raise Http404("No such page.")
     data = request.POST if request.method == "POST" else None
-    add_row = data is not None and "add_person" in data
+    add_row = data is not None and ("add_person" in data or "find_person" in data)
+    extra = 1 if data is not None and "add_person" in data else 0
     person_schools = selectors.schools_of_district(user=request.user)
+    lookup = {
+        "people": selectors_roster.people_lookup_scope_for(user=request.user),
+        "user": request.user,
+    }
     if add_row:
         form = f.IntakeForm(
             initial=f.unbound_values(
@@ -151,11 +156,11 @@ def intake(request):
         form = f.IntakeForm(
             data, schools=schools, platforms=platforms_for_district(district=request.user.district)
         )
-    people = f.people_formset(data, schools=person_schools, add_row=add_row)
+    people = f.people_formset(data, schools=person_schools, add_row=add_row, extra=extra, **lookup)
     # A report sent without the people rows (another client, an old page) names nobody.
     rows_sent = data is not None and "people-TOTAL_FORMS" in data
     if not rows_sent:
-        people = f.people_formset(None, schools=person_schools, school=None)
+        people = f.people_formset(None, schools=person_schools, school=None, **lookup)
     if (
         data is not None
         and not add_row
@@ -630,6 +635,8 @@ def party_add(request, pk):
         form_kwargs=lambda case: {
             "case": case,
             "schools": selectors.schools_of_district(user=request.user),
+            "people": selectors_roster.people_lookup_scope_for(user=request.user),
+            "user": request.user,
         },
         save=lambda case, data: case_services.case_party_add_named(
             actor=request.user, case=case, **f.PartyAddForm.party_of_data(data)

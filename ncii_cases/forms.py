@@ -10,6 +10,7 @@ from policies import selectors as catalogs
 
 from . import choices as c
 from .dates import date_errors
+from .forms_people import RosterLookup, person_field, roster_query_field
 from .models import (
     Case,
     CaseMeasure,
@@ -292,11 +293,14 @@ class IntakeForm(DatesChecked, OneSubmission):
         return {**data, "people": [*described, *people]}
 
 
-class PersonRowForm(DatesChecked, forms.Form):
-    """One known person at intake or on the party form. A row without a name is left out."""
+class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
+    """One known person at intake or on the party form: picked from the roster (``person``,
+    when the user may look people up) or typed in. A row without either is left out."""
 
     date_rule = "person"
     role = forms.ChoiceField(choices=c.PartyRole.choices, label="Role in the case")
+    roster_query = roster_query_field()
+    person = person_field()
     first_name = forms.CharField(max_length=100, required=False, label="First name")
     last_name = forms.CharField(max_length=100, required=False, label="Last name")
     affiliations = forms.MultipleChoiceField(
@@ -327,26 +331,40 @@ class PersonRowForm(DatesChecked, forms.Form):
         "image each role concerns (add them once per role).",
     )
 
-    def __init__(self, *args, schools, **kwargs):
+    def __init__(self, *args, schools, people=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
+        self.lookup_init(people=people, user=user)
 
     def clean(self):
         data = super().clean()
+        if data.get("person") is not None:
+            return data
         if bool(data.get("first_name", "").strip()) != bool(data.get("last_name", "").strip()):
             raise forms.ValidationError("Give both the first and the last name.")
+        self.lookup_clean(data)
         return data
 
     @property
     def is_named(self) -> bool:
         data = getattr(self, "cleaned_data", {}) or {}
+        if data.get("person") is not None:
+            return True
         return bool(data.get("first_name", "").strip() and data.get("last_name", "").strip())
 
     def party(self):
-        """The row as the services take it (a ``PartyInput`` with its ``new_person``)."""
+        """The row as the services take it: a ``PartyInput`` with the ``person`` picked from
+        the roster, or with its ``new_person``."""
         from .services.cases import PartyInput, PersonInput
 
         data = self.cleaned_data
+        if data.get("person") is not None:
+            return PartyInput(
+                role=data["role"],
+                person=data["person"],
+                is_minor=_tristate(data["is_minor"]),
+                notes=data["notes"].strip(),
+            )
         affiliations = tuple(_affiliations(data["affiliations"]))
         return PartyInput(
             role=data["role"],
@@ -368,20 +386,34 @@ class PersonRowForm(DatesChecked, forms.Form):
 PersonRowFormSet = forms.formset_factory(PersonRowForm, extra=2, max_num=30, validate_max=True)
 
 
-def people_formset(data=None, *, schools, school=None, add_row: bool = False):
-    """The people rows of the intake form. With ``add_row`` (the "Add another person"
-    button), the rows typed so far come back unbound with one more blank row: nothing is
-    saved and no error is shown."""
-    kwargs = {"prefix": "people", "form_kwargs": {"schools": schools}}
+def people_formset(
+    data=None,
+    *,
+    schools,
+    school=None,
+    add_row: bool = False,
+    extra: int = 1,
+    people=None,
+    user=None,
+):
+    """The people rows of the intake form. With ``add_row`` (the "Add another person" or
+    "Find on the roster" button), the rows typed so far come back unbound with ``extra``
+    blank rows (and the people found for each search): nothing is saved and no error is
+    shown. ``people``/``user``: the roster lookup (``forms_people``), None for none."""
+    kwargs = {
+        "prefix": "people",
+        "form_kwargs": {"schools": schools, "people": people, "user": user},
+    }
     if data is not None and add_row:
         bound = PersonRowFormSet(data, **kwargs)
+        kept = ("first_name", "last_name", "roster_query", "person")
         rows = [
             {name: form[name].value() for name in form.fields}
             for form in bound.forms
-            if form["first_name"].value() or form["last_name"].value()
+            if any(name in form.fields and form[name].value() for name in kept)
         ]
         formset = PersonRowFormSet(initial=rows, **kwargs)
-        formset.extra = 1
+        formset.extra = extra if rows else max(extra, 1)
         return formset
     formset = PersonRowFormSet(data, **kwargs)
     if data is None and school is not None:
@@ -837,10 +869,10 @@ class PartyAddForm(PersonRowForm, OneSubmission):
         label="Nicknames and online handles, one per line",
         help_text="Redacted summaries leave these out like the name.",
     )
-    field_order = ["role", "first_name", "last_name", "description"]
+    field_order = ["role", "roster_query", "person", "first_name", "last_name", "description"]
 
-    def __init__(self, *args, case, schools, **kwargs):
-        super().__init__(*args, schools=schools, **kwargs)
+    def __init__(self, *args, case, schools, people=None, user=None, **kwargs):
+        super().__init__(*args, schools=schools, people=people, user=user, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("school", case.school_id)
 
@@ -856,6 +888,7 @@ class PartyAddForm(PersonRowForm, OneSubmission):
         named = bool(data["first_name"].strip() and data["last_name"].strip())
         affiliations = _affiliations(data["affiliations"])
         return {
+            "person": data.get("person"),
             "role": data["role"],
             "first_name": data["first_name"],
             "last_name": data["last_name"],

@@ -155,6 +155,12 @@ class School(models.Model):
     name = models.CharField(max_length=200)
     code = models.SlugField(max_length=20)
     grades = models.CharField(max_length=20, blank=True, help_text="For example 9-12.")
+    roster_sourced_id = models.CharField(
+        "roster id",
+        max_length=255,
+        blank=True,
+        help_text="The school's sourcedId in the district's OneRoster export (set by the import).",
+    )
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
@@ -162,6 +168,11 @@ class School(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["district", "code"], name="uniq_school_code"),
+            models.UniqueConstraint(
+                fields=["district", "roster_sourced_id"],
+                condition=~models.Q(roster_sourced_id=""),
+                name="uniq_school_roster_id",
+            ),
         ]
 
     def __str__(self):
@@ -219,12 +230,27 @@ class User(AbstractUser):
         School, blank=True, related_name="staff", help_text="Schools a school administrator serves."
     )
     title = models.CharField(max_length=120, blank=True)
+    roster_sourced_id = models.CharField(
+        "roster id",
+        max_length=255,
+        blank=True,
+        help_text="The person's sourcedId in the district's OneRoster export (set by the import).",
+    )
 
     objects = AccountManager()
 
     history = HistoricalRecords(
         excluded_fields=["password", "last_login"], bases=[AuditedHistoryModel]
     )
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "roster_sourced_id"],
+                condition=~models.Q(roster_sourced_id=""),
+                name="uniq_user_roster_id",
+            ),
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -248,12 +274,32 @@ class Person(models.Model):
     external_id = models.CharField(
         max_length=64, blank=True, help_text="Student or employee number in the district's system."
     )
+    roster_sourced_id = models.CharField(
+        "roster id",
+        max_length=255,
+        blank=True,
+        help_text="The person's sourcedId in the district's OneRoster export (set by the import); "
+        "empty for a person entered by hand.",
+    )
+    # A person who left the roster stays (their cases keep them) but is no longer offered
+    # when people are looked up.
+    is_active = models.BooleanField(
+        "on the roster", default=True, help_text="Cleared when the person leaves the roster."
+    )
+    left_roster_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
 
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["district", "last_name", "first_name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "roster_sourced_id"],
+                condition=~models.Q(roster_sourced_id=""),
+                name="uniq_person_roster_id",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
@@ -1558,6 +1604,47 @@ class ProcessAMilestone(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.occurred_at:%Y-%m-%d})"
+
+
+class RosterImport(models.Model):
+    """One run of the OneRoster import (``ncii_cases.roster``): who ran it, when, from where,
+    the SHA-256 of each file read, what it created, changed and deactivated (or would have, in
+    a dry run), and the problems that refused it. Written for every run, refused ones too; the
+    people and accounts it changed keep their own history rows."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        DRY_RUN = "dry_run", "Dry run (nothing written)"
+        REFUSED = "refused", "Refused (nothing written)"
+
+    class Source(models.TextChoices):
+        COMMAND = "command", "manage.py roster_import"
+        UPLOAD = "upload", "Upload screen"
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_by_label = models.CharField(
+        max_length=200, blank=True, help_text="Who ran the command, when it was not an account."
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    file_name = models.CharField(max_length=300, blank=True)
+    file_hashes = models.JSONField(default=dict, help_text="SHA-256 of each file read, by name.")
+    modes = models.JSONField(default=dict, help_text="bulk, delta or absent, by file (manifest).")
+    counts = models.JSONField(default=dict)
+    problems = models.JSONField(default=list, help_text="The first problems found.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self):
+        return f"Roster import of {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
 
 
 # Reports from anyone, before they are cases (docs/reports.md); single sign-on (OpenID

@@ -9,8 +9,9 @@ face. The faces:
   ``user_can_everywhere(user, action)`` (in every district: the operator) and
   ``user_can_on_every_case(user, *actions)`` (on every case of their district);
 - where: ``schools_where(user, action)``, ``accounts_where(user, action)``,
-  ``districts_where(user, action)``, ``catalog_rows_where(user, action, rows)`` and
-  ``catalog_rows_visible_to(user, rows)``; ``user_can_open_case_at(user, school)``;
+  ``districts_where(user, action)``, ``districts_for_roster_import(user)``, ``people_where(user)``,
+  ``catalog_rows_where(user, action, rows)`` and ``catalog_rows_visible_to(user, rows)``;
+  ``user_can_open_case_at(user, school)``;
 - who: ``users_who_can_on_every_case(action, district_id=)``;
 - the role itself: ``user_role(user)`` (for display and logging, never to compare).
 
@@ -40,6 +41,7 @@ from .models import (
     CaseUserObjectPermission,
     District,
     IncomingReport,
+    Person,
     School,
     User,
 )
@@ -497,6 +499,28 @@ def districts_where(user, action: str) -> QuerySet[District]:
     scope = _scope_for(user, action)
     q = None if scope is None else scope.q(district="pk")
     return District.objects.none() if q is None else District.objects.filter(q)
+
+
+def districts_for_roster_import(user) -> QuerySet[District]:
+    """Returns the districts whose OneRoster export the user may import (schools, people and
+    disabled staff accounts): where they may both manage settings and manage accounts, which
+    is their own district for its IT administrator and every district for the operator."""
+    return districts_where(user, Action.MANAGE_SETTINGS) & districts_where(
+        user, Action.MANAGE_ACCOUNTS
+    )
+
+
+def people_where(user) -> QuerySet[Person]:
+    """Returns the people the user may look up when naming someone at intake or on the party
+    form (the roster lookup): those where the user may open cases (TRIAGE), that is every
+    person of their district for the coordinator, the people of their own schools for a
+    school administrator; none for other roles (they type names in), and none for the
+    operator (no case content)."""
+    scope = _scope_for(user, Action.TRIAGE)
+    if scope is None or scope.kind == EVERYWHERE:
+        return Person.objects.none()
+    q = scope.q(district="district_id", school="school_id")
+    return Person.objects.none() if q is None else Person.objects.filter(q)
 
 
 def catalog_rows_where(user, action: str, rows: QuerySet) -> QuerySet:

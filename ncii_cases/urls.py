@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import appeals_views, case_views, report_views, takedown_notice_views, views
+from . import (
+    appeals_views,
+    case_views,
+    people_views,
+    report_views,
+    roster_views,
+    takedown_notice_views,
+    views,
+)
 
 app_name = "ncii_cases"
 
@@ -111,4 +119,6 @@ urlpatterns = [
         appeals_views.process_a_milestone,
         name="case_process_a_milestone",
     ),
+    path("roster/", roster_views.roster_import_page, name="roster_import"),
+    path("people/search/", people_views.people_search, name="people_search"),
 ]

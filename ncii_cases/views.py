@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from . import selectors, selectors_roster
 from .access_log import access_case, access_logged, access_record
 from .queue import case_queue
 
@@ -47,6 +47,9 @@ def _without_page(params) -> str:
 def case_detail(request, pk):
     detail = selectors.case_detail_for_user(user=request.user, pk=pk)
     access_case(request, detail.case)
+    selectors_roster.parties_earlier_cases_mark(
+        user=request.user, case=detail.case, parties=detail.parties
+    )
     resources = selectors.resources_for_case_audience(
         case=detail.case, minors=detail.minors_depicted
     )

@@ -295,6 +295,11 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
     if person is not None:
         if person.district_id != case.district_id:
             raise ValidationError("That person belongs to another district.")
+        if is_minor is None:
+            # A person picked from the roster: under 18 from their date of birth.
+            is_minor = _minor_from_birth_date(
+                person.birth_date, case.occurred_at or case.reported_at
+            )
         # The person's affiliations are the party's: one truth about who they are.
         affiliation = person.affiliation
         affiliations = sorted(person.affiliation_values - {person.affiliation})
@@ -638,13 +643,26 @@ def case_party_add_named(
     birth_date: dt.date | None = None,
     notes: str = "",
     aliases: str = "",
+    person: Person | None = None,
 ) -> CaseParty:
-    """Adds a party to the case: an identified person of the district (found by name, school
-    and date of birth, or created) when a name is given, otherwise a described, not yet
-    identified party. The person's school is the one given (a named employee of another
-    school is recorded at that school, not at the case's)."""
+    """Adds a party to the case: the ``person`` picked from the roster (their details are
+    the roster's), or an identified person of the district (found by name, school and date
+    of birth, or created) when a name is given, otherwise a described, not yet identified
+    party. The person's school is the one given (a named employee of another school is
+    recorded at that school, not at the case's). Raises ``ValidationError`` for a person of
+    another district."""
     require(actor, Action.WORK, case)
     all_affiliations = tuple(dict.fromkeys([affiliation, *affiliations]))
+    if person is not None:
+        party = PartyInput(
+            role=role,
+            person=person,
+            is_minor=is_minor,
+            description=description,
+            notes=notes,
+            aliases=aliases,
+        )
+        return case_party_add(actor=actor, case=case, party=party)
     new_person = None
     if first_name.strip() and last_name.strip():
         new_person = PersonInput(

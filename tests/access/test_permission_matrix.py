@@ -177,6 +177,13 @@ FLAT_PAGES = {
     "ncii_cases:public_follow": everyone(200),
     "ncii_cases:public_follow_status": {**everyone(302), "public_reporter": 200},
     "ncii_cases:public_follow_leave": everyone(405),  # leaving is a POST
+    # The roster import screen: the district's IT administrator (and the operator).
+    "ncii_cases:roster_import": {**signed_in(404), "it_admin": 200},
+    # The roster lookup of intake and the party form: those who open cases.
+    "ncii_cases:people_search": {
+        **signed_in(404),
+        **dict.fromkeys(("coordinator", "school_admin", "other_school_admin", "outsider"), 200),
+    },
 }
 SPECIAL_PAGES = {"admin_view_on_site"}  # per case, see test_admin_view_on_site_reveals_nothing
 SPECIAL_PAGES.add("login_enroll_link")  # per token, see test_an_unknown_enrollment_link_is_gone

@@ -29,13 +29,16 @@ from ncii_cases import forms as f
 from ncii_cases import forms_appeals as fa
 from ncii_cases import forms_reports as fr
 from ncii_cases.forms_deadlines import DeadlineExtensionForm
+from ncii_cases.forms_roster import RosterUploadForm
 from ncii_cases.models import (
     Case,
     CaseAssignment,
     CaseMeasure,
     CaseParty,
     Determination,
+    District,
     ExternalReport,
+    Person,
     Sanction,
     School,
     TakedownRequest,
@@ -170,7 +173,7 @@ FUZZ = {
         f.SanctionAddForm, {"respondent": CaseParty, "intervention": Intervention}
     ),
     "ncii_cases:case_offer": Form(f.OfferForm, {"party": CaseParty}),
-    "ncii_cases:case_party_add": Form(f.PartyAddForm, {"school": School}),
+    "ncii_cases:case_party_add": Form(f.PartyAddForm, {"school": School, "person": Person}),
     # Corrections and withdrawals (here of a party; the record is named by its id).
     "ncii_cases:case_record_correct": Form(f.PartyCorrectForm, {"school": School}),
     "ncii_cases:case_record_withdraw": Form(f.WithdrawForm),
@@ -221,6 +224,9 @@ FUZZ = {
     "ncii_cases:public_follow": Form(fr.FollowForm, persona="anonymous", case=False),
     "ncii_cases:public_follow_status": Form(REPLY_FIELDS, persona="anonymous", case=False),
     "ncii_cases:public_follow_leave": Form(NO_FIELDS, persona="anonymous", case=False),
+    # The roster import is IT's page: the coordinator is always refused (uploads are tested in
+    # tests/ncii_cases/test_roster_people.py and test_roster_import.py).
+    "ncii_cases:roster_import": Form(RosterUploadForm, {"district": District}, case=False),
 }
 # Views that read no input and redirect whatever the method (the admin's sign-in and its "view
 # on site" link): not forms.
@@ -234,6 +240,7 @@ SUCCESS = {
     "login_enroll": {302},
     "recovery_codes": {302, 400},  # 400: the password did not match, said on the page
     "second_factor_resets": {404},  # no such reset for this user
+    "ncii_cases:roster_import": {404},  # not the coordinator's page
     "logout": {302},
     "reporting:case_pdf": {302, 400},
     # A record id that is not one of the case's records the user may see: 404.

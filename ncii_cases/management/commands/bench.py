@@ -4,6 +4,7 @@
     manage.py bench                                   # seeds ncii_bench_1k and ncii_bench_100k
     manage.py bench --no-seed --repeat 30             # measures the databases as they are
     manage.py bench --sizes 1000,5000 --databases a,b --json out.json
+    manage.py bench --roster-only --roster-students 5000   # the OneRoster import alone
 
 Prints a table with PASS or MISS per target and writes it all as JSON."""
 
@@ -48,6 +49,17 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=30, help="Timed requests per page.")
         parser.add_argument("--warmup", type=int, default=3, help="Untimed requests first.")
         parser.add_argument("--json", default="", help="Where to write the JSON result.")
+        parser.add_argument(
+            "--roster-students",
+            type=int,
+            default=50_000,
+            help="Students of the OneRoster import measured (0: not measured).",
+        )
+        parser.add_argument(
+            "--roster-only",
+            action="store_true",
+            help="Measure only the OneRoster import, on the configured database (rolled back).",
+        )
 
     def handle(self, *args, **options):
         sizes = _ints(options["sizes"])
@@ -60,8 +72,10 @@ class Command(BaseCommand):
             raise CommandError("Give one database per size.")
         if options["repeat"] < 1 or options["warmup"] < 0:
             raise CommandError("--repeat must be at least 1 and --warmup at least 0.")
-        if connection.vendor != "postgresql" and (
-            len(set(databases)) > 1 or max(sizes) > SQLITE_MAX_CASES
+        if (
+            connection.vendor != "postgresql"
+            and not options["roster_only"]
+            and (len(set(databases)) > 1 or max(sizes) > SQLITE_MAX_CASES)
         ):
             raise CommandError(
                 "The benchmark runs on PostgreSQL (set DATABASE_URL); on "
@@ -79,6 +93,8 @@ class Command(BaseCommand):
             repeat=options["repeat"],
             warmup=options["warmup"],
             log=self.stdout.write,
+            roster_students=max(0, options["roster_students"]),
+            pages=not options["roster_only"],
         )
         self.stdout.write("")
         for line in table_lines(result):
