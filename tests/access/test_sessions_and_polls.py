@@ -127,6 +127,17 @@ def test_another_sites_page_is_not_used_as_next(client, case):
 # --- Cache-Control: no-store, private on every URL -------------------------------------------
 
 
+def incoming_report(case):
+    """A public report waiting in the queue of the case's district."""
+    from ncii_cases.services.intake_reports import ReportInput, public_report_file
+
+    return public_report_file(
+        district=case.district,
+        data=ReportInput(what_happened="Images shared in a chat.", anonymous=True),
+        passphrase="a passphrase for the sweep",
+    )
+
+
 def _kwargs_for(pattern: URLPattern, values: dict) -> dict:
     names = list(getattr(pattern.pattern, "converters", {}) or {})
     regex = getattr(pattern.pattern, "regex", None)
@@ -160,6 +171,11 @@ def test_every_url_answers_a_signed_in_coordinator_with_no_store(
         "document_pk": 0,
         "district": case.district.slug,
         "slug": "no-such-provider",  # a single sign-on start (404)
+        "district_slug": case.district.slug,
+        "report_pk": incoming_report(case).pk,
+        "takedown_pk": 0,
+        "notice_pk": 0,
+        "fmt": "pdf",
     }
     checked, missing = [], []
     for key, route, pattern in ALL_PATTERNS:

@@ -80,7 +80,7 @@ def test_languages_are_english_and_spanish_and_the_locale_middleware_follows_the
     assert [code for code, _ in settings.LANGUAGES] == ["en", "es"]
     middleware = settings.MIDDLEWARE
     locale = middleware.index("django.middleware.locale.LocaleMiddleware")
-    assert middleware.index("django.contrib.sessions.middleware.SessionMiddleware") < locale
+    assert middleware.index("ncii_cases.middleware.SessionMiddleware") < locale
     assert locale < middleware.index("django.middleware.common.CommonMiddleware")
 
 

@@ -304,6 +304,8 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs[key] = incoming_report(case).pk
         elif key in ("district", "district_slug"):  # a district's public pages, by slug
             kwargs[key] = case.district.slug
+        elif key == "slug":  # a single sign-on provider's start (none: 404)
+            kwargs[key] = "no-such-provider"
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)
