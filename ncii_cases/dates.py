@@ -38,6 +38,7 @@ LABELS = {
     "ends_on": "Ends on",
     "review_on": "Review on",
     "next_review_on": "Next review on",
+    "delay_until": "Delay until",
 }
 
 # One row per record type with dates: the forms and services of each name their rule here.
@@ -55,6 +56,9 @@ RULES = {
     "measure": DateRule(ordered=(("starts_on", "review_on"),)),
     "measure_review": DateRule(ordered=(("starts_on", "next_review_on"),)),
     "sanction": DateRule(ordered=(("starts_on", "ends_on"),)),
+    "parent_decision": DateRule(
+        past=("decided_at",), ordered=(("decided_at", "delay_until"), ("decided_at", "review_on"))
+    ),
 }
 
 

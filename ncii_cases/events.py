@@ -55,6 +55,8 @@ class EventType:
     SANCTION_STATUS_CHANGED = "sanction_status_changed"
     RECORD_CORRECTED = "record_corrected"
     RECORD_WITHDRAWN = "record_withdrawn"
+    PARENT_DECISION_RECORDED = "parent_decision_recorded"
+    SUPPORT_NOT_OFFERED = "support_not_offered"
 
 
 # Events whose content a section of the PDF already shows in full (the record itself, with
@@ -74,6 +76,8 @@ SHOWN_IN_SECTIONS = frozenset(
         EventType.NOTICE_LOGGED,
         EventType.DETERMINATION_RECORDED,
         EventType.SANCTION_ADDED,
+        EventType.PARENT_DECISION_RECORDED,
+        EventType.SUPPORT_NOT_OFFERED,
     }
 )
 
@@ -116,8 +120,16 @@ KIND_NOUNS = {
     "sanction": "Sanction",
     "offer": "Offer",
     "harm": "Harm assessment",
+    "parent_decision": "Parent-notification decision",
+    "no_support": "Reason no supportive measure was offered",
 }
-FIELD_WORDS = {"review_on": "review on", "starts_on": "start date", "ends_on": "end date"}
+FIELD_WORDS = {
+    "review_on": "review on",
+    "starts_on": "start date",
+    "ends_on": "end date",
+    "delay_until": "delayed until",
+    "approved_by": "approved by",
+}
 
 
 def _q(text: str) -> str:
@@ -276,6 +288,17 @@ BUILDERS: dict[str, Callable] = {
     EventType.RECORD_WITHDRAWN: lambda e, n: (
         f"{KIND_NOUNS.get(e.detail.get('record'), 'Record')}"
         f" {_q(e.detail.get('label', ''))} withdrawn"
+    ),
+    EventType.PARENT_DECISION_RECORDED: lambda e, n: (
+        "recorded the parent-notification decision for "
+        f"{n.party(e.detail.get('party_id'))}: "
+        f"{n.label('parent_decision', e.detail.get('decision')).lower()}"
+        + (f" ({e.detail['delay_until']})" if e.detail.get("delay_until") else "")
+        + (f", approved by {n.user(e.detail.get('approved_by_id'))}")
+        + (f", review on {e.detail['review_on']}" if e.detail.get("review_on") else "")
+    ),
+    EventType.SUPPORT_NOT_OFFERED: lambda e, n: (
+        f"recorded why no supportive measure was offered to {n.party(e.detail.get('party_id'))}"
     ),
 }
 # Sentences that stand without the actor in front (they name the record first).

@@ -537,3 +537,16 @@ def case_grants_sync(*, case: Case, user) -> set[str]:
     for codename in held - wanted:
         remove_perm(f"ncii_cases.{codename}", user, case)
     return wanted
+
+
+def users_who_may_on_case(case: Case, *actions: str) -> QuerySet[User]:
+    """Returns the active accounts of the case's district that may take at least one of
+    ``actions`` on this case (such as who may approve a parent-notification decision:
+    TRIAGE or DECIDE), ordered by name: the queryset face of ``user_can`` for a form's
+    choices. Reads each candidate's rights through ``user_can``."""
+    roles = [role for role, (_, granted) in ROLE_RIGHTS.items() if set(actions) & set(granted)]
+    candidates = User.objects.filter(
+        district_id=case.district_id, is_active=True, is_superuser=False, role__in=roles
+    )
+    fitting = [u.pk for u in candidates if any(user_can(u, a, case) for a in actions)]
+    return User.objects.filter(pk__in=fitting).order_by("last_name", "first_name", "username")

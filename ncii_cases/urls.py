@@ -60,4 +60,14 @@ urlpatterns = [
         case_views.document_download,
         name="case_document_download",
     ),
+    path(
+        "cases/<int:pk>/parent-decisions/new/",
+        case_views.parent_decision_add,
+        name="case_parent_decision_add",
+    ),
+    path(
+        "cases/<int:pk>/support/not-offered/",
+        case_views.support_not_offered,
+        name="case_support_not_offered",
+    ),
 ]

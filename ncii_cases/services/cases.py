@@ -97,6 +97,9 @@ class PartyInput:
     notes: str = ""
     new_person: PersonInput | None = None
     aliases: str = ""
+    # A parent or guardian's legal authority, where known (``choices.GuardianAuthority``).
+    guardian_authority: str = ""
+    guardian_authority_notes: str = ""
 
 
 def case_reference_next(*, district: District, year: int) -> str:
@@ -308,6 +311,10 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
         description=party.description,
         notes=party.notes,
         aliases=party.aliases,
+        guardian_authority=party.guardian_authority if party.role == c.PartyRole.PARENT else "",
+        guardian_authority_notes=(
+            party.guardian_authority_notes.strip() if party.role == c.PartyRole.PARENT else ""
+        ),
     )
     row.full_clean()
     stamp(row, actor)
@@ -628,6 +635,8 @@ def case_party_add_named(
     birth_date: dt.date | None = None,
     notes: str = "",
     aliases: str = "",
+    guardian_authority: str = "",
+    guardian_authority_notes: str = "",
 ) -> CaseParty:
     """Adds a party to the case: an identified person of the district (found by name, school
     and date of birth, or created) when a name is given, otherwise a described, not yet
@@ -654,6 +663,8 @@ def case_party_add_named(
         notes=notes,
         new_person=new_person,
         aliases=aliases,
+        guardian_authority=guardian_authority,
+        guardian_authority_notes=guardian_authority_notes,
     )
     return case_party_add(actor=actor, case=case, party=party)
 

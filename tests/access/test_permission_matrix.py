@@ -101,6 +101,9 @@ CASE_PAGES = {
     "ncii_cases:case_move_school": MANAGES,
     # The PDF summary page (GET; a POST requests a summary): whoever reads the case's content.
     "reporting:case_pdf": READS,
+    # Parent-notification decisions (WORK) and the reason no support was offered (SUPPORT).
+    "ncii_cases:case_parent_decision_add": WORKS,
+    "ncii_cases:case_support_not_offered": SUPPORTS,
 }
 # Extra URL arguments of case pages beyond the case's pk.
 CASE_PAGE_KWARGS = {
