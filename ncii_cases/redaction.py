@@ -639,6 +639,7 @@ REDACTED_PROFILE: dict[str, FieldRule] = {
     "parties.student_number": _p("drop", "Party: student or employee number"),
     "parties.notes": _p("scrub", "Party: notes"),
     "parties.withdrawn": _p("scrub", "Party: withdrawn (when and why)"),
+    "parties.authority": _p("drop", "Party: a guardian's legal authority and court orders"),
     "harm.level": _p("keep", "Harm: level"),
     "harm.completed_at": _p("keep", "Harm: completed"),
     "harm.factors": _p("scrub", "Harm: factors"),

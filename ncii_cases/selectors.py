@@ -463,13 +463,14 @@ def case_minor_depicted_for_user(*, user, case: Case) -> bool:
 
 
 def measure_form_scope(*, user, case: Case) -> dict:
-    """What the measure form may offer the user: supportive measures and remedies with
-    SUPPORT, interim measures concerning a respondent with WORK."""
+    """What the measure form may offer the user: supportive measures (for the people shown,
+    respondents and witnesses the user may read) and remedies with SUPPORT, interim measures
+    concerning a respondent with WORK."""
     allowed = actions_for(user, case)
     kinds, roles = set(), set()
     if Action.SUPPORT in allowed:
         kinds |= {CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY}
-        roles.add(c.PartyRole.DEPICTED)
+        roles |= {c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT, c.PartyRole.WITNESS}
     if Action.WORK in allowed and Action.VIEW_DISCIPLINE in allowed:
         kinds.add(CaseMeasure.Kind.INTERIM)
         roles.add(c.PartyRole.RESPONDENT)

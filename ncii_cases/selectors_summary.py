@@ -61,6 +61,8 @@ class SummaryParty:
     student_number: str = ""
     notes: str = ""
     withdrawn: str = ""  # the reason, when the party was withdrawn
+    # A parent's or guardian's legal authority and the orders noted (FERPA 34 CFR 99.4).
+    authority: str = ""
 
 
 @dataclass(frozen=True)
@@ -475,6 +477,16 @@ def _section_parties(detail: CaseDetail, names: _Names) -> list[SummaryParty]:
                 student_number=person.external_id if person else "",
                 notes=party.notes,
                 withdrawn=_withdrawn(party),
+                authority=(
+                    party.get_guardian_authority_display()
+                    + (
+                        f": {party.guardian_authority_notes}"
+                        if party.guardian_authority_notes
+                        else ""
+                    )
+                    if party.guardian_authority
+                    else party.guardian_authority_notes
+                ),
             )
         )
     return rows

@@ -743,3 +743,36 @@ def test_a_guardian_records_their_legal_authority(client, case, investigator):
     assert parent.guardian_authority == c.GuardianAuthority.RESTRICTED
     page = client.get(reverse("ncii_cases:case_detail", args=[case.pk])).content.decode()
     assert "a court order restricts contact or information" in page
+
+
+def test_the_summary_shows_a_guardians_authority_and_the_redacted_one_leaves_it_out(
+    case, coordinator
+):
+    from ncii_cases.selectors_summary import case_summary_for_user
+
+    CasePartyFactory(
+        case=case,
+        role=c.PartyRole.PARENT,
+        person=None,
+        is_minor=False,
+        description="The student's father",
+        guardian_authority=c.GuardianAuthority.RESTRICTED,
+        guardian_authority_notes="Protective order: no contact with the student.",
+    )
+    internal = case_summary_for_user(user=coordinator, pk=case.pk, profile="internal")
+    (parent,) = [p for p in internal.parties if p.authority]
+    assert parent.authority.startswith("A court order restricts contact or information")
+    redacted = case_summary_for_user(user=coordinator, pk=case.pk, profile="redacted")
+    assert not any(p.authority for p in redacted.parties)
+
+
+def test_the_measure_form_offers_respondents_and_witnesses_only_to_who_may_read_them(
+    client, case, coordinator, counselor, depicted_minor, respondent, witness
+):
+    url = reverse("ncii_cases:case_measure_add", args=[case.pk])
+    login_verified(client, coordinator)
+    offered = set(client.get(url).context["form"].fields["party"].queryset)
+    assert offered == {depicted_minor, respondent, witness}
+    client.logout()
+    login_verified(client, counselor)
+    assert list(client.get(url).context["form"].fields["party"].queryset) == [depicted_minor]

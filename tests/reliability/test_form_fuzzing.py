@@ -159,6 +159,10 @@ FUZZ = {
     "ncii_cases:case_assign": Form(f.AssignForm, {"user": User}),
     "ncii_cases:case_unassign": Form(f.UnassignForm, {"assignment": CaseAssignment}),
     "ncii_cases:case_lead_change": Form(f.LeadChangeForm, {"user": User}),
+    "ncii_cases:case_parent_decision_add": Form(
+        f.ParentDecisionForm, {"party": CaseParty, "approved_by": User}
+    ),
+    "ncii_cases:case_support_not_offered": Form(f.SupportNotOfferedForm, {"party": CaseParty}),
     "login": Form(LOGIN_FIELDS, persona="anonymous", case=False),
     "login_verify": Form(f.TokenForm, persona="unverified", case=False),
     "login_enroll": Form(f.TokenForm, persona="unverified", case=False),
