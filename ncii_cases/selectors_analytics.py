@@ -139,10 +139,13 @@ def district_analytics_for_user(
         .order_by("created_at", "pk")
         .values("created_at")[:1]
     )
+    # Support offered to the person shown (respondents and witnesses have their own
+    # supportive measures, which this measure does not count).
     supportive = CaseMeasure.objects.filter(
         case=OuterRef("pk"),
         kind=CaseMeasure.Kind.SUPPORTIVE,
         party_choice__in=OFFER_CHOICES,
+        party__role=c.PartyRole.DEPICTED,
     )
     resources = Exists(supportive.filter(measure__slug=TAKEDOWN_GUIDANCE_SLUG)) | Exists(
         TakedownRequest.objects.filter(case=OuterRef("pk"), route__in=HASH_ROUTES)
