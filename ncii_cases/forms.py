@@ -1189,6 +1189,8 @@ class ParentDecisionFields(forms.Form):
     the form that corrects one. ``approvers``: who may approve (``permissions.
     users_who_may_on_case``)."""
 
+    # Checked in ``clean`` with the decision's own time (now, or the corrected record's).
+    date_rule = "parent_decision"
     decision = forms.ChoiceField(
         choices=ParentNotificationDecision.Decision.choices,
         widget=forms.RadioSelect,
@@ -1239,7 +1241,7 @@ class ParentDecisionFields(forms.Form):
             student_wishes=data.get("student_wishes", ""),
         )
         values = {**data, "decided_at": getattr(self, "decided_at", None) or timezone.now()}
-        problems = {**date_errors("parent_decision", values), **problems}
+        problems = {**date_errors(self.date_rule, values), **problems}
         for name, message in problems.items():
             if name in self.fields and name not in self.errors:
                 self.add_error(name, message)
