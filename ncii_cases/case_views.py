@@ -32,6 +32,7 @@ from .services import (
     evidence,
     measures,
     notices,
+    parents,
     reports,
     submissions,
     takedowns,
@@ -735,6 +736,8 @@ KIND_ACTIONS = {
     "offer": (Action.WORK,),
     "harm": (Action.WORK,),
     "takedown_notice": (Action.WORK,),
+    "parent_decision": (Action.WORK,),
+    "no_support": (Action.SUPPORT,),
 }
 
 
@@ -907,3 +910,51 @@ def document_download(request, pk, document_pk):
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Parent-notification decisions and support not offered ----------------------------------
+
+
+@access_logged("case_parent_decision_add")
+@login_required
+@GET_POST
+def parent_decision_add(request, pk):
+    return _record_page(
+        request,
+        pk,
+        actions=(Action.WORK,),
+        title="Parent or guardian notification: the decision",
+        intro="For a student under 18: whether their parents or guardians are told now, later, "
+        "or not, with the student's wishes and the risks weighed. A student of 18 or over "
+        "is an eligible student whose rights are their own: tell them directly.",
+        form_class=f.ParentDecisionForm,
+        form_kwargs=lambda case: selectors.parent_decision_form_scope(user=request.user, case=case),
+        save=lambda case, data: parents.parent_decision_record(
+            actor=request.user, case=case, **data
+        ),
+        success="The decision is recorded.",
+        anchor="parent-decisions-h",
+    )
+
+
+@access_logged("case_support_not_offered")
+@login_required
+@GET_POST
+def support_not_offered(request, pk):
+    return _record_page(
+        request,
+        pk,
+        actions=(Action.SUPPORT,),
+        title="No supportive measure offered: the reason",
+        intro="Every person shown is offered supportive measures. When none was offered, "
+        "write down why: the record shows the response was considered, not overlooked.",
+        form_class=f.SupportNotOfferedForm,
+        form_kwargs=lambda case: selectors.support_not_offered_form_scope(
+            user=request.user, case=case
+        ),
+        save=lambda case, data: parents.support_not_offered_record(
+            actor=request.user, case=case, **data
+        ),
+        success="The reason is recorded.",
+        anchor="measures-h",
+    )

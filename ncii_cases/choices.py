@@ -169,3 +169,33 @@ class AssignmentRole(models.TextChoices):
     INVESTIGATOR = "investigator", "Investigator"
     SUPPORT = "support", "Support staff"
     SCHOOL_ADMIN = "school_admin", "School administrator"
+
+
+class GuardianAuthority(models.TextChoices):
+    """A parent's or guardian's legal authority over the student, where known (34 CFR 99.4)."""
+
+    FULL = "full", "Has legal custody or educational rights"
+    NO_CUSTODY = "no_custody", "No custody, rights not restricted by any order"
+    RESTRICTED = "restricted", "A court order restricts contact or information"
+    NONE = "none", "No legal authority (rights revoked, or not a legal guardian)"
+
+
+class NotificationRisk(models.TextChoices):
+    """Risks weighed before telling a student's parents (the Model Policy's trauma-informed
+    practice; Title IX 34 CFR 106.6(g) keeps parents' rights, and a risk is recorded, not
+    assumed)."""
+
+    PARENT_IS_RESPONDENT = "parent_respondent", "A parent or guardian is the respondent"
+    DANGER_AT_HOME = "danger_at_home", "Danger to the student at home"
+    OUTING = "outing", "Notice would out the student (sexual orientation or gender identity)"
+    OTHER = "other", "Another risk (explained)"
+
+
+class EligibleStudentBasis(models.TextChoices):
+    """Why a parent is told about an eligible student (18 or over; FERPA 34 CFR 99.3, 99.5):
+    the student's written consent (99.30) or an exception of 99.31."""
+
+    CONSENT = "consent", "The student consented"
+    TAX_DEPENDENT = "tax_dependent", "The student is the parent's tax dependant (99.31(a)(8))"
+    EMERGENCY = "emergency", "Health or safety emergency (99.31(a)(10), 99.36)"
+    OTHER = "other", "Another FERPA exception (explained)"

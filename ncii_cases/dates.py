@@ -41,6 +41,7 @@ LABELS = {
     "filed_at": "When the appeal came in",
     "received_at": "When the response came in",
     "notified_at": "When both parties were told",
+    "delay_until": "Delay until",
 }
 
 # One row per record type with dates: the forms and services of each name their rule here.
@@ -63,6 +64,9 @@ RULES = {
     "appeal_response": DateRule(past=("received_at",)),
     "appeal_decision": DateRule(past=("notified_at",)),
     "process_a_milestone": DateRule(past=("occurred_at",)),
+    "parent_decision": DateRule(
+        past=("decided_at",), ordered=(("decided_at", "delay_until"), ("decided_at", "review_on"))
+    ),
 }
 
 

@@ -7,8 +7,16 @@ import datetime as dt
 from django.utils import timezone
 
 from . import choices as c
-from .models import Case, CaseMeasure, MeasureStatus, PartyChoice, PartyNotice, TakedownRequest
-from .services import determinations, evidence, measures, notices, reports, takedowns
+from .models import (
+    Case,
+    CaseMeasure,
+    MeasureStatus,
+    ParentNotificationDecision,
+    PartyChoice,
+    PartyNotice,
+    TakedownRequest,
+)
+from .services import determinations, evidence, measures, notices, parents, reports, takedowns
 from .services.cases import PartyInput, case_facts_update, case_party_add
 from .services.harm import HarmAnswers, harm_assessment_record
 from .workflow import case_transition
@@ -113,6 +121,8 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
             return go("begin_monitoring")
         if target == S.CLOSED:
             for party in depicted:
+                if party.is_minor:
+                    _parent_decision(case, party, staff)
                 notices.party_notice_record(
                     actor=worker,
                     case=case,
@@ -155,6 +165,7 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
                 status=MeasureStatus.ACTIVE,
             )
         if party.is_minor:
+            _parent_decision(case, party, staff)
             notices.party_notice_record(
                 actor=worker,
                 case=case,
@@ -228,6 +239,7 @@ def _identify_respondents(*, case: Case, people: list, staff: dict) -> Case:
         reason="Both identified respondents are students.",
     )
     for party in parties:
+        _parent_decision(case, party, staff)
         notices.party_notice_record(
             actor=worker,
             case=case,
@@ -239,3 +251,16 @@ def _identify_respondents(*, case: Case, people: list, staff: dict) -> Case:
             "invited them to a meeting.",
         )
     return case
+
+
+def _parent_decision(case: Case, party, staff: dict):
+    """The decision to tell a minor's parents now, taken with the student before the notice
+    (the closure guard asks for a decision for every minor party)."""
+    return parents.parent_decision_record(
+        actor=staff["investigator"],
+        case=case,
+        party=party,
+        decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
+        student_wishes="The student agreed that a parent is told, and asked to be there.",
+        approved_by=staff["coordinator"],
+    )

@@ -66,6 +66,8 @@ class EventType:
     APPEAL_RESPONSE_RECORDED = "appeal_response_recorded"
     APPEAL_DECIDED = "appeal_decided"
     PROCESS_A_MILESTONE = "process_a_milestone"
+    PARENT_DECISION_RECORDED = "parent_decision_recorded"
+    SUPPORT_NOT_OFFERED = "support_not_offered"
 
 
 # Events whose content a section of the PDF already shows in full (the record itself, with
@@ -85,6 +87,8 @@ SHOWN_IN_SECTIONS = frozenset(
         EventType.NOTICE_LOGGED,
         EventType.DETERMINATION_RECORDED,
         EventType.SANCTION_ADDED,
+        EventType.PARENT_DECISION_RECORDED,
+        EventType.SUPPORT_NOT_OFFERED,
     }
 )
 
@@ -128,8 +132,16 @@ KIND_NOUNS = {
     "offer": "Offer",
     "harm": "Harm assessment",
     "takedown_notice": "Takedown notice",
+    "parent_decision": "Parent-notification decision",
+    "no_support": "Reason no supportive measure was offered",
 }
-FIELD_WORDS = {"review_on": "review on", "starts_on": "start date", "ends_on": "end date"}
+FIELD_WORDS = {
+    "review_on": "review on",
+    "starts_on": "start date",
+    "ends_on": "end date",
+    "delay_until": "delayed until",
+    "approved_by": "approved by",
+}
 
 
 def _q(text: str) -> str:
@@ -386,6 +398,17 @@ BUILDERS: dict[str, Callable] = {
     EventType.TAKEDOWN_NOTICE_CREATED: lambda e, n: (
         "prepared the TAKE IT DOWN Act notice for the takedown request to "
         f"{n.record('takedown', e.detail.get('takedown_id'), 'a platform')}"
+    ),
+    EventType.PARENT_DECISION_RECORDED: lambda e, n: (
+        "recorded the parent-notification decision for "
+        f"{n.party(e.detail.get('party_id'))}: "
+        f"{n.label('parent_decision', e.detail.get('decision')).lower()}"
+        + (f" ({e.detail['delay_until']})" if e.detail.get("delay_until") else "")
+        + (f", approved by {n.user(e.detail.get('approved_by_id'))}")
+        + (f", review on {e.detail['review_on']}" if e.detail.get("review_on") else "")
+    ),
+    EventType.SUPPORT_NOT_OFFERED: lambda e, n: (
+        f"recorded why no supportive measure was offered to {n.party(e.detail.get('party_id'))}"
     ),
 }
 # The events that link an incoming report to the case (its page is then one click away).

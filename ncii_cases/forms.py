@@ -17,6 +17,7 @@ from .models import (
     Determination,
     HarmAssessment,
     MeasureStatus,
+    ParentNotificationDecision,
     PartyChoice,
     PartyNotice,
     ResolutionOffer,
@@ -513,10 +514,19 @@ class TransitionForm(forms.Form):
         required=False,
         label="Ground of the dismissal (34 CFR 106.45(b)(3))",
     )
+    creation_only_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label="Creation only: why this policy applies",
+        help_text="Needed when nothing was shared. The policy's focus is distribution; if it "
+        "does not fit, refer the case instead (bullying and harassment policy, technology use "
+        "policy).",
+    )
 
     DETAIL_FIELDS = {
-        "route_process_b": ("respondent_track",),
-        "route_process_a": ("respondent_track",),
+        "route_process_b": ("respondent_track", "creation_only_reason"),
+        "route_process_a": ("respondent_track", "creation_only_reason"),
         "refer": ("referred_to", "respondent_track", "out_of_scope"),
         "dismiss_to_process_b": ("dismissal_ground",),
     }
@@ -801,11 +811,27 @@ class NoticeAddForm(DatesChecked, OneSubmission):
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), label="What was said or sent"
     )
+    eligible_student_basis = forms.ChoiceField(
+        choices=[("", "Not needed (the student is under 18)"), *c.EligibleStudentBasis.choices],
+        required=False,
+        label="For a parent notice about a student of 18 or over: the basis",
+        help_text="A student of 18 or over is an eligible student whose rights are their own "
+        "(FERPA): tell them directly, and tell a parent only with their consent or under an "
+        "exception.",
+    )
+    eligible_student_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="When and how the student consented, or the facts of the exception",
+    )
 
     def __init__(self, *args, parties, kinds, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = parties
         self.fields["kind"].choices = [k for k in PartyNotice.Kind.choices if k[0] in kinds]
+        if PartyNotice.Kind.PARENT_NOTIFICATION not in kinds:
+            del self.fields["eligible_student_basis"]
+            del self.fields["eligible_student_note"]
 
 
 class DeterminationForm(OneSubmission):
@@ -869,6 +895,18 @@ class PartyAddForm(PersonRowForm, OneSubmission):
         label="Nicknames and online handles, one per line",
         help_text="Redacted summaries leave these out like the name.",
     )
+    guardian_authority = forms.ChoiceField(
+        choices=[("", "Not known"), *c.GuardianAuthority.choices],
+        required=False,
+        label="For a parent or guardian: legal authority",
+        help_text="Either parent keeps a student's record rights unless a court order or law "
+        "revokes them (FERPA, 34 CFR 99.4).",
+    )
+    guardian_authority_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Court orders and custody details",
+    )
     field_order = ["role", "roster_query", "person", "first_name", "last_name", "description"]
 
     def __init__(self, *args, case, schools, people=None, user=None, **kwargs):
@@ -901,6 +939,8 @@ class PartyAddForm(PersonRowForm, OneSubmission):
             "grade": data["grade"],
             "notes": data["notes"],
             "aliases": data.get("aliases", ""),
+            "guardian_authority": data.get("guardian_authority", ""),
+            "guardian_authority_notes": data.get("guardian_authority_notes", ""),
         }
 
 
@@ -1050,6 +1090,8 @@ def correction_form_class(kind: str):
     """The correction form of one kind of record ("measure", "party", ...)."""
     if kind == "party":
         return PartyCorrectForm
+    if kind == "parent_decision":
+        return ParentDecisionCorrectForm
     from .services.corrections import REGISTRY
 
     spec = REGISTRY[kind]
@@ -1087,6 +1129,9 @@ class PartyCorrectForm(DatesChecked, RecordChange):
     email = forms.EmailField(required=False, label="Email")
     phone = forms.CharField(max_length=40, required=False, label="Phone")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    guardian_authority = PartyAddForm.base_fields["guardian_authority"]
+    guardian_authority_notes = PartyAddForm.base_fields["guardian_authority_notes"]
+    GUARDIAN = ("guardian_authority", "guardian_authority_notes")
     field_order = ["first_name", "last_name", "description", "affiliations", "is_minor"]
 
     def __init__(self, *args, case, record, **kwargs):
@@ -1095,6 +1140,9 @@ class PartyCorrectForm(DatesChecked, RecordChange):
         self.fields["school"].queryset = case.district.schools.all()
         if record.person_id is None:
             for name in self.PERSON:
+                del self.fields[name]
+        if record.role != c.PartyRole.PARENT:
+            for name in self.GUARDIAN:
                 del self.fields[name]
         if not self.is_bound:
             values = {
@@ -1108,6 +1156,8 @@ class PartyCorrectForm(DatesChecked, RecordChange):
                 "notes": record.notes,
                 "record": record.pk,
                 "version": record.version,
+                "guardian_authority": record.guardian_authority,
+                "guardian_authority_notes": record.guardian_authority_notes,
             }
             if record.person_id:
                 person = record.person
@@ -1126,6 +1176,7 @@ class PartyCorrectForm(DatesChecked, RecordChange):
             "notes": data["notes"],
         }
         changes.update({name: data[name] for name in self.PERSON if name in self.fields})
+        changes.update({name: data[name] for name in self.GUARDIAN if name in self.fields})
         return case_party_correct(
             actor=actor,
             party=self.record,
@@ -1192,3 +1243,128 @@ class MoveSchoolForm(CaseVersioned):
     def __init__(self, *args, case, schools, **kwargs):
         super().__init__(*args, case=case, **kwargs)
         self.fields["school"].queryset = schools.exclude(pk=case.school_id)
+
+
+# --- Parent-notification decisions and support not offered -----------------------------------
+
+
+class ParentDecisionFields(forms.Form):
+    """The fields of a parent-notification decision, shared by the form that records one and
+    the form that corrects one. ``approvers``: who may approve (``permissions.
+    users_who_may_on_case``)."""
+
+    # Checked in ``clean`` with the decision's own time (now, or the corrected record's).
+    date_rule = "parent_decision"
+    decision = forms.ChoiceField(
+        choices=ParentNotificationDecision.Decision.choices,
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
+    delay_until = forms.DateField(
+        widget=DateInput(), required=False, label="Delay until (for a delay)"
+    )
+    student_wishes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="The student's wishes",
+        help_text="What the student asked for, in their words; if they were not asked, why.",
+    )
+    risks = forms.MultipleChoiceField(
+        choices=c.NotificationRisk.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Risks weighed",
+    )
+    explanation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Reasons",
+        help_text="Required for a delay or a decision not to notify.",
+    )
+    approved_by = forms.ModelChoiceField(queryset=None, label="Approved by")
+    review_on = forms.DateField(
+        widget=DateInput(),
+        required=False,
+        label="Review on",
+        help_text="Required for a delay or a decision not to notify.",
+    )
+
+    def __init__(self, *args, approvers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approved_by"].queryset = approvers
+
+    def clean(self):
+        data = super().clean()
+        from .services.parents import parent_decision_problems
+
+        problems = parent_decision_problems(
+            decision=data.get("decision", ""),
+            delay_until=data.get("delay_until"),
+            review_on=data.get("review_on"),
+            risks=data.get("risks") or [],
+            explanation=data.get("explanation", ""),
+            student_wishes=data.get("student_wishes", ""),
+        )
+        values = {**data, "decided_at": getattr(self, "decided_at", None) or timezone.now()}
+        problems = {**date_errors(self.date_rule, values), **problems}
+        for name, message in problems.items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return data
+
+
+class ParentDecisionForm(ParentDecisionFields, OneSubmission):
+    party = PartyLabelChoiceField(queryset=None, label="About (a student under 18)")
+    field_order = ["party", "decision", "delay_until", "student_wishes", "risks"]
+
+    def __init__(self, *args, parties, approvers, **kwargs):
+        super().__init__(*args, approvers=approvers, **kwargs)
+        self.fields["party"].queryset = parties
+
+
+class ParentDecisionCorrectForm(ParentDecisionFields, RecordChange):
+    """Corrects a parent-notification decision (a delay ends, the wishes change), with the
+    reason; the decision's version guards against a newer change."""
+
+    kind = "parent_decision"
+    FIELDS = ("decision", "delay_until", "student_wishes", "risks", "explanation")
+    FIELDS += ("approved_by", "review_on")
+
+    def __init__(self, *args, case, record, **kwargs):
+        from .permissions import Action, users_who_may_on_case
+
+        approvers = users_who_may_on_case(case, Action.TRIAGE, Action.DECIDE)
+        super().__init__(*args, approvers=approvers, **kwargs)
+        self.case, self.record = case, record
+        self.decided_at = record.decided_at
+        if not self.is_bound:
+            for name in self.FIELDS:
+                value = getattr(record, name)
+                self.initial[name] = getattr(value, "pk", value)
+            self.initial.update(record=record.pk, version=record.version)
+
+    def save_through_service(self, *, actor):
+        from .services.corrections import record_correct
+
+        data = self.cleaned_data
+        return record_correct(
+            actor=actor,
+            record=self.record,
+            version=data["version"],
+            reason=data["reason"],
+            **{name: data[name] for name in self.FIELDS},
+        )
+
+
+class SupportNotOfferedForm(OneSubmission):
+    party = PartyLabelChoiceField(queryset=None, label="Person shown")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="Why no supportive measure was offered",
+        help_text="For example: the person is not identified yet, or is not a student or "
+        "employee of the district and was given the outside resources instead.",
+    )
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = parties

@@ -581,6 +581,21 @@ class CaseParty(Correctable):
     )
     notes = models.TextField(blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
+    # For a parent or guardian: their legal authority where known. Under FERPA either parent
+    # keeps the rights to a student's records unless a court order, state law or a legally
+    # binding document specifically revokes them (34 CFR 99.4).
+    guardian_authority = models.CharField(
+        "legal authority",
+        max_length=20,
+        choices=c.GuardianAuthority.choices,
+        blank=True,
+        help_text="For a parent or guardian, where known.",
+    )
+    guardian_authority_notes = models.TextField(
+        "court orders and custody details",
+        blank=True,
+        help_text="Which order restricts what (contact, information), its date and court.",
+    )
 
     objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
@@ -1209,6 +1224,19 @@ class PartyNotice(Correctable):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     summary = models.TextField(help_text="What was said or sent, in a few sentences.")
+    # A parent notification about an eligible student (18 or over, FERPA 34 CFR 99.3, 99.5):
+    # the student's consent or the FERPA exception relied on, with its explanation.
+    eligible_student_basis = models.CharField(
+        "basis for telling the parent of an eligible student",
+        max_length=20,
+        choices=c.EligibleStudentBasis.choices,
+        blank=True,
+    )
+    eligible_student_note = models.TextField(
+        "explanation of the basis",
+        blank=True,
+        help_text="When and how the student consented, or the facts of the exception.",
+    )
 
     objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
@@ -1218,6 +1246,95 @@ class PartyNotice(Correctable):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_name}"
+
+
+class ParentNotificationDecision(Correctable):
+    """Whether, when and why a minor party's parents or guardians are told of the case: notify
+    now, delay until a date, or do not notify, with the student's wishes, the risks weighed,
+    who approved it and when it is reviewed. One current decision per party (a change is a
+    correction with its reason). Sources: Title IX keeps parents' rights to act for their
+    child (34 CFR 106.6(g)); FERPA gives them access to the records (34 CFR 99.4, 99.10);
+    the Model Policy asks that the student's wishes and safety be weighed before notice."""
+
+    class Decision(models.TextChoices):
+        NOTIFY_NOW = "notify_now", "Notify now"
+        DELAY = "delay", "Delay until a date"
+        DO_NOT_NOTIFY = "do_not_notify", "Do not notify"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parent_decisions")
+    party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    delay_until = models.DateField(
+        null=True, blank=True, help_text="For a delay: the day the notice is due."
+    )
+    student_wishes = models.TextField(
+        "the student's wishes", help_text="What the student asked for, in their words."
+    )
+    risks = models.JSONField(
+        default=list, blank=True, help_text="The risks weighed (``choices.NotificationRisk``)."
+    )
+    explanation = models.TextField(
+        "reasons", blank=True, help_text="Why this decision; required for a delay or no notice."
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    review_on = models.DateField(
+        null=True, blank=True, help_text="When the decision is looked at again."
+    )
+    decided_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = CurrentQuerySet.as_manager()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} ({self.party})"
+
+    def risks_display(self) -> str:
+        labels = dict(c.NotificationRisk.choices)
+        return ", ".join(str(labels.get(r, r)).lower() for r in self.risks or [])
+
+    def notice_due(self, today: dt.date) -> bool:
+        """Whether this decision calls for a parent notice by ``today`` (a local date): notify
+        now, or a delay whose day has come."""
+        if self.decision == self.Decision.NOTIFY_NOW:
+            return True
+        return (
+            self.decision == self.Decision.DELAY
+            and self.delay_until is not None
+            and self.delay_until <= today
+        )
+
+
+class SupportNotOffered(Correctable):
+    """The written reason no supportive measure was offered to a depicted person: with a
+    supportive measure offered and answered, the record that the district's response was not
+    deliberately indifferent (34 CFR 106.44(a); Davis v. Monroe County Bd. of Ed., 526 U.S.
+    629 (1999)). Supportive measures must be offered to a complainant (34 CFR 106.44(a))."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="support_not_offered")
+    party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(help_text="Why no supportive measure was offered.")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = CurrentQuerySet.as_manager()
+    history = HistoricalRecords(bases=[AuditedHistoryModel])
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name = "reason no supportive measure was offered"
+
+    def __str__(self):
+        return f"No supportive measure offered to {self.party}"
 
 
 # --- Second factor: enrollment links and two-person resets -----------------------------------

@@ -632,3 +632,16 @@ def reports_filed_by(user) -> QuerySet[IncomingReport]:
     if not user_can_anywhere(user, Action.FILE_REPORT):
         return IncomingReport.objects.none()
     return IncomingReport.objects.filter(submitted_by=user, district_id=user.district_id)
+
+
+def users_who_may_on_case(case: Case, *actions: str) -> QuerySet[User]:
+    """Returns the active accounts of the case's district that may take at least one of
+    ``actions`` on this case (such as who may approve a parent-notification decision:
+    TRIAGE or DECIDE), ordered by name: the queryset face of ``user_can`` for a form's
+    choices. Reads each candidate's rights through ``user_can``."""
+    roles = [role for role, (_, granted) in ROLE_RIGHTS.items() if set(actions) & set(granted)]
+    candidates = User.objects.filter(
+        district_id=case.district_id, is_active=True, is_superuser=False, role__in=roles
+    )
+    fitting = [u.pk for u in candidates if any(user_can(u, a, case) for a in actions)]
+    return User.objects.filter(pk__in=fitting).order_by("last_name", "first_name", "username")

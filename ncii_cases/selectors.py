@@ -29,11 +29,13 @@ from .models import (
     EvidenceItem,
     ExternalReport,
     HarmAssessment,
+    ParentNotificationDecision,
     PartyNotice,
     ProcessAMilestone,
     ResolutionOffer,
     Sanction,
     SupportingDocument,
+    SupportNotOffered,
     TakedownNotice,
     TakedownRequest,
 )
@@ -115,10 +117,46 @@ def case_measures_for_user(
         return measures.none()
     if Action.VIEW_DISCIPLINE in allowed:
         return measures
-    return measures.filter(
-        kind__in=(CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY),
-        party__role=c.PartyRole.DEPICTED,
+    # The parties' rule: a respondent's or witness's supportive measures are not shown to
+    # the support staff of the person shown.
+    return party_rows_for(measures, allowed).filter(
+        kind__in=(CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY)
     )
+
+
+def party_rows_for(rows: QuerySet, allowed: set[str]) -> QuerySet:
+    """Rows about one party each (``party`` field) limited by the need-to-know rule on
+    parties (``PARTIES_READ_BY``): all, those about the supported people, or none."""
+    if Action.VIEW not in allowed:
+        return rows.none()
+    for action, roles in PARTIES_READ_BY:
+        if action in allowed:
+            return rows if roles is None else rows.filter(party__role__in=roles)
+    return rows.none()
+
+
+def case_parent_decisions_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[ParentNotificationDecision]:
+    """The parent-notification decisions (withdrawn ones too) about the parties the user may
+    read: all for case workers, those about the people shown for support staff."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = ParentNotificationDecision.objects.filter(case=case).select_related(
+        "party__person", "approved_by", "recorded_by"
+    )
+    return party_rows_for(rows, allowed)
+
+
+def case_support_not_offered_for_user(
+    *, user, case: Case, allowed: set[str] | None = None
+) -> QuerySet[SupportNotOffered]:
+    """The written reasons no supportive measure was offered to a person shown (withdrawn
+    ones too), for users who may read the case's parties."""
+    allowed = actions_for(user, case) if allowed is None else allowed
+    rows = SupportNotOffered.objects.filter(case=case).select_related(
+        "party__person", "recorded_by"
+    )
+    return party_rows_for(rows, allowed)
 
 
 def case_evidence_for_user(
@@ -252,6 +290,8 @@ class CaseDetail:
     takedown_rows: list = field(default_factory=list)
     reports: list = field(default_factory=list)
     notices: list = field(default_factory=list)
+    parent_decisions: list = field(default_factory=list)
+    support_not_offered: list = field(default_factory=list)
     documents: list = field(default_factory=list)
     offers: list = field(default_factory=list)
     assignments: list = field(default_factory=list)
@@ -299,6 +339,8 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         )
     if detail.show_content:
         detail.notices = list(case_notices_for_user(**scope))
+        detail.parent_decisions = list(case_parent_decisions_for_user(**scope))
+        detail.support_not_offered = list(case_support_not_offered_for_user(**scope))
     if detail.show_evidence:
         detail.evidence = list(case_evidence_for_user(**scope))
         detail.documents = list(case_documents_for_user(**scope))
@@ -526,13 +568,14 @@ def case_minor_depicted_for_user(*, user, case: Case) -> bool:
 
 
 def measure_form_scope(*, user, case: Case) -> dict:
-    """What the measure form may offer the user: supportive measures and remedies with
-    SUPPORT, interim measures concerning a respondent with WORK."""
+    """What the measure form may offer the user: supportive measures (for the people shown,
+    respondents and witnesses the user may read) and remedies with SUPPORT, interim measures
+    concerning a respondent with WORK."""
     allowed = actions_for(user, case)
     kinds, roles = set(), set()
     if Action.SUPPORT in allowed:
         kinds |= {CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY}
-        roles.add(c.PartyRole.DEPICTED)
+        roles |= {c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT, c.PartyRole.WITNESS}
     if Action.WORK in allowed and Action.VIEW_DISCIPLINE in allowed:
         kinds.add(CaseMeasure.Kind.INTERIM)
         roles.add(c.PartyRole.RESPONDENT)
@@ -551,6 +594,30 @@ def notice_form_scope(*, user, case: Case) -> dict:
     kinds = set(PartyNotice.Kind.values) if Action.WORK in allowed else {PartyNotice.Kind.SUPPORT}
     parties = case_parties_for_user(user=user, case=case, allowed=allowed)
     return {"parties": parties.filter(withdrawn_at__isnull=True), "kinds": kinds}
+
+
+def parent_decision_form_scope(*, user, case: Case) -> dict:
+    """What the parent-notification decision form may offer: the current people shown,
+    identified respondents and witnesses the user may read (the service refuses a party of
+    18 or over with the reason), and the staff who may approve (TRIAGE or DECIDE)."""
+    from .parents import DECIDED_ROLES
+    from .permissions import users_who_may_on_case
+
+    parties = (
+        case_parties_for_user(user=user, case=case)
+        .filter(role__in=DECIDED_ROLES, withdrawn_at__isnull=True)
+        .exclude(role=c.PartyRole.RESPONDENT, person__isnull=True)
+    )
+    approvers = users_who_may_on_case(case, Action.TRIAGE, Action.DECIDE)
+    return {"parties": parties, "approvers": approvers}
+
+
+def support_not_offered_form_scope(*, user, case: Case) -> dict:
+    """What the "no supportive measure offered" form may offer: the current people shown."""
+    parties = case_parties_for_user(user=user, case=case).filter(
+        role=c.PartyRole.DEPICTED, withdrawn_at__isnull=True
+    )
+    return {"parties": parties}
 
 
 def schools_of_district(*, user):
@@ -603,6 +670,8 @@ def case_records_for_user(*, user, case: Case, kind: str) -> QuerySet:
         "evidence": case_evidence_for_user,
         "document": case_documents_for_user,
         "notice": case_notices_for_user,
+        "parent_decision": case_parent_decisions_for_user,
+        "no_support": case_support_not_offered_for_user,
         "determination": case_determinations_for_user,
         "sanction": case_sanctions_for_user,
     }
@@ -633,6 +702,10 @@ def case_record_for_user(*, user, case: Case, kind: str, pk):
         return None
 
 
+# The keys of an event's detail that name a staff member (an assignee, an approver).
+USER_KEYS = ("user_id", "approved_by_id", "from_user_id", "to_user_id")
+
+
 def timeline_names(
     *, case: Case, events, party_names: dict | None = None, detailed=True, loaded=None
 ):
@@ -650,8 +723,9 @@ def timeline_names(
         return loaded[key] if key in loaded else list(query)
 
     actors = {e.actor_id: str(e.actor) for e in events if e.actor_id}
-    user_keys = ("user_id", "from_user_id", "to_user_id")
-    wanted = {e.detail.get(k) for e in events for k in user_keys if e.detail.get(k)} - set(actors)
+    wanted = {e.detail.get(key) for e in events for key in USER_KEYS if e.detail.get(key)} - set(
+        actors
+    )
     users = {**actors, **{u.pk: str(u) for u in m.User.objects.filter(pk__in=wanted)}}
     if party_names is None:
         parties = rows("parties", CaseParty.objects.filter(case=case).select_related("person"))
@@ -689,6 +763,7 @@ def timeline_names(
         "appeal_subject": dict(Appeal.Subject.choices),
         "appeal_outcome": dict(AppealOutcome.choices),
         "milestone": dict(ProcessAMilestone.Kind.choices),
+        "parent_decision": dict(ParentNotificationDecision.Decision.choices),
     }
     labels = {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
     schools = dict(m.School.objects.filter(district_id=case.district_id).values_list("pk", "name"))

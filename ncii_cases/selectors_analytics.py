@@ -139,12 +139,14 @@ def district_analytics_for_user(
         .order_by("created_at", "pk")
         .values("created_at")[:1]
     )
-    # Withdrawn records (entered by mistake) count nowhere: ``current()`` is the rows the
-    # guards and the report triggers read too.
+    # Support offered to the person shown (respondents and witnesses have their own
+    # supportive measures, which this measure does not count); withdrawn records (entered by
+    # mistake) count nowhere: ``current()`` is the rows the guards and the report triggers read.
     supportive = CaseMeasure.objects.current().filter(
         case=OuterRef("pk"),
         kind=CaseMeasure.Kind.SUPPORTIVE,
         party_choice__in=OFFER_CHOICES,
+        party__role=c.PartyRole.DEPICTED,
     )
     resources = Exists(supportive.filter(measure__slug=TAKEDOWN_GUIDANCE_SLUG)) | Exists(
         TakedownRequest.objects.current().filter(case=OuterRef("pk"), route__in=HASH_ROUTES)

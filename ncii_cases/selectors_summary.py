@@ -61,6 +61,8 @@ class SummaryParty:
     student_number: str = ""
     notes: str = ""
     withdrawn: str = ""  # the reason, when the party was withdrawn
+    # A parent's or guardian's legal authority and the orders noted (FERPA 34 CFR 99.4).
+    authority: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,32 @@ class SummaryNotice:
 
 
 @dataclass(frozen=True)
+class SummarySupportResponse:
+    """For one person shown: the supportive measures offered with their choice, or the
+    written reason none was offered (the record that the response was not deliberately
+    indifferent, 34 CFR 106.44(a); Davis v. Monroe County Bd. of Ed., 526 U.S. 629 (1999))."""
+
+    party: str
+    offered: str  # "Counseling (accepted); Safety plan (declined)", or ""
+    reason: str  # why none was offered, or ""
+    status: str  # "Offered and answered", "Offered, no answer yet", "Reason recorded", ...
+
+
+@dataclass(frozen=True)
+class SummaryParentDecision:
+    party: str
+    decision: str
+    delay_until: dt.date | None
+    student_wishes: str
+    risks: str
+    explanation: str
+    approved_by: str
+    review_on: dt.date | None
+    decided_at: dt.datetime | None
+    withdrawn: str = ""
+
+
+@dataclass(frozen=True)
 class SummaryDocument:
     title: str
     content_type: str
@@ -260,6 +288,8 @@ class CaseSummary:
     remedies: list[SummaryMeasure] = field(default_factory=list)
     offers: list[SummaryOffer] = field(default_factory=list)
     notices: list[SummaryNotice] = field(default_factory=list)
+    support_response: list[SummarySupportResponse] = field(default_factory=list)
+    parent_decisions: list[SummaryParentDecision] = field(default_factory=list)
     documents: list[SummaryDocument] = field(default_factory=list)
     timeline: list[SummaryEvent] = field(default_factory=list)
     withheld: dict[str, str] = field(default_factory=dict)
@@ -402,6 +432,8 @@ def _summary_build(detail: CaseDetail, *, now=None) -> CaseSummary:
     summary.deadlines, summary.extensions = _section_deadlines(detail, now, zone)
     summary.appeals, summary.milestones = _section_appeals(detail, names)
     summary.notices = _section_notices(detail, names)
+    summary.support_response = _section_support_response(detail, names)
+    summary.parent_decisions = _section_parent_decisions(detail, names)
     summary.documents = _section_documents(detail)
     summary.timeline = _section_timeline(detail)
     summary.withheld = _withheld(detail)
@@ -481,6 +513,16 @@ def _section_parties(detail: CaseDetail, names: _Names) -> list[SummaryParty]:
                 student_number=person.external_id if person else "",
                 notes=party.notes,
                 withdrawn=_withdrawn(party),
+                authority=(
+                    party.get_guardian_authority_display()
+                    + (
+                        f": {party.guardian_authority_notes}"
+                        if party.guardian_authority_notes
+                        else ""
+                    )
+                    if party.guardian_authority
+                    else party.guardian_authority_notes
+                ),
             )
         )
     return rows
@@ -711,6 +753,64 @@ def _section_notices(detail: CaseDetail, names: _Names) -> list[SummaryNotice]:
             withdrawn=_withdrawn(n),
         )
         for n in detail.notices
+    ]
+
+
+def _section_support_response(detail: CaseDetail, names: _Names) -> list[SummarySupportResponse]:
+    """Per current person shown: the supportive measures offered to them and their choice,
+    or the written reason none was offered. Read from the gated lists of the page."""
+    rows = []
+    for party in detail.parties:
+        if party.role != c.PartyRole.DEPICTED or party.withdrawn_at is not None:
+            continue
+        offered = [
+            m
+            for m in detail.measures
+            if m.party_id == party.pk
+            and m.kind == CaseMeasure.Kind.SUPPORTIVE
+            and m.withdrawn_at is None
+        ]
+        reasons = [
+            r.reason
+            for r in detail.support_not_offered
+            if r.party_id == party.pk and r.withdrawn_at is None
+        ]
+        answered = [m for m in offered if m.party_choice in ("accepted", "declined")]
+        if answered:
+            status = "Offered, and the person's choice recorded"
+        elif offered:
+            status = "Offered, no answer yet"
+        elif reasons:
+            status = "None offered: reason recorded"
+        else:
+            status = "Nothing recorded yet"
+        rows.append(
+            SummarySupportResponse(
+                party=names(party),
+                offered="; ".join(f"{m} ({m.get_party_choice_display().lower()})" for m in offered),
+                reason=" ".join(reasons),
+                status=status,
+            )
+        )
+    return rows
+
+
+def _section_parent_decisions(detail: CaseDetail, names: _Names) -> list[SummaryParentDecision]:
+    """The parent-notification decisions the user may see (withdrawn ones marked)."""
+    return [
+        SummaryParentDecision(
+            party=names(pd.party),
+            decision=pd.get_decision_display(),
+            delay_until=pd.delay_until,
+            student_wishes=pd.student_wishes,
+            risks=pd.risks_display().capitalize() or "None recorded",
+            explanation=pd.explanation,
+            approved_by=str(pd.approved_by),
+            review_on=pd.review_on,
+            decided_at=pd.decided_at,
+            withdrawn=_withdrawn(pd),
+        )
+        for pd in detail.parent_decisions
     ]
 
 

@@ -121,4 +121,14 @@ urlpatterns = [
     ),
     path("roster/", roster_views.roster_import_page, name="roster_import"),
     path("people/search/", people_views.people_search, name="people_search"),
+    path(
+        "cases/<int:pk>/parent-decisions/new/",
+        case_views.parent_decision_add,
+        name="case_parent_decision_add",
+    ),
+    path(
+        "cases/<int:pk>/support/not-offered/",
+        case_views.support_not_offered,
+        name="case_support_not_offered",
+    ),
 ]

@@ -37,6 +37,7 @@ from .models import (
     TakedownRequest,
 )
 from .outbox import notification_enqueue
+from .parents import parent_notification_gaps, party_is_eligible_student, support_gaps
 from .permissions import Action, cases_visible_to, user_can
 from .services.reports import obligations_undecided
 
@@ -240,7 +241,10 @@ def measures_reviewed(case, reason, detail):
 def notices_logged(case, reason, detail):
     msgs = []
     # Counted per person: one person with two roles (shown in one image, sharing another)
-    # needs one notice and one parent notification, whichever of their rows it was logged on.
+    # needs one notice, whichever of their rows it was logged on. An eligible student (18 or
+    # over) is told directly: a notice to their parent is not a notice to them (FERPA 34 CFR
+    # 99.5). Whether a minor's parents are told is the parent-notification decision's
+    # (``parent_notifications_decided``).
     notices = list(
         PartyNotice.objects.current()
         .filter(case=case)
@@ -251,12 +255,14 @@ def notices_logged(case, reason, detail):
         return ("person", person_id) if person_id else ("row", party_id)
 
     notified = {key(p, person) for p, person, _ in notices}
-    parents = {
-        key(p, person) for p, person, k in notices if k == PartyNotice.Kind.PARENT_NOTIFICATION
+    direct = {
+        key(p, person) for p, person, k in notices if k != PartyNotice.Kind.PARENT_NOTIFICATION
     }
     seen = set()
-    for party in CaseParty.objects.current().filter(
-        case=case, role__in=[c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT]
+    for party in (
+        CaseParty.objects.current()
+        .filter(case=case, role__in=[c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT])
+        .select_related("person")
     ):
         if party.role == c.PartyRole.RESPONDENT and party.person_id is None:
             continue
@@ -264,11 +270,42 @@ def notices_logged(case, reason, detail):
         if who in seen:
             continue
         seen.add(who)
-        if who not in notified:
+        if who not in (direct if party_is_eligible_student(party) else notified):
             msgs.append(f"Log the notice given to {party.display_name}.")
-        elif party.is_minor and who not in parents:
-            msgs.append(f"Log the notification of {party.display_name}'s parent or guardian.")
     return msgs
+
+
+def parent_notifications_decided(case, reason, detail):
+    """A decision for every minor party (notify now, delay, do not notify), and the parent
+    notice given for each decision that calls for one by today: replaces a forced parent
+    notification for every minor (FERPA 34 CFR 99.4, 99.5; Title IX 34 CFR 106.6(g); the
+    Model Policy's weighing of the student's wishes and safety; see ``parents``)."""
+    return parent_notification_gaps(case)
+
+
+def support_offered_or_explained(case, reason, detail):
+    """Before leaving interim actions: each person shown has a supportive measure offered
+    and answered, or a written reason none was offered (34 CFR 106.44(a); Davis v. Monroe
+    County Bd. of Ed., 526 U.S. 629 (1999): a response not clearly unreasonable)."""
+    if case.stage != S.INTERIM_ACTIONS:
+        return []
+    return support_gaps(case)
+
+
+def creation_only_confirmed(case, reason, detail):
+    """Routing a case of creation only (nothing shared): the policy's focus is distribution
+    (Model NCII Policy, scope), so the coordinator says why this policy applies, or refers
+    the case (bullying and harassment, technology use policy)."""
+    if case.conduct != c.Conduct.CREATION_ONLY:
+        return []
+    if str(detail.get("creation_only_reason", "")).strip():
+        return []
+    return [
+        "This case is about creation only: nothing was shared. The policy's focus is "
+        "distribution; say why this policy applies (for example a threat to share, or "
+        "images of a minor), or refer the case under the bullying and harassment policy or "
+        "the technology use policy."
+    ]
 
 
 def measures_to_monitor(case, reason, detail):
@@ -332,11 +369,19 @@ def _identified_respondents(case):
     )
 
 
-CLOSURE_GUARDS = (takedowns_resolved, obligations_met, measures_reviewed, notices_logged)
+CLOSURE_GUARDS = (
+    takedowns_resolved,
+    obligations_met,
+    measures_reviewed,
+    notices_logged,
+    parent_notifications_decided,
+)
 EXITS_ASSESSMENT = (minor_reports_decided,)
+# Every step out of interim actions (it checks the stage itself).
+EXITS_INTERIM = (support_offered_or_explained,)
 INVESTIGATING = (S.INTERIM_ACTIONS, S.INVESTIGATION)
 BEFORE_DETERMINATION = (S.INITIAL_ASSESSMENT, S.HARM_ASSESSMENT, *INVESTIGATING)
-ROUTING_DETAIL = ("respondent_track",)
+ROUTING_DETAIL = ("respondent_track", "creation_only_reason")
 # An appeal of a determination (34 CFR 106.45(b)(8)) comes after the sign-off; an appeal of a
 # dismissal, while the case is referred outside this policy. Appeals: ``services.appeals``.
 APPEALABLE = (S.REMEDIES, S.MONITORING, S.REFERRED)
@@ -358,7 +403,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.INITIAL_ASSESSMENT,),
         S.HARM_ASSESSMENT,
         Action.TRIAGE,
-        (jurisdiction_decided, imagery_intimate, track_decided, *EXITS_ASSESSMENT),
+        (
+            jurisdiction_decided,
+            imagery_intimate,
+            track_decided,
+            creation_only_confirmed,
+            *EXITS_ASSESSMENT,
+        ),
         True,
         "Route to Process B",
         ROUTING_DETAIL,
@@ -368,7 +419,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         BEFORE_DETERMINATION,
         S.PROCESS_A,
         Action.TRIAGE,
-        (jurisdiction_decided, imagery_intimate, track_decided, *EXITS_ASSESSMENT),
+        (
+            jurisdiction_decided,
+            imagery_intimate,
+            track_decided,
+            creation_only_confirmed,
+            *EXITS_ASSESSMENT,
+            *EXITS_INTERIM,
+        ),
         True,
         "Route to Process A (formal Title IX)",
         ROUTING_DETAIL,
@@ -378,7 +436,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         BEFORE_DETERMINATION,
         S.REFERRED,
         Action.TRIAGE,
-        (referral_named, *EXITS_ASSESSMENT),
+        (referral_named, *EXITS_ASSESSMENT, *EXITS_INTERIM),
         True,
         "Refer outside this policy",
         ("referred_to", "respondent_track", "out_of_scope"),
@@ -396,6 +454,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.INTERIM_ACTIONS,),
         S.INVESTIGATION,
         Action.WORK,
+        EXITS_INTERIM,
         label="Start the investigation",
     ),
     T(
@@ -403,7 +462,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         INVESTIGATING,
         S.INFORMAL_RESOLUTION,
         Action.DECIDE,
-        (resolution_accepted,),
+        (resolution_accepted, *EXITS_INTERIM),
         True,
         "Begin informal / restorative resolution",
     ),

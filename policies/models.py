@@ -167,10 +167,25 @@ class Measure(CatalogEntry):
     """A supportive measure for a complainant, or an interim measure concerning a respondent."""
 
     class Kind(models.TextChoices):
-        SUPPORTIVE = "supportive", "Supportive measure (for the complainant)"
+        SUPPORTIVE = "supportive", "Supportive measure (for a party, by its audience)"
         INTERIM = "interim", "Interim measure (concerning the respondent)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Audience(models.TextChoices):
+        # Supportive measures are for complainants and respondents alike (34 CFR 106.30(a),
+        # 106.44(a)); witnesses are protected from retaliation (106.71).
+        COMPLAINANT = "complainant", "Complainant (the person shown)"
+        RESPONDENT = "respondent", "Respondent"
+        WITNESS = "witness", "Witness"
+        ANY = "any", "Any party"
+
+    audience = models.CharField(
+        max_length=20,
+        choices=Audience.choices,
+        default=Audience.COMPLAINANT,
+        help_text="Who a supportive measure may be offered to.",
+    )
 
     history = HistoricalRecords()
 

@@ -27,6 +27,19 @@ SUPPORTIVE = {
     "employee-assistance",
     "communication-plan",
     "leave-or-work-adjustment",
+    "respondent-counseling-and-education",
+    "respondent-schedule-change",
+    "witness-check-in",
+}
+# The audience of a supportive measure where it is not the complainant (as seeded).
+AUDIENCE = {
+    "counseling": Measure.Audience.ANY,
+    "no-contact-directive": Measure.Audience.ANY,
+    "academic-support": Measure.Audience.ANY,
+    "escort-or-check-in": Measure.Audience.ANY,
+    "respondent-counseling-and-education": Measure.Audience.RESPONDENT,
+    "respondent-schedule-change": Measure.Audience.RESPONDENT,
+    "witness-check-in": Measure.Audience.WITNESS,
 }
 STUDENT_INTERVENTIONS = {
     "student-counseling",
@@ -101,7 +114,13 @@ def platform(slug: str) -> Platform:
 def measure(slug: str) -> Measure:
     kind = Measure.Kind.SUPPORTIVE if slug in SUPPORTIVE else Measure.Kind.INTERIM
     row, _ = Measure.objects.get_or_create(
-        slug=slug, district=None, defaults={"name": _title(slug), "kind": kind}
+        slug=slug,
+        district=None,
+        defaults={
+            "name": _title(slug),
+            "kind": kind,
+            "audience": AUDIENCE.get(slug, Measure.Audience.COMPLAINANT),
+        },
     )
     return row
 

@@ -98,6 +98,9 @@ class PartyInput:
     notes: str = ""
     new_person: PersonInput | None = None
     aliases: str = ""
+    # A parent or guardian's legal authority, where known (``choices.GuardianAuthority``).
+    guardian_authority: str = ""
+    guardian_authority_notes: str = ""
 
 
 def case_reference_next(*, district: District, year: int) -> str:
@@ -314,6 +317,10 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
         description=party.description,
         notes=party.notes,
         aliases=party.aliases,
+        guardian_authority=party.guardian_authority if party.role == c.PartyRole.PARENT else "",
+        guardian_authority_notes=(
+            party.guardian_authority_notes.strip() if party.role == c.PartyRole.PARENT else ""
+        ),
     )
     row.full_clean()
     stamp(row, actor)
@@ -644,6 +651,8 @@ def case_party_add_named(
     notes: str = "",
     aliases: str = "",
     person: Person | None = None,
+    guardian_authority: str = "",
+    guardian_authority_notes: str = "",
 ) -> CaseParty:
     """Adds a party to the case: the ``person`` picked from the roster (their details are
     the roster's), or an identified person of the district (found by name, school and date
@@ -682,6 +691,8 @@ def case_party_add_named(
         notes=notes,
         new_person=new_person,
         aliases=aliases,
+        guardian_authority=guardian_authority,
+        guardian_authority_notes=guardian_authority_notes,
     )
     return case_party_add(actor=actor, case=case, party=party)
 

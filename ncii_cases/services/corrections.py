@@ -31,10 +31,12 @@ from ..models import (
     EvidenceItem,
     ExternalReport,
     HarmAssessment,
+    ParentNotificationDecision,
     PartyNotice,
     ResolutionOffer,
     Sanction,
     SupportingDocument,
+    SupportNotOffered,
     TakedownNotice,
     TakedownRequest,
 )
@@ -69,6 +71,9 @@ class Correctable:
     # values are computed again (a takedown's clock, a notice's text and PDF). It may raise
     # ``ValidationError``; nothing is then saved.
     after_change: object = None
+    # A check of the corrected record as a whole (``{field: message}`` of what it lacks),
+    # for a rule that ties fields together (a delay needs its day).
+    check: object = None
 
     def permission_for(self, record) -> str:
         return self.permission(record) if callable(self.permission) else self.permission
@@ -88,13 +93,42 @@ def _notice_permission(notice) -> str:
     return Action.SUPPORT if notice.kind == PartyNotice.Kind.SUPPORT else Action.WORK
 
 
+def _parent_decision_check(record) -> dict[str, str]:
+    from ..permissions import user_can
+    from .parents import parent_decision_problems
+
+    errors = parent_decision_problems(
+        decision=record.decision,
+        delay_until=record.delay_until,
+        review_on=record.review_on,
+        risks=record.risks,
+        explanation=record.explanation,
+        student_wishes=record.student_wishes,
+    )
+    approver = record.approved_by
+    if not (
+        user_can(approver, Action.TRIAGE, record.case)
+        or user_can(approver, Action.DECIDE, record.case)
+    ):
+        errors["approved_by"] = "The approver must be a coordinator or administrator of the case."
+    return errors
+
+
 # One row per record type. Parties have their own service (``cases.case_party_correct``),
 # which corrects the person's details too, and calls ``record_correct`` for the party's own.
 REGISTRY: dict[str, Correctable] = {
     "party": Correctable(
         CaseParty,
         "person",
-        ("description", "affiliation", "affiliations", "is_minor", "notes"),
+        (
+            "description",
+            "affiliation",
+            "affiliations",
+            "is_minor",
+            "notes",
+            "guardian_authority",
+            "guardian_authority_notes",
+        ),
         Action.WORK,
         refresh_reports=True,
     ),
@@ -183,6 +217,30 @@ REGISTRY: dict[str, Correctable] = {
         Action.WORK,
         date_rule="takedown_notice",
         after_change=lambda record: _takedown_notice_refresh(record),
+    ),
+    # A parent-notification decision changes by correction (a delay ends, the risks change),
+    # with the reason; ``parents.parent_decision_problems`` checks the corrected whole.
+    "parent_decision": Correctable(
+        ParentNotificationDecision,
+        "parent-notification decision",
+        (
+            "decision",
+            "delay_until",
+            "student_wishes",
+            "risks",
+            "explanation",
+            "approved_by",
+            "review_on",
+        ),
+        Action.WORK,
+        date_rule="parent_decision",
+        check=_parent_decision_check,
+    ),
+    "no_support": Correctable(
+        SupportNotOffered,
+        "reason no supportive measure was offered",
+        ("reason",),
+        Action.SUPPORT,
     ),
 }
 BY_MODEL = {spec.model: kind for kind, spec in REGISTRY.items()}
@@ -278,6 +336,10 @@ def record_correct_locked(*, actor, record, reason: str, changes: dict, extra: d
         return record
     if spec.after_change is not None:
         spec.after_change(record)
+    if spec.check is not None:
+        errors = spec.check(record)
+        if errors:
+            raise ValidationError(errors)
     record.full_clean()
     stamp(record, actor).save()
     case_event_record(

@@ -1,5 +1,6 @@
-"""Supportive measures (for the complainant), interim measures (concerning the respondent),
-remedies, and the resolution options offered to parties, with each person's choice.
+"""Supportive measures (for the person shown, respondents and witnesses, each from their own
+catalog rows), interim measures (concerning the respondent), remedies, and the resolution
+options offered to parties, with each person's choice.
 
 Supportive measures and remedies need the SUPPORT right, which counselors have; interim
 measures concern respondent discipline and need WORK, which counselors lack.
@@ -23,12 +24,36 @@ from .common import require, require_open, require_same_case, stamp
 from .corrections import require_version
 
 K = CaseMeasure.Kind
-# Which party each kind of measure concerns, and the catalog it comes from.
+# Which parties each kind of measure concerns, and the catalog it comes from. Supportive
+# measures are for every party: the complainant (34 CFR 106.44(a)), the respondent (106.30(a):
+# "to the complainant or the respondent") and witnesses (protected from retaliation, 106.71).
 KIND_RULES = {
-    K.SUPPORTIVE: (c.PartyRole.DEPICTED, Measure.Kind.SUPPORTIVE, Action.SUPPORT),
-    K.REMEDY: (c.PartyRole.DEPICTED, Measure.Kind.SUPPORTIVE, Action.SUPPORT),
-    K.INTERIM: (c.PartyRole.RESPONDENT, Measure.Kind.INTERIM, Action.WORK),
+    K.SUPPORTIVE: (
+        (c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT, c.PartyRole.WITNESS),
+        Measure.Kind.SUPPORTIVE,
+        Action.SUPPORT,
+    ),
+    K.REMEDY: ((c.PartyRole.DEPICTED,), Measure.Kind.SUPPORTIVE, Action.SUPPORT),
+    K.INTERIM: ((c.PartyRole.RESPONDENT,), Measure.Kind.INTERIM, Action.WORK),
 }
+# The catalog audience of a supportive measure for each party role (``Measure.Audience``).
+AUDIENCE_OF_ROLE = {
+    c.PartyRole.DEPICTED: Measure.Audience.COMPLAINANT,
+    c.PartyRole.RESPONDENT: Measure.Audience.RESPONDENT,
+    c.PartyRole.WITNESS: Measure.Audience.WITNESS,
+}
+
+
+def measures_for_party_role(*, district, kind: str, role: str):
+    """The catalog rows a measure of ``kind`` for a party of ``role`` may come from: interim
+    measures from the interim list; supportive measures and remedies from the supportive list,
+    those for the role's audience or for any party."""
+    _roles, catalog_kind, _permission = KIND_RULES[kind]
+    rows = Measure.objects.for_district(district).filter(kind=catalog_kind)
+    if catalog_kind == Measure.Kind.SUPPORTIVE:
+        audience = AUDIENCE_OF_ROLE.get(role, Measure.Audience.COMPLAINANT)
+        rows = rows.filter(audience__in=(audience, Measure.Audience.ANY))
+    return rows
 
 
 def _measure_permission(measure: CaseMeasure) -> str:
@@ -51,24 +76,37 @@ def measure_add(
     party_choice: str | None = None,
 ) -> CaseMeasure:
     """Adds a measure from the catalog (or described, for a remedy) for the right party and
-    returns it. An interim measure is not an offer: its choice is recorded as not applicable."""
+    returns it. An interim measure is not an offer: its choice is recorded as not applicable.
+
+    Supportive measures are for the person shown, a respondent or a witness, from the catalog
+    rows of their audience (``measures_for_party_role``); the actor must be able to read the
+    party (the need-to-know rule of ``selectors.case_parties_for_user``: support staff of
+    the person shown neither see nor support a respondent). Raises ``ValidationError`` for a
+    party or catalog row that does not fit, ``TransitionForbidden`` without the right."""
+    from ..selectors import case_parties_for_user
+
     if kind not in KIND_RULES:
         raise ValidationError("Choose a supportive measure, an interim measure or a remedy.")
-    party_role, catalog_kind, permission = KIND_RULES[kind]
+    party_roles, catalog_kind, permission = KIND_RULES[kind]
     require(actor, permission, case)
     require_open(case)
     require_same_case(case, party)
-    if party.role != party_role:
+    if party.role not in party_roles:
         raise ValidationError(
-            "Supportive measures and remedies are for the depicted person; interim measures "
-            "concern the respondent."
+            "Supportive measures are for the person shown, a respondent or a witness; "
+            "remedies are for the person shown; interim measures concern the respondent."
         )
+    if not case_parties_for_user(user=actor, case=case).filter(pk=party.pk).exists():
+        raise ValidationError("That person is not a party to this case.")
     if measure is None and not (kind == K.REMEDY and description.strip()):
         raise ValidationError("Choose a measure from the district's catalog.")
     if measure is not None:
-        allowed = Measure.objects.for_district(case.district).filter(kind=catalog_kind)
+        allowed = measures_for_party_role(district=case.district, kind=kind, role=party.role)
         if not allowed.filter(pk=measure.pk).exists():
-            raise ValidationError(f"\u201c{measure}\u201d is not in the catalog for this kind.")
+            raise ValidationError(
+                f"\u201c{measure}\u201d is not in the catalog for this kind of measure and "
+                f"this person ({party.get_role_display().lower()})."
+            )
     if owner is not None and owner.district_id != case.district_id:
         raise ValidationError("The owner must be staff of the case's district.")
     dates_check("measure", {"starts_on": starts_on, "review_on": review_on})

@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .. import choices as c
 from ..audit import case_event_record
 from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseParty, PartyNotice
+from ..parents import party_is_eligible_student
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
 
@@ -29,15 +31,43 @@ def party_notice_record(
     method: str,
     summary: str,
     sent_at: dt.datetime | None = None,
+    eligible_student_basis: str = "",
+    eligible_student_note: str = "",
 ) -> PartyNotice:
     """Logs a notice given to a party, or to a parent or guardian about a party, and
-    returns it. ``party`` is the party the notice concerns."""
+    returns it. ``party`` is the party the notice concerns.
+
+    A parent notification about an eligible student (a student of 18 or over, whose FERPA
+    rights are their own: 34 CFR 99.3, 99.5) needs ``eligible_student_basis``: the student's
+    consent (99.30) or the exception relied on (99.31(a)(8) tax dependant, 99.31(a)(10)
+    health or safety emergency, another), with ``eligible_student_note`` saying when and how;
+    without them it is refused with that reason (``ValidationError`` keyed by field)."""
     require(actor, Action.SUPPORT if kind == PartyNotice.Kind.SUPPORT else Action.WORK, case)
     require_open(case)
     require_same_case(case, party)
     if not summary.strip():
         raise ValidationError("Write in a few sentences what was said or sent.")
     dates_check("notice", {"sent_at": sent_at})
+    eligible = kind == PartyNotice.Kind.PARENT_NOTIFICATION and party_is_eligible_student(
+        CaseParty.objects.select_related("person").get(pk=party.pk)
+    )
+    if eligible:
+        errors = {}
+        if eligible_student_basis not in c.EligibleStudentBasis.values:
+            errors["eligible_student_basis"] = (
+                f"{party.display_name} is 18 or over: an eligible student, whose rights are "
+                "their own (FERPA). Tell the student directly; a notice to a parent needs the "
+                "student's consent or a FERPA exception: choose which."
+            )
+        if not eligible_student_note.strip():
+            errors["eligible_student_note"] = (
+                "Say when and how the student consented, or the facts of the exception."
+            )
+        if errors:
+            raise ValidationError(errors)
+    else:
+        # The basis belongs only to a parent notice about an eligible student.
+        eligible_student_basis, eligible_student_note = "", ""
     notice = PartyNotice(
         case=case,
         party=party,
@@ -47,6 +77,8 @@ def party_notice_record(
         sent_at=sent_at or timezone.now(),
         sent_by=actor,
         summary=summary.strip(),
+        eligible_student_basis=eligible_student_basis,
+        eligible_student_note=eligible_student_note.strip(),
     )
     notice.full_clean()
     stamp(notice, actor).save()
@@ -54,6 +86,12 @@ def party_notice_record(
         case=case,
         actor=actor,
         event_type=EventType.NOTICE_LOGGED,
-        detail={"notice_id": notice.pk, "party_id": party.pk, "kind": kind, "method": method},
+        detail={
+            "notice_id": notice.pk,
+            "party_id": party.pk,
+            "kind": kind,
+            "method": method,
+            **({"eligible_student_basis": eligible_student_basis} if eligible else {}),
+        },
     )
     return notice

@@ -178,8 +178,9 @@ def test_case_detail_stays_within_a_fixed_number_of_queries(
     # names of assigned staff for the timeline's sentences); tests/ncii_cases/
     # test_queue_and_case_page_queries.py shows the count does not grow with the case.
     # 30: one more for the deadline extensions section, two more for the documents section
-    # and the staff named in the timeline.
-    with django_assert_max_num_queries(30):
+    # and the staff named in the timeline. 32: the parent-notification decisions and the
+    # reasons no supportive measure was offered (one query each).
+    with django_assert_max_num_queries(32):
         response = client.get(url)
     assert response.status_code == 200
     assert AccessEvent.objects.filter(path=url, allowed=True).count() == 2

@@ -116,6 +116,9 @@ CASE_PAGES = {
     "ncii_cases:case_appeal_decide": DECIDES,
     # The dated steps of Process A: whoever works the case.
     "ncii_cases:case_process_a_milestone": WORKS,
+    # Parent-notification decisions (WORK) and the reason no support was offered (SUPPORT).
+    "ncii_cases:case_parent_decision_add": WORKS,
+    "ncii_cases:case_support_not_offered": SUPPORTS,
 }
 # Extra URL arguments of case pages beyond the case's pk.
 CASE_PAGE_KWARGS = {

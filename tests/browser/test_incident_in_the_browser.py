@@ -23,6 +23,7 @@ from ncii_cases.services import determinations as det
 from ncii_cases.services import evidence, measures, notices, reports, takedowns
 from ncii_cases.services.cases import case_assign, case_facts_update
 from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
+from ncii_cases.services.parents import parent_decision_record
 from ncii_cases.workflow import case_transition
 from tests.browser.helpers import AxeChecked, sign_in
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, intervention, measure, platform
@@ -213,6 +214,15 @@ def test_the_discord_incident_in_the_browser(live_server, demo, tab, private_roo
     )
     case = case_transition(actor=boss, case=case, action="begin_monitoring", reason="", detail={})
     for party, recipient in ((depicted, "Her mother"), (respondent, "His father")):
+        if party.is_minor:
+            parent_decision_record(
+                actor=inv,
+                case=case,
+                party=party,
+                decision="notify_now",
+                student_wishes="Agreed that a parent is told.",
+                approved_by=boss,
+            )
         for kind in ("outcome", "parent"):
             notices.party_notice_record(
                 actor=inv,

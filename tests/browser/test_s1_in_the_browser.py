@@ -225,8 +225,15 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
         flow.save()
     flow.step("Sign off the determination")
 
-    # Remedies: notices to each student and their parents; the counselor is assigned
+    # Remedies: with each student, the decision to tell their parents now, then the notices
+    # to each student and their parents; the counselor is assigned
     for name in [*DEPICTED, "Jordan Example"]:
+        flow.follow("Record a decision")
+        page.select_option("#id_party", label=flow.party_option("#id_party", name))
+        page.check("input[name=decision][value=notify_now]")
+        page.fill("#id_student_wishes", "Agreed that a parent is told, and asked to be there.")
+        page.select_option("#id_approved_by", index=1)
+        flow.save()
         for kind in ("outcome", "parent"):
             flow.follow("Log a notice")
             page.select_option("#id_party", label=flow.party_option("#id_party", name))

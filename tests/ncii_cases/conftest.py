@@ -15,6 +15,7 @@ from ncii_cases.models import (
     Determination,
     HarmAssessment,
     MeasureStatus,
+    ParentNotificationDecision,
     PartyChoice,
     PartyNotice,
     ResolutionOffer,
@@ -68,7 +69,8 @@ def appeal_for(case, action, user):
 def ready_case(case, coordinator):
     """``case`` with an adult depicted employee, an identified student respondent and every
     record the guards ask for: jurisdiction, a completed harm assessment, restorative offers
-    accepted by both, a determination, a reviewed supportive measure and notices."""
+    accepted by both, a determination, a reviewed supportive measure (accepted), notices and
+    the parent-notification decision for the minor respondent."""
     case.jurisdiction = c.Jurisdiction.IN_SCOPE
     case.jurisdiction_reasoning = "Students of the district; school was disrupted."
     case.is_intimate_imagery = True
@@ -127,6 +129,16 @@ def ready_case(case, coordinator):
             sent_by=coordinator,
             summary="Told of the outcome.",
         )
+    # The parent-notification decision for the minor respondent (the notice above was given).
+    ParentNotificationDecision.objects.create(
+        case=case,
+        party=respondent,
+        decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
+        student_wishes="Agreed that a parent is told.",
+        approved_by=coordinator,
+        decided_at=now,
+        recorded_by=coordinator,
+    )
     return case
 
 

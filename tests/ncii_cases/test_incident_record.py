@@ -32,6 +32,7 @@ from tests.access.helpers import login_verified
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, intervention, measure, platform
 from tests.ncii_cases.test_scenarios import (
     assess_in_scope,
+    decide_to_notify_parents,
     go,
     make_reports,
     review_support,
@@ -185,6 +186,7 @@ def test_the_discord_incident_leaves_a_record_a_district_can_stand_behind(
     sanction = det.sanction_status_set(actor=boss, sanction=sanction, status="completed")
     assert sanction.status == SanctionStatus.COMPLETED
     go(staff, "coordinator", case, "begin_monitoring")
+    decide_to_notify_parents(staff, case)
     for party, recipient in ((depicted, "Her mother"), (respondent, "His father")):
         for kind in (PartyNotice.Kind.OUTCOME, PartyNotice.Kind.PARENT_NOTIFICATION):
             notices.party_notice_record(

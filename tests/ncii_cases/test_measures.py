@@ -111,7 +111,7 @@ def test_measures_come_from_the_right_catalog_for_the_right_party(
             kind=K.INTERIM,
             measure=measure("counseling"),
         )
-    with pytest.raises(ValidationError, match="for the depicted person"):
+    with pytest.raises(ValidationError, match="interim measures concern the respondent"):
         measure_add(
             actor=investigator,
             case=case,

@@ -15,7 +15,14 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases.models import Case, CaseEvent, ExternalReport, PartyNotice, TakedownRequest
+from ncii_cases.models import (
+    Case,
+    CaseEvent,
+    ExternalReport,
+    ParentNotificationDecision,
+    PartyNotice,
+    TakedownRequest,
+)
 from ncii_cases.next_due import case_next_due_refresh
 from ncii_cases.queue import case_queue
 from ncii_cases.services import reports, takedowns
@@ -166,7 +173,16 @@ def test_next_due_at_follows_intake_transitions_takedowns_reports_close_and_reop
     TakedownRequest.objects.get(pk=other.pk).delete()
     assert assert_in_step(case.pk, "second deleted") is None
 
-    # Closing (the minor's notices logged first, as the guard asks)
+    # Closing (the minor's notices and parent-notification decision first, as the guards ask)
+    ParentNotificationDecision.objects.create(
+        case=case,
+        party=minor,
+        decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
+        student_wishes="Agreed that a parent is told.",
+        approved_by=coordinator,
+        decided_at=now,
+        recorded_by=coordinator,
+    )
     for kind in (PartyNotice.Kind.OUTCOME, PartyNotice.Kind.PARENT_NOTIFICATION):
         PartyNotice.objects.create(
             case=case,

@@ -17,15 +17,18 @@ from ncii_cases.models import (
     Determination,
     ExternalReport,
     MeasureStatus,
+    ParentNotificationDecision,
     PartyChoice,
     PartyNotice,
     SupportingDocument,
     TakedownRequest,
 )
+from ncii_cases.parents import parties_needing_decision
 from ncii_cases.services import determinations as det
 from ncii_cases.services import evidence, measures, notices, reports, takedowns
 from ncii_cases.services.cases import PartyInput, case_assign, case_create, case_facts_update
 from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
+from ncii_cases.services.parents import parent_decision_record
 from ncii_cases.tasks import deadlines_remind
 from ncii_cases.workflow import GuardFailed, case_transition
 from tests.factories import PersonFactory
@@ -134,9 +137,26 @@ def support(staff, case, party, *slugs, choice=PartyChoice.ACCEPTED):
     return rows
 
 
+def decide_to_notify_parents(staff, case):
+    """Records, for each minor party without one, the decision to tell their parents now
+    (taken with the student, approved by the coordinator)."""
+    decided = set(case.parent_decisions.values_list("party_id", flat=True))
+    for party in parties_needing_decision(case):
+        if party.pk not in decided:
+            parent_decision_record(
+                actor=staff["investigator"],
+                case=case,
+                party=party,
+                decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
+                student_wishes="Agreed that a parent is told.",
+                approved_by=staff["coordinator"],
+            )
+
+
 def notify_everyone(staff, case):
-    """Logs a notice to each depicted person and identified respondent, and a parent or
-    guardian notification for each minor among them."""
+    """Logs a notice to each depicted person and identified respondent, and, as decided with
+    each minor, a parent or guardian notification."""
+    decide_to_notify_parents(staff, case)
     for party in case.parties.filter(role__in=[P.DEPICTED, P.RESPONDENT], person__isnull=False):
         kinds = [PartyNotice.Kind.OUTCOME]
         if party.is_minor:

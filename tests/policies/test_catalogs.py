@@ -86,6 +86,10 @@ SUPPORTIVE_SLUGS = {
     "employee-assistance",
     "communication-plan",
     "leave-or-work-adjustment",
+    # Supportive measures for respondents and witnesses (issue 16).
+    "respondent-counseling-and-education",
+    "respondent-schedule-change",
+    "witness-check-in",
 }
 INTERIM_SLUGS = {
     "class-removal",
@@ -458,6 +462,19 @@ def test_measures_by_kind():
     assert interim == INTERIM_SLUGS
     with pytest.raises(ValueError):
         selectors.measures_for_district(district=None, kind="punitive")
+
+
+@pytest.mark.django_db
+def test_each_supportive_measure_names_the_parties_it_is_for():
+    audience = dict(
+        Measure.objects.filter(district__isnull=True, kind="supportive").values_list(
+            "slug", "audience"
+        )
+    )
+    assert audience["counseling"] == audience["no-contact-directive"] == "any"
+    assert audience["safety-plan"] == "complainant"
+    assert audience["respondent-counseling-and-education"] == "respondent"
+    assert audience["witness-check-in"] == "witness"
 
 
 @pytest.mark.django_db

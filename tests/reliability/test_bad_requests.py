@@ -163,6 +163,10 @@ FORGEABLE = [
      {"option": "restorative", "choice": "declined"}),
     ("ncii_cases:case_unassign", "assignment", lambda k: first(CaseAssignment, k),
      {"reason": "Reassigned."}),
+    ("ncii_cases:case_parent_decision_add", "party", depicted,
+     {"decision": "notify_now", "student_wishes": "Agreed that a parent is told."}),
+    ("ncii_cases:case_support_not_offered", "party", depicted,
+     {"reason": "Not reachable yet."}),
 ]  # fmt: skip
 FORGEABLE_IDS = [name.split(":")[-1] for name, *_ in FORGEABLE]
 
@@ -177,6 +181,10 @@ def valid_extras(name, case, extras):
         extras["platform"] = platform("discord").pk
     if name == "ncii_cases:case_notice_add":
         extras["kind"] = PartyNotice.Kind.NOTICE_OF_ALLEGATIONS
+    if name == "ncii_cases:case_parent_decision_add":
+        from ncii_cases.models import User
+
+        extras["approved_by"] = User.objects.get(district=case.district, role="coordinator").pk
     return extras
 
 

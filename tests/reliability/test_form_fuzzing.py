@@ -194,6 +194,10 @@ FUZZ = {
     "ncii_cases:case_appeal_response": Form(fa.AppealResponseForm, {"party": CaseParty}),
     "ncii_cases:case_appeal_decide": Form(fa.AppealDecisionForm),
     "ncii_cases:case_process_a_milestone": Form(fa.MilestoneForm),
+    "ncii_cases:case_parent_decision_add": Form(
+        f.ParentDecisionForm, {"party": CaseParty, "approved_by": User}
+    ),
+    "ncii_cases:case_support_not_offered": Form(f.SupportNotOfferedForm, {"party": CaseParty}),
     "login": Form(LOGIN_FIELDS, persona="anonymous", case=False),
     "login_verify": Form(f.TokenForm, persona="unverified", case=False),
     "login_enroll": Form(f.TokenForm, persona="unverified", case=False),

@@ -192,8 +192,9 @@ def test_the_review_page_marks_redactions_and_candidates_and_decides_with_one_cl
     preview_url = reverse("reporting:redaction_review", args=[reproduction.pk, review.pk])
     assert response.status_code == 302 and response.url == preview_url
     # A fixed number, whatever the case holds: the case page's gated read (now with notices,
-    # documents, deadlines and the timeline's names) and the redacted timeline's role labels.
-    with django_assert_max_num_queries(43):
+    # documents, deadlines, the parent-notification decisions, the reasons no support was
+    # offered and the timeline's names) and the redacted timeline's role labels.
+    with django_assert_max_num_queries(45):
         page = client.get(preview_url)
     body = page.content.decode()
     mark = '<mark class="redaction redaction-name" title="Redacted: names of people">'
