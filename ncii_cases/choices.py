@@ -149,3 +149,22 @@ class AssignmentRole(models.TextChoices):
     INVESTIGATOR = "investigator", "Investigator"
     SUPPORT = "support", "Support staff"
     SCHOOL_ADMIN = "school_admin", "School administrator"
+
+
+class AgeInImagery(models.TextChoices):
+    """Whether the imagery shows the person under 18: the age when it was made (or, for
+    AI-made imagery, the age it shows), not the person's age today. Report duties and the
+    takedown route follow it (docs/policy-rules.md)."""
+
+    UNDER_18 = "under_18", "Under 18 in the imagery"
+    ADULT = "adult", "18 or over in the imagery"
+    UNKNOWN = "unknown", "Not known"
+
+
+class ReportStep(models.TextChoices):
+    """A report made at once, or one of the two steps of a report the district's profile
+    makes in two (an oral report, then a written one), each with its own clock."""
+
+    SINGLE = "single", "Report"
+    ORAL = "oral", "Oral report"
+    WRITTEN = "written", "Written report"

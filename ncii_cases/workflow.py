@@ -34,9 +34,9 @@ from .models import (
     Sanction,
     TakedownRequest,
 )
+from .obligations import obligations_undecided
 from .outbox import notification_enqueue
 from .permissions import Action, cases_visible_to, user_can
-from .services.reports import obligations_undecided
 
 __all__ = [
     "TRANSITIONS",

@@ -89,7 +89,7 @@ REGISTRY: dict[str, Correctable] = {
     "party": Correctable(
         CaseParty,
         "person",
-        ("description", "affiliation", "affiliations", "is_minor", "notes"),
+        ("description", "affiliation", "affiliations", "is_minor", "age_in_imagery", "notes"),
         Action.WORK,
         refresh_reports=True,
     ),

@@ -13,9 +13,10 @@ from ..audit import case_event_record
 from ..clocks import stage_due_at_for_priority
 from ..events import EventType
 from ..models import Case, HarmAssessment
+from ..obligations import case_minor_depicted_by_parties
 from ..permissions import Action
 from .common import require, require_open, stamp
-from .reports import case_minor_depicted, reports_sync_internal
+from .reports import reports_sync_internal
 
 H = HarmAssessment
 REACH_POINTS = {
@@ -135,7 +136,9 @@ def harm_assessment_record(
     require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     # A minor recorded as depicted always counts, whatever the form's box says.
-    answers = replace(answers, minors_depicted=answers.minors_depicted or case_minor_depicted(case))
+    answers = replace(
+        answers, minors_depicted=answers.minors_depicted or case_minor_depicted_by_parties(case)
+    )
     level, factors = harm_level_compute(answers)
     assessment = HarmAssessment.objects.filter(case=case).first() or HarmAssessment(case=case)
     for field, value in vars(answers).items():

@@ -374,7 +374,13 @@ def test_s2_deepfake_of_a_principal_with_unknown_then_identified_senders(staff, 
         reach=c.Reach.SCHOOL,
         platforms=["airdrop"],
         parties=[
-            PartyInput(P.DEPICTED, principal, c.Affiliation.EMPLOYEE, False),
+            PartyInput(
+                P.DEPICTED,
+                principal,
+                c.Affiliation.EMPLOYEE,
+                False,
+                age_in_imagery=c.AgeInImagery.ADULT,
+            ),
             PartyInput(P.RESPONDENT, None, c.Affiliation.UNKNOWN, None, "Unknown sender"),
         ],
     )
