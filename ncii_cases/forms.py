@@ -248,6 +248,7 @@ class IntakeForm(DatesChecked, OneSubmission):
     depicted_age_in_imagery = forms.ChoiceField(
         choices=AGE_IN_IMAGERY_CHOICES,
         initial=c.AgeInImagery.UNKNOWN,
+        required=False,
         widget=forms.RadioSelect,
         label="Does the imagery show them under 18?",
         help_text=AGE_IN_IMAGERY_HELP,
@@ -738,7 +739,7 @@ class ReportUpdateForm(DatesChecked, VersionedChoice):
         super().__init__(*args, **kwargs)
         self.fields["report"].queryset = reports
         self.fields["report"].label_from_instance = lambda r: (
-            f"{r.agency} ({r.get_status_display().lower()})"
+            f"{r.agency_label} ({r.get_status_display().lower()})"
         )
         self.version_initial()
         if not self.is_bound:

@@ -570,7 +570,7 @@ def timeline_names(
     ):
         records[("takedown", row.pk)] = str(row.platform)
     for row in rows("reports", ExternalReport.objects.filter(case=case)):
-        records[("report", row.pk)] = row.agency
+        records[("report", row.pk)] = row.agency_label
         records[("report_ref", row.pk)] = row.reference_number
     for row in rows("documents", SupportingDocument.objects.filter(case=case)):
         records[("document", row.pk)] = row.title

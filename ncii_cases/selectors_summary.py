@@ -522,7 +522,7 @@ def _section_takedowns(detail: CaseDetail, names: _Names, now, zone) -> list[Sum
 def _section_reports(detail: CaseDetail, now, zone) -> list[SummaryReport]:
     return [
         SummaryReport(
-            agency=r.agency,
+            agency=r.agency_label,
             status=r.get_status_display(),
             triggered_at=r.triggered_at,
             due_at=r.due_at,

@@ -32,9 +32,13 @@ St = TakedownRequest.Status
 
 
 def takedown_route_suggest(depicted_party: CaseParty | None) -> str:
-    """Returns the route to suggest when none is chosen: the hash service that fits the
-    person's age in the imagery (``takedown_routes.hash_route_for``: Take It Down for imagery
-    made under 18 or of unknown age, StopNCII for imagery made at 18 or over)."""
+    """Returns the route to suggest when none is chosen: for a named depicted person, the hash
+    service that fits their age in the imagery (``takedown_routes.hash_route_for``: Take It
+    Down for imagery made under 18 or of unknown age, StopNCII for imagery made at 18 or
+    over); with nobody named, the platform's own notice (a hash service is used by the person
+    from their own device, so it needs the person)."""
+    if depicted_party is None:
+        return R.PLATFORM
     return hash_route_for(depicted_party)
 
 

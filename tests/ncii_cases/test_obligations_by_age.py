@@ -404,3 +404,65 @@ def test_another_districts_user_cannot_reach_the_correction_form(client, case, o
     login_verified(client, outsider)
     url = reverse("ncii_cases:case_record_correct", args=[case.pk, "party"])
     assert client.get(url, {"record": party.pk}).status_code == 404
+
+
+def test_the_pdf_summary_shows_the_age_now_and_the_age_in_the_imagery(case, coordinator):
+    from ncii_cases.selectors_summary import case_summary_for_user
+    from reporting.pdf import summary_pdf_build
+    from tests.reporting.pdftext import pdf_pages_text
+
+    CasePartyFactory(
+        case=case, role=c.PartyRole.DEPICTED, is_minor=False, age_in_imagery=Age.UNDER_18
+    )
+    summary = case_summary_for_user(user=coordinator, pk=case.pk, profile="internal")
+    assert [p.minor for p in summary.parties] == ["18 or over now; under 18 in the imagery"]
+    rendered = summary_pdf_build(summary, generated_by=coordinator, generated_at=timezone.now())
+    text = " ".join(" ".join(pdf_pages_text(rendered.content)).split())
+    assert "under 18 in the imagery" in text
+
+
+def test_intake_records_both_answers_and_triggers_the_child_reports(
+    client, coordinator, school, django_assert_max_num_queries
+):
+    all_obligations()
+    login_verified(client, coordinator)
+    data = {
+        "school": school.pk,
+        "title": "Photo from last year shared",
+        "narrative": "A photo taken when the student was 17 was shared after their birthday.",
+        "reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "ncii_kind": "authentic",
+        "conduct": "distribution",
+        "location": "off_campus",
+        "timing": "out_of_hours",
+        "reach": "few",
+        "depicted": "A senior",
+        "depicted_minor": "no",
+        "depicted_age_in_imagery": Age.UNDER_18,
+        "depicted_affiliation": "student",
+        "respondent": "",
+        "respondent_affiliation": "unknown",
+        "people-TOTAL_FORMS": "1",
+        "people-INITIAL_FORMS": "0",
+        "people-0-role": "depicted",
+        "people-0-first_name": "Riley",
+        "people-0-last_name": "Example",
+        "people-0-affiliations": ["student"],
+        "people-0-is_minor": "no",
+        "people-0-age_in_imagery": Age.UNDER_18,
+    }
+    with django_assert_max_num_queries(200):
+        response = client.post(reverse("ncii_cases:intake"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    parties = list(
+        CaseEvent.objects.get(event_type=EventType.CASE_CREATED).case.parties.order_by("pk")
+    )
+    assert [(p.is_minor, p.age_in_imagery) for p in parties] == [
+        (False, Age.UNDER_18),
+        (False, Age.UNDER_18),
+    ]
+    case = parties[0].case
+    assert CHILD | {LE_AUTHENTIC} <= set(
+        ExternalReport.objects.filter(case=case).values_list("obligation__slug", flat=True)
+    )
+    assert CaseEvent.objects.filter(case=case, event_type=EventType.REPORTS_TRIGGERED).exists()

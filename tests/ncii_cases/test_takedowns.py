@@ -35,8 +35,8 @@ def adult(case):
 def test_the_route_follows_the_depicted_persons_age_in_the_imagery(depicted_minor, adult):
     assert takedown_route_suggest(depicted_minor) == TakedownRequest.Route.TAKE_IT_DOWN
     assert takedown_route_suggest(adult) == TakedownRequest.Route.STOPNCII
-    # Nobody named, or an age not known: Take It Down, never StopNCII
-    assert takedown_route_suggest(None) == TakedownRequest.Route.TAKE_IT_DOWN
+    # Nobody named: the platform's own notice (a hash service needs the person)
+    assert takedown_route_suggest(None) == TakedownRequest.Route.PLATFORM
 
 
 def test_a_request_for_a_minor_defaults_to_take_it_down_without_a_statutory_clock(
