@@ -117,6 +117,8 @@ OBLIGATION_SLUGS = {
     "law-enforcement-authentic-minor",
     "law-enforcement-sextortion",
     "licensing-body-report",
+    "law-enforcement-synthetic-minor",
+    "law-enforcement-adult-respondent-minor",
 }
 
 SEEDED = [
