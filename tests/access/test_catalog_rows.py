@@ -90,6 +90,7 @@ def test_a_districts_coordinator_sets_its_own_reporting_deadline_and_oral_step(
     login_verified(client, staff_coordinator)
     url = reverse("admin:policies_reportingprofile_change", args=[profile.pk])
     data = {
+        "district": str(profile.district_id),
         "name": profile.name,
         "legal_basis": "The state's mandated-reporter statute (cited here).",
         "lines-TOTAL_FORMS": "1",
@@ -111,7 +112,9 @@ def test_a_districts_coordinator_sets_its_own_reporting_deadline_and_oral_step(
     # With it, the profile is saved: its deadlines are the district's from now on
     data["lines-0-oral_deadline_hours"] = "12"
     response = client.post(url, data)
-    assert response.status_code == 302
+    assert response.status_code == 302, (
+        response.context_data["errors"] if response.status_code == 200 else response
+    )
     line.refresh_from_db()
     assert (line.deadline_hours, line.two_step, line.oral_deadline_hours) == (36, True, 12)
 
