@@ -28,6 +28,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from policies.services import reporting_profile_copy_for_district
+
 from . import models as m
 from .access_log import access_case, access_record, client_ip
 from .audit import access_event_record
@@ -461,6 +463,12 @@ class DistrictAdmin(SettingsAdmin):
         if not super().has_change_permission(request, obj):
             return False
         return obj is None or _in(districts_where(request.user, Action.MANAGE_SETTINGS), obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A new district starts from the generic reporting profile, as its own copy.
+            reporting_profile_copy_for_district(district=obj)
 
 
 @admin.register(m.School)

@@ -76,9 +76,11 @@ def _record_page(
     success: str,
     anchor: str = "",
     intro: str = "",
+    extra: Callable = lambda case: {},
 ):
     """Shows the form of one record type for the case and, on a valid POST, saves it through
     the given service call. The case answers 404 unless the user may take one of ``actions``.
+    ``extra(case)``: further context for the page (such as the takedown suggestions).
     A create form's one-time token (``forms.OneSubmission``) is claimed in the save's own
     transaction, so the same form sent twice records one thing."""
     case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=actions)
@@ -120,6 +122,7 @@ def _record_page(
             messages.success(request, success)
             return redirect(target)
     context = {"case": case, "form": form, "title": title, "intro": intro, "problem": problem}
+    context.update(extra(case))
     return render(request, FORM_TEMPLATE, context)
 
 
@@ -372,9 +375,16 @@ def takedown_add(request, pk):
         pk,
         actions=(Action.WORK,),
         title="Add a takedown request",
-        intro="One request per platform and place. For a person under 18, Take It Down works "
-        "from their own device and the image never leaves it; for adults, StopNCII.",
+        intro="One request per platform, place and route. Take It Down (NCMEC) is for imagery "
+        "made under 18, even of a person who is an adult now, and works from their own device: "
+        "the image never leaves it. StopNCII is for imagery made at 18 or over. Neither starts "
+        "a legal clock: a covered platform's own notice under the TAKE IT DOWN Act does.",
         form_class=f.TakedownAddForm,
+        extra=lambda case: {
+            "takedown_suggestions": selectors.takedown_suggestions_for_user(
+                user=request.user, case=case
+            )
+        },
         form_kwargs=lambda case: {
             "case": case,
             "parties": selectors.case_parties_by_role(

@@ -199,3 +199,22 @@ class EligibleStudentBasis(models.TextChoices):
     TAX_DEPENDENT = "tax_dependent", "The student is the parent's tax dependant (99.31(a)(8))"
     EMERGENCY = "emergency", "Health or safety emergency (99.31(a)(10), 99.36)"
     OTHER = "other", "Another FERPA exception (explained)"
+
+
+class AgeInImagery(models.TextChoices):
+    """Whether the imagery shows the person under 18: the age when it was made (or, for
+    AI-made imagery, the age it shows), not the person's age today. Report duties and the
+    takedown route follow it (docs/policy-rules.md)."""
+
+    UNDER_18 = "under_18", "Under 18 in the imagery"
+    ADULT = "adult", "18 or over in the imagery"
+    UNKNOWN = "unknown", "Not known"
+
+
+class ReportStep(models.TextChoices):
+    """A report made at once, or one of the two steps of a report the district's profile
+    makes in two (an oral report, then a written one), each with its own clock."""
+
+    SINGLE = "single", "Report"
+    ORAL = "oral", "Oral report"
+    WRITTEN = "written", "Written report"

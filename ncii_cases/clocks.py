@@ -469,7 +469,7 @@ def report_clock(report) -> Clock:
     state = "" if is_open else REPORT_STATES.get(report.status, "No deadline set")
     return Clock(
         "report",
-        str(report.agency),
+        str(report.agency_label),
         report.due_at,
         started_at=report.triggered_at,
         open=is_open,

@@ -24,6 +24,7 @@ from .models import (
     SanctionStatus,
     TakedownRequest,
 )
+from .takedown_routes import route_refusal
 
 
 class TokenForm(forms.Form):
@@ -44,6 +45,16 @@ class TokenForm(forms.Form):
 
 
 YES_NO_UNKNOWN = [("", "Not known yet"), ("yes", "Yes"), ("no", "No")]
+AGE_IN_IMAGERY_CHOICES = [
+    (c.AgeInImagery.UNDER_18, "Yes, under 18 in the imagery"),
+    (c.AgeInImagery.ADULT, "No, 18 or over in the imagery"),
+    (c.AgeInImagery.UNKNOWN, "Not known yet"),
+]
+AGE_IN_IMAGERY_HELP = (
+    "The age when the imagery was made (or, for AI-made imagery, the age it shows), which may "
+    "differ from today's. Reports to child protection and the CyberTipline, and Take It Down, "
+    "follow it."
+)
 
 
 def _tristate(value):
@@ -234,7 +245,15 @@ class IntakeForm(DatesChecked, OneSubmission):
         choices=YES_NO_UNKNOWN,
         required=False,
         widget=forms.RadioSelect,
-        label="Are the people shown (described above) under 18?",
+        label="Are the people shown (described above) under 18 now?",
+    )
+    depicted_age_in_imagery = forms.ChoiceField(
+        choices=AGE_IN_IMAGERY_CHOICES,
+        initial=c.AgeInImagery.UNKNOWN,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Does the imagery show them under 18?",
+        help_text=AGE_IN_IMAGERY_HELP,
     )
     depicted_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
@@ -274,6 +293,7 @@ class IntakeForm(DatesChecked, OneSubmission):
                 role=c.PartyRole.DEPICTED,
                 affiliation=data["depicted_affiliation"],
                 is_minor=_tristate(data["depicted_minor"]),
+                age_in_imagery=data["depicted_age_in_imagery"] or c.AgeInImagery.UNKNOWN,
                 description=line.strip()[:300],
             )
             for line in data.pop("depicted").splitlines()
@@ -289,7 +309,7 @@ class IntakeForm(DatesChecked, OneSubmission):
                     description=respondent[:300],
                 )
             )
-        for name in ("depicted_minor", "depicted_affiliation"):
+        for name in ("depicted_minor", "depicted_age_in_imagery", "depicted_affiliation"):
             data.pop(name)
         return {**data, "people": [*described, *people]}
 
@@ -312,10 +332,18 @@ class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
         help_text="A student who also works for the district (an aide) is both.",
     )
     is_minor = forms.ChoiceField(
-        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18?"
+        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18 now?"
+    )
+    age_in_imagery = forms.ChoiceField(
+        choices=AGE_IN_IMAGERY_CHOICES,
+        initial=c.AgeInImagery.UNKNOWN,
+        required=False,
+        widget=forms.RadioSelect,
+        label="For a person shown: does the imagery show them under 18?",
+        help_text=AGE_IN_IMAGERY_HELP,
     )
     birth_date = forms.DateField(
-        widget=DateInput(), required=False, label="Date of birth, if known (sets under 18)"
+        widget=DateInput(), required=False, label="Date of birth, if known (sets under 18 now)"
     )
     school = forms.ModelChoiceField(
         queryset=None,
@@ -372,6 +400,7 @@ class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
             affiliation=affiliations[0],
             affiliations=affiliations[1:],
             is_minor=_tristate(data["is_minor"]),
+            age_in_imagery=data.get("age_in_imagery") or c.AgeInImagery.UNKNOWN,
             notes=data["notes"].strip(),
             new_person=PersonInput(
                 first_name=data["first_name"].strip(),
@@ -659,12 +688,17 @@ class TakedownAddForm(OneSubmission):
         help_text="A link, an account handle or a group name. Never the image itself.",
     )
     depicted_party = PartyLabelChoiceField(
-        queryset=None, required=False, label="Person shown (sets Take It Down or StopNCII)"
+        queryset=None,
+        required=False,
+        label="Person shown (their age in the imagery sets Take It Down or StopNCII)",
     )
     route = forms.ChoiceField(
-        choices=[("", "Suggest from the person's age"), *TakedownRequest.Route.choices],
+        choices=[("", "Suggest from the age in the imagery"), *TakedownRequest.Route.choices],
         required=False,
         label="Route",
+        help_text="Take It Down (NCMEC) is for imagery made under 18, even of a person who is "
+        "an adult now; StopNCII only for imagery made at 18 or over. Only a covered platform's "
+        "own notice starts the 48-hour clock of the TAKE IT DOWN Act.",
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -672,6 +706,15 @@ class TakedownAddForm(OneSubmission):
         super().__init__(*args, **kwargs)
         self.fields["platform"].queryset = catalogs.platforms_for_district(district=case.district)
         self.fields["depicted_party"].queryset = parties
+
+    def clean(self):
+        data = super().clean()
+        route = data.get("route")
+        if route:
+            refusal = route_refusal(route, data.get("depicted_party"))
+            if refusal:
+                self.add_error("route", refusal)
+        return data
 
 
 class TakedownUpdateForm(VersionedChoice):
@@ -751,7 +794,7 @@ class ReportUpdateForm(DatesChecked, VersionedChoice):
         super().__init__(*args, **kwargs)
         self.fields["report"].queryset = reports
         self.fields["report"].label_from_instance = lambda r: (
-            f"{r.agency} ({r.get_status_display().lower()})"
+            f"{r.agency_label} ({r.get_status_display().lower()})"
         )
         self.version_initial()
         if not self.is_bound:
@@ -934,6 +977,7 @@ class PartyAddForm(PersonRowForm, OneSubmission):
             "affiliation": affiliations[0],
             "affiliations": affiliations[1:],
             "is_minor": _tristate(data["is_minor"]),
+            "age_in_imagery": data.get("age_in_imagery") or c.AgeInImagery.UNKNOWN,
             "birth_date": data["birth_date"],
             "school": data["school"] if named else None,
             "grade": data["grade"],
@@ -1121,8 +1165,9 @@ class PartyCorrectForm(DatesChecked, RecordChange):
     )
     affiliations = PersonRowForm.base_fields["affiliations"]
     is_minor = forms.ChoiceField(
-        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18?"
+        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18 now?"
     )
+    age_in_imagery = PersonRowForm.base_fields["age_in_imagery"]
     birth_date = forms.DateField(widget=DateInput(), required=False, label="Date of birth")
     school = forms.ModelChoiceField(queryset=None, required=False, label="Their school")
     grade = forms.CharField(max_length=10, required=False, label="Grade")
@@ -1132,7 +1177,14 @@ class PartyCorrectForm(DatesChecked, RecordChange):
     guardian_authority = PartyAddForm.base_fields["guardian_authority"]
     guardian_authority_notes = PartyAddForm.base_fields["guardian_authority_notes"]
     GUARDIAN = ("guardian_authority", "guardian_authority_notes")
-    field_order = ["first_name", "last_name", "description", "affiliations", "is_minor"]
+    field_order = [
+        "first_name",
+        "last_name",
+        "description",
+        "affiliations",
+        "is_minor",
+        "age_in_imagery",
+    ]
 
     def __init__(self, *args, case, record, **kwargs):
         super().__init__(*args, **kwargs)
@@ -1153,6 +1205,7 @@ class PartyCorrectForm(DatesChecked, RecordChange):
                     if a != c.Affiliation.UNKNOWN
                 ],
                 "is_minor": _tristate_initial(record.is_minor),
+                "age_in_imagery": record.age_in_imagery,
                 "notes": record.notes,
                 "record": record.pk,
                 "version": record.version,
@@ -1173,6 +1226,7 @@ class PartyCorrectForm(DatesChecked, RecordChange):
             "description": data["description"],
             "affiliations": _affiliations(data["affiliations"]),
             "is_minor": _tristate(data["is_minor"]),
+            "age_in_imagery": data["age_in_imagery"] or c.AgeInImagery.UNKNOWN,
             "notes": data["notes"],
         }
         changes.update({name: data[name] for name in self.PERSON if name in self.fields})

@@ -559,9 +559,20 @@ class CaseParty(Correctable):
     # Further affiliations (see ``Person.affiliations``); ``affiliation_values`` reads all.
     affiliations = models.JSONField(default=list, blank=True)
     is_minor = models.BooleanField(
+        "under 18 now",
         null=True,
         blank=True,
-        help_text="Under 18 at the time of the conduct. Leave empty if unknown.",
+        help_text="Under 18 today (a date of birth sets it). Leave empty if unknown.",
+    )
+    # What report duties and takedown routes follow (ncii_cases/obligations.py): the age in
+    # the imagery, which may differ from the age now (imagery made at 17, shared at 18).
+    age_in_imagery = models.CharField(
+        "under 18 in the imagery",
+        max_length=10,
+        choices=c.AgeInImagery.choices,
+        default=c.AgeInImagery.UNKNOWN,
+        help_text="For a depicted person: whether the imagery shows them under 18 (when it was "
+        "made, or as an AI-made image shows them).",
     )
     description = models.CharField(
         max_length=300, blank=True, help_text="Who this is, when the person is not identified."
@@ -618,6 +629,17 @@ class CaseParty(Correctable):
     def affiliation_values(self) -> set[str]:
         """Every affiliation recorded for the party (the first one and the further ones)."""
         return {self.affiliation, *(self.affiliations or [])} - {""}
+
+    @property
+    def age_in_imagery_label(self) -> str:
+        """The age in the imagery as the case page writes it, by the rule the report duties
+        follow (``obligations.party_age_in_imagery``)."""
+        from .obligations import party_age_in_imagery
+
+        return {
+            c.AgeInImagery.UNDER_18: "under 18 in the imagery",
+            c.AgeInImagery.ADULT: "18 or over in the imagery",
+        }.get(party_age_in_imagery(self), "age in the imagery not known")
 
     def affiliations_display(self) -> str:
         labels = dict(c.Affiliation.choices)
@@ -980,6 +1002,10 @@ class ExternalReport(Correctable):
     )
     agency = models.CharField(max_length=200)
     agency_kind = models.CharField(max_length=30)
+    # A two-step report (the district's reporting profile) has an oral and a written row.
+    step = models.CharField(
+        max_length=10, choices=c.ReportStep.choices, default=c.ReportStep.SINGLE
+    )
     triggered_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -998,14 +1024,22 @@ class ExternalReport(Correctable):
         ordering = ["due_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "obligation"],
+                fields=["case", "obligation", "step"],
                 condition=models.Q(obligation__isnull=False),
-                name="uniq_case_obligation",
+                name="uniq_case_obligation_step",
             ),
         ]
 
     def __str__(self):
-        return f"{self.agency} — {self.get_status_display()}"
+        return f"{self.agency_label} — {self.get_status_display()}"
+
+    @property
+    def agency_label(self) -> str:
+        """The agency, with the step of a two-step report ("Child protective services, oral
+        report")."""
+        if self.step == c.ReportStep.SINGLE:
+            return self.agency
+        return f"{self.agency}, {self.get_step_display().lower()}"
 
     @property
     def is_decided(self) -> bool:

@@ -57,6 +57,8 @@ DISTRICT_CATALOG_MODELS = [
     "employeecorrectiveaction",
     "reportingobligation",
     "appealground",
+    # A district's reporting profile (which reports, their deadlines), with its lines inline.
+    "reportingprofile",
 ]
 # The policy's own texts: shared by every district, edited by the deployment operator only.
 POLICY_TEXT_MODELS = ["definition", "policyversion"]

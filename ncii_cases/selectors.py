@@ -39,7 +39,9 @@ from .models import (
     TakedownNotice,
     TakedownRequest,
 )
+from .obligations import party_age_in_imagery
 from .permissions import Action, actions_for, cases_visible_to, schools_where
+from .takedown_routes import Suggestion, takedown_suggestions
 
 # What support staff may see of a case's parties: the people they support.
 SUPPORTED_PARTY_ROLES = (c.PartyRole.DEPICTED, c.PartyRole.PARENT)
@@ -333,7 +335,7 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         detail.harm = HarmAssessment.objects.filter(case=case).first()
         detail.assignments = list(case_assignments_for_user(**scope))
         detail.minors_depicted = any(
-            p.is_minor
+            party_age_in_imagery(p) == c.AgeInImagery.UNDER_18
             for p in detail.parties
             if p.role == c.PartyRole.DEPICTED and p.withdrawn_at is None
         )
@@ -508,6 +510,20 @@ def case_takedowns_for_user(*, user, case: Case) -> QuerySet[TakedownRequest]:
     return rows if user_can_action(user, Action.VIEW_EVIDENCE, case) else rows.none()
 
 
+def takedown_suggestions_for_user(*, user, case: Case) -> list[Suggestion]:
+    """The takedown requests worth opening (``takedown_routes.takedown_suggestions``): for each
+    platform and place in the evidence log and each depicted person, the hash service that
+    fits their age in the imagery and, for a covered platform, its own notice under the TAKE
+    IT DOWN Act. Empty for a user who may not see the evidence log (places are evidence)."""
+    if not user_can_action(user, Action.VIEW_EVIDENCE, case):
+        return []
+    return takedown_suggestions(
+        evidence=EvidenceItem.objects.current().filter(case=case).select_related("platform"),
+        depicted=case_parties_by_role(user=user, case=case, roles=[c.PartyRole.DEPICTED]),
+        existing=TakedownRequest.objects.current().filter(case=case),
+    )
+
+
 def case_reports_for_user(*, user, case: Case) -> QuerySet[ExternalReport]:
     """The case's external reports, for users who may see the evidence log."""
     rows = ExternalReport.objects.filter(case=case)
@@ -559,12 +575,10 @@ def transition_problem_for_user(*, user, case: Case, action: str) -> str | None:
 
 
 def case_minor_depicted_for_user(*, user, case: Case) -> bool:
-    """Whether a person shown is recorded as under 18 (for defaults of the harm form)."""
-    return (
-        case_parties_for_user(user=user, case=case)
-        .filter(role=c.PartyRole.DEPICTED, is_minor=True)
-        .exists()
-    )
+    """Whether a depicted person is recorded as under 18 in the imagery (for defaults of the
+    harm form; the rule is ``obligations.party_age_in_imagery``)."""
+    parties = case_parties_for_user(user=user, case=case).filter(role=c.PartyRole.DEPICTED)
+    return any(party_age_in_imagery(p) == c.AgeInImagery.UNDER_18 for p in parties)
 
 
 def measure_form_scope(*, user, case: Case) -> dict:
@@ -738,7 +752,7 @@ def timeline_names(
     ):
         records[("takedown", row.pk)] = str(row.platform)
     for row in rows("reports", ExternalReport.objects.filter(case=case)):
-        records[("report", row.pk)] = row.agency
+        records[("report", row.pk)] = row.agency_label
         records[("report_ref", row.pk)] = row.reference_number
     for row in rows("documents", SupportingDocument.objects.filter(case=case)):
         records[("document", row.pk)] = row.title

@@ -495,6 +495,15 @@ def _section_cover(detail: CaseDetail) -> CaseSummary:
     )
 
 
+def party_age_text(party) -> str:
+    """The party's age as the summary writes it: today's, and for a depicted person the age in
+    the imagery the report duties follow ("Under 18 now; under 18 in the imagery")."""
+    now = {True: "Under 18 now", False: "18 or over now"}.get(party.is_minor, "Age now not known")
+    if party.role != c.PartyRole.DEPICTED:
+        return now
+    return f"{now}; {party.age_in_imagery_label}"
+
+
 def _section_parties(detail: CaseDetail, names: _Names) -> list[SummaryParty]:
     role_label = dict(c.PartyRole.choices)
     rows = []
@@ -505,7 +514,7 @@ def _section_parties(detail: CaseDetail, names: _Names) -> list[SummaryParty]:
                 label=names(party),
                 role=role_label.get(party.role, party.role),
                 affiliation=party.affiliations_display().capitalize(),
-                minor={True: "Under 18", False: "18 or over"}.get(party.is_minor, "Not known"),
+                minor=party_age_text(party),
                 school=(person.school.name if person and person.school else ""),
                 grade=(person.grade if person else ""),
                 email=person.email if person else "",
@@ -610,7 +619,7 @@ def _section_takedowns(detail: CaseDetail, names: _Names, now, zone) -> list[Sum
 def _section_reports(detail: CaseDetail, now, zone) -> list[SummaryReport]:
     return [
         SummaryReport(
-            agency=r.agency,
+            agency=r.agency_label,
             status=r.get_status_display(),
             triggered_at=r.triggered_at,
             due_at=r.due_at,

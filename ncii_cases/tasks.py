@@ -156,7 +156,7 @@ def _reminder_subject_and_body(clock: str, when: str, item, case, text: str) -> 
             else "The platform must remove it within 48 hours of the request."
         )
     elif clock == "report":
-        what = f"The report to {item.agency} for case {ref}"
+        what = f"The report to {item.agency_label} for case {ref}"
         subject = f"[{ref}] External report {'overdue' if overdue else 'due soon'}"
         follow = "Record the report, or why it is not required, in the case manager."
     else:

@@ -36,10 +36,10 @@ from .models import (
     Sanction,
     TakedownRequest,
 )
+from .obligations import obligations_undecided
 from .outbox import notification_enqueue
 from .parents import parent_notification_gaps, party_is_eligible_student, support_gaps
 from .permissions import Action, cases_visible_to, user_can
-from .services.reports import obligations_undecided
 
 __all__ = [
     "TRANSITIONS",

@@ -159,5 +159,58 @@ class EmployeeCorrectiveActionAdmin(TrackAdmin):
 
 @admin.register(m.ReportingObligation)
 class ReportingObligationAdmin(CatalogAdmin):
-    list_display = ("name", "agency_kind", "trigger", "deadline_hours", "district", "active")
+    """What each report is and what triggers it; which ones a district makes and in how many
+    hours is its reporting profile's (below)."""
+
+    list_display = ("name", "agency_kind", "trigger", "district", "active")
     list_filter = ("agency_kind", "trigger", "active", "district")
+
+
+class ReportingProfileLineInline(admin.TabularInline):
+    """The obligations of a profile, with their deadlines. Editable by whoever may change the
+    profile; the obligations offered are those that apply to the profile's district."""
+
+    model = m.ReportingProfileLine
+    extra = 0
+    fields = (
+        "obligation",
+        "active",
+        "deadline_hours",
+        "two_step",
+        "oral_deadline_hours",
+        "legal_basis",
+    )
+
+    def _may_change(self, request, obj):
+        return self.admin_site._registry[m.ReportingProfile].has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or self._may_change(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or self._may_change(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # A line is retired (unchecked), never deleted: the history shows what applied when.
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "obligation":
+            district = None
+            if not user_can_everywhere(request.user, Action.MANAGE_CATALOG):
+                district = District.objects.filter(pk=request.user.district_id).first()
+            kwargs["queryset"] = m.ReportingObligation.objects.for_district(district)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(m.ReportingProfile)
+class ReportingProfileAdmin(CatalogAdmin):
+    """A district's reporting profile: its coordinator and IT (MANAGE_CATALOG) change their
+    own district's; the operator the generic default and every district's. A district with no
+    profile of its own uses the generic default until it adds one."""
+
+    list_display = ("name", "district")
+    list_filter = ("district",)
+    search_fields = ("name", "legal_basis")
+    prepopulated_fields = {}
+    inlines = [ReportingProfileLineInline]

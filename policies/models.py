@@ -251,22 +251,26 @@ class ReportingObligation(CatalogEntry):
         LICENSING = "licensing", "Educator licensing body"
         OTHER = "other", "Other agency"
 
+    # When each trigger is met: ``ncii_cases.obligations.case_triggers`` (docs/policy-rules.md).
+    # "A minor" means the imagery shows a person under 18 (its age in the imagery, not today).
     class Trigger(models.TextChoices):
-        MINOR_DEPICTED = "minor_depicted", "A depicted person is a minor"
+        MINOR_DEPICTED = "minor_depicted", "The imagery shows a minor"
         AUTHENTIC_MINOR = "authentic_minor", "Authentic imagery of a minor"
         SEXTORTION = "sextortion", "Sextortion or threats involving a minor"
         EMPLOYEE_RESPONDENT = "employee_respondent", "The respondent is an employee"
         ADULT_RESPONDENT_MINOR = (
             "adult_respondent_minor",
-            "An adult respondent and a minor depicted",
+            "An adult or employee respondent and a minor depicted",
+        )
+        SYNTHETIC_MINOR = (
+            "synthetic_minor",
+            "AI-made or altered imagery (or of unknown kind) of a minor",
         )
 
     agency = models.CharField(max_length=200)
     agency_kind = models.CharField(max_length=30, choices=AgencyKind.choices)
     trigger = models.CharField(max_length=40, choices=Trigger.choices)
-    deadline_hours = models.PositiveIntegerField(
-        help_text="Hours from the moment staff learned of the case. State laws differ: set yours."
-    )
+    # Deadlines (hours, one or two steps) are the district's reporting profile's, not here.
     contact = models.CharField(max_length=200, blank=True)
     url = models.URLField(blank=True)
     legal_basis = models.CharField(max_length=300, blank=True)
@@ -303,3 +307,108 @@ class AppealGround(CatalogEntry):
                 name="uniq_default_appeal_ground_slug",
             ),
         ]
+
+
+class ReportingProfileQuerySet(models.QuerySet):
+    def for_district(self, district):
+        """Returns the profile that applies to the district: its own, or the shared default
+        (no district) while it has none; ``None`` when neither exists."""
+        if district is not None:
+            own = self.filter(district=district).first()
+            if own is not None:
+                return own
+        return self.filter(district__isnull=True).first()
+
+
+class ReportingProfile(models.Model):
+    """A district's reporting profile: which obligations of the catalog it reports, in how many
+    hours, and whether a report is made in two steps (oral, then written). The deadlines live
+    here and nowhere else. The generic default (no district) ships with the application; a
+    district gets its own copy, which its coordinator or IT sets to the state's law."""
+
+    district = models.OneToOneField(
+        "ncii_cases.District",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reporting_profile",
+        help_text="Leave empty for the generic default every new district starts from.",
+    )
+    name = models.CharField(max_length=200)
+    legal_basis = models.TextField(
+        blank=True,
+        help_text="The statutes and rules this profile follows (cite the state's reporting law).",
+    )
+    notes = models.TextField(blank=True)
+
+    objects = ReportingProfileQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(district__isnull=True),
+                name="uniq_default_reporting_profile",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ReportingProfileLine(models.Model):
+    """One obligation of a profile: whether the district reports it, and its deadlines in
+    elapsed hours from the moment staff learned of the case."""
+
+    profile = models.ForeignKey(ReportingProfile, on_delete=models.CASCADE, related_name="lines")
+    obligation = models.ForeignKey(ReportingObligation, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(
+        default=True, help_text="Uncheck when the district does not make this report."
+    )
+    deadline_hours = models.PositiveIntegerField(
+        help_text="Hours from the moment staff learned of the case to the (written) report. "
+        "State laws differ: set yours."
+    )
+    two_step = models.BooleanField(
+        "oral report first",
+        default=False,
+        help_text="The law asks for an oral report (by phone) first, then a written one.",
+    )
+    oral_deadline_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="For a two-step report: hours to the oral report, from the same moment.",
+    )
+    legal_basis = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["obligation__sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "obligation"], name="uniq_profile_obligation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.obligation} ({self.deadline_hours} h)"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.two_step and not self.oral_deadline_hours:
+            raise ValidationError(
+                {"oral_deadline_hours": "Give the hours to the oral report of a two-step report."}
+            )
+        if self.two_step and self.oral_deadline_hours > self.deadline_hours:
+            raise ValidationError(
+                {
+                    "oral_deadline_hours": "The oral report comes first: its deadline cannot be "
+                    "later than the written report's."
+                }
+            )
+        if not self.two_step:
+            self.oral_deadline_hours = None

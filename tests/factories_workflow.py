@@ -4,7 +4,14 @@ A data migration seeds the real catalog; these helpers ``get_or_create`` by slug
 reuse the seeded rows where they exist and create the few a test needs where they do not.
 """
 
-from policies.models import Intervention, Measure, Platform, ReportingObligation
+from policies.models import (
+    Intervention,
+    Measure,
+    Platform,
+    ReportingObligation,
+    ReportingProfile,
+    ReportingProfileLine,
+)
 
 # As the seeded catalog marks them: private messaging and local sharing are not covered.
 NOT_COVERED_PLATFORMS = {"whatsapp", "imessage", "airdrop"}
@@ -81,6 +88,18 @@ OBLIGATIONS = {
         ReportingObligation.Trigger.EMPLOYEE_RESPONDENT,
         720,
     ),
+    "law-enforcement-synthetic-minor": (
+        "Local law enforcement",
+        ReportingObligation.AgencyKind.LAW_ENFORCEMENT,
+        ReportingObligation.Trigger.SYNTHETIC_MINOR,
+        24,
+    ),
+    "law-enforcement-adult-respondent-minor": (
+        "Local law enforcement",
+        ReportingObligation.AgencyKind.LAW_ENFORCEMENT,
+        ReportingObligation.Trigger.ADULT_RESPONDENT_MINOR,
+        24,
+    ),
 }
 
 
@@ -142,7 +161,15 @@ def intervention(slug: str) -> Intervention:
     return row
 
 
+def default_profile() -> ReportingProfile:
+    """The generic reporting profile (seeded by a migration; made here after a flush)."""
+    profile = ReportingProfile.objects.filter(district__isnull=True).first()
+    return profile or ReportingProfile.objects.create(name="Generic default")
+
+
 def obligation(slug: str) -> ReportingObligation:
+    """The shared obligation, with its line in the generic reporting profile (the deadline
+    is the profile's: a seeded line keeps its own)."""
     agency, kind, trigger, hours = OBLIGATIONS[slug]
     row, _ = ReportingObligation.objects.get_or_create(
         slug=slug,
@@ -152,8 +179,10 @@ def obligation(slug: str) -> ReportingObligation:
             "agency": agency,
             "agency_kind": kind,
             "trigger": trigger,
-            "deadline_hours": hours,
         },
+    )
+    ReportingProfileLine.objects.get_or_create(
+        profile=default_profile(), obligation=row, defaults={"deadline_hours": hours}
     )
     return row
 

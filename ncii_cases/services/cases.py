@@ -101,6 +101,9 @@ class PartyInput:
     # A parent or guardian's legal authority, where known (``choices.GuardianAuthority``).
     guardian_authority: str = ""
     guardian_authority_notes: str = ""
+    # "Under 18 in the imagery" (``AgeInImagery``), what report duties and takedown routes
+    # follow; ``is_minor`` is the age now.
+    age_in_imagery: str = c.AgeInImagery.UNKNOWN
 
 
 def case_reference_next(*, district: District, year: int) -> str:
@@ -261,8 +264,8 @@ def person_find_or_create(*, district: District, data: PersonInput) -> Person:
 
 
 def _minor_from_birth_date(birth_date: dt.date | None, on: dt.datetime) -> bool | None:
-    """Under 18 on the day ``on`` (the conduct, or when it was reported), from a date of
-    birth; None when it is not known."""
+    """Under 18 on the day ``on`` (today, or the day of the conduct), from a date of birth;
+    None when it is not known."""
     if birth_date is None:
         return None
     day = timezone.localdate(on) if timezone.is_aware(on) else on.date()
@@ -281,6 +284,7 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
     person = party.person
     affiliation, affiliations = party.affiliation, list(party.affiliations)
     is_minor = party.is_minor
+    age_in_imagery = party.age_in_imagery or c.AgeInImagery.UNKNOWN
     if person is None and party.new_person is not None:
         new = party.new_person
         if new.school is None and {c.Affiliation.STUDENT, c.Affiliation.EMPLOYEE} & set(
@@ -291,10 +295,16 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
         if new.school is not None and new.school.district_id != case.district_id:
             raise ValidationError("The person's school belongs to another district.")
         person = person_find_or_create(district=case.district, data=new)
+        birth_date = person.birth_date or new.birth_date
         if is_minor is None:
-            is_minor = _minor_from_birth_date(
-                person.birth_date or new.birth_date, case.occurred_at or case.reported_at
-            )
+            is_minor = _minor_from_birth_date(birth_date, timezone.now())
+        # Under 18 on the day of the conduct: imagery shared then was made earlier, so it
+        # shows them under 18. At 18 or over then, it may still have been made before: the
+        # answer stays the one given (unknown unless someone knows).
+        if age_in_imagery == c.AgeInImagery.UNKNOWN and _minor_from_birth_date(
+            birth_date, case.occurred_at or case.reported_at
+        ):
+            age_in_imagery = c.AgeInImagery.UNDER_18
     if person is not None:
         if person.district_id != case.district_id:
             raise ValidationError("That person belongs to another district.")
@@ -314,6 +324,7 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
         affiliation=affiliation,
         affiliations=affiliations,
         is_minor=is_minor,
+        age_in_imagery=age_in_imagery,
         description=party.description,
         notes=party.notes,
         aliases=party.aliases,
@@ -642,6 +653,7 @@ def case_party_add_named(
     affiliation: str = c.Affiliation.UNKNOWN,
     affiliations: Iterable[str] = (),
     is_minor: bool | None = None,
+    age_in_imagery: str = c.AgeInImagery.UNKNOWN,
     first_name: str = "",
     last_name: str = "",
     description: str = "",
@@ -687,6 +699,7 @@ def case_party_add_named(
         affiliation=affiliation,
         affiliations=all_affiliations[1:],
         is_minor=is_minor,
+        age_in_imagery=age_in_imagery,
         description=description,
         notes=notes,
         new_person=new_person,

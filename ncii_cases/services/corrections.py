@@ -125,6 +125,7 @@ REGISTRY: dict[str, Correctable] = {
             "affiliation",
             "affiliations",
             "is_minor",
+            "age_in_imagery",
             "notes",
             "guardian_authority",
             "guardian_authority_notes",

@@ -46,9 +46,12 @@ def case_party_identify(
     person: Person,
     is_minor: bool | None = None,
     reason: str = "",
+    age_in_imagery: str | None = None,
 ) -> CaseParty:
     """Records who an unidentified party turned out to be (for example a respondent the
-    investigation identified) and returns the party."""
+    investigation identified) and returns the party; ``is_minor`` (under 18 now) and
+    ``age_in_imagery`` (``AgeInImagery``), when given, replace the recorded answers, and the
+    report obligations follow."""
     party = CaseParty.objects.select_for_update().get(pk=party.pk)
     require(actor, Action.WORK, party.case)
     require_open(party.case)
@@ -60,6 +63,9 @@ def case_party_identify(
     party.affiliations = sorted(person.affiliation_values - {person.affiliation})
     if is_minor is not None:
         party.is_minor = is_minor
+    if age_in_imagery is not None:
+        party.age_in_imagery = age_in_imagery
+    party.full_clean()
     stamp(party, actor).save()
     case_event_record(
         case=party.case,

@@ -13,10 +13,11 @@ from ..audit import case_event_record
 from ..clocks import stage_due_at_for_priority
 from ..events import EventType
 from ..models import Case, HarmAssessment
+from ..obligations import case_minor_depicted_by_parties
 from ..permissions import Action
 from .common import require, require_open, stamp
 from .corrections import StaleRecord
-from .reports import case_minor_depicted, reports_sync_internal
+from .reports import reports_sync_internal
 
 H = HarmAssessment
 REACH_POINTS = {
@@ -142,7 +143,9 @@ def harm_assessment_record(
     require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
     # A minor recorded as depicted always counts, whatever the form's box says.
-    answers = replace(answers, minors_depicted=answers.minors_depicted or case_minor_depicted(case))
+    answers = replace(
+        answers, minors_depicted=answers.minors_depicted or case_minor_depicted_by_parties(case)
+    )
     level, factors = harm_level_compute(answers)
     existing = HarmAssessment.objects.filter(case=case).first()
     if version is not None and int(version) != (existing.version if existing else 0):

@@ -1,9 +1,12 @@
-"""External reports: which reporting obligations a case triggers, and what was done about each.
+"""External reports: a row for each report a case triggers, and what was done about each.
 
-Triggers come from the case facts (parties, kind of imagery, conduct); the catalog of
-obligations (``policies.ReportingObligation``) holds agencies and deadlines, which districts
-set to their state's law. A deadline counts from ``Case.reported_at``: the moment a district
-employee learned of the case, which is when mandated-reporting clocks start.
+Which reports a case triggers is asked of ``ncii_cases.obligations`` (the case facts: parties
+and their age in the imagery, kind of imagery, conduct, the harm assessment); the catalog of
+obligations (``policies.ReportingObligation``) holds agencies and triggers, and the district's
+reporting profile (``policies.ReportingProfile``) which of them it reports, their deadlines
+and whether a report has two steps (oral, then written: one row and one clock each). A
+deadline counts from ``Case.reported_at``: the moment a district employee learned of the case,
+which is when mandated-reporting clocks start.
 """
 
 import datetime as dt
@@ -12,88 +15,32 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from policies.models import ReportingObligation
-
-from .. import choices as c
 from ..audit import case_event_record
 from ..clocks import done_in_time, report_due_at
 from ..dates import dates_check
 from ..events import EventType
-from ..models import Case, CaseParty, ExternalReport
+from ..models import Case, ExternalReport
+from ..obligations import (
+    MINOR_TRIGGERS,
+    case_minor_depicted,
+    case_triggers,
+    duties_triggered,
+    obligations_triggered,
+    obligations_undecided,
+)
 from ..permissions import Action
 from .common import require, require_open, stamp
 from .corrections import require_version
 
-Trigger = ReportingObligation.Trigger
-# Triggers that concern a minor: their decision cannot wait past the initial assessment.
-MINOR_TRIGGERS = {
-    Trigger.MINOR_DEPICTED,
-    Trigger.AUTHENTIC_MINOR,
-    Trigger.SEXTORTION,
-    Trigger.ADULT_RESPONDENT_MINOR,
-}
-
-
-def case_minor_depicted(case: Case) -> bool:
-    """Whether any depicted person is known to be under 18."""
-    return (
-        CaseParty.objects.current()
-        .filter(case=case, role=c.PartyRole.DEPICTED, is_minor=True)
-        .exists()
-    )
-
-
-def case_triggers(case: Case) -> set[str]:
-    """Returns the obligation triggers the case's facts meet. Imagery found not intimate
-    triggers nothing (the case leaves this policy)."""
-    if case.is_intimate_imagery is False:
-        return set()
-    parties = list(CaseParty.objects.current().filter(case=case))
-    minor = any(p.role == c.PartyRole.DEPICTED and p.is_minor for p in parties)
-    respondents = [p for p in parties if p.role == c.PartyRole.RESPONDENT]
-    coercion = case.conduct in (c.Conduct.SEXTORTION, c.Conduct.THREAT)
-    assessment = getattr(case, "harm_assessment", None) if case.pk else None
-    if assessment is not None and assessment.threats_or_sextortion:
-        coercion = True
-    triggers = set()
-    if minor:
-        triggers.add(Trigger.MINOR_DEPICTED)
-        if case.ncii_kind == c.NciiKind.AUTHENTIC:
-            triggers.add(Trigger.AUTHENTIC_MINOR)
-        if coercion:
-            triggers.add(Trigger.SEXTORTION)
-        if any(p.is_minor is False for p in respondents):
-            triggers.add(Trigger.ADULT_RESPONDENT_MINOR)
-    if any(c.Affiliation.EMPLOYEE in p.affiliation_values for p in respondents):
-        triggers.add(Trigger.EMPLOYEE_RESPONDENT)
-    return triggers
-
-
-def obligations_triggered(case: Case) -> list[ReportingObligation]:
-    """Returns the district's active obligations whose trigger the case meets."""
-    triggers = case_triggers(case)
-    if not triggers:
-        return []
-    return list(
-        ReportingObligation.objects.for_district(case.district)
-        .filter(trigger__in=triggers)
-        .order_by("sort_order", "pk")
-    )
-
-
-def obligations_undecided(case: Case, *, minors_only: bool = False) -> list[ReportingObligation]:
-    """Returns triggered obligations with no recorded decision (report made, or not required
-    with an explanation)."""
-    decided = set(
-        ExternalReport.objects.filter(case=case)
-        .exclude(status=ExternalReport.Status.PENDING)
-        .values_list("obligation_id", flat=True)
-    )
-    return [
-        o
-        for o in obligations_triggered(case)
-        if o.pk not in decided and (not minors_only or o.trigger in MINOR_TRIGGERS)
-    ]
+# The trigger rules live in ``obligations`` (below the workflow); these names are kept here
+# for the callers that read them with the services.
+__all__ = [
+    "MINOR_TRIGGERS",
+    "case_minor_depicted",
+    "case_triggers",
+    "obligations_triggered",
+    "obligations_undecided",
+]
 
 
 @transaction.atomic
@@ -119,22 +66,23 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
     case = Case.objects.select_for_update().get(pk=case.pk)
     now = timezone.now()
     rows = {
-        r.obligation_id: r
+        (r.obligation_id, r.step): r
         for r in ExternalReport.objects.filter(case=case, obligation__isnull=False).select_related(
             "obligation"
         )
     }
-    triggered = obligations_triggered(case)
-    triggered_ids = {o.pk for o in triggered}
+    wanted = [(duty, step) for duty in duties_triggered(case) for step in duty.steps]
+    wanted_keys = {(duty.obligation.pk, step.step) for duty, step in wanted}
     stale = [
         r
-        for oid, r in rows.items()
-        if oid not in triggered_ids and r.status == ExternalReport.Status.PENDING
+        for key, r in rows.items()
+        if key not in wanted_keys and r.status == ExternalReport.Status.PENDING
     ]
     if stale:
         explanation = (
             "No longer required: the recorded facts (parties, ages, kind of imagery or "
-            "conduct) changed and no longer trigger this obligation."
+            "conduct) or the district's reporting profile changed and no longer trigger "
+            "this report."
         )
         for report in stale:
             report.status = ExternalReport.Status.NO_LONGER_REQUIRED
@@ -148,12 +96,12 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
             detail={
                 "report_ids": [r.pk for r in stale],
                 "obligations": [r.obligation.slug for r in stale],
-                "agencies": [r.agency for r in stale],
+                "agencies": [r.agency_label for r in stale],
             },
         )
     created, reopened = [], []
-    for obligation in triggered:
-        existing = rows.get(obligation.pk)
+    for duty, step in wanted:
+        existing = rows.get((duty.obligation.pk, step.step))
         if existing is not None:
             if existing.status == ExternalReport.Status.NO_LONGER_REQUIRED:
                 existing.status = ExternalReport.Status.PENDING
@@ -163,11 +111,12 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
             continue
         report = ExternalReport(
             case=case,
-            obligation=obligation,
-            agency=obligation.agency,
-            agency_kind=obligation.agency_kind,
+            obligation=duty.obligation,
+            agency=duty.obligation.agency,
+            agency_kind=duty.obligation.agency_kind,
+            step=step.step,
             triggered_at=now,
-            due_at=report_due_at(case.reported_at, obligation.deadline_hours),
+            due_at=report_due_at(case.reported_at, step.deadline_hours),
         )
         stamp(report, actor).save()
         created.append(report)
@@ -179,7 +128,7 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
             detail={
                 "report_ids": [r.pk for r in created + reopened],
                 "obligations": [r.obligation.slug for r in created + reopened],
-                "agencies": [r.agency for r in created + reopened],
+                "agencies": [r.agency_label for r in created + reopened],
                 "reopened_ids": [r.pk for r in reopened],
             },
         )

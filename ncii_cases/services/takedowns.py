@@ -1,5 +1,6 @@
 """The takedown tracker: one request per platform, location and depicted person, the route
-suggested by the person's age, and the TAKE IT DOWN Act clock.
+that fits the person's age in the imagery (``takedown_routes``), and the TAKE IT DOWN Act
+clock.
 
 The clock (``clocks.takedown_due_at``, ``TakedownRequest.is_overdue``): a covered platform
 must remove the imagery within 48 elapsed hours of a valid request (TAKE IT DOWN Act); a
@@ -22,6 +23,7 @@ from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
+from ..takedown_routes import hash_route_for, route_refusal
 from .common import require, require_open, require_same_case, stamp
 from .corrections import require_version
 
@@ -30,11 +32,14 @@ St = TakedownRequest.Status
 
 
 def takedown_route_suggest(depicted_party: CaseParty | None) -> str:
-    """Returns the route to suggest: Take It Down for a person under 18, StopNCII for an
-    adult, and the platform's own report when the age is not known or nobody is named."""
-    if depicted_party is None or depicted_party.is_minor is None:
+    """Returns the route to suggest when none is chosen: for a named depicted person, the hash
+    service that fits their age in the imagery (``takedown_routes.hash_route_for``: Take It
+    Down for imagery made under 18 or of unknown age, StopNCII for imagery made at 18 or
+    over); with nobody named, the platform's own notice (a hash service is used by the person
+    from their own device, so it needs the person)."""
+    if depicted_party is None:
         return R.PLATFORM
-    return R.TAKE_IT_DOWN if depicted_party.is_minor else R.STOPNCII
+    return hash_route_for(depicted_party)
 
 
 @transaction.atomic
@@ -49,8 +54,11 @@ def takedown_request_create(
     owner=None,
     notes: str = "",
 ) -> TakedownRequest:
-    """Opens a takedown request (status to do) and returns it; the route defaults to the one
-    suggested by the depicted person's age."""
+    """Opens a takedown request (status to do) and returns it; the route defaults to the hash
+    service that fits the depicted person's age in the imagery. Raises ``ValidationError``
+    (keyed "route") for a route that does not fit it (``takedown_routes.route_refusal``:
+    StopNCII for imagery not known to be of an adult, Take It Down for imagery of an adult),
+    and for a duplicate, a missing location or a person who is not depicted."""
     require(actor, Action.WORK, case)
     require_open(case)
     require_same_case(case, depicted_party)
@@ -61,6 +69,9 @@ def takedown_request_create(
     if not location.strip():
         raise ValidationError("Say where it was seen: a link, an account or a group name.")
     route = route or takedown_route_suggest(depicted_party)
+    refusal = route_refusal(route, depicted_party)
+    if refusal:
+        raise ValidationError({"route": refusal})
     duplicate = TakedownRequest.objects.filter(
         case=case,
         platform=platform,

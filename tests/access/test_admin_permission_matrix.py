@@ -418,7 +418,8 @@ def world(db, district, other_district):
                     },
                     **extra,
                     "name": f"ZZ{place.upper()} {name}",
-                    "slug": f"zz{place}-{name}",
+                    # A reporting profile has no slug (one per district).
+                    **({"slug": f"zz{place}-{name}"} if name != "reportingprofile" else {}),
                     "district": d,
                 }
             )

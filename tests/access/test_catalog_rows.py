@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ncii_cases import choices as c
 from ncii_cases.selectors import resources_for_case
-from policies.models import ReportingObligation, Resource
+from policies.models import ReportingProfile, Resource
 from policies.selectors import resources_for_district
 from tests.access.helpers import login_verified
 from tests.factories import UserFactory
@@ -54,14 +54,69 @@ def test_a_district_cannot_edit_the_shared_hotline_every_district_shows(
 
 
 def test_a_district_cannot_shorten_a_shared_reporting_deadline(client, staff_coordinator):
-    row = ReportingObligation.objects.filter(district__isnull=True).first()
-    hours = row.deadline_hours
+    # Given the generic reporting profile, which every district without its own reads
+    profile = ReportingProfile.objects.get(district__isnull=True)
+    line = profile.lines.first()
+    hours = line.deadline_hours
     login_verified(client, staff_coordinator)
-    url = reverse("admin:policies_reportingobligation_change", args=[row.pk])
-    response = client.post(url, posted(row, deadline_hours=hours + 100))
+    url = reverse("admin:policies_reportingprofile_change", args=[profile.pk])
+    # When a district's coordinator posts a longer deadline
+    data = {
+        "name": profile.name,
+        "legal_basis": profile.legal_basis,
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-id": str(line.pk),
+        "lines-0-profile": str(profile.pk),
+        "lines-0-obligation": str(line.obligation_id),
+        "lines-0-active": "on",
+        "lines-0-deadline_hours": str(hours + 100),
+    }
+    response = client.post(url, data)
+    # Then the admin refuses and the deadline is as it was
     assert response.status_code == 403
-    row.refresh_from_db()
-    assert row.deadline_hours == hours
+    line.refresh_from_db()
+    assert line.deadline_hours == hours
+
+
+def test_a_districts_coordinator_sets_its_own_reporting_deadline_and_oral_step(
+    client, staff_coordinator
+):
+    # Given the district's own copy of the generic reporting profile
+    from policies.services import reporting_profile_copy_for_district
+
+    profile = reporting_profile_copy_for_district(district=staff_coordinator.district)
+    line = profile.lines.get(obligation__slug="child-protection-report")
+    login_verified(client, staff_coordinator)
+    url = reverse("admin:policies_reportingprofile_change", args=[profile.pk])
+    data = {
+        "district": str(profile.district_id),
+        "name": profile.name,
+        "legal_basis": "The state's mandated-reporter statute (cited here).",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-id": str(line.pk),
+        "lines-0-profile": str(profile.pk),
+        "lines-0-obligation": str(line.obligation_id),
+        "lines-0-active": "on",
+        "lines-0-deadline_hours": "36",
+        "lines-0-two_step": "on",
+        "lines-0-oral_deadline_hours": "",
+    }
+    # When they ask for an oral step without its deadline, the admin says what is missing
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Give the hours to the oral report" in response.content.decode()
+    # With it, the profile is saved: its deadlines are the district's from now on
+    data["lines-0-oral_deadline_hours"] = "12"
+    response = client.post(url, data)
+    assert response.status_code == 302, (
+        response.context_data["errors"] if response.status_code == 200 else response
+    )
+    line.refresh_from_db()
+    assert (line.deadline_hours, line.two_step, line.oral_deadline_hours) == (36, True, 12)
 
 
 def test_the_operator_edits_the_shared_rows(client, operator):

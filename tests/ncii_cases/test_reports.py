@@ -29,11 +29,15 @@ def slugs(case):
     return {o.slug for o in obligations_triggered(case)}
 
 
-def test_a_minor_depicted_triggers_child_protection_and_cybertipline(
+def test_ai_imagery_of_a_minor_triggers_child_protection_cybertipline_and_a_police_decision(
     case, obligations, depicted_minor
 ):
     case.ncii_kind = c.NciiKind.SYNTHETIC
-    assert slugs(case) == {"child-protection-report", "cybertipline-report"}
+    assert slugs(case) == {
+        "child-protection-report",
+        "cybertipline-report",
+        "law-enforcement-synthetic-minor",
+    }
 
 
 def test_authentic_imagery_of_a_minor_also_triggers_law_enforcement(
@@ -81,7 +85,7 @@ def test_sync_creates_each_report_once_with_its_deadline(
     second = external_reports_sync(actor=investigator, case=case)
     # Then each triggered obligation has one pending row due 24 hours after staff learned
     assert [r.pk for r in first] == [r.pk for r in second]
-    assert len(first) == 2
+    assert len(first) == 3
     assert all(
         r.status == "pending" and r.due_at == learned + dt.timedelta(hours=24) for r in first
     )
@@ -144,7 +148,11 @@ def test_given_a_minor_depicted_at_intake_when_the_case_is_created_then_the_cloc
     )
     # Then both child reports exist, pending, due 24 hours after staff learned
     rows = ExternalReport.objects.filter(case=case)
-    assert {r.obligation.slug for r in rows} == {"child-protection-report", "cybertipline-report"}
+    assert {r.obligation.slug for r in rows} == {
+        "child-protection-report",
+        "cybertipline-report",
+        "law-enforcement-synthetic-minor",  # the kind of imagery is not known yet
+    }
     assert all(r.due_at == learned + dt.timedelta(hours=24) for r in rows)
 
 
@@ -170,11 +178,17 @@ def test_given_an_open_case_when_facts_or_parties_change_then_new_obligations_ge
         case=case,
         party=PartyInput(c.PartyRole.DEPICTED, None, c.Affiliation.STUDENT, True, "A student"),
     )
-    assert ExternalReport.objects.filter(case=case).count() == 2
-    # When the imagery turns out to be authentic, then law enforcement is added, once
+    assert ExternalReport.objects.filter(case=case).count() == 3
+    # When the imagery turns out to be authentic, then the authentic-imagery police report is
+    # added, once, and the decision for imagery of unknown kind is no longer required (kept)
     case_facts_update(actor=coordinator, case=case, ncii_kind=c.NciiKind.AUTHENTIC)
     case_facts_update(actor=coordinator, case=case, title="Another title")
     external_reports_sync(actor=investigator, case=case)
     assert sorted(
-        ExternalReport.objects.filter(case=case).values_list("obligation__slug", flat=True)
-    ) == ["child-protection-report", "cybertipline-report", "law-enforcement-authentic-minor"]
+        ExternalReport.objects.filter(case=case).values_list("obligation__slug", "status")
+    ) == [
+        ("child-protection-report", "pending"),
+        ("cybertipline-report", "pending"),
+        ("law-enforcement-authentic-minor", "pending"),
+        ("law-enforcement-synthetic-minor", "no_longer_required"),
+    ]

@@ -357,6 +357,8 @@ def test_s1_group_chat_nudify_images_of_four_minors(staff, school):
     assert {slug: r.reference_number for slug, r in made.items()} == {
         "child-protection-report": f"REF-child-protection-report-{case.pk}",
         "cybertipline-report": f"REF-cybertipline-report-{case.pk}",
+        # AI-made imagery of minors: the district decides and records a police report too
+        "law-enforcement-synthetic-minor": f"REF-law-enforcement-synthetic-minor-{case.pk}",
     }
     assert seen.device_holder == "School resource officer" and seen.group_name == "grade 9 chat"
     assert not SupportingDocument.objects.filter(case=case).exists()
@@ -394,7 +396,13 @@ def test_s2_deepfake_of_a_principal_with_unknown_then_identified_senders(staff, 
         reach=c.Reach.SCHOOL,
         platforms=["airdrop"],
         parties=[
-            PartyInput(P.DEPICTED, principal, c.Affiliation.EMPLOYEE, False),
+            PartyInput(
+                P.DEPICTED,
+                principal,
+                c.Affiliation.EMPLOYEE,
+                False,
+                age_in_imagery=c.AgeInImagery.ADULT,
+            ),
             PartyInput(P.RESPONDENT, None, c.Affiliation.UNKNOWN, None, "Unknown sender"),
         ],
     )

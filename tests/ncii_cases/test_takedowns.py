@@ -27,12 +27,15 @@ SUNDAY_5PM = dt.datetime(2026, 11, 22, 17, 0, tzinfo=CHICAGO)
 
 @pytest.fixture
 def adult(case):
-    return CasePartyFactory(case=case, role=c.PartyRole.DEPICTED, is_minor=False)
+    return CasePartyFactory(
+        case=case, role=c.PartyRole.DEPICTED, is_minor=False, age_in_imagery=c.AgeInImagery.ADULT
+    )
 
 
-def test_the_route_follows_the_depicted_persons_age(depicted_minor, adult):
+def test_the_route_follows_the_depicted_persons_age_in_the_imagery(depicted_minor, adult):
     assert takedown_route_suggest(depicted_minor) == TakedownRequest.Route.TAKE_IT_DOWN
     assert takedown_route_suggest(adult) == TakedownRequest.Route.STOPNCII
+    # Nobody named: the platform's own notice (a hash service needs the person)
     assert takedown_route_suggest(None) == TakedownRequest.Route.PLATFORM
 
 

@@ -13,6 +13,7 @@ from ncii_cases import choices as c
 from ncii_cases import clocks
 from ncii_cases.models import Case, ExternalReport
 from ncii_cases.next_due import case_next_due_refresh
+from ncii_cases.obligations import profile_lines_for_district
 from ncii_cases.services.takedowns import takedown_request_create, takedown_request_submit
 from reporting import tasks as reporting_tasks
 from reporting.services import pdf_job_request
@@ -122,8 +123,9 @@ def test_a_district_in_another_zone_than_the_server_round_trips_input_and_displa
     # Then 9:00 in Los Angeles is stored (17:00 UTC), not 9:00 in Chicago (15:00 UTC)
     assert case.reported_at == dt.datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
     # and report deadlines count from it
+    lines = {line.obligation_id: line for line in profile_lines_for_district(case.district)}
     for report in ExternalReport.objects.filter(case=case):
-        hours = report.obligation.deadline_hours
+        hours = lines[report.obligation_id].deadline_hours
         assert report.due_at == case.reported_at + dt.timedelta(hours=hours)
     # The case page shows 9:00 AM PST, and so does the PDF rendered by the worker
     page = client.get(case.get_absolute_url()).content.decode()

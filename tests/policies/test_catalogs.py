@@ -14,6 +14,7 @@ from policies.models import (
     Platform,
     PolicyVersion,
     ReportingObligation,
+    ReportingProfile,
     Resource,
     StudentIntervention,
 )
@@ -120,6 +121,8 @@ OBLIGATION_SLUGS = {
     "law-enforcement-authentic-minor",
     "law-enforcement-sextortion",
     "licensing-body-report",
+    "law-enforcement-synthetic-minor",
+    "law-enforcement-adult-respondent-minor",
 }
 
 SEEDED = [
@@ -301,14 +304,26 @@ def test_obligations_for_a_minor_depicted_have_deadlines():
     )
     kinds = set(minor.values_list("agency_kind", flat=True))
     assert {"child_protection", "cybertipline"} <= kinds
+    # The deadlines are the generic reporting profile's, one line per shared obligation
+    lines = {
+        line.obligation.slug: line
+        for line in ReportingProfile.objects.get(district__isnull=True).lines.all()
+    }
     for obligation in minor:
-        assert obligation.deadline_hours > 0
+        assert lines[obligation.slug].deadline_hours > 0
     obligations = {o.slug: o for o in ReportingObligation.objects.filter(district__isnull=True)}
+    assert set(lines) == set(obligations)
     assert obligations["cybertipline-report"].url == "https://report.cybertip.org"
+    assert "2258A" in obligations["cybertipline-report"].legal_basis
     assert obligations["law-enforcement-authentic-minor"].trigger == "authentic_minor"
+    assert obligations["law-enforcement-synthetic-minor"].trigger == "synthetic_minor"
+    assert "1466A" in obligations["law-enforcement-synthetic-minor"].legal_basis
+    assert obligations["law-enforcement-adult-respondent-minor"].trigger == (
+        "adult_respondent_minor"
+    )
     assert obligations["law-enforcement-sextortion"].trigger == "sextortion"
     assert obligations["licensing-body-report"].trigger == "employee_respondent"
-    assert obligations["licensing-body-report"].deadline_hours == 720
+    assert lines["licensing-body-report"].deadline_hours == 720
     assert "vary by state" in obligations["child-protection-report"].legal_basis
 
 
@@ -339,7 +354,6 @@ def test_selectors_return_own_rows_with_defaults_and_not_other_districts(distric
                 "agency": "County sheriff",
                 "agency_kind": "law_enforcement",
                 "trigger": "sextortion",
-                "deadline_hours": 12,
             },
         ),
     ]

@@ -321,7 +321,13 @@ class Command(BaseCommand):
                 "reach_estimate": 80,
                 "platforms": ["airdrop"],
                 "parties": [
-                    PartyInput(c.PartyRole.DEPICTED, principal, E, False),
+                    PartyInput(
+                        c.PartyRole.DEPICTED,
+                        principal,
+                        E,
+                        False,
+                        age_in_imagery=c.AgeInImagery.ADULT,
+                    ),
                     PartyInput(
                         c.PartyRole.RESPONDENT,
                         None,
@@ -415,7 +421,13 @@ class Command(BaseCommand):
                 "reach_estimate": 25,
                 "platforms": ["whatsapp"],
                 "parties": [
-                    PartyInput(c.PartyRole.DEPICTED, s4_depicted, E, False),
+                    PartyInput(
+                        c.PartyRole.DEPICTED,
+                        s4_depicted,
+                        E,
+                        False,
+                        age_in_imagery=c.AgeInImagery.ADULT,
+                    ),
                     PartyInput(c.PartyRole.RESPONDENT, s4_respondent, E, False),
                 ],
                 "stage": c.Stage.PROCESS_A,
