@@ -27,10 +27,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from .. import choices as c
 from ..audit import case_event_record
 from ..dates import date_errors
 from ..events import EventType
 from ..models import Case, TakedownNotice, TakedownRequest
+from ..obligations import party_age_in_imagery
 from ..permissions import Action
 from .common import require, require_open, stamp
 from .corrections import require_version
@@ -106,9 +108,13 @@ def content_location_default(takedown: TakedownRequest) -> str:
 
 def depicted_minor(takedown: TakedownRequest) -> bool | None:
     """Whether the person depicted was under 18 in the imagery, as far as the case records it
-    (None: not known or nobody named). Reads the party's age as recorded on the case."""
+    (None: not known or nobody named): the age in the imagery by the rule report duties and
+    takedown routes follow (``obligations.party_age_in_imagery``), not the age now."""
     party = takedown.depicted_party
-    return None if party is None else party.is_minor
+    if party is None:
+        return None
+    age = party_age_in_imagery(party)
+    return {c.AgeInImagery.UNDER_18: True, c.AgeInImagery.ADULT: False}.get(age)
 
 
 def notice_letter(

@@ -582,3 +582,22 @@ def test_the_redacted_summary_drops_who_authorized_the_notice(case, coordinator,
     assert row.notice_authorized_by == "" and "Robin Guardian" not in repr(summary)
     assert "Notice under the TAKE IT DOWN Act prepared" in row.notice
     assert row.location == ""
+
+
+@pytest.mark.parametrize(
+    ("is_minor", "age_in_imagery", "expected"),
+    [
+        (False, "under_18", True),  # made at 17, 18 now: the notice says under 18 when made
+        (True, "unknown", True),  # under 18 now: any existing imagery shows them under 18
+        (False, "adult", False),
+        (False, "unknown", None),
+    ],
+)
+def test_the_notice_reads_the_age_in_the_imagery_not_the_age_now(
+    platform_request, is_minor, age_in_imagery, expected
+):
+    from ncii_cases.services.takedown_notices import depicted_minor
+
+    party = platform_request.depicted_party
+    party.is_minor, party.age_in_imagery = is_minor, age_in_imagery
+    assert depicted_minor(platform_request) is expected
