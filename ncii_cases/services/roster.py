@@ -106,6 +106,16 @@ class RosterResult:
     modes: dict[str, str] = field(default_factory=dict)
     record: RosterImport | None = None
 
+    @property
+    def is_refused(self) -> bool:
+        """Whether the import was refused (nothing written; ``problems`` say why)."""
+        return self.status == RosterImport.Status.REFUSED
+
+    @property
+    def is_dry_run(self) -> bool:
+        """Whether the import only showed what it would do (nothing written)."""
+        return self.status == RosterImport.Status.DRY_RUN
+
     def sample(self, kind: str, line: str) -> None:
         lines = self.samples.setdefault(kind, [])
         if len(lines) < SAMPLES_MAX:

@@ -187,6 +187,9 @@ def test_it_of_a_district_edits_its_own_settings_but_not_another_districts(
         "school_day_ends_at": "17:00",
         "federal_holidays": "on",
         "appeal_window_school_days": "5",
+        # The boxes as the page shows them (an unticked box is not sent).
+        "appeal_stays_sanctions": "on",
+        "password_sign_in": "on",
     }
     other = client.post(reverse("admin:ncii_cases_district_change", args=[other_district.pk]), data)
     assert other.status_code == 404

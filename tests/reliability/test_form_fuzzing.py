@@ -30,6 +30,7 @@ from ncii_cases import forms_appeals as fa
 from ncii_cases import forms_reports as fr
 from ncii_cases.forms_deadlines import DeadlineExtensionForm
 from ncii_cases.forms_roster import RosterUploadForm
+from ncii_cases.forms_takedown_notice import TakedownNoticeForm
 from ncii_cases.models import (
     Case,
     CaseAssignment,
@@ -165,6 +166,8 @@ FUZZ = {
     "ncii_cases:case_report_update": Form(f.ReportUpdateForm, {"report": ExternalReport}),
     "ncii_cases:case_evidence_add": Form(f.EvidenceAddForm, {"platform": Platform}),
     "ncii_cases:case_notice_add": Form(f.NoticeAddForm, {"party": CaseParty}),
+    # The platform's notice under the TAKE IT DOWN Act, for a takedown request of the case.
+    "ncii_cases:case_takedown_notice": Form(TakedownNoticeForm),
     "ncii_cases:case_determination": Form(f.DeterminationForm, {"respondent": CaseParty}),
     "ncii_cases:case_deadline_extend": Form(
         DeadlineExtensionForm, {"determination": Determination}
@@ -304,6 +307,10 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs[key] = "party"
         elif key == "document_pk":
             kwargs[key] = 0
+        elif key == "takedown_pk":  # a takedown request of the case (its notice page)
+            kwargs[key] = fuzz_takedown(case).pk
+        elif key in ("notice_pk", "fmt"):  # a notice's download: GET only, never a form
+            kwargs[key] = 0 if key == "notice_pk" else "pdf"
         elif key == "report_pk":  # an incoming report of the case's district
             kwargs[key] = incoming_report(case).pk
         elif key in ("district", "district_slug"):  # a district's public pages, by slug
@@ -313,6 +320,24 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)
+
+
+def fuzz_takedown(case):
+    """A takedown request to a covered platform on the case, for its notice form."""
+    from ncii_cases.models import TakedownRequest
+    from policies.models import Platform
+
+    found = TakedownRequest.objects.filter(case=case).first()
+    if found is not None:
+        return found
+    platform = Platform.objects.filter(district__isnull=True).order_by("pk").first()
+    return TakedownRequest.objects.create(
+        case=case,
+        platform=platform,
+        location="A group chat",
+        route=TakedownRequest.Route.PLATFORM,
+        covered_by_48h_rule=True,
+    )
 
 
 def incoming_report(case):

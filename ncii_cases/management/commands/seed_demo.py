@@ -59,6 +59,8 @@ USERS = [
     ("investigator", c.Role.INVESTIGATOR, "Priya", "Castellano", "Investigator", [], ""),
     ("counselor", c.Role.SUPPORT_STAFF, "Morgan", "Ellery", "School counselor", [], ""),
     ("auditor", c.Role.AUDITOR, "Theo", "Varga", "District auditor", [], ""),
+    # Every employee files reports (and follows only their own): a teacher with no other role.
+    ("teacher", c.Role.STAFF_REPORTER, "Rowan", "Whitfield", "Science teacher", ["rhs"], ""),
     (
         "itadmin",
         c.Role.IT_ADMIN,
