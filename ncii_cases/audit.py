@@ -24,6 +24,7 @@ See docs/access-and-audit.md for the threat model.
 import datetime as dt
 import decimal
 import enum
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -34,7 +35,8 @@ from functools import cache
 
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
+from django.db.migrations.operations import AddField
 from django.db.models import Max, Subquery
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -107,6 +109,9 @@ class ChainSpec:
     # hashed content, so a column added later (holding its default in older rows) does not
     # change the hash of rows written before it existed.
     defaults: tuple = ()
+    # History chains: the value a column added later holds in rows written before it existed
+    # (``_field_fill``), for the verifier's second reading of a row (``row_hash_matches``).
+    fills: tuple = ()
 
     @property
     def title(self) -> str:
@@ -154,6 +159,7 @@ def chain_specs() -> dict[str, ChainSpec]:
             model,
             tuple(f.attname for f in concrete),
             defaults=tuple(_field_default(f) for f in concrete),
+            fills=tuple(_field_fill(f) for f in concrete),
             prev="ncii_prev_hash",
             hash="ncii_hash",
             key="ncii_key_id",
@@ -201,13 +207,35 @@ def _field_default(field):
     return None if field.null else _NO_DEFAULT
 
 
-def _content_text(spec: ChainSpec, row, *, legacy: bool) -> bytes:
+def _field_fill(field):
+    """The value a column added later holds in the rows written before it: its default
+    (called, for a callable such as ``list``), NULL for a nullable column, "" for a text
+    column added with a one-off empty default; nothing otherwise (the field is always
+    hashed)."""
+    if field.has_default():
+        return canonical_value(field.get_default())
+    if field.null:
+        return None
+    if isinstance(field, models.CharField | models.TextField):
+        return ""
+    return _NO_DEFAULT
+
+
+def _content_text(
+    spec: ChainSpec, row, *, legacy: bool, absent: frozenset[str] = frozenset()
+) -> bytes:
+    """The row's canonical JSON. ``absent``: columns left out where they hold their fill value
+    (``_field_fill``), as in rows hashed before those columns existed."""
     if spec.defaults:
         content = {}
-        for name, default in zip(spec.fields, spec.defaults, strict=True):
+        fills = spec.fills or spec.defaults
+        for name, default, fill in zip(spec.fields, spec.defaults, fills, strict=True):
             value = canonical_value(getattr(row, name, default))
-            if value != default or value.__class__ is not default.__class__:
-                content[name] = value
+            if value == default and value.__class__ is default.__class__:
+                continue
+            if name in absent and value == fill and value.__class__ is fill.__class__:
+                continue
+            content[name] = value
     else:
         content = {name: canonical_value(getattr(row, name)) for name in spec.fields}
     if "ip_address" in content:
@@ -236,6 +264,63 @@ def row_hash_compute(chain: str, row) -> str:
         return hashlib.sha256(_content_text(spec, row, legacy=True)).hexdigest()
     key = audit_key(key_id)
     return hmac.new(key, _content_text(spec, row, legacy=False), hashlib.sha256).hexdigest()
+
+
+# The migration that first chained the history tables (0012): a column added to a history
+# table after it was absent from the rows hashed before.
+CHAINED_SINCE = ("ncii_cases", "0012_audit_keys_history_chain")
+
+
+@functools.cache
+def _columns_added_since_chained() -> dict[str, list[frozenset[str]]]:
+    """For each history model (by model name), the columns added after its rows were first
+    chained, as one set per migration that added some, oldest first. Read once from the
+    migration files (``AddField`` operations after ``CHAINED_SINCE``)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    leaves = [node for node in loader.graph.leaf_nodes() if node[0] == "ncii_cases"]
+    plan = loader.graph.forwards_plan(leaves[-1]) if leaves else []
+    after = plan[plan.index(CHAINED_SINCE) + 1 :] if CHAINED_SINCE in plan else []
+    added: dict[str, list[frozenset[str]]] = {}
+    for node in after:
+        if node[0] != "ncii_cases":
+            continue
+        by_model: dict[str, set[str]] = {}
+        for operation in loader.graph.nodes[node].operations:
+            if isinstance(operation, AddField):
+                # The hashed content names columns (a foreign key's "<name>_id").
+                names = {operation.name, f"{operation.name}_id"}
+                by_model.setdefault(operation.model_name_lower, set()).update(names)
+        for model_name, names in by_model.items():
+            added.setdefault(model_name, []).append(frozenset(names))
+    return added
+
+
+def row_hash_matches(chain: str, row, stored: str) -> bool:
+    """Whether ``stored`` is the row's hash: as ``row_hash_compute`` computes it, or, for a
+    history row written before some columns were added, as it was computed then: each
+    reading leaves out the columns added by one migration and every later one, where they
+    hold the value an added column is filled with (``_field_fill``: "", NULL, an empty list).
+    A value that differs from that fill is never left out, so a changed value fails every
+    reading. Raises ``UnknownAuditKey`` as ``row_hash_compute`` does."""
+    if row_hash_compute(chain, row) == stored:
+        return True
+    spec = chain_specs()[chain]
+    if not spec.fills:
+        return False
+    epochs = _columns_added_since_chained().get(spec.model._meta.model_name, [])
+    key_id = getattr(row, spec.key, LEGACY_KEY_ID)
+    for first in range(len(epochs)):
+        later = frozenset().union(*epochs[first:])
+        content = _content_text(spec, row, legacy=key_id == LEGACY_KEY_ID, absent=later)
+        if key_id == LEGACY_KEY_ID:
+            digest = hashlib.sha256(content).hexdigest()
+        else:
+            digest = hmac.new(audit_key(key_id), content, hashlib.sha256).hexdigest()
+        if hmac.compare_digest(digest, stored):
+            return True
+    return False
 
 
 def row_sign(chain: str, row, prev_hash: str, key_id: str | None = None) -> str:
@@ -428,7 +513,7 @@ def chain_verify(chain: str, checkpoint=None) -> ChainReport:
                 f"row: {after})",
             )
         try:
-            if row_hash_compute(chain, row) != row_hash:
+            if not row_hash_matches(chain, row, row_hash):
                 report.problem(pk, f"{chain} {pk}: altered (hash mismatch)")
         except UnknownAuditKey:
             report.problem(pk, f"{chain} {pk}: signed with an unknown key ({key_id or 'none'})")

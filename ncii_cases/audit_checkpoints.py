@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils import timezone
 
-from .audit import chain_specs, row_hash_compute
+from .audit import chain_specs, row_hash_matches
 from .audit_keys import LEGACY_KEY_ID, UnknownAuditKey, audit_key, audit_key_current
 from .models import AuditChainHead
 
@@ -132,7 +132,7 @@ def _chain_since(chain: str, entry: dict | None) -> tuple[dict, list[str]]:
         if getattr(row, spec.prev) != head_hash:
             problems.append(f"{chain} {pk}: inserted or removed (does not follow row {last_id})")
         try:
-            if row_hash_compute(chain, row) != getattr(row, spec.hash):
+            if not row_hash_matches(chain, row, getattr(row, spec.hash)):
                 problems.append(f"{chain} {pk}: altered (hash mismatch)")
         except UnknownAuditKey:
             problems.append(f"{chain} {pk}: signed with an unknown key")

@@ -85,3 +85,92 @@ def test_rows_from_before_the_keys_verify_after_the_migration():
     assert CaseEvent.objects.order_by("pk").last().key_id == "test"
     reports = audit_verify()
     assert [r.problems for r in reports if r.problems] == []
+
+
+# The migration that first chained the history tables: rows written before a later column was
+# added were hashed without it.
+CHAINED_SINCE = ("ncii_cases", "0012_audit_keys_history_chain")
+
+
+def test_every_column_added_to_a_chained_table_since_has_a_fill_value():
+    """A column added to a chained table after its rows were hashed must have a value older
+    rows are filled with that the verifier knows (a default, NULL, "" for text): the second
+    reading of a row leaves such columns out (``audit.row_hash_matches``). A column without
+    one would make every older row fail verification after the upgrade."""
+    from django.db.migrations.loader import MigrationLoader
+
+    from ncii_cases.audit import _NO_DEFAULT, _field_fill, history_models
+
+    state = MigrationLoader(None, ignore_no_migrations=True).project_state([CHAINED_SINCE])
+    wrong, added = [], []
+    for model in history_models():
+        key = ("ncii_cases", model._meta.model_name)
+        if key not in state.models:
+            continue  # a table created later: it has no older rows
+        before = set(state.models[key].fields)
+        for field in model._meta.concrete_fields:
+            if field.name not in before:
+                added.append(field.name)
+                if _field_fill(field) is _NO_DEFAULT:
+                    wrong.append(f"{model.__name__}.{field.name}")
+    assert "withdrawn_reason" in added  # the check sees the columns added since
+    assert wrong == [], "give these a fixed default: " + ", ".join(wrong)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_party_rows_from_before_the_record_corrections_verify_after_the_migration():
+    """Migration 0015 added correctable columns (a withdrawal's reason, several affiliations)
+    to parties, measures and other records: history rows written before it still verify."""
+    old = migrate([("ncii_cases", "0014_calendar_extension_history_chain")])
+    district = old.get_model("ncii_cases", "District").objects.create(
+        name="Legacy District", slug="legacy", state="IL"
+    )
+    school = old.get_model("ncii_cases", "School").objects.create(
+        district=district, name="Legacy School", code="legacy"
+    )
+    now = timezone.now()
+    case = old.get_model("ncii_cases", "Case").objects.create(
+        district=district,
+        school=school,
+        reference="NCII-2025-0002",
+        title="Case with a party",
+        narrative="Recorded before corrections existed.",
+        reported_at=now - dt.timedelta(days=3),
+        stage_entered_at=now - dt.timedelta(days=3),
+    )
+    person = old.get_model("ncii_cases", "Person").objects.create(
+        district=district, first_name="Legacy", last_name="Person", affiliation="student"
+    )
+    party = old.get_model("ncii_cases", "CaseParty").objects.create(
+        case=case, person=person, role="depicted", affiliation="student"
+    )
+    # The rows as the application then wrote them: chained through its own save.
+    from ncii_cases.audit import history_row_append
+
+    for instance in (district, school, case, person, party):
+        model = type(instance)
+        history = old.get_model("ncii_cases", f"Historical{model.__name__}")
+        names = {f.attname for f in history._meta.concrete_fields}
+        row = history(
+            **{
+                f.attname: getattr(instance, f.attname)
+                for f in model._meta.concrete_fields
+                if f.attname in names
+            },
+            history_date=now,
+            history_type="+",
+        )
+        history_row_append(row, lambda row=row: row.save_base(raw=True, force_insert=True))
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    reports = audit_verify()
+    assert [r.problems for r in reports if r.problems] == []
+    # A value written into an added column afterwards is still caught on those old rows.
+    from ncii_cases.models import CaseParty
+
+    CaseParty.history.model.objects.update(withdrawn_reason="Rewritten later")
+    problems = [p for r in audit_verify() for p in r.problems]
+    assert any("historicalcaseparty" in p and "altered" in p for p in problems), problems

@@ -193,8 +193,9 @@ def test_the_review_page_marks_redactions_and_candidates_and_decides_with_one_cl
     assert response.status_code == 302 and response.url == preview_url
     # A fixed number, whatever the case holds: the case page's gated read (now with notices,
     # documents, deadlines, the parent-notification decisions, the reasons no support was
-    # offered and the timeline's names) and the redacted timeline's role labels.
-    with django_assert_max_num_queries(45):
+    # offered, the appeals, the steps of Process A and the timeline's names) and the redacted
+    # timeline's role labels.
+    with django_assert_max_num_queries(47):
         page = client.get(preview_url)
     body = page.content.decode()
     mark = '<mark class="redaction redaction-name" title="Redacted: names of people">'
