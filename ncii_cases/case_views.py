@@ -76,11 +76,11 @@ def _record_page(
     success: str,
     anchor: str = "",
     intro: str = "",
-    extra: Callable = lambda case: {},
+    more_context: Callable = lambda case: {},
 ):
     """Shows the form of one record type for the case and, on a valid POST, saves it through
     the given service call. The case answers 404 unless the user may take one of ``actions``.
-    ``extra(case)``: further context for the page (such as the takedown suggestions).
+    ``more_context(case)``: further context for the page (such as the takedown suggestions).
     A create form's one-time token (``forms.OneSubmission``) is claimed in the save's own
     transaction, so the same form sent twice records one thing."""
     case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=actions)
@@ -122,7 +122,7 @@ def _record_page(
             messages.success(request, success)
             return redirect(target)
     context = {"case": case, "form": form, "title": title, "intro": intro, "problem": problem}
-    context.update(extra(case))
+    context.update(more_context(case))
     return render(request, FORM_TEMPLATE, context)
 
 
@@ -380,7 +380,7 @@ def takedown_add(request, pk):
         "the image never leaves it. StopNCII is for imagery made at 18 or over. Neither starts "
         "a legal clock: a covered platform's own notice under the TAKE IT DOWN Act does.",
         form_class=f.TakedownAddForm,
-        extra=lambda case: {
+        more_context=lambda case: {
             "takedown_suggestions": selectors.takedown_suggestions_for_user(
                 user=request.user, case=case
             )
