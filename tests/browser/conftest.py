@@ -2,7 +2,6 @@
 server, with axe-core checking every page against WCAG 2.1 AA. Never ``playwright install``:
 the browser is the system's."""
 
-import importlib
 import os
 from pathlib import Path
 
@@ -72,15 +71,15 @@ def tab(chromium):
 
 @pytest.fixture
 def demo(transactional_db):
-    """The demo district of ``seed_demo`` (a transactional test starts from flushed tables, so
-    the policy catalogs are seeded again first when missing)."""
-    from django.apps import apps
+    """The demo district of ``seed_demo``, on the catalogs the migrations seeded."""
 
     from policies.models import Platform
 
-    if not Platform.objects.filter(district__isnull=True).exists():
-        seeding = importlib.import_module("policies.migrations.0002_seed_policy_catalogs")
-        seeding.seed(apps, None)
+    # The catalogs, appeal grounds and reporting profile the migrations seeded come back with
+    # the test's serialized rollback (a transactional test starts from flushed tables).
+    assert Platform.objects.filter(district__isnull=True).exists(), (
+        "mark the browser test django_db(transaction=True, serialized_rollback=True)"
+    )
     with override_settings(DEBUG=True):
         call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
 

@@ -5,7 +5,10 @@ import pytest
 
 from tests.browser.helpers import AxeChecked, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_the_analytics_page_passes_axe(live_server, demo, tab):

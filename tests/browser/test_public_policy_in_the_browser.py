@@ -5,7 +5,10 @@ import pytest
 
 from tests.browser.helpers import AxeChecked
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_the_policy_page_passes_axe_in_english_and_spanish(live_server, demo, chromium):

@@ -3,8 +3,8 @@ passphrase, a coordinator's message answered by the reporter, a counselor's staf
 the coordinator promoting one report and merging the other into the same case. axe-core checks
 every page (WCAG 2.1 AA); the reporter's status page never shows case content.
 
-The public pages are driven by the words in ``TEXT``: to run them in another language, add its
-words and set ``LANGUAGE`` (the browser's Accept-Language)."""
+The public pages are driven by the words in ``TEXT``, one run per language (the reporter's
+browser asks for it by Accept-Language): English and Spanish."""
 
 import re
 
@@ -13,9 +13,11 @@ import pytest
 from ncii_cases.models import Case, IncomingReport
 from tests.browser.helpers import AxeChecked, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
-LANGUAGE = "en"
 TEXT = {
     "en": {
         "school": "Which school is it about, if you know?",
@@ -33,55 +35,73 @@ TEXT = {
         "send_message": "Send the message",
         "received": "Received",
         "handled": "Being handled",
-    }
+    },
+    "es": {
+        "school": "¿De qué escuela se trata, si lo sabes?",
+        "what": "¿Qué pasó?",
+        "anonymous": "Enviar este reporte sin mi nombre",
+        "passphrase": "Elige una frase de acceso",
+        "again": "Escribe la frase de acceso otra vez",
+        "send": "Enviar el reporte",
+        "see_now": "Ver tu reporte ahora",
+        "leave": "Salir de esta página de forma segura",
+        "code": "Código de seguimiento",
+        "pass": "Frase de acceso",
+        "open": "Abrir mi reporte",
+        "message": "Tu mensaje",
+        "send_message": "Enviar el mensaje",
+        "received": "Recibido",
+        "handled": "En trámite",
+    },
 }
-T = TEXT[LANGUAGE]
 PASSPHRASE = "green lantern harbor"
 
 
-def public_report(page, base, check) -> str:
+def public_report(page, base, check, t: dict) -> str:
     """Sends an anonymous report from the public page and returns the tracking code shown."""
     page.goto(f"{base}/report/riverbend/")
     check(page)
     assert "911" in page.content() and "1-800-843-5678" in page.content()
-    page.get_by_label(T["school"]).select_option(label="Riverbend High School")
-    page.get_by_label(T["what"]).fill("A picture of a student was shared in a group chat.")
-    page.get_by_label(T["anonymous"]).check()
-    page.get_by_label(T["passphrase"]).fill(PASSPHRASE)
-    page.get_by_label(T["again"]).fill(PASSPHRASE)
-    page.get_by_role("button", name=T["send"]).click()
+    page.get_by_label(t["school"]).select_option(label="Riverbend High School")
+    page.get_by_label(t["what"]).fill("A picture of a student was shared in a group chat.")
+    page.get_by_label(t["anonymous"]).check()
+    page.get_by_label(t["passphrase"]).fill(PASSPHRASE)
+    page.get_by_label(t["again"]).fill(PASSPHRASE)
+    page.get_by_role("button", name=t["send"]).click()
     page.wait_for_url("**/report/riverbend/sent/")
     check(page)
     code = page.locator("#tracking-code").inner_text().strip()
     assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", code)
-    page.get_by_role("link", name=T["see_now"]).click()
+    page.get_by_role("link", name=t["see_now"]).click()
     page.wait_for_url("**/report/follow/status/")
     check(page)
-    assert T["received"] in page.locator("#report-status").inner_text()
-    page.get_by_role("button", name=T["leave"]).click()
+    assert t["received"] in page.locator("#report-status").inner_text()
+    page.get_by_role("button", name=t["leave"]).click()
     page.wait_for_url("**/report/follow/")
     return code
 
 
-def follow(page, base, check, code: str) -> None:
+def follow(page, base, check, code: str, t: dict) -> None:
     page.goto(f"{base}/report/follow/")
     check(page)
-    page.get_by_label(T["code"]).fill(code.lower())
-    page.get_by_label(T["pass"]).fill(PASSPHRASE)
-    page.get_by_role("button", name=T["open"]).click()
+    page.get_by_label(t["code"]).fill(code.lower())
+    page.get_by_label(t["pass"]).fill(PASSPHRASE)
+    page.get_by_role("button", name=t["open"]).click()
     page.wait_for_url("**/report/follow/status/")
     check(page)
 
 
-def test_reports_from_the_public_and_staff_reach_one_case(live_server, demo, chromium):
+@pytest.mark.parametrize("language", sorted(TEXT))
+def test_reports_from_the_public_and_staff_reach_one_case(live_server, demo, chromium, language):
+    t = TEXT[language]
     base = live_server.url
     check = AxeChecked()
-    reporter = chromium.new_context(locale=LANGUAGE).new_page()
+    reporter = chromium.new_context(locale=language).new_page()
     staff = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
     coordinator = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
     # An anonymous public report, with its tracking code and passphrase.
-    code = public_report(reporter, base, check)
+    code = public_report(reporter, base, check, t)
     public = IncomingReport.objects.get(source="public")
     assert public.code_display == code
 
@@ -112,10 +132,10 @@ def test_reports_from_the_public_and_staff_reach_one_case(live_server, demo, chr
     coordinator.get_by_role("button", name="Send to the reporter").click()
     coordinator.wait_for_load_state("load")
 
-    follow(reporter, base, check, code)
+    follow(reporter, base, check, code, t)
     assert "Do you know which app it was?" in reporter.content()
-    reporter.get_by_label(T["message"]).fill("It was a photo-sharing app.")
-    reporter.get_by_role("button", name=T["send_message"]).click()
+    reporter.get_by_label(t["message"]).fill("It was a photo-sharing app.")
+    reporter.get_by_role("button", name=t["send_message"]).click()
     reporter.wait_for_load_state("load")
     assert "It was a photo-sharing app." in reporter.content()
 
@@ -140,7 +160,7 @@ def test_reports_from_the_public_and_staff_reach_one_case(live_server, demo, chr
     # The reporter sees "being handled" and nothing of the case.
     reporter.reload()
     check(reporter)
-    assert T["handled"] in reporter.locator("#report-status").inner_text()
+    assert t["handled"] in reporter.locator("#report-status").inner_text()
     for secret in (case.reference, case.title):
         assert secret not in reporter.content()
     staff.goto(f"{base}/reports/mine/")
