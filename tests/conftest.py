@@ -134,3 +134,32 @@ def _translations_compiled():
     if any(written):
         translation_file_changed(sender=None, file_path=Path("django.mo"))
     yield
+
+
+# What the migrations seeded in the policies app (catalogs, appeal grounds, the reporting
+# profile), read once right after the test database is created: a transactional test flushes
+# every table, and the browser tests' demo restores them from here (tests/browser/conftest.py).
+POLICY_DATA: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.apps import apps
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        rows = [
+            row
+            for model in apps.get_app_config("policies").get_models()
+            for row in model._base_manager.order_by("pk")
+        ]
+        POLICY_DATA[:] = [serializers.serialize("json", rows)]
+
+
+def policy_data_restore() -> None:
+    """Writes back what the migrations seeded in the policies app (see ``POLICY_DATA``)."""
+    from django.core import serializers
+
+    for data in POLICY_DATA:
+        for obj in serializers.deserialize("json", data):
+            obj.save()

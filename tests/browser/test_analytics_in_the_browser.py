@@ -5,10 +5,7 @@ import pytest
 
 from tests.browser.helpers import AxeChecked, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_analytics_page_passes_axe(live_server, demo, tab):

@@ -31,10 +31,7 @@ from tests.browser.helpers import AxeChecked, current_code, sign_in
 from tests.factories import CaseFactory, CasePartyFactory, PersonFactory
 from tests.factories_workflow import intervention
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CASE_PAGE = re.compile(r"/cases/\d+/(#[\w-]*)?$")
 OFFICER_PASSWORD = "Appeal-officer-2026!"  # noqa: S105  # nosec B105
 

@@ -28,10 +28,7 @@ from ncii_cases.workflow import case_transition
 from tests.browser.helpers import AxeChecked, sign_in
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, intervention, measure, platform
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "Photo posted to a student Discord server"
 
 

@@ -5,10 +5,7 @@ import pytest
 
 from tests.browser.helpers import AxeChecked
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_policy_page_passes_axe_in_english_and_spanish(live_server, demo, chromium):

@@ -16,10 +16,7 @@ from ncii_cases.models import User
 from ncii_cases.services.cases import PartyInput, case_intake
 from tests.browser.helpers import AxeChecked, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NARRATIVE = (
     "The student said the photo was shared in the group chat. Sam Rivera saw it. "

@@ -13,10 +13,7 @@ import pytest
 from ncii_cases.models import Case, IncomingReport
 from tests.browser.helpers import AxeChecked, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TEXT = {
     "en": {

@@ -13,10 +13,7 @@ from ncii_cases import choices as c
 from ncii_cases.models import Case
 from tests.browser.helpers import AxeChecked, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DEPICTED = [
     "Student A (grade 9)",

@@ -13,10 +13,7 @@ from pypdf import PdfReader
 from ncii_cases.models import Case, TakedownNotice
 from tests.browser.helpers import AxeChecked, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "Group chat 'nudify' images of ninth graders"
 
 
