@@ -103,7 +103,12 @@ def test_a_history_column_added_later_does_not_change_older_hashes(case):
     spec = chain_specs()[chain]
     from dataclasses import replace
 
-    widened = replace(spec, fields=(*spec.fields, "later_flag"), defaults=(*spec.defaults, False))
+    widened = replace(
+        spec,
+        fields=(*spec.fields, "later_flag"),
+        defaults=(*spec.defaults, False),
+        fills=(*spec.fills, False),
+    )
     row.later_flag = False
     chain_specs()[chain] = widened
     try:
