@@ -2,6 +2,7 @@
 for K-12 Schools (CDT and ATIXA) so that a coordinator recognises them."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
@@ -12,14 +13,14 @@ class Role(models.TextChoices):
     set on an account by a coordinator of its district or by the operator; each has a group
     of the same name that only mirrors the role's model-wide admin rights (``roles.py``)."""
 
-    COORDINATOR = "coordinator", "District Title IX coordinator"
-    SCHOOL_ADMIN = "school_admin", "School administrator / deputy coordinator"
-    INVESTIGATOR = "investigator", "Investigator"
-    SUPPORT_STAFF = "support_staff", "Support staff (counselor, social worker)"
-    AUDITOR = "auditor", "District auditor"
-    IT_ADMIN = "it_admin", "System administrator (IT)"
-    STAFF_REPORTER = "staff_reporter", "Staff member (files reports only)"
-    OPERATOR = "operator", "Deployment operator"
+    COORDINATOR = "coordinator", _("District Title IX coordinator")
+    SCHOOL_ADMIN = "school_admin", _("School administrator / deputy coordinator")
+    INVESTIGATOR = "investigator", _("Investigator")
+    SUPPORT_STAFF = "support_staff", _("Support staff (counselor, social worker)")
+    AUDITOR = "auditor", _("District auditor")
+    IT_ADMIN = "it_admin", _("System administrator (IT)")
+    STAFF_REPORTER = "staff_reporter", _("Staff member (files reports only)")
+    OPERATOR = "operator", _("Deployment operator")
 
 
 # The roles an account can hold in its ``role`` field (the operator is a superuser instead).
@@ -27,12 +28,12 @@ ACCOUNT_ROLES = [(value, label) for value, label in Role.choices if value != Rol
 
 
 class NciiKind(models.TextChoices):
-    AUTHENTIC = "authentic", "Authentic (real imagery, then shared)"
-    SYNTHETIC = "synthetic", "Synthetic (made or altered with AI or other tools)"
-    UNDETERMINED = "undetermined", "Not yet determined"
+    AUTHENTIC = "authentic", _("Authentic (real imagery, then shared)")
+    SYNTHETIC = "synthetic", _("Synthetic (made or altered with AI or other tools)")
+    UNDETERMINED = "undetermined", _("Not yet determined")
 
 
-NCII_KIND_HELP = (
+NCII_KIND_HELP = _(
     "Authentic: imagery taken in real life and then distributed. Synthetic: imagery made or "
     "altered with AI or other tools, such as face swaps or 'nudify' apps. Both are NCII; the "
     "harm does not depend on whether the image is real."
@@ -40,37 +41,37 @@ NCII_KIND_HELP = (
 
 
 class Conduct(models.TextChoices):
-    DISTRIBUTION = "distribution", "Distribution (shared with others)"
-    THREAT = "threat", "Threat to distribute"
-    CREATION_ONLY = "creation", "Creation only (not shared)"
-    SEXTORTION = "sextortion", "Sextortion (coercion with images)"
+    DISTRIBUTION = "distribution", _("Distribution (shared with others)")
+    THREAT = "threat", _("Threat to distribute")
+    CREATION_ONLY = "creation", _("Creation only (not shared)")
+    SEXTORTION = "sextortion", _("Sextortion (coercion with images)")
 
 
-CONDUCT_HELP = (
+CONDUCT_HELP = _(
     "The policy's focus is distribution without the depicted person's consent. Creation without "
     "sharing, threats to share and sextortion are recorded as distinct conduct."
 )
 
 
 class Location(models.TextChoices):
-    ON_CAMPUS = "on_campus", "On campus or at a school activity"
-    OFF_CAMPUS = "off_campus", "Off campus (including online)"
-    UNKNOWN = "unknown", "Not known yet"
+    ON_CAMPUS = "on_campus", _("On campus or at a school activity")
+    OFF_CAMPUS = "off_campus", _("Off campus (including online)")
+    UNKNOWN = "unknown", _("Not known yet")
 
 
 class Timing(models.TextChoices):
-    SCHOOL_HOURS = "school_hours", "During school hours or a school activity"
-    OUT_OF_HOURS = "out_of_hours", "Outside school hours"
-    UNKNOWN = "unknown", "Not known yet"
+    SCHOOL_HOURS = "school_hours", _("During school hours or a school activity")
+    OUT_OF_HOURS = "out_of_hours", _("Outside school hours")
+    UNKNOWN = "unknown", _("Not known yet")
 
 
 class Jurisdiction(models.TextChoices):
-    PENDING = "pending", "Not yet decided"
-    IN_SCOPE = "in_scope", "In scope: the district acts"
-    OUT_OF_SCOPE = "out_of_scope", "Out of scope: referred elsewhere"
+    PENDING = "pending", _("Not yet decided")
+    IN_SCOPE = "in_scope", _("In scope: the district acts")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope: referred elsewhere")
 
 
-JURISDICTION_HELP = (
+JURISDICTION_HELP = _(
     "The district acts when the conduct affects its community, including conduct off campus or "
     "outside school hours that disrupts learning or work and involves students or employees. "
     "Record the facts you relied on and your reasoning."
@@ -78,33 +79,33 @@ JURISDICTION_HELP = (
 
 
 class Process(models.TextChoices):
-    UNDECIDED = "undecided", "Not yet routed"
-    PROCESS_A = "process_a", "Process A: formal Title IX grievance process (34 CFR 106.45)"
-    PROCESS_B = "process_b", "Process B: the policy's structured, trauma-informed pathway"
-    REFERRED = "referred", "Referred outside this policy"
+    UNDECIDED = "undecided", _("Not yet routed")
+    PROCESS_A = "process_a", _("Process A: formal Title IX grievance process (34 CFR 106.45)")
+    PROCESS_B = "process_b", _("Process B: the policy's structured, trauma-informed pathway")
+    REFERRED = "referred", _("Referred outside this policy")
 
 
 class RespondentTrack(models.TextChoices):
-    UNDETERMINED = "undetermined", "Not yet known"
-    STUDENT = "student", "Student discipline procedures"
-    EMPLOYEE = "employee", "Employee corrective-action process"
-    NONE = "none", "No district procedure (respondent outside the district)"
+    UNDETERMINED = "undetermined", _("Not yet known")
+    STUDENT = "student", _("Student discipline procedures")
+    EMPLOYEE = "employee", _("Employee corrective-action process")
+    NONE = "none", _("No district procedure (respondent outside the district)")
 
 
 class Stage(models.TextChoices):
-    INTAKE = "intake", "Intake"
-    INITIAL_ASSESSMENT = "initial_assessment", "Initial assessment"
-    HARM_ASSESSMENT = "harm_assessment", "Harm assessment"
-    INTERIM_ACTIONS = "interim_actions", "Interim actions"
-    INVESTIGATION = "investigation", "Investigation"
-    INFORMAL_RESOLUTION = "informal_resolution", "Informal / restorative resolution"
-    DETERMINATION = "determination", "Determination"
-    REMEDIES = "remedies", "Remedies and sanctions"
-    MONITORING = "monitoring", "Monitoring"
-    PROCESS_A = "process_a", "Routed to Process A"
-    REFERRED = "referred", "Referred"
-    CLOSED = "closed", "Closed"
-    APPEAL = "appeal", "Appeal"
+    INTAKE = "intake", _("Intake")
+    INITIAL_ASSESSMENT = "initial_assessment", _("Initial assessment")
+    HARM_ASSESSMENT = "harm_assessment", _("Harm assessment")
+    INTERIM_ACTIONS = "interim_actions", _("Interim actions")
+    INVESTIGATION = "investigation", _("Investigation")
+    INFORMAL_RESOLUTION = "informal_resolution", _("Informal / restorative resolution")
+    DETERMINATION = "determination", _("Determination")
+    REMEDIES = "remedies", _("Remedies and sanctions")
+    MONITORING = "monitoring", _("Monitoring")
+    PROCESS_A = "process_a", _("Routed to Process A")
+    REFERRED = "referred", _("Referred")
+    CLOSED = "closed", _("Closed")
+    APPEAL = "appeal", _("Appeal")
 
 
 OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
@@ -120,64 +121,64 @@ class DismissalGround(models.TextChoices):
     conduct may still be addressed under its code of conduct (106.45(b)(3)(i)), here
     Process B."""
 
-    NOT_TITLE_IX = "not_title_ix_harassment", "Would not be sexual harassment (106.30) if proved"
-    OUTSIDE_PROGRAM = "outside_program", "Did not occur in the district's program or activity"
-    OUTSIDE_US = "outside_us", "Did not occur against a person in the United States"
-    WITHDRAWN = "complaint_withdrawn", "The complainant withdrew the complaint in writing"
-    RESPONDENT_LEFT = "respondent_left", "The respondent is no longer enrolled or employed"
-    NO_EVIDENCE = "evidence_unavailable", "Circumstances prevent gathering enough evidence"
+    NOT_TITLE_IX = "not_title_ix_harassment", _("Would not be sexual harassment (106.30) if proved")
+    OUTSIDE_PROGRAM = "outside_program", _("Did not occur in the district's program or activity")
+    OUTSIDE_US = "outside_us", _("Did not occur against a person in the United States")
+    WITHDRAWN = "complaint_withdrawn", _("The complainant withdrew the complaint in writing")
+    RESPONDENT_LEFT = "respondent_left", _("The respondent is no longer enrolled or employed")
+    NO_EVIDENCE = "evidence_unavailable", _("Circumstances prevent gathering enough evidence")
 
 
 class Level(models.TextChoices):
     """One scale for harm level and priority, so that one sets the other."""
 
-    LOW = "low", "Low"
-    MODERATE = "moderate", "Moderate"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    MODERATE = "moderate", _("Moderate")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 LEVEL_RANK = {Level.LOW: 1, Level.MODERATE: 2, Level.HIGH: 3, Level.CRITICAL: 4}
 
 
 class PartyRole(models.TextChoices):
-    DEPICTED = "depicted", "Depicted person / complainant"
-    RESPONDENT = "respondent", "Respondent"
-    REPORTER = "reporter", "Reporter"
-    WITNESS = "witness", "Witness"
-    PARENT = "parent", "Parent or guardian"
+    DEPICTED = "depicted", _("Depicted person / complainant")
+    RESPONDENT = "respondent", _("Respondent")
+    REPORTER = "reporter", _("Reporter")
+    WITNESS = "witness", _("Witness")
+    PARENT = "parent", _("Parent or guardian")
 
 
 class Affiliation(models.TextChoices):
-    STUDENT = "student", "Student"
-    EMPLOYEE = "employee", "Employee"
-    NON_AFFILIATED = "non_affiliated", "Not affiliated with the district"
-    UNKNOWN = "unknown", "Unknown"
+    STUDENT = "student", _("Student")
+    EMPLOYEE = "employee", _("Employee")
+    NON_AFFILIATED = "non_affiliated", _("Not affiliated with the district")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class Reach(models.TextChoices):
-    UNKNOWN = "unknown", "Not known yet"
-    NONE = "none", "Not shared (creation or threat only)"
-    FEW = "few", "A few people (under 10)"
-    GROUP = "group", "A group or class (10 to 50)"
-    SCHOOL = "school", "Much of a school (over 50)"
-    PUBLIC = "public", "Public or beyond the school"
+    UNKNOWN = "unknown", _("Not known yet")
+    NONE = "none", _("Not shared (creation or threat only)")
+    FEW = "few", _("A few people (under 10)")
+    GROUP = "group", _("A group or class (10 to 50)")
+    SCHOOL = "school", _("Much of a school (over 50)")
+    PUBLIC = "public", _("Public or beyond the school")
 
 
 class AssignmentRole(models.TextChoices):
-    LEAD = "lead", "Lead (case owner)"
-    INVESTIGATOR = "investigator", "Investigator"
-    SUPPORT = "support", "Support staff"
-    SCHOOL_ADMIN = "school_admin", "School administrator"
+    LEAD = "lead", _("Lead (case owner)")
+    INVESTIGATOR = "investigator", _("Investigator")
+    SUPPORT = "support", _("Support staff")
+    SCHOOL_ADMIN = "school_admin", _("School administrator")
 
 
 class GuardianAuthority(models.TextChoices):
     """A parent's or guardian's legal authority over the student, where known (34 CFR 99.4)."""
 
-    FULL = "full", "Has legal custody or educational rights"
-    NO_CUSTODY = "no_custody", "No custody, rights not restricted by any order"
-    RESTRICTED = "restricted", "A court order restricts contact or information"
-    NONE = "none", "No legal authority (rights revoked, or not a legal guardian)"
+    FULL = "full", _("Has legal custody or educational rights")
+    NO_CUSTODY = "no_custody", _("No custody, rights not restricted by any order")
+    RESTRICTED = "restricted", _("A court order restricts contact or information")
+    NONE = "none", _("No legal authority (rights revoked, or not a legal guardian)")
 
 
 class NotificationRisk(models.TextChoices):
@@ -185,20 +186,20 @@ class NotificationRisk(models.TextChoices):
     practice; Title IX 34 CFR 106.6(g) keeps parents' rights, and a risk is recorded, not
     assumed)."""
 
-    PARENT_IS_RESPONDENT = "parent_respondent", "A parent or guardian is the respondent"
-    DANGER_AT_HOME = "danger_at_home", "Danger to the student at home"
-    OUTING = "outing", "Notice would out the student (sexual orientation or gender identity)"
-    OTHER = "other", "Another risk (explained)"
+    PARENT_IS_RESPONDENT = "parent_respondent", _("A parent or guardian is the respondent")
+    DANGER_AT_HOME = "danger_at_home", _("Danger to the student at home")
+    OUTING = "outing", _("Notice would out the student (sexual orientation or gender identity)")
+    OTHER = "other", _("Another risk (explained)")
 
 
 class EligibleStudentBasis(models.TextChoices):
     """Why a parent is told about an eligible student (18 or over; FERPA 34 CFR 99.3, 99.5):
     the student's written consent (99.30) or an exception of 99.31."""
 
-    CONSENT = "consent", "The student consented"
-    TAX_DEPENDENT = "tax_dependent", "The student is the parent's tax dependant (99.31(a)(8))"
-    EMERGENCY = "emergency", "Health or safety emergency (99.31(a)(10), 99.36)"
-    OTHER = "other", "Another FERPA exception (explained)"
+    CONSENT = "consent", _("The student consented")
+    TAX_DEPENDENT = "tax_dependent", _("The student is the parent's tax dependant (99.31(a)(8))")
+    EMERGENCY = "emergency", _("Health or safety emergency (99.31(a)(10), 99.36)")
+    OTHER = "other", _("Another FERPA exception (explained)")
 
 
 class AgeInImagery(models.TextChoices):
@@ -206,15 +207,15 @@ class AgeInImagery(models.TextChoices):
     AI-made imagery, the age it shows), not the person's age today. Report duties and the
     takedown route follow it (docs/policy-rules.md)."""
 
-    UNDER_18 = "under_18", "Under 18 in the imagery"
-    ADULT = "adult", "18 or over in the imagery"
-    UNKNOWN = "unknown", "Not known"
+    UNDER_18 = "under_18", _("Under 18 in the imagery")
+    ADULT = "adult", _("18 or over in the imagery")
+    UNKNOWN = "unknown", _("Not known")
 
 
 class ReportStep(models.TextChoices):
     """A report made at once, or one of the two steps of a report the district's profile
     makes in two (an oral report, then a written one), each with its own clock."""
 
-    SINGLE = "single", "Report"
-    ORAL = "oral", "Oral report"
-    WRITTEN = "written", "Written report"
+    SINGLE = "single", _("Report")
+    ORAL = "oral", _("Oral report")
+    WRITTEN = "written", _("Written report")

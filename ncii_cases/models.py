@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -36,7 +37,7 @@ def validate_time_zone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
         raise ValidationError(
-            "Enter a time zone name such as America/Chicago or America/Los_Angeles."
+            _("Enter a time zone name such as America/Chicago or America/Los_Angeles.")
         ) from error
 
 
@@ -87,50 +88,58 @@ class CurrentReportQuerySet(CurrentQuerySet, ReportQuerySet):
 class District(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
-    state = models.CharField(max_length=2, help_text="Two-letter state code; reporting laws vary.")
+    state = models.CharField(
+        max_length=2, help_text=_("Two-letter state code; reporting laws vary.")
+    )
     reference_prefix = models.CharField(max_length=10, default="NCII")
     time_zone = models.CharField(
         max_length=64,
         default="America/Chicago",
         validators=[validate_time_zone],
-        help_text="The district's IANA time zone: every time is entered and shown in it.",
+        help_text=_("The district's IANA time zone: every time is entered and shown in it."),
     )
     school_day_ends_at = models.TimeField(
         default=dt.time(17, 0),
-        help_text="Local time a school day ends: a deadline in school days falls due then.",
+        help_text=_("Local time a school day ends: a deadline in school days falls due then."),
     )
     federal_holidays = models.BooleanField(
-        "no school on US federal holidays",
+        _("no school on US federal holidays"),
         default=True,
-        help_text="Count US federal holidays as days without school unless the school calendar "
-        "names them school days.",
+        help_text=_(
+            "Count US federal holidays as days without school unless the school calendar "
+            "names them school days."
+        ),
     )
     appeal_window_school_days = models.PositiveSmallIntegerField(
-        default=5, help_text="School days a party has to appeal a determination."
+        default=5, help_text=_("School days a party has to appeal a determination.")
     )
     # The Title IX coordinator's public contact, printed on the district's policy page and the
     # family handout (34 CFR 106.8(a)-(b): the coordinator's name or title, office address,
     # e-mail and phone are published to students, parents and employees).
     coordinator_name = models.CharField(
-        max_length=200, blank=True, help_text="Shown on the public policy page and handout."
+        max_length=200, blank=True, help_text=_("Shown on the public policy page and handout.")
     )
     coordinator_title = models.CharField(max_length=200, blank=True, default="Title IX Coordinator")
     coordinator_email = models.EmailField(blank=True)
     coordinator_phone = models.CharField(max_length=40, blank=True)
     coordinator_office = models.CharField(
-        max_length=300, blank=True, help_text="Office and street address, as families find it."
+        max_length=300, blank=True, help_text=_("Office and street address, as families find it.")
     )
     password_sign_in = models.BooleanField(
-        "password sign-in",
+        _("password sign-in"),
         default=True,
-        help_text="Off: the district's accounts sign in only with single sign-on (the deployment "
-        "operator's accounts keep their password).",
+        help_text=_(
+            "Off: the district's accounts sign in only with single sign-on (the deployment "
+            "operator's accounts keep their password)."
+        ),
     )
     appeal_stays_sanctions = models.BooleanField(
-        "an appeal stays sanctions",
+        _("an appeal stays sanctions"),
         default=True,
-        help_text="While an appeal of a determination is pending, its sanctions wait (stayed) "
-        "until the appeal is decided. Supportive measures continue either way.",
+        help_text=_(
+            "While an appeal of a determination is pending, its sanctions wait (stayed) "
+            "until the appeal is decided. Supportive measures continue either way."
+        ),
     )
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
@@ -154,12 +163,14 @@ class School(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="schools")
     name = models.CharField(max_length=200)
     code = models.SlugField(max_length=20)
-    grades = models.CharField(max_length=20, blank=True, help_text="For example 9-12.")
+    grades = models.CharField(max_length=20, blank=True, help_text=_("For example 9-12."))
     roster_sourced_id = models.CharField(
-        "roster id",
+        _("roster id"),
         max_length=255,
         blank=True,
-        help_text="The school's sourcedId in the district's OneRoster export (set by the import).",
+        help_text=_(
+            "The school's sourcedId in the district's OneRoster export (set by the import)."
+        ),
     )
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
@@ -221,20 +232,25 @@ class User(AbstractUser):
         max_length=20,
         choices=c.ACCOUNT_ROLES,
         blank=True,
-        help_text="What the account does here. Empty: no role, no access to cases.",
+        help_text=_("What the account does here. Empty: no role, no access to cases."),
     )
     district = models.ForeignKey(
         District, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     schools = models.ManyToManyField(
-        School, blank=True, related_name="staff", help_text="Schools a school administrator serves."
+        School,
+        blank=True,
+        related_name="staff",
+        help_text=_("Schools a school administrator serves."),
     )
     title = models.CharField(max_length=120, blank=True)
     roster_sourced_id = models.CharField(
-        "roster id",
+        _("roster id"),
         max_length=255,
         blank=True,
-        help_text="The person's sourcedId in the district's OneRoster export (set by the import).",
+        help_text=_(
+            "The person's sourcedId in the district's OneRoster export (set by the import)."
+        ),
     )
 
     objects = AccountManager()
@@ -272,19 +288,23 @@ class Person(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     external_id = models.CharField(
-        max_length=64, blank=True, help_text="Student or employee number in the district's system."
+        max_length=64,
+        blank=True,
+        help_text=_("Student or employee number in the district's system."),
     )
     roster_sourced_id = models.CharField(
-        "roster id",
+        _("roster id"),
         max_length=255,
         blank=True,
-        help_text="The person's sourcedId in the district's OneRoster export (set by the import); "
-        "empty for a person entered by hand.",
+        help_text=_(
+            "The person's sourcedId in the district's OneRoster export (set by the import); "
+            "empty for a person entered by hand."
+        ),
     )
     # A person who left the roster stays (their cases keep them) but is no longer offered
     # when people are looked up.
     is_active = models.BooleanField(
-        "on the roster", default=True, help_text="Cleared when the person leaves the roster."
+        _("on the roster"), default=True, help_text=_("Cleared when the person leaves the roster.")
     )
     left_roster_at = models.DateTimeField(null=True, blank=True)
 
@@ -330,39 +350,47 @@ class Case(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="cases")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(
-        max_length=32, help_text="A number people can read aloud, such as NCII-2026-0042."
+        max_length=32, help_text=_("A number people can read aloud, such as NCII-2026-0042.")
     )
     title = models.CharField(
-        max_length=200, help_text="A short neutral label. Avoid names and graphic words."
+        max_length=200, help_text=_("A short neutral label. Avoid names and graphic words.")
     )
     narrative = models.TextField(
-        help_text="What was reported, in the reporter's words as far as possible. Describe the "
-        "imagery only as much as needed; never attach or paste it."
+        help_text=_(
+            "What was reported, in the reporter's words as far as possible. Describe the "
+            "imagery only as much as needed; never attach or paste it."
+        )
     )
 
-    reported_at = models.DateTimeField(help_text="When a district employee first learned of it.")
+    reported_at = models.DateTimeField(help_text=_("When a district employee first learned of it."))
     # Who told the district, as a role or description ("the teacher"): free text, never taken
     # for a name. The reporter's name, when they gave one, is ``reporter_name``.
     reported_by_name = models.CharField(
-        "who told us (role or description)",
+        _("who told us (role or description)"),
         max_length=200,
         blank=True,
-        help_text="A role or description, such as 'the teacher' or 'a parent'.",
+        help_text=_("A role or description, such as 'the teacher' or 'a parent'."),
     )
     reporter_name = models.CharField(
-        "reporter's name",
+        _("reporter's name"),
         max_length=200,
         blank=True,
-        help_text="The name of the person who told us, if they gave it. Leave empty if they "
-        "asked to stay anonymous or the name is not known.",
+        help_text=_(
+            "The name of the person who told us, if they gave it. Leave empty if they "
+            "asked to stay anonymous or the name is not known."
+        ),
     )
-    reporter_anonymous = models.BooleanField("the reporter asked to stay anonymous", default=False)
-    reported_via = models.CharField(max_length=100, blank=True, help_text="Email, in person, ...")
+    reporter_anonymous = models.BooleanField(
+        _("the reporter asked to stay anonymous"), default=False
+    )
+    reported_via = models.CharField(
+        max_length=100, blank=True, help_text=_("Email, in person, ...")
+    )
     occurred_at = models.DateTimeField(null=True, blank=True)
     occurred_at_approximate = models.BooleanField(default=False)
 
     ncii_kind = models.CharField(
-        "NCII kind",
+        _("NCII kind"),
         max_length=20,
         choices=c.NciiKind.choices,
         default=c.NciiKind.UNDETERMINED,
@@ -371,8 +399,10 @@ class Case(models.Model):
     is_intimate_imagery = models.BooleanField(
         null=True,
         blank=True,
-        help_text="Does the imagery show a person nude, partly nude or in a sexual act? "
-        "If the initial assessment finds it does not, the case is referred elsewhere.",
+        help_text=_(
+            "Does the imagery show a person nude, partly nude or in a sexual act? "
+            "If the initial assessment finds it does not, the case is referred elsewhere."
+        ),
     )
     conduct = models.CharField(
         max_length=20,
@@ -391,30 +421,34 @@ class Case(models.Model):
     )
     jurisdiction_facts = models.TextField(
         blank=True,
-        help_text="The facts relied on: who is involved, where and when, and how school was "
-        "affected (disruption of learning or work).",
+        help_text=_(
+            "The facts relied on: who is involved, where and when, and how school was "
+            "affected (disruption of learning or work)."
+        ),
     )
     jurisdiction_reasoning = models.TextField(blank=True)
     disrupts_school = models.BooleanField(
-        null=True, blank=True, help_text="Did it disrupt learning, school activities or work?"
+        null=True, blank=True, help_text=_("Did it disrupt learning, school activities or work?")
     )
 
     platforms = models.ManyToManyField(
-        "policies.Platform", blank=True, related_name="+", help_text="Where it spread."
+        "policies.Platform", blank=True, related_name="+", help_text=_("Where it spread.")
     )
     reach = models.CharField(max_length=20, choices=c.Reach.choices, default=c.Reach.UNKNOWN)
     reach_estimate = models.PositiveIntegerField(
-        null=True, blank=True, help_text="About how many people received or saw it."
+        null=True, blank=True, help_text=_("About how many people received or saw it.")
     )
 
     process = models.CharField(
         max_length=20, choices=c.Process.choices, default=c.Process.UNDECIDED
     )
     routing_reasoning = models.TextField(
-        blank=True, help_text="Why this process: Process A, Process B, or a referral elsewhere."
+        blank=True, help_text=_("Why this process: Process A, Process B, or a referral elsewhere.")
     )
     referred_to = models.CharField(
-        max_length=200, blank=True, help_text="Policy, office or agency the case was referred to."
+        max_length=200,
+        blank=True,
+        help_text=_("Policy, office or agency the case was referred to."),
     )
     respondent_track = models.CharField(
         max_length=20, choices=c.RespondentTrack.choices, default=c.RespondentTrack.UNDETERMINED
@@ -550,7 +584,7 @@ class CaseParty(Correctable):
         blank=True,
         on_delete=models.PROTECT,
         related_name="case_parties",
-        help_text="Leave empty while the person is not known (for example an unknown sender).",
+        help_text=_("Leave empty while the person is not known (for example an unknown sender)."),
     )
     role = models.CharField(max_length=20, choices=c.PartyRole.choices)
     affiliation = models.CharField(
@@ -559,36 +593,40 @@ class CaseParty(Correctable):
     # Further affiliations (see ``Person.affiliations``); ``affiliation_values`` reads all.
     affiliations = models.JSONField(default=list, blank=True)
     is_minor = models.BooleanField(
-        "under 18 now",
+        _("under 18 now"),
         null=True,
         blank=True,
-        help_text="Under 18 today (a date of birth sets it). Leave empty if unknown.",
+        help_text=_("Under 18 today (a date of birth sets it). Leave empty if unknown."),
     )
     # What report duties and takedown routes follow (ncii_cases/obligations.py): the age in
     # the imagery, which may differ from the age now (imagery made at 17, shared at 18).
     age_in_imagery = models.CharField(
-        "under 18 in the imagery",
+        _("under 18 in the imagery"),
         max_length=10,
         choices=c.AgeInImagery.choices,
         default=c.AgeInImagery.UNKNOWN,
-        help_text="For a depicted person: whether the imagery shows them under 18 (when it was "
-        "made, or as an AI-made image shows them).",
+        help_text=_(
+            "For a depicted person: whether the imagery shows them under 18 (when it was "
+            "made, or as an AI-made image shows them)."
+        ),
     )
     description = models.CharField(
-        max_length=300, blank=True, help_text="Who this is, when the person is not identified."
+        max_length=300, blank=True, help_text=_("Who this is, when the person is not identified.")
     )
     related_to = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        help_text="For a parent or guardian: the party they are responsible for.",
+        help_text=_("For a parent or guardian: the party they are responsible for."),
     )
     aliases = models.TextField(
-        "nicknames and online handles",
+        _("nicknames and online handles"),
         blank=True,
-        help_text="One per line, such as 'Sammy' or '@sam_r'. Redacted summaries leave them out "
-        "like the name.",
+        help_text=_(
+            "One per line, such as 'Sammy' or '@sam_r'. Redacted summaries leave them out "
+            "like the name."
+        ),
     )
     notes = models.TextField(blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
@@ -596,16 +634,16 @@ class CaseParty(Correctable):
     # keeps the rights to a student's records unless a court order, state law or a legally
     # binding document specifically revokes them (34 CFR 99.4).
     guardian_authority = models.CharField(
-        "legal authority",
+        _("legal authority"),
         max_length=20,
         choices=c.GuardianAuthority.choices,
         blank=True,
-        help_text="For a parent or guardian, where known.",
+        help_text=_("For a parent or guardian, where known."),
     )
     guardian_authority_notes = models.TextField(
-        "court orders and custody details",
+        _("court orders and custody details"),
         blank=True,
-        help_text="Which order restricts what (contact, information), its date and court.",
+        help_text=_("Which order restricts what (contact, information), its date and court."),
     )
 
     objects = CurrentQuerySet.as_manager()
@@ -728,9 +766,9 @@ class AuditVerification(models.Model):
     district's page can name its own rows and only count the others."""
 
     class Source(models.TextChoices):
-        COMMAND = "command", "verify_audit command"
-        SCHEDULE = "schedule", "Nightly check"
-        REQUEST = "request", "Verify now"
+        COMMAND = "command", _("verify_audit command")
+        SCHEDULE = "schedule", _("Nightly check")
+        REQUEST = "request", _("Verify now")
 
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
@@ -739,9 +777,9 @@ class AuditVerification(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     ok = models.BooleanField()
-    rows = models.JSONField(default=dict, help_text="Rows checked per chain.")
+    rows = models.JSONField(default=dict, help_text=_("Rows checked per chain."))
     problem_count = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=list, help_text="The first problems found.")
+    problems = models.JSONField(default=list, help_text=_("The first problems found."))
     # A link of the keyed ``verification`` chain (``audit``): a run written or changed without
     # the key does not verify and is never shown as the latest run.
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -761,26 +799,26 @@ class HarmAssessment(Correctable):
     from the answers, so the reasons for a level are always shown with it."""
 
     class Circulation(models.TextChoices):
-        UNKNOWN = "unknown", "Not known"
-        CONTAINED = "contained", "Contained (deleted or not spreading)"
-        ONGOING = "ongoing", "Still circulating"
+        UNKNOWN = "unknown", _("Not known")
+        CONTAINED = "contained", _("Contained (deleted or not spreading)")
+        ONGOING = "ongoing", _("Still circulating")
 
     class Identifiability(models.TextChoices):
-        NOT = "not", "Not identifiable"
-        PARTLY = "partly", "Identifiable to people who know them"
-        CLEARLY = "clearly", "Clearly identifiable (face or name shown)"
+        NOT = "not", _("Not identifiable")
+        PARTLY = "partly", _("Identifiable to people who know them")
+        CLEARLY = "clearly", _("Clearly identifiable (face or name shown)")
 
     class SafetyRisk(models.TextChoices):
-        NONE = "none", "No risk known"
-        LOW = "low", "Low"
-        ELEVATED = "elevated", "Elevated (threats, harassment, self-harm concerns)"
-        IMMINENT = "imminent", "Imminent danger"
+        NONE = "none", _("No risk known")
+        LOW = "low", _("Low")
+        ELEVATED = "elevated", _("Elevated (threats, harassment, self-harm concerns)")
+        IMMINENT = "imminent", _("Imminent danger")
 
     class Impact(models.TextChoices):
-        NOT_REPORTED = "not_reported", "Not reported yet"
-        MILD = "mild", "Some distress"
-        SIGNIFICANT = "significant", "Significant distress or missed school or work"
-        SEVERE = "severe", "Severe (unable to attend, crisis)"
+        NOT_REPORTED = "not_reported", _("Not reported yet")
+        MILD = "mild", _("Some distress")
+        SIGNIFICANT = "significant", _("Significant distress or missed school or work")
+        SEVERE = "severe", _("Severe (unable to attend, crisis)")
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="harm_assessment")
     reach = models.CharField(max_length=20, choices=c.Reach.choices, default=c.Reach.UNKNOWN)
@@ -794,7 +832,7 @@ class HarmAssessment(Correctable):
     safety_risk = models.CharField(max_length=20, choices=SafetyRisk.choices, default="none")
     impact = models.CharField(max_length=20, choices=Impact.choices, default="not_reported")
     impact_statement = models.TextField(
-        blank=True, help_text="In the depicted person's own words, if they chose to share."
+        blank=True, help_text=_("In the depicted person's own words, if they chose to share.")
     )
     level = models.CharField(max_length=20, choices=c.Level.choices, blank=True)
     factors = models.JSONField(default=list, blank=True)
@@ -811,16 +849,16 @@ class HarmAssessment(Correctable):
 
 
 class MeasureStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    ACTIVE = "active", "In place"
-    ENDED = "ended", "Ended"
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("In place")
+    ENDED = "ended", _("Ended")
 
 
 class PartyChoice(models.TextChoices):
-    OFFERED = "offered", "Offered, no answer yet"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    NOT_APPLICABLE = "n/a", "Not an offer (concerning the respondent)"
+    OFFERED = "offered", _("Offered, no answer yet")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    NOT_APPLICABLE = "n/a", _("Not an offer (concerning the respondent)")
 
 
 class CaseMeasure(Correctable):
@@ -828,9 +866,9 @@ class CaseMeasure(Correctable):
     or a remedy after determination, with its owner, dates and the person's choice."""
 
     class Kind(models.TextChoices):
-        SUPPORTIVE = "supportive", "Supportive measure"
-        INTERIM = "interim", "Interim measure"
-        REMEDY = "remedy", "Remedy"
+        SUPPORTIVE = "supportive", _("Supportive measure")
+        INTERIM = "interim", _("Interim measure")
+        REMEDY = "remedy", _("Remedy")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
     party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="measures")
@@ -875,9 +913,9 @@ class ResolutionOffer(Correctable):
     party's choice, recorded so the record shows the choice was theirs."""
 
     class Option(models.TextChoices):
-        RESTORATIVE = "restorative", "Restorative resolution"
-        INFORMAL = "informal", "Informal resolution"
-        LAW_ENFORCEMENT = "law_enforcement", "Involving law enforcement"
+        RESTORATIVE = "restorative", _("Restorative resolution")
+        INFORMAL = "informal", _("Informal resolution")
+        LAW_ENFORCEMENT = "law_enforcement", _("Involving law enforcement")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="resolution_offers")
     party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
@@ -899,22 +937,22 @@ class TakedownRequest(Correctable):
     DOWN Act for covered platforms (calendar hours from submission)."""
 
     class Route(models.TextChoices):
-        TAKE_IT_DOWN = "take_it_down", "Take It Down (NCMEC, for people under 18)"
-        STOPNCII = "stopncii", "StopNCII (for adults)"
-        PLATFORM = "platform", "The platform's own NCII report"
+        TAKE_IT_DOWN = "take_it_down", _("Take It Down (NCMEC, for people under 18)")
+        STOPNCII = "stopncii", _("StopNCII (for adults)")
+        PLATFORM = "platform", _("The platform's own NCII report")
 
     class Status(models.TextChoices):
-        TO_DO = "to_do", "To do"
-        SUBMITTED = "submitted", "Submitted"
-        REMOVED = "removed", "Removed"
-        REFUSED = "refused", "Refused by the platform"
-        REAPPEARED = "reappeared", "Reappeared"
-        WAIVED = "waived", "Not pursued (reason recorded)"
+        TO_DO = "to_do", _("To do")
+        SUBMITTED = "submitted", _("Submitted")
+        REMOVED = "removed", _("Removed")
+        REFUSED = "refused", _("Refused by the platform")
+        REAPPEARED = "reappeared", _("Reappeared")
+        WAIVED = "waived", _("Not pursued (reason recorded)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="takedowns")
     platform = models.ForeignKey("policies.Platform", on_delete=models.PROTECT, related_name="+")
     location = models.CharField(
-        max_length=500, help_text="URL, account handle or group name. Never the image itself."
+        max_length=500, help_text=_("URL, account handle or group name. Never the image itself.")
     )
     depicted_party = models.ForeignKey(
         CaseParty, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -924,27 +962,35 @@ class TakedownRequest(Correctable):
     covered_by_48h_rule = models.BooleanField(default=False)
     # The elements of a valid request under the TAKE IT DOWN Act, recorded on submission.
     has_signature = models.BooleanField(
-        "signature",
+        _("signature"),
         default=False,
-        help_text="The request carries a physical or electronic signature of the depicted "
-        "person or someone authorized to act for them.",
+        help_text=_(
+            "The request carries a physical or electronic signature of the depicted "
+            "person or someone authorized to act for them."
+        ),
     )
     identifies_content = models.BooleanField(
-        "content identified",
+        _("content identified"),
         default=False,
-        help_text="The request identifies the depicted content and gives enough information "
-        "for the platform to find it (links, account, where it was posted).",
+        help_text=_(
+            "The request identifies the depicted content and gives enough information "
+            "for the platform to find it (links, account, where it was posted)."
+        ),
     )
     good_faith_statement = models.BooleanField(
-        "good-faith statement",
+        _("good-faith statement"),
         default=False,
-        help_text="The request includes a brief statement of good-faith belief that the "
-        "content is not consensual.",
+        help_text=_(
+            "The request includes a brief statement of good-faith belief that the "
+            "content is not consensual."
+        ),
     )
     has_contact_information = models.BooleanField(
-        "contact information",
+        _("contact information"),
         default=False,
-        help_text="The request gives information for the platform to contact the person making it.",
+        help_text=_(
+            "The request gives information for the platform to contact the person making it."
+        ),
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
@@ -984,13 +1030,13 @@ class ExternalReport(Correctable):
     """A report to an outside agency triggered for this case, and what was done about it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Decision pending"
-        MADE = "made", "Report made"
-        NOT_REQUIRED = "not_required", "Not required (explanation recorded)"
+        PENDING = "pending", _("Decision pending")
+        MADE = "made", _("Report made")
+        NOT_REQUIRED = "not_required", _("Not required (explanation recorded)")
         # Set by the trigger sync, never by hand: the facts changed and no longer trigger the
         # obligation (the reason is in ``explanation``). The row is kept; it turns pending
         # again if the facts trigger it again.
-        NO_LONGER_REQUIRED = "no_longer_required", "No longer required (the facts changed)"
+        NO_LONGER_REQUIRED = "no_longer_required", _("No longer required (the facts changed)")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="external_reports")
     obligation = models.ForeignKey(
@@ -1066,20 +1112,22 @@ class EvidenceItem(Correctable):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
     description = models.TextField(
-        help_text="Describe what was seen without graphic detail. Never attach the imagery."
+        help_text=_("Describe what was seen without graphic detail. Never attach the imagery.")
     )
     platform = models.ForeignKey(
         "policies.Platform", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    url = models.CharField("URL", max_length=1000, blank=True)
-    handle = models.CharField("account handle", max_length=200, blank=True)
+    url = models.CharField(_("URL"), max_length=1000, blank=True)
+    handle = models.CharField(_("account handle"), max_length=200, blank=True)
     group_name = models.CharField(max_length=200, blank=True)
     seen_at = models.DateTimeField(null=True, blank=True)
     device_holder = models.CharField(
-        max_length=200, blank=True, help_text="Who holds the device (for example the police)."
+        max_length=200, blank=True, help_text=_("Who holds the device (for example the police).")
     )
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True, validators=[sha256_validator])
-    pdq = models.CharField("PDQ hash", max_length=64, blank=True, validators=[pdq_validator])
+    sha256 = models.CharField(
+        _("SHA-256"), max_length=64, blank=True, validators=[sha256_validator]
+    )
+    pdq = models.CharField(_("PDQ hash"), max_length=64, blank=True, validators=[pdq_validator])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -1150,13 +1198,13 @@ class SupportingDocument(Correctable):
 
 class Determination(Correctable):
     class Finding(models.TextChoices):
-        RESPONSIBLE = "responsible", "Responsible"
-        NOT_RESPONSIBLE = "not_responsible", "Not responsible"
-        INSUFFICIENT = "insufficient", "Not enough information to decide"
+        RESPONSIBLE = "responsible", _("Responsible")
+        NOT_RESPONSIBLE = "not_responsible", _("Not responsible")
+        INSUFFICIENT = "insufficient", _("Not enough information to decide")
 
     class Standard(models.TextChoices):
-        PREPONDERANCE = "preponderance", "Preponderance of the evidence"
-        CLEAR_AND_CONVINCING = "clear_and_convincing", "Clear and convincing evidence"
+        PREPONDERANCE = "preponderance", _("Preponderance of the evidence")
+        CLEAR_AND_CONVINCING = "clear_and_convincing", _("Clear and convincing evidence")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="determinations")
     respondent = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
@@ -1191,10 +1239,10 @@ class SanctionStatus(models.TextChoices):
     """A sanction's lifecycle: planned, then in effect, then completed; or vacated (set aside,
     for example on appeal) with the reason."""
 
-    PLANNED = "planned", "Planned"
-    IN_EFFECT = "in_effect", "In effect"
-    COMPLETED = "completed", "Completed"
-    VACATED = "vacated", "Vacated (reason recorded)"
+    PLANNED = "planned", _("Planned")
+    IN_EFFECT = "in_effect", _("In effect")
+    COMPLETED = "completed", _("Completed")
+    VACATED = "vacated", _("Vacated (reason recorded)")
 
 
 class Sanction(Correctable):
@@ -1211,7 +1259,7 @@ class Sanction(Correctable):
     status = models.CharField(
         max_length=20, choices=SanctionStatus.choices, default=SanctionStatus.PLANNED
     )
-    status_reason = models.TextField(blank=True, help_text="Why the status last changed.")
+    status_reason = models.TextField(blank=True, help_text=_("Why the status last changed."))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -1233,20 +1281,20 @@ class PartyNotice(Correctable):
     """A notification to a parent or guardian, or a notice to a party: who, when, how, what."""
 
     class Kind(models.TextChoices):
-        PARENT_NOTIFICATION = "parent", "Parent or guardian notification"
-        NOTICE_OF_ALLEGATIONS = "allegations", "Notice of allegations"
-        INTERVIEW = "interview", "Notice of interview or meeting"
-        OUTCOME = "outcome", "Notice of outcome"
-        SUPPORT = "support", "Information on support and resources"
-        OTHER = "other", "Other notice"
-        APPEAL = "appeal", "Notice of an appeal or of its decision"
+        PARENT_NOTIFICATION = "parent", _("Parent or guardian notification")
+        NOTICE_OF_ALLEGATIONS = "allegations", _("Notice of allegations")
+        INTERVIEW = "interview", _("Notice of interview or meeting")
+        OUTCOME = "outcome", _("Notice of outcome")
+        SUPPORT = "support", _("Information on support and resources")
+        OTHER = "other", _("Other notice")
+        APPEAL = "appeal", _("Notice of an appeal or of its decision")
 
     class Method(models.TextChoices):
-        PHONE = "phone", "Phone call"
-        EMAIL = "email", "Email"
-        IN_PERSON = "in_person", "In person"
-        LETTER = "letter", "Letter"
-        PORTAL = "portal", "Parent portal message"
+        PHONE = "phone", _("Phone call")
+        EMAIL = "email", _("Email")
+        IN_PERSON = "in_person", _("In person")
+        LETTER = "letter", _("Letter")
+        PORTAL = "portal", _("Parent portal message")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
     party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
@@ -1257,19 +1305,19 @@ class PartyNotice(Correctable):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    summary = models.TextField(help_text="What was said or sent, in a few sentences.")
+    summary = models.TextField(help_text=_("What was said or sent, in a few sentences."))
     # A parent notification about an eligible student (18 or over, FERPA 34 CFR 99.3, 99.5):
     # the student's consent or the FERPA exception relied on, with its explanation.
     eligible_student_basis = models.CharField(
-        "basis for telling the parent of an eligible student",
+        _("basis for telling the parent of an eligible student"),
         max_length=20,
         choices=c.EligibleStudentBasis.choices,
         blank=True,
     )
     eligible_student_note = models.TextField(
-        "explanation of the basis",
+        _("explanation of the basis"),
         blank=True,
-        help_text="When and how the student consented, or the facts of the exception.",
+        help_text=_("When and how the student consented, or the facts of the exception."),
     )
 
     objects = CurrentQuerySet.as_manager()
@@ -1291,30 +1339,32 @@ class ParentNotificationDecision(Correctable):
     the Model Policy asks that the student's wishes and safety be weighed before notice."""
 
     class Decision(models.TextChoices):
-        NOTIFY_NOW = "notify_now", "Notify now"
-        DELAY = "delay", "Delay until a date"
-        DO_NOT_NOTIFY = "do_not_notify", "Do not notify"
+        NOTIFY_NOW = "notify_now", _("Notify now")
+        DELAY = "delay", _("Delay until a date")
+        DO_NOT_NOTIFY = "do_not_notify", _("Do not notify")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parent_decisions")
     party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=20, choices=Decision.choices)
     delay_until = models.DateField(
-        null=True, blank=True, help_text="For a delay: the day the notice is due."
+        null=True, blank=True, help_text=_("For a delay: the day the notice is due.")
     )
     student_wishes = models.TextField(
-        "the student's wishes", help_text="What the student asked for, in their words."
+        _("the student's wishes"), help_text=_("What the student asked for, in their words.")
     )
     risks = models.JSONField(
-        default=list, blank=True, help_text="The risks weighed (``choices.NotificationRisk``)."
+        default=list, blank=True, help_text=_("The risks weighed (``choices.NotificationRisk``).")
     )
     explanation = models.TextField(
-        "reasons", blank=True, help_text="Why this decision; required for a delay or no notice."
+        _("reasons"),
+        blank=True,
+        help_text=_("Why this decision; required for a delay or no notice."),
     )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     review_on = models.DateField(
-        null=True, blank=True, help_text="When the decision is looked at again."
+        null=True, blank=True, help_text=_("When the decision is looked at again.")
     )
     decided_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
@@ -1354,7 +1404,7 @@ class SupportNotOffered(Correctable):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="support_not_offered")
     party = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(help_text="Why no supportive measure was offered.")
+    reason = models.TextField(help_text=_("Why no supportive measure was offered."))
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -1407,9 +1457,9 @@ class SecondFactorReset(models.Model):
     requester nor the account itself (two-person rule)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved and done"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved and done")
+        CANCELLED = "cancelled", _("Cancelled")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor_resets"
@@ -1444,12 +1494,12 @@ class SchoolCalendarEntry(models.Model):
     a district, or of one of its schools. See ``school_calendar`` for how days are counted."""
 
     class Kind(models.TextChoices):
-        CLOSURE = "closure", "No school (closure, break or holiday)"
-        SCHOOL_DAY = "school_day", "School day (for example a make-up day)"
+        CLOSURE = "closure", _("No school (closure, break or holiday)")
+        SCHOOL_DAY = "school_day", _("School day (for example a make-up day)")
 
     class Source(models.TextChoices):
-        MANUAL = "manual", "Entered by hand"
-        ICALENDAR = "icalendar", "Imported from an iCalendar file"
+        MANUAL = "manual", _("Entered by hand")
+        ICALENDAR = "icalendar", _("Imported from an iCalendar file")
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="calendar")
     school = models.ForeignKey(
@@ -1458,15 +1508,15 @@ class SchoolCalendarEntry(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="calendar",
-        help_text="Leave empty for the whole district.",
+        help_text=_("Leave empty for the whole district."),
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLOSURE)
-    name = models.CharField(max_length=200, help_text="For example Winter break.")
+    name = models.CharField(max_length=200, help_text=_("For example Winter break."))
     starts_on = models.DateField()
-    ends_on = models.DateField(help_text="The last day, included.")
+    ends_on = models.DateField(help_text=_("The last day, included."))
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
     uid = models.CharField(
-        max_length=255, blank=True, editable=False, help_text="The iCalendar event's UID."
+        max_length=255, blank=True, editable=False, help_text=_("The iCalendar event's UID.")
     )
 
     history = HistoricalRecords(bases=[AuditedHistoryModel])
@@ -1487,9 +1537,9 @@ class SchoolCalendarEntry(models.Model):
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError("The last day must be on or after the first day.")
+            raise ValidationError(_("The last day must be on or after the first day."))
         if self.school_id and self.district_id and self.school.district_id != self.district_id:
-            raise ValidationError("Choose a school of this district.")
+            raise ValidationError(_("Choose a school of this district."))
 
 
 class DeadlineExtension(models.Model):
@@ -1498,8 +1548,8 @@ class DeadlineExtension(models.Model):
     never extended (``clocks.LEGAL_KINDS``)."""
 
     class ClockKind(models.TextChoices):
-        STAGE = "stage", "The current stage's deadline"
-        APPEAL = "appeal", "An appeal window"
+        STAGE = "stage", _("The current stage's deadline")
+        APPEAL = "appeal", _("An appeal window")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
     clock = models.CharField(max_length=20, choices=ClockKind.choices)
@@ -1509,8 +1559,10 @@ class DeadlineExtension(models.Model):
     )
     previous_due_at = models.DateTimeField()
     new_due_at = models.DateTimeField()
-    reason = models.TextField(help_text="The good cause.")
-    notice = models.TextField(help_text="The notice given to the parties: to whom, how and when.")
+    reason = models.TextField(help_text=_("The good cause."))
+    notice = models.TextField(
+        help_text=_("The notice given to the parties: to whom, how and when.")
+    )
     extended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -1553,7 +1605,7 @@ class FormSubmission(models.Model):
 
     token = models.UUIDField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    form = models.CharField(max_length=60, help_text="Which form was sent (the page's name).")
+    form = models.CharField(max_length=60, help_text=_("Which form was sent (the page's name)."))
     result_url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -1580,59 +1632,66 @@ class TakedownNotice(Correctable):
     person is recorded here and not printed in the letter (docs/policy-rules.md)."""
 
     class Authority(models.TextChoices):
-        DEPICTED = "depicted", "The depicted person"
-        PARENT = "parent", "A parent or guardian of the depicted person"
-        OTHER = "other", "Another person the depicted person authorized"
+        DEPICTED = "depicted", _("The depicted person")
+        PARENT = "parent", _("A parent or guardian of the depicted person")
+        OTHER = "other", _("Another person the depicted person authorized")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="takedown_notices")
     takedown = models.ForeignKey(TakedownRequest, on_delete=models.PROTECT, related_name="+")
     authority = models.CharField(
-        "authorized by",
+        _("authorized by"),
         max_length=20,
         choices=Authority.choices,
-        help_text="Who authorized the district to ask for the removal on the person's behalf.",
+        help_text=_("Who authorized the district to ask for the removal on the person's behalf."),
     )
     authorized_by_name = models.CharField(
-        "name of who authorized it",
+        _("name of who authorized it"),
         max_length=200,
-        help_text="Kept in the case record; not printed in the notice.",
+        help_text=_("Kept in the case record; not printed in the notice."),
     )
-    authorized_on = models.DateField("authorized on")
+    authorized_on = models.DateField(_("authorized on"))
     name_depicted = models.BooleanField(
-        "name the depicted person in the notice",
+        _("name the depicted person in the notice"),
         default=False,
-        help_text="Off for a minor unless the family asks for it: the platform can locate the "
-        "content from its location, and the district confirms identity on request.",
+        help_text=_(
+            "Off for a minor unless the family asks for it: the platform can locate the "
+            "content from its location, and the district confirms identity on request."
+        ),
     )
     depicted_name = models.CharField(
-        "name as printed", max_length=200, blank=True, help_text="Only when the notice names them."
+        _("name as printed"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only when the notice names them."),
     )
     depicted_minor = models.BooleanField(
-        "under 18 in the imagery",
+        _("under 18 in the imagery"),
         null=True,
         blank=True,
-        help_text="Printed as a statement, never a name. Empty: not known or nobody named.",
+        help_text=_("Printed as a statement, never a name. Empty: not known or nobody named."),
     )
     content_location = models.TextField(
-        "where the content is",
-        help_text="Links, account handles, group names, post dates: enough for the platform to "
-        "find it. Never the image itself.",
+        _("where the content is"),
+        help_text=_(
+            "Links, account handles, group names, post dates: enough for the platform to "
+            "find it. Never the image itself."
+        ),
     )
     statement = models.TextField(
-        "good-faith statement",
-        help_text="A brief statement of good-faith belief that the depiction is not consensual.",
+        _("good-faith statement"),
+        help_text=_("A brief statement of good-faith belief that the depiction is not consensual."),
     )
-    signer_name = models.CharField("signed by", max_length=200)
-    signer_title = models.CharField("signer's title", max_length=200)
+    signer_name = models.CharField(_("signed by"), max_length=200)
+    signer_title = models.CharField(_("signer's title"), max_length=200)
     signature = models.CharField(
-        "electronic signature",
+        _("electronic signature"),
         max_length=200,
-        help_text="Typed as '/s/ First Last': an electronic signature of the authorized person.",
+        help_text=_("Typed as '/s/ First Last': an electronic signature of the authorized person."),
     )
-    contact_email = models.EmailField("contact e-mail")
-    contact_phone = models.CharField("contact phone", max_length=40, blank=True)
-    contact_address = models.TextField("contact postal address", blank=True)
-    text = models.TextField(help_text="The letter as plain text, as sent.")
+    contact_email = models.EmailField(_("contact e-mail"))
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_address = models.TextField(_("contact postal address"), blank=True)
+    text = models.TextField(help_text=_("The letter as plain text, as sent."))
     pdf = models.FileField(
         upload_to=takedown_notice_path, storage=DocumentStorage(), max_length=200, blank=True
     )
@@ -1656,9 +1715,9 @@ class TakedownNotice(Correctable):
 
 
 class AppealOutcome(models.TextChoices):
-    AFFIRM = "affirm", "Affirmed (the decision stands)"
-    MODIFY = "modify", "Modified (the decision or its sanctions change)"
-    REMAND = "remand", "Remanded (sent back for further work)"
+    AFFIRM = "affirm", _("Affirmed (the decision stands)")
+    MODIFY = "modify", _("Modified (the decision or its sanctions change)")
+    REMAND = "remand", _("Remanded (sent back for further work)")
 
 
 class Appeal(models.Model):
@@ -1668,8 +1727,8 @@ class Appeal(models.Model):
     parties notified at the same time. Rules: ``services.appeals``."""
 
     class Subject(models.TextChoices):
-        DETERMINATION = "determination", "A determination"
-        DISMISSAL = "dismissal", "A dismissal (the case referred outside this policy)"
+        DETERMINATION = "determination", _("A determination")
+        DISMISSAL = "dismissal", _("A dismissal (the case referred outside this policy)")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appeals")
     subject = models.CharField(max_length=20, choices=Subject.choices)
@@ -1679,10 +1738,10 @@ class Appeal(models.Model):
     # The instant the appealed decision was made (the determination's, or the dismissal's).
     decision_at = models.DateTimeField()
     appellant = models.ForeignKey(CaseParty, on_delete=models.PROTECT, related_name="+")
-    grounds = models.JSONField(default=list, help_text="Slugs of the appeal grounds catalog.")
-    statement = models.TextField(help_text="The appellant's grounds, in their own words.")
-    filed_at = models.DateTimeField(help_text="When the appeal was received.")
-    window_closed_at = models.DateTimeField(help_text="The end of the appeal window then.")
+    grounds = models.JSONField(default=list, help_text=_("Slugs of the appeal grounds catalog."))
+    statement = models.TextField(help_text=_("The appellant's grounds, in their own words."))
+    filed_at = models.DateTimeField(help_text=_("When the appeal was received."))
+    window_closed_at = models.DateTimeField(help_text=_("The end of the appeal window then."))
     from_stage = models.CharField(max_length=30, choices=c.Stage.choices)
     sanctions_stayed = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(
@@ -1696,7 +1755,7 @@ class Appeal(models.Model):
         related_name="+",
     )
     designated_at = models.DateTimeField(null=True, blank=True)
-    response = models.TextField(blank=True, help_text="The other party's written response.")
+    response = models.TextField(blank=True, help_text=_("The other party's written response."))
     response_party = models.ForeignKey(
         CaseParty, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -1732,12 +1791,12 @@ class ProcessAMilestone(models.Model):
         # 106.30 "formal complaint"; 106.45(b)(2) written notice of the allegations;
         # 106.45(b)(5)(vi) the evidence sent for review (10 days to respond); 106.45(b)(5)(vii)
         # the investigative report; 106.45(b)(7) the written determination; 106.45(b)(8) appeal.
-        FORMAL_COMPLAINT = "formal_complaint", "Formal complaint signed"
-        NOTICE_OF_ALLEGATIONS = "notice_of_allegations", "Written notice of allegations sent"
-        EVIDENCE_REVIEW = "evidence_review", "Evidence sent to the parties for review"
-        INVESTIGATION_REPORT = "investigation_report", "Investigative report sent"
-        DETERMINATION = "determination", "Written determination issued"
-        APPEAL = "appeal", "Appeal decided"
+        FORMAL_COMPLAINT = "formal_complaint", _("Formal complaint signed")
+        NOTICE_OF_ALLEGATIONS = "notice_of_allegations", _("Written notice of allegations sent")
+        EVIDENCE_REVIEW = "evidence_review", _("Evidence sent to the parties for review")
+        INVESTIGATION_REPORT = "investigation_report", _("Investigative report sent")
+        DETERMINATION = "determination", _("Written determination issued")
+        APPEAL = "appeal", _("Appeal decided")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="process_a_milestones")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -1764,28 +1823,30 @@ class RosterImport(models.Model):
     people and accounts it changed keep their own history rows."""
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        DRY_RUN = "dry_run", "Dry run (nothing written)"
-        REFUSED = "refused", "Refused (nothing written)"
+        APPLIED = "applied", _("Applied")
+        DRY_RUN = "dry_run", _("Dry run (nothing written)")
+        REFUSED = "refused", _("Refused (nothing written)")
 
     class Source(models.TextChoices):
-        COMMAND = "command", "manage.py roster_import"
-        UPLOAD = "upload", "Upload screen"
+        COMMAND = "command", _("manage.py roster_import")
+        UPLOAD = "upload", _("Upload screen")
 
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     started_by_label = models.CharField(
-        max_length=200, blank=True, help_text="Who ran the command, when it was not an account."
+        max_length=200, blank=True, help_text=_("Who ran the command, when it was not an account.")
     )
     source = models.CharField(max_length=20, choices=Source.choices)
     status = models.CharField(max_length=20, choices=Status.choices)
     file_name = models.CharField(max_length=300, blank=True)
-    file_hashes = models.JSONField(default=dict, help_text="SHA-256 of each file read, by name.")
-    modes = models.JSONField(default=dict, help_text="bulk, delta or absent, by file (manifest).")
+    file_hashes = models.JSONField(default=dict, help_text=_("SHA-256 of each file read, by name."))
+    modes = models.JSONField(
+        default=dict, help_text=_("bulk, delta or absent, by file (manifest).")
+    )
     counts = models.JSONField(default=dict)
-    problems = models.JSONField(default=list, help_text="The first problems found.")
+    problems = models.JSONField(default=list, help_text=_("The first problems found."))
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
 

@@ -11,12 +11,13 @@ import os
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 from simple_history.models import HistoricalRecords
 
 from .history_chain import AuditedHistoryModel
 
-DOMAIN_HELP = (
+DOMAIN_HELP = _(
     "The e-mail domains of the district's staff, separated by commas, for example "
     "district.example.org, staff.district.example.org. Nobody else can sign in with this "
     "provider."
@@ -35,60 +36,71 @@ class SsoProvider(models.Model):
     variable; it is never shown back (``ncii_cases.admin.SsoProviderAdmin``)."""
 
     class Kind(models.TextChoices):
-        GOOGLE = "google", "Google Workspace"
-        ENTRA = "entra", "Microsoft Entra ID"
-        OTHER = "other", "Another OpenID Connect provider"
+        GOOGLE = "google", _("Google Workspace")
+        ENTRA = "entra", _("Microsoft Entra ID")
+        OTHER = "other", _("Another OpenID Connect provider")
 
     district = models.ForeignKey(
         "ncii_cases.District", on_delete=models.PROTECT, related_name="sso_providers"
     )
     name = models.CharField(
         max_length=100,
-        help_text="What the sign-in button says after 'Sign in with', e.g. 'Springfield "
-        "Google account'.",
+        help_text=_(
+            "What the sign-in button says after 'Sign in with', e.g. 'Springfield Google account'."
+        ),
     )
-    slug = models.SlugField(unique=True, help_text="A short name used in the sign-in address.")
+    slug = models.SlugField(unique=True, help_text=_("A short name used in the sign-in address."))
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
     issuer = models.URLField(
         max_length=300,
-        help_text="The provider's issuer: https://accounts.google.com for Google; "
-        "https://login.microsoftonline.com/<tenant id>/v2.0 for Microsoft Entra ID.",
+        help_text=_(
+            "The provider's issuer: https://accounts.google.com for Google; "
+            "https://login.microsoftonline.com/<tenant id>/v2.0 for Microsoft Entra ID."
+        ),
     )
     client_id = models.CharField(max_length=300)
     client_secret = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Leave empty to keep the secret saved before. It is never shown again.",
+        help_text=_("Leave empty to keep the secret saved before. It is never shown again."),
     )
     client_secret_env = models.CharField(
-        "client secret from environment variable",
+        _("client secret from environment variable"),
         max_length=100,
         blank=True,
-        help_text="Name of an environment variable holding the secret, instead of saving it "
-        "here (for example SSO_SPRINGFIELD_SECRET).",
+        help_text=_(
+            "Name of an environment variable holding the secret, instead of saving it "
+            "here (for example SSO_SPRINGFIELD_SECRET)."
+        ),
     )
     allowed_domains = models.CharField(max_length=500, help_text=DOMAIN_HELP)
     scopes = models.CharField(max_length=200, default="openid email profile")
     enabled = models.BooleanField(default=True)
     create_accounts = models.BooleanField(
-        "create accounts on first sign-in",
+        _("create accounts on first sign-in"),
         default=False,
-        help_text="A person of the district's domains without an account gets one on first "
-        "sign-in, with no role (no access to any case) until a coordinator gives one.",
+        help_text=_(
+            "A person of the district's domains without an account gets one on first "
+            "sign-in, with no role (no access to any case) until a coordinator gives one."
+        ),
     )
     link_by_email = models.BooleanField(
-        "link existing accounts by verified e-mail",
+        _("link existing accounts by verified e-mail"),
         default=False,
-        help_text="The first sign-in of a person with an existing account (same district, same "
-        "e-mail address, confirmed by the provider) links the two. Afterwards the provider's "
-        "stable identifier is used, never the e-mail address.",
+        help_text=_(
+            "The first sign-in of a person with an existing account (same district, same "
+            "e-mail address, confirmed by the provider) links the two. Afterwards the provider's "
+            "stable identifier is used, never the e-mail address."
+        ),
     )
     trust_provider_mfa = models.BooleanField(
-        "trust the provider's multi-factor sign-in",
+        _("trust the provider's multi-factor sign-in"),
         default=False,
-        help_text="When the provider says the person used a second factor (the 'amr' claim), "
-        "this application does not ask for its own code. Google does not say so: leave this "
-        "off for Google.",
+        help_text=_(
+            "When the provider says the person used a second factor (the 'amr' claim), "
+            "this application does not ask for its own code. Google does not say so: leave this "
+            "off for Google."
+        ),
     )
 
     history = HistoricalRecords(excluded_fields=["client_secret"], bases=[AuditedHistoryModel])
@@ -137,13 +149,13 @@ class SsoIdentity(models.Model):
     issuer = models.CharField(max_length=300)
     subject = models.CharField(max_length=255)
     email = models.CharField(
-        max_length=254, blank=True, help_text="The e-mail address at the last sign-in."
+        max_length=254, blank=True, help_text=_("The e-mail address at the last sign-in.")
     )
     how_linked = models.CharField(
         max_length=20,
         choices=[
-            ("created", "Account created on first sign-in"),
-            ("email", "Linked by verified e-mail"),
+            ("created", _("Account created on first sign-in")),
+            ("email", _("Linked by verified e-mail")),
         ],
     )
     created_at = models.DateTimeField(auto_now_add=True)

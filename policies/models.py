@@ -5,6 +5,7 @@ a district adds its own rows or edits the defaults in the admin. Case data never
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -30,7 +31,7 @@ class CatalogEntry(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Leave empty for an entry every district uses.",
+        help_text=_("Leave empty for an entry every district uses."),
     )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
@@ -74,7 +75,7 @@ class Definition(models.Model):
     term = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
     text = models.TextField()
-    section = models.CharField(max_length=80, blank=True, help_text="Where the policy says it.")
+    section = models.CharField(max_length=80, blank=True, help_text=_("Where the policy says it."))
 
     history = HistoricalRecords()
 
@@ -89,29 +90,31 @@ class Platform(CatalogEntry):
     """A channel where imagery can spread, with its route for NCII reports."""
 
     class Category(models.TextChoices):
-        SOCIAL = "social", "Social media"
-        MESSAGING = "messaging", "Messaging app"
-        LOCAL_SHARING = "local", "Local sharing (nearby devices)"
-        VIDEO = "video", "Video sharing"
-        ADULT = "adult", "Adult content site"
-        OTHER = "other", "Other website or service"
+        SOCIAL = "social", _("Social media")
+        MESSAGING = "messaging", _("Messaging app")
+        LOCAL_SHARING = "local", _("Local sharing (nearby devices)")
+        VIDEO = "video", _("Video sharing")
+        ADULT = "adult", _("Adult content site")
+        OTHER = "other", _("Other website or service")
 
     category = models.CharField(max_length=20, choices=Category.choices)
     reporting_route = models.TextField(
-        help_text="How to ask this platform to remove non-consensual intimate imagery."
+        help_text=_("How to ask this platform to remove non-consensual intimate imagery.")
     )
     reporting_url = models.URLField(blank=True)
     take_it_down_act_covered = models.BooleanField(
-        "TAKE IT DOWN Act covered",
+        _("TAKE IT DOWN Act covered"),
         default=False,
         help_text=(
-            "A covered platform must remove the imagery within 48 hours of a valid request "
-            "(federal TAKE IT DOWN Act, platforms bound from 19 May 2026)."
+            _(
+                "A covered platform must remove the imagery within 48 hours of a valid request "
+                "(federal TAKE IT DOWN Act, platforms bound from 19 May 2026)."
+            )
         ),
     )
     participates_in_hash_programs = models.BooleanField(
         default=False,
-        help_text="Takes part in Take It Down (NCMEC) or StopNCII hash matching.",
+        help_text=_("Takes part in Take It Down (NCMEC) or StopNCII hash matching."),
     )
 
     history = HistoricalRecords()
@@ -131,15 +134,15 @@ class Resource(CatalogEntry):
     """Help shown to victims and staff: hotlines, reporting and takedown services, counseling."""
 
     class Kind(models.TextChoices):
-        HOTLINE = "hotline", "Hotline"
-        REPORTING = "reporting", "Reporting service"
-        TAKEDOWN = "takedown", "Takedown service"
-        COUNSELING = "counseling", "Counseling and support"
+        HOTLINE = "hotline", _("Hotline")
+        REPORTING = "reporting", _("Reporting service")
+        TAKEDOWN = "takedown", _("Takedown service")
+        COUNSELING = "counseling", _("Counseling and support")
 
     class Audience(models.TextChoices):
-        EVERYONE = "all", "Everyone"
-        MINORS = "minors", "People under 18 in the imagery"
-        ADULTS = "adults", "Adults in the imagery"
+        EVERYONE = "all", _("Everyone")
+        MINORS = "minors", _("People under 18 in the imagery")
+        ADULTS = "adults", _("Adults in the imagery")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.EVERYONE)
@@ -147,7 +150,7 @@ class Resource(CatalogEntry):
     url = models.URLField(blank=True)
     is_placeholder = models.BooleanField(
         default=False,
-        help_text="A slot the district fills in with its own contact before go-live.",
+        help_text=_("A slot the district fills in with its own contact before go-live."),
     )
 
     history = HistoricalRecords()
@@ -167,24 +170,24 @@ class Measure(CatalogEntry):
     """A supportive measure for a complainant, or an interim measure concerning a respondent."""
 
     class Kind(models.TextChoices):
-        SUPPORTIVE = "supportive", "Supportive measure (for a party, by its audience)"
-        INTERIM = "interim", "Interim measure (concerning the respondent)"
+        SUPPORTIVE = "supportive", _("Supportive measure (for a party, by its audience)")
+        INTERIM = "interim", _("Interim measure (concerning the respondent)")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
 
     class Audience(models.TextChoices):
         # Supportive measures are for complainants and respondents alike (34 CFR 106.30(a),
         # 106.44(a)); witnesses are protected from retaliation (106.71).
-        COMPLAINANT = "complainant", "Complainant (the person shown)"
-        RESPONDENT = "respondent", "Respondent"
-        WITNESS = "witness", "Witness"
-        ANY = "any", "Any party"
+        COMPLAINANT = "complainant", _("Complainant (the person shown)")
+        RESPONDENT = "respondent", _("Respondent")
+        WITNESS = "witness", _("Witness")
+        ANY = "any", _("Any party")
 
     audience = models.CharField(
         max_length=20,
         choices=Audience.choices,
         default=Audience.COMPLAINANT,
-        help_text="Who a supportive measure may be offered to.",
+        help_text=_("Who a supportive measure may be offered to."),
     )
 
     history = HistoricalRecords()
@@ -205,15 +208,16 @@ class Intervention(CatalogEntry):
     corrective actions. A case's sanctions may come only from its own track's catalog."""
 
     class Track(models.TextChoices):
-        STUDENT = "student", "Student discipline"
-        EMPLOYEE = "employee", "Employee corrective action"
+        STUDENT = "student", _("Student discipline")
+        EMPLOYEE = "employee", _("Employee corrective action")
 
     track = models.CharField(max_length=20, choices=Track.choices)
     exclusionary = models.BooleanField(
-        default=False, help_text="Removes the person from school or work (suspension, expulsion)."
+        default=False,
+        help_text=_("Removes the person from school or work (suspension, expulsion)."),
     )
     requires_licensing_report = models.BooleanField(
-        default=False, help_text="State law may require a report to the educator licensing body."
+        default=False, help_text=_("State law may require a report to the educator licensing body.")
     )
 
     history = HistoricalRecords()
@@ -245,26 +249,26 @@ class ReportingObligation(CatalogEntry):
     """A report the law or the district requires when a case meets a trigger."""
 
     class AgencyKind(models.TextChoices):
-        CHILD_PROTECTION = "child_protection", "Child protective services (mandated report)"
-        LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
-        CYBERTIPLINE = "cybertipline", "NCMEC CyberTipline"
-        LICENSING = "licensing", "Educator licensing body"
-        OTHER = "other", "Other agency"
+        CHILD_PROTECTION = "child_protection", _("Child protective services (mandated report)")
+        LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+        CYBERTIPLINE = "cybertipline", _("NCMEC CyberTipline")
+        LICENSING = "licensing", _("Educator licensing body")
+        OTHER = "other", _("Other agency")
 
     # When each trigger is met: ``ncii_cases.obligations.case_triggers`` (docs/policy-rules.md).
     # "A minor" means the imagery shows a person under 18 (its age in the imagery, not today).
     class Trigger(models.TextChoices):
-        MINOR_DEPICTED = "minor_depicted", "The imagery shows a minor"
-        AUTHENTIC_MINOR = "authentic_minor", "Authentic imagery of a minor"
-        SEXTORTION = "sextortion", "Sextortion or threats involving a minor"
-        EMPLOYEE_RESPONDENT = "employee_respondent", "The respondent is an employee"
+        MINOR_DEPICTED = "minor_depicted", _("The imagery shows a minor")
+        AUTHENTIC_MINOR = "authentic_minor", _("Authentic imagery of a minor")
+        SEXTORTION = "sextortion", _("Sextortion or threats involving a minor")
+        EMPLOYEE_RESPONDENT = "employee_respondent", _("The respondent is an employee")
         ADULT_RESPONDENT_MINOR = (
             "adult_respondent_minor",
-            "An adult or employee respondent and a minor depicted",
+            _("An adult or employee respondent and a minor depicted"),
         )
         SYNTHETIC_MINOR = (
             "synthetic_minor",
-            "AI-made or altered imagery (or of unknown kind) of a minor",
+            _("AI-made or altered imagery (or of unknown kind) of a minor"),
         )
 
     agency = models.CharField(max_length=200)
@@ -332,12 +336,14 @@ class ReportingProfile(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="reporting_profile",
-        help_text="Leave empty for the generic default every new district starts from.",
+        help_text=_("Leave empty for the generic default every new district starts from."),
     )
     name = models.CharField(max_length=200)
     legal_basis = models.TextField(
         blank=True,
-        help_text="The statutes and rules this profile follows (cite the state's reporting law).",
+        help_text=_(
+            "The statutes and rules this profile follows (cite the state's reporting law)."
+        ),
     )
     notes = models.TextField(blank=True)
 
@@ -365,21 +371,23 @@ class ReportingProfileLine(models.Model):
     profile = models.ForeignKey(ReportingProfile, on_delete=models.CASCADE, related_name="lines")
     obligation = models.ForeignKey(ReportingObligation, on_delete=models.PROTECT, related_name="+")
     active = models.BooleanField(
-        default=True, help_text="Uncheck when the district does not make this report."
+        default=True, help_text=_("Uncheck when the district does not make this report.")
     )
     deadline_hours = models.PositiveIntegerField(
-        help_text="Hours from the moment staff learned of the case to the (written) report. "
-        "State laws differ: set yours."
+        help_text=_(
+            "Hours from the moment staff learned of the case to the (written) report. "
+            "State laws differ: set yours."
+        )
     )
     two_step = models.BooleanField(
-        "oral report first",
+        _("oral report first"),
         default=False,
-        help_text="The law asks for an oral report (by phone) first, then a written one.",
+        help_text=_("The law asks for an oral report (by phone) first, then a written one."),
     )
     oral_deadline_hours = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="For a two-step report: hours to the oral report, from the same moment.",
+        help_text=_("For a two-step report: hours to the oral report, from the same moment."),
     )
     legal_basis = models.CharField(max_length=300, blank=True)
 

@@ -8,6 +8,7 @@ file is served only through a permission-checked view and is never reachable by 
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PdfJob(models.Model):
@@ -16,14 +17,14 @@ class PdfJob(models.Model):
     request while nothing changed on the case, return the same job."""
 
     class Profile(models.TextChoices):
-        INTERNAL = "internal", "Internal (full, for the Title IX office)"
-        REDACTED = "redacted", "Redacted (roles instead of names, for sharing outside)"
+        INTERNAL = "internal", _("Internal (full, for the Title IX office)")
+        REDACTED = "redacted", _("Redacted (roles instead of names, for sharing outside)")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to start"
-        RUNNING = "running", "Being prepared"
-        READY = "ready", "Ready to download"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        FAILED = "failed", _("Failed")
 
     case = models.ForeignKey("ncii_cases.Case", on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(
@@ -66,8 +67,8 @@ class RedactionTerm(models.Model):
     ``key`` is ``ncii_cases.redaction.candidate_key`` of the text."""
 
     class Decision(models.TextChoices):
-        REDACT = "redact", "Redact"
-        KEEP = "keep", "Keep"
+        REDACT = "redact", _("Redact")
+        KEEP = "keep", _("Keep")
 
     case = models.ForeignKey("ncii_cases.Case", on_delete=models.PROTECT, related_name="+")
     key = models.CharField(max_length=200)
@@ -75,7 +76,7 @@ class RedactionTerm(models.Model):
     kind = models.CharField(max_length=20)
     decision = models.CharField(max_length=10, choices=Decision.choices)
     added_by_reviewer = models.BooleanField(
-        default=False, help_text="Typed in by the reviewer rather than flagged."
+        default=False, help_text=_("Typed in by the reviewer rather than flagged.")
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -103,8 +104,8 @@ class RedactionReview(models.Model):
     review."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Being reviewed"
-        RELEASED = "released", "Released"
+        OPEN = "open", _("Being reviewed")
+        RELEASED = "released", _("Released")
 
     case = models.ForeignKey("ncii_cases.Case", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -116,7 +117,9 @@ class RedactionReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-    counts = models.JSONField(default=dict, blank=True, help_text="Redactions applied, per kind.")
+    counts = models.JSONField(
+        default=dict, blank=True, help_text=_("Redactions applied, per kind.")
+    )
     terms = models.JSONField(default=list, blank=True)
     kept = models.JSONField(default=list, blank=True)
     event_id = models.PositiveBigIntegerField(default=0)
