@@ -5,6 +5,7 @@ import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from policies import selectors as catalogs
 
@@ -29,13 +30,13 @@ from .takedown_routes import route_refusal
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=16,
         strip=True,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
-        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
     )
 
 
@@ -44,13 +45,13 @@ class TokenForm(forms.Form):
 # belongs to the case; the service called by the view checks the user's right again.
 
 
-YES_NO_UNKNOWN = [("", "Not known yet"), ("yes", "Yes"), ("no", "No")]
+YES_NO_UNKNOWN = [("", _("Not known yet")), ("yes", _("Yes")), ("no", _("No"))]
 AGE_IN_IMAGERY_CHOICES = [
-    (c.AgeInImagery.UNDER_18, "Yes, under 18 in the imagery"),
-    (c.AgeInImagery.ADULT, "No, 18 or over in the imagery"),
-    (c.AgeInImagery.UNKNOWN, "Not known yet"),
+    (c.AgeInImagery.UNDER_18, _("Yes, under 18 in the imagery")),
+    (c.AgeInImagery.ADULT, _("No, 18 or over in the imagery")),
+    (c.AgeInImagery.UNKNOWN, _("Not known yet")),
 ]
-AGE_IN_IMAGERY_HELP = (
+AGE_IN_IMAGERY_HELP = _(
     "The age when the imagery was made (or, for AI-made imagery, the age it shows), which may "
     "differ from today's. Reports to child protection and the CyberTipline, and Take It Down, "
     "follow it."
@@ -168,9 +169,9 @@ def unbound_values(form) -> dict:
 
 
 AFFILIATION_CHOICES = [
-    (c.Affiliation.STUDENT, "Student"),
-    (c.Affiliation.EMPLOYEE, "Employee"),
-    (c.Affiliation.NON_AFFILIATED, "Not affiliated with the district"),
+    (c.Affiliation.STUDENT, _("Student")),
+    (c.Affiliation.EMPLOYEE, _("Employee")),
+    (c.Affiliation.NON_AFFILIATED, _("Not affiliated with the district")),
 ]
 
 
@@ -180,96 +181,100 @@ def _affiliations(values) -> list[str]:
 
 class IntakeForm(DatesChecked, OneSubmission):
     date_rule = "case"
-    school = forms.ModelChoiceField(queryset=None, label="School")
+    school = forms.ModelChoiceField(queryset=None, label=_("School"))
     title = forms.CharField(
         max_length=200,
-        label="Short label",
-        help_text="A neutral label, for example 'Images shared in a class group chat'. "
-        "Avoid names and graphic words.",
+        label=_("Short label"),
+        help_text=_(
+            "A neutral label, for example 'Images shared in a class group chat'. "
+            "Avoid names and graphic words."
+        ),
     )
     narrative = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
-        label="What was reported",
-        help_text="In the reporter's words as far as possible. Describe the imagery only as much "
-        "as needed; never attach or paste it.",
+        label=_("What was reported"),
+        help_text=_(
+            "In the reporter's words as far as possible. Describe the imagery only as much "
+            "as needed; never attach or paste it."
+        ),
     )
     reported_at = forms.DateTimeField(
-        widget=DateTimeInput(), label="When a staff member first heard of it"
+        widget=DateTimeInput(), label=_("When a staff member first heard of it")
     )
     reported_by_name = forms.CharField(
         max_length=200,
         required=False,
-        label="Who told us (their role or a description)",
-        help_text="For example 'the teacher' or 'a parent'. Their name goes in the next field.",
+        label=_("Who told us (their role or a description)"),
+        help_text=_("For example 'the teacher' or 'a parent'. Their name goes in the next field."),
     )
     reporter_name = forms.CharField(
         max_length=200,
         required=False,
-        label="Their name, if they gave it",
-        help_text="Leave empty if they asked to stay anonymous or you do not know it.",
+        label=_("Their name, if they gave it"),
+        help_text=_("Leave empty if they asked to stay anonymous or you do not know it."),
     )
-    reporter_anonymous = forms.BooleanField(required=False, label="They asked to stay anonymous")
+    reporter_anonymous = forms.BooleanField(required=False, label=_("They asked to stay anonymous"))
     reported_via = forms.CharField(
-        max_length=100, required=False, label="How we heard (email, in person, phone...)"
+        max_length=100, required=False, label=_("How we heard (email, in person, phone...)")
     )
     occurred_at = forms.DateTimeField(
-        widget=DateTimeInput(), required=False, label="When it happened, if known"
+        widget=DateTimeInput(), required=False, label=_("When it happened, if known")
     )
     ncii_kind = forms.ChoiceField(
         choices=c.NciiKind.choices,
         initial=c.NciiKind.UNDETERMINED,
         widget=forms.RadioSelect,
-        label="Kind of imagery",
+        label=_("Kind of imagery"),
         help_text=c.NCII_KIND_HELP,
     )
-    conduct = forms.ChoiceField(choices=c.Conduct.choices, label="What happened")
-    location = forms.ChoiceField(choices=c.Location.choices, initial="unknown", label="Where")
-    timing = forms.ChoiceField(choices=c.Timing.choices, initial="unknown", label="When (hours)")
-    reach = forms.ChoiceField(choices=c.Reach.choices, label="How far it spread")
+    conduct = forms.ChoiceField(choices=c.Conduct.choices, label=_("What happened"))
+    location = forms.ChoiceField(choices=c.Location.choices, initial="unknown", label=_("Where"))
+    timing = forms.ChoiceField(choices=c.Timing.choices, initial="unknown", label=_("When (hours)"))
+    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
     reach_estimate = forms.IntegerField(
-        min_value=0, required=False, label="About how many people received or saw it"
+        min_value=0, required=False, label=_("About how many people received or saw it")
     )
     platforms = RowsChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Where it was seen",
+        label=_("Where it was seen"),
     )
     depicted = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        label="People shown who are not known by name, one per line",
-        help_text="A description such as 'a 9th-grade student'. Name known people below.",
+        label=_("People shown who are not known by name, one per line"),
+        help_text=_("A description such as 'a 9th-grade student'. Name known people below."),
     )
     depicted_minor = forms.ChoiceField(
         choices=YES_NO_UNKNOWN,
         required=False,
         widget=forms.RadioSelect,
-        label="Are the people shown (described above) under 18 now?",
+        label=_("Are the people shown (described above) under 18 now?"),
     )
     depicted_age_in_imagery = forms.ChoiceField(
         choices=AGE_IN_IMAGERY_CHOICES,
         initial=c.AgeInImagery.UNKNOWN,
         required=False,
         widget=forms.RadioSelect,
-        label="Does the imagery show them under 18?",
+        label=_("Does the imagery show them under 18?"),
         help_text=AGE_IN_IMAGERY_HELP,
     )
     depicted_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
         initial=c.Affiliation.STUDENT,
-        label="The people shown (described above) are",
+        label=_("The people shown (described above) are"),
     )
     respondent = forms.CharField(
         max_length=300,
         required=False,
-        label="Who shared it, if not known by name (a description)",
-        help_text="For example 'unknown sender of an AirDrop'. Name a known person below.",
+        label=_("Who shared it, if not known by name (a description)"),
+        help_text=_("For example 'unknown sender of an AirDrop'. Name a known person below."),
     )
     respondent_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
         initial=c.Affiliation.UNKNOWN,
-        label="The person who shared it is",
+        label=_("The person who shared it is"),
     )
 
     def __init__(self, *args, schools, platforms, **kwargs):
@@ -319,45 +324,47 @@ class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
     when the user may look people up) or typed in. A row without either is left out."""
 
     date_rule = "person"
-    role = forms.ChoiceField(choices=c.PartyRole.choices, label="Role in the case")
+    role = forms.ChoiceField(choices=c.PartyRole.choices, label=_("Role in the case"))
     roster_query = roster_query_field()
     person = person_field()
-    first_name = forms.CharField(max_length=100, required=False, label="First name")
-    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    first_name = forms.CharField(max_length=100, required=False, label=_("First name"))
+    last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
     affiliations = forms.MultipleChoiceField(
         choices=AFFILIATION_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Affiliation (tick each that applies)",
-        help_text="A student who also works for the district (an aide) is both.",
+        label=_("Affiliation (tick each that applies)"),
+        help_text=_("A student who also works for the district (an aide) is both."),
     )
     is_minor = forms.ChoiceField(
-        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18 now?"
+        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label=_("Under 18 now?")
     )
     age_in_imagery = forms.ChoiceField(
         choices=AGE_IN_IMAGERY_CHOICES,
         initial=c.AgeInImagery.UNKNOWN,
         required=False,
         widget=forms.RadioSelect,
-        label="For a person shown: does the imagery show them under 18?",
+        label=_("For a person shown: does the imagery show them under 18?"),
         help_text=AGE_IN_IMAGERY_HELP,
     )
     birth_date = forms.DateField(
-        widget=DateInput(), required=False, label="Date of birth, if known (sets under 18 now)"
+        widget=DateInput(), required=False, label=_("Date of birth, if known (sets under 18 now)")
     )
     school = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        label="Their school (for students and employees)",
-        help_text="Left empty, a student or employee is recorded at the report's school.",
+        label=_("Their school (for students and employees)"),
+        help_text=_("Left empty, a student or employee is recorded at the report's school."),
     )
-    grade = forms.CharField(max_length=10, required=False, label="Grade")
+    grade = forms.CharField(max_length=10, required=False, label=_("Grade"))
     notes = forms.CharField(
         max_length=500,
         required=False,
-        label="Notes",
-        help_text="If one person is both shown in one image and shared another, say which "
-        "image each role concerns (add them once per role).",
+        label=_("Notes"),
+        help_text=_(
+            "If one person is both shown in one image and shared another, say which "
+            "image each role concerns (add them once per role)."
+        ),
     )
 
     def __init__(self, *args, schools, people=None, user=None, **kwargs):
@@ -370,7 +377,7 @@ class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
         if data.get("person") is not None:
             return data
         if bool(data.get("first_name", "").strip()) != bool(data.get("last_name", "").strip()):
-            raise forms.ValidationError("Give both the first and the last name.")
+            raise forms.ValidationError(_("Give both the first and the last name."))
         self.lookup_clean(data)
         return data
 
@@ -456,40 +463,42 @@ class FactsForm(forms.Form):
     ncii_kind = forms.ChoiceField(
         choices=c.NciiKind.choices,
         widget=forms.RadioSelect,
-        label="Kind of imagery",
+        label=_("Kind of imagery"),
         help_text=c.NCII_KIND_HELP,
     )
     is_intimate_imagery = forms.ChoiceField(
         choices=YES_NO_UNKNOWN,
         required=False,
         widget=forms.RadioSelect,
-        label="Is the imagery intimate (nude, partly nude or sexual)?",
+        label=_("Is the imagery intimate (nude, partly nude or sexual)?"),
     )
-    conduct = forms.ChoiceField(choices=c.Conduct.choices, label="What happened")
-    location = forms.ChoiceField(choices=c.Location.choices, label="Where")
-    timing = forms.ChoiceField(choices=c.Timing.choices, label="When (hours)")
+    conduct = forms.ChoiceField(choices=c.Conduct.choices, label=_("What happened"))
+    location = forms.ChoiceField(choices=c.Location.choices, label=_("Where"))
+    timing = forms.ChoiceField(choices=c.Timing.choices, label=_("When (hours)"))
     disrupts_school = forms.ChoiceField(
         choices=YES_NO_UNKNOWN,
         required=False,
         widget=forms.RadioSelect,
-        label="Did it disrupt learning, school activities or work?",
+        label=_("Did it disrupt learning, school activities or work?"),
     )
     jurisdiction = forms.ChoiceField(
         choices=c.Jurisdiction.choices,
         widget=forms.RadioSelect,
-        label="Jurisdiction",
+        label=_("Jurisdiction"),
         help_text=c.JURISDICTION_HELP,
     )
     jurisdiction_facts = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Facts relied on"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Facts relied on")
     )
     jurisdiction_reasoning = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reasoning"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Reasoning")
     )
-    reach = forms.ChoiceField(choices=c.Reach.choices, label="How far it spread")
-    reach_estimate = forms.IntegerField(min_value=0, required=False, label="About how many people")
+    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
+    reach_estimate = forms.IntegerField(
+        min_value=0, required=False, label=_("About how many people")
+    )
     reason = forms.CharField(
-        max_length=500, required=False, label="Why these facts change (kept in the record)"
+        max_length=500, required=False, label=_("Why these facts change (kept in the record)")
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -525,32 +534,34 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Reason (kept in the record)",
+        label=_("Reason (kept in the record)"),
     )
     respondent_track = forms.ChoiceField(
-        choices=[("", "Choose…"), *c.RespondentTrack.choices],
+        choices=[("", _("Choose…")), *c.RespondentTrack.choices],
         required=False,
-        label="Respondent track",
+        label=_("Respondent track"),
     )
     referred_to = forms.CharField(
-        max_length=200, required=False, label="Referred to (policy, office or agency)"
+        max_length=200, required=False, label=_("Referred to (policy, office or agency)")
     )
     out_of_scope = forms.BooleanField(
-        required=False, label="The conduct is outside the district's jurisdiction"
+        required=False, label=_("The conduct is outside the district's jurisdiction")
     )
     dismissal_ground = forms.ChoiceField(
-        choices=[("", "Choose…"), *c.DismissalGround.choices],
+        choices=[("", _("Choose…")), *c.DismissalGround.choices],
         required=False,
-        label="Ground of the dismissal (34 CFR 106.45(b)(3))",
+        label=_("Ground of the dismissal (34 CFR 106.45(b)(3))"),
     )
     creation_only_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=2000,
-        label="Creation only: why this policy applies",
-        help_text="Needed when nothing was shared. The policy's focus is distribution; if it "
-        "does not fit, refer the case instead (bullying and harassment policy, technology use "
-        "policy).",
+        label=_("Creation only: why this policy applies"),
+        help_text=_(
+            "Needed when nothing was shared. The policy's focus is distribution; if it "
+            "does not fit, refer the case instead (bullying and harassment policy, technology use "
+            "policy)."
+        ),
     )
 
     DETAIL_FIELDS = {
@@ -574,30 +585,30 @@ class TransitionForm(forms.Form):
 
 
 class HarmForm(forms.Form):
-    reach = forms.ChoiceField(choices=c.Reach.choices, label="How far it spread")
-    platform_count = forms.IntegerField(min_value=0, label="On how many platforms or apps")
+    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
+    platform_count = forms.IntegerField(min_value=0, label=_("On how many platforms or apps"))
     circulation = forms.ChoiceField(
-        choices=HarmAssessment.Circulation.choices, widget=forms.RadioSelect, label="Circulation"
+        choices=HarmAssessment.Circulation.choices, widget=forms.RadioSelect, label=_("Circulation")
     )
-    minors_depicted = forms.BooleanField(required=False, label="A person under 18 is shown")
+    minors_depicted = forms.BooleanField(required=False, label=_("A person under 18 is shown"))
     identifiability = forms.ChoiceField(
         choices=HarmAssessment.Identifiability.choices,
         widget=forms.RadioSelect,
-        label="Can the people shown be identified?",
+        label=_("Can the people shown be identified?"),
     )
     threats_or_sextortion = forms.BooleanField(
-        required=False, label="There are threats or sextortion"
+        required=False, label=_("There are threats or sextortion")
     )
     safety_risk = forms.ChoiceField(
-        choices=HarmAssessment.SafetyRisk.choices, label="Risk to safety"
+        choices=HarmAssessment.SafetyRisk.choices, label=_("Risk to safety")
     )
     impact = forms.ChoiceField(
-        choices=HarmAssessment.Impact.choices, label="Impact on the person, as they describe it"
+        choices=HarmAssessment.Impact.choices, label=_("Impact on the person, as they describe it")
     )
     impact_statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="In their own words, if they chose to share",
+        label=_("In their own words, if they chose to share"),
     )
 
     # The assessment's version when the form was opened; 0 when there was none yet (a second
@@ -617,19 +628,19 @@ class HarmForm(forms.Form):
 class MeasureAddForm(DatesChecked, OneSubmission):
     date_rule = "measure"
 
-    kind = forms.ChoiceField(choices=CaseMeasure.Kind.choices, label="Kind")
-    party = PartyLabelChoiceField(queryset=None, label="For or concerning")
+    kind = forms.ChoiceField(choices=CaseMeasure.Kind.choices, label=_("Kind"))
+    party = PartyLabelChoiceField(queryset=None, label=_("For or concerning"))
     measure = forms.ModelChoiceField(
-        queryset=None, required=False, label="Measure from the district's list"
+        queryset=None, required=False, label=_("Measure from the district's list")
     )
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Details"
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Details")
     )
-    starts_on = forms.DateField(widget=DateInput(), required=False, label="Starts on")
-    review_on = forms.DateField(widget=DateInput(), required=False, label="Review on")
-    status = forms.ChoiceField(choices=MeasureStatus.choices, label="Status")
+    starts_on = forms.DateField(widget=DateInput(), required=False, label=_("Starts on"))
+    review_on = forms.DateField(widget=DateInput(), required=False, label=_("Review on"))
+    status = forms.ChoiceField(choices=MeasureStatus.choices, label=_("Status"))
     party_choice = forms.ChoiceField(
-        choices=PartyChoice.choices, required=False, label="The person's choice"
+        choices=PartyChoice.choices, required=False, label=_("The person's choice")
     )
 
     def __init__(self, *args, case, parties, kinds, **kwargs):
@@ -644,23 +655,25 @@ class MeasureUpdateForm(DatesChecked, VersionedChoice):
     record_field = "measure"
 
     OPS = [
-        ("choice", "Record the person's choice"),
-        ("status", "Change the status"),
-        ("review", "Record a review"),
+        ("choice", _("Record the person's choice")),
+        ("status", _("Change the status")),
+        ("review", _("Record a review")),
     ]
-    measure = forms.ModelChoiceField(queryset=None, label="Measure")
-    op = forms.ChoiceField(choices=OPS, widget=forms.RadioSelect, label="What to record")
+    measure = forms.ModelChoiceField(queryset=None, label=_("Measure"))
+    op = forms.ChoiceField(choices=OPS, widget=forms.RadioSelect, label=_("What to record"))
     choice = forms.ChoiceField(
-        choices=[("", "—"), *PartyChoice.choices[:3]], required=False, label="Their choice"
+        choices=[("", "—"), *PartyChoice.choices[:3]], required=False, label=_("Their choice")
     )
     status = forms.ChoiceField(
-        choices=[("", "—"), *MeasureStatus.choices], required=False, label="New status"
+        choices=[("", "—"), *MeasureStatus.choices], required=False, label=_("New status")
     )
     next_review_on = forms.DateField(
-        widget=DateInput(), required=False, label="Next review on (if it stays in place)"
+        widget=DateInput(), required=False, label=_("Next review on (if it stays in place)")
     )
-    end = forms.BooleanField(required=False, label="End the measure at this review")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+    end = forms.BooleanField(required=False, label=_("End the measure at this review"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note")
+    )
 
     def __init__(self, *args, measures, **kwargs):
         super().__init__(*args, **kwargs)
@@ -681,24 +694,26 @@ class MeasureUpdateForm(DatesChecked, VersionedChoice):
 
 
 class TakedownAddForm(OneSubmission):
-    platform = forms.ModelChoiceField(queryset=None, label="Platform")
+    platform = forms.ModelChoiceField(queryset=None, label=_("Platform"))
     location = forms.CharField(
         max_length=500,
-        label="Where it was seen",
-        help_text="A link, an account handle or a group name. Never the image itself.",
+        label=_("Where it was seen"),
+        help_text=_("A link, an account handle or a group name. Never the image itself."),
     )
     depicted_party = PartyLabelChoiceField(
         queryset=None,
         required=False,
-        label="Person shown (their age in the imagery sets Take It Down or StopNCII)",
+        label=_("Person shown (their age in the imagery sets Take It Down or StopNCII)"),
     )
     route = forms.ChoiceField(
-        choices=[("", "Suggest from the age in the imagery"), *TakedownRequest.Route.choices],
+        choices=[("", _("Suggest from the age in the imagery")), *TakedownRequest.Route.choices],
         required=False,
-        label="Route",
-        help_text="Take It Down (NCMEC) is for imagery made under 18, even of a person who is "
-        "an adult now; StopNCII only for imagery made at 18 or over. Only a covered platform's "
-        "own notice starts the 48-hour clock of the TAKE IT DOWN Act.",
+        label=_("Route"),
+        help_text=_(
+            "Take It Down (NCMEC) is for imagery made under 18, even of a person who is "
+            "an adult now; StopNCII only for imagery made at 18 or over. Only a covered platform's "
+            "own notice starts the 48-hour clock of the TAKE IT DOWN Act."
+        ),
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -721,37 +736,37 @@ class TakedownUpdateForm(VersionedChoice):
     record_field = "takedown"
 
     STATUSES = [
-        ("submitted", "Submitted to the platform (starts the 48-hour clock)"),
-        ("removed", "Removed"),
-        ("refused", "Refused by the platform"),
-        ("reappeared", "Reappeared"),
-        ("waived", "Not pursued (give the reason)"),
+        ("submitted", _("Submitted to the platform (starts the 48-hour clock)")),
+        ("removed", _("Removed")),
+        ("refused", _("Refused by the platform")),
+        ("reappeared", _("Reappeared")),
+        ("waived", _("Not pursued (give the reason)")),
     ]
-    takedown = forms.ModelChoiceField(queryset=None, label="Request")
-    status = forms.ChoiceField(choices=STATUSES, widget=forms.RadioSelect, label="What happened")
+    takedown = forms.ModelChoiceField(queryset=None, label=_("Request"))
+    status = forms.ChoiceField(choices=STATUSES, widget=forms.RadioSelect, label=_("What happened"))
     platform_reference = forms.CharField(
-        max_length=200, required=False, label="The platform's reference (when submitted)"
+        max_length=200, required=False, label=_("The platform's reference (when submitted)")
     )
     # The elements of a valid request under the TAKE IT DOWN Act; a covered platform's own
     # route needs all four before its 48-hour clock starts.
     has_signature = forms.BooleanField(
-        required=False, label="The request carries a signature (physical or electronic)"
+        required=False, label=_("The request carries a signature (physical or electronic)")
     )
     identifies_content = forms.BooleanField(
-        required=False, label="The request identifies the content and where to find it"
+        required=False, label=_("The request identifies the content and where to find it")
     )
     good_faith_statement = forms.BooleanField(
-        required=False, label="The request states in good faith that it is not consensual"
+        required=False, label=_("The request states in good faith that it is not consensual")
     )
     has_contact_information = forms.BooleanField(
-        required=False, label="The request gives contact information"
+        required=False, label=_("The request gives contact information")
     )
     waiver_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="Why it is not pursued",
+        label=_("Why it is not pursued"),
     )
-    note = forms.CharField(max_length=500, required=False, label="Note")
+    note = forms.CharField(max_length=500, required=False, label=_("Note"))
 
     def __init__(self, *args, takedowns, **kwargs):
         super().__init__(*args, **kwargs)
@@ -765,29 +780,32 @@ class ReportUpdateForm(DatesChecked, VersionedChoice):
     record_field = "report"
 
     OUTCOMES = [
-        ("made", "The report was made"),
-        ("not_required", "Not required (explain why)"),
+        ("made", _("The report was made")),
+        ("not_required", _("Not required (explain why)")),
     ]
     op = forms.ChoiceField(
-        choices=[("record", "Record a decision"), ("sync", "Check which reports are required")],
+        choices=[
+            ("record", _("Record a decision")),
+            ("sync", _("Check which reports are required")),
+        ],
         initial="record",
         widget=forms.HiddenInput,
     )
-    report = forms.ModelChoiceField(queryset=None, required=False, label="Report")
+    report = forms.ModelChoiceField(queryset=None, required=False, label=_("Report"))
     outcome = forms.ChoiceField(
-        choices=OUTCOMES, required=False, widget=forms.RadioSelect, label="Decision"
+        choices=OUTCOMES, required=False, widget=forms.RadioSelect, label=_("Decision")
     )
     reported_at = forms.DateTimeField(
-        widget=DateTimeInput(), required=False, label="When it was made"
+        widget=DateTimeInput(), required=False, label=_("When it was made")
     )
     reference_number = forms.CharField(
-        max_length=120, required=False, label="Reference number the agency gave"
+        max_length=120, required=False, label=_("Reference number the agency gave")
     )
-    contact_name = forms.CharField(max_length=200, required=False, label="Who took the report")
+    contact_name = forms.CharField(max_length=200, required=False, label=_("Who took the report"))
     explanation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="Why it is not required",
+        label=_("Why it is not required"),
     )
 
     def __init__(self, *args, reports, **kwargs):
@@ -806,11 +824,13 @@ class ReportUpdateForm(DatesChecked, VersionedChoice):
         data = super().clean()
         if data.get("op") == "record":
             if not data.get("report"):
-                self.add_error("report", "Choose the report.")
+                self.add_error("report", _("Choose the report."))
             if not data.get("outcome"):
-                self.add_error("outcome", "Choose whether the report was made or is not required.")
+                self.add_error(
+                    "outcome", _("Choose whether the report was made or is not required.")
+                )
             elif data["outcome"] == "made" and not data.get("reported_at"):
-                self.add_error("reported_at", "Say when the report was made.")
+                self.add_error("reported_at", _("Say when the report was made."))
         return data
 
 
@@ -819,24 +839,28 @@ class EvidenceAddForm(DatesChecked, OneSubmission):
 
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="What was seen",
-        help_text="Describe it without graphic detail. Never attach or paste the imagery.",
+        label=_("What was seen"),
+        help_text=_("Describe it without graphic detail. Never attach or paste the imagery."),
     )
-    platform = forms.ModelChoiceField(queryset=None, required=False, label="Platform")
-    url = forms.CharField(max_length=1000, required=False, label="Link")
-    handle = forms.CharField(max_length=200, required=False, label="Account handle")
-    group_name = forms.CharField(max_length=200, required=False, label="Group or chat name")
-    seen_at = forms.DateTimeField(widget=DateTimeInput(), required=False, label="When it was seen")
-    device_holder = forms.CharField(max_length=200, required=False, label="Who holds the device")
-    sha256 = forms.CharField(max_length=64, required=False, label="SHA-256 hash (optional)")
+    platform = forms.ModelChoiceField(queryset=None, required=False, label=_("Platform"))
+    url = forms.CharField(max_length=1000, required=False, label=_("Link"))
+    handle = forms.CharField(max_length=200, required=False, label=_("Account handle"))
+    group_name = forms.CharField(max_length=200, required=False, label=_("Group or chat name"))
+    seen_at = forms.DateTimeField(
+        widget=DateTimeInput(), required=False, label=_("When it was seen")
+    )
+    device_holder = forms.CharField(max_length=200, required=False, label=_("Who holds the device"))
+    sha256 = forms.CharField(max_length=64, required=False, label=_("SHA-256 hash (optional)"))
     document = forms.FileField(
         required=False,
-        label="Supporting document (PDF, Word or plain text)",
-        help_text="Pictures and videos are refused and nothing of them is kept: this system "
-        "must never hold intimate imagery, which can be a crime to possess. Attach statements "
-        "and letters only.",
+        label=_("Supporting document (PDF, Word or plain text)"),
+        help_text=_(
+            "Pictures and videos are refused and nothing of them is kept: this system "
+            "must never hold intimate imagery, which can be a crime to possess. Attach statements "
+            "and letters only."
+        ),
     )
-    document_title = forms.CharField(max_length=200, required=False, label="Document title")
+    document_title = forms.CharField(max_length=200, required=False, label=_("Document title"))
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -846,26 +870,28 @@ class EvidenceAddForm(DatesChecked, OneSubmission):
 class NoticeAddForm(DatesChecked, OneSubmission):
     date_rule = "notice"
 
-    party = PartyLabelChoiceField(queryset=None, label="About")
-    recipient_name = forms.CharField(max_length=200, label="Given to (name)")
-    kind = forms.ChoiceField(choices=PartyNotice.Kind.choices, label="Kind of notice")
-    method = forms.ChoiceField(choices=PartyNotice.Method.choices, label="How")
-    sent_at = forms.DateTimeField(widget=DateTimeInput(), required=False, label="When")
+    party = PartyLabelChoiceField(queryset=None, label=_("About"))
+    recipient_name = forms.CharField(max_length=200, label=_("Given to (name)"))
+    kind = forms.ChoiceField(choices=PartyNotice.Kind.choices, label=_("Kind of notice"))
+    method = forms.ChoiceField(choices=PartyNotice.Method.choices, label=_("How"))
+    sent_at = forms.DateTimeField(widget=DateTimeInput(), required=False, label=_("When"))
     summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="What was said or sent"
+        widget=forms.Textarea(attrs={"rows": 3}), label=_("What was said or sent")
     )
     eligible_student_basis = forms.ChoiceField(
-        choices=[("", "Not needed (the student is under 18)"), *c.EligibleStudentBasis.choices],
+        choices=[("", _("Not needed (the student is under 18)")), *c.EligibleStudentBasis.choices],
         required=False,
-        label="For a parent notice about a student of 18 or over: the basis",
-        help_text="A student of 18 or over is an eligible student whose rights are their own "
-        "(FERPA): tell them directly, and tell a parent only with their consent or under an "
-        "exception.",
+        label=_("For a parent notice about a student of 18 or over: the basis"),
+        help_text=_(
+            "A student of 18 or over is an eligible student whose rights are their own "
+            "(FERPA): tell them directly, and tell a parent only with their consent or under an "
+            "exception."
+        ),
     )
     eligible_student_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="When and how the student consented, or the facts of the exception",
+        label=_("When and how the student consented, or the facts of the exception"),
     )
 
     def __init__(self, *args, parties, kinds, **kwargs):
@@ -878,14 +904,14 @@ class NoticeAddForm(DatesChecked, OneSubmission):
 
 
 class DeterminationForm(OneSubmission):
-    respondent = PartyLabelChoiceField(queryset=None, label="Respondent")
+    respondent = PartyLabelChoiceField(queryset=None, label=_("Respondent"))
     finding = forms.ChoiceField(
-        choices=Determination.Finding.choices, widget=forms.RadioSelect, label="Finding"
+        choices=Determination.Finding.choices, widget=forms.RadioSelect, label=_("Finding")
     )
     standard_of_evidence = forms.ChoiceField(
-        choices=Determination.Standard.choices, label="Standard of evidence"
+        choices=Determination.Standard.choices, label=_("Standard of evidence")
     )
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Rationale")
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Rationale"))
 
     def __init__(self, *args, respondents, **kwargs):
         super().__init__(*args, **kwargs)
@@ -895,11 +921,11 @@ class DeterminationForm(OneSubmission):
 class SanctionAddForm(DatesChecked, OneSubmission):
     date_rule = "sanction"
 
-    respondent = PartyLabelChoiceField(queryset=None, label="Respondent")
-    intervention = forms.ModelChoiceField(queryset=None, label="Intervention")
+    respondent = PartyLabelChoiceField(queryset=None, label=_("Respondent"))
+    intervention = forms.ModelChoiceField(queryset=None, label=_("Intervention"))
     details = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    starts_on = forms.DateField(widget=DateInput(), required=False, label="Starts on")
-    ends_on = forms.DateField(widget=DateInput(), required=False, label="Ends on")
+    starts_on = forms.DateField(widget=DateInput(), required=False, label=_("Starts on"))
+    ends_on = forms.DateField(widget=DateInput(), required=False, label=_("Ends on"))
 
     def __init__(self, *args, case, respondents, **kwargs):
         super().__init__(*args, **kwargs)
@@ -913,10 +939,10 @@ class SanctionAddForm(DatesChecked, OneSubmission):
 
 
 class OfferForm(OneSubmission):
-    party = PartyLabelChoiceField(queryset=None, label="Offered to")
-    option = forms.ChoiceField(choices=ResolutionOffer.Option.choices, label="Option")
+    party = PartyLabelChoiceField(queryset=None, label=_("Offered to"))
+    option = forms.ChoiceField(choices=ResolutionOffer.Option.choices, label=_("Option"))
     choice = forms.ChoiceField(
-        choices=PartyChoice.choices[:3], widget=forms.RadioSelect, label="Their choice"
+        choices=PartyChoice.choices[:3], widget=forms.RadioSelect, label=_("Their choice")
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -930,25 +956,27 @@ class PartyAddForm(PersonRowForm, OneSubmission):
     their own school) or described while unknown."""
 
     description = forms.CharField(
-        max_length=300, required=False, label="Or a description, if the name is not known"
+        max_length=300, required=False, label=_("Or a description, if the name is not known")
     )
     aliases = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="Nicknames and online handles, one per line",
-        help_text="Redacted summaries leave these out like the name.",
+        label=_("Nicknames and online handles, one per line"),
+        help_text=_("Redacted summaries leave these out like the name."),
     )
     guardian_authority = forms.ChoiceField(
-        choices=[("", "Not known"), *c.GuardianAuthority.choices],
+        choices=[("", _("Not known")), *c.GuardianAuthority.choices],
         required=False,
-        label="For a parent or guardian: legal authority",
-        help_text="Either parent keeps a student's record rights unless a court order or law "
-        "revokes them (FERPA, 34 CFR 99.4).",
+        label=_("For a parent or guardian: legal authority"),
+        help_text=_(
+            "Either parent keeps a student's record rights unless a court order or law "
+            "revokes them (FERPA, 34 CFR 99.4)."
+        ),
     )
     guardian_authority_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="Court orders and custody details",
+        label=_("Court orders and custody details"),
     )
     field_order = ["role", "roster_query", "person", "first_name", "last_name", "description"]
 
@@ -960,7 +988,7 @@ class PartyAddForm(PersonRowForm, OneSubmission):
     def clean(self):
         data = super().clean()
         if not self.is_named and not (data.get("description") or "").strip():
-            raise forms.ValidationError("Give a first and last name, or a description.")
+            raise forms.ValidationError(_("Give a first and last name, or a description."))
         return data
 
     @staticmethod
@@ -994,8 +1022,8 @@ class AssignForm(forms.Form):
 
     user = forms.ModelChoiceField(
         queryset=None,
-        label="Staff member",
-        help_text="Only active staff whose role works on this case are listed.",
+        label=_("Staff member"),
+        help_text=_("Only active staff whose role works on this case are listed."),
     )
     role = forms.ChoiceField(
         choices=[
@@ -1003,8 +1031,8 @@ class AssignForm(forms.Form):
             for value, label in c.AssignmentRole.choices
             if value != c.AssignmentRole.LEAD
         ],
-        label="Role on the case",
-        help_text="To name or change the lead, use \u201cChange the lead\u201d.",
+        label=_("Role on the case"),
+        help_text=_("To name or change the lead, use \u201cChange the lead\u201d."),
     )
 
     def __init__(self, *args, staff, lead_open: bool = False, **kwargs):
@@ -1017,12 +1045,12 @@ class AssignForm(forms.Form):
 
 
 class LeadChangeForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label="New lead")
+    user = forms.ModelChoiceField(queryset=None, label=_("New lead"))
     reason = forms.CharField(
         max_length=300,
-        label="Why the lead changes",
+        label=_("Why the lead changes"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept in the case's record, for example \u201cStaff leave until March\u201d.",
+        help_text=_("Kept in the case's record, for example \u201cStaff leave until March\u201d."),
     )
 
     # The lead assignment the page showed (0: none): a lead handed over by someone else since
@@ -1038,8 +1066,8 @@ class LeadChangeForm(forms.Form):
 
 
 class UnassignForm(forms.Form):
-    assignment = forms.ModelChoiceField(queryset=None, label="Assignment")
-    reason = forms.CharField(max_length=300, required=False, label="Reason")
+    assignment = forms.ModelChoiceField(queryset=None, label=_("Assignment"))
+    reason = forms.CharField(max_length=300, required=False, label=_("Reason"))
 
     def __init__(self, *args, assignments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -1058,8 +1086,8 @@ class RecordChange(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
-        label="Reason (kept in the record)",
-        help_text="For example 'typo in the end date' or 'entered on the wrong case'.",
+        label=_("Reason (kept in the record)"),
+        help_text=_("For example 'typo in the end date' or 'entered on the wrong case'."),
     )
 
 
@@ -1158,21 +1186,21 @@ class PartyCorrectForm(DatesChecked, RecordChange):
 
     date_rule = "person"
     PERSON = ("first_name", "last_name", "school", "grade", "birth_date", "email", "phone")
-    first_name = forms.CharField(max_length=100, required=False, label="First name")
-    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    first_name = forms.CharField(max_length=100, required=False, label=_("First name"))
+    last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
     description = forms.CharField(
-        max_length=300, required=False, label="Description (when the name is not known)"
+        max_length=300, required=False, label=_("Description (when the name is not known)")
     )
     affiliations = PersonRowForm.base_fields["affiliations"]
     is_minor = forms.ChoiceField(
-        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label="Under 18 now?"
+        choices=YES_NO_UNKNOWN, required=False, widget=forms.RadioSelect, label=_("Under 18 now?")
     )
     age_in_imagery = PersonRowForm.base_fields["age_in_imagery"]
-    birth_date = forms.DateField(widget=DateInput(), required=False, label="Date of birth")
-    school = forms.ModelChoiceField(queryset=None, required=False, label="Their school")
-    grade = forms.CharField(max_length=10, required=False, label="Grade")
-    email = forms.EmailField(required=False, label="Email")
-    phone = forms.CharField(max_length=40, required=False, label="Phone")
+    birth_date = forms.DateField(widget=DateInput(), required=False, label=_("Date of birth"))
+    school = forms.ModelChoiceField(queryset=None, required=False, label=_("Their school"))
+    grade = forms.CharField(max_length=10, required=False, label=_("Grade"))
+    email = forms.EmailField(required=False, label=_("Email"))
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     guardian_authority = PartyAddForm.base_fields["guardian_authority"]
     guardian_authority_notes = PartyAddForm.base_fields["guardian_authority_notes"]
@@ -1242,16 +1270,16 @@ class PartyCorrectForm(DatesChecked, RecordChange):
 
 class SanctionStatusForm(VersionedChoice):
     record_field = "sanction"
-    sanction = forms.ModelChoiceField(queryset=None, label="Sanction")
+    sanction = forms.ModelChoiceField(queryset=None, label=_("Sanction"))
     status = forms.ChoiceField(
         choices=[(v, lbl) for v, lbl in SanctionStatus.choices if v != SanctionStatus.PLANNED],
         widget=forms.RadioSelect,
-        label="New status",
+        label=_("New status"),
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="Reason (needed to vacate)",
+        label=_("Reason (needed to vacate)"),
     )
 
     def __init__(self, *args, sanctions, **kwargs):
@@ -1277,10 +1305,10 @@ class CaseVersioned(forms.Form):
 
 class TrackForm(CaseVersioned):
     track = forms.ChoiceField(
-        choices=c.RespondentTrack.choices, widget=forms.RadioSelect, label="Respondent track"
+        choices=c.RespondentTrack.choices, widget=forms.RadioSelect, label=_("Respondent track")
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="Why this track (kept in the record)"
+        widget=forms.Textarea(attrs={"rows": 2}), label=_("Why this track (kept in the record)")
     )
 
     def __init__(self, *args, case, **kwargs):
@@ -1289,9 +1317,9 @@ class TrackForm(CaseVersioned):
 
 
 class MoveSchoolForm(CaseVersioned):
-    school = forms.ModelChoiceField(queryset=None, label="New school")
+    school = forms.ModelChoiceField(queryset=None, label=_("New school"))
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="Why the case moves (kept in the record)"
+        widget=forms.Textarea(attrs={"rows": 2}), label=_("Why the case moves (kept in the record)")
     )
 
     def __init__(self, *args, case, schools, **kwargs):
@@ -1312,34 +1340,34 @@ class ParentDecisionFields(forms.Form):
     decision = forms.ChoiceField(
         choices=ParentNotificationDecision.Decision.choices,
         widget=forms.RadioSelect,
-        label="Decision",
+        label=_("Decision"),
     )
     delay_until = forms.DateField(
-        widget=DateInput(), required=False, label="Delay until (for a delay)"
+        widget=DateInput(), required=False, label=_("Delay until (for a delay)")
     )
     student_wishes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="The student's wishes",
-        help_text="What the student asked for, in their words; if they were not asked, why.",
+        label=_("The student's wishes"),
+        help_text=_("What the student asked for, in their words; if they were not asked, why."),
     )
     risks = forms.MultipleChoiceField(
         choices=c.NotificationRisk.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Risks weighed",
+        label=_("Risks weighed"),
     )
     explanation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Reasons",
-        help_text="Required for a delay or a decision not to notify.",
+        label=_("Reasons"),
+        help_text=_("Required for a delay or a decision not to notify."),
     )
-    approved_by = forms.ModelChoiceField(queryset=None, label="Approved by")
+    approved_by = forms.ModelChoiceField(queryset=None, label=_("Approved by"))
     review_on = forms.DateField(
         widget=DateInput(),
         required=False,
-        label="Review on",
-        help_text="Required for a delay or a decision not to notify.",
+        label=_("Review on"),
+        help_text=_("Required for a delay or a decision not to notify."),
     )
 
     def __init__(self, *args, approvers, **kwargs):
@@ -1367,7 +1395,7 @@ class ParentDecisionFields(forms.Form):
 
 
 class ParentDecisionForm(ParentDecisionFields, OneSubmission):
-    party = PartyLabelChoiceField(queryset=None, label="About (a student under 18)")
+    party = PartyLabelChoiceField(queryset=None, label=_("About (a student under 18)"))
     field_order = ["party", "decision", "delay_until", "student_wishes", "risks"]
 
     def __init__(self, *args, parties, approvers, **kwargs):
@@ -1410,13 +1438,15 @@ class ParentDecisionCorrectForm(ParentDecisionFields, RecordChange):
 
 
 class SupportNotOfferedForm(OneSubmission):
-    party = PartyLabelChoiceField(queryset=None, label="Person shown")
+    party = PartyLabelChoiceField(queryset=None, label=_("Person shown"))
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        label="Why no supportive measure was offered",
-        help_text="For example: the person is not identified yet, or is not a student or "
-        "employee of the district and was given the outside resources instead.",
+        label=_("Why no supportive measure was offered"),
+        help_text=_(
+            "For example: the person is not identified yet, or is not a student or "
+            "employee of the district and was given the outside resources instead."
+        ),
     )
 
     def __init__(self, *args, parties, **kwargs):

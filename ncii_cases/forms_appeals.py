@@ -4,6 +4,7 @@ decision-maker field also asks, so that a refusal stands next to the field with 
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .forms import DatesChecked, DateTimeInput, OneSubmission, PartyLabelChoiceField
 from .models import AppealOutcome, PartyNotice, ProcessAMilestone
@@ -13,24 +14,24 @@ from .services.appeals import appeal_decision_maker_problem
 class AppealFileForm(DatesChecked, OneSubmission):
     date_rule = "appeal"
 
-    appellant = PartyLabelChoiceField(queryset=None, label="Who appeals")
+    appellant = PartyLabelChoiceField(queryset=None, label=_("Who appeals"))
     determination = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        label="Determination appealed",
-        help_text="Leave empty to record an appeal of the dismissal (a referred case).",
+        label=_("Determination appealed"),
+        help_text=_("Leave empty to record an appeal of the dismissal (a referred case)."),
     )
     grounds = forms.ModelMultipleChoiceField(
         queryset=None,
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
-        label="Grounds of appeal",
+        label=_("Grounds of appeal"),
     )
     statement = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), label="The appellant's grounds, in their words"
+        widget=forms.Textarea(attrs={"rows": 4}), label=_("The appellant's grounds, in their words")
     )
     filed_at = forms.DateTimeField(
-        widget=DateTimeInput(), required=False, label="When the appeal came in (default: now)"
+        widget=DateTimeInput(), required=False, label=_("When the appeal came in (default: now)")
     )
 
     def __init__(self, *args, parties, determinations, grounds, **kwargs):
@@ -46,7 +47,7 @@ class AppealFileForm(DatesChecked, OneSubmission):
 
 
 class AppealDecisionMakerForm(forms.Form):
-    decision_maker = forms.ModelChoiceField(queryset=None, label="Appeal decision-maker")
+    decision_maker = forms.ModelChoiceField(queryset=None, label=_("Appeal decision-maker"))
 
     def __init__(self, *args, officers, case, **kwargs):
         for unused in ("parties", "determinations", "grounds"):
@@ -67,11 +68,11 @@ class AppealDecisionMakerForm(forms.Form):
 class AppealResponseForm(DatesChecked, OneSubmission):
     date_rule = "appeal_response"
 
-    party = PartyLabelChoiceField(queryset=None, label="Response from (the other party)")
+    party = PartyLabelChoiceField(queryset=None, label=_("Response from (the other party)"))
     response = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), label="The response, or a summary of it"
+        widget=forms.Textarea(attrs={"rows": 4}), label=_("The response, or a summary of it")
     )
-    received_at = forms.DateTimeField(widget=DateTimeInput(), label="When it came in")
+    received_at = forms.DateTimeField(widget=DateTimeInput(), label=_("When it came in"))
 
     def __init__(self, *args, parties, **kwargs):
         for unused in ("determinations", "grounds", "officers", "case"):
@@ -84,19 +85,19 @@ class AppealDecisionForm(DatesChecked, OneSubmission):
     date_rule = "appeal_decision"
 
     outcome = forms.ChoiceField(
-        choices=AppealOutcome.choices, widget=forms.RadioSelect, label="Outcome"
+        choices=AppealOutcome.choices, widget=forms.RadioSelect, label=_("Outcome")
     )
     rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), label="Written rationale of the decision"
+        widget=forms.Textarea(attrs={"rows": 5}), label=_("Written rationale of the decision")
     )
     notice_method = forms.ChoiceField(
-        choices=PartyNotice.Method.choices, label="How both parties were told"
+        choices=PartyNotice.Method.choices, label=_("How both parties were told")
     )
     notified_at = forms.DateTimeField(
-        widget=DateTimeInput(), label="When both parties were told (the same time for both)"
+        widget=DateTimeInput(), label=_("When both parties were told (the same time for both)")
     )
     notice_summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="What the parties were told"
+        widget=forms.Textarea(attrs={"rows": 2}), label=_("What the parties were told")
     )
 
     def __init__(self, *args, **kwargs):
@@ -110,6 +111,6 @@ class AppealDecisionForm(DatesChecked, OneSubmission):
 class MilestoneForm(DatesChecked, OneSubmission):
     date_rule = "process_a_milestone"
 
-    kind = forms.ChoiceField(choices=ProcessAMilestone.Kind.choices, label="Step")
-    occurred_at = forms.DateTimeField(widget=DateTimeInput(), label="When it happened")
+    kind = forms.ChoiceField(choices=ProcessAMilestone.Kind.choices, label=_("Step"))
+    occurred_at = forms.DateTimeField(widget=DateTimeInput(), label=_("When it happened"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -5,6 +5,7 @@ request by ``middleware.DistrictTimeZoneMiddleware``.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .forms import DateTimeInput
 from .models import DeadlineExtension
@@ -19,25 +20,27 @@ class DeadlineExtensionForm(forms.Form):
     clock = forms.ChoiceField(
         choices=DeadlineExtension.ClockKind.choices,
         widget=forms.RadioSelect,
-        label="Which deadline",
-        help_text="The 48-hour takedown clock and external report deadlines are set by law and "
-        "cannot be extended.",
+        label=_("Which deadline"),
+        help_text=_(
+            "The 48-hour takedown clock and external report deadlines are set by law and "
+            "cannot be extended."
+        ),
     )
     determination = DeterminationChoiceField(
         queryset=None,
         required=False,
-        label="Determination (for an appeal window)",
+        label=_("Determination (for an appeal window)"),
     )
     new_due_at = forms.DateTimeField(
-        widget=DateTimeInput(), label="New due date and time (the district's local time)"
+        widget=DateTimeInput(), label=_("New due date and time (the district's local time)")
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Good cause (kept in the record)"
+        widget=forms.Textarea(attrs={"rows": 3}), label=_("Good cause (kept in the record)")
     )
     notice = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Notice given to the parties",
-        help_text="To whom, how and when the parties were told of the new deadline.",
+        label=_("Notice given to the parties"),
+        help_text=_("To whom, how and when the parties were told of the new deadline."),
     )
 
     def __init__(self, *args, determinations, **kwargs):

@@ -9,6 +9,7 @@ import re
 from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .selectors_roster import people_search_for_user
 
@@ -91,7 +92,7 @@ class RosterLookup:
         named = (data.get("first_name") or "").strip() and (data.get("last_name") or "").strip()
         if (data.get("roster_query") or "").strip() and not named:
             raise forms.ValidationError(
-                "Pick the person from those found on the roster, or type their name."
+                _("Pick the person from those found on the roster, or type their name.")
             )
 
 
@@ -99,10 +100,12 @@ def roster_query_field() -> forms.CharField:
     return forms.CharField(
         max_length=100,
         required=False,
-        label="Find them on the roster",
-        help_text="Part of a name, or the student or employee number, then pick the person "
-        "found: their name, affiliation, school, grade and date of birth come from the roster. "
-        "Someone not on the roster: leave this empty and type the details below.",
+        label=_("Find them on the roster"),
+        help_text=_(
+            "Part of a name, or the student or employee number, then pick the person "
+            "found: their name, affiliation, school, grade and date of birth come from the roster. "
+            "Someone not on the roster: leave this empty and type the details below."
+        ),
     )
 
 
@@ -112,5 +115,5 @@ def person_field() -> forms.ModelChoiceField:
         required=False,
         empty_label=None,
         widget=PersonResults,
-        label="People found on the roster",
+        label=_("People found on the roster"),
     )

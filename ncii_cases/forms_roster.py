@@ -2,17 +2,20 @@
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 from .uploads import max_document_bytes
 
 
 class RosterUploadForm(forms.Form):
-    district = forms.ModelChoiceField(queryset=None, label="District", empty_label=None)
+    district = forms.ModelChoiceField(queryset=None, label=_("District"), empty_label=None)
     export = forms.FileField(
-        label="OneRoster export (zip)",
-        help_text="The OneRoster 1.2 CSV zip from the student information system: "
-        "manifest.csv, orgs.csv, users.csv, and if there, roles.csv, enrollments.csv and "
-        "demographics.csv.",
+        label=_("OneRoster export (zip)"),
+        help_text=_(
+            "The OneRoster 1.2 CSV zip from the student information system: "
+            "manifest.csv, orgs.csv, users.csv, and if there, roles.csv, enrollments.csv and "
+            "demographics.csv."
+        ),
     )
 
     def __init__(self, *args, districts, **kwargs):
@@ -33,15 +36,18 @@ class RosterUploadForm(forms.Form):
         data = super().clean()
         if self.only_district is not None and self.has_error("district"):
             # The field is hidden: say it where it is seen.
-            self.add_error(None, "Select a valid choice: you may import your own district only.")
+            self.add_error(None, _("Select a valid choice: you may import your own district only."))
         return data
 
     def clean_export(self):
         upload = self.cleaned_data["export"]
         if getattr(upload, "oversize", False) or upload.size > max_document_bytes():
             raise forms.ValidationError(
-                f"The file is larger than {filesizeformat(max_document_bytes())}, the most this "
-                "page accepts. Run manage.py roster_import on the server for a larger export "
-                "(see docs/roster.md)."
+                _(
+                    "The file is larger than %(size)s, the most this "
+                    "page accepts. Run manage.py roster_import on the server for a larger export "
+                    "(see docs/roster.md)."
+                )
+                % {"size": filesizeformat(max_document_bytes())}
             )
         return upload

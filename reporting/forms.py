@@ -4,6 +4,7 @@ the user's district (another district's people and cases are not valid choices).
 import datetime as dt
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ncii_cases import selectors_audit
 
@@ -21,19 +22,19 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 class AuditFilterForm(forms.Form):
     actor = PersonChoiceField(
-        label="Person",
+        label=_("Person"),
         queryset=None,
         required=False,
-        empty_label="Anyone",
+        empty_label=_("Anyone"),
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    action = forms.ChoiceField(label="Action", required=False)
-    case = forms.CharField(label="Case reference", required=False, max_length=40)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    case = forms.CharField(label=_("Case reference"), required=False, max_length=40)
 
     def __init__(self, *args, user, case=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +52,7 @@ class AuditFilterForm(forms.Form):
             return None
         case = selectors_audit.audit_case_by_reference(user=self.user, reference=reference)
         if case is None:
-            raise forms.ValidationError("No case of your district has this reference.")
+            raise forms.ValidationError(_("No case of your district has this reference."))
         return case
 
     def clean(self):
@@ -61,11 +62,13 @@ class AuditFilterForm(forms.Form):
             value = data.get(name)
             if value is not None and not EARLIEST <= value <= LATEST:
                 self.add_error(
-                    name, f"Enter a date from {EARLIEST:%B %-d, %Y} to {LATEST:%B %-d, %Y}."
+                    name,
+                    _("Enter a date from %(first)s to %(last)s.")
+                    % {"first": f"{EARLIEST:%B %-d, %Y}", "last": f"{LATEST:%B %-d, %Y}"},
                 )
                 start = end = None
         if start and end and end < start:
-            self.add_error("date_to", "The end date must be on or after the start date.")
+            self.add_error("date_to", _("The end date must be on or after the start date."))
         return data
 
     def audit_filter(self) -> selectors_audit.AuditFilter:
