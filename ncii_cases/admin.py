@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -266,8 +267,10 @@ class AccountChangeForm(UserChangeForm):
             s.district_id != getattr(district, "pk", None) for s in schools
         ):
             raise ValidationError(
-                "An account can serve only schools of its own district. Choose schools of the "
-                "account's district."
+                _(
+                    "An account can serve only schools of its own district. Choose schools of the "
+                    "account's district."
+                )
             )
         return cleaned
 
@@ -938,8 +941,10 @@ class SsoProviderForm(forms.ModelForm):
         has_secret = cleaned.get("client_secret") or cleaned.get("client_secret_env")
         if not has_secret:
             raise ValidationError(
-                "Enter the client secret the provider gave, or the name of an environment "
-                "variable that holds it."
+                _(
+                    "Enter the client secret the provider gave, or the name of an environment "
+                    "variable that holds it."
+                )
             )
         return cleaned
 

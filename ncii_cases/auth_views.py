@@ -30,6 +30,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
@@ -103,8 +104,10 @@ class PasswordSignInForm(AuthenticationForm):
         if not password_sign_in_allowed(user):
             self.refused_user = user
             raise ValidationError(
-                "Your district signs in with single sign-on only. Use the sign-in button of "
-                "your district below.",
+                _(
+                    "Your district signs in with single sign-on only. Use the sign-in button of "
+                    "your district below."
+                ),
                 code=SSO_ONLY,
             )
 
@@ -177,8 +180,10 @@ def login_verify(request):
         access_record(request, action="second_factor_failed", allowed=False, path=request.path)
         form.add_error(
             "token",
-            "That code did not work. Codes change every 30 seconds; try the newest one, "
-            "or a recovery code.",
+            _(
+                "That code did not work. Codes change every 30 seconds; try the newest one, "
+                "or a recovery code."
+            ),
         )
     return render(request, "registration/otp_verify.html", {"form": form, "next": next_url})
 
@@ -214,8 +219,10 @@ def _enrollment_needed(request, next_url: str, problem: str = ""):
         if enrollment_link_recently_sent(user=user):
             messages.info(
                 request,
-                "A set-up link was sent a few minutes ago. Check your e-mail (and its junk "
-                "folder) before asking for another.",
+                _(
+                    "A set-up link was sent a few minutes ago. Check your e-mail (and its junk "
+                    "folder) before asking for another."
+                ),
             )
         else:
             try:
@@ -228,8 +235,11 @@ def _enrollment_needed(request, next_url: str, problem: str = ""):
                 )
                 messages.success(
                     request,
-                    "We sent a set-up link to the e-mail address of your account. Open it on "
-                    f"this device within {settings.ENROLLMENT_LINK_HOURS} hours.",
+                    _(
+                        "We sent a set-up link to the e-mail address of your account. Open it on "
+                        "this device within %(hours)s hours."
+                    )
+                    % {"hours": settings.ENROLLMENT_LINK_HOURS},
                 )
         return redirect(_with_next("login_enroll", next_url))
     context = {"next": next_url, "problem": problem, "has_email": bool(user.email)}
@@ -271,7 +281,7 @@ def login_enroll(request):
             request.session[RECOVERY_SESSION_KEY] = recovery_codes_create(user=request.user)
             return redirect(_with_next("recovery_codes", next_url))
         access_record(request, action="second_factor_failed", allowed=False, path=request.path)
-        form.add_error("token", "That code did not match. Check the app and try the newest one.")
+        form.add_error("token", _("That code did not match. Check the app and try the newest one."))
     secret = base64.b32encode(device.bin_key).decode()
     context = {
         "form": form,
@@ -320,8 +330,10 @@ def login_enroll_link(request, token):
         return redirect("login_enroll")
     messages.info(
         request,
-        "Sign in with your password, or your district's single sign-on, to set up your "
-        "authenticator app.",
+        _(
+            "Sign in with your password, or your district's single sign-on, to set up your "
+            "authenticator app."
+        ),
     )
     # After the password step (or a single sign-on: the session keeps the link), the code
     # step finds no authenticator and sends the session to the set-up page, which finds it.
@@ -350,7 +362,7 @@ def recovery_codes(request):
     codes = request.session.pop(RECOVERY_SESSION_KEY, None)
     if codes is None and not error:
         messages.info(
-            request, "Recovery codes are shown only once. You can replace them with a new set."
+            request, _("Recovery codes are shown only once. You can replace them with a new set.")
         )
     context = {"codes": codes, "next": next_url, "error": error}
     status = 400 if error else 200
@@ -379,12 +391,14 @@ def second_factor_resets(request):
                 )
                 messages.success(
                     request,
-                    "The second factor was removed. The account's owner was told by e-mail and "
-                    "sent a link to set up a new one.",
+                    _(
+                        "The second factor was removed. The account's owner was told by e-mail and "
+                        "sent a link to set up a new one."
+                    ),
                 )
             else:
                 second_factor_reset_cancel(actor=request.user, reset_id=reset_id, record=record)
-                messages.info(request, "The reset was cancelled; nothing changed.")
+                messages.info(request, _("The reset was cancelled; nothing changed."))
         except PermissionDenied as error:
             raise Http404("No such reset.") from error
         return redirect("second_factor_resets")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -26,22 +28,22 @@ class DateRule:
 
 # Field labels as the forms show them, for the messages.
 LABELS = {
-    "reported_at": "When a staff member first heard of it",
-    "occurred_at": "When it happened",
-    "seen_at": "When it was seen",
-    "sent_at": "When the notice was given",
-    "submitted_at": "When it was submitted",
-    "transferred_at": "When the device changed hands",
-    "decided_at": "When it was decided",
-    "birth_date": "Date of birth",
-    "starts_on": "Starts on",
-    "ends_on": "Ends on",
-    "review_on": "Review on",
-    "next_review_on": "Next review on",
-    "filed_at": "When the appeal came in",
-    "received_at": "When the response came in",
-    "notified_at": "When both parties were told",
-    "delay_until": "Delay until",
+    "reported_at": _("When a staff member first heard of it"),
+    "occurred_at": _("When it happened"),
+    "seen_at": _("When it was seen"),
+    "sent_at": _("When the notice was given"),
+    "submitted_at": _("When it was submitted"),
+    "transferred_at": _("When the device changed hands"),
+    "decided_at": _("When it was decided"),
+    "birth_date": _("Date of birth"),
+    "starts_on": _("Starts on"),
+    "ends_on": _("Ends on"),
+    "review_on": _("Review on"),
+    "next_review_on": _("Next review on"),
+    "filed_at": _("When the appeal came in"),
+    "received_at": _("When the response came in"),
+    "notified_at": _("When both parties were told"),
+    "delay_until": _("Delay until"),
 }
 
 # One row per record type with dates: the forms and services of each name their rule here.
@@ -104,13 +106,16 @@ def date_errors(rule: str, values: dict, *, now: dt.datetime | None = None) -> d
     for name in spec.past:
         value = values.get(name)
         if value and _is_future(value, now):
-            errors[name] = (
-                f"{_label(name)} cannot be in the future; enter when it actually happened."
-            )
+            errors[name] = gettext(
+                "%(what)s cannot be in the future; enter when it actually happened."
+            ) % {"what": _label(name)}
     for start, end in spec.ordered:
         first, last = values.get(start), values.get(end)
         if first and last and end not in errors and _before(last, first):
-            errors[end] = f"{_label(end)} cannot be before {_label(start).lower()}."
+            errors[end] = gettext("%(what)s cannot be before %(start)s.") % {
+                "what": _label(end),
+                "start": str(_label(start)).lower(),
+            }
     return errors
 
 

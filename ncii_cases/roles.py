@@ -26,6 +26,7 @@ benchmark's seeding) create accounts, they change none.
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.utils.translation import gettext as _
 
 from .choices import Role
 
@@ -112,7 +113,7 @@ def roles_sync() -> dict[str, Group]:
             by_code[perm.codename] = perm
     groups = {}
     for role, codes in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role.value)
+        group, _created = Group.objects.get_or_create(name=role.value)
         group.permissions.set([by_code[code] for code in codes if code in by_code])
         group.user_set.set(User.objects.filter(role=role.value))
         groups[role.value] = group
@@ -275,8 +276,10 @@ def _check_same_district(instance, reverse, pk_set, accounts):
         )
     if wrong:
         raise ValidationError(
-            "An account can serve only schools of its own district. Choose schools of the "
-            "account's district."
+            _(
+                "An account can serve only schools of its own district. Choose schools of the "
+                "account's district."
+            )
         )
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors_roster
@@ -41,7 +42,7 @@ def roster_import_page(request):
             file_name=upload.name,
         )
         if apply and result.status == RosterImport.Status.APPLIED:
-            messages.success(request, "The roster is imported.")
+            messages.success(request, _("The roster is imported."))
             return redirect("ncii_cases:roster_import")
     context = {
         "form": form,

@@ -19,6 +19,7 @@ from functools import cached_property, lru_cache
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 DEFAULT_END_OF_DAY = dt.time(17, 0)
 # No policy deadline runs longer than this: the counting stops with an error instead of
@@ -113,7 +114,7 @@ class SchoolCalendar:
             raise ValueError("Count at least one school day.")
         day = start.astimezone(self.zone).date()
         counted = 0
-        for _ in range(MAX_SEARCH_DAYS):
+        for _step in range(MAX_SEARCH_DAYS):
             day += dt.timedelta(days=1)
             if self.is_school_day(day):
                 counted += 1
@@ -151,13 +152,15 @@ def calendar_import(
 
     kind = kind or SchoolCalendarEntry.Kind.CLOSURE
     if school is not None and school.district_id != district.pk:
-        raise ValidationError("Choose a school of this district.")
+        raise ValidationError(_("Choose a school of this district."))
     try:
         calendar = icalendar.Calendar.from_ical(content)
     except (ValueError, IndexError) as error:
         raise ValidationError(
-            "This file could not be read as an iCalendar (.ics) file. Export the school "
-            "calendar as iCalendar and try again."
+            _(
+                "This file could not be read as an iCalendar (.ics) file. Export the school "
+                "calendar as iCalendar and try again."
+            )
         ) from error
     created = updated = skipped = 0
     with transaction.atomic():
@@ -187,7 +190,7 @@ def calendar_import(
                 "source": SchoolCalendarEntry.Source.ICALENDAR,
             }
             if uid:
-                _, was_created = SchoolCalendarEntry.objects.update_or_create(
+                _entry, was_created = SchoolCalendarEntry.objects.update_or_create(
                     district=district, school=school, uid=uid, defaults=values
                 )
             else:

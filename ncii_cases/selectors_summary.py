@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import choices as c
 from . import clocks
@@ -944,7 +945,7 @@ def case_party_names(*, case, labels: dict[int, str]) -> list[PartyNames]:
         words = case.reporter_name.split()
         out.append(
             PartyNames(
-                label="Reporter",
+                label=_("Reporter"),
                 first_name=" ".join(words[:-1]) if len(words) > 1 else words[0],
                 last_name=words[-1] if len(words) > 1 else "",
             )
@@ -981,7 +982,7 @@ def case_scrubber(
     for recipient in {n.recipient_name.strip() for n in detail.notices if n.recipient_name}:
         given, family = names_in_description(recipient) or ("", "")
         if given or family:
-            people.append(PartyNames(label="Recipient", first_name=given, last_name=family))
+            people.append(PartyNames(label=_("Recipient"), first_name=given, last_name=family))
     identifiers = [i for p in people for i in p.identifiers()]
     identifiers += case_account_identifiers(case=case)
     identifiers += [Identifier(t, Kind.TERM) for t in terms if t.strip()]

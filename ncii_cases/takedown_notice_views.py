@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors
@@ -109,8 +110,11 @@ def takedown_notice(request, pk, takedown_pk):
             else:
                 messages.success(
                     request,
-                    f"The notice to {takedown.platform} is saved. Send it through the "
-                    "platform's form, then record the request as submitted.",
+                    _(
+                        "The notice to %(platform)s is saved. Send it through the "
+                        "platform's form, then record the request as submitted."
+                    )
+                    % {"platform": takedown.platform},
                 )
                 return redirect(target)
     context["form"] = form

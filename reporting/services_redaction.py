@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ncii_cases.audit import case_event_record
 from ncii_cases.errors import TransitionForbidden
@@ -81,17 +83,19 @@ def redaction_term_decide(
     case = _case_for_preparer(actor=actor, case_pk=case_pk)
     text = " ".join((text or "").split())
     if not text:
-        raise ValidationError("Type the word or phrase to redact.")
+        raise ValidationError(_("Type the word or phrase to redact."))
     if len(text) > MAX_TERM_LENGTH:
-        raise ValidationError(f"Keep a term under {MAX_TERM_LENGTH} characters.")
+        raise ValidationError(
+            _("Keep a term under %(count)s characters.") % {"count": MAX_TERM_LENGTH}
+        )
     if kind not in Kind.__members__.values():
-        raise ValidationError("Unknown kind of term.")
+        raise ValidationError(_("Unknown kind of term."))
     if decision not in RedactionTerm.Decision.values:
-        raise ValidationError("Choose to redact or to keep it.")
+        raise ValidationError(_("Choose to redact or to keep it."))
     key = candidate_key(text, kind)
     if not key:
-        raise ValidationError("Type the word or phrase to redact.")
-    term, _ = RedactionTerm.objects.update_or_create(
+        raise ValidationError(_("Type the word or phrase to redact."))
+    term, _created = RedactionTerm.objects.update_or_create(
         case=case,
         key=key,
         defaults={
@@ -134,16 +138,24 @@ def redacted_summary_release(*, actor, case_pk, review_id, seen_event_id: int) -
         return review
     if case_summary_latest_event_id(case=case) != seen_event_id:
         raise ValidationError(
-            "The case changed since this preview was shown. Look at the preview again, then "
-            "release it."
+            _(
+                "The case changed since this preview was shown. Look at the preview again, then "
+                "release it."
+            )
         )
     terms, kept = redaction_decisions(case=case)
     redacted = case_summary_redacted(user=actor, pk=case.pk, terms=terms, kept=kept)
     if redacted.candidates:
         count = len(redacted.candidates)
         raise ValidationError(
-            f"{count} flagged item{'s are' if count != 1 else ' is'} still undecided: redact "
-            "or keep each one before release."
+            ngettext(
+                "%(count)s flagged item is still undecided: redact or keep each one before "
+                "release.",
+                "%(count)s flagged items are still undecided: redact or keep each one before "
+                "release.",
+                count,
+            )
+            % {"count": count}
         )
     job = PdfJob.objects.create(
         case=case,

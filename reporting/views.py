@@ -14,6 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ncii_cases import selectors_audit
@@ -149,15 +150,19 @@ def audit_verify_now(request):
         logger.warning("Verify now: the cache is unavailable")
         messages.error(
             request,
-            "The background service is unavailable right now, so the check could not start. "
-            "The nightly check still runs; try again later.",
+            _(
+                "The background service is unavailable right now, so the check could not start. "
+                "The nightly check still runs; try again later."
+            ),
         )
         return redirect(_verify_next(request))
     if not allowed:
         messages.info(
             request,
-            "A check was asked for a moment ago; its result shows below when it is done. "
-            "You can ask again in a few minutes.",
+            _(
+                "A check was asked for a moment ago; its result shows below when it is done. "
+                "You can ask again in a few minutes."
+            ),
         )
     else:
         user_id = request.user.pk
@@ -172,12 +177,14 @@ def audit_verify_now(request):
                 logger.warning("Verify now: the background service is unavailable")
                 messages.error(
                     request,
-                    "The background service is unavailable right now, so the check could not "
-                    "start. The nightly check still runs; try again later.",
+                    _(
+                        "The background service is unavailable right now, so the check could not "
+                        "start. The nightly check still runs; try again later."
+                    ),
                 )
             else:
                 messages.success(
-                    request, "The audit record check has started; its result shows below."
+                    request, _("The audit record check has started; its result shows below.")
                 )
 
         # Nothing is written here that the check would need to see: publish at once, so the

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,7 +36,7 @@ def _preview_url(pk, review_id, anchor=""):
 def redaction_request(request, pk):
     """Opens (or returns to) the case's redaction review."""
     try:
-        review, _ = services.redaction_review_request(actor=request.user, case_pk=pk)
+        review, _created = services.redaction_review_request(actor=request.user, case_pk=pk)
     except TransitionForbidden as error:
         messages.error(request, str(error))
         return redirect("reporting:case_pdf", pk=pk)
@@ -98,7 +99,7 @@ def redaction_release(request, pk, review_id):
         return redirect(_preview_url(pk, review_id, "#release-h"))
     access_case(request, review.case)
     messages.success(
-        request, "The redacted summary is approved for release. Its PDF is being prepared."
+        request, _("The redacted summary is approved for release. Its PDF is being prepared.")
     )
     return redirect(_preview_url(pk, review.pk, "#release-h"))
 

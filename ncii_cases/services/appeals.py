@@ -27,6 +27,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from policies.models import AppealGround
 
@@ -217,15 +218,17 @@ def appeal_file(
         )
     if appeal_pending(case) is not None:
         raise ValidationError(
-            "An appeal is already pending on this case. Record this party's view as the "
-            "response to it, or file this appeal once that one is decided."
+            _(
+                "An appeal is already pending on this case. Record this party's view as the "
+                "response to it, or file this appeal once that one is decided."
+            )
         )
     if determination is not None:
         if determination.withdrawn_at is not None:
             raise ValidationError({"determination": "That determination was withdrawn."})
         if case.stage not in DETERMINATION_STAGES:
             raise ValidationError(
-                "A determination is appealed once it is signed off (remedies or monitoring)."
+                _("A determination is appealed once it is signed off (remedies or monitoring).")
             )
         if appellant.role == c.PartyRole.RESPONDENT and appellant.pk != (
             determination.respondent_id
@@ -401,11 +404,14 @@ def appeal_decide(
     require_open(case)
     appeal = _pending_locked(case)
     if appeal.decision_maker_id is None:
-        raise ValidationError("Name the appeal decision-maker first.")
+        raise ValidationError(_("Name the appeal decision-maker first."))
     if appeal.decision_maker_id != actor.pk:
         raise ValidationError(
-            f"Only the appeal decision-maker named for this appeal ({appeal.decision_maker}) "
-            "records its decision."
+            _(
+                "Only the appeal decision-maker named for this appeal (%(person)s) "
+                "records its decision."
+            )
+            % {"person": appeal.decision_maker}
         )
     problem = appeal_decision_maker_problem(case, actor)
     if problem:
@@ -493,7 +499,7 @@ def process_a_milestone_record(
     case = Case.objects.select_for_update().get(pk=case.pk)
     require_open(case)
     if case.stage != c.Stage.PROCESS_A:
-        raise ValidationError("Steps of the formal process are recorded while in Process A.")
+        raise ValidationError(_("Steps of the formal process are recorded while in Process A."))
     if kind not in M.values:
         raise ValidationError({"kind": "Choose the step of the formal process."})
     dates_check("process_a_milestone", {"occurred_at": occurred_at})

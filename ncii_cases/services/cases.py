@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import choices as c
 from ..audit import case_event_record
@@ -109,7 +110,7 @@ class PartyInput:
 def case_reference_next(*, district: District, year: int) -> str:
     """Returns the next reference number of the district for the year (call inside a
     transaction: the counter row stays locked until it commits)."""
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
         district=district, year=year
     )
     counter.last_number += 1
@@ -135,7 +136,7 @@ def person_create(
     affiliations beside ``affiliation``. Raises ``ValidationError`` for a school of another
     district or a date of birth in the future."""
     if school is not None and school.district_id != district.pk:
-        raise ValidationError("The school belongs to another district.")
+        raise ValidationError(_("The school belongs to another district."))
     dates_check("person", {"birth_date": birth_date})
     person = Person(
         district=district,
@@ -239,7 +240,7 @@ def person_find_or_create(*, district: District, data: PersonInput) -> Person:
     (shown in one image, sharing another) thus become one person with several party rows."""
     first, last = data.first_name.strip(), data.last_name.strip()
     if not (first and last):
-        raise ValidationError("Give the person's first and last name, or describe them instead.")
+        raise ValidationError(_("Give the person's first and last name, or describe them instead."))
     matches = Person.objects.filter(
         district=district, first_name__iexact=first, last_name__iexact=last, school=data.school
     )
@@ -293,7 +294,7 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
             # A student or employee named without a school is taken to be of the case's.
             new = replace(new, school=case.school)
         if new.school is not None and new.school.district_id != case.district_id:
-            raise ValidationError("The person's school belongs to another district.")
+            raise ValidationError(_("The person's school belongs to another district."))
         person = person_find_or_create(district=case.district, data=new)
         birth_date = person.birth_date or new.birth_date
         if is_minor is None:
@@ -307,7 +308,7 @@ def _party_add(*, case: Case, actor, party: PartyInput) -> CaseParty:
             age_in_imagery = c.AgeInImagery.UNDER_18
     if person is not None:
         if person.district_id != case.district_id:
-            raise ValidationError("That person belongs to another district.")
+            raise ValidationError(_("That person belongs to another district."))
         if is_minor is None:
             # A person picked from the roster: under 18 from their date of birth.
             is_minor = _minor_from_birth_date(
@@ -375,7 +376,10 @@ def case_facts_update(
     keyed by field."""
     unknown = set(facts) - set(EDITABLE_FACTS)
     if unknown:
-        raise ValidationError(f"These facts cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These facts cannot be changed here: %(names)s.")
+            % {"names": ", ".join(sorted(unknown))}
+        )
     require(actor, Action.TRIAGE, case)
     require_open(case)
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -510,8 +514,11 @@ def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
         lead = _lead_active(case)
         if lead is not None:
             raise ValidationError(
-                f"This case already has a lead: {lead.user}. A case has one lead at a time; "
-                "to hand it over, use \u201cChange the lead\u201d and say why.",
+                _(
+                    "This case already has a lead: %(user)s. A case has one lead at a time; "
+                    "to hand it over, use \u201cChange the lead\u201d and say why."
+                )
+                % {"user": lead.user},
                 code="lead_exists",
             )
     assignment = _assignment_start(actor=actor, case=case, user=user, role=role)
@@ -540,14 +547,16 @@ def case_lead_change(
     require(actor, Action.ASSIGN, case)
     reason = reason.strip()
     if not reason:
-        raise ValidationError("Say why the lead changes.", code="reason_required")
+        raise ValidationError(_("Say why the lead changes."), code="reason_required")
     case = _case_lock_open_for_assignment(case)
     assignment_require_fit(user=user, case=case, role=c.AssignmentRole.LEAD)
     old = _lead_active(case)
     if lead_shown is not None and int(lead_shown) != (old.pk if old else 0):
         raise StaleRecord()
     if old is not None and old.user_id == user.pk:
-        raise ValidationError(f"{user} is already the lead of this case.", code="same_lead")
+        raise ValidationError(
+            _("%(user)s is already the lead of this case.") % {"user": user}, code="same_lead"
+        )
     if old is not None:
         old.ended_at = timezone.now()
         stamp(old, actor)
@@ -610,9 +619,9 @@ def case_move_school(
     """
     require(actor, Action.TRIAGE, case)
     if school.district_id != case.district_id:
-        raise ValidationError("A case can move only to a school of its own district.")
+        raise ValidationError(_("A case can move only to a school of its own district."))
     if not reason.strip():
-        raise ValidationError("Say why the case moves to another school.")
+        raise ValidationError(_("Say why the case moves to another school."))
     case = Case.objects.select_for_update().get(pk=case.pk)
     require_version(case, version)
     if case.school_id == school.pk:
@@ -753,7 +762,7 @@ def case_party_correct(*, actor, party: CaseParty, version: int, reason: str, **
             person.full_clean()
             stamp(person, actor).save()
     elif person_changes:
-        raise ValidationError("Identify the person first; an unidentified party has no details.")
+        raise ValidationError(_("Identify the person first; an unidentified party has no details."))
     return record_correct_locked(
         actor=actor, record=party, reason=reason, changes=changes, extra=extra
     )

@@ -2,6 +2,7 @@
 checks, and the history stamp."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from .. import choices as c
 from ..errors import TransitionForbidden
@@ -32,8 +33,10 @@ def require_same_case(case: Case, *objs) -> None:
         if obj is None or obj.case_id == case.pk:
             continue
         if isinstance(obj, CaseParty):
-            raise ValidationError("That person is not a party to this case.")
-        raise ValidationError(f"That {obj._meta.verbose_name} belongs to another case.")
+            raise ValidationError(_("That person is not a party to this case."))
+        raise ValidationError(
+            _("That %(kind)s belongs to another case.") % {"kind": obj._meta.verbose_name}
+        )
 
 
 DEPICTED_NEVER_RESPONDENT = (

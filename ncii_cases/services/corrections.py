@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..audit import case_event_record
 from ..dates import RULES, dates_check
@@ -278,7 +279,9 @@ def _check_writable(*, actor, spec: Correctable, record, version: int, reason: s
     if version is None or int(version) != record.version:
         raise StaleRecord()
     if record.withdrawn_at is not None:
-        raise ValidationError(f"This {spec.label} was withdrawn; it cannot be changed.")
+        raise ValidationError(
+            _("This %(kind)s was withdrawn; it cannot be changed.") % {"kind": spec.label}
+        )
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why this is corrected (kept in the record)."})
 
@@ -326,8 +329,8 @@ def record_correct_locked(*, actor, record, reason: str, changes: dict, extra: d
     unknown = set(changes) - set(spec.fields)
     if unknown:
         raise ValidationError(
-            f"These details of a {spec.label} cannot be corrected here: "
-            f"{', '.join(sorted(unknown))}."
+            _("These details of a %(kind)s cannot be corrected here: %(names)s.")
+            % {"kind": spec.label, "names": ", ".join(sorted(unknown))}
         )
     if spec.date_rule:
         current = {name: getattr(record, name, None) for name in spec.date_fields()}
@@ -371,7 +374,8 @@ def record_withdraw(*, actor, record, version: int, reason: str):
     spec = REGISTRY[BY_MODEL[type(record)]]
     if not spec.withdrawable:
         raise ValidationError(
-            f"A {spec.label} is not withdrawn; correct it, or record its decision instead."
+            _("A %(kind)s is not withdrawn; correct it, or record its decision instead.")
+            % {"kind": spec.label}
         )
     record = _lock(record)
     _check_writable(actor=actor, spec=spec, record=record, version=version, reason=reason)

@@ -11,6 +11,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import clocks
 from ..audit import case_event_record
@@ -50,13 +51,13 @@ def deadline_extend(
     if clock in clocks.LEGAL_KINDS:
         raise ValidationError(LEGAL_CLOCK_REFUSAL)
     if clock not in clocks.EXTENDABLE_KINDS:
-        raise ValidationError("Choose the stage deadline or an appeal window.")
+        raise ValidationError(_("Choose the stage deadline or an appeal window."))
     reason, notice = (reason or "").strip(), (notice or "").strip()
     if not reason:
-        raise ValidationError("Give the good cause for the extension; it is kept in the record.")
+        raise ValidationError(_("Give the good cause for the extension; it is kept in the record."))
     if not notice:
         raise ValidationError(
-            "Record the notice given to the parties: to whom, how and when they were told."
+            _("Record the notice given to the parties: to whom, how and when they were told.")
         )
     if timezone.is_naive(new_due_at):
         raise ValueError("The new due time must be timezone-aware.")
@@ -64,19 +65,19 @@ def deadline_extend(
     if clock == DeadlineExtension.ClockKind.STAGE:
         current = clocks.stage_clock(locked)
         if not current.open:
-            raise ValidationError("The case's current stage has no deadline to extend.")
+            raise ValidationError(_("The case's current stage has no deadline to extend."))
         previous = locked.stage_due_at
         determination = None
     else:
         if determination is None:
-            raise ValidationError("Choose the determination whose appeal window is extended.")
+            raise ValidationError(_("Choose the determination whose appeal window is extended."))
         require_same_case(locked, determination)
         previous = clocks.appeal_window_closes_at(determination, case=locked)
     now = timezone.now()
     if new_due_at <= previous or new_due_at <= now:
         raise ValidationError(
-            "The new due time must be later than the current one ("
-            f"{clocks.local_time_text(previous, clocks.case_zone(locked))}) and in the future."
+            _("The new due time must be later than the current one (%(due)s) and in the future.")
+            % {"due": clocks.local_time_text(previous, clocks.case_zone(locked))}
         )
     row = DeadlineExtension.objects.create(
         case=locked,

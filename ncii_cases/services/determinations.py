@@ -10,6 +10,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from policies.models import Intervention
 
@@ -56,7 +57,7 @@ def case_party_identify(
     require(actor, Action.WORK, party.case)
     require_open(party.case)
     if person.district_id != party.case.district_id:
-        raise ValidationError("That person belongs to another district.")
+        raise ValidationError(_("That person belongs to another district."))
     require_not_depicted_and_respondent(party.case, person, party.role, exclude=party)
     party.person = person
     party.affiliation = person.affiliation
@@ -88,9 +89,9 @@ def case_respondent_track_set(
     require(actor, Action.TRIAGE, case)
     require_open(case)
     if track not in c.RespondentTrack.values:
-        raise ValidationError("Unknown respondent track.")
+        raise ValidationError(_("Unknown respondent track."))
     if not reason.strip():
-        raise ValidationError("Give the reason for the track.")
+        raise ValidationError(_("Give the reason for the track."))
     case = Case.objects.select_for_update().get(pk=case.pk)
     require_version(case, version)
     old = case.respondent_track
@@ -122,15 +123,17 @@ def determination_record(
     require_open(case)
     require_same_case(case, respondent)
     if respondent.role != c.PartyRole.RESPONDENT:
-        raise ValidationError("A determination concerns a respondent of this case.")
+        raise ValidationError(_("A determination concerns a respondent of this case."))
     stage = Case.objects.filter(pk=case.pk).values_list("stage", flat=True).get()
     if stage != c.Stage.DETERMINATION:
         raise ValidationError(
-            "A determination is recorded once the investigation is done, at the "
-            "determination stage."
+            _(
+                "A determination is recorded once the investigation is done, at the "
+                "determination stage."
+            )
         )
     if respondent.person_id is None:
-        raise ValidationError("Identify the respondent before recording a determination.")
+        raise ValidationError(_("Identify the respondent before recording a determination."))
     problems = []
     if finding not in Determination.Finding.values:
         problems.append("Choose a finding.")
@@ -142,7 +145,7 @@ def determination_record(
         raise ValidationError(problems)
     dates_check("determination", {"decided_at": decided_at})
     if Determination.objects.filter(case=case, respondent=respondent).exists():
-        raise ValidationError("A determination for this respondent is already recorded.")
+        raise ValidationError(_("A determination for this respondent is already recorded."))
     row = Determination(
         case=case,
         respondent=respondent,
@@ -186,33 +189,42 @@ def sanction_add(
     require_open(case)
     if case.stage not in SANCTION_STAGES:
         raise ValidationError(
-            "Sanctions are chosen at the determination or remedies stage, after a finding."
+            _("Sanctions are chosen at the determination or remedies stage, after a finding.")
         )
     if case.respondent_track not in (c.RespondentTrack.STUDENT, c.RespondentTrack.EMPLOYEE):
-        raise ValidationError("Set the respondent track before choosing sanctions.")
+        raise ValidationError(_("Set the respondent track before choosing sanctions."))
     if intervention.track != case.respondent_track:
         label = c.RespondentTrack(case.respondent_track).label.lower()
-        raise ValidationError(f"\u201c{intervention}\u201d is not in the catalog of the {label}.")
+        raise ValidationError(
+            _("\u201c%(name)s\u201d is not in the catalog of the %(track)s.")
+            % {"name": intervention, "track": label}
+        )
     require_same_case(case, respondent)
     if respondent.role != c.PartyRole.RESPONDENT:
-        raise ValidationError("Sanctions are for a respondent of this case.")
+        raise ValidationError(_("Sanctions are for a respondent of this case."))
     fitting = {AFFILIATION_TRACK.get(a) for a in respondent.affiliation_values}
     if respondent.withdrawn_at is not None:
-        raise ValidationError("That respondent was withdrawn from the case.")
+        raise ValidationError(_("That respondent was withdrawn from the case."))
     if intervention.track not in fitting:
         label = c.RespondentTrack(intervention.track).label.lower()
         raise ValidationError(
-            f"\u201c{intervention}\u201d belongs to the {label}, which does not fit this "
-            "respondent: student interventions are for students, corrective actions for employees."
+            _(
+                "\u201c%(name)s\u201d belongs to the %(track)s, which does not fit this "
+                "respondent: student interventions are for students, corrective actions for "
+                "employees."
+            )
+            % {"name": intervention, "track": label}
         )
     available = Intervention.objects.for_district(case.district)
     if not available.filter(pk=intervention.pk).exists():
-        raise ValidationError(f"\u201c{intervention}\u201d is not in this district's catalog.")
+        raise ValidationError(
+            _("\u201c%(name)s\u201d is not in this district's catalog.") % {"name": intervention}
+        )
     responsible = Determination.objects.filter(
         case=case, respondent=respondent, finding=Determination.Finding.RESPONSIBLE
     ).exists()
     if not responsible:
-        raise ValidationError("Sanctions follow a determination of responsibility.")
+        raise ValidationError(_("Sanctions follow a determination of responsibility."))
     row = Sanction(
         case=case,
         respondent=respondent,
@@ -263,13 +275,14 @@ def sanction_status_set(
     if version is not None and int(version) != sanction.version:
         raise StaleRecord()
     if sanction.withdrawn_at is not None:
-        raise ValidationError("This sanction was withdrawn; it cannot be changed.")
+        raise ValidationError(_("This sanction was withdrawn; it cannot be changed."))
     allowed = SANCTION_NEXT.get(sanction.status, set())
     if status not in allowed:
         labels = ", ".join(str(SanctionStatus(s).label).lower() for s in sorted(allowed))
         current = SanctionStatus(sanction.status).label.lower()
         raise ValidationError(
-            f"A sanction that is {current} can become: {labels or 'nothing else (final)'}."
+            _("A sanction that is %(current)s can become: %(next)s.")
+            % {"current": current, "next": labels or _("nothing else (final)")}
         )
     if status == SanctionStatus.VACATED and not reason.strip():
         raise ValidationError({"reason": "Say why the sanction is vacated."})
@@ -279,8 +292,10 @@ def sanction_status_set(
     # vacated, for example when the appeal is conceded).
     if status != SanctionStatus.VACATED and sanction.pk in stayed_sanction_ids(sanction.case):
         raise ValidationError(
-            "This sanction is stayed while the appeal of the determination is pending; it "
-            "can take effect once the appeal is decided."
+            _(
+                "This sanction is stayed while the appeal of the determination is pending; it "
+                "can take effect once the appeal is decided."
+            )
         )
     old = sanction.status
     sanction.status = status

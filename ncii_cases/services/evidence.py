@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from policies.models import Platform
 
@@ -45,7 +46,7 @@ def evidence_record(
     require(actor, Action.WORK, case)
     require_open(case)
     if not description.strip():
-        raise ValidationError("Describe what was seen, without graphic detail.")
+        raise ValidationError(_("Describe what was seen, without graphic detail."))
     dates_check("evidence", {"seen_at": seen_at})
     item = EvidenceItem(
         case=case,
@@ -100,7 +101,7 @@ def custody_transfer(
     require(actor, Action.WORK, evidence.case)
     require_open(evidence.case)
     if not to_holder.strip():
-        raise ValidationError("Name who holds the device now.")
+        raise ValidationError(_("Name who holds the device now."))
     dates_check("custody", {"transferred_at": transferred_at})
     entry = CustodyEntry(
         evidence=evidence,
@@ -155,7 +156,7 @@ def document_attach(
         raise ValidationError(exc.message, code=exc.code) from None
     require_same_case(case, evidence)
     if not title.strip():
-        raise ValidationError("Give the document a short title.")
+        raise ValidationError(_("Give the document a short title."))
     digest = hashlib.sha256(data).hexdigest()
     document = SupportingDocument(
         case=case,

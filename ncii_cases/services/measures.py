@@ -11,6 +11,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from policies.models import Measure
 
@@ -86,29 +87,34 @@ def measure_add(
     from ..selectors import case_parties_for_user
 
     if kind not in KIND_RULES:
-        raise ValidationError("Choose a supportive measure, an interim measure or a remedy.")
+        raise ValidationError(_("Choose a supportive measure, an interim measure or a remedy."))
     party_roles, catalog_kind, permission = KIND_RULES[kind]
     require(actor, permission, case)
     require_open(case)
     require_same_case(case, party)
     if party.role not in party_roles:
         raise ValidationError(
-            "Supportive measures are for the person shown, a respondent or a witness; "
-            "remedies are for the person shown; interim measures concern the respondent."
+            _(
+                "Supportive measures are for the person shown, a respondent or a witness; "
+                "remedies are for the person shown; interim measures concern the respondent."
+            )
         )
     if not case_parties_for_user(user=actor, case=case).filter(pk=party.pk).exists():
-        raise ValidationError("That person is not a party to this case.")
+        raise ValidationError(_("That person is not a party to this case."))
     if measure is None and not (kind == K.REMEDY and description.strip()):
-        raise ValidationError("Choose a measure from the district's catalog.")
+        raise ValidationError(_("Choose a measure from the district's catalog."))
     if measure is not None:
         allowed = measures_for_party_role(district=case.district, kind=kind, role=party.role)
         if not allowed.filter(pk=measure.pk).exists():
             raise ValidationError(
-                f"\u201c{measure}\u201d is not in the catalog for this kind of measure and "
-                f"this person ({party.get_role_display().lower()})."
+                _(
+                    "\u201c%(measure)s\u201d is not in the catalog for this kind of measure and "
+                    "this person (%(role)s)."
+                )
+                % {"measure": measure, "role": party.get_role_display().lower()}
             )
     if owner is not None and owner.district_id != case.district_id:
-        raise ValidationError("The owner must be staff of the case's district.")
+        raise ValidationError(_("The owner must be staff of the case's district."))
     dates_check("measure", {"starts_on": starts_on, "review_on": review_on})
     if kind == K.INTERIM:
         party_choice = PartyChoice.NOT_APPLICABLE
@@ -152,9 +158,11 @@ def measure_choice_record(
     require(actor, _measure_permission(measure), measure.case)
     require_open(measure.case)
     if measure.kind == K.INTERIM:
-        raise ValidationError("An interim measure is not an offer; there is no choice to record.")
+        raise ValidationError(
+            _("An interim measure is not an offer; there is no choice to record.")
+        )
     if choice not in (PartyChoice.ACCEPTED, PartyChoice.DECLINED, PartyChoice.OFFERED):
-        raise ValidationError("Record the choice as accepted, declined or not answered yet.")
+        raise ValidationError(_("Record the choice as accepted, declined or not answered yet."))
     measure.party_choice = choice
     if choice == PartyChoice.ACCEPTED and measure.status == MeasureStatus.PLANNED:
         measure.status = MeasureStatus.ACTIVE
@@ -180,7 +188,7 @@ def measure_status_set(
     require_version(measure, version)
     require(actor, _measure_permission(measure), measure.case)
     if status not in MeasureStatus.values:
-        raise ValidationError("Unknown status.")
+        raise ValidationError(_("Unknown status."))
     if status != MeasureStatus.ENDED:
         # Ending a measure stays possible after closure: support can outlive the case.
         require_open(measure.case)
@@ -190,8 +198,10 @@ def measure_status_set(
         and measure.party_choice != PartyChoice.ACCEPTED
     ):
         raise ValidationError(
-            "This measure was offered and not accepted; it is put in place only if the person "
-            "accepts it. The choice is theirs: record it first."
+            _(
+                "This measure was offered and not accepted; it is put in place only if the person "
+                "accepts it. The choice is theirs: record it first."
+            )
         )
     old = measure.status
     measure.status = status
@@ -222,7 +232,7 @@ def measure_review(
     require_version(measure, version)
     require(actor, _measure_permission(measure), measure.case)
     if not end and next_review_on is None:
-        raise ValidationError("A measure that stays in place needs its next review date.")
+        raise ValidationError(_("A measure that stays in place needs its next review date."))
     if not end:
         dates_check(
             "measure_review", {"starts_on": measure.starts_on, "next_review_on": next_review_on}
@@ -293,7 +303,7 @@ def resolution_offer_decide(
     require(actor, Action.WORK, offer.case)
     require_open(offer.case)
     if choice not in (PartyChoice.ACCEPTED, PartyChoice.DECLINED):
-        raise ValidationError("Record the answer as accepted or declined.")
+        raise ValidationError(_("Record the answer as accepted or declined."))
     offer.choice = choice
     offer.decided_at = timezone.now()
     if notes:

@@ -9,6 +9,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import choices as c
 from ..audit import case_event_record
@@ -46,7 +47,7 @@ def party_notice_record(
     require_open(case)
     require_same_case(case, party)
     if not summary.strip():
-        raise ValidationError("Write in a few sentences what was said or sent.")
+        raise ValidationError(_("Write in a few sentences what was said or sent."))
     dates_check("notice", {"sent_at": sent_at})
     eligible = kind == PartyNotice.Kind.PARENT_NOTIFICATION and party_is_eligible_student(
         CaseParty.objects.select_related("person").get(pk=party.pk)

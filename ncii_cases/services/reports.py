@@ -14,6 +14,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..audit import case_event_record
 from ..clocks import done_in_time, report_due_at
@@ -152,7 +153,7 @@ def external_report_record_made(
     require(actor, Action.WORK, report.case)
     require_open(report.case)
     if not reference_number.strip():
-        raise ValidationError("Enter the reference number the agency gave.")
+        raise ValidationError(_("Enter the reference number the agency gave."))
     dates_check("report", {"reported_at": reported_at})
     report.status = ExternalReport.Status.MADE
     report.reported_at = reported_at
@@ -184,7 +185,7 @@ def external_report_mark_not_required(
     require(actor, Action.DECIDE, report.case)
     require_open(report.case)
     if not explanation.strip():
-        raise ValidationError("Explain why this report is not required.")
+        raise ValidationError(_("Explain why this report is not required."))
     report.status = ExternalReport.Status.NOT_REQUIRED
     report.explanation = explanation.strip()
     stamp(report, actor).save()

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import choices as c
 from ..audit import case_event_record
@@ -254,23 +255,27 @@ def takedown_notice_create(
             .get(pk=takedown.pk, case=case)
         )
     except TakedownRequest.DoesNotExist:
-        raise ValidationError("This takedown request is not one of this case's.") from None
+        raise ValidationError(_("This takedown request is not one of this case's.")) from None
     require_open(case)
     require_version(takedown, version)
     if takedown.withdrawn_at is not None:
-        raise ValidationError("This takedown request was withdrawn; it takes no notice.")
+        raise ValidationError(_("This takedown request was withdrawn; it takes no notice."))
     if takedown.route != TakedownRequest.Route.PLATFORM:
         raise ValidationError(
-            "A notice under the TAKE IT DOWN Act goes to the platform itself. Take It Down and "
-            "StopNCII take no notice: add a request on the platform's own route for it."
+            _(
+                "A notice under the TAKE IT DOWN Act goes to the platform itself. Take It Down and "
+                "StopNCII take no notice: add a request on the platform's own route for it."
+            )
         )
     if current_notice(takedown) is not None:
         raise ValidationError(
-            "This request already has its notice. Correct it, or withdraw it first."
+            _("This request already has its notice. Correct it, or withdraw it first.")
         )
     unknown = set(inputs) - set(INPUT_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown notice fields: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("Unknown notice fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
     notice_inputs_check(inputs)
     notice = TakedownNotice(
         case=case,

@@ -13,6 +13,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from policies.models import Platform
 
@@ -63,11 +64,11 @@ def takedown_request_create(
     require_open(case)
     require_same_case(case, depicted_party)
     if depicted_party is not None and depicted_party.role != c.PartyRole.DEPICTED:
-        raise ValidationError("A takedown request is made for a depicted person of the case.")
+        raise ValidationError(_("A takedown request is made for a depicted person of the case."))
     if owner is not None and owner.district_id != case.district_id:
-        raise ValidationError("The owner must be staff of the case's district.")
+        raise ValidationError(_("The owner must be staff of the case's district."))
     if not location.strip():
-        raise ValidationError("Say where it was seen: a link, an account or a group name.")
+        raise ValidationError(_("Say where it was seen: a link, an account or a group name."))
     route = route or takedown_route_suggest(depicted_party)
     refusal = route_refusal(route, depicted_party)
     if refusal:
@@ -80,7 +81,7 @@ def takedown_request_create(
         route=route,
     ).exclude(status=St.WAIVED)
     if duplicate.exists():
-        raise ValidationError("A request for this platform and location already exists.")
+        raise ValidationError(_("A request for this platform and location already exists."))
     row = TakedownRequest(
         case=case,
         platform=platform,
@@ -131,7 +132,7 @@ def takedown_request_submit(
     require(actor, Action.WORK, takedown.case)
     require_open(takedown.case)
     if takedown.status not in (St.TO_DO, St.REFUSED, St.REAPPEARED):
-        raise ValidationError("This request has already been submitted or resolved.")
+        raise ValidationError(_("This request has already been submitted or resolved."))
     elements = {
         "has_signature": has_signature,
         "identifies_content": identifies_content,
@@ -145,8 +146,11 @@ def takedown_request_submit(
     ]
     if takedown.covered_by_48h_rule and missing:
         raise ValidationError(
-            "A removal request under the TAKE IT DOWN Act is valid, and its 48-hour clock "
-            "starts, only when it has every element. Missing: " + " ".join(missing)
+            _(
+                "A removal request under the TAKE IT DOWN Act is valid, and its 48-hour clock "
+                "starts, only when it has every element. Missing: %(missing)s"
+            )
+            % {"missing": " ".join(missing)}
         )
     for name, present in elements.items():
         setattr(takedown, name, present)
@@ -189,9 +193,9 @@ def takedown_request_update(
     require(actor, Action.WORK, takedown.case)
     require_open(takedown.case)
     if status not in (St.REMOVED, St.REFUSED, St.REAPPEARED, St.WAIVED):
-        raise ValidationError("Record removed, refused, reappeared or not pursued.")
+        raise ValidationError(_("Record removed, refused, reappeared or not pursued."))
     if status == St.WAIVED and not waiver_reason.strip():
-        raise ValidationError("Give the reason this request is not pursued.")
+        raise ValidationError(_("Give the reason this request is not pursued."))
     at = at or timezone.now()
     old = takedown.status
     takedown.status = status
