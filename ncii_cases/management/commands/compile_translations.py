@@ -3,11 +3,14 @@
 GNU gettext's ``msgfmt`` (which Django's ``compilemessages`` needs) gets working translations.
 ``scripts/setup.sh`` runs it; the ``.mo`` files are build products and are not committed.
 
-A catalog whose ``.mo`` is newer than its ``.po`` is left alone unless ``--force``. Fuzzy
-entries are left out of the ``.mo`` (as msgfmt does); ``--check`` fails when any entry is
-untranslated or fuzzy, naming them.
+A catalog whose ``.mo`` is newer than its ``.po`` is left alone unless ``--force``. Fuzzy and
+untranslated entries are left out of the ``.mo`` (as msgfmt does): their English shows.
+``--check`` fails, naming them, when an entry is fuzzy or when an entry used by a
+reporter-facing page (``REPORTER_FACING_SOURCES``) is untranslated. Staff screens are marked
+for translation but may stay English: their entries may have an empty ``msgstr``.
 """
 
+import fnmatch
 import os
 import tempfile
 from pathlib import Path
@@ -15,6 +18,43 @@ from pathlib import Path
 import polib
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+# What students, parents and reporting employees read, which must be complete in every
+# language (issue 17): the public report and follow-up pages, the staff report form and its
+# receipts, the messages, the policy page and the family handout, and the error pages any of
+# them can end on. Paths as makemessages writes them in the catalog's "#:" references,
+# relative to the project folder (fnmatch patterns).
+REPORTER_FACING_SOURCES = (
+    "templates/base.html",
+    "templates/partials/language_switch.html",
+    "templates/413.html",
+    "templates/500.html",
+    "templates/503.html",
+    "templates/ncii_cases/reports/public_*.html",
+    "templates/ncii_cases/reports/partials/*.html",
+    "templates/ncii_cases/reports/staff_report.html",
+    "templates/ncii_cases/reports/my_report.html",
+    "templates/ncii_cases/reports/my_reports.html",
+    "templates/ncii_cases/reports/refused.html",
+    "templates/ncii_cases/reports/too_many.html",
+    "templates/reporting/public_policy.html",
+    "templates/reporting/family_handout_pdf.html",
+    "ncii_cases/forms_reports.py",
+    "ncii_cases/models_intake.py",
+    "ncii_cases/report_views.py",
+    "ncii_cases/services/intake_reports.py",
+    "policies/public_text.py",
+)
+
+
+def is_reporter_facing(entry: polib.POEntry) -> bool:
+    """Whether one of the entry's source references (``#:`` lines) is a reporter-facing file
+    (``REPORTER_FACING_SOURCES``)."""
+    return any(
+        fnmatch.fnmatchcase(path, pattern)
+        for path, _line in entry.occurrences
+        for pattern in REPORTER_FACING_SOURCES
+    )
 
 
 def catalogs() -> list[Path]:
@@ -26,10 +66,15 @@ def catalogs() -> list[Path]:
 
 
 def incomplete_entries(po_path: Path) -> list[str]:
-    """The msgids of ``po_path`` that are untranslated or marked fuzzy (obsolete entries are
-    ignored: they are not compiled)."""
+    """The msgids of ``po_path`` that are marked fuzzy, or untranslated and used by a
+    reporter-facing page (``is_reporter_facing``). Obsolete entries are ignored (they are not
+    compiled); an untranslated staff-screen entry is not incomplete: its English shows."""
     po = polib.pofile(str(po_path))
-    return [e.msgid for e in po if not e.obsolete and (not e.translated() or e.fuzzy)]
+    return [
+        e.msgid
+        for e in po
+        if not e.obsolete and (e.fuzzy or (not e.translated() and is_reporter_facing(e)))
+    ]
 
 
 def compile_catalog(po_path: Path, *, force: bool = False) -> bool:
@@ -65,7 +110,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check",
             action="store_true",
-            help="Fail when an entry is untranslated or fuzzy.",
+            help="Fail when an entry is fuzzy, or untranslated and used by a reporter-facing page.",
         )
 
     def handle(self, *args, force=False, check=False, **options):
