@@ -318,7 +318,7 @@ def login_enroll_link(request, token):
     user = request.user
     if user.is_authenticated and user.pk != link.user_id:
         access_record(request, action="enrollment_link_refused", allowed=False, path=LINK_LOG_PATH)
-        problem = (
+        problem = _(
             "This set-up link belongs to another account than the one signed in here. Sign "
             "out first, then open the link again."
         )
@@ -358,7 +358,7 @@ def recovery_codes(request):
             )
             return redirect(_with_next("recovery_codes", next_url))
         access_record(request, action="recovery_codes_refused", allowed=False, path=request.path)
-        error = "That password did not match. Your recovery codes were not changed."
+        error = _("That password did not match. Your recovery codes were not changed.")
     codes = request.session.pop(RECOVERY_SESSION_KEY, None)
     if codes is None and not error:
         messages.info(

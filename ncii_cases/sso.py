@@ -20,6 +20,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
@@ -74,8 +75,10 @@ def provider_metadata(provider) -> dict:
     except (RequestException, ValueError) as error:
         raise SsoFailed(
             "discovery",
-            "The sign-in service could not be reached. Try again in a few minutes, or sign in "
-            "another way.",
+            _(
+                "The sign-in service could not be reached. Try again in a few minutes, or sign in "
+                "another way."
+            ),
         ) from error
     if metadata.get("issuer") != provider.issuer:
         raise SsoFailed("issuer")

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET
@@ -134,8 +135,10 @@ def sso_callback(request):
         sso_sign_in_record(request, action="sign_in_sso_failed", provider=None, reason="state")
         return _failure_page(
             request,
-            "This sign-in was already used, has expired, or was started in another browser. "
-            "Start again from the sign-in page.",
+            _(
+                "This sign-in was already used, has expired, or was started in another browser. "
+                "Start again from the sign-in page."
+            ),
             status=400,
         )
     if request.GET.get("error") or not request.GET.get("code"):
@@ -144,7 +147,7 @@ def sso_callback(request):
         )
         return _failure_page(
             request,
-            "The sign-in service did not sign you in. Start again from the sign-in page.",
+            _("The sign-in service did not sign you in. Start again from the sign-in page."),
             status=400,
         )
     try:

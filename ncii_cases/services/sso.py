@@ -22,11 +22,13 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import choices as c
 from ..models import SsoIdentity, SsoProvider, SsoSignInDevice, User
 
-ASK_IT = "If you think this is a mistake, ask your district IT team."
+ASK_IT = gettext_lazy("If you think this is a mistake, ask your district IT team.")
 
 
 class SsoRefused(Exception):
@@ -87,7 +89,7 @@ def sso_account_for_claims(*, provider: SsoProvider, claims: dict) -> SsoAccount
     if sso_domain_problem(provider, claims):
         raise SsoRefused(
             "domain",
-            "This account is not one of the district's. Sign in with your district account. "
+            _("This account is not one of the district's. Sign in with your district account. ")
             + ASK_IT,
         )
     email = _email_of(claims)
@@ -106,7 +108,7 @@ def sso_account_for_claims(*, provider: SsoProvider, claims: dict) -> SsoAccount
     if not user.is_active:
         raise SsoRefused(
             "inactive",
-            "This account is switched off. Ask your district IT team to switch it on again.",
+            _("This account is switched off. Ask your district IT team to switch it on again."),
             user,
         )
     identity.email = email
@@ -129,7 +131,7 @@ def _identity_new(*, provider: SsoProvider, claims: dict, email: str):
                 # The account is linked to another person of this provider already.
                 raise SsoRefused(
                     "linked_to_other",
-                    "This account is already linked to another sign-in. " + ASK_IT,
+                    _("This account is already linked to another sign-in. ") + ASK_IT,
                     user,
                 )
             identity = SsoIdentity.objects.create(
@@ -144,13 +146,15 @@ def _identity_new(*, provider: SsoProvider, claims: dict, email: str):
     if not provider.create_accounts:
         raise SsoRefused(
             "unknown",
-            "There is no account for you in this application yet. Ask your district IT team "
-            "to create one.",
+            _(
+                "There is no account for you in this application yet. Ask your district IT team "
+                "to create one."
+            ),
         )
     if User.objects.filter(username__iexact=_username_for(email)).exists():
         raise SsoRefused(
             "username_taken",
-            "An account with your e-mail address as its username exists already. " + ASK_IT,
+            _("An account with your e-mail address as its username exists already. ") + ASK_IT,
         )
     try:
         with transaction.atomic():
@@ -181,7 +185,7 @@ def _identity_new(*, provider: SsoProvider, claims: dict, email: str):
 
 def sso_mfa_device(*, user: User, provider: SsoProvider) -> SsoSignInDevice:
     """The device that stands for this provider's multi-factor sign-in of ``user``."""
-    device, _ = SsoSignInDevice.objects.get_or_create(
+    device, _created = SsoSignInDevice.objects.get_or_create(
         user=user,
         provider=provider,
         defaults={"name": f"Multi-factor sign-in with {provider.name}"[:64], "confirmed": True},

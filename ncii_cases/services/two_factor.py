@@ -24,6 +24,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -61,11 +63,11 @@ def totp_device_pending(*, user) -> TOTPDevice:
 @transaction.atomic
 def recovery_codes_create(*, user, count: int = RECOVERY_CODE_COUNT) -> list[str]:
     """Replaces the user's recovery codes with a new set and returns it (to show once)."""
-    device, _ = StaticDevice.objects.get_or_create(
+    device, _created = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(count)]
+    codes = [StaticToken.random_token() for _number in range(count)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
 
@@ -187,15 +189,19 @@ def enrollment_link_create(*, user, actor, base_url: str) -> EnrollmentLink:
     return link
 
 
+ASK_AGAIN = gettext_noop("Sign in with your password to have a new link sent to your e-mail.")
+
+
 def enrollment_link_check(*, token: str) -> EnrollmentLink:
     """Returns the link for ``token`` if it can still be used; raises EnrollmentLinkInvalid
     (unknown, already used, replaced, expired) with a message that says what to do."""
     link = (
         EnrollmentLink.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
     )
-    ask_again = "Sign in with your password to have a new link sent to your e-mail."
     if link is None:
-        raise EnrollmentLinkInvalid(f"This set-up link is not valid. {ask_again}")
+        raise EnrollmentLinkInvalid(
+            _("This set-up link is not valid. %(ask_again)s") % {"ask_again": _(ASK_AGAIN)}
+        )
     error = enrollment_link_problem(link)
     if error:
         exc = EnrollmentLinkInvalid(error)
@@ -206,16 +212,22 @@ def enrollment_link_check(*, token: str) -> EnrollmentLink:
 
 def enrollment_link_problem(link: EnrollmentLink) -> str:
     """Why the link cannot be used, in words for the person holding it, or "" if it can."""
-    ask_again = "Sign in with your password to have a new link sent to your e-mail."
+    ask_again = _(ASK_AGAIN)
     if link.used_at is not None:
-        return f"This set-up link was already used; each link works once. {ask_again}"
+        return _("This set-up link was already used; each link works once. %(ask_again)s") % {
+            "ask_again": ask_again
+        }
     if link.revoked_at is not None:
-        return f"A newer set-up link replaced this one. Use the newest e-mail, or: {ask_again}"
+        return _(
+            "A newer set-up link replaced this one. Use the newest e-mail, or: %(ask_again)s"
+        ) % {"ask_again": ask_again}
     if link.expires_at <= timezone.now():
-        hours = settings.ENROLLMENT_LINK_HOURS
-        return f"This set-up link has expired (links work for {hours} hours). {ask_again}"
+        return _("This set-up link has expired (links work for %(hours)s hours). %(ask_again)s") % {
+            "hours": settings.ENROLLMENT_LINK_HOURS,
+            "ask_again": ask_again,
+        }
     if not link.user.is_active:
-        return "This account is not active. Ask your district IT team."
+        return _("This account is not active. Ask your district IT team.")
     return ""
 
 
