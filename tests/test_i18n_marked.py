@@ -207,8 +207,9 @@ def test_every_visible_string_of_the_template_is_marked_for_translation(name):
     )
 
 
-def test_pending_lists_only_existing_templates():
+def test_pending_lists_only_existing_templates_and_modules():
     assert set(template_names()) >= PENDING
+    assert all((ROOT / relative).is_file() for relative in PENDING_PY)
 
 
 # --- Python ------------------------------------------------------------------------------
