@@ -323,7 +323,8 @@ def markdown_write(result: dict, path: Path) -> Path:
     section = markdown_section(result)
     if path.exists():
         text = path.read_text()
-        begin, end = text.find(MARK_BEGIN), text.find(MARK_END)
+        begin = text.find(MARK_BEGIN)
+        end = text.find(MARK_END, max(begin, 0))
         if begin < 0 or end < begin:
             raise MarkersMissing(
                 f"{path} has no benchmark markers: put the lines {MARK_BEGIN!r} and "

@@ -190,7 +190,9 @@ def schedule(n_sites: int, rounds: int, start: int = 0) -> Iterator[tuple[int, i
     """The order of the samples: ``(round, site index, "floor" | "page")`` for rounds
     ``start`` to ``start + rounds - 1``. Each round takes every site once, in an order rotated
     by one each round; within a site, the floor and the page are next to each other, floor
-    first in even rounds and page first in odd ones."""
+    first in even rounds and page first in odd ones. With two sites, each odd round is the
+    mirror of the even one before it (A B B A), so a load that rises or falls steadily weighs
+    the same on both sizes and on a page and its floor."""
     for r in range(start, start + rounds):
         for k in range(n_sites):
             site = (k + r) % n_sites

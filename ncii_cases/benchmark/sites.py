@@ -9,6 +9,7 @@ names the case count, the seed value and a digest of the seeder's source, so a c
 seeds again."""
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,7 +180,9 @@ def site_prepare(sites: Sites, site: Site, *, seed_value: int, reseed: bool, log
         log(f"Created database {site.name}")
     sites.use(site)
     ContentType.objects.clear_cache()
+    started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    log(f"Migrated {site.name} ({time.perf_counter() - started:.1f} s)")
     mark = seed_mark(cases=site.size, seed_value=seed_value)
     if not reseed and _mark_read(site) == mark:
         log(f"Reusing {site.name}: already seeded with {site.size} cases (seed {seed_value})")
