@@ -125,28 +125,32 @@ class Sites:
 # --- Preparing a database: created, migrated, seeded once ------------------------------------
 
 
-def _mark_read(site: Site) -> str:
-    conn = site.connection
+def mark_read(conn) -> str:
+    """The seed mark of the database ``conn`` is connected to ("" when none)."""
+    name = str(conn.settings_dict["NAME"])
     if conn.vendor == "postgresql":
         with conn.cursor() as cursor:
             cursor.execute(
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                [site.name],
+                [name],
             )
             row = cursor.fetchone()
         return (row and row[0]) or ""
-    sidecar = Path(f"{site.name}.bench")
+    if conn.is_in_memory_db():
+        return ""
+    sidecar = Path(f"{name}.bench")
     return sidecar.read_text().strip() if sidecar.exists() else ""
 
 
-def _mark_write(site: Site, mark: str) -> None:
-    conn = site.connection
+def mark_write(conn, mark: str) -> None:
+    """Records ``mark`` ("" to clear it) on the database ``conn`` is connected to."""
+    name = str(conn.settings_dict["NAME"])
     if conn.vendor == "postgresql":
         with conn.cursor() as cursor:
-            name = conn.ops.quote_name(site.name)
-            cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [mark])
+            cursor.execute(f"COMMENT ON DATABASE {conn.ops.quote_name(name)} IS %s", [mark])
         return
-    Path(f"{site.name}.bench").write_text(mark + "\n")
+    if not conn.is_in_memory_db():
+        Path(f"{name}.bench").write_text(mark + "\n")
 
 
 def database_create(name: str) -> bool:
@@ -184,18 +188,26 @@ def site_prepare(sites: Sites, site: Site, *, seed_value: int, reseed: bool, log
     call_command("migrate", verbosity=0)
     log(f"Migrated {site.name} ({time.perf_counter() - started:.1f} s)")
     mark = seed_mark(cases=site.size, seed_value=seed_value)
-    if not reseed and _mark_read(site) == mark:
+    if not reseed and mark_read(site.connection) == mark:
         log(f"Reusing {site.name}: already seeded with {site.size} cases (seed {seed_value})")
         return
     if not seed_module.database_is_empty():
         call_command("flush", interactive=False, verbosity=0)
-    _mark_write(site, "")
+    mark_write(site.connection, "")
     report = seed_module.seed(cases=site.size, seed_value=seed_value, log=log)
-    _mark_write(site, mark)
+    mark_write(site.connection, mark)
     ContentType.objects.clear_cache()
     site.seeded_now = True
     site.seed_seconds = round(report.seconds, 1)
     log(f"Seeded {site.size} cases into {site.name} in {report.seconds:.1f} s")
 
 
-__all__ = ["Site", "Sites", "database_create", "seed_mark", "site_prepare"]
+__all__ = [
+    "Site",
+    "Sites",
+    "database_create",
+    "mark_read",
+    "mark_write",
+    "seed_mark",
+    "site_prepare",
+]

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from ncii_cases.benchmark.seed import (
     SeedRefused,
     seed,
 )
+from ncii_cases.benchmark.sites import mark_read, seed_mark
 from ncii_cases.models import (
     AccessEvent,
     Case,
@@ -128,6 +129,9 @@ def test_seed_bench_leaves_what_the_services_would_have_left():
     assert Case.objects.filter(district=coordinator.district).first().reference in (
         response.content.decode()
     )
+
+    # And the database carries the seed's mark, so "bench" reuses it for this size and seed
+    assert mark_read(connection) == seed_mark(cases=CASES, seed_value=2026)
 
     # And a second seed into the same database is refused
     with pytest.raises(CommandError, match="--reset"):
