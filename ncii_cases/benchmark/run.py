@@ -109,12 +109,21 @@ class Page:
     seconds_max: float | None = None
 
 
-def _sort_pages() -> list[Page]:
-    from ..filters import SORT_FIELDS
+# The queue's sort parameters when its filters do not list them (``filters.SORT_FIELDS``).
+QUEUE_SORTS = ("reference", "reported", "stage", "due", "harm")
 
+
+def _sort_pages() -> list[Page]:
+    """One page per sort the queue offers (its ``sort=`` values, as the sort links send)."""
+    try:
+        from ..filters import SORT_FIELDS
+
+        params = [param for _, param in SORT_FIELDS]
+    except ImportError:
+        params = list(QUEUE_SORTS)
     return [
         Page(f"queue sorted by {param}", "ncii_cases:home", query=lambda ctx, p=param: {"sort": p})
-        for _, param in SORT_FIELDS
+        for param in params
     ]
 
 
