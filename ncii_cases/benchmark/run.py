@@ -1,39 +1,46 @@
-"""Measures the main pages at two (or more) database sizes in one run (``manage.py bench``).
+"""Measures the application at two (or more) database sizes in one run (``manage.py bench``),
+so that a change of the machine's load cannot flip a verdict.
 
-Every page is one row of ``PAGES``: its name, how to build the request (URL name, kwargs, the
-user, method and data) and whether the targets apply to it. A page whose URL name does not
-resolve in this build is reported as "not available in this build" and counts as a miss of its
-targets; adding a page later is one line.
+Every size is a database of its own, seeded once and kept (``benchmark.sites``). Both stay
+open in the one process and the run switches between them sample by sample: for each page,
+round ``r`` takes one sample of every size (the sizes' order rotates each round), and each
+size's sample is a pair, the page and the floor page of the same database next to each other
+(floor first in even rounds, page first in odd ones). So:
 
-Requests go in-process through ``django.test.Client`` against the real URLconf (plus the floor,
-see ``benchmark.urls``), signed in with a verified second factor. For each page: warm-up
-requests, then ``repeat`` timed requests (``time.perf_counter`` around the client call, which
-is the server's work: middleware, view, queries, template), then one more request under
-``CaptureQueriesContext`` for its query count. The case summary PDF is rendered in a separate
-worker process (multiprocessing, spawn), which reports its render times and its peak resident
-memory (``ru_maxrss``).
+- the ratio to the floor is the median of the pairs' ratios (page / floor, measured one after
+  the other on the same database);
+- the ratio between the sizes is the median, over the rounds, of the last size's sample over
+  the first size's sample of the same round;
 
-Sizes switch inside the one process: the connection is closed and pointed at the next
-database.
+and a load that comes and goes moves both sides of every ratio. p50 and p95 are reported as
+well (nearest rank).
+
+Every page is one row of ``PAGES`` (URL name, kwargs, query string, user, method, targets);
+a page whose URL name does not resolve in this build is "not available in this build" and
+fails its targets. Requests go in-process through ``django.test.Client`` against the real
+URLconf plus the floor (``benchmark.urls``), signed in with a verified second factor; time is
+``time.perf_counter`` around the client call (middleware, view, queries, template; a streamed
+answer is read to its end). One more request per size runs under ``CaptureQueriesContext``
+for the query count.
+
+The rows that are not pages (``benchmark.rows``): the district-wide audit CSV export (rows/s
+and peak traced memory), ``verify_audit`` over the whole database, the reminder backlog, the
+case summary PDF and the roster import in worker processes, and two gunicorn processes served
+round robin. Targets are evaluated from the numbers by ``benchmark.report``.
 """
 
 import datetime as dt
-import json
+import logging
 import math
-import multiprocessing
 import os
 import platform as platform_module
-import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import NoReverseMatch, reverse
@@ -42,45 +49,37 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import choices as c
-from ..models import Case, School, User
-from . import pdf_worker, roster_worker
-from .seed import (
-    AUDIT_CASE_TITLE,
-    BENCH_COORDINATOR,
-    BENCH_INVESTIGATOR,
-    SUMMARY_CASE_TITLE,
-    seed,
-)
+from ..models import Case, CaseParty, School, User
+from . import rows
+from .seed import AUDIT_CASE_TITLE, BENCH_COORDINATOR, BENCH_INVESTIGATOR, SUMMARY_CASE_TITLE
+from .sites import Site, Sites, site_prepare
 
-NOT_AVAILABLE = pdf_worker.NOT_AVAILABLE
+logger = logging.getLogger(__name__)
+
+NOT_AVAILABLE = rows.NOT_AVAILABLE
 BENCH_URLCONF = "ncii_cases.benchmark.urls"
+FLOOR = "floor"
 QUEUE_PAGE, ADMIN_PAGE = "coordinator queue", "admin change list"
-PDF_PAGE = "case summary PDF"
-# Targets (README, "Benchmark").
-P50_RATIO_MAX = 1.5
-PDF_SECONDS_MAX = 3.0
-PDF_MEGABYTES_MAX = 300.0
-PDF_PROFILE = pdf_worker.PDF_PROFILE
-PDF_RENDERS_MAX = 5
-PDF_PAGES_MIN = 8
-PDF_WORKER_TIMEOUT = 600
-# verify_audit on the nightly benchmark database (README, "Benchmark"): seconds.
-VERIFY_SECONDS_MAX = 600.0
-# The OneRoster import of a 50,000-student district (docs/roster.md): minutes, not hours, and
-# memory that does not follow the file (the worker's peak, Django itself included).
-ROSTER_STUDENTS = 50_000
-ROSTER_SECONDS_MAX = 600.0
-ROSTER_MEGABYTES_MAX = 400.0
-ROSTER_WORKER_TIMEOUT = 3600
+ANALYTICS_FRESH = "analytics, worked out afresh"
+# Targets (issue "Fast at a state's scale"; README, "Benchmark").
+GROWTH_MAX = 1.2  # p50 at the largest size / p50 at the smallest, interleaved
+FLOOR_RATIO_MAX = 3.0  # page / floor of the same database, measured alternately
+LONG_AUDIT_FLOOR_RATIO_MAX = 5.0  # the audit review of the case with 5,000 events
+SEARCH_SECONDS_MAX = 0.1  # p50 at the largest size
+ANALYTICS_FRESH_SECONDS_MAX = 0.5  # p50 at the largest size
+QUEUE_DEEP_PAGE = 50
 
 
 @dataclass
 class Context:
-    """What the requests of one size need: the users and the cases they read."""
+    """What the requests of one size need: the users, the cases they read and what a search
+    looks for (a party's last name and a reference of the coordinator's district)."""
 
     coordinator: User
     investigator: User
     typical_case_id: int
+    typical_reference: str
+    party_last_name: str
     audit_case_id: int
     summary_case_id: int
     fresh_intake_ids: list[int] = field(default_factory=list)
@@ -91,22 +90,65 @@ class Context:
 
 @dataclass(frozen=True)
 class Page:
+    """One measured page. ``reference`` pages (the floor, the admin) are shown without
+    targets; ``floor_max`` is the page's "times the floor" target (None: none), and
+    ``seconds_max`` a p50 target at the largest size."""
+
     name: str
     url_name: str
     user: str = "coordinator"  # an attribute of Context
     kwargs: Callable[[Context], dict] = lambda ctx: {}
+    query: Callable[[Context], dict] = lambda ctx: {}
     method: str = "get"
     data: dict | None = None
     expect: int = 200
-    targets: bool = True  # the floor and the admin are references, not targets
+    reference: bool = False
     fresh_case: bool = False  # each request needs its own new case (kwargs from it)
     cold: bool = False  # the cache is emptied before each request (figures worked out afresh)
+    floor_max: float | None = FLOOR_RATIO_MAX
+    seconds_max: float | None = None
+
+
+# The queue's sort parameters when its filters do not list them (``filters.SORT_FIELDS``).
+QUEUE_SORTS = ("reference", "reported", "stage", "due", "harm")
+
+
+def _sort_pages() -> list[Page]:
+    """One page per sort the queue offers (its ``sort=`` values, as the sort links send)."""
+    try:
+        from ..filters import SORT_FIELDS
+
+        params = [param for _, param in SORT_FIELDS]
+    except ImportError:
+        params = list(QUEUE_SORTS)
+    return [
+        Page(f"queue sorted by {param}", "ncii_cases:home", query=lambda ctx, p=param: {"sort": p})
+        for param in params
+    ]
 
 
 PAGES: list[Page] = [
-    Page("floor", "bench_floor", targets=False),
+    Page(FLOOR, "bench_floor", reference=True, floor_max=None),
     Page(QUEUE_PAGE, "ncii_cases:home"),
     Page("investigator queue", "ncii_cases:home", user="investigator"),
+    Page(
+        "queue search by name",
+        "ncii_cases:home",
+        query=lambda ctx: {"q": ctx.party_last_name},
+        seconds_max=SEARCH_SECONDS_MAX,
+    ),
+    Page(
+        "queue search by reference",
+        "ncii_cases:home",
+        query=lambda ctx: {"q": ctx.typical_reference},
+        seconds_max=SEARCH_SECONDS_MAX,
+    ),
+    *_sort_pages(),
+    Page(
+        f"queue page {QUEUE_DEEP_PAGE}",
+        "ncii_cases:home",
+        query=lambda ctx: {"page": QUEUE_DEEP_PAGE},
+    ),
     Page("case page", "ncii_cases:case_detail", kwargs=lambda ctx: {"pk": ctx.typical_case_id}),
     Page(
         "transition POST",
@@ -116,52 +158,98 @@ PAGES: list[Page] = [
         expect=302,
         fresh_case=True,
     ),
+    Page("audit review, district-wide", "reporting:audit_review"),
     Page(
-        "audit-trail review (5,000 events)",
+        "audit review of the case with 5,000 events",
         "reporting:case_audit",
         kwargs=lambda ctx: {"pk": ctx.audit_case_id},
+        floor_max=LONG_AUDIT_FLOOR_RATIO_MAX,
     ),
     Page("analytics", "reporting:analytics"),
-    # The same page with its kept figures thrown away before each request: what the first
-    # load after ANALYTICS_CACHE_SECONDS costs. Shown for reference, beside the kept figures.
-    Page("analytics, worked out afresh", "reporting:analytics", targets=False, cold=True),
-    Page(ADMIN_PAGE, "admin:ncii_cases_case_changelist", targets=False),
+    # The kept figures thrown away before each request: the page worked out afresh.
+    Page(
+        ANALYTICS_FRESH,
+        "reporting:analytics",
+        cold=True,
+        floor_max=None,
+        seconds_max=ANALYTICS_FRESH_SECONDS_MAX,
+    ),
+    Page(ADMIN_PAGE, "admin:ncii_cases_case_changelist", reference=True, floor_max=None),
 ]
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..1)."""
+    """Nearest-rank percentile (q in 0..1) of a non-empty list."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-# --- Switching databases -------------------------------------------------------------------
+def median(values: list[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def database_use(name: str) -> None:
-    connections.close_all()
-    connections["default"].settings_dict["NAME"] = name
-    ContentType.objects.clear_cache()
+# --- The interleaving ------------------------------------------------------------------------
 
 
-def database_create(name: str) -> bool:
-    """Creates the PostgreSQL database when missing; returns whether it was created."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone():
-            return False
-    connection.ensure_connection()
-    autocommit = connection.get_autocommit()
-    connection.set_autocommit(True)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
-    finally:
-        connection.set_autocommit(autocommit)
-    return True
+def schedule(n_sites: int, rounds: int, start: int = 0) -> Iterator[tuple[int, int, str]]:
+    """The order of the samples: ``(round, site index, "floor" | "page")`` for rounds
+    ``start`` to ``start + rounds - 1``. Each round takes every site once, in an order rotated
+    by one each round; within a site, the floor and the page are next to each other, floor
+    first in even rounds and page first in odd ones. With two sites, each odd round is the
+    mirror of the even one before it (A B B A), so a load that rises or falls steadily weighs
+    the same on both sizes and on a page and its floor."""
+    for r in range(start, start + rounds):
+        for k in range(n_sites):
+            site = (k + r) % n_sites
+            kinds = (FLOOR, "page") if r % 2 == 0 else ("page", FLOOR)
+            for kind in kinds:
+                yield r, site, kind
 
 
-# --- Requests ------------------------------------------------------------------------------
+def interleaved_measure(
+    n_sites: int, *, repeat: int, warmup: int, take: Callable[[int, str], float]
+) -> list[dict[str, list[float]]]:
+    """Calls ``take(site, kind)`` in ``schedule`` order for ``warmup`` untimed rounds, then
+    ``repeat`` rounds; returns, per site, the seconds of the page's and the floor's samples in
+    round order (``{"page": [...], "floor": [...]}``)."""
+    for _, site, kind in schedule(n_sites, warmup):
+        take(site, kind)
+    samples = [{"page": [], FLOOR: []} for _ in range(n_sites)]
+    for _, site, kind in schedule(n_sites, repeat, start=warmup):
+        samples[site][kind].append(take(site, kind))
+    return samples
+
+
+def samples_summary(samples: list[dict[str, list[float]]]) -> tuple[list[dict], float | None]:
+    """Per site: samples, p50/p95 of the page and the floor in ms, and the ratio to the floor
+    (median of the rounds' page/floor pairs); and the growth, the median over the rounds of
+    the last site's page sample over the first site's (None with one site)."""
+    summaries = []
+    for s in samples:
+        page, floor = s["page"], s[FLOOR]
+        summaries.append(
+            {
+                "samples": len(page),
+                "p50_ms": round(percentile(page, 0.5) * 1000, 2),
+                "p95_ms": round(percentile(page, 0.95) * 1000, 2),
+                "floor_p50_ms": round(percentile(floor, 0.5) * 1000, 2),
+                "floor_ratio": round(
+                    median([p / f for p, f in zip(page, floor, strict=True) if f > 0]), 3
+                ),
+            }
+        )
+    growth = None
+    if len(samples) > 1:
+        first, last = samples[0]["page"], samples[-1]["page"]
+        growth = round(median([b / a for a, b in zip(first, last, strict=True) if a > 0]), 3)
+    return summaries, growth
+
+
+# --- Requests --------------------------------------------------------------------------------
 
 
 def client_for(user) -> Client:
@@ -179,20 +267,25 @@ def client_for(user) -> Client:
 
 
 def context_build(fresh_cases: int) -> Context:
+    """The users and cases of the current database, and ``fresh_cases`` new intake cases
+    (opened through the intake service) for the transition POST."""
     from ..services.cases import case_create
 
     coordinator = User.objects.get(username=BENCH_COORDINATOR)
     investigator = User.objects.get(username=BENCH_INVESTIGATOR)
+    typical = (
+        Case.objects.filter(district_id=coordinator.district_id, stage=c.Stage.INVESTIGATION)
+        .exclude(title__in=[AUDIT_CASE_TITLE, SUMMARY_CASE_TITLE])
+        .order_by("pk")
+        .first()
+    )
+    party = CaseParty.objects.filter(case=typical).select_related("person").order_by("pk").first()
     ctx = Context(
         coordinator=coordinator,
         investigator=investigator,
-        typical_case_id=Case.objects.filter(
-            district_id=coordinator.district_id, stage=c.Stage.INVESTIGATION
-        )
-        .exclude(title__in=[AUDIT_CASE_TITLE, SUMMARY_CASE_TITLE])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first(),
+        typical_case_id=typical.pk,
+        typical_reference=typical.reference,
+        party_last_name=party.person.last_name if party and party.person else "Stone",
         audit_case_id=Case.objects.get(title=AUDIT_CASE_TITLE).pk,
         summary_case_id=Case.objects.get(title=SUMMARY_CASE_TITLE).pk,
     )
@@ -209,458 +302,300 @@ def context_build(fresh_cases: int) -> Context:
     return ctx
 
 
-def _url(page: Page, kwargs: dict) -> str:
-    return reverse(page.url_name, kwargs=kwargs or None)
+def page_url(page: Page, ctx: Context, kwargs: dict | None = None) -> str:
+    from django.utils.http import urlencode
+
+    url = reverse(page.url_name, kwargs=(page.kwargs(ctx) if kwargs is None else kwargs) or None)
+    query = page.query(ctx)
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def page_available(page: Page, ctx: Context) -> str | None:
     """None when the page's URL resolves, else why not."""
     try:
         kwargs = {"pk": 1, "action": "begin_assessment"} if page.fresh_case else page.kwargs(ctx)
-        _url(page, kwargs)
+        reverse(page.url_name, kwargs=kwargs or None)
     except NoReverseMatch:
         return NOT_AVAILABLE
     return None
 
 
-def page_measure(page: Page, ctx: Context, *, repeat: int, warmup: int) -> dict:
-    reason = page_available(page, ctx)
-    if reason:
-        return {"available": False, "reason": reason}
-    client = client_for(getattr(ctx, page.user))
-    times, statuses = [], set()
+class Requester:
+    """Sends one request of a page (or of its floor) on one site, signed in as the page's
+    user; remembers the statuses answered."""
 
-    def one():
-        url = _url(page, ctx.fresh_intake_case() if page.fresh_case else page.kwargs(ctx))
-        call = getattr(client, page.method)
-        if page.cold:
-            cache.clear()
+    def __init__(self, sites: Sites):
+        self.sites = sites
+        self.statuses: dict[tuple[int, str], set] = {}
+
+    def client(self, site: Site, user_attr: str) -> Client:
+        if user_attr not in site.clients:
+            site.clients[user_attr] = client_for(getattr(site.context, user_attr))
+        return site.clients[user_attr]
+
+    def one(self, site: Site, page: Page, *, floor: bool = False):
+        self.sites.use(site)
+        ctx = site.context
+        client = self.client(site, page.user)
+        if floor:
+            url, method = reverse("bench_floor"), "get"
+        else:
+            kwargs = ctx.fresh_intake_case() if page.fresh_case else None
+            url, method = page_url(page, ctx, kwargs), page.method
+            if page.cold:
+                cache.clear()
         started = time.perf_counter()
-        response = call(url, page.data) if page.method == "post" else call(url)
+        response = client.post(url, page.data) if method == "post" else client.get(url)
+        if getattr(response, "streaming", False):
+            for _ in response.streaming_content:
+                pass
         elapsed = time.perf_counter() - started
-        statuses.add(response.status_code)
-        return elapsed, response
+        key = (site.index, FLOOR if floor else page.name)
+        self.statuses.setdefault(key, set()).add(response.status_code)
+        return elapsed
+
+
+def page_measure(
+    requester: Requester, page: Page, *, repeat: int, warmup: int, order: list | None = None
+) -> list[dict]:
+    """One page at every site, interleaved (``interleaved_measure``); returns per site its
+    summary, query count and statuses, or why it is not available. ``order`` collects the
+    samples' ``(site index, "floor" | page name)`` in the order taken."""
+    sites = requester.sites.sites
+    reasons = [page_available(page, site.context) for site in sites]
+    if any(reasons):
+        return [{"available": False, "reason": next(r for r in reasons if r)} for _ in sites]
+
+    def take(index: int, kind: str) -> float:
+        if order is not None:
+            order.append((index, FLOOR if kind == FLOOR else page.name))
+        return requester.one(sites[index], page, floor=kind == FLOOR)
 
     try:
-        for _ in range(warmup):
-            one()
-        for _ in range(repeat):
-            times.append(one()[0])
-        with CaptureQueriesContext(connection) as queries:
-            one()
-    except Exception as exc:  # reported as a miss, with the reason
-        return {"available": False, "reason": f"failed: {type(exc).__name__}: {exc}"}
-    result = {
-        "available": True,
-        "samples": len(times),
-        "p50_ms": round(percentile(times, 0.5) * 1000, 2),
-        "p95_ms": round(percentile(times, 0.95) * 1000, 2),
-        "queries": len(queries.captured_queries),
-        "statuses": sorted(statuses),
-    }
-    if statuses != {page.expect}:
-        result["available"] = False
-        result["reason"] = f"answered {sorted(statuses)}, expected {page.expect}"
-    return result
+        samples = interleaved_measure(len(sites), repeat=repeat, warmup=warmup, take=take)
+        results, growth = samples_summary(samples)
+        for site, result in zip(sites, results, strict=True):
+            requester.sites.use(site)
+            with CaptureQueriesContext(connection) as queries:
+                requester.one(site, page)
+            result["queries"] = len(queries.captured_queries)
+    except Exception as exc:  # reported as a failure, with the reason
+        logger.exception("Benchmark page %s failed", page.name)
+        return [
+            {"available": False, "reason": f"failed: {type(exc).__name__}: {exc}"} for _ in sites
+        ]
+    for site, result in zip(sites, results, strict=True):
+        statuses = requester.statuses.get((site.index, page.name), set())
+        result["available"] = True
+        result["statuses"] = sorted(statuses)
+        result["growth"] = growth
+        if statuses != {page.expect}:
+            result["available"] = False
+            result["reason"] = f"answered {sorted(statuses)}, expected {page.expect}"
+    return results
 
 
-# --- The PDF in a worker process -------------------------------------------------------------
-
-
-def pdf_helpers_missing() -> str | None:
-    try:
-        from ncii_cases.selectors_summary import case_summary_for_user  # noqa: F401
-        from reporting.pdf import summary_pdf_render  # noqa: F401
-    except ImportError:
-        return NOT_AVAILABLE
-    return None
-
-
-def pdf_measure(ctx: Context, *, database: str, repeat: int) -> dict:
-    reason = pdf_helpers_missing()
-    if reason:
-        return {"available": False, "reason": reason}
-    spawn = multiprocessing.get_context("spawn")
-    results = spawn.Queue()
-    renders = max(1, min(repeat, PDF_RENDERS_MAX))
-    worker = spawn.Process(
-        target=pdf_worker.render_measure,
-        args=(
-            os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
-            database,
-            ctx.coordinator.username,
-            ctx.summary_case_id,
-            renders,
-            results,
-        ),
-    )
-    worker.start()
-    outcome = None
-    deadline = time.monotonic() + PDF_WORKER_TIMEOUT
-    while outcome is None and time.monotonic() < deadline:
-        try:
-            outcome = results.get(timeout=1)
-        except queue.Empty:
-            if not worker.is_alive():
-                break
-    worker.join(timeout=30)
-    if worker.is_alive():
-        worker.terminate()
-        worker.join()
-    if outcome is None:
-        return {
-            "available": False,
-            "reason": f"failed: the worker process ended without a result (exit code "
-            f"{worker.exitcode})",
-        }
-    if not outcome.get("available"):
-        return outcome
-    times = outcome.pop("times")
-    return {
-        **outcome,
-        "samples": len(times),
-        "p50_ms": round(percentile(times, 0.5) * 1000, 2),
-        "p95_ms": round(percentile(times, 0.95) * 1000, 2),
-        "queries": None,
-    }
-
-
-# --- The roster import in a worker process ------------------------------------------------------
-
-
-def roster_measure(*, database: str, students: int) -> dict:
-    """Times the OneRoster import of ``students`` students (and one staff member per 15, in
-    one school per 600 students) and its re-import, in a spawned worker (``roster_worker``),
-    with the worker's peak memory."""
-    spawn = multiprocessing.get_context("spawn")
-    results = spawn.Queue()
-    worker = spawn.Process(
-        target=roster_worker.import_measure,
-        args=(
-            os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
-            database,
-            students,
-            max(1, students // 15),
-            max(2, students // 600),
-            results,
-        ),
-    )
-    worker.start()
-    outcome = None
-    deadline = time.monotonic() + ROSTER_WORKER_TIMEOUT
-    while outcome is None and time.monotonic() < deadline:
-        try:
-            outcome = results.get(timeout=1)
-        except queue.Empty:
-            if not worker.is_alive():
-                break
-    worker.join(timeout=30)
-    if worker.is_alive():
-        worker.terminate()
-        worker.join()
-    if outcome is None:
-        return {
-            "available": False,
-            "reason": f"failed: the worker process ended without a result (exit code "
-            f"{worker.exitcode})",
-        }
-    return outcome
-
-
-def roster_cell(result: dict) -> str:
-    if not result.get("available"):
-        return result.get("reason", NOT_AVAILABLE)
-    return (
-        f"{result['students']} students + {result['staff']} staff ({result['zip_mb']} MB zip): "
-        f"{result['seconds']} s, again unchanged {result['again_seconds']} s; peak "
-        f"{result['peak_rss_mb']} MB ({result['growth_mb']} MB over the "
-        f"{result['baseline_rss_mb']} MB before the import)"
-    )
-
-
-def roster_targets(result: dict) -> list[dict]:
-    """The import's targets: under ``ROSTER_SECONDS_MAX`` and its worker under
-    ``ROSTER_MEGABYTES_MAX`` at its peak."""
-    where = f"roster import ({result.get('students', '?')} students)"
-    ok = bool(result.get("available"))
-    detail = roster_cell(result)
-    return [
-        {
-            "target": f"roster import under {ROSTER_SECONDS_MAX:g} s",
-            "page": where,
-            "status": "PASS" if ok and result["seconds"] < ROSTER_SECONDS_MAX else "MISS",
-            "detail": detail,
-        },
-        {
-            "target": f"roster import worker under {ROSTER_MEGABYTES_MAX:g} MB",
-            "page": where,
-            "status": "PASS" if ok and result["peak_rss_mb"] < ROSTER_MEGABYTES_MAX else "MISS",
-            "detail": detail,
-        },
-    ]
-
-
-# --- One size, then all sizes ------------------------------------------------------------------
-
-
-def size_run(
-    *, size: int, database: str, do_seed: bool, repeat: int, warmup: int, log=print
-) -> dict:
-    if do_seed and connection.vendor == "postgresql" and database_create(database):
-        log(f"Created database {database}")
-    database_use(database)
-    outcome = {"size": size, "database": database}
-    if do_seed:
-        call_command("migrate", verbosity=0)
-        call_command("flush", interactive=False, verbosity=0)
-        report = seed(cases=size, log=log)
-        outcome["seed_seconds"] = round(report.seconds, 1)
-        log(f"Seeded {size} cases into {database} in {report.seconds:.1f} s")
-    outcome["cases_in_database"] = Case.objects.count()
-    ctx = context_build(warmup + repeat + 1)
-    pages = {}
-    with override_settings(
-        ROOT_URLCONF=BENCH_URLCONF,
-        DEBUG=False,
-        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    ):
-        for page in PAGES:
-            pages[page.name] = page_measure(page, ctx, repeat=repeat, warmup=warmup)
-            log(f"  {size:>7} {page.name}: {_cell(pages[page.name])}")
-    connections.close_all()
-    pages[PDF_PAGE] = pdf_measure(ctx, database=database, repeat=repeat)
-    log(f"  {size:>7} {PDF_PAGE}: {_cell(pages[PDF_PAGE])}")
-    outcome["pages"] = pages
-    outcome["verify_audit"] = verify_measure()
-    log(f"  {size:>7} verify_audit: {_verify_cell(outcome['verify_audit'])}")
-    return outcome
-
-
-def verify_measure() -> dict:
-    """Times one full ``audit_verify`` (every chain, the checkpoint comparison and the
-    current-row checks), as ``verify_audit`` runs it: seconds, rows walked, microseconds per
-    row, and whether it verified."""
-    from ..audit import audit_verify
-
-    started = time.perf_counter()
-    reports = audit_verify()
-    seconds = time.perf_counter() - started
-    rows = sum(r.rows for r in reports)
-    return {
-        "seconds": round(seconds, 2),
-        "rows": rows,
-        "us_per_row": round(seconds * 1e6 / rows, 1) if rows else None,
-        "ok": all(r.ok for r in reports),
-        "problems": sum(len(r.problems) for r in reports),
-    }
-
-
-def _verify_cell(result: dict) -> str:
-    state = "verified" if result["ok"] else f"{result['problems']} problems"
-    return (
-        f"{result['seconds']} s for {result['rows']} rows ({result['us_per_row']} µs/row), {state}"
-    )
-
-
-def _cell(result: dict) -> str:
-    if not result.get("available"):
-        return result.get("reason", NOT_AVAILABLE)
-    queries = "-" if result.get("queries") is None else result["queries"]
-    return f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, {queries} queries"
-
-
-def targets_evaluate(runs: list[dict]) -> list[dict]:
-    """Every target, PASS or MISS (a page not available misses its targets)."""
-    small, large = runs[0], runs[-1]
-    targets = []
-
-    def add(name, page, ok, detail):
-        targets.append(
-            {"target": name, "page": page, "status": "PASS" if ok else "MISS", "detail": detail}
-        )
-
-    names = [p.name for p in PAGES if p.targets] + [PDF_PAGE]
-    for name in names:
-        a, b = small["pages"][name], large["pages"][name]
-        if not (a.get("available") and b.get("available")):
-            reason = (a if not a.get("available") else b).get("reason", NOT_AVAILABLE)
-            if name != PDF_PAGE:
-                add("queries do not grow with N", name, False, reason)
-            add(f"p50 ratio <= {P50_RATIO_MAX}", name, False, reason)
-            continue
-        if name != PDF_PAGE:
-            add(
-                "queries do not grow with N",
-                name,
-                b["queries"] <= a["queries"],
-                f"{a['queries']} queries at {small['size']}, {b['queries']} at {large['size']}",
-            )
-        ratio = b["p50_ms"] / a["p50_ms"] if a["p50_ms"] else math.inf
-        add(
-            f"p50 ratio <= {P50_RATIO_MAX}",
-            name,
-            ratio <= P50_RATIO_MAX,
-            f"p50 {a['p50_ms']} ms at {small['size']}, {b['p50_ms']} ms at {large['size']}: "
-            f"x{ratio:.2f}",
-        )
-    for run in runs:
-        queue, admin = run["pages"][QUEUE_PAGE], run["pages"][ADMIN_PAGE]
-        if queue.get("available") and admin.get("available"):
-            add(
-                "queue faster than the admin change list",
-                f"{QUEUE_PAGE} at {run['size']}",
-                queue["p50_ms"] < admin["p50_ms"],
-                f"queue p50 {queue['p50_ms']} ms, admin p50 {admin['p50_ms']} ms",
-            )
-        else:
-            add(
-                "queue faster than the admin change list",
-                f"{QUEUE_PAGE} at {run['size']}",
-                False,
-                queue.get("reason") or admin.get("reason"),
-            )
-        pdf = run["pages"][PDF_PAGE]
-        where = f"{PDF_PAGE} at {run['size']}"
-        if pdf.get("available"):
-            add(
-                f"PDF under {PDF_SECONDS_MAX:g} s",
-                where,
-                pdf["p95_ms"] < PDF_SECONDS_MAX * 1000,
-                f"p95 {pdf['p95_ms']} ms, {pdf['pages']} pages",
-            )
-            add(
-                f"PDF has about {PDF_PAGES_MIN + 2} pages ({PDF_PAGES_MIN} or more)",
-                where,
-                pdf["pages"] >= PDF_PAGES_MIN,
-                f"{pdf['pages']} pages, {pdf['bytes']} bytes (when short, the seed's summary "
-                "case must grow for the time and memory targets to mean a 10-page PDF)",
-            )
-            add(
-                f"PDF worker under {PDF_MEGABYTES_MAX:g} MB",
-                where,
-                pdf["peak_rss_mb"] < PDF_MEGABYTES_MAX,
-                f"peak RSS {pdf['peak_rss_mb']} MB",
-            )
-        else:
-            for target in (
-                f"PDF under {PDF_SECONDS_MAX:g} s",
-                f"PDF has about {PDF_PAGES_MIN + 2} pages ({PDF_PAGES_MIN} or more)",
-                f"PDF worker under {PDF_MEGABYTES_MAX:g} MB",
-            ):
-                add(target, where, False, pdf.get("reason", NOT_AVAILABLE))
-        verify = run["verify_audit"]
-        add(
-            f"verify_audit under {VERIFY_SECONDS_MAX:g} s and verified",
-            f"verify_audit at {run['size']}",
-            verify["seconds"] < VERIFY_SECONDS_MAX and verify["ok"],
-            _verify_cell(verify),
-        )
-    return targets
+# --- The run ---------------------------------------------------------------------------------
 
 
 def bench(
     *,
     sizes: list[int],
     databases: list[str],
-    do_seed: bool,
     repeat: int,
     warmup: int,
+    seed_value: int = 2026,
+    reseed: bool = False,
     log=print,
-    roster_students: int = ROSTER_STUDENTS,
+    roster_students: int = rows.ROSTER_STUDENTS,
+    reminder_backlog: int = rows.REMINDER_BACKLOG,
+    export_seconds: float = rows.EXPORT_SECONDS_CAP,
+    two_process_requests: int = rows.TWO_PROCESS_REQUESTS,
+    pdf: bool = True,
     pages: bool = True,
 ) -> dict:
-    """Measures every size's pages (unless ``pages`` is false) and, with ``roster_students``,
-    the roster import on the last size's database (on the configured one without the pages);
-    returns the result with its targets."""
-    original = connections["default"].settings_dict["NAME"]
-    runs = []
-    roster = None
-    try:
-        if roster_students:
-            database_use(original)
-            # Without the pages, the configured database (the import is rolled back).
-            where = databases[-1] if pages else original
-            roster = roster_measure(database=where, students=roster_students)
-            log(f"  roster import: {roster_cell(roster)}")
-        for size, database in zip(sizes, databases, strict=True):
-            if not pages:
-                break
-            database_use(original)
-            runs.append(
-                size_run(
-                    size=size,
-                    database=database,
-                    do_seed=do_seed,
-                    repeat=repeat,
-                    warmup=warmup,
-                    log=log,
-                )
-            )
-    finally:
-        database_use(original)
-    targets = targets_evaluate(runs) if runs else []
-    if roster is not None:
-        targets += roster_targets(roster)
-    return {
+    """Prepares every size's database (``sites.site_prepare``: seeded once, then reused),
+    measures every page interleaved across the sizes and the rows that are not pages, and
+    returns the whole result (JSON-ready) with its targets (``report.targets_evaluate``).
+    ``roster_students``, ``reminder_backlog`` and ``two_process_requests`` at 0 skip those
+    rows; ``pages`` false measures only the roster import on the configured database."""
+    from .report import targets_evaluate
+
+    result = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
+            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
             "python": platform_module.python_version(),
             "platform": platform_module.platform(),
+            "database": connection.vendor,
         },
         "repeat": repeat,
         "warmup": warmup,
+        "seed": seed_value,
         "celery_task_always_eager": bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)),
         "sizes": sizes,
-        "runs": runs,
-        "roster_import": roster,
-        "targets": targets,
-        "misses": sum(1 for t in targets if t["status"] != "PASS"),
+        "databases": databases,
+        "runs": [],
+        "rows": {},
     }
-
-
-def table_lines(result: dict) -> list[str]:
-    runs = result["runs"]
-    names = [p.name for p in PAGES] + [PDF_PAGE] if runs else []
-    header = f"{'page':<28}" + "".join(f"| {'N=' + str(r['size']):>10} p50   p95  q " for r in runs)
-    if len(runs) > 1:
-        header += "| ratio"
-    lines = [header, "-" * len(header)]
-    for name in names:
-        line = f"{name:<28}"
-        for run in runs:
-            cell = run["pages"][name]
-            if cell.get("available"):
-                q = "-" if cell.get("queries") is None else cell["queries"]
-                line += f"| {cell['p50_ms']:>10.1f} {cell['p95_ms']:>6.1f} {q:>3} "
-            else:
-                line += f"| {'n/a: ' + cell.get('reason', NOT_AVAILABLE)[:22]:<26} "
-        if len(runs) > 1:
-            a, b = runs[0]["pages"][name], runs[-1]["pages"][name]
-            if a.get("available") and b.get("available") and a["p50_ms"]:
-                line += f"| x{b['p50_ms'] / a['p50_ms']:.2f}"
-            else:
-                line += "| -"
-        lines.append(line)
-    for run in runs:
-        lines.append(f"{'verify_audit':<28}| N={run['size']}: {_verify_cell(run['verify_audit'])}")
-    if result.get("roster_import") is not None:
-        lines.append(f"{'roster import':<28}| {roster_cell(result['roster_import'])}")
-    lines.append("")
-    lines.append("Targets:")
-    for t in result["targets"]:
-        lines.append(f"  {t['status']:<4}  {t['target']} — {t['page']}: {t['detail']}")
-    lines.append(
-        f"{result['misses']} target(s) missed." if result["misses"] else "Every target met."
+    if roster_students:
+        where = databases[-1] if pages else connection.settings_dict["NAME"]
+        result["rows"]["roster import"] = rows.roster_measure(
+            database=where, students=roster_students
+        )
+        log(f"  roster import: {rows.roster_cell(result['rows']['roster import'])}")
+    if pages:
+        _sizes_measure(
+            result,
+            sizes=sizes,
+            databases=databases,
+            repeat=repeat,
+            warmup=warmup,
+            seed_value=seed_value,
+            reseed=reseed,
+            log=log,
+            reminder_backlog=reminder_backlog,
+            export_seconds=export_seconds,
+            two_process_requests=two_process_requests,
+            pdf=pdf,
+        )
+    result["machine"]["load_average_after"] = (
+        list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     )
-    return lines
+    result["targets"] = targets_evaluate(result)
+    result["failures"] = sum(1 for t in result["targets"] if t["status"] != "PASS")
+    return result
 
 
-def json_write(result: dict, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, default=str))
-    return path
+def _sizes_measure(
+    result: dict,
+    *,
+    sizes,
+    databases,
+    repeat,
+    warmup,
+    seed_value,
+    reseed,
+    log,
+    reminder_backlog,
+    export_seconds,
+    two_process_requests,
+    pdf,
+) -> None:
+    sites = Sites(
+        [
+            Site(index=i, size=size, name=name)
+            for i, (size, name) in enumerate(zip(sizes, databases, strict=True))
+        ]
+    )
+    try:
+        for site in sites.sites:
+            site_prepare(sites, site, seed_value=seed_value, reseed=reseed, log=log)
+        if not sites.content_types_compare():
+            log("  content type ids differ between the databases: cleared at every switch")
+        pages_with_fresh_cases = sum(1 for p in PAGES if p.fresh_case)
+        for site in sites.sites:
+            sites.use(site)
+            site.context = context_build(pages_with_fresh_cases * (warmup + repeat + 1))
+            result["runs"].append(
+                {
+                    "size": site.size,
+                    "database": site.name,
+                    "seeded_now": site.seeded_now,
+                    "seed_seconds": site.seed_seconds,
+                    "cases_in_database": Case.objects.count(),
+                    "pages": {},
+                }
+            )
+        requester = Requester(sites)
+        with override_settings(
+            ROOT_URLCONF=BENCH_URLCONF,
+            DEBUG=False,
+            ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        ):
+            order: list = []
+            for page in PAGES[1:]:  # the floor is measured beside every page
+                taken = [] if page is PAGES[1] else None
+                cells = page_measure(requester, page, repeat=repeat, warmup=warmup, order=taken)
+                if taken is not None:
+                    order = taken
+                for run, cell in zip(result["runs"], cells, strict=True):
+                    run["pages"][page.name] = cell
+                log(f"  {page.name}: " + "; ".join(_cell(cell) for cell in cells))
+            # The floor's own row: its samples beside the first page.
+            for run, site in zip(result["runs"], sites.sites, strict=True):
+                first = run["pages"].get(PAGES[1].name, {})
+                run["pages"][FLOOR] = {
+                    "available": "floor_p50_ms" in first,
+                    "p50_ms": first.get("floor_p50_ms"),
+                    "floor_ratio": 1.0,
+                    "queries": _floor_queries(requester, site),
+                }
+                if "floor_p50_ms" not in first:
+                    run["pages"][FLOOR]["reason"] = first.get("reason", NOT_AVAILABLE)
+            # The first page's samples in the order taken (warm-up rounds included).
+            result["interleaving"] = [list(step) for step in order[: 4 * len(sites.sites) * 2]]
+            export = rows.export_measure(
+                requester, sites.sites, seconds_cap=export_seconds, log=log
+            )
+            for run, cell in zip(result["runs"], export, strict=True):
+                run["audit export"] = cell
+        for run, site in zip(result["runs"], sites.sites, strict=True):
+            sites.use(site)
+            run["verify_audit"] = rows.verify_measure()
+            log(f"  {site.size:>7} verify_audit: {rows.verify_cell(run['verify_audit'])}")
+        largest = sites.sites[-1]
+        if reminder_backlog:
+            sites.use(largest)
+            result["rows"]["reminder backlog"] = rows.reminders_measure(
+                backlog=reminder_backlog, log=log
+            )
+        if two_process_requests:
+            sites.use(largest)
+            result["rows"]["two processes"] = rows.two_process_measure(
+                database=largest.name,
+                user=largest.context.coordinator,
+                path=reverse("ncii_cases:home"),
+                requests=two_process_requests,
+                log=log,
+            )
+        if pdf:
+            for run, site in zip(result["runs"], sites.sites, strict=True):
+                sites.use(site)
+                run["pdf"] = rows.pdf_measure(
+                    user=site.context.coordinator,
+                    case_id=site.context.summary_case_id,
+                    database=site.name,
+                    repeat=repeat,
+                )
+                log(f"  {site.size:>7} case summary PDF: {rows.pdf_cell(run['pdf'])}")
+    finally:
+        sites.restore()
 
 
-__all__ = ["PAGES", "Page", "bench", "json_write", "table_lines"]
+def _floor_queries(requester: Requester, site: Site) -> int:
+    requester.sites.use(site)
+    with CaptureQueriesContext(connection) as queries:
+        requester.one(site, PAGES[1], floor=True)
+    return len(queries.captured_queries)
+
+
+def _cell(result: dict) -> str:
+    if not result.get("available"):
+        return result.get("reason", NOT_AVAILABLE)
+    return (
+        f"p50 {result['p50_ms']} ms (x{result['floor_ratio']} floor), p95 {result['p95_ms']} "
+        f"ms, {result['queries']} q"
+    )
+
+
+__all__ = [
+    "PAGES",
+    "Page",
+    "bench",
+    "interleaved_measure",
+    "samples_summary",
+    "schedule",
+]

@@ -1,9 +1,8 @@
-"""The benchmark's seed and run: ``seed_bench`` leaves what the services would have left (rows,
-rights, history, intact audit chains, a reference counter the app can continue), and ``bench``
-writes a JSON result with every page and every target, pages missing from this build marked."""
+"""The benchmark's seed: ``seed_bench`` leaves what the services would have left (rows, rights,
+history, intact audit chains, a reference counter the app can continue). The run is tested in
+``test_bench_run`` and ``test_bench_harness``."""
 
 import io
-import json
 from collections import Counter
 
 import pytest
@@ -11,11 +10,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from ncii_cases.audit import audit_verify
-from ncii_cases.benchmark.run import NOT_AVAILABLE, PAGES, PDF_PAGE
 from ncii_cases.benchmark.seed import (
     AUDIT_CASE_EVENTS,
     AUDIT_CASE_TITLE,
@@ -25,6 +23,7 @@ from ncii_cases.benchmark.seed import (
     SeedRefused,
     seed,
 )
+from ncii_cases.benchmark.sites import mark_read, seed_mark
 from ncii_cases.models import (
     AccessEvent,
     Case,
@@ -131,96 +130,12 @@ def test_seed_bench_leaves_what_the_services_would_have_left():
         response.content.decode()
     )
 
+    # And the database carries the seed's mark, so "bench" reuses it for this size and seed
+    assert mark_read(connection) == seed_mark(cases=CASES, seed_value=2026)
+
     # And a second seed into the same database is refused
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_bench", "--cases", "10", stdout=io.StringIO())
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_bench_writes_every_page_and_every_target(tmp_path):
-    # Given the test database as both "databases" of two tiny sizes
-    name = connection.settings_dict["NAME"]
-    path = tmp_path / "bench.json"
-
-    # When the benchmark runs (seeding each size itself)
-    out = io.StringIO()
-    call_command(
-        "bench",
-        "--sizes",
-        "50,150",
-        "--databases",
-        f"{name},{name}",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-        "--json",
-        str(path),
-        # The roster import's row, at a size a test can afford.
-        "--roster-students",
-        "200",
-        stdout=out,
-    )
-
-    # Then the JSON has both sizes with every page, measured or marked not available
-    result = json.loads(path.read_text())
-    assert result["sizes"] == [50, 150]
-    names = {p.name for p in PAGES} | {PDF_PAGE}
-    for run, size in zip(result["runs"], (50, 150), strict=True):
-        assert run["cases_in_database"] == size
-        assert set(run["pages"]) == names
-        for page_name, cell in run["pages"].items():
-            if cell["available"]:
-                assert cell["samples"] >= 1 and cell["p95_ms"] >= cell["p50_ms"] > 0, page_name
-            else:
-                assert cell["reason"], page_name
-        for page in PAGES:
-            cell = run["pages"][page.name]
-            if page.url_name == "bench_floor" or _resolves(page):
-                assert cell["available"], cell
-                assert cell["queries"] > 0
-            else:
-                assert cell == {"available": False, "reason": NOT_AVAILABLE}
-                assert NOT_AVAILABLE in out.getvalue()
-
-    # And every target is there, PASS or MISS, and the misses are counted
-    targets = Counter(t["target"] for t in result["targets"])
-    assert targets["p50 ratio <= 1.5"] == len([p for p in PAGES if p.targets]) + 1
-    assert targets["queries do not grow with N"] == len([p for p in PAGES if p.targets])
-    assert targets["queue faster than the admin change list"] == 2
-    assert targets["PDF under 3 s"] == targets["PDF worker under 300 MB"] == 2
-    assert targets["PDF has about 10 pages (8 or more)"] == 2
-    assert {t["status"] for t in result["targets"]} <= {"PASS", "MISS"}
-    assert result["misses"] == sum(t["status"] == "MISS" for t in result["targets"])
-    for t in result["targets"]:
-        page_name = t["page"].split(" at ")[0]
-        if page_name == "verify_audit" or page_name.startswith("roster import"):
-            continue
-        cells = [run["pages"][page_name] for run in result["runs"]]
-        if not all(cell["available"] for cell in cells):
-            assert t["status"] == "MISS"
-    assert "Targets:" in out.getvalue()
-    # And verify_audit was timed at each size, over every row, and verified
-    for run in result["runs"]:
-        assert run["verify_audit"]["ok"] and run["verify_audit"]["rows"] > 0
-    assert targets["verify_audit under 600 s and verified"] == 2
-    # And the roster import was measured once, with its time and memory targets
-    assert result["roster_import"]["students"] == 200
-    assert targets["roster import under 600 s"] == targets["roster import worker under 400 MB"] == 1
-
-
-def _resolves(page) -> bool:
-    kwargs = {"pk": 1, "action": "begin_assessment"} if page.fresh_case else page.kwargs(_Ids())
-    try:
-        reverse(page.url_name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return False
-    return True
-
-
-class _Ids:
-    typical_case_id = audit_case_id = summary_case_id = 1
 
 
 @pytest.mark.django_db

@@ -1,12 +1,13 @@
-"""Measures the main pages at two database sizes in one run and checks the targets (see
-``ncii_cases.benchmark.run`` and the README's "Benchmark" section):
+"""Measures the application at two database sizes in one run, interleaved, and checks the
+targets (see ``ncii_cases.benchmark.run`` and the README's "Benchmark" section):
 
-    manage.py bench                                   # seeds ncii_bench_1k and ncii_bench_100k
-    manage.py bench --no-seed --repeat 30             # measures the databases as they are
+    manage.py bench                                   # 1,000 and 100,000 cases
+    manage.py bench --markdown README.md              # ... and rewrite the README's figures
     manage.py bench --sizes 1000,5000 --databases a,b --json out.json
     manage.py bench --roster-only --roster-students 5000   # the OneRoster import alone
 
-Prints a table with PASS or MISS per target and writes it all as JSON."""
+Each size's database is seeded once and reused afterwards (``--reseed`` seeds again). Prints
+PASS or FAIL per target and writes it all as JSON (and, with ``--markdown``, as Markdown)."""
 
 import datetime as dt
 import logging
@@ -16,7 +17,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from ncii_cases.benchmark.run import bench, json_write, table_lines
+from ncii_cases.benchmark import rows
+from ncii_cases.benchmark.report import MarkersMissing, json_write, markdown_write, table_lines
+from ncii_cases.benchmark.run import bench
 from ncii_cases.benchmark.seed import SQLITE_MAX_CASES
 
 
@@ -25,13 +28,21 @@ def _ints(text: str) -> list[int]:
         values = [int(part) for part in text.split(",") if part.strip()]
     except ValueError as exc:
         raise CommandError(f"--sizes takes numbers separated by commas, not {text!r}.") from exc
-    if not values or any(v < 2 for v in values):
-        raise CommandError("Every size must be at least 2 cases.")
+    if len(values) < 2 or any(v < 2 for v in values):
+        raise CommandError(
+            "Give at least two sizes (e.g. --sizes 1000,100000), each of 2 cases or more."
+        )
     return values
 
 
+def default_database(size: int) -> str:
+    """``ncii_bench_1k``, ``ncii_bench_100k``, ``ncii_bench_5000``..."""
+    names = {1000: "ncii_bench_1k", 100000: "ncii_bench_100k"}
+    return names.get(size, f"ncii_bench_{size}")
+
+
 class Command(BaseCommand):
-    help = "Measures p50/p95 server time and queries of the main pages at two database sizes."
+    help = "Measures pages and background work at two database sizes, interleaved, with targets."
 
     def add_arguments(self, parser):
         parser.add_argument("--sizes", default="1000,100000", help="Case counts, comma-separated.")
@@ -39,20 +50,46 @@ class Command(BaseCommand):
             "--databases",
             default="",
             help="One database name per size (default: ncii_bench_1k,ncii_bench_100k for the "
-            "default sizes, ncii_bench_<N> otherwise).",
+            "default sizes, ncii_bench_<N> otherwise; on SQLite, file paths).",
         )
         parser.add_argument(
-            "--no-seed",
+            "--reseed",
             action="store_true",
-            help="Measure the databases as they are (seeded before with seed_bench).",
+            help="Seed every size again even when its database already holds that seed.",
         )
-        parser.add_argument("--repeat", type=int, default=30, help="Timed requests per page.")
-        parser.add_argument("--warmup", type=int, default=3, help="Untimed requests first.")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
+        parser.add_argument("--repeat", type=int, default=30, help="Timed rounds per page.")
+        parser.add_argument("--warmup", type=int, default=3, help="Untimed rounds first.")
         parser.add_argument("--json", default="", help="Where to write the JSON result.")
+        parser.add_argument(
+            "--markdown",
+            default="",
+            help="Write the figures as Markdown: between the benchmark markers of an existing "
+            "file (README.md), or as a new file.",
+        )
+        parser.add_argument(
+            "--export-seconds",
+            type=float,
+            default=rows.EXPORT_SECONDS_CAP,
+            help="Stop reading the audit CSV export after this many seconds (partial).",
+        )
+        parser.add_argument(
+            "--reminder-backlog",
+            type=int,
+            default=rows.REMINDER_BACKLOG,
+            help="Stage clocks made due on the largest size for the reminder row (0: skip).",
+        )
+        parser.add_argument(
+            "--two-process-requests",
+            type=int,
+            default=rows.TWO_PROCESS_REQUESTS,
+            help="Requests of the two-gunicorn row (0: skip).",
+        )
+        parser.add_argument("--no-pdf", action="store_true", help="Skip the case summary PDF.")
         parser.add_argument(
             "--roster-students",
             type=int,
-            default=50_000,
+            default=rows.ROSTER_STUDENTS,
             help="Students of the OneRoster import measured (0: not measured).",
         )
         parser.add_argument(
@@ -66,37 +103,60 @@ class Command(BaseCommand):
         if options["databases"]:
             databases = [d.strip() for d in options["databases"].split(",")]
         else:
-            names = {1000: "ncii_bench_1k", 100000: "ncii_bench_100k"}
-            databases = [names.get(size, f"ncii_bench_{size}") for size in sizes]
+            databases = [default_database(size) for size in sizes]
         if len(databases) != len(sizes):
-            raise CommandError("Give one database per size.")
+            raise CommandError("Give one database per size (--databases a,b for --sizes M,N).")
+        if len(set(databases)) != len(databases):
+            raise CommandError(
+                "Each size needs a database of its own (they are measured side by side)."
+            )
         if options["repeat"] < 1 or options["warmup"] < 0:
             raise CommandError("--repeat must be at least 1 and --warmup at least 0.")
         if (
             connection.vendor != "postgresql"
             and not options["roster_only"]
-            and (len(set(databases)) > 1 or max(sizes) > SQLITE_MAX_CASES)
+            and max(sizes) > SQLITE_MAX_CASES
         ):
             raise CommandError(
-                "The benchmark runs on PostgreSQL (set DATABASE_URL); on "
-                f"{connection.vendor} only one database and at most {SQLITE_MAX_CASES} cases."
+                "The benchmark at a district's scale runs on PostgreSQL (set DATABASE_URL); on "
+                f"{connection.vendor} at most {SQLITE_MAX_CASES} cases."
             )
+        markdown = Path(options["markdown"]) if options["markdown"] else None
+        if markdown is not None and markdown.exists():
+            from ncii_cases.benchmark.report import MARK_BEGIN, MARK_END
+
+            text = markdown.read_text()
+            if MARK_BEGIN not in text or MARK_END not in text:
+                raise CommandError(
+                    f"{markdown} has no benchmark markers ({MARK_BEGIN} ... {MARK_END}): "
+                    "add them where the figures go, or name a new file."
+                )
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         path = Path(options["json"] or settings.BASE_DIR / "bench-results" / f"bench-{stamp}.json")
-        # Each signed-in client and each eager task would log a line; keep the table readable.
+        # Each signed-in client and each eager task would log a line; keep the output readable.
         for name in ("axes", "celery"):
             logging.getLogger(name).setLevel(logging.WARNING)
         result = bench(
             sizes=sizes,
             databases=databases,
-            do_seed=not options["no_seed"],
             repeat=options["repeat"],
             warmup=options["warmup"],
+            seed_value=options["seed"],
+            reseed=options["reseed"],
             log=self.stdout.write,
             roster_students=max(0, options["roster_students"]),
+            reminder_backlog=max(0, options["reminder_backlog"]),
+            export_seconds=options["export_seconds"],
+            two_process_requests=max(0, options["two_process_requests"]),
+            pdf=not options["no_pdf"],
             pages=not options["roster_only"],
         )
         self.stdout.write("")
         for line in table_lines(result):
             self.stdout.write(line)
         self.stdout.write(f"JSON written to {json_write(result, path)}")
+        if markdown is not None:
+            try:
+                self.stdout.write(f"Markdown written to {markdown_write(result, markdown)}")
+            except MarkersMissing as exc:
+                raise CommandError(str(exc)) from exc

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from ncii_cases.benchmark.seed import SeedRefused, seed
+from ncii_cases.benchmark.sites import mark_write, seed_mark
 
 
 class Command(BaseCommand):
@@ -25,12 +26,15 @@ class Command(BaseCommand):
         name = connection.settings_dict.get("NAME")
         if options["reset"]:
             self.stdout.write(f"Emptying database {name} ...")
+            mark_write(connection, "")
             call_command("flush", interactive=False, verbosity=0)
         self.stdout.write(f"Seeding {options['cases']} cases into {name} ...")
         try:
             report = seed(cases=options["cases"], seed_value=options["seed"], log=self.stdout.write)
         except SeedRefused as exc:
             raise CommandError(str(exc)) from exc
+        # "manage.py bench" reuses this database for this size and seed instead of seeding it.
+        mark_write(connection, seed_mark(cases=options["cases"], seed_value=options["seed"]))
         for label, count in sorted(report.rows.items()):
             self.stdout.write(f"  {label}: {count} rows")
         self.stdout.write(
