@@ -23,7 +23,7 @@ from simple_history.models import HistoricalRecords
 from . import choices as c
 from .clocks import CaseQuerySet, MeasureQuerySet, ReportQuerySet, TakedownQuerySet
 from .history_chain import AuditedHistoryModel
-from .storage import DocumentStorage
+from .storage import document_storage
 
 sha256_validator = RegexValidator(r"^[0-9a-f]{64}$", "Enter 64 lowercase hexadecimal characters.")
 pdq_validator = RegexValidator(
@@ -1127,7 +1127,7 @@ class SupportingDocument(Correctable):
     evidence = models.ForeignKey(
         EvidenceItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
     )
-    file = models.FileField(upload_to=document_path, storage=DocumentStorage(), max_length=200)
+    file = models.FileField(upload_to=document_path, storage=document_storage, max_length=200)
     title = models.CharField(max_length=200)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
@@ -1634,7 +1634,7 @@ class TakedownNotice(Correctable):
     contact_address = models.TextField("contact postal address", blank=True)
     text = models.TextField(help_text="The letter as plain text, as sent.")
     pdf = models.FileField(
-        upload_to=takedown_notice_path, storage=DocumentStorage(), max_length=200, blank=True
+        upload_to=takedown_notice_path, storage=document_storage, max_length=200, blank=True
     )
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
