@@ -707,14 +707,20 @@ class AccessEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The end of one audit chain (``case_event``, ``access_event``, ``verification`` or a
-    ``history.<table>`` chain; see ``audit``): the last row's hash and the number of rows.
-    Appends lock this row, so two transactions cannot fork the chain, and ``verify_audit``
-    compares the chain's end with it to notice rows removed at the end."""
+    """The end of one audit chain (a district's ``case_event.d<id>`` or ``access_event.d<id>``,
+    ``access_event.installation``, ``verification``, a ``history.<table>`` chain, or one of
+    the two closed installation-wide chains ``case_event`` and ``access_event``; see
+    ``audit``): the last row's hash and the number of rows. Appends lock this row, so two
+    transactions cannot fork the chain, and ``verify_audit`` compares the chain's end with it
+    to notice rows removed at the end."""
 
     chain = models.CharField(max_length=100, unique=True)
     last_hash = models.CharField(max_length=64, blank=True)
     count = models.PositiveBigIntegerField(default=0)
+    # A closed chain (the installation-wide timeline and access log, before each district got
+    # chains of its own): its rows are the table's rows with an id up to this one; nothing is
+    # appended to it any more. None for an open chain.
+    closed_at_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     def __str__(self):
         return f"{self.chain}: {self.count} rows"
