@@ -8,7 +8,7 @@ Redis caches).
   downloads, with its recorded hash, from web process B; nothing is written to local disk.
 - The district analytics figures agree between A and B: one computation, kept in the Redis
   cache that both read.
-- deadlines_remind published twice at once, for both workers, sends each reminder once.
+- deadlines_remind handed to both workers at once (a queue of each) sends each reminder once.
 
 Every process is stopped at the end, whatever happened.
 """
@@ -112,8 +112,12 @@ def test_two_web_processes_and_two_workers_are_one_system(
     try:
         for port, log in zip(ports, logs, strict=True):
             processes.append(gunicorn(port, env, log, workers=1, threads=2))
-        for log in worker_logs:
-            processes.append(celery_worker(env, log))
+        # Each worker also takes a queue of its own, so that the test can hand each one a run
+        # of the reminders at the same moment.
+        for n, log in enumerate(worker_logs, start=1):
+            processes.append(
+                celery_worker(env, log, queues=f"celery,worker-{n}", name=f"worker{n}@%h")
+            )
         person = RoundRobin(ports)
         person.on(0).sign_in(coordinator.username, PASSWORD, key)
 
@@ -159,8 +163,8 @@ def test_two_web_processes_and_two_workers_are_one_system(
             stage=c.Stage.HARM_ASSESSMENT,
             stage_due_at=timezone.now() - dt.timedelta(hours=1),
         )
-        celery_call(env, "ncii_cases.tasks.deadlines_remind")
-        celery_call(env, "ncii_cases.tasks.deadlines_remind")
+        for n in (1, 2):
+            celery_call(env, "ncii_cases.tasks.deadlines_remind", queue=f"worker-{n}")
 
         finished = re.compile(r"ncii_cases\.tasks\.deadlines_remind\[[^\]]+\] succeeded")
 
@@ -175,6 +179,7 @@ def test_two_web_processes_and_two_workers_are_one_system(
         sent = "".join(p.read_text(errors="replace") for p in mail.iterdir())
         assert sent.count("Subject:") == reminders.count()
         runs = [len(finished.findall(log.read_text(errors="replace"))) for log in worker_logs]
+        assert runs == [1, 1], runs
         print(f"\nreminder runs finished per worker: {runs}")
     finally:
         for process in processes:
