@@ -11,6 +11,15 @@ previous hash) under that key (``audit_keys``: the key is held outside the datab
 lock the chain's head row (``AuditChainHead``), so concurrent transactions line up instead of
 forking the chain.
 
+The case timeline and the access log are chained per district (``case_event.d<id>``,
+``access_event.d<id>``, and ``access_event.installation`` for entries of no district), so that
+requests of different districts never wait on one head row. A row's chain follows from hashed
+content (the access entry's ``district_id``; the event's case, whose district is fixed), so a
+row moved between chains breaks both. The rows written before the split stay in the closed
+installation-wide chains ``case_event`` and ``access_event`` (ids up to the head's
+``closed_at_id``), verified exactly as before: nothing of them was re-signed or rewritten
+(migration 0022).
+
 ``chain_verify`` walks a chain in id order and names the rows that were altered, inserted or
 removed, and compares the chain with the latest signed checkpoint kept outside the database
 (``audit_checkpoints``), which catches a chain cut short, rewound or rewritten whole.
@@ -21,6 +30,7 @@ trigger refuses UPDATE and DELETE on the event tables even to the owner (migrati
 See docs/access-and-audit.md for the threat model.
 """
 
+import dataclasses
 import datetime as dt
 import decimal
 import enum
@@ -47,6 +57,10 @@ from .models import AccessEvent, AuditChainHead, AuditVerification, Case, CaseEv
 CASE_EVENT_CHAIN = "case_event"
 ACCESS_EVENT_CHAIN = "access_event"
 VERIFICATION_CHAIN = "verification"
+# The two families chained per district; their own names are the closed chains of the rows
+# written before the split. Access entries of no district are chained in ".installation".
+DISTRICT_CHAINED = (CASE_EVENT_CHAIN, ACCESS_EVENT_CHAIN)
+INSTALLATION_PART = "installation"
 # History chains are named after their table's model: "history.historicalcase".
 HISTORY_CHAIN_PREFIX = "history."
 
@@ -117,11 +131,17 @@ class ChainSpec:
     def title(self) -> str:
         if self.tracked is not None:
             return f"Change history of {self.tracked._meta.verbose_name_plural}"
-        return {
+        title = {
             CASE_EVENT_CHAIN: "Case timeline",
             ACCESS_EVENT_CHAIN: "Access log",
             VERIFICATION_CHAIN: "Verification runs",
-        }[self.name]
+        }[chain_family(self.name)]
+        if self.name in DISTRICT_CHAINED:
+            return f"{title} (installation-wide, before per-district chains)"
+        part = chain_district(self.name)
+        if part is None and self.name != chain_family(self.name):
+            return f"{title} (no district)"
+        return f"{title} of district {part}" if part is not None else title
 
 
 def history_models() -> list[type]:
@@ -169,6 +189,83 @@ def chain_specs() -> dict[str, ChainSpec]:
         VERIFICATION_CHAIN, AuditVerification, HASHED_FIELDS[VERIFICATION_CHAIN]
     )
     return specs
+
+
+def chain_family(chain: str) -> str:
+    """The family of a per-district chain ("access_event.d3" → "access_event"); any other
+    chain's own name."""
+    family, _, part = chain.partition(".")
+    return family if family in DISTRICT_CHAINED and part else chain
+
+
+def chain_district(chain: str) -> int | None:
+    """The district id of a per-district chain ("case_event.d3" → 3); None otherwise."""
+    family, _, part = chain.partition(".")
+    if family in DISTRICT_CHAINED and part.startswith("d") and part[1:].isdigit():
+        return int(part[1:])
+    return None
+
+
+def district_chain_name(family: str, district_id: int | None) -> str:
+    """The chain of ``family`` (``CASE_EVENT_CHAIN`` or ``ACCESS_EVENT_CHAIN``) for a district
+    (None: the access log's entries of no district)."""
+    return f"{family}.{INSTALLATION_PART if district_id is None else f'd{district_id}'}"
+
+
+def chain_spec(chain: str) -> ChainSpec:
+    """The spec of any chain by name, per-district chains included. KeyError if unknown."""
+    specs = chain_specs()
+    if chain in specs:
+        return specs[chain]
+    family = chain_family(chain)
+    part = chain.partition(".")[2]
+    if family != chain and (part == INSTALLATION_PART or chain_district(chain) is not None):
+        if family == CASE_EVENT_CHAIN and part == INSTALLATION_PART:
+            raise KeyError(chain)  # every event has a case, hence a district
+        return dataclasses.replace(specs[family], name=chain)
+    raise KeyError(chain)
+
+
+def closed_chain_last_id(family: str) -> int:
+    """The id up to which the rows of ``family`` belong to its closed installation-wide chain
+    (0 when it had none)."""
+    head = AuditChainHead.objects.filter(chain=family).only("closed_at_id").first()
+    return (head.closed_at_id or 0) if head else 0
+
+
+def chain_rows(chain: str):
+    """The rows of a chain, as an unordered queryset of its model (every row of the table for
+    a chain that is not split by district)."""
+    spec = chain_spec(chain)
+    rows = spec.model._base_manager.all()
+    family = chain_family(chain)
+    if family not in DISTRICT_CHAINED:
+        return rows
+    boundary = closed_chain_last_id(family)
+    if chain == family:
+        return rows.filter(pk__lte=boundary)
+    rows = rows.filter(pk__gt=boundary)
+    field = "district_id" if family == ACCESS_EVENT_CHAIN else "case__district_id"
+    district_id = chain_district(chain)
+    if district_id is None:
+        return rows.filter(**{f"{field}__isnull": True})
+    return rows.filter(**{field: district_id})
+
+
+def chain_names() -> list[str]:
+    """Every chain to verify, in verification order: each family's closed chain followed by
+    its chain for every district (and, for the access log, for entries of no district)."""
+    from .models import District
+
+    district_ids = list(District.objects.order_by("pk").values_list("pk", flat=True))
+    names = []
+    for name in chain_specs():
+        names.append(name)
+        if name in DISTRICT_CHAINED:
+            names += [district_chain_name(name, d) for d in district_ids]
+            if name == ACCESS_EVENT_CHAIN:
+                names.append(district_chain_name(name, None))
+    return names
 
 
 def canonical_value(value):
@@ -257,7 +354,7 @@ def row_hash_compute(chain: str, row) -> str:
 
     ``row`` is a model instance or any object with the same attributes. Raises
     ``UnknownAuditKey`` when the row's key id is not configured."""
-    spec = chain_specs()[chain]
+    spec = chain_spec(chain)
     # A row without the attribute is one of migration 0003's, before keys existed.
     key_id = getattr(row, spec.key, LEGACY_KEY_ID)
     if key_id == LEGACY_KEY_ID:
@@ -306,7 +403,7 @@ def row_hash_matches(chain: str, row, stored: str) -> bool:
     reading. Raises ``UnknownAuditKey`` as ``row_hash_compute`` does."""
     if row_hash_compute(chain, row) == stored:
         return True
-    spec = chain_specs()[chain]
+    spec = chain_spec(chain)
     if not spec.fills:
         return False
     epochs = _columns_added_since_chained().get(spec.model._meta.model_name, [])
@@ -326,7 +423,7 @@ def row_hash_matches(chain: str, row, stored: str) -> bool:
 def row_sign(chain: str, row, prev_hash: str, key_id: str | None = None) -> str:
     """Links the row after ``prev_hash`` and signs it with the current key (or ``key_id``):
     sets its previous hash, key id and hash, and returns the hash."""
-    spec = chain_specs()[chain]
+    spec = chain_spec(chain)
     if key_id is None:
         key_id, _ = audit_key_current()
     setattr(row, spec.prev, prev_hash)
@@ -335,8 +432,17 @@ def row_sign(chain: str, row, prev_hash: str, key_id: str | None = None) -> str:
     return getattr(row, spec.hash)
 
 
+class ChainClosed(RuntimeError):
+    """An append to a closed chain (the installation-wide chains before the per-district
+    split): a programming error, never a user's."""
+
+
 def _chain_head_lock(chain: str) -> AuditChainHead:
+    """Locks the chain's head row (creating it on the chain's first append) for the rest of
+    the transaction. Only appends to the same chain wait on it."""
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
+    if head.closed_at_id is not None:
+        raise ChainClosed(f"The audit chain {chain} is closed; append to a district's chain.")
     return head
 
 
@@ -354,7 +460,7 @@ def _chain_append(chain: str, row, save=None):
             row.save(force_insert=True)
         else:
             save()
-        head.last_hash = getattr(row, chain_specs()[chain].hash)
+        head.last_hash = getattr(row, chain_spec(chain).hash)
         head.count += 1
         head.save(update_fields=["last_hash", "count"])
     return row
@@ -391,32 +497,39 @@ def case_event_record(
         detail=_json_plain(detail),
         created_at=timezone.now(),
     )
-    return _chain_append(CASE_EVENT_CHAIN, event)
+    return _chain_append(district_chain_name(CASE_EVENT_CHAIN, case.district_id), event)
 
 
 def case_events_record_many(events: list[CaseEvent]) -> list[CaseEvent]:
-    """Appends the unsaved events, in the given order, to the case-event chain under one lock
-    of its head, with one INSERT, and returns them saved. For background work that records
-    many events at once (reminders); each event is signed exactly as ``case_event_record``
-    signs one, and the ids, assigned in list order while the head is locked, follow chain
-    order. Nothing is written if any insert fails (the caller's transaction rolls back)."""
+    """Appends the unsaved events to their districts' case-event chains, in the given order
+    within each district: one lock of each district's head (taken in district id order, so
+    two such calls cannot deadlock) and one INSERT per district. Returns the events saved, in
+    the given order. For background work that records many events at once (reminders); each
+    event is signed exactly as ``case_event_record`` signs one, and the ids, assigned while
+    the district's head is locked, follow its chain order. Nothing is written if any insert
+    fails (the caller's transaction rolls back)."""
     if not events:
         return []
     key_id, _ = audit_key_current()
     now = timezone.now()
+    by_district: dict[int, list[CaseEvent]] = {}
     for event in events:
         event.detail = _json_plain(event.detail)
         event.created_at = event.created_at or now
+        by_district.setdefault(event.case.district_id, []).append(event)
     with transaction.atomic(savepoint=False):
-        head = _chain_head_lock(CASE_EVENT_CHAIN)
-        last = head.last_hash
-        for event in events:
-            last = row_sign(CASE_EVENT_CHAIN, event, last, key_id)
-        saved = CaseEvent.objects.bulk_create(events)
-        head.last_hash = last
-        head.count += len(events)
-        head.save(update_fields=["last_hash", "count"])
-    return saved
+        for district_id in sorted(by_district):
+            chain = district_chain_name(CASE_EVENT_CHAIN, district_id)
+            group = by_district[district_id]
+            head = _chain_head_lock(chain)
+            last = head.last_hash
+            for event in group:
+                last = row_sign(chain, event, last, key_id)
+            CaseEvent.objects.bulk_create(group)
+            head.last_hash = last
+            head.count += len(group)
+            head.save(update_fields=["last_hash", "count"])
+    return events
 
 
 def access_event_record(
@@ -452,7 +565,7 @@ def access_event_record(
         user_agent=user_agent[:300],
         created_at=timezone.now(),
     )
-    return _chain_append(ACCESS_EVENT_CHAIN, event)
+    return _chain_append(district_chain_name(ACCESS_EVENT_CHAIN, district_id), event)
 
 
 @dataclass
@@ -484,15 +597,15 @@ def chain_verify(chain: str, checkpoint=None) -> ChainReport:
 
     - a row whose content no longer matches its keyed hash (altered, or forged without the key),
       or that names a key that is not configured;
-    - an unkeyed (legacy) row after keyed rows (forged: only rows older than the keys are
-      unkeyed);
+    - an unkeyed (legacy) row after keyed rows, or in a district's chain (forged: only rows
+      older than the keys are unkeyed);
     - a row whose previous hash is not the previous row's hash (a row inserted or removed
       before it, or rows reordered);
     - an end of chain that differs from the head (rows inserted or removed at the end);
     - with ``checkpoint`` (``audit_checkpoints.Checkpoint``): a chain shorter than the
       checkpoint recorded, or whose row at the checkpoint's position is not the row it recorded
       (truncated, rewound, rewritten whole, or rows inserted before it)."""
-    spec = chain_specs()[chain]
+    spec = chain_spec(chain)
     report = ChainReport(chain=chain, title=spec.title)
     entry = checkpoint.chains.get(chain) if checkpoint else None
     if entry is not None:
@@ -500,8 +613,10 @@ def chain_verify(chain: str, checkpoint=None) -> ChainReport:
     previous_hash, previous_pk = "", None
     position_of_head = None
     seen_keyed = False
+    # A district's chain began long after the keys: no row of it may be unkeyed.
+    split = chain_family(chain) != chain
     head = AuditChainHead.objects.filter(chain=chain).first()
-    rows = spec.model._base_manager.order_by("pk").iterator(chunk_size=2000)
+    rows = chain_rows(chain).order_by("pk").iterator(chunk_size=2000)
     for row in rows:
         report.rows += 1
         pk, row_hash, key_id = row.pk, getattr(row, spec.hash), getattr(row, spec.key)
@@ -517,7 +632,7 @@ def chain_verify(chain: str, checkpoint=None) -> ChainReport:
                 report.problem(pk, f"{chain} {pk}: altered (hash mismatch)")
         except UnknownAuditKey:
             report.problem(pk, f"{chain} {pk}: signed with an unknown key ({key_id or 'none'})")
-        if key_id == LEGACY_KEY_ID and seen_keyed:
+        if key_id == LEGACY_KEY_ID and (seen_keyed or split):
             report.problem(pk, f"{chain} {pk}: forged (an unkeyed row after keyed rows)")
         seen_keyed = seen_keyed or key_id != LEGACY_KEY_ID
         if head is not None and row_hash == head.last_hash and position_of_head is None:
@@ -643,13 +758,14 @@ def audit_verify() -> list[ChainReport]:
         for text in checkpoint_problems:
             report.problem(None, text)
         reports.append(report)
-    for chain, spec in chain_specs().items():
+    names = chain_names()
+    for chain in names:
         report = chain_verify(chain, checkpoint)
-        if spec.tracked is not None:
+        if chain_spec(chain).tracked is not None:
             current_rows_verify(chain, report)
         reports.append(report)
     if checkpoint is not None:
-        known = set(chain_specs())
+        known = set(names)
         for chain, entry in checkpoint.chains.items():
             if chain not in known:
                 report = ChainReport(chain=chain, title=chain)

@@ -1,11 +1,12 @@
 """Signed checkpoints of the audit chains, kept outside the database.
 
-A checkpoint records, for every chain (``audit.chain_specs``): the id of its last row, its
-number of rows and its last hash, with the time and the key id, signed with HMAC-SHA256 under
-the audit key (``audit_keys``). Each one is a new JSON file (``checkpoint-<UTC time>.json``),
-never changed nor deleted by the application: in ``AUDIT_CHECKPOINT_DIR``, or in the Django
-storage named by ``AUDIT_CHECKPOINT_STORAGE`` (an object store with a retention lock keeps it
-out of reach of whoever controls the database server).
+A checkpoint records, for every chain (``audit.chain_names``, each district's chains too): the
+id of its last row, its number of rows and its last hash, with the time and the key id, signed
+with HMAC-SHA256 under the audit key (``audit_keys``). Each one is a new JSON file
+(``checkpoint-<UTC time>.json``), never changed nor deleted by the application: in
+``AUDIT_CHECKPOINT_DIR``, or in the Django storage named by ``AUDIT_CHECKPOINT_STORAGE`` (an
+object store with a retention lock keeps it out of reach of whoever controls the database
+server).
 
 ``checkpoint_write`` (the hourly beat task ``audit_checkpoint_write`` and ``manage.py
 audit_checkpoint``) first verifies the rows added since the previous checkpoint and refuses to
@@ -25,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils import timezone
 
-from .audit import chain_specs, row_hash_matches
+from .audit import chain_family, chain_names, chain_rows, chain_spec, row_hash_matches
 from .audit_keys import LEGACY_KEY_ID, UnknownAuditKey, audit_key, audit_key_current
 from .models import AuditChainHead
 
@@ -119,12 +120,12 @@ def checkpoint_latest() -> tuple[Checkpoint | None, list[str]]:
 def _chain_since(chain: str, entry: dict | None) -> tuple[dict, list[str]]:
     """Walks the rows of the chain after the checkpoint entry (all rows without one), checks
     their links and keyed hashes, and returns the new entry and the problems found."""
-    spec = chain_specs()[chain]
+    spec = chain_spec(chain)
     last_id = entry["last_id"] if entry else None
     count = entry["count"] if entry else 0
     head_hash = entry["head_hash"] if entry else ""
     problems = []
-    rows = spec.model._base_manager.order_by("pk")
+    rows = chain_rows(chain).order_by("pk")
     if last_id is not None:
         rows = rows.filter(pk__gt=last_id)
     for row in rows.iterator(chunk_size=2000):
@@ -136,7 +137,7 @@ def _chain_since(chain: str, entry: dict | None) -> tuple[dict, list[str]]:
                 problems.append(f"{chain} {pk}: altered (hash mismatch)")
         except UnknownAuditKey:
             problems.append(f"{chain} {pk}: signed with an unknown key")
-        if entry and getattr(row, spec.key) == LEGACY_KEY_ID:
+        if (entry or chain_family(chain) != chain) and getattr(row, spec.key) == LEGACY_KEY_ID:
             problems.append(f"{chain} {pk}: forged (an unkeyed row after the checkpoint)")
         last_id, count, head_hash = pk, count + 1, getattr(row, spec.hash)
     head = AuditChainHead.objects.filter(chain=chain).first()
@@ -156,7 +157,7 @@ def checkpoint_write() -> Checkpoint:
     key_id, key = audit_key_current()
     previous, _ = checkpoint_latest()
     chains, problems = {}, []
-    for chain in chain_specs():
+    for chain in chain_names():
         entry = previous.chains.get(chain) if previous else None
         chains[chain], found = _chain_since(chain, entry)
         problems += found

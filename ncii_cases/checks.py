@@ -84,19 +84,27 @@ PROCESS_LOCAL_CACHES = (
 
 @register(Tags.caches, deploy=True)
 def shared_cache_check(app_configs=None, **kwargs):
-    """ncii.W002 when the default cache lives in each process (memory, a local file or none):
-    the analytics figures, the "Verify now" interval and the rate limits must be shared by every
-    web process and machine."""
-    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    if backend not in PROCESS_LOCAL_CACHES:
-        return []
-    return [
-        Warning(
-            f"The default cache ({backend.rsplit('.', 1)[-1]}) is not shared between processes: "
-            "each web process would keep its own analytics figures, run its own chain checks "
-            "and count its own rate limits.",
-            hint="Set CACHE_URL to Redis (redis://host:6379/1), or leave it unset to use "
-            "REDIS_URL.",
-            id="ncii.W002",
+    """ncii.W002 when the default cache or the rate limits' cache (RATELIMIT_USE_CACHE) lives
+    in each process (memory, a local file or none) or is missing: the analytics figures, the
+    "Verify now" interval and the rate limits must be shared by every web process and
+    machine."""
+    found = []
+    for alias, variable in (
+        ("default", "CACHE_URL"),
+        (getattr(settings, "RATELIMIT_USE_CACHE", "default"), "RATELIMIT_CACHE_URL"),
+    ):
+        backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+        if backend and backend not in PROCESS_LOCAL_CACHES:
+            continue
+        what = backend.rsplit(".", 1)[-1] if backend else "not configured"
+        found.append(
+            Warning(
+                f"The {alias} cache ({what}) is not shared between processes: each web process "
+                "would keep its own analytics figures, run its own chain checks and count its "
+                "own rate limits.",
+                hint=f"Set {variable} to Redis (redis://host:6379/1), or leave it unset to use "
+                "REDIS_URL.",
+                id="ncii.W002",
+            )
         )
-    ]
+    return found

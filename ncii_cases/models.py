@@ -24,7 +24,7 @@ from simple_history.models import HistoricalRecords
 from . import choices as c
 from .clocks import CaseQuerySet, MeasureQuerySet, ReportQuerySet, TakedownQuerySet
 from .history_chain import AuditedHistoryModel
-from .storage import DocumentStorage
+from .storage import document_storage
 
 sha256_validator = RegexValidator(r"^[0-9a-f]{64}$", "Enter 64 lowercase hexadecimal characters.")
 pdq_validator = RegexValidator(
@@ -745,14 +745,20 @@ class AccessEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The end of one audit chain (``case_event``, ``access_event``, ``verification`` or a
-    ``history.<table>`` chain; see ``audit``): the last row's hash and the number of rows.
-    Appends lock this row, so two transactions cannot fork the chain, and ``verify_audit``
-    compares the chain's end with it to notice rows removed at the end."""
+    """The end of one audit chain (a district's ``case_event.d<id>`` or ``access_event.d<id>``,
+    ``access_event.installation``, ``verification``, a ``history.<table>`` chain, or one of
+    the two closed installation-wide chains ``case_event`` and ``access_event``; see
+    ``audit``): the last row's hash and the number of rows. Appends lock this row, so two
+    transactions cannot fork the chain, and ``verify_audit`` compares the chain's end with it
+    to notice rows removed at the end."""
 
     chain = models.CharField(max_length=100, unique=True)
     last_hash = models.CharField(max_length=64, blank=True)
     count = models.PositiveBigIntegerField(default=0)
+    # A closed chain (the installation-wide timeline and access log, before each district got
+    # chains of its own): its rows are the table's rows with an id up to this one; nothing is
+    # appended to it any more. None for an open chain.
+    closed_at_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     def __str__(self):
         return f"{self.chain}: {self.count} rows"
@@ -1175,7 +1181,7 @@ class SupportingDocument(Correctable):
     evidence = models.ForeignKey(
         EvidenceItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
     )
-    file = models.FileField(upload_to=document_path, storage=DocumentStorage(), max_length=200)
+    file = models.FileField(upload_to=document_path, storage=document_storage, max_length=200)
     title = models.CharField(max_length=200)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
@@ -1693,7 +1699,7 @@ class TakedownNotice(Correctable):
     contact_address = models.TextField(_("contact postal address"), blank=True)
     text = models.TextField(help_text=_("The letter as plain text, as sent."))
     pdf = models.FileField(
-        upload_to=takedown_notice_path, storage=DocumentStorage(), max_length=200, blank=True
+        upload_to=takedown_notice_path, storage=document_storage, max_length=200, blank=True
     )
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(

@@ -826,7 +826,7 @@ def audit_verification_for_user(*, user) -> DistrictVerification:
     """Returns the newest stored verification run whose keyed hash verifies, for the user's
     district (one query, two more only when it found problems); Http404 for users who may not
     audit."""
-    from .audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN, verification_is_genuine
+    from .audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN, chain_family, verification_is_genuine
 
     audit_district_check(user=user)
     runs = AuditVerification.objects.select_related("requested_by").order_by("-pk")
@@ -849,8 +849,10 @@ def audit_verification_for_user(*, user) -> DistrictVerification:
             pk__in=pks, district_id=user.district_id
         ),
     }
+    # A problem of a district's chain (or of the closed installation-wide one) is filed under
+    # its family; its rows are named only to the district they belong to.
     for chain in (CASE_EVENT_CHAIN, ACCESS_EVENT_CHAIN):
-        problems = [p for p in run.problems if p["chain"] == chain]
+        problems = [p for p in run.problems if chain_family(p["chain"]) == chain]
         pks = [p["row"] for p in problems if p["row"] is not None]
         own = set(own_rows[chain](pks).values_list("pk", flat=True)) if pks else set()
         shown = [p["text"] for p in problems if p["row"] is not None and p["row"] in own]
@@ -864,7 +866,7 @@ def audit_verification_for_user(*, user) -> DistrictVerification:
             }
         )
     # The change history, the stored runs and the checkpoints: verified whole, counted only.
-    others = [p for p in run.problems if p["chain"] not in own_rows]
+    others = [p for p in run.problems if chain_family(p["chain"]) not in own_rows]
     view.chains.append(
         {
             "chain": "history",

@@ -1,25 +1,24 @@
 """Background rendering of PDF case summaries. Tasks carry job ids, never personal data.
 
-``pdf_render`` is idempotent: a job already ready, whose file is on disk with the recorded
-SHA-256, is left alone; otherwise it renders and finishes under the job's row lock, moving a
-fully written and fsynced temporary file onto the job's one path (``pdf/<district>/<job>.pdf``
-inside PRIVATE_MEDIA_ROOT). A task delivered twice, or redelivered after a worker died
-(acks_late), so leaves exactly one file whose hash is the one recorded. The rendering itself
-runs outside any transaction.
+``pdf_render`` is idempotent: a job already ready, whose stored file has the recorded SHA-256,
+is left alone; otherwise it renders and finishes under the job's row lock, storing the file
+whole under the job's one name (``pdf/<district>/<job>.pdf`` in the ``generated_pdfs``
+storage: a private folder or bucket, ``ncii_cases.storage.generated_pdf_save``). A task
+delivered twice, or redelivered after a worker died (acks_late), so leaves exactly one file
+whose hash is the one recorded. The rendering itself runs outside any transaction.
 """
 
 import hashlib
 import logging
-import os
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+
+from ncii_cases.storage import generated_pdf_read, generated_pdf_save
 
 from .models import PdfJob
 
@@ -35,30 +34,27 @@ ERROR_CHANGED = (
 ERROR_GAVE_UP = "The summary failed several times and was stopped. Try again later."
 
 
-def pdf_job_file(job: PdfJob) -> Path:
-    """The absolute path of a job's file (inside PRIVATE_MEDIA_ROOT)."""
-    root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
-    path = (root / job.file_path).resolve()
-    if not job.file_path or not path.is_relative_to(root):
-        raise FileNotFoundError("The job has no file.")
-    return path
+def pdf_job_content(job: PdfJob) -> bytes:
+    """The bytes of a job's file, read from the ``generated_pdfs`` storage. Raises
+    FileNotFoundError (an OSError) when the job has no file or it cannot be read."""
+    return generated_pdf_read(job.file_path)
+
+
+def pdf_job_content_verified(job: PdfJob) -> bytes | None:
+    """The bytes of the job's file when it exists and has the recorded SHA-256; otherwise
+    None (missing, unreadable, or altered in the storage)."""
+    try:
+        content = pdf_job_content(job)
+    except OSError:
+        return None
+    if not job.sha256 or hashlib.sha256(content).hexdigest() != job.sha256:
+        return None
+    return content
 
 
 def pdf_job_file_ok(job: PdfJob) -> bool:
     """Whether the job's file exists and has the recorded SHA-256."""
-    try:
-        path = pdf_job_file(job)
-        return bool(job.sha256) and _sha256_of(path) == job.sha256
-    except OSError:
-        return False
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return pdf_job_content_verified(job) is not None
 
 
 def _relative_path(job: PdfJob) -> str:
@@ -90,45 +86,14 @@ def _fail(job_id: int, message: str) -> None:
     )
 
 
-def _temp_prefix(job_id: int) -> str:
-    return f".tmp-{job_id}-"
-
-
-def _write_temp(directory: Path, job_id: int, content: bytes) -> Path:
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, name = tempfile.mkstemp(dir=directory, prefix=_temp_prefix(job_id), suffix=".pdf")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(name, 0o600)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
-
-
-def _finish(job_id: int, temp: Path, content: bytes, pages: int) -> None:
-    """Moves the file into place and records it, under the row lock, so that the file on disk
-    and the recorded hash always belong together."""
+def _finish(job_id: int, content: bytes, pages: int) -> None:
+    """Stores the file and records it, under the row lock, so that the stored file and the
+    recorded hash always belong together (a second delivery waits, then finds it done)."""
     with transaction.atomic():
         job = PdfJob.objects.select_for_update().select_related("case").get(pk=job_id)
         if job.status == PdfJob.Status.READY and pdf_job_file_ok(job):
-            temp.unlink(missing_ok=True)  # another delivery finished first
-            return
-        relative = _relative_path(job)
-        final = Path(settings.PRIVATE_MEDIA_ROOT).resolve() / relative
-        os.replace(temp, final)
-        # Temporary files left by a delivery whose worker died: one file per job.
-        for leftover in final.parent.glob(f"{_temp_prefix(job_id)}*.pdf"):
-            leftover.unlink(missing_ok=True)
-        directory = os.open(final.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-        job.file_path = relative
+            return  # another delivery finished first
+        job.file_path = generated_pdf_save(name=_relative_path(job), content=content)
         job.sha256 = hashlib.sha256(content).hexdigest()
         job.size = len(content)
         job.page_count = pages
@@ -195,9 +160,7 @@ def pdf_render(job_id: int) -> str:
             rendered = summary_pdf_build(
                 summary, generated_by=job.requested_by, generated_at=timezone.now()
             )
-        directory = (Path(settings.PRIVATE_MEDIA_ROOT) / _relative_path(job)).parent
-        temp = _write_temp(directory, job_id, rendered.content)
-        _finish(job_id, temp, rendered.content, rendered.pages)
+        _finish(job_id, rendered.content, rendered.pages)
     except Http404:
         _fail(job_id, ERROR_GONE)
         return "failed"

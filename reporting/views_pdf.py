@@ -3,8 +3,11 @@
 Every view takes the case's pk, fetches through a selector or service (404 for a case the
 user may not read, for another user's job and for a job of another case) and is logged by
 ``access_logged``. The file is never reachable by URL: the download view re-checks the
-permission at download time and streams the file from PRIVATE_MEDIA_ROOT.
+permission at download time, reads the file from the ``generated_pdfs`` storage (a private
+folder or bucket), checks it against the recorded SHA-256 and sends it.
 """
+
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +20,7 @@ from ncii_cases.access_log import access_case, access_logged
 
 from . import selectors, services
 from .models import PdfJob
-from .tasks import pdf_job_file, pdf_job_file_ok
+from .tasks import pdf_job_content_verified
 
 
 @access_logged("case_pdf")
@@ -76,17 +79,22 @@ def pdf_job_retry(request, pk, job_id):
 @login_required
 @require_GET
 def pdf_job_download(request, pk, job_id):
-    """Streams the finished PDF to its requester, as an attachment that no cache keeps."""
+    """Sends the finished PDF to its requester, as an attachment that no cache keeps: read
+    once from its storage and checked against the recorded SHA-256 (a file altered or lost in
+    the storage is not served; the page offers a new summary)."""
     job = selectors.pdf_job_for_user(user=request.user, case_pk=pk, job_id=job_id)
-    if job.status != PdfJob.Status.READY or not pdf_job_file_ok(job):
+    content = pdf_job_content_verified(job) if job.status == PdfJob.Status.READY else None
+    if content is None:
         raise Http404("This summary is not ready.")
     access_case(request, job.case)
-    filename = f"{job.case.reference}-{job.profile}-summary.pdf"
+    return pdf_attachment(content, f"{job.case.reference}-{job.profile}-summary.pdf")
+
+
+def pdf_attachment(content: bytes, filename: str) -> FileResponse:
+    """A PDF sent as an attachment that no cache keeps and no browser sniffs into another
+    type (``filename``: a reference and a number, never a person's name)."""
     response = FileResponse(
-        pdf_job_file(job).open("rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/pdf",
+        io.BytesIO(content), as_attachment=True, filename=filename, content_type="application/pdf"
     )
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"

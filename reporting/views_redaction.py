@@ -9,7 +9,7 @@ JavaScript.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,7 +21,8 @@ from ncii_cases.redaction import Kind
 
 from . import selectors_redaction as selectors
 from . import services_redaction as services
-from .tasks import pdf_job_file, pdf_job_file_ok
+from .tasks import pdf_job_content_verified
+from .views_pdf import pdf_attachment
 
 
 def _preview_url(pk, review_id, anchor=""):
@@ -108,18 +109,11 @@ def redaction_release(request, pk, review_id):
 @login_required
 @require_GET
 def redacted_release_download(request, pk, review_id):
-    """Streams a released redacted summary, as an attachment that no cache keeps."""
+    """Sends a released redacted summary (checked against its recorded SHA-256), as an
+    attachment that no cache keeps."""
     review = selectors.redacted_release_for_user(user=request.user, case_pk=pk, review_id=review_id)
-    if not pdf_job_file_ok(review.job):
+    content = pdf_job_content_verified(review.job)
+    if content is None:
         raise Http404("This summary is not ready.")
     access_case(request, review.case)
-    filename = f"{review.case.reference}-redacted-summary-{review.pk}.pdf"
-    response = FileResponse(
-        pdf_job_file(review.job).open("rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_attachment(content, f"{review.case.reference}-redacted-summary-{review.pk}.pdf")

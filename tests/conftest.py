@@ -6,6 +6,9 @@ import pytest
 
 from tests import services
 
+# moto's S3-compatible server and a private bucket per test (tests/object_store.py).
+pytest_plugins = ["tests.object_store"]
+
 SERVICE_MARKERS = ("postgres", "redis", "browser")
 
 

@@ -441,6 +441,8 @@ def celery_worker(
     concurrency: int = 1,
     module: str | None = None,
     wait: bool = True,
+    queues: str | None = None,
+    name: str | None = None,
 ) -> subprocess.Popen:
     """Starts a Celery worker of the app (``celery -A config worker``), or of ``module`` run
     with ``python -m`` (a wrapper that changes something before handing over to Celery), and
@@ -449,7 +451,9 @@ def celery_worker(
     process = start(
         command
         + ["-A", "config", "worker", "--pool", pool, "--concurrency", str(concurrency)]
-        + ["--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        + ["--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        + (["--queues", queues] if queues else [])
+        + (["--hostname", name] if name else []),
         env,
         log,
     )
@@ -474,11 +478,14 @@ def celery_worker_wait(process: subprocess.Popen, log: Path, seconds: float = 60
     pytest.fail(f"the Celery worker was not ready within {seconds} s:\n{tail(log)}")
 
 
-def celery_call(env: dict, task: str, *args) -> None:
-    """Publishes ``task`` as beat or another process would (``celery call``)."""
+def celery_call(env: dict, task: str, *args, queue: str | None = None) -> None:
+    """Publishes ``task`` as beat or another process would (``celery call``), to ``queue``
+    when given."""
     import json
 
     command = [sys.executable, "-m", "celery", "-A", "config", "call", task]
+    if queue:
+        command += ["--queue", queue]
     if args:
         command += ["--args", json.dumps(list(args))]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)

@@ -3,7 +3,8 @@ test can kill it there, mid-task, at a known point (tests/reliability/test_worke
 
 Run as ``python -m tests.slow_pdf_worker -A config worker ...`` with NCII_SLOW_PDF_MARKER (a
 file path) and NCII_SLOW_PDF_SECONDS set. The delay lives in this test module only: the
-application has no hook for it. The first ``_write_temp`` that finds no marker file creates it
+application has no hook for it. The first ``PrivateFileSystemStorage._write_temp`` (the PDF's
+temporary file, written before it is renamed into place) that finds no marker file creates it
 and then sleeps; every later one (the redelivered task in a new pool process) runs at full
 speed. Prefork pool processes are forked from this process, so they inherit the change.
 """
@@ -18,14 +19,14 @@ def _slow_first_write():
     import django
 
     django.setup()
-    from reporting import tasks
+    from ncii_cases.storage import PrivateFileSystemStorage
 
-    original = tasks._write_temp
+    original = PrivateFileSystemStorage._write_temp
     marker = Path(os.environ["NCII_SLOW_PDF_MARKER"])
     seconds = float(os.environ.get("NCII_SLOW_PDF_SECONDS", "120"))
 
-    def write_temp(directory, job_id, content):
-        temp = original(directory, job_id, content)
+    def write_temp(self, directory, name, content):
+        temp = original(self, directory, name, content)
         try:
             with marker.open("x") as out:  # only the first rendering waits
                 out.write(f"{os.getpid()} {temp}\n")
@@ -34,7 +35,7 @@ def _slow_first_write():
         time.sleep(seconds)
         return temp
 
-    tasks._write_temp = write_temp
+    PrivateFileSystemStorage._write_temp = write_temp
 
 
 if __name__ == "__main__":

@@ -61,14 +61,26 @@ def test_production_cache_url_names_another_redis_database():
     ],
 )
 def test_a_per_process_cache_fails_the_deployment_check(backend):
-    with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": "/tmp/x"}}):
+    local = {"BACKEND": backend, "LOCATION": "/tmp/x"}
+    with override_settings(CACHES={"default": local, "ratelimit": REDIS}):
         warnings = shared_cache_check()
     assert [w.id for w in warnings] == ["ncii.W002"]
+    with override_settings(CACHES={"default": REDIS, "ratelimit": local}):
+        warnings = shared_cache_check()
+    assert [w.id for w in warnings] == ["ncii.W002"] and "RATELIMIT_CACHE_URL" in warnings[0].hint
+
+
+def test_a_missing_rate_limit_cache_fails_the_deployment_check():
+    with override_settings(CACHES={"default": REDIS}):
+        warnings = shared_cache_check()
+    assert [w.id for w in warnings] == ["ncii.W002"] and "not configured" in warnings[0].msg
+
+
+REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}
 
 
 def test_a_redis_cache_passes_the_deployment_check():
-    redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}
-    with override_settings(CACHES={"default": redis}):
+    with override_settings(CACHES={"default": REDIS, "ratelimit": REDIS}):
         assert shared_cache_check() == []
 
 

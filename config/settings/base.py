@@ -149,12 +149,73 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-# Supporting documents (statements) live in a private folder that is never served by URL.
+# Supporting documents, notice letters and generated PDFs go through Django's storage API
+# (ncii_cases/storage.py), under two private aliases: "documents" and "generated_pdfs".
+# FILE_STORAGE=filesystem (the default) keeps them in the private folder PRIVATE_MEDIA_ROOT,
+# which every web process and worker must share (one machine, or a shared volume);
+# FILE_STORAGE=s3 keeps them in a private bucket of an S3-compatible object store, so that
+# processes on any number of machines share them. Nothing is ever served by URL.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 MEDIA_URL = None
+FILE_STORAGE = env("FILE_STORAGE", default="filesystem")
+if FILE_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured(
+        f"FILE_STORAGE={FILE_STORAGE!r} is not known: set it to filesystem (a private folder, "
+        "PRIVATE_MEDIA_ROOT) or s3 (a private bucket: S3_BUCKET and the other S3_ settings)."
+    )
+
+
+def s3_storage_options(bucket: str) -> dict:
+    """The options of ``ncii_cases.storage_s3.PrivateS3Storage`` for one bucket, from the
+    S3_* environment variables (the keys may also come from boto3's own chain: an instance
+    role, AWS_* variables). Objects are private (no public ACL) and encrypted at rest by the
+    store (S3_SERVER_SIDE_ENCRYPTION, AES256 by default; "" leaves it to the bucket)."""
+    encryption = env("S3_SERVER_SIDE_ENCRYPTION", default="AES256")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+        "region_name": env("S3_REGION", default="") or None,
+        "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+        "addressing_style": env("S3_ADDRESSING_STYLE", default="") or None,
+        "signature_version": "s3v4",
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 60,
+        # Documents are content-addressed and never replaced (a second upload of the same
+        # bytes gets its own name); a PDF job's one file is replaced by its re-rendering.
+        "file_overwrite": False,
+        "object_parameters": {"ServerSideEncryption": encryption} if encryption else {},
+    }
+    if env("S3_KMS_KEY_ID", default=""):
+        options["object_parameters"]["SSEKMSKeyId"] = env("S3_KMS_KEY_ID")
+    return options
+
+
+if FILE_STORAGE == "s3":
+    _documents_bucket = env("S3_BUCKET")
+    _documents = {
+        "BACKEND": "ncii_cases.storage_s3.PrivateS3Storage",
+        "OPTIONS": s3_storage_options(_documents_bucket),
+    }
+    _generated_pdfs = {
+        "BACKEND": "ncii_cases.storage_s3.PrivateS3Storage",
+        "OPTIONS": {
+            **s3_storage_options(env("S3_PDF_BUCKET", default=_documents_bucket)),
+            "file_overwrite": True,
+        },
+    }
+else:
+    _documents = {"BACKEND": "ncii_cases.storage.PrivateFileSystemStorage"}
+    _generated_pdfs = {
+        "BACKEND": "ncii_cases.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"allow_overwrite": True},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _documents,
+    "documents": _documents,
+    "generated_pdfs": _generated_pdfs,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Uploads are read in memory up to this size and never spooled to a temp file; anything larger
@@ -166,15 +227,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_HANDLERS = ["ncii_cases.uploads.BoundedMemoryUploadHandler"]
 
-# Redis backs Celery and, in production, the cache.
+# Redis backs Celery and, in production, the caches.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-# The cache holds what every web process must agree on: the kept analytics figures, the
-# "Verify now" interval, rate limits. Production points it at Redis (CACHE_URL, by default
-# REDIS_URL: see production.py), shared by every process on every machine; a first run and the
-# tests keep it in the process's memory. A cache that cannot be reached is never fatal: the
-# figures are worked out afresh.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-CACHES["default"].setdefault("KEY_PREFIX", "ncii")
+
+
+def caches_from_env(*, default_cache_url: str) -> dict:
+    """The two caches, from the environment: ``default`` (CACHE_URL, else
+    ``default_cache_url``) holds what every web process must agree on (the kept analytics
+    figures, the "Verify now" interval); ``ratelimit`` (RATELIMIT_CACHE_URL, else REDIS_URL)
+    counts the public pages' rate limits (django-ratelimit). Production uses Redis for both,
+    shared by every process on every machine (production.py); a first run and the tests keep
+    ``default`` in the process's memory. A cache that cannot be reached is never fatal for
+    the figures: they are worked out afresh."""
+    caches = {
+        "default": env.cache_url("CACHE_URL", default=default_cache_url),
+        "ratelimit": env.cache_url("RATELIMIT_CACHE_URL", default=REDIS_URL),
+    }
+    caches["default"].setdefault("KEY_PREFIX", "ncii")
+    caches["ratelimit"].setdefault("KEY_PREFIX", "ncii-ratelimit")
+    return caches
+
+
+CACHES = caches_from_env(default_cache_url="locmemcache://")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -360,15 +434,8 @@ LOGGING = {
 DATE_CLOCK_SKEW_MINUTES = env.int("DATE_CLOCK_SKEW_MINUTES", default=5)
 
 # Reports from anyone (docs/reports.md). The public report page's rate limits (django-ratelimit)
-# count in a cache that every web process shares: Redis. Rates are "<count>/<s|m|h|d>".
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env("RATELIMIT_CACHE_URL", default=REDIS_URL),
-        "KEY_PREFIX": "ncii-ratelimit",
-    },
-}
+# count in the "ratelimit" cache (CACHES above), which every web process shares: Redis. Rates
+# are "<count>/<s|m|h|d>".
 RATELIMIT_USE_CACHE = "ratelimit"
 # Reports sent from one address; follow-up sign-ins from one address and for one tracking code;
 # messages sent on one report.

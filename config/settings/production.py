@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, REDIS_URL, env
+from .base import BASE_DIR, REDIS_URL, caches_from_env, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -35,5 +35,4 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"
 # One cache for every web process and worker (analytics figures, the "Verify now" interval, rate
 # limits): Redis. A per-process memory cache would give each process its own figures and let
 # each run its own chain check (ncii.W002 warns if CACHE_URL names one).
-CACHES = {"default": env.cache_url("CACHE_URL", default=REDIS_URL)}
-CACHES["default"].setdefault("KEY_PREFIX", "ncii")
+CACHES = caches_from_env(default_cache_url=REDIS_URL)

@@ -39,7 +39,8 @@ from .. import choices as c
 from ..audit import (
     ACCESS_EVENT_CHAIN,
     CASE_EVENT_CHAIN,
-    chain_specs,
+    chain_spec,
+    district_chain_name,
     history_chain_name,
     row_hash_compute,
 )
@@ -314,7 +315,7 @@ class Chain:
 
     def __init__(self, writer: Writer, chain: str, model):
         self.writer, self.chain, self.model = writer, chain, model
-        self.spec = chain_specs()[chain]
+        self.spec = chain_spec(chain)
         self.key_id, _ = audit_key_current()
         head = AuditChainHead.objects.filter(chain=chain).first()
         self.last_hash = head.last_hash if head else ""
@@ -343,6 +344,35 @@ class Chain:
         AuditChainHead.objects.update_or_create(
             chain=self.chain, defaults={"last_hash": self.last_hash, "count": self.count}
         )
+
+
+class DistrictChains:
+    """The per-district chains of one family (``audit.district_chain_name``): rows get ids in
+    time order, then each district's rows are linked in its own chain, in id order."""
+
+    def __init__(self, writer: Writer, family: str, model, district_of):
+        self.writer, self.family, self.model = writer, family, model
+        self.district_of = district_of
+        self.chains: dict[int | None, Chain] = {}
+
+    def write(self, rows: list[dict]) -> None:
+        rows.sort(key=lambda r: r["created_at"])
+        for pk, row in zip(self.writer.ids(self.model, len(rows)), rows, strict=True):
+            row["id"] = pk
+        by_district: dict[int | None, list[dict]] = {}
+        for row in rows:
+            by_district.setdefault(self.district_of(row), []).append(row)
+        for district_id, group in by_district.items():
+            chain = self.chains.get(district_id)
+            if chain is None:
+                name = district_chain_name(self.family, district_id)
+                chain = self.chains[district_id] = Chain(self.writer, name, self.model)
+            chain.sign(group)
+        self.writer.write(self.model, rows)
+
+    def head_save(self) -> None:
+        for chain in self.chains.values():
+            chain.head_save()
 
 
 class _Row:
@@ -467,8 +497,14 @@ class Builder:
         self.grant_ids = grant_ids
         self.bench_investigator = bench_investigator
         self.bench_investigator_left = 0
-        self.events = Chain(writer, CASE_EVENT_CHAIN, CaseEvent)
-        self.accesses = Chain(writer, ACCESS_EVENT_CHAIN, AccessEvent)
+        # Each event's chain is its case's district's: the cases' districts, by case id.
+        self.case_district: dict[int, int] = {}
+        self.events = DistrictChains(
+            writer, CASE_EVENT_CHAIN, CaseEvent, lambda row: self.case_district[row["case_id"]]
+        )
+        self.accesses = DistrictChains(
+            writer, ACCESS_EVENT_CHAIN, AccessEvent, lambda row: row["district_id"]
+        )
         self.special_ids: dict[str, int] = {}
 
     def _times(self, start: dt.datetime, n: int, *, closed: bool) -> list[dt.datetime]:
@@ -491,6 +527,7 @@ class Builder:
             staff = spec.staff
             first_takedown = len(takedowns)
             district_id = staff.district.pk
+            self.case_district[pk] = district_id
             school_id = rng.choice(staff.schools)
             lead = rng.choice(staff.by_role[c.Role.COORDINATOR])
             reported = spec.reported_at

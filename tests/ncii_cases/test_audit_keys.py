@@ -13,6 +13,7 @@ from ncii_cases.audit import (
     audit_verify,
     case_event_record,
     chain_specs,
+    district_chain_name,
     row_hash_compute,
 )
 from ncii_cases.audit_checkpoints import checkpoint_latest, checkpoint_names, checkpoint_write
@@ -46,7 +47,7 @@ def test_a_key_rotated_out_still_verifies_the_rows_it_signed(settings, case, coo
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.key_id, second.key_id) == ("old", "new")
-    assert chain_report(CASE_EVENT_CHAIN).ok
+    assert chain_report(district_chain_name(CASE_EVENT_CHAIN, case.district_id)).ok
 
 
 def test_a_key_that_is_no_longer_configured_is_named(settings, case, coordinator):
@@ -57,8 +58,9 @@ def test_a_key_that_is_no_longer_configured_is_named(settings, case, coordinator
     # The old key is dropped from the settings
     settings.AUDIT_HMAC_KEYS = test_keys
     settings.AUDIT_HMAC_KEY_ID = "test"
-    report = chain_report(CASE_EVENT_CHAIN)
-    assert f"{CASE_EVENT_CHAIN} {event.pk}: signed with an unknown key (old)" in report.problems
+    chain = district_chain_name(CASE_EVENT_CHAIN, case.district_id)
+    report = chain_report(chain)
+    assert f"{chain} {event.pk}: signed with an unknown key (old)" in report.problems
 
 
 def test_the_hash_is_keyed_so_the_same_row_under_another_key_differs(settings, case):
@@ -76,7 +78,8 @@ def test_nothing_is_written_unsigned_without_a_key(settings, case):
 
 
 def test_legacy_rows_before_the_keyed_rows_verify(school):
-    """Rows chained before keys existed keep their unkeyed SHA-256 (migration 0008)."""
+    """Rows chained before keys existed keep their unkeyed SHA-256 (migration 0008), in the
+    installation-wide chain closed when each district got its own (migration 0022)."""
     from tests.factories import CaseFactory
 
     case = CaseFactory(school=school)
@@ -88,10 +91,31 @@ def test_legacy_rows_before_the_keyed_rows_verify(school):
 
     assert CaseEvent.objects.count() == 1
     AuditChainHead.objects.update_or_create(
-        chain=CASE_EVENT_CHAIN, defaults={"last_hash": legacy.row_hash, "count": 1}
+        chain=CASE_EVENT_CHAIN,
+        defaults={"last_hash": legacy.row_hash, "count": 1, "closed_at_id": legacy.pk},
     )
     case_event_record(case=case, actor=None, event_type="note")
     assert chain_report(CASE_EVENT_CHAIN).ok
+    assert chain_report(district_chain_name(CASE_EVENT_CHAIN, case.district_id)).ok
+
+
+def test_an_unkeyed_row_in_a_districts_chain_is_forged(foreign_case):
+    """A district's chain began after the keys: an unkeyed row there is a forgery, even as
+    the only row of a district's chain with a head made to match."""
+    from ncii_cases.models import AuditChainHead
+
+    case = foreign_case
+    chain = district_chain_name(CASE_EVENT_CHAIN, case.district_id)
+    assert not CaseEvent.objects.filter(case__district=case.district).exists()
+    forged = CaseEvent(case=case, event_type="note", detail={}, created_at=case.reported_at)
+    forged.prev_hash, forged.key_id = "", LEGACY_KEY_ID
+    forged.row_hash = row_hash_compute(chain, forged)
+    forged.save(force_insert=True)
+    AuditChainHead.objects.update_or_create(
+        chain=chain, defaults={"last_hash": forged.row_hash, "count": 1}
+    )
+    report = chain_report(chain)
+    assert f"{chain} {forged.pk}: forged (an unkeyed row after keyed rows)" in report.problems
 
 
 def test_a_history_column_added_later_does_not_change_older_hashes(case):

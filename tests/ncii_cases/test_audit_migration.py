@@ -174,3 +174,86 @@ def test_party_rows_from_before_the_record_corrections_verify_after_the_migratio
     CaseParty.history.model.objects.update(withdrawn_reason="Rewritten later")
     problems = [p for r in audit_verify() for p in r.problems]
     assert any("historicalcaseparty" in p and "altered" in p for p in problems), problems
+
+
+BEFORE_SPLIT = ("ncii_cases", "0021_documents_storage_alias")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_installation_wide_chains_stay_verifiable_after_the_split_by_district():
+    # Given a database before migration 0022: two districts' timeline events and access
+    # entries interleaved in the one installation-wide chain of each
+    from ncii_cases.audit import ACCESS_EVENT_CHAIN, district_chain_name, row_sign
+
+    old = migrate([BEFORE_SPLIT])
+    now = timezone.now()
+    cases = []
+    for code in ("north", "south"):
+        district = old.get_model("ncii_cases", "District").objects.create(
+            name=f"District {code}", slug=code, state="IL"
+        )
+        school = old.get_model("ncii_cases", "School").objects.create(
+            district=district, name=f"School {code}", code=code
+        )
+        cases.append(
+            old.get_model("ncii_cases", "Case").objects.create(
+                district=district,
+                school=school,
+                reference=f"NCII-2026-{code}",
+                title="Case before the split",
+                narrative="Recorded before the per-district chains.",
+                reported_at=now,
+                stage_entered_at=now,
+            )
+        )
+    event_model = old.get_model("ncii_cases", "CaseEvent")
+    access_model = old.get_model("ncii_cases", "AccessEvent")
+    last = {CASE_EVENT_CHAIN: "", ACCESS_EVENT_CHAIN: ""}
+    for i in range(4):
+        case = cases[i % 2]
+        event = event_model(
+            case_id=case.pk, event_type="note", reason=f"n{i}", detail={}, created_at=now
+        )
+        last[CASE_EVENT_CHAIN] = row_sign(CASE_EVENT_CHAIN, event, last[CASE_EVENT_CHAIN])
+        event.save()
+        access = access_model(
+            district_id=case.district_id, action="case_detail", path=f"/{i}", allowed=True
+        )
+        access.created_at, access.method = now, "GET"
+        last[ACCESS_EVENT_CHAIN] = row_sign(ACCESS_EVENT_CHAIN, access, last[ACCESS_EVENT_CHAIN])
+        access.save()
+    for chain, last_hash in last.items():
+        old.get_model("ncii_cases", "AuditChainHead").objects.update_or_create(
+            chain=chain, defaults={"last_hash": last_hash, "count": 4}
+        )
+    last_ids = {
+        CASE_EVENT_CHAIN: event_model.objects.order_by("pk").last().pk,
+        ACCESS_EVENT_CHAIN: access_model.objects.order_by("pk").last().pk,
+    }
+
+    # When the migrations run to the end and each district appends to its own chains
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from ncii_cases.audit import access_event_record, chain_rows
+    from ncii_cases.models import AccessEvent, AuditChainHead, Case, CaseEvent
+
+    for case in Case.objects.order_by("pk"):
+        case_event_record(case=case, actor=None, event_type="note", reason="after")
+    from django.contrib.auth.models import AnonymousUser
+
+    access_event_record(user=AnonymousUser(), action="x", path="/after", allowed=False)
+
+    # Then no old row was rewritten: the closed chains end where they ended and their rows
+    # verify, unchanged; each district's new rows verify in its own chain
+    for chain, model in ((CASE_EVENT_CHAIN, CaseEvent), (ACCESS_EVENT_CHAIN, AccessEvent)):
+        head = AuditChainHead.objects.get(chain=chain)
+        assert (head.count, head.last_hash, head.closed_at_id) == (4, last[chain], last_ids[chain])
+        assert [r.row_hash for r in chain_rows(chain).order_by("pk")][-1] == last[chain]
+        assert model.objects.filter(pk__gt=last_ids[chain]).exists()
+    for case in Case.objects.all():
+        rows = list(chain_rows(district_chain_name(CASE_EVENT_CHAIN, case.district_id)))
+        assert [r.reason for r in rows] == ["after"]
+    reports = {r.chain: r for r in audit_verify()}
+    assert [r.problems for r in reports.values() if r.problems] == []
+    assert (reports[CASE_EVENT_CHAIN].rows, reports[ACCESS_EVENT_CHAIN].rows) == (4, 4)

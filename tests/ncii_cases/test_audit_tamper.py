@@ -16,14 +16,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from ncii_cases import audit
 from ncii_cases.audit import (
-    ACCESS_EVENT_CHAIN,
-    CASE_EVENT_CHAIN,
     VERIFICATION_CHAIN,
     access_event_record,
     audit_verification_run,
     case_event_record,
-    chain_specs,
+    chain_rows,
+    chain_spec,
+    district_chain_name,
 )
 from ncii_cases.audit_checkpoints import (
     CheckpointRefused,
@@ -33,12 +34,23 @@ from ncii_cases.audit_checkpoints import (
     checkpoint_write,
 )
 from ncii_cases.audit_keys import LEGACY_KEY_ID
-from ncii_cases.models import AccessEvent, AuditChainHead, AuditVerification, Case, CaseEvent
+from ncii_cases.models import AuditChainHead, AuditVerification, Case, CaseEvent
 from ncii_cases.selectors_audit import audit_verification_for_user
 from ncii_cases.services.cases import case_facts_update
 from tests.audit_helpers import as_owner as owner
 
 HISTORY_CASE = "history.historicalcase"
+# The case timeline and access log chains of the personas' district (each district has its
+# own), set for each test by ``_district_chains``.
+CASE_EVENT_CHAIN = ACCESS_EVENT_CHAIN = ""
+
+
+@pytest.fixture(autouse=True)
+def _district_chains(district):
+    global CASE_EVENT_CHAIN, ACCESS_EVENT_CHAIN
+    CASE_EVENT_CHAIN = district_chain_name(audit.CASE_EVENT_CHAIN, district.pk)
+    ACCESS_EVENT_CHAIN = district_chain_name(audit.ACCESS_EVENT_CHAIN, district.pk)
+    yield
 
 
 def raw(sql, params=()):
@@ -58,7 +70,7 @@ def verify():
 
 def unkeyed_hash(chain: str, row: dict, prev_hash: str) -> str:
     """What an attacker without the key computes: SHA-256 of the row's content."""
-    content = {name: row.get(name) for name in chain_specs()[chain].fields}
+    content = {name: row.get(name) for name in chain_spec(chain).fields}
     content["prev_hash"] = prev_hash
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -86,8 +98,12 @@ def record(case, coordinator, investigator):
     case_facts_update(actor=coordinator, case=case, title="Images shared in a group chat")
     checkpoint_write()
     return {
-        CASE_EVENT_CHAIN: list(CaseEvent.objects.order_by("pk").values_list("pk", flat=True)),
-        ACCESS_EVENT_CHAIN: list(AccessEvent.objects.order_by("pk").values_list("pk", flat=True)),
+        CASE_EVENT_CHAIN: list(
+            chain_rows(CASE_EVENT_CHAIN).order_by("pk").values_list("pk", flat=True)
+        ),
+        ACCESS_EVENT_CHAIN: list(
+            chain_rows(ACCESS_EVENT_CHAIN).order_by("pk").values_list("pk", flat=True)
+        ),
         HISTORY_CASE: list(Case.history.model.objects.order_by("pk").values_list("pk", flat=True)),
     }
 
@@ -133,11 +149,12 @@ def test_a_second_checkpoint_is_a_new_file_and_the_first_is_kept(record, case, c
 @pytest.mark.parametrize(
     "chain,table,column",
     [
-        (CASE_EVENT_CHAIN, "ncii_cases_caseevent", "reason"),
-        (ACCESS_EVENT_CHAIN, "ncii_cases_accessevent", "path"),
+        (audit.CASE_EVENT_CHAIN, "ncii_cases_caseevent", "reason"),
+        (audit.ACCESS_EVENT_CHAIN, "ncii_cases_accessevent", "path"),
     ],
 )
-def test_an_in_place_edit_is_named(record, chain, table, column):
+def test_an_in_place_edit_is_named(record, district, chain, table, column):
+    chain = district_chain_name(chain, district.pk)
     target = record[chain][1]
     raw(f"UPDATE {table} SET {column} = 'rewritten' WHERE id = %s", [target])
     ok, out = verify()

@@ -350,7 +350,7 @@ def test_a_ready_summary_whose_file_is_gone_is_made_again_when_requested_again(
     login_verified(client, coordinator)
     request_pdf(client, case, capture=django_capture_on_commit_callbacks)
     job = PdfJob.objects.get()
-    tasks.pdf_job_file(job).unlink()
+    (private_root / job.file_path).unlink()
     download = reverse("reporting:pdf_job_download", args=[case.pk, job.pk])
     assert client.get(download).status_code == 404
 
