@@ -15,6 +15,11 @@ from tests.browser.helpers import AxeChecked, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HARM_STEP = "Harm assessment done: interim actions"
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
+# What sticks out on the right, to say why when the page is too wide.
+WIDE = """() => Array.from(document.querySelectorAll('main *'))
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' '
+    + Math.round(e.getBoundingClientRect().right))"""
 
 
 def a_case_at_harm_assessment() -> Case:
@@ -124,7 +129,7 @@ def test_the_sections_are_keyboard_tabs_and_the_page_fits_a_phone(live_server, d
         # Every section fits the screen too (tables scroll inside their own box)
         for tab_name in ("Support", "Takedowns", "Reports", "Evidence", "Decisions"):
             page.get_by_role("tab", name=tab_name).click()
-            assert page.evaluate(NO_SIDEWAYS_SCROLL), (width, tab_name)
+            assert page.evaluate(NO_SIDEWAYS_SCROLL), (width, tab_name, page.evaluate(WIDE))
         page.get_by_role("tab", name="Notices & letters").click()
         check(page)
         assert page.evaluate(NO_SIDEWAYS_SCROLL), (width, "notices")
