@@ -3,10 +3,12 @@ from django.urls import include, path
 
 from ncii_cases import auth_views as signin
 from ncii_cases import sso_views
-from ncii_cases.views import admin_login, admin_view_on_site
+from ncii_cases.views import admin_login, admin_view_on_site, favicon
 from reporting import views_public
 
 urlpatterns = [
+    # Asked by browsers and tools that ignore the pages' icon link (templates/base.html).
+    path("favicon.ico", favicon, name="favicon"),
     path("login/", signin.PasswordLoginView.as_view(), name="login"),
     path("login/verify/", signin.login_verify, name="login_verify"),
     path("login/enroll/", signin.login_enroll, name="login_enroll"),

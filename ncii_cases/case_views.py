@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from policies.selectors import platforms_for_district
@@ -38,7 +39,7 @@ from .services import (
     takedowns,
 )
 from .services.harm import HarmAnswers, harm_assessment_record
-from .workflow import BY_ACTION
+from .workflow import BY_ACTION, Blocker, stage_todo, transition_detail_from_case
 from .workflow import case_transition as workflow_transition
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -47,6 +48,39 @@ NOTIFICATIONS_DELAYED = (
     "right now. The e-mails to the assigned staff will go out as soon as it is back."
 )
 FORM_TEMPLATE = "ncii_cases/case_form.html"
+# The case page shows this many of the newest events; the audit review pages through the rest.
+TIMELINE_NEWEST = 20
+
+
+def blocker_links(case, action: str, blockers) -> list[dict]:
+    """What a refusal or the to-do panel shows of each ``Blocker``: its message and the URL of
+    the form that records it (None when no form does; plain strings have none)."""
+    links = []
+    for b in blockers:
+        target = b.target if isinstance(b, Blocker) else None
+        if target is not None and target.url_name is None and not action:
+            target = None  # the step's own form, but no step page was open
+        links.append({"message": str(b), "url": target.url(case, action) if target else None})
+    return links
+
+
+def case_todo(case, transitions) -> list[dict]:
+    """The to-do panel of the case page: each next step the user may take, with every
+    condition of its guards (``workflow.stage_todo``) done or open, an open one linking to
+    the form that satisfies it."""
+    panel = []
+    for step in stage_todo(case, transitions):
+        action = step.transition.action
+        items = [
+            {
+                "title": item.title,
+                "done": item.done,
+                "blockers": blocker_links(case, action, item.blockers),
+            }
+            for item in step.items
+        ]
+        panel.append({"transition": step.transition, "ready": step.ready, "items": items})
+    return panel
 
 
 def form_errors_add(form, exc: ValidationError) -> None:
@@ -89,7 +123,7 @@ def _record_page(
     files = request.FILES if request.method == "POST" else None
     form = form_class(data, files, initial=request.GET.dict(), **form_kwargs(case))
     target = case.get_absolute_url() + (f"#{anchor}" if anchor else "")
-    problem = ""
+    problem, blockers = "", []
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.pop("submission_token", None)
         earlier = submissions.form_submission_find(user=request.user, token=token)
@@ -114,14 +148,20 @@ def _record_page(
         except ValidationError as exc:
             form_errors_add(form, exc)
         except GuardFailed as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            blockers = blocker_links(case, "", exc.blockers)
         except (TransitionForbidden, TransitionNotAllowed) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, success)
             return redirect(target)
-    context = {"case": case, "form": form, "title": title, "intro": intro, "problem": problem}
+    context = {
+        "case": case,
+        "form": form,
+        "title": title,
+        "intro": intro,
+        "problem": problem,
+        "blockers": blockers,
+    }
     context.update(more_context(case))
     return render(request, FORM_TEMPLATE, context)
 
@@ -210,9 +250,17 @@ def transition(request, pk, action):
     step = BY_ACTION.get(action)
     if step is None:
         raise Http404("No such step.")
-    form = f.TransitionForm(request.POST if request.method == "POST" else None, transition=step)
-    problem = selectors.transition_problem_for_user(user=request.user, case=case, action=action)
-    if request.method == "POST" and problem is None and form.is_valid():
+    posted = request.method == "POST"
+    form = f.TransitionForm(
+        request.POST if posted else None,
+        transition=step,
+        initial=transition_detail_from_case(case, action),
+    )
+    problem = selectors.transition_problem_for_user(
+        user=request.user, case=case, action=action, submitted=posted
+    )
+    blockers = []
+    if posted and problem is None and form.is_valid():
         try:
             moved = workflow_transition(
                 actor=request.user,
@@ -222,16 +270,20 @@ def transition(request, pk, action):
                 detail=form.detail(),
             )
         except GuardFailed as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            blockers = blocker_links(case, action, exc.blockers)
         except (TransitionNotAllowed, TransitionForbidden) as exc:
+            # A race lost between the page's check and the locked row: the same words.
             problem = str(exc)
         else:
-            messages.success(request, f"Done: {step.label.lower()}.")
+            messages.success(
+                request,
+                _("%(step)s: done. The case is now at %(stage)s.")
+                % {"step": step.label, "stage": moved.get_stage_display()},
+            )
             if moved.notifications_delayed:
                 messages.warning(request, NOTIFICATIONS_DELAYED)
             return redirect(case)
-    context = {"case": case, "form": form, "step": step, "problem": problem}
+    context = {"case": case, "form": form, "step": step, "problem": problem, "blockers": blockers}
     return render(request, "ncii_cases/transition.html", context)
 
 

@@ -8,7 +8,12 @@ from django.core.exceptions import PermissionDenied
 
 
 class TransitionNotAllowed(Exception):
-    """The action does not exist or cannot be taken from the case's current stage."""
+    """The action does not exist or cannot be taken from the case's current stage.
+    ``stage``: the case's current stage when known (the page says where the case is now)."""
+
+    def __init__(self, message: str, *, stage: str | None = None):
+        super().__init__(message)
+        self.stage = stage
 
 
 class TransitionForbidden(PermissionDenied):
@@ -17,8 +22,10 @@ class TransitionForbidden(PermissionDenied):
 
 class GuardFailed(Exception):
     """The action is possible from this stage but the policy's conditions are not met yet.
-    ``messages`` are plain-language sentences saying what is missing."""
+    ``blockers`` are what is missing (``workflow.Blocker``: a message and the form that records
+    it; plain strings are accepted too); ``messages`` are their plain-language sentences."""
 
-    def __init__(self, messages: list[str]):
-        super().__init__(" ".join(messages))
-        self.messages = list(messages)
+    def __init__(self, blockers: list):
+        self.blockers = list(blockers)
+        self.messages = [str(b) for b in self.blockers]
+        super().__init__(" ".join(self.messages))

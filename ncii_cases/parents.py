@@ -20,6 +20,7 @@ Sources:
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import choices as c
 from .models import (
@@ -89,10 +90,11 @@ def parties_needing_decision(case, today: dt.date | None = None) -> list[CasePar
     return result
 
 
-def parent_notification_gaps(case, today: dt.date | None = None) -> list[str]:
-    """What the parent-notification record of the case lacks, as messages for the closure
-    guard: a decision for every minor party, and the parent notice for each decision that
-    calls for one by ``today`` (notify now, or a delay whose day has come)."""
+def parent_notification_gaps(case, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """What the parent-notification record of the case lacks, for the closure guard:
+    ``(need, message)`` pairs, ``need`` "decision" for a minor party without a decision and
+    "notice" for a decision that calls for the parent notice by ``today`` (notify now, or a
+    delay whose day has come) when none is logged."""
     today = today or timezone.localdate()
     decisions = {}
     for d in ParentNotificationDecision.objects.current().filter(case=case).select_related("party"):
@@ -109,20 +111,27 @@ def parent_notification_gaps(case, today: dt.date | None = None) -> list[str]:
         decision = decisions.get(key)
         if decision is None:
             msgs.append(
-                f"Record the parent-notification decision for {party.display_name} (notify "
-                "now, delay until a date, or do not notify, with the student's wishes)."
+                (
+                    "decision",
+                    gettext(
+                        "Record the parent-notification decision for %(name)s (notify now, "
+                        "delay until a date, or do not notify, with the student's wishes)."
+                    )
+                    % {"name": party.display_name},
+                )
             )
         elif decision.notice_due(today) and key not in notified:
-            msgs.append(
-                f"The decision for {party.display_name} was to notify their parent or "
-                "guardian"
-                + (
-                    f" by {decision.delay_until:%b %d, %Y}"
-                    if decision.decision == decision.Decision.DELAY
-                    else ""
-                )
-                + ": log the notification, or correct the decision with the reason."
-            )
+            if decision.decision == decision.Decision.DELAY:
+                message = gettext(
+                    "The decision for %(name)s was to notify their parent or guardian by "
+                    "%(day)s: log the notification, or correct the decision with the reason."
+                ) % {"name": party.display_name, "day": f"{decision.delay_until:%b %d, %Y}"}
+            else:
+                message = gettext(
+                    "The decision for %(name)s was to notify their parent or guardian: log "
+                    "the notification, or correct the decision with the reason."
+                ) % {"name": party.display_name}
+            msgs.append(("notice", message))
     return msgs
 
 
@@ -145,7 +154,8 @@ def support_gaps(case) -> list[str]:
         for r in SupportNotOffered.objects.current().filter(case=case).select_related("party")
     }
     msgs, seen = [], set()
-    for party in CaseParty.objects.current().filter(case=case, role=c.PartyRole.DEPICTED):
+    depicted = CaseParty.objects.current().filter(case=case, role=c.PartyRole.DEPICTED)
+    for party in depicted.select_related("person"):
         key = _person_key(party)
         if key in seen:
             continue

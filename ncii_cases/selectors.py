@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from . import choices as c
 from . import clocks
@@ -285,6 +286,9 @@ class CaseDetail:
     sanctions: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
     sentences: list = field(default_factory=list)  # (event, sentence) pairs of the timeline
+    timeline_more: bool = False  # older events left out of ``timeline`` (``newest_events``)
+    # The events linking incoming reports, as ``(event, "")`` pairs for ``linked_reports``.
+    report_links: list = field(default_factory=list)
     takedowns: list = field(default_factory=list)
     # The takedown board: each request with its TAKE IT DOWN Act notice (for users who may
     # manage takedowns) and what the board asks for (``takedown_board.takedown_board_rows``).
@@ -315,8 +319,11 @@ class CaseDetail:
         return dict.fromkeys(self.allowed, True)
 
 
-def case_detail_for_user(*, user, pk) -> CaseDetail:
-    """Returns what the user may see of the case; Http404 if they may not see it at all."""
+def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseDetail:
+    """Returns what the user may see of the case; Http404 if they may not see it at all.
+    ``newest_events``: keep only that many of the newest timeline events (the case page; the
+    rest is in the paged audit review, and ``timeline_more`` says whether there is a rest), so
+    that a long case costs what a short one does; None keeps all (the PDF summary)."""
     case = case_get_for_user(user=user, pk=pk, action=Action.VIEW_METADATA)
     allowed = actions_for(user, case)
     detail = CaseDetail(
@@ -372,7 +379,19 @@ def case_detail_for_user(*, user, pk) -> CaseDetail:
         detail.stayed_sanction_ids = stayed_sanction_ids(case, appeals=detail.appeals)
     if detail.show_content:
         detail.milestones = list(case_milestones_for_user(**scope))
-    detail.timeline = list(case_timeline_for_user(**scope))
+    events = case_timeline_for_user(**scope)
+    if newest_events is None:
+        detail.timeline = list(events)
+    else:
+        newest = list(events.order_by("-pk")[: newest_events + 1])
+        detail.timeline_more = len(newest) > newest_events
+        detail.timeline = newest[:newest_events][::-1]
+        # The links to the incoming reports of the case stay on the page however old.
+        from .events import REPORT_LINK_EVENTS
+
+        detail.report_links = [
+            (e, "") for e in events.filter(event_type__in=REPORT_LINK_EVENTS).order_by("pk")
+        ]
     detail.extensions = list(case_extensions_for_user(**scope))
     detail.deadlines = clocks.case_clocks(
         case,
@@ -556,21 +575,34 @@ def case_get_for_user_any(*, user, pk, actions: tuple[str, ...]) -> Case:
     return case
 
 
-def transition_problem_for_user(*, user, case: Case, action: str) -> str | None:
+def transition_problem_for_user(
+    *, user, case: Case, action: str, submitted: bool = False
+) -> str | None:
     """Why the user cannot take the workflow step now (wrong stage, or not theirs), in plain
-    words; None when they may try it (its guards are checked when taken)."""
+    words; None when they may try it (its guards are checked when taken). ``submitted``: the
+    step's form was sent, so a wrong stage means someone else moved the case meanwhile."""
     from .workflow import BY_ACTION, SERVICE_ONLY_ACTIONS, available_transitions
 
     step = BY_ACTION[action]
     if action in SERVICE_ONLY_ACTIONS:
-        return "This step is taken on the case's appeal forms, which record the appeal with it."
+        return gettext(
+            "This step is taken on the case's appeal forms, which record the appeal with it."
+        )
     if case.stage not in step.from_stages:
+        stage = {"stage": case.get_stage_display(), "step": step.label}
+        if submitted:
+            return (
+                gettext("Someone else already completed this step; the case is now at %(stage)s.")
+                % stage
+            )
         return (
-            f"\u201c{step.label}\u201d is not possible while the case is at "
-            f"\u201c{case.get_stage_display()}\u201d."
+            gettext("\u201c%(step)s\u201d is not a step of %(stage)s, where the case is now.")
+            % stage
         )
     if step not in available_transitions(case, user):
-        return "This step is for another member of staff; you may not take it on this case."
+        return gettext(
+            "This step is for another member of staff; you may not take it on this case."
+        )
     return None
 
 

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from . import selectors, selectors_roster
 from .access_log import access_case, access_logged, access_record
+from .case_views import TIMELINE_NEWEST, case_todo
 from .queue import case_queue
 
 QUEUE_PAGE_SIZE = 25
@@ -45,7 +47,7 @@ def _without_page(params) -> str:
 @login_required
 @require_GET
 def case_detail(request, pk):
-    detail = selectors.case_detail_for_user(user=request.user, pk=pk)
+    detail = selectors.case_detail_for_user(user=request.user, pk=pk, newest_events=TIMELINE_NEWEST)
     access_case(request, detail.case)
     selectors_roster.parties_earlier_cases_mark(
         user=request.user, case=detail.case, parties=detail.parties
@@ -53,8 +55,20 @@ def case_detail(request, pk):
     resources = selectors.resources_for_case_audience(
         case=detail.case, minors=detail.minors_depicted
     )
-    context = {"d": detail, "resources": list(resources)}
+    context = {
+        "d": detail,
+        "resources": list(resources),
+        "todo": case_todo(detail.case, detail.transitions),
+        "timeline_newest": TIMELINE_NEWEST,
+    }
     return render(request, "ncii_cases/case_detail.html", context)
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, asked by browsers and tools that ignore the page's icon link: a
+    permanent redirect to the static icon, so that no page's visit logs a 404."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @require_GET

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import choices as c
 from . import clocks
@@ -43,18 +46,112 @@ from .permissions import Action, cases_visible_to, user_can
 
 __all__ = [
     "TRANSITIONS",
+    "Blocker",
+    "ChecklistItem",
+    "FormTarget",
     "GuardFailed",
     "Transition",
     "TransitionForbidden",
     "TransitionNotAllowed",
+    "StepTodo",
     "available_transitions",
     "case_transition",
+    "stage_todo",
     "transition_blockers",
+    "transition_checklist",
 ]
 
 S = c.Stage
-# A guard reads the case (and the reason and detail given) and returns what is missing.
-Guard = Callable[[Case, str, dict], list[str]]
+
+
+@dataclass(frozen=True)
+class FormTarget:
+    """The form that satisfies a condition: ``url_name`` is a case page's route (it takes the
+    case's pk, and ``args`` after it), None for the step's own form (its reason and choices);
+    ``section`` is the id of the case page's section that shows the record; ``query`` is added
+    to the form's URL (such as ``measure=12`` to open that measure's update form)."""
+
+    url_name: str | None
+    section: str
+    args: tuple = ()
+    query: str = ""
+
+    def url(self, case: Case, action: str) -> str:
+        """The URL of the form for ``case`` (the step page of ``action`` for the step's own
+        form)."""
+        if self.url_name is None:
+            return reverse("ncii_cases:case_transition", args=[case.pk, action])
+        path = reverse(self.url_name, args=[case.pk, *self.args])
+        return f"{path}?{self.query}" if self.query else path
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One thing missing before a step: a sentence in the coordinator's words and the form
+    that records it (None when no form does: the message says what to do instead)."""
+
+    message: str
+    target: FormTarget | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One condition of a step, for the case page's to-do panel: the guard's title and what
+    it finds missing (``blockers``, empty when the condition is met)."""
+
+    title: str
+    blockers: tuple[Blocker, ...]
+    target: FormTarget | None
+
+    @property
+    def done(self) -> bool:
+        return not self.blockers
+
+
+# A guard reads the case (and the reason and detail given) and returns what is missing. Each
+# carries a ``title`` (the condition, for the to-do panel) and a ``target`` (the form that
+# satisfies it), set by ``guard``.
+Guard = Callable[[Case, str, dict], list[Blocker]]
+
+STEP_FORM = FormTarget(None, "steps")
+FACTS_FORM = FormTarget("ncii_cases:case_facts", "summary")
+HARM_FORM = FormTarget("ncii_cases:case_harm", "summary")
+REPORTS_FORM = FormTarget("ncii_cases:case_report_update", "reports")
+OFFER_FORM = FormTarget("ncii_cases:case_offer", "decisions")
+PARTY_ADD_FORM = FormTarget("ncii_cases:case_party_add", "people")
+DETERMINATION_FORM = FormTarget("ncii_cases:case_determination", "decisions")
+SANCTION_FIX_FORM = FormTarget("ncii_cases:case_record_correct", "decisions", ("sanction",))
+TAKEDOWNS_FORM = FormTarget("ncii_cases:case_takedown_update", "takedowns")
+MEASURE_ADD_FORM = FormTarget("ncii_cases:case_measure_add", "support")
+MEASURE_UPDATE_FORM = FormTarget("ncii_cases:case_measure_update", "support")
+NOTICE_ADD_FORM = FormTarget("ncii_cases:case_notice_add", "notices")
+PARENT_DECISION_FORM = FormTarget("ncii_cases:case_parent_decision_add", "notices")
+APPEALS_FORM = FormTarget("ncii_cases:case_appeal_decide", "decisions")
+APPEAL_FILE_FORM = FormTarget("ncii_cases:case_appeal_file", "decisions")
+
+
+def guard(title: str, target: FormTarget | None):
+    """Marks a function as a guard: ``title`` names its condition on the to-do panel, and
+    ``target`` is the form that satisfies it (a message the guard returns as a plain string
+    links there; a guard may return a ``Blocker`` with a more precise form)."""
+
+    def mark(fn):
+        def checked(case, reason, detail):
+            return [
+                m if isinstance(m, Blocker) else Blocker(m, target)
+                for m in fn(case, reason, detail)
+            ]
+
+        checked.__name__ = fn.__name__
+        checked.__doc__ = fn.__doc__
+        checked.title = title
+        checked.target = target
+        return checked
+
+    return mark
 
 
 @dataclass(frozen=True)
@@ -73,33 +170,42 @@ class Transition:
 # --- Guards -------------------------------------------------------------------------------
 
 
+@guard(gettext_lazy("Jurisdiction decided, with the reasoning"), FACTS_FORM)
 def jurisdiction_decided(case, reason, detail):
     msgs = []
     if case.jurisdiction != c.Jurisdiction.IN_SCOPE:
-        msgs.append("Record that the conduct is within the district's jurisdiction first.")
+        msgs.append(_("Record that the conduct is within the district's jurisdiction first."))
     if not case.jurisdiction_reasoning.strip():
         msgs.append(
-            "Write down the jurisdiction reasoning: who is involved, where, and how "
-            "school was affected."
+            _(
+                "Write down the jurisdiction reasoning: who is involved, where, and how "
+                "school was affected."
+            )
         )
     return msgs
 
 
+@guard(gettext_lazy("The imagery assessed as intimate"), FACTS_FORM)
 def imagery_intimate(case, reason, detail):
     if case.is_intimate_imagery is not True:
         return [
-            "Record in the initial assessment that the imagery is intimate; if it is not, "
-            "refer the case instead."
+            _(
+                "Record in the initial assessment that the imagery is intimate; if it is not, "
+                "refer the case instead."
+            )
         ]
     return []
 
 
+@guard(gettext_lazy("The respondent track chosen"), STEP_FORM)
 def track_decided(case, reason, detail):
     track = detail.get("respondent_track", "")
     if track not in c.RespondentTrack.values:
         return [
-            "Choose the respondent track: student discipline, employee corrective action, "
-            "none, or not yet known."
+            _(
+                "Choose the respondent track: student discipline, employee corrective action, "
+                "none, or not yet known."
+            )
         ]
     # A respondent who is both a student and an employee (an aide) fits either track: the
     # coordinator chooses, with the reason.
@@ -112,35 +218,42 @@ def track_decided(case, reason, detail):
     }
     wanted = {expected[a] for a in known if a in expected}
     if wanted and track not in wanted:
-        return ["The track does not match the identified respondent (student or employee)."]
+        return [_("The track does not match the identified respondent (student or employee).")]
     return []
 
 
+@guard(gettext_lazy("Where the case is referred"), STEP_FORM)
 def referral_named(case, reason, detail):
     if not str(detail.get("referred_to", "")).strip():
-        return ["Name the policy, office or agency the case is referred to."]
+        return [_("Name the policy, office or agency the case is referred to.")]
     return []
 
 
 def _undecided_obligation_messages(case, *, minors_only: bool = False) -> list[str]:
     return [
-        f"{o.name}: record a decision, either made (with its reference) or not required "
-        "(with an explanation)."
+        _(
+            "%(report)s: record a decision, either made (with its reference) or not required "
+            "(with an explanation)."
+        )
+        % {"report": o.name}
         for o in obligations_undecided(case, minors_only=minors_only)
     ]
 
 
+@guard(gettext_lazy("Reports required for a minor decided"), REPORTS_FORM)
 def minor_reports_decided(case, reason, detail):
     if case.stage != S.INITIAL_ASSESSMENT:
         return []
     return _undecided_obligation_messages(case, minors_only=True)
 
 
+@guard(gettext_lazy("Harm assessment completed"), HARM_FORM)
 def harm_assessment_completed(case, reason, detail):
     done = HarmAssessment.objects.filter(case=case, completed_at__isnull=False).exists()
-    return [] if done else ["Complete the harm assessment first."]
+    return [] if done else [_("Complete the harm assessment first.")]
 
 
+@guard(gettext_lazy("Informal resolution accepted by the parties"), OFFER_FORM)
 def resolution_accepted(case, reason, detail):
     msgs = []
     accepted = set(
@@ -150,53 +263,80 @@ def resolution_accepted(case, reason, detail):
             choice=PartyChoice.ACCEPTED,
         ).values_list("party_id", flat=True)
     )
-    depicted = list(CaseParty.objects.current().filter(case=case, role=c.PartyRole.DEPICTED))
+    depicted = list(
+        CaseParty.objects.current()
+        .filter(case=case, role=c.PartyRole.DEPICTED)
+        .select_related("person")
+    )
     if not depicted or any(p.pk not in accepted for p in depicted):
-        msgs.append("Informal resolution needs the depicted person's recorded acceptance.")
+        msgs.append(_("Informal resolution needs the depicted person's recorded acceptance."))
     respondents = _identified_respondents(case)
     if not respondents:
-        msgs.append("Informal resolution needs an identified respondent.")
+        msgs.append(
+            Blocker(_("Informal resolution needs an identified respondent."), PARTY_ADD_FORM)
+        )
     for party in respondents:
         if party.pk not in accepted:
             msgs.append(
-                f"Informal resolution needs the recorded acceptance of {party.display_name} "
-                "(respondent)."
+                _("Informal resolution needs the recorded acceptance of %(name)s (respondent).")
+                % {"name": party.display_name}
             )
     employee_respondent = case.respondent_track == c.RespondentTrack.EMPLOYEE or any(
         p.affiliation == c.Affiliation.EMPLOYEE for p in respondents
     )
     if employee_respondent and any(p.affiliation == c.Affiliation.STUDENT for p in depicted):
         msgs.append(
-            "Informal resolution is not available when an employee is alleged to have harmed "
-            "a student: Title IX rules do not allow it. Continue the investigation."
+            Blocker(
+                _(
+                    "Informal resolution is not available when an employee is alleged to have "
+                    "harmed a student: Title IX rules do not allow it. Continue the "
+                    "investigation."
+                )
+            )
         )
     return msgs
 
 
+@guard(gettext_lazy("A respondent identified"), PARTY_ADD_FORM)
 def respondent_identified(case, reason, detail):
     if not _identified_respondents(case):
         return [
-            "A determination needs an identified respondent; if none can be identified, "
-            "refer the case or record why it closes."
+            _(
+                "A determination needs an identified respondent; if none can be identified, "
+                "refer the case or record why it closes."
+            )
         ]
     return []
 
 
+@guard(gettext_lazy("A determination for each respondent"), DETERMINATION_FORM)
 def determinations_complete(case, reason, detail):
     msgs = []
     done = {d.respondent_id: d for d in Determination.objects.current().filter(case=case)}
     for party in _identified_respondents(case):
         d = done.get(party.pk)
         if d is None:
-            msgs.append(f"Record the determination for {party.display_name}.")
+            msgs.append(_("Record the determination for %(name)s.") % {"name": party.display_name})
         elif not (d.finding and d.standard_of_evidence and d.rationale.strip()):
             msgs.append(
-                f"The determination for {party.display_name} needs a finding, the "
-                "standard of evidence and a rationale."
+                Blocker(
+                    _(
+                        "The determination for %(name)s needs a finding, the standard of "
+                        "evidence and a rationale."
+                    )
+                    % {"name": party.display_name},
+                    FormTarget(
+                        "ncii_cases:case_record_correct",
+                        "decisions",
+                        ("determination",),
+                        f"record={d.pk}",
+                    ),
+                )
             )
     return msgs
 
 
+@guard(gettext_lazy("Sanctions from the respondent track's catalog"), SANCTION_FIX_FORM)
 def sanctions_match_track(case, reason, detail):
     wrong = (
         Sanction.objects.current()
@@ -204,40 +344,80 @@ def sanctions_match_track(case, reason, detail):
         .exclude(status="vacated")
         .exclude(intervention__track=case.respondent_track)
     )
-    if wrong.exists():
-        return ["Some sanctions do not come from the catalog of the case's respondent track."]
+    first = wrong.values_list("pk", flat=True).first()
+    if first is not None:
+        return [
+            Blocker(
+                _(
+                    "Some sanctions do not come from the catalog of the case's respondent "
+                    "track: correct or withdraw them."
+                ),
+                FormTarget(
+                    "ncii_cases:case_record_correct", "decisions", ("sanction",), f"record={first}"
+                ),
+            )
+        ]
     return []
 
 
+@guard(gettext_lazy("Takedown requests resolved"), TAKEDOWNS_FORM)
 def takedowns_resolved(case, reason, detail):
     msgs = []
     for t in TakedownRequest.objects.current().filter(case=case).select_related("platform"):
+        target = FormTarget(TAKEDOWNS_FORM.url_name, "takedowns", query=f"takedown={t.pk}")
         if t.status == TakedownRequest.Status.WAIVED and not t.waiver_reason.strip():
-            msgs.append(f"Give the reason the {t.platform} request was not pursued.")
+            msgs.append(
+                Blocker(
+                    _("Give the reason the %(platform)s request was not pursued.")
+                    % {"platform": t.platform},
+                    target,
+                )
+            )
         elif t.status not in (TakedownRequest.Status.REMOVED, TakedownRequest.Status.WAIVED):
             msgs.append(
-                f"The {t.platform} takedown request is not resolved "
-                f"({t.get_status_display().lower()})."
+                Blocker(
+                    _("The %(platform)s takedown request is not resolved (%(status)s).")
+                    % {"platform": t.platform, "status": t.get_status_display().lower()},
+                    target,
+                )
             )
     return msgs
 
 
+@guard(gettext_lazy("External reports decided"), REPORTS_FORM)
 def obligations_met(case, reason, detail):
     return _undecided_obligation_messages(case)
 
 
+@guard(gettext_lazy("Supportive measures reviewed"), MEASURE_UPDATE_FORM)
 def measures_reviewed(case, reason, detail):
     msgs = []
-    for m in CaseMeasure.objects.current().filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE):
+    rows = CaseMeasure.objects.current().filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE)
+    for m in rows.select_related("measure"):
+        target = FormTarget(MEASURE_UPDATE_FORM.url_name, "support", query=f"measure={m.pk}")
         if m.last_reviewed_at is None:
-            msgs.append(f"Review the supportive measure \u201c{m}\u201d before closing.")
+            msgs.append(
+                Blocker(
+                    _("Review the supportive measure \u201c%(measure)s\u201d before closing.")
+                    % {"measure": m},
+                    target,
+                )
+            )
         elif m.status != MeasureStatus.ENDED and m.review_on is None:
             msgs.append(
-                f"The supportive measure \u201c{m}\u201d stays open: set its next review date."
+                Blocker(
+                    _(
+                        "The supportive measure \u201c%(measure)s\u201d stays open: set its "
+                        "next review date."
+                    )
+                    % {"measure": m},
+                    target,
+                )
             )
     return msgs
 
 
+@guard(gettext_lazy("Notices to the parties logged"), NOTICE_ADD_FORM)
 def notices_logged(case, reason, detail):
     msgs = []
     # Counted per person: one person with two roles (shown in one image, sharing another)
@@ -254,7 +434,7 @@ def notices_logged(case, reason, detail):
     def key(party_id, person_id):
         return ("person", person_id) if person_id else ("row", party_id)
 
-    notified = {key(p, person) for p, person, _ in notices}
+    notified = {key(p, person) for p, person, _kind in notices}
     direct = {
         key(p, person) for p, person, k in notices if k != PartyNotice.Kind.PARENT_NOTIFICATION
     }
@@ -271,18 +451,23 @@ def notices_logged(case, reason, detail):
             continue
         seen.add(who)
         if who not in (direct if party_is_eligible_student(party) else notified):
-            msgs.append(f"Log the notice given to {party.display_name}.")
+            msgs.append(_("Log the notice given to %(name)s.") % {"name": party.display_name})
     return msgs
 
 
+@guard(gettext_lazy("Parent and guardian notification decided"), PARENT_DECISION_FORM)
 def parent_notifications_decided(case, reason, detail):
     """A decision for every minor party (notify now, delay, do not notify), and the parent
     notice given for each decision that calls for one by today: replaces a forced parent
     notification for every minor (FERPA 34 CFR 99.4, 99.5; Title IX 34 CFR 106.6(g); the
     Model Policy's weighing of the student's wishes and safety; see ``parents``)."""
-    return parent_notification_gaps(case)
+    return [
+        Blocker(message, PARENT_DECISION_FORM if need == "decision" else NOTICE_ADD_FORM)
+        for need, message in parent_notification_gaps(case)
+    ]
 
 
+@guard(gettext_lazy("Support offered to each person shown"), MEASURE_ADD_FORM)
 def support_offered_or_explained(case, reason, detail):
     """Before leaving interim actions: each person shown has a supportive measure offered
     and answered, or a written reason none was offered (34 CFR 106.44(a); Davis v. Monroe
@@ -292,6 +477,7 @@ def support_offered_or_explained(case, reason, detail):
     return support_gaps(case)
 
 
+@guard(gettext_lazy("Creation only: why this policy applies"), STEP_FORM)
 def creation_only_confirmed(case, reason, detail):
     """Routing a case of creation only (nothing shared): the policy's focus is distribution
     (Model NCII Policy, scope), so the coordinator says why this policy applies, or refers
@@ -301,13 +487,16 @@ def creation_only_confirmed(case, reason, detail):
     if str(detail.get("creation_only_reason", "")).strip():
         return []
     return [
-        "This case is about creation only: nothing was shared. The policy's focus is "
-        "distribution; say why this policy applies (for example a threat to share, or "
-        "images of a minor), or refer the case under the bullying and harassment policy or "
-        "the technology use policy."
+        _(
+            "This case is about creation only: nothing was shared. The policy's focus is "
+            "distribution; say why this policy applies (for example a threat to share, or "
+            "images of a minor), or refer the case under the bullying and harassment policy or "
+            "the technology use policy."
+        )
     ]
 
 
+@guard(gettext_lazy("A supportive measure continues"), None)
 def measures_to_monitor(case, reason, detail):
     if case.stage != S.REFERRED:
         return []
@@ -320,15 +509,18 @@ def measures_to_monitor(case, reason, detail):
         []
         if open_support.exists()
         else [
-            "Monitoring a referred case is for supportive measures that continue; none is open. "
-            "Close the case instead."
+            _(
+                "Monitoring a referred case is for supportive measures that continue; none is "
+                "open. Close the case instead."
+            )
         ]
     )
 
 
+@guard(gettext_lazy("The appeal recorded"), APPEAL_FILE_FORM)
 def appeal_pending(case, reason, detail):
     if not Appeal.objects.filter(case=case, decided_at__isnull=True).exists():
-        return ["Record the appeal first: who appeals, on which grounds, and when it came in."]
+        return [_("Record the appeal first: who appeals, on which grounds, and when it came in.")]
     return []
 
 
@@ -336,27 +528,31 @@ def appeal_decided_as(subject: str, outcomes: tuple[str, ...]) -> Guard:
     """A guard: the case's latest appeal is of ``subject`` and was decided with one of
     ``outcomes`` (the appeal's decision says where the case goes next)."""
 
-    def guard(case, reason, detail):
+    @guard(gettext_lazy("The appeal decided"), APPEALS_FORM)
+    def decided_as(case, reason, detail):
         latest = Appeal.objects.filter(case=case).order_by("-pk").first()
         if latest is None or latest.decided_at is None:
-            return ["The appeal decision-maker records the decision first."]
+            return [_("The appeal decision-maker records the decision first.")]
         if latest.subject != subject or latest.outcome not in outcomes:
-            return ["The appeal's decision leads the case elsewhere."]
+            return [Blocker(_("The appeal's decision leads the case elsewhere."))]
         return []
 
-    guard.__name__ = f"appeal_{subject}_{'_'.join(outcomes)}"
-    return guard
+    decided_as.__name__ = f"appeal_{subject}_{'_'.join(outcomes)}"
+    return decided_as
 
 
 # The grounds of a dismissal from Process A: ``choices.DismissalGround`` (34 CFR 106.45(b)(3)).
 DISMISSAL_GROUNDS = dict(c.DismissalGround.choices)
 
 
+@guard(gettext_lazy("The ground of the dismissal"), STEP_FORM)
 def dismissal_ground_named(case, reason, detail):
     if detail.get("dismissal_ground") not in DISMISSAL_GROUNDS:
         return [
-            "Choose the ground of the dismissal under 34 CFR 106.45(b)(3), and give the "
-            "reason; the case then continues under Process B."
+            _(
+                "Choose the ground of the dismissal under 34 CFR 106.45(b)(3), and give the "
+                "reason; the case then continues under Process B."
+            )
         ]
     return []
 
@@ -629,21 +825,83 @@ def available_transitions(case: Case, user) -> list[Transition]:
     return result
 
 
-def transition_blockers(
+REASON_TITLE = gettext_lazy("The reason for this step")
+
+
+def transition_checklist(
     case: Case, action: str, *, reason: str = "", detail: dict | None = None
-) -> list[str]:
-    """Returns what stands in the way of the action now (an empty list when nothing does),
-    so that a screen can say what is missing before anyone presses the button. It does not
-    check the user's right: ``available_transitions`` does."""
+) -> list[ChecklistItem]:
+    """Returns each condition of the action, in the table's order, with what it finds missing
+    now: the reason (for a step that needs one) and every guard. The to-do panel of the case
+    page shows these items and ``transition_blockers`` (the refusal) is made from them, so the
+    two never disagree. An action impossible from the case's stage has one open item."""
     t = BY_ACTION.get(action)
     if t is None or case.stage not in t.from_stages:
-        return ["This step is not possible at the case's current stage."]
-    problems = []
-    if t.needs_reason and not reason.strip():
-        problems.append("Give the reason for this step; it is kept in the record.")
-    for guard in t.guards:
-        problems.extend(guard(case, reason, dict(detail or {})))
-    return problems
+        message = _("This step is not possible at the case's current stage.")
+        return [ChecklistItem(message, (Blocker(message),), None)]
+    items = []
+    if t.needs_reason:
+        message = _("Give the reason for this step; it is kept in the record.")
+        missing = () if reason.strip() else (Blocker(message, STEP_FORM),)
+        items.append(ChecklistItem(str(REASON_TITLE), missing, STEP_FORM))
+    for check in t.guards:
+        found = tuple(check(case, reason, dict(detail or {})))
+        items.append(ChecklistItem(str(check.title), found, check.target))
+    return items
+
+
+def transition_blockers(
+    case: Case, action: str, *, reason: str = "", detail: dict | None = None
+) -> list[Blocker]:
+    """Returns what stands in the way of the action now (an empty list when nothing does),
+    each with the form that records it, so that a screen can say what is missing before
+    anyone presses the button. It does not check the user's right: ``available_transitions``
+    does."""
+    return [
+        b
+        for item in transition_checklist(case, action, reason=reason, detail=detail)
+        for b in item.blockers
+    ]
+
+
+def transition_detail_from_case(case: Case, action: str) -> dict:
+    """The choices of the step's own form that the case already holds (the respondent track
+    chosen on the track form), for the to-do panel and as the step form's initial values."""
+    t = BY_ACTION.get(action)
+    if t is None or "respondent_track" not in t.detail_fields:
+        return {}
+    return {"respondent_track": case.respondent_track} if case.respondent_track else {}
+
+
+@dataclass(frozen=True)
+class StepTodo:
+    """One next step of the case's stage on the to-do panel: the transition, its checklist
+    (``transition_checklist``, with the step form's values the case already holds) and
+    whether nothing is missing but what the step's own form asks."""
+
+    transition: Transition
+    items: tuple[ChecklistItem, ...]
+
+    @property
+    def ready(self) -> bool:
+        return all(i.done or i.target == STEP_FORM for i in self.items)
+
+
+def stage_todo(case: Case, transitions: list[Transition]) -> list[StepTodo]:
+    """Returns the to-do panel of the case's current stage: for each of ``transitions`` (the
+    steps the user may take, ``available_transitions``), every condition as a checklist item.
+    The items are the guards' own results, the same ones ``case_transition`` refuses with."""
+    return [
+        StepTodo(
+            t,
+            tuple(
+                transition_checklist(
+                    case, t.action, detail=transition_detail_from_case(case, t.action)
+                )
+            ),
+        )
+        for t in transitions
+    ]
 
 
 def case_transition(
@@ -661,7 +919,8 @@ def case_transition(
     ``TransitionNotAllowed`` when the action is unknown or impossible from the current
     stage (checked on the locked row, so that of two simultaneous calls only one applies),
     ``TransitionForbidden`` when the actor may not take it, and ``GuardFailed`` with the
-    list of what is missing when the policy's conditions are not met.
+    list of what is missing (``Blocker`` items: a message and the form that records it) when
+    the policy's conditions are not met.
 
     The staff are notified through the outbox (``outbox.notification_enqueue``): the returned
     case's ``notifications_delayed`` is True when the broker did not answer after the commit
@@ -682,13 +941,17 @@ def case_transition(
         locked = Case.objects.select_for_update().filter(pk=pk).first()
         if locked is None:
             raise Http404("No such case.")
-        if t is None or locked.stage not in t.from_stages:
+        if t is None:
+            raise TransitionNotAllowed(_("This step does not exist."))
+        if locked.stage not in t.from_stages:
+            # Most often a lost race: someone else took this step (or another) first.
             raise TransitionNotAllowed(
-                f"\u201c{action}\u201d is not possible while the case is at "
-                f"\u201c{locked.get_stage_display()}\u201d."
+                _("Someone else already completed this step; the case is now at %(stage)s.")
+                % {"stage": locked.get_stage_display()},
+                stage=locked.stage,
             )
         if not user_can(actor, t.permission, locked):
-            raise TransitionForbidden("You may not take this action on this case.")
+            raise TransitionForbidden(_("You may not take this action on this case."))
         problems = transition_blockers(locked, action, reason=reason, detail=detail)
         if problems:
             raise GuardFailed(problems)

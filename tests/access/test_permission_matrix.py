@@ -145,6 +145,7 @@ FLAT_PAGES = {
         **dict.fromkeys(("coordinator", "school_admin", "other_school_admin", "outsider"), 200),
     },
     "ncii_cases:healthz": everyone(200),
+    "favicon": everyone(301),  # to the static icon, for every visitor
     "reporting:audit_review": {
         **signed_in(404),
         **dict.fromkeys(AUDITORS, 200),

@@ -44,3 +44,17 @@ def sign_in(page, base_url: str, username: str, check) -> None:
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(f"{base_url}/")
     assert get_user_model().objects.filter(username=username).exists()
+
+
+def case_page_link(scope, name, *, exact: bool = True, nth: int = 0, role: str = "link"):
+    """The link (or other ``role``) named ``name`` in ``scope`` (a page or a locator) on the
+    case page, the ``nth`` of them, after choosing the tab of the section that holds it (with
+    JavaScript the sections are tabs, and a person chooses the tab before the link in it)."""
+    link = scope.get_by_role(role, name=name, exact=exact, include_hidden=True).nth(nth)
+    panel = link.evaluate(
+        "el => { const p = el.closest('[role=tabpanel]'); return p && p.hidden ? p.id : ''; }"
+    )
+    if panel:
+        page = scope if hasattr(scope, "goto") else scope.page
+        page.locator(f"#tab-{panel}").click()
+    return link

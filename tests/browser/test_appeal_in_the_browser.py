@@ -27,7 +27,7 @@ from ncii_cases.models import (
 from ncii_cases.services import determinations as det
 from ncii_cases.workflow import case_transition
 from policies.models import AppealGround
-from tests.browser.helpers import AxeChecked, current_code, sign_in
+from tests.browser.helpers import AxeChecked, case_page_link, current_code, sign_in
 from tests.factories import CaseFactory, CasePartyFactory, PersonFactory
 from tests.factories_workflow import intervention
 
@@ -112,7 +112,7 @@ def test_an_appeal_by_the_respondent_ends_in_a_modified_sanction(live_server, de
     sign_in(page, base, "coordinator", check)
     page.goto(f"{base}{case.get_absolute_url()}")
     check(page)
-    page.get_by_role("link", name="Record an appeal").click()
+    case_page_link(page, "Record an appeal").click()
     check(page)
     page.select_option("#id_appellant", str(respondent.pk))
     page.select_option("#id_determination", index=1)
@@ -125,7 +125,7 @@ def test_an_appeal_by_the_respondent_ends_in_a_modified_sanction(live_server, de
     assert Case.objects.get(pk=case.pk).stage == c.Stage.APPEAL
 
     # The coordinator who made the determination is refused as decision-maker, with the reason
-    page.get_by_role("link", name="Name the decision-maker").click()
+    case_page_link(page, "Name the decision-maker").click()
     check(page)
     page.select_option("#id_decision_maker", str(coordinator.pk))
     page.get_by_role("button", name="Save", exact=True).click()
@@ -140,7 +140,7 @@ def test_an_appeal_by_the_respondent_ends_in_a_modified_sanction(live_server, de
     page.context.clear_cookies()
     sign_in_officer(page, base, check)
     page.goto(f"{base}{case.get_absolute_url()}")
-    page.get_by_role("link", name="Decide the appeal").click()
+    case_page_link(page, "Decide the appeal").click()
     check(page)
     page.check("input[name=outcome][value=modify]")
     page.fill("#id_rationale", "The finding stands; a restorative meeting replaces the suspension.")

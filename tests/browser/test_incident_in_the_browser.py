@@ -25,7 +25,7 @@ from ncii_cases.services.cases import case_assign, case_facts_update
 from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
 from ncii_cases.services.parents import parent_decision_record
 from ncii_cases.workflow import case_transition
-from tests.browser.helpers import AxeChecked, sign_in
+from tests.browser.helpers import AxeChecked, case_page_link, sign_in
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, intervention, measure, platform
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,7 +80,7 @@ def test_the_discord_incident_in_the_browser(live_server, demo, tab, private_roo
     assert depicted.is_minor is True and respondent.person.school == case.school
 
     # The respondent's grade is corrected on the page, with the reason.
-    page.locator(f"#party-{respondent.pk}").get_by_role("link", name="Correct").click()
+    case_page_link(page.locator(f"#party-{respondent.pk}"), "Correct").click()
     page.wait_for_load_state("load")
     check(page)
     page.fill("#id_grade", "11")
@@ -166,7 +166,7 @@ def test_the_discord_incident_in_the_browser(live_server, demo, tab, private_roo
 
     # An evidence entry withdrawn with its reason stays, struck through.
     page.goto(case_url)
-    page.locator(f"#evidence-{wrong.pk}").get_by_role("link", name="Withdraw").click()
+    case_page_link(page.locator(f"#evidence-{wrong.pk}"), "Withdraw").click()
     page.wait_for_load_state("load")
     check(page)
     page.fill("#id_reason", "Entered on the wrong case.")
@@ -178,7 +178,7 @@ def test_the_discord_incident_in_the_browser(live_server, demo, tab, private_roo
     # The document downloads as an attachment.
     document = statement.documents.get()
     with page.expect_download() as info:
-        page.get_by_role("link", name="Teacher statement (download)").click()
+        case_page_link(page, "Teacher statement (download)").click()
     assert Path(info.value.path()).read_bytes() == b"I saw it on a phone.\n"
 
     # To closure, through the services.
@@ -239,7 +239,7 @@ def test_the_discord_incident_in_the_browser(live_server, demo, tab, private_roo
 
     page.goto(case_url)
     check(page)
-    assert "Her mother" in page.locator("#notices-h + table").inner_text()
+    assert "Her mother" in page.locator("#notices table").text_content()
     summary = case_summary_for_user(user=boss, pk=case.pk, profile="internal")
     assert {n.recipient for n in summary.notices} == {"Her mother", "His father"}
     assert document.title in [d.title for d in summary.documents]

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from ncii_cases import choices as c
 from ncii_cases.models import User
 from ncii_cases.services.cases import PartyInput, case_intake
-from tests.browser.helpers import AxeChecked, sign_in
+from tests.browser.helpers import AxeChecked, case_page_link, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,7 @@ def test_a_coordinator_reviews_and_releases_a_redacted_summary(
 
     # Request: from the case page's PDF section
     page.goto(f"{live_server.url}/cases/{case.pk}/")
-    page.get_by_role("button", name="Prepare a redacted summary for release").click()
+    case_page_link(page, "Prepare a redacted summary for release", role="button").click()
     page.wait_for_url(re.compile(r".*/redaction/\d+/$"))
     check(page)
     preview = page.locator(".preview-body")
@@ -73,7 +73,7 @@ def test_a_coordinator_reviews_and_releases_a_redacted_summary(
     assert "approved for release" in page.content()
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download PDF").click()
+        case_page_link(page, "Download PDF").click()
     content = Path(download_info.value.path()).read_bytes()
 
     # The released file names no party and keeps the ordinary words

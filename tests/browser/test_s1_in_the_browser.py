@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ncii_cases import choices as c
 from ncii_cases.models import Case
-from tests.browser.helpers import AxeChecked, sign_in
+from tests.browser.helpers import AxeChecked, case_page_link, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,14 +38,14 @@ class S1:
     def follow(self, link_text: str):
         """Opens the case page, follows one of its links and checks the form page."""
         self.open_case()
-        self.page.get_by_role("link", name=link_text, exact=True).first.click()
+        case_page_link(self.page, link_text).click()
         self.page.wait_for_load_state("load")
         self.check(self.page)
 
     def save(self, button="Save"):
         self.page.get_by_role("button", name=button, exact=True).click()
         self.page.wait_for_load_state("load")
-        errors = self.page.locator(".form-errors, .errorlist, .notice")
+        errors = self.page.locator(".form-errors, .error-summary, .errorlist, .notice")
         assert errors.count() == 0, errors.first.inner_text()
         assert self.page.url.split("#")[0] == self.case_url, self.page.url
 
@@ -178,7 +178,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     page.fill("#id_location", "Snapchat group 'grade 9 chat'")
     page.select_option("#id_route", "platform")
     flow.save()
-    page.get_by_role("link", name=re.compile("^Update the Snapchat request")).click()
+    case_page_link(page, re.compile("^Update the Snapchat request"), exact=False).click()
     check(page)
     page.check("input[name=status][value=submitted]")
     page.fill("#id_platform_reference", "SNAP-5521")
@@ -252,14 +252,14 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     measure_links = page.get_by_role("link", name=re.compile("^Update Counseling for"))
     for index in range(measure_links.count()):
         flow.open_case()
-        page.get_by_role("link", name=re.compile("^Update Counseling for")).nth(index).click()
+        case_page_link(page, re.compile("^Update Counseling for"), exact=False, nth=index).click()
         check(page)
         page.check("input[name=op][value=review]")
         page.check("#id_end")
         page.fill("#id_note", "Support no longer needed, by the student's own choice.")
         flow.save()
     flow.open_case()
-    page.get_by_role("link", name=re.compile("^Update the Snapchat request")).click()
+    case_page_link(page, re.compile("^Update the Snapchat request"), exact=False).click()
     check(page)
     page.check("input[name=status][value=removed]")
     flow.save()
@@ -279,7 +279,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     page.goto(flow.case_url)
     check(page)
     page.screenshot(path=str(screenshots / "case-page-counselor.png"), full_page=True)
-    body = page.locator("main").inner_text()
+    body = page.locator("main").text_content()  # every tab, shown or not
     assert "Support and measures" in body and "Counseling" in body
     assert "Help and resources" in body and "1-800-843-5678" in body
     hidden_texts = (

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from ncii_cases.models import Case, TakedownNotice
-from tests.browser.helpers import AxeChecked, sign_in
+from tests.browser.helpers import AxeChecked, case_page_link, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "Group chat 'nudify' images of ninth graders"
@@ -31,7 +31,7 @@ def test_the_platform_notice_from_the_board_in_the_browser(
     assert "No legal clock runs yet" not in board
     assert "runs only on a covered platform's own route" in board
 
-    page.get_by_role("link", name="Prepare the notice to Snapchat").click()
+    case_page_link(page, "Prepare the notice to Snapchat").click()
     check(page)
     page.fill("#id_authorized_by_name", "Robin Guardian")
     page.get_by_role("button", name="Preview the letter").click()
@@ -54,7 +54,7 @@ def test_the_platform_notice_from_the_board_in_the_browser(
 
     notice = TakedownNotice.objects.get(case=case)
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="PDF of the notice to Snapchat").click()
+        case_page_link(page, "PDF of the notice to Snapchat").click()
     content = open(download_info.value.path(), "rb").read()  # noqa: SIM115
     text = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
     assert " ".join(notice.text.split()).startswith(text[:200])

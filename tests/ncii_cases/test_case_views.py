@@ -77,7 +77,7 @@ def test_a_step_that_is_not_theirs_is_refused_with_a_message(client, school_admi
 def test_a_step_at_the_wrong_stage_says_so(client, coordinator, case):
     login_verified(client, coordinator)
     response = client.get(url("case_transition", case, action="close"))
-    assert "is not possible while the case is at" in response.content.decode()
+    assert "is not a step of Intake, where the case is now" in response.content.decode()
     assert b'<form method="post" class="stacked-form' not in response.content
 
 

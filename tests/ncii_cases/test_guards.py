@@ -28,6 +28,11 @@ from tests.ncii_cases.conftest import place
 ROUTE_B = {"respondent_track": c.RespondentTrack.STUDENT}
 
 
+def blocker_messages(case, action, **kwargs) -> list[str]:
+    """The refusal's sentences (each ``Blocker`` also names the form that records it)."""
+    return [b.message for b in transition_blockers(case, action, **kwargs)]
+
+
 def guard_messages(**kwargs) -> list[str]:
     with pytest.raises(GuardFailed) as info:
         case_transition(**kwargs)
@@ -318,12 +323,12 @@ def test_a_referred_case_goes_to_monitoring_only_with_support_still_open(ready_c
 
 def test_blockers_say_what_is_missing_before_anyone_tries(ready_case):
     place(ready_case, c.Stage.HARM_ASSESSMENT)
-    assert transition_blockers(ready_case, "complete_harm_assessment") == []
+    assert blocker_messages(ready_case, "complete_harm_assessment") == []
     HarmAssessment.objects.filter(case=ready_case).update(completed_at=None)
-    assert transition_blockers(ready_case, "complete_harm_assessment") == [
+    assert blocker_messages(ready_case, "complete_harm_assessment") == [
         "Complete the harm assessment first."
     ]
-    assert transition_blockers(ready_case, "close") == [
+    assert blocker_messages(ready_case, "close") == [
         "This step is not possible at the case's current stage."
     ]
 

@@ -39,6 +39,11 @@ D = ParentNotificationDecision.Decision
 TODAY = dt.date.today
 
 
+def blocker_messages(case, action, **kwargs) -> list[str]:
+    """The refusal's sentences (each ``Blocker`` also names the form that records it)."""
+    return [b.message for b in transition_blockers(case, action, **kwargs)]
+
+
 def _decide(case, party, actor, approver, decision=D.NOTIFY_NOW, **kwargs):
     values = {"student_wishes": "Asked that a parent be told after school."}
     if decision in (D.DELAY, D.DO_NOT_NOTIFY):
@@ -136,7 +141,7 @@ def test_closure_needs_a_decision_for_every_minor_party(ready_case, minor_studen
         is_minor=True,
         description="A classmate",
     )
-    problems = transition_blockers(ready_case, "close", reason="Resolved.")
+    problems = blocker_messages(ready_case, "close", reason="Resolved.")
     assert any(minor_student.display_name in p and "decision" in p for p in problems)
     assert any("A classmate" in p and "decision" in p for p in problems)
     with pytest.raises(GuardFailed):
@@ -149,13 +154,13 @@ def test_a_notice_decided_on_must_be_given_before_closure(
 ):
     _decide(ready_case, minor_student, investigator, coordinator, D.NOTIFY_NOW)
     place(ready_case, c.Stage.MONITORING)
-    problems = transition_blockers(ready_case, "close", reason="Resolved.")
+    problems = blocker_messages(ready_case, "close", reason="Resolved.")
     assert problems == [
         f"The decision for {minor_student.display_name} was to notify their parent or guardian: "
         "log the notification, or correct the decision with the reason."
     ]
     _parent_notice(ready_case, minor_student, investigator)
-    assert transition_blockers(ready_case, "close", reason="Resolved.") == []
+    assert blocker_messages(ready_case, "close", reason="Resolved.") == []
 
 
 def test_a_delay_counts_until_its_day_then_the_notice_is_due(
@@ -171,10 +176,10 @@ def test_a_delay_counts_until_its_day_then_the_notice_is_due(
         risks=[c.NotificationRisk.OUTING],
     )
     place(ready_case, c.Stage.MONITORING)
-    assert transition_blockers(ready_case, "close", reason="Resolved.") == []
+    assert blocker_messages(ready_case, "close", reason="Resolved.") == []
     # The day has come (set directly: a day in the past cannot be entered).
     ParentNotificationDecision.objects.filter(pk=decision.pk).update(delay_until=TODAY())
-    problems = transition_blockers(ready_case, "close", reason="Resolved.")
+    problems = blocker_messages(ready_case, "close", reason="Resolved.")
     assert len(problems) == 1 and "by " in problems[0] and "log the notification" in problems[0]
 
 
@@ -196,7 +201,7 @@ def test_an_adult_student_gets_no_parent_decision_and_no_parent_decision_is_aske
     place(ready_case, c.Stage.MONITORING)
     assert not any(
         "parent-notification decision" in p
-        for p in transition_blockers(ready_case, "close", reason="x")
+        for p in blocker_messages(ready_case, "close", reason="x")
     )
 
 
@@ -365,7 +370,7 @@ def test_a_notice_to_the_parent_is_not_a_notice_to_an_eligible_student(
         eligible_student_note="Threats of self-harm reported on Friday.",
     )
     place(ready_case, c.Stage.MONITORING)
-    assert f"Log the notice given to {adult.display_name}." in transition_blockers(
+    assert f"Log the notice given to {adult.display_name}." in blocker_messages(
         ready_case, "close", reason="x"
     )
 
@@ -497,7 +502,7 @@ def test_leaving_interim_actions_needs_support_offered_or_a_reason(
         measure=measure("counseling"),
     )
     # Offered with no answer yet is not enough: the person's choice is recorded.
-    assert transition_blockers(interim_case, "begin_investigation")
+    assert blocker_messages(interim_case, "begin_investigation")
     measure_choice_record(actor=counselor, measure=offered, choice=PartyChoice.DECLINED)
     moved = case_transition(actor=investigator, case=interim_case, action="begin_investigation")
     assert moved.stage == c.Stage.INVESTIGATION
@@ -507,7 +512,7 @@ def test_leaving_interim_actions_needs_support_offered_or_a_reason(
 def test_a_written_reason_also_lets_the_case_leave_interim_actions(
     interim_case, counselor, depicted_minor, action
 ):
-    assert transition_blockers(interim_case, action, reason="x", detail={"referred_to": "x"})
+    assert blocker_messages(interim_case, action, reason="x", detail={"referred_to": "x"})
     support_not_offered_record(
         actor=counselor,
         case=interim_case,
@@ -518,7 +523,7 @@ def test_a_written_reason_also_lets_the_case_leave_interim_actions(
     assert event.actor == counselor and event.detail["party_id"] == depicted_minor.pk
     assert not [
         p
-        for p in transition_blockers(interim_case, action, reason="x", detail={"referred_to": "x"})
+        for p in blocker_messages(interim_case, action, reason="x", detail={"referred_to": "x"})
         if "supportive measure" in p
     ]
 
