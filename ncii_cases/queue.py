@@ -78,6 +78,8 @@ class Queue:
     # The number of cases listed, for the pager: ``total`` when no filter narrows the list
     # (known from the counts by stage), otherwise counted without the list's annotations.
     count: int | None = None
+    # (school id, stage, number of cases) of every visible case.
+    school_stage_counts: list = field(default_factory=list)
     # The listed cases for the pager, read ids first (``IdsFirstList``).
     rows: IdsFirstList | None = None
 
@@ -126,11 +128,15 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         cases = cases.order_by(*DUE_FIRST)
         sorted_ids = sorted_ids.order_by(*DUE_FIRST)
     queue = Queue(filterset=filterset, cases=cases, reads_content=reads_content)
-    # COUNT(*) rather than COUNT(id): PostgreSQL then counts from the (district, stage, ...)
-    # or (school, stage) index alone, without reading the table.
-    counts = dict(
-        base.order_by().values_list("stage").annotate(n=Count("*")).values_list("stage", "n")
+    # One scan counts per school and stage (the home's table) and, summed, per stage.
+    # COUNT(*) rather than COUNT(id): PostgreSQL then counts from the (district, school,
+    # stage) index alone, without reading the table.
+    queue.school_stage_counts = list(
+        base.order_by().values_list("school_id", "stage").annotate(n=Count("*"))
     )
+    counts: dict[str, int] = {}
+    for _school_id, stage, n in queue.school_stage_counts:
+        counts[stage] = counts.get(stage, 0) + n
     queue.stage_counts = [(value, label, counts.get(value, 0)) for value, label in c.Stage.choices]
     queue.total = sum(counts.values())
     if filterset.narrows():

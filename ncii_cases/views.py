@@ -52,7 +52,9 @@ def home(request):
         if request.htmx:
             return render(request, "ncii_cases/partials/queue_table.html", context)
     if kind == HomeKind.QUEUE:
-        context["stage_table"] = selectors_home.stage_counts_by_school(user=request.user)
+        context["stage_table"] = selectors_home.stage_counts_by_school(
+            user=request.user, counts=context["queue"].school_stage_counts
+        )
         context["due_today"] = selectors_home.cases_due_today(user=request.user)
     elif kind == HomeKind.CASELOAD:
         context["caseload"] = selectors_home.caseload_for_user(user=request.user)

@@ -279,7 +279,9 @@ def test_a_staff_reporter_lands_on_their_own_reports(client, school, staff_repor
     report = staff_report_file(
         actor=staff_reporter,
         data=ReportInput(
-            what_happened="A student said pictures were passed around.", school=school
+            what_happened="A student said pictures were passed around.",
+            school=school,
+            learned_at=timezone.now(),
         ),
     )
     body = _body(client, staff_reporter)
@@ -344,7 +346,8 @@ def test_the_reporters_home_reads_the_same_number_of_queries_for_2_or_6_reports(
     def grow(n):
         for _ in range(n):
             staff_report_file(
-                actor=staff_reporter, data=ReportInput(what_happened="Pictures shared.")
+                actor=staff_reporter,
+                data=ReportInput(what_happened="Pictures shared.", learned_at=timezone.now()),
             )
 
     grow(2)
