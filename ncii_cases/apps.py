@@ -16,6 +16,7 @@ class NciiCasesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from . import checks  # noqa: F401  (registers the deployment checks)
+        from .harm_rank import signals_connect as harm_rank_signals_connect
         from .middleware import session_remember_time_zone, session_stamp_login
         from .next_due import signals_connect
         from .roles import signals_connect as role_signals_connect
@@ -29,5 +30,6 @@ class NciiCasesConfig(AppConfig):
             session_remember_time_zone, dispatch_uid="ncii_session_remember_time_zone"
         )
         signals_connect()
+        harm_rank_signals_connect()
         signin_signals_connect()
         accounts_signals_connect()

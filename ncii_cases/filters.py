@@ -14,9 +14,10 @@ need-to-know). So:
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from . import choices as c
 from . import clocks
@@ -31,11 +32,28 @@ SORT_FIELDS = (
     ("harm_rank", "harm"),
 )
 SORT_LABELS = {
-    "reference": "Reference",
-    "reported": "Reported",
-    "stage": "Stage",
-    "due": "Next due",
-    "harm": "Harm level",
+    "reference": _("Reference"),
+    "reported": _("Reported"),
+    "stage": _("Stage"),
+    "due": _("Next due"),
+    "harm": _("Harm level"),
+}
+# The whole order of each sort, tiebreak included, exactly as one index of ``Case`` stores it
+# (``case_q_*``, led by the district), so that PostgreSQL reads a page of ids from the index
+# alone at any depth; a descending sort reads the same index backwards. The harm sort is on
+# the stored ``harm_rank`` (``harm_rank.py``).
+DUE_FIRST = (F("next_due_at").asc(nulls_last=True), "-reported_at", "-pk")
+SORT_ORDER = {
+    "reference": ("reference", "pk"),
+    "-reference": ("-reference", "-pk"),
+    "reported": ("reported_at", "pk"),
+    "-reported": ("-reported_at", "-pk"),
+    "stage": ("stage", "reported_at", "pk"),
+    "-stage": ("-stage", "-reported_at", "-pk"),
+    "due": DUE_FIRST,
+    "-due": (F("next_due_at").desc(nulls_first=True), "reported_at", "pk"),
+    "harm": ("harm_rank", "reported_at", "pk"),
+    "-harm": ("-harm_rank", "-reported_at", "-pk"),
 }
 CONTENT_SORTS = ("harm",)
 
@@ -59,28 +77,43 @@ class PlainSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
 
 
+class IndexedOrderingFilter(django_filters.OrderingFilter):
+    """The queue's sort: each accepted parameter orders by its whole ``SORT_ORDER`` (with the
+    tiebreak its index stores); several parameters order by each one's first key, then by the
+    tiebreak of the first."""
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        params = [v for v in value if v in SORT_ORDER]
+        if not params:
+            return qs
+        if len(params) == 1:
+            return qs.order_by(*SORT_ORDER[params[0]])
+        keys = [SORT_ORDER[p][0] for p in params]
+        return qs.order_by(*keys, *SORT_ORDER[params[0]][1:])
+
+
 class CaseQueueFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Reference or name")
-    school = django_filters.ModelChoiceFilter(queryset=None, label="School", widget=PlainSelect)
-    stage = django_filters.ChoiceFilter(choices=c.Stage.choices, label="Stage")
-    ncii_kind = django_filters.ChoiceFilter(choices=c.NciiKind.choices, label="Kind of imagery")
+    q = django_filters.CharFilter(method="filter_q", label=_("Reference or name"))
+    school = django_filters.ModelChoiceFilter(queryset=None, label=_("School"), widget=PlainSelect)
+    stage = django_filters.ChoiceFilter(choices=c.Stage.choices, label=_("Stage"))
+    ncii_kind = django_filters.ChoiceFilter(choices=c.NciiKind.choices, label=_("Kind of imagery"))
     respondent_affiliation = django_filters.ChoiceFilter(
-        choices=c.Affiliation.choices, method="filter_affiliation", label="Respondent is"
+        choices=c.Affiliation.choices, method="filter_affiliation", label=_("Respondent is")
     )
     harm_level = django_filters.ChoiceFilter(
-        choices=c.Level.choices, field_name="harm_assessment__level", label="Harm level"
+        choices=c.Level.choices, field_name="harm_assessment__level", label=_("Harm level")
     )
     assignee = django_filters.ModelChoiceFilter(
-        queryset=None, method="filter_assignee", label="Assigned to", widget=PlainSelect
+        queryset=None, method="filter_assignee", label=_("Assigned to"), widget=PlainSelect
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
-        label="Overdue only",
+        label=_("Overdue only"),
         widget=forms.CheckboxInput,
     )
-    sort = django_filters.OrderingFilter(
-        fields=SORT_FIELDS, field_labels=SORT_LABELS, label="Sort by"
-    )
+    sort = IndexedOrderingFilter(fields=SORT_FIELDS, field_labels=SORT_LABELS, label=_("Sort by"))
 
     CONTENT_FILTERS = ("ncii_kind", "respondent_affiliation", "harm_level", "assignee")
     RESPONDENT_FILTERS = ("respondent_affiliation",)
@@ -115,12 +148,12 @@ class CaseQueueFilter(django_filters.FilterSet):
         for name in hidden:
             del self.filters[name]
         if not reads_content:
-            self.filters["q"].label = "Reference"  # names and titles are not searched
+            self.filters["q"].label = _("Reference")  # names and titles are not searched
             # A sort by a hidden field would tell its order: offer (and accept) only the rest.
-            self.filters["sort"] = django_filters.OrderingFilter(
+            self.filters["sort"] = IndexedOrderingFilter(
                 fields=[f for f in SORT_FIELDS if f[1] not in CONTENT_SORTS],
                 field_labels=SORT_LABELS,
-                label="Sort by",
+                label=_("Sort by"),
             )
             self.filters["sort"].parent = self
             self.filters["sort"].model = self.queryset.model
@@ -136,6 +169,13 @@ class CaseQueueFilter(django_filters.FilterSet):
             for name, value in self.form.cleaned_data.items()
             if name != "sort" and value not in (None, "", False, [], ())
         }
+
+    def sort_given(self) -> list[str]:
+        """The valid sort parameters given ([] when none: the queue's default order)."""
+        if not self.is_bound:
+            return []
+        self.errors  # noqa: B018 (validates the form, as ``qs`` does)
+        return [v for v in (self.form.cleaned_data.get("sort") or []) if v in SORT_ORDER]
 
     def narrows(self) -> bool:
         """Whether any filter is given: without one, the list is every case visible."""

@@ -463,6 +463,9 @@ class Case(models.Model):
     # ``next_due.case_next_due_refresh`` in the transaction that changes any of them, so the
     # queue can sort and filter on it with an index. Not in the case's history.
     next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Derived: the rank of the harm assessment's level (0 none, 1 low ... 4 critical), kept by
+    # ``harm_rank.case_harm_rank_refresh`` so the queue sorts by harm with an index.
+    harm_rank = models.PositiveSmallIntegerField(default=0, editable=False)
 
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_summary = models.TextField(blank=True)
@@ -476,7 +479,9 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CaseQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["next_due_at"], bases=[AuditedHistoryModel])
+    history = HistoricalRecords(
+        excluded_fields=["next_due_at", "harm_rank"], bases=[AuditedHistoryModel]
+    )
 
     class Meta:
         ordering = ["-reported_at"]
@@ -489,6 +494,17 @@ class Case(models.Model):
             models.Index(fields=["school", "stage"]),
             models.Index(fields=["stage_due_at"]),
             models.Index(fields=["district", "next_due_at"]),
+            # The queue's sorts (``filters.SORT_ORDER``), each with its tiebreak, so that a page
+            # of ids is read from the index alone at any depth (ids-first paging, queue.py).
+            models.Index(fields=["district", "reported_at", "id"], name="case_q_reported"),
+            models.Index(
+                fields=["district", "next_due_at", "-reported_at", "-id"], name="case_q_due"
+            ),
+            models.Index(fields=["district", "stage", "reported_at", "id"], name="case_q_stage"),
+            models.Index(fields=["district", "harm_rank", "reported_at", "id"], name="case_q_harm"),
+            models.Index(fields=["district", "reference", "id"], name="case_q_reference"),
+            # The home's counts per school and stage, from the index alone.
+            models.Index(fields=["district", "school", "stage"], name="case_q_school_stage"),
         ]
         permissions = [
             ("view_case_content", "Read a case's narrative, parties and records"),

@@ -1,5 +1,6 @@
-"""The queue and the case page (the audit review is in ``reporting``). Each view fetches
-through a selector (404 when the user may not see it) and is logged by ``access_logged``."""
+"""The home page of each role with the queue, and the case page (the audit review is in
+``reporting``). Each view fetches through a selector (404 when the user may not see it) and
+is logged by ``access_logged``."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,28 +13,62 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import selectors, selectors_roster
+from . import selectors, selectors_home, selectors_roster
+from . import selectors_reports as sr
 from .access_log import access_case, access_logged, access_record
 from .case_views import TIMELINE_NEWEST, case_todo
 from .queue import case_queue
+from .selectors_home import HomeKind
 
 QUEUE_PAGE_SIZE = 25
+REPORTS_SHOWN = 10  # a staff reporter's newest reports on their home
 
 
 @login_required
 @require_GET
 def home(request):
-    queue = case_queue(user=request.user, params=request.GET)
-    paginator = Paginator(queue.cases, QUEUE_PAGE_SIZE)
-    if queue.count is not None:
-        paginator.count = queue.count  # unfiltered: known from the counts by stage
-    page = paginator.get_page(request.GET.get("page"))
-    context = {"queue": queue, "page": page, "querystring": _without_page(request.GET)}
-    if request.GET.get("q", "").strip():
-        # A search reads across cases (references and party names): logged like a case page.
-        access_record(request, action="case_search", allowed=True)
-    if request.htmx:
-        return render(request, "ncii_cases/partials/queue_table.html", context)
+    """The home page of each role (``selectors_home.HomeKind``): the queue for who may open
+    cases, the caseload for assigned staff, the audit overview for the auditor, the console for
+    IT, their own reports for every other employee. Roles that may see cases also get the
+    case list, filtered, sorted and paged ids first (``queue.IdsFirstList``)."""
+    kind = selectors_home.home_kind_for_user(request.user)
+    context = {"kind": kind, "home_title": selectors_home.HOME_TITLES[kind]}
+    if kind in (HomeKind.QUEUE, HomeKind.CASELOAD, HomeKind.AUDIT):
+        queue = case_queue(user=request.user, params=request.GET)
+        paginator = Paginator(queue.rows, QUEUE_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        context |= {
+            "queue": queue,
+            "page": page,
+            "querystring": _without_page(request.GET),
+            # Filters asked for (even ones ignored for this user): the count then says
+            # "match these filters".
+            "filters_asked": any(
+                value for name, value in request.GET.items() if name not in ("page", "sort")
+            ),
+        }
+        if request.GET.get("q", "").strip():
+            # A search reads across cases (references and party names): logged like a case
+            # page.
+            access_record(request, action="case_search", allowed=True)
+        if request.htmx:
+            return render(request, "ncii_cases/partials/queue_table.html", context)
+    if kind == HomeKind.QUEUE:
+        context["stage_table"] = selectors_home.stage_counts_by_school(
+            user=request.user, counts=context["queue"].school_stage_counts
+        )
+        context["due_today"] = selectors_home.cases_due_today(user=request.user)
+    elif kind == HomeKind.CASELOAD:
+        context["caseload"] = selectors_home.caseload_for_user(user=request.user)
+    elif kind == HomeKind.AUDIT:
+        context["overview"] = selectors_home.audit_overview_for_user(user=request.user)
+    elif kind == HomeKind.CONSOLE:
+        context["console"] = selectors_home.console_for_user(user=request.user)
+    elif kind == HomeKind.REPORTS:
+        context["reports"] = [
+            (report, sr.reporter_status_label(report))
+            for report in sr.own_reports_for_user(user=request.user)[:REPORTS_SHOWN]
+        ]
     return render(request, "ncii_cases/home.html", context)
 
 

@@ -4,9 +4,11 @@ the user's district (another district's people and cases are not valid choices).
 import datetime as dt
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from ncii_cases import selectors_audit
+from ncii_cases import audit_labels, selectors_audit
 
 # The dates the filter accepts: beyond them the range cannot be turned into datetimes (the
 # day after December 31, 9999 does not exist) and no audit row can lie there anyway.
@@ -20,12 +22,64 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.username} ({name})" if name else obj.username
 
 
+class OptionsInPython(forms.Select):
+    """A select whose options (and option groups) are written in Python rather than through
+    one template each: the person filter of a district lists hundreds of accounts, and
+    rendering them one template at a time cost more than the rest of the review page (about
+    0.15 s for 480 people). Same markup as Django's select, every value and label escaped."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(v) for v in self.format_value(value)}
+
+        def options(choices):
+            return format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (str(v), " selected" if str(v) in selected else "", label)
+                    for v, label in choices
+                ),
+            )
+
+        def part(group_value, group_label):
+            if isinstance(group_label, list | tuple):
+                return format_html(
+                    '<optgroup label="{}">{}</optgroup>', group_value, options(group_label)
+                )
+            return options([(group_value, group_label)])
+
+        parts = format_html_join("", "{}", ((part(v, label),) for v, label in self.choices))
+        attrs = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), parts)
+
+
+def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The "action" filter's grouped choices with the words of ``audit_labels`` (never a
+    code), each group sorted by its labels; values as ``selectors_audit.audit_action_choices``
+    gives them (prefixed by the section they filter)."""
+    words = {
+        "change": audit_labels.change_label,
+        "event": audit_labels.event_label,
+        "access": audit_labels.access_label,
+    }
+    groups = {"Changes": _("Changes"), "Timeline": _("Timeline"), "Access log": _("Access log")}
+    grouped = []
+    for group, choices in selectors_audit.audit_action_choices():
+        labelled = []
+        for value, _label in choices:
+            section, _sep, code = value.partition(":")
+            labelled.append((value, words[section](code)))
+        grouped.append((str(groups.get(group, group)), sorted(labelled, key=lambda c: c[1])))
+    return grouped
+
+
 class AuditFilterForm(forms.Form):
     actor = PersonChoiceField(
         label=_("Person"),
         queryset=None,
         required=False,
         empty_label=_("Anyone"),
+        widget=OptionsInPython,
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -33,15 +87,16 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    action = forms.ChoiceField(label=_("Action"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False, widget=OptionsInPython)
     case = forms.CharField(label=_("Case reference"), required=False, max_length=40)
 
     def __init__(self, *args, user, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["actor"].queryset = selectors_audit.audit_actors_for_user(user=user)
-        actions = selectors_audit.audit_action_choices()
-        self.fields["action"].choices = [("", "Any action"), *actions]
+        self.fields["actor"].queryset = selectors_audit.audit_actors_for_user(user=user).only(
+            "pk", "username", "first_name", "last_name"
+        )
+        self.fields["action"].choices = [("", _("Any action")), *action_choices()]
         if case is not None:
             # The per-case review is already about one case.
             del self.fields["case"]

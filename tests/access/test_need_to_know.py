@@ -145,7 +145,7 @@ def test_auditor_sees_metadata_and_the_trail_never_the_narrative_or_names(
         for text in CONTENT + [full_case.title, REASON]:
             assert text not in body, (name, text)
     _, trail = page(client, auditor, "reporting:case_audit", full_case)
-    assert "interviewed" in trail  # the event type, without its reason
+    assert "Interviewed" in trail  # the event type in words, without its reason
     assert list(selectors.case_parties_for_user(user=auditor, case=full_case)) == []
     assert list(selectors.case_measures_for_user(user=auditor, case=full_case)) == []
 
