@@ -163,6 +163,8 @@ class Command(BaseCommand):
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
             staff[username] = user
+        self.stdout.write(f"Generating {size} demo cases of the past year...")
+        self.stdout.flush()
         plans = demo_generated.generate(
             district=district,
             schools=schools,
