@@ -26,6 +26,7 @@ from unittest import mock
 from django.utils import timezone
 
 from . import choices as c
+from .audit import access_event_record
 from .benchmark.seed import CLOSED_PATHS, STAGE_PATHS, STAGE_WEIGHTS
 from .benchmark.seed import FIRST as FIRST_NAMES
 from .benchmark.seed import LAST_A as LAST_NAME_STARTS
@@ -50,7 +51,7 @@ from .workflow import case_transition
 
 S = c.Stage
 GENERATED_NOT_SENT = "Demo history: not sent"
-DEFAULT_SIZE = 300
+DEFAULT_SIZE = 200
 DEFAULT_SEED = 2026
 # The year the generated cases span, in days before the anchor instant.
 YEAR_DAYS = 365
@@ -476,6 +477,16 @@ class Story:
         if action == "dismiss_to_process_b":
             detail["dismissal_ground"] = c.DismissalGround.WITHDRAWN
         actor = self.worker if action in _WORKER_ACTIONS else self.boss
+        # The case page was opened before the step, as the access log of a real one shows.
+        access_event_record(
+            user=actor,
+            action="case_detail",
+            path=f"/cases/{self.case.pk}/",
+            allowed=True,
+            case=self.case,
+            ip_address=f"10.20.{self.plan.number % 250}.{actor.pk % 250 + 1}",
+            user_agent="Mozilla/5.0 (demo)",
+        )
         self.case = case_transition(
             actor=actor,
             case=self.case,

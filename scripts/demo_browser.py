@@ -151,4 +151,4 @@ def sign_in(page, server: DemoServer, username: str) -> None:
         time.sleep(4)
     page.get_by_label("Code", exact=True).fill(totp(server.keys[username]))
     page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(f"{server.url}/", timeout=120000)

@@ -22,6 +22,7 @@ from ncii_cases import choices as c
 from ncii_cases import demo_generated
 from ncii_cases.events import EventType
 from ncii_cases.models import (
+    AccessEvent,
     Case,
     CaseEvent,
     Determination,
@@ -155,6 +156,15 @@ def test_generated_steps_are_dated_over_the_year_in_the_audit_chain_order(seeded
     moments = list(events.values_list("created_at", flat=True))
     assert moments == sorted(moments)
     assert moments[0] < NOW - dt.timedelta(days=250)
+
+
+def test_the_access_log_shows_the_case_pages_opened_before_each_step(seeded, db):
+    transitions = CaseEvent.objects.filter(
+        case__in=generated(), event_type=EventType.TRANSITION
+    ).count()
+    views = AccessEvent.objects.filter(case__in=generated(), action="case_detail")
+    assert views.count() == transitions
+    assert min(views.values_list("created_at", flat=True)) < NOW - dt.timedelta(days=250)
 
 
 def test_the_audit_record_verifies_after_seeding(seeded, db):

@@ -1,6 +1,6 @@
 """A fictional district for demos and first runs: one user per role, a hand-made case for each
 scenario of the design notes placed at different stages, and a year of generated cases
-(``--size``, 300 by default; ``--size 0`` gives the scenarios only) spread over six schools,
+(``--size``, 200 by default; ``--size 0`` gives the scenarios only) spread over six schools,
 the stages, clocks and outcomes (``ncii_cases.demo_generated``). Running it again creates
 nothing twice. All names are invented.
 
