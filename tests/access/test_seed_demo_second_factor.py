@@ -16,7 +16,7 @@ from ncii_cases.management.commands.seed_demo import USERS, demo_password
 def seed() -> str:
     out = io.StringIO()
     with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", "--size", "0", stdout=out)
     return out.getvalue()
 
 

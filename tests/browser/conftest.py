@@ -81,7 +81,7 @@ def demo(transactional_db):
     if not Platform.objects.filter(district__isnull=True).exists():
         policy_data_restore()
     with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("seed_demo", "--size", "0", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from tests.access.helpers import login_verified
 @pytest.fixture
 def demo(db):
     with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("seed_demo", "--size", "0", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_demo_coordinator_sees_every_case_of_the_district_in_the_admin(demo, client):

@@ -19,7 +19,7 @@ from ncii_cases.permissions import user_role
 @pytest.fixture
 def seeded(db):
     with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("seed_demo", "--size", "0", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def counts():
@@ -66,7 +66,7 @@ def test_seed_demo_records_the_scenario_facts(seeded):
 def test_running_seed_demo_twice_creates_nothing_twice(seeded):
     before = counts()
     with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("seed_demo", "--size", "0", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts() == before
 
 
@@ -74,13 +74,13 @@ def test_seed_demo_refuses_to_run_without_debug(db):
     from django.core.management.base import CommandError
 
     with override_settings(DEBUG=False), pytest.raises(CommandError, match="DEBUG"):
-        call_command("seed_demo")
+        call_command("seed_demo", "--size", "0")
     assert District.objects.count() == 0
 
 
 def test_seed_demo_prints_every_demo_login(db, capsys):
     with override_settings(DEBUG=True):
-        call_command("seed_demo")
+        call_command("seed_demo", "--size", "0")
     out = capsys.readouterr().out
     for username in ("coordinator", "schooladmin", "investigator", "counselor", "auditor"):
         assert username in out
@@ -109,7 +109,7 @@ def test_a_rerun_makes_an_earlier_demos_superuser_itadmin_district_it_again(seed
     itadmin.save()
     # When the demo is seeded again
     with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("seed_demo", "--size", "0", stdout=open("/dev/null", "w"))  # noqa: SIM115
     # Then it is district IT, not a superuser, and the change is in the access log
     itadmin.refresh_from_db()
     assert (itadmin.is_superuser, itadmin.role) == (False, c.Role.IT_ADMIN)

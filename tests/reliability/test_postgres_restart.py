@@ -76,7 +76,7 @@ def test_requests_recover_after_postgres_restarts_without_restarting_gunicorn(
         "STATIC_ROOT": static_root,
     }
     manage(env, "migrate", "--noinput", "--verbosity", "0")
-    manage(env, "seed_demo", "--allow-production")
+    manage(env, "seed_demo", "--allow-production", "--size", "0")
     key, case_id = demo_login(url)
     port = free_port()
     log = tmp_path / "gunicorn.log"

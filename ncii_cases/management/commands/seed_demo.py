@@ -1,5 +1,7 @@
-"""A fictional district for demos and first runs: three schools, one user per role, and a case
-for each scenario of the design notes, placed at different stages. Running it again creates
+"""A fictional district for demos and first runs: one user per role, a hand-made case for each
+scenario of the design notes placed at different stages, and a year of generated cases
+(``--size``, 200 by default; ``--size 0`` gives the scenarios only) spread over six schools,
+the stages, clocks and outcomes (``ncii_cases.demo_generated``). Running it again creates
 nothing twice. All names are invented.
 
 Every role signs in with a second factor, so each demo user gets an authenticator (TOTP)
@@ -17,7 +19,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases import demo
+from ncii_cases import demo, demo_generated
 from ncii_cases.models import Case, District, Person, School
 from ncii_cases.roles import roles_sync
 from ncii_cases.services.cases import PartyInput, case_assign, case_create, person_create
@@ -85,6 +87,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--size",
+            type=int,
+            default=demo_generated.DEFAULT_SIZE,
+            help="How many generated cases of the past year to add besides the scenarios "
+            f"(default {demo_generated.DEFAULT_SIZE}; 0 for the scenarios only).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo_generated.DEFAULT_SEED,
+            help="The random seed of the generated cases (the same seed gives the same cases).",
+        )
+        parser.add_argument(
             "--allow-production",
             action="store_true",
             help="Seed even when DEBUG is off (never on a real district's server).",
@@ -102,9 +117,63 @@ class Command(BaseCommand):
             transaction.atomic(),
         ):
             district, schools, users = self._district_and_users()
+            generated = self._generated(district, schools, users, options["size"], options["seed"])
             created = self._cases(district, schools, users)
             factors = {role: self._second_factor(user) for role, user in users.items()}
         self._print_logins(users, created, factors)
+        if generated:
+            self.stdout.write(f"Generated {generated} cases of the past year.")
+
+    def _generated(self, district, schools, users, size, seed):
+        """Adds the generated year of cases (with the extra schools and staff they use), unless
+        the district has them already. Returns how many cases were generated."""
+        if size < 0:
+            raise CommandError("--size is a number of cases: 0 or more.")
+        if size == 0:
+            return 0
+        if Case.objects.filter(
+            district=district, title__in=set(demo_generated.TITLES.values())
+        ).exists():
+            self.stdout.write("The generated cases are there already; none added.")
+            return 0
+        for code, name, grades in demo_generated.EXTRA_SCHOOLS:
+            schools[code], _ = School.objects.get_or_create(
+                district=district, code=code, defaults={"name": name, "grades": grades}
+            )
+        staff = {
+            "coordinator": users[c.Role.COORDINATOR],
+            "investigator": users[c.Role.INVESTIGATOR],
+            "counselor": users[c.Role.SUPPORT_STAFF],
+        }
+        User = get_user_model()
+        for username, role, first, last, title in demo_generated.EXTRA_STAFF:
+            user, made = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "title": title,
+                    "district": district,
+                    "role": role.value,
+                    "email": f"{username}@riverbend.example",
+                },
+            )
+            if made:
+                # Colleagues in the demo's caseloads; nobody signs in as them.
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            staff[username] = user
+        self.stdout.write(f"Generating {size} demo cases of the past year...")
+        self.stdout.flush()
+        plans = demo_generated.generate(
+            district=district,
+            schools=schools,
+            users=staff,
+            size=size,
+            seed=seed,
+            now=timezone.now(),
+        )
+        return len(plans)
 
     def _second_factor(self, user):
         """Returns the user's authenticator device and unused recovery codes, creating the

@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""Counts the clicks and page loads of the walkthrough case (docs/walkthrough.md: scenario S1,
+group-chat "nudify" images of four ninth graders) from intake to closure, as the demo
+coordinator, in Debian's Chromium against a fresh demo (``seed_demo --size 0``).
+
+Every control is found as a person finds it: case-page links and buttons by their text and
+role, form fields by their label (radio and checkbox groups by their legend). Nothing depends
+on the case page's layout, so the same script measures the page before and after it is
+reorganised, as long as the steps keep their names (a step whose link comes to sit behind a tab
+needs that tab's click added before it, as a person would click it).
+
+What is counted:
+- clicks: links, buttons, radio buttons and checkboxes; choosing from a drop-down list counts
+  two (open it, pick the option);
+- fields typed (text boxes and text areas filled);
+- page loads: every document the browser loaded (navigations, form submissions and their
+  redirects counted once each as the page that results);
+- form submissions: POSTs of a page form.
+
+Usage: ``.venv/bin/python scripts/walkthrough_clicks.py [--json FILE]``; prints the counts and
+exits 0 when the case reached "Closed". ``NCII_DEMO_TEMPLATE_DB`` may name an already migrated
+SQLite file to copy instead of migrating (faster repeated runs).
+"""
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from demo_browser import DemoServer, launch, log, sign_in  # noqa: E402
+
+DEPICTED = [
+    "Student A (grade 9)",
+    "Student B (grade 9)",
+    "Student C (grade 9)",
+    "Student D (grade 9)",
+]
+RESPONDENT = "Jordan Example"
+TITLE = "Edited images shared in a grade 9 group chat"
+
+
+def named(text: str) -> re.Pattern:
+    """A label or legend as shown: the text, with or without the form's trailing colon."""
+    return re.compile(rf"^\s*{re.escape(text)}:?\s*$")
+
+
+@dataclass
+class Counts:
+    clicks: int = 0
+    link_and_button_clicks: int = 0
+    dropdown_choices: int = 0
+    radio_and_checkbox_ticks: int = 0
+    fields_typed: int = 0
+    page_loads: int = 0
+    form_submissions: int = 0
+    steps: int = 0
+
+
+class Walk:
+    """The coordinator's hands: every action goes through here and is counted."""
+
+    def __init__(self, page):
+        self.page = page
+        self.counts = Counts()
+        self.case_url = ""
+        page.on("load", lambda _: self._loaded())
+        page.on("request", self._request)
+
+    def _loaded(self):
+        self.counts.page_loads += 1
+
+    def _request(self, request):
+        if request.is_navigation_request() and request.method == "POST":
+            self.counts.form_submissions += 1
+
+    # --- Finding controls by what a person reads -----------------------------------------------
+
+    def field(self, label: str, within=None):
+        return (within or self.page).get_by_label(named(label))
+
+    def group(self, legend: str):
+        return self.page.get_by_role("group", name=named(legend))
+
+    # --- Counted actions ---------------------------------------------------------------------
+
+    def click(self, locator):
+        self.counts.clicks += 1
+        self.counts.link_and_button_clicks += 1
+        locator.click()
+        self.page.wait_for_load_state("load")
+
+    def link(self, name: str | re.Pattern, nth: int = 0):
+        self.click(self.page.get_by_role("link", name=name, exact=isinstance(name, str)).nth(nth))
+
+    def button(self, name: str):
+        self.click(self.page.get_by_role("button", name=name, exact=True))
+
+    def type(self, label: str, text: str):
+        self.counts.fields_typed += 1
+        self.field(label).fill(text)
+
+    def pick(self, label: str, option: str | None = None, *, starts_with: str = "", index=None):
+        """Chooses in the drop-down list labelled ``label``: the option of that text, the first
+        whose text starts with ``starts_with``, or the one at ``index``."""
+        self.counts.clicks += 2
+        self.counts.dropdown_choices += 1
+        select = self.field(label)
+        if index is not None:
+            select.select_option(index=index)
+            return
+        if starts_with:
+            texts = select.locator("option").all_inner_texts()
+            option = next(t for t in texts if t.strip().startswith(starts_with)).strip()
+        select.select_option(label=option)
+
+    def choose(self, legend: str, option: str):
+        """Ticks the radio button (or checkbox) ``option`` of the group ``legend``."""
+        self.counts.clicks += 1
+        self.counts.radio_and_checkbox_ticks += 1
+        self.group(legend).get_by_label(named(option)).check()
+
+    def tick(self, label: str):
+        self.counts.clicks += 1
+        self.counts.radio_and_checkbox_ticks += 1
+        self.field(label).check()
+
+    # --- Steps ---------------------------------------------------------------------------------
+
+    def on_case_page(self):
+        if self.page.url.split("#")[0] != self.case_url:
+            # Back to the case (the form's "Back to" link), as a person would.
+            self.link(re.compile(r"^Back to "))
+
+    def open_step(self, name: str | re.Pattern, nth: int = 0):
+        """Follows the case page's link to a step's form."""
+        self.on_case_page()
+        self.counts.steps += 1
+        self.link(name, nth)
+
+    def save(self, button: str = "Save"):
+        self.button(button)
+        errors = self.page.locator("[role=alert]")
+        if errors.count():
+            raise RuntimeError(f"Not saved at {self.page.url}: {errors.first.inner_text()}")
+
+    def transition(self, label: str, reason: str = "", **picks: str):
+        self.open_step(label)
+        if reason:
+            self.type("Reason (kept in the record)", reason)
+        for field_label, option in picks.items():
+            self.pick(field_label.replace("_", " "), option)
+        self.save(label)
+
+
+def walkthrough(walk: Walk, base: str) -> None:
+    page = walk.page
+    review_on = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+
+    # Intake: the principal forwards a parent's Sunday email
+    walk.link("New report")
+    walk.pick("School", "Riverbend High School")
+    walk.type("Short label", TITLE)
+    walk.type(
+        "What was reported",
+        "A parent emailed the principal on Sunday: edited images of four classmates were "
+        "posted to a Snapchat group of about 30 students on Saturday.",
+    )
+    walk.type("Who told us (their role or a description)", "A parent, by email to the principal")
+    walk.type("How we heard (email, in person, phone...)", "Email")
+    walk.choose("Kind of imagery", "Synthetic (made or altered with AI or other tools)")
+    walk.pick("What happened", "Distribution (shared with others)")
+    walk.pick("Where", "Off campus (including online)")
+    walk.pick("When (hours)", "Outside school hours")
+    walk.pick("How far it spread", "A group or class (10 to 50)")
+    walk.type("About how many people received or saw it", "30")
+    walk.choose("Where it was seen", "Snapchat")
+    walk.type("People shown who are not known by name, one per line", "\n".join(DEPICTED))
+    walk.choose("Are the people shown (described above) under 18 now?", "Yes")
+    walk.pick("The people shown (described above) are", "Student")
+    walk.button("Record the report")
+    walk.case_url = page.url.split("#")[0]
+
+    # Initial assessment: in scope although off campus; the respondent is a known student
+    walk.transition("Start the initial assessment")
+    walk.open_step("Edit the assessment facts")
+    walk.choose("Is the imagery intimate (nude, partly nude or sexual)?", "Yes")
+    walk.choose("Did it disrupt learning, school activities or work?", "Yes")
+    walk.choose("Jurisdiction", "In scope: the district acts")
+    walk.type("Facts relied on", "Four students of the district; school disrupted Monday.")
+    walk.type(
+        "Reasoning",
+        "Off campus and out of hours, but it disrupts school and involves our students.",
+    )
+    walk.type("Why these facts change (kept in the record)", "Initial assessment.")
+    walk.save()
+    walk.open_step("Add a person")
+    walk.pick("Role in the case", "Respondent")
+    walk.type("First name", "Jordan")
+    walk.type("Last name", "Example")
+    walk.choose("Affiliation (tick each that applies)", "Student")
+    walk.choose("Under 18 now?", "Yes")
+    walk.save()
+
+    # The mandated child-abuse report and the CyberTipline report, each with its reference
+    walk.open_step("Check and record external reports")
+    walk.button("Check which reports are required")
+    for number in range(1, 10):
+        if not walk.field("Report").count():
+            walk.open_step("Check and record external reports")
+        options = walk.field("Report").locator("option").all_inner_texts()
+        pending = [o for o in options if "pending" in o]
+        if not pending:
+            break
+        walk.pick("Report", pending[0].strip())
+        walk.choose("Decision", "The report was made")
+        walk.type("Reference number the agency gave", f"REF-S1-{number}")
+        walk.save()
+    walk.transition(
+        "Route to Process B",
+        reason="A known student shared the images: Process B, student discipline.",
+        Respondent_track="Student discipline procedures",
+    )
+
+    # Harm assessment: wide reach, minors, still circulating
+    walk.open_step("Record the harm assessment")
+    walk.pick("How far it spread", "A group or class (10 to 50)")
+    walk.type("On how many platforms or apps", "1")
+    walk.choose("Circulation", "Still circulating")
+    walk.choose("Can the people shown be identified?", "Clearly identifiable (face or name shown)")
+    walk.save()
+    walk.transition("Harm assessment done: interim actions")
+
+    # Interim actions: counseling for each depicted student, the respondent out of the class,
+    # the takedown request to Snapchat with its 48-hour clock
+    for name in DEPICTED:
+        walk.open_step("Add a measure")
+        walk.pick("Kind", "Supportive measure")
+        walk.pick("For or concerning", starts_with=name)
+        walk.pick("Measure from the district's list", "Counseling")
+        walk.pick("Status", "In place")
+        walk.pick("The person's choice", "Accepted")
+        walk.type("Review on", review_on)
+        walk.save()
+    walk.open_step("Add a measure")
+    walk.pick("Kind", "Interim measure")
+    walk.pick("For or concerning", starts_with=RESPONDENT)
+    walk.pick("Measure from the district's list", "Removal from a shared class")
+    walk.pick("Status", "In place")
+    walk.save()
+    walk.open_step("Add a takedown request")
+    walk.pick("Platform", "Snapchat")
+    walk.type("Where it was seen", "Snapchat group 'grade 9 chat'")
+    walk.pick("Route", "The platform's own NCII report")
+    walk.save()
+    walk.open_step(re.compile("^Update the Snapchat request"))
+    walk.choose("What happened", "Submitted to the platform (starts the 48-hour clock)")
+    walk.type("The platform's reference (when submitted)", "SNAP-5521")
+    for element in (
+        "The request carries a signature (physical or electronic)",
+        "The request identifies the content and where to find it",
+        "The request states in good faith that it is not consensual",
+        "The request gives contact information",
+    ):
+        walk.tick(element)
+    walk.save()
+    walk.transition("Start the investigation")
+
+    # Investigation: evidence without any image; the restorative option declined by each
+    walk.open_step("Record evidence")
+    walk.type("What was seen", "Four edited images posted in a Snapchat group chat.")
+    walk.pick("Platform", "Snapchat")
+    walk.type("Group or chat name", "grade 9 chat")
+    walk.type("Who holds the device", "School resource officer")
+    walk.save()
+    for name in DEPICTED:
+        walk.open_step("Record an offer and the choice")
+        walk.pick("Offered to", starts_with=name)
+        walk.pick("Option", "Restorative resolution")
+        walk.choose("Their choice", "Declined")
+        walk.save()
+    walk.transition("Investigation done: determination")
+
+    # Determination: responsible; suspension and the education module
+    walk.open_step("Record a determination")
+    walk.pick("Respondent", starts_with="Jordan")
+    walk.choose("Finding", "Responsible")
+    walk.pick("Standard of evidence", "Preponderance of the evidence")
+    walk.type("Rationale", "The student's own account and the group's messages agree.")
+    walk.save()
+    for intervention in ("Suspension", "Education on the harm of NCII"):
+        walk.open_step("Add a sanction")
+        walk.pick("Respondent", starts_with="Jordan")
+        walk.pick("Intervention", intervention)
+        walk.save()
+    walk.transition("Sign off the determination")
+
+    # Remedies: with each student, the decision to tell their parents now, then the notices
+    for name in [*DEPICTED, RESPONDENT]:
+        walk.open_step("Record a decision")
+        walk.pick("About (a student under 18)", starts_with=name)
+        walk.choose("Decision", "Notify now")
+        walk.type("The student's wishes", "Agreed that a parent is told, and asked to be there.")
+        walk.pick("Approved by", index=1)
+        walk.save()
+        for kind in ("Notice of outcome", "Parent or guardian notification"):
+            walk.open_step("Log a notice")
+            walk.pick("About", starts_with=name)
+            walk.type("Given to (name)", name if kind.startswith("Notice") else f"Parent of {name}")
+            walk.pick("Kind of notice", kind)
+            walk.pick("How", "In person")
+            walk.type(
+                "What was said or sent", "Met and explained the outcome and the support available."
+            )
+            walk.save()
+    walk.open_step("Assign staff")
+    walk.pick("Staff member", starts_with="Morgan Ellery")
+    walk.pick("Role on the case", "Support staff")
+    walk.save()
+    walk.transition("Start monitoring")
+
+    # Monitoring: measures reviewed and ended, the images removed, then closure
+    for index, _ in enumerate(DEPICTED):
+        walk.open_step(re.compile("^Update Counseling for"), nth=index)
+        walk.choose("What to record", "Record a review")
+        walk.tick("End the measure at this review")
+        walk.type("Note", "Support no longer needed, by the student's own choice.")
+        walk.save()
+    walk.open_step(re.compile("^Update the Snapchat request"))
+    walk.choose("What happened", "Removed")
+    walk.save()
+    walk.transition("Close the case", reason="Sanctions served, the images removed, support ended.")
+    walk.on_case_page()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", type=Path, help="Also write the counts to this file.")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with DemoServer(size=0) as server, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        page.set_default_timeout(20000)
+        sign_in(page, server, "coordinator")
+        walk = Walk(page)  # counting starts on the coordinator's home page
+        try:
+            walkthrough(walk, server.url)
+        except Exception:
+            log(f"Stopped at {page.url}")
+            raise
+        closed = "Closed" in page.locator("main").inner_text()
+        browser.close()
+    counts = asdict(walk.counts)
+    print(json.dumps(counts, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(counts, indent=2) + "\n")
+    if not closed:
+        log("The case did not reach Closed.")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
