@@ -41,6 +41,7 @@ from django.db.models import Max, Subquery
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from .analytics_facts import case_facts_mark_stale
 from .audit_keys import LEGACY_KEY_ID, UnknownAuditKey, audit_key, audit_key_current
 from .models import AccessEvent, AuditChainHead, AuditVerification, Case, CaseEvent
 
@@ -391,7 +392,11 @@ def case_event_record(
         detail=_json_plain(detail),
         created_at=timezone.now(),
     )
-    return _chain_append(CASE_EVENT_CHAIN, event)
+    saved = _chain_append(CASE_EVENT_CHAIN, event)
+    # Every change of a case writes an event: its analytics facts are worked out again
+    # before figures are next read (``analytics_facts``).
+    case_facts_mark_stale([case])
+    return saved
 
 
 def case_events_record_many(events: list[CaseEvent]) -> list[CaseEvent]:
