@@ -247,7 +247,7 @@ def column_chart_build(*, key: str, title: str, trend: "Trend") -> ColumnChart:
                 for label, cell in zip(trend.columns, row.cells, strict=True)
             )
         )
-    width = max(AXIS_LEFT * 2 + len(trend.rows) * group, 320)
+    width = max(AXIS_LEFT * 2 + len(trend.rows) * group, CHART_WIDTH)
     legend = [(i, 24 + (i // 2) * 18, label) for i, label in enumerate(trend.columns)]
     desc = _t("Column chart, %(title)s, by month. %(parts)s.") % {
         "title": str(title).lower(),

@@ -152,6 +152,7 @@ def analytics_board_report(request):
             "district": request.user.district,
             "threshold": THRESHOLD,
             "stylesheet": f"{PREFIX}css/board_report.css",
+            "pdf": True,
         },
         request=None,
     )
