@@ -66,9 +66,9 @@ MARKER_WIDTH = 28
 LABEL_CHARS = 34
 # Geometry of the column charts of the trends.
 COLUMN_WIDTH = 14
-COLUMN_GAP = 18
+COLUMN_GAP = 22
 PLOT_HEIGHT = 150
-PLOT_TOP = 24
+PLOT_TOP = 44
 AXIS_LEFT = 8
 MARKER_HEIGHT = 14
 
@@ -113,7 +113,7 @@ class ColumnChart:
     width: int
     height: int
     columns: list[Column]
-    months: list[tuple[int, str]]
+    months: list[tuple[int, str, str]]
     legend: list[tuple[int, int, str]]
     desc: str
     baseline: int = PLOT_TOP + PLOT_HEIGHT
@@ -220,7 +220,8 @@ def column_chart_build(*, key: str, title: str, trend: "Trend") -> ColumnChart:
     columns, months, spoken = [], [], []
     for m, row in enumerate(trend.rows):
         left = AXIS_LEFT + m * group
-        months.append((left + (series * COLUMN_WIDTH) // 2, row.month))
+        name, _space, year = row.month.partition(" ")
+        months.append((left + (series * COLUMN_WIDTH) // 2, name, year))
         for s, cell in enumerate(row.cells):
             if cell.suppressed:
                 height = MARKER_HEIGHT
@@ -235,7 +236,7 @@ def column_chart_build(*, key: str, title: str, trend: "Trend") -> ColumnChart:
                     height=height,
                     series=s,
                     text=cell.text,
-                    text_x=x + COLUMN_WIDTH // 2,
+                    text_x=x + COLUMN_WIDTH // 2 + 3,
                     text_y=baseline - height - 3,
                     suppressed=cell.suppressed,
                 )
@@ -248,12 +249,12 @@ def column_chart_build(*, key: str, title: str, trend: "Trend") -> ColumnChart:
             )
         )
     width = max(AXIS_LEFT * 2 + len(trend.rows) * group, CHART_WIDTH)
-    legend = [(i, 24 + (i // 2) * 18, label) for i, label in enumerate(trend.columns)]
+    legend = [(i, 40 + (i // 2) * 18, label) for i, label in enumerate(trend.columns)]
     desc = _t("Column chart, %(title)s, by month. %(parts)s.") % {
         "title": str(title).lower(),
         "parts": "; ".join(spoken) or _t("No cases"),
     }
-    height = baseline + 24 + ((series + 1) // 2) * 18
+    height = baseline + 38 + ((series + 1) // 2) * 18
     return ColumnChart(key, width, height, columns, months, legend, desc)
 
 
