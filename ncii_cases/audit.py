@@ -404,7 +404,9 @@ def case_events_record_many(events: list[CaseEvent]) -> list[CaseEvent]:
     of its head, with one INSERT, and returns them saved. For background work that records
     many events at once (reminders); each event is signed exactly as ``case_event_record``
     signs one, and the ids, assigned in list order while the head is locked, follow chain
-    order. Nothing is written if any insert fails (the caller's transaction rolls back)."""
+    order. Nothing is written if any insert fails (the caller's transaction rolls back).
+    Unlike ``case_event_record`` it marks no analytics facts stale: the system's own events
+    (reminders, without an actor) change nothing that analytics count."""
     if not events:
         return []
     key_id, _ = audit_key_current()
