@@ -189,14 +189,30 @@ def _takedowns(case_ids: QuerySet, now: dt.datetime, result: DistrictAnalytics) 
     in_time = Q(status=TD.REMOVED) & clocks.done_in_time_q("resolved_at")
     late = Q(status=TD.REMOVED) & ~clocks.done_in_time_q("resolved_at")
     overdue = clock_open & clocks.overdue_q("due_at", now)
-    t = requests.aggregate(
-        in_time=Count("pk", filter=in_time),
-        late=Count("pk", filter=late),
-        overdue=Count("pk", filter=overdue),
-        running=Count("pk", filter=clock_open & clocks.running_q("due_at", now)),
-        stopped=Count("pk", filter=Q(status__in=(TD.REFUSED, TD.REAPPEARED))),
-        waived=Count("pk", filter=Q(status=TD.WAIVED)),
-    )
+    # One pass, by the month the clock started: the trend, and the totals summed from it.
+    names = ("in_time", "late", "overdue", "running", "stopped", "waived")
+    t = dict.fromkeys(names, 0)
+    by_month = {trend.month: trend for trend in result.trends}
+    for month, *counts in (
+        requests.annotate(month=TruncMonth("submitted_at"))
+        .values_list("month")
+        .annotate(
+            in_time=Count("pk", filter=in_time),
+            late=Count("pk", filter=late),
+            overdue=Count("pk", filter=overdue),
+            running=Count("pk", filter=clock_open & clocks.running_q("due_at", now)),
+            stopped=Count("pk", filter=Q(status__in=(TD.REFUSED, TD.REAPPEARED))),
+            waived=Count("pk", filter=Q(status=TD.WAIVED)),
+        )
+        .order_by("month")
+    ):
+        for name, n in zip(names, counts, strict=True):
+            t[name] += n
+        if counts[0] or counts[1] or counts[2]:
+            day = month.date() if isinstance(month, dt.datetime) else month
+            trend = by_month.setdefault(day, TrendMonth(day))
+            trend.removed_in_time, trend.removed_late, trend.overdue = counts[:3]
+    result.trends = sorted(by_month.values(), key=lambda trend: trend.month)
     result.takedown_outcomes = [
         (_("Removed within 48 hours"), t["in_time"]),
         (_("Removed after 48 hours"), t["late"]),
@@ -212,21 +228,6 @@ def _takedowns(case_ids: QuerySet, now: dt.datetime, result: DistrictAnalytics) 
         .values_list("d", flat=True),
         t["in_time"] + t["late"],
     )
-    by_month = {trend.month: trend for trend in result.trends}
-    for month, n_in_time, n_late, n_overdue in (
-        requests.annotate(month=TruncMonth("submitted_at"))
-        .values_list("month")
-        .annotate(
-            a=Count("pk", filter=in_time),
-            b=Count("pk", filter=late),
-            o=Count("pk", filter=overdue),
-        )
-        .order_by("month")
-    ):
-        day = month.date() if isinstance(month, dt.datetime) else month
-        trend = by_month.setdefault(day, TrendMonth(day))
-        trend.removed_in_time, trend.removed_late, trend.overdue = n_in_time, n_late, n_overdue
-    result.trends = sorted(by_month.values(), key=lambda trend: trend.month)
 
 
 def district_analytics_for_user(
