@@ -51,6 +51,7 @@ from django.db.models import Max, Subquery
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from .analytics_facts import case_facts_mark_stale
 from .audit_keys import LEGACY_KEY_ID, UnknownAuditKey, audit_key, audit_key_current
 from .models import AccessEvent, AuditChainHead, AuditVerification, Case, CaseEvent
 
@@ -497,7 +498,11 @@ def case_event_record(
         detail=_json_plain(detail),
         created_at=timezone.now(),
     )
-    return _chain_append(district_chain_name(CASE_EVENT_CHAIN, case.district_id), event)
+    saved = _chain_append(district_chain_name(CASE_EVENT_CHAIN, case.district_id), event)
+    # Every change of a case writes an event: its analytics facts are worked out again
+    # before figures are next read (``analytics_facts``).
+    case_facts_mark_stale([case])
+    return saved
 
 
 def case_events_record_many(events: list[CaseEvent]) -> list[CaseEvent]:
@@ -507,7 +512,9 @@ def case_events_record_many(events: list[CaseEvent]) -> list[CaseEvent]:
     the given order. For background work that records many events at once (reminders); each
     event is signed exactly as ``case_event_record`` signs one, and the ids, assigned while
     the district's head is locked, follow its chain order. Nothing is written if any insert
-    fails (the caller's transaction rolls back)."""
+    fails (the caller's transaction rolls back). Unlike ``case_event_record`` it marks no
+    analytics facts stale: the system's own events (reminders, without an actor) change
+    nothing that analytics count."""
     if not events:
         return []
     key_id, _ = audit_key_current()

@@ -1882,6 +1882,7 @@ class RosterImport(models.Model):
 
 
 # Reports from anyone, before they are cases (docs/reports.md); single sign-on (OpenID
-# Connect): providers, account links, the provider-MFA device.
+# Connect): providers, account links, the provider-MFA device; kept analytics facts.
+from .models_analytics import CaseFacts  # noqa: E402, F401
 from .models_intake import IncomingReport, ReportMessage  # noqa: E402, F401
 from .models_sso import SsoIdentity, SsoProvider, SsoSignInDevice  # noqa: E402, F401

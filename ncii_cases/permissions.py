@@ -67,7 +67,7 @@ class Action:
     # approve a redacted summary for release outside the Title IX office (the coordinator)
     RELEASE_REDACTED = "release_redacted"
 
-    ANALYTICS = "analytics"  # the district's analytics (suppressed counts, no names)
+    ANALYTICS = "analytics"  # figures over the cases of a scope (no names, no references)
     MANAGE_ACCOUNTS = "manage_accounts"  # create, (de)activate, reset passwords and devices
     MANAGE_ROLES = "manage_roles"  # set an account's role and schools
     MANAGE_SETTINGS = "manage_settings"  # the district's settings and its schools
@@ -136,6 +136,8 @@ ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
             Action.ASSIGN,
             Action.FILE_REPORT,
             Action.REVIEW_REPORTS,
+            # Their own schools' figures, small counts suppressed (docs/analytics.md).
+            Action.ANALYTICS,
         },
     ),
     Role.INVESTIGATOR: (

@@ -1,10 +1,19 @@
-"""Reads for district analytics: raw counts and durations over the cases of one coordinator's
-district, computed by the database in a fixed number of aggregate queries (about a dozen,
-whatever the number of cases). Nothing here loops over cases in Python.
+"""Reads for district analytics: raw counts and durations over the cases a user may count,
+computed by the database in a fixed number of aggregate queries (about a dozen, whatever the
+number of cases). Nothing here loops over cases in Python.
 
-Only the district's Title IX coordinator may read these (everyone else: Http404). The counts
-returned are raw; small-cell suppression is applied by ``reporting.suppression`` before any
-figure is shown or exported. See docs/analytics.md for the definition of every measure.
+Who may read them, and how exactly, is the permission policy's answer (``permissions``):
+users with the ANALYTICS right read the cases of the schools where they hold it (the
+district's coordinator: every school; a school administrator: their own schools); everyone
+else gets Http404. Figures are *exact* for a user who may read every case of the district
+anyway (``user_can_on_every_case(VIEW)``) and small-cell suppressed for everyone else, and
+for everything that leaves the office (the CSV, the board report) by ``reporting.suppression``.
+
+The figures are aggregated from the kept per-case facts (``models_analytics.CaseFacts``,
+``analytics_facts``), whose stale rows are worked out again first, so they are fresh as of the
+last committed change. ``district_analytics_fresh`` is the same figures worked out from the
+case records themselves: the reference the kept facts are tested against. See
+docs/analytics.md for the definition of every measure.
 """
 
 import datetime as dt
@@ -23,27 +32,23 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from . import choices as c
 from . import clocks
-from .events import EventType
-from .models import Case, CaseEvent, CaseMeasure, CaseParty, PartyChoice, School, TakedownRequest
-from .permissions import Action, user_can_anywhere
-
-# Events that the intake itself writes, or that the system writes as a side effect of another
-# action (obligations triggered or withdrawn when facts change): none is a first action.
-NOT_A_FIRST_ACTION = (
-    EventType.CASE_CREATED,
-    EventType.REPORTS_TRIGGERED,
-    EventType.REPORTS_WITHDRAWN,
+from .analytics_facts import (
+    HASH_ROUTES,
+    RESPONDENT_FIELDS,
+    TAKEDOWN_GUIDANCE_SLUG,
+    case_facts_refresh_stale,
+    first_actions,
+    supportive_offers,
 )
-# The catalog's supportive measure "Help with Take It Down / StopNCII and platform reports".
-TAKEDOWN_GUIDANCE_SLUG = "take-it-down-guidance"
-HASH_ROUTES = (TakedownRequest.Route.TAKE_IT_DOWN, TakedownRequest.Route.STOPNCII)
-# A measure is an offer unless it concerns the respondent (choice "n/a").
-OFFER_CHOICES = (PartyChoice.OFFERED, PartyChoice.ACCEPTED, PartyChoice.DECLINED)
-# Medians are not computed (not even queried) from fewer durations than this.
-MIN_CASES_FOR_MEDIAN = 5
+from .models import Case, CaseFacts, CaseParty, School, TakedownRequest
+from .permissions import Action, schools_where, user_can_anywhere, user_can_on_every_case
+
+# The durations of a trend month counted as a prompt first action.
+PROMPT_FIRST_ACTION = dt.timedelta(hours=24)
 
 TD = TakedownRequest.Status
 
@@ -55,12 +60,42 @@ class AnalyticsFilters:
     school: School | None = None
 
 
+@dataclass(frozen=True)
+class AnalyticsScope:
+    """Which cases a user's figures count and how they may be shown: the district, the
+    schools (None: every school of the district) and whether figures are exact."""
+
+    district_id: int
+    school_ids: tuple[int, ...] | None
+    exact: bool
+
+    @property
+    def cache_part(self) -> str:
+        schools = "all" if self.school_ids is None else ",".join(map(str, self.school_ids))
+        return f"{self.district_id}|{schools}|{'exact' if self.exact else 'suppressed'}"
+
+
 @dataclass
 class Duration:
-    """How many durations were measured and, from at least five, their median."""
+    """How many durations were measured and, from at least one, their median."""
 
     measured: int
     median: dt.timedelta | None
+
+
+@dataclass
+class TrendMonth:
+    """One month of cases by the month reported (``month``: its first day), and the takedown
+    requests whose 48-hour clock started in it."""
+
+    month: dt.date
+    reported: int = 0
+    closed: int = 0
+    prompt_first_action: int = 0
+    no_first_action: int = 0
+    removed_in_time: int = 0
+    removed_late: int = 0
+    overdue: int = 0
 
 
 @dataclass
@@ -75,41 +110,63 @@ class DistrictAnalytics:
     closure: Duration | None = None
     takedown_outcomes: list[tuple[str, int]] = field(default_factory=list)
     takedown_removal: Duration | None = None
+    trends: list[TrendMonth] = field(default_factory=list)
 
 
 def user_may_see_analytics(user) -> bool:
-    """Whether the user may read district analytics: the district's Title IX coordinator."""
+    """Whether the user may read analytics somewhere (the ANALYTICS right)."""
     return user_can_anywhere(user, Action.ANALYTICS) and user.district_id is not None
 
 
-def analytics_schools_for_user(*, user) -> QuerySet[School]:
-    """Returns the schools of the coordinator's district (for the school filter); raises
-    Http404 for everyone else."""
+def analytics_scope_for_user(*, user) -> AnalyticsScope:
+    """Returns the cases the user's figures count and whether they are exact; raises Http404
+    for a user without the ANALYTICS right. No query beyond the user's schools."""
     if not user_may_see_analytics(user):
         raise Http404("No such page.")
-    return School.objects.filter(district_id=user.district_id).order_by("name")
+    exact = user_can_on_every_case(user, Action.VIEW)
+    if exact:
+        return AnalyticsScope(user.district_id, None, True)
+    schools = schools_where(user, Action.ANALYTICS).filter(district_id=user.district_id)
+    school_ids = tuple(sorted(schools.values_list("pk", flat=True)))
+    return AnalyticsScope(user.district_id, school_ids, False)
 
 
-def _cases(user, filters: AnalyticsFilters) -> QuerySet[Case]:
-    cases = Case.objects.filter(district_id=user.district_id)
+def analytics_schools_for_user(*, user) -> QuerySet[School]:
+    """Returns the schools the user may filter analytics by; raises Http404 for a user
+    without the ANALYTICS right."""
+    if not user_may_see_analytics(user):
+        raise Http404("No such page.")
+    return (
+        schools_where(user, Action.ANALYTICS).filter(district_id=user.district_id).order_by("name")
+    )
+
+
+def _check(scope: AnalyticsScope, filters: AnalyticsFilters) -> None:
+    school = filters.school
+    if school is not None and (
+        school.district_id != scope.district_id
+        or (scope.school_ids is not None and school.pk not in scope.school_ids)
+    ):
+        raise Http404("No such school.")
+
+
+def _in_scope(rows: QuerySet, scope: AnalyticsScope, filters: AnalyticsFilters) -> QuerySet:
+    rows = rows.filter(district_id=scope.district_id)
+    if scope.school_ids is not None:
+        rows = rows.filter(school_id__in=scope.school_ids)
     if filters.date_from:
-        cases = cases.filter(reported_at__date__gte=filters.date_from)
+        rows = rows.filter(reported_at__date__gte=filters.date_from)
     if filters.date_to:
-        cases = cases.filter(reported_at__date__lte=filters.date_to)
+        rows = rows.filter(reported_at__date__lte=filters.date_to)
     if filters.school is not None:
-        cases = cases.filter(school_id=filters.school.pk)
-    return cases.order_by()
-
-
-def _choice_counts(cases, field_name: str, choices) -> list[tuple[str, int]]:
-    counts = dict(cases.values_list(field_name).annotate(n=Count("pk")).order_by())
-    return [(label, counts.get(value, 0)) for value, label in choices]
+        rows = rows.filter(school_id=filters.school.pk)
+    return rows.order_by()
 
 
 def _median(durations: QuerySet, measured: int) -> Duration:
-    """The median of an ordered queryset of durations, read by the database at the middle
-    offset (one query, no list of all durations), and only from enough durations."""
-    if measured < MIN_CASES_FOR_MEDIAN:
+    """The median of an ordered queryset of durations, read by the database at
+    the middle offset (one query, no list of all durations); no query when none is measured."""
+    if measured < 1:
         return Duration(measured, None)
     low = (measured - 1) // 2
     middle = list(durations[low : low + 2])
@@ -117,37 +174,172 @@ def _median(durations: QuerySet, measured: int) -> Duration:
     return Duration(measured, sum(values, dt.timedelta()) / len(values))
 
 
+def _takedowns(case_ids: QuerySet, now: dt.datetime, result: DistrictAnalytics) -> None:
+    """The 48-hour duty: covered platforms' own routes, from a valid request (its clock
+    start): the outcomes, the median time to removal and the monthly trend."""
+    requests = TakedownRequest.objects.current().filter(
+        case_id__in=case_ids,
+        covered_by_48h_rule=True,
+        submitted_at__isnull=False,
+        due_at__isnull=False,
+    )
+    # Running or overdue by the clock's own rule (``clocks``): a refused or reappeared request
+    # has no running clock (a new request starts a new one) and is counted apart.
+    clock_open = clocks.takedown_open_q()
+    in_time = Q(status=TD.REMOVED) & clocks.done_in_time_q("resolved_at")
+    late = Q(status=TD.REMOVED) & ~clocks.done_in_time_q("resolved_at")
+    overdue = clock_open & clocks.overdue_q("due_at", now)
+    # One pass, by the month the clock started: the trend, and the totals summed from it.
+    names = ("in_time", "late", "overdue", "running", "stopped", "waived")
+    t = dict.fromkeys(names, 0)
+    by_month = {trend.month: trend for trend in result.trends}
+    for month, *counts in (
+        requests.annotate(month=TruncMonth("submitted_at"))
+        .values_list("month")
+        .annotate(
+            in_time=Count("pk", filter=in_time),
+            late=Count("pk", filter=late),
+            overdue=Count("pk", filter=overdue),
+            running=Count("pk", filter=clock_open & clocks.running_q("due_at", now)),
+            stopped=Count("pk", filter=Q(status__in=(TD.REFUSED, TD.REAPPEARED))),
+            waived=Count("pk", filter=Q(status=TD.WAIVED)),
+        )
+        .order_by("month")
+    ):
+        for name, n in zip(names, counts, strict=True):
+            t[name] += n
+        if counts[0] or counts[1] or counts[2]:
+            day = month.date() if isinstance(month, dt.datetime) else month
+            trend = by_month.setdefault(day, TrendMonth(day))
+            trend.removed_in_time, trend.removed_late, trend.overdue = counts[:3]
+    result.trends = sorted(by_month.values(), key=lambda trend: trend.month)
+    result.takedown_outcomes = [
+        (_("Removed within 48 hours"), t["in_time"]),
+        (_("Removed after 48 hours"), t["late"]),
+        (_("Not removed, past 48 hours (overdue)"), t["overdue"]),
+        (_("Not removed, within 48 hours"), t["running"]),
+        (_("Refused or reappeared (a new request is needed)"), t["stopped"]),
+        (_("Not pursued"), t["waived"]),
+    ]
+    result.takedown_removal = _median(
+        requests.filter(status=TD.REMOVED, resolved_at__isnull=False)
+        .annotate(d=ExpressionWrapper(F("resolved_at") - F("submitted_at"), DurationField()))
+        .order_by("d")
+        .values_list("d", flat=True),
+        t["in_time"] + t["late"],
+    )
+
+
 def district_analytics_for_user(
     *, user, filters: AnalyticsFilters | None = None, check_only: bool = False
 ) -> DistrictAnalytics | None:
-    """Returns the raw counts and durations of the coordinator's district (optionally for a
-    reported-date range and one school); raises Http404 for everyone else. With
-    ``check_only`` it only checks the user and the filters (no query beyond the role)."""
-    if not user_may_see_analytics(user):
-        raise Http404("No such page.")
+    """Returns the raw counts and durations of the cases the user may count (optionally for a
+    reported-date range and one school), from the kept facts after working out their stale
+    rows again; raises Http404 for a user without the ANALYTICS right, or for a school
+    outside their scope. With ``check_only`` it only checks (no query beyond the scope)."""
+    scope = analytics_scope_for_user(user=user)
     filters = filters or AnalyticsFilters()
-    if filters.school is not None and filters.school.district_id != user.district_id:
-        raise Http404("No such school.")
+    _check(scope, filters)
     if check_only:
         return None
-    now = clocks.now()
-    cases = _cases(user, filters)
+    case_facts_refresh_stale(district_id=scope.district_id)
+    return district_analytics_from_facts(scope=scope, filters=filters)
 
+
+def district_analytics_from_facts(
+    *, scope: AnalyticsScope, filters: AnalyticsFilters
+) -> DistrictAnalytics:
+    """The figures of ``scope`` and ``filters`` aggregated from the kept facts as they are
+    (no refresh, no permission check: callers check first)."""
+    now = clocks.now()
+    facts = _in_scope(CaseFacts.objects.all(), scope, filters)
+    counts = {
+        "total": Count("pk"),
+        "closed": Count("pk", filter=Q(stage=c.Stage.CLOSED)),
+        "closed_measured": Count("pk", filter=Q(closure_after__isnull=False)),
+        "support": Count("pk", filter=Q(has_support=True)),
+        "resources": Count("pk", filter=Q(has_resources=True)),
+        "no_respondent": Count("pk", filter=Q(has_respondent=False)),
+        "no_platform": Count("pk", filter=Q(has_platform=False)),
+        "acted": Count("pk", filter=Q(first_action_after__isnull=False)),
+    }
+    choices = {
+        "ncii_kind": c.NciiKind.choices,
+        "conduct": c.Conduct.choices,
+        "stage": c.Stage.choices,
+    }
+    for name, pairs in choices.items():
+        for i, (value, _label) in enumerate(pairs):
+            counts[f"{name}_{i}"] = Count("pk", filter=Q(**{name: value}))
+    for value, name in RESPONDENT_FIELDS.items():
+        counts[f"aff_{value}"] = Count("pk", filter=Q(**{name: True}))
+    summary = facts.aggregate(**counts)
+
+    result = DistrictAnalytics(total=summary["total"], closed=summary["closed"])
+    result.supportive_offered = summary["support"]
+    result.takedown_resources = summary["resources"]
+    result.no_first_action = summary["total"] - summary["acted"]
+    b = result.breakdowns
+    for name, pairs in choices.items():
+        b[name] = [(label, summary[f"{name}_{i}"]) for i, (_value, label) in enumerate(pairs)]
+    b["school"] = list(
+        facts.values_list("school__name").annotate(n=Count("pk")).order_by("school__name")
+    )
+    for month, reported, closed, prompt_n, waiting in (
+        facts.annotate(month=TruncMonth("reported_at"))
+        .values_list("month")
+        .annotate(
+            n=Count("pk"),
+            closed=Count("pk", filter=Q(stage=c.Stage.CLOSED)),
+            prompt=Count("pk", filter=Q(first_action_after__lte=PROMPT_FIRST_ACTION)),
+            waiting=Count("pk", filter=Q(first_action_after__isnull=True)),
+        )
+        .order_by("month")
+    ):
+        day = month.date() if isinstance(month, dt.datetime) else month
+        result.trends.append(TrendMonth(day, reported, closed, prompt_n, waiting))
+    b["month"] = [(trend.month.strftime("%Y-%m"), trend.reported) for trend in result.trends]
+    case_ids = facts.values("case_id")
+    platform_rows = (
+        Case.platforms.through.objects.filter(case_id__in=case_ids)
+        .values_list("platform__name")
+        .annotate(n=Count("case_id", distinct=True))
+        .order_by("platform__name")
+    )
+    b["platform"] = [*platform_rows, (_("None recorded"), summary["no_platform"])]
+    b["respondent_affiliation"] = [
+        *((label, summary[f"aff_{value}"]) for value, label in c.Affiliation.choices),
+        (_("No respondent recorded"), summary["no_respondent"]),
+    ]
+    result.first_action = _median(
+        facts.filter(first_action_after__isnull=False)
+        .order_by("first_action_after")
+        .values_list("first_action_after", flat=True),
+        summary["acted"],
+    )
+    result.closure = _median(
+        facts.filter(closure_after__isnull=False)
+        .order_by("closure_after")
+        .values_list("closure_after", flat=True),
+        summary["closed_measured"],
+    )
+    _takedowns(case_ids, now, result)
+    return result
+
+
+def district_analytics_fresh(
+    *, scope: AnalyticsScope, filters: AnalyticsFilters | None = None
+) -> DistrictAnalytics:
+    """The same figures as ``district_analytics_from_facts`` (trends aside), worked out from
+    the case records with correlated sub-queries per case: slow at a district's scale (seconds
+    at 100,000 cases), kept as the reference that the kept facts are tested against."""
+    filters = filters or AnalyticsFilters()
+    now = clocks.now()
+    cases = _in_scope(Case.objects.all(), scope, filters)
     first_action_at = Subquery(
-        CaseEvent.objects.filter(case=OuterRef("pk"), actor__isnull=False)
-        .exclude(event_type__in=NOT_A_FIRST_ACTION)
-        .order_by("created_at", "pk")
-        .values("created_at")[:1]
+        first_actions().order_by("created_at", "pk").values("created_at")[:1]
     )
-    # Support offered to the person shown (respondents and witnesses have their own
-    # supportive measures, which this measure does not count); withdrawn records (entered by
-    # mistake) count nowhere: ``current()`` is the rows the guards and the report triggers read.
-    supportive = CaseMeasure.objects.current().filter(
-        case=OuterRef("pk"),
-        kind=CaseMeasure.Kind.SUPPORTIVE,
-        party_choice__in=OFFER_CHOICES,
-        party__role=c.PartyRole.DEPICTED,
-    )
+    supportive = supportive_offers()
     resources = Exists(supportive.filter(measure__slug=TAKEDOWN_GUIDANCE_SLUG)) | Exists(
         TakedownRequest.objects.current().filter(case=OuterRef("pk"), route__in=HASH_ROUTES)
     )
@@ -155,17 +347,12 @@ def district_analytics_for_user(
         case=OuterRef("pk"), role=c.PartyRole.RESPONDENT
     )
     platform_through = Case.platforms.through
-
     summary = cases.annotate(
         has_support=Exists(supportive),
         has_resources=resources,
         has_respondent=Exists(respondent),
         has_platform=Exists(platform_through.objects.filter(case_id=OuterRef("pk"))),
-        has_action=Exists(
-            CaseEvent.objects.filter(case=OuterRef("pk"), actor__isnull=False).exclude(
-                event_type__in=NOT_A_FIRST_ACTION
-            )
-        ),
+        has_action=Exists(first_actions()),
     ).aggregate(
         total=Count("pk"),
         closed=Count("pk", filter=Q(stage=c.Stage.CLOSED)),
@@ -176,21 +363,21 @@ def district_analytics_for_user(
         no_platform=Count("pk", filter=Q(has_platform=False)),
         acted=Count("pk", filter=Q(has_action=True)),
     )
-
     result = DistrictAnalytics(total=summary["total"], closed=summary["closed"])
     result.supportive_offered = summary["support"]
     result.takedown_resources = summary["resources"]
     result.no_first_action = summary["total"] - summary["acted"]
     b = result.breakdowns
-    b["ncii_kind"] = _choice_counts(cases, "ncii_kind", c.NciiKind.choices)
-    b["conduct"] = _choice_counts(cases, "conduct", c.Conduct.choices)
-    b["stage"] = _choice_counts(cases, "stage", c.Stage.choices)
-    b["school"] = [
-        (name, n)
-        for name, n in cases.values_list("school__name")
-        .annotate(n=Count("pk"))
-        .order_by("school__name")
-    ]
+    for name, pairs in (
+        ("ncii_kind", c.NciiKind.choices),
+        ("conduct", c.Conduct.choices),
+        ("stage", c.Stage.choices),
+    ):
+        counts = dict(cases.values_list(name).annotate(n=Count("pk")).order_by())
+        b[name] = [(label, counts.get(value, 0)) for value, label in pairs]
+    b["school"] = list(
+        cases.values_list("school__name").annotate(n=Count("pk")).order_by("school__name")
+    )
     b["month"] = [
         (month.strftime("%Y-%m"), n)
         for month, n in cases.annotate(month=TruncMonth("reported_at"))
@@ -198,13 +385,13 @@ def district_analytics_for_user(
         .annotate(n=Count("pk"))
         .order_by("month")
     ]
-    platform_rows = (
-        platform_through.objects.filter(case__in=cases)
+    b["platform"] = [
+        *platform_through.objects.filter(case__in=cases)
         .values_list("platform__name")
         .annotate(n=Count("case_id", distinct=True))
-        .order_by("platform__name")
-    )
-    b["platform"] = [*platform_rows, ("None recorded", summary["no_platform"])]
+        .order_by("platform__name"),
+        (_("None recorded"), summary["no_platform"]),
+    ]
     affiliations = dict(
         CaseParty.objects.current()
         .filter(case__in=cases, role=c.PartyRole.RESPONDENT)
@@ -214,16 +401,12 @@ def district_analytics_for_user(
     )
     b["respondent_affiliation"] = [
         *((label, affiliations.get(value, 0)) for value, label in c.Affiliation.choices),
-        ("No respondent recorded", summary["no_respondent"]),
+        (_("No respondent recorded"), summary["no_respondent"]),
     ]
-
-    acted_cases = cases.annotate(first_action_at=first_action_at).filter(
-        first_action_at__isnull=False
-    )
     result.first_action = _median(
-        acted_cases.annotate(
-            d=ExpressionWrapper(F("first_action_at") - F("reported_at"), DurationField())
-        )
+        cases.annotate(first_action_at=first_action_at)
+        .filter(first_action_at__isnull=False)
+        .annotate(d=ExpressionWrapper(F("first_action_at") - F("reported_at"), DurationField()))
         .order_by("d")
         .values_list("d", flat=True),
         summary["acted"],
@@ -235,38 +418,6 @@ def district_analytics_for_user(
         .values_list("d", flat=True),
         summary["closed_measured"],
     )
-
-    # The 48-hour duty: covered platforms' own routes, from a valid request (its clock start).
-    requests = TakedownRequest.objects.current().filter(
-        case__in=cases,
-        covered_by_48h_rule=True,
-        submitted_at__isnull=False,
-        due_at__isnull=False,
-    )
-    # Running or overdue by the clock's own rule (``clocks``): a refused or reappeared request
-    # has no running clock (a new request starts a new one) and is counted apart.
-    clock_open = clocks.takedown_open_q()
-    t = requests.aggregate(
-        in_time=Count("pk", filter=Q(status=TD.REMOVED) & clocks.done_in_time_q("resolved_at")),
-        late=Count("pk", filter=Q(status=TD.REMOVED) & ~clocks.done_in_time_q("resolved_at")),
-        overdue=Count("pk", filter=clock_open & clocks.overdue_q("due_at", now)),
-        running=Count("pk", filter=clock_open & clocks.running_q("due_at", now)),
-        stopped=Count("pk", filter=Q(status__in=(TD.REFUSED, TD.REAPPEARED))),
-        waived=Count("pk", filter=Q(status=TD.WAIVED)),
-    )
-    result.takedown_outcomes = [
-        ("Removed within 48 hours", t["in_time"]),
-        ("Removed after 48 hours", t["late"]),
-        ("Not removed, past 48 hours (overdue)", t["overdue"]),
-        ("Not removed, within 48 hours", t["running"]),
-        ("Refused or reappeared (a new request is needed)", t["stopped"]),
-        ("Not pursued", t["waived"]),
-    ]
-    result.takedown_removal = _median(
-        requests.filter(status=TD.REMOVED, resolved_at__isnull=False)
-        .annotate(d=ExpressionWrapper(F("resolved_at") - F("submitted_at"), DurationField()))
-        .order_by("d")
-        .values_list("d", flat=True),
-        t["in_time"] + t["late"],
-    )
+    _takedowns(cases.values("pk"), now, result)
+    result.trends = []
     return result

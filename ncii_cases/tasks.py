@@ -454,3 +454,12 @@ def audit_checkpoint_write() -> dict:
         logger.error("Audit checkpoint refused: %d problems; run verify_audit", len(exc.problems))
         return {"checkpoint": None, "problems": len(exc.problems)}
     return {"checkpoint": checkpoint.name, "problems": 0}
+
+
+@shared_task(ignore_result=True)
+def analytics_facts_refresh() -> int:
+    """Works out every case's analytics facts again (``analytics_facts``), which also picks up
+    cases changed outside the services; returns how many cases it covered. Hourly (beat)."""
+    from .analytics_facts import case_facts_refresh_all
+
+    return case_facts_refresh_all()

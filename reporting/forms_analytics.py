@@ -1,9 +1,10 @@
-"""The filters of the district analytics page: a reported-date range and one school."""
+"""The filters of the analytics page: a reported-date range and one school."""
 
 import datetime as dt
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ncii_cases.forms import DateInput
 
@@ -11,10 +12,15 @@ EARLIEST = dt.date(2000, 1, 1)
 
 
 class AnalyticsFilterForm(forms.Form):
-    date_from = forms.DateField(widget=DateInput(), required=False, label=_("Reported from"))
-    date_to = forms.DateField(widget=DateInput(), required=False, label=_("Reported to"))
+    date_from = forms.DateField(
+        widget=DateInput(), required=False, label=gettext_lazy("Reported from")
+    )
+    date_to = forms.DateField(widget=DateInput(), required=False, label=gettext_lazy("Reported to"))
     school = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label=_("All schools"), label=_("School")
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("All schools"),
+        label=gettext_lazy("School"),
     )
 
     def __init__(self, *args, schools, **kwargs):

@@ -13,9 +13,14 @@ urlpatterns = [
     path("audit/verify/", views.audit_verify_now, name="audit_verify_now"),
     path("cases/<int:pk>/audit/", views.case_audit, name="case_audit"),
     path("cases/<int:pk>/audit/export.csv", views.case_audit_export, name="case_audit_export"),
-    # District analytics (coordinator only).
+    # Analytics (the coordinator: exact; school administrators: their schools, suppressed).
     path("analytics/", views_analytics.analytics, name="analytics"),
     path("analytics/export.csv", views_analytics.analytics_csv, name="analytics_csv"),
+    path(
+        "analytics/board-report.pdf",
+        views_analytics.analytics_board_report,
+        name="analytics_board_report",
+    ),
     # PDF case summaries (whoever reads the case; each job downloadable by its requester).
     path("cases/<int:pk>/pdf/", views_pdf.case_pdf, name="case_pdf"),
     path("cases/<int:pk>/pdf/<int:job_id>/", views_pdf.pdf_job, name="pdf_job"),

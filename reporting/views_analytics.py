@@ -1,49 +1,64 @@
-"""District analytics for the Title IX coordinator: the page and its CSV export. Both read the
-raw figures through ``ncii_cases.selectors_analytics`` (404 for anyone but the coordinator)
-and show them only after ``reporting.suppression``."""
+"""Analytics: the page, its CSV export and the board report (PDF). All three read the raw
+figures through ``ncii_cases.selectors_analytics`` (404 for a user without the ANALYTICS
+right) and show them through ``analytics_report``: exact on the page of a user who may read
+every case counted (the coordinator), small-cell suppressed on every other page and on
+everything that leaves the office (the CSV, the board report)."""
 
 import hashlib
-import io
 import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ncii_cases.access_log import access_logged
+from ncii_cases.analytics_facts import case_facts_refresh_stale, facts_generation
 from ncii_cases.selectors_analytics import (
     AnalyticsFilters,
     analytics_schools_for_user,
+    analytics_scope_for_user,
     district_analytics_for_user,
+    district_analytics_from_facts,
 )
 
-from .analytics import analytics_csv_write, analytics_report
+from .analytics import analytics_csv_lines, analytics_report
 from .forms_analytics import AnalyticsFilterForm
+from .pdf import PREFIX, html_pdf_build
 from .suppression import THRESHOLD
 
 logger = logging.getLogger(__name__)
 
 
 def _figures(user, filters):
-    """The district's raw figures and when they were computed. Aggregating every case of a
-        large district takes seconds, so they are kept in the shared cache (Redis in production) for
-    ANALYTICS_CACHE_SECONDS;
-        the key holds the district and the filters, and the selector's permission check runs on
-        every request before any cached figures are given out."""
+    """The raw figures of the cases the user may count, and when they were worked out.
+
+    The permission check (the scope, 404) runs first on every request, before any cache is
+    read. The kept facts' stale rows are then worked out again (one query when none is
+    stale), and the aggregates are kept in the shared cache (Redis in production) under a
+    key holding the scope, the filters and the district's facts generation, which moves on
+    whenever a refresh wrote a row: a cached figure is never older than the last committed
+    change, except the takedown clocks that ran out since (at most ANALYTICS_CACHE_SECONDS).
+    """
     district_analytics_for_user(user=user, filters=filters, check_only=True)
-    seconds = settings.ANALYTICS_CACHE_SECONDS
+    scope = analytics_scope_for_user(user=user)
+    case_facts_refresh_stale(district_id=scope.district_id)
 
     def compute():
-        return district_analytics_for_user(user=user, filters=filters), timezone.now()
+        data = district_analytics_from_facts(scope=scope, filters=filters)
+        return data, timezone.now()
 
+    seconds = settings.ANALYTICS_CACHE_SECONDS
     if seconds <= 0:
         return compute()
     school = filters.school.pk if filters.school is not None else ""
-    wanted = f"{user.district_id}|{filters.date_from}|{filters.date_to}|{school}"
+    generation = facts_generation(scope.district_id)
+    wanted = f"{scope.cache_part}|{generation}|{filters.date_from}|{filters.date_to}|{school}"
     key = "reporting:analytics:" + hashlib.sha256(wanted.encode()).hexdigest()
     try:
         return cache.get_or_set(key, compute, timeout=seconds)
@@ -67,20 +82,31 @@ def _filters(request):
     )
 
 
+def _invalid(form) -> HttpResponse:
+    errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+    return HttpResponse(
+        _("The filters are not valid: %(errors)s. Correct them on the analytics page.")
+        % {"errors": errors},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 @access_logged("analytics")
 @login_required
 @require_GET
 def analytics(request):
     form, filters = _filters(request)
-    report = None
+    report = computed_at = None
+    scope = analytics_scope_for_user(user=request.user)
     if filters is not None:
         data, computed_at = _figures(request.user, filters)
-        report = analytics_report(data)
+        report = analytics_report(data, exact=scope.exact)
     context = {
-        "computed_at": computed_at if filters is not None else None,
-        "cache_minutes": settings.ANALYTICS_CACHE_SECONDS // 60,
+        "computed_at": computed_at,
         "form": form,
         "report": report,
+        "exact": scope.exact,
         "threshold": THRESHOLD,
         "querystring": request.GET.urlencode(),
     }
@@ -91,20 +117,48 @@ def analytics(request):
 @login_required
 @require_GET
 def analytics_csv(request):
+    """The figures as CSV, always small-cell suppressed (it leaves the office), streamed."""
     form, filters = _filters(request)
     if filters is None:
-        errors = "; ".join(e for errs in form.errors.values() for e in errs)
-        return HttpResponse(
-            f"The filters are not valid: {errors}",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return _invalid(form)
     data, _computed_at = _figures(request.user, filters)
-    report = analytics_report(data)
-    out = io.StringIO()
-    analytics_csv_write(report, out)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    report = analytics_report(data, exact=False)
+    response = StreamingHttpResponse(
+        analytics_csv_lines(report), content_type="text/csv; charset=utf-8"
+    )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="district-analytics-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@access_logged("analytics_board_report")
+@login_required
+@require_GET
+def analytics_board_report(request):
+    """The board report: the suppressed figures, charts and trends as a tagged PDF, rendered
+    while the user waits (a few pages of aggregates, no case content: about a second)."""
+    form, filters = _filters(request)
+    if filters is None:
+        return _invalid(form)
+    data, computed_at = _figures(request.user, filters)
+    report = analytics_report(data, exact=False)
+    html = render_to_string(
+        "reporting/analytics_board_report.html",
+        {
+            "report": report,
+            "filters": filters,
+            "computed_at": computed_at,
+            "district": request.user.district,
+            "threshold": THRESHOLD,
+            "stylesheet": f"{PREFIX}css/board_report.css",
+            "pdf": True,
+        },
+        request=None,
+    )
+    pdf = html_pdf_build(html)
+    response = HttpResponse(pdf.content, content_type="application/pdf")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="board-report-{stamp}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

@@ -295,6 +295,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-relay": {"task": "ncii_cases.tasks.notifications_relay", "schedule": 60.0},
     # PDF summaries that never reached the worker (broker down) or whose worker died.
     "pdf-jobs-requeue": {"task": "reporting.tasks.pdf_jobs_requeue", "schedule": 60.0},
+    # Analytics facts of every case worked out again (events keep them fresh; this repairs
+    # rows changed outside the services), every hour.
+    "analytics-facts-refresh": {
+        "task": "ncii_cases.tasks.analytics_facts_refresh",
+        "schedule": crontab(minute=40),
+    },
 }
 # Deadline reminders (ncii_cases.tasks.deadlines_remind, docs/clocks.md "Reminders"): hours
 # before a clock's due instant that its "due soon" reminder goes out, per clock kind, over the
@@ -332,8 +338,9 @@ AUDIT_CHECKPOINT_DIR = Path(
 )
 AUDIT_CHECKPOINT_STORAGE = env("AUDIT_CHECKPOINT_STORAGE", default="")
 
-# District analytics are aggregates over every case of the district: each web process keeps a
-# district's figures for this long (seconds; 0 computes them on every page load).
+# Analytics are aggregated from the kept per-case facts (ncii_cases.analytics_facts); the
+# aggregates are kept in the shared cache for at most this long (seconds; 0: never kept), under
+# the district's facts generation, so a change of a case is shown on the next page load.
 ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

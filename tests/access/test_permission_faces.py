@@ -44,7 +44,7 @@ def test_schools_where_agrees_with_the_one_school_face(people):
 @pytest.mark.parametrize(
     "action,expected",
     [
-        (Action.ANALYTICS, {"coordinator", "outsider"}),
+        (Action.ANALYTICS, {"coordinator", "school_admin", "outsider"}),
         (Action.AUDIT, {"coordinator", "auditor", "outsider"}),
         (Action.MANAGE_ROLES, {"coordinator", "outsider", "operator"}),
         (Action.MANAGE_ACCOUNTS, {"it_admin", "operator"}),

@@ -154,9 +154,19 @@ FLAT_PAGES = {
         **signed_in(404),
         **dict.fromkeys(AUDITORS, 200),
     },
-    # District analytics: the coordinator of the district only (suppressed counts, no names).
-    "reporting:analytics": {**signed_in(404), "coordinator": 200, "outsider": 200},
-    "reporting:analytics_csv": {**signed_in(404), "coordinator": 200, "outsider": 200},
+    # Analytics: the coordinator (the district, exact) and the school administrators (their
+    # schools, small counts suppressed); the CSV and the board report are always suppressed.
+    **{
+        name: {
+            **signed_in(404),
+            **dict.fromkeys(("coordinator", "outsider", "school_admin", "other_school_admin"), 200),
+        }
+        for name in (
+            "reporting:analytics",
+            "reporting:analytics_csv",
+            "reporting:analytics_board_report",
+        )
+    },
     "reporting:audit_verify_now": signed_in(405),  # "Verify now" is a POST
     "login": everyone(200),
     # A verified user is sent on from the code steps; an anonymous one to the password step.

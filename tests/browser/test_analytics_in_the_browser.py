@@ -1,11 +1,15 @@
-"""The district analytics page in a real browser: axe-core finds no WCAG 2.1 AA violation,
-with figures and with a filter error shown."""
+"""The analytics page in a real browser: axe-core finds no WCAG 2.1 AA violation, with the
+coordinator's exact figures, a school administrator's suppressed ones, and a filter error;
+the board report downloads as a PDF."""
 
 import pytest
 
 from tests.browser.helpers import AxeChecked, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Eight breakdowns and three trends by month, each an SVG beside its table.
+CHARTS = 11
 
 
 def test_the_analytics_page_passes_axe(live_server, demo, tab):
@@ -15,10 +19,29 @@ def test_the_analytics_page_passes_axe(live_server, demo, tab):
     page.get_by_role("link", name="Analytics").click()
     page.wait_for_url("**/reporting/analytics/")
     check(page)
-    assert page.locator("svg[role=img]").count() == 8
+    assert page.locator("svg[role=img]").count() == CHARTS
+    assert page.get_by_role("heading", name="Trends over time").is_visible()
+    assert "The counts on this page are exact" in page.locator("#privacy-h + p").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Board report (PDF, small numbers hidden)").click()
+    assert download.value.suggested_filename.startswith("board-report-")
     page.fill("#id_date_from", "2026-05-02")
     page.fill("#id_date_to", "2026-05-01")
     page.get_by_role("button", name="Show figures").click()
     page.wait_for_load_state("load")
     assert "The end date must be on or after the start date." in page.content()
     check(page)
+
+
+def test_a_school_administrators_analytics_page_passes_axe(live_server, demo, tab):
+    page = tab
+    check = AxeChecked()
+    sign_in(page, live_server.url, "schooladmin", check)
+    page.get_by_role("link", name="Analytics").click()
+    page.wait_for_url("**/reporting/analytics/")
+    check(page)
+    assert page.get_by_role("heading", name="How small numbers are hidden").is_visible()
+    assert page.locator("svg[role=img]").count() == CHARTS
+    page.set_viewport_size({"width": 390, "height": 844})
+    check(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

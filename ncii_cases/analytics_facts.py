@@ -1,0 +1,282 @@
+"""Keeping the analytics facts (``models_analytics.CaseFacts``) equal to the cases' records.
+
+- ``case_facts_mark_stale``: called by ``audit.case_event_record`` in the transaction of every
+  event, so every service that changes an input of analytics (intake, transitions, measures,
+  takedowns, parties, corrections and withdrawals, closure) marks its case's row stale without
+  knowing about analytics.
+- ``case_facts_refresh_stale``: works out the stale rows of one district again; the analytics
+  read runs it first, so figures are fresh as of the last committed change.
+- ``case_facts_refresh_all``: the hourly beat task and ``manage.py analytics_refresh``:
+  every case again, in batches, including cases written outside the services.
+- ``case_facts_compute``: the facts of some cases, worked out from their records: the one
+  definition of every per-case fact (docs/analytics.md).
+
+Concurrency: a refresh locks the stale rows it works on with ``SKIP LOCKED``; a row locked by
+another transaction belongs to a change not yet committed, which leaves it stale for the next
+read. A change committed after the lock waits for the refresh and marks the row stale again.
+"""
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils import timezone
+
+from . import choices as c
+from .events import EventType
+from .models import Case, CaseEvent, CaseMeasure, CaseParty, PartyChoice, TakedownRequest
+from .models_analytics import CaseFacts
+
+# Events that the intake itself writes, or that the system writes as a side effect of another
+# action (obligations triggered or withdrawn when facts change): none is a first action.
+NOT_A_FIRST_ACTION = (
+    EventType.CASE_CREATED,
+    EventType.REPORTS_TRIGGERED,
+    EventType.REPORTS_WITHDRAWN,
+)
+# The catalog's supportive measure "Help with Take It Down / StopNCII and platform reports".
+TAKEDOWN_GUIDANCE_SLUG = "take-it-down-guidance"
+HASH_ROUTES = (TakedownRequest.Route.TAKE_IT_DOWN, TakedownRequest.Route.STOPNCII)
+OFFER_CHOICES = (PartyChoice.OFFERED, PartyChoice.ACCEPTED, PartyChoice.DECLINED)
+BATCH = 1000
+logger = logging.getLogger(__name__)
+FACT_FIELDS = [
+    "district_id",
+    "school_id",
+    "reported_at",
+    "stage",
+    "ncii_kind",
+    "conduct",
+    "closed_at",
+    "first_action_after",
+    "closure_after",
+    "has_support",
+    "has_resources",
+    "has_platform",
+    "has_respondent",
+    "respondent_student",
+    "respondent_employee",
+    "respondent_non_affiliated",
+    "respondent_unknown",
+]
+RESPONDENT_FIELDS = {
+    c.Affiliation.STUDENT: "respondent_student",
+    c.Affiliation.EMPLOYEE: "respondent_employee",
+    c.Affiliation.NON_AFFILIATED: "respondent_non_affiliated",
+    c.Affiliation.UNKNOWN: "respondent_unknown",
+}
+
+
+def first_actions():
+    """Events that count as a case's first action: a staff member's, other than the intake
+    and the obligations the system adds (correlated on ``OuterRef("pk")``, a case)."""
+    return CaseEvent.objects.filter(case=OuterRef("pk"), actor__isnull=False).exclude(
+        event_type__in=NOT_A_FIRST_ACTION
+    )
+
+
+def supportive_offers():
+    """Current supportive measures offered to a depicted person of the case (withdrawn records
+    count nowhere; respondents' and witnesses' own measures are not this measure)."""
+    return CaseMeasure.objects.current().filter(
+        case=OuterRef("pk"),
+        kind=CaseMeasure.Kind.SUPPORTIVE,
+        party_choice__in=OFFER_CHOICES,
+        party__role=c.PartyRole.DEPICTED,
+    )
+
+
+def _after(later, earlier) -> dt.timedelta | None:
+    if later is None or earlier is None:
+        return None
+    return later - earlier
+
+
+def case_facts_compute(case_ids: Iterable[int]) -> list[CaseFacts]:
+    """Returns unsaved ``CaseFacts`` of the given cases (ids of cases that do not exist are
+    skipped), worked out from their current records in three queries."""
+    ids = list(case_ids)
+    supportive = supportive_offers()
+    rows = (
+        Case.objects.filter(pk__in=ids)
+        .annotate(
+            first_action_at=Subquery(
+                first_actions().order_by("created_at", "pk").values("created_at")[:1]
+            ),
+            has_support=Exists(supportive),
+            has_resources=Exists(supportive.filter(measure__slug=TAKEDOWN_GUIDANCE_SLUG))
+            | Exists(
+                TakedownRequest.objects.current().filter(case=OuterRef("pk"), route__in=HASH_ROUTES)
+            ),
+            has_platform=Exists(Case.platforms.through.objects.filter(case_id=OuterRef("pk"))),
+            the_district=F("district_id"),
+        )
+        .values(
+            "pk",
+            "the_district",
+            "school_id",
+            "reported_at",
+            "stage",
+            "ncii_kind",
+            "conduct",
+            "closed_at",
+            "first_action_at",
+            "has_support",
+            "has_resources",
+            "has_platform",
+        )
+    )
+    affiliations: dict[int, set[str]] = {}
+    for case_id, affiliation in (
+        CaseParty.objects.current()
+        .filter(case_id__in=ids, role=c.PartyRole.RESPONDENT)
+        .values_list("case_id", "affiliation")
+        .distinct()
+    ):
+        affiliations.setdefault(case_id, set()).add(affiliation)
+    now = timezone.now()
+    facts = []
+    for row in rows:
+        held = affiliations.get(row["pk"], set())
+        closed = row["stage"] == c.Stage.CLOSED
+        facts.append(
+            CaseFacts(
+                case_id=row["pk"],
+                district_id=row["the_district"],
+                school_id=row["school_id"],
+                reported_at=row["reported_at"],
+                stage=row["stage"],
+                ncii_kind=row["ncii_kind"],
+                conduct=row["conduct"],
+                closed_at=row["closed_at"] if closed else None,
+                first_action_after=_after(row["first_action_at"], row["reported_at"]),
+                closure_after=_after(row["closed_at"], row["reported_at"]) if closed else None,
+                has_support=row["has_support"],
+                has_resources=row["has_resources"],
+                has_platform=row["has_platform"],
+                has_respondent=bool(held),
+                **{field: value in held for value, field in RESPONDENT_FIELDS.items()},
+                stale=False,
+                refreshed_at=now,
+            )
+        )
+    return facts
+
+
+def _write(facts: list[CaseFacts], *, insert_only: bool = False) -> None:
+    if insert_only:
+        CaseFacts.objects.bulk_create(facts, batch_size=BATCH, ignore_conflicts=True)
+        return
+    CaseFacts.objects.bulk_create(
+        facts,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["case"],
+        update_fields=[*FACT_FIELDS, "stale", "refreshed_at"],
+    )
+
+
+def case_facts_mark_stale(cases: Iterable[Case]) -> None:
+    """Marks the facts of the cases stale, creating their rows if they have none (one query).
+    Called in the transaction of each event, so it commits or rolls back with the change."""
+    rows = [
+        CaseFacts(
+            case_id=case.pk,
+            district_id=case.district_id,
+            school_id=case.school_id,
+            reported_at=case.reported_at,
+            stage=case.stage,
+            ncii_kind=case.ncii_kind,
+            conduct=case.conduct,
+            stale=True,
+        )
+        for case in {case.pk: case for case in cases}.values()
+    ]
+    if rows:
+        CaseFacts.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["case"], update_fields=["stale"]
+        )
+
+
+def case_facts_refresh_stale(*, district_id: int) -> int:
+    """Works out the stale facts of the district again and returns how many rows it wrote
+    (one query when none is stale). Rows locked by an uncommitted change are left stale."""
+    with transaction.atomic():
+        ids = list(
+            CaseFacts.objects.filter(district_id=district_id, stale=True)
+            .select_for_update(skip_locked=True)
+            .values_list("case_id", flat=True)
+        )
+        for start in range(0, len(ids), BATCH):
+            _write(case_facts_compute(ids[start : start + BATCH]))
+        if ids:
+            transaction.on_commit(lambda: _generation_advance([district_id]))
+    if ids:
+        # At once too: inside an outer transaction (a test, an atomic request) on_commit
+        # waits for it, and figures must not be read again under the old generation; the
+        # advance on commit drops anything kept in between.
+        _generation_advance([district_id])
+    return len(ids)
+
+
+def case_facts_refresh_all(*, district_id: int | None = None) -> int:
+    """Works out the facts of every case (of one district, or of all) again, in batches of
+    ``BATCH`` cases by id, each in its own transaction; returns how many cases it covered.
+    Cases without a row get one; a row locked by an uncommitted change is left stale."""
+    cases = Case.objects.order_by("pk")
+    if district_id is not None:
+        cases = cases.filter(district_id=district_id)
+    last, covered = 0, 0
+    while True:
+        ids = list(cases.filter(pk__gt=last).values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return covered
+        last = ids[-1]
+        with transaction.atomic():
+            existing = set(
+                CaseFacts.objects.filter(case_id__in=ids).values_list("case_id", flat=True)
+            )
+            locked = set(
+                CaseFacts.objects.filter(case_id__in=ids)
+                .select_for_update(skip_locked=True)
+                .values_list("case_id", flat=True)
+            )
+            missing = [pk for pk in ids if pk not in existing]
+            facts = case_facts_compute(locked)
+            added = case_facts_compute(missing)
+            _write(facts)
+            _write(added, insert_only=True)
+            districts = {f.district_id for f in facts + added}
+            transaction.on_commit(lambda d=districts: _generation_advance(d))
+        _generation_advance(districts)
+        covered += len(ids)
+
+
+GENERATION_KEY = "ncii:analytics-facts-generation:%s"
+
+
+def facts_generation(district_id: int) -> str:
+    """The district's facts generation in the shared cache: it moves on whenever a refresh
+    wrote a row, so figures kept under it are as fresh as the facts. Unknown (cache down,
+    key evicted): a new value, so nothing older is ever reused."""
+    try:
+        value = cache.get(GENERATION_KEY % district_id)
+    except Exception:  # the shared cache is unreachable
+        value = None
+    return str(value) if value is not None else f"new-{uuid.uuid4()}"
+
+
+def _generation_advance(district_ids: Iterable[int]) -> None:
+    for district_id in set(district_ids):
+        key = GENERATION_KEY % district_id
+        try:
+            try:
+                cache.incr(key)
+            except ValueError:  # no such key yet
+                cache.set(key, 1, timeout=None)
+        except Exception:  # the shared cache is unreachable: readers work figures out afresh
+            logger.warning("Analytics: the facts generation could not be advanced")

@@ -1,0 +1,55 @@
+"""Kept analytics facts: one narrow row per case holding what district analytics count about
+it (its school, stage, kind, dates, first action, support, takedown resources, respondents'
+affiliations), so that the analytics page aggregates one small table instead of working out
+six correlated sub-queries per case (docs/analytics.md).
+
+A row is marked stale in the same transaction as every event of its case (``audit``), and a
+stale row is worked out again from the case's records before figures are read
+(``analytics_facts``); a beat task reconciles every case every hour, which also picks up rows
+written outside the services (a data migration, the admin). Imported at the end of
+``models``.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseFacts(models.Model):
+    case = models.OneToOneField(
+        "ncii_cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="facts"
+    )
+    district = models.ForeignKey("ncii_cases.District", on_delete=models.CASCADE)
+    school = models.ForeignKey("ncii_cases.School", on_delete=models.CASCADE)
+    reported_at = models.DateTimeField()
+    stage = models.CharField(max_length=30)
+    ncii_kind = models.CharField(max_length=20)
+    conduct = models.CharField(max_length=30)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Time from the report to the first staff action after intake; to closure.
+    first_action_after = models.DurationField(null=True, blank=True)
+    closure_after = models.DurationField(null=True, blank=True)
+    has_support = models.BooleanField(default=False)
+    has_resources = models.BooleanField(default=False)
+    has_platform = models.BooleanField(default=False)
+    has_respondent = models.BooleanField(default=False)
+    respondent_student = models.BooleanField(default=False)
+    respondent_employee = models.BooleanField(default=False)
+    respondent_non_affiliated = models.BooleanField(default=False)
+    respondent_unknown = models.BooleanField(default=False)
+    stale = models.BooleanField(default=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("analytics facts of a case")
+        verbose_name_plural = _("analytics facts of cases")
+        indexes = [
+            models.Index(fields=["district", "reported_at"], name="casefacts_district_rep"),
+            models.Index(
+                fields=["district"],
+                condition=models.Q(stale=True),
+                name="casefacts_stale",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Analytics facts of case {self.case_id}"

@@ -1,0 +1,286 @@
+"""The kept analytics facts: after any sequence of service calls (intake, transitions,
+measures, takedowns, parties, corrections and withdrawals, closure) the figures aggregated
+from the kept facts equal the figures worked out afresh from the case records, and every
+kept row equals its case's facts computed anew."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from ncii_cases import choices as c
+from ncii_cases.analytics_facts import (
+    FACT_FIELDS,
+    case_facts_compute,
+    case_facts_refresh_all,
+    case_facts_refresh_stale,
+)
+from ncii_cases.errors import TransitionNotAllowed
+from ncii_cases.models import (
+    Case,
+    CaseFacts,
+    CaseMeasure,
+    CaseParty,
+    ReferenceCounter,
+    TakedownRequest,
+)
+from ncii_cases.selectors_analytics import (
+    AnalyticsFilters,
+    analytics_scope_for_user,
+    district_analytics_for_user,
+    district_analytics_fresh,
+)
+from ncii_cases.services import cases as case_services
+from ncii_cases.services import measures, takedowns
+from ncii_cases.services.cases import PartyInput
+from ncii_cases.services.corrections import record_withdraw
+from ncii_cases.workflow import case_transition
+from tests.factories_workflow import measure, platform
+
+from .conftest import place
+
+REFUSED = (ValidationError, TransitionNotAllowed, PermissionDenied, Http404)
+KINDS = [value for value, _ in c.NciiKind.choices]
+AFFILIATIONS = [value for value, _ in c.Affiliation.choices]
+
+
+def assert_kept_equals_fresh(user, filters=None):
+    kept = district_analytics_for_user(user=user, filters=filters)
+    fresh = district_analytics_fresh(scope=analytics_scope_for_user(user=user), filters=filters)
+    assert sum(t.reported for t in kept.trends) == kept.total
+    kept.trends = []
+    assert kept == fresh
+    district = analytics_scope_for_user(user=user).district_id
+    rows = {f.case_id: f for f in CaseFacts.objects.filter(district_id=district)}
+    ids = list(Case.objects.filter(district_id=district).values_list("pk", flat=True))
+    for computed in case_facts_compute(ids):
+        kept_row = rows[computed.case_id]
+        assert not kept_row.stale
+        for name in FACT_FIELDS:
+            assert getattr(kept_row, name) == getattr(computed, name), (computed.case_id, name)
+
+
+class Operations:
+    """Random service calls of a coordinator on the cases of a district."""
+
+    def __init__(self, rng, actor, schools):
+        self.rng, self.actor, self.schools = rng, actor, schools
+
+    def cases(self):
+        return list(Case.objects.filter(district_id=self.actor.district_id).order_by("pk"))
+
+    def pick(self, rows):
+        return self.rng.choice(rows) if rows else None
+
+    def create(self):
+        case_services.case_create(
+            actor=self.actor,
+            school=self.rng.choice(self.schools),
+            title="Shared images",
+            narrative="Images were shared in a group chat.",
+            reported_at=timezone.now() - dt.timedelta(hours=self.rng.randint(0, 24 * 90)),
+            ncii_kind=self.rng.choice(KINDS),
+            platforms=[platform("snapchat")] if self.rng.random() < 0.5 else [],
+            parties=[
+                PartyInput(
+                    role=c.PartyRole.DEPICTED,
+                    description="the student shown",
+                    affiliation=c.Affiliation.STUDENT,
+                    is_minor=False,
+                    age_in_imagery=c.AgeInImagery.ADULT,
+                )
+            ],
+        )
+
+    def transition(self):
+        case = self.pick([k for k in self.cases() if k.stage == c.Stage.INTAKE])
+        if case:
+            case_transition(actor=self.actor, case=case, action="begin_assessment")
+
+    def offer(self):
+        party = self.pick(
+            list(
+                CaseParty.objects.current().filter(
+                    role=c.PartyRole.DEPICTED,
+                    case__stage__in=[c.Stage.INTAKE, c.Stage.INITIAL_ASSESSMENT],
+                )
+            )
+        )
+        if party:
+            measures.measure_add(
+                actor=self.actor,
+                case=party.case,
+                party=party,
+                kind=CaseMeasure.Kind.SUPPORTIVE,
+                measure=measure(self.rng.choice(["counseling", "take-it-down-guidance"])),
+                party_choice="offered",
+            )
+
+    def respondent(self):
+        case = self.pick([k for k in self.cases() if k.stage != c.Stage.CLOSED])
+        if case:
+            case_services.case_party_add(
+                actor=self.actor,
+                case=case,
+                party=PartyInput(
+                    role=c.PartyRole.RESPONDENT,
+                    description="the sender",
+                    affiliation=self.rng.choice(AFFILIATIONS),
+                ),
+            )
+
+    def correct(self):
+        party = self.pick(list(CaseParty.objects.current().filter(role=c.PartyRole.RESPONDENT)))
+        if party:
+            case_services.case_party_correct(
+                actor=self.actor,
+                party=party,
+                version=party.version,
+                reason="Entered with the wrong affiliation.",
+                affiliations=[self.rng.choice(AFFILIATIONS)],
+            )
+
+    def withdraw(self):
+        record = self.pick(
+            [
+                *CaseMeasure.objects.current(),
+                *CaseParty.objects.current().filter(role=c.PartyRole.RESPONDENT),
+                *TakedownRequest.objects.current(),
+            ]
+        )
+        if record:
+            record_withdraw(
+                actor=self.actor, record=record, version=record.version, reason="Entered in error."
+            )
+
+    def takedown(self):
+        case = self.pick([k for k in self.cases() if k.stage != c.Stage.CLOSED])
+        if not case:
+            return
+        request = takedowns.takedown_request_create(
+            actor=self.actor,
+            case=case,
+            platform=platform("snapchat"),
+            location="a group",
+            route=self.rng.choice([TakedownRequest.Route.PLATFORM, TakedownRequest.Route.STOPNCII]),
+        )
+        if request.route != TakedownRequest.Route.PLATFORM:
+            return
+        request = takedowns.takedown_request_submit(
+            actor=self.actor,
+            takedown=request,
+            submitted_at=timezone.now() - dt.timedelta(hours=self.rng.randint(1, 100)),
+            has_signature=True,
+            identifies_content=True,
+            good_faith_statement=True,
+            has_contact_information=True,
+        )
+        if self.rng.random() < 0.6:
+            takedowns.takedown_request_update(
+                actor=self.actor, takedown=request, status=TakedownRequest.Status.REMOVED
+            )
+
+    def reclassify(self):
+        case = self.pick([k for k in self.cases() if k.stage != c.Stage.CLOSED])
+        if case:
+            case_services.case_facts_update(
+                actor=self.actor,
+                case=case,
+                reason="Classified again.",
+                ncii_kind=self.rng.choice(KINDS),
+            )
+
+    def run(self, steps):
+        names = [
+            "create",
+            "create",
+            "transition",
+            "offer",
+            "respondent",
+            "correct",
+            "withdraw",
+            "takedown",
+            "reclassify",
+        ]
+        done = []
+        for _ in range(steps):
+            name = self.rng.choice(names)
+            try:
+                getattr(self, name)()
+                done.append(name)
+            except REFUSED:
+                pass  # a step the workflow refuses changes nothing
+        return done
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kept_figures_equal_fresh_ones_after_random_service_calls(
+    seed, coordinator, school, other_school, ready_case
+):
+    # Service references after the factories' ones.
+    for year in (timezone.now().year - 1, timezone.now().year):
+        ReferenceCounter.objects.create(district=school.district, year=year, last_number=900)
+    # A case closed through the workflow, and a reopened one.
+    place(ready_case, c.Stage.MONITORING)
+    case_transition(actor=coordinator, case=ready_case, action="close", reason="Resolved.")
+    ops = Operations(random.Random(seed), coordinator, [school, other_school])
+    for _ in range(3):
+        ops.create()
+    done = ops.run(25)
+    assert len(set(done)) >= 4, done
+    assert_kept_equals_fresh(coordinator)
+    since = timezone.localdate() - dt.timedelta(days=30)
+    assert_kept_equals_fresh(coordinator, AnalyticsFilters(date_from=since, school=school))
+    done = ops.run(15)
+    if seed == 0:
+        case_transition(
+            actor=coordinator, case=ready_case, action="reopen", reason="New images surfaced."
+        )
+    assert_kept_equals_fresh(coordinator)
+
+
+def intake(coordinator, school):
+    ReferenceCounter.objects.get_or_create(
+        district=school.district, year=timezone.now().year, defaults={"last_number": 900}
+    )
+    return case_services.case_create(
+        actor=coordinator,
+        school=school,
+        title="Shared images",
+        narrative="Images were shared.",
+        reported_at=timezone.now(),
+    )
+
+
+def test_a_service_call_marks_its_case_stale_and_the_next_read_refreshes_it(coordinator, school):
+    case = intake(coordinator, school)
+    case_facts_refresh_all()
+    assert CaseFacts.objects.filter(stale=True).count() == 0
+    case_services.case_facts_update(
+        actor=coordinator, case=case, reason="Classified.", ncii_kind=c.NciiKind.SYNTHETIC
+    )
+    facts = CaseFacts.objects.get(case=case)
+    assert facts.stale and facts.ncii_kind != c.NciiKind.SYNTHETIC
+    assert case_facts_refresh_stale(district_id=case.district_id) == 1
+    facts.refresh_from_db()
+    assert (facts.stale, facts.ncii_kind) == (False, c.NciiKind.SYNTHETIC)
+    # Nothing stale: nothing written.
+    assert case_facts_refresh_stale(district_id=case.district_id) == 0
+
+
+def test_a_case_created_through_the_intake_has_facts_before_any_reconcile(coordinator, school):
+    case = intake(coordinator, school)
+    assert CaseFacts.objects.get(case=case).stale
+    assert district_analytics_for_user(user=coordinator).total == 1
+
+
+def test_the_reconcile_picks_up_cases_written_outside_the_services(coordinator, school):
+    from tests.factories import CaseFactory
+
+    CaseFactory(school=school)
+    assert district_analytics_for_user(user=coordinator).total == 0
+    assert case_facts_refresh_all() == 1
+    assert district_analytics_for_user(user=coordinator).total == 1
