@@ -218,3 +218,20 @@ class ReportStep(models.TextChoices):
     SINGLE = "single", "Report"
     ORAL = "oral", "Oral report"
     WRITTEN = "written", "Written report"
+
+
+class PreferredLanguage(models.TextChoices):
+    """The language a party or a parent or guardian reads letters in. Letters ship in English
+    and Spanish (``ncii_cases.letters``); for another language the letter is prepared in
+    English with a note to arrange a translation or an interpreter: districts must communicate
+    with parents of limited English proficiency in a language they understand (Title VI of
+    the Civil Rights Act; U.S. Departments of Justice and Education, "English Learner Students
+    and Limited English Proficient Parents", Dear Colleague letter of 7 January 2015)."""
+
+    UNKNOWN = "", "Not recorded (English)"
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish (español)"
+    VIETNAMESE = "vi", "Vietnamese"
+    CHINESE = "zh", "Chinese"
+    ARABIC = "ar", "Arabic"
+    OTHER = "other", "Another language"
