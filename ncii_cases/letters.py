@@ -456,6 +456,10 @@ def word(vocabulary: str, value, language: str) -> str:
     return str(table.get(value, str(value or "").replace("_", " ")))
 
 
+# A letter's dates, written out: "March 5, 2026", "5 de marzo de 2026".
+DATE_FORMATS = {"en": "F j, Y", "es": r"j \d\e F \d\e Y"}
+
+
 def date_words(value, language: str, zone=None) -> str:
     """A date (or aware datetime, taken in ``zone``, the current time zone if None) written
     out in the language, "March 5, 2026" / "5 de marzo de 2026"; "" for None."""
@@ -464,7 +468,7 @@ def date_words(value, language: str, zone=None) -> str:
     if hasattr(value, "hour"):
         value = timezone.localtime(value, zone).date()
     with translation.override(language):
-        return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
+        return formats.date_format(value, DATE_FORMATS.get(language, "F j, Y"), use_l10n=True)
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,16 @@ def test_a_parent_who_reads_spanish_gets_the_spanish_letter(letter_case, coordin
     )
     assert draft.language == "es" and not draft.language_note
     assert "Sobre su hijo(a)" in draft.subject and "Atentamente" in draft.body
+    assert letters.date_words(timezone.now(), "es", letters._zone(case)) in draft.body
+    assert "padre, madre o tutor" not in draft.body  # the student's role, not the recipient's
+    assert "demandado" in draft.body  # the respondent's role, in Spanish
     assert letter_case["respondent"].display_name in draft.body
+
+
+def test_dates_are_written_out_in_the_letters_language():
+    day = dt.date(2026, 3, 5)
+    assert letters.date_words(day, "en") == "March 5, 2026"
+    assert letters.date_words(day, "es") == "5 de marzo de 2026"
 
 
 def test_a_language_without_a_template_falls_back_to_english_with_a_note(letter_case, coordinator):
@@ -264,6 +273,28 @@ def test_a_language_without_a_template_falls_back_to_english_with_a_note(letter_
         body=draft.body,
     )
     assert "Vietnamese" in letter.language_note
+
+
+def test_the_preferred_language_is_corrected_on_the_party_page(
+    client, letter_case, coordinator
+):
+    parent = letter_case["parent"]
+    login_verified(client, coordinator)
+    url = reverse("ncii_cases:case_record_correct", args=[letter_case["case"].pk, "party"])
+    form = client.get(url, {"record": parent.pk}).context["form"]
+    assert form.initial["preferred_language"] == c.PreferredLanguage.SPANISH
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "affiliations"}
+    data.update(
+        preferred_language=c.PreferredLanguage.ENGLISH,
+        reason="The parent asked for letters in English.",
+        affiliations=[c.Affiliation.NON_AFFILIATED],
+    )
+    response = client.post(url + f"?record={parent.pk}", data)
+    assert response.status_code == 302, response.context["form"].errors
+    parent.refresh_from_db()
+    assert parent.preferred_language == c.PreferredLanguage.ENGLISH
+    event = CaseEvent.objects.filter(event_type=EventType.RECORD_CORRECTED).latest("pk")
+    assert event.detail["changes"]["preferred_language"] == ["es", "en"]
 
 
 def test_no_parent_letter_while_the_decision_says_do_not_notify(letter_case, coordinator):

@@ -314,6 +314,8 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs[key] = fuzz_letter_recipient(case)
         elif key == "language":  # a letter template's language
             kwargs[key] = "en"
+        elif key in ("letter_pk", "version_pk"):  # a letter, a template version: GET only
+            kwargs[key] = 0
         elif key == "document_pk":
             kwargs[key] = 0
         elif key == "takedown_pk":  # a takedown request of the case (its notice page)
