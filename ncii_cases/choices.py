@@ -219,3 +219,20 @@ class ReportStep(models.TextChoices):
     SINGLE = "single", _("Report")
     ORAL = "oral", _("Oral report")
     WRITTEN = "written", _("Written report")
+
+
+class PreferredLanguage(models.TextChoices):
+    """The language a party or a parent or guardian reads letters in. Letters ship in English
+    and Spanish (``ncii_cases.letters``); for another language the letter is prepared in
+    English with a note to arrange a translation or an interpreter: districts must communicate
+    with parents of limited English proficiency in a language they understand (Title VI of
+    the Civil Rights Act; U.S. Departments of Justice and Education, "English Learner Students
+    and Limited English Proficient Parents", Dear Colleague letter of 7 January 2015)."""
+
+    UNKNOWN = "", _("Not recorded (English)")
+    ENGLISH = "en", _("English")
+    SPANISH = "es", _("Spanish (español)")
+    VIETNAMESE = "vi", _("Vietnamese")
+    CHINESE = "zh", _("Chinese")
+    ARABIC = "ar", _("Arabic")
+    OTHER = "other", _("Another language")

@@ -68,6 +68,7 @@ class EventType:
     PROCESS_A_MILESTONE = "process_a_milestone"
     PARENT_DECISION_RECORDED = "parent_decision_recorded"
     SUPPORT_NOT_OFFERED = "support_not_offered"
+    LETTER_SENT = "letter_sent"  # a letter from a template, its text and PDF (letters.py)
 
 
 # Events whose content a section of the PDF already shows in full (the record itself, with
@@ -410,7 +411,24 @@ BUILDERS: dict[str, Callable] = {
     EventType.SUPPORT_NOT_OFFERED: lambda e, n: (
         f"recorded why no supportive measure was offered to {n.party(e.detail.get('party_id'))}"
     ),
+    EventType.LETTER_SENT: lambda e, n: (
+        f"sent the letter {_q(_letter_kind(e.detail.get('kind')))} to "
+        + (
+            n.party(e.detail.get("party_id"))
+            if e.detail.get("party_id")
+            else n.record("takedown", e.detail.get("takedown_id"), "a platform")
+        )
+        + (" (in Spanish)" if e.detail.get("language") == "es" else "")
+    ),
 }
+
+
+def _letter_kind(value) -> str:
+    from .models_letters import LetterKind
+
+    return str(dict(LetterKind.choices).get(value, "letter"))
+
+
 # The events that link an incoming report to the case (its page is then one click away).
 REPORT_LINK_EVENTS = frozenset({EventType.REPORT_PROMOTED, EventType.REPORT_MERGED})
 

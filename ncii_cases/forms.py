@@ -1205,6 +1205,13 @@ class PartyCorrectForm(DatesChecked, RecordChange):
     guardian_authority = PartyAddForm.base_fields["guardian_authority"]
     guardian_authority_notes = PartyAddForm.base_fields["guardian_authority_notes"]
     GUARDIAN = ("guardian_authority", "guardian_authority_notes")
+    preferred_language = forms.ChoiceField(
+        choices=c.PreferredLanguage.choices,
+        required=False,
+        label="Preferred language for letters",
+        help_text="Letters are prepared in English or Spanish; for another language, in English "
+        "with a note to arrange a translation.",
+    )
     field_order = [
         "first_name",
         "last_name",
@@ -1239,6 +1246,7 @@ class PartyCorrectForm(DatesChecked, RecordChange):
                 "version": record.version,
                 "guardian_authority": record.guardian_authority,
                 "guardian_authority_notes": record.guardian_authority_notes,
+                "preferred_language": record.preferred_language,
             }
             if record.person_id:
                 person = record.person
@@ -1256,6 +1264,7 @@ class PartyCorrectForm(DatesChecked, RecordChange):
             "is_minor": _tristate(data["is_minor"]),
             "age_in_imagery": data["age_in_imagery"] or c.AgeInImagery.UNKNOWN,
             "notes": data["notes"],
+            "preferred_language": data.get("preferred_language") or "",
         }
         changes.update({name: data[name] for name in self.PERSON if name in self.fields})
         changes.update({name: data[name] for name in self.GUARDIAN if name in self.fields})

@@ -661,6 +661,16 @@ class CaseParty(Correctable):
         blank=True,
         help_text=_("Which order restricts what (contact, information), its date and court."),
     )
+    # The language letters to this person are prepared in (``ncii_cases.letters``).
+    preferred_language = models.CharField(
+        "preferred language for letters",
+        max_length=10,
+        choices=c.PreferredLanguage.choices,
+        blank=True,
+        default="",
+        help_text="Letters are prepared in English or Spanish; for another language, in "
+        "English with a note to arrange a translation.",
+    )
 
     objects = CurrentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditedHistoryModel])
@@ -1884,5 +1894,8 @@ class RosterImport(models.Model):
 # Reports from anyone, before they are cases (docs/reports.md); single sign-on (OpenID
 # Connect): providers, account links, the provider-MFA device; kept analytics facts.
 from .models_analytics import CaseFacts  # noqa: E402, F401
+
+# Letters from the district's templates (ncii_cases/letters.py).
 from .models_intake import IncomingReport, ReportMessage  # noqa: E402, F401
+from .models_letters import Letter, LetterTemplate  # noqa: E402, F401
 from .models_sso import SsoIdentity, SsoProvider, SsoSignInDevice  # noqa: E402, F401

@@ -78,6 +78,8 @@ class Action:
     # (district) and the school administrators' (their schools).
     FILE_REPORT = "file_report"  # file a staff report and follow one's own reports' status
     REVIEW_REPORTS = "review_reports"  # the incoming reports: promote, merge, close, reply
+    # The district's letter templates (ncii_cases/letters.py): edit the wording of each kind.
+    MANAGE_LETTERS = "manage_letters"
 
 
 CASE_ACTIONS = [
@@ -101,6 +103,7 @@ DISTRICT_ACTIONS = [
     Action.MANAGE_CATALOG,
     Action.FILE_REPORT,
     Action.REVIEW_REPORTS,
+    Action.MANAGE_LETTERS,
 ]
 ALL_ACTIONS = CASE_ACTIONS + DISTRICT_ACTIONS
 
@@ -121,6 +124,7 @@ ROLE_RIGHTS: dict[str, tuple[str, set[str]]] = {
             Action.MANAGE_CATALOG,
             Action.FILE_REPORT,
             Action.REVIEW_REPORTS,
+            Action.MANAGE_LETTERS,
         },
     ),
     Role.SCHOOL_ADMIN: (

@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     appeals_views,
     case_views,
+    letters_views,
     people_views,
     report_views,
     roster_views,
@@ -130,5 +131,33 @@ urlpatterns = [
         "cases/<int:pk>/support/not-offered/",
         case_views.support_not_offered,
         name="case_support_not_offered",
+    ),
+    # Letters from templates (ncii_cases/letters.py).
+    path("cases/<int:pk>/letters/", letters_views.case_letters, name="case_letters"),
+    path(
+        "cases/<int:pk>/letters/new/<slug:kind>/<slug:recipient>/",
+        letters_views.letter_compose,
+        name="case_letter_compose",
+    ),
+    path(
+        "cases/<int:pk>/letters/<int:letter_pk>/",
+        letters_views.case_letter,
+        name="case_letter",
+    ),
+    path(
+        "cases/<int:pk>/letters/<int:letter_pk>/pdf/",
+        letters_views.case_letter_download,
+        name="case_letter_download",
+    ),
+    path("letters/templates/", letters_views.letter_templates, name="letter_templates"),
+    path(
+        "letters/templates/<slug:kind>/<slug:language>/",
+        letters_views.letter_template_edit,
+        name="letter_template_edit",
+    ),
+    path(
+        "letters/template-versions/<int:version_pk>/",
+        letters_views.letter_template_version,
+        name="letter_template_version",
     ),
 ]

@@ -159,3 +159,25 @@ def notice_pdf_render(letter) -> bytes:
         pdf_variant=PDF_VARIANT, pdf_tags=True
     )
     return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+
+
+def letter_paragraphs(body: str) -> list[str]:
+    """The body's paragraphs (separated by blank lines), each keeping its line breaks."""
+    return [p.strip("\n") for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+def letter_pdf_render(*, subject: str, body: str, language: str) -> bytes:
+    """Renders a letter from a template (``ncii_cases.services.letters``) to PDF bytes through
+    the locked-down fetcher: the subject as its heading and the body's paragraphs, nothing
+    else, so its text is the letter's stored text. ``language``: the document's language
+    (en, es), for screen readers. A pure function: no database, no request, no image."""
+    html = render_to_string(
+        "reporting/letter_pdf.html",
+        {
+            "subject": subject,
+            "paragraphs": letter_paragraphs(body),
+            "language": language,
+            "stylesheet": f"{PREFIX}css/notice.css",
+        },
+    )
+    return html_pdf_build(html).content

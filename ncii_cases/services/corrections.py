@@ -130,6 +130,7 @@ REGISTRY: dict[str, Correctable] = {
             "notes",
             "guardian_authority",
             "guardian_authority_notes",
+            "preferred_language",
         ),
         Action.WORK,
         refresh_reports=True,

@@ -119,6 +119,9 @@ CASE_PAGES = {
     # Parent-notification decisions (WORK) and the reason no support was offered (SUPPORT).
     "ncii_cases:case_parent_decision_add": WORKS,
     "ncii_cases:case_support_not_offered": SUPPORTS,
+    # Letters from templates: whoever may send a kind of letter (WORK, or SUPPORT for the
+    # supportive-measures letter) sees the case's letters page.
+    "ncii_cases:case_letters": WORKS_OR_SUPPORTS,
 }
 # Extra URL arguments of case pages beyond the case's pk.
 CASE_PAGE_KWARGS = {
@@ -191,6 +194,8 @@ FLAT_PAGES = {
     "ncii_cases:public_follow": everyone(200),
     "ncii_cases:public_follow_status": {**everyone(302), "public_reporter": 200},
     "ncii_cases:public_follow_leave": everyone(405),  # leaving is a POST
+    # The district's letter templates: who may manage them (the coordinator), each their own.
+    "ncii_cases:letter_templates": {**signed_in(404), "coordinator": 200, "outsider": 200},
     # The roster import screen: the district's IT administrator (and the operator).
     "ncii_cases:roster_import": {**signed_in(404), "it_admin": 200},
     # The roster lookup of intake and the party form: those who open cases.
@@ -246,6 +251,15 @@ TAKEDOWN_NOTICE_PAGES = {
     "ncii_cases:case_takedown_notice_download",
 }
 SPECIAL_PAGES |= TAKEDOWN_NOTICE_PAGES
+# A letter prepared, shown and downloaded (per kind, recipient and letter), and a template's
+# page and its versions (per kind, language and version): tests/ncii_cases/test_letters.py.
+SPECIAL_PAGES |= {
+    "ncii_cases:case_letter_compose",
+    "ncii_cases:case_letter",
+    "ncii_cases:case_letter_download",
+    "ncii_cases:letter_template_edit",
+    "ncii_cases:letter_template_version",
+}
 
 
 def url_patterns(patterns=None, prefix="", namespace=""):

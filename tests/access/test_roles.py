@@ -12,7 +12,8 @@ EXPECTED = {
     Role.COORDINATOR: (
         "district",
         set(CASE_ACTIONS)
-        | {A.ANALYTICS, A.MANAGE_ROLES, A.MANAGE_CATALOG, A.FILE_REPORT, A.REVIEW_REPORTS},
+        | {A.ANALYTICS, A.MANAGE_ROLES, A.MANAGE_CATALOG, A.FILE_REPORT, A.REVIEW_REPORTS}
+        | {A.MANAGE_LETTERS},
     ),
     Role.SCHOOL_ADMIN: (
         "school",

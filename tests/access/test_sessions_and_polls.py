@@ -176,6 +176,10 @@ def test_every_url_answers_a_signed_in_coordinator_with_no_store(
         "takedown_pk": 0,
         "notice_pk": 0,
         "fmt": "pdf",
+        "recipient": "party-0",
+        "letter_pk": 0,
+        "language": "en",
+        "version_pk": 0,
     }
     checked, missing = [], []
     for key, route, pattern in ALL_PATTERNS:

@@ -29,6 +29,7 @@ from ncii_cases import forms as f
 from ncii_cases import forms_appeals as fa
 from ncii_cases import forms_reports as fr
 from ncii_cases.forms_deadlines import DeadlineExtensionForm
+from ncii_cases.forms_letters import LetterSendForm, LetterTemplateForm
 from ncii_cases.forms_roster import RosterUploadForm
 from ncii_cases.forms_takedown_notice import TakedownNoticeForm
 from ncii_cases.models import (
@@ -201,6 +202,10 @@ FUZZ = {
         f.ParentDecisionForm, {"party": CaseParty, "approved_by": User}
     ),
     "ncii_cases:case_support_not_offered": Form(f.SupportNotOfferedForm, {"party": CaseParty}),
+    # Letters from templates: one letter edited before it is sent (here the supportive-measures
+    # letter to a person shown), and a template of the district edited (case=False).
+    "ncii_cases:case_letter_compose": Form(LetterSendForm),
+    "ncii_cases:letter_template_edit": Form(LetterTemplateForm, case=False),
     "login": Form(LOGIN_FIELDS, persona="anonymous", case=False),
     "login_verify": Form(f.TokenForm, persona="unverified", case=False),
     "login_enroll": Form(f.TokenForm, persona="unverified", case=False),
@@ -303,9 +308,15 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
 
             actor = users_who_can_on_every_case(Action.VIEW, district_id=case.district_id).first()
             kwargs[key] = redaction_review_request(actor=actor, case_pk=case.pk)[0].pk
-        elif key == "kind":
-            kwargs[key] = "party"
-        elif key == "document_pk":
+        elif key == "kind":  # a kind of record; for the letter pages, a kind of letter
+            kwargs[key] = "support" if name in LETTER_PAGES else "party"
+        elif key == "recipient":  # a person shown on the case, for a letter to them
+            kwargs[key] = fuzz_letter_recipient(case)
+        elif key == "language":  # a letter template's language
+            kwargs[key] = "en"
+        elif (
+            key in ("letter_pk", "version_pk") or key == "document_pk"
+        ):  # a letter, a template version: GET only
             kwargs[key] = 0
         elif key == "takedown_pk":  # a takedown request of the case (its notice page)
             kwargs[key] = fuzz_takedown(case).pk
@@ -320,6 +331,22 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
         else:
             raise AssertionError(f"{name}: give an example value for the URL argument {key!r}")
     return reverse(name, kwargs=kwargs)
+
+
+LETTER_PAGES = {"ncii_cases:case_letter_compose", "ncii_cases:letter_template_edit"}
+
+
+def fuzz_letter_recipient(case) -> str:
+    """The recipient key of an identified person shown on the case (one is added if none)."""
+    from ncii_cases import choices as c
+    from tests.factories import CasePartyFactory
+
+    party = (
+        CaseParty.objects.current()
+        .filter(case=case, role=c.PartyRole.DEPICTED, person__isnull=False)
+        .first()
+    ) or CasePartyFactory(case=case, role=c.PartyRole.DEPICTED)
+    return f"party-{party.pk}"
 
 
 def fuzz_takedown(case):
