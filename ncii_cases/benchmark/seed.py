@@ -36,6 +36,7 @@ from django.utils import timezone
 from policies.models import Platform
 
 from .. import choices as c
+from ..analytics_facts import case_facts_refresh_all
 from ..audit import (
     ACCESS_EVENT_CHAIN,
     CASE_EVENT_CHAIN,
@@ -47,6 +48,7 @@ from ..audit import (
 from ..audit_keys import audit_key_current
 from ..clocks import TAKEDOWN_RUNNING_STATUSES
 from ..events import EventType
+from ..harm_rank import harm_rank_expression
 from ..models import (
     AccessEvent,
     AuditChainHead,
@@ -992,6 +994,13 @@ def seed(*, cases: int, seed_value: int = 2026, log=print) -> SeedReport:
         writer.heads_save()
         _counters_save(specs)
         writer.sequences_reset()
+        # The queue's harm sort reads the stored rank the harm assessment's signal keeps;
+        # the bulk writes above send no signals, so it is filled here in one UPDATE.
+        Case.objects.update(harm_rank=harm_rank_expression(HarmAssessment))
+    # The analytics page reads kept per-case facts (``analytics_facts``), worked out here as
+    # the hourly refresh would, in batches of their own transactions.
+    case_facts_refresh_all()
+    log(f"  harm ranks and analytics facts ({time.perf_counter() - started:.1f} s)")
     writer.analyze()
     log(f"  committed, vacuumed and analyzed ({time.perf_counter() - started:.1f} s)")
     report.seconds = time.perf_counter() - started
