@@ -275,9 +275,7 @@ def test_a_language_without_a_template_falls_back_to_english_with_a_note(letter_
     assert "Vietnamese" in letter.language_note
 
 
-def test_the_preferred_language_is_corrected_on_the_party_page(
-    client, letter_case, coordinator
-):
+def test_the_preferred_language_is_corrected_on_the_party_page(client, letter_case, coordinator):
     parent = letter_case["parent"]
     login_verified(client, coordinator)
     url = reverse("ncii_cases:case_record_correct", args=[letter_case["case"].pk, "party"])
@@ -637,6 +635,29 @@ def test_the_coordinator_previews_edits_and_sends_a_letter(
     assert pdf["Cache-Control"] == "no-store, private"
     for action in ("case_letters", "case_letter_compose", "case_letter", "case_letter_download"):
         assert AccessEvent.objects.filter(action=action, case_id=case.pk, allowed=True).exists()
+
+
+def test_the_letters_page_reads_as_many_queries_whatever_the_number_of_people(
+    client, letter_case, coordinator
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = letter_case["case"]
+    login_verified(client, coordinator)
+    url = reverse("ncii_cases:case_letters", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(3):
+        respondent = CasePartyFactory(case=case, role=c.PartyRole.RESPONDENT)
+        CasePartyFactory(case=case, role=c.PartyRole.PARENT, is_minor=False, related_to=respondent)
+        CasePartyFactory(case=case, role=c.PartyRole.WITNESS)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    # Four respondents now, each under each kind that goes to respondents.
+    assert page.content.decode().count("(respondent)") >= 4 * 3
+    assert len(many.captured_queries) == len(few.captured_queries)
 
 
 def test_the_same_letter_form_sent_twice_records_one_letter(client, letter_case, coordinator):
