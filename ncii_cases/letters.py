@@ -898,16 +898,54 @@ def _other_side(role: str) -> str:
     return c.PartyRole.DEPICTED if role == c.PartyRole.RESPONDENT else c.PartyRole.RESPONDENT
 
 
-def _party_problem(kind: str, party, case, today) -> tuple[str, dict]:
+class _CaseFacts:
+    """What the recipients' checks read, each once per call (a constant number of queries
+    however many parties the case has)."""
+
+    def __init__(self, case):
+        self.case = case
+        self._determinations = None
+        self._parties = {}
+        self._decisions = None
+
+    def determinations(self, respondent=None) -> list:
+        if self._determinations is None:
+            self._determinations = _determinations(self.case)
+        if respondent is None:
+            return self._determinations
+        return [d for d in self._determinations if d.respondent_id == respondent.pk]
+
+    def parties(self, role) -> list:
+        if role not in self._parties:
+            self._parties[role] = _current_parties(self.case, [role])
+        return self._parties[role]
+
+    def decision(self, party):
+        """The party's parent-notification decision in force (the latest not withdrawn)."""
+        if self._decisions is None:
+            from .models import ParentNotificationDecision
+
+            self._decisions = {}
+            rows = (
+                ParentNotificationDecision.objects.current()
+                .filter(case=self.case)
+                .order_by("decided_at", "pk")
+            )
+            for row in rows:
+                self._decisions[row.party_id] = row
+        return self._decisions.get(party.pk)
+
+
+def _party_problem(kind: str, party, facts: _CaseFacts, today) -> tuple[str, dict]:
     """Why a letter of ``kind`` cannot go to ``party`` now ("" when it can), and what the
     context needs besides (the student of a parent letter)."""
     from .parents import party_is_eligible_student
 
-    if kind == LetterKind.OUTCOME_RESPONDENT and not _determinations(case, party):
+    if kind == LetterKind.OUTCOME_RESPONDENT and not facts.determinations(party):
         return _("Record the determination for %(name)s first.") % {"name": party.display_name}, {}
-    if kind == LetterKind.OUTCOME_COMPLAINANT and not _determinations(case):
+    if kind == LetterKind.OUTCOME_COMPLAINANT and not facts.determinations():
         return _("No determination is recorded yet."), {}
-    if kind == LetterKind.NO_CONTACT and not _current_parties(case, [_other_side(party.role)]):
+    if kind == LetterKind.NO_CONTACT and not facts.parties(_other_side(party.role)):
         return _("No identified person on the other side of the case to name."), {}
     if kind != LetterKind.PARENT:
         return "", {}
@@ -922,14 +960,7 @@ def _party_problem(kind: str, party, case, today) -> tuple[str, dict]:
             "Tell the student directly, or log a notice to the parent with the student's "
             "consent or the FERPA exception on the notice form."
         ) % {"name": student.display_name}, {"student": student}
-    from .models import ParentNotificationDecision
-
-    decision = (
-        ParentNotificationDecision.objects.current()
-        .filter(case=case, party=student)
-        .order_by("-decided_at", "-pk")
-        .first()
-    )
+    decision = facts.decision(student)
     if decision is None:
         return _("Record the parent-notification decision for %(name)s first.") % {
             "name": student.display_name
@@ -987,9 +1018,9 @@ def letter_recipients(*, user, case, kind: str) -> list[Recipient]:
         .select_related("person", "related_to__person")
         .order_by("role", "pk")
     )
-    result = []
+    result, facts = [], _CaseFacts(case)
     for party in parties:
-        problem, extra = _party_problem(kind, party, case, today)
+        problem, extra = _party_problem(kind, party, facts, today)
         result.append(
             Recipient(
                 key=f"party-{party.pk}",

@@ -18,10 +18,12 @@ def test_no_model_has_a_field_that_can_hold_image_bytes():
             assert not isinstance(field, models.BinaryField), f"{model.__name__}.{field.name}"
             assert not isinstance(field, models.ImageField), f"{model.__name__}.{field.name}"
             if isinstance(field, models.FileField):
-                # Checked uploads, and the generated TAKE IT DOWN Act notice letters (PDF).
+                # Checked uploads, and the generated TAKE IT DOWN Act notice letters and
+                # letters from templates (PDF).
                 assert model.__name__.removeprefix("Historical") in {
                     SupportingDocument.__name__,
                     "TakedownNotice",
+                    "Letter",
                 }
                 assert isinstance(field.storage, DocumentStorage)
 
@@ -62,6 +64,9 @@ def test_every_case_data_model_keeps_history():
             # link made, used or removed is in the access log (docs/sso.md).
             "SsoIdentity",
             "SsoSignInDevice",
+            # A district's letter template: each save is a new row never changed afterwards,
+            # so its versions are its history (ncii_cases/models_letters.py).
+            "LetterTemplate",
         }
     ]
     missing = [m.__name__ for m in case_models if not hasattr(m, "history")]

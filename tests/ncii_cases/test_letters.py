@@ -637,6 +637,29 @@ def test_the_coordinator_previews_edits_and_sends_a_letter(
         assert AccessEvent.objects.filter(action=action, case_id=case.pk, allowed=True).exists()
 
 
+def test_the_letters_page_reads_as_many_queries_whatever_the_number_of_people(
+    client, letter_case, coordinator
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = letter_case["case"]
+    login_verified(client, coordinator)
+    url = reverse("ncii_cases:case_letters", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(3):
+        respondent = CasePartyFactory(case=case, role=c.PartyRole.RESPONDENT)
+        CasePartyFactory(case=case, role=c.PartyRole.PARENT, is_minor=False, related_to=respondent)
+        CasePartyFactory(case=case, role=c.PartyRole.WITNESS)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    # Four respondents now, each under each kind that goes to respondents.
+    assert page.content.decode().count("(respondent)") >= 4 * 3
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
 def test_the_same_letter_form_sent_twice_records_one_letter(client, letter_case, coordinator):
     case = letter_case["case"]
     login_verified(client, coordinator)

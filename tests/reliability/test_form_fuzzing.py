@@ -314,9 +314,7 @@ def url_of(name: str, case, action: str = "begin_assessment") -> str:
             kwargs[key] = fuzz_letter_recipient(case)
         elif key == "language":  # a letter template's language
             kwargs[key] = "en"
-        elif (
-            key in ("letter_pk", "version_pk") or key == "document_pk"
-        ):  # a letter, a template version: GET only
+        elif key in ("letter_pk", "version_pk", "document_pk"):  # GET-only pages of a row
             kwargs[key] = 0
         elif key == "takedown_pk":  # a takedown request of the case (its notice page)
             kwargs[key] = fuzz_takedown(case).pk
