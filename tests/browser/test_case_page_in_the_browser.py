@@ -105,11 +105,16 @@ def test_the_to_do_panel_leads_to_each_form_and_a_lost_race_is_told_plainly(live
 def test_the_sections_are_keyboard_tabs_and_the_page_fits_a_phone(live_server, demo, chromium):
     check = AxeChecked()
     case = a_case_at_harm_assessment()
+    signed_in = None  # one sign-in (a second-factor code is accepted once), both widths
     for width in (360, 390):
-        context = chromium.new_context(viewport={"width": width, "height": 780})
+        context = chromium.new_context(
+            viewport={"width": width, "height": 780}, storage_state=signed_in
+        )
         page = context.new_page()
         page.set_default_timeout(15000)
-        sign_in(page, live_server.url, "coordinator", check)
+        if signed_in is None:
+            sign_in(page, live_server.url, "coordinator", check)
+            signed_in = context.storage_state()
         case_url = f"{live_server.url}/cases/{case.pk}/"
         page.goto(case_url)
         check(page)
