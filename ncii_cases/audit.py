@@ -441,9 +441,16 @@ class ChainClosed(RuntimeError):
 def _chain_head_lock(chain: str) -> AuditChainHead:
     """Locks the chain's head row (creating it on the chain's first append) for the rest of
     the transaction. Only appends to the same chain wait on it."""
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
-    if head.closed_at_id is not None:
+    # The closed chains are exactly the two installation-wide ones (migration 0022), known by
+    # name; the head is read without ``closed_at_id`` so that appends work on any schema the
+    # migrations pass through.
+    if chain in DISTRICT_CHAINED:
         raise ChainClosed(f"The audit chain {chain} is closed; append to a district's chain.")
+    head, _ = (
+        AuditChainHead.objects.select_for_update()
+        .only("chain", "last_hash", "count")
+        .get_or_create(chain=chain)
+    )
     return head
 
 

@@ -74,7 +74,8 @@ def test_the_verify_page_names_an_altered_row(
         cursor.execute("UPDATE ncii_cases_caseevent SET reason = 'y' WHERE id = %s", [event.pk])
     cache.clear()  # "Verify now" may be pressed again once its interval has passed
     body = verify_now(client, django_capture_on_commit_callbacks)
-    assert "Not intact" in body and f"case_event {event.pk}: altered (hash mismatch)" in body
+    chain = f"case_event.d{case.district_id}"  # each district's timeline is its own chain
+    assert "Not intact" in body and f"{chain} {event.pk}: altered (hash mismatch)" in body
 
 
 def test_the_verify_page_shows_only_rows_of_the_users_district(
@@ -97,8 +98,8 @@ def test_the_verify_page_shows_only_rows_of_the_users_district(
     # Then it says the record is not intact and names only the own district's row, without
     # the chain's row counts
     assert "Not intact" in body
-    assert f"case_event {own.pk}: altered" in body
-    assert f"case_event {other.pk}" not in body
+    assert f"case_event.d{case.district_id} {own.pk}: altered" in body
+    assert f" {other.pk}: altered" not in body
     assert "outside your district" in body
     assert " rows," not in body
 

@@ -145,11 +145,15 @@ def test_party_rows_from_before_the_record_corrections_verify_after_the_migratio
         case=case, person=person, role="depicted", affiliation="student"
     )
     # The rows as the application then wrote them: chained through its own save.
-    from ncii_cases.audit import history_row_append
+    from ncii_cases.audit import history_chain_name, history_row_append
 
     for instance in (district, school, case, person, party):
         model = type(instance)
         history = old.get_model("ncii_cases", f"Historical{model.__name__}")
+        # The head as the schema of then holds it (today's model has a later column).
+        old.get_model("ncii_cases", "AuditChainHead").objects.get_or_create(
+            chain=history_chain_name(history)
+        )
         names = {f.attname for f in history._meta.concrete_fields}
         row = history(
             **{
@@ -254,6 +258,9 @@ def test_the_installation_wide_chains_stay_verifiable_after_the_split_by_distric
     for case in Case.objects.all():
         rows = list(chain_rows(district_chain_name(CASE_EVENT_CHAIN, case.district_id)))
         assert [r.reason for r in rows] == ["after"]
-    reports = {r.chain: r for r in audit_verify()}
+    from ncii_cases.audit import DISTRICT_CHAINED, chain_family
+
+    # (The districts, schools and cases were written here without their history rows.)
+    reports = {r.chain: r for r in audit_verify() if chain_family(r.chain) in DISTRICT_CHAINED}
     assert [r.problems for r in reports.values() if r.problems] == []
     assert (reports[CASE_EVENT_CHAIN].rows, reports[ACCESS_EVENT_CHAIN].rows) == (4, 4)
