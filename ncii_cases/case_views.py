@@ -233,7 +233,10 @@ def intake(request):
             form_errors_add(form, exc)
         else:
             access_case(request, case)
-            messages.success(request, f"The report is recorded as {case.reference}.")
+            messages.success(
+                request,
+                _("The report is recorded as %(reference)s.") % {"reference": case.reference},
+            )
             return redirect(case)
     return render(request, "ncii_cases/intake.html", {"form": form, "people": people})
 
@@ -824,10 +827,15 @@ def _correction_page(request, pk, kind, *, withdraw: bool):
     spec = corrections.REGISTRY[kind]
     choices = selectors.case_records_for_user(user=request.user, case=case, kind=kind)
     noun = spec.label
-    title = f"Withdraw a {noun}" if withdraw else f"Correct a {noun}"
+    title = (_("Withdraw a %(noun)s") if withdraw else _("Correct a %(noun)s")) % {"noun": noun}
     context = {"case": case, "title": title, "choices": choices, "record": record, "kind": kind}
     if record is None:
-        context["intro"] = f"Choose the {noun} to {'withdraw' if withdraw else 'correct'}."
+        intro = (
+            _("Choose the %(noun)s to withdraw.")
+            if withdraw
+            else _("Choose the %(noun)s to correct.")
+        )
+        context["intro"] = intro % {"noun": noun}
         return render(request, "ncii_cases/record_change.html", context)
     form_class = f.WithdrawForm if withdraw else f.correction_form_class(kind)
     form_kwargs = {} if withdraw else {"case": case, "record": record}
@@ -855,7 +863,8 @@ def _correction_page(request, pk, kind, *, withdraw: bool):
         except TransitionForbidden as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"The {noun} is {'withdrawn' if withdraw else 'corrected'}.")
+            done = _("The %(noun)s is withdrawn.") if withdraw else _("The %(noun)s is corrected.")
+            messages.success(request, done % {"noun": noun})
             return redirect(case.get_absolute_url() + f"#{kind}-{record.pk}")
     context.update(form=form, withdraw=withdraw)
     return render(request, "ncii_cases/record_change.html", context)

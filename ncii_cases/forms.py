@@ -1208,9 +1208,11 @@ class PartyCorrectForm(DatesChecked, RecordChange):
     preferred_language = forms.ChoiceField(
         choices=c.PreferredLanguage.choices,
         required=False,
-        label="Preferred language for letters",
-        help_text="Letters are prepared in English or Spanish; for another language, in English "
-        "with a note to arrange a translation.",
+        label=_("Preferred language for letters"),
+        help_text=_(
+            "Letters are prepared in English or Spanish; for another language, in English "
+            "with a note to arrange a translation."
+        ),
     )
     field_order = [
         "first_name",

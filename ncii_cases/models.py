@@ -663,13 +663,15 @@ class CaseParty(Correctable):
     )
     # The language letters to this person are prepared in (``ncii_cases.letters``).
     preferred_language = models.CharField(
-        "preferred language for letters",
+        _("preferred language for letters"),
         max_length=10,
         choices=c.PreferredLanguage.choices,
         blank=True,
         default="",
-        help_text="Letters are prepared in English or Spanish; for another language, in "
-        "English with a note to arrange a translation.",
+        help_text=_(
+            "Letters are prepared in English or Spanish; for another language, in "
+            "English with a note to arrange a translation."
+        ),
     )
 
     objects = CurrentQuerySet.as_manager()

@@ -43,11 +43,11 @@ class LetterTemplate(models.Model):
     )
     kind = models.CharField(max_length=30, choices=LetterKind.choices)
     language = models.CharField(max_length=5, choices=LetterLanguage.choices)
-    number = models.PositiveIntegerField(help_text="The version number, from 1.")
+    number = models.PositiveIntegerField(help_text=_("The version number, from 1."))
     subject = models.CharField(max_length=300)
     body = models.TextField()
     note = models.CharField(
-        "what changed", max_length=300, blank=True, help_text="A few words for the history."
+        _("what changed"), max_length=300, blank=True, help_text=_("A few words for the history.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -84,7 +84,7 @@ class Letter(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The party the letter is addressed to (none for a platform).",
+        help_text=_("The party the letter is addressed to (none for a platform)."),
     )
     takedown = models.ForeignKey(
         "ncii_cases.TakedownRequest",
@@ -92,7 +92,7 @@ class Letter(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="For the TAKE IT DOWN Act notice: the takedown request.",
+        help_text=_("For the TAKE IT DOWN Act notice: the takedown request."),
     )
     notice = models.OneToOneField(
         "ncii_cases.PartyNotice",
@@ -100,12 +100,14 @@ class Letter(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="letter",
-        help_text="The notice that logs this letter on the case.",
+        help_text=_("The notice that logs this letter on the case."),
     )
     recipient_name = models.CharField(max_length=200)
     language = models.CharField(max_length=5, choices=LetterLanguage.choices)
     language_note = models.CharField(
-        max_length=300, blank=True, help_text="Why the letter is not in the recipient's language."
+        max_length=300,
+        blank=True,
+        help_text=_("Why the letter is not in the recipient's language."),
     )
     template = models.ForeignKey(
         LetterTemplate,
@@ -113,12 +115,12 @@ class Letter(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The template version used; empty for the shipped default.",
+        help_text=_("The template version used; empty for the shipped default."),
     )
     subject = models.CharField(max_length=300)
     body = models.TextField()
     edited = models.BooleanField(
-        default=False, help_text="The text was changed by hand for this letter."
+        default=False, help_text=_("The text was changed by hand for this letter.")
     )
     pdf = models.FileField(
         upload_to=letter_pdf_path, storage=DocumentStorage(), max_length=200, blank=True

@@ -592,7 +592,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (S.INTAKE,),
         S.INITIAL_ASSESSMENT,
         Action.TRIAGE,
-        label="Start the initial assessment",
+        label=gettext_lazy("Start the initial assessment"),
     ),
     T(
         "route_process_b",
@@ -643,7 +643,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.INTERIM_ACTIONS,
         Action.WORK,
         (harm_assessment_completed,),
-        label="Harm assessment done: interim actions",
+        label=gettext_lazy("Harm assessment done: interim actions"),
     ),
     T(
         "begin_investigation",
@@ -651,7 +651,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.INVESTIGATION,
         Action.WORK,
         EXITS_INTERIM,
-        label="Start the investigation",
+        label=gettext_lazy("Start the investigation"),
     ),
     T(
         "begin_informal_resolution",
@@ -668,7 +668,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.INVESTIGATION,
         Action.WORK,
         needs_reason=True,
-        label="Informal resolution ended: back to investigation",
+        label=gettext_lazy("Informal resolution ended: back to investigation"),
     ),
     T(
         "informal_agreement_reached",
@@ -676,7 +676,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.REMEDIES,
         Action.DECIDE,
         needs_reason=True,
-        label="Agreement reached: remedies",
+        label=gettext_lazy("Agreement reached: remedies"),
     ),
     T(
         "submit_for_determination",
@@ -684,7 +684,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.DETERMINATION,
         Action.WORK,
         (respondent_identified,),
-        label="Investigation done: determination",
+        label=gettext_lazy("Investigation done: determination"),
     ),
     T(
         "issue_determination",
@@ -692,7 +692,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.REMEDIES,
         Action.DECIDE,
         (determinations_complete,),
-        label="Sign off the determination",
+        label=gettext_lazy("Sign off the determination"),
     ),
     T(
         "begin_monitoring",
@@ -700,7 +700,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.MONITORING,
         Action.DECIDE,
         (sanctions_match_track, measures_to_monitor),
-        label="Start monitoring",
+        label=gettext_lazy("Start monitoring"),
     ),
     T(
         "close",
@@ -717,17 +717,24 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.INITIAL_ASSESSMENT,
         Action.DECIDE,
         needs_reason=True,
-        label="Reopen the case",
+        label=gettext_lazy("Reopen the case"),
     ),
     # --- Appeals: taken by ``services.appeals`` when an appeal is filed and when decided ---
-    T("begin_appeal", APPEALABLE, S.APPEAL, Action.DECIDE, (appeal_pending,), label="Appeal"),
+    T(
+        "begin_appeal",
+        APPEALABLE,
+        S.APPEAL,
+        Action.DECIDE,
+        (appeal_pending,),
+        label=gettext_lazy("Appeal"),
+    ),
     T(
         "appeal_upheld",
         (S.APPEAL,),
         S.REMEDIES,
         Action.DECIDE,
         (appeal_decided_as(DETERMINATION, (AFFIRM, MODIFY)),),
-        label="Appeal decided: remedies and sanctions",
+        label=gettext_lazy("Appeal decided: remedies and sanctions"),
     ),
     T(
         "appeal_remanded",
@@ -735,7 +742,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.INVESTIGATION,
         Action.DECIDE,
         (appeal_decided_as(DETERMINATION, (REMAND,)),),
-        label="Appeal remanded: back to investigation",
+        label=gettext_lazy("Appeal remanded: back to investigation"),
     ),
     T(
         "appeal_dismissal_upheld",
@@ -743,7 +750,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.REFERRED,
         Action.DECIDE,
         (appeal_decided_as(DISMISSAL, (AFFIRM,)),),
-        label="Appeal decided: the dismissal stands",
+        label=gettext_lazy("Appeal decided: the dismissal stands"),
     ),
     T(
         "appeal_dismissal_reversed",
@@ -751,7 +758,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.INITIAL_ASSESSMENT,
         Action.DECIDE,
         (appeal_decided_as(DISMISSAL, (MODIFY, REMAND)),),
-        label="Appeal decided: the case is assessed again",
+        label=gettext_lazy("Appeal decided: the case is assessed again"),
     ),
     # --- Process A: a dismissal of the formal complaint continues under Process B ---
     T(

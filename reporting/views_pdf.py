@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -71,7 +72,7 @@ def pdf_job_status(request, pk, job_id):
 def pdf_job_retry(request, pk, job_id):
     job = services.pdf_job_retry(user=request.user, case_pk=pk, job_id=job_id)
     access_case(request, job.case)
-    messages.info(request, "The summary is queued again.")
+    messages.info(request, _("The summary is queued again."))
     return redirect("reporting:pdf_job", pk=job.case_id, job_id=job.pk)
 
 
