@@ -301,9 +301,11 @@ def facts(request, pk):
         request,
         pk,
         actions=(Action.TRIAGE,),
-        title="Assessment facts",
-        intro="Record what the initial assessment found: the kind of imagery, whether it is "
-        "intimate, and whether the district has jurisdiction, with the facts and reasoning.",
+        title=_("Assessment facts"),
+        intro=_(
+            "Record what the initial assessment found: the kind of imagery, whether it is "
+            "intimate, and whether the district has jurisdiction, with the facts and reasoning."
+        ),
         form_class=f.FactsForm,
         form_kwargs=lambda case: {"case": case},
         save=lambda case, data: case_services.case_facts_update(
@@ -313,7 +315,7 @@ def facts(request, pk):
             version=data.get("version"),
             **f.FactsForm.facts_of(data),
         ),
-        success="The facts are saved.",
+        success=_("The facts are saved."),
         anchor="facts-h",
     )
 
@@ -344,12 +346,12 @@ def harm(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title="Harm assessment",
-        intro="The level is worked out from these answers, and the reasons are shown with it.",
+        title=_("Harm assessment"),
+        intro=_("The level is worked out from these answers, and the reasons are shown with it."),
         form_class=f.HarmForm,
         form_kwargs=kwargs,
         save=save,
-        success="The harm assessment is recorded.",
+        success=_("The harm assessment is recorded."),
         anchor="harm-h",
     )
 
@@ -362,9 +364,11 @@ def measure_add(request, pk):
         request,
         pk,
         actions=(Action.SUPPORT, Action.WORK),
-        title="Add a measure",
-        intro="Supportive measures and remedies are for the person shown; interim measures "
-        "concern a respondent. Record the person's own choice.",
+        title=_("Add a measure"),
+        intro=_(
+            "Supportive measures and remedies are for the person shown; interim measures "
+            "concern a respondent. Record the person's own choice."
+        ),
         form_class=f.MeasureAddForm,
         form_kwargs=lambda case: selectors.measure_form_scope(user=request.user, case=case),
         save=lambda case, data: measures.measure_add(
@@ -373,7 +377,7 @@ def measure_add(request, pk):
             owner=request.user,
             **{**data, "party_choice": data["party_choice"] or None},
         ),
-        success="The measure is recorded.",
+        success=_("The measure is recorded."),
         anchor="measures-h",
     )
 
@@ -410,13 +414,13 @@ def measure_update(request, pk):
         request,
         pk,
         actions=(Action.SUPPORT, Action.WORK),
-        title="Update a measure",
+        title=_("Update a measure"),
         form_class=f.MeasureUpdateForm,
         form_kwargs=lambda case: {
             "measures": selectors.case_measures_for_user(user=request.user, case=case)
         },
         save=lambda case, data: _measure_update(request.user, data),
-        success="The measure is updated.",
+        success=_("The measure is updated."),
         anchor="measures-h",
     )
 
@@ -429,11 +433,13 @@ def takedown_add(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title="Add a takedown request",
-        intro="One request per platform, place and route. Take It Down (NCMEC) is for imagery "
-        "made under 18, even of a person who is an adult now, and works from their own device: "
-        "the image never leaves it. StopNCII is for imagery made at 18 or over. Neither starts "
-        "a legal clock: a covered platform's own notice under the TAKE IT DOWN Act does.",
+        title=_("Add a takedown request"),
+        intro=_(
+            "One request per platform, place and route. Take It Down (NCMEC) is for imagery "
+            "made under 18, even of a person who is an adult now, and works from their own device: "
+            "the image never leaves it. StopNCII is for imagery made at 18 or over. Neither starts "
+            "a legal clock: a covered platform's own notice under the TAKE IT DOWN Act does."
+        ),
         form_class=f.TakedownAddForm,
         more_context=lambda case: {
             "takedown_suggestions": selectors.takedown_suggestions_for_user(
@@ -452,7 +458,7 @@ def takedown_add(request, pk):
             owner=request.user,
             **{**data, "route": data["route"] or None},
         ),
-        success="The takedown request is recorded.",
+        success=_("The takedown request is recorded."),
         anchor="takedowns-h",
     )
 
@@ -487,13 +493,13 @@ def takedown_update(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title="Update a takedown request",
+        title=_("Update a takedown request"),
         form_class=f.TakedownUpdateForm,
         form_kwargs=lambda case: {
             "takedowns": selectors.case_takedowns_for_user(user=request.user, case=case)
         },
         save=lambda case, data: _takedown_update(request.user, data),
-        success="The takedown request is updated.",
+        success=_("The takedown request is updated."),
         anchor="takedowns-h",
     )
 
@@ -538,16 +544,18 @@ def report_update(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title="External reports",
-        intro="Check which reports the case requires (child-abuse report, CyberTipline, law "
-        "enforcement), then record each: made, with the reference the agency gave, or not "
-        "required, with an explanation.",
+        title=_("External reports"),
+        intro=_(
+            "Check which reports the case requires (child-abuse report, CyberTipline, law "
+            "enforcement), then record each: made, with the reference the agency gave, or not "
+            "required, with an explanation."
+        ),
         form_class=f.ReportUpdateForm,
         form_kwargs=lambda case: {
             "reports": selectors.case_reports_for_user(user=request.user, case=case)
         },
         save=lambda case, data: _report_update(request.user, case, data),
-        success="The external reports are updated.",
+        success=_("The external reports are updated."),
         anchor="reports-h",
     )
 
@@ -566,13 +574,15 @@ def evidence_add(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title="Record evidence",
-        intro="Record where and when it was seen and who holds the device. This system never "
-        "keeps the imagery itself: do not attach screenshots, photos or videos.",
+        title=_("Record evidence"),
+        intro=_(
+            "Record where and when it was seen and who holds the device. This system never "
+            "keeps the imagery itself: do not attach screenshots, photos or videos."
+        ),
         form_class=f.EvidenceAddForm,
         form_kwargs=lambda case: {"case": case},
         save=save,
-        success="The evidence is recorded.",
+        success=_("The evidence is recorded."),
         anchor="evidence-h",
     )
 
@@ -585,11 +595,11 @@ def notice_add(request, pk):
         request,
         pk,
         actions=(Action.WORK, Action.SUPPORT),
-        title="Log a notice",
+        title=_("Log a notice"),
         form_class=f.NoticeAddForm,
         form_kwargs=lambda case: selectors.notice_form_scope(user=request.user, case=case),
         save=lambda case, data: notices.party_notice_record(actor=request.user, case=case, **data),
-        success="The notice is logged.",
+        success=_("The notice is logged."),
         anchor="notices-h",
     )
 
@@ -602,7 +612,7 @@ def determination(request, pk):
         request,
         pk,
         actions=(Action.DECIDE,),
-        title="Record a determination",
+        title=_("Record a determination"),
         form_class=f.DeterminationForm,
         form_kwargs=lambda case: {
             "respondents": selectors.case_respondents_identified(user=request.user, case=case)
@@ -610,7 +620,7 @@ def determination(request, pk):
         save=lambda case, data: determinations.determination_record(
             actor=request.user, case=case, **data
         ),
-        success="The determination is recorded.",
+        success=_("The determination is recorded."),
         anchor="decisions-h",
     )
 
@@ -623,7 +633,7 @@ def deadline_extend(request, pk):
         request,
         pk,
         actions=(Action.DECIDE,),
-        title="Extend a deadline for good cause",
+        title=_("Extend a deadline for good cause"),
         form_class=forms_deadlines.DeadlineExtensionForm,
         form_kwargs=lambda case: {
             "determinations": selectors.case_determinations_for_user(user=request.user, case=case)
@@ -637,7 +647,7 @@ def deadline_extend(request, pk):
             notice=data["notice"],
             determination=data.get("determination"),
         ),
-        success="The deadline is extended and the notice to the parties recorded.",
+        success=_("The deadline is extended and the notice to the parties recorded."),
         anchor="deadlines-h",
         intro=deadlines.LEGAL_CLOCK_REFUSAL,
     )
@@ -651,15 +661,15 @@ def sanction_add(request, pk):
         request,
         pk,
         actions=(Action.DECIDE,),
-        title="Add a sanction or corrective action",
-        intro="Only the interventions of the case's respondent track are offered.",
+        title=_("Add a sanction or corrective action"),
+        intro=_("Only the interventions of the case's respondent track are offered."),
         form_class=f.SanctionAddForm,
         form_kwargs=lambda case: {
             "case": case,
             "respondents": selectors.case_respondents_identified(user=request.user, case=case),
         },
         save=lambda case, data: determinations.sanction_add(actor=request.user, case=case, **data),
-        success="The sanction is recorded.",
+        success=_("The sanction is recorded."),
         anchor="decisions-h",
     )
 
@@ -672,8 +682,8 @@ def offer(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title="Record an offer and the person's choice",
-        intro="Informal or restorative resolution happens only if the person shown chooses it.",
+        title=_("Record an offer and the person's choice"),
+        intro=_("Informal or restorative resolution happens only if the person shown chooses it."),
         form_class=f.OfferForm,
         form_kwargs=lambda case: {
             "parties": selectors.case_parties_by_role(
@@ -683,7 +693,7 @@ def offer(request, pk):
         save=lambda case, data: measures.resolution_offer_record(
             actor=request.user, case=case, **data
         ),
-        success="The offer and the choice are recorded.",
+        success=_("The offer and the choice are recorded."),
         anchor="offers-h",
     )
 
@@ -696,7 +706,7 @@ def party_add(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title="Add a person",
+        title=_("Add a person"),
         form_class=f.PartyAddForm,
         form_kwargs=lambda case: {
             "case": case,
@@ -707,7 +717,7 @@ def party_add(request, pk):
         save=lambda case, data: case_services.case_party_add_named(
             actor=request.user, case=case, **f.PartyAddForm.party_of_data(data)
         ),
-        success="The person is added.",
+        success=_("The person is added."),
         anchor="parties-h",
     )
 
@@ -726,13 +736,15 @@ def assign(request, pk):
         request,
         pk,
         actions=(Action.ASSIGN,),
-        title="Assign staff",
-        intro="An assignment lets the person read and work this case as its role says. Only "
-        "active staff whose role works on this case are listed.",
+        title=_("Assign staff"),
+        intro=_(
+            "An assignment lets the person read and work this case as its role says. Only "
+            "active staff whose role works on this case are listed."
+        ),
         form_class=f.AssignForm,
         form_kwargs=kwargs,
         save=lambda case, data: case_services.case_assign(actor=request.user, case=case, **data),
-        success="The assignment is saved.",
+        success=_("The assignment is saved."),
         anchor="assignments-h",
     )
 
@@ -745,9 +757,11 @@ def lead_change(request, pk):
         request,
         pk,
         actions=(Action.ASSIGN,),
-        title="Change the lead",
-        intro="A case has one lead at a time. The current lead's lead assignment ends, and the "
-        "reason is kept in the case's record.",
+        title=_("Change the lead"),
+        intro=_(
+            "A case has one lead at a time. The current lead's lead assignment ends, and the "
+            "reason is kept in the case's record."
+        ),
         form_class=f.LeadChangeForm,
         form_kwargs=lambda case: {
             "staff": selectors.case_assignable_staff(
@@ -760,7 +774,7 @@ def lead_change(request, pk):
         save=lambda case, data: case_services.case_lead_change(
             actor=request.user, case=case, **data
         ),
-        success="The lead has changed.",
+        success=_("The lead has changed."),
         anchor="assignments-h",
     )
 
@@ -773,13 +787,13 @@ def unassign(request, pk):
         request,
         pk,
         actions=(Action.ASSIGN,),
-        title="End an assignment",
+        title=_("End an assignment"),
         form_class=f.UnassignForm,
         form_kwargs=lambda case: {
             "assignments": selectors.case_assignments_for_user(user=request.user, case=case)
         },
         save=lambda case, data: case_services.case_unassign(actor=request.user, **data),
-        success="The assignment has ended.",
+        success=_("The assignment has ended."),
         anchor="assignments-h",
     )
 
@@ -894,15 +908,17 @@ def sanction_status(request, pk):
         request,
         pk,
         actions=(Action.DECIDE,),
-        title="Change a sanction's status",
-        intro="A sanction is planned, then in effect, then completed; it may be vacated (set "
-        "aside) with the reason.",
+        title=_("Change a sanction's status"),
+        intro=_(
+            "A sanction is planned, then in effect, then completed; it may be vacated (set "
+            "aside) with the reason."
+        ),
         form_class=f.SanctionStatusForm,
         form_kwargs=lambda case: {
             "sanctions": selectors.case_sanctions_for_user(user=request.user, case=case)
         },
         save=lambda case, data: determinations.sanction_status_set(actor=request.user, **data),
-        success="The sanction's status is saved.",
+        success=_("The sanction's status is saved."),
         anchor="decisions-h",
     )
 
@@ -915,16 +931,18 @@ def track(request, pk):
         request,
         pk,
         actions=(Action.TRIAGE,),
-        title="Respondent track",
-        intro="Choose the procedure for the respondent, with the reason. A respondent who is "
-        "both a student and an employee (an aide) can go either way: say why this one. The "
-        "sanctions offered follow the track chosen.",
+        title=_("Respondent track"),
+        intro=_(
+            "Choose the procedure for the respondent, with the reason. A respondent who is "
+            "both a student and an employee (an aide) can go either way: say why this one. The "
+            "sanctions offered follow the track chosen."
+        ),
         form_class=f.TrackForm,
         form_kwargs=lambda case: {"case": case},
         save=lambda case, data: determinations.case_respondent_track_set(
             actor=request.user, case=case, **data
         ),
-        success="The respondent track is saved.",
+        success=_("The respondent track is saved."),
         anchor="decisions-h",
     )
 
@@ -937,9 +955,11 @@ def move_school(request, pk):
         request,
         pk,
         actions=(Action.TRIAGE,),
-        title="Move the case to another school",
-        intro="Staff of the old school lose access at once (their assignments end); staff of "
-        "the new school who triage cases gain it.",
+        title=_("Move the case to another school"),
+        intro=_(
+            "Staff of the old school lose access at once (their assignments end); staff of "
+            "the new school who triage cases gain it."
+        ),
         form_class=f.MoveSchoolForm,
         form_kwargs=lambda case: {
             "case": case,
@@ -948,7 +968,7 @@ def move_school(request, pk):
         save=lambda case, data: case_services.case_move_school(
             actor=request.user, case=case, **data
         ),
-        success="The case is moved.",
+        success=_("The case is moved."),
         anchor="summary-h",
     )
 
@@ -994,16 +1014,18 @@ def parent_decision_add(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title="Parent or guardian notification: the decision",
-        intro="For a student under 18: whether their parents or guardians are told now, later, "
-        "or not, with the student's wishes and the risks weighed. A student of 18 or over "
-        "is an eligible student whose rights are their own: tell them directly.",
+        title=_("Parent or guardian notification: the decision"),
+        intro=_(
+            "For a student under 18: whether their parents or guardians are told now, later, "
+            "or not, with the student's wishes and the risks weighed. A student of 18 or over "
+            "is an eligible student whose rights are their own: tell them directly."
+        ),
         form_class=f.ParentDecisionForm,
         form_kwargs=lambda case: selectors.parent_decision_form_scope(user=request.user, case=case),
         save=lambda case, data: parents.parent_decision_record(
             actor=request.user, case=case, **data
         ),
-        success="The decision is recorded.",
+        success=_("The decision is recorded."),
         anchor="parent-decisions-h",
     )
 
@@ -1016,9 +1038,11 @@ def support_not_offered(request, pk):
         request,
         pk,
         actions=(Action.SUPPORT,),
-        title="No supportive measure offered: the reason",
-        intro="Every person shown is offered supportive measures. When none was offered, "
-        "write down why: the record shows the response was considered, not overlooked.",
+        title=_("No supportive measure offered: the reason"),
+        intro=_(
+            "Every person shown is offered supportive measures. When none was offered, "
+            "write down why: the record shows the response was considered, not overlooked."
+        ),
         form_class=f.SupportNotOfferedForm,
         form_kwargs=lambda case: selectors.support_not_offered_form_scope(
             user=request.user, case=case
@@ -1026,6 +1050,6 @@ def support_not_offered(request, pk):
         save=lambda case, data: parents.support_not_offered_record(
             actor=request.user, case=case, **data
         ),
-        success="The reason is recorded.",
+        success=_("The reason is recorded."),
         anchor="measures-h",
     )
