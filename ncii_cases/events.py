@@ -11,6 +11,9 @@ directive' corrected: review on 2026-12-02 → 2026-12-20").
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 
 class EventType:
     CASE_CREATED = "case_created"
@@ -94,6 +97,12 @@ SHOWN_IN_SECTIONS = frozenset(
 )
 
 
+def _t(message: str, **values) -> str:
+    """``message`` (already translated: ``_t(_("..."), name=...)``, so that makemessages
+    finds it) with its ``%(name)s`` values in."""
+    return message % values
+
+
 @dataclass
 class Names:
     """What the sentences name, by id: staff, parties, schools and records. Missing ids read
@@ -108,10 +117,10 @@ class Names:
     detailed: bool = True
 
     def user(self, pk) -> str:
-        return self.users.get(pk, "a staff member")
+        return self.users[pk] if pk in self.users else _("a staff member")
 
     def party(self, pk) -> str:
-        return self.parties.get(pk, "a person")
+        return self.parties[pk] if pk in self.parties else _("a person")
 
     def record(self, kind: str, pk, default: str = "") -> str:
         return self.records.get((kind, pk), default)
@@ -121,27 +130,27 @@ class Names:
 
 
 KIND_NOUNS = {
-    "party": "Person",
-    "measure": "Measure",
-    "evidence": "Evidence entry",
-    "document": "Document",
-    "takedown": "Takedown request",
-    "report": "External report",
-    "notice": "Notice",
-    "determination": "Determination",
-    "sanction": "Sanction",
-    "offer": "Offer",
-    "harm": "Harm assessment",
-    "takedown_notice": "Takedown notice",
-    "parent_decision": "Parent-notification decision",
-    "no_support": "Reason no supportive measure was offered",
+    "party": gettext_lazy("Person"),
+    "measure": gettext_lazy("Measure"),
+    "evidence": gettext_lazy("Evidence entry"),
+    "document": gettext_lazy("Document"),
+    "takedown": gettext_lazy("Takedown request"),
+    "report": gettext_lazy("External report"),
+    "notice": gettext_lazy("Notice"),
+    "determination": gettext_lazy("Determination"),
+    "sanction": gettext_lazy("Sanction"),
+    "offer": gettext_lazy("Offer"),
+    "harm": gettext_lazy("Harm assessment"),
+    "takedown_notice": gettext_lazy("Takedown notice"),
+    "parent_decision": gettext_lazy("Parent-notification decision"),
+    "no_support": gettext_lazy("Reason no supportive measure was offered"),
 }
 FIELD_WORDS = {
-    "review_on": "review on",
-    "starts_on": "start date",
-    "ends_on": "end date",
-    "delay_until": "delayed until",
-    "approved_by": "approved by",
+    "review_on": gettext_lazy("review on"),
+    "starts_on": gettext_lazy("start date"),
+    "ends_on": gettext_lazy("end date"),
+    "delay_until": gettext_lazy("delayed until"),
+    "approved_by": gettext_lazy("approved by"),
 }
 
 
@@ -149,33 +158,40 @@ def _q(text: str) -> str:
     return f"\u2018{text}\u2019" if text else ""
 
 
+def _field(key: str) -> str:
+    return str(FIELD_WORDS.get(key, key.replace("_", " ")))
+
+
 def _corrected(e, n: Names) -> str:
     d = e.detail
-    noun = KIND_NOUNS.get(d.get("record"), "Record")
+    noun = KIND_NOUNS.get(d.get("record"), gettext_lazy("Record"))
     changes = d.get("changes", {})
-    head = f"{noun} {_q(d.get('label', ''))} corrected".replace("  ", " ")
+    head = _t(_("%(record)s %(label)s corrected"), record=noun, label=_q(d.get("label", "")))
+    head = head.replace("  ", " ")
     if not changes:
         return head
     if not n.detailed:
-        return f"{head}: {', '.join(FIELD_WORDS.get(k, k.replace('_', ' ')) for k in changes)}"
-    parts = [
-        f"{FIELD_WORDS.get(k, k.replace('_', ' '))} {v[0] or '(empty)'} \u2192 {v[1] or '(empty)'}"
-        for k, v in changes.items()
-    ]
+        return f"{head}: {', '.join(_field(k) for k in changes)}"
+    empty = _("(empty)")
+    parts = [f"{_field(k)} {v[0] or empty} \u2192 {v[1] or empty}" for k, v in changes.items()]
     return f"{head}: {'; '.join(parts)}"
 
 
 def _transition(e, n: Names) -> str:
-    return f"moved the case to {n.label('stage', e.to_stage)}"
+    return _t(_("moved the case to %(stage)s"), stage=n.label("stage", e.to_stage))
 
 
 CLOCK_WORDS = {
-    "stage": "the stage's deadline",
-    "takedown": "a takedown request's 48-hour clock",
-    "report": "an external report's deadline",
-    "measure_review": "a measure's review date",
-    "appeal": "an appeal window",
+    "stage": gettext_lazy("the stage's deadline"),
+    "takedown": gettext_lazy("a takedown request's 48-hour clock"),
+    "report": gettext_lazy("an external report's deadline"),
+    "measure_review": gettext_lazy("a measure's review date"),
+    "appeal": gettext_lazy("an appeal window"),
 }
+
+
+def _clock(key) -> str:
+    return str(CLOCK_WORDS.get(key) or _("a deadline"))
 
 
 def _when(text) -> str:
@@ -187,7 +203,7 @@ def _when(text) -> str:
     try:
         value = dt.datetime.fromisoformat(str(text))
     except ValueError:
-        return str(text or "not set")
+        return str(text or _("not set"))
     if timezone.is_naive(value):
         return value.strftime("%Y-%m-%d %H:%M")
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
@@ -195,238 +211,326 @@ def _when(text) -> str:
 
 def _staff_count(d: dict) -> str:
     count = len(d.get("recipients") or [])
-    return f"{count} staff member{'' if count == 1 else 's'}"
+    return ngettext("%(count)d staff member", "%(count)d staff members", count) % {"count": count}
 
 
 def _lead_changed(e, n: Names) -> str:
     d = e.detail
     to = n.user(d.get("to_user_id"))
     if d.get("from_user_id"):
-        return f"handed the lead from {n.user(d.get('from_user_id'))} to {to}"
-    return f"made {to} the lead"
+        return _t(
+            _("handed the lead from %(from)s to %(to)s"),
+            **{"from": n.user(d["from_user_id"]), "to": to},
+        )
+    return _t(_("made %(user)s the lead"), user=to)
 
 
 def _reminder(e, n: Names) -> str:
     d = e.detail
-    clock = CLOCK_WORDS.get(d.get("clock"), "a deadline")
-    when = "is overdue" if d.get("when", "overdue") == "overdue" else "is due soon"
-    return f"reminded {_staff_count(d)} that {clock} {when} (due {_when(d.get('due'))})"
+    values = {"staff": _staff_count(d), "clock": _clock(d.get("clock")), "due": _when(d.get("due"))}
+    if d.get("when", "overdue") == "overdue":
+        return _t(_("reminded %(staff)s that %(clock)s is overdue (due %(due)s)"), **values)
+    return _t(_("reminded %(staff)s that %(clock)s is due soon (due %(due)s)"), **values)
+
+
+def _measure(e, n: Names) -> str:
+    return _q(n.record("measure", e.detail.get("measure_id"), _("a measure")))
+
+
+def _platform(e, n: Names) -> str:
+    return n.record("takedown", e.detail.get("takedown_id"), _("a platform"))
+
+
+def _agencies(e) -> str:
+    return ", ".join(e.detail.get("agencies") or e.detail.get("obligations", []))
+
+
+def _measure_reviewed(e, n: Names) -> str:
+    if e.detail.get("ended"):
+        return _t(_("reviewed %(measure)s, and ended it"), measure=_measure(e, n))
+    return _t(
+        _("reviewed %(measure)s; next review %(next)s"),
+        measure=_measure(e, n),
+        next=e.detail.get("next_review_on") or _("not set"),
+    )
+
+
+def _takedown_submitted(e, n: Names) -> str:
+    if e.detail.get("due_at"):
+        return _t(
+            _("submitted the takedown request to %(platform)s, 48-hour clock started"),
+            platform=_platform(e, n),
+        )
+    return _t(_("submitted the takedown request to %(platform)s"), platform=_platform(e, n))
+
+
+def _report_made(e, n: Names) -> str:
+    agency = n.record("report", e.detail.get("report_id"), _("A"))
+    reference = n.record("report_ref", e.detail.get("report_id"))
+    if reference:
+        return _t(
+            _("%(agency)s report made, ref. %(reference)s"), agency=agency, reference=reference
+        )
+    return _t(_("%(agency)s report made"), agency=agency)
+
+
+def _evidence(e, n: Names) -> str:
+    if e.detail.get("platform"):
+        return _t(_("recorded evidence (%(platform)s)"), platform=e.detail["platform"])
+    return _("recorded evidence")
+
+
+def _notice(e, n: Names) -> str:
+    return _t(
+        _("logged a %(kind)s about %(party)s (%(method)s)"),
+        kind=n.label("notice_kind", e.detail.get("kind")),
+        party=n.party(e.detail.get("party_id")),
+        method=n.label("notice_method", e.detail.get("method")).lower(),
+    ).replace("a Notice", "a notice")
+
+
+def _redaction_decided(e, n: Names) -> str:
+    values = {"kind": str(e.detail.get("kind", "")).replace("_", " ")}
+    if e.detail.get("decision") == "redact":
+        return _t(_("decided a redaction term (%(kind)s): redact"), **values)
+    return _t(_("decided a redaction term (%(kind)s): keep"), **values)
+
+
+def _appeal_filed(e, n: Names) -> str:
+    values = {
+        "party": n.party(e.detail.get("appellant_id")),
+        "subject": n.label("appeal_subject", e.detail.get("subject")).lower(),
+    }
+    if e.detail.get("sanctions_stayed"):
+        return _t(_("recorded an appeal by %(party)s of %(subject)s, sanctions stayed"), **values)
+    return _t(_("recorded an appeal by %(party)s of %(subject)s"), **values)
+
+
+def _appeal_decided(e, n: Names) -> str:
+    count = len(e.detail.get("notice_ids", []))
+    return ngettext(
+        "decided the appeal: %(outcome)s; both parties notified together (%(count)d notice)",
+        "decided the appeal: %(outcome)s; both parties notified together (%(count)d notices)",
+        count,
+    ) % {"outcome": n.label("appeal_outcome", e.detail.get("outcome")).lower(), "count": count}
+
+
+def _report_message(e, n: Names) -> str:
+    code = e.detail.get("code", "")
+    if e.detail.get("from") == "reporter":
+        return _t(_("Message from the reporter of report %(code)s"), code=code)
+    return _t(_("sent a message to the reporter of report %(code)s"), code=code)
+
+
+def _parent_decision(e, n: Names) -> str:
+    d = e.detail
+    text = _t(
+        _("recorded the parent-notification decision for %(party)s: %(decision)s"),
+        party=n.party(d.get("party_id")),
+        decision=n.label("parent_decision", d.get("decision")).lower(),
+    )
+    if d.get("delay_until"):
+        text += f" ({d['delay_until']})"
+    text += _t(_(", approved by %(user)s"), user=n.user(d.get("approved_by_id")))
+    if d.get("review_on"):
+        text += _t(_(", review on %(date)s"), date=d["review_on"])
+    return text
+
+
+def _letter_sent(e, n: Names) -> str:
+    d = e.detail
+    values = {
+        "letter": _q(_letter_kind(d.get("kind"))),
+        "to": n.party(d.get("party_id")) if d.get("party_id") else _platform(e, n),
+    }
+    if d.get("language") == "es":
+        return _t(_("sent the letter %(letter)s to %(to)s (in Spanish)"), **values)
+    return _t(_("sent the letter %(letter)s to %(to)s"), **values)
+
+
+def _d(e, key, default=""):
+    return e.detail.get(key, default)
 
 
 BUILDERS: dict[str, Callable] = {
-    EventType.CASE_CREATED: lambda e, n: f"recorded the report {e.detail.get('reference', '')}",
-    EventType.FACTS_UPDATED: lambda e, n: (
-        "updated the facts: " + ", ".join(f.replace("_", " ") for f in e.detail.get("fields", []))
+    EventType.CASE_CREATED: lambda e, n: _t(
+        _("recorded the report %(reference)s"), reference=_d(e, "reference")
     ),
-    EventType.SCHOOL_CHANGED: lambda e, n: (
-        "moved the case from "
-        f"{n.schools.get(e.detail.get('from_school_id'), 'another school')} to "
-        f"{n.schools.get(e.detail.get('to_school_id'), 'another school')}"
+    EventType.FACTS_UPDATED: lambda e, n: _t(
+        _("updated the facts: %(fields)s"),
+        fields=", ".join(f.replace("_", " ") for f in _d(e, "fields", [])),
     ),
-    EventType.PARTY_ADDED: lambda e, n: (
-        f"added {n.party(e.detail.get('party_id'))} as "
-        f"{n.label('party_role', e.detail.get('role')).lower()}"
+    EventType.SCHOOL_CHANGED: lambda e, n: _t(
+        _("moved the case from %(from)s to %(to)s"),
+        **{
+            "from": n.schools.get(_d(e, "from_school_id"), _("another school")),
+            "to": n.schools.get(_d(e, "to_school_id"), _("another school")),
+        },
     ),
-    EventType.PARTY_UPDATED: lambda e, n: f"identified {n.party(e.detail.get('party_id'))}",
-    EventType.ASSIGNED: lambda e, n: (
-        f"assigned {n.user(e.detail.get('user_id'))} as "
-        f"{n.label('assignment_role', e.detail.get('role')).lower()}"
+    EventType.PARTY_ADDED: lambda e, n: _t(
+        _("added %(party)s as %(role)s"),
+        party=n.party(_d(e, "party_id")),
+        role=n.label("party_role", _d(e, "role")).lower(),
     ),
-    EventType.UNASSIGNED: lambda e, n: (
-        f"ended the assignment of {n.user(e.detail.get('user_id'))}"
-        f" as {n.label('assignment_role', e.detail.get('role')).lower()}"
+    EventType.PARTY_UPDATED: lambda e, n: _t(
+        _("identified %(party)s"), party=n.party(_d(e, "party_id"))
+    ),
+    EventType.ASSIGNED: lambda e, n: _t(
+        _("assigned %(user)s as %(role)s"),
+        user=n.user(_d(e, "user_id")),
+        role=n.label("assignment_role", _d(e, "role")).lower(),
+    ),
+    EventType.UNASSIGNED: lambda e, n: _t(
+        _("ended the assignment of %(user)s as %(role)s"),
+        user=n.user(_d(e, "user_id")),
+        role=n.label("assignment_role", _d(e, "role")).lower(),
     ),
     EventType.TRANSITION: _transition,
     EventType.DEMO_STAGE_PLACED: _transition,
-    EventType.HARM_ASSESSED: lambda e, n: (
-        f"assessed the harm: {n.label('level', e.detail.get('level')).lower()}"
+    EventType.HARM_ASSESSED: lambda e, n: _t(
+        _("assessed the harm: %(level)s"), level=n.label("level", _d(e, "level")).lower()
     ),
-    EventType.MEASURE_ADDED: lambda e, n: (
-        f"added the measure "
-        f"{_q(n.record('measure', e.detail.get('measure_id'), 'a measure'))} for "
-        f"{n.party(e.detail.get('party_id'))}"
+    EventType.MEASURE_ADDED: lambda e, n: _t(
+        _("added the measure %(measure)s for %(party)s"),
+        measure=_measure(e, n),
+        party=n.party(_d(e, "party_id")),
     ),
-    EventType.MEASURE_CHOICE_RECORDED: lambda e, n: (
-        "recorded the choice on "
-        f"{_q(n.record('measure', e.detail.get('measure_id'), 'a measure'))}: "
-        f"{n.label('party_choice', e.detail.get('choice')).lower()}"
+    EventType.MEASURE_CHOICE_RECORDED: lambda e, n: _t(
+        _("recorded the choice on %(measure)s: %(choice)s"),
+        measure=_measure(e, n),
+        choice=n.label("party_choice", _d(e, "choice")).lower(),
     ),
-    EventType.MEASURE_STATUS_CHANGED: lambda e, n: (
-        "changed "
-        f"{_q(n.record('measure', e.detail.get('measure_id'), 'a measure'))}: "
-        f"{n.label('measure_status', e.detail.get('from')).lower()} \u2192 "
-        f"{n.label('measure_status', e.detail.get('to')).lower()}"
+    EventType.MEASURE_STATUS_CHANGED: lambda e, n: _t(
+        _("changed %(measure)s: %(from)s \u2192 %(to)s"),
+        **{
+            "measure": _measure(e, n),
+            "from": n.label("measure_status", _d(e, "from")).lower(),
+            "to": n.label("measure_status", _d(e, "to")).lower(),
+        },
     ),
-    EventType.MEASURE_REVIEWED: lambda e, n: (
-        "reviewed "
-        f"{_q(n.record('measure', e.detail.get('measure_id'), 'a measure'))}"
-        + (
-            ", and ended it"
-            if e.detail.get("ended")
-            else f"; next review {e.detail.get('next_review_on') or 'not set'}"
-        )
+    EventType.MEASURE_REVIEWED: _measure_reviewed,
+    EventType.RESOLUTION_OFFERED: lambda e, n: _t(
+        _("offered %(option)s to %(party)s"),
+        option=n.label("option", _d(e, "option")),
+        party=n.party(_d(e, "party_id")),
     ),
-    EventType.RESOLUTION_OFFERED: lambda e, n: (
-        f"offered {n.label('option', e.detail.get('option'))}"
-        f" to {n.party(e.detail.get('party_id'))}"
+    EventType.RESOLUTION_CHOICE_RECORDED: lambda e, n: _t(
+        _("recorded the answer to %(option)s: %(choice)s"),
+        option=n.label("option", _d(e, "option")).lower(),
+        choice=n.label("party_choice", _d(e, "choice")).lower(),
     ),
-    EventType.RESOLUTION_CHOICE_RECORDED: lambda e, n: (
-        "recorded the answer to "
-        f"{n.label('option', e.detail.get('option')).lower()}: "
-        f"{n.label('party_choice', e.detail.get('choice')).lower()}"
+    EventType.TAKEDOWN_CREATED: lambda e, n: _t(
+        _("opened a takedown request for %(platform)s"),
+        platform=n.record("takedown", _d(e, "takedown_id"), _d(e, "platform")),
     ),
-    EventType.TAKEDOWN_CREATED: lambda e, n: (
-        "opened a takedown request for "
-        f"{n.record('takedown', e.detail.get('takedown_id'), e.detail.get('platform', ''))}"
+    EventType.TAKEDOWN_SUBMITTED: _takedown_submitted,
+    EventType.TAKEDOWN_STATUS_CHANGED: lambda e, n: _t(
+        _("recorded the takedown request to %(platform)s as %(status)s"),
+        platform=_platform(e, n),
+        status=n.label("takedown_status", _d(e, "to")).lower(),
     ),
-    EventType.TAKEDOWN_SUBMITTED: lambda e, n: (
-        "submitted the takedown request to "
-        f"{n.record('takedown', e.detail.get('takedown_id'), 'a platform')}"
-        + (", 48-hour clock started" if e.detail.get("due_at") else "")
+    EventType.REPORTS_TRIGGERED: lambda e, n: _t(
+        _("Reports required: %(agencies)s"), agencies=_agencies(e)
     ),
-    EventType.TAKEDOWN_STATUS_CHANGED: lambda e, n: (
-        "recorded the takedown request to "
-        f"{n.record('takedown', e.detail.get('takedown_id'), 'a platform')} as "
-        f"{n.label('takedown_status', e.detail.get('to')).lower()}"
+    EventType.REPORTS_WITHDRAWN: lambda e, n: _t(
+        _("No longer required (facts changed): %(agencies)s"), agencies=_agencies(e)
     ),
-    EventType.REPORTS_TRIGGERED: lambda e, n: (
-        "Reports required: "
-        + ", ".join(e.detail.get("agencies") or e.detail.get("obligations", []))
+    EventType.REPORT_MADE: _report_made,
+    EventType.REPORT_NOT_REQUIRED: lambda e, n: _t(
+        _("%(agency)s report: not required"), agency=n.record("report", _d(e, "report_id"))
     ),
-    EventType.REPORTS_WITHDRAWN: lambda e, n: (
-        "No longer required (facts changed): "
-        + ", ".join(e.detail.get("agencies") or e.detail.get("obligations", []))
+    EventType.EVIDENCE_RECORDED: _evidence,
+    EventType.CUSTODY_TRANSFERRED: lambda e, n: _("recorded a change of who holds the device"),
+    EventType.DOCUMENT_ATTACHED: lambda e, n: _t(
+        _("attached the document %(document)s"),
+        document=_q(n.record("document", _d(e, "document_id"), _("a document"))),
     ),
-    EventType.REPORT_MADE: lambda e, n: (
-        f"{n.record('report', e.detail.get('report_id'), 'A')}"
-        " report made"
-        + (
-            f", ref. {n.record('report_ref', e.detail.get('report_id'))}"
-            if n.record("report_ref", e.detail.get("report_id"))
-            else ""
-        )
+    EventType.NOTICE_LOGGED: _notice,
+    EventType.DETERMINATION_RECORDED: lambda e, n: _t(
+        _("recorded the determination for %(party)s: %(finding)s"),
+        party=n.party(_d(e, "respondent_id")),
+        finding=n.label("finding", _d(e, "finding")).lower(),
     ),
-    EventType.REPORT_NOT_REQUIRED: lambda e, n: (
-        f"{n.record('report', e.detail.get('report_id'))} report: not required"
+    EventType.SANCTION_ADDED: lambda e, n: _t(
+        _("added the sanction %(sanction)s for %(party)s"),
+        sanction=_q(n.record("sanction", _d(e, "sanction_id"), e.detail.get("intervention"))),
+        party=n.party(_d(e, "respondent_id")),
     ),
-    EventType.EVIDENCE_RECORDED: lambda e, n: (
-        "recorded evidence" + (f" ({e.detail['platform']})" if e.detail.get("platform") else "")
+    EventType.TRACK_SET: lambda e, n: _t(
+        _("set the respondent track: %(track)s"), track=n.label("track", _d(e, "to")).lower()
     ),
-    EventType.CUSTODY_TRANSFERRED: lambda e, n: "recorded a change of who holds the device",
-    EventType.DOCUMENT_ATTACHED: lambda e, n: (
-        "attached the document "
-        f"{_q(n.record('document', e.detail.get('document_id'), 'a document'))}"
-    ),
-    EventType.NOTICE_LOGGED: lambda e, n: (
-        f"logged a {n.label('notice_kind', e.detail.get('kind'))}".replace("a Notice", "a notice")
-        + f" about {n.party(e.detail.get('party_id'))} "
-        f"({n.label('notice_method', e.detail.get('method')).lower()})"
-    ),
-    EventType.DETERMINATION_RECORDED: lambda e, n: (
-        "recorded the determination for "
-        f"{n.party(e.detail.get('respondent_id'))}: "
-        f"{n.label('finding', e.detail.get('finding')).lower()}"
-    ),
-    EventType.SANCTION_ADDED: lambda e, n: (
-        "added the sanction "
-        f"{_q(n.record('sanction', e.detail.get('sanction_id'), e.detail.get('intervention')))} "
-        f"for {n.party(e.detail.get('respondent_id'))}"
-    ),
-    EventType.TRACK_SET: lambda e, n: (
-        f"set the respondent track: {n.label('track', e.detail.get('to')).lower()}"
-    ),
-    EventType.SANCTION_STATUS_CHANGED: lambda e, n: (
-        f"changed the sanction "
-        f"{_q(e.detail.get('intervention', ''))}: "
-        f"{n.label('sanction_status', e.detail.get('from')).lower()} \u2192 "
-        f"{n.label('sanction_status', e.detail.get('to')).lower()}"
+    EventType.SANCTION_STATUS_CHANGED: lambda e, n: _t(
+        _("changed the sanction %(sanction)s: %(from)s \u2192 %(to)s"),
+        **{
+            "sanction": _q(_d(e, "intervention")),
+            "from": n.label("sanction_status", _d(e, "from")).lower(),
+            "to": n.label("sanction_status", _d(e, "to")).lower(),
+        },
     ),
     EventType.LEAD_CHANGED: _lead_changed,
-    EventType.ASSIGNEE_DEACTIVATED: lambda e, n: (
-        f"ended the assignments of {n.user(e.detail.get('user_id'))}"
-        " (their account was deactivated)"
+    EventType.ASSIGNEE_DEACTIVATED: lambda e, n: _t(
+        _("ended the assignments of %(user)s (their account was deactivated)"),
+        user=n.user(_d(e, "user_id")),
     ),
-    EventType.REDACTION_REQUESTED: lambda e, n: "opened a redaction review of the summary",
+    EventType.REDACTION_REQUESTED: lambda e, n: _("opened a redaction review of the summary"),
     # The term itself is left out: it is often a name the redaction exists to hide.
-    EventType.REDACTION_DECIDED: lambda e, n: (
-        f"decided a redaction term ({str(e.detail.get('kind', '')).replace('_', ' ')}): "
-        f"{'redact' if e.detail.get('decision') == 'redact' else 'keep'}"
-    ),
-    EventType.REDACTED_SUMMARY_RELEASED: lambda e, n: "released the redacted summary",
+    EventType.REDACTION_DECIDED: _redaction_decided,
+    EventType.REDACTED_SUMMARY_RELEASED: lambda e, n: _("released the redacted summary"),
     EventType.REMINDER_SENT: _reminder,
-    EventType.NOTIFICATION_SENT: lambda e, n: (
-        f"e-mailed {_staff_count(e.detail)} about the move to {n.label('stage', e.to_stage)}"
+    EventType.NOTIFICATION_SENT: lambda e, n: _t(
+        _("e-mailed %(staff)s about the move to %(stage)s"),
+        staff=_staff_count(e.detail),
+        stage=n.label("stage", e.to_stage),
     ),
-    EventType.DEADLINE_EXTENDED: lambda e, n: (
-        f"extended {CLOCK_WORDS.get(e.detail.get('clock'), 'a deadline')} from "
-        f"{_when(e.detail.get('previous_due_at'))} to {_when(e.detail.get('new_due_at'))}"
+    EventType.DEADLINE_EXTENDED: lambda e, n: _t(
+        _("extended %(clock)s from %(before)s to %(after)s"),
+        clock=_clock(_d(e, "clock")),
+        before=_when(_d(e, "previous_due_at", None)),
+        after=_when(_d(e, "new_due_at", None)),
     ),
-    EventType.APPEAL_FILED: lambda e, n: (
-        f"recorded an appeal by {n.party(e.detail.get('appellant_id'))} of "
-        f"{n.label('appeal_subject', e.detail.get('subject')).lower()}"
-        + (", sanctions stayed" if e.detail.get("sanctions_stayed") else "")
+    EventType.APPEAL_FILED: _appeal_filed,
+    EventType.APPEAL_DECISION_MAKER_SET: lambda e, n: _t(
+        _("named %(user)s as the appeal decision-maker"), user=n.user(_d(e, "user_id"))
     ),
-    EventType.APPEAL_DECISION_MAKER_SET: lambda e, n: (
-        f"named {n.user(e.detail.get('user_id'))} as the appeal decision-maker"
+    EventType.APPEAL_RESPONSE_RECORDED: lambda e, n: _t(
+        _("recorded the response of %(party)s to the appeal"), party=n.party(_d(e, "party_id"))
     ),
-    EventType.APPEAL_RESPONSE_RECORDED: lambda e, n: (
-        f"recorded the response of {n.party(e.detail.get('party_id'))} to the appeal"
-    ),
-    EventType.APPEAL_DECIDED: lambda e, n: (
-        f"decided the appeal: {n.label('appeal_outcome', e.detail.get('outcome')).lower()}; "
-        f"both parties notified together ({len(e.detail.get('notice_ids', []))} notices)"
-    ),
-    EventType.PROCESS_A_MILESTONE: lambda e, n: (
-        "recorded a step of the formal process: "
-        f"{n.label('milestone', e.detail.get('kind')).lower()} on {e.detail.get('on', '')}"
+    EventType.APPEAL_DECIDED: _appeal_decided,
+    EventType.PROCESS_A_MILESTONE: lambda e, n: _t(
+        _("recorded a step of the formal process: %(step)s on %(date)s"),
+        step=n.label("milestone", _d(e, "kind")).lower(),
+        date=_d(e, "on"),
     ),
     EventType.RECORD_CORRECTED: _corrected,
-    EventType.RECORD_WITHDRAWN: lambda e, n: (
-        f"{KIND_NOUNS.get(e.detail.get('record'), 'Record')}"
-        f" {_q(e.detail.get('label', ''))} withdrawn"
+    EventType.RECORD_WITHDRAWN: lambda e, n: _t(
+        _("%(record)s %(label)s withdrawn"),
+        record=KIND_NOUNS.get(_d(e, "record"), gettext_lazy("Record")),
+        label=_q(_d(e, "label")),
     ),
-    EventType.REPORT_PROMOTED: lambda e, n: (
-        f"opened this case from the incoming report {e.detail.get('code', '')}"
+    EventType.REPORT_PROMOTED: lambda e, n: _t(
+        _("opened this case from the incoming report %(code)s"), code=_d(e, "code")
     ),
-    EventType.REPORT_MERGED: lambda e, n: (
-        f"added the incoming report {e.detail.get('code', '')} to this case (same incident)"
+    EventType.REPORT_MERGED: lambda e, n: _t(
+        _("added the incoming report %(code)s to this case (same incident)"), code=_d(e, "code")
     ),
-    EventType.REPORT_MESSAGE: lambda e, n: (
-        f"Message from the reporter of report {e.detail.get('code', '')}"
-        if e.detail.get("from") == "reporter"
-        else f"sent a message to the reporter of report {e.detail.get('code', '')}"
+    EventType.REPORT_MESSAGE: _report_message,
+    EventType.TAKEDOWN_NOTICE_CREATED: lambda e, n: _t(
+        _("prepared the TAKE IT DOWN Act notice for the takedown request to %(platform)s"),
+        platform=_platform(e, n),
     ),
-    EventType.TAKEDOWN_NOTICE_CREATED: lambda e, n: (
-        "prepared the TAKE IT DOWN Act notice for the takedown request to "
-        f"{n.record('takedown', e.detail.get('takedown_id'), 'a platform')}"
+    EventType.PARENT_DECISION_RECORDED: _parent_decision,
+    EventType.SUPPORT_NOT_OFFERED: lambda e, n: _t(
+        _("recorded why no supportive measure was offered to %(party)s"),
+        party=n.party(_d(e, "party_id")),
     ),
-    EventType.PARENT_DECISION_RECORDED: lambda e, n: (
-        "recorded the parent-notification decision for "
-        f"{n.party(e.detail.get('party_id'))}: "
-        f"{n.label('parent_decision', e.detail.get('decision')).lower()}"
-        + (f" ({e.detail['delay_until']})" if e.detail.get("delay_until") else "")
-        + (f", approved by {n.user(e.detail.get('approved_by_id'))}")
-        + (f", review on {e.detail['review_on']}" if e.detail.get("review_on") else "")
-    ),
-    EventType.SUPPORT_NOT_OFFERED: lambda e, n: (
-        f"recorded why no supportive measure was offered to {n.party(e.detail.get('party_id'))}"
-    ),
-    EventType.LETTER_SENT: lambda e, n: (
-        f"sent the letter {_q(_letter_kind(e.detail.get('kind')))} to "
-        + (
-            n.party(e.detail.get("party_id"))
-            if e.detail.get("party_id")
-            else n.record("takedown", e.detail.get("takedown_id"), "a platform")
-        )
-        + (" (in Spanish)" if e.detail.get("language") == "es" else "")
-    ),
+    EventType.LETTER_SENT: _letter_sent,
 }
 
 
 def _letter_kind(value) -> str:
     from .models_letters import LetterKind
 
-    return str(dict(LetterKind.choices).get(value, "letter"))
+    return str(dict(LetterKind.choices).get(value, _("letter")))
 
 
 # The events that link an incoming report to the case (its page is then one click away).
@@ -459,9 +563,9 @@ def event_sentence(event, names: Names, *, actor: str | None = None) -> str:
     "<record> <what happened> (by <actor>)". ``actor`` overrides the event's actor name."""
     builder = BUILDERS.get(event.event_type)
     what = builder(event, names) if builder else event.event_type.replace("_", " ")
-    who = actor if actor is not None else (str(event.actor) if event.actor_id else "System")
+    who = actor if actor is not None else (str(event.actor) if event.actor_id else _("System"))
     if event.event_type == EventType.REPORT_MESSAGE and not event.actor_id:
         return what  # the reporter wrote it: no staff member to name
     if event.event_type in NO_ACTOR:
-        return f"{what[:1].upper()}{what[1:]} (by {who})"
-    return f"{who} {what}"
+        return _t(_("%(what)s (by %(who)s)"), what=f"{what[:1].upper()}{what[1:]}", who=who)
+    return _t(_("%(who)s %(what)s"), who=who, what=what)
