@@ -4,9 +4,10 @@ SQLite demo (``seed_demo --size N``) served on a free loopback port, the demo co
 signed in with both factors, and Debian's Chromium at 1366 px and 390 px wide.
 
 Shots: the case page, the queue, the case page's to-do panel (an element shot), a letter
-preview and the analytics page. The to-do panel and the letter preview are found by the
-constants below; when a page has no such element or link yet, that shot is skipped with a
-warning (the others are still taken) and the script still exits 0.
+preview (the case's letters page, a kind and a recipient, the compose page's preview) and the
+analytics page. The to-do panel and the letter preview are found by the constants below; when
+a page has no such element or link, that shot is skipped with a warning (the others are still
+taken) and the script still exits 0.
 
 Usage: ``scripts/screens.sh [--size N] [--out DIR]`` (or this file with the venv's python).
 """
@@ -25,9 +26,13 @@ HEIGHT = {1366: 900, 390: 844}
 # The case shown: the demo's scenario S1, at interim actions (measures, takedowns, reports).
 CASE_TITLE = "Group chat 'nudify' images of ninth graders"
 # The case page's to-do panel for the current stage (an element screenshot).
-TODO_PANEL_SELECTOR = "#todo-panel"
-# The link on the case page that opens a letter's preview (its accessible name).
-LETTER_PREVIEW_LINK = re.compile(r"^Preview", re.IGNORECASE)
+TODO_PANEL_SELECTOR = "section#todo"
+# The letter previewed: the case's letters page (relative to the case page's URL), the kind's
+# heading there, the recipient's link under it, and the compose page's preview section.
+LETTERS_PATH = "letters/"
+LETTER_KIND = "Notice of allegations"
+LETTER_RECIPIENT_LINK = re.compile(r"^To ")
+LETTER_PREVIEW_SELECTOR = "main"
 QUEUE_PATH = "/"
 ANALYTICS_PATH = "/reporting/analytics/"
 
@@ -54,6 +59,27 @@ def case_url(page, base: str) -> str:
     rows.first.get_by_role("link").first.click()
     page.wait_for_load_state("load")
     return page.url.split("#")[0]
+
+
+def letter_preview(page, case_page_url: str):
+    """The compose page of the first recipient offered for ``LETTER_KIND`` on the case's
+    letters page, opened as a person does (the kind's heading, the "To …" link under it); the
+    locator of its ``LETTER_PREVIEW_SELECTOR`` element, or None when the letters page offers
+    no recipient for that kind."""
+    page.goto(f"{case_page_url.rstrip('/')}/{LETTERS_PATH}")
+    page.wait_for_load_state("load")
+    heading = page.get_by_role("heading", name=LETTER_KIND, exact=True)
+    if not heading.count():
+        return None
+    recipients = heading.first.locator(
+        "xpath=following-sibling::ul[contains(@class, 'letter-recipients')][1]"
+    ).get_by_role("link", name=LETTER_RECIPIENT_LINK)
+    if not recipients.count():
+        return None
+    recipients.first.click()
+    page.wait_for_load_state("load")
+    preview = page.locator(LETTER_PREVIEW_SELECTOR)
+    return preview.first if preview.count() else None
 
 
 def main() -> int:
@@ -92,14 +118,11 @@ def main() -> int:
                 shoot(page, args.out / f"todo-panel-{width}.png", element=panel.first)
             else:
                 missing.append(f"to-do panel ({TODO_PANEL_SELECTOR}) at {width} px")
-            preview = page.get_by_role("link", name=LETTER_PREVIEW_LINK)
-            if preview.count():
-                preview.first.click()
-                page.wait_for_load_state("load")
-                shoot(page, args.out / f"letter-preview-{width}.png")
-                page.goto(url)
+            preview = letter_preview(page, url)
+            if preview is not None:
+                shoot(page, args.out / f"letter-preview-{width}.png", element=preview)
             else:
-                missing.append(f"letter preview (link {LETTER_PREVIEW_LINK.pattern}) at {width} px")
+                missing.append(f"letter preview ({LETTER_KIND}, {LETTERS_PATH}) at {width} px")
             page.goto(f"{server.url}{ANALYTICS_PATH}")
             page.wait_for_load_state("load")
             shoot(page, args.out / f"analytics-{width}.png")

@@ -6,8 +6,10 @@ coordinator, in Debian's Chromium against a fresh demo (``seed_demo --size 0``).
 Every control is found as a person finds it: case-page links and buttons by their text and
 role, form fields by their label (radio and checkbox groups by their legend). Nothing depends
 on the case page's layout, so the same script measures the page before and after it is
-reorganised, as long as the steps keep their names (a step whose link comes to sit behind a tab
-needs that tab's click added before it, as a person would click it).
+reorganised, as long as the steps keep their names. On the case page in sections, a step's
+link is used as a person uses the page: from the to-do panel when the panel links to the same
+form (no tab to choose), otherwise after clicking the tab of the section that holds it (that
+click is counted).
 
 What is counted:
 - clicks: links, buttons, radio buttons and checkboxes; choosing from a drop-down list counts
@@ -15,7 +17,10 @@ What is counted:
 - fields typed (text boxes and text areas filled);
 - page loads: every document the browser loaded (navigations, form submissions and their
   redirects counted once each as the page that results);
-- form submissions: POSTs of a page form.
+- form submissions: POSTs of a page form;
+- of the steps, those opened from the to-do panel, and the tab clicks among the link clicks;
+- the same counts for each stage of the walkthrough (``by_stage``) and for each kind of step
+  (``by_step``: the step's link name, how many times it was opened), to show where the clicks go.
 
 Usage: ``.venv/bin/python scripts/walkthrough_clicks.py [--json FILE]``; prints the counts and
 exits 0 when the case reached "Closed". ``NCII_DEMO_TEMPLATE_DB`` may name an already migrated
@@ -59,6 +64,17 @@ class Counts:
     page_loads: int = 0
     form_submissions: int = 0
     steps: int = 0
+    steps_from_todo_panel: int = 0
+    tab_clicks: int = 0
+
+    def tally(self) -> dict:
+        """The counts that are summed per stage and per step (clicks, page loads...)."""
+        return {
+            "clicks": self.clicks,
+            "fields_typed": self.fields_typed,
+            "page_loads": self.page_loads,
+            "form_submissions": self.form_submissions,
+        }
 
 
 class Walk:
@@ -68,6 +84,11 @@ class Walk:
         self.page = page
         self.counts = Counts()
         self.case_url = ""
+        self.stage = "Start"
+        self.step = "(before the first step)"
+        self._mark = self.counts.tally()
+        self.by_stage: dict[str, dict] = {}
+        self.by_step: dict[str, dict] = {}
         page.on("load", lambda _: self._loaded())
         page.on("request", self._request)
 
@@ -77,6 +98,41 @@ class Walk:
     def _request(self, request):
         if request.is_navigation_request() and request.method == "POST":
             self.counts.form_submissions += 1
+
+    # --- Where the clicks go ------------------------------------------------------------------
+
+    def _book(self):
+        """Adds what was counted since the last mark to the current stage and step."""
+        now = self.counts.tally()
+        spent = {k: now[k] - self._mark[k] for k in now}
+        self._mark = now
+        if not any(spent.values()):
+            return
+        for table, key in ((self.by_stage, self.stage), (self.by_step, self.step)):
+            row = table.setdefault(key, dict.fromkeys(now, 0))
+            for k, v in spent.items():
+                row[k] += v
+
+    def begin_stage(self, name: str):
+        """Counts from here on go to the walkthrough stage ``name`` (``by_stage``)."""
+        self._book()
+        self.stage = name
+
+    def begin_step(self, name: str):
+        """Counts from here on go to the step ``name`` (``by_step``: the step's link name),
+        opened once more."""
+        self._book()
+        self.step = name
+        row = self.by_step.setdefault(name, dict.fromkeys(self._mark, 0))
+        for key in ("times", "from_todo_panel", "tab_clicks"):
+            row.setdefault(key, 0)
+        row["times"] += 1
+
+    def breakdown(self) -> dict:
+        """``{"by_stage": {stage: counts}, "by_step": {step: counts}}``, each ``counts`` the
+        ``Counts.tally`` keys (and, per step, ``times``, ``from_todo_panel``, ``tab_clicks``)."""
+        self._book()
+        return {"by_stage": self.by_stage, "by_step": self.by_step}
 
     # --- Finding controls by what a person reads -----------------------------------------------
 
@@ -137,10 +193,34 @@ class Walk:
             self.link(re.compile(r"^Back to "))
 
     def open_step(self, name: str | re.Pattern, nth: int = 0):
-        """Follows the case page's link to a step's form."""
+        """Follows the case page's link to a step's form: the to-do panel's link to the same
+        form when the panel has one (a person reads the panel first), otherwise the link in its
+        section after clicking that section's tab when the tab is not the one shown."""
         self.on_case_page()
+        self.begin_step(name if isinstance(name, str) else name.pattern.lstrip("^"))
         self.counts.steps += 1
-        self.link(name, nth)
+        target = self.page.get_by_role(
+            "link", name=name, exact=isinstance(name, str), include_hidden=True
+        ).nth(nth)
+        href = target.get_attribute("href") or ""
+        in_panel = [
+            a
+            for a in self.page.locator("#todo a[href]").all()
+            if a.is_visible() and same_form(a.get_attribute("href"), href)
+        ]
+        if in_panel:
+            self.counts.steps_from_todo_panel += 1
+            self.by_step[self.step]["from_todo_panel"] += 1
+            self.click(in_panel[0])
+            return
+        hidden_panel = target.evaluate(
+            "el => { const p = el.closest('[role=tabpanel]'); return p && p.hidden ? p.id : ''; }"
+        )
+        if hidden_panel:
+            self.counts.tab_clicks += 1
+            self.by_step[self.step]["tab_clicks"] += 1
+            self.click(self.page.locator(f"#tab-{hidden_panel}"))
+        self.click(target)
 
     def save(self, button: str = "Save"):
         self.button(button)
@@ -157,11 +237,21 @@ class Walk:
         self.save(label)
 
 
+def same_form(panel_href: str, step_href: str) -> bool:
+    """Whether a to-do panel link (``panel_href``) opens the step link's form: the same path,
+    and the panel link's query (such as ``measure=12``) when it has one."""
+    panel_path, _, panel_query = panel_href.partition("#")[0].partition("?")
+    step_path, _, step_query = step_href.partition("#")[0].partition("?")
+    return panel_path == step_path and (not panel_query or panel_query == step_query)
+
+
 def walkthrough(walk: Walk, base: str) -> None:
     page = walk.page
     review_on = (dt.date.today() + dt.timedelta(days=14)).isoformat()
 
+    walk.begin_stage("Intake")
     # Intake: the principal forwards a parent's Sunday email
+    walk.begin_step("New report")
     walk.link("New report")
     walk.pick("School", "Riverbend High School")
     walk.type("Short label", TITLE)
@@ -185,6 +275,7 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.button("Record the report")
     walk.case_url = page.url.split("#")[0]
 
+    walk.begin_stage("Initial assessment")
     # Initial assessment: in scope although off campus; the respondent is a known student
     walk.transition("Start the initial assessment")
     walk.open_step("Edit the assessment facts")
@@ -226,6 +317,7 @@ def walkthrough(walk: Walk, base: str) -> None:
         Respondent_track="Student discipline procedures",
     )
 
+    walk.begin_stage("Harm assessment")
     # Harm assessment: wide reach, minors, still circulating
     walk.open_step("Record the harm assessment")
     walk.pick("How far it spread", "A group or class (10 to 50)")
@@ -235,6 +327,7 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.save()
     walk.transition("Harm assessment done: interim actions")
 
+    walk.begin_stage("Interim actions")
     # Interim actions: counseling for each depicted student, the respondent out of the class,
     # the takedown request to Snapchat with its 48-hour clock
     for name in DEPICTED:
@@ -270,6 +363,7 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.save()
     walk.transition("Start the investigation")
 
+    walk.begin_stage("Investigation")
     # Investigation: evidence without any image; the restorative option declined by each
     walk.open_step("Record evidence")
     walk.type("What was seen", "Four edited images posted in a Snapchat group chat.")
@@ -285,6 +379,7 @@ def walkthrough(walk: Walk, base: str) -> None:
         walk.save()
     walk.transition("Investigation done: determination")
 
+    walk.begin_stage("Determination")
     # Determination: responsible; suspension and the education module
     walk.open_step("Record a determination")
     walk.pick("Respondent", starts_with="Jordan")
@@ -299,6 +394,7 @@ def walkthrough(walk: Walk, base: str) -> None:
         walk.save()
     walk.transition("Sign off the determination")
 
+    walk.begin_stage("Remedies")
     # Remedies: with each student, the decision to tell their parents now, then the notices
     for name in [*DEPICTED, RESPONDENT]:
         walk.open_step("Record a decision")
@@ -323,6 +419,7 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.save()
     walk.transition("Start monitoring")
 
+    walk.begin_stage("Monitoring and closure")
     # Monitoring: measures reviewed and ended, the images removed, then closure
     for index, _ in enumerate(DEPICTED):
         walk.open_step(re.compile("^Update Counseling for"), nth=index)
@@ -356,7 +453,7 @@ def main() -> int:
             raise
         closed = "Closed" in page.locator("main").inner_text()
         browser.close()
-    counts = asdict(walk.counts)
+    counts = asdict(walk.counts) | walk.breakdown()
     print(json.dumps(counts, indent=2))
     if args.json:
         args.json.write_text(json.dumps(counts, indent=2) + "\n")
