@@ -280,7 +280,28 @@ def test_a_case_created_through_the_intake_has_facts_before_any_reconcile(coordi
 def test_the_reconcile_picks_up_cases_written_outside_the_services(coordinator, school):
     from tests.factories import CaseFactory
 
-    CaseFactory(school=school)
-    assert district_analytics_for_user(user=coordinator).total == 0
+    case = CaseFactory(school=school)
+    assert not CaseFacts.objects.filter(case=case).exists()
     assert case_facts_refresh_all() == 1
+    assert not CaseFacts.objects.get(case=case).stale
     assert district_analytics_for_user(user=coordinator).total == 1
+
+
+def test_the_read_counts_cases_written_outside_the_services_before_any_reconcile(
+    coordinator, school
+):
+    """A case with no facts row (no event wrote one) is never silently left out: the read
+    works its facts out first, and only for the reader's district."""
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(school=school, ncii_kind=c.NciiKind.SYNTHETIC)
+    elsewhere = CaseFactory()
+    assert elsewhere.district_id != case.district_id
+    assert not CaseFacts.objects.exists()
+    figures = district_analytics_for_user(user=coordinator)
+    assert figures.total == 1
+    assert not CaseFacts.objects.get(case=case).stale
+    assert not CaseFacts.objects.filter(case=elsewhere).exists()
+    assert_kept_equals_fresh(coordinator)
+    # Nothing stale or missing any more: nothing written.
+    assert case_facts_refresh_stale(district_id=case.district_id) == 0
