@@ -35,10 +35,12 @@ def pdftotext(content: bytes, tmp_path) -> str:
     return result.stdout
 
 
-def rows_of(text: str, label: str) -> list[list[str]]:
-    """The lines starting with ``label``, split into their cells (2+ spaces apart)."""
+def rows_of(text: str, label) -> list[list[str]]:
+    """The lines starting with ``label`` (a string, or a lazy translation such as a choice's
+    label), split into their cells (2+ spaces apart)."""
     import re
 
+    label = str(label)
     return [
         re.split(r"\s{2,}", line.strip())
         for line in text.splitlines()
