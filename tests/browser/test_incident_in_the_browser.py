@@ -239,7 +239,10 @@ def test_the_discord_incident_in_the_browser(live_server, demo, tab, private_roo
 
     page.goto(case_url)
     check(page)
-    assert "Her mother" in page.locator("#notices table").text_content()
+    notices_log = page.get_by_role(
+        "table", name="Notices to parties and to parents or guardians", include_hidden=True
+    )
+    assert "Her mother" in notices_log.text_content()
     summary = case_summary_for_user(user=boss, pk=case.pk, profile="internal")
     assert {n.recipient for n in summary.notices} == {"Her mother", "His father"}
     assert document.title in [d.title for d in summary.documents]

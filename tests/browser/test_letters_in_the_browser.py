@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from ncii_cases.models import Case, CaseEvent, Letter
-from tests.browser.helpers import AxeChecked, sign_in
+from tests.browser.helpers import AxeChecked, case_page_link, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "Group chat 'nudify' images of ninth graders"
@@ -26,7 +26,7 @@ def test_the_coordinator_previews_edits_sends_and_downloads_a_letter(
     sign_in(page, base, "coordinator", check)
     page.goto(f"{base}{case.get_absolute_url()}")
     check(page)
-    page.get_by_role("link", name="Letters from templates: prepare, preview and send").click()
+    case_page_link(page, "Letters from templates: prepare, preview and send").click()
     check(page)
     allegations = page.locator("h3", has_text="Notice of allegations").locator(
         "xpath=following-sibling::ul[1]"

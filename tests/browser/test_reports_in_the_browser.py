@@ -120,7 +120,9 @@ def test_reports_from_the_public_and_staff_reach_one_case(live_server, demo, chr
     # The coordinator writes to the public reporter, then promotes the staff report and merges
     # the public one into the same case.
     sign_in(coordinator, base, "coordinator", check)
-    coordinator.get_by_role("link", name="Incoming reports").click()
+    coordinator.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Incoming reports"
+    ).click()
     coordinator.wait_for_url("**/reports/incoming/")
     check(coordinator)
     coordinator.get_by_role("link", name=code).click()

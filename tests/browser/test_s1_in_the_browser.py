@@ -249,8 +249,12 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     flow.step("Start monitoring")
 
     # Monitoring: measures reviewed and ended, the images removed, then closure
-    measure_links = page.get_by_role("link", name=re.compile("^Update Counseling for"))
-    for index in range(measure_links.count()):
+    # Counted with the hidden tabs included: the measures' links sit in the support tab.
+    measure_links = page.get_by_role(
+        "link", name=re.compile("^Update Counseling for"), include_hidden=True
+    )
+    assert measure_links.count() == len(DEPICTED)
+    for index in range(len(DEPICTED)):
         flow.open_case()
         case_page_link(page, re.compile("^Update Counseling for"), exact=False, nth=index).click()
         check(page)
