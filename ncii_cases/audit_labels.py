@@ -97,6 +97,7 @@ ACCESS_LABELS = {
     "case_letters": _("Letters of the case viewed"),
     "case_measure_add": _("Measure form"),
     "case_measure_update": _("Measure update form"),
+    "case_measure_review": _("Measure reviews form"),
     "case_move_school": _("School move form"),
     "case_notice_add": _("Notice form"),
     "case_offer": _("Resolution offer form"),

@@ -356,6 +356,17 @@ def harm(request, pk):
     )
 
 
+def _measures_add(actor, case, data):
+    fields = {k: v for k, v in data.items() if k != "party"}
+    return measures.measures_add_for_parties(
+        actor=actor,
+        case=case,
+        owner=actor,
+        parties=data["party"],
+        **{**fields, "party_choice": fields["party_choice"] or None},
+    )
+
+
 @access_logged("case_measure_add")
 @login_required
 @GET_POST
@@ -366,18 +377,17 @@ def measure_add(request, pk):
         actions=(Action.SUPPORT, Action.WORK),
         title=_("Add a measure"),
         intro=_(
-            "Supportive measures and remedies are for the person shown; interim measures "
-            "concern a respondent. Record the person's own choice."
+            "Supportive measures are for the people shown, respondents and witnesses; remedies "
+            "for the people shown; interim measures concern a respondent. Tick each person the "
+            "measure is for: one is recorded for each. Record the people's own choice."
         ),
         form_class=f.MeasureAddForm,
-        form_kwargs=lambda case: selectors.measure_form_scope(user=request.user, case=case),
-        save=lambda case, data: measures.measure_add(
-            actor=request.user,
-            case=case,
-            owner=request.user,
-            **{**data, "party_choice": data["party_choice"] or None},
-        ),
-        success=_("The measure is recorded."),
+        form_kwargs=lambda case: {
+            **selectors.measure_form_scope(user=request.user, case=case),
+            "picked": request.GET.getlist("party"),
+        },
+        save=lambda case, data: _measures_add(request.user, case, data),
+        success=_("The measures are recorded: one for each person ticked."),
         anchor="measures-h",
     )
 
@@ -421,6 +431,32 @@ def measure_update(request, pk):
         },
         save=lambda case, data: _measure_update(request.user, data),
         success=_("The measure is updated."),
+        anchor="measures-h",
+    )
+
+
+@access_logged("case_measure_review")
+@login_required
+@GET_POST
+def measure_review(request, pk):
+    return _record_page(
+        request,
+        pk,
+        actions=(Action.SUPPORT, Action.WORK),
+        title=_("Review the measures"),
+        intro=_(
+            "Each measure still in place or never reviewed has a row. Record a review with "
+            "the next review date, or end the measure at this review; rows left as they are "
+            "record nothing."
+        ),
+        form_class=f.MeasureReviewForm,
+        form_kwargs=lambda case: {
+            "measures": selectors.case_measures_for_user(user=request.user, case=case)
+        },
+        save=lambda case, data: measures.measure_reviews_record(
+            actor=request.user, reviews=data["reviews"]
+        ),
+        success=_("The reviews are recorded."),
         anchor="measures-h",
     )
 
@@ -682,18 +718,23 @@ def offer(request, pk):
         request,
         pk,
         actions=(Action.WORK,),
-        title=_("Record an offer and the person's choice"),
-        intro=_("Informal or restorative resolution happens only if the person shown chooses it."),
-        form_class=f.OfferForm,
+        title=_("Record an offer and the choice"),
+        intro=_(
+            "Informal or restorative resolution happens only if the person shown chooses it. "
+            "Choose the option once, then each person's own choice; a row left blank records "
+            "nothing for that person."
+        ),
+        form_class=f.OfferRowsForm,
         form_kwargs=lambda case: {
             "parties": selectors.case_parties_by_role(
                 user=request.user, case=case, roles=[c.PartyRole.DEPICTED, c.PartyRole.PARENT]
-            )
+            ),
+            "picked": request.GET.getlist("party"),
         },
-        save=lambda case, data: measures.resolution_offer_record(
-            actor=request.user, case=case, **data
+        save=lambda case, data: measures.resolution_offers_record(
+            actor=request.user, case=case, option=data["option"], rows=data["rows"]
         ),
-        success=_("The offer and the choice are recorded."),
+        success=_("The offers and the choices are recorded."),
         anchor="offers-h",
     )
 

@@ -4,7 +4,9 @@ steps. Forms validate input and limit choices to the case; they never write."""
 import uuid
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from policies import selectors as catalogs
@@ -625,11 +627,30 @@ class HarmForm(forms.Form):
         super().__init__(*args, initial={**values, **(initial or {})}, **kwargs)
 
 
+class PartiesLabelChoiceField(RowsChoiceField):
+    """Several parties of the case, as checkboxes named like ``PartyLabelChoiceField``."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} ({obj.get_role_display().lower()})"
+
+
 class MeasureAddForm(DatesChecked, OneSubmission):
+    """One measure for each person ticked (``services.measures.measures_add_for_parties``).
+    ``picked``: the ids of the people ticked when the page opens (the to-do panel's link,
+    ``?party=1&party=2``)."""
+
     date_rule = "measure"
 
-    kind = forms.ChoiceField(choices=CaseMeasure.Kind.choices, label=_("Kind"))
-    party = PartyLabelChoiceField(queryset=None, label=_("For or concerning"))
+    kind = forms.ChoiceField(
+        choices=CaseMeasure.Kind.choices, widget=forms.RadioSelect, label=_("Kind")
+    )
+    party = PartiesLabelChoiceField(
+        queryset=None,
+        label=_("For or concerning"),
+        help_text=_("Tick each person: one measure is recorded for each."),
+    )
     measure = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Measure from the district's list")
     )
@@ -638,16 +659,28 @@ class MeasureAddForm(DatesChecked, OneSubmission):
     )
     starts_on = forms.DateField(widget=DateInput(), required=False, label=_("Starts on"))
     review_on = forms.DateField(widget=DateInput(), required=False, label=_("Review on"))
-    status = forms.ChoiceField(choices=MeasureStatus.choices, label=_("Status"))
+    status = forms.ChoiceField(
+        choices=MeasureStatus.choices,
+        widget=forms.RadioSelect,
+        initial=MeasureStatus.ACTIVE,
+        label=_("Status"),
+    )
     party_choice = forms.ChoiceField(
-        choices=PartyChoice.choices, required=False, label=_("The person's choice")
+        choices=PartyChoice.choices[:3],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=PartyChoice.OFFERED,
+        label=_("The person's choice"),
+        help_text=_("An interim measure is not an offer: its choice is not recorded."),
     )
 
-    def __init__(self, *args, case, parties, kinds, **kwargs):
+    def __init__(self, *args, case, parties, kinds, picked=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = parties
         self.fields["kind"].choices = [k for k in CaseMeasure.Kind.choices if k[0] in kinds]
         self.fields["measure"].queryset = catalogs.measures_for_district(district=case.district)
+        if not self.is_bound and picked:
+            self.initial["party"] = [p for p in picked if str(p).isdigit()]
 
 
 class MeasureUpdateForm(DatesChecked, VersionedChoice):
@@ -690,6 +723,146 @@ class MeasureUpdateForm(DatesChecked, VersionedChoice):
             values = {"starts_on": measure.starts_on, "next_review_on": data["next_review_on"]}
             for name, message in date_errors("measure_review", values).items():
                 self.add_error(name, message)
+        return data
+
+
+class MeasureReviewForm(forms.Form):
+    """A row per measure to review: each measure still open or never reviewed (and every
+    measure a sent form names), with what to do (leave it as it is, record a review with the
+    next review date, or end it at this review) and a note. The version of each measure the
+    page showed travels hidden, so a row changed since refuses the whole save.
+    ``cleaned_data["reviews"]``: one dict per row acted on, the keywords of
+    ``services.measures.measure_reviews_record``."""
+
+    LEAVE, REVIEW, END = "leave", "review", "end"
+    ACTIONS = [
+        (LEAVE, _("Leave it as it is")),
+        (REVIEW, _("Record a review: it stays in place until the next review")),
+        (END, _("End it at this review")),
+    ]
+
+    def __init__(self, *args, measures, **kwargs):
+        super().__init__(*args, **kwargs)
+        posted = [
+            int(key.removeprefix("version_"))
+            for key in (self.data or {})
+            if key.startswith("version_")
+            and key.removeprefix("version_").isdigit()
+            and len(key) < 30
+        ]
+        rows = measures.filter(withdrawn_at__isnull=True).filter(
+            ~Q(status=MeasureStatus.ENDED) | Q(last_reviewed_at__isnull=True) | Q(pk__in=posted)
+        )
+        self.rows = list(rows)
+        for m in self.rows:
+            name = _("%(measure)s for %(who)s") % {"measure": m, "who": m.party.display_name}
+            due = (
+                _("Next review due %(day)s.") % {"day": date_format(m.review_on)}
+                if m.review_on
+                else _("No review date.")
+            )
+            self.fields[f"do_{m.pk}"] = forms.ChoiceField(
+                choices=self.ACTIONS,
+                widget=forms.RadioSelect,
+                initial=self.LEAVE,
+                required=False,
+                label=name,
+                help_text=f"{m.get_kind_display()}, {m.get_status_display().lower()}. {due}",
+            )
+            self.fields[f"next_review_on_{m.pk}"] = forms.DateField(
+                widget=DateInput(),
+                required=False,
+                label=_("Next review of %(name)s (if it stays in place)") % {"name": name},
+            )
+            self.fields[f"note_{m.pk}"] = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                label=_("Note on %(name)s") % {"name": name},
+            )
+            self.fields[f"version_{m.pk}"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=m.version
+            )
+
+    def clean(self):
+        data = super().clean()
+        reviews = []
+        for m in self.rows:
+            do = data.get(f"do_{m.pk}") or self.LEAVE
+            if do == self.LEAVE:
+                continue
+            next_on = data.get(f"next_review_on_{m.pk}")
+            date_field = f"next_review_on_{m.pk}"
+            if do == self.REVIEW:
+                if next_on is None and date_field not in self.errors:
+                    self.add_error(
+                        date_field, _("A measure that stays in place needs its next review date.")
+                    )
+                    continue
+                values = {"starts_on": m.starts_on, "next_review_on": next_on}
+                for message in date_errors("measure_review", values).values():
+                    self.add_error(date_field, message)
+            reviews.append(
+                {
+                    "measure": m,
+                    "version": data.get(f"version_{m.pk}"),
+                    "end": do == self.END,
+                    "next_review_on": next_on if do == self.REVIEW else None,
+                    "note": data.get(f"note_{m.pk}", ""),
+                }
+            )
+        if not reviews and not self.errors:
+            raise forms.ValidationError(
+                _("Choose what to do with at least one measure: every row says to leave it.")
+            )
+        data["reviews"] = reviews
+        return data
+
+
+class OfferRowsForm(OneSubmission):
+    """The option offered once, and a row per person it may be offered to (``parties``) with
+    their choice and notes; rows without a choice are skipped. ``picked``: the ids of the
+    people whose row starts as "offered, no answer yet" (the to-do panel's link).
+    ``cleaned_data["rows"]``: one dict per row with a choice (party, choice, notes)."""
+
+    option = forms.ChoiceField(
+        choices=ResolutionOffer.Option.choices, widget=forms.RadioSelect, label=_("Option")
+    )
+
+    def __init__(self, *args, parties, picked=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parties = list(parties)
+        picked = {str(p) for p in picked}
+        for party in self.parties:
+            name = f"{party.display_name} ({party.get_role_display().lower()})"
+            self.fields[f"choice_{party.pk}"] = forms.ChoiceField(
+                choices=PartyChoice.choices[:3],
+                widget=forms.RadioSelect,
+                required=False,
+                label=name,
+                initial=PartyChoice.OFFERED if str(party.pk) in picked else None,
+            )
+            self.fields[f"notes_{party.pk}"] = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                label=_("Notes on %(name)s") % {"name": name},
+            )
+
+    def clean(self):
+        data = super().clean()
+        rows = [
+            {
+                "party": party,
+                "choice": data[f"choice_{party.pk}"],
+                "notes": data.get(f"notes_{party.pk}", ""),
+            }
+            for party in self.parties
+            if data.get(f"choice_{party.pk}")
+        ]
+        if not rows and not self.errors:
+            raise forms.ValidationError(
+                _("Record the choice of at least one person: every row is blank.")
+            )
+        data["rows"] = rows
         return data
 
 
@@ -936,19 +1109,6 @@ class SanctionAddForm(DatesChecked, OneSubmission):
             if track in ("student", "employee")
             else catalogs.interventions_for_track(district=None, track="student").none()
         )
-
-
-class OfferForm(OneSubmission):
-    party = PartyLabelChoiceField(queryset=None, label=_("Offered to"))
-    option = forms.ChoiceField(choices=ResolutionOffer.Option.choices, label=_("Option"))
-    choice = forms.ChoiceField(
-        choices=PartyChoice.choices[:3], widget=forms.RadioSelect, label=_("Their choice")
-    )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-    def __init__(self, *args, parties, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["party"].queryset = parties
 
 
 class PartyAddForm(PersonRowForm, OneSubmission):

@@ -139,6 +139,20 @@ def support_gaps(case) -> list[str]:
     """For each current person shown in the imagery: a supportive measure offered and
     answered (accepted or declined, the person's choice), or a written reason none was
     offered. Returns a message for each person who has neither."""
+    return [support_gap_message(party) for party in support_gap_parties(case)]
+
+
+def support_gap_message(party) -> str:
+    """What ``support_gaps`` says of a person shown without support offered or explained."""
+    return (
+        f"Offer {party.display_name} a supportive measure and record their choice "
+        "(accepted or declined), or write down why none was offered."
+    )
+
+
+def support_gap_parties(case) -> list[CaseParty]:
+    """The current people shown (one row per person) who have neither a supportive measure
+    offered and answered nor a written reason none was offered (``support_gaps``' rule)."""
     answered = {
         _person_key(m.party)
         for m in CaseMeasure.objects.current()
@@ -153,7 +167,7 @@ def support_gaps(case) -> list[str]:
         _person_key(r.party)
         for r in SupportNotOffered.objects.current().filter(case=case).select_related("party")
     }
-    msgs, seen = [], set()
+    missing, seen = [], set()
     depicted = CaseParty.objects.current().filter(case=case, role=c.PartyRole.DEPICTED)
     for party in depicted.select_related("person"):
         key = _person_key(party)
@@ -161,8 +175,5 @@ def support_gaps(case) -> list[str]:
             continue
         seen.add(key)
         if key not in answered and key not in explained:
-            msgs.append(
-                f"Offer {party.display_name} a supportive measure and record their choice "
-                "(accepted or declined), or write down why none was offered."
-            )
-    return msgs
+            missing.append(party)
+    return missing

@@ -27,6 +27,7 @@ urlpatterns = [
     path("cases/<int:pk>/harm/", case_views.harm, name="case_harm"),
     path("cases/<int:pk>/measures/new/", case_views.measure_add, name="case_measure_add"),
     path("cases/<int:pk>/measures/update/", case_views.measure_update, name="case_measure_update"),
+    path("cases/<int:pk>/measures/review/", case_views.measure_review, name="case_measure_review"),
     path("cases/<int:pk>/takedowns/", case_views.takedown_board, name="case_takedowns"),
     path("cases/<int:pk>/takedowns/new/", case_views.takedown_add, name="case_takedown_add"),
     path(

@@ -11,6 +11,7 @@ investigation 10 school days, the others in hours) and docs/clocks.md.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db import transaction
 from django.http import Http404
@@ -41,7 +42,12 @@ from .models import (
 )
 from .obligations import obligations_undecided
 from .outbox import notification_enqueue
-from .parents import parent_notification_gaps, party_is_eligible_student, support_gaps
+from .parents import (
+    parent_notification_gaps,
+    party_is_eligible_student,
+    support_gap_message,
+    support_gap_parties,
+)
 from .permissions import Action, cases_visible_to, user_can
 
 __all__ = [
@@ -127,6 +133,7 @@ SANCTION_FIX_FORM = FormTarget("ncii_cases:case_record_correct", "decisions", ("
 TAKEDOWNS_FORM = FormTarget("ncii_cases:case_takedown_update", "takedowns")
 MEASURE_ADD_FORM = FormTarget("ncii_cases:case_measure_add", "support")
 MEASURE_UPDATE_FORM = FormTarget("ncii_cases:case_measure_update", "support")
+MEASURE_REVIEW_FORM = FormTarget("ncii_cases:case_measure_review", "support")
 NOTICE_ADD_FORM = FormTarget("ncii_cases:case_notice_add", "notices")
 PARENT_DECISION_FORM = FormTarget("ncii_cases:case_parent_decision_add", "notices")
 APPEALS_FORM = FormTarget("ncii_cases:case_appeal_decide", "decisions")
@@ -253,6 +260,22 @@ def harm_assessment_completed(case, reason, detail):
     return [] if done else [_("Complete the harm assessment first.")]
 
 
+def _offer_form_for(case, depicted) -> FormTarget:
+    """The offer form with a row ready ("offered, no answer yet") for each person shown who
+    has no informal or restorative offer recorded yet."""
+    offered = set(
+        ResolutionOffer.objects.current()
+        .filter(
+            case=case,
+            option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
+        )
+        .values_list("party_id", flat=True)
+    )
+    missing = [p.pk for p in depicted if p.pk not in offered]
+    query = urlencode([("party", pk) for pk in missing])
+    return FormTarget(OFFER_FORM.url_name, OFFER_FORM.section, query=query)
+
+
 @guard(gettext_lazy("Informal resolution accepted by the parties"), OFFER_FORM)
 def resolution_accepted(case, reason, detail):
     msgs = []
@@ -269,7 +292,12 @@ def resolution_accepted(case, reason, detail):
         .select_related("person")
     )
     if not depicted or any(p.pk not in accepted for p in depicted):
-        msgs.append(_("Informal resolution needs the depicted person's recorded acceptance."))
+        msgs.append(
+            Blocker(
+                _("Informal resolution needs the depicted person's recorded acceptance."),
+                _offer_form_for(case, depicted),
+            )
+        )
     respondents = _identified_respondents(case)
     if not respondents:
         msgs.append(
@@ -389,12 +417,13 @@ def obligations_met(case, reason, detail):
     return _undecided_obligation_messages(case)
 
 
-@guard(gettext_lazy("Supportive measures reviewed"), MEASURE_UPDATE_FORM)
+@guard(gettext_lazy("Supportive measures reviewed"), MEASURE_REVIEW_FORM)
 def measures_reviewed(case, reason, detail):
     msgs = []
     rows = CaseMeasure.objects.current().filter(case=case, kind=CaseMeasure.Kind.SUPPORTIVE)
     for m in rows.select_related("measure"):
-        target = FormTarget(MEASURE_UPDATE_FORM.url_name, "support", query=f"measure={m.pk}")
+        # One page for every review due (``case_views.measure_review``).
+        target = MEASURE_REVIEW_FORM
         if m.last_reviewed_at is None:
             msgs.append(
                 Blocker(
@@ -474,7 +503,11 @@ def support_offered_or_explained(case, reason, detail):
     County Bd. of Ed., 526 U.S. 629 (1999): a response not clearly unreasonable)."""
     if case.stage != S.INTERIM_ACTIONS:
         return []
-    return support_gaps(case)
+    missing = support_gap_parties(case)
+    # The form opens with every person still lacking support ticked and the kind chosen.
+    query = urlencode([("kind", CaseMeasure.Kind.SUPPORTIVE), *(("party", p.pk) for p in missing)])
+    target = FormTarget(MEASURE_ADD_FORM.url_name, MEASURE_ADD_FORM.section, query=query)
+    return [Blocker(support_gap_message(party), target) for party in missing]
 
 
 @guard(gettext_lazy("Creation only: why this policy applies"), STEP_FORM)

@@ -148,6 +148,70 @@ def measure_add(
 
 
 @transaction.atomic
+def measures_add_for_parties(*, actor, case: Case, parties, **fields) -> list[CaseMeasure]:
+    """Adds the same measure for each of ``parties`` (an iterable of ``CaseParty``) in one
+    transaction, one ``measure_add`` (and one event) per person, and returns them in that
+    order. ``fields`` are ``measure_add``'s other keywords (kind, measure, status...).
+
+    Raises ``ValidationError`` when no person is given, or when one person is refused: its
+    message names the person, and nothing is saved for anyone."""
+    parties = list(parties)
+    if not parties:
+        raise ValidationError({"party": _("Tick at least one person.")})
+    added = []
+    for party in parties:
+        try:
+            added.append(measure_add(actor=actor, case=case, party=party, **fields))
+        except ValidationError as exc:
+            raise ValidationError(
+                [
+                    _("%(name)s: %(message)s") % {"name": party.display_name, "message": message}
+                    for message in exc.messages
+                ]
+            ) from exc
+    return added
+
+
+@transaction.atomic
+def measure_reviews_record(*, actor, reviews) -> list[CaseMeasure]:
+    """Records several measure reviews in one transaction (``measure_review`` for each, one
+    event each) and returns the measures. ``reviews`` is an iterable of dicts with the keys
+    ``measure``, ``version``, ``end``, ``next_review_on`` and ``note``.
+
+    Raises ``corrections.StaleRecord`` when one measure changed since its version was read,
+    ``ValidationError`` when no review is given or one is refused (its message names the
+    measure and the person); either way nothing is saved."""
+    reviews = list(reviews)
+    if not reviews:
+        raise ValidationError(_("Choose what to do with at least one measure."))
+    done = []
+    for row in reviews:
+        measure = row["measure"]
+        try:
+            done.append(
+                measure_review(
+                    actor=actor,
+                    measure=measure,
+                    next_review_on=row.get("next_review_on"),
+                    end=row.get("end", False),
+                    note=row.get("note", ""),
+                    version=row.get("version"),
+                )
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                raise
+            label = _("%(measure)s for %(name)s") % {
+                "measure": measure,
+                "name": measure.party.display_name,
+            }
+            raise ValidationError(
+                [_("%(name)s: %(message)s") % {"name": label, "message": m} for m in exc.messages]
+            ) from exc
+    return done
+
+
+@transaction.atomic
 def measure_choice_record(
     *, actor, measure: CaseMeasure, choice: str, version: int | None = None
 ) -> CaseMeasure:
@@ -292,6 +356,41 @@ def resolution_offer_record(
         detail={"offer_id": offer.pk, "option": option, "party_id": party.pk, "choice": choice},
     )
     return offer
+
+
+@transaction.atomic
+def resolution_offers_record(*, actor, case: Case, option: str, rows) -> list[ResolutionOffer]:
+    """Records the option offered to several people in one transaction, one
+    ``resolution_offer_record`` (and one event) per row, and returns the offers. ``rows`` is
+    an iterable of dicts with ``party``, ``choice`` and ``notes``.
+
+    Raises ``ValidationError`` when no row is given, or when one row is refused (its message
+    names the person); nothing is saved then."""
+    rows = list(rows)
+    if not rows:
+        raise ValidationError(_("Record the choice of at least one person."))
+    offers = []
+    for row in rows:
+        party = row["party"]
+        try:
+            offers.append(
+                resolution_offer_record(
+                    actor=actor,
+                    case=case,
+                    party=party,
+                    option=option,
+                    choice=row["choice"],
+                    notes=row.get("notes", ""),
+                )
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                [
+                    _("%(name)s: %(message)s") % {"name": party.display_name, "message": m}
+                    for m in exc.messages
+                ]
+            ) from exc
+    return offers
 
 
 @transaction.atomic

@@ -87,6 +87,7 @@ CASE_PAGES = {
     "ncii_cases:case_harm": WORKS,
     "ncii_cases:case_measure_add": WORKS_OR_SUPPORTS,
     "ncii_cases:case_measure_update": WORKS_OR_SUPPORTS,
+    "ncii_cases:case_measure_review": WORKS_OR_SUPPORTS,
     "ncii_cases:case_takedowns": WORKS,
     "ncii_cases:case_takedown_add": WORKS,
     "ncii_cases:case_takedown_update": WORKS,

@@ -159,8 +159,6 @@ FORGEABLE = [
      {"recipient_name": "Recipient", "kind": "", "method": "letter", "summary": "Told."}),
     ("ncii_cases:case_determination", "respondent", respondent,
      {"finding": "responsible", "standard_of_evidence": "preponderance", "rationale": "Shown."}),
-    ("ncii_cases:case_offer", "party", depicted,
-     {"option": "restorative", "choice": "declined"}),
     ("ncii_cases:case_unassign", "assignment", lambda k: first(CaseAssignment, k),
      {"reason": "Reassigned."}),
     ("ncii_cases:case_parent_decision_add", "party", depicted,
@@ -218,6 +216,24 @@ def test_the_same_form_with_the_cases_own_row_goes_through(
 
     assert response.status_code == 302, response.context["form"].errors
     assert response["Location"].startswith(rich_case.get_absolute_url())
+
+
+def test_the_offer_form_records_nothing_for_another_districts_person(
+    coordinator_client, rich_case, rich_foreign_case
+):
+    # The offer form's rows are the case's own people; a row named by another district's
+    # person id is no row of the form: nothing is recorded and the form says so.
+    foreign = depicted(rich_foreign_case)
+    before = snapshot()
+
+    response = coordinator_client.post(
+        url_of("ncii_cases:case_offer", rich_case),
+        {"option": "restorative", f"choice_{foreign.pk}": "declined"},
+    )
+
+    assert response.status_code == 200
+    assert "Record the choice of at least one person" in response.content.decode()
+    assert changed_tables(before, snapshot()) == []
 
 
 def test_a_user_of_another_district_cannot_be_assigned(coordinator_client, rich_case, outsider):

@@ -160,6 +160,8 @@ FUZZ = {
     "ncii_cases:case_harm": Form(f.HarmForm),
     "ncii_cases:case_measure_add": Form(f.MeasureAddForm, {"party": CaseParty, "measure": Measure}),
     "ncii_cases:case_measure_update": Form(f.MeasureUpdateForm, {"measure": CaseMeasure}),
+    # A row per measure, named by its id (do_<id>, version_<id>): no fixed field but these.
+    "ncii_cases:case_measure_review": Form(f.MeasureReviewForm),
     "ncii_cases:case_takedown_add": Form(
         f.TakedownAddForm, {"platform": Platform, "depicted_party": CaseParty}
     ),
@@ -176,7 +178,8 @@ FUZZ = {
     "ncii_cases:case_sanction_add": Form(
         f.SanctionAddForm, {"respondent": CaseParty, "intervention": Intervention}
     ),
-    "ncii_cases:case_offer": Form(f.OfferForm, {"party": CaseParty}),
+    # The rows of people are named by party id (choice_<id>); the option is the fixed field.
+    "ncii_cases:case_offer": Form(f.OfferRowsForm),
     "ncii_cases:case_party_add": Form(f.PartyAddForm, {"school": School, "person": Person}),
     # Corrections and withdrawals (here of a party; the record is named by its id).
     "ncii_cases:case_record_correct": Form(f.PartyCorrectForm, {"school": School}),
