@@ -239,10 +239,14 @@ class Walk:
 
 def same_form(panel_href: str, step_href: str) -> bool:
     """Whether a to-do panel link (``panel_href``) opens the step link's form: the same path,
-    and the panel link's query (such as ``measure=12``) when it has one."""
+    and the panel link's query (such as ``measure=12``) when both have one."""
     panel_path, _, panel_query = panel_href.partition("#")[0].partition("?")
     step_path, _, step_query = step_href.partition("#")[0].partition("?")
-    return panel_path == step_path and (not panel_query or panel_query == step_query)
+    # A step link without a query opens the form blank; the panel's link to the same form
+    # may fill it in (``?kind=supportive&party=3``): the same form.
+    return panel_path == step_path and (
+        not panel_query or not step_query or panel_query == step_query
+    )
 
 
 def walkthrough(walk: Walk, base: str) -> None:
@@ -330,20 +334,17 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.begin_stage("Interim actions")
     # Interim actions: counseling for each depicted student, the respondent out of the class,
     # the takedown request to Snapchat with its 48-hour clock
-    for name in DEPICTED:
-        walk.open_step("Add a measure")
-        walk.pick("Kind", "Supportive measure")
-        walk.pick("For or concerning", starts_with=name)
-        walk.pick("Measure from the district's list", "Counseling")
-        walk.pick("Status", "In place")
-        walk.pick("The person's choice", "Accepted")
-        walk.type("Review on", review_on)
-        walk.save()
+    # One form for the four students: the to-do panel's link ticks each one still lacking
+    # support and chooses the kind; a new measure is "In place" unless changed.
     walk.open_step("Add a measure")
-    walk.pick("Kind", "Interim measure")
-    walk.pick("For or concerning", starts_with=RESPONDENT)
+    walk.pick("Measure from the district's list", "Counseling")
+    walk.choose("The person's choice", "Accepted")
+    walk.type("Review on", review_on)
+    walk.save()
+    walk.open_step("Add a measure")
+    walk.choose("Kind", "Interim measure")
+    walk.tick(f"{RESPONDENT} (respondent)")
     walk.pick("Measure from the district's list", "Removal from a shared class")
-    walk.pick("Status", "In place")
     walk.save()
     walk.open_step("Add a takedown request")
     walk.pick("Platform", "Snapchat")
@@ -371,12 +372,12 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.type("Group or chat name", "grade 9 chat")
     walk.type("Who holds the device", "School resource officer")
     walk.save()
+    # One form: the option once, each student's choice on their row
+    walk.open_step("Record an offer and the choice")
+    walk.choose("Option", "Restorative resolution")
     for name in DEPICTED:
-        walk.open_step("Record an offer and the choice")
-        walk.pick("Offered to", starts_with=name)
-        walk.pick("Option", "Restorative resolution")
-        walk.choose("Their choice", "Declined")
-        walk.save()
+        walk.choose(f"{name} (depicted person / complainant)", "Declined")
+    walk.save()
     walk.transition("Investigation done: determination")
 
     walk.begin_stage("Determination")
@@ -421,12 +422,15 @@ def walkthrough(walk: Walk, base: str) -> None:
 
     walk.begin_stage("Monitoring and closure")
     # Monitoring: measures reviewed and ended, the images removed, then closure
-    for index, _ in enumerate(DEPICTED):
-        walk.open_step(re.compile("^Update Counseling for"), nth=index)
-        walk.choose("What to record", "Record a review")
-        walk.tick("End the measure at this review")
-        walk.type("Note", "Support no longer needed, by the student's own choice.")
-        walk.save()
+    # One form: every counseling measure reviewed and ended, a row each
+    walk.open_step("Review the measures")
+    for name in DEPICTED:
+        walk.choose(f"Counseling for {name}", "End it at this review")
+        walk.type(
+            f"Note on Counseling for {name}",
+            "Support no longer needed, by the student's own choice.",
+        )
+    walk.save()
     walk.open_step(re.compile("^Update the Snapchat request"))
     walk.choose("What happened", "Removed")
     walk.save()

@@ -158,20 +158,21 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
 
     # Interim actions: counseling for each depicted student, the respondent out of the class
     review_on = (timezone.localdate() + dt.timedelta(days=14)).isoformat()
-    for name in DEPICTED:
-        flow.follow("Add a measure")
-        page.select_option("#id_kind", "supportive")
-        page.select_option("#id_party", label=flow.party_option("#id_party", name))
-        page.select_option("#id_measure", label="Counseling")
-        page.select_option("#id_status", "active")
-        page.select_option("#id_party_choice", "accepted")
-        page.fill("#id_review_on", review_on)
-        flow.save()
+    # One form: counseling for the four students at once, each ticked, each accepting
     flow.follow("Add a measure")
-    page.select_option("#id_kind", "interim")
-    page.select_option("#id_party", label=flow.party_option("#id_party", "Jordan Example"))
+    page.check("input[name=kind][value=supportive]")
+    for name in DEPICTED:
+        page.get_by_label(f"{name} (depicted person / complainant)", exact=True).check()
+    page.select_option("#id_measure", label="Counseling")
+    assert page.is_checked("input[name=status][value=active]")  # a new measure: in place
+    page.check("input[name=party_choice][value=accepted]")
+    page.fill("#id_review_on", review_on)
+    flow.save()
+    assert case.measures.filter(kind="supportive").count() == len(DEPICTED)
+    flow.follow("Add a measure")
+    page.check("input[name=kind][value=interim]")
+    page.get_by_label("Jordan Example (respondent)", exact=True).check()
     page.select_option("#id_measure", label="Removal from a shared class")
-    page.select_option("#id_status", "active")
     flow.save()
     flow.follow("Add a takedown request")
     page.select_option("#id_platform", label="Snapchat")
@@ -201,12 +202,14 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     page.fill("#id_group_name", "grade 9 chat")
     page.fill("#id_device_holder", "School resource officer")
     flow.save()
+    # One form: the restorative option, declined by each student (a row each)
+    flow.follow("Record an offer and the choice")
+    page.check("input[name=option][value=restorative]")
     for name in DEPICTED:
-        flow.follow("Record an offer and the choice")
-        page.select_option("#id_party", label=flow.party_option("#id_party", name))
-        page.select_option("#id_option", "restorative")
-        page.check("input[name=choice][value=declined]")
-        flow.save()
+        row = page.get_by_role("group", name=f"{name} (depicted person / complainant)")
+        row.get_by_label("Declined", exact=True).check()
+    flow.save()
+    assert case.resolution_offers.filter(choice="declined").count() == len(DEPICTED)
     flow.step("Investigation done: determination")
 
     # Determination: responsible; suspension and the education module
@@ -254,14 +257,15 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
         "link", name=re.compile("^Update Counseling for"), include_hidden=True
     )
     assert measure_links.count() == len(DEPICTED)
-    for index in range(len(DEPICTED)):
-        flow.open_case()
-        case_page_link(page, re.compile("^Update Counseling for"), exact=False, nth=index).click()
-        check(page)
-        page.check("input[name=op][value=review]")
-        page.check("#id_end")
-        page.fill("#id_note", "Support no longer needed, by the student's own choice.")
-        flow.save()
+    # One form: every counseling measure reviewed and ended at the student's choice
+    flow.follow("Review the measures")
+    for name in DEPICTED:
+        row = page.get_by_role("group", name=f"Counseling for {name}")
+        row.get_by_label("End it at this review", exact=True).check()
+        page.get_by_label(f"Note on Counseling for {name}", exact=False).fill(
+            "Support no longer needed, by the student's own choice."
+        )
+    flow.save()
     flow.open_case()
     case_page_link(page, re.compile("^Update the Snapchat request"), exact=False).click()
     check(page)
