@@ -51,7 +51,8 @@ TITLE = "Edited images shared in a grade 9 group chat"
 
 def named(text: str) -> re.Pattern:
     """A label or legend as shown: the text, with or without the form's trailing colon."""
-    return re.compile(rf"^\s*{re.escape(text)}:?\s*$")
+    # "/" escaped too: Playwright writes the pattern between slashes in its selector.
+    return re.compile(rf"^\s*{re.escape(text).replace('/', chr(92) + '/')}:?\s*$")
 
 
 @dataclass
