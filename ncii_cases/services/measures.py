@@ -22,7 +22,7 @@ from ..events import EventType
 from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, ResolutionOffer
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
-from .corrections import require_version
+from .corrections import StaleRecord, require_version
 
 K = CaseMeasure.Kind
 # Which parties each kind of measure concerns, and the catalog it comes from. Supportive
@@ -198,6 +198,8 @@ def measure_reviews_record(*, actor, reviews) -> list[CaseMeasure]:
                     version=row.get("version"),
                 )
             )
+        except StaleRecord:
+            raise  # the page's own refusal: "Someone changed this since you opened it"
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 raise

@@ -269,7 +269,7 @@ def test_a_stale_row_refuses_the_whole_save_and_nothing_is_saved(
     )
 
     assert response.status_code == 200
-    assert "Someone changed this since you opened it" in response.content.decode()
+    assert response.context["problem"].startswith("Someone changed this since you opened it")
     first.refresh_from_db()
     assert first.status == MeasureStatus.ACTIVE and first.last_reviewed_at is None
     assert events(case, EventType.MEASURE_REVIEWED) == 0
