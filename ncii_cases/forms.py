@@ -743,12 +743,15 @@ class MeasureReviewForm(forms.Form):
 
     def __init__(self, *args, measures, **kwargs):
         super().__init__(*args, **kwargs)
+        # The rows a sent form names stay rows (a measure ended meanwhile is then refused as
+        # stale, not skipped); ids of up to 18 digits, which any database column holds.
         posted = [
             int(key.removeprefix("version_"))
             for key in (self.data or {})
             if key.startswith("version_")
+            and key.removeprefix("version_").isascii()
             and key.removeprefix("version_").isdigit()
-            and len(key) < 30
+            and len(key) <= len("version_") + 18
         ]
         rows = measures.filter(withdrawn_at__isnull=True).filter(
             ~Q(status=MeasureStatus.ENDED) | Q(last_reviewed_at__isnull=True) | Q(pk__in=posted)

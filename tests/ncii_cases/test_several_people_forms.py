@@ -14,7 +14,7 @@ from ncii_cases import choices as c
 from ncii_cases.events import EventType
 from ncii_cases.models import CaseEvent, CaseMeasure, MeasureStatus, ResolutionOffer
 from ncii_cases.services.corrections import record_correct
-from ncii_cases.services.measures import measure_add, measures_add_for_parties
+from ncii_cases.services.measures import measure_add, measure_review, measures_add_for_parties
 from ncii_cases.workflow import transition_blockers
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, PersonFactory
@@ -399,3 +399,34 @@ def test_the_panel_link_readies_a_row_for_each_person_shown_without_an_offer(
     form = client.get(url).context["form"]
     assert form[f"choice_{second.pk}"].value() == "offered"
     assert form[f"choice_{first.pk}"].value() in (None, "")
+
+
+def test_a_row_ended_by_someone_else_meanwhile_is_refused_as_stale_not_skipped(
+    client, case, coordinator, open_measures
+):
+    first, second, _third = open_measures
+    opened = first.version
+    measure_review(actor=coordinator, measure=first, end=True, version=opened)
+    login_verified(client, coordinator)
+
+    response = client.post(
+        review_url(case),
+        {
+            f"do_{first.pk}": "end",
+            f"version_{first.pk}": opened,
+            f"do_{second.pk}": "end",
+            f"version_{second.pk}": second.version,
+        },
+    )
+
+    assert response.context["problem"].startswith("Someone changed this since you opened it")
+    second.refresh_from_db()
+    assert second.status == MeasureStatus.ACTIVE
+    assert events(case, EventType.MEASURE_REVIEWED) == 1  # the other person's review only
+
+
+def test_a_row_id_too_large_for_any_column_is_no_row(client, case, coordinator, open_measures):
+    login_verified(client, coordinator)
+    response = client.post(review_url(case), {"version_9223372036854775808": "1"})
+    assert response.status_code == 200
+    assert events(case, EventType.MEASURE_REVIEWED) == 0
