@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import choices as c
 from ..audit import case_event_record
@@ -231,7 +232,7 @@ def parent_decisions_record(
     ``approved_by`` once); no row at all is refused."""
     if not rows:
         raise ValidationError(
-            "Choose the decision for at least one student (notify now, delay, or do not notify)."
+            _("Choose the decision for at least one student (notify now, delay, or do not notify).")
         )
     decisions, errors = [], {}
     for row in rows:
