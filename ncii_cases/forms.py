@@ -929,7 +929,7 @@ class NoticeAddForm(PersonRowsForm, DatesChecked, OneSubmission):
         parent_kind = PartyNotice.Kind.PARENT_NOTIFICATION
         to_parent = self.initial.get("kind") == parent_kind
         for party in parties.select_related("person"):
-            self.row_begin(party, f"{party.display_name} ({party.get_role_display().lower()})")
+            self.row_begin(party, party.display_name, party.get_role_display())
             self.row_add(
                 party,
                 "recipient_name",
