@@ -212,7 +212,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     # Determination: responsible; suspension and the education module (the only respondent
     # is chosen already; both sanctions in one save)
     flow.follow("Record a determination")
-    assert page.get_by_label(re.compile("^Jordan Example")).is_checked()
+    assert page.get_by_label(re.compile(r"^\s*Jordan Example")).is_checked()
     page.check("input[name=finding][value=responsible]")
     page.check("input[name=standard_of_evidence][value=preponderance]")
     page.fill("#id_rationale", "The student's own account and the group's messages agree.")
@@ -220,7 +220,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     flow.follow("Add a sanction")
     offered = page.locator("#id_interventions").inner_text()
     assert "Termination" not in offered  # only the student track is offered
-    assert page.get_by_label(re.compile("^Jordan Example")).is_checked()
+    assert page.get_by_label(re.compile(r"^\s*Jordan Example")).is_checked()
     for intervention in ("Suspension", "Education on the harm of NCII"):
         page.get_by_label(intervention, exact=True).check()
     flow.save()
