@@ -24,6 +24,7 @@ from . import forms as f
 from . import forms_deadlines, selectors, selectors_roster
 from .access_log import access_case, access_logged
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
+from .forms_rows import ROWS_TEMPLATE
 from .permissions import Action
 from .services import cases as case_services
 from .services import (
@@ -627,16 +628,30 @@ def evidence_add(request, pk):
 @login_required
 @GET_POST
 def notice_add(request, pk):
+    # ``?kind=outcome&party=3&party=7`` (the to-do panel's link) opens the form with the kind
+    # chosen and those people ticked.
     return _record_page(
         request,
         pk,
         actions=(Action.WORK, Action.SUPPORT),
         title=_("Log a notice"),
+        intro=_(
+            "One notice for each person ticked: the kind, how, when and what was said are the "
+            "same for all of them."
+        ),
         form_class=f.NoticeAddForm,
-        form_kwargs=lambda case: selectors.notice_form_scope(user=request.user, case=case),
-        save=lambda case, data: notices.party_notice_record(actor=request.user, case=case, **data),
-        success=_("The notice is logged."),
+        form_kwargs=lambda case: {
+            **selectors.notice_form_scope(user=request.user, case=case),
+            "ticked": request.GET.getlist("party"),
+        },
+        save=lambda case, data: notices.party_notices_record(
+            actor=request.user,
+            case=case,
+            **{k: data[k] for k in ("kind", "method", "summary", "sent_at", "rows")},
+        ),
+        success=_("The notices are logged."),
         anchor="notices-h",
+        more_context=lambda case: {"fields_template": ROWS_TEMPLATE},
     )
 
 
@@ -704,8 +719,8 @@ def sanction_add(request, pk):
             "case": case,
             "respondents": selectors.case_respondents_identified(user=request.user, case=case),
         },
-        save=lambda case, data: determinations.sanction_add(actor=request.user, case=case, **data),
-        success=_("The sanction is recorded."),
+        save=lambda case, data: determinations.sanctions_add(actor=request.user, case=case, **data),
+        success=_("The sanctions are recorded."),
         anchor="decisions-h",
     )
 
@@ -1057,17 +1072,19 @@ def parent_decision_add(request, pk):
         actions=(Action.WORK,),
         title=_("Parent or guardian notification: the decision"),
         intro=_(
-            "For a student under 18: whether their parents or guardians are told now, later, "
-            "or not, with the student's wishes and the risks weighed. A student of 18 or over "
-            "is an eligible student whose rights are their own: tell them directly."
+            "For each student under 18 without a decision: whether their parents or guardians "
+            "are told now, later, or not, with the student's wishes and the risks weighed. A "
+            "student left without a decision is not recorded. A student of 18 or over is an "
+            "eligible student whose rights are their own: tell them directly."
         ),
         form_class=f.ParentDecisionForm,
         form_kwargs=lambda case: selectors.parent_decision_form_scope(user=request.user, case=case),
-        save=lambda case, data: parents.parent_decision_record(
-            actor=request.user, case=case, **data
+        save=lambda case, data: parents.parent_decisions_record(
+            actor=request.user, case=case, approved_by=data["approved_by"], rows=data["rows"]
         ),
-        success=_("The decision is recorded."),
+        success=_("The decisions are recorded."),
         anchor="parent-decisions-h",
+        more_context=lambda case: {"fields_template": ROWS_TEMPLATE},
     )
 
 

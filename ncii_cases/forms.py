@@ -1,6 +1,7 @@
 """Forms of the case pages: search, intake, each workflow step and record, and the two-factor
 steps. Forms validate input and limit choices to the case; they never write."""
 
+import copy
 import uuid
 
 from django import forms
@@ -14,6 +15,7 @@ from policies import selectors as catalogs
 from . import choices as c
 from .dates import date_errors
 from .forms_people import RosterLookup, person_field, roster_query_field
+from .forms_rows import PersonRowsForm
 from .models import (
     Case,
     CaseMeasure,
@@ -1043,62 +1045,183 @@ class EvidenceAddForm(DatesChecked, OneSubmission):
         self.fields["platform"].queryset = catalogs.platforms_for_district(district=case.district)
 
 
-class NoticeAddForm(DatesChecked, OneSubmission):
-    date_rule = "notice"
+class PartyTicks(RowsChoiceField):
+    """The people a record made for several is for: a checkbox per party, each shown in the
+    person's own fieldset (``forms_rows``)."""
 
-    party = PartyLabelChoiceField(queryset=None, label=_("About"))
-    recipient_name = forms.CharField(max_length=200, label=_("Given to (name)"))
-    kind = forms.ChoiceField(choices=PartyNotice.Kind.choices, label=_("Kind of notice"))
-    method = forms.ChoiceField(choices=PartyNotice.Method.choices, label=_("How"))
-    sent_at = forms.DateTimeField(widget=DateTimeInput(), required=False, label=_("When"))
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return _("Log this notice for %(name)s") % {"name": obj.display_name}
+
+
+class NoticeAddForm(PersonRowsForm, DatesChecked, OneSubmission):
+    """A notice logged for several people in one save: the kind, how, when and what was said
+    once, then a row per person the user may notify (``selectors.notice_form_scope``) with a
+    tick and "Given to (name)": the person's own name for a notice to them (left empty, it is
+    theirs), a parent's or guardian's name for a parent notification (required). For a
+    student of 18 or over the row also asks the FERPA basis of a parent notice. ``ticked``:
+    the party ids ticked when the page opens (the to-do panel's ``?party=`` list)."""
+
+    date_rule = "notice"
+    tick_field = "party"
+    no_rows_message = _("No person of the case can be given a notice here.")
+
+    kind = forms.ChoiceField(
+        choices=PartyNotice.Kind.choices, widget=forms.RadioSelect, label=_("Kind of notice")
+    )
+    method = forms.ChoiceField(
+        choices=PartyNotice.Method.choices,
+        widget=forms.RadioSelect,
+        initial=PartyNotice.Method.IN_PERSON,
+        label=_("How"),
+    )
+    sent_at = forms.DateTimeField(
+        widget=DateTimeInput(),
+        required=False,
+        label=_("When"),
+        help_text=_("Left empty: now."),
+    )
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), label=_("What was said or sent")
     )
-    eligible_student_basis = forms.ChoiceField(
-        choices=[("", _("Not needed (the student is under 18)")), *c.EligibleStudentBasis.choices],
-        required=False,
-        label=_("For a parent notice about a student of 18 or over: the basis"),
-        help_text=_(
-            "A student of 18 or over is an eligible student whose rights are their own "
-            "(FERPA): tell them directly, and tell a parent only with their consent or under an "
-            "exception."
-        ),
-    )
-    eligible_student_note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label=_("When and how the student consented, or the facts of the exception"),
+    party = PartyTicks(
+        queryset=None,
+        label=_("Who it is for"),
+        error_messages={"required": _("Tick at least one person.")},
     )
 
-    def __init__(self, *args, parties, kinds, **kwargs):
+    def __init__(self, *args, parties, kinds, ticked=(), **kwargs):
+        from .parents import party_is_eligible_student
+
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = parties
-        self.fields["kind"].choices = [k for k in PartyNotice.Kind.choices if k[0] in kinds]
-        if PartyNotice.Kind.PARENT_NOTIFICATION not in kinds:
-            del self.fields["eligible_student_basis"]
-            del self.fields["eligible_student_note"]
+        choices = [k for k in PartyNotice.Kind.choices if k[0] in kinds]
+        self.fields["kind"].choices = choices
+        if len(choices) == 1:
+            self.initial.setdefault("kind", choices[0][0])
+        if ticked and not self.is_bound:
+            self.initial["party"] = [str(pk) for pk in ticked]
+        parent_kind = PartyNotice.Kind.PARENT_NOTIFICATION
+        to_parent = self.initial.get("kind") == parent_kind
+        for party in parties.select_related("person"):
+            self.row_begin(party, party.display_name, party.get_role_display())
+            self.row_add(
+                party,
+                "recipient_name",
+                forms.CharField(
+                    max_length=200,
+                    required=False,
+                    initial="" if to_parent else party.display_name,
+                    label=_("Given to (name)"),
+                    help_text=_(
+                        "For a parent or guardian notification, the parent's or guardian's "
+                        "name; otherwise, left empty, the person's own."
+                    ),
+                ),
+            )
+            if parent_kind in kinds and party_is_eligible_student(party):
+                self.row_add(
+                    party,
+                    "eligible_student_basis",
+                    forms.ChoiceField(
+                        choices=c.EligibleStudentBasis.choices,
+                        widget=forms.RadioSelect,
+                        required=False,
+                        label=_("For a parent notice (a student of 18 or over): the basis"),
+                        help_text=_(
+                            "A student of 18 or over is an eligible student whose rights are "
+                            "their own (FERPA): tell them directly, and tell a parent only "
+                            "with their consent or under an exception."
+                        ),
+                    ),
+                )
+                self.row_add(
+                    party,
+                    "eligible_student_note",
+                    forms.CharField(
+                        widget=forms.Textarea(attrs={"rows": 2}),
+                        required=False,
+                        label=_(
+                            "When and how the student consented, or the facts of the exception"
+                        ),
+                    ),
+                )
+
+    def clean(self):
+        from .services.notices import NoticeRow
+
+        data = super().clean()
+        to_parent = data.get("kind") == PartyNotice.Kind.PARENT_NOTIFICATION
+        rows = []
+        for party in data.get("party") or []:
+            given_to = (self.row_value(party, "recipient_name") or "").strip()
+            if to_parent and given_to in ("", party.display_name):
+                self.row_error(
+                    party,
+                    "recipient_name",
+                    _("Give the name of the parent or guardian told about %(name)s.")
+                    % {"name": party.display_name},
+                )
+            rows.append(
+                NoticeRow(
+                    party=party,
+                    recipient_name=given_to or party.display_name,
+                    eligible_student_basis=self.row_value(party, "eligible_student_basis", ""),
+                    eligible_student_note=self.row_value(party, "eligible_student_note", ""),
+                    key=self.row_key(party),
+                )
+            )
+        data["rows"] = rows
+        return data
+
+
+class RespondentChoice(PartyLabelChoiceField):
+    """The respondent of a determination or a sanction, as radio buttons; the only identified
+    respondent of the case is chosen already."""
+
+    widget = forms.RadioSelect
+
+    @staticmethod
+    def preselect(form, name: str, respondents) -> None:
+        if not form.is_bound and not form.initial.get(name):
+            only = list(respondents[:2])
+            if len(only) == 1:
+                form.initial[name] = only[0].pk
 
 
 class DeterminationForm(OneSubmission):
-    respondent = PartyLabelChoiceField(queryset=None, label=_("Respondent"))
+    respondent = RespondentChoice(queryset=None, label=_("Respondent"))
     finding = forms.ChoiceField(
         choices=Determination.Finding.choices, widget=forms.RadioSelect, label=_("Finding")
     )
     standard_of_evidence = forms.ChoiceField(
-        choices=Determination.Standard.choices, label=_("Standard of evidence")
+        choices=Determination.Standard.choices,
+        widget=forms.RadioSelect,
+        label=_("Standard of evidence"),
     )
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Rationale"))
 
     def __init__(self, *args, respondents, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["respondent"].queryset = respondents
+        RespondentChoice.preselect(self, "respondent", respondents)
 
 
 class SanctionAddForm(DatesChecked, OneSubmission):
+    """Sanctions or corrective actions for one respondent: each intervention ticked from the
+    catalog of the case's respondent track becomes one sanction, with the same details and
+    dates."""
+
     date_rule = "sanction"
 
-    respondent = PartyLabelChoiceField(queryset=None, label=_("Respondent"))
-    intervention = forms.ModelChoiceField(queryset=None, label=_("Intervention"))
+    respondent = RespondentChoice(queryset=None, label=_("Respondent"))
+    interventions = RowsChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Interventions (tick each that applies)"),
+        error_messages={"required": _("Tick at least one intervention.")},
+    )
     details = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     starts_on = forms.DateField(widget=DateInput(), required=False, label=_("Starts on"))
     ends_on = forms.DateField(widget=DateInput(), required=False, label=_("Ends on"))
@@ -1106,8 +1229,9 @@ class SanctionAddForm(DatesChecked, OneSubmission):
     def __init__(self, *args, case, respondents, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["respondent"].queryset = respondents
+        RespondentChoice.preselect(self, "respondent", respondents)
         track = case.respondent_track
-        self.fields["intervention"].queryset = (
+        self.fields["interventions"].queryset = (
             catalogs.interventions_for_track(district=case.district, track=track)
             if track in ("student", "employee")
             else catalogs.interventions_for_track(district=None, track="student").none()
@@ -1568,13 +1692,90 @@ class ParentDecisionFields(forms.Form):
         return data
 
 
-class ParentDecisionForm(ParentDecisionFields, OneSubmission):
-    party = PartyLabelChoiceField(queryset=None, label=_("About (a student under 18)"))
-    field_order = ["party", "decision", "delay_until", "student_wishes", "risks"]
+class ParentDecisionForm(PersonRowsForm, OneSubmission):
+    """Parent-notification decisions for several students in one save: a row per student
+    under 18 without a current decision (``selectors.parent_decision_form_scope``) with the
+    fields of one decision (``ParentDecisionFields``, the same rules row by row), and "Approved
+    by" once for every row, a deliberate choice (never chosen in advance). A row without a
+    decision is left out; a row with something typed but no decision is refused, so that
+    nothing typed is lost unseen."""
 
-    def __init__(self, *args, parties, approvers, **kwargs):
-        super().__init__(*args, approvers=approvers, **kwargs)
-        self.fields["party"].queryset = parties
+    ROW_FIELDS = ("decision", "delay_until", "student_wishes", "risks", "explanation")
+    ROW_FIELDS += ("review_on",)
+    fields_after_rows = ("approved_by",)
+    no_rows_message = _(
+        "Every student under 18 of the case has a decision: correct one (with the reason) "
+        "from the case page."
+    )
+
+    approved_by = forms.ModelChoiceField(
+        queryset=None, widget=forms.RadioSelect, label=_("Approved by")
+    )
+
+    def __init__(self, *args, parties, approvers, decided=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approved_by"].queryset = approvers
+        for party in parties:
+            sent = self.is_bound and self.data.get(f"{self.row_key(party)}-decision")
+            if party.pk in decided and not sent:
+                continue  # decided already; a page sent twice still names them
+            self.row_begin(party, party.display_name, party.get_role_display())
+            for name in self.ROW_FIELDS:
+                field = copy.deepcopy(ParentDecisionFields.base_fields[name])
+                field.required = False
+                self.row_add(party, name, field)
+
+    def clean(self):
+        from .services.parents import ParentDecisionRow, parent_decision_problems
+
+        data = super().clean()
+        now = timezone.now()
+        rows = []
+        for party, _legend, _names, _note in self._rows:
+            values = {n: self.row_value(party, n) for n in self.ROW_FIELDS}
+            if not values["decision"]:
+                if any(values.values()):
+                    self.row_error(
+                        party,
+                        "decision",
+                        _("Choose the decision for %(name)s, or clear the row.")
+                        % {"name": party.display_name},
+                    )
+                continue
+            problems = parent_decision_problems(
+                decision=values["decision"],
+                delay_until=values["delay_until"],
+                review_on=values["review_on"],
+                risks=values["risks"] or [],
+                explanation=values["explanation"] or "",
+                student_wishes=values["student_wishes"] or "",
+            )
+            dated = date_errors("parent_decision", {**values, "decided_at": now})
+            for name, message in {**dated, **problems}.items():
+                if f"{self.row_key(party)}-{name}" not in self.errors:
+                    self.row_error(party, name, message)
+            rows.append(
+                ParentDecisionRow(
+                    party=party,
+                    decision=values["decision"],
+                    student_wishes=values["student_wishes"] or "",
+                    risks=list(values["risks"] or []),
+                    explanation=values["explanation"] or "",
+                    delay_until=values["delay_until"],
+                    review_on=values["review_on"],
+                    key=self.row_key(party),
+                )
+            )
+        if not rows and not self.errors:
+            self.add_error(
+                None,
+                _(
+                    "Choose the decision for at least one student (notify now, delay, or do "
+                    "not notify)."
+                ),
+            )
+        data["rows"] = rows
+        return data
 
 
 class ParentDecisionCorrectForm(ParentDecisionFields, RecordChange):

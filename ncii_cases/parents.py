@@ -90,11 +90,26 @@ def parties_needing_decision(case, today: dt.date | None = None) -> list[CasePar
     return result
 
 
-def parent_notification_gaps(case, today: dt.date | None = None) -> list[tuple[str, str]]:
+def parties_awaiting_decision(case, today: dt.date | None = None) -> list[CaseParty]:
+    """The parties of ``parties_needing_decision`` (one per person) whose person has no
+    current parent-notification decision yet: the rows of the form that records several."""
+    decided = {
+        _person_key(d.party)
+        for d in ParentNotificationDecision.objects.current()
+        .filter(case=case)
+        .select_related("party")
+    }
+    return [p for p in parties_needing_decision(case, today) if _person_key(p) not in decided]
+
+
+def parent_notification_gaps(
+    case, today: dt.date | None = None, *, with_parties: bool = False
+) -> list[tuple]:
     """What the parent-notification record of the case lacks, for the closure guard:
     ``(need, message)`` pairs, ``need`` "decision" for a minor party without a decision and
     "notice" for a decision that calls for the parent notice by ``today`` (notify now, or a
-    delay whose day has come) when none is logged."""
+    delay whose day has come) when none is logged. ``with_parties``: ``(need, message,
+    party)`` triples instead (for the to-do panel's link that ticks them)."""
     today = today or timezone.localdate()
     decisions = {}
     for d in ParentNotificationDecision.objects.current().filter(case=case).select_related("party"):
@@ -118,6 +133,7 @@ def parent_notification_gaps(case, today: dt.date | None = None) -> list[tuple[s
                         "delay until a date, or do not notify, with the student's wishes)."
                     )
                     % {"name": party.display_name},
+                    party,
                 )
             )
         elif decision.notice_due(today) and key not in notified:
@@ -131,8 +147,8 @@ def parent_notification_gaps(case, today: dt.date | None = None) -> list[tuple[s
                     "The decision for %(name)s was to notify their parent or guardian: log "
                     "the notification, or correct the decision with the reason."
                 ) % {"name": party.display_name}
-            msgs.append(("notice", message))
-    return msgs
+            msgs.append(("notice", message, party))
+    return msgs if with_parties else [(need, message) for need, message, _party in msgs]
 
 
 def support_gaps(case) -> list[str]:

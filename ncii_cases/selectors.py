@@ -643,19 +643,24 @@ def notice_form_scope(*, user, case: Case) -> dict:
 
 
 def parent_decision_form_scope(*, user, case: Case) -> dict:
-    """What the parent-notification decision form may offer: the current people shown,
-    identified respondents and witnesses the user may read (the service refuses a party of
-    18 or over with the reason), and the staff who may approve (TRIAGE or DECIDE)."""
-    from .parents import DECIDED_ROLES
+    """What the parent-notification decisions form may offer: a row for each student under
+    18 of the case (people shown, identified respondents, witnesses; one per person) whom the
+    user may read (``parents.parties_needing_decision``), ``decided`` the ids of those who
+    have a current decision already (their rows are left off the page; a page sent again
+    still names them, and the service refuses them), and the staff who may approve (TRIAGE
+    or DECIDE)."""
+    from .parents import parties_awaiting_decision, parties_needing_decision
     from .permissions import users_who_may_on_case
 
-    parties = (
-        case_parties_for_user(user=user, case=case)
-        .filter(role__in=DECIDED_ROLES, withdrawn_at__isnull=True)
-        .exclude(role=c.PartyRole.RESPONDENT, person__isnull=True)
-    )
+    readable = set(case_parties_for_user(user=user, case=case).values_list("pk", flat=True))
+    parties = [p for p in parties_needing_decision(case) if p.pk in readable]
+    awaiting = {p.pk for p in parties_awaiting_decision(case)}
     approvers = users_who_may_on_case(case, Action.TRIAGE, Action.DECIDE)
-    return {"parties": parties, "approvers": approvers}
+    return {
+        "parties": parties,
+        "decided": {p.pk for p in parties if p.pk not in awaiting},
+        "approvers": approvers,
+    }
 
 
 def support_not_offered_form_scope(*, user, case: Case) -> dict:

@@ -467,7 +467,7 @@ def notices_logged(case, reason, detail):
     direct = {
         key(p, person) for p, person, k in notices if k != PartyNotice.Kind.PARENT_NOTIFICATION
     }
-    seen = set()
+    seen, lacking = set(), []
     for party in (
         CaseParty.objects.current()
         .filter(case=case, role__in=[c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT])
@@ -480,8 +480,22 @@ def notices_logged(case, reason, detail):
             continue
         seen.add(who)
         if who not in (direct if party_is_eligible_student(party) else notified):
-            msgs.append(_("Log the notice given to %(name)s.") % {"name": party.display_name})
+            lacking.append(party)
+    # One link for all: the notice form with the notice of outcome chosen and everyone still
+    # lacking a notice ticked.
+    target = notice_form_for(PartyNotice.Kind.OUTCOME, lacking)
+    for party in lacking:
+        msgs.append(
+            Blocker(_("Log the notice given to %(name)s.") % {"name": party.display_name}, target)
+        )
     return msgs
+
+
+def notice_form_for(kind: str, parties) -> FormTarget:
+    """The notice form opened with ``kind`` chosen and ``parties`` ticked (the form reads
+    ``?kind=...&party=<id>&party=<id>``)."""
+    query = urlencode([("kind", kind), *(("party", p.pk) for p in parties)])
+    return FormTarget(NOTICE_ADD_FORM.url_name, NOTICE_ADD_FORM.section, query=query)
 
 
 @guard(gettext_lazy("Parent and guardian notification decided"), PARENT_DECISION_FORM)
@@ -490,9 +504,15 @@ def parent_notifications_decided(case, reason, detail):
     notice given for each decision that calls for one by today: replaces a forced parent
     notification for every minor (FERPA 34 CFR 99.4, 99.5; Title IX 34 CFR 106.6(g); the
     Model Policy's weighing of the student's wishes and safety; see ``parents``)."""
+    gaps = parent_notification_gaps(case, with_parties=True)
+    # The parent notices still due, in one link: the parent notification chosen, those
+    # students ticked.
+    notices = notice_form_for(
+        PartyNotice.Kind.PARENT_NOTIFICATION, [p for need, _m, p in gaps if need == "notice"]
+    )
     return [
-        Blocker(message, PARENT_DECISION_FORM if need == "decision" else NOTICE_ADD_FORM)
-        for need, message in parent_notification_gaps(case)
+        Blocker(message, PARENT_DECISION_FORM if need == "decision" else notices)
+        for need, message, _party in gaps
     ]
 
 

@@ -140,8 +140,13 @@ class Walk:
     def field(self, label: str, within=None):
         return (within or self.page).get_by_label(named(label))
 
-    def group(self, legend: str):
-        return self.page.get_by_role("group", name=named(legend))
+    def group(self, legend: str, within=None):
+        return (within or self.page).get_by_role("group", name=named(legend))
+
+    def row(self, legend: str) -> "Row":
+        """The fieldset ``legend`` (one person's row of a form for several people), whose
+        controls are found and counted as the page's are."""
+        return Row(self, self.group(legend))
 
     # --- Counted actions ---------------------------------------------------------------------
 
@@ -157,9 +162,9 @@ class Walk:
     def button(self, name: str):
         self.click(self.page.get_by_role("button", name=name, exact=True))
 
-    def type(self, label: str, text: str):
+    def type(self, label: str, text: str, within=None):
         self.counts.fields_typed += 1
-        self.field(label).fill(text)
+        self.field(label, within).fill(text)
 
     def pick(self, label: str, option: str | None = None, *, starts_with: str = "", index=None):
         """Chooses in the drop-down list labelled ``label``: the option of that text, the first
@@ -175,16 +180,21 @@ class Walk:
             option = next(t for t in texts if t.strip().startswith(starts_with)).strip()
         select.select_option(label=option)
 
-    def choose(self, legend: str, option: str):
-        """Ticks the radio button (or checkbox) ``option`` of the group ``legend``."""
+    def choose(self, legend: str, option: str | None = None, within=None, *, index: int = 0):
+        """Ticks the radio button (or checkbox) ``option`` of the group ``legend`` (without
+        ``option``, the one at ``index``)."""
         self.counts.clicks += 1
         self.counts.radio_and_checkbox_ticks += 1
-        self.group(legend).get_by_label(named(option)).check()
+        group = self.group(legend, within)
+        if option is None:
+            group.get_by_role("radio").nth(index).check()
+            return
+        group.get_by_label(named(option)).check()
 
-    def tick(self, label: str):
+    def tick(self, label: str, within=None):
         self.counts.clicks += 1
         self.counts.radio_and_checkbox_ticks += 1
-        self.field(label).check()
+        self.field(label, within).check()
 
     # --- Steps ---------------------------------------------------------------------------------
 
@@ -236,6 +246,23 @@ class Walk:
         for field_label, option in picks.items():
             self.pick(field_label.replace("_", " "), option)
         self.save(label)
+
+
+class Row:
+    """One fieldset of a form with a row per person: the Walk's counted actions, with the
+    controls found inside the fieldset only (the rows repeat the same labels)."""
+
+    def __init__(self, walk: Walk, scope):
+        self.walk, self.scope = walk, scope
+
+    def type(self, label: str, text: str):
+        self.walk.type(label, text, within=self.scope)
+
+    def choose(self, legend: str, option: str):
+        self.walk.choose(legend, option, within=self.scope)
+
+    def tick(self, label: str):
+        self.walk.tick(label, within=self.scope)
 
 
 def same_form(panel_href: str, step_href: str) -> bool:
@@ -382,39 +409,43 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.transition("Investigation done: determination")
 
     walk.begin_stage("Determination")
-    # Determination: responsible; suspension and the education module
+    # Determination: responsible; suspension and the education module (the only respondent is
+    # chosen already; both sanctions in one save)
     walk.open_step("Record a determination")
-    walk.pick("Respondent", starts_with="Jordan")
     walk.choose("Finding", "Responsible")
-    walk.pick("Standard of evidence", "Preponderance of the evidence")
+    walk.choose("Standard of evidence", "Preponderance of the evidence")
     walk.type("Rationale", "The student's own account and the group's messages agree.")
     walk.save()
+    walk.open_step("Add a sanction")
     for intervention in ("Suspension", "Education on the harm of NCII"):
-        walk.open_step("Add a sanction")
-        walk.pick("Respondent", starts_with="Jordan")
-        walk.pick("Intervention", intervention)
-        walk.save()
+        walk.choose("Interventions (tick each that applies)", intervention)
+    walk.save()
     walk.transition("Sign off the determination")
 
     walk.begin_stage("Remedies")
-    # Remedies: with each student, the decision to tell their parents now, then the notices
-    for name in [*DEPICTED, RESPONDENT]:
-        walk.open_step("Record a decision")
-        walk.pick("About (a student under 18)", starts_with=name)
-        walk.choose("Decision", "Notify now")
-        walk.type("The student's wishes", "Agreed that a parent is told, and asked to be there.")
-        walk.pick("Approved by", index=1)
+    # Remedies: the five students' decisions to tell their parents now in one form (a row
+    # each), then the notice of outcome to the five in one form and the notice to their
+    # parents in another ("In person" is the default)
+    students = [*DEPICTED, RESPONDENT]
+    walk.open_step("Record a decision")
+    for name in students:
+        row = walk.row(name)
+        row.choose("Decision", "Notify now")
+        row.type("The student's wishes", "Agreed that a parent is told, and asked to be there.")
+    walk.choose("Approved by", index=0)
+    walk.save()
+    for kind in ("Notice of outcome", "Parent or guardian notification"):
+        walk.open_step("Log a notice")
+        walk.choose("Kind of notice", kind)
+        walk.type(
+            "What was said or sent", "Met and explained the outcome and the support available."
+        )
+        for name in students:
+            row = walk.row(name)
+            row.tick(f"Log this notice for {name}")
+            if kind.startswith("Parent"):
+                row.type("Given to (name)", f"Parent of {name}")
         walk.save()
-        for kind in ("Notice of outcome", "Parent or guardian notification"):
-            walk.open_step("Log a notice")
-            walk.pick("About", starts_with=name)
-            walk.type("Given to (name)", name if kind.startswith("Notice") else f"Parent of {name}")
-            walk.pick("Kind of notice", kind)
-            walk.pick("How", "In person")
-            walk.type(
-                "What was said or sent", "Met and explained the outcome and the support available."
-            )
-            walk.save()
     walk.open_step("Assign staff")
     walk.pick("Staff member", starts_with="Morgan Ellery")
     walk.pick("Role on the case", "Support staff")

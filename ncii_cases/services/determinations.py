@@ -314,3 +314,36 @@ def sanction_status_set(
         },
     )
     return sanction
+
+
+@transaction.atomic
+def sanctions_add(
+    *,
+    actor,
+    case: Case,
+    respondent: CaseParty,
+    interventions: list[Intervention],
+    details: str = "",
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+) -> list[Sanction]:
+    """Adds one sanction per intervention of ``interventions`` for the respondent, with the
+    same details and dates, in one transaction (``sanction_add`` checks each: the track's
+    catalog, a finding of responsibility, the dates), and returns them in the given order.
+
+    Raises ``ValidationError`` when no intervention is given or any is refused: then nothing
+    is saved."""
+    if not interventions:
+        raise ValidationError({"interventions": _("Tick at least one intervention.")})
+    return [
+        sanction_add(
+            actor=actor,
+            case=case,
+            respondent=respondent,
+            intervention=intervention,
+            details=details,
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
+        for intervention in interventions
+    ]

@@ -5,6 +5,7 @@ notices (allegations, interviews, outcomes, parent notifications) need the WORK 
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +20,7 @@ from ..models import Case, CaseParty, PartyNotice
 from ..parents import party_is_eligible_student
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
+from .several import raise_row_errors, row_errors
 
 
 @transaction.atomic
@@ -96,3 +98,64 @@ def party_notice_record(
         },
     )
     return notice
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """One person's row of a notice logged for several people: the party the notice concerns,
+    who was given it, and for a parent notice about an eligible student the FERPA basis and
+    its note. ``key`` is the caller's name of the row (its errors come back keyed
+    ``"<key>-<field>"``)."""
+
+    party: CaseParty
+    recipient_name: str
+    eligible_student_basis: str = ""
+    eligible_student_note: str = ""
+    key: str = ""
+
+
+@transaction.atomic
+def party_notices_record(
+    *,
+    actor,
+    case: Case,
+    rows: list[NoticeRow],
+    kind: str,
+    method: str,
+    summary: str,
+    sent_at: dt.datetime | None = None,
+) -> list[PartyNotice]:
+    """Logs the same notice (kind, how, when, what) for each row, one ``PartyNotice`` and one
+    event each, in one transaction, and returns them in the rows' order.
+
+    Each row is checked by ``party_notice_record`` (rights, the case's party, the FERPA rule
+    of a parent notice about an eligible student). When any row is refused, nothing is saved
+    and one ``ValidationError`` lists every refused row's errors, each naming the person
+    (keyed ``"<row key>-<field>"``, see ``several.row_errors``); no row at all is refused
+    with a ``party`` error."""
+    if not rows:
+        raise ValidationError({"party": _("Tick at least one person.")})
+    notices, errors = [], {}
+    for row in rows:
+        try:
+            notices.append(
+                party_notice_record(
+                    actor=actor,
+                    case=case,
+                    party=row.party,
+                    recipient_name=row.recipient_name,
+                    kind=kind,
+                    method=method,
+                    summary=summary,
+                    sent_at=sent_at,
+                    eligible_student_basis=row.eligible_student_basis,
+                    eligible_student_note=row.eligible_student_note,
+                )
+            )
+        except ValidationError as exc:
+            for field, messages in row_errors(
+                key=row.key, name=row.party.display_name, exc=exc
+            ).items():
+                errors.setdefault(field, []).extend(messages)
+    raise_row_errors(errors)
+    return notices

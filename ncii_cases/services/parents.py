@@ -7,10 +7,12 @@ The rules (who is a minor now, an eligible student, what closure still needs) li
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import choices as c
 from ..audit import case_event_record
@@ -20,6 +22,7 @@ from ..models import Case, CaseParty, ParentNotificationDecision, SupportNotOffe
 from ..parents import DECIDED_ROLES, party_is_eligible_student, party_is_minor_now
 from ..permissions import Action, user_can
 from .common import require, require_open, require_same_case, stamp
+from .several import raise_row_errors, row_errors
 
 D = ParentNotificationDecision.Decision
 
@@ -197,3 +200,65 @@ def support_not_offered_record(
         detail={"record_id": row.pk, "party_id": party.pk},
     )
     return row
+
+
+@dataclass(frozen=True)
+class ParentDecisionRow:
+    """One student's row of the decisions recorded together: the party and the decision's
+    fields as ``parent_decision_record`` takes them. ``key`` is the caller's name of the row
+    (its errors come back keyed ``"<key>-<field>"``)."""
+
+    party: CaseParty
+    decision: str
+    student_wishes: str
+    risks: list[str] = field(default_factory=list)
+    explanation: str = ""
+    delay_until: dt.date | None = None
+    review_on: dt.date | None = None
+    key: str = ""
+
+
+@transaction.atomic
+def parent_decisions_record(
+    *, actor, case: Case, approved_by, rows: list[ParentDecisionRow]
+) -> list[ParentNotificationDecision]:
+    """Records a parent-notification decision for each row, all approved by ``approved_by``,
+    in one transaction, and returns them in the rows' order.
+
+    Each row is checked by ``parent_decision_record`` (a minor party of the case without a
+    current decision, the approver's right, the date rules and reasons). When any row is
+    refused, nothing is saved and one ``ValidationError`` lists every refused row's errors,
+    each naming the student (keyed ``"<row key>-<field>"``; the approver's error under
+    ``approved_by`` once); no row at all is refused."""
+    if not rows:
+        raise ValidationError(
+            _("Choose the decision for at least one student (notify now, delay, or do not notify).")
+        )
+    decisions, errors = [], {}
+    for row in rows:
+        try:
+            decisions.append(
+                parent_decision_record(
+                    actor=actor,
+                    case=case,
+                    party=row.party,
+                    decision=row.decision,
+                    student_wishes=row.student_wishes,
+                    approved_by=approved_by,
+                    risks=row.risks,
+                    explanation=row.explanation,
+                    delay_until=row.delay_until,
+                    review_on=row.review_on,
+                )
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "approved_by" in exc.error_dict:
+                # The approver is chosen once for the page: said once, next to that choice.
+                errors["approved_by"] = exc.message_dict["approved_by"]
+                continue
+            for name, messages in row_errors(
+                key=row.key, name=row.party.display_name, exc=exc
+            ).items():
+                errors.setdefault(name, []).extend(messages)
+    raise_row_errors(errors)
+    return decisions

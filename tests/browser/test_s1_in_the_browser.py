@@ -212,39 +212,47 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     assert case.resolution_offers.filter(choice="declined").count() == len(DEPICTED)
     flow.step("Investigation done: determination")
 
-    # Determination: responsible; suspension and the education module
+    # Determination: responsible; suspension and the education module (the only respondent
+    # is chosen already; both sanctions in one save)
     flow.follow("Record a determination")
-    page.select_option("#id_respondent", label=flow.party_option("#id_respondent", "Jordan"))
+    assert page.get_by_label(re.compile(r"^\s*Jordan Example")).is_checked()
     page.check("input[name=finding][value=responsible]")
-    page.select_option("#id_standard_of_evidence", "preponderance")
+    page.check("input[name=standard_of_evidence][value=preponderance]")
     page.fill("#id_rationale", "The student's own account and the group's messages agree.")
     flow.save()
+    flow.follow("Add a sanction")
+    offered = page.locator("#id_interventions").inner_text()
+    assert "Termination" not in offered  # only the student track is offered
+    assert page.get_by_label(re.compile(r"^\s*Jordan Example")).is_checked()
     for intervention in ("Suspension", "Education on the harm of NCII"):
-        flow.follow("Add a sanction")
-        options = page.locator("#id_intervention option").all_inner_texts()
-        assert "Termination" not in options  # only the student track is offered
-        page.select_option("#id_respondent", label=flow.party_option("#id_respondent", "Jordan"))
-        page.select_option("#id_intervention", label=intervention)
-        flow.save()
+        page.get_by_label(intervention, exact=True).check()
+    flow.save()
     flow.step("Sign off the determination")
 
-    # Remedies: with each student, the decision to tell their parents now, then the notices
-    # to each student and their parents; the counselor is assigned
-    for name in [*DEPICTED, "Jordan Example"]:
-        flow.follow("Record a decision")
-        page.select_option("#id_party", label=flow.party_option("#id_party", name))
-        page.check("input[name=decision][value=notify_now]")
-        page.fill("#id_student_wishes", "Agreed that a parent is told, and asked to be there.")
-        page.select_option("#id_approved_by", index=1)
+    # Remedies: the five students' decisions to tell their parents now in one form, then the
+    # notice of outcome to the five in one form and the notice to their parents in another;
+    # the counselor is assigned
+    students = [*DEPICTED, "Jordan Example"]
+    flow.follow("Record a decision")
+    for name in students:
+        row = page.get_by_role("group", name=name, exact=True)
+        row.locator("input[value=notify_now]").check()
+        row.get_by_label("The student's wishes").fill(
+            "Agreed that a parent is told, and asked to be there."
+        )
+    page.locator("input[name=approved_by]").first.check()
+    flow.save()
+    for kind in ("outcome", "parent"):
+        flow.follow("Log a notice")
+        page.check(f"input[name=kind][value={kind}]")
+        assert page.is_checked("input[name=method][value=in_person]")  # the default
+        page.fill("#id_summary", "Met and explained the outcome and the support available.")
+        for name in students:
+            row = page.get_by_role("group", name=name, exact=True)
+            row.get_by_label(f"Log this notice for {name}", exact=True).check()
+            if kind == "parent":
+                row.get_by_label("Given to (name)").fill(f"Parent of {name}")
         flow.save()
-        for kind in ("outcome", "parent"):
-            flow.follow("Log a notice")
-            page.select_option("#id_party", label=flow.party_option("#id_party", name))
-            page.fill("#id_recipient_name", name if kind == "outcome" else f"Parent of {name}")
-            page.select_option("#id_kind", kind)
-            page.select_option("#id_method", "in_person")
-            page.fill("#id_summary", "Met and explained the outcome and the support available.")
-            flow.save()
     flow.follow("Assign staff")
     page.select_option("#id_user", label="Morgan Ellery")
     page.select_option("#id_role", "support")
@@ -280,6 +288,7 @@ def test_s1_from_intake_to_closure_in_the_browser_then_as_the_counselor(
     assert case.harm_assessment.level == c.Level.HIGH
     assert case.external_reports.filter(status="made").count() >= 2
     assert case.sanctions.count() == 2
+    assert case.notices.count() == 10 and case.parent_decisions.count() == 5
 
     # The counselor sees support and resources, never evidence, discipline or other forms
     page.get_by_role("button", name="Sign out").click()

@@ -638,16 +638,16 @@ def test_the_decision_page_records_one_decision_for_a_double_submit(
     login_verified(client, investigator)
     url = reverse("ncii_cases:case_parent_decision_add", args=[case.pk])
     form = client.get(url).context["form"]
-    assert depicted_minor in form.fields["party"].queryset
+    assert depicted_minor in [row.party for row in form.rows]
     assert list(form.fields["approved_by"].queryset) == [coordinator]
+    row = f"p{depicted_minor.pk}"
     data = {
-        "party": depicted_minor.pk,
-        "decision": D.DO_NOT_NOTIFY,
-        "student_wishes": "Asked that nobody at home be told.",
-        "risks": [c.NotificationRisk.DANGER_AT_HOME],
-        "explanation": "A safety plan is in place with the counselor.",
+        f"{row}-decision": D.DO_NOT_NOTIFY,
+        f"{row}-student_wishes": "Asked that nobody at home be told.",
+        f"{row}-risks": [c.NotificationRisk.DANGER_AT_HOME],
+        f"{row}-explanation": "A safety plan is in place with the counselor.",
         "approved_by": coordinator.pk,
-        "review_on": (TODAY() + dt.timedelta(14)).isoformat(),
+        f"{row}-review_on": (TODAY() + dt.timedelta(14)).isoformat(),
         "submission_token": form.initial["submission_token"],
     }
     with django_assert_max_num_queries(60):
@@ -669,20 +669,20 @@ def test_the_decision_page_shows_the_date_rule_next_to_the_field(
 ):
     login_verified(client, investigator)
     url = reverse("ncii_cases:case_parent_decision_add", args=[case.pk])
+    row = f"p{depicted_minor.pk}"
     response = client.post(
         url,
         {
-            "party": depicted_minor.pk,
-            "decision": D.DELAY,
-            "delay_until": (TODAY() - dt.timedelta(days=3)).isoformat(),
-            "student_wishes": "Wants to wait.",
-            "explanation": "Exams this week.",
+            f"{row}-decision": D.DELAY,
+            f"{row}-delay_until": (TODAY() - dt.timedelta(days=3)).isoformat(),
+            f"{row}-student_wishes": "Wants to wait.",
+            f"{row}-explanation": "Exams this week.",
             "approved_by": coordinator.pk,
-            "review_on": (TODAY() + dt.timedelta(14)).isoformat(),
+            f"{row}-review_on": (TODAY() + dt.timedelta(14)).isoformat(),
         },
     )
     assert response.status_code == 200
-    assert "delay_until" in response.context["form"].errors
+    assert f"{row}-delay_until" in response.context["form"].errors
     assert not ParentNotificationDecision.objects.exists()
 
 
@@ -710,21 +710,21 @@ def test_the_support_reason_page_records_once_and_answers_404_to_another_distric
 
 
 def test_a_forged_party_id_is_refused_on_the_decision_page(
-    client, case, other_school_case, coordinator, investigator
+    client, case, other_school_case, coordinator, investigator, depicted_minor
 ):
     stranger = CasePartyFactory(case=other_school_case, role=c.PartyRole.DEPICTED, is_minor=True)
     login_verified(client, investigator)
     url = reverse("ncii_cases:case_parent_decision_add", args=[case.pk])
+    # The rows are the case's own students: a row named by another case's party is not one.
     response = client.post(
         url,
         {
-            "party": stranger.pk,
-            "decision": D.NOTIFY_NOW,
-            "student_wishes": "x",
+            f"p{stranger.pk}-decision": D.NOTIFY_NOW,
+            f"p{stranger.pk}-student_wishes": "x",
             "approved_by": coordinator.pk,
         },
     )
-    assert response.status_code == 200 and "party" in response.context["form"].errors
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert not ParentNotificationDecision.objects.exists()
 
 

@@ -156,13 +156,11 @@ FORGEABLE = [
     ("ncii_cases:case_takedown_add", "depicted_party", depicted,
      {"platform": "", "location": "@account2"}),
     ("ncii_cases:case_notice_add", "party", depicted,
-     {"recipient_name": "Recipient", "kind": "", "method": "letter", "summary": "Told."}),
+     {"kind": "", "method": "letter", "summary": "Told."}),
     ("ncii_cases:case_determination", "respondent", respondent,
      {"finding": "responsible", "standard_of_evidence": "preponderance", "rationale": "Shown."}),
     ("ncii_cases:case_unassign", "assignment", lambda k: first(CaseAssignment, k),
      {"reason": "Reassigned."}),
-    ("ncii_cases:case_parent_decision_add", "party", depicted,
-     {"decision": "notify_now", "student_wishes": "Agreed that a parent is told."}),
     ("ncii_cases:case_support_not_offered", "party", depicted,
      {"reason": "Not reachable yet."}),
 ]  # fmt: skip
@@ -179,10 +177,6 @@ def valid_extras(name, case, extras):
         extras["platform"] = platform("discord").pk
     if name == "ncii_cases:case_notice_add":
         extras["kind"] = PartyNotice.Kind.NOTICE_OF_ALLEGATIONS
-    if name == "ncii_cases:case_parent_decision_add":
-        from ncii_cases.models import User
-
-        extras["approved_by"] = User.objects.get(district=case.district, role="coordinator").pk
     return extras
 
 

@@ -176,7 +176,7 @@ FUZZ = {
         DeadlineExtensionForm, {"determination": Determination}
     ),
     "ncii_cases:case_sanction_add": Form(
-        f.SanctionAddForm, {"respondent": CaseParty, "intervention": Intervention}
+        f.SanctionAddForm, {"respondent": CaseParty, "interventions": Intervention}
     ),
     # The rows of people are named by party id (choice_<id>); the option is the fixed field.
     "ncii_cases:case_offer": Form(f.OfferRowsForm),
@@ -201,9 +201,8 @@ FUZZ = {
     "ncii_cases:case_appeal_response": Form(fa.AppealResponseForm, {"party": CaseParty}),
     "ncii_cases:case_appeal_decide": Form(fa.AppealDecisionForm),
     "ncii_cases:case_process_a_milestone": Form(fa.MilestoneForm),
-    "ncii_cases:case_parent_decision_add": Form(
-        f.ParentDecisionForm, {"party": CaseParty, "approved_by": User}
-    ),
+    # Its rows are named by party id ("p<id>-decision"): a forged one is no row of the form.
+    "ncii_cases:case_parent_decision_add": Form(f.ParentDecisionForm, {"approved_by": User}),
     "ncii_cases:case_support_not_offered": Form(f.SupportNotOfferedForm, {"party": CaseParty}),
     # Letters from templates: one letter edited before it is sent (here the supportive-measures
     # letter to a person shown), and a template of the district edited (case=False).
