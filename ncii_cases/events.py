@@ -198,15 +198,13 @@ def _when(text) -> str:
     """An ISO instant from an event's detail, in the active (district) time zone."""
     import datetime as dt
 
-    from django.utils import timezone
-
     try:
         value = dt.datetime.fromisoformat(str(text))
     except ValueError:
         return str(text or _("not set"))
-    if timezone.is_naive(value):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    from .dates import moment_text
+
+    return moment_text(value)
 
 
 def _staff_count(d: dict) -> str:
