@@ -25,13 +25,13 @@ def summary_of(client, case, django_assert_max_num_queries) -> str:
     [
         ("", False, "<dd>A parent (name not recorded)</dd>"),
         ("", True, "<dd>A parent (asked to stay anonymous)</dd>"),
-        ("Jordan Example", False, "<dd>A parent: Jordan Example</dd>"),
+        ("Jordan Example", False, "<dd>Jordan Example, a parent</dd>"),
     ],
 )
 def test_who_reported_it_reads_as_one_plain_phrase(
     client, case, coordinator, name, anonymous, shown, django_assert_max_num_queries
 ):
-    case.reported_by_name = "A parent"
+    case.reported_by_name = "a parent"  # as typed at intake
     case.reporter_name = name
     case.reporter_anonymous = anonymous
     case.reported_via = "Email to the principal"
