@@ -2,6 +2,9 @@
 (a few minutes of clock skew allowed, ``settings.DATE_CLOCK_SKEW_MINUTES``), an end is not
 before its start, and a review is not before its start.
 
+It also holds the one way an instant is shown (``MOMENT_FORMAT``, ``moment_text`` and the
+``|moment`` template filter): "Nov 30, 2026, 4:11 PM CST", in the district's time zone.
+
 Services call ``dates_check`` before they write, so every path (form, admin action, script)
 meets the same rule; forms call it too, so that the message stands next to the field. Errors
 are ``ValidationError`` keyed by field name, with a message that names the field.
