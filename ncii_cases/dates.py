@@ -2,6 +2,9 @@
 (a few minutes of clock skew allowed, ``settings.DATE_CLOCK_SKEW_MINUTES``), an end is not
 before its start, and a review is not before its start.
 
+It also holds the one way an instant is shown (``MOMENT_FORMAT``, ``moment_text`` and the
+``|moment`` template filter): "Nov 30, 2026, 4:11 PM CST", in the district's time zone.
+
 Services call ``dates_check`` before they write, so every path (form, admin action, script)
 meets the same rule; forms call it too, so that the message stands next to the field. Errors
 are ``ValidationError`` keyed by field name, with a message that names the field.
@@ -125,3 +128,29 @@ def dates_check(rule: str, values: dict, *, now: dt.datetime | None = None) -> N
     errors = date_errors(rule, values, now=now)
     if errors:
         raise ValidationError(errors)
+
+
+# --- How an instant is shown ----------------------------------------------------------------
+
+# The one format of a date and time on every page, PDF and export of the application: "Nov 30,
+# 2026, 4:11 PM CST" (a 12-hour clock with AM/PM and the zone's abbreviation, as the clocks
+# write due times, ``clocks.local_time_text``), in the district's time zone. Templates use the
+# ``moment`` filter (``templatetags/dates_tags``); Python code ``moment_text``.
+MOMENT_FORMAT = "M j, Y, g:i A T"
+# The same with seconds, where the order of entries a second apart matters (the audit trail).
+MOMENT_SECONDS_FORMAT = "M j, Y, g:i:s A T"
+
+
+def moment_text(value: dt.datetime | None, zone=None, *, seconds: bool = False) -> str:
+    """An instant as every screen shows it ("Nov 30, 2026, 4:11 PM CST"; with ``seconds``
+    "Nov 30, 2026, 4:11:05 PM CST"), in ``zone`` (the active time zone by default: the
+    district's, which the middleware activates); "" for None. A naive value is taken as
+    being in the default time zone."""
+    from django.utils import formats
+
+    if value is None:
+        return ""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    pattern = MOMENT_SECONDS_FORMAT if seconds else MOMENT_FORMAT
+    return formats.date_format(timezone.localtime(value, zone), pattern)

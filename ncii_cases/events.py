@@ -198,15 +198,17 @@ def _when(text) -> str:
     """An ISO instant from an event's detail, in the active (district) time zone."""
     import datetime as dt
 
-    from django.utils import timezone
+    from django.utils import formats
+
+    from .dates import moment_text
 
     try:
+        if len(str(text)) == 10:  # a day, not an instant ("2026-12-01")
+            return formats.date_format(dt.date.fromisoformat(str(text)), "M j, Y")
         value = dt.datetime.fromisoformat(str(text))
     except ValueError:
         return str(text or _("not set"))
-    if timezone.is_naive(value):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    return moment_text(value)
 
 
 def _staff_count(d: dict) -> str:

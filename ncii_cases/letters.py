@@ -18,9 +18,11 @@ beginning with an underscore are refused by Django's parser itself.
 
 What each letter may carry, and its sources
 -------------------------------------------
-- Notice of allegations: the identities of the parties if known, the conduct alleged, its date
-  and location, the presumption that the respondent is not responsible until a determination,
-  the right to an advisor of their choice and to inspect evidence, and the district's rule on
+- Notice of allegations: the identities of the parties if known (of the people shown in the
+  imagery only the recipient's own; the others are counted, never named: FERPA 34 CFR 99.3,
+  99.31 and the Model Policy's privacy rule), the conduct alleged, its date and location,
+  the presumption that the respondent is not responsible until a determination, the right
+  to an advisor of their choice and to inspect evidence, and the district's rule on
   knowingly false statements: 34 CFR 106.45(b)(2)(i)(A)-(B) (2020 Title IX regulations).
 - Outcome letters: the finding, the standard of evidence, the rationale, the sanctions on the
   respondent (respondent's letter), the remedies for the complainant (complainant's letter) and
@@ -576,6 +578,7 @@ KIND_SAMPLES: dict[str, dict] = {
             "platforms": ["Snapchat"],
         },
         "complainants": ["Sam Student"],
+        "other_complainants": 2,
         "respondents": ["Riley Respondent"],
     },
     LetterKind.OUTCOME_COMPLAINANT: {
@@ -838,7 +841,7 @@ def letter_context(*, case, kind: str, recipient: Recipient, language: str, send
                 "location": word("location", case.location, language),
                 "platforms": sorted(str(p) for p in case.platforms.all()),
             },
-            complainants=_names(_current_parties(case, [c.PartyRole.DEPICTED])),
+            **_depicted_for(party, _current_parties(case, [c.PartyRole.DEPICTED])),
             respondents=_names(_current_parties(case, [c.PartyRole.RESPONDENT])),
         )
     elif kind == LetterKind.OUTCOME_COMPLAINANT:
@@ -892,6 +895,22 @@ def letter_context(*, case, kind: str, recipient: Recipient, language: str, send
         context.update(_takedown_context(case, recipient.takedown, language, zone))
     _plain(context)
     return context
+
+
+def _depicted_for(recipient, depicted) -> dict:
+    """The people shown in the imagery as a notice to ``recipient`` (a party) may name them:
+    the recipient's own name when they are one of them (``complainants``), every other one
+    only counted (``other_complainants``). A notice to one party names that party and what
+    they need to respond; the other students shown are not named to them (FERPA, 34 CFR 99.3
+    and 99.31: their identity is part of their education record; Model NCII Policy for K-12
+    Schools, CDT and ATIXA, privacy of the people depicted). The coordinator may add a name
+    in the letter's edit step where the process followed requires it."""
+    own = recipient.person_id if recipient is not None else None
+    people = {p.person_id: p for p in depicted if p.person_id}
+    return {
+        "complainants": _names([people[own]] if own in people else []),
+        "other_complainants": len(set(people) - {own}),
+    }
 
 
 def _other_side(role: str) -> str:

@@ -443,17 +443,28 @@ def resources_for_case(*, case: Case):
     the district's counseling contacts (catalog data, no case content)."""
     from policies.models import Resource
 
-    return Resource.objects.for_district(case.district)
+    return _with_contact(Resource.objects.for_district(case.district))
+
+
+def _with_contact(resources):
+    """Only the resources someone can reach: a placeholder slot the district has not filled
+    in (``Resource.is_placeholder``: "a slot the district fills in with its own contact before
+    go-live"), or a row with neither phone nor address, is left out, as on the public policy
+    page: a person asking for help must never be shown a contact that is not there."""
+    return resources.filter(is_placeholder=False).exclude(phone="", url="")
 
 
 def resources_for_case_audience(*, case: Case, minors: bool):
     """The resources for the people shown: for minors Take It Down, for adults StopNCII, and
-    always the NCMEC hotline, the CyberTipline and the district's contacts for everyone."""
+    always the NCMEC hotline, the CyberTipline and the district's contacts for everyone; only
+    those with a contact (``_with_contact``)."""
     from policies.models import Resource
 
     audience = Resource.Audience.MINORS if minors else Resource.Audience.ADULTS
-    return Resource.objects.for_district(case.district).filter(
-        Q(audience__in=[Resource.Audience.EVERYONE, audience]) | Q(slug__in=ALWAYS_SHOWN)
+    return _with_contact(
+        Resource.objects.for_district(case.district).filter(
+            Q(audience__in=[Resource.Audience.EVERYONE, audience]) | Q(slug__in=ALWAYS_SHOWN)
+        )
     )
 
 

@@ -32,6 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import choices as c
@@ -172,6 +173,48 @@ def _median(durations: QuerySet, measured: int) -> Duration:
     middle = list(durations[low : low + 2])
     values = middle[:1] if measured % 2 else middle[:2]
     return Duration(measured, sum(values, dt.timedelta()) / len(values))
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def months_of_period(
+    *, seen: list[dt.date], filters: AnalyticsFilters, today: dt.date
+) -> list[dt.date]:
+    """Returns the first day of every month of the period, in order: from the month of
+    ``filters.date_from`` (else the first month in ``seen``) to the month of
+    ``filters.date_to`` (else today's month; never past today's), widened to every month in
+    ``seen`` (a takedown clock may start after the last month reported). Empty when there is
+    neither a start date nor any month seen."""
+    seen = sorted({day.replace(day=1) for day in seen})
+    first = filters.date_from.replace(day=1) if filters.date_from else None
+    if seen:
+        first = min(first, seen[0]) if first else seen[0]
+    if first is None:
+        return []
+    last = min(filters.date_to or today, today).replace(day=1)
+    if seen:
+        last = max(last, seen[-1])
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def _months_filled(result: "DistrictAnalytics", filters: AnalyticsFilters, now) -> None:
+    """Lists every month of the period in the trends and in the "month" breakdown, with zeros
+    where nothing happened: a month without a case is a figure, not a gap."""
+    by_month = {trend.month: trend for trend in result.trends}
+    reported = dict(result.breakdowns.get("month", []))
+    seen = [*by_month, *(dt.date.fromisoformat(f"{label}-01") for label in reported)]
+    months = months_of_period(seen=seen, filters=filters, today=timezone.localdate(now))
+    result.trends = [by_month.get(month) or TrendMonth(month) for month in months]
+    result.breakdowns["month"] = [
+        (month.strftime("%Y-%m"), reported.get(month.strftime("%Y-%m"), 0)) for month in months
+    ]
 
 
 def _takedowns(case_ids: QuerySet, now: dt.datetime, result: DistrictAnalytics) -> None:
@@ -324,6 +367,7 @@ def district_analytics_from_facts(
         summary["closed_measured"],
     )
     _takedowns(case_ids, now, result)
+    _months_filled(result, filters, now)
     return result
 
 
@@ -419,5 +463,6 @@ def district_analytics_fresh(
         summary["closed_measured"],
     )
     _takedowns(cases.values("pk"), now, result)
+    _months_filled(result, filters, now)
     result.trends = []
     return result

@@ -20,6 +20,7 @@ from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Valu
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
+from .dates import moment_text
 from .events import EventType
 from .models import (
     AccessEvent,
@@ -432,7 +433,7 @@ def _format(model_field, value, labels: _LabelCache) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%b %d, %Y, %H:%M")
+        return moment_text(value)
     if isinstance(value, dt.date):
         return value.strftime("%b %d, %Y")
     if isinstance(value, list | dict):

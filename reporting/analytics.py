@@ -323,10 +323,10 @@ def _month(day: dt.date) -> str:
 def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> list[Trend]:
     """The three monthly trend tables: cases and where they stand now, time to first action,
     and takedown requests against the 48-hour duty."""
+    # Every month of the period is listed (the selector fills the months without a case).
     months: list[TrendMonth] = data.trends
-    reported = {trend.month: trend for trend in months if trend.reported}
     by_label = {cell.label: cell for cell in month_cells}
-    case_months = [trend for trend in months if trend.month in reported]
+    case_months = months
     totals = [by_label.get(trend.month.strftime("%Y-%m")) for trend in case_months]
 
     def table(key, title, description, total_label, columns, rows, row_totals):
@@ -353,9 +353,9 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
         return trend
 
     cases_total = [Cell(str(CASES_IN_VIEW), t.reported) for t in case_months] if exact else totals
-    takedown_months = [
-        trend for trend in months if trend.removed_in_time or trend.removed_late or trend.overdue
-    ]
+    # Every month of the period once any request counts; none at all: "None in these dates."
+    any_takedown = any(t.removed_in_time or t.removed_late or t.overdue for t in months)
+    takedown_months = months if any_takedown else []
     return [
         table(
             "trend_stage",

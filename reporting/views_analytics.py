@@ -132,6 +132,27 @@ def analytics_csv(request):
     return response
 
 
+def board_report_html(
+    *, data, filters, computed_at, district, stylesheet: str = f"{PREFIX}css/board_report.css"
+) -> str:
+    """The board report's HTML (what the PDF is made of): the raw figures ``data`` always
+    small-cell suppressed. ``stylesheet``: its address for the PDF fetcher (a browser preview
+    passes its own). No query."""
+    return render_to_string(
+        "reporting/analytics_board_report.html",
+        {
+            "report": analytics_report(data, exact=False),
+            "filters": filters,
+            "computed_at": computed_at,
+            "district": district,
+            "threshold": THRESHOLD,
+            "stylesheet": stylesheet,
+            "pdf": True,
+        },
+        request=None,
+    )
+
+
 @access_logged("analytics_board_report")
 @login_required
 @require_GET
@@ -142,19 +163,8 @@ def analytics_board_report(request):
     if filters is None:
         return _invalid(form)
     data, computed_at = _figures(request.user, filters)
-    report = analytics_report(data, exact=False)
-    html = render_to_string(
-        "reporting/analytics_board_report.html",
-        {
-            "report": report,
-            "filters": filters,
-            "computed_at": computed_at,
-            "district": request.user.district,
-            "threshold": THRESHOLD,
-            "stylesheet": f"{PREFIX}css/board_report.css",
-            "pdf": True,
-        },
-        request=None,
+    html = board_report_html(
+        data=data, filters=filters, computed_at=computed_at, district=request.user.district
     )
     pdf = html_pdf_build(html)
     response = HttpResponse(pdf.content, content_type="application/pdf")

@@ -13,16 +13,28 @@ _axe = Axe()
 
 
 class AxeChecked:
-    """Runs axe on every page it is given and remembers what it checked."""
+    """Runs axe on every page it is given and remembers what it checked; with ``watch`` it
+    also remembers every page a tab loaded, so that a test can assert that none was left
+    unchecked (``unchecked``)."""
 
     def __init__(self):
         self.pages: list[str] = []
+        self.visited: list[str] = []
 
     def __call__(self, page) -> None:
         page.wait_for_load_state("load")
         results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
         assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
         self.pages.append(page.url)
+
+    def watch(self, page):
+        """Remembers each document ``page`` loads (a file download is no document)."""
+        page.on("load", lambda loaded: self.visited.append(loaded.url))
+        return page
+
+    def unchecked(self) -> list[str]:
+        """The documents loaded in a watched tab that axe never checked."""
+        return [url for url in dict.fromkeys(self.visited) if url not in self.pages]
 
 
 def current_code(username: str) -> str:
@@ -43,6 +55,7 @@ def sign_in(page, base_url: str, username: str, check) -> None:
     page.fill("#id_token", current_code(username))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(f"{base_url}/")
+    check(page)  # the home the sign-in lands on
     assert get_user_model().objects.filter(username=username).exists()
 
 

@@ -2,8 +2,17 @@
 coordinator's exact figures, a school administrator's suppressed ones, and a filter error;
 the board report downloads as a PDF."""
 
-import pytest
+import re
+from pathlib import Path
 
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from ncii_cases.school_calendar import zone_named
+from ncii_cases.selectors_analytics import AnalyticsFilters, district_analytics_for_user
+from reporting.views_analytics import board_report_html
 from tests.browser.helpers import AxeChecked, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,6 +24,7 @@ CHARTS = 11
 def test_the_analytics_page_passes_axe(live_server, demo, tab):
     page = tab
     check = AxeChecked()
+    check.watch(page)
     sign_in(page, live_server.url, "coordinator", check)
     page.get_by_role("link", name="Analytics").click()
     page.wait_for_url("**/reporting/analytics/")
@@ -31,11 +41,35 @@ def test_the_analytics_page_passes_axe(live_server, demo, tab):
     page.wait_for_load_state("load")
     assert "The end date must be on or after the start date." in page.content()
     check(page)
+    assert check.unchecked() == []
+
+
+def test_the_board_reports_pages_pass_axe_as_a_preview(live_server, demo, tab):
+    """The board report's HTML (what its PDF is made of), with its own stylesheet, shown in
+    the browser: axe finds no violation in its headings, tables and charts."""
+    page = tab
+    check = AxeChecked()
+    coordinator = get_user_model().objects.get(username="coordinator")
+    with timezone.override(zone_named(coordinator.district.time_zone)):
+        data = district_analytics_for_user(user=coordinator)
+        html = board_report_html(
+            data=data,
+            filters=AnalyticsFilters(),
+            computed_at=timezone.now(),
+            district=coordinator.district,
+        )
+    css = Path(settings.BASE_DIR, "static", "css", "board_report.css").read_text()
+    html = re.sub(r'<link rel="stylesheet" href="[^"]*">', f"<style>{css}</style>", html)
+    page.set_content(html)
+    check(page)
+    assert page.locator("svg[role=img]").count() == CHARTS
+    assert "Figures as of" in page.inner_text("body")
 
 
 def test_a_school_administrators_analytics_page_passes_axe(live_server, demo, tab):
     page = tab
     check = AxeChecked()
+    check.watch(page)
     sign_in(page, live_server.url, "schooladmin", check)
     page.get_by_role("link", name="Analytics").click()
     page.wait_for_url("**/reporting/analytics/")
@@ -45,3 +79,4 @@ def test_a_school_administrators_analytics_page_passes_axe(live_server, demo, ta
     page.set_viewport_size({"width": 390, "height": 844})
     check(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert check.unchecked() == []

@@ -37,6 +37,7 @@ def a_case_at_harm_assessment() -> Case:
 
 def test_the_to_do_panel_leads_to_each_form_and_a_lost_race_is_told_plainly(live_server, demo, tab):
     page, base, check = tab, live_server.url, AxeChecked()
+    check.watch(page)
     sign_in(page, base, "coordinator", check)
     case = a_case_at_harm_assessment()
     case_url = f"{base}/cases/{case.pk}/"
@@ -75,12 +76,13 @@ def test_the_to_do_panel_leads_to_each_form_and_a_lost_race_is_told_plainly(live
     assert "Done:" in panel.locator("li.done").first.inner_text()
 
     # Two pages open on the same step; both are sent
-    other = page.context.new_page()
+    other = check.watch(page.context.new_page())
     for p in (page, other):
         p.goto(case_url)
+        check(p)
         p.locator("#todo").get_by_role("link", name=HARM_STEP).click()
         p.wait_for_url("**/transition/complete_harm_assessment/")
-    check(other)
+        check(p)
     page.get_by_role("button", name=HARM_STEP).click()
     page.wait_for_url(re.compile(rf"/cases/{case.pk}/"))
     check(page)
@@ -97,9 +99,11 @@ def test_the_to_do_panel_leads_to_each_form_and_a_lost_race_is_told_plainly(live
 
     # The next stage's panel: its items, each open one linking to a form
     page.goto(case_url)
+    check(page)
     panel = page.locator("#todo")
     assert "To do at Interim actions" in panel.inner_text()
     assert panel.get_by_role("link", name="Start the investigation").count() == 1
+    assert check.unchecked() == []
 
 
 def test_the_sections_are_keyboard_tabs_and_the_page_fits_a_phone(live_server, demo, chromium):
@@ -110,7 +114,7 @@ def test_the_sections_are_keyboard_tabs_and_the_page_fits_a_phone(live_server, d
         context = chromium.new_context(
             viewport={"width": width, "height": 780}, storage_state=signed_in
         )
-        page = context.new_page()
+        page = check.watch(context.new_page())
         page.set_default_timeout(15000)
         if signed_in is None:
             sign_in(page, live_server.url, "coordinator", check)
@@ -134,6 +138,7 @@ def test_the_sections_are_keyboard_tabs_and_the_page_fits_a_phone(live_server, d
         # Every section fits the screen too (tables scroll inside their own box)
         for tab_name in ("Support", "Takedowns", "Reports", "Evidence", "Decisions"):
             page.get_by_role("tab", name=tab_name).click()
+            check(page)
             assert page.evaluate(NO_SIDEWAYS_SCROLL), (width, tab_name, page.evaluate(WIDE))
         page.get_by_role("tab", name="Notices & letters").click()
         check(page)
@@ -141,6 +146,7 @@ def test_the_sections_are_keyboard_tabs_and_the_page_fits_a_phone(live_server, d
         # A link to a record's anchor opens its section
         page.goto(case_url + "#timeline")
         assert page.locator("#timeline").is_visible()
+        check(page)
 
         # The case's forms fit too: a step, a record form, a correction
         for path in (
@@ -153,3 +159,4 @@ def test_the_sections_are_keyboard_tabs_and_the_page_fits_a_phone(live_server, d
             check(page)
             assert page.evaluate(NO_SIDEWAYS_SCROLL), (width, path)
         context.close()
+    assert check.unchecked() == []

@@ -42,7 +42,7 @@ def sentence(event_type, detail, *, to_stage="", users=None, actor="Dana Okafor"
             EventType.REMINDER_SENT,
             {"clock": "takedown", "when": "overdue", "due": "2026-12-01", "recipients": [1, 2]},
             "Dana Okafor reminded 2 staff members that a takedown request's 48-hour clock "
-            "is overdue (due 2026-12-01 00:00)",
+            "is overdue (due Dec 1, 2026)",
         ),
         (
             EventType.DEADLINE_EXTENDED,
@@ -51,7 +51,8 @@ def sentence(event_type, detail, *, to_stage="", users=None, actor="Dana Okafor"
                 "previous_due_at": "2026-12-01T09:00:00",
                 "new_due_at": "2026-12-08T09:00:00",
             },
-            "Dana Okafor extended the stage's deadline from 2026-12-01 09:00 to 2026-12-08 09:00",
+            "Dana Okafor extended the stage's deadline from Dec 1, 2026, 9:00 AM CST to "
+            "Dec 8, 2026, 9:00 AM CST",
         ),
     ],
 )

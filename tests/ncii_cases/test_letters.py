@@ -190,6 +190,72 @@ def test_the_notice_of_allegations_carries_what_106_45_b_2_asks(letter_case, coo
     assert "false statements" in body
 
 
+def _second_party(case, role, first, last):
+    return CasePartyFactory(
+        case=case,
+        role=role,
+        person=PersonFactory(district=case.district, first_name=first, last_name=last),
+        affiliation=c.Affiliation.STUDENT,
+    )
+
+
+def _allegations_to(coordinator, case, party, language="en") -> str:
+    recipient = next(
+        r
+        for r in letters.letter_recipients(user=coordinator, case=case, kind=LetterKind.ALLEGATIONS)
+        if r.party is not None and r.party.pk == party.pk
+    )
+    return letters.letter_draft(
+        case=case,
+        kind=LetterKind.ALLEGATIONS,
+        recipient=recipient,
+        sender=coordinator,
+        language=language,
+    ).body
+
+
+def test_a_notice_to_a_person_shown_names_them_and_only_counts_the_others(letter_case, coordinator):
+    case, depicted = letter_case["case"], letter_case["depicted"]
+    others = [
+        _second_party(case, c.PartyRole.DEPICTED, "Other", f"Shown{n}") for n in ("A", "B", "C")
+    ]
+    body = _allegations_to(coordinator, case, depicted)
+    assert f"complainant: {depicted.display_name}, and 3 other people shown" in body
+    for other in others:
+        assert other.display_name not in body
+    assert "complainants:" not in body
+
+
+def test_a_notice_to_the_respondent_names_no_person_shown(letter_case, coordinator):
+    case, respondent = letter_case["case"], letter_case["respondent"]
+    other = _second_party(case, c.PartyRole.DEPICTED, "Other", "Shown")
+    body = _allegations_to(coordinator, case, respondent)
+    assert "2 people shown in the imagery, not named here" in body
+    assert letter_case["depicted"].display_name not in body
+    assert other.display_name not in body
+    assert f"respondent: {respondent.display_name}" in body
+    context = letters.letter_context(
+        case=case,
+        kind=LetterKind.ALLEGATIONS,
+        recipient=letters.Recipient(key="x", name="x", label="x", party=respondent),
+        language="en",
+        sender=coordinator,
+    )
+    assert (context["complainants"], context["other_complainants"]) == ([], 2)
+
+
+def test_the_respondents_label_follows_their_number(letter_case, coordinator):
+    case, depicted = letter_case["case"], letter_case["depicted"]
+    second = _second_party(case, c.PartyRole.RESPONDENT, "Second", "Respondent")
+    body = _allegations_to(coordinator, case, depicted)
+    assert f"respondents: {letter_case['respondent'].display_name}, {second.display_name}" in body
+    spanish = _allegations_to(coordinator, case, depicted, language="es")
+    assert "demandados: " in spanish
+    _second_party(case, c.PartyRole.DEPICTED, "Other", "Shown")
+    spanish = _allegations_to(coordinator, case, depicted, language="es")
+    assert f"demandante: {depicted.display_name}, y 1 otra persona que aparece" in spanish
+
+
 @pytest.mark.parametrize("kind", LetterKind.values)
 def test_the_real_context_has_the_shape_the_sandbox_checks_against(
     request, letter_case, coordinator, kind

@@ -715,3 +715,46 @@ def test_each_district_has_its_own_kept_figures(
     client.logout()
     login_verified(client, outsider)
     assert fetch(client, ANALYTICS).context["report"].total.text == "1"
+
+
+# --- Trends list every month of the period -----------------------------------------------------
+
+
+def test_a_month_without_cases_is_listed_with_zero_on_the_page_and_in_the_csv(
+    client, coordinator, school
+):
+    year = timezone.localdate().year - 1
+    zone = timezone.get_current_timezone()
+    for month in (1, 3):
+        cases(school, 6, reported_at=dt.datetime(year, month, 10, 9, tzinfo=zone))
+    login_verified(client, coordinator)
+    filters = {"date_from": f"{year}-01-01", "date_to": f"{year}-03-31"}
+    response = fetch(client, ANALYTICS, filters)
+    assert [(cell.label, cell.text) for cell in section_of(response, "month").cells] == [
+        (f"{year}-01", "6"),
+        (f"{year}-02", "0"),
+        (f"{year}-03", "6"),
+    ]
+    trend = next(t for t in response.context["report"].trends if t.key == "trend_stage")
+    assert [(row.month, row.total.text) for row in trend.rows] == [
+        (f"Jan {year}", "6"),
+        (f"Feb {year}", "0"),
+        (f"Mar {year}", "6"),
+    ]
+    rows = csv_rows(fetch(client, CSV, filters))
+    title = "Cases reported each month, and where they stand now"
+    assert csv_value(rows, title, f"Feb {year} — Reported") == "0"
+    assert csv_value(rows, title, f"Feb {year} — Still open") == "0"
+    assert csv_value(rows, "Cases by month reported", f"{year}-02") == "0"
+
+
+def test_without_an_end_date_the_months_run_to_the_current_one(client, coordinator, school):
+    today = timezone.localdate()
+    first = (today.replace(day=1) - dt.timedelta(days=40)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    cases(school, 2, reported_at=dt.datetime(first.year, first.month, 2, 9, tzinfo=zone))
+    login_verified(client, coordinator)
+    labels = [cell.label for cell in section_of(fetch(client, ANALYTICS), "month").cells]
+    assert labels[0] == first.strftime("%Y-%m")
+    assert labels[-1] == today.strftime("%Y-%m")
+    assert len(labels) == 3

@@ -1,0 +1,71 @@
+"""Every displayed time reads the same way ("Nov 30, 2026, 4:11 PM CST", ``dates.moment_text``),
+in the district's time zone: the analytics page, the board report and the role homes."""
+
+import datetime as dt
+import re
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+
+from ncii_cases.analytics_facts import case_facts_refresh_all
+from ncii_cases.dates import moment_text
+from ncii_cases.models import CaseEvent
+from tests.access.helpers import login_verified
+from tests.factories import CaseFactory
+
+from .test_analytics_board_report import pdftotext
+
+TWENTY_FOUR_HOUR = re.compile(r"\b(1[3-9]|2[0-3]):[0-5]\d\b")
+
+
+def test_an_instant_is_written_with_a_12_hour_clock_and_the_zones_abbreviation():
+    moment = dt.datetime(2026, 11, 30, 22, 11, tzinfo=dt.UTC)
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    assert moment_text(moment, chicago) == "Nov 30, 2026, 4:11 PM CST"
+    assert moment_text(moment, chicago, seconds=True) == "Nov 30, 2026, 4:11:00 PM CST"
+    assert moment_text(moment, zoneinfo.ZoneInfo("America/Los_Angeles")).endswith("2:11 PM PST")
+    assert moment_text(None) == ""
+
+
+@pytest.fixture
+def pacific(district, school):
+    """A district on Pacific time, with a few cases."""
+    district.time_zone = "America/Los_Angeles"
+    district.save()
+    for _ in range(6):
+        CaseFactory(school=school)
+    case_facts_refresh_all()
+    return district
+
+
+def test_the_analytics_page_gives_the_time_of_its_figures_as_everywhere(
+    client, coordinator, pacific
+):
+    login_verified(client, coordinator)
+    response = client.get(reverse("reporting:analytics"))
+    zone = zoneinfo.ZoneInfo("America/Los_Angeles")
+    when = moment_text(response.context["computed_at"], zone)
+    html = response.content.decode()
+    assert f"Figures as of {when}," in html
+    assert when.endswith(("PST", "PDT"))
+
+
+def test_the_board_report_gives_the_time_of_its_figures_as_everywhere(
+    client, coordinator, pacific, tmp_path
+):
+    login_verified(client, coordinator)
+    text = " ".join(
+        pdftotext(client.get(reverse("reporting:analytics_board_report")).content, tmp_path).split()
+    )
+    found = re.search(r"Figures as of (.+?(?:AM|PM) P[SD]T)\.", text)
+    assert found, text[:400]
+    assert not TWENTY_FOUR_HOUR.search(found.group(1))
+
+
+def test_the_auditors_home_writes_times_as_everywhere(client, case, auditor, district):
+    event = CaseEvent.objects.filter(case=case).order_by("-pk").first()
+    login_verified(client, auditor)
+    html = client.get(reverse("ncii_cases:home")).content.decode()
+    assert moment_text(event.created_at, zoneinfo.ZoneInfo(district.time_zone)) in html
+    assert "a.m." not in html and "p.m." not in html
