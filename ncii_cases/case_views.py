@@ -67,8 +67,11 @@ def blocker_links(case, action: str, blockers) -> list[dict]:
 def case_todo(case, transitions) -> list[dict]:
     """The to-do panel of the case page: each next step the user may take, with every
     condition of its guards (``workflow.stage_todo``) done or open, an open one linking to
-    the form that satisfies it."""
+    the form that satisfies it. ``direct``: the step is taken by the panel's own button (a
+    POST, no step page); ``primary``: the first ready step (the main path's when it is
+    ready), the only one shown as the page's main button."""
     panel = []
+    primary_taken = False
     for step in stage_todo(case, transitions):
         action = step.transition.action
         items = [
@@ -79,7 +82,17 @@ def case_todo(case, transitions) -> list[dict]:
             }
             for item in step.items
         ]
-        panel.append({"transition": step.transition, "ready": step.ready, "items": items})
+        primary = step.ready and not primary_taken
+        primary_taken = primary_taken or primary
+        panel.append(
+            {
+                "transition": step.transition,
+                "ready": step.ready,
+                "direct": step.direct,
+                "primary": primary,
+                "items": items,
+            }
+        )
     return panel
 
 
@@ -259,8 +272,11 @@ def transition(request, pk, action):
         transition=step,
         initial=transition_detail_from_case(case, action),
     )
+    # The stage the sent page showed (the to-do panel's button and the step page carry it):
+    # a second click, or a page overtaken by someone else's step, records nothing.
+    shown_stage = request.POST.get("from_stage", "") if posted else ""
     problem = selectors.transition_problem_for_user(
-        user=request.user, case=case, action=action, submitted=posted
+        user=request.user, case=case, action=action, submitted=posted, shown_stage=shown_stage
     )
     blockers = []
     if posted and problem is None and form.is_valid():
@@ -271,6 +287,7 @@ def transition(request, pk, action):
                 action=action,
                 reason=form.cleaned_data.get("reason", ""),
                 detail=form.detail(),
+                expected_stage=shown_stage or None,
             )
         except GuardFailed as exc:
             blockers = blocker_links(case, action, exc.blockers)

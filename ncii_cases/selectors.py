@@ -576,11 +576,13 @@ def case_get_for_user_any(*, user, pk, actions: tuple[str, ...]) -> Case:
 
 
 def transition_problem_for_user(
-    *, user, case: Case, action: str, submitted: bool = False
+    *, user, case: Case, action: str, submitted: bool = False, shown_stage: str = ""
 ) -> str | None:
     """Why the user cannot take the workflow step now (wrong stage, or not theirs), in plain
     words; None when they may try it (its guards are checked when taken). ``submitted``: the
-    step's form was sent, so a wrong stage means someone else moved the case meanwhile."""
+    step's form was sent, so a wrong stage means someone else moved the case meanwhile;
+    ``shown_stage``: the stage the sent page showed (a ``Stage`` value, or empty), which the
+    case must still be at."""
     from .workflow import BY_ACTION, SERVICE_ONLY_ACTIONS, available_transitions
 
     step = BY_ACTION[action]
@@ -588,7 +590,8 @@ def transition_problem_for_user(
         return gettext(
             "This step is taken on the case's appeal forms, which record the appeal with it."
         )
-    if case.stage not in step.from_stages:
+    moved = submitted and shown_stage and shown_stage != case.stage
+    if case.stage not in step.from_stages or moved:
         stage = {"stage": case.get_stage_display(), "step": step.label}
         if submitted:
             return (
