@@ -227,10 +227,28 @@ class IntakeForm(DatesChecked, OneSubmission):
         label=_("Kind of imagery"),
         help_text=c.NCII_KIND_HELP,
     )
-    conduct = forms.ChoiceField(choices=c.Conduct.choices, label=_("What happened"))
-    location = forms.ChoiceField(choices=c.Location.choices, initial="unknown", label=_("Where"))
-    timing = forms.ChoiceField(choices=c.Timing.choices, initial="unknown", label=_("When (hours)"))
-    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
+    # The radios keep the first option the drop-down lists showed by default.
+    conduct = forms.ChoiceField(
+        choices=c.Conduct.choices,
+        initial=c.Conduct.DISTRIBUTION,
+        widget=forms.RadioSelect,
+        label=_("What happened"),
+    )
+    location = forms.ChoiceField(
+        choices=c.Location.choices, initial="unknown", widget=forms.RadioSelect, label=_("Where")
+    )
+    timing = forms.ChoiceField(
+        choices=c.Timing.choices,
+        initial="unknown",
+        widget=forms.RadioSelect,
+        label=_("When (hours)"),
+    )
+    reach = forms.ChoiceField(
+        choices=c.Reach.choices,
+        initial=c.Reach.UNKNOWN,
+        widget=forms.RadioSelect,
+        label=_("How far it spread"),
+    )
     reach_estimate = forms.IntegerField(
         min_value=0, required=False, label=_("About how many people received or saw it")
     )
@@ -263,6 +281,7 @@ class IntakeForm(DatesChecked, OneSubmission):
     depicted_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
         initial=c.Affiliation.STUDENT,
+        widget=forms.RadioSelect,
         label=_("The people shown (described above) are"),
     )
     respondent = forms.CharField(
@@ -274,6 +293,7 @@ class IntakeForm(DatesChecked, OneSubmission):
     respondent_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
         initial=c.Affiliation.UNKNOWN,
+        widget=forms.RadioSelect,
         label=_("The person who shared it is"),
     )
 
@@ -324,7 +344,12 @@ class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
     when the user may look people up) or typed in. A row without either is left out."""
 
     date_rule = "person"
-    role = forms.ChoiceField(choices=c.PartyRole.choices, label=_("Role in the case"))
+    role = forms.ChoiceField(
+        choices=c.PartyRole.choices,
+        initial=c.PartyRole.DEPICTED,
+        widget=forms.RadioSelect,
+        label=_("Role in the case"),
+    )
     roster_query = roster_query_field()
     person = person_field()
     first_name = forms.CharField(max_length=100, required=False, label=_("First name"))
@@ -472,9 +497,15 @@ class FactsForm(forms.Form):
         widget=forms.RadioSelect,
         label=_("Is the imagery intimate (nude, partly nude or sexual)?"),
     )
-    conduct = forms.ChoiceField(choices=c.Conduct.choices, label=_("What happened"))
-    location = forms.ChoiceField(choices=c.Location.choices, label=_("Where"))
-    timing = forms.ChoiceField(choices=c.Timing.choices, label=_("When (hours)"))
+    conduct = forms.ChoiceField(
+        choices=c.Conduct.choices, widget=forms.RadioSelect, label=_("What happened")
+    )
+    location = forms.ChoiceField(
+        choices=c.Location.choices, widget=forms.RadioSelect, label=_("Where")
+    )
+    timing = forms.ChoiceField(
+        choices=c.Timing.choices, widget=forms.RadioSelect, label=_("When (hours)")
+    )
     disrupts_school = forms.ChoiceField(
         choices=YES_NO_UNKNOWN,
         required=False,
@@ -493,7 +524,12 @@ class FactsForm(forms.Form):
     jurisdiction_reasoning = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Reasoning")
     )
-    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
+    reach = forms.ChoiceField(
+        choices=c.Reach.choices,
+        initial=c.Reach.UNKNOWN,
+        widget=forms.RadioSelect,
+        label=_("How far it spread"),
+    )
     reach_estimate = forms.IntegerField(
         min_value=0, required=False, label=_("About how many people")
     )
@@ -537,8 +573,9 @@ class TransitionForm(forms.Form):
         label=_("Reason (kept in the record)"),
     )
     respondent_track = forms.ChoiceField(
-        choices=[("", _("Choose…")), *c.RespondentTrack.choices],
+        choices=c.RespondentTrack.choices,
         required=False,
+        widget=forms.RadioSelect,
         label=_("Respondent track"),
     )
     referred_to = forms.CharField(
@@ -585,7 +622,9 @@ class TransitionForm(forms.Form):
 
 
 class HarmForm(forms.Form):
-    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
+    reach = forms.ChoiceField(
+        choices=c.Reach.choices, widget=forms.RadioSelect, label=_("How far it spread")
+    )
     platform_count = forms.IntegerField(min_value=0, label=_("On how many platforms or apps"))
     circulation = forms.ChoiceField(
         choices=HarmAssessment.Circulation.choices, widget=forms.RadioSelect, label=_("Circulation")
@@ -600,10 +639,16 @@ class HarmForm(forms.Form):
         required=False, label=_("There are threats or sextortion")
     )
     safety_risk = forms.ChoiceField(
-        choices=HarmAssessment.SafetyRisk.choices, label=_("Risk to safety")
+        choices=HarmAssessment.SafetyRisk.choices,
+        initial=HarmAssessment.SafetyRisk.NONE,
+        widget=forms.RadioSelect,
+        label=_("Risk to safety"),
     )
     impact = forms.ChoiceField(
-        choices=HarmAssessment.Impact.choices, label=_("Impact on the person, as they describe it")
+        choices=HarmAssessment.Impact.choices,
+        initial=HarmAssessment.Impact.NOT_REPORTED,
+        widget=forms.RadioSelect,
+        label=_("Impact on the person, as they describe it"),
     )
     impact_statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -708,6 +753,7 @@ class TakedownAddForm(OneSubmission):
     route = forms.ChoiceField(
         choices=[("", _("Suggest from the age in the imagery")), *TakedownRequest.Route.choices],
         required=False,
+        widget=forms.RadioSelect,
         label=_("Route"),
         help_text=_(
             "Take It Down (NCMEC) is for imagery made under 18, even of a person who is "
@@ -1031,6 +1077,8 @@ class AssignForm(forms.Form):
             for value, label in c.AssignmentRole.choices
             if value != c.AssignmentRole.LEAD
         ],
+        initial=c.AssignmentRole.INVESTIGATOR,
+        widget=forms.RadioSelect,
         label=_("Role on the case"),
         help_text=_("To name or change the lead, use \u201cChange the lead\u201d."),
     )
