@@ -533,48 +533,42 @@ def takedown_board(request, pk):
     return render(request, "ncii_cases/partials/takedowns.html", {"d": detail})
 
 
-def _report_update(actor, case, data):
-    if data["op"] == "sync":
-        return reports.external_reports_sync(actor=actor, case=case)
-    if data["outcome"] == "made":
-        return reports.external_report_record_made(
-            actor=actor,
-            report=data["report"],
-            reported_at=data["reported_at"],
-            reference_number=data["reference_number"],
-            contact_name=data["contact_name"],
-            version=data.get("version"),
-        )
-    return reports.external_report_mark_not_required(
-        actor=actor,
-        report=data["report"],
-        explanation=data["explanation"],
-        version=data.get("version"),
-    )
-
-
 @access_logged("case_report_update")
 @login_required
 @GET_POST
 def report_update(request, pk):
-    return _record_page(
-        request,
-        pk,
-        actions=(Action.WORK,),
-        title=_("External reports"),
-        intro=_(
-            "Check which reports the case requires (child-abuse report, CyberTipline, law "
-            "enforcement), then record each: made, with the reference the agency gave, or not "
-            "required, with an explanation."
-        ),
-        form_class=f.ReportUpdateForm,
-        form_kwargs=lambda case: {
-            "reports": selectors.case_reports_for_user(user=request.user, case=case)
-        },
-        save=lambda case, data: _report_update(request.user, case, data),
-        success=_("The external reports are updated."),
-        anchor="reports-h",
-    )
+    """Every external report of the case that waits for a decision, on one page: a row each
+    (made, with its reference; or not required, with the explanation), rows left undecided
+    skipped. Which reports the case requires is read without writing for the page and
+    checked again within the save (``reports.external_reports_decide``: the rows created and
+    the decisions recorded in one transaction); a row changed since the page showed it is
+    refused and nothing is saved."""
+    case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=(Action.WORK,))
+    access_case(request, case)
+    rows = selectors.case_reports_to_decide_for_user(user=request.user, case=case)
+    posted = request.method == "POST"
+    formset = f.report_decisions_formset(request.POST if posted else None, rows=rows)
+    problem = ""
+    if posted and formset.is_valid():
+        decisions = [d for form in formset.forms if (d := form.decision()) is not None]
+        try:
+            reports.external_reports_decide(actor=request.user, case=case, decisions=decisions)
+        except corrections.StaleRecord as exc:
+            # Nothing saved: the page comes back with the reports waiting now.
+            problem = exc.messages[0]
+            rows = selectors.case_reports_to_decide_for_user(user=request.user, case=case)
+            formset = f.report_decisions_formset(None, rows=rows)
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+        except TransitionForbidden as exc:
+            problem = str(exc)
+        else:
+            messages.success(request, _("The external reports are updated."))
+            return redirect(case.get_absolute_url() + "#reports-h")
+    shown = {r.key: r for r in rows}
+    lines = [(shown.get(form["key"].value()), form) for form in formset.forms]
+    context = {"case": case, "formset": formset, "lines": lines, "problem": problem}
+    return render(request, "ncii_cases/reports_decide.html", context)
 
 
 @access_logged("case_evidence_add")

@@ -821,23 +821,19 @@ class TakedownUpdateForm(VersionedChoice):
         self.version_initial()
 
 
-class ReportUpdateForm(DatesChecked, VersionedChoice):
+class ReportDecisionForm(DatesChecked, forms.Form):
+    """One row of the external reports page (``report_decisions_formset``): the report
+    (``key``, ``obligations.report_key``, and the version the page showed, both hidden) and
+    its decision; a row left undecided is skipped."""
+
     date_rule = "report"
-    record_field = "report"
 
     OUTCOMES = [
         ("made", _("The report was made")),
         ("not_required", _("Not required (explain why)")),
     ]
-    op = forms.ChoiceField(
-        choices=[
-            ("record", _("Record a decision")),
-            ("sync", _("Check which reports are required")),
-        ],
-        initial="record",
-        widget=forms.HiddenInput,
-    )
-    report = forms.ModelChoiceField(queryset=None, required=False, label=_("Report"))
+    key = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     outcome = forms.ChoiceField(
         choices=OUTCOMES, required=False, widget=forms.RadioSelect, label=_("Decision")
     )
@@ -854,30 +850,46 @@ class ReportUpdateForm(DatesChecked, VersionedChoice):
         label=_("Why it is not required"),
     )
 
-    def __init__(self, *args, reports, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["report"].queryset = reports
-        self.fields["report"].label_from_instance = lambda r: (
-            f"{r.agency_label} ({r.get_status_display().lower()})"
-        )
-        self.version_initial()
-        if not self.is_bound:
-            self.initial.setdefault(
-                "reported_at", timezone.localtime().replace(second=0, microsecond=0)
-            )
-
     def clean(self):
         data = super().clean()
-        if data.get("op") == "record":
-            if not data.get("report"):
-                self.add_error("report", _("Choose the report."))
-            if not data.get("outcome"):
-                self.add_error(
-                    "outcome", _("Choose whether the report was made or is not required.")
-                )
-            elif data["outcome"] == "made" and not data.get("reported_at"):
+        if data.get("outcome") == "made":
+            if not data.get("reported_at") and "reported_at" not in self.errors:
                 self.add_error("reported_at", _("Say when the report was made."))
+            if not data.get("reference_number", "").strip():
+                self.add_error("reference_number", _("Enter the reference number the agency gave."))
+        elif data.get("outcome") == "not_required" and not data.get("explanation", "").strip():
+            self.add_error("explanation", _("Explain why this report is not required."))
         return data
+
+    def decision(self):
+        """The row as ``services.reports.external_reports_decide`` takes it (None when the row
+        is left undecided)."""
+        from .services.reports import ReportDecision
+
+        data = self.cleaned_data
+        if not data.get("outcome"):
+            return None
+        return ReportDecision(
+            key=data["key"],
+            outcome=data["outcome"],
+            version=data.get("version"),
+            reported_at=data.get("reported_at"),
+            reference_number=data.get("reference_number", ""),
+            contact_name=data.get("contact_name", ""),
+            explanation=data.get("explanation", ""),
+        )
+
+
+ReportDecisionFormSet = forms.formset_factory(ReportDecisionForm, extra=0, max_num=50)
+
+
+def report_decisions_formset(data=None, *, rows) -> forms.BaseFormSet:
+    """The rows of the external reports page: one form per report waiting for a decision
+    (``rows``: ``selectors.ReportToDecide``), its key and version hidden, the time of a report
+    made set to now."""
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    initial = [{"key": r.key, "version": r.version, "reported_at": now} for r in rows]
+    return ReportDecisionFormSet(data, initial=initial, prefix="reports")
 
 
 class EvidenceAddForm(DatesChecked, OneSubmission):

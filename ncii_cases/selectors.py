@@ -40,7 +40,7 @@ from .models import (
     TakedownNotice,
     TakedownRequest,
 )
-from .obligations import party_age_in_imagery
+from .obligations import duties_triggered, party_age_in_imagery, report_key
 from .permissions import Action, actions_for, cases_visible_to, schools_where
 from .takedown_routes import Suggestion, takedown_suggestions
 
@@ -547,6 +547,49 @@ def case_reports_for_user(*, user, case: Case) -> QuerySet[ExternalReport]:
     """The case's external reports, for users who may see the evidence log."""
     rows = ExternalReport.objects.filter(case=case)
     return rows if user_can_action(user, Action.VIEW_EVIDENCE, case) else rows.none()
+
+
+@dataclass(frozen=True)
+class ReportToDecide:
+    """One row of the external reports page: ``key`` (``obligations.report_key``), the
+    agency as shown, the deadline, and the version of the existing pending row (None for a
+    report the case triggers but has no row for yet, or whose row the save reopens)."""
+
+    key: str
+    label: str
+    due_at: object
+    version: int | None
+
+
+def case_reports_to_decide_for_user(*, user, case: Case) -> list[ReportToDecide]:
+    """The external reports of the case that wait for a decision, for users who may work the
+    case (others: none), read without writing: the pending rows, and the reports the case's
+    facts trigger (``obligations.duties_triggered``) that have no row yet, as the save's sync
+    will create them. Sorted by deadline."""
+    if not user_can_action(user, Action.WORK, case) or case.is_closed:
+        return []
+    rows = list(ExternalReport.objects.filter(case=case))
+    by_obligation = {(r.obligation_id, r.step): r for r in rows if r.obligation_id}
+    found = []
+    for duty in duties_triggered(case):
+        for step in duty.steps:
+            row = by_obligation.get((duty.obligation.pk, step.step))
+            if row is None:
+                key = report_key(obligation_id=duty.obligation.pk, step=step.step)
+                shown = ExternalReport(agency=duty.obligation.agency, step=step.step)
+                due = clocks.report_due_at(case.reported_at, step.deadline_hours)
+                found.append(ReportToDecide(key, shown.agency_label, due, None))
+            elif row.status == ExternalReport.Status.PENDING:
+                found.append(
+                    ReportToDecide(report_key(row), row.agency_label, row.due_at, row.version)
+                )
+            elif row.status == ExternalReport.Status.NO_LONGER_REQUIRED:
+                # The save's sync turns it pending again (a new version): none to check.
+                found.append(ReportToDecide(report_key(row), row.agency_label, row.due_at, None))
+    for row in rows:
+        if row.obligation_id is None and row.status == ExternalReport.Status.PENDING:
+            found.append(ReportToDecide(report_key(row), row.agency_label, row.due_at, row.version))
+    return sorted(found, key=lambda r: (r.due_at is None, r.due_at or 0, r.key))
 
 
 def case_harm_for_user(*, user, case: Case) -> HarmAssessment | None:
