@@ -75,9 +75,9 @@ def test_intake_and_a_transition_can_be_completed_without_a_mouse(live_server, d
 
     # A workflow step that asks nothing more: the to-do panel's own button takes it
     tab_to(page, text="Start the initial assessment")
-    page.keyboard.press("Enter")
+    with page.expect_navigation(url=f"**/cases/{case.pk}/"):
+        page.keyboard.press("Enter")
     page.wait_for_load_state("load")
-    page.wait_for_url(f"**/cases/{case.pk}/")
     check(page)
     assert "The case is now at Initial assessment" in page.locator(".messages").inner_text()
     case.refresh_from_db()
