@@ -68,8 +68,11 @@ def blocker_links(case, action: str, blockers) -> list[dict]:
 def case_todo(case, transitions) -> list[dict]:
     """The to-do panel of the case page: each next step the user may take, with every
     condition of its guards (``workflow.stage_todo``) done or open, an open one linking to
-    the form that satisfies it."""
+    the form that satisfies it. ``direct``: the step is taken by the panel's own button (a
+    POST, no step page); ``primary``: the first ready step (the main path's when it is
+    ready), the only one shown as the page's main button."""
     panel = []
+    primary_taken = False
     for step in stage_todo(case, transitions):
         action = step.transition.action
         items = [
@@ -80,7 +83,17 @@ def case_todo(case, transitions) -> list[dict]:
             }
             for item in step.items
         ]
-        panel.append({"transition": step.transition, "ready": step.ready, "items": items})
+        primary = step.ready and not primary_taken
+        primary_taken = primary_taken or primary
+        panel.append(
+            {
+                "transition": step.transition,
+                "ready": step.ready,
+                "direct": step.direct,
+                "primary": primary,
+                "items": items,
+            }
+        )
     return panel
 
 
@@ -260,8 +273,11 @@ def transition(request, pk, action):
         transition=step,
         initial=transition_detail_from_case(case, action),
     )
+    # The stage the sent page showed (the to-do panel's button and the step page carry it):
+    # a second click, or a page overtaken by someone else's step, records nothing.
+    shown_stage = request.POST.get("from_stage", "") if posted else ""
     problem = selectors.transition_problem_for_user(
-        user=request.user, case=case, action=action, submitted=posted
+        user=request.user, case=case, action=action, submitted=posted, shown_stage=shown_stage
     )
     blockers = []
     if posted and problem is None and form.is_valid():
@@ -272,6 +288,7 @@ def transition(request, pk, action):
                 action=action,
                 reason=form.cleaned_data.get("reason", ""),
                 detail=form.detail(),
+                expected_stage=shown_stage or None,
             )
         except GuardFailed as exc:
             blockers = blocker_links(case, action, exc.blockers)
@@ -553,48 +570,42 @@ def takedown_board(request, pk):
     return render(request, "ncii_cases/partials/takedowns.html", {"d": detail})
 
 
-def _report_update(actor, case, data):
-    if data["op"] == "sync":
-        return reports.external_reports_sync(actor=actor, case=case)
-    if data["outcome"] == "made":
-        return reports.external_report_record_made(
-            actor=actor,
-            report=data["report"],
-            reported_at=data["reported_at"],
-            reference_number=data["reference_number"],
-            contact_name=data["contact_name"],
-            version=data.get("version"),
-        )
-    return reports.external_report_mark_not_required(
-        actor=actor,
-        report=data["report"],
-        explanation=data["explanation"],
-        version=data.get("version"),
-    )
-
-
 @access_logged("case_report_update")
 @login_required
 @GET_POST
 def report_update(request, pk):
-    return _record_page(
-        request,
-        pk,
-        actions=(Action.WORK,),
-        title=_("External reports"),
-        intro=_(
-            "Check which reports the case requires (child-abuse report, CyberTipline, law "
-            "enforcement), then record each: made, with the reference the agency gave, or not "
-            "required, with an explanation."
-        ),
-        form_class=f.ReportUpdateForm,
-        form_kwargs=lambda case: {
-            "reports": selectors.case_reports_for_user(user=request.user, case=case)
-        },
-        save=lambda case, data: _report_update(request.user, case, data),
-        success=_("The external reports are updated."),
-        anchor="reports-h",
-    )
+    """Every external report of the case that waits for a decision, on one page: a row each
+    (made, with its reference; or not required, with the explanation), rows left undecided
+    skipped. Which reports the case requires is read without writing for the page and
+    checked again within the save (``reports.external_reports_decide``: the rows created and
+    the decisions recorded in one transaction); a row changed since the page showed it is
+    refused and nothing is saved."""
+    case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=(Action.WORK,))
+    access_case(request, case)
+    rows = selectors.case_reports_to_decide_for_user(user=request.user, case=case)
+    posted = request.method == "POST"
+    formset = f.report_decisions_formset(request.POST if posted else None, rows=rows)
+    problem = ""
+    if posted and formset.is_valid():
+        decisions = [d for form in formset.forms if (d := form.decision()) is not None]
+        try:
+            reports.external_reports_decide(actor=request.user, case=case, decisions=decisions)
+        except corrections.StaleRecord as exc:
+            # Nothing saved: the page comes back with the reports waiting now.
+            problem = exc.messages[0]
+            rows = selectors.case_reports_to_decide_for_user(user=request.user, case=case)
+            formset = f.report_decisions_formset(None, rows=rows)
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+        except TransitionForbidden as exc:
+            problem = str(exc)
+        else:
+            messages.success(request, _("The external reports are updated."))
+            return redirect(case.get_absolute_url() + "#reports-h")
+    shown = {r.key: r for r in rows}
+    lines = [(shown.get(form["key"].value()), form) for form in formset.forms]
+    context = {"case": case, "formset": formset, "lines": lines, "problem": problem}
+    return render(request, "ncii_cases/reports_decide.html", context)
 
 
 @access_logged("case_evidence_add")

@@ -231,10 +231,28 @@ class IntakeForm(DatesChecked, OneSubmission):
         label=_("Kind of imagery"),
         help_text=c.NCII_KIND_HELP,
     )
-    conduct = forms.ChoiceField(choices=c.Conduct.choices, label=_("What happened"))
-    location = forms.ChoiceField(choices=c.Location.choices, initial="unknown", label=_("Where"))
-    timing = forms.ChoiceField(choices=c.Timing.choices, initial="unknown", label=_("When (hours)"))
-    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
+    # The radios keep the first option the drop-down lists showed by default.
+    conduct = forms.ChoiceField(
+        choices=c.Conduct.choices,
+        initial=c.Conduct.DISTRIBUTION,
+        widget=forms.RadioSelect,
+        label=_("What happened"),
+    )
+    location = forms.ChoiceField(
+        choices=c.Location.choices, initial="unknown", widget=forms.RadioSelect, label=_("Where")
+    )
+    timing = forms.ChoiceField(
+        choices=c.Timing.choices,
+        initial="unknown",
+        widget=forms.RadioSelect,
+        label=_("When (hours)"),
+    )
+    reach = forms.ChoiceField(
+        choices=c.Reach.choices,
+        initial=c.Reach.UNKNOWN,
+        widget=forms.RadioSelect,
+        label=_("How far it spread"),
+    )
     reach_estimate = forms.IntegerField(
         min_value=0, required=False, label=_("About how many people received or saw it")
     )
@@ -267,6 +285,7 @@ class IntakeForm(DatesChecked, OneSubmission):
     depicted_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
         initial=c.Affiliation.STUDENT,
+        widget=forms.RadioSelect,
         label=_("The people shown (described above) are"),
     )
     respondent = forms.CharField(
@@ -278,6 +297,7 @@ class IntakeForm(DatesChecked, OneSubmission):
     respondent_affiliation = forms.ChoiceField(
         choices=c.Affiliation.choices,
         initial=c.Affiliation.UNKNOWN,
+        widget=forms.RadioSelect,
         label=_("The person who shared it is"),
     )
 
@@ -328,7 +348,12 @@ class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
     when the user may look people up) or typed in. A row without either is left out."""
 
     date_rule = "person"
-    role = forms.ChoiceField(choices=c.PartyRole.choices, label=_("Role in the case"))
+    role = forms.ChoiceField(
+        choices=c.PartyRole.choices,
+        initial=c.PartyRole.DEPICTED,
+        widget=forms.RadioSelect,
+        label=_("Role in the case"),
+    )
     roster_query = roster_query_field()
     person = person_field()
     first_name = forms.CharField(max_length=100, required=False, label=_("First name"))
@@ -476,9 +501,15 @@ class FactsForm(forms.Form):
         widget=forms.RadioSelect,
         label=_("Is the imagery intimate (nude, partly nude or sexual)?"),
     )
-    conduct = forms.ChoiceField(choices=c.Conduct.choices, label=_("What happened"))
-    location = forms.ChoiceField(choices=c.Location.choices, label=_("Where"))
-    timing = forms.ChoiceField(choices=c.Timing.choices, label=_("When (hours)"))
+    conduct = forms.ChoiceField(
+        choices=c.Conduct.choices, widget=forms.RadioSelect, label=_("What happened")
+    )
+    location = forms.ChoiceField(
+        choices=c.Location.choices, widget=forms.RadioSelect, label=_("Where")
+    )
+    timing = forms.ChoiceField(
+        choices=c.Timing.choices, widget=forms.RadioSelect, label=_("When (hours)")
+    )
     disrupts_school = forms.ChoiceField(
         choices=YES_NO_UNKNOWN,
         required=False,
@@ -497,7 +528,12 @@ class FactsForm(forms.Form):
     jurisdiction_reasoning = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Reasoning")
     )
-    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
+    reach = forms.ChoiceField(
+        choices=c.Reach.choices,
+        initial=c.Reach.UNKNOWN,
+        widget=forms.RadioSelect,
+        label=_("How far it spread"),
+    )
     reach_estimate = forms.IntegerField(
         min_value=0, required=False, label=_("About how many people")
     )
@@ -541,8 +577,9 @@ class TransitionForm(forms.Form):
         label=_("Reason (kept in the record)"),
     )
     respondent_track = forms.ChoiceField(
-        choices=[("", _("Choose…")), *c.RespondentTrack.choices],
+        choices=c.RespondentTrack.choices,
         required=False,
+        widget=forms.RadioSelect,
         label=_("Respondent track"),
     )
     referred_to = forms.CharField(
@@ -589,7 +626,9 @@ class TransitionForm(forms.Form):
 
 
 class HarmForm(forms.Form):
-    reach = forms.ChoiceField(choices=c.Reach.choices, label=_("How far it spread"))
+    reach = forms.ChoiceField(
+        choices=c.Reach.choices, widget=forms.RadioSelect, label=_("How far it spread")
+    )
     platform_count = forms.IntegerField(min_value=0, label=_("On how many platforms or apps"))
     circulation = forms.ChoiceField(
         choices=HarmAssessment.Circulation.choices, widget=forms.RadioSelect, label=_("Circulation")
@@ -604,10 +643,16 @@ class HarmForm(forms.Form):
         required=False, label=_("There are threats or sextortion")
     )
     safety_risk = forms.ChoiceField(
-        choices=HarmAssessment.SafetyRisk.choices, label=_("Risk to safety")
+        choices=HarmAssessment.SafetyRisk.choices,
+        initial=HarmAssessment.SafetyRisk.NONE,
+        widget=forms.RadioSelect,
+        label=_("Risk to safety"),
     )
     impact = forms.ChoiceField(
-        choices=HarmAssessment.Impact.choices, label=_("Impact on the person, as they describe it")
+        choices=HarmAssessment.Impact.choices,
+        initial=HarmAssessment.Impact.NOT_REPORTED,
+        widget=forms.RadioSelect,
+        label=_("Impact on the person, as they describe it"),
     )
     impact_statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -886,6 +931,7 @@ class TakedownAddForm(OneSubmission):
     route = forms.ChoiceField(
         choices=[("", _("Suggest from the age in the imagery")), *TakedownRequest.Route.choices],
         required=False,
+        widget=forms.RadioSelect,
         label=_("Route"),
         help_text=_(
             "Take It Down (NCMEC) is for imagery made under 18, even of a person who is "
@@ -953,23 +999,19 @@ class TakedownUpdateForm(VersionedChoice):
         self.version_initial()
 
 
-class ReportUpdateForm(DatesChecked, VersionedChoice):
+class ReportDecisionForm(DatesChecked, forms.Form):
+    """One row of the external reports page (``report_decisions_formset``): the report
+    (``key``, ``obligations.report_key``, and the version the page showed, both hidden) and
+    its decision; a row left undecided is skipped."""
+
     date_rule = "report"
-    record_field = "report"
 
     OUTCOMES = [
         ("made", _("The report was made")),
         ("not_required", _("Not required (explain why)")),
     ]
-    op = forms.ChoiceField(
-        choices=[
-            ("record", _("Record a decision")),
-            ("sync", _("Check which reports are required")),
-        ],
-        initial="record",
-        widget=forms.HiddenInput,
-    )
-    report = forms.ModelChoiceField(queryset=None, required=False, label=_("Report"))
+    key = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     outcome = forms.ChoiceField(
         choices=OUTCOMES, required=False, widget=forms.RadioSelect, label=_("Decision")
     )
@@ -986,30 +1028,46 @@ class ReportUpdateForm(DatesChecked, VersionedChoice):
         label=_("Why it is not required"),
     )
 
-    def __init__(self, *args, reports, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["report"].queryset = reports
-        self.fields["report"].label_from_instance = lambda r: (
-            f"{r.agency_label} ({r.get_status_display().lower()})"
-        )
-        self.version_initial()
-        if not self.is_bound:
-            self.initial.setdefault(
-                "reported_at", timezone.localtime().replace(second=0, microsecond=0)
-            )
-
     def clean(self):
         data = super().clean()
-        if data.get("op") == "record":
-            if not data.get("report"):
-                self.add_error("report", _("Choose the report."))
-            if not data.get("outcome"):
-                self.add_error(
-                    "outcome", _("Choose whether the report was made or is not required.")
-                )
-            elif data["outcome"] == "made" and not data.get("reported_at"):
+        if data.get("outcome") == "made":
+            if not data.get("reported_at") and "reported_at" not in self.errors:
                 self.add_error("reported_at", _("Say when the report was made."))
+            if not data.get("reference_number", "").strip():
+                self.add_error("reference_number", _("Enter the reference number the agency gave."))
+        elif data.get("outcome") == "not_required" and not data.get("explanation", "").strip():
+            self.add_error("explanation", _("Explain why this report is not required."))
         return data
+
+    def decision(self):
+        """The row as ``services.reports.external_reports_decide`` takes it (None when the row
+        is left undecided)."""
+        from .services.reports import ReportDecision
+
+        data = self.cleaned_data
+        if not data.get("outcome"):
+            return None
+        return ReportDecision(
+            key=data["key"],
+            outcome=data["outcome"],
+            version=data.get("version"),
+            reported_at=data.get("reported_at"),
+            reference_number=data.get("reference_number", ""),
+            contact_name=data.get("contact_name", ""),
+            explanation=data.get("explanation", ""),
+        )
+
+
+ReportDecisionFormSet = forms.formset_factory(ReportDecisionForm, extra=0, max_num=50)
+
+
+def report_decisions_formset(data=None, *, rows) -> forms.BaseFormSet:
+    """The rows of the external reports page: one form per report waiting for a decision
+    (``rows``: ``selectors.ReportToDecide``), its key and version hidden, the time of a report
+    made set to now."""
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    initial = [{"key": r.key, "version": r.version, "reported_at": now} for r in rows]
+    return ReportDecisionFormSet(data, initial=initial, prefix="reports")
 
 
 class EvidenceAddForm(DatesChecked, OneSubmission):
@@ -1318,6 +1376,8 @@ class AssignForm(forms.Form):
             for value, label in c.AssignmentRole.choices
             if value != c.AssignmentRole.LEAD
         ],
+        initial=c.AssignmentRole.INVESTIGATOR,
+        widget=forms.RadioSelect,
         label=_("Role on the case"),
         help_text=_("To name or change the lead, use \u201cChange the lead\u201d."),
     )

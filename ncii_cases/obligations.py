@@ -193,3 +193,14 @@ def obligations_undecided(case: Case, *, minors_only: bool = False) -> list[Repo
         if (not minors_only or d.obligation.trigger in MINOR_TRIGGERS)
         and any((d.obligation.pk, s.step) not in decided for s in d.steps)
     ]
+
+
+def report_key(
+    report: ExternalReport | None = None, *, obligation_id: int | None = None, step: str = ""
+) -> str:
+    """The external reports page's name of a report: the id of an existing row, or
+    ``o<obligation id>-<step>`` for a report the case triggers that has no row yet (the
+    save's sync creates it)."""
+    if report is not None:
+        return str(report.pk)
+    return f"o{obligation_id}-{step}"

@@ -40,7 +40,7 @@ from .models import (
     TakedownNotice,
     TakedownRequest,
 )
-from .obligations import party_age_in_imagery
+from .obligations import duties_triggered, party_age_in_imagery, report_key
 from .permissions import Action, actions_for, cases_visible_to, schools_where
 from .takedown_routes import Suggestion, takedown_suggestions
 
@@ -560,6 +560,49 @@ def case_reports_for_user(*, user, case: Case) -> QuerySet[ExternalReport]:
     return rows if user_can_action(user, Action.VIEW_EVIDENCE, case) else rows.none()
 
 
+@dataclass(frozen=True)
+class ReportToDecide:
+    """One row of the external reports page: ``key`` (``obligations.report_key``), the
+    agency as shown, the deadline, and the version of the existing pending row (None for a
+    report the case triggers but has no row for yet, or whose row the save reopens)."""
+
+    key: str
+    label: str
+    due_at: object
+    version: int | None
+
+
+def case_reports_to_decide_for_user(*, user, case: Case) -> list[ReportToDecide]:
+    """The external reports of the case that wait for a decision, for users who may work the
+    case (others: none), read without writing: the pending rows, and the reports the case's
+    facts trigger (``obligations.duties_triggered``) that have no row yet, as the save's sync
+    will create them. Sorted by deadline."""
+    if not user_can_action(user, Action.WORK, case) or case.is_closed:
+        return []
+    rows = list(ExternalReport.objects.filter(case=case))
+    by_obligation = {(r.obligation_id, r.step): r for r in rows if r.obligation_id}
+    found = []
+    for duty in duties_triggered(case):
+        for step in duty.steps:
+            row = by_obligation.get((duty.obligation.pk, step.step))
+            if row is None:
+                key = report_key(obligation_id=duty.obligation.pk, step=step.step)
+                shown = ExternalReport(agency=duty.obligation.agency, step=step.step)
+                due = clocks.report_due_at(case.reported_at, step.deadline_hours)
+                found.append(ReportToDecide(key, shown.agency_label, due, None))
+            elif row.status == ExternalReport.Status.PENDING:
+                found.append(
+                    ReportToDecide(report_key(row), row.agency_label, row.due_at, row.version)
+                )
+            elif row.status == ExternalReport.Status.NO_LONGER_REQUIRED:
+                # The save's sync turns it pending again (a new version): none to check.
+                found.append(ReportToDecide(report_key(row), row.agency_label, row.due_at, None))
+    for row in rows:
+        if row.obligation_id is None and row.status == ExternalReport.Status.PENDING:
+            found.append(ReportToDecide(report_key(row), row.agency_label, row.due_at, row.version))
+    return sorted(found, key=lambda r: (r.due_at is None, r.due_at or 0, r.key))
+
+
 def case_harm_for_user(*, user, case: Case) -> HarmAssessment | None:
     """The case's harm assessment, if any, for users who may read the case."""
     if not user_can_action(user, Action.VIEW, case):
@@ -587,11 +630,13 @@ def case_get_for_user_any(*, user, pk, actions: tuple[str, ...]) -> Case:
 
 
 def transition_problem_for_user(
-    *, user, case: Case, action: str, submitted: bool = False
+    *, user, case: Case, action: str, submitted: bool = False, shown_stage: str = ""
 ) -> str | None:
     """Why the user cannot take the workflow step now (wrong stage, or not theirs), in plain
     words; None when they may try it (its guards are checked when taken). ``submitted``: the
-    step's form was sent, so a wrong stage means someone else moved the case meanwhile."""
+    step's form was sent, so a wrong stage means someone else moved the case meanwhile;
+    ``shown_stage``: the stage the sent page showed (a ``Stage`` value, or empty), which the
+    case must still be at."""
     from .workflow import BY_ACTION, SERVICE_ONLY_ACTIONS, available_transitions
 
     step = BY_ACTION[action]
@@ -599,7 +644,8 @@ def transition_problem_for_user(
         return gettext(
             "This step is taken on the case's appeal forms, which record the appeal with it."
         )
-    if case.stage not in step.from_stages:
+    moved = submitted and shown_stage and shown_stage != case.stage
+    if case.stage not in step.from_stages or moved:
         stage = {"stage": case.get_stage_display(), "step": step.label}
         if submitted:
             return (

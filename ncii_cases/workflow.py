@@ -836,6 +836,22 @@ SERVICE_ONLY_ACTIONS = frozenset(
     }
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
+# The steps that continue the case along its main path (Process B from intake to closure, an
+# informal agreement, a case assessed again): the to-do panel lists them before the others.
+MAIN_PATH_ACTIONS = frozenset(
+    {
+        "begin_assessment",
+        "route_process_b",
+        "complete_harm_assessment",
+        "begin_investigation",
+        "submit_for_determination",
+        "issue_determination",
+        "begin_monitoring",
+        "close",
+        "informal_agreement_reached",
+        "reopen",
+    }
+)
 
 # The stage clocks (their lengths, school days or hours, and the harm level's scale) live in
 # ``clocks``; ``stage_due_at`` is re-exported here for callers of the workflow.
@@ -946,11 +962,26 @@ class StepTodo:
     def ready(self) -> bool:
         return all(i.done or i.target == STEP_FORM for i in self.items)
 
+    @property
+    def direct(self) -> bool:
+        """Whether the step can be taken with one button on the panel: it asks no reason and
+        no choice of its own, is not an appeal service's, and every condition is met."""
+        t = self.transition
+        return (
+            not t.needs_reason
+            and not t.detail_fields
+            and t.action not in SERVICE_ONLY_ACTIONS
+            and all(i.done for i in self.items)
+        )
+
 
 def stage_todo(case: Case, transitions: list[Transition]) -> list[StepTodo]:
     """Returns the to-do panel of the case's current stage: for each of ``transitions`` (the
     steps the user may take, ``available_transitions``), every condition as a checklist item.
-    The items are the guards' own results, the same ones ``case_transition`` refuses with."""
+    The items are the guards' own results, the same ones ``case_transition`` refuses with.
+    The step that continues the main path (``MAIN_PATH_ACTIONS``) comes first, the others in
+    the table's order."""
+    ordered = sorted(transitions, key=lambda t: t.action not in MAIN_PATH_ACTIONS)
     return [
         StepTodo(
             t,
@@ -960,7 +991,7 @@ def stage_todo(case: Case, transitions: list[Transition]) -> list[StepTodo]:
                 )
             ),
         )
-        for t in transitions
+        for t in ordered
     ]
 
 
@@ -972,8 +1003,13 @@ def case_transition(
     case_id: int | None = None,
     reason: str = "",
     detail: dict | None = None,
+    expected_stage: str | None = None,
 ) -> Case:
     """Takes ``action`` on the case and returns the updated case.
+
+    ``expected_stage``: the stage the actor's page showed (a ``Stage`` value); when the case
+    is no longer there, the step is refused as a lost race (``TransitionNotAllowed``), so a
+    second click on a page already acted upon records nothing.
 
     Raises ``Http404`` when the actor may not see the case (it does not exist for them),
     ``TransitionNotAllowed`` when the action is unknown or impossible from the current
@@ -1003,7 +1039,7 @@ def case_transition(
             raise Http404("No such case.")
         if t is None:
             raise TransitionNotAllowed(_("This step does not exist."))
-        if locked.stage not in t.from_stages:
+        if locked.stage not in t.from_stages or (expected_stage and locked.stage != expected_stage):
             # Most often a lost race: someone else took this step (or another) first.
             raise TransitionNotAllowed(
                 _("Someone else already completed this step; the case is now at %(stage)s.")

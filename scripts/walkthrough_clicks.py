@@ -239,12 +239,27 @@ class Walk:
         if errors.count():
             raise RuntimeError(f"Not saved at {self.page.url}: {errors.first.inner_text()}")
 
-    def transition(self, label: str, reason: str = "", **picks: str):
+    def transition(self, label: str, reason: str = "", **choices: str):
+        """Takes a stage step: with the to-do panel's own button when the step asks nothing
+        (no reason, no choice: one click, the case page again), otherwise through its page
+        (the reason typed, each choice ``Legend_words=option`` ticked)."""
+        self.on_case_page()
+        button = self.page.locator("#todo").get_by_role("button", name=label, exact=True)
+        if not reason and not choices and button.count():
+            self.begin_step(label)
+            self.counts.steps += 1
+            self.counts.steps_from_todo_panel += 1
+            self.by_step[self.step]["from_todo_panel"] += 1
+            self.click(button)
+            errors = self.page.locator("[role=alert]")
+            if errors.count():
+                raise RuntimeError(f"Not taken at {self.page.url}: {errors.first.inner_text()}")
+            return
         self.open_step(label)
         if reason:
             self.type("Reason (kept in the record)", reason)
-        for field_label, option in picks.items():
-            self.pick(field_label.replace("_", " "), option)
+        for legend, option in choices.items():
+            self.choose(legend.replace("_", " "), option)
         self.save(label)
 
 
@@ -295,15 +310,15 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.type("Who told us (their role or a description)", "A parent, by email to the principal")
     walk.type("How we heard (email, in person, phone...)", "Email")
     walk.choose("Kind of imagery", "Synthetic (made or altered with AI or other tools)")
-    walk.pick("What happened", "Distribution (shared with others)")
-    walk.pick("Where", "Off campus (including online)")
-    walk.pick("When (hours)", "Outside school hours")
-    walk.pick("How far it spread", "A group or class (10 to 50)")
+    walk.choose("What happened", "Distribution (shared with others)")
+    walk.choose("Where", "Off campus (including online)")
+    walk.choose("When (hours)", "Outside school hours")
+    walk.choose("How far it spread", "A group or class (10 to 50)")
     walk.type("About how many people received or saw it", "30")
     walk.choose("Where it was seen", "Snapchat")
     walk.type("People shown who are not known by name, one per line", "\n".join(DEPICTED))
     walk.choose("Are the people shown (described above) under 18 now?", "Yes")
-    walk.pick("The people shown (described above) are", "Student")
+    walk.choose("The people shown (described above) are", "Student")
     walk.button("Record the report")
     walk.case_url = page.url.split("#")[0]
 
@@ -322,27 +337,22 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.type("Why these facts change (kept in the record)", "Initial assessment.")
     walk.save()
     walk.open_step("Add a person")
-    walk.pick("Role in the case", "Respondent")
+    walk.choose("Role in the case", "Respondent")
     walk.type("First name", "Jordan")
     walk.type("Last name", "Example")
     walk.choose("Affiliation (tick each that applies)", "Student")
     walk.choose("Under 18 now?", "Yes")
     walk.save()
 
-    # The mandated child-abuse report and the CyberTipline report, each with its reference
+    # The mandated child-abuse report, the CyberTipline report and the law-enforcement
+    # decision, each made with its reference: one page, a row (a group) per report waiting
     walk.open_step("Check and record external reports")
-    walk.button("Check which reports are required")
-    for number in range(1, 10):
-        if not walk.field("Report").count():
-            walk.open_step("Check and record external reports")
-        options = walk.field("Report").locator("option").all_inner_texts()
-        pending = [o for o in options if "pending" in o]
-        if not pending:
-            break
-        walk.pick("Report", pending[0].strip())
-        walk.choose("Decision", "The report was made")
-        walk.type("Reference number the agency gave", f"REF-S1-{number}")
-        walk.save()
+    rows = page.get_by_role("group").filter(has=walk.group("Decision"))
+    for number in range(1, rows.count() + 1):
+        row = rows.nth(number - 1)
+        walk.choose("Decision", "The report was made", within=row)
+        walk.type("Reference number the agency gave", f"REF-S1-{number}", within=row)
+    walk.save()
     walk.transition(
         "Route to Process B",
         reason="A known student shared the images: Process B, student discipline.",
@@ -352,7 +362,7 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.begin_stage("Harm assessment")
     # Harm assessment: wide reach, minors, still circulating
     walk.open_step("Record the harm assessment")
-    walk.pick("How far it spread", "A group or class (10 to 50)")
+    walk.choose("How far it spread", "A group or class (10 to 50)")
     walk.type("On how many platforms or apps", "1")
     walk.choose("Circulation", "Still circulating")
     walk.choose("Can the people shown be identified?", "Clearly identifiable (face or name shown)")
@@ -377,7 +387,7 @@ def walkthrough(walk: Walk, base: str) -> None:
     walk.open_step("Add a takedown request")
     walk.pick("Platform", "Snapchat")
     walk.type("Where it was seen", "Snapchat group 'grade 9 chat'")
-    walk.pick("Route", "The platform's own NCII report")
+    walk.choose("Route", "The platform's own NCII report")
     walk.save()
     walk.open_step(re.compile("^Update the Snapchat request"))
     walk.choose("What happened", "Submitted to the platform (starts the 48-hour clock)")
@@ -448,7 +458,7 @@ def walkthrough(walk: Walk, base: str) -> None:
         walk.save()
     walk.open_step("Assign staff")
     walk.pick("Staff member", starts_with="Morgan Ellery")
-    walk.pick("Role on the case", "Support staff")
+    walk.choose("Role on the case", "Support staff")
     walk.save()
     walk.transition("Start monitoring")
 

@@ -10,9 +10,11 @@ which is when mandated-reporting clocks start.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,10 +30,11 @@ from ..obligations import (
     duties_triggered,
     obligations_triggered,
     obligations_undecided,
+    report_key,
 )
 from ..permissions import Action
 from .common import require, require_open, stamp
-from .corrections import require_version
+from .corrections import StaleRecord, require_version
 
 # The trigger rules live in ``obligations`` (below the workflow); these names are kept here
 # for the callers that read them with the services.
@@ -197,3 +200,80 @@ def external_report_mark_not_required(
         detail={"report_id": report.pk, "agency_kind": report.agency_kind},
     )
     return report
+
+
+@dataclass(frozen=True)
+class ReportDecision:
+    """One row of the external reports page: ``key`` names the report (``report_key``: the
+    row's id, or the obligation and step of a report the case triggers but has no row for
+    yet), ``version`` the version of the row the page showed (None for a row not yet
+    created), ``outcome`` "made" (with ``reported_at``, ``reference_number`` and
+    ``contact_name``) or "not_required" (with ``explanation``)."""
+
+    key: str
+    outcome: str
+    version: int | None = None
+    reported_at: dt.datetime | None = None
+    reference_number: str = ""
+    contact_name: str = ""
+    explanation: str = ""
+
+
+@transaction.atomic
+def external_reports_decide(
+    *, actor, case: Case, decisions: list[ReportDecision]
+) -> list[ExternalReport]:
+    """Records the decisions of the external reports page in one transaction: first the rows
+    of the reports the case triggers (``reports_sync_internal``, as "Check which reports are
+    required" did), then each decision (``external_report_record_made`` or
+    ``external_report_mark_not_required``, each with its event). Returns the rows decided.
+
+    Raises ``Http404`` for a key that names no report of this case, ``StaleRecord`` when a
+    row changed or was decided since the page showed it, and ``ValidationError`` when a
+    report shown is no longer triggered or a decision lacks what it needs; nothing is saved
+    then (the sync included)."""
+    require(actor, Action.WORK, case)
+    require_open(case)
+    reports_sync_internal(actor=actor, case=case)
+    found = list(ExternalReport.objects.filter(case=case))
+    rows = {report_key(r): r for r in found}
+    rows.update(
+        {
+            report_key(obligation_id=r.obligation_id, step=r.step): r
+            for r in found
+            if r.obligation_id
+        }
+    )
+    done = []
+    for decision in decisions:
+        report = rows.get(decision.key)
+        if report is None:
+            if not decision.key.startswith("o"):
+                raise Http404("No such report.")
+            raise ValidationError(
+                _(
+                    "A report shown is no longer required by the recorded facts. Nothing was "
+                    "saved: check the reports again."
+                )
+            )
+        if report.status != ExternalReport.Status.PENDING:
+            raise StaleRecord()
+        version = decision.version if decision.version is not None else report.version
+        if decision.outcome == "made":
+            done.append(
+                external_report_record_made(
+                    actor=actor,
+                    report=report,
+                    reported_at=decision.reported_at,
+                    reference_number=decision.reference_number,
+                    contact_name=decision.contact_name,
+                    version=version,
+                )
+            )
+        else:
+            done.append(
+                external_report_mark_not_required(
+                    actor=actor, report=report, explanation=decision.explanation, version=version
+                )
+            )
+    return done

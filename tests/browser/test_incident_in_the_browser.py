@@ -48,11 +48,11 @@ def test_the_discord_incident_in_the_browser(live_server, demo, tab, private_roo
         "a phone in class.",
     )
     page.check("input[name=ncii_kind][value=authentic]")
-    page.select_option("#id_reach", "group")
+    page.check("input[name=reach][value=group]")
     page.fill("#id_reach_estimate", "40")
     page.get_by_label("Discord", exact=True).check()
     page.get_by_label("Instagram", exact=True).check()
-    page.select_option("#id_people-0-role", "depicted")
+    page.check("input[name=people-0-role][value=depicted]")
     page.fill("#id_people-0-first_name", "Avery")
     page.fill("#id_people-0-last_name", "Quill")
     page.check("input[name=people-0-affiliations][value=student]")
@@ -63,7 +63,7 @@ def test_the_discord_incident_in_the_browser(live_server, demo, tab, private_roo
     check(page)
     assert page.input_value("#id_people-0-first_name") == "Avery"
     assert page.locator("#id_people-1-first_name").count() == 1
-    page.select_option("#id_people-1-role", "respondent")
+    page.check("input[name=people-1-role][value=respondent]")
     page.fill("#id_people-1-first_name", "Rowan")
     page.fill("#id_people-1-last_name", "Ashdown")
     page.check("input[name=people-1-affiliations][value=student]")

@@ -39,7 +39,6 @@ from ncii_cases.models import (
     CaseParty,
     Determination,
     District,
-    ExternalReport,
     Person,
     Sanction,
     School,
@@ -118,6 +117,15 @@ RESET_DECISION_FIELDS = type(
         "decision": forms.ChoiceField(choices=[("approve", "approve"), ("cancel", "cancel")]),
     },
 )
+REPORT_ROWS_FIELDS = type(
+    "ReportRowsFields",
+    (forms.Form,),
+    {
+        "reports-TOTAL_FORMS": forms.IntegerField(),
+        "reports-INITIAL_FORMS": forms.IntegerField(),
+        **{f"reports-0-{n}": fld for n, fld in f.ReportDecisionForm.base_fields.items()},
+    },
+)
 PDF_PROFILE_FIELD = type(
     "PdfProfileField",
     (forms.Form,),
@@ -166,7 +174,8 @@ FUZZ = {
         f.TakedownAddForm, {"platform": Platform, "depicted_party": CaseParty}
     ),
     "ncii_cases:case_takedown_update": Form(f.TakedownUpdateForm, {"takedown": TakedownRequest}),
-    "ncii_cases:case_report_update": Form(f.ReportUpdateForm, {"report": ExternalReport}),
+    # The external reports page: a formset of rows named by key (one row fuzzed).
+    "ncii_cases:case_report_update": Form(REPORT_ROWS_FIELDS),
     "ncii_cases:case_evidence_add": Form(f.EvidenceAddForm, {"platform": Platform}),
     "ncii_cases:case_notice_add": Form(f.NoticeAddForm, {"party": CaseParty}),
     # The platform's notice under the TAKE IT DOWN Act, for a takedown request of the case.
@@ -259,6 +268,7 @@ SUCCESS = {
     "reporting:case_pdf": {302, 400},
     # A record id that is not one of the case's records the user may see: 404.
     "ncii_cases:case_record_correct": {302, 404},
+    "ncii_cases:case_report_update": {302, 404},
     # A decision refused (a form error, or the report decided meanwhile) is said with 400.
     "ncii_cases:report_reply": {302, 400},
     "ncii_cases:report_promote": {302, 400},
