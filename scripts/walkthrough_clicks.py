@@ -90,6 +90,10 @@ class Walk:
         self._mark = self.counts.tally()
         self.by_stage: dict[str, dict] = {}
         self.by_step: dict[str, dict] = {}
+        # The to-do panel's items followed: (stage, link text, href) of the item whose form is
+        # open now, and, per stage, each item followed and whether its save made it go away.
+        self._panel_item: tuple[str, str, str] | None = None
+        self.panel_items: dict[str, list[dict]] = {}
         page.on("load", lambda _: self._loaded())
         page.on("request", self._request)
 
@@ -130,10 +134,17 @@ class Walk:
         row["times"] += 1
 
     def breakdown(self) -> dict:
-        """``{"by_stage": {stage: counts}, "by_step": {step: counts}}``, each ``counts`` the
-        ``Counts.tally`` keys (and, per step, ``times``, ``from_todo_panel``, ``tab_clicks``)."""
+        """``{"by_stage": {stage: counts}, "by_step": {step: counts}, "todo_panel_items":
+        {stage: [{"item": words, "gone": bool}]}}``, each ``counts`` the ``Counts.tally`` keys
+        (and, per step, ``times``, ``from_todo_panel``, ``tab_clicks``); ``todo_panel_items``
+        lists each to-do panel item whose link was followed and whether the form's save made it
+        go away from the panel."""
         self._book()
-        return {"by_stage": self.by_stage, "by_step": self.by_step}
+        return {
+            "by_stage": self.by_stage,
+            "by_step": self.by_step,
+            "todo_panel_items": self.panel_items,
+        }
 
     # --- Finding controls by what a person reads -----------------------------------------------
 
@@ -222,7 +233,9 @@ class Walk:
         if in_panel:
             self.counts.steps_from_todo_panel += 1
             self.by_step[self.step]["from_todo_panel"] += 1
-            self.click(in_panel[0])
+            item = in_panel[0]
+            self._panel_item = (self.stage, item.inner_text().strip(), item.get_attribute("href"))
+            self.click(item)
             return
         hidden_panel = target.evaluate(
             "el => { const p = el.closest('[role=tabpanel]'); return p && p.hidden ? p.id : ''; }"
@@ -238,6 +251,22 @@ class Walk:
         errors = self.page.locator("[role=alert]")
         if errors.count():
             raise RuntimeError(f"Not saved at {self.page.url}: {errors.first.inner_text()}")
+        self._panel_item_check()
+
+    def _panel_item_check(self):
+        """After the save of a form opened from the to-do panel, back on the case page: is
+        the panel's item (the same words linking to the same form) gone? Not counted: reading
+        the page is not a click."""
+        if self._panel_item is None:
+            return
+        stage, text, href = self._panel_item
+        self._panel_item = None
+        still = [
+            a
+            for a in self.page.locator("#todo a[href]").all()
+            if a.get_attribute("href") == href and a.inner_text().strip() == text
+        ]
+        self.panel_items.setdefault(stage, []).append({"item": text, "gone": not still})
 
     def transition(self, label: str, reason: str = "", **choices: str):
         """Takes a stage step: with the to-do panel's own button when the step asks nothing
