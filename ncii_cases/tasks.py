@@ -138,12 +138,13 @@ def _reminder_subject_and_body(clock: str, when: str, item, case, text: str) -> 
     """The subject and body of a reminder about ``item`` (the case for a stage) worded with the
     clock's due ``text`` (``clocks.clock_text``, in the district's zone). No names: the case
     reference, the stage, the platform or agency, the measure's kind."""
+    from . import clocks
     from .services.reminders import OVERDUE
 
     ref = case.reference
     overdue = when == OVERDUE
     if clock == "stage":
-        stage = case.get_stage_display()
+        stage = clocks.stage_label(case.stage)
         what = f"The stage \u201c{stage}\u201d of case {ref}"
         subject = f"[{ref}] {'Overdue' if overdue else 'Due soon'}: {stage}"
         follow = "Open the case manager to see what is needed next."
