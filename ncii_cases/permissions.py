@@ -380,11 +380,16 @@ def _scope_for(user, action: str) -> Scope | None:
     return Scope(user, kind)
 
 
-def _granted(user, action: str) -> Q:
+def _granted_ids(user, action: str):
+    """The ids of the cases on which the user holds the per-case grant of ``action``."""
     granted = CaseUserObjectPermission.objects.filter(
         user=user, permission__codename=ACTION_GRANT.get(action, "")
     )
-    return Q(pk__in=granted.values("content_object_id"))
+    return granted.values("content_object_id")
+
+
+def _granted(user, action: str) -> Q:
+    return Q(pk__in=_granted_ids(user, action))
 
 
 # --- Cases -----------------------------------------------------------------------------------
@@ -398,6 +403,21 @@ def cases_visible_to(user, action: str = Action.VIEW) -> QuerySet[Case]:
         return Case.objects.none()
     q = scope.q(district="district_id", school="school_id", assigned=lambda: _granted(user, action))
     return Case.objects.none() if q is None else Case.objects.filter(q)
+
+
+def case_scope_q(user, action: str = Action.VIEW, *, prefix: str) -> Q | None:
+    """The filter of rows whose case (at lookup ``prefix``, such as "case__") is one on which
+    the user may take ``action``: the rule of ``cases_visible_to`` as a condition on the
+    joined case, so that a query over a few matching rows checks just their cases instead of
+    first listing every visible case of the district. None means no row."""
+    scope = _scope_for(user, action) if action in CASE_ACTIONS else None
+    if scope is None or scope.kind == EVERYWHERE:
+        return None
+    return scope.q(
+        district=f"{prefix}district_id",
+        school=f"{prefix}school_id",
+        assigned=lambda: Q(**{f"{prefix}pk__in": _granted_ids(user, action)}),
+    )
 
 
 def actions_for(user, case: Case) -> set[str]:

@@ -41,7 +41,7 @@ from .models import (
     TakedownRequest,
 )
 from .obligations import duties_triggered, party_age_in_imagery, report_key
-from .permissions import Action, actions_for, cases_visible_to, schools_where
+from .permissions import Action, actions_for, case_scope_q, cases_visible_to, schools_where
 from .takedown_routes import Suggestion, takedown_suggestions
 
 # What support staff may see of a case's parties: the people they support.
@@ -97,13 +97,17 @@ def parties_visible_to(user) -> QuerySet[CaseParty]:
     same rule as ``case_parties_for_user`` (every party where they may see discipline, the
     supported people where they may only read the case), as one query for searches and
     filters. Nothing for metadata-only roles."""
+    # The rule is a condition on each party's own case (a join), not "case in (every visible
+    # case)": a search reads the few parties its trigram index finds and checks their cases,
+    # where a list of the district's visible cases grew with the district.
     readable = Q(pk__in=[])
+    views = case_scope_q(user, Action.VIEW, prefix="case__")
     for action, roles in PARTIES_READ_BY:
         # Every right in the table implies VIEW; ask the policy for both, not the table.
-        cases = cases_visible_to(user, action).filter(
-            pk__in=cases_visible_to(user, Action.VIEW).values("pk")
-        )
-        scope = Q(case__in=cases.values("pk"))
+        scope = case_scope_q(user, action, prefix="case__")
+        if scope is None or views is None:
+            continue
+        scope &= views
         readable |= scope if roles is None else scope & Q(role__in=roles)
     return CaseParty.objects.filter(readable)
 

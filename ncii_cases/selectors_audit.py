@@ -12,6 +12,7 @@ Nothing here writes; the verification runs are written by ``audit.audit_verifica
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -388,6 +389,7 @@ class _LabelCache:
         self.names: dict[tuple[type, object], str] = {}
 
     @staticmethod
+    @functools.cache
     def named() -> dict[type, str]:
         from policies.models import Platform
 
@@ -420,63 +422,119 @@ class _LabelCache:
     def label(self, model, pk) -> str:
         if pk is None:
             return ""
-        return self.names.get((model, pk), f"{model._meta.verbose_name} #{pk}")
+        name = self.names.get((model, pk))
+        return name if name is not None else f"{model._meta.verbose_name} #{pk}"
+
+
+class _FieldSpec:
+    """What a diff needs of one tracked field, worked out once per page or export chunk: its
+    label, the model its ids name (relations), its choices' labels and whether the auditor
+    may see its values. A chunk formats hundreds of thousands of values; a translation
+    lookup, a choices dict or a field hash per value was most of its time."""
+
+    __slots__ = ("field", "name", "title", "related", "choices", "metadata")
+
+    def __init__(self, model_field, *, metadata: bool):
+        self.field = model_field
+        self.name = model_field.name
+        self.title = str(model_field.verbose_name).capitalize()
+        self.related = model_field.related_model if model_field.is_relation else None
+        self.choices = (
+            {k: str(v) for k, v in model_field.flatchoices}
+            if model_field.choices and self.related is None
+            else None
+        )
+        self.metadata = metadata
+
+
+class _Formatter:
+    """Shows history values as text (people, schools and cases by name through ``labels``;
+    dates in the site's time zone)."""
+
+    def __init__(self, labels: _LabelCache):
+        self.labels = labels
+        self.zone = timezone.get_current_timezone()
+
+    def format(self, spec: _FieldSpec, value) -> str:
+        if value is None or value == "":
+            return ""
+        if spec.related is not None:
+            return self.labels.label(spec.related, value)
+        if spec.choices is not None:
+            return str(spec.choices.get(value, value))
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, dt.datetime):
+            return moment_text(value, self.zone)
+        if isinstance(value, dt.date):
+            return value.strftime("%b %d, %Y")
+        if isinstance(value, list | dict):
+            return json.dumps(value, ensure_ascii=False)
+        return str(value)
 
 
 def _format(model_field, value, labels: _LabelCache) -> str:
-    if value is None or value == "":
-        return ""
-    if model_field.is_relation:
-        return labels.label(model_field.related_model, value)
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, dt.datetime):
-        return moment_text(value)
-    if isinstance(value, dt.date):
-        return value.strftime("%b %d, %Y")
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    """One value of a field as text (see ``_Formatter``)."""
+    return _Formatter(labels).format(_FieldSpec(model_field, metadata=True), value)
 
 
-def _field_value(record, model_field):
-    return getattr(record, model_field.attname)
+def _specs(key: str) -> list[_FieldSpec]:
+    """The fields of the history table ``key`` that a diff names, in declaration order."""
+    history = CASE_MODELS[key][0].history.model
+    allowed = METADATA_FIELDS[key]
+    return [
+        _FieldSpec(f, metadata=f.name in allowed)
+        for f in history.tracked_fields
+        if f.editable and f.name not in SKIPPED_FIELDS
+    ]
 
 
-def _diff_fields(key, model, record, previous):
-    """The (model field, old, new) triples of one history row: every change against the
-    previous row, or for a creation the initial values that are set."""
-    tracked = [f for f in record.tracked_fields if f.editable and f.name not in SKIPPED_FIELDS]
-    by_name = {f.name: f for f in tracked}
-    if previous is not None and record.history_type != "-":
-        delta = record.diff_against(previous, included_fields=list(by_name))
+def _diff_values(specs: list, kind: str, values: tuple, previous: tuple | None) -> list:
+    """The (field spec, old, new) triples of one history row, from the raw values of its
+    tracked fields (``values``, in ``specs`` order) and of the previous row of the same
+    record: every field whose value differs (simple-history's ``diff_against`` compares the
+    same values), or for a creation the initial values that are set; a deletion lists none."""
+    if previous is not None and kind != "-":
         return [
-            (by_name[ch.field], ch.old, ch.new)
-            for ch in sorted(delta.changes, key=lambda ch: list(by_name).index(ch.field))
+            (f, old, new) for f, old, new in zip(specs, previous, values, strict=True) if old != new
         ]
-    if record.history_type == "+":
+    if kind == "+":
+        # Set: not None, "", [] or {} (the cheap tests first; most values are set).
         return [
-            (f, None, _field_value(record, f))
-            for f in tracked
-            if _field_value(record, f) not in (None, "", [], {})
+            (f, None, new)
+            for f, new in zip(specs, values, strict=True)
+            if new is not None and new != "" and (new or not isinstance(new, list | dict))
         ]
-    return []  # a deletion: marked, its values are not repeated
+    return []
 
 
-def _change_rows(*, page_keys: list[tuple[int, str]], show_content: bool) -> list[ChangeRow]:
-    """Builds the rows of one page: per model, the page's history rows with the id of each
-    one's previous row (one query), then those previous rows (one query)."""
+def _change_text(label: str, old: str, new: str) -> str:
+    """A shown change as text, as ``FieldChange.__str__`` writes it."""
+    if old == "" and new != "":
+        return f"{label}: {new}"
+    return f"{label}: {old or '—'} → {new or '—'}"
+
+
+def _change_rows(
+    *, page_keys: list[tuple[int, str]], show_content: bool, export: bool = False
+) -> list:
+    """Builds the rows of one page: per model, the page's history rows as plain values with
+    the id of each one's previous row (one query), then those previous rows (one query); then
+    the cases' references and the names of the people, schools and platforms (one query).
+    Returns ``ChangeRow`` objects, or with ``export`` the rows of the CSV export: ("change",
+    when, who, case reference, what, detail), the detail being the changes as the page shows
+    them (``FieldChange.__str__``) joined by "; "."""
     by_model: dict[str, list[int]] = {}
     for history_id, key in page_keys:
         by_model.setdefault(key, []).append(history_id)
-    records: dict[tuple[str, int], tuple] = {}
     labels = _LabelCache()
-    diffs = {}
+    formatter = _Formatter(labels)
+    found: dict[tuple[str, int], tuple] = {}
     for key, ids in by_model.items():
         model, case_path = CASE_MODELS[key]
         history = model.history.model
+        specs = _specs(key)
+        names = [spec.field.attname for spec in specs]
         previous_id = (
             history.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
             .order_by("-history_id")
@@ -484,56 +542,82 @@ def _change_rows(*, page_keys: list[tuple[int, str]], show_content: bool) -> lis
         )
         rows = list(
             history.objects.filter(history_id__in=ids)
-            .select_related("history_user")
-            .annotate(previous_id=Subquery(previous_id))
-            .annotate(audit_case_id=F(case_path))
+            .annotate(previous_id=Subquery(previous_id), audit_case_id=F(case_path))
+            .order_by()
+            .values_list(
+                "history_id",
+                "history_date",
+                "history_type",
+                "history_user__username",
+                "id",
+                "audit_case_id",
+                "previous_id",
+                *names,
+            )
         )
-        previous = history.objects.in_bulk(
-            [r.previous_id for r in rows if r.previous_id is not None]
-        )
-        for record in rows:
-            fields = _diff_fields(key, model, record, previous.get(record.previous_id))
-            allowed = METADATA_FIELDS[key]
-            for model_field, old, new in fields:
-                if model_field.is_relation and (show_content or model_field.name in allowed):
-                    labels.want(model_field.related_model, old)
-                    labels.want(model_field.related_model, new)
-            diffs[(key, record.history_id)] = fields
-            records[(key, record.history_id)] = record
-    for record in records.values():
-        labels.want(Case, record.audit_case_id)
-    if records:
+        wanted = [r[6] for r in rows if r[6] is not None]
+        previous = {}
+        if wanted:
+            previous = {
+                r[0]: r[1:]
+                for r in history.objects.filter(history_id__in=wanted)
+                .order_by()
+                .values_list("history_id", *names)
+            }
+        want = labels.want
+        for row in rows:
+            fields = _diff_values(specs, row[2], row[7:], previous.get(row[6]))
+            for spec, old, new in fields:
+                if spec.related is not None and (show_content or spec.metadata):
+                    want(spec.related, old)
+                    want(spec.related, new)
+            want(Case, row[5])
+            found[(key, row[0])] = (row, fields)
+    if found:
         labels.load()
     result = []
+    titles = {key: str(CASE_MODELS[key][0]._meta.verbose_name).capitalize() for key in by_model}
+    fmt = formatter.format
     for history_id, key in page_keys:
-        record = records.get((key, history_id))
-        if record is None:
+        entry = found.get((key, history_id))
+        if entry is None:
             continue
-        model = CASE_MODELS[key][0]
-        row = ChangeRow(
-            when=record.history_date,
-            who=record.history_user.username if record.history_user else "system",
-            kind=HISTORY_TYPES.get(record.history_type, record.history_type),
-            model=str(model._meta.verbose_name).capitalize(),
-            object_id=record.id,
-            case_id=record.audit_case_id,
-            case_reference=labels.names.get((Case, record.audit_case_id), ""),
-        )
-        allowed = METADATA_FIELDS[key]
-        for model_field, old, new in diffs[(key, history_id)]:
-            label = str(model_field.verbose_name).capitalize()
-            if show_content or model_field.name in allowed:
-                row.changes.append(
-                    FieldChange(
-                        label=label,
-                        old=_format(model_field, old, labels),
-                        new=_format(model_field, new, labels),
-                    )
+        (_, when, kind, username, object_id, case_id, *_), fields = entry
+        hidden_text = HIDDEN_SET if kind == "+" else HIDDEN
+        if export:
+            result.append(
+                (
+                    "change",
+                    when,
+                    username if username is not None else "system",
+                    labels.names.get((Case, case_id), ""),
+                    f"{titles[key]} #{object_id} {HISTORY_TYPES.get(kind, kind)}",
+                    "; ".join(
+                        _change_text(spec.title, fmt(spec, old), fmt(spec, new))
+                        if show_content or spec.metadata
+                        else f"{spec.title}: {hidden_text}"
+                        for spec, old, new in fields
+                    ),
                 )
-            else:
-                text = HIDDEN_SET if record.history_type == "+" else HIDDEN
-                row.changes.append(FieldChange(label=label, new=text, hidden=True))
-        result.append(row)
+            )
+            continue
+        result.append(
+            ChangeRow(
+                when=when,
+                who=username if username is not None else "system",
+                kind=HISTORY_TYPES.get(kind, kind),
+                model=titles[key],
+                object_id=object_id,
+                case_id=case_id,
+                case_reference=labels.names.get((Case, case_id), ""),
+                changes=[
+                    FieldChange(label=spec.title, old=fmt(spec, old), new=fmt(spec, new))
+                    if show_content or spec.metadata
+                    else FieldChange(label=spec.title, new=hidden_text, hidden=True)
+                    for spec, old, new in fields
+                ],
+            )
+        )
     return result
 
 
@@ -686,7 +770,7 @@ def audit_review_for_user(
     return AuditReview(case=case, show_content=show_content, changes=changes, **sections)
 
 
-def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk: int = 500):
+def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk: int = 5000):
     """Yields every row of the filtered review as (section, when, who, case reference, what,
     detail), with the same masking as the pages, reading ``chunk`` rows at a time."""
     audit_district_check(user=user)
@@ -710,37 +794,60 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
         keys = [(hid, key) for hid, _, key in rows]
         last_id, last_when, last_key = rows[-1]
         after = (last_when, last_key, last_id)
-        for row in _change_rows(page_keys=keys, show_content=show_content):
-            yield (
-                "change",
-                row.when,
-                row.who,
-                row.case_reference,
-                f"{row.model} #{row.object_id} {row.kind}",
-                "; ".join(str(ch) for ch in row.changes),
-            )
-    for event in _event_queryset(scope=scope, flt=flt).iterator(chunk_size=chunk):
+        yield from _change_rows(page_keys=keys, show_content=show_content, export=True)
+    # The logs are read as plain values (no model instances), with the labels worked out
+    # once: the export writes millions of rows and each row's cost is what counts.
+    stage_labels = _stage_labels()
+    events = _event_queryset(scope=scope, flt=flt).values_list(
+        "created_at", "actor__username", "case__reference", "event_type", "from_stage",
+        "to_stage", "row_hash",
+    )  # fmt: skip
+    for (
+        created_at,
+        username,
+        reference,
+        event_type,
+        from_stage,
+        to_stage,
+        row_hash,
+    ) in events.iterator(chunk_size=chunk):
         stages = ""
-        if event.from_stage or event.to_stage:
-            stages = f"Stage: {_stage_label(event.from_stage)} → {_stage_label(event.to_stage)}"
+        if from_stage or to_stage:
+            stages = (
+                f"Stage: {_stage_label(from_stage, stage_labels)} → "
+                f"{_stage_label(to_stage, stage_labels)}"
+            )
         yield (
             "timeline",
-            event.created_at,
-            event.actor.username if event.actor else "system",
-            event.case.reference,
-            event.event_type,
-            f"{stages} hash {event.row_hash[:12]}".strip(),
+            created_at,
+            username if username is not None else "system",
+            reference,
+            event_type,
+            f"{stages} hash {row_hash[:12]}".strip(),
         )
-    for access in _access_queryset(scope=scope, flt=flt).iterator(chunk_size=chunk):
+    accesses = _access_queryset(scope=scope, flt=flt).values_list(
+        "created_at", "username", "case__reference", "action", "method", "path", "allowed",
+        "ip_address",
+    )  # fmt: skip
+    for (
+        created_at,
+        username,
+        reference,
+        action,
+        method,
+        path,
+        allowed,
+        ip_address,
+    ) in accesses.iterator(chunk_size=chunk):
         yield (
             "access",
-            access.created_at,
-            access.username,
-            access.case.reference if access.case else "",
-            access.action,
-            f"{access.method} {access_path_shown(access.path, show_content=show_content)} "
-            f"{'allowed' if access.allowed else 'refused'} "
-            f"from {access.ip_address or '—'}",
+            created_at,
+            username,
+            reference if reference is not None else "",
+            action,
+            f"{method} {access_path_shown(path, show_content=show_content)} "
+            f"{'allowed' if allowed else 'refused'} "
+            f"from {ip_address or '—'}",
         )
 
 
@@ -794,10 +901,18 @@ def access_path_shown(path: str, *, show_content: bool) -> str:
     return f"{base}?{'&'.join(parts)}"
 
 
-def _stage_label(value: str) -> str:
+def _stage_labels() -> dict[str, str]:
+    """The stages' labels by value, in the current language."""
     from .choices import Stage
 
-    return str(dict(Stage.choices).get(value, value or "—"))
+    return {k: str(v) for k, v in Stage.choices}
+
+
+def _stage_label(value: str, labels: dict[str, str] | None = None) -> str:
+    """A stage's label ("—" for none); ``labels`` from ``_stage_labels`` saves the lookup."""
+    if labels is None:
+        labels = _stage_labels()
+    return str(labels.get(value, value or "—"))
 
 
 # --- Verification ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Q
 
 from . import choices as c
 
@@ -138,12 +139,13 @@ def _reminder_subject_and_body(clock: str, when: str, item, case, text: str) -> 
     """The subject and body of a reminder about ``item`` (the case for a stage) worded with the
     clock's due ``text`` (``clocks.clock_text``, in the district's zone). No names: the case
     reference, the stage, the platform or agency, the measure's kind."""
+    from . import clocks
     from .services.reminders import OVERDUE
 
     ref = case.reference
     overdue = when == OVERDUE
     if clock == "stage":
-        stage = case.get_stage_display()
+        stage = clocks.stage_label(case.stage)
         what = f"The stage \u201c{stage}\u201d of case {ref}"
         subject = f"[{ref}] {'Overdue' if overdue else 'Due soon'}: {stage}"
         follow = "Open the case manager to see what is needed next."
@@ -272,24 +274,14 @@ def deadlines_remind() -> dict:
     now = clocks.now()
     cap = max(0, int(getattr(settings, "DEADLINE_REMINDER_BATCH", 500)))
     chunk = max(1, int(getattr(settings, "DEADLINE_REMINDER_CHUNK", 200)))
-    found = []
-    for clock, when, face, due_field, started_field in _reminder_table(now):
-        case_field = "pk" if clock == "stage" else "case_id"
-        rows = list(face.values_list("pk", case_field, due_field, started_field))
-        found.append((clock, when, face, due_field, started_field, rows))
-    done = _reminders_sent({row[1] for *_, rows in found for row in rows})
+    table = _reminder_table(now)
     sent = dict.fromkeys(REMINDER_CLOCKS, 0)
     coordinators: dict = {}
     left = cap
-    for clock, when, face, due_field, started_field, rows in found:
-        wanted = [
-            pk
-            for pk, _, due, started in rows
-            if reminder_key(clock=clock, item_id=pk, due=due, started=started, when=when)
-            not in done
-        ]
-        wanted = wanted[:left]
-        left -= len(wanted)
+    attempted: set = set()  # (clock, when, id): each item is tried at most once per run
+
+    def send(clock, when, face, due_field, started_field, wanted):
+        attempted.update((clock, when, pk) for pk in wanted)
         for first in range(0, len(wanted), chunk):
             batch = wanted[first : first + chunk]
             try:
@@ -313,9 +305,70 @@ def deadlines_remind() -> dict:
                     batch[0],
                     batch[-1],
                 )
+
+    # First the items never reminded of this clock at all (no reminder event names them): the
+    # database finds them, at most ``left``, without reading every reminder of the backlog, so
+    # each run of a long backlog costs its batch and not the backlog.
+    for clock, when, face, due_field, started_field in table:
+        if left <= 0:
+            break
+        wanted = list(
+            face.exclude(_reminded_any(clock=clock, when=when)).values_list("pk", flat=True)[:left]
+        )
+        left -= len(wanted)
+        send(clock, when, face, due_field, started_field, wanted)
+    if left <= 0:
+        return sent
+    # Then, with room left, every item against the exact reminders recorded: a clock reminded
+    # before for another due time or start (a stage entered again, an extension) gets its own.
+    found = []
+    for clock, when, face, due_field, started_field in table:
+        case_field = "pk" if clock == "stage" else "case_id"
+        rows = list(face.values_list("pk", case_field, due_field, started_field))
+        found.append((clock, when, face, due_field, started_field, rows))
+    done = _reminders_sent({row[1] for *_, rows in found for row in rows})
+    for clock, when, face, due_field, started_field, rows in found:
+        wanted = [
+            pk
+            for pk, _, due, started in rows
+            if (clock, when, pk) not in attempted
+            and reminder_key(clock=clock, item_id=pk, due=due, started=started, when=when)
+            not in done
+        ]
+        wanted = wanted[:left]
+        left -= len(wanted)
+        send(clock, when, face, due_field, started_field, wanted)
         if left <= 0:
             break
     return sent
+
+
+def _reminded_any(*, clock: str, when: str):
+    """For a face of ``clock``: whether any reminder ``when`` ("before" or "overdue"; one
+    recorded without "when" is an overdue one) about the row was recorded, whatever its due
+    time (``Exists``, for ``exclude``)."""
+    from django.db.models import Exists, IntegerField, OuterRef
+    from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast
+
+    from .events import EventType
+    from .models import CaseEvent
+    from .services.reminders import OVERDUE
+
+    sent_when = Q(detail__when=when)
+    if when == OVERDUE:
+        sent_when |= ~Q(detail__has_key="when")
+    events = (
+        CaseEvent.objects.filter(
+            case_id=OuterRef("pk") if clock == "stage" else OuterRef("case_id"),
+            event_type=EventType.REMINDER_SENT,
+            detail__clock=clock,
+        )
+        .filter(sent_when)
+        .annotate(reminded_item=Cast(KeyTextTransform("item_id", "detail"), IntegerField()))
+        .filter(reminded_item=OuterRef("pk"))
+    )
+    return Exists(events)
 
 
 def _recipients_by_case(cases, owners: dict, coordinators: dict) -> dict:

@@ -269,3 +269,19 @@ def test_templates_of_clocks_never_compare_a_status_string():
         text = path.read_text()
         assert not re.search(r"\.status\s*[!=]=", text), path
         assert not re.search(r'stage\s*[!=]=\s*"closed"', text), path
+
+
+def test_stage_label_is_the_display_of_every_stage_in_each_language():
+    """``clocks.stage_label`` (a table per language, for batches of reminders) says what
+    ``Case.get_stage_display`` says."""
+    from django.utils import translation
+
+    from ncii_cases import choices
+    from ncii_cases.clocks import stage_label
+    from ncii_cases.models import Case
+
+    for language in ("en", "es"):
+        with translation.override(language):
+            for value, _ in choices.Stage.choices:
+                assert stage_label(value) == Case(stage=value).get_stage_display()
+            assert stage_label("not-a-stage") == "not-a-stage"

@@ -513,10 +513,11 @@ def test_finding_what_to_remind_takes_the_same_queries_for_one_item_or_many(
     frozen(T0 + dt.timedelta(days=5))
     first = deadlines_remind()
     assert first == {"stage": 1, "takedown": 2, "report": 1, "measure_review": 1}
-    # A run with everything already reminded: one query per clock and "when" to find the
-    # items, three in which the measure faces read the districts' zones and ends of school
-    # day, one for the reminders recorded; none per item
-    with django_assert_num_queries(8 + 3 + 1):
+    # A run with everything already reminded: one query per clock and "when" for the items
+    # never reminded (none), then one per clock and "when" to find the items, three in which
+    # the measure faces read the districts' zones and ends of school day, one for the
+    # reminders recorded; none per item
+    with django_assert_num_queries(8 + 8 + 3 + 1):
         assert deadlines_remind() == NOTHING
 
 
@@ -594,3 +595,40 @@ def test_a_backlog_drains_over_runs_in_batches_each_item_once(
     reminded = CaseEvent.objects.filter(event_type=EventType.REMINDER_SENT)
     assert sorted(reminded.values_list("case_id", flat=True)) == sorted(x.pk for x in cases)
     assert len(mail.outbox) == 23
+
+
+def test_a_backlog_run_finds_its_batch_without_reading_every_reminder(
+    case, frozen, settings, monkeypatch
+):
+    """With more never-reminded items than a run's cap, a run reads only its batch: the
+    reminders already recorded for the rest of the backlog are not read (the first pass asks
+    the database for items no reminder names), so a long backlog drains in linear time; and
+    every item is still reminded exactly once."""
+    from ncii_cases import tasks
+    from tests.factories import CaseFactory
+
+    settings.DEADLINE_REMINDER_BATCH = 2
+    settings.DEADLINE_REMINDER_CHUNK = 2
+    cases = [CaseFactory(school=case.school) for _ in range(5)]
+    Case.objects.filter(pk__in=[k.pk for k in cases]).update(
+        stage=c.Stage.INVESTIGATION, stage_due_at=T0 + dt.timedelta(hours=1)
+    )
+    frozen(T0 + dt.timedelta(days=1))
+    real = tasks._reminders_sent
+
+    def not_while_the_cap_is_filled(case_ids):
+        # A batch checks its own items again (at most a chunk's cases), never the backlog's.
+        assert len(case_ids) <= settings.DEADLINE_REMINDER_CHUNK, "read every reminder"
+        return real(case_ids)
+
+    monkeypatch.setattr(tasks, "_reminders_sent", not_while_the_cap_is_filled)
+    assert deadlines_remind()["stage"] == 2
+    assert deadlines_remind()["stage"] == 2
+    monkeypatch.setattr(tasks, "_reminders_sent", real)
+    for _ in range(3):
+        deadlines_remind()
+    reminded = CaseEvent.objects.filter(
+        event_type=EventType.REMINDER_SENT, case__in=cases, detail__clock="stage"
+    )
+    assert sorted(reminded.values_list("case_id", flat=True)) == sorted(k.pk for k in cases)
+    assert deadlines_remind() == NOTHING

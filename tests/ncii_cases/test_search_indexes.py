@@ -70,3 +70,42 @@ def test_the_search_finds_a_case_by_reference_title_name_or_description(case, co
         queue = case_queue(user=coordinator, params={"q": term})
         assert list(queue.cases.values_list("pk", flat=True)) == [case.pk], term
         assert queue.count == 1, term
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "counselor"])
+def test_the_search_checks_the_found_parties_cases_not_a_list_of_every_case(request, case, persona):
+    """Need-to-know is a condition on each found party's own case (a join by primary key), so
+    the cost follows the matches: no hashed list of every visible case of the district."""
+    needs_postgresql()
+    user = request.getfixturevalue(persona)
+    CasePartyFactory(case=case, person__last_name="Okonkwo-Reyes", description="")
+    queue = case_queue(user=user, params={"q": "okonkwo"})
+    sql, params = queue.cases.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "hashed SubPlan" not in plan, plan
+
+
+def test_the_parties_rule_is_unchanged_for_each_role(request, case, other_school_case):
+    """The join form of ``parties_visible_to`` reads the same parties as the rule of the case
+    page (``case_parties_for_user``) for each persona."""
+    from ncii_cases import choices as c
+    from ncii_cases.selectors import case_parties_for_user, parties_visible_to
+
+    for kase in (case, other_school_case):
+        for role in (c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT, c.PartyRole.WITNESS):
+            CasePartyFactory(case=kase, role=role)
+    for persona in (
+        "coordinator",
+        "investigator",
+        "unassigned_investigator",
+        "counselor",
+        "auditor",
+    ):
+        user = request.getfixturevalue(persona)
+        found = set(parties_visible_to(user).values_list("pk", flat=True))
+        expected = set()
+        for kase in (case, other_school_case):
+            expected |= {p.pk for p in case_parties_for_user(user=user, case=kase)}
+        assert found == expected, persona
