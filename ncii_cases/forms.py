@@ -697,6 +697,7 @@ class MeasureAddForm(DatesChecked, OneSubmission):
         queryset=None,
         label=_("For or concerning"),
         help_text=_("Tick each person: one measure is recorded for each."),
+        error_messages={"required": _("Tick at least one person.")},
     )
     measure = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Measure from the district's list")

@@ -137,6 +137,8 @@ def test_a_decision_without_its_reference_is_refused_and_nothing_is_saved(
     assert response.status_code == 200
     assert "Enter the reference number the agency gave." in page
     assert not ExternalReport.objects.filter(case=minor_case).exists()
+    # The script that moves the focus to the error summary is on the refused page.
+    assert "js/case_page.js" in page
 
 
 def test_a_row_changed_since_the_page_showed_it_is_refused_and_nothing_is_saved(

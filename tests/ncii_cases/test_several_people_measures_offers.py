@@ -123,6 +123,18 @@ def test_a_person_refused_names_them_and_nothing_is_saved_for_anyone(
     assert events(case, EventType.MEASURE_ADDED) == 0
 
 
+def test_a_measure_with_nobody_ticked_says_to_tick_a_person(client, case, coordinator):
+    depicted(case, 2)
+    login_verified(client, coordinator)
+
+    response = client.post(add_url(case), counseling_for([]))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["party"] == ["Tick at least one person."]
+    assert not CaseMeasure.objects.filter(case=case).exists()
+    assert events(case, EventType.MEASURE_ADDED) == 0
+
+
 def test_the_service_refuses_an_empty_set_of_people(case, coordinator):
     with pytest.raises(ValidationError, match="at least one person"):
         measures_add_for_parties(
