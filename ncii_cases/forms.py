@@ -1162,7 +1162,6 @@ class NoticeAddForm(PersonRowsForm, DatesChecked, OneSubmission):
         if ticked and not self.is_bound:
             self.initial["party"] = [str(pk) for pk in ticked]
         parent_kind = PartyNotice.Kind.PARENT_NOTIFICATION
-        to_parent = self.initial.get("kind") == parent_kind
         for party in parties.select_related("person"):
             self.row_begin(party, party.display_name, party.get_role_display())
             self.row_add(
@@ -1171,7 +1170,8 @@ class NoticeAddForm(PersonRowsForm, DatesChecked, OneSubmission):
                 forms.CharField(
                     max_length=200,
                     required=False,
-                    initial="" if to_parent else party.display_name,
+                    # Never the person's own name in advance: a parent notice chosen on the
+                    # page would carry the student's name as the parent's.
                     label=_("Given to (name)"),
                     help_text=_(
                         "For a parent or guardian notification, the parent's or guardian's "
