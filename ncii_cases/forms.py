@@ -834,6 +834,15 @@ class MeasureReviewForm(forms.Form):
                 widget=forms.HiddenInput, required=False, initial=m.version
             )
 
+    @property
+    def row_groups(self) -> list[list]:
+        """The visible bound fields, a list per measure (what to do, the next review, the
+        note), for the page to show each measure's row as one box."""
+        return [
+            [self[f"do_{m.pk}"], self[f"next_review_on_{m.pk}"], self[f"note_{m.pk}"]]
+            for m in self.rows
+        ]
+
     def clean(self):
         data = super().clean()
         reviews = []
@@ -897,6 +906,14 @@ class OfferRowsForm(OneSubmission):
                 required=False,
                 label=_("Notes on %(name)s") % {"name": name},
             )
+
+    @property
+    def row_groups(self) -> list[list]:
+        """The visible bound fields: the option alone, then a list per person (the choice,
+        the notes), for the page to show each person's row as one box."""
+        return [[self["option"]]] + [
+            [self[f"choice_{party.pk}"], self[f"notes_{party.pk}"]] for party in self.parties
+        ]
 
     def clean(self):
         data = super().clean()
