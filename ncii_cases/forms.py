@@ -697,6 +697,7 @@ class MeasureAddForm(DatesChecked, OneSubmission):
         queryset=None,
         label=_("For or concerning"),
         help_text=_("Tick each person: one measure is recorded for each."),
+        error_messages={"required": _("Tick at least one person.")},
     )
     measure = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Measure from the district's list")
@@ -833,6 +834,15 @@ class MeasureReviewForm(forms.Form):
                 widget=forms.HiddenInput, required=False, initial=m.version
             )
 
+    @property
+    def row_groups(self) -> list[list]:
+        """The visible bound fields, a list per measure (what to do, the next review, the
+        note), for the page to show each measure's row as one box."""
+        return [
+            [self[f"do_{m.pk}"], self[f"next_review_on_{m.pk}"], self[f"note_{m.pk}"]]
+            for m in self.rows
+        ]
+
     def clean(self):
         data = super().clean()
         reviews = []
@@ -896,6 +906,14 @@ class OfferRowsForm(OneSubmission):
                 required=False,
                 label=_("Notes on %(name)s") % {"name": name},
             )
+
+    @property
+    def row_groups(self) -> list[list]:
+        """The visible bound fields: the option alone, then a list per person (the choice,
+        the notes), for the page to show each person's row as one box."""
+        return [[self["option"]]] + [
+            [self[f"choice_{party.pk}"], self[f"notes_{party.pk}"]] for party in self.parties
+        ]
 
     def clean(self):
         data = super().clean()
@@ -1161,7 +1179,6 @@ class NoticeAddForm(PersonRowsForm, DatesChecked, OneSubmission):
         if ticked and not self.is_bound:
             self.initial["party"] = [str(pk) for pk in ticked]
         parent_kind = PartyNotice.Kind.PARENT_NOTIFICATION
-        to_parent = self.initial.get("kind") == parent_kind
         for party in parties.select_related("person"):
             self.row_begin(party, party.display_name, party.get_role_display())
             self.row_add(
@@ -1170,7 +1187,8 @@ class NoticeAddForm(PersonRowsForm, DatesChecked, OneSubmission):
                 forms.CharField(
                     max_length=200,
                     required=False,
-                    initial="" if to_parent else party.display_name,
+                    # Never the person's own name in advance: a parent notice chosen on the
+                    # page would carry the student's name as the parent's.
                     label=_("Given to (name)"),
                     help_text=_(
                         "For a parent or guardian notification, the parent's or guardian's "

@@ -270,6 +270,21 @@ def test_a_counselor_files_a_staff_report_and_gets_a_receipt(
     assert b"Received" in receipt.content
 
 
+def test_a_staff_report_refused_lists_each_problem_at_the_top_linked_to_its_field(
+    client, counselor
+):
+    login_verified(client, counselor)
+    response = client.post(reverse("ncii_cases:staff_report_new"), staff_post(what_happened=""))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert not IncomingReport.objects.exists()
+    # The summary the focus goes to (js/case_page.js), before the fields, with a link each.
+    summary = page.index("data-error-summary")
+    assert summary < page.index('name="what_happened"')
+    assert '<a href="#id_what_happened">' in page[summary:]
+    assert "js/case_page.js" in page
+
+
 def test_the_staff_report_form_sent_twice_files_one_report(client, counselor):
     login_verified(client, counselor)
     form = client.get(reverse("ncii_cases:staff_report_new")).context["form"]

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ncii_cases import choices as c
+from ncii_cases.dates import moment_text
 from ncii_cases.events import EventType
 from ncii_cases.models import ExternalReport
 from ncii_cases.obligations import report_key
@@ -78,6 +79,11 @@ def test_the_page_shows_every_report_waiting_without_writing(
     assert "Check which reports are required" not in page
     assert not ExternalReport.objects.filter(case=minor_case).exists()
     assert minor_case.events.count() == events
+    # Each due time in the one format of an instant (dates.moment_text), as on the case page.
+    dues = [r.due_at for r in case_reports_to_decide_for_user(user=coordinator, case=minor_case)]
+    assert any(dues)
+    for due in filter(None, dues):
+        assert f"Due {moment_text(due)}" in page
 
 
 def test_one_save_creates_the_rows_and_records_each_decision(
@@ -137,6 +143,8 @@ def test_a_decision_without_its_reference_is_refused_and_nothing_is_saved(
     assert response.status_code == 200
     assert "Enter the reference number the agency gave." in page
     assert not ExternalReport.objects.filter(case=minor_case).exists()
+    # The script that moves the focus to the error summary is on the refused page.
+    assert "js/case_page.js" in page
 
 
 def test_a_row_changed_since_the_page_showed_it_is_refused_and_nothing_is_saved(

@@ -123,6 +123,18 @@ def test_a_person_refused_names_them_and_nothing_is_saved_for_anyone(
     assert events(case, EventType.MEASURE_ADDED) == 0
 
 
+def test_a_measure_with_nobody_ticked_says_to_tick_a_person(client, case, coordinator):
+    depicted(case, 2)
+    login_verified(client, coordinator)
+
+    response = client.post(add_url(case), counseling_for([]))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["party"] == ["Tick at least one person."]
+    assert not CaseMeasure.objects.filter(case=case).exists()
+    assert events(case, EventType.MEASURE_ADDED) == 0
+
+
 def test_the_service_refuses_an_empty_set_of_people(case, coordinator):
     with pytest.raises(ValidationError, match="at least one person"):
         measures_add_for_parties(
@@ -287,6 +299,13 @@ def test_a_review_kept_in_place_without_a_date_is_refused_next_to_its_row(
     assert response.status_code == 200
     assert f"next_review_on_{first.pk}" in response.context["form"].errors
     assert events(case, EventType.MEASURE_REVIEWED) == 0
+    # Each measure's row (what to do, the next review with its error, the note) is one box.
+    boxes = response.content.decode().split('<div class="row-group">')[1:]
+    assert len(boxes) == len(open_measures)
+    own = next(b for b in boxes if f'name="do_{first.pk}"' in b)
+    assert f'name="next_review_on_{first.pk}"' in own and f'name="note_{first.pk}"' in own
+    assert "needs its next review date" in own
+    assert f'name="do_{open_measures[1].pk}"' not in own
 
 
 def test_a_form_with_every_row_left_as_it_is_says_so(client, case, coordinator, open_measures):
@@ -355,6 +374,16 @@ def test_one_save_records_an_offer_for_each_row_with_a_choice(
     assert offers[first.pk].choice == "declined" and offers[first.pk].decided_at
     assert offers[second.pk].notes == "Wants time to think."
     assert events(case, EventType.RESOLUTION_OFFERED) == 2
+
+
+def test_each_persons_offer_row_is_one_box_after_the_option(client, case, coordinator):
+    first, second = depicted(case, 2)
+    login_verified(client, coordinator)
+    page = client.get(offer_url(case)).content.decode()
+    option, *boxes = page.split('<div class="row-group">')
+    assert 'name="option"' in option and len(boxes) == 2
+    assert f'name="choice_{first.pk}"' in boxes[0] and f'name="notes_{first.pk}"' in boxes[0]
+    assert f'name="choice_{second.pk}"' in boxes[1]
 
 
 def test_the_offer_form_sent_twice_records_once(client, case, coordinator):

@@ -115,6 +115,22 @@ def test_a_parent_notice_needs_the_parents_name_on_each_row_ticked(client, case,
     assert not PartyNotice.objects.exists()
 
 
+def test_given_to_starts_empty_so_a_parent_notice_chosen_on_the_page_asks_the_parents_name(
+    client, case, coordinator
+):
+    shown = student(case)
+    login_verified(client, coordinator)
+    form = client.get(notice_url(case)).context["form"]  # no kind chosen in advance
+    assert form[f"p{shown.pk}-recipient_name"].value() in ("", None)
+
+    data = notice_data(form, [shown], kind=PartyNotice.Kind.PARENT_NOTIFICATION)
+    response = client.post(notice_url(case), data)
+
+    assert response.status_code == 200
+    assert f"p{shown.pk}-recipient_name" in response.context["form"].errors
+    assert not PartyNotice.objects.exists()
+
+
 def test_one_refused_row_saves_nothing_and_names_the_person(client, case, coordinator):
     # The FERPA rule per row: a parent notice about an eligible student (a student of 18 or
     # over) needs the student's consent or an exception; the minor's row alone would pass.
