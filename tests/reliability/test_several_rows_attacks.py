@@ -536,3 +536,144 @@ def test_the_panel_post_without_csrf_is_refused(coordinator, case):
     )
     assert response.status_code == 403
     assert changed == []
+
+
+# --- Several sanctions: duplicated, foreign and wrong-track interventions ---------------------
+
+
+@pytest.fixture
+def responsible(rich_case, coordinator):
+    import datetime as dt
+
+    from ncii_cases.models import Determination
+
+    respondent = CaseParty.objects.get(case=rich_case, role="respondent")
+    rich_case.stage = c.Stage.DETERMINATION
+    rich_case.save(update_fields=["stage"])
+    Determination.objects.create(
+        case=rich_case,
+        respondent=respondent,
+        finding=Determination.Finding.RESPONSIBLE,
+        standard_of_evidence=Determination.Standard.PREPONDERANCE,
+        rationale="Shown.",
+        decided_by=coordinator,
+        decided_at=dt.datetime.now(dt.UTC),
+    )
+    return respondent
+
+
+def test_an_intervention_ticked_twice_makes_one_sanction(
+    coordinator_client, rich_case, responsible
+):
+    from ncii_cases.models import Sanction
+    from tests.factories_workflow import intervention
+
+    suspension = intervention("student-suspension")
+    response = coordinator_client.post(
+        url("case_sanction_add", rich_case),
+        {"respondent": responsible.pk, "interventions": [suspension.pk, suspension.pk]},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert Sanction.objects.filter(case=rich_case).count() == 1
+
+
+@pytest.mark.parametrize("which", ["other_district", "employee_track"])
+def test_an_intervention_outside_the_cases_catalog_is_refused(
+    coordinator_client, rich_case, responsible, other_district, which
+):
+    from policies.models import Intervention
+    from tests.factories_workflow import intervention
+
+    if which == "other_district":
+        foreign = Intervention.objects.create(
+            district=other_district, slug="far-detention", name="Detention", track="student"
+        )
+    else:
+        foreign = intervention("employee-suspension")
+        assert foreign.track == "employee"
+    response, changed = post_unchanged(
+        coordinator_client,
+        url("case_sanction_add", rich_case),
+        {
+            "respondent": responsible.pk,
+            "interventions": [intervention("student-suspension").pk, foreign.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert "interventions" in response.context["form"].errors
+    assert changed == []
+
+
+def test_a_respondent_of_another_case_is_refused_for_sanctions(
+    coordinator_client, rich_case, responsible, rich_foreign_case, other_school_case
+):
+    from tests.factories_workflow import intervention
+
+    for other in (
+        CaseParty.objects.get(case=rich_foreign_case, role="respondent"),
+        CasePartyFactory(case=other_school_case, role=c.PartyRole.RESPONDENT),
+    ):
+        response, changed = post_unchanged(
+            coordinator_client,
+            url("case_sanction_add", rich_case),
+            {"respondent": other.pk, "interventions": [intervention("student-suspension").pk]},
+        )
+        assert response.status_code == 200
+        assert "respondent" in response.context["form"].errors
+        assert changed == []
+
+
+# --- A counselor on the notice form: only the people they may read --------------------------
+
+
+def test_a_counselor_cannot_log_a_notice_for_the_respondent(rich_case, counselor):
+    client = Client()
+    login_verified(client, counselor)
+    respondent = CaseParty.objects.get(case=rich_case, role="respondent")
+    page = client.get(url("case_notice_add", rich_case))
+    if page.status_code == 404:
+        return  # the form is not theirs at all
+    kinds = [v for v, _ in page.context["form"].fields["kind"].choices]
+    response, changed = post_unchanged(
+        client,
+        url("case_notice_add", rich_case),
+        {"kind": kinds[0], "method": "letter", "summary": "Told.", "party": [respondent.pk]},
+    )
+    assert response.status_code == 200
+    assert "party" in response.context["form"].errors
+    assert changed == []
+
+
+def test_a_counselor_cannot_post_the_offer_or_the_reports_page(rich_case, counselor):
+    client = Client()
+    login_verified(client, counselor)
+    data = several_data(rich_case)
+    for name in ("case_offer", "case_report_update", "case_sanction_add"):
+        response, changed = post_unchanged(client, url(name, rich_case), data[name])
+        assert response.status_code in (403, 404), name
+        assert changed == [], name
+
+
+# --- The same page sent again with a fresh token (two tabs): no second record ---------------
+
+
+def test_a_parent_decision_sent_again_from_another_tab_is_refused(
+    coordinator_client, rich_case, coordinator
+):
+    from ncii_cases.models import ParentNotificationDecision
+
+    person = depicted(rich_case)
+    address = url("case_parent_decision_add", rich_case)
+    data = {
+        "approved_by": coordinator.pk,
+        f"p{person.pk}-decision": "notify_now",
+        f"p{person.pk}-student_wishes": "Agreed that a parent is told.",
+    }
+    first = coordinator_client.post(address, data)
+    assert first.status_code == 302, first.context["form"].errors
+    response, changed = post_unchanged(coordinator_client, address, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert changed == []
+    assert ParentNotificationDecision.objects.filter(party=person).count() == 1
+
