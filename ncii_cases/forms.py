@@ -1058,7 +1058,12 @@ class ReportDecisionForm(DatesChecked, forms.Form):
         )
 
 
-ReportDecisionFormSet = forms.formset_factory(ReportDecisionForm, extra=0, max_num=50)
+# A case has a handful of reports; a management form claiming more than 50 rows is refused
+# ("Please submit at most 50 forms.") with no more than 50 forms built (Django's default
+# absolute_max would build max_num + 1000 for one forged number).
+ReportDecisionFormSet = forms.formset_factory(
+    ReportDecisionForm, extra=0, max_num=50, absolute_max=50, validate_max=True
+)
 
 
 def report_decisions_formset(data=None, *, rows) -> forms.BaseFormSet:
