@@ -449,7 +449,11 @@ class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
         )
 
 
-PersonRowFormSet = forms.formset_factory(PersonRowForm, extra=2, max_num=30, validate_max=True)
+# At most 30 people rows, and no more forms built for a forged row count (Django's default
+# absolute_max would build max_num + 1000).
+PersonRowFormSet = forms.formset_factory(
+    PersonRowForm, extra=2, max_num=30, absolute_max=30, validate_max=True
+)
 
 
 def people_formset(

@@ -681,3 +681,31 @@ def test_a_parent_decision_sent_again_from_another_tab_is_refused(
     assert response.context["form"].errors
     assert changed == []
     assert ParentNotificationDecision.objects.filter(party=person).count() == 1
+
+
+# --- The intake's people rows: the same bound on a forged row count -------------------------
+
+
+@pytest.mark.parametrize("button", [None, "add_person"])
+def test_an_intake_claiming_a_hundred_thousand_people_rows_builds_at_most_its_30(
+    client, coordinator, school, monkeypatch, button
+):
+    from ncii_cases import forms
+    from ncii_cases.models import Case
+
+    built = []
+    original = forms.PersonRowForm.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(forms.PersonRowForm, "__init__", counted)
+    login_verified(client, coordinator)
+    data = {"school": school.pk, "people-TOTAL_FORMS": "100000", "people-INITIAL_FORMS": "0"}
+    if button:
+        data[button] = "1"
+    response = client.post(reverse("ncii_cases:intake"), data)
+    assert response.status_code == 200
+    assert not Case.objects.exists()
+    assert len(built) <= 30 * 2 + 2  # the rows checked, then at most the rows shown again
