@@ -709,3 +709,35 @@ def test_an_intake_claiming_a_hundred_thousand_people_rows_builds_at_most_its_30
     assert response.status_code == 200
     assert not Case.objects.exists()
     assert len(built) <= 30 * 2 + 2  # the rows checked, then at most the rows shown again
+
+
+# --- Fields asked once for every row: a forged approver, an oversized row field --------------
+
+
+@pytest.mark.parametrize("who", ["outsider", "auditor", "counselor"])
+def test_a_parent_decision_approved_by_someone_who_may_not_approve_is_refused(
+    request, coordinator_client, rich_case, who
+):
+    person = depicted(rich_case)
+    response, changed = post_unchanged(
+        coordinator_client,
+        url("case_parent_decision_add", rich_case),
+        {
+            "approved_by": request.getfixturevalue(who).pk,
+            f"p{person.pk}-decision": "notify_now",
+            f"p{person.pk}-student_wishes": "Agreed that a parent is told.",
+        },
+    )
+    assert response.status_code == 200
+    assert "approved_by" in response.context["form"].errors
+    assert changed == []
+
+
+def test_an_oversized_name_in_one_notice_row_is_refused_next_to_it(coordinator_client, rich_case):
+    person = depicted(rich_case)
+    data = several_data(rich_case)["case_notice_add"]
+    data[f"p{person.pk}-recipient_name"] = "A" * 10_000
+    response, changed = post_unchanged(coordinator_client, url("case_notice_add", rich_case), data)
+    assert response.status_code == 200
+    assert f"p{person.pk}-recipient_name" in response.context["form"].errors
+    assert changed == []
