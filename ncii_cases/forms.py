@@ -1065,8 +1065,29 @@ class ReportDecisionForm(DatesChecked, forms.Form):
 # A case has a handful of reports; a management form claiming more than 50 rows is refused
 # ("Please submit at most 50 forms.") with no more than 50 forms built (Django's default
 # absolute_max would build max_num + 1000 for one forged number).
+class ReportDecisionRows(forms.BaseFormSet):
+    """The rows of the external reports page: each report named once."""
+
+    def clean(self):
+        super().clean()
+        keys = [
+            form.cleaned_data.get("key")
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and form.cleaned_data.get("key")
+        ]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError(
+                _("The same report is sent twice. Nothing was saved: open the page again.")
+            )
+
+
 ReportDecisionFormSet = forms.formset_factory(
-    ReportDecisionForm, extra=0, max_num=50, absolute_max=50, validate_max=True
+    ReportDecisionForm,
+    formset=ReportDecisionRows,
+    extra=0,
+    max_num=50,
+    absolute_max=50,
+    validate_max=True,
 )
 
 
