@@ -449,7 +449,11 @@ class PersonRowForm(RosterLookup, DatesChecked, forms.Form):
         )
 
 
-PersonRowFormSet = forms.formset_factory(PersonRowForm, extra=2, max_num=30, validate_max=True)
+# At most 30 people rows, and no more forms built for a forged row count (Django's default
+# absolute_max would build max_num + 1000).
+PersonRowFormSet = forms.formset_factory(
+    PersonRowForm, extra=2, max_num=30, absolute_max=30, validate_max=True
+)
 
 
 def people_formset(
@@ -1076,7 +1080,33 @@ class ReportDecisionForm(DatesChecked, forms.Form):
         )
 
 
-ReportDecisionFormSet = forms.formset_factory(ReportDecisionForm, extra=0, max_num=50)
+# A case has a handful of reports; a management form claiming more than 50 rows is refused
+# ("Please submit at most 50 forms.") with no more than 50 forms built (Django's default
+# absolute_max would build max_num + 1000 for one forged number).
+class ReportDecisionRows(forms.BaseFormSet):
+    """The rows of the external reports page: each report named once."""
+
+    def clean(self):
+        super().clean()
+        keys = [
+            form.cleaned_data.get("key")
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and form.cleaned_data.get("key")
+        ]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError(
+                _("The same report is sent twice. Nothing was saved: open the page again.")
+            )
+
+
+ReportDecisionFormSet = forms.formset_factory(
+    ReportDecisionForm,
+    formset=ReportDecisionRows,
+    extra=0,
+    max_num=50,
+    absolute_max=50,
+    validate_max=True,
+)
 
 
 def report_decisions_formset(data=None, *, rows) -> forms.BaseFormSet:

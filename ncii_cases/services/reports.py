@@ -229,7 +229,8 @@ def external_reports_decide(
     ``external_report_mark_not_required``, each with its event). Returns the rows decided.
 
     Raises ``Http404`` for a key that names no report of this case, ``StaleRecord`` when a
-    row changed or was decided since the page showed it, and ``ValidationError`` when a
+    row changed or was decided since the page showed it (or an existing row's decision comes
+    without the version the page showed), and ``ValidationError`` when a
     report shown is no longer triggered or a decision lacks what it needs; nothing is saved
     then (the sync included)."""
     require(actor, Action.WORK, case)
@@ -257,6 +258,10 @@ def external_reports_decide(
                 )
             )
         if report.status != ExternalReport.Status.PENDING:
+            raise StaleRecord()
+        if decision.version is None and not decision.key.startswith("o"):
+            # A row the page showed carries its version; one sent without it cannot show that
+            # nobody changed the report since: refused as changed, never decided blindly.
             raise StaleRecord()
         version = decision.version if decision.version is not None else report.version
         if decision.outcome == "made":
