@@ -335,10 +335,38 @@ def resolution_offer_record(
     notes: str = "",
 ) -> ResolutionOffer:
     """Records that an option (restorative, informal, involving law enforcement) was offered to
-    a party, with the party's answer if already given."""
+    a party, with the party's answer if already given.
+
+    When the same option was offered to the party before and is still open (offered, no
+    answer yet, not withdrawn), the answer is recorded on that offer (``resolution_offer_decide``)
+    instead of a second offer; offering it again while open raises ``ValidationError``. An
+    answered offer may be offered again (a new record)."""
     require(actor, Action.WORK, case)
     require_open(case)
     require_same_case(case, party)
+    open_offer = (
+        ResolutionOffer.objects.select_for_update()
+        .filter(
+            case=case,
+            party=party,
+            option=option,
+            choice=PartyChoice.OFFERED,
+            withdrawn_at__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if open_offer is not None:
+        if choice in (PartyChoice.ACCEPTED, PartyChoice.DECLINED):
+            return resolution_offer_decide(
+                actor=actor, offer=open_offer, choice=choice, notes=notes
+            )
+        raise ValidationError(
+            _(
+                "This option was already offered and has no answer yet: record their answer "
+                "(accepted or declined) instead of offering it again."
+            )
+        )
     now = timezone.now()
     offer = ResolutionOffer(
         case=case,

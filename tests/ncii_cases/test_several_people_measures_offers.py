@@ -459,3 +459,47 @@ def test_a_row_id_too_large_for_any_column_is_no_row(client, case, coordinator, 
     response = client.post(review_url(case), {"version_9223372036854775808": "1"})
     assert response.status_code == 200
     assert events(case, EventType.MEASURE_REVIEWED) == 0
+
+
+def test_the_answer_to_an_open_offer_is_recorded_on_it_not_as_a_second_offer(
+    client, case, coordinator
+):
+    (first,) = depicted(case, 1)
+    login_verified(client, coordinator)
+    client.post(
+        offer_url(case),
+        {
+            "option": "restorative",
+            f"choice_{first.pk}": "offered",
+            "submission_token": "2b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f",
+        },
+    )
+
+    response = client.post(
+        offer_url(case),
+        {
+            "option": "restorative",
+            f"choice_{first.pk}": "declined",
+            "submission_token": "3b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f",
+        },
+    )
+
+    assert response.status_code == 302
+    (offer,) = ResolutionOffer.objects.filter(case=case, party=first)
+    assert offer.choice == "declined" and offer.decided_at is not None
+    assert events(case, EventType.RESOLUTION_OFFERED) == 1
+    assert events(case, EventType.RESOLUTION_CHOICE_RECORDED) == 1
+
+
+def test_offering_again_an_offer_still_open_is_refused_in_words(client, case, coordinator):
+    (first,) = depicted(case, 1)
+    login_verified(client, coordinator)
+    for token in ("4b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f", "5b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f"):
+        response = client.post(
+            offer_url(case),
+            {"option": "restorative", f"choice_{first.pk}": "offered", "submission_token": token},
+        )
+
+    assert response.status_code == 200
+    assert "already offered and has no answer yet" in response.content.decode()
+    assert ResolutionOffer.objects.filter(case=case, party=first).count() == 1
