@@ -730,7 +730,13 @@ class MeasureAddForm(DatesChecked, OneSubmission):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = parties
         self.fields["kind"].choices = [k for k in CaseMeasure.Kind.choices if k[0] in kinds]
-        self.fields["measure"].queryset = catalogs.measures_for_district(district=case.district)
+        catalog = catalogs.measures_for_district(district=case.district)
+        if CaseMeasure.Kind.INTERIM not in kinds:
+            # Someone who may not add an interim measure (support staff) is not offered the
+            # catalog's interim measures, nor told about them.
+            catalog = catalog.exclude(kind=CaseMeasure.Kind.INTERIM)
+            self.fields["party_choice"].help_text = ""
+        self.fields["measure"].queryset = catalog
         if not self.is_bound and picked:
             self.initial["party"] = [p for p in picked if str(p).isdigit()]
 

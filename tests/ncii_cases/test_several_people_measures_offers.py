@@ -343,6 +343,17 @@ def test_a_counselor_reviews_only_the_measures_they_may_read(
     assert all(f"do_{m.pk}" in form.fields for m in open_measures)
 
 
+def test_a_counselor_is_offered_no_interim_measure_of_the_catalog(
+    client, case, counselor, open_measures
+):
+    login_verified(client, counselor)
+    form = client.get(add_url(case)).context["form"]
+    kinds = set(form.fields["measure"].queryset.values_list("kind", flat=True))
+    assert kinds == {"supportive"}
+    assert "interim" not in dict(form.fields["kind"].choices)
+    assert "An interim measure" not in str(form.fields["party_choice"].help_text)
+
+
 # --- The offer with a row per person ---------------------------------------------------------
 
 
