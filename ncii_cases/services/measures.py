@@ -23,6 +23,7 @@ from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, R
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
 from .corrections import StaleRecord, require_version
+from .several import row_errors
 
 K = CaseMeasure.Kind
 # Which parties each kind of measure concerns, and the catalog it comes from. Supportive
@@ -163,12 +164,7 @@ def measures_add_for_parties(*, actor, case: Case, parties, **fields) -> list[Ca
         try:
             added.append(measure_add(actor=actor, case=case, party=party, **fields))
         except ValidationError as exc:
-            raise ValidationError(
-                [
-                    _("%(name)s: %(message)s") % {"name": party.display_name, "message": message}
-                    for message in exc.messages
-                ]
-            ) from exc
+            raise ValidationError(row_errors(key="", name=party.display_name, exc=exc)) from exc
     return added
 
 
@@ -207,9 +203,7 @@ def measure_reviews_record(*, actor, reviews) -> list[CaseMeasure]:
                 "measure": measure,
                 "name": measure.party.display_name,
             }
-            raise ValidationError(
-                [_("%(name)s: %(message)s") % {"name": label, "message": m} for m in exc.messages]
-            ) from exc
+            raise ValidationError(row_errors(key="", name=label, exc=exc)) from exc
     return done
 
 
@@ -414,12 +408,7 @@ def resolution_offers_record(*, actor, case: Case, option: str, rows) -> list[Re
                 )
             )
         except ValidationError as exc:
-            raise ValidationError(
-                [
-                    _("%(name)s: %(message)s") % {"name": party.display_name, "message": m}
-                    for m in exc.messages
-                ]
-            ) from exc
+            raise ValidationError(row_errors(key="", name=party.display_name, exc=exc)) from exc
     return offers
 
 
