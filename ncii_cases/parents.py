@@ -151,15 +151,8 @@ def parent_notification_gaps(
     return msgs if with_parties else [(need, message) for need, message, _party in msgs]
 
 
-def support_gaps(case) -> list[str]:
-    """For each current person shown in the imagery: a supportive measure offered and
-    answered (accepted or declined, the person's choice), or a written reason none was
-    offered. Returns a message for each person who has neither."""
-    return [support_gap_message(party) for party in support_gap_parties(case)]
-
-
 def support_gap_message(party) -> str:
-    """What ``support_gaps`` says of a person shown without support offered or explained."""
+    """What the to-do panel says of a person shown without support offered or explained."""
     return (
         f"Offer {party.display_name} a supportive measure and record their choice "
         "(accepted or declined), or write down why none was offered."
@@ -168,7 +161,8 @@ def support_gap_message(party) -> str:
 
 def support_gap_parties(case) -> list[CaseParty]:
     """The current people shown (one row per person) who have neither a supportive measure
-    offered and answered nor a written reason none was offered (``support_gaps``' rule)."""
+    offered and answered (accepted or declined, the person's choice) nor a written reason
+    none was offered."""
     answered = {
         _person_key(m.party)
         for m in CaseMeasure.objects.current()
