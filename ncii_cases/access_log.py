@@ -5,7 +5,7 @@ of a district whose auditor reads it (see ``access_record``).
 Views take the ``access_logged(action)`` decorator, outermost, so that anonymous attempts are
 logged too; it records one ``AccessEvent`` per request after the view answered. A view marks
 the case it showed with ``access_case(request, case)``. A page's timed refresh (a poll, see
-``middleware.is_poll``) of a view declared ``poll=True`` is logged once per session and case:
+``is_poll``) of a view declared ``poll=True`` is logged once per session and case:
 the first refresh is the read; the same partial read again every minute adds nothing.
 
 Sign-in events (password step, second factor, enrollment, sign-out, lockouts) are recorded by
@@ -52,6 +52,17 @@ ACCESS_ACTIONS: set[str] = {
 }
 # Session key: the (action, case) pairs of polls already logged in this session.
 POLLS_LOGGED_KEY = "ncii_polls_logged"
+
+
+# The header the page's own timed refreshes send (the takedown board's every-minute refresh and
+# the PDF status); htmx adds HX-Request and HX-Trigger to it. Such a request is not activity.
+POLL_HEADER = "X-NCII-Poll"
+
+
+def is_poll(request) -> bool:
+    """Whether the request is a timed refresh of part of a page (``X-NCII-Poll: 1``), not
+    something the person did."""
+    return request.headers.get(POLL_HEADER) == "1"
 
 
 def client_ip(request) -> str | None:
@@ -144,8 +155,6 @@ def access_record(
 
 def _poll_already_logged(request, action: str) -> bool:
     """Whether this poll's (action, case) was logged before in the session; marks it if not."""
-    from .middleware import is_poll
-
     if not is_poll(request) or not hasattr(request, "session"):
         return False
     case = getattr(request, "_ncii_access_case", None)

@@ -29,6 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from ncii_cases.selectors.audit import access_path_shown, audit_content_visible, user_may_audit
 from policies.services import reporting_profile_copy_for_district
 
 from . import models as m
@@ -44,7 +45,6 @@ from .permissions import (
     user_can_everywhere,
 )
 from .roles import role_change_record
-from .selectors_audit import access_path_shown, audit_content_visible, user_may_audit
 from .services.accounts import user_sessions_end
 from .services.two_factor import second_factor_reset_request
 

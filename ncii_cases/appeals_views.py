@@ -5,8 +5,9 @@ the page's action), one service call, a message, back to the case page."""
 
 from django.contrib.auth.decorators import login_required
 
+from ncii_cases.selectors import cases as selectors
+
 from . import forms_appeals as fa
-from . import selectors
 from .access_log import access_logged
 from .case_views import GET_POST, _record_page
 from .permissions import Action

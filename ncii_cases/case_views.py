@@ -17,11 +17,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ncii_cases.selectors import cases as selectors
+from ncii_cases.selectors import roster as selectors_roster
 from policies.selectors import platforms_for_district
 
 from . import choices as c
 from . import forms as f
-from . import forms_deadlines, selectors, selectors_roster
+from . import forms_deadlines
 from .access_log import access_case, access_logged
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
 from .forms_rows import ROWS_TEMPLATE

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .selectors_roster import people_search_for_user
+from ncii_cases.selectors.roster import people_search_for_user
 
 PREFIX_RE = re.compile(r"^(people-\d{1,2}-)?$")
 NO_MATCH = "Nobody on the roster matches; type the details below instead."

@@ -1000,7 +1000,8 @@ def letter_recipients(*, user, case, kind: str) -> list[Recipient]:
     identified parties of the kind's roles, or for the TAKE IT DOWN notice the platform-route
     takedown requests that have their notice. Each carries a ``problem`` when no letter can go
     now. Empty for a user without the kind's right on the case."""
-    from . import selectors
+    from ncii_cases.selectors import cases as selectors
+
     from .permissions import user_can
 
     spec = kind_spec(kind)
@@ -1126,8 +1127,9 @@ def case_letters_for_user(*, user, case):
     to parties they may see (a platform's notice to who may work the case). Newest first."""
     from django.db.models import Q
 
+    from ncii_cases.selectors.cases import case_parties_for_user
+
     from .models_letters import Letter
-    from .selectors import case_parties_for_user
 
     kinds = [spec.kind for spec in kinds_for_user(user, case)]
     visible = case_parties_for_user(user=user, case=case).values("pk")

@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import letters, selectors
+from ncii_cases.selectors import cases as selectors
+
+from . import letters
 from .access_log import access_case, access_logged
 from .case_views import ALREADY_SENT, form_errors_add
 from .errors import TransitionForbidden

@@ -23,7 +23,11 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
+from .access_log import is_poll
 from .error_views import database_unavailable_in_chain, database_unavailable_response
+
+LAST_ACTIVITY_KEY = "ncii_last_activity"
+LOGIN_AT_KEY = "ncii_login_at"
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
@@ -40,19 +44,6 @@ class SessionMiddleware(DjangoSessionMiddleware):
             if database_unavailable_in_chain(error):
                 return database_unavailable_response()
             raise
-
-
-LAST_ACTIVITY_KEY = "ncii_last_activity"
-LOGIN_AT_KEY = "ncii_login_at"
-# The header the page's own timed refreshes send (the takedown board's every-minute refresh and
-# the PDF status); htmx adds HX-Request and HX-Trigger to it. Such a request is not activity.
-POLL_HEADER = "X-NCII-Poll"
-
-
-def is_poll(request) -> bool:
-    """Whether the request is a timed refresh of part of a page (``X-NCII-Poll: 1``), not
-    something the person did."""
-    return request.headers.get(POLL_HEADER) == "1"
 
 
 def session_stamp_login(sender, request, user, **kwargs):

@@ -7,7 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
-from . import selectors_roster
+from ncii_cases.selectors import roster as selectors_roster
+
 from .access_log import access_logged
 from .forms_people import PREFIX_RE, PersonResults, person_label
 

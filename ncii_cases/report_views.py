@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from ncii_cases.selectors import reports as sr
+
 from . import forms_reports as fr
-from . import selectors_reports as sr
 from .access_log import access_logged
 from .case_views import ALREADY_SENT, form_errors_add
 from .errors import TransitionForbidden

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors_roster
+from ncii_cases.selectors import roster as selectors_roster
+
 from .access_log import access_logged
 from .forms_roster import RosterUploadForm
 from .models import RosterImport

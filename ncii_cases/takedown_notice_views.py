@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors
+from ncii_cases.selectors import cases as selectors
+
 from .access_log import access_case, access_logged
 from .case_views import ALREADY_SENT, form_errors_add
 from .errors import TransitionForbidden

@@ -13,12 +13,15 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import selectors, selectors_home, selectors_roster
-from . import selectors_reports as sr
+from ncii_cases.selectors import cases as selectors
+from ncii_cases.selectors import home as selectors_home
+from ncii_cases.selectors import reports as sr
+from ncii_cases.selectors import roster as selectors_roster
+from ncii_cases.selectors.home import HomeKind
+from ncii_cases.selectors.queue import case_queue
+
 from .access_log import access_case, access_logged, access_record
 from .case_views import TIMELINE_NEWEST, case_todo
-from .queue import case_queue
-from .selectors_home import HomeKind
 
 QUEUE_PAGE_SIZE = 25
 REPORTS_SHOWN = 10  # a staff reporter's newest reports on their home

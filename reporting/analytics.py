@@ -14,7 +14,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from ncii_cases.selectors_analytics import DistrictAnalytics, Duration, TrendMonth
+from ncii_cases.selectors.analytics import DistrictAnalytics, Duration, TrendMonth
 
 from .suppression import (
     HIDDEN_TEXT,

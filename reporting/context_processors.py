@@ -2,8 +2,8 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from ncii_cases.selectors_analytics import user_may_see_analytics
-from ncii_cases.selectors_audit import user_may_audit
+from ncii_cases.selectors.analytics import user_may_see_analytics
+from ncii_cases.selectors.audit import user_may_audit
 
 
 def reporting_nav(request):

@@ -8,7 +8,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from ncii_cases import audit_labels, selectors_audit
+from ncii_cases import audit_labels
+from ncii_cases.selectors import audit as selectors_audit
 
 # The dates the filter accepts: beyond them the range cannot be turned into datetimes (the
 # day after December 31, 9999 does not exist) and no audit row can lie there anyway.

@@ -64,7 +64,7 @@ class RedactionTerm(models.Model):
     """A reviewer's decision on one piece of a case's text for redacted summaries: redact it
     everywhere, or keep it (a flagged word that is not a name). Decisions belong to the case and
     apply to every later redacted summary of it; they never appear in a released file.
-    ``key`` is ``ncii_cases.redaction.candidate_key`` of the text."""
+    ``key`` is ``reporting.redaction.candidate_key`` of the text."""
 
     class Decision(models.TextChoices):
         REDACT = "redact", _("Redact")

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ncii_cases.permissions import Action, actions_for
-from ncii_cases.selectors import case_get_for_user
+from ncii_cases.selectors.cases import case_get_for_user
 
 from .models import PdfJob
 

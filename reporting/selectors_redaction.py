@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from ncii_cases.permissions import Action, actions_for
-from ncii_cases.redaction import (
+from ncii_cases.selectors.cases import case_get_for_user
+from reporting.redaction import (
     CANDIDATE_CLOSE,
     CANDIDATE_OPEN,
     CANDIDATE_SEP,
@@ -22,8 +23,7 @@ from ncii_cases.redaction import (
     Candidate,
     Kind,
 )
-from ncii_cases.selectors import case_get_for_user
-from ncii_cases.selectors_summary import case_summary_latest_event_id, case_summary_redacted
+from reporting.summary import case_summary_latest_event_id, case_summary_redacted
 
 from .models import PdfJob, RedactionReview, RedactionTerm
 

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ncii_cases.permissions import Action, actions_for
-from ncii_cases.selectors import case_get_for_user
-from ncii_cases.selectors_summary import PROFILES, REDACTED, case_summary_latest_event_id
+from ncii_cases.selectors.cases import case_get_for_user
+from reporting.summary import PROFILES, REDACTED, case_summary_latest_event_id
 
 from .models import PdfJob
 from .selectors import pdf_job_for_user, rights_fingerprint

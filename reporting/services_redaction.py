@@ -20,13 +20,9 @@ from ncii_cases.audit import case_event_record
 from ncii_cases.errors import TransitionForbidden
 from ncii_cases.events import EventType
 from ncii_cases.permissions import Action, actions_for
-from ncii_cases.redaction import Kind, candidate_key
-from ncii_cases.selectors import case_get_for_user
-from ncii_cases.selectors_summary import (
-    REDACTED,
-    case_summary_latest_event_id,
-    case_summary_redacted,
-)
+from ncii_cases.selectors.cases import case_get_for_user
+from reporting.redaction import Kind, candidate_key
+from reporting.summary import REDACTED, case_summary_latest_event_id, case_summary_redacted
 
 from .models import PdfJob, RedactionReview, RedactionTerm
 from .selectors_redaction import redaction_decisions

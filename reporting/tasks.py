@@ -118,7 +118,7 @@ def _job_summary(job: PdfJob):
     job of a released redaction review, the redacted summary with the review's decisions, or
     None when the case changed after the approval (what was approved is no longer what would
     be printed). Http404 when the requester may no longer read the case."""
-    from ncii_cases.selectors_summary import (
+    from reporting.summary import (
         case_summary_for_user,
         case_summary_latest_event_id,
         case_summary_redacted,

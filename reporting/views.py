@@ -1,7 +1,7 @@
 """Reporting pages. The audit-trail review: for the district's auditor and coordinator, the
 change history of the case data (field by field), the case timeline and the access log,
 filtered, paginated, exportable as CSV, with the latest verification of the hash chains.
-Data comes from ``ncii_cases.selectors_audit``; nothing here writes case data."""
+Data comes from ``ncii_cases.selectors.audit``; nothing here writes case data."""
 
 import contextlib
 import csv
@@ -18,8 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ncii_cases import selectors_audit
 from ncii_cases.access_log import access_case, access_logged
+from ncii_cases.selectors import audit as selectors_audit
 from ncii_cases.tasks import audit_verify_run
 
 from .forms import AuditFilterForm

@@ -1,5 +1,5 @@
 """Analytics: the page, its CSV export and the board report (PDF). All three read the raw
-figures through ``ncii_cases.selectors_analytics`` (404 for a user without the ANALYTICS
+figures through ``ncii_cases.selectors.analytics`` (404 for a user without the ANALYTICS
 right) and show them through ``analytics_report``: exact on the page of a user who may read
 every case counted (the coordinator), small-cell suppressed on every other page and on
 everything that leaves the office (the CSV, the board report)."""
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from ncii_cases.access_log import access_logged
 from ncii_cases.analytics_facts import case_facts_refresh_stale, facts_generation
-from ncii_cases.selectors_analytics import (
+from ncii_cases.selectors.analytics import (
     AnalyticsFilters,
     analytics_schools_for_user,
     analytics_scope_for_user,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ncii_cases.access_log import access_case, access_logged
 from ncii_cases.errors import TransitionForbidden
-from ncii_cases.redaction import Kind
+from reporting.redaction import Kind
 
 from . import selectors_redaction as selectors
 from . import services_redaction as services

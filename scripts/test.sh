@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Command 2: set up and run every check: ruff lint, ruff format, migrations in step with the
-# models, bandit, pip-audit, and the pytest suite (extra arguments go to pytest, e.g.
-# scripts/test.sh -k audit).
+# models, the import-graph contracts of pyproject.toml (lint-imports), bandit, pip-audit, and
+# the pytest suite (extra arguments go to pytest, e.g. scripts/test.sh -k audit).
 #
 # pip-audit needs PyPI's vulnerability data: a known vulnerability fails the run; a machine that
 # cannot reach the service gets a loud UNAUDITED warning (here and at the end) and the run goes
@@ -31,7 +31,8 @@ step() {
 step "ruff check" "$bin/ruff" check .
 step "ruff format --check" "$bin/ruff" format --check .
 step "makemigrations --check" "$bin/python" manage.py makemigrations --check --dry-run
-step "bandit" "$bin/bandit" -c pyproject.toml -q -r config ncii_cases policies reporting
+step "import contracts (lint-imports)" "$bin/lint-imports" --no-cache
+step "bandit" "$bin/bandit" -c pyproject.toml -q -r config ncii_cases policies reporting bench
 audit_log="$(mktemp)"
 trap 'rm -f "$audit_log"' EXIT
 printf '\n==> %s\n' "pip-audit"

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "policies",
     "ncii_cases",
     "reporting",
+    # manage.py seed_bench and bench; a top-level package nothing else imports.
+    "bench",
 ]
 
 MIDDLEWARE = [

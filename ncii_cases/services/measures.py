@@ -85,7 +85,7 @@ def measure_add(
     party (the need-to-know rule of ``selectors.case_parties_for_user``: support staff of
     the person shown neither see nor support a respondent). Raises ``ValidationError`` for a
     party or catalog row that does not fit, ``TransitionForbidden`` without the right."""
-    from ..selectors import case_parties_for_user
+    from ncii_cases.selectors.cases import case_parties_for_user
 
     if kind not in KIND_RULES:
         raise ValidationError(_("Choose a supportive measure, an interim measure or a remedy."))

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ncii_cases import choices as c
 from ncii_cases.models import AccessEvent, Case
-from ncii_cases.selectors_audit import NOT_SHOWN
+from ncii_cases.selectors.audit import NOT_SHOWN
 from ncii_cases.services.two_factor import recovery_codes_create
 from tests.access.helpers import login_verified
 from tests.factories import UserFactory

@@ -7,7 +7,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from ncii_cases import choices as c
-from ncii_cases.selectors import resources_for_case
+from ncii_cases.selectors.cases import resources_for_case
 from policies.models import ReportingProfile, Resource
 from policies.selectors import resources_for_district
 from tests.access.helpers import login_verified

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases import selectors
 from ncii_cases.models import (
     AccessEvent,
     CaseMeasure,
@@ -19,6 +18,7 @@ from ncii_cases.models import (
     Sanction,
 )
 from ncii_cases.permissions import Action, actions_for
+from ncii_cases.selectors import cases as selectors
 from policies.models import Intervention, Measure, Resource
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory

@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ncii_cases import choices as c
-from ncii_cases import selectors
 from ncii_cases.models import HarmAssessment
 from ncii_cases.permissions import Action, cases_visible_to
-from ncii_cases.queue import case_queue
+from ncii_cases.selectors import cases as selectors
+from ncii_cases.selectors.queue import case_queue
 from ncii_cases.services.cases import case_assign
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory, PersonFactory

@@ -10,21 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ncii_cases.benchmark import rows
-from ncii_cases.benchmark.report import (
-    MARK_BEGIN,
-    MARK_END,
-    MarkersMissing,
-    markdown_write,
-    targets_evaluate,
-)
-from ncii_cases.benchmark.run import (
-    FLOOR,
-    PAGES,
-    interleaved_measure,
-    samples_summary,
-    schedule,
-)
+from bench import rows
+from bench.report import MARK_BEGIN, MARK_END, MarkersMissing, markdown_write, targets_evaluate
+from bench.run import FLOOR, PAGES, interleaved_measure, samples_summary, schedule
 
 # --- The interleaving ------------------------------------------------------------------------
 
@@ -382,7 +370,7 @@ def test_the_readme_has_its_markers_and_keeps_the_rest_when_rewritten(tmp_path):
 
 
 def test_a_page_missing_from_the_build_is_reported_not_available():
-    from ncii_cases.benchmark.run import NOT_AVAILABLE, Page, page_available
+    from bench.run import NOT_AVAILABLE, Page, page_available
 
     assert page_available(Page("gone", "ncii_cases:no_such_page"), None) == NOT_AVAILABLE
     assert page_available(Page("queue", "ncii_cases:home"), None) is None

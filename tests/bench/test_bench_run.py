@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from ncii_cases.benchmark.report import MARK_BEGIN, MARK_END, targets_evaluate
-from ncii_cases.benchmark.run import FLOOR, PAGES
-from ncii_cases.benchmark.sites import Site, Sites, seed_mark, site_prepare
+from bench.report import MARK_BEGIN, MARK_END, targets_evaluate
+from bench.run import FLOOR, PAGES
+from bench.sites import Site, Sites, seed_mark, site_prepare
 
 SIZES = (20, 60)
 

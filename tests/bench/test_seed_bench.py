@@ -13,8 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ncii_cases.audit import audit_verify
-from ncii_cases.benchmark.seed import (
+from bench.seed import (
     AUDIT_CASE_EVENTS,
     AUDIT_CASE_TITLE,
     BENCH_COORDINATOR,
@@ -23,7 +22,8 @@ from ncii_cases.benchmark.seed import (
     SeedRefused,
     seed,
 )
-from ncii_cases.benchmark.sites import mark_read, seed_mark
+from bench.sites import mark_read, seed_mark
+from ncii_cases.audit import audit_verify
 from ncii_cases.models import (
     AccessEvent,
     Case,

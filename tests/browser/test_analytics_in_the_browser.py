@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from ncii_cases.school_calendar import zone_named
-from ncii_cases.selectors_analytics import AnalyticsFilters, district_analytics_for_user
+from ncii_cases.selectors.analytics import AnalyticsFilters, district_analytics_for_user
 from reporting.views_analytics import board_report_html
 from tests.browser.helpers import AxeChecked, sign_in
 

@@ -18,13 +18,13 @@ from django.utils import timezone
 
 from ncii_cases import choices as c
 from ncii_cases.models import Case, CaseMeasure, Person, User
-from ncii_cases.selectors_summary import case_summary_for_user
 from ncii_cases.services import determinations as det
 from ncii_cases.services import evidence, measures, notices, reports, takedowns
 from ncii_cases.services.cases import case_assign, case_facts_update
 from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
 from ncii_cases.services.parents import parent_decision_record
 from ncii_cases.workflow import case_transition
+from reporting.summary import case_summary_for_user
 from tests.browser.helpers import AxeChecked, case_page_link, sign_in
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, intervention, measure, platform
 

@@ -27,7 +27,7 @@ from ncii_cases.models import (
     ReferenceCounter,
     TakedownRequest,
 )
-from ncii_cases.selectors_analytics import (
+from ncii_cases.selectors.analytics import (
     AnalyticsFilters,
     analytics_scope_for_user,
     district_analytics_for_user,

@@ -19,9 +19,9 @@ from ncii_cases.models import (
     PartyNotice,
     ProcessAMilestone,
 )
-from ncii_cases.selectors_summary import case_summary_for_user
 from ncii_cases.services import appeals
 from reporting.pdf import summary_pdf_build
+from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.ncii_cases.test_appeals import at_process_a
 from tests.reporting.pdftext import pdf_pages_text

@@ -183,7 +183,7 @@ def test_the_district_verification_page_files_district_chain_problems_under_thei
     case, coordinator, auditor
 ):
     from ncii_cases.audit import audit_verification_run
-    from ncii_cases.selectors_audit import audit_verification_for_user
+    from ncii_cases.selectors.audit import audit_verification_for_user
 
     case_event_record(case=case, actor=coordinator, event_type="note", reason="n")
     target = list(chain_rows(district_chain_name(CASE_EVENT_CHAIN, case.district_id)))[-1]

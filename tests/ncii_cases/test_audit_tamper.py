@@ -35,7 +35,7 @@ from ncii_cases.audit_checkpoints import (
 )
 from ncii_cases.audit_keys import LEGACY_KEY_ID
 from ncii_cases.models import AuditChainHead, AuditVerification, Case, CaseEvent
-from ncii_cases.selectors_audit import audit_verification_for_user
+from ncii_cases.selectors.audit import audit_verification_for_user
 from ncii_cases.services.cases import case_facts_update
 from tests.audit_helpers import as_owner as owner
 

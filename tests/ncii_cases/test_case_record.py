@@ -294,7 +294,7 @@ def test_intake_makes_named_people_parties_and_the_respondent_is_identified(
     assert respondent.affiliation_values == {"student", "employee"}
     assert respondent.person.school == school
     # At determination the respondent list holds the intake's respondent.
-    from ncii_cases.selectors import case_respondents_identified
+    from ncii_cases.selectors.cases import case_respondents_identified
 
     assert list(case_respondents_identified(user=coordinator, case=case)) == [respondent]
 

@@ -16,10 +16,10 @@ from ncii_cases import clocks
 from ncii_cases.events import EventType
 from ncii_cases.models import Case, CaseEvent, CaseMeasure, ExternalReport, TakedownRequest
 from ncii_cases.next_due import case_next_due_refresh
-from ncii_cases.queue import case_queue
-from ncii_cases.selectors_analytics import district_analytics_for_user
-from ncii_cases.selectors_summary import case_summary_for_user
+from ncii_cases.selectors.analytics import district_analytics_for_user
+from ncii_cases.selectors.queue import case_queue
 from ncii_cases.tasks import deadlines_remind
+from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
 from tests.factories_workflow import measure, platform

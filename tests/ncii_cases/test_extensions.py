@@ -13,8 +13,8 @@ from ncii_cases import choices as c
 from ncii_cases.errors import TransitionForbidden
 from ncii_cases.events import EventType
 from ncii_cases.models import Case, CaseEvent, DeadlineExtension, Determination
-from ncii_cases.selectors_summary import case_summary_for_user
 from ncii_cases.services.deadlines import LEGAL_CLOCK_REFUSAL, deadline_extend
+from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
 

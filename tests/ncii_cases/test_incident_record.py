@@ -16,7 +16,6 @@ from django.utils import timezone
 from ncii_cases import choices as c
 from ncii_cases.events import EventType
 from ncii_cases.models import CaseEvent, ExternalReport, PartyNotice, Person, SanctionStatus
-from ncii_cases.selectors_summary import case_summary_for_user
 from ncii_cases.services import determinations as det
 from ncii_cases.services import evidence, measures, notices, takedowns
 from ncii_cases.services.cases import (
@@ -28,6 +27,7 @@ from ncii_cases.services.cases import (
 )
 from ncii_cases.services.corrections import StaleRecord, record_correct, record_withdraw
 from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
+from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, intervention, measure, platform
 from tests.ncii_cases.test_scenarios import (

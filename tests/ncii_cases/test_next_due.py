@@ -24,7 +24,7 @@ from ncii_cases.models import (
     TakedownRequest,
 )
 from ncii_cases.next_due import case_next_due_refresh
-from ncii_cases.queue import case_queue
+from ncii_cases.selectors.queue import case_queue
 from ncii_cases.services import reports, takedowns
 from ncii_cases.workflow import case_transition
 from tests.factories import CasePartyFactory

@@ -407,8 +407,8 @@ def test_another_districts_user_cannot_reach_the_correction_form(client, case, o
 
 
 def test_the_pdf_summary_shows_the_age_now_and_the_age_in_the_imagery(case, coordinator):
-    from ncii_cases.selectors_summary import case_summary_for_user
     from reporting.pdf import summary_pdf_build
+    from reporting.summary import case_summary_for_user
     from tests.reporting.pdftext import pdf_pages_text
 
     CasePartyFactory(

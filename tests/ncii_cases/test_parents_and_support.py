@@ -23,7 +23,7 @@ from ncii_cases.models import (
     SupportNotOffered,
 )
 from ncii_cases.parents import party_is_eligible_student, party_is_minor_now
-from ncii_cases.selectors import case_measures_for_user
+from ncii_cases.selectors.cases import case_measures_for_user
 from ncii_cases.services.corrections import StaleRecord, record_correct
 from ncii_cases.services.measures import measure_add, measure_choice_record
 from ncii_cases.services.notices import party_notice_record
@@ -540,7 +540,7 @@ def test_a_reason_without_words_or_for_a_respondent_is_refused(case, counselor, 
 def test_the_summary_shows_the_support_record_and_the_redacted_one_keeps_the_wishes_out(
     case, coordinator, investigator, counselor, depicted_minor
 ):
-    from ncii_cases.selectors_summary import case_summary_for_user
+    from reporting.summary import case_summary_for_user
 
     support_not_offered_record(
         actor=counselor, case=case, party=depicted_minor, reason="Not yet reachable."
@@ -753,7 +753,7 @@ def test_a_guardian_records_their_legal_authority(client, case, investigator):
 def test_the_summary_shows_a_guardians_authority_and_the_redacted_one_leaves_it_out(
     case, coordinator
 ):
-    from ncii_cases.selectors_summary import case_summary_for_user
+    from reporting.summary import case_summary_for_user
 
     CasePartyFactory(
         case=case,

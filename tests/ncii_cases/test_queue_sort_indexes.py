@@ -8,8 +8,8 @@ from django.db import connection
 from django.http import QueryDict
 
 from ncii_cases.models import Case
-from ncii_cases.queue import case_queue
-from ncii_cases.selectors_home import stage_counts_by_school  # noqa: F401 (documents the read)
+from ncii_cases.selectors.home import stage_counts_by_school  # noqa: F401 (documents the read)
+from ncii_cases.selectors.queue import case_queue
 from tests.factories import CaseFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]

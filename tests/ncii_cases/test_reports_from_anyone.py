@@ -15,7 +15,7 @@ from ncii_cases.errors import TransitionForbidden
 from ncii_cases.events import EventType, Names, event_sentence
 from ncii_cases.models import CaseEvent, IncomingReport, ReportMessage
 from ncii_cases.models_intake import ReportOutcome, ReportStatus
-from ncii_cases.selectors_reports import reporter_status
+from ncii_cases.selectors.reports import reporter_status
 from ncii_cases.services import intake_reports as svc
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory

@@ -12,7 +12,7 @@ from ncii_cases.dates import moment_text
 from ncii_cases.events import EventType
 from ncii_cases.models import ExternalReport
 from ncii_cases.obligations import report_key
-from ncii_cases.selectors import case_reports_to_decide_for_user
+from ncii_cases.selectors.cases import case_reports_to_decide_for_user
 from ncii_cases.services.reports import external_report_record_made, external_reports_sync
 from tests.access.helpers import login_verified
 from tests.factories_workflow import all_obligations

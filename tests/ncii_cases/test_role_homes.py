@@ -22,7 +22,7 @@ from ncii_cases.models import (
     SecondFactorReset,
     TakedownRequest,
 )
-from ncii_cases.selectors_home import (
+from ncii_cases.selectors.home import (
     HomeKind,
     caseload_for_user,
     cases_due_today,
@@ -406,7 +406,7 @@ def test_a_deep_page_lists_the_same_rows_as_the_sorted_list_and_reads_as_page_1(
             pages.append([case.pk for case in response.context["page"].object_list])
     finally:
         views.QUEUE_PAGE_SIZE = size
-    from ncii_cases.queue import case_queue
+    from ncii_cases.selectors.queue import case_queue
 
     expected = [
         c_.pk for c_ in case_queue(user=coordinator, params={"sort": sort} if sort else {}).cases

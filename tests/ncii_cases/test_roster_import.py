@@ -14,9 +14,9 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
+from bench.roster_sample import roster_write, roster_zip, staff_id, student_id
 from ncii_cases import choices as c
 from ncii_cases.audit import audit_verify
-from ncii_cases.benchmark.roster_sample import roster_write, roster_zip, staff_id, student_id
 from ncii_cases.models import AccessEvent, CaseParty, Person, RosterImport, School, User
 from ncii_cases.services import roster as roster_service
 from ncii_cases.services.roster import roster_import

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.roster_sample import roster_write, roster_zip
 from ncii_cases import choices as c
-from ncii_cases.benchmark.roster_sample import roster_write, roster_zip
 from ncii_cases.events import EventType
 from ncii_cases.models import AccessEvent, Case, CaseEvent, CaseParty, Person, RosterImport
 from tests.access.helpers import login_verified

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from ncii_cases.models import Case
-from ncii_cases.queue import case_queue
+from ncii_cases.selectors.queue import case_queue
 from tests.factories import CasePartyFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_the_parties_rule_is_unchanged_for_each_role(request, case, other_school
     """The join form of ``parties_visible_to`` reads the same parties as the rule of the case
     page (``case_parties_for_user``) for each persona."""
     from ncii_cases import choices as c
-    from ncii_cases.selectors import case_parties_for_user, parties_visible_to
+    from ncii_cases.selectors.cases import case_parties_for_user, parties_visible_to
 
     for kase in (case, other_school_case):
         for role in (c.PartyRole.DEPICTED, c.PartyRole.RESPONDENT, c.PartyRole.WITNESS):

@@ -19,8 +19,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases import demo_generated
 from ncii_cases.events import EventType
+from ncii_cases.management import demo_generated
 from ncii_cases.models import (
     AccessEvent,
     Case,

@@ -22,7 +22,7 @@ from ncii_cases.models import (
     PartyChoice,
     TakedownRequest,
 )
-from ncii_cases.selectors_analytics import district_analytics_for_user
+from ncii_cases.selectors.analytics import district_analytics_for_user
 from ncii_cases.services.cases import case_move_school
 from ncii_cases.services.corrections import StaleRecord, record_withdraw
 from ncii_cases.services.determinations import case_respondent_track_set

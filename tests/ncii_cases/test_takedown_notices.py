@@ -564,7 +564,7 @@ def test_the_case_page_shows_the_notice_under_takedowns(client, case, coordinato
 
 
 def test_the_internal_summary_lists_the_notice_and_who_authorized_it(case, coordinator, notice):
-    from ncii_cases.selectors_summary import case_summary_for_user
+    from reporting.summary import case_summary_for_user
 
     summary = case_summary_for_user(user=coordinator, pk=case.pk, profile="internal")
     (row,) = summary.takedowns
@@ -575,7 +575,7 @@ def test_the_internal_summary_lists_the_notice_and_who_authorized_it(case, coord
 
 
 def test_the_redacted_summary_drops_who_authorized_the_notice(case, coordinator, notice):
-    from ncii_cases.selectors_summary import case_summary_for_user
+    from reporting.summary import case_summary_for_user
 
     summary = case_summary_for_user(user=coordinator, pk=case.pk, profile="redacted")
     (row,) = summary.takedowns

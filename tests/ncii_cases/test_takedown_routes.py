@@ -12,7 +12,7 @@ from django.urls import reverse
 from ncii_cases import choices as c
 from ncii_cases.events import EventType
 from ncii_cases.models import CaseEvent, EvidenceItem, TakedownRequest
-from ncii_cases.selectors import takedown_suggestions_for_user
+from ncii_cases.selectors.cases import takedown_suggestions_for_user
 from ncii_cases.services.takedowns import takedown_request_create, takedown_route_suggest
 from ncii_cases.takedown_routes import route_refusal, routes_offered, takedown_suggestions
 from tests.access.helpers import login_verified

@@ -226,7 +226,7 @@ def test_an_assigned_counselor_cannot_review_a_measure_they_may_not_read(
 def test_an_assigned_counselor_cannot_add_a_measure_for_a_person_they_may_not_read(
     rich_case, counselor
 ):
-    from ncii_cases import selectors
+    from ncii_cases.selectors import cases as selectors
 
     readable = set(
         selectors.case_parties_for_user(user=counselor, case=rich_case).values_list("pk", flat=True)

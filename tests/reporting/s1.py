@@ -1,13 +1,13 @@
 """Scenario S1 (group-chat "nudify" images of four ninth graders) for the PDF tests: driven
-through the real workflow with ``ncii_cases.demo`` to the investigation, then on through the
-determination, the sanctions and a remedy, as a coordinator would record them."""
+through the real workflow with ``ncii_cases.management.demo`` to the investigation, then on
+through the determination, the sanctions and a remedy, as a coordinator would record them."""
 
 import datetime as dt
 
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases import demo
+from ncii_cases.management import demo
 from ncii_cases.models import CaseMeasure, Determination, MeasureStatus, PartyChoice
 from ncii_cases.services import determinations as det
 from ncii_cases.services import measures

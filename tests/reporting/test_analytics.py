@@ -608,7 +608,7 @@ def test_the_selector_refuses_roles_without_the_analytics_right(
 ):
     from django.http import Http404
 
-    from ncii_cases.selectors_analytics import analytics_scope_for_user, district_analytics_for_user
+    from ncii_cases.selectors.analytics import analytics_scope_for_user, district_analytics_for_user
 
     for user in (auditor, it_admin):
         with pytest.raises(Http404):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ncii_cases import choices as c
-from ncii_cases.selectors_audit import (
+from ncii_cases.selectors.audit import (
     CASE_MODELS,
     AuditFilter,
     _change_rows,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from ncii_cases import audit_labels
 from ncii_cases.access_log import ACCESS_ACTIONS
 from ncii_cases.events import EventType
-from ncii_cases.selectors_audit import OTHER_ACCESS_ACTIONS
+from ncii_cases.selectors.audit import OTHER_ACCESS_ACTIONS
 from reporting.forms import AuditFilterForm, action_choices
 from tests.access.helpers import login_verified
 from tests.factories import UserFactory

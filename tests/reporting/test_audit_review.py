@@ -426,7 +426,7 @@ def test_the_review_reads_a_constant_number_of_queries(
 def test_every_case_data_model_has_an_allow_list_of_existing_metadata_fields():
     from django.db import models
 
-    from ncii_cases.selectors_audit import CASE_MODELS, METADATA_FIELDS
+    from ncii_cases.selectors.audit import CASE_MODELS, METADATA_FIELDS
 
     assert set(METADATA_FIELDS) == set(CASE_MODELS)
     for key, (model, _) in CASE_MODELS.items():
@@ -442,7 +442,7 @@ def test_every_case_data_model_has_an_allow_list_of_existing_metadata_fields():
 def test_a_field_missing_from_the_allow_list_is_hidden_from_the_auditor(
     client, reviewed_case, auditor, monkeypatch
 ):
-    from ncii_cases import selectors_audit
+    from ncii_cases.selectors import audit as selectors_audit
 
     # Stage taken off the list behaves like a new content field: no values shown.
     allowed = {**selectors_audit.METADATA_FIELDS}
@@ -505,7 +505,7 @@ def _changes(rows):
 def test_the_export_in_small_chunks_gives_every_change_once_in_order(
     reviewed_case, coordinator, school, chunk
 ):
-    from ncii_cases.selectors_audit import AuditFilter, audit_export_rows
+    from ncii_cases.selectors.audit import AuditFilter, audit_export_rows
 
     # More history in several tables of the same instant's order: parties, the case itself.
     for n in range(4):
@@ -523,7 +523,7 @@ def test_the_export_in_small_chunks_gives_every_change_once_in_order(
 
 
 def test_export_chunks_never_skip_rows_by_offset_and_ask_few_queries(reviewed_case, coordinator):
-    from ncii_cases.selectors_audit import AuditFilter, audit_export_rows
+    from ncii_cases.selectors.audit import AuditFilter, audit_export_rows
 
     for n in range(6):
         reviewed_case.title = f"Title {n}"

@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from PIL import Image, ImageStat
 
-from ncii_cases.selectors_summary import case_summary_for_user
 from reporting.pdf import summary_pdf_build
+from reporting.summary import case_summary_for_user
 from tests.reporting.pdftext import pdf_pages_text
 from tests.reporting.s1 import ALL_NAMES
 

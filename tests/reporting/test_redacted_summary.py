@@ -5,7 +5,7 @@ import pytest
 
 from ncii_cases import choices as c
 from ncii_cases.models import TakedownRequest
-from ncii_cases.selectors_summary import case_summary_for_user
+from reporting.summary import case_summary_for_user
 from tests.factories import CasePartyFactory
 from tests.factories_workflow import platform
 

@@ -8,14 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ncii_cases.redaction import (
-    Kind,
-    PartyNames,
-    Scrubber,
-    fold,
-    names_in_description,
-    word_zipf,
-)
+from reporting.redaction import Kind, PartyNames, Scrubber, fold, names_in_description, word_zipf
 
 PARTIES = [
     PartyNames(

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from ncii_cases import selectors_summary as summary_module
-from ncii_cases.redaction import (
+from reporting import summary as summary_module
+from reporting.redaction import (
     REDACTED_PROFILE,
     PartyName,
     Rule,
     profile_apply,
     profile_markdown_table,
 )
-from ncii_cases.selectors_summary import CaseSummary
+from reporting.summary import CaseSummary
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reporting-pdf.md"
 
@@ -51,7 +51,7 @@ def test_the_documentation_holds_the_profile_table():
     assert block, "docs/reporting-pdf.md lost its redaction-profile markers"
     assert block.group(1) == profile_markdown_table(), (
         "docs/reporting-pdf.md is out of date: paste the output of "
-        "ncii_cases.redaction.profile_markdown_table() between the markers"
+        "reporting.redaction.profile_markdown_table() between the markers"
     )
 
 
@@ -95,7 +95,7 @@ def test_a_field_without_a_rule_is_dropped():
 
 
 def test_rows_are_treated_field_by_field():
-    from ncii_cases.selectors_summary import SummaryParty
+    from reporting.summary import SummaryParty
 
     row = SummaryParty(
         label=PartyName("Sam Rivera", "Complainant"),

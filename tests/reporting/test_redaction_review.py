@@ -14,7 +14,6 @@ from pypdf import PdfReader
 from ncii_cases import choices as c
 from ncii_cases.events import EventType
 from ncii_cases.models import AccessEvent, CaseEvent
-from ncii_cases.selectors_summary import case_summary_for_user
 from ncii_cases.services.cases import PartyInput, case_intake
 from reporting.models import PdfJob, RedactionReview, RedactionTerm
 from reporting.services_redaction import (
@@ -22,6 +21,7 @@ from reporting.services_redaction import (
     redaction_review_request,
     redaction_term_decide,
 )
+from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.reporting.pdftext import pdf_pages_text
 

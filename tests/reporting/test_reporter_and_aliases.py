@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from ncii_cases import choices as c
 from ncii_cases.models import Case
-from ncii_cases.selectors_summary import case_summary_for_user
 from ncii_cases.services.cases import case_party_add_named
+from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ a workflow step follow the rule of the timeline's reasons."""
 
 import pytest
 
-from ncii_cases.selectors_summary import case_summary_for_user
+from reporting.summary import case_summary_for_user
 
 pytestmark = pytest.mark.django_db
 

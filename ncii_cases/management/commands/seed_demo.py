@@ -1,7 +1,7 @@
 """A fictional district for demos and first runs: one user per role, a hand-made case for each
 scenario of the design notes placed at different stages, and a year of generated cases
 (``--size``, 200 by default; ``--size 0`` gives the scenarios only) spread over six schools,
-the stages, clocks and outcomes (``ncii_cases.demo_generated``). Running it again creates
+the stages, clocks and outcomes (``ncii_cases.management.demo_generated``). Running it again creates
 nothing twice. All names are invented.
 
 Every role signs in with a second factor, so each demo user gets an authenticator (TOTP)
@@ -19,7 +19,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases import demo, demo_generated
+from ncii_cases.management import demo, demo_generated
 from ncii_cases.models import Case, District, Person, School
 from ncii_cases.roles import roles_sync
 from ncii_cases.services.cases import PartyInput, case_assign, case_create, person_create

@@ -10,7 +10,7 @@ in time order as they would have.
 
 The plan (schools, stages, outcomes, dates, names) comes from one ``random.Random(seed)`` and
 the instant the year ends at: the same seed and instant give the same cases. Stage mix and
-invented names come from the benchmark's generators (``benchmark.seed``). Every name is
+invented names come from the benchmark's generators (``bench.seed``). Every name is
 invented (word lists, no real people).
 """
 
@@ -25,14 +25,10 @@ from unittest import mock
 
 from django.utils import timezone
 
-from . import choices as c
-from .audit import access_event_record
-from .benchmark.seed import CLOSED_PATHS, STAGE_PATHS, STAGE_WEIGHTS
-from .benchmark.seed import FIRST as FIRST_NAMES
-from .benchmark.seed import LAST_A as LAST_NAME_STARTS
-from .benchmark.seed import LAST_B as LAST_NAME_ENDS
-from .clocks import stage_span
-from .models import (
+from ncii_cases import choices as c
+from ncii_cases.audit import access_event_record
+from ncii_cases.clocks import stage_span
+from ncii_cases.models import (
     Case,
     CaseMeasure,
     Determination,
@@ -44,12 +40,115 @@ from .models import (
     ResolutionOffer,
     TakedownRequest,
 )
-from .services import determinations, evidence, measures, notices, parents, reports, takedowns
-from .services.cases import PartyInput, case_assign, case_create, case_facts_update, person_create
-from .services.harm import HarmAnswers, harm_assessment_record
-from .workflow import case_transition
+from ncii_cases.services import (
+    determinations,
+    evidence,
+    measures,
+    notices,
+    parents,
+    reports,
+    takedowns,
+)
+from ncii_cases.services.cases import (
+    PartyInput,
+    case_assign,
+    case_create,
+    case_facts_update,
+    person_create,
+)
+from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
+from ncii_cases.workflow import case_transition
 
 S = c.Stage
+# The shapes of generated cases, shared with the benchmark's seed (bench.seed).
+# How often each stage occurs, and the actions that lead to it from intake.
+_INVESTIGATING = ["begin_assessment", "route_process_b", "complete_harm_assessment"]
+_INVESTIGATING += ["begin_investigation"]
+STAGE_PATHS = {
+    S.INTAKE: [],
+    S.INITIAL_ASSESSMENT: ["begin_assessment"],
+    S.HARM_ASSESSMENT: ["begin_assessment", "route_process_b"],
+    S.INTERIM_ACTIONS: _INVESTIGATING[:3],
+    S.INVESTIGATION: _INVESTIGATING,
+    S.INFORMAL_RESOLUTION: [*_INVESTIGATING, "begin_informal_resolution"],
+    S.DETERMINATION: [*_INVESTIGATING, "submit_for_determination"],
+    S.REMEDIES: [*_INVESTIGATING, "submit_for_determination", "issue_determination"],
+    S.MONITORING: [
+        *_INVESTIGATING,
+        "submit_for_determination",
+        "issue_determination",
+        "begin_monitoring",
+    ],
+    S.PROCESS_A: ["begin_assessment", "route_process_a"],
+    S.REFERRED: ["begin_assessment", "refer"],
+}
+CLOSED_PATHS = [
+    [*STAGE_PATHS[S.MONITORING], "close"],
+    [*STAGE_PATHS[S.REFERRED], "close"],
+    [*STAGE_PATHS[S.PROCESS_A], "close"],
+]
+STAGE_WEIGHTS = {
+    S.INTAKE: 5,
+    S.INITIAL_ASSESSMENT: 8,
+    S.HARM_ASSESSMENT: 6,
+    S.INTERIM_ACTIONS: 6,
+    S.INVESTIGATION: 12,
+    S.INFORMAL_RESOLUTION: 3,
+    S.DETERMINATION: 4,
+    S.REMEDIES: 4,
+    S.MONITORING: 4,
+    S.PROCESS_A: 1,
+    S.REFERRED: 2,
+    S.CLOSED: 45,
+}
+FIRST_NAMES = [
+    "Ash",
+    "Bay",
+    "Cedar",
+    "Dale",
+    "Ember",
+    "Fern",
+    "Gale",
+    "Hollis",
+    "Indigo",
+    "Juniper",
+]
+FIRST_NAMES += [
+    "Kestrel",
+    "Lark",
+    "Marlow",
+    "Nova",
+    "Oakley",
+    "Piper",
+    "Quill",
+    "Reed",
+    "Sage",
+    "Wren",
+]
+LAST_NAME_STARTS = [
+    "Brook",
+    "Thorn",
+    "Mill",
+    "Stone",
+    "Fen",
+    "Holt",
+    "Ridge",
+    "Vale",
+    "Marsh",
+    "Cliff",
+]
+LAST_NAME_ENDS = [
+    "haven",
+    "wick",
+    "ford",
+    "stead",
+    "combe",
+    "ley",
+    "wood",
+    "dale",
+    "mere",
+    "by",
+]
 GENERATED_NOT_SENT = "Demo history: not sent"
 DEFAULT_SIZE = 200
 DEFAULT_SEED = 2026

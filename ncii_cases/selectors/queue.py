@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from django.db.models import BooleanField, Count, F, QuerySet, Value, When
 from django.db.models import Case as When_
 
-from . import choices as c
-from . import clocks
-from .filters import DUE_FIRST, CaseQueueFilter
-from .models import Case, School, User
-from .permissions import Action, cases_visible_to, user_can_anywhere, user_role
-from .selectors import parties_visible_to
+from ncii_cases import choices as c
+from ncii_cases import clocks
+from ncii_cases.filters import DUE_FIRST, CaseQueueFilter
+from ncii_cases.models import Case, School, User
+from ncii_cases.permissions import Action, cases_visible_to, user_can_anywhere, user_role
+from ncii_cases.selectors.cases import parties_visible_to
 
 SOON = dt.timedelta(hours=48)
 

@@ -14,10 +14,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
 
-from . import choices as c
-from . import clocks
-from .events import EventType
-from .models import (
+from ncii_cases import choices as c
+from ncii_cases import clocks
+from ncii_cases.events import EventType
+from ncii_cases.models import (
     Appeal,
     AppealOutcome,
     Case,
@@ -40,9 +40,15 @@ from .models import (
     TakedownNotice,
     TakedownRequest,
 )
-from .obligations import duties_triggered, party_age_in_imagery, report_key
-from .permissions import Action, actions_for, case_scope_q, cases_visible_to, schools_where
-from .takedown_routes import Suggestion, takedown_suggestions
+from ncii_cases.obligations import duties_triggered, party_age_in_imagery, report_key
+from ncii_cases.permissions import (
+    Action,
+    actions_for,
+    case_scope_q,
+    cases_visible_to,
+    schools_where,
+)
+from ncii_cases.takedown_routes import Suggestion, takedown_suggestions
 
 # What support staff may see of a case's parties: the people they support.
 SUPPORTED_PARTY_ROLES = (c.PartyRole.DEPICTED, c.PartyRole.PARENT)
@@ -211,9 +217,8 @@ def appeal_form_scope(*, user, case: Case) -> dict:
     """The choices of the appeal forms: the parties who may appeal or respond (the depicted
     people and the identified respondents), the signed-off determinations, the district's
     appeal grounds and the accounts that may decide an appeal of the case."""
+    from ncii_cases.permissions import users_who_can_on_every_case
     from policies.models import AppealGround
-
-    from .permissions import users_who_can_on_every_case
 
     allowed = actions_for(user, case)
     parties = case_parties_for_user(user=user, case=case, allowed=allowed).filter(
@@ -367,7 +372,7 @@ def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseD
         )
         if detail.takedowns:
             detail.takedown_notices = list(case_takedown_notices_for_user(**scope))
-        from .takedown_board import takedown_board_rows
+        from ncii_cases.takedown_board import takedown_board_rows
 
         detail.takedown_rows = takedown_board_rows(detail.takedowns, detail.takedown_notices)
     if detail.show_discipline:
@@ -378,7 +383,7 @@ def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseD
         )
         detail.appeals = list(case_appeals_for_user(**scope))
         appeal_ground_names_set(case, detail.appeals)
-        from .services.appeals import stayed_sanction_ids
+        from ncii_cases.services.appeals import stayed_sanction_ids
 
         detail.stayed_sanction_ids = stayed_sanction_ids(case, appeals=detail.appeals)
     if detail.show_content:
@@ -391,7 +396,7 @@ def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseD
         detail.timeline_more = len(newest) > newest_events
         detail.timeline = newest[:newest_events][::-1]
         # The links to the incoming reports of the case stay on the page however old.
-        from .events import REPORT_LINK_EVENTS
+        from ncii_cases.events import REPORT_LINK_EVENTS
 
         detail.report_links = [
             (e, "") for e in events.filter(event_type__in=REPORT_LINK_EVENTS).order_by("pk")
@@ -406,7 +411,7 @@ def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseD
         appeals=detail.appeals if detail.show_discipline else None,
     )
     if detail.timeline:
-        from .events import event_sentence
+        from ncii_cases.events import event_sentence
 
         # What the page already read is not read again. A user shown only part of the case
         # sees only the neutral entries, which name no party nor record.
@@ -416,7 +421,7 @@ def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseD
         }
         names = timeline_names(case=case, events=detail.timeline, loaded=loaded)
         detail.sentences = [(e, event_sentence(e, names)) for e in detail.timeline]
-    from .workflow import SERVICE_ONLY_ACTIONS, TRANSITIONS
+    from ncii_cases.workflow import SERVICE_ONLY_ACTIONS, TRANSITIONS
 
     # The same rule as ``workflow.available_transitions``, from the rights already read; the
     # appeal steps are taken by the appeal forms, which the page links to instead.
@@ -505,8 +510,8 @@ def case_assignable_staff(*, user, case: Case, role: str | None = None):
     """The staff the user may assign to the case (in ``role``, or in any role): for users
     who may ASSIGN on it, the accounts ``permissions.users_assignable_to`` lists; nobody for
     the others."""
-    from .models import User
-    from .permissions import users_assignable_to
+    from ncii_cases.models import User
+    from ncii_cases.permissions import users_assignable_to
 
     if Action.ASSIGN not in actions_for(user, case):
         return User.objects.none()
@@ -641,7 +646,7 @@ def transition_problem_for_user(
     step's form was sent, so a wrong stage means someone else moved the case meanwhile;
     ``shown_stage``: the stage the sent page showed (a ``Stage`` value, or empty), which the
     case must still be at."""
-    from .workflow import BY_ACTION, SERVICE_ONLY_ACTIONS, available_transitions
+    from ncii_cases.workflow import BY_ACTION, SERVICE_ONLY_ACTIONS, available_transitions
 
     step = BY_ACTION[action]
     if action in SERVICE_ONLY_ACTIONS:
@@ -695,7 +700,7 @@ def measure_form_scope(*, user, case: Case) -> dict:
 def notice_form_scope(*, user, case: Case) -> dict:
     """What the notice form may offer: every kind to case workers, the support notice to
     support staff, about the parties they may see."""
-    from .models import PartyNotice
+    from ncii_cases.models import PartyNotice
 
     allowed = actions_for(user, case)
     kinds = set(PartyNotice.Kind.values) if Action.WORK in allowed else {PartyNotice.Kind.SUPPORT}
@@ -710,8 +715,8 @@ def parent_decision_form_scope(*, user, case: Case) -> dict:
     have a current decision already (their rows are left off the page; a page sent again
     still names them, and the service refuses them), and the staff who may approve (TRIAGE
     or DECIDE)."""
-    from .parents import parties_awaiting_decision, parties_needing_decision
-    from .permissions import users_who_may_on_case
+    from ncii_cases.parents import parties_awaiting_decision, parties_needing_decision
+    from ncii_cases.permissions import users_who_may_on_case
 
     readable = set(case_parties_for_user(user=user, case=case).values_list("pk", flat=True))
     parties = [p for p in parties_needing_decision(case) if p.pk in readable]
@@ -734,7 +739,7 @@ def support_not_offered_form_scope(*, user, case: Case) -> dict:
 
 def schools_of_district(*, user):
     """The schools of the user's district (where a person of a case may study or work)."""
-    from .models import School
+    from ncii_cases.models import School
 
     if getattr(user, "district_id", None) is None:
         return School.objects.none()
@@ -826,8 +831,8 @@ def timeline_names(
     summary's role labels); ``detailed`` False leaves corrected values out; ``loaded`` gives
     lists a caller already read (``{"measures": [...], "parties": [...]}``, and so on), which
     are not read again."""
-    from . import models as m
-    from .events import Names
+    from ncii_cases import models as m
+    from ncii_cases.events import Names
 
     loaded = loaded or {}
 
@@ -856,7 +861,7 @@ def timeline_names(
         records[("document", row.pk)] = row.title
     for row in rows("sanctions", Sanction.objects.filter(case=case).select_related("intervention")):
         records[("sanction", row.pk)] = str(row.intervention)
-    from .models import MeasureStatus, PartyChoice, SanctionStatus
+    from ncii_cases.models import MeasureStatus, PartyChoice, SanctionStatus
 
     labels = {
         "stage": dict(c.Stage.choices),

@@ -1,13 +1,13 @@
 """Builds a realistic volume of fictional cases for the benchmark (see
-``ncii_cases.benchmark.seed``): ``manage.py seed_bench --cases 100000``. Writes only into an
+``bench.seed``): ``manage.py seed_bench --cases 100000``. Writes only into an
 empty database unless --reset, which empties it first."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from ncii_cases.benchmark.seed import SeedRefused, seed
-from ncii_cases.benchmark.sites import mark_write, seed_mark
+from bench.seed import SeedRefused, seed
+from bench.sites import mark_write, seed_mark
 
 
 class Command(BaseCommand):

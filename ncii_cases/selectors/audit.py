@@ -21,9 +21,9 @@ from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Valu
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
-from .dates import moment_text
-from .events import EventType
-from .models import (
+from ncii_cases.dates import moment_text
+from ncii_cases.events import EventType
+from ncii_cases.models import (
     AccessEvent,
     Appeal,
     AuditVerification,
@@ -48,8 +48,8 @@ from .models import (
     TakedownRequest,
     User,
 )
-from .permissions import Action, user_can_anywhere, user_can_on_every_case
-from .selectors import case_get_for_user
+from ncii_cases.permissions import Action, user_can_anywhere, user_can_on_every_case
+from ncii_cases.selectors.cases import case_get_for_user
 
 HIDDEN = "changed (content not shown)"
 HIDDEN_SET = "set (content not shown)"
@@ -226,7 +226,7 @@ def audit_actors_for_user(*, user) -> QuerySet[User]:
 def audit_case_by_reference(*, user, reference: str) -> Case | None:
     """Returns the district's case with this reference, or None (other districts' cases are
     never found)."""
-    from .permissions import cases_visible_to
+    from ncii_cases.permissions import cases_visible_to
 
     return cases_visible_to(user, Action.AUDIT).filter(reference=reference).first()
 
@@ -234,7 +234,7 @@ def audit_case_by_reference(*, user, reference: str) -> Case | None:
 def audit_action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """The "action" filter's grouped choices: history change types, timeline event types and
     access-log actions. Values are prefixed with the section they filter."""
-    from .access_log import ACCESS_ACTIONS
+    from ncii_cases.access_log import ACCESS_ACTIONS
 
     events = sorted(v for k, v in vars(EventType).items() if k.isupper())
     accesses = sorted(ACCESS_ACTIONS | OTHER_ACCESS_ACTIONS)
@@ -903,7 +903,7 @@ def access_path_shown(path: str, *, show_content: bool) -> str:
 
 def _stage_labels() -> dict[str, str]:
     """The stages' labels by value, in the current language."""
-    from .choices import Stage
+    from ncii_cases.choices import Stage
 
     return {k: str(v) for k, v in Stage.choices}
 
@@ -942,7 +942,12 @@ def audit_verification_for_user(*, user) -> DistrictVerification:
     """Returns the newest stored verification run whose keyed hash verifies, for the user's
     district (one query, two more only when it found problems); Http404 for users who may not
     audit."""
-    from .audit import ACCESS_EVENT_CHAIN, CASE_EVENT_CHAIN, chain_family, verification_is_genuine
+    from ncii_cases.audit import (
+        ACCESS_EVENT_CHAIN,
+        CASE_EVENT_CHAIN,
+        chain_family,
+        verification_is_genuine,
+    )
 
     audit_district_check(user=user)
     runs = AuditVerification.objects.select_related("requested_by").order_by("-pk")

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field, replace
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from . import choices as c
-from . import clocks
-from .models import CaseMeasure, CaseParty, EvidenceItem, TakedownRequest
-from .redaction import (
+from ncii_cases import choices as c
+from ncii_cases import clocks
+from ncii_cases.models import CaseMeasure, CaseParty, EvidenceItem, TakedownRequest
+from ncii_cases.selectors.cases import CaseDetail, case_detail_for_user
+from reporting.redaction import (
     NAME_WITHHELD,
     Candidate,
     Identifier,
@@ -34,7 +35,6 @@ from .redaction import (
     names_in_description,
     profile_apply,
 )
-from .selectors import CaseDetail, case_detail_for_user
 
 INTERNAL = "internal"
 REDACTED = "redacted"
@@ -846,8 +846,8 @@ def _section_timeline(detail: CaseDetail, *, party_labels: dict | None = None) -
     district's zone, without the entries whose record a section shows in full. With
     ``party_labels`` (the redacted summary) parties are named by their role label and
     corrected values are left out (an old value may be a name)."""
-    from .events import SHOWN_IN_SECTIONS, event_sentence
-    from .selectors import timeline_names
+    from ncii_cases.events import SHOWN_IN_SECTIONS, event_sentence
+    from ncii_cases.selectors.cases import timeline_names
 
     zone = clocks.case_zone(detail.case)
     events = [e for e in detail.timeline if e.event_type not in SHOWN_IN_SECTIONS]
@@ -1004,7 +1004,7 @@ def case_scrubber(
 def case_summary_latest_event_id(*, case) -> int:
     """The id of the case's latest recorded event (0 if none): a summary requested again
     while it is unchanged is the same summary."""
-    from .models import CaseEvent
+    from ncii_cases.models import CaseEvent
 
     return (
         CaseEvent.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first()

@@ -26,7 +26,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from . import pdf_worker, roster_worker
+from bench import pdf_worker, roster_worker
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def verify_measure() -> dict:
     """Times one full ``audit_verify`` (every chain, the checkpoint comparison and the
     current-row checks), as ``verify_audit`` runs it: seconds, rows walked, microseconds per
     row, and whether it verified."""
-    from ..audit import audit_verify
+    from ncii_cases.audit import audit_verify
 
     started = time.perf_counter()
     reports = audit_verify()
@@ -204,8 +204,8 @@ def reminders_measure(*, backlog: int = REMINDER_BACKLOG, log=print) -> dict:
     batches commit as savepoints here, not as transactions of their own."""
     from django.core import mail
 
-    from ..models import Case
-    from ..tasks import deadlines_remind
+    from ncii_cases.models import Case
+    from ncii_cases.tasks import deadlines_remind
 
     now = timezone.now()
     result = {"available": True, "clocks_made_due": 0, "runs": 0, "sent": 0, "emails": 0}
@@ -293,7 +293,7 @@ def two_process_measure(*, database: str, user, path: str, requests: int, log=pr
     shared database), then requests ``path`` round robin: ``requests`` one at a time (p50,
     p95 of the whole HTTP round trip) and ``requests`` again from two client threads at once
     (throughput, requests per second of wall time). Every answer must be 200 from both."""
-    from .run import client_for, percentile
+    from bench.run import client_for, percentile
 
     gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
     if not Path(gunicorn).exists():
@@ -441,11 +441,11 @@ def _worker_run(target, args, timeout: float) -> dict:
 def pdf_measure(*, user, case_id: int, database: str, repeat: int) -> dict:
     """The case summary PDF rendered in a spawned worker (``pdf_worker``): p50/p95 of the
     renders, pages, bytes and the worker's peak memory."""
-    from .run import percentile
+    from bench.run import percentile
 
     try:
-        from ncii_cases.selectors_summary import case_summary_for_user  # noqa: F401
         from reporting.pdf import summary_pdf_render  # noqa: F401
+        from reporting.summary import case_summary_for_user  # noqa: F401
     except ImportError:
         return {"available": False, "reason": NOT_AVAILABLE}
     renders = max(1, min(repeat, PDF_RENDERS_MAX))

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from . import choices as c
-from .models import (
+from ncii_cases import choices as c
+from ncii_cases.models import (
     Case,
     CaseMeasure,
     MeasureStatus,
@@ -16,10 +16,18 @@ from .models import (
     PartyNotice,
     TakedownRequest,
 )
-from .services import determinations, evidence, measures, notices, parents, reports, takedowns
-from .services.cases import PartyInput, case_facts_update, case_party_add
-from .services.harm import HarmAnswers, harm_assessment_record
-from .workflow import case_transition
+from ncii_cases.services import (
+    determinations,
+    evidence,
+    measures,
+    notices,
+    parents,
+    reports,
+    takedowns,
+)
+from ncii_cases.services.cases import PartyInput, case_facts_update, case_party_add
+from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
+from ncii_cases.workflow import case_transition
 
 S = c.Stage
 ORDER = [

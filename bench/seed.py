@@ -33,11 +33,9 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from policies.models import Platform
-
-from .. import choices as c
-from ..analytics_facts import case_facts_refresh_all
-from ..audit import (
+from ncii_cases import choices as c
+from ncii_cases.analytics_facts import case_facts_refresh_all
+from ncii_cases.audit import (
     ACCESS_EVENT_CHAIN,
     CASE_EVENT_CHAIN,
     chain_spec,
@@ -45,11 +43,19 @@ from ..audit import (
     history_chain_name,
     row_hash_compute,
 )
-from ..audit_keys import audit_key_current
-from ..clocks import TAKEDOWN_RUNNING_STATUSES
-from ..events import EventType
-from ..harm_rank import harm_rank_expression
-from ..models import (
+from ncii_cases.audit_keys import audit_key_current
+from ncii_cases.clocks import TAKEDOWN_RUNNING_STATUSES
+from ncii_cases.events import EventType
+from ncii_cases.harm_rank import harm_rank_expression
+from ncii_cases.management.demo_generated import (
+    CLOSED_PATHS,
+    STAGE_PATHS,
+    STAGE_WEIGHTS,
+)
+from ncii_cases.management.demo_generated import FIRST_NAMES as FIRST
+from ncii_cases.management.demo_generated import LAST_NAME_ENDS as LAST_B
+from ncii_cases.management.demo_generated import LAST_NAME_STARTS as LAST_A
+from ncii_cases.models import (
     AccessEvent,
     AuditChainHead,
     Case,
@@ -65,9 +71,10 @@ from ..models import (
     TakedownRequest,
     User,
 )
-from ..permissions import ASSIGNMENT_GRANTS, GRANT_CODENAMES
-from ..roles import roles_sync
-from ..workflow import BY_ACTION, stage_due_at
+from ncii_cases.permissions import ASSIGNMENT_GRANTS, GRANT_CODENAMES
+from ncii_cases.roles import roles_sync
+from ncii_cases.workflow import BY_ACTION, stage_due_at
+from policies.models import Platform
 
 S = c.Stage
 # The users the benchmark signs in as.
@@ -116,50 +123,6 @@ SCHOOLS_A = 30
 SCHOOLS_B = 3
 SHARE_B = 0.05
 
-# How often each stage occurs, and the actions that lead to it from intake.
-_INVESTIGATING = ["begin_assessment", "route_process_b", "complete_harm_assessment"]
-_INVESTIGATING += ["begin_investigation"]
-STAGE_PATHS = {
-    S.INTAKE: [],
-    S.INITIAL_ASSESSMENT: ["begin_assessment"],
-    S.HARM_ASSESSMENT: ["begin_assessment", "route_process_b"],
-    S.INTERIM_ACTIONS: _INVESTIGATING[:3],
-    S.INVESTIGATION: _INVESTIGATING,
-    S.INFORMAL_RESOLUTION: [*_INVESTIGATING, "begin_informal_resolution"],
-    S.DETERMINATION: [*_INVESTIGATING, "submit_for_determination"],
-    S.REMEDIES: [*_INVESTIGATING, "submit_for_determination", "issue_determination"],
-    S.MONITORING: [
-        *_INVESTIGATING,
-        "submit_for_determination",
-        "issue_determination",
-        "begin_monitoring",
-    ],
-    S.PROCESS_A: ["begin_assessment", "route_process_a"],
-    S.REFERRED: ["begin_assessment", "refer"],
-}
-CLOSED_PATHS = [
-    [*STAGE_PATHS[S.MONITORING], "close"],
-    [*STAGE_PATHS[S.REFERRED], "close"],
-    [*STAGE_PATHS[S.PROCESS_A], "close"],
-]
-STAGE_WEIGHTS = {
-    S.INTAKE: 5,
-    S.INITIAL_ASSESSMENT: 8,
-    S.HARM_ASSESSMENT: 6,
-    S.INTERIM_ACTIONS: 6,
-    S.INVESTIGATION: 12,
-    S.INFORMAL_RESOLUTION: 3,
-    S.DETERMINATION: 4,
-    S.REMEDIES: 4,
-    S.MONITORING: 4,
-    S.PROCESS_A: 1,
-    S.REFERRED: 2,
-    S.CLOSED: 45,
-}
-FIRST = ["Ash", "Bay", "Cedar", "Dale", "Ember", "Fern", "Gale", "Hollis", "Indigo", "Juniper"]
-FIRST += ["Kestrel", "Lark", "Marlow", "Nova", "Oakley", "Piper", "Quill", "Reed", "Sage", "Wren"]
-LAST_A = ["Brook", "Thorn", "Mill", "Stone", "Fen", "Holt", "Ridge", "Vale", "Marsh", "Cliff"]
-LAST_B = ["haven", "wick", "ford", "stead", "combe", "ley", "wood", "dale", "mere", "by"]
 NARRATIVE = (
     "A staff member was told that an image of a student was shared in a group chat. Nobody "
     "viewed or kept the image; the report was taken down in the reporter's words. "

@@ -6,8 +6,8 @@ JSON."""
 import json
 from pathlib import Path
 
-from . import rows
-from .run import ADMIN_PAGE, FLOOR, GROWTH_MAX, PAGES, QUEUE_PAGE
+from bench import rows
+from bench.run import ADMIN_PAGE, FLOOR, GROWTH_MAX, PAGES, QUEUE_PAGE
 
 MARK_BEGIN = "<!-- bench:begin (manage.py bench --markdown README.md writes this part) -->"
 MARK_END = "<!-- bench:end -->"

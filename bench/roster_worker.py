@@ -10,7 +10,7 @@ import os
 import tempfile
 import time
 
-from .pdf_worker import peak_rss_mb
+from bench.pdf_worker import peak_rss_mb
 
 
 def rss_mb() -> float:
@@ -35,10 +35,9 @@ def import_measure(settings_module, database, students, staff, schools, results)
     from django.db import connections, transaction
 
     connections["default"].settings_dict["NAME"] = database
+    from bench.roster_sample import roster_write, roster_zip
     from ncii_cases.models import District
     from ncii_cases.services.roster import roster_import
-
-    from .roster_sample import roster_write, roster_zip
 
     try:
         with tempfile.TemporaryDirectory(prefix="ncii-roster-bench-") as folder:

@@ -35,9 +35,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import choices as c
-from . import clocks
-from .analytics_facts import (
+from ncii_cases import choices as c
+from ncii_cases import clocks
+from ncii_cases.analytics_facts import (
     HASH_ROUTES,
     RESPONDENT_FIELDS,
     TAKEDOWN_GUIDANCE_SLUG,
@@ -45,8 +45,8 @@ from .analytics_facts import (
     first_actions,
     supportive_offers,
 )
-from .models import Case, CaseFacts, CaseParty, School, TakedownRequest
-from .permissions import Action, schools_where, user_can_anywhere, user_can_on_every_case
+from ncii_cases.models import Case, CaseFacts, CaseParty, School, TakedownRequest
+from ncii_cases.permissions import Action, schools_where, user_can_anywhere, user_can_on_every_case
 
 # The durations of a trend month counted as a prompt first action.
 PROMPT_FIRST_ACTION = dt.timedelta(hours=24)

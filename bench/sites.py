@@ -21,7 +21,7 @@ from django.db import connections
 from django.db.utils import load_backend
 from django.utils.module_loading import import_string
 
-from . import seed as seed_module
+from bench import seed as seed_module
 
 MARK_PREFIX = "ncii-bench"
 

@@ -5,15 +5,15 @@ user's reach is simply not there (no error that would tell it exists)."""
 
 from django.db.models import Q, QuerySet
 
-from . import choices as c
-from .models import District, Person, RosterImport
-from .permissions import (
+from ncii_cases import choices as c
+from ncii_cases.models import District, Person, RosterImport
+from ncii_cases.permissions import (
     Action,
     districts_for_roster_import,
     people_where,
     user_can_anywhere,
 )
-from .selectors import parties_visible_to
+from ncii_cases.selectors.cases import parties_visible_to
 
 SEARCH_MIN = 2
 SEARCH_MAX = 10

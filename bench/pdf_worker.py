@@ -42,8 +42,8 @@ def render_measure(settings_module, database, username, case_id, renders, result
 
     worker_connections["default"].settings_dict["NAME"] = database
     try:
-        from ncii_cases.selectors_summary import case_summary_for_user
         from reporting.pdf import summary_pdf_render
+        from reporting.summary import case_summary_for_user
     except ImportError:
         results.put({"available": False, "reason": NOT_AVAILABLE})
         return

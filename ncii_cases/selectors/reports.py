@@ -4,10 +4,10 @@ see of their report's progress (three words, never the case)."""
 
 from django.http import Http404
 
-from . import choices as c
-from .models import Case, School
-from .models_intake import IncomingReport, ReportStatus
-from .permissions import (
+from ncii_cases import choices as c
+from ncii_cases.models import Case, School
+from ncii_cases.models_intake import IncomingReport, ReportStatus
+from ncii_cases.permissions import (
     Action,
     cases_visible_to,
     reports_filed_by,

@@ -22,9 +22,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import choices as c
-from . import clocks
-from .models import (
+from ncii_cases import choices as c
+from ncii_cases import clocks
+from ncii_cases.models import (
     Case,
     CaseAssignment,
     CaseMeasure,
@@ -36,7 +36,7 @@ from .models import (
     TakedownRequest,
     User,
 )
-from .permissions import (
+from ncii_cases.permissions import (
     Action,
     accounts_where,
     cases_visible_to,
@@ -44,8 +44,8 @@ from .permissions import (
     districts_where,
     user_can_anywhere,
 )
-from .school_calendar import district_zone
-from .selectors import parties_visible_to
+from ncii_cases.school_calendar import district_zone
+from ncii_cases.selectors.cases import parties_visible_to
 
 
 class HomeKind:
@@ -255,7 +255,7 @@ class AuditOverview:
 def audit_overview_for_user(*, user) -> AuditOverview:
     """Returns the audit overview of the user's district (Http404 for users who may not
     audit), with the review's own masking of logged paths. A constant number of queries."""
-    from . import selectors_audit as sa
+    from ncii_cases.selectors import audit as sa
 
     verification = sa.audit_verification_for_user(user=user)
     scope = {"district": user.district_id}

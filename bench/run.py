@@ -48,16 +48,16 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import choices as c
-from ..models import Case, CaseParty, School, User
-from . import rows
-from .seed import AUDIT_CASE_TITLE, BENCH_COORDINATOR, BENCH_INVESTIGATOR, SUMMARY_CASE_TITLE
-from .sites import Site, Sites, site_prepare
+from bench import rows
+from bench.seed import AUDIT_CASE_TITLE, BENCH_COORDINATOR, BENCH_INVESTIGATOR, SUMMARY_CASE_TITLE
+from bench.sites import Site, Sites, site_prepare
+from ncii_cases import choices as c
+from ncii_cases.models import Case, CaseParty, School, User
 
 logger = logging.getLogger(__name__)
 
 NOT_AVAILABLE = rows.NOT_AVAILABLE
-BENCH_URLCONF = "ncii_cases.benchmark.urls"
+BENCH_URLCONF = "bench.urls"
 FLOOR = "floor"
 QUEUE_PAGE, ADMIN_PAGE = "coordinator queue", "admin change list"
 ANALYTICS_FRESH = "analytics, worked out afresh"
@@ -116,7 +116,7 @@ QUEUE_SORTS = ("reference", "reported", "stage", "due", "harm")
 def _sort_pages() -> list[Page]:
     """One page per sort the queue offers (its ``sort=`` values, as the sort links send)."""
     try:
-        from ..filters import SORT_FIELDS
+        from ncii_cases.filters import SORT_FIELDS
 
         params = [param for _, param in SORT_FIELDS]
     except ImportError:
@@ -269,7 +269,7 @@ def client_for(user) -> Client:
 def context_build(fresh_cases: int) -> Context:
     """The users and cases of the current database, and ``fresh_cases`` new intake cases
     (opened through the intake service) for the transition POST."""
-    from ..services.cases import case_create
+    from ncii_cases.services.cases import case_create
 
     coordinator = User.objects.get(username=BENCH_COORDINATOR)
     investigator = User.objects.get(username=BENCH_INVESTIGATOR)
@@ -419,7 +419,7 @@ def bench(
     returns the whole result (JSON-ready) with its targets (``report.targets_evaluate``).
     ``roster_students``, ``reminder_backlog`` and ``two_process_requests`` at 0 skip those
     rows; ``pages`` false measures only the roster import on the configured database."""
-    from .report import targets_evaluate
+    from bench.report import targets_evaluate
 
     result = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -1,5 +1,5 @@
 """Measures the application at two database sizes in one run, interleaved, and checks the
-targets (see ``ncii_cases.benchmark.run`` and the README's "Benchmark" section):
+targets (see ``bench.run`` and the README's "Benchmark" section):
 
     manage.py bench                                   # 1,000 and 100,000 cases
     manage.py bench --markdown README.md              # ... and rewrite the README's figures
@@ -17,10 +17,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from ncii_cases.benchmark import rows
-from ncii_cases.benchmark.report import MarkersMissing, json_write, markdown_write, table_lines
-from ncii_cases.benchmark.run import bench
-from ncii_cases.benchmark.seed import SQLITE_MAX_CASES
+from bench import rows
+from bench.report import MarkersMissing, json_write, markdown_write, table_lines
+from bench.run import bench
+from bench.seed import SQLITE_MAX_CASES
 
 
 def _ints(text: str) -> list[int]:
@@ -123,7 +123,7 @@ class Command(BaseCommand):
             )
         markdown = Path(options["markdown"]) if options["markdown"] else None
         if markdown is not None and markdown.exists():
-            from ncii_cases.benchmark.report import MARK_BEGIN, MARK_END
+            from bench.report import MARK_BEGIN, MARK_END
 
             text = markdown.read_text()
             if MARK_BEGIN not in text or MARK_END not in text:

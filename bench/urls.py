@@ -8,15 +8,14 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from config.urls import urlpatterns as project_urlpatterns
-
-from ..models import School
+from ncii_cases.models import School
 
 
 @login_required
 @require_GET
 def floor(request):
     schools = School.objects.filter(district_id=request.user.district_id).count()
-    return render(request, "ncii_cases/bench/floor.html", {"schools": schools})
+    return render(request, "bench/floor.html", {"schools": schools})
 
 
 urlpatterns = [path("__bench__/floor/", floor, name="bench_floor"), *project_urlpatterns]
