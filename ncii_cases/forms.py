@@ -743,10 +743,11 @@ class MeasureUpdateForm(DatesChecked, VersionedChoice):
     date_rule = "measure_review"
     record_field = "measure"
 
+    CHOICE, STATUS, REVIEW = "choice", "status", "review"
     OPS = [
-        ("choice", _("Record the person's choice")),
-        ("status", _("Change the status")),
-        ("review", _("Record a review")),
+        (CHOICE, _("Record the person's choice")),
+        (STATUS, _("Change the status")),
+        (REVIEW, _("Record a review")),
     ]
     measure = forms.ModelChoiceField(queryset=None, label=_("Measure"))
     op = forms.ChoiceField(choices=OPS, widget=forms.RadioSelect, label=_("What to record"))
