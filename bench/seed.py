@@ -665,11 +665,6 @@ class Builder:
                 detail = {"action": action}
                 if action in ("route_process_b", "route_process_a"):
                     detail["respondent_track"] = track
-                    case["process"] = (
-                        c.Process.PROCESS_B if action == "route_process_b" else c.Process.PROCESS_A
-                    )
-                    case["respondent_track"] = track
-                    case["routing_reasoning"] = reason
                 if action == "begin_assessment":
                     case["jurisdiction"] = c.Jurisdiction.IN_SCOPE
                     case["jurisdiction_facts"] = "Students of the school; school day disrupted."
@@ -678,12 +673,9 @@ class Builder:
                     case["disrupts_school"] = True
                 if action == "refer":
                     detail["referred_to"] = "County youth services"
-                    case["process"] = c.Process.REFERRED
-                    case["referred_to"] = detail["referred_to"]
-                    case["routing_reasoning"] = reason
-                if action == "close":
-                    case["closed_at"] = moment
-                    case["closure_summary"] = reason
+                # What the step sets on the case, as ``case_transition`` sets it.
+                if t.sets is not None:
+                    case.update(t.sets(reason, detail, moment))
                 if action == "complete_harm_assessment":
                     harms.append(
                         {
@@ -729,13 +721,13 @@ class Builder:
                         actor,
                         EventType.TRANSITION,
                         moment,
-                        from_stage=t.from_stages[0] if len(t.from_stages) == 1 else case_stage,
-                        to_stage=t.to_stage,
+                        from_stage=t.sources[0] if len(t.sources) == 1 else case_stage,
+                        to_stage=t.target,
                         reason=reason,
                         detail=detail,
                     )
                 )
-                case_stage = t.to_stage
+                case_stage = t.target
                 stage_entered = moment
             case["stage_entered_at"] = stage_entered
             case["stage_due_at"] = stage_due_at(spec.stage, priority, stage_entered)

@@ -27,6 +27,7 @@ from . import forms_deadlines
 from .access_log import access_case, access_logged
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
 from .forms_rows import ROWS_TEMPLATE
+from .models import TakedownRequest
 from .permissions import Action
 from .services import cases as case_services
 from .services import (
@@ -42,8 +43,13 @@ from .services import (
     takedowns,
 )
 from .services.harm import HarmAnswers, harm_assessment_record
-from .workflow import BY_ACTION, Blocker, stage_todo, transition_detail_from_case
-from .workflow import case_transition as workflow_transition
+from .workflow import (
+    BY_ACTION,
+    Blocker,
+    case_transition,
+    stage_todo,
+    transition_detail_from_case,
+)
 
 GET_POST = require_http_methods(["GET", "POST"])
 NOTIFICATIONS_DELAYED = (
@@ -284,7 +290,7 @@ def transition(request, pk, action):
     blockers = []
     if posted and problem is None and form.is_valid():
         try:
-            moved = workflow_transition(
+            moved = case_transition(
                 actor=request.user,
                 case=case,
                 action=action,
@@ -414,11 +420,11 @@ def measure_add(request, pk):
 
 def _measure_update(actor, data):
     measure, version = data["measure"], data.get("version")
-    if data["op"] == "choice":
+    if data["op"] == f.MeasureUpdateForm.CHOICE:
         return measures.measure_choice_record(
             actor=actor, measure=measure, choice=data["choice"], version=version
         )
-    if data["op"] == "status":
+    if data["op"] == f.MeasureUpdateForm.STATUS:
         return measures.measure_status_set(
             actor=actor,
             measure=measure,
@@ -520,7 +526,7 @@ def takedown_add(request, pk):
 
 
 def _takedown_update(actor, data):
-    if data["status"] == "submitted":
+    if data["status"] == TakedownRequest.Status.SUBMITTED:
         return takedowns.takedown_request_submit(
             actor=actor,
             takedown=data["takedown"],

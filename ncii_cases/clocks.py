@@ -87,31 +87,78 @@ class Span:
         return f"{hours:g} hours"
 
 
-# The time given to each stage (a district may change this table). The Model Policy measures
-# the initial assessment ("one school day") and the investigation ("10 school days") in school
-# days: those count the district's school days. The other stages keep elapsed time: intake
-# and the harm assessment are about safety and run over weekends; the others are counted in
-# calendar days by the policy's timeline. Process A runs on the formal grievance timeline of
-# 34 CFR 106.45, kept outside this application; a closed case has no stage clock.
-STAGE_SPANS: dict[str, Span] = {
-    S.INTAKE: Span(24, HOURS),
-    S.INITIAL_ASSESSMENT: Span(1, SCHOOL_DAYS),
-    S.HARM_ASSESSMENT: Span(48, HOURS),
-    S.INTERIM_ACTIONS: Span(5 * 24, HOURS),
-    S.INVESTIGATION: Span(10, SCHOOL_DAYS),
-    S.INFORMAL_RESOLUTION: Span(20 * 24, HOURS),
-    S.DETERMINATION: Span(5 * 24, HOURS),
-    S.REMEDIES: Span(10 * 24, HOURS),
-    S.MONITORING: Span(30 * 24, HOURS),
-    S.REFERRED: Span(30 * 24, HOURS),
+@dataclass(frozen=True)
+class StageClock:
+    """The due-time rule of a workflow stage: ``span``, the time given to it (None when the
+    stage has no clock here, ``no_clock`` saying why); ``priority_scaled``, whether the
+    case's harm level scales it (``PRIORITY_SCALE``)."""
+
+    span: Span | None
+    priority_scaled: bool = False
+    no_clock: str = ""
+
+    @classmethod
+    def none(cls, why: str) -> "StageClock":
+        """The rule of a stage that has no clock here, and why."""
+        return cls(None, no_clock=why)
+
+
+# The rule of every stage, each declared (a district may change this table): the workflow's
+# rows move a case to a stage (``workflow.Transition.target``) and its clock starts from this
+# rule; a stage left out fails at import. The Model Policy measures the initial assessment
+# ("one school day") and the investigation ("10 school days") in school days: those count the
+# district's school days. The other stages keep elapsed time: intake and the harm assessment
+# are about safety and run over weekends; the others are counted in calendar days by the
+# policy's timeline. The harm level scales the interim-actions and investigation times
+# (school days round up).
+STAGE_CLOCKS: dict[str, StageClock] = {
+    S.INTAKE: StageClock(Span(24, HOURS)),
+    S.INITIAL_ASSESSMENT: StageClock(Span(1, SCHOOL_DAYS)),
+    S.HARM_ASSESSMENT: StageClock(Span(48, HOURS)),
+    S.INTERIM_ACTIONS: StageClock(Span(5 * 24, HOURS), priority_scaled=True),
+    S.INVESTIGATION: StageClock(Span(10, SCHOOL_DAYS), priority_scaled=True),
+    S.INFORMAL_RESOLUTION: StageClock(Span(20 * 24, HOURS)),
+    S.DETERMINATION: StageClock(Span(5 * 24, HOURS)),
+    S.REMEDIES: StageClock(Span(10 * 24, HOURS)),
+    S.MONITORING: StageClock(Span(30 * 24, HOURS)),
+    S.REFERRED: StageClock(Span(30 * 24, HOURS)),
     # The appeal decision: 34 CFR 106.45(b)(1)(v) asks for "reasonably prompt time frames"
     # for appeals and sets no number; 10 school days is this table's default, for a district
     # to change like the others.
-    S.APPEAL: Span(10, SCHOOL_DAYS),
+    S.APPEAL: StageClock(Span(10, SCHOOL_DAYS)),
+    S.PROCESS_A: StageClock.none(
+        "Process A runs on the formal grievance timeline of 34 CFR 106.45, kept outside this "
+        "application."
+    ),
+    S.CLOSED: StageClock.none("A closed case has no stage clock."),
 }
-STAGES_WITHOUT_CLOCK = (S.PROCESS_A, S.CLOSED)
-# The harm level scales the interim-actions and investigation times (school days round up).
-PRIORITY_SCALED_STAGES = {S.INTERIM_ACTIONS, S.INVESTIGATION}
+
+
+def stage_clocks_checked(rules: dict[str, StageClock]) -> dict[str, StageClock]:
+    """Returns ``rules`` when it declares exactly the stages of ``choices.Stage``, each with a
+    span or the reason it has none; raises ``ValueError`` naming the stages missing, unknown
+    or without either, so that a stage added to the workflow cannot silently go without a
+    clock."""
+    problems = []
+    missing = [s for s in c.Stage.values if s not in rules]
+    unknown = [s for s in rules if s not in c.Stage.values]
+    unexplained = [s for s, r in rules.items() if r.span is None and not r.no_clock.strip()]
+    if missing:
+        problems.append(f"stages without a clock rule: {', '.join(missing)}")
+    if unknown:
+        problems.append(f"rules for unknown stages: {', '.join(unknown)}")
+    if unexplained:
+        problems.append(f"stages without a clock and without a reason: {', '.join(unexplained)}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return rules
+
+
+stage_clocks_checked(STAGE_CLOCKS)
+# What the clocks read, worked out from the rules above.
+STAGE_SPANS: dict[str, Span] = {s: r.span for s, r in STAGE_CLOCKS.items() if r.span is not None}
+STAGES_WITHOUT_CLOCK = tuple(s for s, r in STAGE_CLOCKS.items() if r.span is None)
+PRIORITY_SCALED_STAGES = frozenset(s for s, r in STAGE_CLOCKS.items() if r.priority_scaled)
 PRIORITY_SCALE = {
     c.Level.CRITICAL: 0.25,
     c.Level.HIGH: 0.5,

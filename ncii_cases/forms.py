@@ -575,6 +575,10 @@ class FactsForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
+    """The form of one workflow step (``transition``, a ``workflow.Transition``): its reason
+    when the step needs one, and the fields its row names in ``detail_fields``; the other
+    fields are removed."""
+
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -609,16 +613,10 @@ class TransitionForm(forms.Form):
         ),
     )
 
-    DETAIL_FIELDS = {
-        "route_process_b": ("respondent_track", "creation_only_reason"),
-        "route_process_a": ("respondent_track", "creation_only_reason"),
-        "refer": ("referred_to", "respondent_track", "out_of_scope"),
-        "dismiss_to_process_b": ("dismissal_ground",),
-    }
-
     def __init__(self, *args, transition, **kwargs):
         super().__init__(*args, **kwargs)
-        keep = set(self.DETAIL_FIELDS.get(transition.action, ()))
+        # The step's own fields are its row's (``workflow.Transition.detail_fields``).
+        keep = set(transition.detail_fields)
         if transition.needs_reason:
             keep.add("reason")
         for name in list(self.fields):
@@ -745,10 +743,11 @@ class MeasureUpdateForm(DatesChecked, VersionedChoice):
     date_rule = "measure_review"
     record_field = "measure"
 
+    CHOICE, STATUS, REVIEW = "choice", "status", "review"
     OPS = [
-        ("choice", _("Record the person's choice")),
-        ("status", _("Change the status")),
-        ("review", _("Record a review")),
+        (CHOICE, _("Record the person's choice")),
+        (STATUS, _("Change the status")),
+        (REVIEW, _("Record a review")),
     ]
     measure = forms.ModelChoiceField(queryset=None, label=_("Measure"))
     op = forms.ChoiceField(choices=OPS, widget=forms.RadioSelect, label=_("What to record"))

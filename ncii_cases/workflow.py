@@ -1,16 +1,21 @@
 """The Process B workflow as one table, and the one service that moves a case along it.
 
-What belongs here: the transitions (action, from-stages, to-stage, permission, guards), the
-guards that make the policy's conditions real, the per-stage due times, and
-``case_transition``. What does not: writes of measures, takedowns, reports, evidence or
-determinations (``services/``), and reads for screens (``selectors``).
+What belongs here: the transitions, one row each by keyword (action, source stages, target
+stage, permission, guards, reason, label, the detail fields of its form, what it sets on the
+case), the guards that make the policy's conditions real, and ``case_transition``. What does
+not: writes of measures, takedowns, reports, evidence or determinations (``services/``), reads
+for screens (``selectors``), and which reports a case triggers (``obligations``, below this
+module).
 
-Stage due times are clocks: ``clocks.STAGE_SPANS`` (initial assessment one school day,
-investigation 10 school days, the others in hours) and docs/clocks.md.
+Stage due times are clocks: each stage's rule is declared in ``clocks.STAGE_CLOCKS``
+(initial assessment one school day, investigation 10 school days, the others in hours,
+Process A and closed without a clock) and docs/clocks.md.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db import transaction
@@ -160,17 +165,35 @@ def guard(title: str, target: FormTarget | None):
     return mark
 
 
-@dataclass(frozen=True)
+# What a step sets on the case's own fields: a function of the reason, the step's detail (the
+# keys of its ``detail_fields`` that were given) and the moment it is taken, returning
+# ``{field name: value}``. The stage and its clock are set for every step by
+# ``case_transition``; this is what a step sets besides.
+Sets = Callable[[str, dict, dt.datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Transition:
+    """One row of the workflow table, by keyword (a positional row fails at import).
+
+    ``action``: the step's name (its URL and the event's ``detail["action"]``); ``sources``:
+    the stages it leaves from; ``target``: the stage it moves the case to (the stage's clock,
+    ``clocks.STAGE_CLOCKS``, starts then); ``permission``: the ``permissions.Action`` it needs;
+    ``guards``: the policy's conditions, checked in order; ``needs_reason``: a written reason
+    is required and kept; ``label``: the button's words; ``detail_fields``: the keys of
+    ``detail`` the step reads and records (the fields of its form, ``forms.TransitionForm``;
+    any other key is dropped); ``sets``: what it sets on the case besides the stage
+    (``Sets``), None for nothing."""
+
     action: str
-    from_stages: tuple[str, ...]
-    to_stage: str
+    sources: tuple[str, ...]
+    target: str
     permission: str
     guards: tuple[Guard, ...] = ()
     needs_reason: bool = False
     label: str = ""
-    # The keys of ``detail`` this transition reads and records; any other key is dropped.
     detail_fields: tuple[str, ...] = ()
+    sets: Sets | None = None
 
 
 # --- Guards -------------------------------------------------------------------------------
@@ -636,192 +659,245 @@ APPEALABLE = (S.REMEDIES, S.MONITORING, S.REFERRED)
 DETERMINATION, DISMISSAL = Appeal.Subject.DETERMINATION, Appeal.Subject.DISMISSAL
 AFFIRM, MODIFY, REMAND = AppealOutcome.AFFIRM, AppealOutcome.MODIFY, AppealOutcome.REMAND
 
+# --- What the steps set on the case ------------------------------------------------------
+
+
+def routed_to(process: str) -> Sets:
+    """What routing to ``process`` (``choices.Process``) sets: the process, the respondent
+    track chosen on the step's form, and the reason as the routing reasoning."""
+
+    def sets(reason, detail, now):
+        return {
+            "process": process,
+            "respondent_track": detail["respondent_track"],
+            "routing_reasoning": reason,
+        }
+
+    sets.__name__ = f"routed_to_{process}"
+    return sets
+
+
+def referred(reason: str, detail: dict, now: dt.datetime) -> dict[str, Any]:
+    """What a referral outside this policy sets: where the case goes and why, the respondent
+    track when one was chosen, and the jurisdiction when the conduct is outside it."""
+    fields = {
+        "process": c.Process.REFERRED,
+        "referred_to": str(detail["referred_to"]).strip(),
+        "routing_reasoning": reason,
+    }
+    if detail.get("respondent_track") in c.RespondentTrack.values:
+        fields["respondent_track"] = detail["respondent_track"]
+    if detail.get("out_of_scope"):
+        fields["jurisdiction"] = c.Jurisdiction.OUT_OF_SCOPE
+    return fields
+
+
+def closed(reason: str, detail: dict, now: dt.datetime) -> dict[str, Any]:
+    """What closing sets: when, and the reason as the closure summary."""
+    return {"closed_at": now, "closure_summary": reason}
+
+
+def reopened(reason: str, detail: dict, now: dt.datetime) -> dict[str, Any]:
+    """What reopening sets: the case is no longer closed (its closure summary is kept)."""
+    return {"closed_at": None}
+
+
+def dismissed_to_process_b(reason: str, detail: dict, now: dt.datetime) -> dict[str, Any]:
+    """What a dismissal from Process A sets: Process B, and the routing reasoning naming the
+    ground of the dismissal (34 CFR 106.45(b)(3)) and the reason."""
+    ground = DISMISSAL_GROUNDS[detail["dismissal_ground"]]
+    return {
+        "process": c.Process.PROCESS_B,
+        "routing_reasoning": f"Dismissed from Process A ({ground}): {reason}",
+    }
+
+
 # --- The table ----------------------------------------------------------------------------
 T = Transition
+ROUTING_GUARDS = (
+    jurisdiction_decided,
+    imagery_intimate,
+    track_decided,
+    creation_only_confirmed,
+    *EXITS_ASSESSMENT,
+)
 TRANSITIONS: tuple[Transition, ...] = (
     T(
-        "begin_assessment",
-        (S.INTAKE,),
-        S.INITIAL_ASSESSMENT,
-        Action.TRIAGE,
+        action="begin_assessment",
+        sources=(S.INTAKE,),
+        target=S.INITIAL_ASSESSMENT,
+        permission=Action.TRIAGE,
         label=gettext_lazy("Start the initial assessment"),
     ),
     T(
-        "route_process_b",
-        (S.INITIAL_ASSESSMENT,),
-        S.HARM_ASSESSMENT,
-        Action.TRIAGE,
-        (
-            jurisdiction_decided,
-            imagery_intimate,
-            track_decided,
-            creation_only_confirmed,
-            *EXITS_ASSESSMENT,
-        ),
-        True,
-        "Route to Process B",
-        ROUTING_DETAIL,
+        action="route_process_b",
+        sources=(S.INITIAL_ASSESSMENT,),
+        target=S.HARM_ASSESSMENT,
+        permission=Action.TRIAGE,
+        guards=ROUTING_GUARDS,
+        needs_reason=True,
+        label=gettext_lazy("Route to Process B"),
+        detail_fields=ROUTING_DETAIL,
+        sets=routed_to(c.Process.PROCESS_B),
     ),
     T(
-        "route_process_a",
-        BEFORE_DETERMINATION,
-        S.PROCESS_A,
-        Action.TRIAGE,
-        (
-            jurisdiction_decided,
-            imagery_intimate,
-            track_decided,
-            creation_only_confirmed,
-            *EXITS_ASSESSMENT,
-            *EXITS_INTERIM,
-        ),
-        True,
-        "Route to Process A (formal Title IX)",
-        ROUTING_DETAIL,
+        action="route_process_a",
+        sources=BEFORE_DETERMINATION,
+        target=S.PROCESS_A,
+        permission=Action.TRIAGE,
+        guards=(*ROUTING_GUARDS, *EXITS_INTERIM),
+        needs_reason=True,
+        label=gettext_lazy("Route to Process A (formal Title IX)"),
+        detail_fields=ROUTING_DETAIL,
+        sets=routed_to(c.Process.PROCESS_A),
     ),
     T(
-        "refer",
-        BEFORE_DETERMINATION,
-        S.REFERRED,
-        Action.TRIAGE,
-        (referral_named, *EXITS_ASSESSMENT, *EXITS_INTERIM),
-        True,
-        "Refer outside this policy",
-        ("referred_to", "respondent_track", "out_of_scope"),
+        action="refer",
+        sources=BEFORE_DETERMINATION,
+        target=S.REFERRED,
+        permission=Action.TRIAGE,
+        guards=(referral_named, *EXITS_ASSESSMENT, *EXITS_INTERIM),
+        needs_reason=True,
+        label=gettext_lazy("Refer outside this policy"),
+        detail_fields=("referred_to", "respondent_track", "out_of_scope"),
+        sets=referred,
     ),
     T(
-        "complete_harm_assessment",
-        (S.HARM_ASSESSMENT,),
-        S.INTERIM_ACTIONS,
-        Action.WORK,
-        (harm_assessment_completed,),
+        action="complete_harm_assessment",
+        sources=(S.HARM_ASSESSMENT,),
+        target=S.INTERIM_ACTIONS,
+        permission=Action.WORK,
+        guards=(harm_assessment_completed,),
         label=gettext_lazy("Harm assessment done: interim actions"),
     ),
     T(
-        "begin_investigation",
-        (S.INTERIM_ACTIONS,),
-        S.INVESTIGATION,
-        Action.WORK,
-        EXITS_INTERIM,
+        action="begin_investigation",
+        sources=(S.INTERIM_ACTIONS,),
+        target=S.INVESTIGATION,
+        permission=Action.WORK,
+        guards=EXITS_INTERIM,
         label=gettext_lazy("Start the investigation"),
     ),
     T(
-        "begin_informal_resolution",
-        INVESTIGATING,
-        S.INFORMAL_RESOLUTION,
-        Action.DECIDE,
-        (resolution_accepted, *EXITS_INTERIM),
-        True,
-        "Begin informal / restorative resolution",
+        action="begin_informal_resolution",
+        sources=INVESTIGATING,
+        target=S.INFORMAL_RESOLUTION,
+        permission=Action.DECIDE,
+        guards=(resolution_accepted, *EXITS_INTERIM),
+        needs_reason=True,
+        label=gettext_lazy("Begin informal / restorative resolution"),
     ),
     T(
-        "informal_resolution_failed",
-        (S.INFORMAL_RESOLUTION,),
-        S.INVESTIGATION,
-        Action.WORK,
+        action="informal_resolution_failed",
+        sources=(S.INFORMAL_RESOLUTION,),
+        target=S.INVESTIGATION,
+        permission=Action.WORK,
         needs_reason=True,
         label=gettext_lazy("Informal resolution ended: back to investigation"),
     ),
     T(
-        "informal_agreement_reached",
-        (S.INFORMAL_RESOLUTION,),
-        S.REMEDIES,
-        Action.DECIDE,
+        action="informal_agreement_reached",
+        sources=(S.INFORMAL_RESOLUTION,),
+        target=S.REMEDIES,
+        permission=Action.DECIDE,
         needs_reason=True,
         label=gettext_lazy("Agreement reached: remedies"),
     ),
     T(
-        "submit_for_determination",
-        (S.INVESTIGATION,),
-        S.DETERMINATION,
-        Action.WORK,
-        (respondent_identified,),
+        action="submit_for_determination",
+        sources=(S.INVESTIGATION,),
+        target=S.DETERMINATION,
+        permission=Action.WORK,
+        guards=(respondent_identified,),
         label=gettext_lazy("Investigation done: determination"),
     ),
     T(
-        "issue_determination",
-        (S.DETERMINATION,),
-        S.REMEDIES,
-        Action.DECIDE,
-        (determinations_complete,),
+        action="issue_determination",
+        sources=(S.DETERMINATION,),
+        target=S.REMEDIES,
+        permission=Action.DECIDE,
+        guards=(determinations_complete,),
         label=gettext_lazy("Sign off the determination"),
     ),
     T(
-        "begin_monitoring",
-        (S.REMEDIES, S.REFERRED),
-        S.MONITORING,
-        Action.DECIDE,
-        (sanctions_match_track, measures_to_monitor),
+        action="begin_monitoring",
+        sources=(S.REMEDIES, S.REFERRED),
+        target=S.MONITORING,
+        permission=Action.DECIDE,
+        guards=(sanctions_match_track, measures_to_monitor),
         label=gettext_lazy("Start monitoring"),
     ),
     T(
-        "close",
-        (S.MONITORING, S.PROCESS_A, S.REFERRED),
-        S.CLOSED,
-        Action.DECIDE,
-        CLOSURE_GUARDS,
-        True,
-        "Close the case",
+        action="close",
+        sources=(S.MONITORING, S.PROCESS_A, S.REFERRED),
+        target=S.CLOSED,
+        permission=Action.DECIDE,
+        guards=CLOSURE_GUARDS,
+        needs_reason=True,
+        label=gettext_lazy("Close the case"),
+        sets=closed,
     ),
     T(
-        "reopen",
-        (S.CLOSED,),
-        S.INITIAL_ASSESSMENT,
-        Action.DECIDE,
+        action="reopen",
+        sources=(S.CLOSED,),
+        target=S.INITIAL_ASSESSMENT,
+        permission=Action.DECIDE,
         needs_reason=True,
         label=gettext_lazy("Reopen the case"),
+        sets=reopened,
     ),
     # --- Appeals: taken by ``services.appeals`` when an appeal is filed and when decided ---
     T(
-        "begin_appeal",
-        APPEALABLE,
-        S.APPEAL,
-        Action.DECIDE,
-        (appeal_pending,),
+        action="begin_appeal",
+        sources=APPEALABLE,
+        target=S.APPEAL,
+        permission=Action.DECIDE,
+        guards=(appeal_pending,),
         label=gettext_lazy("Appeal"),
     ),
     T(
-        "appeal_upheld",
-        (S.APPEAL,),
-        S.REMEDIES,
-        Action.DECIDE,
-        (appeal_decided_as(DETERMINATION, (AFFIRM, MODIFY)),),
+        action="appeal_upheld",
+        sources=(S.APPEAL,),
+        target=S.REMEDIES,
+        permission=Action.DECIDE,
+        guards=(appeal_decided_as(DETERMINATION, (AFFIRM, MODIFY)),),
         label=gettext_lazy("Appeal decided: remedies and sanctions"),
     ),
     T(
-        "appeal_remanded",
-        (S.APPEAL,),
-        S.INVESTIGATION,
-        Action.DECIDE,
-        (appeal_decided_as(DETERMINATION, (REMAND,)),),
+        action="appeal_remanded",
+        sources=(S.APPEAL,),
+        target=S.INVESTIGATION,
+        permission=Action.DECIDE,
+        guards=(appeal_decided_as(DETERMINATION, (REMAND,)),),
         label=gettext_lazy("Appeal remanded: back to investigation"),
     ),
     T(
-        "appeal_dismissal_upheld",
-        (S.APPEAL,),
-        S.REFERRED,
-        Action.DECIDE,
-        (appeal_decided_as(DISMISSAL, (AFFIRM,)),),
+        action="appeal_dismissal_upheld",
+        sources=(S.APPEAL,),
+        target=S.REFERRED,
+        permission=Action.DECIDE,
+        guards=(appeal_decided_as(DISMISSAL, (AFFIRM,)),),
         label=gettext_lazy("Appeal decided: the dismissal stands"),
     ),
     T(
-        "appeal_dismissal_reversed",
-        (S.APPEAL,),
-        S.INITIAL_ASSESSMENT,
-        Action.DECIDE,
-        (appeal_decided_as(DISMISSAL, (MODIFY, REMAND)),),
+        action="appeal_dismissal_reversed",
+        sources=(S.APPEAL,),
+        target=S.INITIAL_ASSESSMENT,
+        permission=Action.DECIDE,
+        guards=(appeal_decided_as(DISMISSAL, (MODIFY, REMAND)),),
         label=gettext_lazy("Appeal decided: the case is assessed again"),
     ),
     # --- Process A: a dismissal of the formal complaint continues under Process B ---
     T(
-        "dismiss_to_process_b",
-        (S.PROCESS_A,),
-        S.HARM_ASSESSMENT,
-        Action.DECIDE,
-        (dismissal_ground_named,),
-        True,
-        "Dismiss from Process A: continue under Process B",
-        ("dismissal_ground",),
+        action="dismiss_to_process_b",
+        sources=(S.PROCESS_A,),
+        target=S.HARM_ASSESSMENT,
+        permission=Action.DECIDE,
+        guards=(dismissal_ground_named,),
+        needs_reason=True,
+        label=gettext_lazy("Dismiss from Process A: continue under Process B"),
+        detail_fields=("dismissal_ground",),
+        sets=dismissed_to_process_b,
     ),
 )
 # The actions only the appeal services take (they record the appeal in the same transaction).
@@ -857,32 +933,11 @@ MAIN_PATH_ACTIONS = frozenset(
 stage_due_at = clocks.stage_due_at
 
 
-# --- Side effects of each action on the case's own fields ---------------------------------
-
-
 def _apply(case: Case, t: Transition, reason: str, detail: dict, now) -> None:
-    if t.action in ("route_process_b", "route_process_a"):
-        case.process = c.Process.PROCESS_B if t.action == "route_process_b" else c.Process.PROCESS_A
-        case.respondent_track = detail["respondent_track"]
-        case.routing_reasoning = reason
-    elif t.action == "refer":
-        case.process = c.Process.REFERRED
-        case.referred_to = str(detail["referred_to"]).strip()
-        case.routing_reasoning = reason
-        if detail.get("respondent_track") in c.RespondentTrack.values:
-            case.respondent_track = detail["respondent_track"]
-        if detail.get("out_of_scope"):
-            case.jurisdiction = c.Jurisdiction.OUT_OF_SCOPE
-    elif t.action == "close":
-        case.closed_at = now
-        case.closure_summary = reason
-    elif t.action == "reopen":
-        case.closed_at = None
-    elif t.action == "dismiss_to_process_b":
-        case.process = c.Process.PROCESS_B
-        case.routing_reasoning = (
-            f"Dismissed from Process A ({DISMISSAL_GROUNDS[detail['dismissal_ground']]}): {reason}"
-        )
+    """Sets on ``case`` what the step sets besides the stage (``Transition.sets``)."""
+    if t.sets is not None:
+        for name, value in t.sets(reason, detail, now).items():
+            setattr(case, name, value)
 
 
 def available_transitions(case: Case, user) -> list[Transition]:
@@ -891,7 +946,7 @@ def available_transitions(case: Case, user) -> list[Transition]:
     allowed: dict[str, bool] = {}
     result = []
     for t in TRANSITIONS:
-        if case.stage not in t.from_stages:
+        if case.stage not in t.sources:
             continue
         if t.permission not in allowed:
             allowed[t.permission] = user_can(user, t.permission, case)
@@ -911,7 +966,7 @@ def transition_checklist(
     page shows these items and ``transition_blockers`` (the refusal) is made from them, so the
     two never disagree. An action impossible from the case's stage has one open item."""
     t = BY_ACTION.get(action)
-    if t is None or case.stage not in t.from_stages:
+    if t is None or case.stage not in t.sources:
         message = _("This step is not possible at the case's current stage.")
         return [ChecklistItem(message, (Blocker(message),), None)]
     items = []
@@ -1038,7 +1093,7 @@ def case_transition(
             raise Http404("No such case.")
         if t is None:
             raise TransitionNotAllowed(_("This step does not exist."))
-        if locked.stage not in t.from_stages or (expected_stage and locked.stage != expected_stage):
+        if locked.stage not in t.sources or (expected_stage and locked.stage != expected_stage):
             # Most often a lost race: someone else took this step (or another) first.
             raise TransitionNotAllowed(
                 _("Someone else already completed this step; the case is now at %(stage)s.")
@@ -1053,10 +1108,10 @@ def case_transition(
         now = timezone.now()
         from_stage = locked.stage
         _apply(locked, t, reason, detail, now)
-        locked.stage = t.to_stage
+        locked.stage = t.target
         locked.stage_entered_at = now
         locked.stage_due_at = stage_due_at(
-            t.to_stage, locked.priority, now, district=locked.district, school=locked.school
+            t.target, locked.priority, now, district=locked.district, school=locked.school
         )
         if getattr(actor, "pk", None):
             locked._history_user = actor
@@ -1066,7 +1121,7 @@ def case_transition(
             actor=actor,
             event_type=EventType.TRANSITION,
             from_stage=from_stage,
-            to_stage=t.to_stage,
+            to_stage=t.target,
             reason=reason,
             detail={**detail, "action": t.action},
         )

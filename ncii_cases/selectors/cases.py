@@ -428,7 +428,7 @@ def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseD
     detail.transitions = [
         t
         for t in TRANSITIONS
-        if case.stage in t.from_stages
+        if case.stage in t.sources
         and t.permission in allowed
         and t.action not in SERVICE_ONLY_ACTIONS
     ]
@@ -654,7 +654,7 @@ def transition_problem_for_user(
             "This step is taken on the case's appeal forms, which record the appeal with it."
         )
     moved = submitted and shown_stage and shown_stage != case.stage
-    if case.stage not in step.from_stages or moved:
+    if case.stage not in step.sources or moved:
         stage = {"stage": case.get_stage_display(), "step": step.label}
         if submitted:
             return (

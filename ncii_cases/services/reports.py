@@ -23,28 +23,10 @@ from ..clocks import done_in_time, report_due_at
 from ..dates import dates_check
 from ..events import EventType
 from ..models import Case, ExternalReport
-from ..obligations import (
-    MINOR_TRIGGERS,
-    case_minor_depicted,
-    case_triggers,
-    duties_triggered,
-    obligations_triggered,
-    obligations_undecided,
-    report_key,
-)
+from ..obligations import duties_triggered, report_key
 from ..permissions import Action
 from .common import require, require_open, stamp
 from .corrections import StaleRecord, require_version
-
-# The trigger rules live in ``obligations`` (below the workflow); these names are kept here
-# for the callers that read them with the services.
-__all__ = [
-    "MINOR_TRIGGERS",
-    "case_minor_depicted",
-    "case_triggers",
-    "obligations_triggered",
-    "obligations_undecided",
-]
 
 
 @transaction.atomic

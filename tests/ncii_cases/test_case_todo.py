@@ -42,7 +42,7 @@ def test_the_panel_lists_exactly_what_the_transition_refuses_with(
 ):
     # Given a case at the first stage the action leaves from, bare or with every record
     the_case = request.getfixturevalue("ready_case") if state == "ready" else case
-    place(the_case, BY_ACTION[action].from_stages[0])
+    place(the_case, BY_ACTION[action].sources[0])
     detail = transition_detail_from_case(the_case, action)
     # Then the panel's open items are the blockers, message and form alike
     expected = transition_blockers(the_case, action, detail=detail)

@@ -10,11 +10,8 @@ from django.utils import timezone
 from ncii_cases import choices as c
 from ncii_cases.events import EventType
 from ncii_cases.models import CaseEvent, ExternalReport
-from ncii_cases.services.reports import (
-    external_report_record_made,
-    external_reports_sync,
-    obligations_triggered,
-)
+from ncii_cases.obligations import obligations_triggered
+from ncii_cases.services.reports import external_report_record_made, external_reports_sync
 from ncii_cases.workflow import TransitionForbidden
 from tests.factories import CasePartyFactory, PersonFactory
 from tests.factories_workflow import all_obligations

@@ -23,7 +23,7 @@ def test_each_stage_action_pair_moves_only_when_the_table_allows_it(
     events_before = CaseEvent.objects.filter(case=ready_case).count()
     history_before = ready_case.history.count()
 
-    if stage in transition.from_stages:
+    if stage in transition.sources:
         # When the coordinator takes an allowed action
         moved = case_transition(
             actor=coordinator,
@@ -33,14 +33,14 @@ def test_each_stage_action_pair_moves_only_when_the_table_allows_it(
             detail=READY_DETAIL,
         )
         # Then the case is at the target stage with exactly one transition event
-        assert moved.stage == transition.to_stage
-        assert Case.objects.get(pk=ready_case.pk).stage == transition.to_stage
+        assert moved.stage == transition.target
+        assert Case.objects.get(pk=ready_case.pk).stage == transition.target
         event = CaseEvent.objects.filter(case=ready_case).latest("pk")
         assert CaseEvent.objects.filter(case=ready_case).count() == events_before + 1
         assert (event.event_type, event.from_stage, event.to_stage) == (
             EventType.TRANSITION,
             stage,
-            transition.to_stage,
+            transition.target,
         )
         assert event.actor == coordinator and event.detail["action"] == transition.action
     else:
@@ -66,8 +66,8 @@ def test_an_unknown_action_is_not_allowed(ready_case, coordinator):
 
 
 def test_every_stage_is_reachable_and_every_open_stage_has_a_way_out():
-    targets = {t.to_stage for t in TRANSITIONS}
-    sources = {s for t in TRANSITIONS for s in t.from_stages}
+    targets = {t.target for t in TRANSITIONS}
+    sources = {s for t in TRANSITIONS for s in t.sources}
     assert set(c.Stage.values) - {c.Stage.INTAKE} <= targets
     assert set(c.Stage.values) <= sources
 

@@ -12,7 +12,7 @@ CLOSE_REASON = "Respondent suspended for five days after the investigation found
 
 @pytest.fixture
 def closed_with_reason(case):
-    # The close transition writes its reason here (workflow._apply).
+    # The close transition writes its reason here (its row's ``sets``, workflow.closed).
     case.closure_summary = CLOSE_REASON
     case.save()
     return case
