@@ -13,6 +13,9 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from policies.models import Resource
+from policies.selectors import resources_for_district
+
 from . import selectors, selectors_home, selectors_roster
 from . import selectors_reports as sr
 from .access_log import access_case, access_logged, access_record
@@ -87,8 +90,9 @@ def case_detail(request, pk):
     selectors_roster.parties_earlier_cases_mark(
         user=request.user, case=detail.case, parties=detail.parties
     )
-    resources = selectors.resources_for_case_audience(
-        case=detail.case, minors=detail.minors_depicted
+    audience = Resource.Audience.MINORS if detail.minors_depicted else Resource.Audience.ADULTS
+    resources = resources_for_district(
+        district=detail.case.district, audience=audience, reachable=True
     )
     context = {
         "d": detail,
