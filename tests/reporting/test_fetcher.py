@@ -9,8 +9,9 @@ import pytest
 from weasyprint import HTML
 
 from ncii_cases.models import Case
+from ncii_cases.pdf_render import AssetRefused, StaticOnlyURLFetcher
 from ncii_cases.selectors_summary import case_summary_for_user
-from reporting.pdf import AssetRefused, StaticOnlyURLFetcher, summary_pdf_render
+from reporting.pdf import summary_pdf_render
 from tests.reporting.pdftext import pdf_pages_text
 
 
