@@ -35,7 +35,7 @@ def home(request):
     IT, their own reports for every other employee. Roles that may see cases also get the
     case list, filtered, sorted and paged ids first (``queue.IdsFirstList``)."""
     kind = selectors_home.home_kind_for_user(request.user)
-    context = {"kind": kind, "home_title": selectors_home.HOME_TITLES[kind]}
+    context = {"kind": kind, "kinds": HomeKind, "home_title": selectors_home.HOME_TITLES[kind]}
     if kind in (HomeKind.QUEUE, HomeKind.CASELOAD, HomeKind.AUDIT):
         queue = case_queue(user=request.user, params=request.GET)
         paginator = Paginator(queue.rows, QUEUE_PAGE_SIZE)
