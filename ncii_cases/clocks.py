@@ -454,15 +454,6 @@ class Clock:
         """Open and due at or before ``now_`` (inclusive)."""
         return self.open and (now_ or now()) >= self.due_at
 
-    def lead_reminder_at(self) -> dt.datetime | None:
-        """When the "due soon" reminder of this clock is due (None for a clock not open)."""
-        return self.due_at - reminder_lead(self.kind) if self.open else None
-
-    def is_due_for_lead_reminder(self, now_: dt.datetime | None = None) -> bool:
-        """Running at ``now_`` and within its kind's reminder lead of the due instant."""
-        at = now_ or now()
-        return self.is_running(at) and at >= self.lead_reminder_at()
-
 
 TAKEDOWN_STATES = {
     "to_do": "Not submitted yet: the clock starts when a valid request is sent.",

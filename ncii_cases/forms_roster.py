@@ -7,6 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from .uploads import max_document_bytes
 
 
+class RosterOp:
+    """The two buttons of the roster import form, posted as ``FIELD``: check the export
+    (nothing is written) or import it."""
+
+    do_not_call_in_templates = True  # the template reads ``ops.CHECK`` and so on
+
+    FIELD = "op"
+    CHECK = "check"
+    APPLY = "apply"
+
+
 class RosterUploadForm(forms.Form):
     district = forms.ModelChoiceField(queryset=None, label=_("District"), empty_label=None)
     export = forms.FileField(

@@ -484,6 +484,11 @@ class KindSpec:
     roles: tuple[str, ...] = ()
     help: str = ""
 
+    @property
+    def is_takedown(self) -> bool:
+        """Whether the kind is the TAKE IT DOWN Act notice to a platform."""
+        return self.kind == LetterKind.TAKEDOWN
+
 
 def _specs():
     from .models import PartyNotice

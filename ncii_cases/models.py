@@ -523,6 +523,11 @@ class Case(models.Model):
         """Whether the case is closed (reopening is a workflow step)."""
         return self.stage == c.Stage.CLOSED
 
+    @property
+    def is_in_process_a(self) -> bool:
+        """Whether the case is in Process A, the formal grievance process."""
+        return self.stage == c.Stage.PROCESS_A
+
     def clean(self):
         if self.reporter_anonymous and self.reporter_name.strip():
             raise ValidationError(
@@ -684,6 +689,11 @@ class CaseParty(Correctable):
 
     def __str__(self):
         return self.display_name
+
+    @property
+    def is_depicted(self) -> bool:
+        """Whether the party is a person shown in the imagery."""
+        return self.role == c.PartyRole.DEPICTED
 
     @property
     def display_name(self):
@@ -1521,6 +1531,11 @@ class SecondFactorReset(models.Model):
 
     def __str__(self):
         return f"Second-factor reset for {self.user} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        """Whether the reset still waits for approval."""
+        return self.status == self.Status.PENDING
 
 
 class SchoolCalendarEntry(models.Model):

@@ -121,6 +121,11 @@ class IncomingReport(models.Model):
         return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
 
     @property
+    def is_public(self) -> bool:
+        """Whether the report came through the public report page (not from a staff member)."""
+        return self.source == ReportSource.PUBLIC
+
+    @property
     def is_pending(self) -> bool:
         """Whether the report still waits for a decision (promote, merge or close)."""
         return self.outcome == ReportOutcome.PENDING

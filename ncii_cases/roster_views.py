@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from ncii_cases.selectors import roster as selectors_roster
 
 from .access_log import access_logged
-from .forms_roster import RosterUploadForm
+from .forms_roster import RosterOp, RosterUploadForm
 from .models import RosterImport
 from .services.roster import COUNT_LABELS, roster_import
 
@@ -32,7 +32,7 @@ def roster_import_page(request):
     form = RosterUploadForm(data, files, districts=districts)
     result = None
     if request.method == "POST" and form.is_valid():
-        apply = request.POST.get("op") == "apply"
+        apply = request.POST.get(RosterOp.FIELD) == RosterOp.APPLY
         upload = form.cleaned_data["export"]
         result = roster_import(
             district=form.cleaned_data["district"],
@@ -47,6 +47,7 @@ def roster_import_page(request):
             return redirect("ncii_cases:roster_import")
     context = {
         "form": form,
+        "ops": RosterOp,
         "result": result,
         "counts": [(label, result.counts.get(key, 0)) for key, label in COUNT_LABELS]
         if result

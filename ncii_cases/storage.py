@@ -16,7 +16,6 @@ ever gets a URL: a file reaches a reader only through a permission-checked, acce
 that streams it from the storage.
 """
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -207,11 +206,3 @@ def generated_pdf_read(name: str) -> bytes:
         raise
     except Exception as error:  # an object store's "no such key" is not an OSError
         raise FileNotFoundError(f"The file {name} could not be read: {error}") from error
-
-
-def generated_pdf_sha256(name: str) -> str | None:
-    """The SHA-256 (hex) of a stored generated PDF, or None when it cannot be read."""
-    try:
-        return hashlib.sha256(generated_pdf_read(name)).hexdigest()
-    except OSError:
-        return None

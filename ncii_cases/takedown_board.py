@@ -44,11 +44,6 @@ class BoardRow:
             and self.takedown.status in (St.TO_DO, St.REFUSED, St.REAPPEARED)
         )
 
-    @property
-    def carries_legal_clock(self) -> bool:
-        """True for the row whose 48 hours the Act sets: a covered platform's own route."""
-        return self.takedown.covered_by_48h_rule
-
 
 def takedown_board_rows(takedowns, notices) -> list[BoardRow]:
     """One ``BoardRow`` per takedown request (list order kept). ``notices``: the case's

@@ -60,12 +60,6 @@ def route_refusal(route: str, depicted_party: CaseParty | None) -> str | None:
     return None
 
 
-def routes_offered(depicted_party: CaseParty | None) -> list[str]:
-    """The routes a request for this person may take: the platform's own notice, and the
-    hash service that fits the age in the imagery."""
-    return [r for r in R.values if route_refusal(r, depicted_party) is None]
-
-
 @dataclass(frozen=True)
 class Suggestion:
     """A takedown request worth opening: where, for whom, by which route, and why."""

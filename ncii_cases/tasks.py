@@ -67,11 +67,6 @@ def case_staff_users(case, roles=(c.AssignmentRole.LEAD, c.AssignmentRole.INVEST
     return users
 
 
-def case_staff_emails(case, roles=(c.AssignmentRole.LEAD, c.AssignmentRole.INVESTIGATOR)):
-    """Returns the addresses of ``case_staff_users``."""
-    return [u.email for u in case_staff_users(case, roles)]
-
-
 def _send(subject: str, body: str, recipients) -> int:
     """Emails the users ``recipients`` (from ``case_mail_users``); returns the number of
     emails sent."""
@@ -218,41 +213,13 @@ def _reminder_table(now):
     return table
 
 
-def reminder_recipients(case, owner=None, *, coordinators=None) -> list:
-    """Returns whom a reminder about a clock of ``case`` goes to: the case's assigned lead
-    (and investigators), the district's coordinators and the item's ``owner`` when one is
-    recorded, through ``case_mail_users`` (active accounts with an address, one per address,
-    sorted by address). ``coordinators`` may hold the coordinators' ids per district, filled
-    on first use, to spare a query per reminder."""
-    from .models import User
-    from .permissions import Action, users_who_can_on_every_case
-
-    if coordinators is None:
-        coordinators = {}
-    if case.district_id not in coordinators:
-        coordinators[case.district_id] = list(
-            users_who_can_on_every_case(Action.TRIAGE, district_id=case.district_id).values_list(
-                "pk", flat=True
-            )
-        )
-    staff = User.objects.filter(
-        case_assignments__case=case,
-        case_assignments__ended_at__isnull=True,
-        case_assignments__role__in=(c.AssignmentRole.LEAD, c.AssignmentRole.INVESTIGATOR),
-    ).values_list("pk", flat=True)
-    ids = set(staff) | set(coordinators[case.district_id])
-    if owner is not None:
-        ids.add(owner.pk)
-    return case_mail_users(User.objects.filter(pk__in=ids))
-
-
 @shared_task
 def deadlines_remind() -> dict:
     """Sends the reminders due now about every clock with a stored due time (stages, takedown
     requests, external reports, measure reviews): one "before" reminder at the clock's lead
     (``clocks.reminder_lead``, setting ``DEADLINE_REMINDER_LEAD_HOURS``) and one "overdue"
     reminder from the due instant on, each exactly once per item, due time and start of the
-    clock, to ``reminder_recipients``, worded in the district's time zone. Each reminder sent
+    clock, to ``_recipients_by_case``, worded in the district's time zone. Each reminder sent
     is a ``reminder_sent`` event on the case's timeline (who was told, about which clock, for
     which due time, before or overdue): "already reminded" is read from those events, so a
     later stage change does not erase it, and a new due time (a new stage, an extension, a
@@ -372,8 +339,12 @@ def _reminded_any(*, clock: str, when: str):
 
 
 def _recipients_by_case(cases, owners: dict, coordinators: dict) -> dict:
-    """``reminder_recipients`` for many cases at once (two queries, plus one per district not
-    seen yet): ``{(case id, owner id or None): [users]}`` for the owners given per case id."""
+    """Whom a reminder about a clock of each case goes to: the case's assigned lead (and
+    investigators), the district's coordinators and the item's owner when one is recorded,
+    through ``case_mail_users`` (active accounts with an address, one per address, sorted by
+    address). Two queries, plus one per district not seen yet (``coordinators`` keeps the
+    coordinators' ids per district across batches). Returns ``{(case id, owner id or None):
+    [users]}`` for the owners given per case id."""
     from .models import CaseAssignment, User
     from .permissions import Action, users_who_can_on_every_case
 

@@ -469,14 +469,6 @@ def check_document(data: bytes) -> CheckedDocument:
     return _check_text(data)
 
 
-def is_image_or_video(data: bytes) -> bool:
-    try:
-        _refuse_image_or_video(data)
-    except DocumentRefused:
-        return True
-    return False
-
-
 class OversizeUpload(InMemoryUploadedFile):
     """Stands in for an upload that was larger than the limit; its bytes were discarded."""
 

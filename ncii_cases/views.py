@@ -19,6 +19,8 @@ from ncii_cases.selectors import reports as sr
 from ncii_cases.selectors import roster as selectors_roster
 from ncii_cases.selectors.home import HomeKind
 from ncii_cases.selectors.queue import case_queue
+from policies.models import Resource
+from policies.selectors import resources_for_district
 
 from .access_log import access_case, access_logged, access_record
 from .case_views import TIMELINE_NEWEST, case_todo
@@ -35,7 +37,7 @@ def home(request):
     IT, their own reports for every other employee. Roles that may see cases also get the
     case list, filtered, sorted and paged ids first (``queue.IdsFirstList``)."""
     kind = selectors_home.home_kind_for_user(request.user)
-    context = {"kind": kind, "home_title": selectors_home.HOME_TITLES[kind]}
+    context = {"kind": kind, "kinds": HomeKind, "home_title": selectors_home.HOME_TITLES[kind]}
     if kind in (HomeKind.QUEUE, HomeKind.CASELOAD, HomeKind.AUDIT):
         queue = case_queue(user=request.user, params=request.GET)
         paginator = Paginator(queue.rows, QUEUE_PAGE_SIZE)
@@ -90,8 +92,9 @@ def case_detail(request, pk):
     selectors_roster.parties_earlier_cases_mark(
         user=request.user, case=detail.case, parties=detail.parties
     )
-    resources = selectors.resources_for_case_audience(
-        case=detail.case, minors=detail.minors_depicted
+    audience = Resource.Audience.MINORS if detail.minors_depicted else Resource.Audience.ADULTS
+    resources = resources_for_district(
+        district=detail.case.district, audience=audience, reachable=True
     )
     context = {
         "d": detail,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from .models import Definition, Intervention, Measure, Platform, ReportingObligation, Resource
+from .models import Definition, Intervention, Measure, Platform, Resource
 
 if TYPE_CHECKING:
     from ncii_cases.models import District
@@ -21,23 +21,38 @@ def platforms_for_district(*, district: District | None) -> QuerySet[Platform]:
     return Platform.objects.for_district(district)
 
 
+# Shown whatever the age of the people in the imagery: the NCMEC hotline and the CyberTipline
+# take reports about adults too.
+ALWAYS_SHOWN = ("ncmec-hotline", "cybertipline")
+
+
 def resources_for_district(
-    *, district: District | None, audience: str | None = None
+    *, district: District | None, audience: str | None = None, reachable: bool = False
 ) -> QuerySet[Resource]:
     """Resources shown to victims and staff (hotlines, reporting and takedown services,
-    counseling).
+    counseling); the one rule the case page and the catalogs ask.
 
     ``audience`` narrows the list to what fits the person: ``"minors"`` returns the resources
     for everyone plus those for minors (Take It Down, the CyberTipline); ``"adults"`` returns
     the resources for everyone plus those for adults (StopNCII); ``"all"`` returns only the
-    resources meant for everyone; ``None`` returns every resource.
+    resources meant for everyone; ``None`` returns every resource. Whatever the audience, the
+    ``ALWAYS_SHOWN`` ones are kept. Raises ValueError for an unknown audience.
+
+    ``reachable`` keeps only the resources someone can reach: a placeholder slot the district
+    has not filled in (``Resource.is_placeholder``), or a row with neither phone nor address,
+    is left out, as beside a case: a person asking for help must never be shown a contact
+    that is not there.
     """
     qs = Resource.objects.for_district(district)
+    if reachable:
+        qs = qs.filter(is_placeholder=False).exclude(phone="", url="")
     if audience is None:
         return qs
     if audience not in Resource.Audience.values:
         raise ValueError(f"Unknown resource audience: {audience!r}")
-    return qs.filter(audience__in={Resource.Audience.EVERYONE, audience})
+    return qs.filter(
+        Q(audience__in={Resource.Audience.EVERYONE, audience}) | Q(slug__in=ALWAYS_SHOWN)
+    )
 
 
 def measures_for_district(
@@ -60,12 +75,6 @@ def interventions_for_track(*, district: District | None, track: str) -> QuerySe
     if track not in Intervention.Track.values:
         raise ValueError(f"Unknown intervention track: {track!r}")
     return Intervention.objects.for_district(district).filter(track=track)
-
-
-def obligations_for_district(*, district: District | None) -> QuerySet[ReportingObligation]:
-    """Reports the law or the district requires (child protection, law enforcement, the NCMEC
-    CyberTipline, the licensing body), each with its trigger and its deadline in hours."""
-    return ReportingObligation.objects.for_district(district)
 
 
 def definition(*, slug: str) -> Definition | None:

@@ -556,9 +556,3 @@ def analytics_csv_lines(report: AnalyticsReport):
     writer = csv.writer(_Echo())
     for row in analytics_csv_rows(report):
         yield writer.writerow(row)
-
-
-def analytics_csv_write(report: AnalyticsReport, out) -> None:
-    """Writes the report's CSV to ``out``."""
-    for line in analytics_csv_lines(report):
-        out.write(line)

@@ -11,7 +11,7 @@ import logging
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
-from .pdf import PREFIX, html_pdf_build
+from ncii_cases.pdf_render import PREFIX, html_pdf_build
 
 logger = logging.getLogger(__name__)
 

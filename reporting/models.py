@@ -59,6 +59,18 @@ class PdfJob(models.Model):
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
 
 class RedactionTerm(models.Model):
     """A reviewer's decision on one piece of a case's text for redacted summaries: redact it
@@ -91,6 +103,10 @@ class RedactionTerm(models.Model):
 
     def __str__(self):
         return f"{self.get_decision_display()} a term of case {self.case_id}"
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.decision == self.Decision.REDACT
 
 
 class RedactionReview(models.Model):
@@ -143,3 +159,7 @@ class RedactionReview(models.Model):
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def is_released(self) -> bool:
+        return self.status == self.Status.RELEASED

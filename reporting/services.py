@@ -4,45 +4,20 @@ written; the rows written here are reporting's own ``PdfJob`` rows.
 
 A job is handed to Celery after its transaction commits. When the broker (Redis) cannot be
 reached, the request still succeeds: the job stays queued without ``enqueued_at`` and the page
-says so; ``tasks.pdf_jobs_requeue`` hands it over once the broker is back.
+says so; ``tasks.pdf_jobs_requeue`` hands it over once the broker is back. Publishing is
+``tasks.pdf_job_enqueue``; the tasks import nothing from here.
 """
 
-import logging
-
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from ncii_cases.permissions import Action, actions_for
 from ncii_cases.selectors.cases import case_get_for_user
 from reporting.summary import PROFILES, REDACTED, case_summary_latest_event_id
 
+from .files import pdf_job_file_ok
 from .models import PdfJob
 from .selectors import pdf_job_for_user, rights_fingerprint
-
-logger = logging.getLogger(__name__)
-
-
-def pdf_job_enqueue(*, job_id: int) -> bool:
-    """Publishes the rendering task of the job; returns False (and leaves the job queued)
-    when the broker cannot be reached."""
-    from kombu.exceptions import OperationalError
-
-    from .tasks import pdf_render
-
-    try:
-        import redis.exceptions as redis_errors
-
-        broker_errors = (OperationalError, redis_errors.RedisError, OSError)
-    except ImportError:  # pragma: no cover (redis is a dependency of the broker)
-        broker_errors = (OperationalError, OSError)
-    try:
-        # CELERY_TASK_PUBLISH_RETRY_POLICY gives up quickly when the broker is down.
-        pdf_render.apply_async(args=[job_id], retry=True)
-    except broker_errors as error:
-        logger.warning("PDF job %s stays queued: broker unavailable (%s)", job_id, type(error))
-        return False
-    PdfJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-    return True
+from .tasks import pdf_job_enqueue
 
 
 def pdf_job_enqueue_on_commit(job_id: int) -> None:
@@ -95,8 +70,6 @@ def _requeue_if_file_lost(job_id: int) -> PdfJob:
     """Puts a ready job back in the queue when its file is missing or no longer has the
     recorded hash (a restore or a clean-up of the private folder), so that requesting the
     summary again makes it again instead of offering a download that is never found."""
-    from .tasks import pdf_job_file_ok
-
     with transaction.atomic():
         job = PdfJob.objects.select_for_update().get(pk=job_id)
         if job.status == PdfJob.Status.READY and not pdf_job_file_ok(job):

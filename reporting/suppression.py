@@ -60,11 +60,6 @@ def is_small(count: int) -> bool:
     return 0 < count < THRESHOLD
 
 
-def suppress_count(label: str, count: int) -> Cell:
-    """A single count with the primary rule only (for a figure shown without a breakdown)."""
-    return _cell(label, count, False)
-
-
 def exact_breakdown(
     rows: list[tuple[str, int]], total: int, total_label: str = "Total"
 ) -> tuple[list[Cell], Cell]:

@@ -1,9 +1,12 @@
-"""Background rendering of PDF case summaries. Tasks carry job ids, never personal data.
+"""Background rendering of PDF case summaries, and handing jobs to the worker
+(``pdf_job_enqueue``). Tasks carry job ids, never personal data. The services of
+``reporting.services`` publish through this module; it imports nothing from them. The stored
+files are read and checked in ``reporting.files``.
 
 ``pdf_render`` is idempotent: a job already ready, whose stored file has the recorded SHA-256,
 is left alone; otherwise it renders and finishes under the job's row lock, storing the file
-whole under the job's one name (``pdf/<district>/<job>.pdf`` in the ``generated_pdfs``
-storage: a private folder or bucket, ``ncii_cases.storage.generated_pdf_save``). A task
+whole under the job's one name (``files.pdf_job_file_name`` in the ``generated_pdfs``
+storage: a private folder or bucket). A task
 delivered twice, or redelivered after a worker died (acks_late), so leaves exactly one file
 whose hash is the one recorded. The rendering itself runs outside any transaction.
 """
@@ -18,8 +21,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from ncii_cases.storage import generated_pdf_read, generated_pdf_save
-
+from .files import pdf_job_file_ok, pdf_job_file_store
 from .models import PdfJob
 
 logger = logging.getLogger(__name__)
@@ -32,33 +34,6 @@ ERROR_CHANGED = (
     "new review of the redacted summary and approve it again."
 )
 ERROR_GAVE_UP = "The summary failed several times and was stopped. Try again later."
-
-
-def pdf_job_content(job: PdfJob) -> bytes:
-    """The bytes of a job's file, read from the ``generated_pdfs`` storage. Raises
-    FileNotFoundError (an OSError) when the job has no file or it cannot be read."""
-    return generated_pdf_read(job.file_path)
-
-
-def pdf_job_content_verified(job: PdfJob) -> bytes | None:
-    """The bytes of the job's file when it exists and has the recorded SHA-256; otherwise
-    None (missing, unreadable, or altered in the storage)."""
-    try:
-        content = pdf_job_content(job)
-    except OSError:
-        return None
-    if not job.sha256 or hashlib.sha256(content).hexdigest() != job.sha256:
-        return None
-    return content
-
-
-def pdf_job_file_ok(job: PdfJob) -> bool:
-    """Whether the job's file exists and has the recorded SHA-256."""
-    return pdf_job_content_verified(job) is not None
-
-
-def _relative_path(job: PdfJob) -> str:
-    return f"pdf/{job.case.district_id}/{job.pk}.pdf"
 
 
 def _claim(job_id: int) -> bool:
@@ -93,7 +68,7 @@ def _finish(job_id: int, content: bytes, pages: int) -> None:
         job = PdfJob.objects.select_for_update().select_related("case").get(pk=job_id)
         if job.status == PdfJob.Status.READY and pdf_job_file_ok(job):
             return  # another delivery finished first
-        job.file_path = generated_pdf_save(name=_relative_path(job), content=content)
+        job.file_path = pdf_job_file_store(job, content)
         job.sha256 = hashlib.sha256(content).hexdigest()
         job.size = len(content)
         job.page_count = pages
@@ -172,6 +147,27 @@ def pdf_render(job_id: int) -> str:
     return "ready"
 
 
+def pdf_job_enqueue(*, job_id: int) -> bool:
+    """Publishes the rendering task of the job; returns False (and leaves the job queued)
+    when the broker cannot be reached."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        import redis.exceptions as redis_errors
+
+        broker_errors = (OperationalError, redis_errors.RedisError, OSError)
+    except ImportError:  # pragma: no cover (redis is a dependency of the broker)
+        broker_errors = (OperationalError, OSError)
+    try:
+        # CELERY_TASK_PUBLISH_RETRY_POLICY gives up quickly when the broker is down.
+        pdf_render.apply_async(args=[job_id], retry=True)
+    except broker_errors as error:
+        logger.warning("PDF job %s stays queued: broker unavailable (%s)", job_id, type(error))
+        return False
+    PdfJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    return True
+
+
 @shared_task(ignore_result=True)
 def pdf_jobs_requeue() -> int:
     """Hands the worker again the jobs it never got (queued for over
@@ -180,8 +176,6 @@ def pdf_jobs_requeue() -> int:
     minutes by default (a worker that died); a job tried MAX_ATTEMPTS times is marked failed
     instead. Returns the number of jobs enqueued."""
     from django.db.models import Q
-
-    from .services import pdf_job_enqueue
 
     now = timezone.now()
     queued_stale_after = timedelta(seconds=settings.PDF_REQUEUE_QUEUED_AFTER_SECONDS)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from ncii_cases.access_log import access_logged
 from ncii_cases.analytics_facts import case_facts_refresh_stale, facts_generation
+from ncii_cases.pdf_render import PREFIX, html_pdf_build
 from ncii_cases.selectors.analytics import (
     AnalyticsFilters,
     analytics_schools_for_user,
@@ -29,7 +30,6 @@ from ncii_cases.selectors.analytics import (
 
 from .analytics import analytics_csv_lines, analytics_report
 from .forms_analytics import AnalyticsFilterForm
-from .pdf import PREFIX, html_pdf_build
 from .suppression import THRESHOLD
 
 logger = logging.getLogger(__name__)

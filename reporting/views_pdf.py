@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ncii_cases.access_log import access_case, access_logged
 
 from . import selectors, services
+from .files import pdf_job_content_verified
 from .models import PdfJob
-from .tasks import pdf_job_content_verified
 
 
 @access_logged("case_pdf")

@@ -21,7 +21,7 @@ from reporting.redaction import Kind
 
 from . import selectors_redaction as selectors
 from . import services_redaction as services
-from .tasks import pdf_job_content_verified
+from .files import pdf_job_content_verified
 from .views_pdf import pdf_attachment
 
 

@@ -311,6 +311,11 @@ class ChangeRow:
     case_reference: str = ""
     changes: list[FieldChange] = field(default_factory=list)
 
+    @property
+    def is_deletion(self) -> bool:
+        """Whether the row records the deletion of the record."""
+        return self.kind == HISTORY_TYPES["-"]
+
 
 def _history_querysets(*, scope: dict, flt: AuditFilter):
     """Yields (key, filtered history queryset) per case-data model."""

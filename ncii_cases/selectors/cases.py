@@ -47,6 +47,7 @@ from ncii_cases.permissions import (
     case_scope_q,
     cases_visible_to,
     schools_where,
+    user_can,
 )
 from ncii_cases.takedown_routes import Suggestion, takedown_suggestions
 
@@ -247,11 +248,6 @@ def appeal_ground_names_set(case: Case, appeals: list) -> None:
         appeal.ground_names = [names.get(slug, slug.replace("-", " ")) for slug in appeal.grounds]
 
 
-def case_appeal_pending_for_user(*, user, case: Case) -> Appeal | None:
-    """The case's pending appeal, for a user who may see discipline; None otherwise."""
-    return case_appeals_for_user(user=user, case=case).filter(decided_at__isnull=True).first()
-
-
 def case_sanctions_for_user(
     *, user, case: Case, allowed: set[str] | None = None
 ) -> QuerySet[Sanction]:
@@ -447,39 +443,6 @@ def case_extensions_for_user(*, user, case: Case, allowed=None) -> QuerySet[Dead
     return rows
 
 
-def resources_for_case(*, case: Case):
-    """Returns the help shown beside a case: hotlines, reporting and takedown services and
-    the district's counseling contacts (catalog data, no case content)."""
-    from policies.models import Resource
-
-    return _with_contact(Resource.objects.for_district(case.district))
-
-
-def _with_contact(resources):
-    """Only the resources someone can reach: a placeholder slot the district has not filled
-    in (``Resource.is_placeholder``: "a slot the district fills in with its own contact before
-    go-live"), or a row with neither phone nor address, is left out, as on the public policy
-    page: a person asking for help must never be shown a contact that is not there."""
-    return resources.filter(is_placeholder=False).exclude(phone="", url="")
-
-
-def resources_for_case_audience(*, case: Case, minors: bool):
-    """The resources for the people shown: for minors Take It Down, for adults StopNCII, and
-    always the NCMEC hotline, the CyberTipline and the district's contacts for everyone; only
-    those with a contact (``_with_contact``)."""
-    from policies.models import Resource
-
-    audience = Resource.Audience.MINORS if minors else Resource.Audience.ADULTS
-    return _with_contact(
-        Resource.objects.for_district(case.district).filter(
-            Q(audience__in=[Resource.Audience.EVERYONE, audience]) | Q(slug__in=ALWAYS_SHOWN)
-        )
-    )
-
-
-ALWAYS_SHOWN = ("ncmec-hotline", "cybertipline")
-
-
 def case_for_admin_link(*, user, content_type_id: int, object_id) -> Case:
     """Returns the case behind an admin "view on site" link if the user may see it; every
     other object, and every case they may not see, is Http404 (no existence oracle)."""
@@ -546,7 +509,7 @@ def case_takedown_notices_for_user(*, user, case: Case, allowed=None) -> QuerySe
 def case_takedowns_for_user(*, user, case: Case) -> QuerySet[TakedownRequest]:
     """The case's takedown requests, for users who may see the evidence log."""
     rows = TakedownRequest.objects.filter(case=case).select_related("platform")
-    return rows if user_can_action(user, Action.VIEW_EVIDENCE, case) else rows.none()
+    return rows if user_can(user, Action.VIEW_EVIDENCE, case) else rows.none()
 
 
 def takedown_suggestions_for_user(*, user, case: Case) -> list[Suggestion]:
@@ -554,19 +517,13 @@ def takedown_suggestions_for_user(*, user, case: Case) -> list[Suggestion]:
     platform and place in the evidence log and each depicted person, the hash service that
     fits their age in the imagery and, for a covered platform, its own notice under the TAKE
     IT DOWN Act. Empty for a user who may not see the evidence log (places are evidence)."""
-    if not user_can_action(user, Action.VIEW_EVIDENCE, case):
+    if not user_can(user, Action.VIEW_EVIDENCE, case):
         return []
     return takedown_suggestions(
         evidence=EvidenceItem.objects.current().filter(case=case).select_related("platform"),
         depicted=case_parties_by_role(user=user, case=case, roles=[c.PartyRole.DEPICTED]),
         existing=TakedownRequest.objects.current().filter(case=case),
     )
-
-
-def case_reports_for_user(*, user, case: Case) -> QuerySet[ExternalReport]:
-    """The case's external reports, for users who may see the evidence log."""
-    rows = ExternalReport.objects.filter(case=case)
-    return rows if user_can_action(user, Action.VIEW_EVIDENCE, case) else rows.none()
 
 
 @dataclass(frozen=True)
@@ -586,7 +543,7 @@ def case_reports_to_decide_for_user(*, user, case: Case) -> list[ReportToDecide]
     case (others: none), read without writing: the pending rows, and the reports the case's
     facts trigger (``obligations.duties_triggered``) that have no row yet, as the save's sync
     will create them. Sorted by deadline."""
-    if not user_can_action(user, Action.WORK, case) or case.is_closed:
+    if not user_can(user, Action.WORK, case) or case.is_closed:
         return []
     rows = list(ExternalReport.objects.filter(case=case))
     by_obligation = {(r.obligation_id, r.step): r for r in rows if r.obligation_id}
@@ -614,13 +571,9 @@ def case_reports_to_decide_for_user(*, user, case: Case) -> list[ReportToDecide]
 
 def case_harm_for_user(*, user, case: Case) -> HarmAssessment | None:
     """The case's harm assessment, if any, for users who may read the case."""
-    if not user_can_action(user, Action.VIEW, case):
+    if not user_can(user, Action.VIEW, case):
         return None
     return HarmAssessment.objects.filter(case=case).first()
-
-
-def user_can_action(user, action: str, case: Case) -> bool:
-    return action in actions_for(user, case)
 
 
 def intake_schools_for_user(*, user):

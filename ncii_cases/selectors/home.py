@@ -52,6 +52,8 @@ class HomeKind:
     """Which home a user lands on. Decided from the permission policy's faces, strongest
     right first, never from a role code."""
 
+    do_not_call_in_templates = True  # templates compare ``kind`` with ``kinds.QUEUE`` and so on
+
     QUEUE = "queue"  # may open cases (TRIAGE): the coordinator, school administrators
     CASELOAD = "caseload"  # reads the cases assigned to them (VIEW): investigators, support
     AUDIT = "audit"  # reviews the audit record (AUDIT): the auditor

@@ -5,7 +5,7 @@ see of their report's progress (three words, never the case)."""
 from django.http import Http404
 
 from ncii_cases import choices as c
-from ncii_cases.models import Case, School
+from ncii_cases.models import School
 from ncii_cases.models_intake import IncomingReport, ReportStatus
 from ncii_cases.permissions import (
     Action,
@@ -80,12 +80,6 @@ def cases_to_merge_into(*, user, report: IncomingReport):
         .exclude(stage=c.Stage.CLOSED)
         .order_by("-reported_at")
     )
-
-
-def reports_of_case(*, case: Case):
-    """The incoming reports linked to the case (promoted or merged), oldest first, with their
-    messages: for the case page of whoever reads the case."""
-    return case.incoming_reports.order_by("submitted_at").prefetch_related("messages")
 
 
 def public_schools(*, district) -> "list[School]":

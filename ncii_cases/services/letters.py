@@ -111,7 +111,7 @@ def letter_send(
     stale choice), a recipient who cannot get the letter now (the reason, such as a parent
     notification the recorded decision does not allow), or an empty or too long text (keyed
     by field)."""
-    from reporting.pdf import letter_pdf_render
+    from ..pdf_render import letter_pdf_render
 
     if kind not in LetterKind.values:
         raise ValidationError(_("No such kind of letter."))

@@ -10,8 +10,6 @@ reminder recorded is a reminder sent.
 
 import datetime as dt
 
-from django.db.models import Q
-
 from ..audit import canonical_value, case_event_record
 from ..events import EventType
 from ..models import Case, CaseEvent
@@ -59,59 +57,6 @@ def reminders_sent(*, case_ids) -> set[tuple[str, int, str, str, str]]:
     }
 
 
-def reminder_was_sent(
-    *, case_id: int, clock: str, item_id: int, due, started, when: str = OVERDUE
-) -> bool:
-    """Whether a reminder about this clock of this item, for this due time and this start of
-    the clock, sent ``when`` ("before" or "overdue"), is recorded."""
-    sent_when = Q(detail__when=when)
-    if when == OVERDUE:
-        sent_when |= ~Q(detail__has_key="when")
-    return (
-        CaseEvent.objects.filter(
-            case_id=case_id,
-            event_type=EventType.REMINDER_SENT,
-            detail__clock=clock,
-            detail__item_id=item_id,
-            detail__due=reminder_due_text(due),
-            detail__started=reminder_due_text(started),
-        )
-        .filter(sent_when)
-        .exists()
-    )
-
-
-def reminder_sent_record(
-    *,
-    case: Case,
-    clock: str,
-    item_id: int,
-    due,
-    started,
-    recipients,
-    when: str = OVERDUE,
-    stage: str = "",
-) -> CaseEvent:
-    """Records that the reminder about ``clock`` (one of ``REMINDER_CLOCKS``) of the item
-    ``item_id`` (the case itself for "stage"), due at ``due`` on the clock started at
-    ``started`` (None: never restarted), sent ``when`` (``BEFORE`` the due instant, at the
-    clock's lead, or once ``OVERDUE``), was emailed to the users ``recipients``. Raises
-    ValueError for an unknown clock or "when"."""
-    event = reminder_sent_event(
-        case=case,
-        clock=clock,
-        item_id=item_id,
-        due=due,
-        started=started,
-        recipients=recipients,
-        when=when,
-        stage=stage,
-    )
-    return case_event_record(
-        case=case, actor=None, event_type=EventType.REMINDER_SENT, detail=event.detail
-    )
-
-
 def reminder_sent_event(
     *,
     case: Case,
@@ -123,9 +68,12 @@ def reminder_sent_event(
     when: str = OVERDUE,
     stage: str = "",
 ) -> CaseEvent:
-    """The unsaved ``reminder_sent`` event that ``reminder_sent_record`` would write, for
-    ``audit.case_events_record_many`` to record with others in one go. Same arguments and
-    errors as ``reminder_sent_record``."""
+    """The unsaved ``reminder_sent`` event, for ``audit.case_events_record_many`` to record
+    with others in one go: the reminder about ``clock`` (one of ``REMINDER_CLOCKS``) of the
+    item ``item_id`` (the case itself for "stage"), due at ``due`` on the clock started at
+    ``started`` (None: never restarted), sent ``when`` (``BEFORE`` the due instant, at the
+    clock's lead, or once ``OVERDUE``), was emailed to the users ``recipients``. Raises
+    ValueError for an unknown clock or "when"."""
     if clock not in REMINDER_CLOCKS:
         raise ValueError(f"Unknown reminder clock {clock!r}; use one of {REMINDER_CLOCKS}.")
     if when not in REMINDER_WHENS:

@@ -211,7 +211,7 @@ def notice_inputs_check(data: dict) -> None:
 
 def _render(notice: TakedownNotice, *, minor: bool | None, at: dt.datetime) -> None:
     """Sets the notice's text and PDF (stored through Django's storage API) from its inputs."""
-    from reporting.pdf import notice_pdf_render
+    from ..pdf_render import notice_pdf_render
 
     letter = notice_letter(
         takedown=notice.takedown,

@@ -131,17 +131,6 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def enrollment_link_open(*, user) -> EnrollmentLink | None:
-    """The user's newest link that can still be used, or None."""
-    return (
-        EnrollmentLink.objects.filter(
-            user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
 def enrollment_link_recently_sent(*, user) -> bool:
     """Whether a link was sent to the user less than ``ENROLLMENT_LINK_RESEND_SECONDS`` ago
     (a person asking again is told to check their e-mail instead)."""

@@ -7,7 +7,6 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from ncii_cases import choices as c
-from ncii_cases.selectors.cases import resources_for_case
 from policies.models import ReportingProfile, Resource
 from policies.selectors import resources_for_district
 from tests.access.helpers import login_verified
@@ -188,7 +187,10 @@ def test_a_districts_row_replaces_the_shared_row_of_the_same_slug(district, othe
     # Then the district sees its row instead of the shared one, beside its cases too ...
     shown = list(resources_for_district(district=district).filter(slug="ncmec-hotline"))
     assert shown == [own]
-    assert list(resources_for_case(case=case).filter(slug="ncmec-hotline")) == [own]
+    beside_case = resources_for_district(
+        district=case.district, audience=Resource.Audience.ADULTS, reachable=True
+    )
+    assert list(beside_case.filter(slug="ncmec-hotline")) == [own]
     # ... while every other district still sees the shared row
     assert list(resources_for_district(district=other_district).filter(slug="ncmec-hotline")) == [
         hotline()

@@ -15,13 +15,20 @@ from guardian.shortcuts import assign_perm
 
 from ncii_cases import choices as c
 from ncii_cases.events import EventType
-from ncii_cases.models import Case, CaseAssignment, CaseEvent, CaseUserObjectPermission
+from ncii_cases.models import (
+    Case,
+    CaseAssignment,
+    CaseEvent,
+    CaseUserObjectPermission,
+    TakedownRequest,
+)
 from ncii_cases.permissions import Action, cases_visible_to, user_can
 from ncii_cases.services.accounts import DEACTIVATED_REASON, user_deactivate
 from ncii_cases.services.cases import case_assign
-from ncii_cases.tasks import case_staff_emails, deadlines_remind, transition_notify
+from ncii_cases.tasks import case_staff_users, deadlines_remind, transition_notify
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, UserFactory
+from tests.factories_workflow import platform
 
 
 def sessions_of(user) -> int:
@@ -150,9 +157,9 @@ def test_an_inactive_assignee_receives_no_case_email(case, coordinator, investig
     # is still there, the e-mail rule still skips the account.
     case_assign(actor=coordinator, case=case, user=investigator, role=c.AssignmentRole.LEAD)
     type(investigator).objects.filter(pk=investigator.pk).update(is_active=False)
-    assert investigator.email not in case_staff_emails(case)
+    assert investigator not in case_staff_users(case)
     # With no active assignee left, the district's coordinators are told instead.
-    assert case_staff_emails(case) == [coordinator.email]
+    assert case_staff_users(case) == [coordinator]
 
 
 def test_the_transition_email_skips_inactive_assignees(case, investigator, counselor):
@@ -177,13 +184,28 @@ def test_an_inactive_coordinator_is_not_the_fallback(school, coordinator, distri
 
 
 def test_an_inactive_owner_is_not_reminded_the_case_staff_are(case, coordinator, investigator):
-    # (Was a check of the removed helper ``_owner_or_staff``, which compared users with
-    # addresses; the rule is now ``reminder_recipients``: owner, staff and coordinators.)
-    from ncii_cases.tasks import reminder_recipients
-
+    # Given an overdue takedown request whose owner was deactivated behind the app's back
     owner = UserFactory(district=case.district, role=c.Role.SUPPORT_STAFF)
     type(owner).objects.filter(pk=owner.pk).update(is_active=False)
-    owner.refresh_from_db()
-    told = reminder_recipients(case, owner)
-    assert owner not in told
-    assert sorted(u.email for u in told) == sorted([investigator.email, coordinator.email])
+    now = timezone.now()
+    row = TakedownRequest.objects.create(
+        case=case,
+        platform=platform("snapchat"),
+        location="@account",
+        route=TakedownRequest.Route.PLATFORM,
+        status=TakedownRequest.Status.SUBMITTED,
+        covered_by_48h_rule=True,
+        submitted_at=now - dt.timedelta(hours=50),
+        due_at=now - dt.timedelta(hours=2),
+        owner=owner,
+    )
+    # When the reminders run
+    deadlines_remind()
+    # Then the takedown's reminder goes to the case staff and the coordinators, not the owner
+    sent = CaseEvent.objects.get(
+        case=case, event_type=EventType.REMINDER_SENT, detail__clock="takedown"
+    )
+    assert sent.detail["item_id"] == row.pk
+    told = {r["id"] for r in sent.detail["recipients"]}
+    assert told == {investigator.pk, coordinator.pk}
+    assert all(owner.email not in m.to for m in mail.outbox)

@@ -832,7 +832,7 @@ def test_takedown_notice_pages(client, world, persona, private_root):
     """The notice page and both downloads answer whoever may manage the case's takedowns
     (WORK); everyone else gets 404, another district's staff included; a notice reached
     through another case's URL is 404 too; each request is logged."""
-    from reporting.pdf import notice_pdf_render
+    from ncii_cases.pdf_render import notice_pdf_render
     from tests.ncii_cases.test_takedown_notices import one_page_letter
 
     personas, objects, secrets = world

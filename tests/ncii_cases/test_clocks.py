@@ -226,13 +226,11 @@ def test_a_measure_review_is_due_at_the_end_of_its_school_day(case, counselor, d
 def test_reminder_pieces_lead_and_overdue(case):
     row = build(case, "takedown", "submitted")
     lead = clocks.reminder_lead("takedown")
-    clock = row.clock
-    assert clock.lead_reminder_at() == DUE - lead
-    assert not clock.is_due_for_lead_reminder(DUE - lead - dt.timedelta(seconds=1))
-    assert clock.is_due_for_lead_reminder(DUE - lead)
-    assert not clock.is_due_for_lead_reminder(DUE)  # overdue instead
-    assert TakedownRequest.objects.due_for_lead_reminder(DUE - lead).filter(pk=row.pk).exists()
-    assert not TakedownRequest.objects.due_for_lead_reminder(DUE).exists()
+    due_soon = TakedownRequest.objects.due_for_lead_reminder
+    assert not due_soon(DUE - lead - dt.timedelta(seconds=1)).filter(pk=row.pk).exists()
+    assert due_soon(DUE - lead).filter(pk=row.pk).exists()
+    assert not due_soon(DUE).exists()  # overdue instead
+    assert TakedownRequest.objects.overdue(DUE).filter(pk=row.pk).exists()
 
 
 def test_an_appeal_window_counts_the_districts_school_days(case, coordinator):

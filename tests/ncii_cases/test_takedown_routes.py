@@ -14,7 +14,7 @@ from ncii_cases.events import EventType
 from ncii_cases.models import CaseEvent, EvidenceItem, TakedownRequest
 from ncii_cases.selectors.cases import takedown_suggestions_for_user
 from ncii_cases.services.takedowns import takedown_request_create, takedown_route_suggest
-from ncii_cases.takedown_routes import route_refusal, routes_offered, takedown_suggestions
+from ncii_cases.takedown_routes import route_refusal, takedown_suggestions
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
 from tests.factories_workflow import platform
@@ -60,11 +60,10 @@ def test_the_routes_offered_follow_the_age_in_the_imagery_not_the_age_now(
 ):
     party = depicted(case, age_in_imagery=age_in_imagery, minor_now=minor_now)
     if age_in_imagery == Age.ADULT:
-        assert routes_offered(party) == [R.STOPNCII, R.PLATFORM]
         assert takedown_route_suggest(party) == R.STOPNCII
     else:
-        assert routes_offered(party) == [R.TAKE_IT_DOWN, R.PLATFORM]
         assert takedown_route_suggest(party) == R.TAKE_IT_DOWN
+    assert (route_refusal(R.STOPNCII, party) is None) == (age_in_imagery == Age.ADULT)
     assert (route_refusal(R.TAKE_IT_DOWN, party) is None) == (age_in_imagery != Age.ADULT)
     assert route_refusal(R.PLATFORM, party) is None
 

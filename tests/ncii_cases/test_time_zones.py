@@ -15,6 +15,7 @@ from ncii_cases.models import Case, ExternalReport
 from ncii_cases.next_due import case_next_due_refresh
 from ncii_cases.obligations import profile_lines_for_district
 from ncii_cases.services.takedowns import takedown_request_create, takedown_request_submit
+from reporting import files as reporting_files
 from reporting import tasks as reporting_tasks
 from reporting.services import pdf_job_request
 from tests.access.helpers import login_verified
@@ -84,7 +85,7 @@ def test_a_48_hour_clock_across_a_clock_change_is_shown_right_everywhere(
     job, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
     assert reporting_tasks.pdf_render(job.pk) == "ready"
     job.refresh_from_db()
-    text = " ".join(pdf_pages_text(reporting_tasks.pdf_job_content(job)))
+    text = " ".join(pdf_pages_text(reporting_files.pdf_job_content(job)))
     text = " ".join(text.split())
     assert shown in text and "47 h left" in text and note in text
 
@@ -134,7 +135,7 @@ def test_a_district_in_another_zone_than_the_server_round_trips_input_and_displa
     with timezone.override(zoneinfo.ZoneInfo("America/Chicago")):  # the worker's own zone
         assert reporting_tasks.pdf_render(job.pk) == "ready"
     job.refresh_from_db()
-    pages = pdf_pages_text(reporting_tasks.pdf_job_content(job))
+    pages = pdf_pages_text(reporting_files.pdf_job_content(job))
     text = " ".join(" ".join(pages).split())
     assert "Nov 16, 2026, 9:00 AM PST" in text
 

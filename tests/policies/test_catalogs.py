@@ -348,7 +348,7 @@ def test_selectors_return_own_rows_with_defaults_and_not_other_districts(distric
         (selectors.resources_for_district, Resource, {"kind": "counseling"}),
         (selectors.measures_for_district, Measure, {"kind": "supportive"}),
         (
-            selectors.obligations_for_district,
+            lambda district: ReportingObligation.objects.for_district(district),
             ReportingObligation,
             {
                 "agency": "County sheriff",
@@ -428,7 +428,7 @@ def test_deactivated_rows_are_excluded(districts):
         )
     )
     assert "law-enforcement-sextortion" not in set(
-        selectors.obligations_for_district(district=mine).values_list("slug", flat=True)
+        ReportingObligation.objects.for_district(mine).values_list("slug", flat=True)
     )
 
 

@@ -19,7 +19,7 @@ from ncii_cases.audit import case_event_record
 from ncii_cases.events import EventType
 from ncii_cases.models import AccessEvent, CaseMeasure, PartyChoice, TakedownRequest
 from reporting.analytics import chart_build, csv_safe
-from reporting.suppression import Cell, rate, suppress_breakdown, suppress_count
+from reporting.suppression import Cell, rate, suppress_breakdown
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory, SchoolFactory
 from tests.factories_workflow import measure, platform
@@ -75,12 +75,14 @@ def small_numbers_in(html: str) -> list[str]:
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4])
 def test_a_count_from_one_to_four_is_shown_as_less_than_five(count):
-    assert suppress_count("x", count).text == "<5"
+    cells, _ = suppress_breakdown([("x", count)], count)
+    assert cells[0].text == "<5"
 
 
 @pytest.mark.parametrize("count", [0, 5, 6, 137])
 def test_zero_and_counts_of_five_or_more_are_shown_exactly(count):
-    assert suppress_count("x", count).text == str(count)
+    cells, total = suppress_breakdown([("x", count)], count)
+    assert cells[0].text == total.text == str(count)
 
 
 def test_a_single_small_cell_also_hides_the_next_smallest_cell():

@@ -9,7 +9,8 @@ import pytest
 from weasyprint import HTML
 
 from ncii_cases.models import Case
-from reporting.pdf import AssetRefused, StaticOnlyURLFetcher, summary_pdf_render
+from ncii_cases.pdf_render import AssetRefused, StaticOnlyURLFetcher
+from reporting.pdf import summary_pdf_render
 from reporting.summary import case_summary_for_user
 from tests.reporting.pdftext import pdf_pages_text
 

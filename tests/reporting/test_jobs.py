@@ -12,7 +12,7 @@ from django.utils import timezone
 from ncii_cases import choices as c
 from ncii_cases.models import AccessEvent
 from ncii_cases.services.cases import case_assign
-from reporting import tasks
+from reporting import files, tasks
 from reporting.models import PdfJob
 from reporting.services import pdf_job_request
 from tests.access.helpers import login_verified
@@ -106,7 +106,7 @@ def test_a_task_delivered_twice_or_redelivered_leaves_exactly_one_file(
     (private_root / job.file_path).write_bytes(b"tampered")
     assert tasks.pdf_render(job.pk) == "ready"
     job.refresh_from_db()
-    assert tasks.pdf_job_file_ok(job) and files_under(private_root) == [job.file_path]
+    assert files.pdf_job_file_ok(job) and files_under(private_root) == [job.file_path]
 
 
 def test_a_failed_summary_says_so_and_can_be_tried_again_from_the_page(
@@ -357,7 +357,7 @@ def test_a_ready_summary_whose_file_is_gone_is_made_again_when_requested_again(
     again = request_pdf(client, case, capture=django_capture_on_commit_callbacks)
     assert again["Location"] == reverse("reporting:pdf_job", args=[case.pk, job.pk])
     job.refresh_from_db()
-    assert job.status == "ready" and job.attempts == 2 and tasks.pdf_job_file_ok(job)
+    assert job.status == "ready" and job.attempts == 2 and files.pdf_job_file_ok(job)
     response = client.get(download)
     assert response.status_code == 200
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == job.sha256
