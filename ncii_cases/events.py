@@ -6,6 +6,10 @@ type, fed by a ``Names`` lookup (people, staff, records by id) that the reading 
 in one batch, so the sentence says who did what to which record ("Dana Okafor assigned Morgan
 Ellery as support staff", "CyberTipline report made, ref. CT-1", "Measure 'No-contact
 directive' corrected: review on 2026-12-02 → 2026-12-20").
+
+The detail each type carries is built in one place, ``event_details`` (one typed builder per
+type, which the services call); the sentences here read the keys those builders write, and
+``tests/ncii_cases/test_event_details.py`` checks that they read no other.
 """
 
 from collections.abc import Callable

@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.db.models import Q
 
+from .. import event_details
 from ..audit import canonical_value, case_event_record
 from ..events import EventType
 from ..models import Case, CaseEvent
@@ -108,7 +109,7 @@ def reminder_sent_record(
         stage=stage,
     )
     return case_event_record(
-        case=case, actor=None, event_type=EventType.REMINDER_SENT, detail=event.detail
+        case=case, actor=None, event_type=event.event_type, detail=event.detail
     )
 
 
@@ -130,17 +131,19 @@ def reminder_sent_event(
         raise ValueError(f"Unknown reminder clock {clock!r}; use one of {REMINDER_CLOCKS}.")
     if when not in REMINDER_WHENS:
         raise ValueError(f"Unknown reminder time {when!r}; use one of {REMINDER_WHENS}.")
-    detail = {
-        "clock": clock,
-        "item_id": item_id,
-        "due": reminder_due_text(due),
-        "started": reminder_due_text(started),
-        "when": when,
-        "recipients": _recipients(recipients),
-    }
-    if stage:
-        detail["stage"] = stage
-    return CaseEvent(case=case, actor=None, event_type=EventType.REMINDER_SENT, detail=detail)
+    return CaseEvent(
+        case=case,
+        actor=None,
+        **event_details.reminder_sent(
+            clock=clock,
+            item_id=item_id,
+            due=reminder_due_text(due),
+            started=reminder_due_text(started),
+            when=when,
+            recipients=_recipients(recipients),
+            stage=stage,
+        ),
+    )
 
 
 def notification_sent_record(*, case: Case, about_event: CaseEvent, recipients) -> CaseEvent:
@@ -149,11 +152,10 @@ def notification_sent_record(*, case: Case, about_event: CaseEvent, recipients) 
     return case_event_record(
         case=case,
         actor=None,
-        event_type=EventType.NOTIFICATION_SENT,
-        to_stage=about_event.to_stage,
-        detail={
-            "about_event_id": about_event.pk,
-            "about": about_event.event_type,
-            "recipients": _recipients(recipients),
-        },
+        **event_details.notification_sent(
+            about_event_id=about_event.pk,
+            about=about_event.event_type,
+            to_stage=about_event.to_stage,
+            recipients=_recipients(recipients),
+        ),
     )
