@@ -6,67 +6,16 @@ and a test asks that every code in use has its label."""
 
 from django.utils.translation import gettext_lazy as _
 
+from .events import EventType
+
 CHANGE_LABELS = {
     "+": _("Record created"),
     "~": _("Record changed"),
     "-": _("Record deleted"),
 }
 
-EVENT_LABELS = {
-    "appeal_decided": _("Appeal decided"),
-    "appeal_decision_maker_set": _("Appeal decision-maker named"),
-    "appeal_filed": _("Appeal filed"),
-    "appeal_response_recorded": _("Appeal response recorded"),
-    "assigned": _("Staff assigned"),
-    "assignee_deactivated": _("Assignment ended with the account"),
-    "case_created": _("Case opened"),
-    "custody_transferred": _("Evidence custody transferred"),
-    "deadline_extended": _("Deadline extended"),
-    "demo_stage_placed": _("Demo case placed at a stage"),
-    "determination_recorded": _("Determination recorded"),
-    "document_attached": _("Document attached"),
-    "evidence_recorded": _("Evidence recorded"),
-    "facts_updated": _("Facts updated"),
-    "harm_assessed": _("Harm assessed"),
-    "lead_changed": _("Lead handed over"),
-    "letter_sent": _("Letter sent"),
-    "measure_added": _("Measure added"),
-    "measure_choice_recorded": _("Choice about a measure recorded"),
-    "measure_reviewed": _("Measure reviewed"),
-    "measure_status_changed": _("Measure status changed"),
-    "notice_logged": _("Notice recorded"),
-    "notification_sent": _("Staff notified"),
-    "parent_decision_recorded": _("Parent notification decision recorded"),
-    "party_added": _("Person added to the case"),
-    "party_updated": _("Person's details updated"),
-    "process_a_milestone": _("Process A step recorded"),
-    "record_corrected": _("Record corrected"),
-    "record_withdrawn": _("Record withdrawn"),
-    "redacted_summary_released": _("Redacted summary released"),
-    "redaction_decided": _("Redaction decided"),
-    "redaction_requested": _("Redacted summary requested"),
-    "reminder_sent": _("Reminder sent"),
-    "report_made": _("External report made"),
-    "report_merged": _("Incoming report merged"),
-    "report_message": _("Message to a reporter"),
-    "report_not_required": _("External report not required"),
-    "report_promoted": _("Incoming report opened as a case"),
-    "reports_triggered": _("External reports due"),
-    "reports_withdrawn": _("External reports no longer required"),
-    "resolution_choice_recorded": _("Choice about a resolution recorded"),
-    "resolution_offered": _("Resolution offered"),
-    "respondent_track_set": _("Respondent track set"),
-    "sanction_added": _("Sanction added"),
-    "sanction_status_changed": _("Sanction status changed"),
-    "school_changed": _("Case moved to another school"),
-    "support_not_offered": _("Reason no support was offered"),
-    "takedown_created": _("Takedown request added"),
-    "takedown_notice_created": _("Takedown notice prepared"),
-    "takedown_status_changed": _("Takedown status changed"),
-    "takedown_submitted": _("Takedown request sent"),
-    "transition": _("Stage changed"),
-    "unassigned": _("Staff unassigned"),
-}
+# The event types' labels are the choices' own (``EventType``): written once, beside the codes.
+EVENT_LABELS = dict(EventType.choices)
 
 ACCESS_LABELS = {
     "admin_view_on_site": _("Case opened from the admin"),

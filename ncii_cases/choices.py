@@ -2,6 +2,7 @@
 for K-12 Schools (CDT and ATIXA) so that a coordinator recognises them."""
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -109,6 +110,22 @@ class Stage(models.TextChoices):
 
 
 OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
+
+_STAGE_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def stage_label(value: str) -> str:
+    """The stage's label in the active language, as ``Case.get_stage_display`` gives it; a
+    value that is not a stage (an empty one included) is returned as it is. The one place a
+    stage's words come from its value: the timeline, the e-mails, the PDF, the audit review
+    and the CSV export all ask it. The labels are worked out once per language: Django's
+    display method hashes every translated choice on each call, which was most of the time
+    of a batch of reminders and of a large audit export."""
+    language = translation.get_language()
+    labels = _STAGE_LABELS.get(language)
+    if labels is None:
+        labels = _STAGE_LABELS[language] = {k: str(v) for k, v in Stage.choices}
+    return labels.get(value, value)
 
 
 class DismissalGround(models.TextChoices):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from . import choices as c
 from .school_calendar import SchoolCalendar, district_zone, zone_named
@@ -517,20 +517,6 @@ def report_clock(report) -> Clock:
     )
 
 
-_STAGE_LABELS: dict[str | None, dict[str, str]] = {}
-
-
-def stage_label(value: str) -> str:
-    """The stage's label in the active language, as ``Case.get_stage_display`` gives it, from
-    a table worked out once per language: Django's display method hashes every translated
-    choice on each call, which was most of the time of a batch of reminders."""
-    language = translation.get_language()
-    labels = _STAGE_LABELS.get(language)
-    if labels is None:
-        labels = _STAGE_LABELS[language] = {k: str(v) for k, v in c.Stage.choices}
-    return labels.get(value, value)
-
-
 def stage_clock(case) -> Clock:
     """The clock of the case's current stage."""
     span = stage_span(case.stage, case.priority)
@@ -543,7 +529,7 @@ def stage_clock(case) -> Clock:
         state = "" if is_open else "No stage deadline"
     return Clock(
         "stage",
-        f"{stage_label(case.stage)} stage",
+        f"{c.stage_label(case.stage)} stage",
         case.stage_due_at,
         started_at=case.stage_entered_at,
         open=is_open,

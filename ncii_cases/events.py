@@ -6,72 +6,103 @@ type, fed by a ``Names`` lookup (people, staff, records by id) that the reading 
 in one batch, so the sentence says who did what to which record ("Dana Okafor assigned Morgan
 Ellery as support staff", "CyberTipline report made, ref. CT-1", "Measure 'No-contact
 directive' corrected: review on 2026-12-02 → 2026-12-20").
+
+The detail each type carries is built in one place, ``event_details`` (one typed builder per
+type, which the services call); the sentences here read the keys those builders write, and
+``tests/ncii_cases/test_event_details.py`` checks that they read no other.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 
-class EventType:
-    CASE_CREATED = "case_created"
-    FACTS_UPDATED = "facts_updated"
-    SCHOOL_CHANGED = "school_changed"
-    PARTY_ADDED = "party_added"
-    PARTY_UPDATED = "party_updated"
-    ASSIGNED = "assigned"
-    UNASSIGNED = "unassigned"
-    LEAD_CHANGED = "lead_changed"  # the case's lead handed over, with a reason
-    ASSIGNEE_DEACTIVATED = "assignee_deactivated"  # assignments ended with their account
-    TRANSITION = "transition"
-    DEMO_STAGE_PLACED = "demo_stage_placed"
-    HARM_ASSESSED = "harm_assessed"
-    MEASURE_ADDED = "measure_added"
-    MEASURE_CHOICE_RECORDED = "measure_choice_recorded"
-    MEASURE_STATUS_CHANGED = "measure_status_changed"
-    MEASURE_REVIEWED = "measure_reviewed"
-    RESOLUTION_OFFERED = "resolution_offered"
-    RESOLUTION_CHOICE_RECORDED = "resolution_choice_recorded"
-    TAKEDOWN_CREATED = "takedown_created"
-    TAKEDOWN_SUBMITTED = "takedown_submitted"
-    TAKEDOWN_STATUS_CHANGED = "takedown_status_changed"
-    REPORTS_TRIGGERED = "reports_triggered"
-    REPORTS_WITHDRAWN = "reports_withdrawn"  # marked "no longer required"; nothing deleted
-    REPORT_MADE = "report_made"
-    REPORT_NOT_REQUIRED = "report_not_required"
-    EVIDENCE_RECORDED = "evidence_recorded"
-    CUSTODY_TRANSFERRED = "custody_transferred"
-    DOCUMENT_ATTACHED = "document_attached"
-    NOTICE_LOGGED = "notice_logged"
-    DETERMINATION_RECORDED = "determination_recorded"
-    SANCTION_ADDED = "sanction_added"
-    TRACK_SET = "respondent_track_set"
-    REDACTION_REQUESTED = "redaction_requested"
-    REDACTION_DECIDED = "redaction_decided"
-    REDACTED_SUMMARY_RELEASED = "redacted_summary_released"
+class EventType(models.TextChoices):
+    """The vocabulary of the case timeline: each value is stored in ``CaseEvent.event_type``
+    (and hashed into the audit chain, so a value never changes); the label names it in the
+    audit review's filter and tables (``audit_labels.event_label``)."""
+
+    CASE_CREATED = "case_created", gettext_lazy("Case opened")
+    FACTS_UPDATED = "facts_updated", gettext_lazy("Facts updated")
+    SCHOOL_CHANGED = "school_changed", gettext_lazy("Case moved to another school")
+    PARTY_ADDED = "party_added", gettext_lazy("Person added to the case")
+    PARTY_UPDATED = "party_updated", gettext_lazy("Person's details updated")
+    ASSIGNED = "assigned", gettext_lazy("Staff assigned")
+    UNASSIGNED = "unassigned", gettext_lazy("Staff unassigned")
+    # the case's lead handed over, with a reason
+    LEAD_CHANGED = "lead_changed", gettext_lazy("Lead handed over")
+    # assignments ended with their account
+    ASSIGNEE_DEACTIVATED = "assignee_deactivated", gettext_lazy("Assignment ended with the account")
+    TRANSITION = "transition", gettext_lazy("Stage changed")
+    HARM_ASSESSED = "harm_assessed", gettext_lazy("Harm assessed")
+    MEASURE_ADDED = "measure_added", gettext_lazy("Measure added")
+    MEASURE_CHOICE_RECORDED = (
+        "measure_choice_recorded",
+        gettext_lazy("Choice about a measure recorded"),
+    )
+    MEASURE_STATUS_CHANGED = "measure_status_changed", gettext_lazy("Measure status changed")
+    MEASURE_REVIEWED = "measure_reviewed", gettext_lazy("Measure reviewed")
+    RESOLUTION_OFFERED = "resolution_offered", gettext_lazy("Resolution offered")
+    RESOLUTION_CHOICE_RECORDED = (
+        "resolution_choice_recorded",
+        gettext_lazy("Choice about a resolution recorded"),
+    )
+    TAKEDOWN_CREATED = "takedown_created", gettext_lazy("Takedown request added")
+    TAKEDOWN_SUBMITTED = "takedown_submitted", gettext_lazy("Takedown request sent")
+    TAKEDOWN_STATUS_CHANGED = "takedown_status_changed", gettext_lazy("Takedown status changed")
+    REPORTS_TRIGGERED = "reports_triggered", gettext_lazy("External reports due")
+    # marked "no longer required"; nothing deleted
+    REPORTS_WITHDRAWN = "reports_withdrawn", gettext_lazy("External reports no longer required")
+    REPORT_MADE = "report_made", gettext_lazy("External report made")
+    REPORT_NOT_REQUIRED = "report_not_required", gettext_lazy("External report not required")
+    EVIDENCE_RECORDED = "evidence_recorded", gettext_lazy("Evidence recorded")
+    CUSTODY_TRANSFERRED = "custody_transferred", gettext_lazy("Evidence custody transferred")
+    DOCUMENT_ATTACHED = "document_attached", gettext_lazy("Document attached")
+    NOTICE_LOGGED = "notice_logged", gettext_lazy("Notice recorded")
+    DETERMINATION_RECORDED = "determination_recorded", gettext_lazy("Determination recorded")
+    SANCTION_ADDED = "sanction_added", gettext_lazy("Sanction added")
+    TRACK_SET = "respondent_track_set", gettext_lazy("Respondent track set")
+    REDACTION_REQUESTED = "redaction_requested", gettext_lazy("Redacted summary requested")
+    REDACTION_DECIDED = "redaction_decided", gettext_lazy("Redaction decided")
+    REDACTED_SUMMARY_RELEASED = (
+        "redacted_summary_released",
+        gettext_lazy("Redacted summary released"),
+    )
     # Written by the background tasks (services/reminders.py): who was emailed about what.
-    REMINDER_SENT = "reminder_sent"
-    NOTIFICATION_SENT = "notification_sent"
-    DEADLINE_EXTENDED = "deadline_extended"
-    SANCTION_STATUS_CHANGED = "sanction_status_changed"
-    RECORD_CORRECTED = "record_corrected"
-    RECORD_WITHDRAWN = "record_withdrawn"
+    REMINDER_SENT = "reminder_sent", gettext_lazy("Reminder sent")
+    NOTIFICATION_SENT = "notification_sent", gettext_lazy("Staff notified")
+    DEADLINE_EXTENDED = "deadline_extended", gettext_lazy("Deadline extended")
+    SANCTION_STATUS_CHANGED = "sanction_status_changed", gettext_lazy("Sanction status changed")
+    RECORD_CORRECTED = "record_corrected", gettext_lazy("Record corrected")
+    RECORD_WITHDRAWN = "record_withdrawn", gettext_lazy("Record withdrawn")
     # Reports from anyone (services/intake_reports.py).
-    REPORT_PROMOTED = "report_promoted"  # an incoming report opened as this case
-    REPORT_MERGED = "report_merged"  # another report of the same incident added to the case
-    REPORT_MESSAGE = "report_message"  # a message between the district and a reporter
-    TAKEDOWN_NOTICE_CREATED = "takedown_notice_created"  # the platform's notice, text and PDF
+    # an incoming report opened as this case
+    REPORT_PROMOTED = "report_promoted", gettext_lazy("Incoming report opened as a case")
+    # another report of the same incident added to the case
+    REPORT_MERGED = "report_merged", gettext_lazy("Incoming report merged")
+    # a message between the district and a reporter
+    REPORT_MESSAGE = "report_message", gettext_lazy("Message to a reporter")
+    # the platform's notice, text and PDF
+    TAKEDOWN_NOTICE_CREATED = "takedown_notice_created", gettext_lazy("Takedown notice prepared")
     # Appeals (services/appeals.py) and the formal process's milestones (Process A).
-    APPEAL_FILED = "appeal_filed"
-    APPEAL_DECISION_MAKER_SET = "appeal_decision_maker_set"
-    APPEAL_RESPONSE_RECORDED = "appeal_response_recorded"
-    APPEAL_DECIDED = "appeal_decided"
-    PROCESS_A_MILESTONE = "process_a_milestone"
-    PARENT_DECISION_RECORDED = "parent_decision_recorded"
-    SUPPORT_NOT_OFFERED = "support_not_offered"
-    LETTER_SENT = "letter_sent"  # a letter from a template, its text and PDF (letters.py)
+    APPEAL_FILED = "appeal_filed", gettext_lazy("Appeal filed")
+    APPEAL_DECISION_MAKER_SET = (
+        "appeal_decision_maker_set",
+        gettext_lazy("Appeal decision-maker named"),
+    )
+    APPEAL_RESPONSE_RECORDED = "appeal_response_recorded", gettext_lazy("Appeal response recorded")
+    APPEAL_DECIDED = "appeal_decided", gettext_lazy("Appeal decided")
+    PROCESS_A_MILESTONE = "process_a_milestone", gettext_lazy("Process A step recorded")
+    PARENT_DECISION_RECORDED = (
+        "parent_decision_recorded",
+        gettext_lazy("Parent notification decision recorded"),
+    )
+    SUPPORT_NOT_OFFERED = "support_not_offered", gettext_lazy("Reason no support was offered")
+    # a letter from a template, its text and PDF (letters.py)
+    LETTER_SENT = "letter_sent", gettext_lazy("Letter sent")
 
 
 # Events whose content a section of the PDF already shows in full (the record itself, with
@@ -388,7 +419,6 @@ BUILDERS: dict[str, Callable] = {
         role=n.label("assignment_role", _d(e, "role")).lower(),
     ),
     EventType.TRANSITION: _transition,
-    EventType.DEMO_STAGE_PLACED: _transition,
     EventType.HARM_ASSESSED: lambda e, n: _t(
         _("assessed the harm: %(level)s"), level=n.label("level", _d(e, "level")).lower()
     ),

@@ -23,6 +23,7 @@ from simple_history.models import HistoricalRecords
 
 from . import choices as c
 from .clocks import CaseQuerySet, MeasureQuerySet, ReportQuerySet, TakedownQuerySet
+from .events import EventType
 from .history_chain import AuditedHistoryModel
 from .storage import document_storage
 
@@ -731,7 +732,7 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    event_type = models.CharField(max_length=60)
+    event_type = models.CharField(max_length=60, choices=EventType.choices)
     from_stage = models.CharField(max_length=30, blank=True)
     to_stage = models.CharField(max_length=30, blank=True)
     reason = models.TextField(blank=True)

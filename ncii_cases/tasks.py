@@ -98,7 +98,7 @@ def transition_notify(event_id: int) -> int:
     if event is None:
         return 0
     case = event.case
-    stage = c.Stage(event.to_stage).label if event.to_stage in c.Stage.values else event.to_stage
+    stage = c.stage_label(event.to_stage)
     roles = [r.value for r in c.AssignmentRole]
     due = ""
     if case.stage == event.to_stage and case.stage_clock.open:
@@ -134,13 +134,12 @@ def _reminder_subject_and_body(clock: str, when: str, item, case, text: str) -> 
     """The subject and body of a reminder about ``item`` (the case for a stage) worded with the
     clock's due ``text`` (``clocks.clock_text``, in the district's zone). No names: the case
     reference, the stage, the platform or agency, the measure's kind."""
-    from . import clocks
     from .services.reminders import OVERDUE
 
     ref = case.reference
     overdue = when == OVERDUE
     if clock == "stage":
-        stage = clocks.stage_label(case.stage)
+        stage = c.stage_label(case.stage)
         what = f"The stage \u201c{stage}\u201d of case {ref}"
         subject = f"[{ref}] {'Overdue' if overdue else 'Due soon'}: {stage}"
         follow = "Open the case manager to see what is needed next."

@@ -26,10 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import choices as c
-from . import clocks
+from . import clocks, event_details
 from .audit import case_event_record
 from .errors import GuardFailed, TransitionForbidden, TransitionNotAllowed
-from .events import EventType
 from .models import (
     Appeal,
     AppealOutcome,
@@ -1119,11 +1118,10 @@ def case_transition(
         event = case_event_record(
             case=locked,
             actor=actor,
-            event_type=EventType.TRANSITION,
-            from_stage=from_stage,
-            to_stage=t.target,
             reason=reason,
-            detail={**detail, "action": t.action},
+            **event_details.transition(
+                from_stage=from_stage, to_stage=t.target, action=t.action, detail=detail
+            ),
         )
         # The outbox row commits with the event: the notification is never lost, and publishing
         # it (after the commit) never fails or holds up the change when the broker is down.

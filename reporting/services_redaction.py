@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ncii_cases import event_details
 from ncii_cases.audit import case_event_record
 from ncii_cases.errors import TransitionForbidden
-from ncii_cases.events import EventType
 from ncii_cases.permissions import Action, actions_for
 from ncii_cases.selectors.cases import case_get_for_user
 from reporting.redaction import Kind, candidate_key
@@ -62,8 +62,7 @@ def redaction_review_request(*, actor, case_pk) -> tuple[RedactionReview, bool]:
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.REDACTION_REQUESTED,
-        detail={"review_id": review.pk},
+        **event_details.redaction_requested(review_id=review.pk),
     )
     return review, True
 
@@ -106,8 +105,9 @@ def redaction_term_decide(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.REDACTION_DECIDED,
-        detail={"term_id": term.pk, "kind": kind, "decision": decision, "added": added},
+        **event_details.redaction_decided(
+            term_id=term.pk, kind=kind, decision=decision, added=added
+        ),
     )
     return term
 
@@ -163,8 +163,9 @@ def redacted_summary_release(*, actor, case_pk, review_id, seen_event_id: int) -
     event = case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.REDACTED_SUMMARY_RELEASED,
-        detail={"review_id": review.pk, "job_id": job.pk, "counts": counts},
+        **event_details.redacted_summary_released(
+            review_id=review.pk, job_id=job.pk, counts=counts
+        ),
     )
     review.status = RedactionReview.Status.RELEASED
     review.approved_by = actor

@@ -736,7 +736,7 @@ def _section_deadlines(detail: CaseDetail, now, zone) -> tuple[list, list[str]]:
     deadlines = [(k.label, clocks.clock_text(k, now_=now, zone=zone)) for k in detail.deadlines]
     extensions = [
         f"{x.get_clock_display()}"
-        + (f" ({c.Stage(x.stage).label})" if x.stage in c.Stage.values else "")
+        + (f" ({c.stage_label(x.stage)})" if x.stage in c.Stage.values else "")
         + f": from {clocks.local_time_text(x.previous_due_at, zone, now_=now)}"
         + f" to {clocks.local_time_text(x.new_due_at, zone, now_=now)}"
         + (

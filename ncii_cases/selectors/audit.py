@@ -21,6 +21,7 @@ from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Valu
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
+from ncii_cases.choices import stage_label
 from ncii_cases.dates import moment_text
 from ncii_cases.events import EventType
 from ncii_cases.models import (
@@ -236,7 +237,7 @@ def audit_action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     access-log actions. Values are prefixed with the section they filter."""
     from ncii_cases.access_log import ACCESS_ACTIONS
 
-    events = sorted(v for k, v in vars(EventType).items() if k.isupper())
+    events = sorted(EventType.values)
     accesses = sorted(ACCESS_ACTIONS | OTHER_ACCESS_ACTIONS)
     return [
         ("Changes", [(f"change:{k}", f"Record {v}") for k, v in HISTORY_TYPES.items()]),
@@ -802,7 +803,6 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
         yield from _change_rows(page_keys=keys, show_content=show_content, export=True)
     # The logs are read as plain values (no model instances), with the labels worked out
     # once: the export writes millions of rows and each row's cost is what counts.
-    stage_labels = _stage_labels()
     events = _event_queryset(scope=scope, flt=flt).values_list(
         "created_at", "actor__username", "case__reference", "event_type", "from_stage",
         "to_stage", "row_hash",
@@ -818,10 +818,7 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
     ) in events.iterator(chunk_size=chunk):
         stages = ""
         if from_stage or to_stage:
-            stages = (
-                f"Stage: {_stage_label(from_stage, stage_labels)} → "
-                f"{_stage_label(to_stage, stage_labels)}"
-            )
+            stages = f"Stage: {stage_label(from_stage) or '—'} → {stage_label(to_stage) or '—'}"
         yield (
             "timeline",
             created_at,
@@ -904,20 +901,6 @@ def access_path_shown(path: str, *, show_content: bool) -> str:
     if hidden:
         parts.append(NOT_SHOWN)
     return f"{base}?{'&'.join(parts)}"
-
-
-def _stage_labels() -> dict[str, str]:
-    """The stages' labels by value, in the current language."""
-    from ncii_cases.choices import Stage
-
-    return {k: str(v) for k, v in Stage.choices}
-
-
-def _stage_label(value: str, labels: dict[str, str] | None = None) -> str:
-    """A stage's label ("—" for none); ``labels`` from ``_stage_labels`` saves the lookup."""
-    if labels is None:
-        labels = _stage_labels()
-    return str(labels.get(value, value or "—"))
 
 
 # --- Verification ----------------------------------------------------------------------------

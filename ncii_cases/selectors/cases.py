@@ -71,7 +71,6 @@ NEUTRAL_EVENT_TYPES = (
     EventType.LEAD_CHANGED,
     EventType.ASSIGNEE_DEACTIVATED,
     EventType.TRANSITION,
-    EventType.DEMO_STAGE_PLACED,
 )
 
 

@@ -20,8 +20,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from .. import event_details
 from ..audit import case_event_record
-from ..events import EventType
 from ..models import CaseAssignment, CaseUserObjectPermission, User
 from ..permissions import case_grants_sync
 from .common import stamp
@@ -77,13 +77,12 @@ def user_access_end(*, user, actor=None) -> AccessEnded:
         case_event_record(
             case=case,
             actor=actor,
-            event_type=EventType.ASSIGNEE_DEACTIVATED,
             reason=DEACTIVATED_REASON,
-            detail={
-                "user_id": user.pk,
-                "roles": [a.role for a in ended],
-                "assignment_ids": [a.pk for a in ended],
-            },
+            **event_details.assignee_deactivated(
+                user_id=user.pk,
+                roles=[a.role for a in ended],
+                assignment_ids=[a.pk for a in ended],
+            ),
         )
     # Rights that no assignment explains (written outside the services) end as well.
     stray = (

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from policies.models import AppealGround
 
 from .. import choices as c
-from .. import clocks
+from .. import clocks, event_details
 from ..audit import case_event_record
 from ..dates import dates_check
 from ..events import EventType
@@ -286,15 +286,14 @@ def appeal_file(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.APPEAL_FILED,
-        detail={
-            "appeal_id": appeal.pk,
-            "subject": subject,
-            "appellant_id": appellant.pk,
-            "determination_id": determination.pk if determination else None,
-            "grounds": slugs,
-            "sanctions_stayed": appeal.sanctions_stayed,
-        },
+        **event_details.appeal_filed(
+            appeal_id=appeal.pk,
+            subject=subject,
+            appellant_id=appellant.pk,
+            determination_id=determination.pk if determination else None,
+            grounds=slugs,
+            sanctions_stayed=appeal.sanctions_stayed,
+        ),
     )
     from ..workflow import case_transition
 
@@ -331,8 +330,7 @@ def appeal_decision_maker_set(*, actor, case: Case, user) -> Appeal:
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.APPEAL_DECISION_MAKER_SET,
-        detail={"appeal_id": appeal.pk, "user_id": user.pk},
+        **event_details.appeal_decision_maker_set(appeal_id=appeal.pk, user_id=user.pk),
     )
     return appeal
 
@@ -365,8 +363,7 @@ def appeal_response_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.APPEAL_RESPONSE_RECORDED,
-        detail={"appeal_id": appeal.pk, "party_id": party.pk},
+        **event_details.appeal_response_recorded(appeal_id=appeal.pk, party_id=party.pk),
     )
     return appeal
 
@@ -454,13 +451,12 @@ def appeal_decide(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.APPEAL_DECIDED,
-        detail={
-            "appeal_id": appeal.pk,
-            "outcome": outcome,
-            "notice_ids": [n.pk for n in notices],
-            "party_ids": [n.party_id for n in notices],
-        },
+        **event_details.appeal_decided(
+            appeal_id=appeal.pk,
+            outcome=outcome,
+            notice_ids=[n.pk for n in notices],
+            party_ids=[n.party_id for n in notices],
+        ),
     )
     from ..workflow import case_transition
 
@@ -544,7 +540,6 @@ def process_a_milestone_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.PROCESS_A_MILESTONE,
-        detail={"milestone_id": row.pk, "kind": kind, "on": local_day},
+        **event_details.process_a_milestone(milestone_id=row.pk, kind=kind, on=local_day),
     )
     return row

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import choices as c
+from .. import event_details
 from ..audit import case_event_record
 from ..dates import dates_check
 from ..errors import TransitionForbidden
-from ..events import EventType
 from ..models import (
     Case,
     CaseAssignment,
@@ -221,14 +221,13 @@ def case_create(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.CASE_CREATED,
-        to_stage=c.Stage.INTAKE,
-        detail={
-            "reference": case.reference,
-            "school_id": school.pk,
-            "party_ids": [p.pk for p in created],
-            "platform_ids": [p.pk for p in platform_list],
-        },
+        **event_details.case_created(
+            reference=case.reference,
+            school_id=school.pk,
+            party_ids=[p.pk for p in created],
+            platform_ids=[p.pk for p in platform_list],
+            to_stage=c.Stage.INTAKE,
+        ),
     )
     reports_sync_internal(actor=actor, case=case)
     return case
@@ -350,13 +349,9 @@ def case_party_add(*, actor, case: Case, party: PartyInput) -> CaseParty:
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.PARTY_ADDED,
-        detail={
-            "party_id": row.pk,
-            "role": row.role,
-            "affiliation": row.affiliation,
-            "name": row.display_name,
-        },
+        **event_details.party_added(
+            party_id=row.pk, role=row.role, affiliation=row.affiliation, name=row.display_name
+        ),
     )
     reports_sync_internal(actor=actor, case=case)
     return row
@@ -407,9 +402,8 @@ def case_facts_update(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.FACTS_UPDATED,
         reason=reason,
-        detail={"fields": changed},
+        **event_details.facts_updated(fields=changed),
     )
     reports_sync_internal(actor=actor, case=case)
     return case
@@ -525,8 +519,7 @@ def case_assign(*, actor, case: Case, user, role: str) -> CaseAssignment:
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.ASSIGNED,
-        detail={"user_id": user.pk, "role": role, "assignment_id": assignment.pk},
+        **event_details.assigned(user_id=user.pk, role=role, assignment_id=assignment.pk),
     )
     return assignment
 
@@ -566,14 +559,13 @@ def case_lead_change(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.LEAD_CHANGED,
         reason=reason,
-        detail={
-            "from_user_id": old.user_id if old else None,
-            "to_user_id": user.pk,
-            "ended_assignment_id": old.pk if old else None,
-            "assignment_id": assignment.pk,
-        },
+        **event_details.lead_changed(
+            from_user_id=old.user_id if old else None,
+            to_user_id=user.pk,
+            ended_assignment_id=old.pk if old else None,
+            assignment_id=assignment.pk,
+        ),
     )
     return assignment
 
@@ -597,9 +589,8 @@ def _unassign(*, actor, assignment: CaseAssignment, reason: str) -> CaseAssignme
         case_event_record(
             case=assignment.case,
             actor=actor,
-            event_type=EventType.UNASSIGNED,
             reason=reason,
-            detail={"user_id": assignment.user_id, "role": assignment.role},
+            **event_details.unassigned(user_id=assignment.user_id, role=assignment.role),
         )
     return assignment
 
@@ -642,13 +633,10 @@ def case_move_school(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.SCHOOL_CHANGED,
         reason=reason,
-        detail={
-            "from_school_id": old_school_id,
-            "to_school_id": school.pk,
-            "ended_assignment_ids": ended,
-        },
+        **event_details.school_changed(
+            from_school_id=old_school_id, to_school_id=school.pk, ended_assignment_ids=ended
+        ),
     )
     return case
 

@@ -22,9 +22,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import event_details
 from ..audit import case_event_record
 from ..dates import RULES, dates_check
-from ..events import EventType
 from ..models import (
     CaseMeasure,
     CaseParty,
@@ -350,14 +350,13 @@ def record_correct_locked(*, actor, record, reason: str, changes: dict, extra: d
     case_event_record(
         case=record.case,
         actor=actor,
-        event_type=EventType.RECORD_CORRECTED,
         reason=reason.strip(),
-        detail={
-            "record": BY_MODEL[type(record)],
-            "record_id": record.pk,
-            "label": record_label(record),
-            "changes": diff,
-        },
+        **event_details.record_corrected(
+            record=BY_MODEL[type(record)],
+            record_id=record.pk,
+            label=record_label(record),
+            changes=diff,
+        ),
     )
     if spec.refresh_reports:
         from .reports import reports_sync_internal
@@ -387,13 +386,10 @@ def record_withdraw(*, actor, record, version: int, reason: str):
     case_event_record(
         case=record.case,
         actor=actor,
-        event_type=EventType.RECORD_WITHDRAWN,
         reason=record.withdrawn_reason,
-        detail={
-            "record": BY_MODEL[type(record)],
-            "record_id": record.pk,
-            "label": record_label(record),
-        },
+        **event_details.record_withdrawn(
+            record=BY_MODEL[type(record)], record_id=record.pk, label=record_label(record)
+        ),
     )
     if spec.refresh_reports:
         from .reports import reports_sync_internal

@@ -13,9 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import clocks
+from .. import clocks, event_details
 from ..audit import case_event_record
-from ..events import EventType
 from ..models import Case, DeadlineExtension, Determination
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
@@ -99,15 +98,14 @@ def deadline_extend(
     case_event_record(
         case=locked,
         actor=actor,
-        event_type=EventType.DEADLINE_EXTENDED,
         reason=reason,
-        detail={
-            "extension_id": row.pk,
-            "clock": clock,
-            "stage": row.stage,
-            "determination_id": determination.pk if determination else None,
-            "previous_due_at": previous.isoformat(),
-            "new_due_at": new_due_at.isoformat(),
-        },
+        **event_details.deadline_extended(
+            extension_id=row.pk,
+            clock=clock,
+            stage=row.stage,
+            determination_id=determination.pk if determination else None,
+            previous_due_at=previous,
+            new_due_at=new_due_at,
+        ),
     )
     return row

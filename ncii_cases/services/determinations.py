@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from policies.models import Intervention
 
 from .. import choices as c
+from .. import event_details
 from ..audit import case_event_record
 from ..dates import dates_check
-from ..events import EventType
 from ..models import Case, CaseParty, Determination, Person, Sanction, SanctionStatus
 from ..permissions import Action
 from .common import (
@@ -71,9 +71,8 @@ def case_party_identify(
     case_event_record(
         case=party.case,
         actor=actor,
-        event_type=EventType.PARTY_UPDATED,
         reason=reason,
-        detail={"party_id": party.pk, "identified": True, "affiliation": party.affiliation},
+        **event_details.party_updated(party_id=party.pk, affiliation=party.affiliation),
     )
     reports_sync_internal(actor=actor, case=party.case)
     return party
@@ -100,9 +99,8 @@ def case_respondent_track_set(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.TRACK_SET,
         reason=reason.strip(),
-        detail={"from": old, "to": track},
+        **event_details.track_set(old=old, new=track),
     )
     return case
 
@@ -159,13 +157,12 @@ def determination_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.DETERMINATION_RECORDED,
-        detail={
-            "determination_id": row.pk,
-            "respondent_id": respondent.pk,
-            "finding": finding,
-            "standard": standard_of_evidence,
-        },
+        **event_details.determination_recorded(
+            determination_id=row.pk,
+            respondent_id=respondent.pk,
+            finding=finding,
+            standard=standard_of_evidence,
+        ),
     )
     return row
 
@@ -241,12 +238,9 @@ def sanction_add(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.SANCTION_ADDED,
-        detail={
-            "sanction_id": row.pk,
-            "respondent_id": respondent.pk,
-            "intervention": intervention.slug,
-        },
+        **event_details.sanction_added(
+            sanction_id=row.pk, respondent_id=respondent.pk, intervention=intervention.slug
+        ),
     )
     return row
 
@@ -304,14 +298,10 @@ def sanction_status_set(
     case_event_record(
         case=sanction.case,
         actor=actor,
-        event_type=EventType.SANCTION_STATUS_CHANGED,
         reason=reason.strip(),
-        detail={
-            "sanction_id": sanction.pk,
-            "intervention": str(sanction.intervention),
-            "from": old,
-            "to": status,
-        },
+        **event_details.sanction_status_changed(
+            sanction_id=sanction.pk, intervention=str(sanction.intervention), old=old, new=status
+        ),
     )
     return sanction
 

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from policies.models import Platform
 
+from .. import event_details
 from ..audit import case_event_record
 from ..dates import dates_check
-from ..events import EventType
 from ..models import Case, CustodyEntry, EvidenceItem, SupportingDocument
 from ..permissions import Action
 from ..uploads import DocumentRefused, check_document, max_document_bytes, too_large_refusal
@@ -75,13 +75,12 @@ def evidence_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.EVIDENCE_RECORDED,
-        detail={
-            "evidence_id": item.pk,
-            "platform": platform.slug if platform else "",
-            "has_sha256": bool(item.sha256),
-            "has_pdq": bool(item.pdq),
-        },
+        **event_details.evidence_recorded(
+            evidence_id=item.pk,
+            platform=platform.slug if platform else "",
+            has_sha256=bool(item.sha256),
+            has_pdq=bool(item.pdq),
+        ),
     )
     return item
 
@@ -118,8 +117,7 @@ def custody_transfer(
     case_event_record(
         case=evidence.case,
         actor=actor,
-        event_type=EventType.CUSTODY_TRANSFERRED,
-        detail={"evidence_id": evidence.pk, "custody_entry_id": entry.pk},
+        **event_details.custody_transferred(evidence_id=evidence.pk, custody_entry_id=entry.pk),
     )
     return entry
 
@@ -174,13 +172,12 @@ def document_attach(
         case_event_record(
             case=case,
             actor=actor,
-            event_type=EventType.DOCUMENT_ATTACHED,
-            detail={
-                "document_id": document.pk,
-                "content_type": checked.content_type,
-                "size": len(data),
-                "sha256": digest,
-            },
+            **event_details.document_attached(
+                document_id=document.pk,
+                content_type=checked.content_type,
+                size=len(data),
+                sha256=digest,
+            ),
         )
     except Exception:
         # No row will point at the file: remove it rather than leave an orphan.

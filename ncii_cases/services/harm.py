@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import choices as c
+from .. import event_details
 from ..audit import case_event_record
 from ..clocks import stage_due_at_for_priority
-from ..events import EventType
 from ..models import Case, HarmAssessment
 from ..obligations import case_minor_depicted_by_parties
 from ..permissions import Action
@@ -171,8 +171,7 @@ def harm_assessment_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.HARM_ASSESSED,
-        detail={"level": level, "factors": factors, "completed": complete},
+        **event_details.harm_assessed(level=level, factors=factors, completed=complete),
     )
     reports_sync_internal(actor=actor, case=case)
     return assessment

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .. import event_details
 from ..audit import case_event_record
 from ..errors import TransitionForbidden
-from ..events import EventType
 from ..models import Case, District, School
 from ..models_intake import (
     IncomingReport,
@@ -181,13 +181,12 @@ def _message_event(report: IncomingReport, actor, message: ReportMessage) -> Non
     case_event_record(
         case=report.case,
         actor=actor,
-        event_type=EventType.REPORT_MESSAGE,
-        detail={
-            "report_id": report.pk,
-            "code": report.code_display,
-            "message_id": message.pk,
-            "from": message.author_kind,
-        },
+        **event_details.report_message(
+            report_id=report.pk,
+            code=report.code_display,
+            message_id=message.pk,
+            author=message.author_kind,
+        ),
     )
 
 
@@ -312,8 +311,9 @@ def report_promote(*, actor, report: IncomingReport, school: School, title: str)
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.REPORT_PROMOTED,
-        detail={"report_id": report.pk, "code": report.code_display, "source": report.source},
+        **event_details.report_promoted(
+            report_id=report.pk, code=report.code_display, source=report.source
+        ),
     )
     return case
 
@@ -341,8 +341,9 @@ def report_merge(*, actor, report: IncomingReport, case: Case) -> IncomingReport
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.REPORT_MERGED,
-        detail={"report_id": report.pk, "code": report.code_display, "source": report.source},
+        **event_details.report_merged(
+            report_id=report.pk, code=report.code_display, source=report.source
+        ),
     )
     return report
 

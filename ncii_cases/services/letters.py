@@ -12,10 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import letters
+from .. import event_details, letters
 from ..audit import case_event_record
 from ..errors import TransitionForbidden
-from ..events import EventType
 from ..models import Case, PartyNotice
 from ..models_letters import Letter, LetterKind, LetterLanguage, LetterTemplate
 from ..permissions import Action, districts_where
@@ -175,17 +174,16 @@ def letter_send(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.LETTER_SENT,
-        detail={
-            "letter_id": letter.pk,
-            "notice_id": letter.notice_id,
-            "kind": kind,
-            "party_id": letter.party_id,
-            "takedown_id": letter.takedown_id,
-            "language": language,
-            "template_id": letter.template_id,
-            "edited": letter.edited,
-            "pdf_sha256": letter.pdf_sha256,
-        },
+        **event_details.letter_sent(
+            letter_id=letter.pk,
+            notice_id=letter.notice_id,
+            kind=kind,
+            party_id=letter.party_id,
+            takedown_id=letter.takedown_id,
+            language=language,
+            template_id=letter.template_id,
+            edited=letter.edited,
+            pdf_sha256=letter.pdf_sha256,
+        ),
     )
     return letter

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from policies.models import Measure
 
 from .. import choices as c
+from .. import event_details
 from ..audit import case_event_record
 from ..dates import dates_check
-from ..events import EventType
 from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, ResolutionOffer
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
@@ -136,14 +136,13 @@ def measure_add(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.MEASURE_ADDED,
-        detail={
-            "measure_id": row.pk,
-            "kind": kind,
-            "catalog": measure.slug if measure else "",
-            "party_id": party.pk,
-            "choice": row.party_choice,
-        },
+        **event_details.measure_added(
+            measure_id=row.pk,
+            kind=kind,
+            catalog=measure.slug if measure else "",
+            party_id=party.pk,
+            choice=row.party_choice,
+        ),
     )
     return row
 
@@ -233,8 +232,7 @@ def measure_choice_record(
     case_event_record(
         case=measure.case,
         actor=actor,
-        event_type=EventType.MEASURE_CHOICE_RECORDED,
-        detail={"measure_id": measure.pk, "choice": choice},
+        **event_details.measure_choice_recorded(measure_id=measure.pk, choice=choice),
     )
     return measure
 
@@ -269,9 +267,8 @@ def measure_status_set(
     case_event_record(
         case=measure.case,
         actor=actor,
-        event_type=EventType.MEASURE_STATUS_CHANGED,
         reason=reason,
-        detail={"measure_id": measure.pk, "from": old, "to": status},
+        **event_details.measure_status_changed(measure_id=measure.pk, old=old, new=status),
     )
     return measure
 
@@ -307,13 +304,10 @@ def measure_review(
     case_event_record(
         case=measure.case,
         actor=actor,
-        event_type=EventType.MEASURE_REVIEWED,
         reason=note,
-        detail={
-            "measure_id": measure.pk,
-            "ended": end,
-            "next_review_on": next_review_on.isoformat() if next_review_on else None,
-        },
+        **event_details.measure_reviewed(
+            measure_id=measure.pk, ended=end, next_review_on=next_review_on
+        ),
     )
     return measure
 
@@ -376,8 +370,9 @@ def resolution_offer_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.RESOLUTION_OFFERED,
-        detail={"offer_id": offer.pk, "option": option, "party_id": party.pk, "choice": choice},
+        **event_details.resolution_offered(
+            offer_id=offer.pk, option=option, party_id=party.pk, choice=choice
+        ),
     )
     return offer
 
@@ -430,7 +425,8 @@ def resolution_offer_decide(
     case_event_record(
         case=offer.case,
         actor=actor,
-        event_type=EventType.RESOLUTION_CHOICE_RECORDED,
-        detail={"offer_id": offer.pk, "option": offer.option, "choice": choice},
+        **event_details.resolution_choice_recorded(
+            offer_id=offer.pk, option=offer.option, choice=choice
+        ),
     )
     return offer

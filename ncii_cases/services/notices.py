@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import choices as c
+from .. import event_details
 from ..audit import case_event_record
 from ..dates import dates_check
-from ..events import EventType
 from ..models import Case, CaseParty, PartyNotice
 from ..parents import party_is_eligible_student
 from ..permissions import Action
@@ -88,14 +88,13 @@ def party_notice_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.NOTICE_LOGGED,
-        detail={
-            "notice_id": notice.pk,
-            "party_id": party.pk,
-            "kind": kind,
-            "method": method,
-            **({"eligible_student_basis": eligible_student_basis} if eligible else {}),
-        },
+        **event_details.notice_logged(
+            notice_id=notice.pk,
+            party_id=party.pk,
+            kind=kind,
+            method=method,
+            eligible_student_basis=eligible_student_basis if eligible else None,
+        ),
     )
     return notice
 

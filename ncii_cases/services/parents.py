@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import choices as c
+from .. import event_details
 from ..audit import case_event_record
 from ..dates import dates_check
-from ..events import EventType
 from ..models import Case, CaseParty, ParentNotificationDecision, SupportNotOffered
 from ..parents import DECIDED_ROLES, party_is_eligible_student, party_is_minor_now
 from ..permissions import Action, user_can
@@ -153,16 +153,15 @@ def parent_decision_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.PARENT_DECISION_RECORDED,
-        detail={
-            "decision_id": row.pk,
-            "party_id": party.pk,
-            "decision": decision,
-            "delay_until": delay_until.isoformat() if delay_until else None,
-            "review_on": review_on.isoformat() if review_on else None,
-            "risks": risks,
-            "approved_by_id": approved_by.pk,
-        },
+        **event_details.parent_decision_recorded(
+            decision_id=row.pk,
+            party_id=party.pk,
+            decision=decision,
+            delay_until=delay_until,
+            review_on=review_on,
+            risks=risks,
+            approved_by_id=approved_by.pk,
+        ),
     )
     return row
 
@@ -195,9 +194,8 @@ def support_not_offered_record(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.SUPPORT_NOT_OFFERED,
         reason=row.reason,
-        detail={"record_id": row.pk, "party_id": party.pk},
+        **event_details.support_not_offered(record_id=row.pk, party_id=party.pk),
     )
     return row
 

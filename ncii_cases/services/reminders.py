@@ -10,6 +10,7 @@ reminder recorded is a reminder sent.
 
 import datetime as dt
 
+from .. import event_details
 from ..audit import canonical_value, case_event_record
 from ..events import EventType
 from ..models import Case, CaseEvent
@@ -78,17 +79,19 @@ def reminder_sent_event(
         raise ValueError(f"Unknown reminder clock {clock!r}; use one of {REMINDER_CLOCKS}.")
     if when not in REMINDER_WHENS:
         raise ValueError(f"Unknown reminder time {when!r}; use one of {REMINDER_WHENS}.")
-    detail = {
-        "clock": clock,
-        "item_id": item_id,
-        "due": reminder_due_text(due),
-        "started": reminder_due_text(started),
-        "when": when,
-        "recipients": _recipients(recipients),
-    }
-    if stage:
-        detail["stage"] = stage
-    return CaseEvent(case=case, actor=None, event_type=EventType.REMINDER_SENT, detail=detail)
+    return CaseEvent(
+        case=case,
+        actor=None,
+        **event_details.reminder_sent(
+            clock=clock,
+            item_id=item_id,
+            due=reminder_due_text(due),
+            started=reminder_due_text(started),
+            when=when,
+            recipients=_recipients(recipients),
+            stage=stage,
+        ),
+    )
 
 
 def notification_sent_record(*, case: Case, about_event: CaseEvent, recipients) -> CaseEvent:
@@ -97,11 +100,10 @@ def notification_sent_record(*, case: Case, about_event: CaseEvent, recipients) 
     return case_event_record(
         case=case,
         actor=None,
-        event_type=EventType.NOTIFICATION_SENT,
-        to_stage=about_event.to_stage,
-        detail={
-            "about_event_id": about_event.pk,
-            "about": about_event.event_type,
-            "recipients": _recipients(recipients),
-        },
+        **event_details.notification_sent(
+            about_event_id=about_event.pk,
+            about=about_event.event_type,
+            to_stage=about_event.to_stage,
+            recipients=_recipients(recipients),
+        ),
     )

@@ -18,10 +18,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import event_details
 from ..audit import case_event_record
 from ..clocks import done_in_time, report_due_at
 from ..dates import dates_check
-from ..events import EventType
 from ..models import Case, ExternalReport
 from ..obligations import duties_triggered, report_key
 from ..permissions import Action
@@ -77,13 +77,12 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
         case_event_record(
             case=case,
             actor=actor,
-            event_type=EventType.REPORTS_WITHDRAWN,
             reason=explanation,
-            detail={
-                "report_ids": [r.pk for r in stale],
-                "obligations": [r.obligation.slug for r in stale],
-                "agencies": [r.agency_label for r in stale],
-            },
+            **event_details.reports_withdrawn(
+                report_ids=[r.pk for r in stale],
+                obligations=[r.obligation.slug for r in stale],
+                agencies=[r.agency_label for r in stale],
+            ),
         )
     created, reopened = [], []
     for duty, step in wanted:
@@ -110,13 +109,12 @@ def reports_sync_internal(*, actor, case: Case) -> list[ExternalReport]:
         case_event_record(
             case=case,
             actor=actor,
-            event_type=EventType.REPORTS_TRIGGERED,
-            detail={
-                "report_ids": [r.pk for r in created + reopened],
-                "obligations": [r.obligation.slug for r in created + reopened],
-                "agencies": [r.agency_label for r in created + reopened],
-                "reopened_ids": [r.pk for r in reopened],
-            },
+            **event_details.reports_triggered(
+                report_ids=[r.pk for r in created + reopened],
+                obligations=[r.obligation.slug for r in created + reopened],
+                agencies=[r.agency_label for r in created + reopened],
+                reopened_ids=[r.pk for r in reopened],
+            ),
         )
     return list(ExternalReport.objects.filter(case=case))
 
@@ -149,13 +147,12 @@ def external_report_record_made(
     case_event_record(
         case=report.case,
         actor=actor,
-        event_type=EventType.REPORT_MADE,
-        detail={
-            "report_id": report.pk,
-            "agency_kind": report.agency_kind,
-            "reported_at": reported_at.isoformat(),
-            "on_time": done_in_time(reported_at, report.due_at),
-        },
+        **event_details.report_made(
+            report_id=report.pk,
+            agency_kind=report.agency_kind,
+            reported_at=reported_at,
+            on_time=done_in_time(reported_at, report.due_at),
+        ),
     )
     return report
 
@@ -177,9 +174,8 @@ def external_report_mark_not_required(
     case_event_record(
         case=report.case,
         actor=actor,
-        event_type=EventType.REPORT_NOT_REQUIRED,
         reason=report.explanation,
-        detail={"report_id": report.pk, "agency_kind": report.agency_kind},
+        **event_details.report_not_required(report_id=report.pk, agency_kind=report.agency_kind),
     )
     return report
 

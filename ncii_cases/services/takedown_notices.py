@@ -29,9 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import choices as c
+from .. import event_details
 from ..audit import case_event_record
 from ..dates import date_errors
-from ..events import EventType
 from ..models import Case, TakedownNotice, TakedownRequest
 from ..obligations import party_age_in_imagery
 from ..permissions import Action
@@ -292,15 +292,14 @@ def takedown_notice_create(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.TAKEDOWN_NOTICE_CREATED,
-        detail={
-            "notice_id": notice.pk,
-            "takedown_id": takedown.pk,
-            "platform": takedown.platform.slug,
-            "authority": notice.authority,
-            "name_depicted": notice.name_depicted,
-            "pdf_sha256": notice.pdf_sha256,
-        },
+        **event_details.takedown_notice_created(
+            notice_id=notice.pk,
+            takedown_id=takedown.pk,
+            platform=takedown.platform.slug,
+            authority=notice.authority,
+            name_depicted=notice.name_depicted,
+            pdf_sha256=notice.pdf_sha256,
+        ),
     )
     return notice
 

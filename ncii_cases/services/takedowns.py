@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from policies.models import Platform
 
 from .. import choices as c
+from .. import event_details
 from ..audit import case_event_record
 from ..clocks import done_in_time, takedown_due_at
 from ..dates import dates_check
-from ..events import EventType
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
 from ..takedown_routes import hash_route_for, route_refusal
@@ -97,14 +97,13 @@ def takedown_request_create(
     case_event_record(
         case=case,
         actor=actor,
-        event_type=EventType.TAKEDOWN_CREATED,
-        detail={
-            "takedown_id": row.pk,
-            "platform": platform.slug,
-            "route": route,
-            "suggested_route": takedown_route_suggest(depicted_party),
-            "covered_by_48h_rule": row.covered_by_48h_rule,
-        },
+        **event_details.takedown_created(
+            takedown_id=row.pk,
+            platform=platform.slug,
+            route=route,
+            suggested_route=takedown_route_suggest(depicted_party),
+            covered_by_48h_rule=row.covered_by_48h_rule,
+        ),
     )
     return row
 
@@ -166,12 +165,9 @@ def takedown_request_submit(
     case_event_record(
         case=takedown.case,
         actor=actor,
-        event_type=EventType.TAKEDOWN_SUBMITTED,
-        detail={
-            "takedown_id": takedown.pk,
-            "submitted_at": submitted_at.isoformat(),
-            "due_at": takedown.due_at.isoformat() if takedown.due_at else None,
-        },
+        **event_details.takedown_submitted(
+            takedown_id=takedown.pk, submitted_at=submitted_at, due_at=takedown.due_at
+        ),
     )
     return takedown
 
@@ -208,17 +204,16 @@ def takedown_request_update(
     case_event_record(
         case=takedown.case,
         actor=actor,
-        event_type=EventType.TAKEDOWN_STATUS_CHANGED,
         reason=waiver_reason or note,
-        detail={
-            "takedown_id": takedown.pk,
-            "from": old,
-            "to": status,
-            "within_48h": (
+        **event_details.takedown_status_changed(
+            takedown_id=takedown.pk,
+            old=old,
+            new=status,
+            within_48h=(
                 takedown.due_at is not None
                 and status == St.REMOVED
                 and done_in_time(at, takedown.due_at)
             ),
-        },
+        ),
     )
     return takedown

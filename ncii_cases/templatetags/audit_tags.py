@@ -3,8 +3,7 @@
 
 from django import template
 
-from .. import audit_labels
-from ..choices import Stage
+from .. import audit_labels, choices
 
 register = template.Library()
 
@@ -24,6 +23,4 @@ def access_label(code):
 @register.filter
 def stage_label(code):
     """``harm_assessment`` -> "Harm assessment"; "" stays empty."""
-    if not code:
-        return ""
-    return str(dict(Stage.choices).get(code, code.replace("_", " ")))
+    return choices.stage_label(code) if code else ""

@@ -45,9 +45,9 @@ def level_label(value):
 @register.filter
 def stage_label(value):
     """The label of a stage value ("harm_assessment" -> "Harm assessment")."""
-    from ..choices import Stage
+    from ..choices import stage_label as label
 
-    return Stage(value).label if value in Stage.values else value
+    return label(value)
 
 
 @register.filter

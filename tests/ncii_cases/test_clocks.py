@@ -270,12 +270,12 @@ def test_templates_of_clocks_never_compare_a_status_string():
 
 
 def test_stage_label_is_the_display_of_every_stage_in_each_language():
-    """``clocks.stage_label`` (a table per language, for batches of reminders) says what
+    """``choices.stage_label`` (a table per language, for batches of reminders) says what
     ``Case.get_stage_display`` says."""
     from django.utils import translation
 
     from ncii_cases import choices
-    from ncii_cases.clocks import stage_label
+    from ncii_cases.choices import stage_label
     from ncii_cases.models import Case
 
     for language in ("en", "es"):
