@@ -254,7 +254,9 @@ def test_next_due_at_equals_the_computed_value_after_every_event_of_each_scenari
         post_save.disconnect(sender=CaseEvent, dispatch_uid="test_next_due_check")
     assert CaseEvent.objects.exists()
     assert mismatches == []
-    for case_id in Case.objects.values_list("pk", flat=True):
+    case_ids = list(Case.objects.values_list("pk", flat=True))
+    assert case_ids
+    for case_id in case_ids:
         assert stored_next_due(case_id) == computed_next_due(case_id)
 
 

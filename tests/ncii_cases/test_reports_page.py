@@ -154,6 +154,7 @@ def test_a_row_changed_since_the_page_showed_it_is_refused_and_nothing_is_saved(
     login_verified(client, coordinator)
     external_reports_sync(actor=coordinator, case=minor_case)
     shown = _shown(coordinator, minor_case)
+    assert shown
     assert all(r["version"] is not None for r in shown)
     first = next(
         r

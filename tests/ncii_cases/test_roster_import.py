@@ -42,7 +42,9 @@ def _rewrite(folder, name, change):
 
 
 def _audit_ok():
-    for report in audit_verify():
+    reports = audit_verify()
+    assert reports
+    for report in reports:
         assert report.ok, report.problems
 
 
