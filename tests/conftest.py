@@ -1,19 +1,22 @@
-# --- Test-run plumbing: real services and the run header (tests/services.py) ----------------
+# --- Test-run plumbing: real services and the run header (tests/reachable.py) ---------------
 # A test marked postgres, redis or browser is skipped, with the reason, when that service is
 # missing; with NCII_REQUIRE_SERVICES=1 (CI) it fails instead, so CI can never go green by
 # skipping. Personas and shared fixtures go below this block.
 import pytest
 
-from tests import services
+from tests import reachable
 
-# moto's S3-compatible server and a private bucket per test (tests/object_store.py).
-pytest_plugins = ["tests.object_store"]
+# Fixtures from other modules (pytest_plugins belongs in this rootdir conftest only):
+# the personas (a coordinator, school administrators, investigators, a counselor, an auditor,
+# an IT admin, an outsider) and their cases, used by every test (tests/personas.py); moto's
+# S3-compatible server and a private bucket per test (tests/object_store.py).
+pytest_plugins = ["tests.personas", "tests.object_store"]
 
 SERVICE_MARKERS = ("postgres", "redis", "browser")
 
 
 def pytest_report_header(config):
-    return services.report_lines()
+    return reachable.report_lines()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -21,19 +24,15 @@ def pytest_runtest_setup(item):
     for marker in SERVICE_MARKERS:
         if item.get_closest_marker(marker) is None:
             continue
-        reason = services.missing_service(marker)
+        reason = reachable.missing_service(marker)
         if reason is None:
             continue
-        if services.services_required():
+        if reachable.services_required():
             pytest.fail(f"{reason} [NCII_REQUIRE_SERVICES=1: required here]", pytrace=False)
         pytest.skip(reason)
 
 
 # --- End of test-run plumbing ------------------------------------------------------------
-
-# Personas (a coordinator, school administrators, investigators, a counselor, an auditor, an
-# IT admin, an outsider) and their cases, used by every test.
-from tests.personas import *  # noqa: E402, F403
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +110,7 @@ def _as_app_db_role(request):
         return
     from django.db import connection
 
-    if services.database_vendor() != "postgresql":
+    if reachable.database_vendor() != "postgresql":
         yield
         return
     role = request.getfixturevalue("app_db_role")

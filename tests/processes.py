@@ -207,7 +207,7 @@ class ThrowawayPostgres:
 def throwaway_postgres_or_skip():
     """Starts a throwaway PostgreSQL server, or skips the test with the reason (fails instead
     under NCII_REQUIRE_SERVICES=1)."""
-    from tests.services import services_required
+    from tests.reachable import services_required
 
     bin_dir = postgres_bin_dir()
     reason = None
@@ -400,7 +400,7 @@ class PrivateRedis:
 def private_redis_or_skip(folder: Path) -> PrivateRedis:
     """Starts a private redis-server, or skips the test with the reason (fails instead under
     NCII_REQUIRE_SERVICES=1)."""
-    from tests.services import services_required
+    from tests.reachable import services_required
 
     binary = shutil.which("redis-server")
     reason = None

@@ -31,7 +31,8 @@ from ncii_cases.audit import access_event_record, case_event_record
 from ncii_cases.roles import CASE_RECORD_MODELS, DISTRICT_CATALOG_MODELS, POLICY_TEXT_MODELS
 from tests.access.helpers import login_verified
 from tests.access.test_permission_matrix import url_patterns
-from tests.factories import CaseFactory, SchoolFactory, UserFactory
+from tests.factories import CaseFactory, PersonFactory, SchoolFactory, UserFactory
+from tests.factories_records import BareCasePartyFactory
 
 PERSONAS = [
     "operator",
@@ -290,6 +291,8 @@ def _row(model, place, links: dict):
             values[field.name] = links[field.related_model]
         elif not (isinstance(field, models.CharField | models.TextField) and field.blank):
             values[field.name] = _value(field, place)
+    # Built from the model's own fields with the ORM, not a factory: every case-record model
+    # gets a row this way, so a new one cannot escape the matrix for want of a factory.
     return model.objects.create(**values)
 
 
@@ -297,13 +300,13 @@ def _case_rows(case, coordinator, place) -> dict:
     """One row of every case-record model, of ``case``."""
     from policies.models import Intervention, Platform
 
-    person = m.Person.objects.create(
+    person = PersonFactory(
         district=case.district,
         first_name="Name",
         last_name=f"CASE{place.upper()}PERSON",
         affiliation=c.Affiliation.STUDENT,
     )
-    party = m.CaseParty.objects.create(
+    party = BareCasePartyFactory(
         case=case, person=person, role=c.PartyRole.RESPONDENT, affiliation="student"
     )
     links = {

@@ -12,16 +12,18 @@ from django.utils import timezone
 from ncii_cases import choices as c
 from ncii_cases.models import (
     AccessEvent,
-    CaseMeasure,
-    Determination,
-    EvidenceItem,
-    Sanction,
 )
 from ncii_cases.permissions import Action, actions_for
 from ncii_cases.selectors import cases as selectors
 from policies.models import Intervention, Measure, Resource
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
+from tests.factories_records import (
+    CaseMeasureFactory,
+    DeterminationFactory,
+    EvidenceItemFactory,
+    SanctionFactory,
+)
 
 NARRATIVE = "NARRATIVE-SENTINEL a classmate forwarded the photo"
 SANCTION_TEXT = "SANCTION-SENTINEL three-day suspension"
@@ -49,11 +51,11 @@ def full_case(case, coordinator):
     )
     support = Measure.objects.create(name=SUPPORT_TEXT, slug="check-in", kind="supportive")
     interim = Measure.objects.create(name=INTERIM_TEXT, slug="schedule", kind="interim")
-    CaseMeasure.objects.create(case=case, party=depicted, kind="supportive", measure=support)
-    CaseMeasure.objects.create(case=case, party=respondent, kind="interim", measure=interim)
-    EvidenceItem.objects.create(case=case, description=EVIDENCE_TEXT, recorded_by=coordinator)
+    CaseMeasureFactory(case=case, party=depicted, kind="supportive", measure=support)
+    CaseMeasureFactory(case=case, party=respondent, kind="interim", measure=interim)
+    EvidenceItemFactory(case=case, description=EVIDENCE_TEXT, recorded_by=coordinator)
     now = timezone.now()
-    Determination.objects.create(
+    DeterminationFactory(
         case=case,
         respondent=respondent,
         finding="responsible",
@@ -63,7 +65,7 @@ def full_case(case, coordinator):
         decided_at=now,
     )
     intervention = Intervention.objects.create(name=SANCTION_TEXT, slug="susp", track="student")
-    Sanction.objects.create(
+    SanctionFactory(
         case=case,
         respondent=respondent,
         intervention=intervention,

@@ -14,6 +14,7 @@ from ncii_cases import choices as c
 from ncii_cases.models import AccessEvent, Case
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
+from tests.factories_records import PdfJobFactory, RedactionReviewFactory, TakedownRequestFactory
 
 PERSONAS = [
     "coordinator",
@@ -463,7 +464,7 @@ def pdf_job_ready(case, user, root):
     from reporting.selectors import rights_fingerprint
 
     content = b"%PDF-1.4 matrix test file"
-    job = PdfJob.objects.create(
+    job = PdfJobFactory(
         case=case,
         requested_by=user,
         profile=PdfJob.Profile.INTERNAL,
@@ -530,7 +531,7 @@ def redaction_review_released(case, user, root):
     from reporting.models import RedactionReview
 
     job = pdf_job_ready(case, user, root)
-    return RedactionReview.objects.create(
+    return RedactionReviewFactory(
         case=case,
         requested_by=user,
         requested_at=timezone.now(),
@@ -800,7 +801,7 @@ def takedown_with_notice(case, pdf: bytes):
     from ncii_cases.models import TakedownNotice, TakedownRequest
     from tests.factories_workflow import platform
 
-    takedown = TakedownRequest.objects.create(
+    takedown = TakedownRequestFactory(
         case=case,
         platform=platform("snapchat"),
         location="https://social.example/p/1",

@@ -11,13 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ncii_cases import choices as c
-from ncii_cases.models import HarmAssessment
 from ncii_cases.permissions import Action, cases_visible_to
 from ncii_cases.selectors import cases as selectors
 from ncii_cases.selectors.queue import case_queue
 from ncii_cases.services.cases import case_assign
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory, PersonFactory
+from tests.factories_records import HarmAssessmentFactory
 
 RESPONDENT_SURNAME = "Respondentsurname"
 RESPONDENT_DESCRIBED = "tall sender with a red backpack"
@@ -104,8 +104,8 @@ def test_the_auditor_cannot_sort_by_harm_level(school, auditor):
     # Two cases reported in the reverse order of their harm: a harm sort would reorder them.
     low = CaseFactory(school=school, reference="NCII-2026-0101")
     high = CaseFactory(school=school, reference="NCII-2026-0102")
-    HarmAssessment.objects.create(case=low, level=c.Level.LOW)
-    HarmAssessment.objects.create(case=high, level=c.Level.HIGH)
+    HarmAssessmentFactory(case=low, level=c.Level.LOW)
+    HarmAssessmentFactory(case=high, level=c.Level.HIGH)
     by_reference = case_queue(user=auditor, params=QueryDict("sort=reference"))
     forged = case_queue(user=auditor, params=QueryDict("sort=-harm"))
     forged_asc = case_queue(user=auditor, params=QueryDict("sort=harm"))
@@ -120,8 +120,8 @@ def test_the_auditor_cannot_sort_by_harm_level(school, auditor):
 def test_the_coordinator_may_sort_by_harm_level(school, coordinator):
     low = CaseFactory(school=school)
     high = CaseFactory(school=school)
-    HarmAssessment.objects.create(case=low, level=c.Level.LOW)
-    HarmAssessment.objects.create(case=high, level=c.Level.HIGH)
+    HarmAssessmentFactory(case=low, level=c.Level.LOW)
+    HarmAssessmentFactory(case=high, level=c.Level.HIGH)
     queue = case_queue(user=coordinator, params=QueryDict("sort=-harm"))
     assert [x.pk for x in queue.cases] == [high.pk, low.pk]
 

@@ -49,7 +49,7 @@ def live_server():
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    from tests.services import chromium_path
+    from tests.reachable import chromium_path
 
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(

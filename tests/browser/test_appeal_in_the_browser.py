@@ -29,6 +29,7 @@ from ncii_cases.workflow import case_transition
 from policies.models import AppealGround
 from tests.browser.helpers import AxeChecked, case_page_link, current_code, sign_in
 from tests.factories import CaseFactory, CasePartyFactory, PersonFactory
+from tests.factories_records import DeterminationFactory
 from tests.factories_workflow import intervention
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,7 +58,7 @@ def responsible_case(coordinator) -> Case:
         affiliation=c.Affiliation.STUDENT,
         person=PersonFactory(district=case.district, first_name="Noor", last_name="Haddad"),
     )
-    Determination.objects.create(
+    DeterminationFactory(
         case=case,
         respondent=respondent,
         finding=Determination.Finding.RESPONSIBLE,

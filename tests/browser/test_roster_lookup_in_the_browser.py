@@ -9,6 +9,7 @@ import pytest
 from ncii_cases import choices as c
 from ncii_cases.models import Case, Person, School
 from tests.browser.helpers import AxeChecked, sign_in
+from tests.factories import PersonFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "Edited image shared on a bus"
@@ -17,7 +18,7 @@ TITLE = "Edited image shared on a bus"
 def test_a_student_is_picked_from_the_roster_while_typing(live_server, demo, tab):
     page, base, check = tab, live_server.url, AxeChecked()
     school = School.objects.get(name="Riverbend High School")
-    student = Person.objects.create(
+    student = PersonFactory(
         district=school.district,
         school=school,
         first_name="Tatum",

@@ -13,7 +13,6 @@ from ncii_cases.models import (
     CaseMeasure,
     CaseParty,
     Determination,
-    HarmAssessment,
     MeasureStatus,
     ParentNotificationDecision,
     PartyChoice,
@@ -21,6 +20,16 @@ from ncii_cases.models import (
     ResolutionOffer,
 )
 from tests.factories import CasePartyFactory, PersonFactory
+from tests.factories_records import (
+    AppealFactory,
+    BareCasePartyFactory,
+    CaseMeasureFactory,
+    DeterminationFactory,
+    HarmAssessmentFactory,
+    ParentNotificationDecisionFactory,
+    PartyNoticeFactory,
+    ResolutionOfferFactory,
+)
 from tests.factories_workflow import measure
 
 READY_DETAIL = {
@@ -46,7 +55,7 @@ def appeal_for(case, action, user):
     subject, outcome = APPEAL_FOR_ACTION[action]
     determination = Determination.objects.filter(case=case).first()
     now = timezone.now()
-    return Appeal.objects.create(
+    return AppealFactory(
         case=case,
         subject=subject,
         determination=determination if subject == Appeal.Subject.DETERMINATION else None,
@@ -86,16 +95,16 @@ def ready_case(case, coordinator):
         is_minor=True,
     )
     now = timezone.now()
-    HarmAssessment.objects.create(case=case, level=c.Level.MODERATE, completed_at=now)
+    HarmAssessmentFactory(case=case, level=c.Level.MODERATE, completed_at=now)
     for accepting in (depicted, respondent):
-        ResolutionOffer.objects.create(
+        ResolutionOfferFactory(
             case=case,
             party=accepting,
             option=ResolutionOffer.Option.RESTORATIVE,
             choice=PartyChoice.ACCEPTED,
             offered_at=now,
         )
-    Determination.objects.create(
+    DeterminationFactory(
         case=case,
         respondent=respondent,
         finding=Determination.Finding.RESPONSIBLE,
@@ -104,7 +113,7 @@ def ready_case(case, coordinator):
         decided_by=coordinator,
         decided_at=now,
     )
-    CaseMeasure.objects.create(
+    CaseMeasureFactory(
         case=case,
         party=depicted,
         kind=CaseMeasure.Kind.SUPPORTIVE,
@@ -119,7 +128,7 @@ def ready_case(case, coordinator):
         (respondent, PartyNotice.Kind.OUTCOME),
         (respondent, PartyNotice.Kind.PARENT_NOTIFICATION),
     ):
-        PartyNotice.objects.create(
+        PartyNoticeFactory(
             case=case,
             party=party,
             recipient_name="Recipient",
@@ -130,7 +139,7 @@ def ready_case(case, coordinator):
             summary="Told of the outcome.",
         )
     # The parent-notification decision for the minor respondent (the notice above was given).
-    ParentNotificationDecision.objects.create(
+    ParentNotificationDecisionFactory(
         case=case,
         party=respondent,
         decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
@@ -157,7 +166,7 @@ def depicted_minor(case):
 
 
 def party(case, role, **kwargs):
-    return CaseParty.objects.create(case=case, role=role, **kwargs)
+    return BareCasePartyFactory(case=case, role=role, **kwargs)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from ncii_cases.services import determinations as det
 from ncii_cases.services.cases import case_lead_change
 from ncii_cases.workflow import case_transition
 from tests.factories import UserFactory
+from tests.factories_records import BareCasePartyFactory
 from tests.factories_workflow import intervention
 from tests.ncii_cases.conftest import place
 
@@ -256,7 +257,7 @@ def test_a_second_appeal_while_one_is_pending_and_a_witness_appellant_are_refuse
 ):
     case, _, _ = decided
     depicted, _ = parties(case)
-    witness = CaseParty.objects.create(case=case, role=c.PartyRole.WITNESS)
+    witness = BareCasePartyFactory(case=case, role=c.PartyRole.WITNESS)
     with pytest.raises(ValidationError):
         appeals.appeal_file(
             actor=coordinator,

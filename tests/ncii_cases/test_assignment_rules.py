@@ -318,5 +318,7 @@ def test_the_database_holds_one_active_lead_per_case(case, coordinator, investig
 
     case_assign(actor=coordinator, case=case, user=investigator, role=LEAD)
     other = UserFactory(district=district, role=c.Role.INVESTIGATOR)
+    # The row is written with the ORM itself, below the service and any factory: what is
+    # shown is that the database's constraint refuses it.
     with pytest.raises(IntegrityError), transaction.atomic():
         CaseAssignment.objects.create(case=case, user=other, role=LEAD, assigned_at=timezone.now())

@@ -34,6 +34,7 @@ from ncii_cases.services.evidence import evidence_record, evidence_record_with_d
 from ncii_cases.services.measures import measure_add
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, PersonFactory
+from tests.factories_records import DeterminationFactory, SanctionFactory
 from tests.factories_workflow import all_obligations
 
 
@@ -508,7 +509,6 @@ def test_correction_registry_covers_every_record_kind():
 
 
 def test_a_student_who_is_also_an_employee_may_take_the_employee_track(case, coordinator):
-    from ncii_cases.models import Determination
     from ncii_cases.services.determinations import case_respondent_track_set, sanction_add
     from tests.factories_workflow import intervention
 
@@ -520,7 +520,7 @@ def test_a_student_who_is_also_an_employee_may_take_the_employee_track(case, coo
         affiliation=c.Affiliation.STUDENT,
         affiliations=[c.Affiliation.EMPLOYEE],
     )
-    Determination.objects.create(
+    DeterminationFactory(
         case=case,
         respondent=respondent,
         finding="responsible",
@@ -543,12 +543,12 @@ def test_a_student_who_is_also_an_employee_may_take_the_employee_track(case, coo
 
 
 def test_vacating_a_sanction_needs_a_reason_and_completed_is_final(case, coordinator):
-    from ncii_cases.models import Determination, Sanction
+    from ncii_cases.models import Determination
     from ncii_cases.services.determinations import sanction_status_set
     from tests.factories_workflow import intervention
 
     respondent = CasePartyFactory(case=case, role=c.PartyRole.RESPONDENT)
-    row = Sanction.objects.create(
+    row = SanctionFactory(
         case=case,
         respondent=respondent,
         intervention=intervention("detention"),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from ncii_cases import choices as c
 from ncii_cases import clocks
 from ncii_cases.events import EventType
-from ncii_cases.models import Case, CaseEvent, CaseMeasure, ExternalReport, TakedownRequest
+from ncii_cases.models import Case, CaseEvent, CaseMeasure, TakedownRequest
 from ncii_cases.next_due import case_next_due_refresh
 from ncii_cases.selectors.analytics import district_analytics_for_user
 from ncii_cases.selectors.queue import case_queue
@@ -22,6 +22,12 @@ from ncii_cases.tasks import deadlines_remind
 from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
+from tests.factories_records import (
+    CaseMeasureFactory,
+    DeterminationFactory,
+    ExternalReportFactory,
+    TakedownRequestFactory,
+)
 from tests.factories_workflow import measure, platform
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
@@ -77,7 +83,7 @@ def build(case, kind, status):
     _stage_only(case, c.Stage.PROCESS_A, None)
     if kind == "takedown":
         covered = status != "uncovered"
-        row = TakedownRequest.objects.create(
+        row = TakedownRequestFactory(
             case=case,
             platform=platform("snapchat"),
             location="@account",
@@ -94,7 +100,7 @@ def build(case, kind, status):
             row.waiver_reason = "The account was deleted." if status == "waived" else ""
             row.save()
         return row
-    row = ExternalReport.objects.create(
+    row = ExternalReportFactory(
         case=case,
         agency="State child abuse hotline",
         agency_kind="child_protection",
@@ -204,7 +210,7 @@ def test_the_wording_of_time_left_is_one_helper():
 
 def test_a_measure_review_is_due_at_the_end_of_its_school_day(case, counselor, depicted_minor):
     review_on = dt.date(2026, 11, 12)
-    row = CaseMeasure.objects.create(
+    row = CaseMeasureFactory(
         case=case,
         party=depicted_minor,
         kind=CaseMeasure.Kind.SUPPORTIVE,
@@ -234,14 +240,13 @@ def test_reminder_pieces_lead_and_overdue(case):
 
 
 def test_an_appeal_window_counts_the_districts_school_days(case, coordinator):
-    from ncii_cases.models import Determination
 
     respondent = CasePartyFactory(case=case, role=c.PartyRole.RESPONDENT)
     case.district.appeal_window_school_days = 3
     case.district.save()
     # Decided on a Thursday: Friday, Monday, Tuesday; closes Tuesday at the end of the day
     decided = dt.datetime(2026, 11, 5, 10, 0, tzinfo=CHICAGO)
-    determination = Determination.objects.create(
+    determination = DeterminationFactory(
         case=Case.objects.get(pk=case.pk),
         respondent=respondent,
         finding="responsible",

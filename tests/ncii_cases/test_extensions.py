@@ -17,6 +17,7 @@ from ncii_cases.services.deadlines import LEGAL_CLOCK_REFUSAL, deadline_extend
 from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
+from tests.factories_records import DeterminationFactory
 
 REASON = "A key witness is away on a school trip until next week."
 NOTICE = "Both families were told by phone on Monday and by letter the same day."
@@ -103,7 +104,7 @@ def test_only_those_who_decide_may_extend(investigating, investigator):
 
 def test_an_appeal_window_is_extended(investigating, coordinator):
     respondent = CasePartyFactory(case=investigating, role=c.PartyRole.RESPONDENT)
-    determination = Determination.objects.create(
+    determination = DeterminationFactory(
         case=investigating,
         respondent=respondent,
         finding="responsible",

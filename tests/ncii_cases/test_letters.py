@@ -25,7 +25,6 @@ from ncii_cases.models import (
     LetterTemplate,
     ParentNotificationDecision,
     PartyNotice,
-    Sanction,
     TakedownNotice,
 )
 from ncii_cases.models import TakedownRequest as TR
@@ -36,6 +35,7 @@ from ncii_cases.services.takedown_notices import takedown_notice_create
 from ncii_cases.services.takedowns import takedown_request_create
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, PersonFactory
+from tests.factories_records import SanctionFactory
 from tests.factories_workflow import intervention, platform
 
 LOCATION = "https://social.example/p/48213 posted by @fake.account.2029"
@@ -67,7 +67,7 @@ def letter_case(ready_case, coordinator, private_root):
         related_to=respondent,
         preferred_language=c.PreferredLanguage.SPANISH,
     )
-    Sanction.objects.create(
+    SanctionFactory(
         case=case,
         respondent=respondent,
         intervention=intervention("student-suspension"),

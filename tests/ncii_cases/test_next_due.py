@@ -28,6 +28,7 @@ from ncii_cases.selectors.queue import case_queue
 from ncii_cases.services import reports, takedowns
 from ncii_cases.workflow import case_transition
 from tests.factories import CasePartyFactory
+from tests.factories_records import ParentNotificationDecisionFactory, PartyNoticeFactory
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, all_obligations, platform
 
 from . import test_scenarios
@@ -174,7 +175,7 @@ def test_next_due_at_follows_intake_transitions_takedowns_reports_close_and_reop
     assert assert_in_step(case.pk, "second deleted") is None
 
     # Closing (the minor's notices and parent-notification decision first, as the guards ask)
-    ParentNotificationDecision.objects.create(
+    ParentNotificationDecisionFactory(
         case=case,
         party=minor,
         decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
@@ -184,7 +185,7 @@ def test_next_due_at_follows_intake_transitions_takedowns_reports_close_and_reop
         recorded_by=coordinator,
     )
     for kind in (PartyNotice.Kind.OUTCOME, PartyNotice.Kind.PARENT_NOTIFICATION):
-        PartyNotice.objects.create(
+        PartyNoticeFactory(
             case=case,
             party=minor,
             recipient_name="Recipient",
@@ -254,7 +255,9 @@ def test_next_due_at_equals_the_computed_value_after_every_event_of_each_scenari
         post_save.disconnect(sender=CaseEvent, dispatch_uid="test_next_due_check")
     assert CaseEvent.objects.exists()
     assert mismatches == []
-    for case_id in Case.objects.values_list("pk", flat=True):
+    case_ids = list(Case.objects.values_list("pk", flat=True))
+    assert case_ids
+    for case_id in case_ids:
         assert stored_next_due(case_id) == computed_next_due(case_id)
 
 

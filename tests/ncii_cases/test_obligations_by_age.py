@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ncii_cases import choices as c
 from ncii_cases.events import EventType
-from ncii_cases.models import CaseEvent, ExternalReport, HarmAssessment
+from ncii_cases.models import CaseEvent, ExternalReport
 from ncii_cases.obligations import obligations_triggered, obligations_undecided
 from ncii_cases.services.cases import (
     PartyInput,
@@ -27,6 +27,7 @@ from policies.models import ReportingProfile, ReportingProfileLine
 from policies.services import reporting_profile_copy_for_district
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, DistrictFactory, PersonFactory
+from tests.factories_records import HarmAssessmentFactory
 from tests.factories_workflow import all_obligations, obligation
 
 Age = c.AgeInImagery
@@ -110,7 +111,7 @@ def test_the_harm_assessments_answer_counts_when_the_age_in_the_imagery_is_not_k
     CasePartyFactory(
         case=case, role=c.PartyRole.DEPICTED, is_minor=False, age_in_imagery=age_in_imagery
     )
-    HarmAssessment.objects.create(case=case, minors_depicted=harm_says_minor)
+    HarmAssessmentFactory(case=case, minors_depicted=harm_says_minor)
     assert slugs(case) == expected(
         kind, age_in_imagery, False, c.Affiliation.UNKNOWN, harm_says_minor=harm_says_minor
     )
@@ -119,7 +120,7 @@ def test_the_harm_assessments_answer_counts_when_the_age_in_the_imagery_is_not_k
 def test_with_nobody_depicted_recorded_the_harm_assessment_decides(case, obligations):
     case.ncii_kind = c.NciiKind.SYNTHETIC
     assert slugs(case) == set()
-    HarmAssessment.objects.create(case=case, minors_depicted=True)
+    HarmAssessmentFactory(case=case, minors_depicted=True)
     assert slugs(case) == CHILD | {LE_SYNTHETIC}
 
 

@@ -32,6 +32,7 @@ from ncii_cases.services.reports import external_report_record_made, external_re
 from ncii_cases.workflow import case_transition, transition_blockers
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, PersonFactory
+from tests.factories_records import PartyNoticeFactory
 from tests.factories_workflow import measure
 from tests.ncii_cases.conftest import place
 
@@ -78,7 +79,7 @@ def minor_student(ready_case):
         affiliation=c.Affiliation.STUDENT,
         is_minor=True,
     )
-    PartyNotice.objects.create(
+    PartyNoticeFactory(
         case=ready_case,
         party=party,
         recipient_name="The student",

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ncii_cases import choices as c
-from ncii_cases.models import CaseMeasure, ExternalReport, TakedownRequest
+from ncii_cases.models import CaseMeasure, TakedownRequest
 from ncii_cases.services import evidence, measures, notices, takedowns
 from ncii_cases.services.cases import case_assign
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory
+from tests.factories_records import ExternalReportFactory
 from tests.factories_workflow import measure, platform
 
 
@@ -49,7 +50,7 @@ def fill_case(case, coordinator, *, size: int):
             summary="Explained what happens next.",
         )
         evidence.evidence_record(actor=coordinator, case=case, description=f"Post {i}")
-    ExternalReport.objects.create(
+    ExternalReportFactory(
         case=case,
         obligation=None,
         agency="NCMEC CyberTipline",

@@ -34,6 +34,11 @@ from ncii_cases.services.reminders import reminder_due_text
 from ncii_cases.services.reports import external_reports_sync
 from ncii_cases.services.takedowns import takedown_request_create, takedown_request_submit
 from ncii_cases.tasks import deadlines_remind
+from tests.factories_records import (
+    CaseMeasureFactory,
+    ExternalReportFactory,
+    TakedownRequestFactory,
+)
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, all_obligations, measure, platform
 
 
@@ -275,7 +280,7 @@ def one_clock(case, kind, *, owner=None, party=None):
     if kind == "stage":
         return Case.objects.get(pk=case.pk)
     if kind == "takedown":
-        return TakedownRequest.objects.create(
+        return TakedownRequestFactory(
             case=case,
             platform=platform("snapchat"),
             location="@account",
@@ -287,7 +292,7 @@ def one_clock(case, kind, *, owner=None, party=None):
             owner=owner,
         )
     if kind == "report":
-        return ExternalReport.objects.create(
+        return ExternalReportFactory(
             case=case,
             agency="State child abuse hotline",
             agency_kind="child_protection",
@@ -295,7 +300,7 @@ def one_clock(case, kind, *, owner=None, party=None):
             due_at=due,
             status="pending",
         )
-    return CaseMeasure.objects.create(
+    return CaseMeasureFactory(
         case=case,
         party=party,
         kind=CaseMeasure.Kind.SUPPORTIVE,
@@ -497,7 +502,7 @@ def test_finding_what_to_remind_takes_the_same_queries_for_one_item_or_many(
 ):
     for kind in KINDS:
         one_clock(case, kind, party=depicted_minor)
-    TakedownRequest.objects.create(
+    TakedownRequestFactory(
         case=case,
         platform=platform("snapchat"),
         location="@other",

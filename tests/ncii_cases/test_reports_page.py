@@ -15,6 +15,7 @@ from ncii_cases.obligations import report_key
 from ncii_cases.selectors.cases import case_reports_to_decide_for_user
 from ncii_cases.services.reports import external_report_record_made, external_reports_sync
 from tests.access.helpers import login_verified
+from tests.factories_records import ExternalReportFactory
 from tests.factories_workflow import all_obligations
 
 
@@ -154,6 +155,7 @@ def test_a_row_changed_since_the_page_showed_it_is_refused_and_nothing_is_saved(
     login_verified(client, coordinator)
     external_reports_sync(actor=coordinator, case=minor_case)
     shown = _shown(coordinator, minor_case)
+    assert shown
     assert all(r["version"] is not None for r in shown)
     first = next(
         r
@@ -191,7 +193,7 @@ def test_another_districts_report_is_refused(
     client, coordinator, outsider, minor_case, foreign_case
 ):
     # Given a report of another district's case
-    foreign = ExternalReport.objects.create(
+    foreign = ExternalReportFactory(
         case=foreign_case,
         agency="Police",
         agency_kind="law_enforcement",

@@ -18,7 +18,6 @@ from ncii_cases.models import (
     Case,
     CaseMeasure,
     EnrollmentLink,
-    HarmAssessment,
     SecondFactorReset,
     TakedownRequest,
 )
@@ -35,6 +34,7 @@ from ncii_cases.services.cases import case_assign
 from ncii_cases.services.intake_reports import ReportInput, staff_report_file
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory, UserFactory
+from tests.factories_records import CaseMeasureFactory, HarmAssessmentFactory
 from tests.ncii_cases.test_queue_and_case_page_queries import fill_case
 
 pytestmark = pytest.mark.django_db
@@ -206,7 +206,7 @@ def test_the_counselors_caseload_shows_no_evidence_nor_discipline_clock(
 ):
     _takedown_and_report(case, coordinator)
     respondent = CasePartyFactory(case=case, role=c.PartyRole.RESPONDENT, is_minor=True)
-    CaseMeasure.objects.create(
+    CaseMeasureFactory(
         case=case,
         party=respondent,
         kind=CaseMeasure.Kind.INTERIM,
@@ -361,7 +361,7 @@ def test_the_reporters_home_reads_the_same_number_of_queries_for_2_or_6_reports(
 
 def test_the_harm_rank_follows_the_assessment(school, coordinator):
     case = CaseFactory(school=school)
-    assessment = HarmAssessment.objects.create(case=case, level=c.Level.HIGH)
+    assessment = HarmAssessmentFactory(case=case, level=c.Level.HIGH)
     case.refresh_from_db()
     assert case.harm_rank == 3
     assessment.level = c.Level.CRITICAL
@@ -389,7 +389,7 @@ def test_a_deep_page_lists_the_same_rows_as_the_sorted_list_and_reads_as_page_1(
             next_due_at=timezone.now() + dt.timedelta(hours=i % 4) if i % 3 else None
         )
         if i % 2:
-            HarmAssessment.objects.create(case=case, level=c.Level.HIGH)
+            HarmAssessmentFactory(case=case, level=c.Level.HIGH)
     login_verified(client, coordinator)
     from ncii_cases import views
 

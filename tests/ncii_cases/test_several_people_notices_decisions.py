@@ -22,6 +22,11 @@ from ncii_cases.models import (
 from ncii_cases.workflow import notices_logged, parent_notifications_decided
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, PersonFactory
+from tests.factories_records import (
+    DeterminationFactory,
+    ParentNotificationDecisionFactory,
+    PartyNoticeFactory,
+)
 from tests.factories_workflow import intervention
 from tests.ncii_cases.conftest import place
 
@@ -196,7 +201,7 @@ def test_the_panel_link_opens_the_form_with_the_kind_chosen_and_the_people_lacki
     client, case, coordinator
 ):
     told, first, second = student(case), student(case), student(case)
-    PartyNotice.objects.create(
+    PartyNoticeFactory(
         case=case,
         party=told,
         recipient_name="Them",
@@ -223,7 +228,7 @@ def test_the_panel_link_opens_the_form_with_the_kind_chosen_and_the_people_lacki
 
 def test_the_parent_notice_still_due_links_to_the_form_with_that_student_ticked(case, coordinator):
     minor = student(case)
-    ParentNotificationDecision.objects.create(
+    ParentNotificationDecisionFactory(
         case=case,
         party=minor,
         decision=D.NOTIFY_NOW,
@@ -364,7 +369,7 @@ def responsible(case, coordinator):
     case.respondent_track = c.RespondentTrack.STUDENT
     case.save()
     place(case, c.Stage.DETERMINATION)
-    Determination.objects.create(
+    DeterminationFactory(
         case=case,
         respondent=respondent,
         finding=Determination.Finding.RESPONSIBLE,

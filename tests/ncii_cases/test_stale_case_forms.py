@@ -29,6 +29,7 @@ from ncii_cases.services.determinations import case_respondent_track_set
 from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory
+from tests.factories_records import CaseMeasureFactory, TakedownRequestFactory
 from tests.factories_workflow import measure, platform
 
 STALE = "Someone changed this since you opened it"
@@ -185,7 +186,7 @@ def test_analytics_do_not_count_withdrawn_measures_respondents_or_takedowns(
     cases = [CaseFactory(school=school) for _ in range(6)]
     for case in cases:
         depicted = CasePartyFactory(case=case, role=c.PartyRole.DEPICTED)
-        CaseMeasure.objects.create(
+        CaseMeasureFactory(
             case=case,
             party=depicted,
             kind=CaseMeasure.Kind.SUPPORTIVE,
@@ -216,7 +217,7 @@ def test_analytics_do_not_count_a_withdrawn_takedown_request(client, coordinator
     for case in cases:
         submitted = timezone.now() - timezone.timedelta(hours=3)
         requests.append(
-            TakedownRequest.objects.create(
+            TakedownRequestFactory(
                 case=case,
                 platform=platform("snapchat"),
                 location="Server of a class",

@@ -17,6 +17,7 @@ from ncii_cases.services.takedowns import takedown_request_create, takedown_rout
 from ncii_cases.takedown_routes import route_refusal, takedown_suggestions
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
+from tests.factories_records import EvidenceItemFactory
 from tests.factories_workflow import platform
 
 Age = c.AgeInImagery
@@ -102,9 +103,7 @@ def test_take_it_down_is_refused_for_imagery_of_an_adult(case, investigator):
 
 
 def _seen(case, slug, url):
-    return EvidenceItem.objects.create(
-        case=case, description="A post", platform=platform(slug), url=url
-    )
+    return EvidenceItemFactory(case=case, description="A post", platform=platform(slug), url=url)
 
 
 def test_every_covered_platform_gets_its_own_notice_beside_the_hash_service(case):

@@ -49,6 +49,7 @@ from ncii_cases.workflow import BY_ACTION
 from policies.models import AppealGround, Intervention, Measure, Platform
 from reporting.models import PdfJob
 from tests.access.helpers import login_verified
+from tests.factories_records import TakedownRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -368,7 +369,7 @@ def fuzz_takedown(case):
     if found is not None:
         return found
     platform = Platform.objects.filter(district__isnull=True).order_by("pk").first()
-    return TakedownRequest.objects.create(
+    return TakedownRequestFactory(
         case=case,
         platform=platform,
         location="A group chat",

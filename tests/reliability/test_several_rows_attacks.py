@@ -13,6 +13,7 @@ from ncii_cases.models import CaseMeasure, CaseParty, ExternalReport, PartyNotic
 from ncii_cases.obligations import report_key
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, UserFactory
+from tests.factories_records import DeterminationFactory
 from tests.reliability.test_form_fuzzing import changed_tables, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -555,7 +556,7 @@ def responsible(rich_case, coordinator):
     respondent = CaseParty.objects.get(case=rich_case, role="respondent")
     rich_case.stage = c.Stage.DETERMINATION
     rich_case.save(update_fields=["stage"])
-    Determination.objects.create(
+    DeterminationFactory(
         case=rich_case,
         respondent=respondent,
         finding=Determination.Finding.RESPONSIBLE,

@@ -22,6 +22,7 @@ from reporting.analytics import chart_build, csv_safe
 from reporting.suppression import Cell, rate, suppress_breakdown
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory, SchoolFactory
+from tests.factories_records import CaseMeasureFactory, TakedownRequestFactory
 from tests.factories_workflow import measure, platform
 
 ANALYTICS = reverse("reporting:analytics")
@@ -414,7 +415,7 @@ def takedown(case, *, submitted_hours_ago, removed_after=None, **fields):
         values["status"] = TakedownRequest.Status.REMOVED
         values["resolved_at"] = submitted + dt.timedelta(hours=removed_after)
     values.update(fields)
-    return TakedownRequest.objects.create(**values)
+    return TakedownRequestFactory(**values)
 
 
 def test_takedown_turnaround_is_measured_against_the_48_hour_duty(client, school_admin, school):
@@ -471,7 +472,7 @@ def test_shares_of_supportive_measures_and_takedown_resources(client, school_adm
     choices = [PartyChoice.OFFERED, PartyChoice.ACCEPTED, PartyChoice.DECLINED]
     for i, case in enumerate(rows[:6]):
         slug = "take-it-down-guidance" if i < 3 else "counseling"
-        CaseMeasure.objects.create(
+        CaseMeasureFactory(
             case=case,
             party=support_party(case),
             kind=CaseMeasure.Kind.SUPPORTIVE,
@@ -487,7 +488,7 @@ def test_shares_of_supportive_measures_and_takedown_resources(client, school_adm
             due_at=None,
         )
     # Not an offer to a complainant: an interim measure, a platform's own route.
-    CaseMeasure.objects.create(
+    CaseMeasureFactory(
         case=rows[8],
         party=CasePartyFactory(case=rows[8], role=c.PartyRole.RESPONDENT),
         kind=CaseMeasure.Kind.INTERIM,
@@ -504,7 +505,7 @@ def test_shares_of_supportive_measures_and_takedown_resources(client, school_adm
 def test_a_share_that_would_reveal_a_small_count_is_suppressed(client, school_admin, school):
     rows = cases(school, 8)
     for case in rows[:3]:
-        CaseMeasure.objects.create(
+        CaseMeasureFactory(
             case=case,
             party=support_party(case),
             kind=CaseMeasure.Kind.SUPPORTIVE,
@@ -567,7 +568,7 @@ def populate(school, coordinator, n):
         )
         case.platforms.add(snapchat)
         CasePartyFactory(case=case, role=c.PartyRole.RESPONDENT)
-        CaseMeasure.objects.create(
+        CaseMeasureFactory(
             case=case,
             party=support_party(case),
             kind=CaseMeasure.Kind.SUPPORTIVE,

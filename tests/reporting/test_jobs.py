@@ -16,6 +16,7 @@ from reporting import files, tasks
 from reporting.models import PdfJob
 from reporting.services import pdf_job_request
 from tests.access.helpers import login_verified
+from tests.factories_records import PdfJobFactory
 from tests.reporting.pdftext import pdf_pages_text
 
 
@@ -263,13 +264,13 @@ def test_requeue_hands_over_waiting_and_stuck_jobs_and_gives_up_after_five_attem
     PdfJob.objects.filter(pk=stuck.pk).update(
         status="running", attempts=1, started_at=now - dt.timedelta(minutes=20)
     )
-    just_requested = PdfJob.objects.create(
+    just_requested = PdfJobFactory(
         case=case,
         requested_by=coordinator,
         profile="internal",
         idempotency_key="just-now-key",
     )
-    hopeless = PdfJob.objects.create(
+    hopeless = PdfJobFactory(
         case=case,
         requested_by=coordinator,
         profile="internal",
@@ -278,7 +279,7 @@ def test_requeue_hands_over_waiting_and_stuck_jobs_and_gives_up_after_five_attem
         attempts=5,
         started_at=now - dt.timedelta(hours=1),
     )
-    fresh_running = PdfJob.objects.create(
+    fresh_running = PdfJobFactory(
         case=case,
         requested_by=coordinator,
         profile="redacted",

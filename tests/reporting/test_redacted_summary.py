@@ -7,6 +7,7 @@ from ncii_cases import choices as c
 from ncii_cases.models import TakedownRequest
 from reporting.summary import case_summary_for_user
 from tests.factories import CasePartyFactory
+from tests.factories_records import TakedownRequestFactory
 from tests.factories_workflow import platform
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def typed_case(case):
     case.narrative = "Rowena Ashcombe called the office; Ashcombe saw the post herself."
     case.jurisdiction_reasoning = "Per Ms. ASHCOMBE the posts were made at school."
     case.save()
-    TakedownRequest.objects.create(
+    TakedownRequestFactory(
         case=case,
         platform=platform("snapchat"),
         location="https://snap.example/add/quillon_harrowby2011",
