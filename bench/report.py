@@ -32,20 +32,26 @@ def targets_evaluate(result: dict) -> list[dict]:
     ``GROWTH_MAX``, at most its ``floor_max`` times the floor at every size and, where it has
     one, its p50 limit at the largest size; the queue faster than the admin; the audit CSV
     export's rate, flat memory and linearity; ``verify_audit`` verified, under its limit and
-    linear; the reminder backlog; the two web processes; the PDF; the roster import."""
+    linear; the reminder backlog; the two web processes; the PDF; the roster import. With
+    ``pages_selected`` (``bench --pages``), only the pages listed have targets (and the
+    queue's against the admin only when both were measured)."""
     targets: list[dict] = []
 
     def add(name: str, where: str, ok: bool, detail: str) -> None:
         targets.append({"target": name, "where": where, "status": _status(ok), "detail": detail})
 
     runs = result.get("runs") or []
+    # A run of some pages only (``bench --pages``) has targets for those pages alone.
+    selected = result.get("pages_selected")
+    measured = [p for p in PAGES if selected is None or p.name in selected]
+    names = {p.name for p in measured}
     if runs:
         small, large = runs[0], runs[-1]
-        for page in PAGES:
+        for page in measured:
             if page.reference:
                 continue
             _page_targets(add, page, small, large, runs)
-        for run in runs:
+        for run in runs if QUEUE_PAGE in names and ADMIN_PAGE in names else []:
             q, admin = run["pages"].get(QUEUE_PAGE, {}), run["pages"].get(ADMIN_PAGE, {})
             name = "queue faster than the admin change list"
             where = f"{QUEUE_PAGE} at {_n(run['size'])}"
@@ -270,7 +276,8 @@ def markdown_section(result: dict) -> str:
         if len(runs) > 1:
             header.append(f"{_n(runs[-1]['size'])} / {_n(runs[0]['size'])}")
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for page in PAGES:
+        selected = result.get("pages_selected")
+        for page in [p for p in PAGES if selected is None or p.name in selected]:
             row = [page.name + (" (reference)" if page.reference else "")]
             for run in runs:
                 row += _page_cells(run["pages"].get(page.name, {}))

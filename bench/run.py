@@ -178,6 +178,25 @@ PAGES: list[Page] = [
 ]
 
 
+class UnknownPage(ValueError):
+    """A name given to ``pages_select`` that names no page of ``PAGES``."""
+
+
+def pages_select(names: list[str] | None) -> list[Page]:
+    """The pages a run measures, in ``PAGES`` order: all of them for ``None`` or ``[]``;
+    otherwise the floor (always measured, beside every page) and each page whose name
+    contains one of ``names`` (case-insensitive: ``"search"`` selects both searches).
+    Raises ``UnknownPage`` for a name that selects nothing."""
+    if not names:
+        return list(PAGES)
+    wanted = [n.strip().lower() for n in names if n.strip()]
+    unknown = [n for n in wanted if not any(n in p.name.lower() for p in PAGES[1:])]
+    if unknown:
+        known = ", ".join(p.name for p in PAGES[1:])
+        raise UnknownPage(f"No page is named {', '.join(map(repr, unknown))} (pages: {known}).")
+    return [PAGES[0]] + [p for p in PAGES[1:] if any(n in p.name.lower() for n in wanted)]
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..1) of a non-empty list."""
     ordered = sorted(values)
@@ -413,14 +432,20 @@ def bench(
     two_process_requests: int = rows.TWO_PROCESS_REQUESTS,
     pdf: bool = True,
     pages: bool = True,
+    page_names: list[str] | None = None,
 ) -> dict:
     """Prepares every size's database (``sites.site_prepare``: seeded once, then reused),
     measures every page interleaved across the sizes and the rows that are not pages, and
     returns the whole result (JSON-ready) with its targets (``report.targets_evaluate``).
     ``roster_students``, ``reminder_backlog`` and ``two_process_requests`` at 0 skip those
-    rows; ``pages`` false measures only the roster import on the configured database."""
+    rows; ``pages`` false measures only the roster import on the configured database.
+    ``page_names`` (``pages_select``) measures only the pages named, beside the floor, and
+    none of the rows that are not pages; the result then lists them in ``pages_selected``
+    and has targets for those pages only. Raises ``UnknownPage`` before measuring anything
+    for a name that selects no page."""
     from bench.report import targets_evaluate
 
+    selected = pages_select(page_names)
     result = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -439,6 +464,11 @@ def bench(
         "runs": [],
         "rows": {},
     }
+    if page_names:
+        # Only some pages: the rows that are not pages are left out of this run.
+        result["pages_selected"] = [p.name for p in selected]
+        roster_students = reminder_backlog = two_process_requests = 0
+        pdf = False
     if roster_students:
         where = databases[-1] if pages else connection.settings_dict["NAME"]
         result["rows"]["roster import"] = rows.roster_measure(
@@ -459,6 +489,8 @@ def bench(
             export_seconds=export_seconds,
             two_process_requests=two_process_requests,
             pdf=pdf,
+            selected=selected,
+            rows_measured=not page_names,
         )
     result["machine"]["load_average_after"] = (
         list(os.getloadavg()) if hasattr(os, "getloadavg") else None
@@ -482,6 +514,8 @@ def _sizes_measure(
     export_seconds,
     two_process_requests,
     pdf,
+    selected: list[Page],
+    rows_measured: bool,
 ) -> None:
     sites = Sites(
         [
@@ -494,7 +528,7 @@ def _sizes_measure(
             site_prepare(sites, site, seed_value=seed_value, reseed=reseed, log=log)
         if not sites.content_types_compare():
             log("  content type ids differ between the databases: cleared at every switch")
-        pages_with_fresh_cases = sum(1 for p in PAGES if p.fresh_case)
+        pages_with_fresh_cases = sum(1 for p in selected if p.fresh_case)
         for site in sites.sites:
             sites.use(site)
             site.context = context_build(pages_with_fresh_cases * (warmup + repeat + 1))
@@ -516,8 +550,9 @@ def _sizes_measure(
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         ):
             order: list = []
-            for page in PAGES[1:]:  # the floor is measured beside every page
-                taken = [] if page is PAGES[1] else None
+            first_page = selected[1]
+            for page in selected[1:]:  # the floor is measured beside every page
+                taken = [] if page is first_page else None
                 cells = page_measure(requester, page, repeat=repeat, warmup=warmup, order=taken)
                 if taken is not None:
                     order = taken
@@ -526,17 +561,19 @@ def _sizes_measure(
                 log(f"  {page.name}: " + "; ".join(_cell(cell) for cell in cells))
             # The floor's own row: its samples beside the first page.
             for run, site in zip(result["runs"], sites.sites, strict=True):
-                first = run["pages"].get(PAGES[1].name, {})
+                first = run["pages"].get(first_page.name, {})
                 run["pages"][FLOOR] = {
                     "available": "floor_p50_ms" in first,
                     "p50_ms": first.get("floor_p50_ms"),
                     "floor_ratio": 1.0,
-                    "queries": _floor_queries(requester, site),
+                    "queries": _floor_queries(requester, site, first_page),
                 }
                 if "floor_p50_ms" not in first:
                     run["pages"][FLOOR]["reason"] = first.get("reason", NOT_AVAILABLE)
             # The first page's samples in the order taken (warm-up rounds included).
             result["interleaving"] = [list(step) for step in order[: 4 * len(sites.sites) * 2]]
+            if not rows_measured:
+                return
             export = rows.export_measure(
                 requester, sites.sites, seconds_cap=export_seconds, log=log
             )
@@ -575,10 +612,10 @@ def _sizes_measure(
         sites.restore()
 
 
-def _floor_queries(requester: Requester, site: Site) -> int:
+def _floor_queries(requester: Requester, site: Site, page: Page) -> int:
     requester.sites.use(site)
     with CaptureQueriesContext(connection) as queries:
-        requester.one(site, PAGES[1], floor=True)
+        requester.one(site, page, floor=True)
     return len(queries.captured_queries)
 
 
@@ -594,8 +631,10 @@ def _cell(result: dict) -> str:
 __all__ = [
     "PAGES",
     "Page",
+    "UnknownPage",
     "bench",
     "interleaved_measure",
+    "pages_select",
     "samples_summary",
     "schedule",
 ]

@@ -270,7 +270,13 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.get_full_name() or self.username
+        return self.name_shown(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_shown(first_name: str, last_name: str, username: str) -> str:
+        """How an account is named in lists and selects: the full name, else the username
+        (for the lists that read these three values without building the accounts)."""
+        return f"{first_name} {last_name}".strip() or username
 
 
 class Person(models.Model):
@@ -518,6 +524,14 @@ class Case(models.Model):
 
     def get_absolute_url(self):
         return reverse("ncii_cases:case_detail", args=[self.pk])
+
+    def get_stage_display(self) -> str:
+        """The stage's label in the active language (``clocks.stage_label``, a table per
+        language), in place of the method Django generates, which hashes every translated
+        choice on each call: the queue called it for each of its rows."""
+        from .clocks import stage_label
+
+        return stage_label(self.stage)
 
     @property
     def is_closed(self) -> bool:

@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -59,10 +60,14 @@ def home(request):
         if request.htmx:
             return render(request, "ncii_cases/partials/queue_table.html", context)
     if kind == HomeKind.QUEUE:
+        queue = context["queue"]
         context["stage_table"] = selectors_home.stage_counts_by_school(
-            user=request.user, counts=context["queue"].school_stage_counts
+            user=request.user, counts=queue.school_stage_counts, schools=queue.schools
         )
-        context["due_today"] = selectors_home.cases_due_today(user=request.user)
+        # The district's zone, activated for the request (DistrictTimeZoneMiddleware).
+        context["due_today"] = selectors_home.cases_due_today(
+            user=request.user, zone=timezone.get_current_timezone()
+        )
     elif kind == HomeKind.CASELOAD:
         context["caseload"] = selectors_home.caseload_for_user(user=request.user)
     elif kind == HomeKind.AUDIT:

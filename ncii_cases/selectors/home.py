@@ -102,11 +102,14 @@ class StageTable:
     total: int
 
 
-def stage_counts_by_school(*, user, counts: list | None = None) -> StageTable:
+def stage_counts_by_school(
+    *, user, counts: list | None = None, schools: list[School] | None = None
+) -> StageTable:
     """Returns the user's visible cases (VIEW_METADATA) counted per school and stage, in two
     queries: one GROUP BY school, stage that PostgreSQL answers from the (district, school,
     stage) index alone (skipped when ``counts``, the (school id, stage, n) rows the queue
-    already read, are given), and one for the schools' names. A case moved to another stage
+    already read, are given), and one for the schools' names (skipped when ``schools``, the
+    district's schools the queue already read, name them all). A case moved to another stage
     or school counts where it is now; a closed case counts as closed.
 
     Why counted from an index rather than from counters kept with the case: measured on
@@ -127,9 +130,13 @@ def stage_counts_by_school(*, user, counts: list | None = None) -> StageTable:
         by_school.setdefault(school_id, {})[stage] = n
     present = {stage for _, stage, _ in counts}
     stages = [(value, label) for value, label in c.Stage.choices if value in present]
-    schools = School.objects.filter(pk__in=list(by_school)).order_by("name")
+    known = {school.pk: school for school in schools or ()}
+    if set(by_school) <= set(known):
+        named = sorted((known[pk] for pk in by_school), key=lambda school: school.name)
+    else:
+        named = School.objects.filter(pk__in=list(by_school)).order_by("name")
     rows = []
-    for school in schools:
+    for school in named:
         cells = [by_school[school.pk].get(value, 0) for value, _ in stages]
         rows.append(SchoolStageCounts(school=school, cells=cells, total=sum(cells)))
     totals = [sum(row.cells[i] for row in rows) for i in range(len(stages))]
@@ -140,7 +147,11 @@ def local_day_bounds(*, district, now: dt.datetime) -> tuple[dt.datetime, dt.dat
     """The start and the end (exclusive) of the district's local calendar day containing
     ``now``, as aware datetimes (DESIGN.md: times are shown in the district's time zone). A
     day with a daylight-saving change is 23 or 25 hours long."""
-    zone = district_zone(district)
+    return day_bounds_in(district_zone(district), now=now)
+
+
+def day_bounds_in(zone, *, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """``local_day_bounds`` in a time zone given (a ``zoneinfo.ZoneInfo``)."""
     day = now.astimezone(zone).date()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
@@ -150,15 +161,17 @@ def local_day_bounds(*, district, now: dt.datetime) -> tuple[dt.datetime, dt.dat
 DUE_TODAY_SHOWN = 25
 
 
-def cases_due_today(*, user, now: dt.datetime | None = None) -> list[Case]:
+def cases_due_today(*, user, now: dt.datetime | None = None, zone=None) -> list[Case]:
     """Returns the user's visible open cases whose next due time (``Case.next_due_at``, the
     earliest of its open clocks) falls within today in the district's time zone, earliest
     first (at most ``DUE_TODAY_SHOWN``): those already past today included (they are overdue
-    now), those due tomorrow not. One query, on the (district, next_due_at) index."""
+    now), those due tomorrow not. One query, on the (district, next_due_at) index. ``zone``:
+    the district's time zone when the caller has it already (a request's, activated by
+    ``DistrictTimeZoneMiddleware``); otherwise read from the user's district."""
     now = now or clocks.now()
     if user.district_id is None:
         return []
-    start, end = local_day_bounds(district=user.district, now=now)
+    start, end = day_bounds_in(zone or district_zone(user.district), now=now)
     cases = cases_visible_to(user, Action.VIEW_METADATA).exclude(stage=c.Stage.CLOSED)
     rows = (
         cases.filter(next_due_at__gte=start, next_due_at__lt=end)

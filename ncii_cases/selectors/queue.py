@@ -35,9 +35,11 @@ def cases_annotated(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case
 class IdsFirstList:
     """The queue's rows for ``Paginator``, read ids first: a slice selects the page's ids with
     the sort alone over the filtered cases (no join, no annotation: PostgreSQL reads them from
-    the sort's index, ``filters.SORT_ORDER``), then fetches those rows with their annotations
-    by primary key, in the ids' order. Page 50 then costs what page 1 costs, bar reading 1,250
-    index entries. ``count()`` is the queue's count (known without listing)."""
+    the sort's index, ``filters.SORT_ORDER``), as a subquery of the one query that fetches
+    those rows with their annotations by primary key, sorted again by the same whole order
+    (its last key is the primary key, so the order is the ids'). Page 50 then costs what page
+    1 costs, bar reading 1,250 index entries. ``count()`` is the queue's count (known without
+    listing)."""
 
     ordered = True  # the ids query is always sorted (no Paginator warning)
 
@@ -55,14 +57,9 @@ class IdsFirstList:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             raise TypeError("The queue's rows are read a page (a slice) at a time.")
-        ids = list(self.ids[index])
-        if not ids:
-            return []
-        rows = cases_annotated(Case.objects.filter(pk__in=ids), now=self.now).select_related(
-            "school"
-        )
-        by_id = {case.pk: case for case in rows}
-        return [by_id[pk] for pk in ids if pk in by_id]
+        page_ids = self.ids[index]
+        rows = cases_annotated(Case.objects.filter(pk__in=page_ids), now=self.now)
+        return list(rows.select_related("school").order_by(*self.ids.query.order_by))
 
 
 @dataclass
@@ -75,6 +72,9 @@ class Queue:
     overdue: list = field(default_factory=list)
     due_soon: list = field(default_factory=list)
     total: int = 0
+    # The schools of the user's district, by name (the school filter's options and the
+    # names of the counts per school).
+    schools: list = field(default_factory=list)
     # The number of cases listed, for the pager: ``total`` when no filter narrows the list
     # (known from the counts by stage), otherwise counted without the list's annotations.
     count: int | None = None
@@ -109,10 +109,13 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     reads_content = user_can_anywhere(user, Action.VIEW)
     base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
     annotated = cases_annotated(base, now=now)
+    schools = queue_schools_for_user(user=user)
+    school_list = list(schools.order_by("name"))
     filterset = CaseQueueFilter(
         params or None,
         annotated,
-        schools=queue_schools_for_user(user=user),
+        schools=schools,
+        school_list=school_list,
         staff=queue_staff_for_user(user=user),
         parties=parties_visible_to(user),
         reads_content=reads_content,
@@ -127,7 +130,9 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     if not filterset.sort_given():
         cases = cases.order_by(*DUE_FIRST)
         sorted_ids = sorted_ids.order_by(*DUE_FIRST)
-    queue = Queue(filterset=filterset, cases=cases, reads_content=reads_content)
+    queue = Queue(
+        filterset=filterset, cases=cases, reads_content=reads_content, schools=school_list
+    )
     # One scan counts per school and stage (the home's table) and, summed, per stage.
     # COUNT(*) rather than COUNT(id): PostgreSQL then counts from the (district, school,
     # stage) index alone, without reading the table.

@@ -374,3 +374,51 @@ def test_a_page_missing_from_the_build_is_reported_not_available():
 
     assert page_available(Page("gone", "ncii_cases:no_such_page"), None) == NOT_AVAILABLE
     assert page_available(Page("queue", "ncii_cases:home"), None) is None
+
+
+# --- Some pages only (bench --pages) ----------------------------------------------------------
+
+
+def test_pages_are_selected_by_a_part_of_their_name_the_floor_always():
+    from bench.run import pages_select
+
+    assert pages_select(None) == PAGES and pages_select([]) == PAGES
+    chosen = pages_select(["Search", " audit review"])
+    assert [p.name for p in chosen] == [
+        FLOOR,
+        "queue search by name",
+        "queue search by reference",
+        "audit review, district-wide",
+        "audit review of the case with 5,000 events",
+    ]
+
+
+def test_a_page_name_that_selects_nothing_is_refused_before_measuring():
+    from bench.run import UnknownPage, pages_select
+
+    with pytest.raises(UnknownPage, match="'nowhere'"):
+        pages_select(["search", "nowhere"])
+    with pytest.raises(CommandError, match="No page is named 'nowhere'"):
+        call_command(
+            "bench", "--sizes", "20,60", "--databases", "a,b", "--pages", "nowhere",
+            stdout=io.StringIO(),
+        )  # fmt: skip
+
+
+def test_a_run_of_some_pages_has_targets_for_those_pages_only():
+    result = copy.deepcopy(_good_result())
+    names = [FLOOR, "queue search by name", "queue search by reference"]
+    result["pages_selected"] = names
+    for run in result["runs"]:
+        run["pages"] = {name: run["pages"][name] for name in names}
+        del run["audit export"], run["verify_audit"]
+    result["rows"] = {}
+
+    targets = targets_evaluate(result)
+
+    assert {t["status"] for t in targets} == {"PASS"}
+    assert {t["where"].split(" at ")[0] for t in targets} == set(names[1:])
+    assert sum(t["target"] == "p50 <= 100 ms" for t in targets) == 2
+    # a selected page that failed still fails its targets
+    result["runs"][1]["pages"]["queue search by name"].update(p50_ms=101.0)
+    assert _verdict(targets_evaluate(result), "p50 <= 100 ms", "queue search by name") == {"FAIL"}

@@ -198,3 +198,26 @@ def test_bench_on_postgresql_measures_every_row_interleaved(tmp_path, pg_copies)
     for run in result["runs"]:
         assert run["pdf"]["available"] and run["pdf"]["pages"] >= 1, run["pdf"]
     _reused(pg_copies)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_of_some_pages_measures_only_those_beside_the_floor(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("on SQLite (the selection does not depend on the database)")
+    databases = _sqlite_copies(tmp_path)
+    result, output, markdown = _bench(databases, tmp_path, "--pages", "search,page 50")
+
+    chosen = [FLOOR, "queue search by name", "queue search by reference", "queue page 50"]
+    assert result["pages_selected"] == chosen
+    for run in result["runs"]:
+        assert set(run["pages"]) == set(chosen)
+        assert all(run["pages"][name]["available"] for name in chosen), run["pages"]
+        # none of the rows that are not pages
+        assert not {"audit export", "verify_audit", "pdf"} & set(run)
+    assert result["rows"] == {}
+    assert [tuple(step)[1] for step in result["interleaving"]][:2] == [
+        FLOOR,
+        "queue search by name",
+    ]
+    assert {t["where"].split(" at ")[0] for t in result["targets"]} == set(chosen[1:])
+    assert "| queue page 50 |" in markdown and "| case page |" not in markdown

@@ -156,6 +156,30 @@ def test_due_today_is_the_districts_local_day(frozen, district, school, coordina
     assert cases_due_today(user=coordinator, now=now) == [earlier_today, later_today]
 
 
+def test_due_today_in_a_zone_given_reads_no_district(frozen, district, school, coordinator):
+    # Given the request's zone (the district's, activated by the middleware)
+    import zoneinfo
+
+    now = dt.datetime(2026, 11, 30, 7, 30, tzinfo=dt.UTC)
+    frozen(now)
+    case = CaseFactory(school=school)
+    at = dt.datetime(2026, 11, 30, 7, 45, tzinfo=dt.UTC)  # 23:45 in Los Angeles
+    Case.objects.filter(pk=case.pk).update(next_due_at=at)
+    Case.objects.filter(pk=CaseFactory(school=school).pk).update(
+        next_due_at=dt.datetime(2026, 11, 30, 8, 30, tzinfo=dt.UTC)
+    )  # 00:30 tomorrow in Los Angeles
+    coordinator = type(coordinator).objects.get(pk=coordinator.pk)  # no district read yet
+    zone = zoneinfo.ZoneInfo("America/Los_Angeles")
+
+    # When today's due cases are read in it
+    with CaptureQueriesContext(connection) as queries:
+        due = cases_due_today(user=coordinator, now=now, zone=zone)
+
+    # Then the day is that zone's, in one query (the district is not read)
+    assert due == [case]
+    assert len(queries.captured_queries) == 1
+
+
 def test_a_day_with_a_clock_change_is_25_hours_long(district):
     district.time_zone = "America/Chicago"
     start, end = local_day_bounds(
@@ -433,3 +457,19 @@ def test_no_time_on_the_home_is_followed_by_a_second_period(client, case, coordi
     _takedown_and_report(case, coordinator)
     for user in (coordinator,):
         assert not re.search(r"[ap]\.m\.\.", _body(client, user))
+
+
+def test_the_filter_selects_name_schools_and_staff_as_everywhere(district, school, coordinator):
+    # The options are read as values, without the models: their labels are still the
+    # models' own names (User.__str__, School.__str__)
+    from ncii_cases.selectors.queue import case_queue
+
+    UserFactory(district=district, first_name="", last_name="", username="no-name")
+    UserFactory(district=district, first_name="Ada", last_name="Quill", username="aq")
+    queue = case_queue(user=coordinator)
+    form = queue.filterset.form
+    staff = type(coordinator).objects.filter(district=district, is_active=True)
+    assert {label for pk, label in form.fields["assignee"].choices if pk} == {str(u) for u in staff}
+    assert "no-name" in {label for _, label in form.fields["assignee"].choices}
+    assert [label for pk, label in form.fields["school"].choices if pk] == [str(school)]
+    assert str(form["assignee"]).count("<option") == staff.count() + 1

@@ -550,3 +550,21 @@ def test_export_chunks_never_skip_rows_by_offset_and_ask_few_queries(reviewed_ca
     # The union, the history rows of the chunk and their labels: a handful, however deep.
     assert max(per_chunk) <= 6
     assert not any("OFFSET" in q["sql"].upper() for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_the_person_filter_names_each_account_as_its_field_does(district, coordinator):
+    # The options are read as values, without the accounts: each label is still the field's
+    # own ("username (Full Name)", the username alone without a name), and a choice is valid
+    from ncii_cases.models import User
+    from reporting.forms import AuditFilterForm
+    from tests.factories import UserFactory
+
+    UserFactory(district=district, first_name="", last_name="", username="no-name")
+    form = AuditFilterForm({}, user=coordinator)
+    field = form.fields["actor"]
+    options = {str(pk): label for pk, label in field.choices if pk}
+    people = {str(u.pk): field.label_from_instance(u) for u in field.queryset}
+    assert options == people and "no-name" in options.values()
+    chosen = User.objects.get(username="no-name")
+    assert AuditFilterForm({"actor": chosen.pk}, user=coordinator).is_valid()

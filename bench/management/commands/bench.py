@@ -5,6 +5,7 @@ targets (see ``bench.run`` and the README's "Benchmark" section):
     manage.py bench --markdown README.md              # ... and rewrite the README's figures
     manage.py bench --sizes 1000,5000 --databases a,b --json out.json
     manage.py bench --roster-only --roster-students 5000   # the OneRoster import alone
+    manage.py bench --pages search,"audit review"     # only those pages (and the floor)
 
 Each size's database is seeded once and reused afterwards (``--reseed`` seeds again). Prints
 PASS or FAIL per target and writes it all as JSON (and, with ``--markdown``, as Markdown)."""
@@ -19,7 +20,7 @@ from django.db import connection
 
 from bench import rows
 from bench.report import MarkersMissing, json_write, markdown_write, table_lines
-from bench.run import bench
+from bench.run import UnknownPage, bench, pages_select
 from bench.seed import SQLITE_MAX_CASES
 
 
@@ -93,6 +94,14 @@ class Command(BaseCommand):
             help="Students of the OneRoster import measured (0: not measured).",
         )
         parser.add_argument(
+            "--pages",
+            default="",
+            help="Measure only these pages, comma-separated, each a part of a page's name "
+            "('search' selects both searches), beside the floor, and none of the rows that "
+            "are not pages (export, verify_audit, PDF, reminders, two processes, roster); "
+            "targets for those pages only. Default: every page and row.",
+        )
+        parser.add_argument(
             "--roster-only",
             action="store_true",
             help="Measure only the OneRoster import, on the configured database (rolled back).",
@@ -121,6 +130,13 @@ class Command(BaseCommand):
                 "The benchmark at a district's scale runs on PostgreSQL (set DATABASE_URL); on "
                 f"{connection.vendor} at most {SQLITE_MAX_CASES} cases."
             )
+        page_names = [n for n in options["pages"].split(",") if n.strip()]
+        if page_names and options["roster_only"]:
+            raise CommandError("--pages measures pages; --roster-only measures none.")
+        try:
+            pages_select(page_names)
+        except UnknownPage as exc:
+            raise CommandError(str(exc)) from exc
         markdown = Path(options["markdown"]) if options["markdown"] else None
         if markdown is not None and markdown.exists():
             from bench.report import MARK_BEGIN, MARK_END
@@ -150,6 +166,7 @@ class Command(BaseCommand):
             two_process_requests=max(0, options["two_process_requests"]),
             pdf=not options["no_pdf"],
             pages=not options["roster_only"],
+            page_names=page_names or None,
         )
         self.stdout.write("")
         for line in table_lines(result):
