@@ -526,12 +526,10 @@ class Case(models.Model):
         return reverse("ncii_cases:case_detail", args=[self.pk])
 
     def get_stage_display(self) -> str:
-        """The stage's label in the active language (``clocks.stage_label``, a table per
+        """The stage's label in the active language (``choices.stage_label``, a table per
         language), in place of the method Django generates, which hashes every translated
         choice on each call: the queue called it for each of its rows."""
-        from .clocks import stage_label
-
-        return stage_label(self.stage)
+        return c.stage_label(self.stage)
 
     @property
     def is_closed(self) -> bool:
