@@ -514,10 +514,10 @@ def test_finding_what_to_remind_takes_the_same_queries_for_one_item_or_many(
     first = deadlines_remind()
     assert first == {"stage": 1, "takedown": 2, "report": 1, "measure_review": 1}
     # A run with everything already reminded: one query per clock and "when" for the items
-    # never reminded (none), then one per clock and "when" to find the items, three in which
-    # the measure faces read the districts' zones and ends of school day, one for the
-    # reminders recorded; none per item
-    with django_assert_num_queries(8 + 8 + 3 + 1):
+    # whose reminder mark does not name the reminder (none), three in which the measure
+    # faces read the districts' zones and ends of school day; none per item, and no
+    # reminder read (the marks say they were sent)
+    with django_assert_num_queries(8 + 3):
         assert deadlines_remind() == NOTHING
 
 
