@@ -313,6 +313,43 @@ def stage_open_q(prefix: str = "") -> Q:
     )
 
 
+def measure_review_open_q() -> Q:
+    """Measures whose review clock runs: a review date, not withdrawn, not ended."""
+    return Q(review_on__isnull=False, withdrawn_at__isnull=True) & ~Q(status="ended")
+
+
+# Where each clock keeps its due time and the instant it last started (the reminder key of
+# ``services.reminders.reminder_key``): clock -> (due field, started field).
+REMINDER_KEY_FIELDS = {
+    "stage": ("stage_due_at", "stage_entered_at"),
+    "takedown": ("due_at", "submitted_at"),
+    "report": ("due_at", "triggered_at"),
+    "measure_review": ("review_on", "last_reviewed_at"),
+}
+
+
+def reminder_marked_q(clock: str, *, overdue: bool) -> Q:
+    """The rows of ``clock`` ("stage", "takedown", "report", "measure_review") whose stored
+    reminder mark (``reminded_due``, ``reminded_started``, ``reminded_overdue``, written by
+    ``tasks.deadlines_remind`` with the reminder) names their current due time and start: a
+    reminder was sent for them, the overdue one when ``overdue``, else either. The mark only
+    spares the reminder task a search; the ``reminder_sent`` events stay the record."""
+    due_field, started_field = REMINDER_KEY_FIELDS[clock]
+    started = Q(reminded_started=models.F(started_field)) | Q(
+        reminded_started__isnull=True, **{f"{started_field}__isnull": True}
+    )
+    marked = Q(reminded_due=models.F(due_field)) & started
+    return marked & Q(reminded_overdue=True) if overdue else marked
+
+
+def reminder_pending_q(clock: str, open_q: Q) -> Q:
+    """The condition of the partial index that finds ``clock``'s rows still to remind: open
+    (``open_q``) and not marked overdue-reminded for their current due time and start. The
+    overdue face of the reminder task filters on the same condition, so the index holds
+    only the rows a run may still have to remind, however long the backlog reminded before."""
+    return open_q & ~reminder_marked_q(clock, overdue=True)
+
+
 def overdue_q(due_field: str, at: dt.datetime) -> Q:
     """Overdue from the due instant on, inclusive."""
     return Q(**{f"{due_field}__lte": at})
@@ -395,7 +432,7 @@ class MeasureQuerySet(_ClockQuerySet):
     kind = "measure_review"
 
     def open_q(self) -> Q:
-        return Q(review_on__isnull=False, withdrawn_at__isnull=True) & ~Q(status="ended")
+        return measure_review_open_q()
 
     def _due_by(self, at: dt.datetime) -> Q:
         from .models import District

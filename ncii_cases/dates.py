@@ -154,3 +154,44 @@ def moment_text(value: dt.datetime | None, zone=None, *, seconds: bool = False) 
         value = timezone.make_aware(value)
     pattern = MOMENT_SECONDS_FORMAT if seconds else MOMENT_FORMAT
     return formats.date_format(timezone.localtime(value, zone), pattern)
+
+
+class MomentTexts:
+    """``moment_text`` for many instants in one zone (an export's millions of values): the
+    date part ("Nov 30, 2026") is formatted once per local date and the time part ("4:11 PM")
+    once per hour and minute, each by Django's formatter in the active language, so every
+    text is exactly what ``moment_text(value, zone)`` writes. Keep one per request or chunk
+    (the active language and zone are read when it is made)."""
+
+    __slots__ = ("zone", "dates", "times")
+
+    def __init__(self, zone=None):
+        self.zone = zone if zone is not None else timezone.get_current_timezone()
+        self.dates: dict[dt.date, str] = {}
+        self.times: dict[tuple[int, int], str] = {}
+
+    def __call__(self, value: dt.datetime | None) -> str:
+        """The text of ``value`` as ``moment_text(value, zone)`` (without seconds)."""
+        from django.utils import formats
+
+        if value is None:
+            return ""
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        local = timezone.localtime(value, self.zone)
+        day = local.date()
+        date_text = self.dates.get(day)
+        if date_text is None:
+            date_text = self.dates[day] = formats.date_format(day, "M j, Y")
+        minute = (local.hour, local.minute)
+        time_text = self.times.get(minute)
+        if time_text is None:
+            time_text = self.times[minute] = formats.date_format(
+                dt.time(local.hour, local.minute), "g:i A"
+            )
+        name = local.tzname()
+        if name is None or local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+            # No zone name, or the hour a change of clocks repeats: Django's formatter writes
+            # these its own way (no abbreviation for an ambiguous hour), so it writes them.
+            return formats.date_format(local, MOMENT_FORMAT)
+        return f"{date_text}, {time_text} {name}"

@@ -22,7 +22,17 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from . import choices as c
-from .clocks import CaseQuerySet, MeasureQuerySet, ReportQuerySet, TakedownQuerySet
+from .clocks import (
+    CaseQuerySet,
+    MeasureQuerySet,
+    ReportQuerySet,
+    TakedownQuerySet,
+    measure_review_open_q,
+    reminder_pending_q,
+    report_open_q,
+    stage_open_q,
+    takedown_open_q,
+)
 from .events import EventType
 from .history_chain import AuditedHistoryModel
 from .storage import document_storage
@@ -473,6 +483,12 @@ class Case(models.Model):
     # Derived: the rank of the harm assessment's level (0 none, 1 low ... 4 critical), kept by
     # ``harm_rank.case_harm_rank_refresh`` so the queue sorts by harm with an index.
     harm_rank = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Derived: the stage clock's due time and start its last reminder was sent for, and
+    # whether that was the overdue one (``clocks.reminder_marked_q``), written by the
+    # reminder task with the reminder; not in the case's history.
+    reminded_due = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_started = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_overdue = models.BooleanField(default=False, editable=False)
 
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_summary = models.TextField(blank=True)
@@ -487,7 +503,14 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["next_due_at", "harm_rank"], bases=[AuditedHistoryModel]
+        excluded_fields=[
+            "next_due_at",
+            "harm_rank",
+            "reminded_due",
+            "reminded_started",
+            "reminded_overdue",
+        ],
+        bases=[AuditedHistoryModel],
     )
 
     class Meta:
@@ -512,6 +535,12 @@ class Case(models.Model):
             models.Index(fields=["district", "reference", "id"], name="case_q_reference"),
             # The home's counts per school and stage, from the index alone.
             models.Index(fields=["district", "school", "stage"], name="case_q_school_stage"),
+            # The reminder task's overdue stage clocks: only those not yet reminded.
+            models.Index(
+                fields=["stage_due_at", "id"],
+                condition=reminder_pending_q("stage", stage_open_q()),
+                name="case_reminder_pending",
+            ),
         ]
         permissions = [
             ("view_case_content", "Read a case's narrative, parties and records"),
@@ -947,12 +976,27 @@ class CaseMeasure(Correctable):
     )
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Derived: the due time and start of the clock's last reminder, and whether it was the
+    # overdue one (``clocks.reminder_marked_q``); written by the reminder task, not in history.
+    reminded_due = models.DateField(null=True, blank=True, editable=False)
+    reminded_started = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_overdue = models.BooleanField(default=False, editable=False)
 
     objects = CurrentMeasureQuerySet.as_manager()
-    history = HistoricalRecords(bases=[AuditedHistoryModel])
+    history = HistoricalRecords(
+        excluded_fields=["reminded_due", "reminded_started", "reminded_overdue"],
+        bases=[AuditedHistoryModel],
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["review_on", "id"],
+                condition=reminder_pending_q("measure_review", measure_review_open_q()),
+                name="measure_reminder_pending",
+            )
+        ]
 
     def __str__(self):
         return str(self.measure or self.description[:60])
@@ -1059,12 +1103,28 @@ class TakedownRequest(Correctable):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Derived: the due time and start of the clock's last reminder, and whether it was the
+    # overdue one (``clocks.reminder_marked_q``); written by the reminder task, not in history.
+    reminded_due = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_started = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_overdue = models.BooleanField(default=False, editable=False)
+
     objects = CurrentTakedownQuerySet.as_manager()
-    history = HistoricalRecords(bases=[AuditedHistoryModel])
+    history = HistoricalRecords(
+        excluded_fields=["reminded_due", "reminded_started", "reminded_overdue"],
+        bases=[AuditedHistoryModel],
+    )
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["status", "due_at"])]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(
+                fields=["due_at", "id"],
+                condition=reminder_pending_q("takedown", takedown_open_q()),
+                name="takedown_reminder_pending",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.platform} — {self.get_status_display()}"
@@ -1119,9 +1179,17 @@ class ExternalReport(Correctable):
     reference_number = models.CharField(max_length=120, blank=True)
     contact_name = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(blank=True)
+    # Derived: the due time and start of the clock's last reminder, and whether it was the
+    # overdue one (``clocks.reminder_marked_q``); written by the reminder task, not in history.
+    reminded_due = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_started = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_overdue = models.BooleanField(default=False, editable=False)
 
     objects = CurrentReportQuerySet.as_manager()
-    history = HistoricalRecords(bases=[AuditedHistoryModel])
+    history = HistoricalRecords(
+        excluded_fields=["reminded_due", "reminded_started", "reminded_overdue"],
+        bases=[AuditedHistoryModel],
+    )
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -1131,6 +1199,13 @@ class ExternalReport(Correctable):
                 condition=models.Q(obligation__isnull=False),
                 name="uniq_case_obligation_step",
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at", "id"],
+                condition=reminder_pending_q("report", report_open_q()),
+                name="report_reminder_pending",
+            )
         ]
 
     def __str__(self):

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F
 
 from . import choices as c
 
@@ -180,6 +180,7 @@ def _reminder_table(now):
     item, due time, start and "when": a stage entered again, a request submitted again, a
     review recorded (which restarts the review clock even with the same next date) or a
     deadline extended each get their own."""
+    from . import clocks
     from .models import Case, CaseMeasure, ExternalReport, TakedownRequest
     from .services.reminders import BEFORE, OVERDUE
 
@@ -208,6 +209,9 @@ def _reminder_table(now):
     for when in (OVERDUE, BEFORE):
         for clock, rows, due_field, started_field in kinds:
             face = rows.overdue(now) if when == OVERDUE else rows.due_for_lead_reminder(now)
+            # Not the rows whose mark says this reminder went for their due time and start:
+            # for "overdue" the partial index holds only the others (``reminder_pending_q``).
+            face = face.exclude(clocks.reminder_marked_q(clock, overdue=when == OVERDUE))
             table.append((clock, when, face.order_by(due_field, "pk"), due_field, started_field))
     return table
 
@@ -225,29 +229,32 @@ def deadlines_remind() -> dict:
     review's next date) gets its own reminders. Returns the number of reminders sent per
     clock (before and overdue together).
 
-    One query per clock and "when" finds the items, one reads the reminders already
-    recorded; then the items left go in batches of ``DEADLINE_REMINDER_CHUNK``: each batch is
-    one transaction that locks its items (``skip_locked``: rows another worker holds are
-    skipped), checks them again, reads every recipient, records every event (one lock of the
-    chain head, one insert) and sends every e-mail over one connection, a fixed number of
-    queries whatever the batch holds. A batch that fails to send rolls back and leaves its
-    items for the next run. At most ``DEADLINE_REMINDER_BATCH`` items are attempted per run
-    (overdue ones first, soonest due first), so a backlog drains over several runs without
-    holding the worker."""
+    One query per clock and "when" finds the items: those whose reminder mark (the due time
+    and start of their last reminder, kept on the row, ``clocks.reminder_marked_q``) does not
+    name this reminder; for "overdue" a partial index holds only those, so a run costs its
+    batch and not the backlog already reminded. The items go in batches of
+    ``DEADLINE_REMINDER_CHUNK``: each batch is one transaction that locks its items
+    (``skip_locked``: rows another worker holds are skipped), checks them against the
+    reminders recorded on their cases' timelines (the record; the mark only spares the
+    search), reads every recipient, records every event (one lock of the chain head, one
+    insert), marks every item it checked (one update) and sends every e-mail over one
+    connection, a fixed number of queries whatever the batch holds. A batch that fails to
+    send rolls back and leaves its items for the next run. At most
+    ``DEADLINE_REMINDER_BATCH`` items are attempted per run (overdue ones first, soonest due
+    first), so a backlog drains over several runs without holding the worker."""
     from . import clocks
-    from .services.reminders import REMINDER_CLOCKS, reminder_key
 
     now = clocks.now()
     cap = max(0, int(getattr(settings, "DEADLINE_REMINDER_BATCH", 500)))
     chunk = max(1, int(getattr(settings, "DEADLINE_REMINDER_CHUNK", 200)))
-    table = _reminder_table(now)
-    sent = dict.fromkeys(REMINDER_CLOCKS, 0)
+    sent = dict.fromkeys(clocks.REMINDER_KEY_FIELDS, 0)
     coordinators: dict = {}
     left = cap
-    attempted: set = set()  # (clock, when, id): each item is tried at most once per run
-
-    def send(clock, when, face, due_field, started_field, wanted):
-        attempted.update((clock, when, pk) for pk in wanted)
+    for clock, when, face, due_field, started_field in _reminder_table(now):
+        if left <= 0:
+            break
+        wanted = list(face.values_list("pk", flat=True)[:left])
+        left -= len(wanted)
         for first in range(0, len(wanted), chunk):
             batch = wanted[first : first + chunk]
             try:
@@ -271,70 +278,7 @@ def deadlines_remind() -> dict:
                     batch[0],
                     batch[-1],
                 )
-
-    # First the items never reminded of this clock at all (no reminder event names them): the
-    # database finds them, at most ``left``, without reading every reminder of the backlog, so
-    # each run of a long backlog costs its batch and not the backlog.
-    for clock, when, face, due_field, started_field in table:
-        if left <= 0:
-            break
-        wanted = list(
-            face.exclude(_reminded_any(clock=clock, when=when)).values_list("pk", flat=True)[:left]
-        )
-        left -= len(wanted)
-        send(clock, when, face, due_field, started_field, wanted)
-    if left <= 0:
-        return sent
-    # Then, with room left, every item against the exact reminders recorded: a clock reminded
-    # before for another due time or start (a stage entered again, an extension) gets its own.
-    found = []
-    for clock, when, face, due_field, started_field in table:
-        case_field = "pk" if clock == "stage" else "case_id"
-        rows = list(face.values_list("pk", case_field, due_field, started_field))
-        found.append((clock, when, face, due_field, started_field, rows))
-    done = _reminders_sent({row[1] for *_, rows in found for row in rows})
-    for clock, when, face, due_field, started_field, rows in found:
-        wanted = [
-            pk
-            for pk, _, due, started in rows
-            if (clock, when, pk) not in attempted
-            and reminder_key(clock=clock, item_id=pk, due=due, started=started, when=when)
-            not in done
-        ]
-        wanted = wanted[:left]
-        left -= len(wanted)
-        send(clock, when, face, due_field, started_field, wanted)
-        if left <= 0:
-            break
     return sent
-
-
-def _reminded_any(*, clock: str, when: str):
-    """For a face of ``clock``: whether any reminder ``when`` ("before" or "overdue"; one
-    recorded without "when" is an overdue one) about the row was recorded, whatever its due
-    time (``Exists``, for ``exclude``)."""
-    from django.db.models import Exists, IntegerField, OuterRef
-    from django.db.models.fields.json import KeyTextTransform
-    from django.db.models.functions import Cast
-
-    from .events import EventType
-    from .models import CaseEvent
-    from .services.reminders import OVERDUE
-
-    sent_when = Q(detail__when=when)
-    if when == OVERDUE:
-        sent_when |= ~Q(detail__has_key="when")
-    events = (
-        CaseEvent.objects.filter(
-            case_id=OuterRef("pk") if clock == "stage" else OuterRef("case_id"),
-            event_type=EventType.REMINDER_SENT,
-            detail__clock=clock,
-        )
-        .filter(sent_when)
-        .annotate(reminded_item=Cast(KeyTextTransform("item_id", "detail"), IntegerField()))
-        .filter(reminded_item=OuterRef("pk"))
-    )
-    return Exists(events)
 
 
 def _recipients_by_case(cases, owners: dict, coordinators: dict) -> dict:
@@ -368,9 +312,17 @@ def _recipients_by_case(cases, owners: dict, coordinators: dict) -> dict:
                 ids.add(owner_id)
             wanted[(case.pk, owner_id)] = ids
     everyone = set().union(*wanted.values()) if wanted else set()
-    pool = list(User.objects.filter(pk__in=everyone))
-    # The one rule of case e-mail (``case_mail_users``), applied per case.
-    return {key: mail_users_pick(u for u in pool if u.pk in ids) for key, ids in wanted.items()}
+    pool = {user.pk: user for user in User.objects.filter(pk__in=everyone)}
+    # The one rule of case e-mail (``case_mail_users``), applied per case; cases told the
+    # same people (the district's coordinators and the same lead) share one answer.
+    picked: dict = {}
+    result = {}
+    for key, ids in wanted.items():
+        people = frozenset(ids)
+        if people not in picked:
+            picked[people] = mail_users_pick(pool[pk] for pk in people if pk in pool)
+        result[key] = picked[people]
+    return result
 
 
 def _reminders_send_batch(
@@ -406,6 +358,8 @@ def _reminders_send_batch(
             not in recorded
         ]
         if not todo:
+            # Recorded already (by another path): marked, so later runs do not find them.
+            _reminders_mark(face.model, [item.pk for item in items], clock=clock, when=when)
             return 0
         owners: dict = defaultdict(set)
         for item in todo:
@@ -413,10 +367,13 @@ def _reminders_send_batch(
         cases = list({case.pk: case for case in case_of.values()}.values())
         recipients = _recipients_by_case(cases, owners, coordinators)
         events, messages = [], []
+        zones: dict = {}
         for item in todo:
             case = case_of[item.pk]
+            if case.district_id not in zones:
+                zones[case.district_id] = clocks.case_zone(case)
             text = clocks.clock_text(
-                _reminder_clock(clock, item), now_=now, zone=clocks.case_zone(case)
+                _reminder_clock(clock, item), now_=now, zone=zones[case.district_id]
             )
             subject, body = _reminder_subject_and_body(clock, when, item, case, text)
             users = recipients[(case.pk, getattr(item, "owner_id", None))]
@@ -439,11 +396,27 @@ def _reminders_send_batch(
                 )
             )
         case_events_record_many(events)
+        _reminders_mark(face.model, [item.pk for item in items], clock=clock, when=when)
         # Last, inside the transaction: a failed send rolls the events back.
         if messages:
             with get_connection() as mail:
                 mail.send_messages(messages)
     return len(todo)
+
+
+def _reminders_mark(model, ids, *, clock: str, when: str) -> None:
+    """Marks the locked rows ``ids`` of ``model`` as reminded ``when`` for their current due
+    time and start (``clocks.reminder_marked_q``), copied from the rows themselves in one
+    UPDATE (they are locked, so the due time cannot move in between)."""
+    from . import clocks
+    from .services.reminders import OVERDUE
+
+    due_field, started_field = clocks.REMINDER_KEY_FIELDS[clock]
+    model._base_manager.filter(pk__in=ids).update(
+        reminded_due=F(due_field),
+        reminded_started=F(started_field),
+        reminded_overdue=when == OVERDUE,
+    )
 
 
 def _reminders_sent(case_ids) -> set:

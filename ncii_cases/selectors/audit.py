@@ -22,7 +22,7 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 
 from ncii_cases.choices import stage_label
-from ncii_cases.dates import moment_text
+from ncii_cases.dates import MomentTexts
 from ncii_cases.events import EventType
 from ncii_cases.models import (
     AccessEvent,
@@ -350,13 +350,16 @@ def _after_q(key: str, after: tuple[dt.datetime, str, int]) -> Q:
     """The rows of the history table ``key`` that come after the row ``after`` (its
     history_date, model key, history_id) in the review's order: newest first, then by model
     key, then newest history id first. The model key is constant within a table, so the
-    condition on it is decided here and each table's query keeps to its own index."""
+    condition on it is decided here and each table's query keeps to its own index. In the
+    row's own table the bound on the date stands alone (``history_date <= when``, then the
+    tie on the id): written as one OR the index lost its bound, and every chunk scanned that
+    table from its newest row down to the cursor, so an export slowed as it went."""
     when, after_key, after_id = after
     if key > after_key:
         return Q(history_date__lte=when)
     if key < after_key:
         return Q(history_date__lt=when)
-    return Q(history_date__lt=when) | Q(history_date=when, history_id__lt=after_id)
+    return Q(history_date__lte=when) & (Q(history_date__lt=when) | Q(history_id__lt=after_id))
 
 
 def _history_union(
@@ -460,6 +463,8 @@ class _Formatter:
     def __init__(self, labels: _LabelCache):
         self.labels = labels
         self.zone = timezone.get_current_timezone()
+        # Formatting each instant anew was most of an export chunk's time.
+        self.moment = MomentTexts(self.zone)
 
     def format(self, spec: _FieldSpec, value) -> str:
         if value is None or value == "":
@@ -471,7 +476,7 @@ class _Formatter:
         if isinstance(value, bool):
             return "Yes" if value else "No"
         if isinstance(value, dt.datetime):
-            return moment_text(value, self.zone)
+            return self.moment(value)
         if isinstance(value, dt.date):
             return value.strftime("%b %d, %Y")
         if isinstance(value, list | dict):

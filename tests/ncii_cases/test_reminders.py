@@ -519,10 +519,10 @@ def test_finding_what_to_remind_takes_the_same_queries_for_one_item_or_many(
     first = deadlines_remind()
     assert first == {"stage": 1, "takedown": 2, "report": 1, "measure_review": 1}
     # A run with everything already reminded: one query per clock and "when" for the items
-    # never reminded (none), then one per clock and "when" to find the items, three in which
-    # the measure faces read the districts' zones and ends of school day, one for the
-    # reminders recorded; none per item
-    with django_assert_num_queries(8 + 8 + 3 + 1):
+    # whose reminder mark does not name the reminder (none), three in which the measure
+    # faces read the districts' zones and ends of school day; none per item, and no
+    # reminder read (the marks say they were sent)
+    with django_assert_num_queries(8 + 3):
         assert deadlines_remind() == NOTHING
 
 
@@ -637,3 +637,26 @@ def test_a_backlog_run_finds_its_batch_without_reading_every_reminder(
     )
     assert sorted(reminded.values_list("case_id", flat=True)) == sorted(k.pk for k in cases)
     assert deadlines_remind() == NOTHING
+
+
+def test_each_reminder_marks_its_clock_row_and_a_lost_mark_sends_nothing_twice(overdue_items, case):
+    # When the task runs, every clock reminded carries the due time and start reminded
+    deadlines_remind()
+    case.refresh_from_db()
+    assert (case.reminded_due, case.reminded_started, case.reminded_overdue) == (
+        case.stage_due_at,
+        case.stage_entered_at,
+        True,
+    )
+    takedown = TakedownRequest.objects.get(pk=overdue_items["takedown"].pk)
+    assert (takedown.reminded_due, takedown.reminded_overdue) == (takedown.due_at, True)
+    review = CaseMeasure.objects.get(pk=overdue_items["measure"].pk)
+    assert (review.reminded_due, review.reminded_overdue) == (review.review_on, True)
+    # Then a row whose mark was lost (a stale save wrote it back) is checked against the
+    # reminders recorded and marked again, not reminded a second time
+    Case.objects.filter(pk=case.pk).update(reminded_due=None, reminded_overdue=False)
+    sent = len(mail.outbox)
+    assert deadlines_remind()["stage"] == 0
+    assert len(mail.outbox) == sent
+    case.refresh_from_db()
+    assert case.reminded_overdue and case.reminded_due == case.stage_due_at

@@ -146,3 +146,30 @@ def test_the_response_sends_many_lines_per_chunk(
     assert chunks[0].count(b"\n") == 11  # the header and ten rows
     assert all(chunk.count(b"\n") == 10 for chunk in chunks[1:-1])
     assert all(chunk.endswith(b"\r\n") for chunk in chunks if chunk)
+
+
+def test_chunks_of_any_size_export_the_same_rows_even_at_equal_instants(
+    reviewed_case,  # noqa: F811
+    coordinator,
+    other_school,
+):
+    """The keyset cursor (history date, model, history id) loses and repeats no row when
+    several rows of one table and of several tables share an instant, whatever the chunk."""
+    _edits(reviewed_case, coordinator, other_school, n=4)
+    instant = reviewed_case.reported_at
+    for key in ("case", "caseparty"):
+        history = CASE_MODELS[key][0].history.model
+        ids = list(history.objects.order_by("history_id").values_list("history_id", flat=True))
+        history.objects.filter(history_id__in=ids[: len(ids) // 2 + 1]).update(history_date=instant)
+    whole = list(audit_export_rows(user=coordinator, flt=AuditFilter(), case=reviewed_case))
+    changes = [row for row in whole if row[0] == "change"]
+    assert sum(1 for row in changes if row[1] == instant) >= 4
+    for chunk in (1, 2, 3, 7):
+        assert (
+            list(
+                audit_export_rows(
+                    user=coordinator, flt=AuditFilter(), case=reviewed_case, chunk=chunk
+                )
+            )
+            == whole
+        )

@@ -69,3 +69,29 @@ def test_the_auditors_home_writes_times_as_everywhere(client, case, auditor, dis
     html = client.get(reverse("ncii_cases:home")).content.decode()
     assert moment_text(event.created_at, zoneinfo.ZoneInfo(district.time_zone)) in html
     assert "a.m." not in html and "p.m." not in html
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        zoneinfo.ZoneInfo("America/Chicago"),
+        zoneinfo.ZoneInfo("America/Los_Angeles"),
+        zoneinfo.ZoneInfo("Pacific/Honolulu"),
+        dt.timezone(dt.timedelta(hours=-5)),
+    ],
+)
+def test_the_exports_cached_formatter_writes_what_moment_text_writes(zone):
+    from ncii_cases.dates import MomentTexts
+
+    texts = MomentTexts(zone)
+    # Every half hour across both changes of clocks of 2026, twice (the second time from
+    # the caches), and a naive value and None.
+    start = dt.datetime(2026, 3, 7, tzinfo=dt.UTC)
+    moments = [start + dt.timedelta(minutes=30 * i) for i in range(4 * 48)]
+    autumn = dt.datetime(2026, 10, 31, tzinfo=dt.UTC)
+    moments += [autumn + dt.timedelta(minutes=30 * i) for i in range(4 * 48)]
+    for moment in moments + moments:
+        assert texts(moment) == moment_text(moment, zone), moment
+    naive = dt.datetime(2026, 11, 30, 12, 5)
+    assert texts(naive) == moment_text(naive, zone)
+    assert texts(None) == ""
