@@ -1,16 +1,27 @@
-"""The record views that no other view test posts to (takedown update, end of an assignment,
-withdrawal of a record, sanction status): each records through its service with its event, in
-a measured number of queries, and a refused POST writes nothing."""
+"""The record views that no other view test records through (the determination, an
+assignment and its end, a measure's update, a takedown's update, a withdrawal, a sanction's
+status): each records through its service with its event, in a measured number of queries,
+and a refused POST writes nothing."""
 
 from django.urls import reverse
 
 from ncii_cases import choices as c
 from ncii_cases.events import EventType
-from ncii_cases.models import CaseAssignment, Sanction, SanctionStatus, TakedownRequest
+from ncii_cases.models import (
+    CaseAssignment,
+    CaseMeasure,
+    Determination,
+    Sanction,
+    SanctionStatus,
+    TakedownRequest,
+)
+from ncii_cases.services.measures import measure_add
 from ncii_cases.services.takedowns import takedown_request_create
 from tests.access.helpers import login_verified
-from tests.factories import CasePartyFactory
+from tests.factories import CasePartyFactory, PersonFactory
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, platform
+from tests.factories_workflow import measure as catalog
+from tests.ncii_cases.conftest import place
 from tests.recorded import Event, records
 
 
@@ -167,3 +178,86 @@ def test_vacating_a_sanction_without_a_reason_is_refused_and_writes_nothing(
         response = client.post(url("case_sanction_status", case), data)
     assert response.status_code == 200
     assert Sanction.objects.get(pk=sanction.pk).status == SanctionStatus.PLANNED
+
+
+def test_the_coordinator_records_the_determination_on_its_page(client, case, coordinator):
+    # Given a case at determination with one identified respondent
+    respondent = CasePartyFactory(
+        case=case,
+        role=c.PartyRole.RESPONDENT,
+        person=PersonFactory(district=case.district),
+        affiliation=c.Affiliation.STUDENT,
+    )
+    place(case, c.Stage.DETERMINATION)
+    login_verified(client, coordinator)
+    data = {
+        "respondent": respondent.pk,
+        "finding": Determination.Finding.RESPONSIBLE,
+        "standard_of_evidence": Determination.Standard.PREPONDERANCE,
+        "rationale": "Messages and witness statements show the respondent shared the imagery.",
+        "submission_token": "6b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f",
+    }
+    # When the coordinator records the finding
+    with records(
+        Event(
+            EventType.DETERMINATION_RECORDED,
+            coordinator,
+            {"determination_id", "finding", "respondent_id", "standard"},
+        ),
+        queries=34,
+        case=case,
+    ):
+        response = client.post(url("case_determination", case), data)
+    # Then the determination is the case's, signed by the coordinator
+    assert response.status_code == 302
+    determination = Determination.objects.get(case=case)
+    assert determination.respondent == respondent and determination.decided_by == coordinator
+
+
+def test_the_coordinator_assigns_an_investigator_on_the_assign_page(
+    client, case, coordinator, unassigned_investigator
+):
+    login_verified(client, coordinator)
+    data = {"user": unassigned_investigator.pk, "role": c.AssignmentRole.INVESTIGATOR}
+    with records(
+        Event(EventType.ASSIGNED, coordinator, {"assignment_id", "role", "user_id"}),
+        queries=41,
+        case=case,
+    ):
+        response = client.post(url("case_assign", case), data)
+    assert response.status_code == 302
+    assert CaseAssignment.objects.filter(
+        case=case, user=unassigned_investigator, ended_at=None
+    ).exists()
+
+
+def test_the_counselor_records_the_persons_answer_to_a_measure(
+    client, case, counselor, depicted_minor
+):
+    # Given a supportive measure offered to the depicted student
+    measure = measure_add(
+        actor=counselor,
+        case=case,
+        party=depicted_minor,
+        kind=CaseMeasure.Kind.SUPPORTIVE,
+        measure=catalog("counseling"),
+    )
+    login_verified(client, counselor)
+    data = {
+        "measure": measure.pk,
+        "op": "choice",
+        "choice": "accepted",
+        "version": measure.version,
+        "version_for": measure.pk,
+    }
+    # When the counselor records that the student accepted it
+    with records(
+        Event(EventType.MEASURE_CHOICE_RECORDED, counselor, {"choice", "measure_id"}),
+        queries=29,
+        case=case,
+    ):
+        response = client.post(url("case_measure_update", case), data)
+    # Then the measure holds the answer
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert measure.party_choice == "accepted"
