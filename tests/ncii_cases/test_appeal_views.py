@@ -24,6 +24,7 @@ from reporting.pdf import summary_pdf_build
 from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.ncii_cases.test_appeals import at_process_a
+from tests.recorded import Event, records
 from tests.reporting.pdftext import pdf_pages_text
 
 
@@ -36,9 +37,7 @@ def local_input(moment, case):
     return moment.astimezone(clocks.case_zone(case)).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_the_coordinator_records_an_appeal_on_its_page(
-    client, decided, coordinator, django_assert_max_num_queries
-):
+def test_the_coordinator_records_an_appeal_on_its_page(client, decided, coordinator):
     case, respondent, sanction = decided
     login_verified(client, coordinator)
     page = client.get(url("case_appeal_file", case))
@@ -50,7 +49,22 @@ def test_the_coordinator_records_an_appeal_on_its_page(
         "statement": "A message that clears the respondent was found after the decision.",
         "submission_token": token,
     }
-    with django_assert_max_num_queries(90):
+    with records(
+        Event(
+            EventType.APPEAL_FILED,
+            coordinator,
+            {
+                "appeal_id",
+                "appellant_id",
+                "determination_id",
+                "grounds",
+                "sanctions_stayed",
+                "subject",
+            },
+        ),
+        Event(EventType.TRANSITION, coordinator, {"action"}),
+        queries=58,
+    ):
         response = client.post(url("case_appeal_file", case), data)
     assert response.status_code == 302
     appeal = Appeal.objects.get(case=case)
@@ -58,7 +72,8 @@ def test_the_coordinator_records_an_appeal_on_its_page(
     event = CaseEvent.objects.filter(case=case, event_type=EventType.APPEAL_FILED).get()
     assert event.actor == coordinator and event.detail["appeal_id"] == appeal.pk
     # The same form sent again records nothing new
-    client.post(url("case_appeal_file", case), data)
+    with records(queries=14):
+        client.post(url("case_appeal_file", case), data)
     assert Appeal.objects.filter(case=case).count() == 1
     # The case page shows the appeal and the stayed sanction
     detail = client.get(case.get_absolute_url())
@@ -73,19 +88,23 @@ def test_the_coordinator_records_an_appeal_on_its_page(
 
 
 def test_the_decision_maker_form_refuses_the_original_decision_maker_with_the_reason(
-    client, decided, coordinator, appeal_officer, django_assert_max_num_queries
+    client, decided, coordinator, appeal_officer
 ):
     case, _, _ = decided
     appeals_file(case, coordinator)
     login_verified(client, coordinator)
     before = CaseEvent.objects.filter(case=case).count()
-    response = client.post(
-        url("case_appeal_decision_maker", case), {"decision_maker": coordinator.pk}
-    )
+    with records(queries=15):
+        response = client.post(
+            url("case_appeal_decision_maker", case), {"decision_maker": coordinator.pk}
+        )
     assert response.status_code == 200
     assert "made the original determination" in response.content.decode()
     assert CaseEvent.objects.filter(case=case).count() == before
-    with django_assert_max_num_queries(60):
+    with records(
+        Event(EventType.APPEAL_DECISION_MAKER_SET, coordinator, {"appeal_id", "user_id"}),
+        queries=31,
+    ):
         response = client.post(
             url("case_appeal_decision_maker", case), {"decision_maker": appeal_officer.pk}
         )
@@ -108,7 +127,7 @@ def appeals_file(case, coordinator):
 
 
 def test_the_named_decision_maker_decides_on_the_page_and_both_parties_are_notified(
-    client, decided, coordinator, appeal_officer, django_assert_max_num_queries
+    client, decided, coordinator, appeal_officer
 ):
     case, _, _ = decided
     appeals_file(case, coordinator)
@@ -122,11 +141,20 @@ def test_the_named_decision_maker_decides_on_the_page_and_both_parties_are_notif
     }
     # The coordinator who decided the case cannot record the appeal's decision
     login_verified(client, coordinator)
-    refused = client.post(url("case_appeal_decide", case), decide)
+    with records(queries=19):
+        refused = client.post(url("case_appeal_decide", case), decide)
     assert "Only the appeal decision-maker named" in refused.content.decode()
     client.logout()
     login_verified(client, appeal_officer)
-    with django_assert_max_num_queries(110):
+    with records(
+        Event(
+            EventType.APPEAL_DECIDED,
+            appeal_officer,
+            {"appeal_id", "notice_ids", "outcome", "party_ids"},
+        ),
+        Event(EventType.TRANSITION, appeal_officer, {"action"}),
+        queries=59,
+    ):
         response = client.post(url("case_appeal_decide", case), decide)
     assert response.status_code == 302, response.context["form"].errors
     case.refresh_from_db()
@@ -147,13 +175,12 @@ def test_another_districts_coordinator_gets_404_on_every_appeal_page(client, dec
         "case_process_a_milestone",
     ):
         assert client.get(url(name, case)).status_code == 404, name
-        assert client.post(url(name, case), {}).status_code == 404, name
+        with records(queries=10):
+            assert client.post(url(name, case), {}).status_code == 404, name
     assert not Appeal.objects.exists()
 
 
-def test_a_process_a_step_is_recorded_on_its_page(
-    client, ready_case, coordinator, django_assert_max_num_queries
-):
+def test_a_process_a_step_is_recorded_on_its_page(client, ready_case, coordinator):
     ready_case.reported_at = timezone.now() - dt.timedelta(days=20)
     ready_case.save()
     case = at_process_a(ready_case, coordinator)
@@ -163,7 +190,10 @@ def test_a_process_a_step_is_recorded_on_its_page(
         .context["form"]
         .initial["submission_token"]
     )
-    with django_assert_max_num_queries(50):
+    with records(
+        Event(EventType.PROCESS_A_MILESTONE, coordinator, {"kind", "milestone_id", "on"}),
+        queries=33,
+    ):
         response = client.post(
             url("case_process_a_milestone", case),
             {

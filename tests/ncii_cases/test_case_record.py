@@ -36,6 +36,7 @@ from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, PersonFactory
 from tests.factories_records import DeterminationFactory, SanctionFactory
 from tests.factories_workflow import all_obligations
+from tests.recorded import Event, records
 
 
 @pytest.fixture
@@ -288,7 +289,20 @@ def test_intake_makes_named_people_parties_and_the_respondent_is_identified(
     client, coordinator, school, obligations
 ):
     login_verified(client, coordinator)
-    client.post(reverse("ncii_cases:intake"), _intake_post(school))
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        queries=135,
+    ):
+        client.post(reverse("ncii_cases:intake"), _intake_post(school))
     case = Case.objects.get()
     respondent = case.parties.get(role=c.PartyRole.RESPONDENT)
     assert respondent.person is not None and respondent.person.grade == "11"
@@ -303,9 +317,23 @@ def test_intake_makes_named_people_parties_and_the_respondent_is_identified(
 def test_the_same_intake_sent_twice_makes_one_case(client, coordinator, school, obligations):
     login_verified(client, coordinator)
     data = _intake_post(school)
-    first = client.post(reverse("ncii_cases:intake"), data)
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        queries=135,
+    ):
+        first = client.post(reverse("ncii_cases:intake"), data)
     reports = ExternalReport.objects.count()
-    second = client.post(reverse("ncii_cases:intake"), data)
+    with records(queries=15):
+        second = client.post(reverse("ncii_cases:intake"), data)
     assert Case.objects.count() == 1
     assert first["Location"] == second["Location"] == Case.objects.get().get_absolute_url()
     assert Person.objects.count() == 2
@@ -314,7 +342,8 @@ def test_the_same_intake_sent_twice_makes_one_case(client, coordinator, school, 
 
 def test_add_another_person_rerenders_without_saving(client, coordinator, school):
     login_verified(client, coordinator)
-    response = client.post(reverse("ncii_cases:intake"), _intake_post(school, add_person="1"))
+    with records(queries=16):
+        response = client.post(reverse("ncii_cases:intake"), _intake_post(school, add_person="1"))
     assert response.status_code == 200 and Case.objects.count() == 0
     body = response.content.decode()
     assert 'value="Rowan"' in body and "people-2-first_name" in body
@@ -614,7 +643,15 @@ def test_moving_the_case_is_a_step_on_the_page_with_its_event(
     login_verified(client, coordinator)
     url = reverse("ncii_cases:case_move_school", args=[case.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"school": other_school.pk, "reason": "She changed schools."})
+    with records(
+        Event(
+            EventType.SCHOOL_CHANGED,
+            coordinator,
+            {"ended_assignment_ids", "from_school_id", "to_school_id"},
+        ),
+        queries=27,
+    ):
+        response = client.post(url, {"school": other_school.pk, "reason": "She changed schools."})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.school == other_school
@@ -633,9 +670,14 @@ def test_a_stale_correction_page_shows_the_current_values(client, measure, couns
         "starts_on": "2026-11-02",
         "review_on": "2026-12-20",
     }
-    assert client.post(url, form).status_code == 302
+    with records(
+        Event(EventType.RECORD_CORRECTED, counselor, {"changes", "label", "record", "record_id"}),
+        queries=31,
+    ):
+        assert client.post(url, form).status_code == 302
     form.update(reason="Details", description="Weekly", review_on="2026-12-02")
-    response = client.post(url, form)
+    with records(queries=22):
+        response = client.post(url, form)
     body = response.content.decode()
     assert response.status_code == 200
     assert "Someone changed this since you opened it" in body
@@ -668,7 +710,8 @@ def test_a_stale_facts_form_is_refused_and_shows_the_current_values(client, case
         "version": opened,
         "reason": "Intimate",
     }
-    response = client.post(url, form)
+    with records(queries=19):
+        response = client.post(url, form)
     body = response.content.decode()
     assert response.status_code == 200 and "Someone changed this since you opened it" in body
     assert 'value="40"' in body
@@ -680,7 +723,15 @@ def test_an_evidence_form_sent_twice_records_one_entry(client, case, investigato
     login_verified(client, investigator)
     url = reverse("ncii_cases:case_evidence_add", args=[case.pk])
     form = {"description": "Seen in a group", "submission_token": str(uuid.uuid4())}
-    first, second = client.post(url, form), client.post(url, form)
+    with records(
+        Event(
+            EventType.EVIDENCE_RECORDED,
+            investigator,
+            {"evidence_id", "has_pdq", "has_sha256", "platform"},
+        ),
+        queries=49,
+    ):
+        first, second = client.post(url, form), client.post(url, form)
     assert first.status_code == second.status_code == 302
     assert EvidenceItem.objects.filter(case=case).count() == 1
     assert CaseEvent.objects.filter(case=case, event_type=EventType.EVIDENCE_RECORDED).count() == 1
@@ -738,16 +789,17 @@ def test_the_measure_update_page_carries_the_version_and_refuses_a_stale_save(
     assert f'name="version" value="{measure.version}"' in page
     opened = measure.version
     record_correct(actor=counselor, record=measure, version=opened, reason="Typo", description="x")
-    response = client.post(
-        url,
-        {
-            "measure": measure.pk,
-            "op": "choice",
-            "choice": "declined",
-            "version": opened,
-            "version_for": measure.pk,
-        },
-    )
+    with records(queries=24):
+        response = client.post(
+            url,
+            {
+                "measure": measure.pk,
+                "op": "choice",
+                "choice": "declined",
+                "version": opened,
+                "version_for": measure.pk,
+            },
+        )
     assert "Someone changed this since you opened it" in response.content.decode()
     measure.refresh_from_db()
     assert measure.party_choice != "declined"

@@ -26,6 +26,7 @@ from ncii_cases.workflow import (
 )
 from tests.access.helpers import login_verified
 from tests.ncii_cases.conftest import place
+from tests.recorded import Event, records
 
 ACTIONS = [t.action for t in TRANSITIONS]
 
@@ -95,10 +96,11 @@ def test_the_reason_and_the_steps_own_choices_link_to_the_step_form(ready_case):
 def test_a_refused_step_links_each_missing_item_to_its_form(client, coordinator, case):
     login_verified(client, coordinator)
     place(case, c.Stage.INITIAL_ASSESSMENT)
-    response = client.post(
-        reverse("ncii_cases:case_transition", args=[case.pk, "route_process_b"]),
-        {"reason": "Student respondent.", "respondent_track": "student"},
-    )
+    with records(queries=19):
+        response = client.post(
+            reverse("ncii_cases:case_transition", args=[case.pk, "route_process_b"]),
+            {"reason": "Student respondent.", "respondent_track": "student"},
+        )
     page = response.content.decode()
     assert response.status_code == 200
     assert "data-error-summary" in page and 'role="alert"' in page
@@ -113,10 +115,12 @@ def test_a_lost_race_says_someone_else_completed_the_step_in_stage_labels(
     login_verified(client, coordinator)
     place(ready_case, c.Stage.HARM_ASSESSMENT)
     url = reverse("ncii_cases:case_transition", args=[ready_case.pk, "complete_harm_assessment"])
-    first = client.post(url)
+    with records(Event(EventType.TRANSITION, coordinator, {"action"}), queries=28):
+        first = client.post(url)
     assert first.status_code == 302
     # When the second page is sent too
-    second = client.post(url)
+    with records(queries=10):
+        second = client.post(url)
     page = second.content.decode()
     # Then it says what happened, in the coordinator's words, and nothing else about stages
     assert second.status_code == 200
@@ -128,9 +132,10 @@ def test_a_lost_race_says_someone_else_completed_the_step_in_stage_labels(
 
 def test_a_done_step_is_announced_with_its_label_and_the_new_stage(client, coordinator, case):
     login_verified(client, coordinator)
-    response = client.post(
-        reverse("ncii_cases:case_transition", args=[case.pk, "begin_assessment"]), follow=True
-    )
+    with records(Event(EventType.TRANSITION, coordinator, {"action"}), queries=72):
+        response = client.post(
+            reverse("ncii_cases:case_transition", args=[case.pk, "begin_assessment"]), follow=True
+        )
     text = response.content.decode()
     assert "Start the initial assessment: done. The case is now at Initial assessment." in text
     assert "begin_assessment" not in text.split("<main", 1)[1].split("</main>")[0].replace(

@@ -12,6 +12,7 @@ from ncii_cases.models import Case, CaseEvent, EvidenceItem
 from tests.access.helpers import login_verified
 from tests.factories_workflow import platform
 from tests.ncii_cases.test_evidence_uploads import png_plain_color
+from tests.recorded import Event, records
 
 
 def url(name, case, **kwargs):
@@ -21,26 +22,39 @@ def url(name, case, **kwargs):
 def test_intake_creates_the_case_in_intake_with_each_person_shown(client, coordinator, school):
     login_verified(client, coordinator)
     snapchat = platform("snapchat")
-    response = client.post(
-        reverse("ncii_cases:intake"),
-        {
-            "school": school.pk,
-            "title": "Images shared in a chat",
-            "narrative": "A parent emailed the principal.",
-            "reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "ncii_kind": "synthetic",
-            "conduct": "distribution",
-            "location": "off_campus",
-            "timing": "out_of_hours",
-            "reach": "group",
-            "platforms": [snapchat.pk],
-            "depicted": "Student A\nStudent B",
-            "depicted_minor": "yes",
-            "depicted_affiliation": "student",
-            "respondent": "",
-            "respondent_affiliation": "unknown",
-        },
-    )
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        queries=92,
+    ):
+        response = client.post(
+            reverse("ncii_cases:intake"),
+            {
+                "school": school.pk,
+                "title": "Images shared in a chat",
+                "narrative": "A parent emailed the principal.",
+                "reported_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                "ncii_kind": "synthetic",
+                "conduct": "distribution",
+                "location": "off_campus",
+                "timing": "out_of_hours",
+                "reach": "group",
+                "platforms": [snapchat.pk],
+                "depicted": "Student A\nStudent B",
+                "depicted_minor": "yes",
+                "depicted_affiliation": "student",
+                "respondent": "",
+                "respondent_affiliation": "unknown",
+            },
+        )
     case = Case.objects.get(title="Images shared in a chat")
     assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
     assert case.stage == c.Stage.INTAKE
@@ -50,11 +64,13 @@ def test_intake_creates_the_case_in_intake_with_each_person_shown(client, coordi
 
 def test_a_guard_failure_is_shown_in_plain_words_and_the_stage_stays(client, coordinator, case):
     login_verified(client, coordinator)
-    client.post(url("case_transition", case, action="begin_assessment"))
-    response = client.post(
-        url("case_transition", case, action="route_process_b"),
-        {"reason": "Student respondent.", "respondent_track": "student"},
-    )
+    with records(Event(EventType.TRANSITION, coordinator, {"action"}), queries=28):
+        client.post(url("case_transition", case, action="begin_assessment"))
+    with records(queries=19):
+        response = client.post(
+            url("case_transition", case, action="route_process_b"),
+            {"reason": "Student respondent.", "respondent_track": "student"},
+        )
     case.refresh_from_db()
     assert response.status_code == 200
     assert case.stage == c.Stage.INITIAL_ASSESSMENT
@@ -67,7 +83,8 @@ def test_a_step_that_is_not_theirs_is_refused_with_a_message(client, school_admi
     login_verified(client, school_admin)
     case.stage = c.Stage.MONITORING
     case.save(update_fields=["stage"])
-    response = client.post(url("case_transition", case, action="close"), {"reason": "Done."})
+    with records(queries=11):
+        response = client.post(url("case_transition", case, action="close"), {"reason": "Done."})
     case.refresh_from_db()
     assert response.status_code == 200
     assert "you may not take it on this case" in response.content.decode()
@@ -94,13 +111,14 @@ def test_an_image_uploaded_as_evidence_is_refused_and_no_evidence_row_is_left(
     login_verified(client, investigator)
     page = client.get(url("case_evidence_add", case)).content.decode()
     assert "Pictures and videos are refused" in page
-    response = client.post(
-        url("case_evidence_add", case),
-        {
-            "description": "A post in a group chat.",
-            "document": SimpleUploadedFile("statement.pdf", png_plain_color()),
-        },
-    )
+    with records(queries=40):
+        response = client.post(
+            url("case_evidence_add", case),
+            {
+                "description": "A post in a group chat.",
+                "document": SimpleUploadedFile("statement.pdf", png_plain_color()),
+            },
+        )
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
     assert not EvidenceItem.objects.filter(case=case).exists()

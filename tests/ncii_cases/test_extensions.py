@@ -18,6 +18,7 @@ from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory
 from tests.factories_records import DeterminationFactory
+from tests.recorded import Event, records
 
 REASON = "A key witness is away on a school trip until next week."
 NOTICE = "Both families were told by phone on Monday and by letter the same day."
@@ -136,15 +137,23 @@ def test_the_case_page_step_extends_and_the_page_and_pdf_show_it(
     form = client.get(url).content.decode()
     assert "cannot be extended" in form and "TAKE IT DOWN Act" in form
     new_due = timezone.localtime(investigating.stage_due_at + dt.timedelta(days=4))
-    response = client.post(
-        url,
-        {
-            "clock": "stage",
-            "new_due_at": new_due.strftime("%Y-%m-%dT%H:%M"),
-            "reason": REASON,
-            "notice": NOTICE,
-        },
-    )
+    with records(
+        Event(
+            EventType.DEADLINE_EXTENDED,
+            coordinator,
+            {"clock", "determination_id", "extension_id", "new_due_at", "previous_due_at", "stage"},
+        ),
+        queries=34,
+    ):
+        response = client.post(
+            url,
+            {
+                "clock": "stage",
+                "new_due_at": new_due.strftime("%Y-%m-%dT%H:%M"),
+                "reason": REASON,
+                "notice": NOTICE,
+            },
+        )
     assert response.status_code == 302
     assert DeadlineExtension.objects.filter(case=investigating).count() == 1
     page = client.get(investigating.get_absolute_url()).content.decode()
@@ -158,10 +167,16 @@ def test_the_case_page_step_extends_and_the_page_and_pdf_show_it(
 def test_the_form_refuses_a_legal_clock_choice(client, investigating, coordinator):
     login_verified(client, coordinator)
     url = reverse("ncii_cases:case_deadline_extend", args=[investigating.pk])
-    response = client.post(
-        url,
-        {"clock": "takedown", "new_due_at": "2030-01-01T09:00", "reason": REASON, "notice": NOTICE},
-    )
+    with records(queries=11):
+        response = client.post(
+            url,
+            {
+                "clock": "takedown",
+                "new_due_at": "2030-01-01T09:00",
+                "reason": REASON,
+                "notice": NOTICE,
+            },
+        )
     assert response.status_code == 200
     assert not DeadlineExtension.objects.exists()
 

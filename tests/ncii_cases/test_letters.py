@@ -37,6 +37,7 @@ from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, PersonFactory
 from tests.factories_records import SanctionFactory
 from tests.factories_workflow import intervention, platform
+from tests.recorded import Event, records
 
 LOCATION = "https://social.example/p/48213 posted by @fake.account.2029"
 SPANISH_MARKS = {
@@ -353,7 +354,11 @@ def test_the_preferred_language_is_corrected_on_the_party_page(client, letter_ca
         reason="The parent asked for letters in English.",
         affiliations=[c.Affiliation.NON_AFFILIATED],
     )
-    response = client.post(url + f"?record={parent.pk}", data)
+    with records(
+        Event(EventType.RECORD_CORRECTED, coordinator, {"changes", "label", "record", "record_id"}),
+        queries=41,
+    ):
+        response = client.post(url + f"?record={parent.pk}", data)
     assert response.status_code == 302, response.context["form"].errors
     parent.refresh_from_db()
     assert parent.preferred_language == c.PreferredLanguage.ENGLISH
@@ -678,11 +683,28 @@ def test_the_coordinator_previews_edits_and_sends_a_letter(
         "language": "en",
         "submission_token": form.initial["submission_token"],
     }
-    with django_assert_max_num_queries(30):
+    with records(queries=15):
         preview = client.post(url, {**data, "preview": "1"})
     assert preview.status_code == 200 and "You may bring an advisor" in preview.content.decode()
     assert not Letter.objects.exists()
-    with django_assert_max_num_queries(60):
+    with records(
+        Event(
+            EventType.LETTER_SENT,
+            coordinator,
+            {
+                "edited",
+                "kind",
+                "language",
+                "letter_id",
+                "notice_id",
+                "party_id",
+                "pdf_sha256",
+                "takedown_id",
+                "template_id",
+            },
+        ),
+        queries=49,
+    ):
         sent = client.post(url, {**data, "send": "1"})
     letter = Letter.objects.get()
     assert sent.status_code == 302
@@ -739,8 +761,27 @@ def test_the_same_letter_form_sent_twice_records_one_letter(client, letter_case,
         "submission_token": form.initial["submission_token"],
         "send": "1",
     }
-    first = client.post(url, data)
-    second = client.post(url, data, follow=True)
+    with records(
+        Event(
+            EventType.LETTER_SENT,
+            coordinator,
+            {
+                "edited",
+                "kind",
+                "language",
+                "letter_id",
+                "notice_id",
+                "party_id",
+                "pdf_sha256",
+                "takedown_id",
+                "template_id",
+            },
+        ),
+        queries=45,
+    ):
+        first = client.post(url, data)
+    with records(queries=25):
+        second = client.post(url, data, follow=True)
     assert first.status_code == 302
     assert Letter.objects.count() == 1 and FormSubmission.objects.count() == 1
     assert "already sent" in second.content.decode()
@@ -759,10 +800,11 @@ def test_the_compose_page_shows_why_a_letter_cannot_go(client, letter_case, coor
     page = client.get(_compose_url(case, LetterKind.PARENT, key))
     assert page.status_code == 200 and "Delay until a date" in page.content.decode()
     assert "form" not in page.context
-    posted = client.post(
-        _compose_url(case, LetterKind.PARENT, key),
-        {"subject": "S", "body": "B", "language": "es", "send": "1"},
-    )
+    with records(queries=12):
+        posted = client.post(
+            _compose_url(case, LetterKind.PARENT, key),
+            {"subject": "S", "body": "B", "language": "es", "send": "1"},
+        )
     assert posted.status_code == 200 and not Letter.objects.exists()
 
 
@@ -806,16 +848,17 @@ def test_another_districts_user_and_roles_without_the_right_find_nothing(
     ]
     for url in gets:
         assert client.get(url).status_code == 404, url
-    send = client.post(
-        _compose_url(case, LetterKind.ALLEGATIONS, key),
-        {
-            "subject": "S",
-            "body": "B",
-            "language": "en",
-            "send": "1",
-            "submission_token": str(uuid.uuid4()),
-        },
-    )
+    with records(queries=10):
+        send = client.post(
+            _compose_url(case, LetterKind.ALLEGATIONS, key),
+            {
+                "subject": "S",
+                "body": "B",
+                "language": "en",
+                "send": "1",
+                "submission_token": str(uuid.uuid4()),
+            },
+        )
     assert send.status_code == 404
     assert Letter.objects.count() == 1
     assert not AccessEvent.objects.filter(action="case_letter_download", allowed=True).exists()
@@ -837,10 +880,11 @@ def test_the_other_districts_coordinator_edits_only_their_own_templates(
     page = client.get(reverse("ncii_cases:letter_template_edit", args=["support", "en"]))
     assert page.status_code == 200 and "Our text" not in page.content.decode()
     assert page.context["current"] is None
-    saved = client.post(
-        reverse("ncii_cases:letter_template_edit", args=["support", "en"]),
-        {"subject": "Theirs {{ reference }}", "body": "Their text", "base_number": 0},
-    )
+    with records(queries=18):
+        saved = client.post(
+            reverse("ncii_cases:letter_template_edit", args=["support", "en"]),
+            {"subject": "Theirs {{ reference }}", "body": "Their text", "base_number": 0},
+        )
     assert saved.status_code == 302
     assert LetterTemplate.objects.get(subject__startswith="Theirs").district == outsider.district
     assert LetterTemplate.objects.get(subject__startswith="Ours").number == 1
@@ -869,7 +913,7 @@ def test_the_template_pages(client, district, coordinator, django_assert_max_num
         page = client.get(url)
     assert page.status_code == 200
     assert page.context["form"].initial["body"] == letters.default_template("no_contact", "es")[1]
-    with django_assert_max_num_queries(20):
+    with records(queries=16):
         refused = client.post(
             url,
             {
@@ -882,7 +926,7 @@ def test_the_template_pages(client, district, coordinator, django_assert_max_num
     content = refused.content.decode()
     assert "{% include %}" in content and "is not allowed" in content
     assert not LetterTemplate.objects.exists()
-    with django_assert_max_num_queries(20):
+    with records(queries=18):
         saved = client.post(
             url,
             {
@@ -895,7 +939,8 @@ def test_the_template_pages(client, district, coordinator, django_assert_max_num
     assert saved.status_code == 302
     version = LetterTemplate.objects.get()
     assert (version.number, version.created_by, version.note) == (1, coordinator, "Más breve")
-    stale = client.post(url, {"subject": "Otra", "body": "Texto", "base_number": 0})
+    with records(queries=17):
+        stale = client.post(url, {"subject": "Otra", "body": "Texto", "base_number": 0})
     assert stale.status_code == 200 and "newer version" in stale.content.decode()
     with django_assert_max_num_queries(20):
         shown = client.get(reverse("ncii_cases:letter_template_version", args=[version.pk]))
@@ -909,5 +954,6 @@ def test_the_template_pages_do_not_exist_without_the_right(client, request, pers
     assert client.get(reverse("ncii_cases:letter_templates")).status_code == 404
     url = reverse("ncii_cases:letter_template_edit", args=["support", "en"])
     assert client.get(url).status_code == 404
-    assert client.post(url, {"subject": "s", "body": "b", "base_number": 0}).status_code == 404
+    with records(queries=9):
+        assert client.post(url, {"subject": "s", "body": "b", "base_number": 0}).status_code == 404
     assert not LetterTemplate.objects.exists()

@@ -13,26 +13,41 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from ncii_cases.events import EventType
 from ncii_cases.models import AccessEvent, SupportingDocument
 from ncii_cases.storage import document_storage, generated_pdf_save
 from reporting import tasks
 from reporting.models import PdfJob
 from reporting.services import pdf_job_request
 from tests.access.helpers import login_verified
+from tests.recorded import Event, records
 
 STATEMENT = b"Witness statement: the messages were shared on Monday.\n"
 
 
-def upload_statement(client, case) -> SupportingDocument:
-    response = client.post(
-        reverse("ncii_cases:case_evidence_add", args=[case.pk]),
-        {
-            "description": "Written statement of a witness",
-            "document": SimpleUploadedFile("statement.txt", STATEMENT, "text/plain"),
-            "document_title": "Witness statement",
-            "submission_token": str(uuid.uuid4()),
-        },
-    )
+def upload_statement(client, case, investigator) -> SupportingDocument:
+    with records(
+        Event(
+            EventType.EVIDENCE_RECORDED,
+            investigator,
+            {"evidence_id", "has_pdq", "has_sha256", "platform"},
+        ),
+        Event(
+            EventType.DOCUMENT_ATTACHED,
+            investigator,
+            {"content_type", "document_id", "sha256", "size"},
+        ),
+        queries=52,
+    ):
+        response = client.post(
+            reverse("ncii_cases:case_evidence_add", args=[case.pk]),
+            {
+                "description": "Written statement of a witness",
+                "document": SimpleUploadedFile("statement.txt", STATEMENT, "text/plain"),
+                "document_title": "Witness statement",
+                "submission_token": str(uuid.uuid4()),
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     return SupportingDocument.objects.get(case=case)
 
@@ -55,7 +70,7 @@ def test_a_document_uploaded_through_the_page_is_a_private_encrypted_object(
     client, case, investigator, object_store, private_root
 ):
     login_verified(client, investigator)
-    document = upload_statement(client, case)
+    document = upload_statement(client, case, investigator)
 
     key = document.file.name
     assert object_store.keys() == [key]
@@ -78,7 +93,7 @@ def test_a_document_downloads_through_the_checked_view_and_is_logged(
     django_assert_max_num_queries,
 ):
     login_verified(client, investigator)
-    document = upload_statement(client, case)
+    document = upload_statement(client, case, investigator)
     login_verified(client, coordinator)
     url = reverse("ncii_cases:case_document_download", args=[case.pk, document.pk])
 
@@ -134,7 +149,7 @@ def test_another_districts_user_gets_404_for_both_files_and_the_refusal_is_logge
     client, case, investigator, coordinator, outsider, object_store, private_root
 ):
     login_verified(client, investigator)
-    document = upload_statement(client, case)
+    document = upload_statement(client, case, investigator)
     job, _ = pdf_job_request(user=coordinator, case_pk=case.pk, profile="internal")
     login_verified(client, outsider)
 

@@ -29,6 +29,7 @@ from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, DistrictFactory, PersonFactory
 from tests.factories_records import HarmAssessmentFactory
 from tests.factories_workflow import all_obligations, obligation
+from tests.recorded import Event, records
 
 Age = c.AgeInImagery
 CHILD = {"child-protection-report", "cybertipline-report"}
@@ -370,7 +371,7 @@ def test_a_two_step_line_needs_its_oral_deadline(obligations):
 
 
 def test_the_party_correction_form_records_the_age_in_the_imagery(
-    client, case, obligations, investigator, django_assert_max_num_queries
+    client, case, obligations, investigator
 ):
     party = CasePartyFactory(case=case, role=c.PartyRole.DEPICTED, is_minor=False)
     login_verified(client, investigator)
@@ -387,7 +388,17 @@ def test_the_party_correction_form_records_the_age_in_the_imagery(
         "age_in_imagery": Age.UNDER_18,
         "reason": "The imagery was made when they were 17.",
     }
-    with django_assert_max_num_queries(90):
+    with records(
+        Event(
+            EventType.RECORD_CORRECTED, investigator, {"changes", "label", "record", "record_id"}
+        ),
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            investigator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        queries=73,
+    ):
         response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     party.refresh_from_db()
@@ -422,9 +433,7 @@ def test_the_pdf_summary_shows_the_age_now_and_the_age_in_the_imagery(case, coor
     assert "under 18 in the imagery" in text
 
 
-def test_intake_records_both_answers_and_triggers_the_child_reports(
-    client, coordinator, school, django_assert_max_num_queries
-):
+def test_intake_records_both_answers_and_triggers_the_child_reports(client, coordinator, school):
     all_obligations()
     login_verified(client, coordinator)
     data = {
@@ -452,7 +461,19 @@ def test_intake_records_both_answers_and_triggers_the_child_reports(
         "people-0-is_minor": "no",
         "people-0-age_in_imagery": Age.UNDER_18,
     }
-    with django_assert_max_num_queries(200):
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        queries=104,
+    ):
         response = client.post(reverse("ncii_cases:intake"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     parties = list(

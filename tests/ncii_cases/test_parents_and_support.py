@@ -35,6 +35,7 @@ from tests.factories import CasePartyFactory, PersonFactory
 from tests.factories_records import PartyNoticeFactory
 from tests.factories_workflow import measure
 from tests.ncii_cases.conftest import place
+from tests.recorded import Event, records
 
 D = ParentNotificationDecision.Decision
 TODAY = dt.date.today
@@ -634,7 +635,7 @@ def test_other_conduct_is_routed_without_the_creation_only_reason(creation_case,
 
 
 def test_the_decision_page_records_one_decision_for_a_double_submit(
-    client, case, coordinator, investigator, depicted_minor, django_assert_max_num_queries
+    client, case, coordinator, investigator, depicted_minor
 ):
     login_verified(client, investigator)
     url = reverse("ncii_cases:case_parent_decision_add", args=[case.pk])
@@ -651,10 +652,26 @@ def test_the_decision_page_records_one_decision_for_a_double_submit(
         f"{row}-review_on": (TODAY() + dt.timedelta(14)).isoformat(),
         "submission_token": form.initial["submission_token"],
     }
-    with django_assert_max_num_queries(60):
+    with records(
+        Event(
+            EventType.PARENT_DECISION_RECORDED,
+            investigator,
+            {
+                "approved_by_id",
+                "decision",
+                "decision_id",
+                "delay_until",
+                "party_id",
+                "review_on",
+                "risks",
+            },
+        ),
+        queries=48,
+    ):
         response = client.post(url, data)
     assert response.status_code == 302
-    again = client.post(url, data)
+    with records(queries=19):
+        again = client.post(url, data)
     assert again.status_code == 302
     assert ParentNotificationDecision.objects.filter(case=case).count() == 1
     event = CaseEvent.objects.get(case=case, event_type=EventType.PARENT_DECISION_RECORDED)
@@ -671,24 +688,25 @@ def test_the_decision_page_shows_the_date_rule_next_to_the_field(
     login_verified(client, investigator)
     url = reverse("ncii_cases:case_parent_decision_add", args=[case.pk])
     row = f"p{depicted_minor.pk}"
-    response = client.post(
-        url,
-        {
-            f"{row}-decision": D.DELAY,
-            f"{row}-delay_until": (TODAY() - dt.timedelta(days=3)).isoformat(),
-            f"{row}-student_wishes": "Wants to wait.",
-            f"{row}-explanation": "Exams this week.",
-            "approved_by": coordinator.pk,
-            f"{row}-review_on": (TODAY() + dt.timedelta(14)).isoformat(),
-        },
-    )
+    with records(queries=19):
+        response = client.post(
+            url,
+            {
+                f"{row}-decision": D.DELAY,
+                f"{row}-delay_until": (TODAY() - dt.timedelta(days=3)).isoformat(),
+                f"{row}-student_wishes": "Wants to wait.",
+                f"{row}-explanation": "Exams this week.",
+                "approved_by": coordinator.pk,
+                f"{row}-review_on": (TODAY() + dt.timedelta(14)).isoformat(),
+            },
+        )
     assert response.status_code == 200
     assert f"{row}-delay_until" in response.context["form"].errors
     assert not ParentNotificationDecision.objects.exists()
 
 
 def test_the_support_reason_page_records_once_and_answers_404_to_another_district(
-    client, case, counselor, outsider, depicted_minor, django_assert_max_num_queries
+    client, case, counselor, outsider, depicted_minor
 ):
     url = reverse("ncii_cases:case_support_not_offered", args=[case.pk])
     login_verified(client, outsider)
@@ -701,9 +719,12 @@ def test_the_support_reason_page_records_once_and_answers_404_to_another_distric
         "reason": "Not reachable yet; the family was given the outside resources.",
         "submission_token": form.initial["submission_token"],
     }
-    with django_assert_max_num_queries(55):
+    with records(
+        Event(EventType.SUPPORT_NOT_OFFERED, counselor, {"party_id", "record_id"}), queries=38
+    ):
         assert client.post(url, data).status_code == 302
-    client.post(url, data)
+    with records(queries=14):
+        client.post(url, data)
     assert SupportNotOffered.objects.filter(case=case).count() == 1
     assert (
         CaseEvent.objects.filter(case=case, event_type=EventType.SUPPORT_NOT_OFFERED).count() == 1
@@ -717,14 +738,15 @@ def test_a_forged_party_id_is_refused_on_the_decision_page(
     login_verified(client, investigator)
     url = reverse("ncii_cases:case_parent_decision_add", args=[case.pk])
     # The rows are the case's own students: a row named by another case's party is not one.
-    response = client.post(
-        url,
-        {
-            f"p{stranger.pk}-decision": D.NOTIFY_NOW,
-            f"p{stranger.pk}-student_wishes": "x",
-            "approved_by": coordinator.pk,
-        },
-    )
+    with records(queries=19):
+        response = client.post(
+            url,
+            {
+                f"p{stranger.pk}-decision": D.NOTIFY_NOW,
+                f"p{stranger.pk}-student_wishes": "x",
+                "approved_by": coordinator.pk,
+            },
+        )
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert not ParentNotificationDecision.objects.exists()
 
@@ -733,17 +755,21 @@ def test_a_guardian_records_their_legal_authority(client, case, investigator):
     login_verified(client, investigator)
     url = reverse("ncii_cases:case_party_add", args=[case.pk])
     form = client.get(url).context["form"]
-    response = client.post(
-        url,
-        {
-            "role": c.PartyRole.PARENT,
-            "description": "The student's father",
-            "guardian_authority": c.GuardianAuthority.RESTRICTED,
-            "guardian_authority_notes": "Protective order of March 2026: no contact with the "
-            "student.",
-            "submission_token": form.initial["submission_token"],
-        },
-    )
+    with records(
+        Event(EventType.PARTY_ADDED, investigator, {"affiliation", "name", "party_id", "role"}),
+        queries=42,
+    ):
+        response = client.post(
+            url,
+            {
+                "role": c.PartyRole.PARENT,
+                "description": "The student's father",
+                "guardian_authority": c.GuardianAuthority.RESTRICTED,
+                "guardian_authority_notes": "Protective order of March 2026: no contact with the "
+                "student.",
+                "submission_token": form.initial["submission_token"],
+            },
+        )
     assert response.status_code == 302
     parent = CaseParty.objects.get(case=case, role=c.PartyRole.PARENT)
     assert parent.guardian_authority == c.GuardianAuthority.RESTRICTED

@@ -19,6 +19,7 @@ from ncii_cases.selectors.reports import reporter_status
 from ncii_cases.services import intake_reports as svc
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory
+from tests.recorded import Event, records
 
 PASSPHRASE = "blue kettle morning"
 # A tiny PNG header as base64: what a pasted image looks like in a text field (no imagery).
@@ -252,14 +253,12 @@ def staff_post(**changes):
     return data
 
 
-def test_a_counselor_files_a_staff_report_and_gets_a_receipt(
-    client, counselor, django_assert_max_num_queries
-):
+def test_a_counselor_files_a_staff_report_and_gets_a_receipt(client, counselor):
     login_verified(client, counselor)
     page = client.get(reverse("ncii_cases:staff_report_new"))
     assert page.status_code == 200
     assert b"Do not copy, forward" in page.content and b'type="file"' not in page.content
-    with django_assert_max_num_queries(25):
+    with records(queries=24):
         response = client.post(reverse("ncii_cases:staff_report_new"), staff_post())
     report = IncomingReport.objects.get()
     assert response.status_code == 302
@@ -274,7 +273,8 @@ def test_a_staff_report_refused_lists_each_problem_at_the_top_linked_to_its_fiel
     client, counselor
 ):
     login_verified(client, counselor)
-    response = client.post(reverse("ncii_cases:staff_report_new"), staff_post(what_happened=""))
+    with records(queries=11):
+        response = client.post(reverse("ncii_cases:staff_report_new"), staff_post(what_happened=""))
     page = response.content.decode()
     assert response.status_code == 200
     assert not IncomingReport.objects.exists()
@@ -289,8 +289,10 @@ def test_the_staff_report_form_sent_twice_files_one_report(client, counselor):
     login_verified(client, counselor)
     form = client.get(reverse("ncii_cases:staff_report_new")).context["form"]
     data = staff_post(submission_token=str(form.initial["submission_token"]))
-    client.post(reverse("ncii_cases:staff_report_new"), data)
-    client.post(reverse("ncii_cases:staff_report_new"), data)
+    with records(queries=29):
+        client.post(reverse("ncii_cases:staff_report_new"), data)
+    with records(queries=11):
+        client.post(reverse("ncii_cases:staff_report_new"), data)
     assert IncomingReport.objects.count() == 1
 
 
@@ -355,14 +357,20 @@ def test_the_queue_lists_only_reports_the_user_reviews(
     assert response.status_code == 404
 
 
-def test_the_coordinator_promotes_a_report_from_its_page(
-    client, coordinator, district, school, django_assert_max_num_queries
-):
+def test_the_coordinator_promotes_a_report_from_its_page(client, coordinator, district, school):
     report = file_public(district, school=school)
     login_verified(client, coordinator)
     page = client.get(reverse("ncii_cases:report_review", args=[report.pk]))
     assert page.status_code == 200
-    with django_assert_max_num_queries(60):
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        Event(EventType.REPORT_PROMOTED, coordinator, {"code", "report_id", "source"}),
+        queries=58,
+    ):
         response = client.post(
             reverse("ncii_cases:report_promote", args=[report.pk]),
             {"promote-school": school.pk, "promote-title": "Images shared in a chat"},
@@ -378,13 +386,17 @@ def test_the_coordinator_promotes_a_report_from_its_page(
 def test_the_coordinator_merges_and_replies(client, coordinator, district, case):
     report = file_public(district)
     login_verified(client, coordinator)
-    response = client.post(
-        reverse("ncii_cases:report_reply", args=[report.pk]), {"reply-body": "Thank you."}
-    )
+    with records(queries=23):
+        response = client.post(
+            reverse("ncii_cases:report_reply", args=[report.pk]), {"reply-body": "Thank you."}
+        )
     assert response.status_code == 302
-    response = client.post(
-        reverse("ncii_cases:report_merge", args=[report.pk]), {"merge-case": case.pk}
-    )
+    with records(
+        Event(EventType.REPORT_MERGED, coordinator, {"code", "report_id", "source"}), queries=28
+    ):
+        response = client.post(
+            reverse("ncii_cases:report_merge", args=[report.pk]), {"merge-case": case.pk}
+        )
     assert response["Location"] == case.get_absolute_url()
     assert CaseEvent.objects.filter(case=case, event_type=EventType.REPORT_MERGED).count() == 1
 
@@ -393,9 +405,10 @@ def test_merging_into_a_case_out_of_reach_is_refused(client, school_admin, distr
     report = file_public(district, school=school)
     elsewhere = CaseFactory(school__district=district)
     login_verified(client, school_admin)
-    response = client.post(
-        reverse("ncii_cases:report_merge", args=[report.pk]), {"merge-case": elsewhere.pk}
-    )
+    with records(queries=17):
+        response = client.post(
+            reverse("ncii_cases:report_merge", args=[report.pk]), {"merge-case": elsewhere.pk}
+        )
     assert response.status_code == 400
     report.refresh_from_db()
     assert report.is_pending
@@ -405,9 +418,10 @@ def test_a_stale_decision_form_says_the_report_was_handled(client, coordinator, 
     report = file_public(district)
     svc.report_close(actor=coordinator, report=report, reason="Duplicate")
     login_verified(client, coordinator)
-    response = client.post(
-        reverse("ncii_cases:report_close", args=[report.pk]), {"close-reason": "Again"}
-    )
+    with records(queries=20):
+        response = client.post(
+            reverse("ncii_cases:report_close", args=[report.pk]), {"close-reason": "Again"}
+        )
     assert response.status_code == 400
     assert b"already handled" in response.content
 
@@ -423,10 +437,11 @@ def test_a_public_report_gives_a_tracking_code_once(client, district, school):
         assert text in html
     assert 'type="file"' not in html and "csrfmiddlewaretoken" in html
     assert page["Cache-Control"].startswith("no-store") or "no-store" in page["Cache-Control"]
-    response = client.post(
-        reverse("ncii_cases:public_report", args=[district.slug]),
-        public_answers(school=school.pk),
-    )
+    with records(queries=20):
+        response = client.post(
+            reverse("ncii_cases:public_report", args=[district.slug]),
+            public_answers(school=school.pk),
+        )
     report = IncomingReport.objects.get()
     assert response.status_code == 302
     sent = client.get(response["Location"])
@@ -443,25 +458,29 @@ def test_an_unknown_district_has_no_report_page(client, db):
 def test_the_reporter_follows_reads_and_answers(client, coordinator, district):
     report = file_public(district)
     svc.report_message_from_district(actor=coordinator, report=report, body="COORD-QUESTION")
-    response = client.post(
-        reverse("ncii_cases:public_follow"),
-        {"code": report.code_display, "passphrase": PASSPHRASE},
-    )
+    with records(queries=8):
+        response = client.post(
+            reverse("ncii_cases:public_follow"),
+            {"code": report.code_display, "passphrase": PASSPHRASE},
+        )
     assert response["Location"] == reverse("ncii_cases:public_follow_status")
     page = client.get(response["Location"])
     assert b"COORD-QUESTION" in page.content and b"Received" in page.content
-    client.post(reverse("ncii_cases:public_follow_status"), {"reply-body": "REPORTER-ANSWER"})
+    with records(queries=12):
+        client.post(reverse("ncii_cases:public_follow_status"), {"reply-body": "REPORTER-ANSWER"})
     assert report.messages.filter(author_kind="reporter", body="REPORTER-ANSWER").exists()
-    client.post(reverse("ncii_cases:public_follow_leave"))
+    with records(queries=10):
+        client.post(reverse("ncii_cases:public_follow_leave"))
     assert client.get(reverse("ncii_cases:public_follow_status")).status_code == 302
 
 
 def test_the_reporters_status_page_never_shows_case_content(client, coordinator, district, school):
     report = file_public(district)
     case = svc.report_promote(actor=coordinator, report=report, school=school, title="TITLE-SECRET")
-    client.post(
-        reverse("ncii_cases:public_follow"), {"code": report.code, "passphrase": PASSPHRASE}
-    )
+    with records(queries=8):
+        client.post(
+            reverse("ncii_cases:public_follow"), {"code": report.code, "passphrase": PASSPHRASE}
+        )
     page = client.get(reverse("ncii_cases:public_follow_status")).content.decode()
     assert "Being handled" in page
     assert case.reference not in page and "TITLE-SECRET" not in page
@@ -470,8 +489,10 @@ def test_the_reporters_status_page_never_shows_case_content(client, coordinator,
 def test_a_wrong_passphrase_answers_the_same_for_a_known_and_an_unknown_code(client, district):
     report = file_public(district)
     url = reverse("ncii_cases:public_follow")
-    known = client.post(url, {"code": report.code_display, "passphrase": "not the one"})
-    unknown = client.post(url, {"code": "2345-6789-ABCD", "passphrase": "not the one"})
+    with records(queries=1):
+        known = client.post(url, {"code": report.code_display, "passphrase": "not the one"})
+    with records(queries=1):
+        unknown = client.post(url, {"code": "2345-6789-ABCD", "passphrase": "not the one"})
     assert known.status_code == unknown.status_code == 200
     strip = lambda r: r.content.decode().split('name="csrfmiddlewaretoken"')[0]  # noqa: E731
     assert strip(known) == strip(unknown)
@@ -480,20 +501,22 @@ def test_a_wrong_passphrase_answers_the_same_for_a_known_and_an_unknown_code(cli
 
 @pytest.mark.parametrize("field", ["what_happened", "who_involved", "where_seen", "when_text"])
 def test_an_image_pasted_as_a_data_url_is_refused(client, district, field):
-    response = client.post(
-        reverse("ncii_cases:public_report", args=[district.slug]),
-        public_answers(**{field: f"See this {PASTED_IMAGE}"}),
-    )
+    with records(queries=2):
+        response = client.post(
+            reverse("ncii_cases:public_report", args=[district.slug]),
+            public_answers(**{field: f"See this {PASTED_IMAGE}"}),
+        )
     assert response.status_code == 200
     assert b"describe what you saw in words" in response.content
     assert IncomingReport.objects.count() == 0
 
 
 def test_base64_image_bytes_without_a_data_prefix_are_refused(client, district):
-    response = client.post(
-        reverse("ncii_cases:public_report", args=[district.slug]),
-        public_answers(what_happened="iVBORw0KGgo" + "A" * 200),
-    )
+    with records(queries=2):
+        response = client.post(
+            reverse("ncii_cases:public_report", args=[district.slug]),
+            public_answers(what_happened="iVBORw0KGgo" + "A" * 200),
+        )
     assert b"describe what you saw in words" in response.content
     assert IncomingReport.objects.count() == 0
 
@@ -501,28 +524,35 @@ def test_base64_image_bytes_without_a_data_prefix_are_refused(client, district):
 def test_a_pasted_image_is_refused_in_messages_too(client, coordinator, district):
     report = file_public(district)
     follow = {"code": report.code, "passphrase": PASSPHRASE}
-    client.post(reverse("ncii_cases:public_follow"), follow)
-    client.post(reverse("ncii_cases:public_follow_status"), {"reply-body": PASTED_IMAGE})
+    with records(queries=8):
+        client.post(reverse("ncii_cases:public_follow"), follow)
+    with records(queries=3):
+        client.post(reverse("ncii_cases:public_follow_status"), {"reply-body": PASTED_IMAGE})
     login_verified(client, coordinator)
-    client.post(reverse("ncii_cases:report_reply", args=[report.pk]), {"reply-body": PASTED_IMAGE})
+    with records(queries=15):
+        client.post(
+            reverse("ncii_cases:report_reply", args=[report.pk]), {"reply-body": PASTED_IMAGE}
+        )
     assert report.messages.count() == 0
 
 
 def test_oversize_text_is_refused(client, district):
-    response = client.post(
-        reverse("ncii_cases:public_report", args=[district.slug]),
-        public_answers(what_happened="word " * 1200),
-    )
+    with records(queries=2):
+        response = client.post(
+            reverse("ncii_cases:public_report", args=[district.slug]),
+            public_answers(what_happened="word " * 1200),
+        )
     assert response.status_code == 200
     assert b"at most 5000 characters" in response.content
     assert IncomingReport.objects.count() == 0
 
 
 def test_the_honeypot_stores_nothing(client, district):
-    response = client.post(
-        reverse("ncii_cases:public_report", args=[district.slug]),
-        public_answers(website="http://spam.example"),
-    )
+    with records(queries=1):
+        response = client.post(
+            reverse("ncii_cases:public_report", args=[district.slug]),
+            public_answers(website="http://spam.example"),
+        )
     assert response.status_code == 400
     assert IncomingReport.objects.count() == 0
 
@@ -531,8 +561,10 @@ def test_reports_from_one_address_are_rate_limited(client, district, settings):
     settings.PUBLIC_REPORT_RATE = "2/h"
     url = reverse("ncii_cases:public_report", args=[district.slug])
     for _ in range(2):
-        assert client.post(url, public_answers()).status_code == 302
-    response = client.post(url, public_answers())
+        with records(queries=19):
+            assert client.post(url, public_answers()).status_code == 302
+    with records(queries=2):
+        response = client.post(url, public_answers())
     assert response.status_code == 429
     assert b"911" in response.content
     assert IncomingReport.objects.count() == 2
@@ -543,10 +575,14 @@ def test_follow_attempts_are_rate_limited_per_code_across_addresses(client, dist
     report = file_public(district)
     url = reverse("ncii_cases:public_follow")
     for n in range(3):
-        client.post(url, {"code": report.code, "passphrase": "guess"}, REMOTE_ADDR=f"10.0.0.{n}")
-    response = client.post(
-        url, {"code": report.code, "passphrase": PASSPHRASE}, REMOTE_ADDR="10.0.0.9"
-    )
+        with records(queries=1):
+            client.post(
+                url, {"code": report.code, "passphrase": "guess"}, REMOTE_ADDR=f"10.0.0.{n}"
+            )
+    with records(queries=0):
+        response = client.post(
+            url, {"code": report.code, "passphrase": PASSPHRASE}, REMOTE_ADDR="10.0.0.9"
+        )
     assert response.status_code == 429
 
 
@@ -554,8 +590,10 @@ def test_follow_attempts_are_rate_limited_per_address(client, district, settings
     settings.PUBLIC_FOLLOW_RATE_PER_ADDRESS = "2/h"
     url = reverse("ncii_cases:public_follow")
     for code in ("2345-6789-ABCD", "2345-6789-ABCE"):
-        client.post(url, {"code": code, "passphrase": "guess"})
-    assert client.post(url, {"code": "2345-6789-ABCF", "passphrase": "x"}).status_code == 429
+        with records(queries=1):
+            client.post(url, {"code": code, "passphrase": "guess"})
+    with records(queries=0):
+        assert client.post(url, {"code": "2345-6789-ABCF", "passphrase": "x"}).status_code == 429
 
 
 def test_the_rate_limit_reads_the_client_address_through_trusted_proxies_only(
@@ -564,28 +602,35 @@ def test_the_rate_limit_reads_the_client_address_through_trusted_proxies_only(
     """A client cannot dodge the limit by sending its own X-Forwarded-For."""
     settings.PUBLIC_REPORT_RATE = "1/h"
     url = reverse("ncii_cases:public_report", args=[district.slug])
-    assert client.post(url, public_answers(), HTTP_X_FORWARDED_FOR="1.1.1.1").status_code == 302
-    response = client.post(url, public_answers(), HTTP_X_FORWARDED_FOR="2.2.2.2")
+    with records(queries=19):
+        assert client.post(url, public_answers(), HTTP_X_FORWARDED_FOR="1.1.1.1").status_code == 302
+    with records(queries=2):
+        response = client.post(url, public_answers(), HTTP_X_FORWARDED_FOR="2.2.2.2")
     assert response.status_code == 429
 
 
 def test_a_reporters_message_sent_twice_is_kept_once(client, district):
     report = file_public(district)
-    client.post(
-        reverse("ncii_cases:public_follow"), {"code": report.code, "passphrase": PASSPHRASE}
-    )
+    with records(queries=8):
+        client.post(
+            reverse("ncii_cases:public_follow"), {"code": report.code, "passphrase": PASSPHRASE}
+        )
     form = client.get(reverse("ncii_cases:public_follow_status")).context["form"]
     data = {"reply-body": "Hello", "reply-submission_token": str(form.initial["submission_token"])}
-    client.post(reverse("ncii_cases:public_follow_status"), data)
-    client.post(reverse("ncii_cases:public_follow_status"), data)
+    with records(queries=15):
+        client.post(reverse("ncii_cases:public_follow_status"), data)
+    with records(queries=2):
+        client.post(reverse("ncii_cases:public_follow_status"), data)
     assert report.messages.count() == 1
 
 
 def test_the_public_report_form_sent_twice_files_one_report(client, district):
     url = reverse("ncii_cases:public_report", args=[district.slug])
     token = str(client.get(url).context["form"].initial["submission_token"])
-    client.post(url, public_answers(submission_token=token))
-    client.post(url, public_answers(submission_token=token))
+    with records(queries=19):
+        client.post(url, public_answers(submission_token=token))
+    with records(queries=2):
+        client.post(url, public_answers(submission_token=token))
     assert IncomingReport.objects.count() == 1
 
 

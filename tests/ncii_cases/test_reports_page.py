@@ -17,6 +17,7 @@ from ncii_cases.services.reports import external_report_record_made, external_re
 from tests.access.helpers import login_verified
 from tests.factories_records import ExternalReportFactory
 from tests.factories_workflow import all_obligations
+from tests.recorded import Event, records
 
 
 @pytest.fixture
@@ -87,9 +88,7 @@ def test_the_page_shows_every_report_waiting_without_writing(
         assert f"Due {moment_text(due)}" in page
 
 
-def test_one_save_creates_the_rows_and_records_each_decision(
-    client, coordinator, minor_case, django_assert_max_num_queries
-):
+def test_one_save_creates_the_rows_and_records_each_decision(client, coordinator, minor_case):
     login_verified(client, coordinator)
     shown = _shown(coordinator, minor_case)
     assert len(shown) == 3 and all(r["version"] is None for r in shown)
@@ -98,7 +97,21 @@ def test_one_save_creates_the_rows_and_records_each_decision(
         _made(shown[1], "REF-2"),
         {**shown[2], "outcome": "not_required", "explanation": "Police already involved."},
     ]
-    with django_assert_max_num_queries(150):
+    with records(
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        Event(
+            EventType.REPORT_MADE,
+            coordinator,
+            {"agency_kind", "on_time", "report_id", "reported_at"},
+            times=2,
+        ),
+        Event(EventType.REPORT_NOT_REQUIRED, coordinator, {"agency_kind", "report_id"}),
+        queries=99,
+    ):
         response = client.post(_url(minor_case), _post_data(posted))
     assert response.status_code == 302
     assert response["Location"] == minor_case.get_absolute_url() + "#reports-h"
@@ -121,9 +134,22 @@ def test_one_save_creates_the_rows_and_records_each_decision(
 def test_a_row_left_undecided_is_skipped(client, coordinator, minor_case):
     login_verified(client, coordinator)
     shown = _shown(coordinator, minor_case)
-    response = client.post(
-        _url(minor_case), _post_data([_made(shown[0], "REF-1"), shown[1], shown[2]])
-    )
+    with records(
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        Event(
+            EventType.REPORT_MADE,
+            coordinator,
+            {"agency_kind", "on_time", "report_id", "reported_at"},
+        ),
+        queries=69,
+    ):
+        response = client.post(
+            _url(minor_case), _post_data([_made(shown[0], "REF-1"), shown[1], shown[2]])
+        )
     assert response.status_code == 302
     statuses = sorted(
         ExternalReport.objects.filter(case=minor_case).values_list("status", flat=True)
@@ -139,7 +165,8 @@ def test_a_decision_without_its_reference_is_refused_and_nothing_is_saved(
     login_verified(client, coordinator)
     shown = _shown(coordinator, minor_case)
     row = {**_made(shown[0], ""), "reference_number": ""}
-    response = client.post(_url(minor_case), _post_data([row, shown[1], shown[2]]))
+    with records(queries=16):
+        response = client.post(_url(minor_case), _post_data([row, shown[1], shown[2]]))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Enter the reference number the agency gave." in page
@@ -167,9 +194,11 @@ def test_a_row_changed_since_the_page_showed_it_is_refused_and_nothing_is_saved(
     )
     events = minor_case.events.count()
     # When the page is sent with its old versions
-    response = client.post(
-        _url(minor_case), _post_data([_made(shown[0], "MINE"), _made(shown[1], "REF-2"), shown[2]])
-    )
+    with records(queries=36):
+        response = client.post(
+            _url(minor_case),
+            _post_data([_made(shown[0], "MINE"), _made(shown[1], "REF-2"), shown[2]]),
+        )
     # Then it is refused, and nothing of it is saved
     assert response.status_code == 200
     assert "Someone changed this since you opened it" in response.content.decode()
@@ -183,8 +212,22 @@ def test_the_same_page_sent_twice_records_once(client, coordinator, minor_case):
     login_verified(client, coordinator)
     shown = _shown(coordinator, minor_case)
     data = _post_data([_made(shown[0], "REF-1"), shown[1], shown[2]])
-    assert client.post(_url(minor_case), data).status_code == 302
-    again = client.post(_url(minor_case), data)
+    with records(
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        Event(
+            EventType.REPORT_MADE,
+            coordinator,
+            {"agency_kind", "on_time", "report_id", "reported_at"},
+        ),
+        queries=69,
+    ):
+        assert client.post(_url(minor_case), data).status_code == 302
+    with records(queries=36):
+        again = client.post(_url(minor_case), data)
     assert again.status_code == 200
     assert minor_case.events.filter(event_type=EventType.REPORT_MADE).count() == 1
 
@@ -203,7 +246,8 @@ def test_another_districts_report_is_refused(
     events = minor_case.events.count()
     # When its id is sent as a row of this case's page
     row = _made({"key": str(foreign.pk), "version": foreign.version}, "FORGED")
-    response = client.post(_url(minor_case), _post_data([row]))
+    with records(queries=52):
+        response = client.post(_url(minor_case), _post_data([row]))
     # Then the page answers 404 and nothing is saved
     assert response.status_code == 404
     foreign.refresh_from_db()

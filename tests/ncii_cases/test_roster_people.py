@@ -18,6 +18,7 @@ from ncii_cases.models import AccessEvent, Case, CaseEvent, CaseParty, Person, R
 from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory, PersonFactory, SchoolFactory
 from tests.factories_workflow import all_obligations
+from tests.recorded import Event, records
 
 SEARCH = reverse("ncii_cases:people_search")
 
@@ -175,13 +176,25 @@ def test_a_forged_prefix_is_ignored(client, coordinator, roster):
 
 
 def test_a_student_picked_at_intake_is_linked_not_copied(
-    client, coordinator, school, roster, obligations, django_assert_max_num_queries
+    client, coordinator, school, roster, obligations
 ):
     login_verified(client, coordinator)
     person = roster["north"]
     people_before = Person.objects.count()
 
-    with django_assert_max_num_queries(150):
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        queries=93,
+    ):
         response = client.post(
             reverse("ncii_cases:intake"),
             _intake(school, roster_query="Larchford", person=person.pk),
@@ -204,9 +217,23 @@ def test_the_same_student_in_a_second_case_is_the_same_person(
     login_verified(client, coordinator)
     person = roster["north"]
     for _ in range(2):
-        client.post(
-            reverse("ncii_cases:intake"), _intake(school, roster_query="Larch", person=person.pk)
-        )
+        with records(
+            Event(
+                EventType.CASE_CREATED,
+                coordinator,
+                {"party_ids", "platform_ids", "reference", "school_id"},
+            ),
+            Event(
+                EventType.REPORTS_TRIGGERED,
+                coordinator,
+                {"agencies", "obligations", "reopened_ids", "report_ids"},
+            ),
+            queries=93,
+        ):
+            client.post(
+                reverse("ncii_cases:intake"),
+                _intake(school, roster_query="Larch", person=person.pk),
+            )
 
     assert Case.objects.count() == 2
     assert set(CaseParty.objects.values_list("person_id", flat=True)) == {person.pk}
@@ -217,7 +244,10 @@ def test_a_forged_person_of_another_school_or_district_is_refused(
 ):
     login_verified(client, school_admin)
     for key in ("south", "foreign"):
-        response = client.post(reverse("ncii_cases:intake"), _intake(school, person=roster[key].pk))
+        with records(queries=18):
+            response = client.post(
+                reverse("ncii_cases:intake"), _intake(school, person=roster[key].pk)
+            )
 
         assert response.status_code == 200
         assert "Select a valid choice" in response.content.decode()
@@ -229,10 +259,11 @@ def test_without_javascript_find_shows_the_people_found_and_saves_nothing(
 ):
     login_verified(client, coordinator)
 
-    response = client.post(
-        reverse("ncii_cases:intake"),
-        {**_intake(school, roster_query="Larchford"), "find_person": "0"},
-    )
+    with records(queries=16):
+        response = client.post(
+            reverse("ncii_cases:intake"),
+            {**_intake(school, roster_query="Larchford"), "find_person": "0"},
+        )
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -246,7 +277,8 @@ def test_a_search_without_a_pick_or_a_name_asks_for_one(
 ):
     login_verified(client, coordinator)
 
-    response = client.post(reverse("ncii_cases:intake"), _intake(school, roster_query="Larch"))
+    with records(queries=16):
+        response = client.post(reverse("ncii_cases:intake"), _intake(school, roster_query="Larch"))
 
     assert "Pick the person from those found on the roster" in response.content.decode()
     assert not Case.objects.exists()
@@ -257,24 +289,33 @@ def test_free_entry_stays_for_someone_not_on_the_roster(
 ):
     login_verified(client, coordinator)
 
-    client.post(
-        reverse("ncii_cases:intake"),
-        _intake(school, first_name="Blair", last_name="Oakstone", affiliations=["student"]),
-    )
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        queries=72,
+    ):
+        client.post(
+            reverse("ncii_cases:intake"),
+            _intake(school, first_name="Blair", last_name="Oakstone", affiliations=["student"]),
+        )
 
     party = Case.objects.get().parties.get()
     assert party.person.last_name == "Oakstone" and party.person.roster_sourced_id == ""
 
 
-def test_the_party_form_links_a_picked_person(
-    client, coordinator, case, roster, django_assert_max_num_queries
-):
+def test_the_party_form_links_a_picked_person(client, coordinator, case, roster):
     login_verified(client, coordinator)
     url = reverse("ncii_cases:case_party_add", args=[case.pk])
     form = client.get(url).content.decode()
     assert 'name="roster_query"' in form and 'hx-get="/people/search/?prefix="' in form
 
-    with django_assert_max_num_queries(80):
+    with records(
+        Event(EventType.PARTY_ADDED, coordinator, {"affiliation", "name", "party_id", "role"}),
+        queries=42,
+    ):
         response = client.post(
             url,
             {
@@ -360,18 +401,17 @@ def _upload(path, name="oneroster.zip"):
     return handle
 
 
-def test_it_checks_then_imports_an_upload(
-    client, it_admin, district, export_zip, django_assert_max_num_queries
-):
+def test_it_checks_then_imports_an_upload(client, it_admin, district, export_zip):
     login_verified(client, it_admin)
     url = reverse("ncii_cases:roster_import")
 
-    checked = client.post(url, {"op": "check", "export": _upload(export_zip)})
+    with records(queries=52):
+        checked = client.post(url, {"op": "check", "export": _upload(export_zip)})
 
     assert checked.status_code == 200
     assert "What the import would do (nothing was written)" in checked.content.decode()
     assert not Person.objects.exists()
-    with django_assert_max_num_queries(250):
+    with records(queries=46):
         applied = client.post(url, {"op": "apply", "export": _upload(export_zip)})
     assert applied.status_code == 302
     assert Person.objects.filter(district=district).count() == 14
@@ -388,7 +428,10 @@ def test_a_file_that_is_not_a_roster_export_is_refused_plainly(client, it_admin,
     not_zip = io.BytesIO(b"sourcedId,name\n1,x\n")
     not_zip.name = "orgs.csv"
 
-    response = client.post(reverse("ncii_cases:roster_import"), {"op": "apply", "export": not_zip})
+    with records(queries=21):
+        response = client.post(
+            reverse("ncii_cases:roster_import"), {"op": "apply", "export": not_zip}
+        )
 
     body = response.content.decode()
     assert "The export cannot be imported; nothing was written" in body
@@ -399,10 +442,11 @@ def test_a_file_that_is_not_a_roster_export_is_refused_plainly(client, it_admin,
 def test_the_operator_imports_into_the_district_chosen(client, operator, district, export_zip):
     login_verified(client, operator)
 
-    response = client.post(
-        reverse("ncii_cases:roster_import"),
-        {"op": "apply", "district": district.pk, "export": _upload(export_zip)},
-    )
+    with records(queries=50):
+        response = client.post(
+            reverse("ncii_cases:roster_import"),
+            {"op": "apply", "district": district.pk, "export": _upload(export_zip)},
+        )
 
     assert response.status_code == 302
     assert RosterImport.objects.get().district == district
@@ -413,10 +457,11 @@ def test_an_it_administrator_cannot_aim_at_another_district(
 ):
     login_verified(client, it_admin)
 
-    response = client.post(
-        reverse("ncii_cases:roster_import"),
-        {"op": "apply", "district": other_district.pk, "export": _upload(export_zip)},
-    )
+    with records(queries=14):
+        response = client.post(
+            reverse("ncii_cases:roster_import"),
+            {"op": "apply", "district": other_district.pk, "export": _upload(export_zip)},
+        )
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()

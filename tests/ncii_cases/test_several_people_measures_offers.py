@@ -20,6 +20,7 @@ from tests.access.helpers import login_verified
 from tests.factories import CasePartyFactory, PersonFactory
 from tests.factories_workflow import measure as catalog
 from tests.ncii_cases.conftest import place
+from tests.recorded import Event, records
 
 pytestmark = pytest.mark.django_db
 K = CaseMeasure.Kind
@@ -71,13 +72,19 @@ def counseling_for(parties, **extra):
 # --- A measure for each person ticked ----------------------------------------------------------
 
 
-def test_one_save_records_a_measure_and_an_event_for_each_person_ticked(
-    client, case, coordinator, django_assert_max_num_queries
-):
+def test_one_save_records_a_measure_and_an_event_for_each_person_ticked(client, case, coordinator):
     people = depicted(case, 4)
     login_verified(client, coordinator)
 
-    with django_assert_max_num_queries(120):
+    with records(
+        Event(
+            EventType.MEASURE_ADDED,
+            coordinator,
+            {"catalog", "choice", "kind", "measure_id", "party_id"},
+            times=4,
+        ),
+        queries=93,
+    ):
         response = client.post(add_url(case), counseling_for(people))
 
     assert response.status_code == 302
@@ -94,8 +101,18 @@ def test_the_same_form_sent_twice_records_the_measures_once(client, case, coordi
     login_verified(client, coordinator)
     data = counseling_for(people)
 
-    client.post(add_url(case), data)
-    second = client.post(add_url(case), data)
+    with records(
+        Event(
+            EventType.MEASURE_ADDED,
+            coordinator,
+            {"catalog", "choice", "kind", "measure_id", "party_id"},
+            times=2,
+        ),
+        queries=58,
+    ):
+        client.post(add_url(case), data)
+    with records(queries=13):
+        second = client.post(add_url(case), data)
 
     assert second.status_code == 302
     assert CaseMeasure.objects.filter(case=case).count() == 2
@@ -115,7 +132,8 @@ def test_a_person_refused_names_them_and_nothing_is_saved_for_anyone(
         "status": MeasureStatus.ACTIVE,
     }
 
-    response = client.post(add_url(case), data)
+    with records(queries=24):
+        response = client.post(add_url(case), data)
 
     assert response.status_code == 200
     assert shown.display_name in response.content.decode()
@@ -127,7 +145,8 @@ def test_a_measure_with_nobody_ticked_says_to_tick_a_person(client, case, coordi
     depicted(case, 2)
     login_verified(client, coordinator)
 
-    response = client.post(add_url(case), counseling_for([]))
+    with records(queries=14):
+        response = client.post(add_url(case), counseling_for([]))
 
     assert response.status_code == 200
     assert response.context["form"].errors["party"] == ["Tick at least one person."]
@@ -151,7 +170,8 @@ def test_another_districts_person_is_refused(client, case, coordinator, foreign_
     (foreign,) = depicted(foreign_case, 1)
     login_verified(client, coordinator)
 
-    response = client.post(add_url(case), counseling_for([shown, foreign]))
+    with records(queries=15):
+        response = client.post(add_url(case), counseling_for([shown, foreign]))
 
     assert response.status_code == 200
     assert "party" in response.context["form"].errors
@@ -227,7 +247,7 @@ def review_url(case):
 
 
 def test_one_save_records_each_review_asked_and_skips_the_rows_left_as_they_are(
-    client, case, coordinator, open_measures, django_assert_max_num_queries
+    client, case, coordinator, open_measures
 ):
     first, second, third = open_measures
     later = timezone.localdate() + dt.timedelta(days=30)
@@ -235,7 +255,15 @@ def test_one_save_records_each_review_asked_and_skips_the_rows_left_as_they_are(
     page = client.get(review_url(case))
     assert f'name="version_{first.pk}"' in page.content.decode()
 
-    with django_assert_max_num_queries(80):
+    with records(
+        Event(
+            EventType.MEASURE_REVIEWED,
+            coordinator,
+            {"ended", "measure_id", "next_review_on"},
+            times=2,
+        ),
+        queries=39,
+    ):
         response = client.post(
             review_url(case),
             {
@@ -270,15 +298,16 @@ def test_a_stale_row_refuses_the_whole_save_and_nothing_is_saved(
     )
     login_verified(client, coordinator)
 
-    response = client.post(
-        review_url(case),
-        {
-            f"do_{first.pk}": "end",
-            f"version_{first.pk}": opened[first.pk],
-            f"do_{second.pk}": "end",
-            f"version_{second.pk}": opened[second.pk],
-        },
-    )
+    with records(queries=35):
+        response = client.post(
+            review_url(case),
+            {
+                f"do_{first.pk}": "end",
+                f"version_{first.pk}": opened[first.pk],
+                f"do_{second.pk}": "end",
+                f"version_{second.pk}": opened[second.pk],
+            },
+        )
 
     assert response.status_code == 200
     assert response.context["problem"].startswith("Someone changed this since you opened it")
@@ -292,10 +321,11 @@ def test_a_review_kept_in_place_without_a_date_is_refused_next_to_its_row(
 ):
     first = open_measures[0]
     login_verified(client, coordinator)
-    response = client.post(
-        review_url(case),
-        {f"do_{first.pk}": "review", f"version_{first.pk}": first.version},
-    )
+    with records(queries=11):
+        response = client.post(
+            review_url(case),
+            {f"do_{first.pk}": "review", f"version_{first.pk}": first.version},
+        )
     assert response.status_code == 200
     assert f"next_review_on_{first.pk}" in response.context["form"].errors
     assert events(case, EventType.MEASURE_REVIEWED) == 0
@@ -310,7 +340,8 @@ def test_a_review_kept_in_place_without_a_date_is_refused_next_to_its_row(
 
 def test_a_form_with_every_row_left_as_it_is_says_so(client, case, coordinator, open_measures):
     login_verified(client, coordinator)
-    response = client.post(review_url(case), {})
+    with records(queries=11):
+        response = client.post(review_url(case), {})
     assert response.status_code == 200
     assert "Choose what to do with at least one measure" in response.content.decode()
 
@@ -361,13 +392,19 @@ def offer_url(case):
     return reverse("ncii_cases:case_offer", args=[case.pk])
 
 
-def test_one_save_records_an_offer_for_each_row_with_a_choice(
-    client, case, coordinator, django_assert_max_num_queries
-):
+def test_one_save_records_an_offer_for_each_row_with_a_choice(client, case, coordinator):
     first, second, third = depicted(case, 3)
     login_verified(client, coordinator)
 
-    with django_assert_max_num_queries(80):
+    with records(
+        Event(
+            EventType.RESOLUTION_OFFERED,
+            coordinator,
+            {"choice", "offer_id", "option", "party_id"},
+            times=2,
+        ),
+        queries=51,
+    ):
         response = client.post(
             offer_url(case),
             {
@@ -405,15 +442,23 @@ def test_the_offer_form_sent_twice_records_once(client, case, coordinator):
         f"choice_{first.pk}": "declined",
         "submission_token": "1b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f",
     }
-    client.post(offer_url(case), data)
-    client.post(offer_url(case), data)
+    with records(
+        Event(
+            EventType.RESOLUTION_OFFERED, coordinator, {"choice", "offer_id", "option", "party_id"}
+        ),
+        queries=37,
+    ):
+        client.post(offer_url(case), data)
+    with records(queries=12):
+        client.post(offer_url(case), data)
     assert ResolutionOffer.objects.filter(case=case).count() == 1
 
 
 def test_an_offer_form_with_every_row_blank_is_refused(client, case, coordinator):
     depicted(case, 2)
     login_verified(client, coordinator)
-    response = client.post(offer_url(case), {"option": "restorative"})
+    with records(queries=11):
+        response = client.post(offer_url(case), {"option": "restorative"})
     assert response.status_code == 200
     assert "Record the choice of at least one person" in response.content.decode()
     assert not ResolutionOffer.objects.exists()
@@ -425,10 +470,16 @@ def test_the_panel_link_readies_a_row_for_each_person_shown_without_an_offer(
     first, second = depicted(case, 2)
     place(case, c.Stage.INVESTIGATION)
     login_verified(client, coordinator)
-    client.post(
-        offer_url(case),
-        {"option": "restorative", f"choice_{first.pk}": "declined"},
-    )
+    with records(
+        Event(
+            EventType.RESOLUTION_OFFERED, coordinator, {"choice", "offer_id", "option", "party_id"}
+        ),
+        queries=32,
+    ):
+        client.post(
+            offer_url(case),
+            {"option": "restorative", f"choice_{first.pk}": "declined"},
+        )
     blockers = transition_blockers(case, "begin_informal_resolution", reason="Agreed.")
     (url,) = {
         b.target.url(case, "begin_informal_resolution")
@@ -449,15 +500,16 @@ def test_a_row_ended_by_someone_else_meanwhile_is_refused_as_stale_not_skipped(
     measure_review(actor=coordinator, measure=first, end=True, version=opened)
     login_verified(client, coordinator)
 
-    response = client.post(
-        review_url(case),
-        {
-            f"do_{first.pk}": "end",
-            f"version_{first.pk}": opened,
-            f"do_{second.pk}": "end",
-            f"version_{second.pk}": second.version,
-        },
-    )
+    with records(queries=23):
+        response = client.post(
+            review_url(case),
+            {
+                f"do_{first.pk}": "end",
+                f"version_{first.pk}": opened,
+                f"do_{second.pk}": "end",
+                f"version_{second.pk}": second.version,
+            },
+        )
 
     assert response.context["problem"].startswith("Someone changed this since you opened it")
     second.refresh_from_db()
@@ -467,7 +519,8 @@ def test_a_row_ended_by_someone_else_meanwhile_is_refused_as_stale_not_skipped(
 
 def test_a_row_id_too_large_for_any_column_is_no_row(client, case, coordinator, open_measures):
     login_verified(client, coordinator)
-    response = client.post(review_url(case), {"version_9223372036854775808": "1"})
+    with records(queries=11):
+        response = client.post(review_url(case), {"version_9223372036854775808": "1"})
     assert response.status_code == 200
     assert events(case, EventType.MEASURE_REVIEWED) == 0
 
@@ -477,23 +530,33 @@ def test_the_answer_to_an_open_offer_is_recorded_on_it_not_as_a_second_offer(
 ):
     (first,) = depicted(case, 1)
     login_verified(client, coordinator)
-    client.post(
-        offer_url(case),
-        {
-            "option": "restorative",
-            f"choice_{first.pk}": "offered",
-            "submission_token": "2b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f",
-        },
-    )
+    with records(
+        Event(
+            EventType.RESOLUTION_OFFERED, coordinator, {"choice", "offer_id", "option", "party_id"}
+        ),
+        queries=37,
+    ):
+        client.post(
+            offer_url(case),
+            {
+                "option": "restorative",
+                f"choice_{first.pk}": "offered",
+                "submission_token": "2b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f",
+            },
+        )
 
-    response = client.post(
-        offer_url(case),
-        {
-            "option": "restorative",
-            f"choice_{first.pk}": "declined",
-            "submission_token": "3b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f",
-        },
-    )
+    with records(
+        Event(EventType.RESOLUTION_CHOICE_RECORDED, coordinator, {"choice", "offer_id", "option"}),
+        queries=37,
+    ):
+        response = client.post(
+            offer_url(case),
+            {
+                "option": "restorative",
+                f"choice_{first.pk}": "declined",
+                "submission_token": "3b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f",
+            },
+        )
 
     assert response.status_code == 302
     (offer,) = ResolutionOffer.objects.filter(case=case, party=first)
@@ -505,11 +568,23 @@ def test_the_answer_to_an_open_offer_is_recorded_on_it_not_as_a_second_offer(
 def test_offering_again_an_offer_still_open_is_refused_in_words(client, case, coordinator):
     (first,) = depicted(case, 1)
     login_verified(client, coordinator)
-    for token in ("4b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f", "5b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f"):
-        response = client.post(
-            offer_url(case),
-            {"option": "restorative", f"choice_{first.pk}": "offered", "submission_token": token},
-        )
+    offered = Event(
+        EventType.RESOLUTION_OFFERED, coordinator, {"choice", "offer_id", "option", "party_id"}
+    )
+    # The first form offers; the second, for the same open offer, writes nothing.
+    for token, written, queries in (
+        ("4b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f", [offered], 37),
+        ("5b1c1d3e-1b7a-4a8e-9c43-1a2b3c4d5e6f", [], 26),
+    ):
+        with records(*written, queries=queries):
+            response = client.post(
+                offer_url(case),
+                {
+                    "option": "restorative",
+                    f"choice_{first.pk}": "offered",
+                    "submission_token": token,
+                },
+            )
 
     assert response.status_code == 200
     assert "already offered and has no answer yet" in response.content.decode()

@@ -31,6 +31,7 @@ from tests.access.helpers import login_verified
 from tests.factories import CaseFactory, CasePartyFactory
 from tests.factories_records import CaseMeasureFactory, TakedownRequestFactory
 from tests.factories_workflow import measure, platform
+from tests.recorded import Event, records
 
 STALE = "Someone changed this since you opened it"
 HARM_FORM = {
@@ -59,7 +60,7 @@ def hidden_version(body: str) -> int:
 
 
 def test_a_first_harm_assessment_saved_meanwhile_makes_the_open_form_stale(
-    client, case, investigator, coordinator, django_assert_max_num_queries
+    client, case, investigator, coordinator
 ):
     url = reverse("ncii_cases:case_harm", args=[case.pk])
     login_verified(client, investigator)
@@ -69,7 +70,7 @@ def test_a_first_harm_assessment_saved_meanwhile_makes_the_open_form_stale(
     harm_assessment_record(
         actor=coordinator, case=case, answers=harm_answers(safety_risk="elevated")
     )
-    with django_assert_max_num_queries(60):
+    with records(queries=32):
         response = client.post(url, {**HARM_FORM, "version": 0})
     body = response.content.decode()
     assert response.status_code == 200 and STALE in body
@@ -88,7 +89,8 @@ def test_a_stale_harm_form_does_not_undo_a_newer_answer(client, case, investigat
     harm_assessment_record(
         actor=coordinator, case=case, answers=harm_answers(impact="severe"), version=1
     )
-    response = client.post(url, {**HARM_FORM, "version": opened_version})
+    with records(queries=32):
+        response = client.post(url, {**HARM_FORM, "version": opened_version})
     assert STALE in response.content.decode()
     assert HarmAssessment.objects.get(case=case).impact == "severe"
 
@@ -96,11 +98,17 @@ def test_a_stale_harm_form_does_not_undo_a_newer_answer(client, case, investigat
 def test_a_current_harm_form_saves_and_moves_the_version_on(client, case, investigator):
     url = reverse("ncii_cases:case_harm", args=[case.pk])
     login_verified(client, investigator)
-    assert client.post(url, {**HARM_FORM, "version": 0}).status_code == 302
+    with records(
+        Event(EventType.HARM_ASSESSED, investigator, {"completed", "factors", "level"}), queries=50
+    ):
+        assert client.post(url, {**HARM_FORM, "version": 0}).status_code == 302
     assessment = HarmAssessment.objects.get(case=case)
     assert assessment.version == 1
     second = {**HARM_FORM, "impact": "severe", "version": 1}
-    assert client.post(url, second).status_code == 302
+    with records(
+        Event(EventType.HARM_ASSESSED, investigator, {"completed", "factors", "level"}), queries=41
+    ):
+        assert client.post(url, second).status_code == 302
     assessment.refresh_from_db()
     assert assessment.impact == "severe" and assessment.version == 2
 
@@ -121,9 +129,10 @@ def test_a_stale_track_form_is_refused_and_writes_nothing(client, case, coordina
     case_respondent_track_set(
         actor=coordinator, case=case, track=c.RespondentTrack.EMPLOYEE, reason="An aide"
     )
-    response = client.post(
-        url, {"track": c.RespondentTrack.STUDENT, "reason": "A student", "version": opened}
-    )
+    with records(queries=19):
+        response = client.post(
+            url, {"track": c.RespondentTrack.STUDENT, "reason": "A student", "version": opened}
+        )
     assert response.status_code == 200 and STALE in response.content.decode()
     case.refresh_from_db()
     assert case.respondent_track == c.RespondentTrack.EMPLOYEE
@@ -134,9 +143,10 @@ def test_a_current_track_form_saves(client, case, coordinator):
     url = reverse("ncii_cases:case_track", args=[case.pk])
     login_verified(client, coordinator)
     opened = hidden_version(client.get(url).content.decode())
-    response = client.post(
-        url, {"track": c.RespondentTrack.STUDENT, "reason": "A student", "version": opened}
-    )
+    with records(Event(EventType.TRACK_SET, coordinator, {"from", "to"}), queries=24):
+        response = client.post(
+            url, {"track": c.RespondentTrack.STUDENT, "reason": "A student", "version": opened}
+        )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.respondent_track == c.RespondentTrack.STUDENT
@@ -149,9 +159,10 @@ def test_a_stale_move_school_form_is_refused(client, case, coordinator, other_sc
     case_respondent_track_set(
         actor=coordinator, case=case, track=c.RespondentTrack.STUDENT, reason="A student"
     )
-    response = client.post(
-        url, {"school": other_school.pk, "reason": "She moved.", "version": opened}
-    )
+    with records(queries=20):
+        response = client.post(
+            url, {"school": other_school.pk, "reason": "She moved.", "version": opened}
+        )
     assert response.status_code == 200 and STALE in response.content.decode()
     assert Case.objects.get(pk=case.pk).school_id == case.school_id
     assert not CaseEvent.objects.filter(case=case, event_type=EventType.SCHOOL_CHANGED).exists()
@@ -268,7 +279,8 @@ def test_a_lead_handed_over_meanwhile_makes_the_lead_form_stale(
     shown = client.get(url).context["form"].initial["lead_shown"]
     # Someone else hands the lead to the second investigator while the page is open.
     case_lead_change(actor=coordinator, case=case, user=unassigned_investigator, reason="Leave")
-    response = client.post(url, {"user": third.pk, "reason": "Caseload", "lead_shown": shown})
+    with records(queries=24):
+        response = client.post(url, {"user": third.pk, "reason": "Caseload", "lead_shown": shown})
     assert response.status_code == 200 and STALE in response.content.decode()
     current = CaseAssignment.objects.get(case=case, role=lead, ended_at__isnull=True)
     assert current.user == unassigned_investigator

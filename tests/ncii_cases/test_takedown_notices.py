@@ -21,6 +21,7 @@ from ncii_cases.services.takedown_notices import takedown_notice_create
 from ncii_cases.services.takedowns import takedown_request_create, takedown_request_submit
 from tests.access.helpers import login_verified
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, platform
+from tests.recorded import Event, records
 
 LOCATION = "https://social.example/p/48213 posted by @fake.account.2029"
 SIGNATURE = "/s/ Avery Coordinator"
@@ -271,7 +272,11 @@ def test_the_notice_is_corrected_through_the_correction_page(client, case, coord
     data = {name: form[name].value() for name in form.fields}
     data = {k: v for k, v in data.items() if v not in (None, False)}
     data.update(reason="The e-mail was mistyped", contact_email="coordinator@district.example")
-    response = client.post(url, data)
+    with records(
+        Event(EventType.RECORD_CORRECTED, coordinator, {"changes", "label", "record", "record_id"}),
+        queries=30,
+    ):
+        response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[-2000:]
     notice.refresh_from_db()
     assert "coordinator@district.example" in notice.text
@@ -310,12 +315,19 @@ def test_the_coordinator_previews_then_saves_the_notice(
     assert page.context["form"].initial["signature"].startswith("/s/ ")
     data = {**_post_data(platform_request), "submission_token": token}
     data.pop("save")
-    with django_assert_max_num_queries(25):
+    with records(queries=15):
         preview = client.post(url, {**data, "preview": "1"})
     assert preview.status_code == 200
     assert LOCATION in preview.context["preview"] and SIGNATURE in preview.context["preview"]
     assert not TakedownNotice.objects.exists()
-    with django_assert_max_num_queries(40):
+    with records(
+        Event(
+            EventType.TAKEDOWN_NOTICE_CREATED,
+            coordinator,
+            {"authority", "name_depicted", "notice_id", "pdf_sha256", "platform", "takedown_id"},
+        ),
+        queries=38,
+    ):
         saved = client.post(url, {**data, "save": "1"})
     assert saved.status_code == 302
     notice = TakedownNotice.objects.get()
@@ -333,8 +345,17 @@ def test_the_same_notice_form_sent_twice_saves_once(
     url = reverse("ncii_cases:case_takedown_notice", args=[case.pk, platform_request.pk])
     token = client.get(url).context["form"].initial["submission_token"]
     data = {**_post_data(platform_request), "submission_token": token}
-    first = client.post(url, data)
-    second = client.post(url, data, follow=True)
+    with records(
+        Event(
+            EventType.TAKEDOWN_NOTICE_CREATED,
+            coordinator,
+            {"authority", "name_depicted", "notice_id", "pdf_sha256", "platform", "takedown_id"},
+        ),
+        queries=38,
+    ):
+        first = client.post(url, data)
+    with records(queries=48):
+        second = client.post(url, data, follow=True)
     assert first.status_code == 302
     assert TakedownNotice.objects.count() == 1
     assert FormSubmission.objects.count() == 1
@@ -356,7 +377,8 @@ def test_a_notice_form_opened_before_the_request_changed_is_not_saved(
         reason="The link was copied wrong",
         location="https://social.example/p/99999",
     )
-    response = client.post(url, data)
+    with records(queries=26):
+        response = client.post(url, data)
     assert response.status_code == 200
     assert "Someone changed this" in response.content.decode()
     assert "https://social.example/p/99999" in response.content.decode()
@@ -497,18 +519,22 @@ def test_a_submitted_take_it_down_request_is_corrected_through_the_page(
     when = timezone.localtime(timezone.now() - dt.timedelta(hours=5)).replace(
         second=0, microsecond=0
     )
-    response = client.post(
-        url,
-        {
-            "record": submitted.pk,
-            "version": submitted.version,
-            "reason": "The Take It Down case number and time were typed wrong",
-            "location": LOCATION,
-            "platform_reference": "TID-2",
-            "submitted_at": when.strftime("%Y-%m-%dT%H:%M"),
-            "notes": "",
-        },
-    )
+    with records(
+        Event(EventType.RECORD_CORRECTED, coordinator, {"changes", "label", "record", "record_id"}),
+        queries=29,
+    ):
+        response = client.post(
+            url,
+            {
+                "record": submitted.pk,
+                "version": submitted.version,
+                "reason": "The Take It Down case number and time were typed wrong",
+                "location": LOCATION,
+                "platform_reference": "TID-2",
+                "submitted_at": when.strftime("%Y-%m-%dT%H:%M"),
+                "notes": "",
+            },
+        )
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.platform_reference == "TID-2" and submitted.submitted_at == when

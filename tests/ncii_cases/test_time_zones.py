@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ncii_cases import choices as c
 from ncii_cases import clocks
+from ncii_cases.events import EventType
 from ncii_cases.models import Case, ExternalReport
 from ncii_cases.next_due import case_next_due_refresh
 from ncii_cases.obligations import profile_lines_for_district
@@ -20,6 +21,7 @@ from reporting import tasks as reporting_tasks
 from reporting.services import pdf_job_request
 from tests.access.helpers import login_verified
 from tests.factories_workflow import TAKEDOWN_ELEMENTS, all_obligations, platform
+from tests.recorded import Event, records
 from tests.reporting.pdftext import pdf_pages_text
 
 UTC = dt.UTC
@@ -100,25 +102,38 @@ def test_a_district_in_another_zone_than_the_server_round_trips_input_and_displa
     all_obligations()
     login_verified(client, coordinator)
     # When a coordinator enters "09:00" on the intake form
-    response = client.post(
-        reverse("ncii_cases:intake"),
-        {
-            "school": school.pk,
-            "title": "Images shared in a chat",
-            "narrative": "A parent emailed the principal.",
-            "reported_at": "2026-11-16T09:00",
-            "ncii_kind": "synthetic",
-            "conduct": "distribution",
-            "location": "off_campus",
-            "timing": "out_of_hours",
-            "reach": "group",
-            "depicted": "Student A",
-            "depicted_minor": "yes",
-            "depicted_affiliation": "student",
-            "respondent": "",
-            "respondent_affiliation": "unknown",
-        },
-    )
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        Event(
+            EventType.REPORTS_TRIGGERED,
+            coordinator,
+            {"agencies", "obligations", "reopened_ids", "report_ids"},
+        ),
+        queries=84,
+    ):
+        response = client.post(
+            reverse("ncii_cases:intake"),
+            {
+                "school": school.pk,
+                "title": "Images shared in a chat",
+                "narrative": "A parent emailed the principal.",
+                "reported_at": "2026-11-16T09:00",
+                "ncii_kind": "synthetic",
+                "conduct": "distribution",
+                "location": "off_campus",
+                "timing": "out_of_hours",
+                "reach": "group",
+                "depicted": "Student A",
+                "depicted_minor": "yes",
+                "depicted_affiliation": "student",
+                "respondent": "",
+                "respondent_affiliation": "unknown",
+            },
+        )
     assert response.status_code == 302
     case = Case.objects.get(title="Images shared in a chat")
     # Then 9:00 in Los Angeles is stored (17:00 UTC), not 9:00 in Chicago (15:00 UTC)

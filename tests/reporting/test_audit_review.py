@@ -23,6 +23,7 @@ from tests.access.helpers import login_verified
 from tests.audit_helpers import as_owner
 from tests.factories import CaseFactory, CasePartyFactory
 from tests.factories_records import HarmAssessmentFactory
+from tests.recorded import records
 
 NARRATIVE = "NARRATIVE-SENTINEL the images were posted on Tuesday"
 PARTY_NAME = "PARTYNAMESENTINEL"
@@ -325,7 +326,7 @@ def test_verify_now_records_a_new_run(
 ):
     call_command("verify_audit", stdout=io.StringIO())
     login_verified(client, auditor)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), records(queries=151):
         response = client.post(
             reverse("reporting:audit_verify_now"), {"next": case_url(reviewed_case)}
         )
@@ -352,7 +353,8 @@ def test_a_run_asked_for_in_another_district_does_not_name_who_asked(
 
 def test_verify_now_is_refused_to_others(client, investigator):
     login_verified(client, investigator)
-    assert client.post(reverse("reporting:audit_verify_now")).status_code == 404
+    with records(queries=9):
+        assert client.post(reverse("reporting:audit_verify_now")).status_code == 404
     assert AuditVerification.objects.count() == 0
 
 
@@ -477,13 +479,13 @@ def test_verify_now_pressed_twice_starts_one_check(
     client, reviewed_case, auditor, coordinator, django_capture_on_commit_callbacks
 ):
     login_verified(client, auditor)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), records(queries=154):
         client.post(reverse("reporting:audit_verify_now"))
     assert AuditVerification.objects.count() == 1
     # Again, and from another auditor of the district: a check ran a moment ago.
     client.logout()
     login_verified(client, coordinator)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), records(queries=29):
         response = client.post(reverse("reporting:audit_verify_now"), follow=True)
     assert response.status_code == 200
     assert "A check was asked for a moment ago" in response.content.decode()
@@ -495,7 +497,7 @@ def test_verify_now_with_the_broker_down_says_so_and_may_be_pressed_again(
 ):
     login_verified(client, auditor)
     for _ in range(2):
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks(execute=True), records(queries=29):
             response = client.post(reverse("reporting:audit_verify_now"), follow=True)
         assert response.status_code == 200
         assert "The background service is unavailable" in response.content.decode()

@@ -17,6 +17,7 @@ from reporting.models import PdfJob
 from reporting.services import pdf_job_request
 from tests.access.helpers import login_verified
 from tests.factories_records import PdfJobFactory
+from tests.recorded import records
 from tests.reporting.pdftext import pdf_pages_text
 
 
@@ -137,7 +138,7 @@ def test_a_failed_summary_says_so_and_can_be_tried_again_from_the_page(
     assert files_under(private_root) == []
 
     monkeypatch.undo()
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), records(queries=16):
         retry = client.post(reverse("reporting:pdf_job_retry", args=[case.pk, job.pk]))
     assert retry.status_code == 302
     job.refresh_from_db()

@@ -23,6 +23,7 @@ from reporting.services_redaction import (
 )
 from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
+from tests.recorded import Event, records
 from tests.reporting.pdftext import pdf_pages_text
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,8 @@ def test_the_review_page_marks_redactions_and_candidates_and_decides_with_one_cl
     reproduction.save()
     login_verified(client, coordinator)
     # Requesting a redacted summary opens its review
-    response = client.post(reverse("reporting:redaction_request", args=[reproduction.pk]))
+    with records(Event(EventType.REDACTION_REQUESTED, coordinator, {"review_id"}), queries=20):
+        response = client.post(reverse("reporting:redaction_request", args=[reproduction.pk]))
     review = RedactionReview.objects.get(case=reproduction)
     preview_url = reverse("reporting:redaction_review", args=[reproduction.pk, review.pk])
     assert response.status_code == 302 and response.url == preview_url
@@ -203,22 +205,38 @@ def test_the_review_page_marks_redactions_and_candidates_and_decides_with_one_cl
     assert '<mark class="candidate" id="flag-1"><a href="#decide-1">Okonkwo</a></mark>' in body
     assert "Sam Rivera" not in body.split('id="preview-h"')[1]
     # One click keeps the flagged word
-    client.post(
-        reverse("reporting:redaction_decide", args=[reproduction.pk, review.pk]),
-        {"text": "Okonkwo", "kind": "word", "decision": "keep"},
-    )
+    with records(
+        Event(EventType.REDACTION_DECIDED, coordinator, {"added", "decision", "kind", "term_id"}),
+        queries=24,
+    ):
+        client.post(
+            reverse("reporting:redaction_decide", args=[reproduction.pk, review.pk]),
+            {"text": "Okonkwo", "kind": "word", "decision": "keep"},
+        )
     term = RedactionTerm.objects.get(case=reproduction)
     assert (term.key, term.decision, term.decided_by) == ("okonkwo", "keep", coordinator)
     body = client.get(preview_url).content.decode()
     assert "Nothing is left to decide." in body
     # A free term is added and redacted
-    client.post(
-        reverse("reporting:redaction_decide", args=[reproduction.pk, review.pk]),
-        {"text": "group chat", "added": "1", "decision": "redact"},
-    )
+    with records(
+        Event(EventType.REDACTION_DECIDED, coordinator, {"added", "decision", "kind", "term_id"}),
+        queries=24,
+    ):
+        client.post(
+            reverse("reporting:redaction_decide", args=[reproduction.pk, review.pk]),
+            {"text": "group chat", "added": "1", "decision": "redact"},
+        )
     page = client.get(preview_url)
     seen = page.content.decode().split('name="seen_event_id" value="')[1].split('"')[0]
-    with django_capture_on_commit_callbacks(execute=True):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        records(
+            Event(
+                EventType.REDACTED_SUMMARY_RELEASED, coordinator, {"counts", "job_id", "review_id"}
+            ),
+            queries=55,
+        ),
+    ):
         response = client.post(
             reverse("reporting:redaction_release", args=[reproduction.pk, review.pk]),
             {"seen_event_id": seen},

@@ -6,10 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ncii_cases import choices as c
+from ncii_cases.events import EventType
 from ncii_cases.models import Case
 from ncii_cases.services.cases import case_party_add_named
 from reporting.summary import case_summary_for_user
 from tests.access.helpers import login_verified
+from tests.recorded import Event, records
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,15 @@ def intake_post(school, **changes):
 
 def test_the_reporters_name_is_a_name_and_who_told_us_a_description(client, coordinator, school):
     login_verified(client, coordinator)
-    response = client.post(reverse("ncii_cases:intake"), intake_post(school))
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        queries=47,
+    ):
+        response = client.post(reverse("ncii_cases:intake"), intake_post(school))
     case = Case.objects.get()
     assert response.status_code == 302
     assert (case.reporter_name, case.reported_by_name) == ("Dana Whitcombe", "a parent")
@@ -55,19 +65,28 @@ def test_the_reporters_name_is_a_name_and_who_told_us_a_description(client, coor
 
 def test_an_anonymous_reporter_has_no_name(client, coordinator, school):
     login_verified(client, coordinator)
-    response = client.post(
-        reverse("ncii_cases:intake"), intake_post(school, reporter_anonymous="on")
-    )
+    with records(queries=32):
+        response = client.post(
+            reverse("ncii_cases:intake"), intake_post(school, reporter_anonymous="on")
+        )
     assert response.status_code == 200
     assert "The reporter asked to stay anonymous: leave their name empty" in (
         response.content.decode()
     )
     assert not Case.objects.exists()
 
-    client.post(
-        reverse("ncii_cases:intake"),
-        intake_post(school, reporter_anonymous="on", reporter_name=""),
-    )
+    with records(
+        Event(
+            EventType.CASE_CREATED,
+            coordinator,
+            {"party_ids", "platform_ids", "reference", "school_id"},
+        ),
+        queries=47,
+    ):
+        client.post(
+            reverse("ncii_cases:intake"),
+            intake_post(school, reporter_anonymous="on", reporter_name=""),
+        )
     case = Case.objects.get()
     summary = case_summary_for_user(user=coordinator, pk=case.pk, profile="redacted")
     assert summary.reporter == "Anonymous"
