@@ -86,6 +86,25 @@ class Correctable:
         return set(rule.past) | {name for pair in rule.ordered for name in pair}
 
 
+# The fields of the platform's notice (TAKE IT DOWN Act) a coordinator fills in, and may
+# correct later; its text and PDF are derived from them. ``takedown_notices.INPUT_FIELDS``.
+TAKEDOWN_NOTICE_INPUTS = (
+    "authority",
+    "authorized_by_name",
+    "authorized_on",
+    "name_depicted",
+    "depicted_name",
+    "content_location",
+    "statement",
+    "signer_name",
+    "signer_title",
+    "signature",
+    "contact_email",
+    "contact_phone",
+    "contact_address",
+)
+
+
 def _measure_permission(measure) -> str:
     return Action.WORK if measure.kind == CaseMeasure.Kind.INTERIM else Action.SUPPORT
 
@@ -202,21 +221,7 @@ REGISTRY: dict[str, Correctable] = {
     "takedown_notice": Correctable(
         TakedownNotice,
         "takedown notice",
-        (
-            "authority",
-            "authorized_by_name",
-            "authorized_on",
-            "name_depicted",
-            "depicted_name",
-            "content_location",
-            "statement",
-            "signer_name",
-            "signer_title",
-            "signature",
-            "contact_email",
-            "contact_phone",
-            "contact_address",
-        ),
+        TAKEDOWN_NOTICE_INPUTS,
         Action.WORK,
         date_rule="takedown_notice",
         after_change=lambda record: _takedown_notice_refresh(record),

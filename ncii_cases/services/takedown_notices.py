@@ -36,25 +36,11 @@ from ..models import Case, TakedownNotice, TakedownRequest
 from ..obligations import party_age_in_imagery
 from ..permissions import Action
 from .common import require, require_open, stamp
-from .corrections import require_version
+from .corrections import TAKEDOWN_NOTICE_INPUTS, require_version
 
 ACT = "TAKE IT DOWN Act (Pub. L. 119-12), section 3"
 # The fields a coordinator fills in (and may correct later); the rest is derived.
-INPUT_FIELDS = (
-    "authority",
-    "authorized_by_name",
-    "authorized_on",
-    "name_depicted",
-    "depicted_name",
-    "content_location",
-    "statement",
-    "signer_name",
-    "signer_title",
-    "signature",
-    "contact_email",
-    "contact_phone",
-    "contact_address",
-)
+INPUT_FIELDS = TAKEDOWN_NOTICE_INPUTS
 AUTHORITY_WORDS = {
     TakedownNotice.Authority.DEPICTED: "with the authorization of the person depicted",
     TakedownNotice.Authority.PARENT: (
