@@ -117,8 +117,21 @@ def sso_account_for_claims(*, provider: SsoProvider, claims: dict) -> SsoAccount
     return SsoAccount(user=user, identity=identity, how=how)
 
 
+def _identity_link(provider: SsoProvider, user, claims: dict, email: str, *, how: str):
+    """Links ``user`` to the provider's person (the token's issuer and subject) and returns
+    the new ``SsoIdentity``; ``how``: "email" (an account found by its address) or
+    "created" (an account made at this sign-in)."""
+    return SsoIdentity.objects.create(
+        provider=provider,
+        user=user,
+        issuer=claims["iss"],
+        subject=str(claims["sub"]),
+        email=email,
+        how_linked=how,
+    )
+
+
 def _identity_new(*, provider: SsoProvider, claims: dict, email: str):
-    subject = str(claims["sub"])
     if provider.link_by_email and _email_verified(provider, claims):
         candidates = list(
             User.objects.filter(
@@ -134,15 +147,7 @@ def _identity_new(*, provider: SsoProvider, claims: dict, email: str):
                     _("This account is already linked to another sign-in. ") + ASK_IT,
                     user,
                 )
-            identity = SsoIdentity.objects.create(
-                provider=provider,
-                user=user,
-                issuer=claims["iss"],
-                subject=subject,
-                email=email,
-                how_linked="email",
-            )
-            return identity, "linked"
+            return _identity_link(provider, user, claims, email, how="email"), "linked"
     if not provider.create_accounts:
         raise SsoRefused(
             "unknown",
@@ -170,14 +175,7 @@ def _identity_new(*, provider: SsoProvider, claims: dict, email: str):
             )
             user.set_unusable_password()
             user.save()
-            identity = SsoIdentity.objects.create(
-                provider=provider,
-                user=user,
-                issuer=claims["iss"],
-                subject=subject,
-                email=email,
-                how_linked="created",
-            )
+            identity = _identity_link(provider, user, claims, email, how="created")
     except IntegrityError as error:  # a second tab signing the same person in at once
         raise SsoRefused("race", "Sign-in was started twice. Please try again.") from error
     return identity, "created"
