@@ -23,7 +23,7 @@ from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, R
 from ..permissions import Action
 from .common import require, require_open, require_same_case, stamp
 from .corrections import StaleRecord, require_version
-from .several import row_errors
+from .several import each_row_record
 
 K = CaseMeasure.Kind
 # Which parties each kind of measure concerns, and the catalog it comes from. Supportive
@@ -155,16 +155,12 @@ def measures_add_for_parties(*, actor, case: Case, parties, **fields) -> list[Ca
 
     Raises ``ValidationError`` when no person is given, or when one person is refused: its
     message names the person, and nothing is saved for anyone."""
-    parties = list(parties)
-    if not parties:
-        raise ValidationError({"party": _("Tick at least one person.")})
-    added = []
-    for party in parties:
-        try:
-            added.append(measure_add(actor=actor, case=case, party=party, **fields))
-        except ValidationError as exc:
-            raise ValidationError(row_errors(key="", name=party.display_name, exc=exc)) from exc
-    return added
+    return each_row_record(
+        parties,
+        lambda party: measure_add(actor=actor, case=case, party=party, **fields),
+        empty={"party": _("Tick at least one person.")},
+        name=lambda party: party.display_name,
+    )
 
 
 @transaction.atomic
@@ -176,34 +172,25 @@ def measure_reviews_record(*, actor, reviews) -> list[CaseMeasure]:
     Raises ``corrections.StaleRecord`` when one measure changed since its version was read,
     ``ValidationError`` when no review is given or one is refused (its message names the
     measure and the person); either way nothing is saved."""
-    reviews = list(reviews)
-    if not reviews:
-        raise ValidationError(_("Choose what to do with at least one measure."))
-    done = []
-    for row in reviews:
-        measure = row["measure"]
-        try:
-            done.append(
-                measure_review(
-                    actor=actor,
-                    measure=measure,
-                    next_review_on=row.get("next_review_on"),
-                    end=row.get("end", False),
-                    note=row.get("note", ""),
-                    version=row.get("version"),
-                )
-            )
-        except StaleRecord:
-            raise  # the page's own refusal: "Someone changed this since you opened it"
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                raise
-            label = _("%(measure)s for %(name)s") % {
-                "measure": measure,
-                "name": measure.party.display_name,
-            }
-            raise ValidationError(row_errors(key="", name=label, exc=exc)) from exc
-    return done
+    return each_row_record(
+        reviews,
+        lambda row: measure_review(
+            actor=actor,
+            measure=row["measure"],
+            next_review_on=row.get("next_review_on"),
+            end=row.get("end", False),
+            note=row.get("note", ""),
+            version=row.get("version"),
+        ),
+        empty=_("Choose what to do with at least one measure."),
+        name=lambda row: (
+            _("%(measure)s for %(name)s")
+            % {"measure": row["measure"], "name": row["measure"].party.display_name}
+        ),
+        # the page's own refusal: "Someone changed this since you opened it"
+        keep=(StaleRecord,),
+        keyed_as_is=True,
+    )
 
 
 @transaction.atomic
@@ -385,26 +372,19 @@ def resolution_offers_record(*, actor, case: Case, option: str, rows) -> list[Re
 
     Raises ``ValidationError`` when no row is given, or when one row is refused (its message
     names the person); nothing is saved then."""
-    rows = list(rows)
-    if not rows:
-        raise ValidationError(_("Record the choice of at least one person."))
-    offers = []
-    for row in rows:
-        party = row["party"]
-        try:
-            offers.append(
-                resolution_offer_record(
-                    actor=actor,
-                    case=case,
-                    party=party,
-                    option=option,
-                    choice=row["choice"],
-                    notes=row.get("notes", ""),
-                )
-            )
-        except ValidationError as exc:
-            raise ValidationError(row_errors(key="", name=party.display_name, exc=exc)) from exc
-    return offers
+    return each_row_record(
+        rows,
+        lambda row: resolution_offer_record(
+            actor=actor,
+            case=case,
+            party=row["party"],
+            option=option,
+            choice=row["choice"],
+            notes=row.get("notes", ""),
+        ),
+        empty=_("Record the choice of at least one person."),
+        name=lambda row: row["party"].display_name,
+    )
 
 
 @transaction.atomic

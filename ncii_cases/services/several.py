@@ -29,3 +29,27 @@ def raise_row_errors(errors: dict[str, list[str]]) -> None:
     by field, ``NON_FIELD_ERRORS`` for the top); does nothing when there are none."""
     if errors:
         raise ValidationError(errors)
+
+
+def each_row_record(rows, record, *, empty, name, keep=(), keyed_as_is: bool = False) -> list:
+    """Calls ``record(row)`` for each of ``rows`` in turn (inside the caller's transaction)
+    and returns the results in that order; no row at all is refused with ``ValidationError``
+    of ``empty`` (a message, or ``{field: message}``). The first refused row stops it: its
+    ``ValidationError`` is raised again with each message starting with ``name(row)`` (the
+    person's name, or a label naming the item), all at the form's top (``row_errors`` without
+    a key). Raised as they are: the exception types in ``keep`` (a ``StaleRecord``, the
+    page's own refusal) and, with ``keyed_as_is``, a refusal keyed by field."""
+    rows = list(rows)
+    if not rows:
+        raise ValidationError(empty)
+    done = []
+    for row in rows:
+        try:
+            done.append(record(row))
+        except keep:
+            raise
+        except ValidationError as exc:
+            if keyed_as_is and hasattr(exc, "error_dict"):
+                raise
+            raise ValidationError(row_errors(key="", name=name(row), exc=exc)) from exc
+    return done
