@@ -76,6 +76,20 @@ def tracking_code_normalise(text: str) -> str:
     return code
 
 
+def _report_new(district: District, data: ReportInput, **fields) -> IncomingReport:
+    """The unsaved report of the district with the facts every report form gives (school,
+    what happened, who, where, what was done) and the source's own ``fields``."""
+    return IncomingReport(
+        district=district,
+        school=data.school,
+        what_happened=data.what_happened,
+        who_involved=data.who_involved,
+        where_seen=data.where_seen,
+        actions_taken=data.actions_taken,
+        **fields,
+    )
+
+
 def _report_create(report: IncomingReport) -> IncomingReport:
     for _attempt in range(5):
         report.code = tracking_code_new()
@@ -105,14 +119,10 @@ def staff_report_file(*, actor, data: ReportInput) -> IncomingReport:
     _school_check(data.school, district)
     if data.learned_at is None:
         raise ValidationError({"learned_at": _("Say when you learned of it.")})
-    report = IncomingReport(
-        district=district,
-        school=data.school,
+    report = _report_new(
+        district,
+        data,
         source=ReportSource.STAFF,
-        what_happened=data.what_happened,
-        who_involved=data.who_involved,
-        where_seen=data.where_seen,
-        actions_taken=data.actions_taken,
         learned_at=data.learned_at,
         relation="employee",
         reporter_name=actor.get_full_name() or actor.get_username(),
@@ -131,15 +141,11 @@ def public_report_file(*, district: District, data: ReportInput, passphrase: str
     _school_check(data.school, district)
     if len(passphrase or "") < 8:
         raise ValidationError({"passphrase": _("Choose a passphrase of at least 8 characters.")})
-    report = IncomingReport(
-        district=district,
-        school=data.school,
+    report = _report_new(
+        district,
+        data,
         source=ReportSource.PUBLIC,
         passphrase_hash=make_password(passphrase),
-        what_happened=data.what_happened,
-        who_involved=data.who_involved,
-        where_seen=data.where_seen,
-        actions_taken=data.actions_taken,
         when_text=data.when_text,
         relation=data.relation,
         reporter_name="" if data.anonymous else data.reporter_name,
@@ -273,6 +279,18 @@ def _handled(report: IncomingReport, actor, *, outcome: str, status: str, **fiel
     return report
 
 
+def _into_case(report: IncomingReport, actor, outcome: str, case: Case, school, event) -> None:
+    """Marks the report handled into ``case`` (``outcome``: promoted or merged; in hand, at
+    ``school``) and records on the case's timeline the event ``event`` builds (an
+    ``event_details`` builder taking the report's id, reference and source)."""
+    _handled(report, actor, outcome=outcome, status=ReportStatus.IN_HAND, case=case, school=school)
+    case_event_record(
+        case=case,
+        actor=actor,
+        **event(report_id=report.pk, code=report.code_display, source=report.source),
+    )
+
+
 @transaction.atomic
 def report_promote(*, actor, report: IncomingReport, school: School, title: str) -> Case:
     """Opens a new case at ``school`` from the report and returns it: the report's facts
@@ -300,21 +318,7 @@ def report_promote(*, actor, report: IncomingReport, school: School, title: str)
         reporter_anonymous=report.anonymous,
         reported_via=via[:100],
     )
-    _handled(
-        report,
-        actor,
-        outcome=ReportOutcome.PROMOTED,
-        status=ReportStatus.IN_HAND,
-        case=case,
-        school=school,
-    )
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.report_promoted(
-            report_id=report.pk, code=report.code_display, source=report.source
-        ),
-    )
+    _into_case(report, actor, ReportOutcome.PROMOTED, case, school, event_details.report_promoted)
     return case
 
 
@@ -330,21 +334,7 @@ def report_merge(*, actor, report: IncomingReport, case: Case) -> IncomingReport
     if case.district_id != report.district_id or not user_can(actor, Action.TRIAGE, case):
         raise TransitionForbidden(_("You may not do this on this case."))
     require_open(case)
-    _handled(
-        report,
-        actor,
-        outcome=ReportOutcome.MERGED,
-        status=ReportStatus.IN_HAND,
-        case=case,
-        school=case.school,
-    )
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.report_merged(
-            report_id=report.pk, code=report.code_display, source=report.source
-        ),
-    )
+    _into_case(report, actor, ReportOutcome.MERGED, case, case.school, event_details.report_merged)
     return report
 
 
