@@ -9,6 +9,7 @@ rights it gives begin and end together.
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -671,16 +672,17 @@ def case_party_add_named(
     another district."""
     require(actor, Action.WORK, case)
     all_affiliations = tuple(dict.fromkeys([affiliation, *affiliations]))
+    # What the form says of the party either way (a person from the roster or not).
+    party_input = partial(
+        PartyInput,
+        role=role,
+        is_minor=is_minor,
+        description=description,
+        notes=notes,
+        aliases=aliases,
+    )
     if person is not None:
-        party = PartyInput(
-            role=role,
-            person=person,
-            is_minor=is_minor,
-            description=description,
-            notes=notes,
-            aliases=aliases,
-        )
-        return case_party_add(actor=actor, case=case, party=party)
+        return case_party_add(actor=actor, case=case, party=party_input(person=person))
     new_person = None
     if first_name.strip() and last_name.strip():
         new_person = PersonInput(
@@ -691,16 +693,11 @@ def case_party_add_named(
             grade=grade,
             birth_date=birth_date,
         )
-    party = PartyInput(
-        role=role,
+    party = party_input(
         affiliation=affiliation,
         affiliations=all_affiliations[1:],
-        is_minor=is_minor,
         age_in_imagery=age_in_imagery,
-        description=description,
-        notes=notes,
         new_person=new_person,
-        aliases=aliases,
         guardian_authority=guardian_authority,
         guardian_authority_notes=guardian_authority_notes,
     )
