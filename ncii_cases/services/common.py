@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .. import choices as c
+from ..audit import case_event_record
 from ..errors import TransitionForbidden
 from ..models import Case, CaseParty
 from ..permissions import user_can
@@ -79,3 +80,15 @@ def stamp(instance, actor):
     if instance.pk is not None and hasattr(instance, "version"):
         instance.version = (instance.version or 0) + 1
     return instance
+
+
+def row_add_recorded(row, actor, event, **extra):
+    """Checks the new ``row`` (``full_clean``), saves it stamped for ``actor`` (its history
+    row names them) and appends to the row's case's timeline the event ``event(row)`` builds:
+    an ``event_details`` builder called once the row is saved, so that the event names its
+    id. ``extra``: more keywords of ``audit.case_event_record`` (the event's ``reason``).
+    Returns the row. Raises ``ValidationError`` from ``full_clean``; nothing is saved then."""
+    row.full_clean()
+    stamp(row, actor).save()
+    case_event_record(case=row.case, actor=actor, **extra, **event(row))
+    return row

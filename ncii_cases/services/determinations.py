@@ -25,6 +25,7 @@ from .common import (
     require_not_depicted_and_respondent,
     require_open,
     require_same_case,
+    row_add_recorded,
     stamp,
 )
 from .corrections import StaleRecord, require_version
@@ -233,16 +234,13 @@ def sanction_add(
         decided_at=timezone.now(),
     )
     dates_check("sanction", {"starts_on": starts_on, "ends_on": ends_on})
-    row.full_clean()
-    stamp(row, actor).save()
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.sanction_added(
+    return row_add_recorded(
+        row,
+        actor,
+        lambda row: event_details.sanction_added(
             sanction_id=row.pk, respondent_id=respondent.pk, intervention=intervention.slug
         ),
     )
-    return row
 
 
 # The sanction lifecycle: planned → in effect → completed; any of the first two may be vacated

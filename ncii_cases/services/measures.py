@@ -21,7 +21,7 @@ from ..audit import case_event_record
 from ..dates import dates_check
 from ..models import Case, CaseMeasure, CaseParty, MeasureStatus, PartyChoice, ResolutionOffer
 from ..permissions import Action
-from .common import require, require_open, require_same_case, stamp
+from .common import require, require_open, require_same_case, row_add_recorded, stamp
 from .corrections import StaleRecord, require_version
 from .several import each_row_record
 
@@ -131,12 +131,10 @@ def measure_add(
         status=status,
         party_choice=party_choice or PartyChoice.OFFERED,
     )
-    row.full_clean()
-    stamp(row, actor).save()
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.measure_added(
+    return row_add_recorded(
+        row,
+        actor,
+        lambda row: event_details.measure_added(
             measure_id=row.pk,
             kind=kind,
             catalog=measure.slug if measure else "",
@@ -144,7 +142,6 @@ def measure_add(
             choice=row.party_choice,
         ),
     )
-    return row
 
 
 @transaction.atomic
@@ -352,16 +349,13 @@ def resolution_offer_record(
         decided_at=None if choice == PartyChoice.OFFERED else now,
         notes=notes,
     )
-    offer.full_clean()
-    stamp(offer, actor).save()
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.resolution_offered(
-            offer_id=offer.pk, option=option, party_id=party.pk, choice=choice
+    return row_add_recorded(
+        offer,
+        actor,
+        lambda row: event_details.resolution_offered(
+            offer_id=row.pk, option=option, party_id=party.pk, choice=choice
         ),
     )
-    return offer
 
 
 @transaction.atomic

@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 
 from .. import choices as c
 from .. import event_details
-from ..audit import case_event_record
 from ..dates import dates_check
 from ..models import Case, CaseParty, PartyNotice
 from ..parents import party_is_eligible_student
 from ..permissions import Action
-from .common import require, require_open, require_same_case, stamp
+from .common import require, require_open, require_same_case, row_add_recorded
 from .several import raise_row_errors, row_errors
 
 
@@ -83,20 +82,17 @@ def party_notice_record(
         eligible_student_basis=eligible_student_basis,
         eligible_student_note=eligible_student_note.strip(),
     )
-    notice.full_clean()
-    stamp(notice, actor).save()
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.notice_logged(
-            notice_id=notice.pk,
+    return row_add_recorded(
+        notice,
+        actor,
+        lambda row: event_details.notice_logged(
+            notice_id=row.pk,
             party_id=party.pk,
             kind=kind,
             method=method,
             eligible_student_basis=eligible_student_basis if eligible else None,
         ),
     )
-    return notice
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from django.utils.translation import gettext as _
 
 from .. import choices as c
 from .. import event_details
-from ..audit import case_event_record
 from ..dates import dates_check
 from ..models import Case, CaseParty, ParentNotificationDecision, SupportNotOffered
 from ..parents import DECIDED_ROLES, party_is_eligible_student, party_is_minor_now
 from ..permissions import Action, user_can
-from .common import require, require_open, require_same_case, stamp
+from .common import require, require_open, require_same_case, row_add_recorded
 from .several import raise_row_errors, row_errors
 
 D = ParentNotificationDecision.Decision
@@ -148,12 +147,10 @@ def parent_decision_record(
         decided_at=now,
         recorded_by=actor,
     )
-    row.full_clean()
-    stamp(row, actor).save()
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.parent_decision_recorded(
+    return row_add_recorded(
+        row,
+        actor,
+        lambda row: event_details.parent_decision_recorded(
             decision_id=row.pk,
             party_id=party.pk,
             decision=decision,
@@ -163,7 +160,6 @@ def parent_decision_record(
             approved_by_id=approved_by.pk,
         ),
     )
-    return row
 
 
 @transaction.atomic
@@ -189,15 +185,12 @@ def support_not_offered_record(
         recorded_at=timezone.now(),
         recorded_by=actor,
     )
-    row.full_clean()
-    stamp(row, actor).save()
-    case_event_record(
-        case=case,
-        actor=actor,
+    return row_add_recorded(
+        row,
+        actor,
+        lambda row: event_details.support_not_offered(record_id=row.pk, party_id=party.pk),
         reason=row.reason,
-        **event_details.support_not_offered(record_id=row.pk, party_id=party.pk),
     )
-    return row
 
 
 @dataclass(frozen=True)

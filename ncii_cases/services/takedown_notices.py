@@ -30,12 +30,11 @@ from django.utils.translation import gettext as _
 
 from .. import choices as c
 from .. import event_details
-from ..audit import case_event_record
 from ..dates import date_errors
 from ..models import Case, TakedownNotice, TakedownRequest
 from ..obligations import party_age_in_imagery
 from ..permissions import Action
-from .common import require, require_open, stamp
+from .common import require, require_open, row_add_recorded
 from .corrections import TAKEDOWN_NOTICE_INPUTS, require_version
 
 ACT = "TAKE IT DOWN Act (Pub. L. 119-12), section 3"
@@ -273,21 +272,18 @@ def takedown_notice_create(
     if not notice.name_depicted:
         notice.depicted_name = ""
     _render(notice, minor=notice.depicted_minor, at=timezone.now())
-    notice.full_clean()
-    stamp(notice, actor).save()
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.takedown_notice_created(
-            notice_id=notice.pk,
+    return row_add_recorded(
+        notice,
+        actor,
+        lambda row: event_details.takedown_notice_created(
+            notice_id=row.pk,
             takedown_id=takedown.pk,
             platform=takedown.platform.slug,
-            authority=notice.authority,
-            name_depicted=notice.name_depicted,
-            pdf_sha256=notice.pdf_sha256,
+            authority=row.authority,
+            name_depicted=row.name_depicted,
+            pdf_sha256=row.pdf_sha256,
         ),
     )
-    return notice
 
 
 def takedown_notice_refresh(notice: TakedownNotice) -> None:

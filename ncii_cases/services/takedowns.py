@@ -25,7 +25,7 @@ from ..dates import dates_check
 from ..models import Case, CaseParty, TakedownRequest
 from ..permissions import Action
 from ..takedown_routes import hash_route_for, route_refusal
-from .common import require, require_open, require_same_case, stamp
+from .common import require, require_open, require_same_case, row_add_recorded, stamp
 from .corrections import require_version
 
 R = TakedownRequest.Route
@@ -92,12 +92,10 @@ def takedown_request_create(
         owner=owner,
         notes=notes,
     )
-    row.full_clean()
-    stamp(row, actor).save()
-    case_event_record(
-        case=case,
-        actor=actor,
-        **event_details.takedown_created(
+    return row_add_recorded(
+        row,
+        actor,
+        lambda row: event_details.takedown_created(
             takedown_id=row.pk,
             platform=platform.slug,
             route=route,
@@ -105,7 +103,6 @@ def takedown_request_create(
             covered_by_48h_rule=row.covered_by_48h_rule,
         ),
     )
-    return row
 
 
 @transaction.atomic
