@@ -1,5 +1,5 @@
 """Helpers every service module shares: the permission check, the closed-case and same-case
-checks, and the history stamp."""
+checks, the history stamp, and the save of a new case row with its event."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
