@@ -194,6 +194,15 @@ class Transition:
     detail_fields: tuple[str, ...] = ()
     sets: Sets | None = None
 
+    @property
+    def clock(self) -> clocks.StageClock:
+        """The row's due-time rule: the clock that starts when the step is taken, the rule of
+        its ``target`` stage (``clocks.STAGE_CLOCKS``, checked at import to cover every stage).
+        Several rows lead to one stage, so the rule is written once per stage and every row
+        reads it here; ``clock.span`` is None where the stage has no clock (``no_clock`` says
+        why)."""
+        return clocks.STAGE_CLOCKS[self.target]
+
 
 # --- Guards -------------------------------------------------------------------------------
 

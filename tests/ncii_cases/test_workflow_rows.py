@@ -121,3 +121,15 @@ def test_closing_and_reopening_set_what_their_rows_declare(ready_case, coordinat
     reopened = Case.objects.get(pk=ready_case.pk)
     assert reopened.closed_at is None and reopened.closure_summary == "All resolved."
     assert BY_ACTION["reopen"].sets("x", {}, NOW) == {"closed_at": None}
+
+
+@pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: t.action)
+def test_every_row_carries_the_due_time_rule_of_its_target(transition):
+    # Given a workflow row
+    rule = transition.clock
+    # Then its due-time rule is its target stage's, with a span or a reason for none
+    assert rule is clocks.STAGE_CLOCKS[transition.target]
+    assert (rule.span is None) == bool(rule.no_clock)
+    # And taking the step sets a due time exactly when the rule has a span
+    due = clocks.stage_due_at(transition.target, c.Level.MODERATE, NOW)
+    assert (due is None) == (rule.span is None)
