@@ -1,7 +1,7 @@
 """The roster lookup of the people rows (intake) and the party form: a search field and the
 people found, as radio options. Without JavaScript the page is sent and comes back with the
 people found; with htmx the options follow the typing (``people_views.people_search``).
-Only people the user may look up (``selectors_roster.person_lookup_scope``) are ever offered
+Only people the user may look up (``selectors.roster.person_lookup_scope``) are ever offered
 or accepted."""
 
 import re

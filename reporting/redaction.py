@@ -599,7 +599,7 @@ def _p(rule, label):
     return FieldRule(Rule(rule), label)
 
 
-# Every field of ``selectors_summary.CaseSummary`` and of its rows, as "section.field".
+# Every field of ``reporting.summary.CaseSummary`` and of its rows, as "section.field".
 # A field missing here is dropped from the redacted summary (and a test fails).
 REDACTED_PROFILE: dict[str, FieldRule] = {
     "profile": _p("keep", "Profile"),

@@ -92,7 +92,8 @@ def main() -> int:
     size = args.size
     if size is None:
         from_default = re.search(
-            r"DEFAULT_SIZE = (\d+)", (ROOT / "ncii_cases" / "demo_generated.py").read_text()
+            r"DEFAULT_SIZE = (\d+)",
+            (ROOT / "ncii_cases" / "management" / "demo_generated.py").read_text(),
         )
         size = int(from_default.group(1))
     missing = []
