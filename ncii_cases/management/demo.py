@@ -65,6 +65,19 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
     def platform(slug):
         return _catalog(case.district, Platform, slug)
 
+    def add_measure(party, slug, *, kind, actor, owner, review_days):
+        return measures.measure_add(
+            actor=actor,
+            case=case,
+            party=party,
+            kind=kind,
+            measure=measure(slug),
+            owner=owner,
+            starts_on=timezone.localdate(),
+            review_on=timezone.localdate() + dt.timedelta(days=review_days),
+            status=MeasureStatus.ACTIVE,
+        )
+
     case = go("begin_assessment")
     case = case_facts_update(
         actor=boss,
@@ -102,16 +115,13 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
     depicted = list(case.parties.filter(role=c.PartyRole.DEPICTED))
     for party in depicted:
         for slug in spec.get("support", ()):
-            row = measures.measure_add(
-                actor=counselor,
-                case=case,
-                party=party,
+            row = add_measure(
+                party,
+                slug,
                 kind=CaseMeasure.Kind.SUPPORTIVE,
-                measure=measure(slug),
+                actor=counselor,
                 owner=counselor,
-                starts_on=timezone.localdate(),
-                review_on=timezone.localdate() + dt.timedelta(days=14),
-                status=MeasureStatus.ACTIVE,
+                review_days=14,
             )
             measures.measure_choice_record(
                 actor=counselor, measure=row, choice=PartyChoice.ACCEPTED
@@ -131,27 +141,26 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
             for party in depicted:
                 if party.is_minor:
                     _parent_decision(case, party, staff)
-                notices.party_notice_record(
-                    actor=worker,
-                    case=case,
-                    party=party,
-                    recipient_name="Parent or guardian" if party.is_minor else str(party),
-                    kind=PartyNotice.Kind.PARENT_NOTIFICATION
+                _notice(
+                    case,
+                    party,
+                    staff,
+                    "Parent or guardian" if party.is_minor else str(party),
+                    PartyNotice.Kind.PARENT_NOTIFICATION
                     if party.is_minor
                     else PartyNotice.Kind.OUTCOME,
-                    method=PartyNotice.Method.PHONE,
-                    summary="Explained that the report was reviewed under the bullying and "
+                    "Explained that the report was reviewed under the bullying and "
                     "harassment policy, and the support available.",
                 )
                 if party.is_minor:
-                    notices.party_notice_record(
-                        actor=worker,
-                        case=case,
-                        party=party,
-                        recipient_name=str(party),
-                        kind=PartyNotice.Kind.OUTCOME,
+                    _notice(
+                        case,
+                        party,
+                        staff,
+                        str(party),
+                        PartyNotice.Kind.OUTCOME,
+                        "Met with the student and explained the outcome.",
                         method=PartyNotice.Method.IN_PERSON,
-                        summary="Met with the student and explained the outcome.",
                     )
             return go("close", spec["closure_summary"])
         return case
@@ -161,27 +170,15 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
     case = go("complete_harm_assessment", actor=worker)
     for party in case.parties.filter(role=c.PartyRole.RESPONDENT, person__isnull=False):
         for slug in spec.get("interim", ()):
-            measures.measure_add(
-                actor=worker,
-                case=case,
-                party=party,
-                kind=CaseMeasure.Kind.INTERIM,
-                measure=measure(slug),
-                owner=boss,
-                starts_on=timezone.localdate(),
-                review_on=timezone.localdate() + dt.timedelta(days=10),
-                status=MeasureStatus.ACTIVE,
+            add_measure(
+                party, slug, kind=CaseMeasure.Kind.INTERIM, actor=worker, owner=boss, review_days=10
             )
         if party.is_minor:
-            _parent_decision(case, party, staff)
-            notices.party_notice_record(
-                actor=worker,
-                case=case,
-                party=party,
-                recipient_name="Parent or guardian",
-                kind=PartyNotice.Kind.PARENT_NOTIFICATION,
-                method=PartyNotice.Method.PHONE,
-                summary="Told the parent of the report, the interim measures and the next steps.",
+            _tell_parent(
+                case,
+                party,
+                staff,
+                "Told the parent of the report, the interim measures and the next steps.",
             )
     platform_request = takedowns.takedown_request_create(
         actor=worker,
@@ -247,15 +244,11 @@ def _identify_respondents(*, case: Case, people: list, staff: dict) -> Case:
         reason="Both identified respondents are students.",
     )
     for party in parties:
-        _parent_decision(case, party, staff)
-        notices.party_notice_record(
-            actor=worker,
-            case=case,
-            party=party,
-            recipient_name="Parent or guardian",
-            kind=PartyNotice.Kind.PARENT_NOTIFICATION,
-            method=PartyNotice.Method.PHONE,
-            summary="Told the parent their child was identified in an investigation and "
+        _tell_parent(
+            case,
+            party,
+            staff,
+            "Told the parent their child was identified in an investigation and "
             "invited them to a meeting.",
         )
     return case
@@ -271,4 +264,41 @@ def _parent_decision(case: Case, party, staff: dict):
         decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
         student_wishes="The student agreed that a parent is told, and asked to be there.",
         approved_by=staff["coordinator"],
+    )
+
+
+def _notice(
+    case: Case,
+    party,
+    staff: dict,
+    recipient_name: str,
+    kind: str,
+    summary: str,
+    *,
+    method: str = PartyNotice.Method.PHONE,
+) -> PartyNotice:
+    """Records the notice the investigator gave ``recipient_name`` about ``party`` (a
+    ``PartyNotice.Kind``, by ``method``, phone unless told) through the notices service."""
+    return notices.party_notice_record(
+        actor=staff["investigator"],
+        case=case,
+        party=party,
+        recipient_name=recipient_name,
+        kind=kind,
+        method=method,
+        summary=summary,
+    )
+
+
+def _tell_parent(case: Case, party, staff: dict, summary: str) -> PartyNotice:
+    """A minor party's parent is told by phone: the decision to tell them now
+    (``_parent_decision``), then the parent notification notice saying ``summary``."""
+    _parent_decision(case, party, staff)
+    return _notice(
+        case,
+        party,
+        staff,
+        "Parent or guardian",
+        PartyNotice.Kind.PARENT_NOTIFICATION,
+        summary,
     )
