@@ -65,19 +65,6 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
     def platform(slug):
         return _catalog(case.district, Platform, slug)
 
-    def add_measure(party, slug, *, kind, actor, owner, review_days):
-        return measures.measure_add(
-            actor=actor,
-            case=case,
-            party=party,
-            kind=kind,
-            measure=measure(slug),
-            owner=owner,
-            starts_on=timezone.localdate(),
-            review_on=timezone.localdate() + dt.timedelta(days=review_days),
-            status=MeasureStatus.ACTIVE,
-        )
-
     case = go("begin_assessment")
     case = case_facts_update(
         actor=boss,
@@ -115,14 +102,7 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
     depicted = list(case.parties.filter(role=c.PartyRole.DEPICTED))
     for party in depicted:
         for slug in spec.get("support", ()):
-            row = add_measure(
-                party,
-                slug,
-                kind=CaseMeasure.Kind.SUPPORTIVE,
-                actor=counselor,
-                owner=counselor,
-                review_days=14,
-            )
+            row = measure_start(case, party, measure(slug), CaseMeasure.Kind.SUPPORTIVE, counselor)
             measures.measure_choice_record(
                 actor=counselor, measure=row, choice=PartyChoice.ACCEPTED
             )
@@ -140,11 +120,11 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
         if target == S.CLOSED:
             for party in depicted:
                 if party.is_minor:
-                    _parent_decision(case, party, staff)
-                _notice(
+                    parent_decision_now(case, party, worker, boss)
+                notice_give(
                     case,
                     party,
-                    staff,
+                    worker,
                     "Parent or guardian" if party.is_minor else str(party),
                     PartyNotice.Kind.PARENT_NOTIFICATION
                     if party.is_minor
@@ -153,10 +133,10 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
                     "harassment policy, and the support available.",
                 )
                 if party.is_minor:
-                    _notice(
+                    notice_give(
                         case,
                         party,
-                        staff,
+                        worker,
                         str(party),
                         PartyNotice.Kind.OUTCOME,
                         "Met with the student and explained the outcome.",
@@ -170,9 +150,7 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
     case = go("complete_harm_assessment", actor=worker)
     for party in case.parties.filter(role=c.PartyRole.RESPONDENT, person__isnull=False):
         for slug in spec.get("interim", ()):
-            add_measure(
-                party, slug, kind=CaseMeasure.Kind.INTERIM, actor=worker, owner=boss, review_days=10
-            )
+            measure_start(case, party, measure(slug), CaseMeasure.Kind.INTERIM, worker, owner=boss)
         if party.is_minor:
             _tell_parent(
                 case,
@@ -254,51 +232,70 @@ def _identify_respondents(*, case: Case, people: list, staff: dict) -> Case:
     return case
 
 
-def _parent_decision(case: Case, party, staff: dict):
+def _tell_parent(case: Case, party, staff: dict, summary: str) -> PartyNotice:
+    """A minor party's parent is told by phone by the investigator: the decision to tell them
+    now (``parent_decision_now``), then the parent notification notice saying ``summary``."""
+    worker = staff["investigator"]
+    parent_decision_now(case, party, worker, staff["coordinator"])
+    return notice_give(
+        case, party, worker, "Parent or guardian", PartyNotice.Kind.PARENT_NOTIFICATION, summary
+    )
+
+
+# Days from a demo measure's start to its review, by kind.
+REVIEW_DAYS = {CaseMeasure.Kind.SUPPORTIVE: 14, CaseMeasure.Kind.INTERIM: 10}
+
+
+def measure_start(case: Case, party, measure, kind: str, actor, *, owner=None) -> CaseMeasure:
+    """Adds, by ``actor``, an active measure of ``kind`` (a ``CaseMeasure.Kind`` of
+    ``REVIEW_DAYS``) from the catalog ``measure`` for ``party``, owned by ``owner`` (the actor
+    unless told), starting today and reviewed after ``REVIEW_DAYS[kind]`` days, through the
+    measures service."""
+    return measures.measure_add(
+        actor=actor,
+        case=case,
+        party=party,
+        kind=kind,
+        measure=measure,
+        owner=owner or actor,
+        starts_on=timezone.localdate(),
+        review_on=timezone.localdate() + dt.timedelta(days=REVIEW_DAYS[kind]),
+        status=MeasureStatus.ACTIVE,
+    )
+
+
+def parent_decision_now(case: Case, party, actor, approved_by) -> ParentNotificationDecision:
     """The decision to tell a minor's parents now, taken with the student before the notice
-    (the closure guard asks for a decision for every minor party)."""
+    (the closure guard asks for a decision for every minor party) and approved by
+    ``approved_by``."""
     return parents.parent_decision_record(
-        actor=staff["investigator"],
+        actor=actor,
         case=case,
         party=party,
         decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
         student_wishes="The student agreed that a parent is told, and asked to be there.",
-        approved_by=staff["coordinator"],
+        approved_by=approved_by,
     )
 
 
-def _notice(
+def notice_give(
     case: Case,
     party,
-    staff: dict,
+    actor,
     recipient_name: str,
     kind: str,
     summary: str,
     *,
     method: str = PartyNotice.Method.PHONE,
 ) -> PartyNotice:
-    """Records the notice the investigator gave ``recipient_name`` about ``party`` (a
+    """Records the notice ``actor`` gave ``recipient_name`` about ``party`` (a
     ``PartyNotice.Kind``, by ``method``, phone unless told) through the notices service."""
     return notices.party_notice_record(
-        actor=staff["investigator"],
+        actor=actor,
         case=case,
         party=party,
         recipient_name=recipient_name,
         kind=kind,
         method=method,
         summary=summary,
-    )
-
-
-def _tell_parent(case: Case, party, staff: dict, summary: str) -> PartyNotice:
-    """A minor party's parent is told by phone: the decision to tell them now
-    (``_parent_decision``), then the parent notification notice saying ``summary``."""
-    _parent_decision(case, party, staff)
-    return _notice(
-        case,
-        party,
-        staff,
-        "Parent or guardian",
-        PartyNotice.Kind.PARENT_NOTIFICATION,
-        summary,
     )
