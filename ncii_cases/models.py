@@ -1043,7 +1043,19 @@ class ResolutionOffer(Correctable):
         return f"{self.get_option_display()}: {self.get_choice_display()}"
 
 
-class TakedownRequest(Correctable):
+class ClockedRecord:
+    """A record with a deadline: its ``clock`` property (a ``clocks`` clock) answers whether
+    the deadline is running or overdue at ``now`` (an aware datetime; the current time when
+    None)."""
+
+    def is_running(self, now=None) -> bool:
+        return self.clock.is_running(now)
+
+    def is_overdue(self, now=None) -> bool:
+        return self.clock.is_overdue(now)
+
+
+class TakedownRequest(ClockedRecord, Correctable):
     """One removal request per platform and location, with the 48-hour clock of the TAKE IT
     DOWN Act for covered platforms (calendar hours from submission)."""
 
@@ -1140,14 +1152,8 @@ class TakedownRequest(Correctable):
 
         return takedown_clock(self)
 
-    def is_running(self, now=None) -> bool:
-        return self.clock.is_running(now)
 
-    def is_overdue(self, now=None) -> bool:
-        return self.clock.is_overdue(now)
-
-
-class ExternalReport(Correctable):
+class ExternalReport(ClockedRecord, Correctable):
     """A report to an outside agency triggered for this case, and what was done about it."""
 
     class Status(models.TextChoices):
@@ -1228,12 +1234,6 @@ class ExternalReport(Correctable):
         from .clocks import report_clock
 
         return report_clock(self)
-
-    def is_running(self, now=None) -> bool:
-        return self.clock.is_running(now)
-
-    def is_overdue(self, now=None) -> bool:
-        return self.clock.is_overdue(now)
 
 
 class EvidenceItem(Correctable):
