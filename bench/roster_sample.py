@@ -64,6 +64,32 @@ def _writer(folder: Path, name: str, header: list[str]):
     return handle, writer
 
 
+def _write_person(
+    w: dict,
+    sourced_id: str,
+    role: str,
+    org: str,
+    given: str,
+    family: str,
+    *,
+    username: str = "",
+    identifier: str = "",
+    email: str = "",
+    agents: str = "",
+    grades: str = "",
+) -> None:
+    """Writes one enabled person: their ``users.csv`` row (``USERS_HEADER`` order, the columns
+    not named empty; ``org`` is the primary org, left empty for a guardian) and their primary
+    ``roles.csv`` row (``role`` at ``org``). ``w``: the CSV writers by file name; ``agents``:
+    the related users' sourcedIds (a student's guardian, a guardian's student)."""
+    primary_org = "" if role == "guardian" else org
+    w["users"].writerow([sourced_id, "", "", "true", username, "", given, family, "", identifier,
+                         email, "", "", agents, grades, "", "", "", "", "", "", primary_org,
+                         ""])  # fmt: skip
+    w["roles"].writerow([f"rol-{sourced_id}", "", "", sourced_id, "primary", role, "", "", org,
+                         ""])  # fmt: skip
+
+
 def roster_write(
     folder,
     *,
@@ -112,104 +138,24 @@ def roster_write(
                 continue
             sid, school = student_id(n), school_id(n % schools + 1)
             grade = f"{min(12, 6 + n % 7 + grade_shift):02d}"
-            w["users"].writerow(
-                [
-                    sid,
-                    "",
-                    "",
-                    "true",
-                    f"student.{n}",
-                    "",
-                    first,
-                    last,
-                    "",
-                    f"S{n:06d}",
-                    f"student.{n}@students.example.org",
-                    "",
-                    "",
-                    f"grd-{n:06d}",
-                    grade,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    school,
-                    "",
-                ]  # fmt: skip
-            )
-            w["roles"].writerow([f"rol-{sid}", "", "", sid, "primary", "student", "", "",
-                                 school, ""])  # fmt: skip
+            _write_person(w, sid, "student", school, first, last, username=f"student.{n}",
+                          identifier=f"S{n:06d}", email=f"student.{n}@students.example.org",
+                          agents=f"grd-{n:06d}", grades=grade)  # fmt: skip
             w["enrollments"].writerow([f"enr-{sid}", "", "", f"cls-{n % 40}", school, sid,
                                        "student", "", "", ""])  # fmt: skip
             born = dt.date(2010 + n % 6, 1 + n % 12, 1 + n % 28)
             w["demographics"].writerow([sid, "", "", born.isoformat(), ""])
             if n % 10 == 0:
                 gid = f"grd-{n:06d}"
-                w["users"].writerow(
-                    [
-                        gid,
-                        "",
-                        "",
-                        "true",
-                        "",
-                        "",
-                        _name(n, seed + 1)[0],
-                        last,
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        sid,
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]  # fmt: skip
-                )
-                w["roles"].writerow([f"rol-{gid}", "", "", gid, "primary", "guardian", "", "",
-                                     "org-district", ""])  # fmt: skip
+                _write_person(w, gid, "guardian", "org-district", _name(n, seed + 1)[0], last,
+                              agents=sid)  # fmt: skip
         for n in range(1, staff + 1):
             first, last = _name(n, seed + 5)
             if n in leave_staff:
                 continue
             sid, school = staff_id(n), school_id(n % schools + 1)
-            w["users"].writerow(
-                [
-                    sid,
-                    "",
-                    "",
-                    "true",
-                    f"staff.{n}",
-                    "",
-                    first,
-                    last,
-                    "",
-                    f"E{n:05d}",
-                    f"staff.{n}@example.org",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    school,
-                    "",
-                ]  # fmt: skip
-            )
-            w["roles"].writerow([f"rol-{sid}", "", "", sid, "primary", "teacher", "", "",
-                                 school, ""])  # fmt: skip
+            _write_person(w, sid, "teacher", school, first, last, username=f"staff.{n}",
+                          identifier=f"E{n:05d}", email=f"staff.{n}@example.org")  # fmt: skip
     finally:
         for handle, _ in files.values():
             handle.close()

@@ -137,11 +137,11 @@ class CaseChoicesMixin:
 
 
 class ReadOnlyAdminMixin:
-    """Shown, never written here. Case data changes only through the application's services
-    and screens, which check the user's action on the case, follow the workflow and record a
-    ``CaseEvent`` (who, when, what, why); an admin form would do none of that. Assignments,
-    for example, change only through ``case_assign`` and ``case_unassign``, which grant and
-    revoke the per-case rights."""
+    """Shown, never added, changed or deleted here (case data, audit rows, role groups). Case
+    data changes only through the application's services and screens, which check the user's
+    action on the case, follow the workflow and record a ``CaseEvent`` (who, when, what, why);
+    an admin form would do none of that. Assignments, for example, change only through
+    ``case_assign`` and ``case_unassign``, which grant and revoke the per-case rights."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -435,68 +435,10 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
             user_sessions_end(user=obj)
 
 
-class SettingsAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    """A district's settings and schools: its IT (MANAGE_SETTINGS) changes them, its
-    coordinator reads them; the operator reaches every district's. Never deleted: the
-    deletion page would list every case of the district (and cases are kept 7 years)."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(m.District)
-class DistrictAdmin(SettingsAdmin):
-    """District IT edits its own district's row only and creates no district; the operator
-    creates and edits every district."""
-
-    list_display = ("name", "state", "reference_prefix")
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if _is_operator(request.user):
-            return qs
-        return qs.filter(pk=request.user.district_id)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and user_can_everywhere(
-            request.user, Action.MANAGE_SETTINGS
-        )
-
-    def has_change_permission(self, request, obj=None):
-        if not super().has_change_permission(request, obj):
-            return False
-        return obj is None or _in(districts_where(request.user, Action.MANAGE_SETTINGS), obj)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            # A new district starts from the generic reporting profile, as its own copy.
-            reporting_profile_copy_for_district(district=obj)
-
-
-@admin.register(m.School)
-class SchoolAdmin(SettingsAdmin):
-    """District IT adds and edits its district's schools; it can move no school into or out
-    of its district (the operator alone can)."""
-
-    list_display = ("name", "district", "code", "grades")
-    list_filter = ("district",)
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if _is_operator(request.user):
-            return qs
-        return qs.filter(district_id=request.user.district_id)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and user_can_anywhere(
-            request.user, Action.MANAGE_SETTINGS
-        )
-
-    def has_change_permission(self, request, obj=None):
-        if not super().has_change_permission(request, obj):
-            return False
-        return obj is None or _in(schools_where(request.user, Action.MANAGE_SETTINGS), obj)
+class DistrictRowMixin:
+    """A row that belongs to a district (a school, a calendar entry, a sign-on provider): the
+    "district" field offers the districts where the user manages settings, and a row saved
+    by anyone but the operator is placed in the user's own district."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "district":
@@ -509,8 +451,74 @@ class SchoolAdmin(SettingsAdmin):
         super().save_model(request, obj, form, change)
 
 
+class SettingsAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """A district's settings and schools: its IT (MANAGE_SETTINGS) changes them, its
+    coordinator reads them; the operator reaches every district's. Never deleted: the
+    deletion page would list every case of the district (and cases are kept 7 years).
+
+    A subclass names ``district_lookup``, the lookup from a row to its district's pk (a
+    non-operator sees their own district's rows only), and ``changeable_where``, the
+    ``permissions`` function giving the rows a user may change with MANAGE_SETTINGS."""
+
+    district_lookup: str
+    changeable_where: staticmethod
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if _is_operator(request.user):
+            return qs
+        return qs.filter(**{self.district_lookup: request.user.district_id})
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or _in(self.changeable_where(request.user, Action.MANAGE_SETTINGS), obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.District)
+class DistrictAdmin(SettingsAdmin):
+    """District IT edits its own district's row only and creates no district; the operator
+    creates and edits every district."""
+
+    list_display = ("name", "state", "reference_prefix")
+    district_lookup = "pk"
+    changeable_where = staticmethod(districts_where)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and user_can_everywhere(
+            request.user, Action.MANAGE_SETTINGS
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A new district starts from the generic reporting profile, as its own copy.
+            reporting_profile_copy_for_district(district=obj)
+
+
+@admin.register(m.School)
+class SchoolAdmin(DistrictRowMixin, SettingsAdmin):
+    """District IT adds and edits its district's schools; it can move no school into or out
+    of its district (the operator alone can)."""
+
+    list_display = ("name", "district", "code", "grades")
+    list_filter = ("district",)
+    district_lookup = "district_id"
+    changeable_where = staticmethod(schools_where)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and user_can_anywhere(
+            request.user, Action.MANAGE_SETTINGS
+        )
+
+
 @admin.register(m.SchoolCalendarEntry)
-class SchoolCalendarEntryAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class SchoolCalendarEntryAdmin(
+    DistrictRowMixin, DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin
+):
     """Days without school and make-up days of a district or one of its schools
     (docs/clocks.md): the district's IT (MANAGE_SETTINGS) keeps its own district's calendar,
     the operator every district's. Whole calendars are imported from iCalendar files with
@@ -537,16 +545,9 @@ class SchoolCalendarEntryAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHist
         return obj is None or _in(self.get_queryset(request), obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "district":
-            kwargs["queryset"] = districts_where(request.user, Action.MANAGE_SETTINGS)
-        elif db_field.name == "school":
+        if db_field.name == "school":
             kwargs["queryset"] = schools_where(request.user, Action.MANAGE_SETTINGS)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        if not _is_operator(request.user):
-            obj.district_id = request.user.district_id
-        super().save_model(request, obj, form, change)
 
 
 # Groups only mirror each role's model-wide rights, set from the code (``roles.roles_sync``):
@@ -556,17 +557,8 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(Group)
-class RoleGroupAdmin(ScopedAdminMixin, DjangoGroupAdmin):
+class RoleGroupAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, DjangoGroupAdmin):
     """Read-only: roles are code (``choices.Role``, ``roles.ROLE_PERMISSIONS``)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CaseScopedAdmin(ScopedHistoryAdmin):
@@ -690,17 +682,8 @@ class CustodyEntryAdmin(CaseScopedAdmin):
     list_display = ("evidence", "from_holder", "to_holder", "transferred_at")
 
 
-class AppendOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AppendOnlyAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Audit rows can be read, never added, changed or deleted from any screen."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.CaseEvent)
@@ -950,7 +933,7 @@ class SsoProviderForm(forms.ModelForm):
 
 
 @admin.register(m.SsoProvider)
-class SsoProviderAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class SsoProviderAdmin(DistrictRowMixin, DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     """A district's single sign-on providers: its IT (MANAGE_SETTINGS) adds and changes its
     own district's, the operator every district's. Never deleted (accounts are linked to it):
     switched off with "enabled". The client secret is never shown, not even in history."""
@@ -986,16 +969,6 @@ class SsoProviderAdmin(DistrictFilterMixin, ScopedAdminMixin, SimpleHistoryAdmin
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "district":
-            kwargs["queryset"] = districts_where(request.user, Action.MANAGE_SETTINGS)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        if not _is_operator(request.user):
-            obj.district_id = request.user.district_id
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(m.SsoIdentity)

@@ -96,6 +96,30 @@ class CurrentReportQuerySet(CurrentQuerySet, ReportQuerySet):
     """Report clocks (``clocks``) and the rows not withdrawn (``current``)."""
 
 
+# The reminder mark of a record with a clock (``clocks.reminder_marked_q``): derived, written
+# by the reminder task with the reminder, never in the record's history.
+REMINDER_MARK_FIELDS = ("reminded_due", "reminded_started", "reminded_overdue")
+
+
+def reminder_mark_fields(due_field: type[models.Field] = models.DateTimeField) -> tuple:
+    """The three fields of a reminder mark, in ``REMINDER_MARK_FIELDS`` order: the due time
+    of the clock's last reminder (a ``due_field``: a ``DateField`` for a clock due on a day),
+    the start of that clock, and whether the reminder was the overdue one. None is editable;
+    unset until the first reminder."""
+    return (
+        due_field(null=True, blank=True, editable=False),
+        models.DateTimeField(null=True, blank=True, editable=False),
+        models.BooleanField(default=False, editable=False),
+    )
+
+
+def history_without_reminder_mark() -> HistoricalRecords:
+    """The audited history of a record with a reminder mark, which leaves the mark out."""
+    return HistoricalRecords(
+        excluded_fields=list(REMINDER_MARK_FIELDS), bases=[AuditedHistoryModel]
+    )
+
+
 class District(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
@@ -486,9 +510,7 @@ class Case(models.Model):
     # Derived: the stage clock's due time and start its last reminder was sent for, and
     # whether that was the overdue one (``clocks.reminder_marked_q``), written by the
     # reminder task with the reminder; not in the case's history.
-    reminded_due = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_started = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_overdue = models.BooleanField(default=False, editable=False)
+    reminded_due, reminded_started, reminded_overdue = reminder_mark_fields()
 
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_summary = models.TextField(blank=True)
@@ -503,13 +525,7 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=[
-            "next_due_at",
-            "harm_rank",
-            "reminded_due",
-            "reminded_started",
-            "reminded_overdue",
-        ],
+        excluded_fields=["next_due_at", "harm_rank", *REMINDER_MARK_FIELDS],
         bases=[AuditedHistoryModel],
     )
 
@@ -976,17 +992,11 @@ class CaseMeasure(Correctable):
     )
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Derived: the due time and start of the clock's last reminder, and whether it was the
-    # overdue one (``clocks.reminder_marked_q``); written by the reminder task, not in history.
-    reminded_due = models.DateField(null=True, blank=True, editable=False)
-    reminded_started = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_overdue = models.BooleanField(default=False, editable=False)
+    # Derived: the reminder mark of the clock (``REMINDER_MARK_FIELDS``), not in history.
+    reminded_due, reminded_started, reminded_overdue = reminder_mark_fields(models.DateField)
 
     objects = CurrentMeasureQuerySet.as_manager()
-    history = HistoricalRecords(
-        excluded_fields=["reminded_due", "reminded_started", "reminded_overdue"],
-        bases=[AuditedHistoryModel],
-    )
+    history = history_without_reminder_mark()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -1033,7 +1043,19 @@ class ResolutionOffer(Correctable):
         return f"{self.get_option_display()}: {self.get_choice_display()}"
 
 
-class TakedownRequest(Correctable):
+class ClockedRecord:
+    """A record with a deadline: its ``clock`` property (a ``clocks`` clock) answers whether
+    the deadline is running or overdue at ``now`` (an aware datetime; the current time when
+    None)."""
+
+    def is_running(self, now=None) -> bool:
+        return self.clock.is_running(now)
+
+    def is_overdue(self, now=None) -> bool:
+        return self.clock.is_overdue(now)
+
+
+class TakedownRequest(ClockedRecord, Correctable):
     """One removal request per platform and location, with the 48-hour clock of the TAKE IT
     DOWN Act for covered platforms (calendar hours from submission)."""
 
@@ -1103,17 +1125,11 @@ class TakedownRequest(Correctable):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    # Derived: the due time and start of the clock's last reminder, and whether it was the
-    # overdue one (``clocks.reminder_marked_q``); written by the reminder task, not in history.
-    reminded_due = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_started = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_overdue = models.BooleanField(default=False, editable=False)
+    # Derived: the reminder mark of the clock (``REMINDER_MARK_FIELDS``), not in history.
+    reminded_due, reminded_started, reminded_overdue = reminder_mark_fields()
 
     objects = CurrentTakedownQuerySet.as_manager()
-    history = HistoricalRecords(
-        excluded_fields=["reminded_due", "reminded_started", "reminded_overdue"],
-        bases=[AuditedHistoryModel],
-    )
+    history = history_without_reminder_mark()
 
     class Meta:
         ordering = ["pk"]
@@ -1136,14 +1152,8 @@ class TakedownRequest(Correctable):
 
         return takedown_clock(self)
 
-    def is_running(self, now=None) -> bool:
-        return self.clock.is_running(now)
 
-    def is_overdue(self, now=None) -> bool:
-        return self.clock.is_overdue(now)
-
-
-class ExternalReport(Correctable):
+class ExternalReport(ClockedRecord, Correctable):
     """A report to an outside agency triggered for this case, and what was done about it."""
 
     class Status(models.TextChoices):
@@ -1179,17 +1189,11 @@ class ExternalReport(Correctable):
     reference_number = models.CharField(max_length=120, blank=True)
     contact_name = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(blank=True)
-    # Derived: the due time and start of the clock's last reminder, and whether it was the
-    # overdue one (``clocks.reminder_marked_q``); written by the reminder task, not in history.
-    reminded_due = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_started = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_overdue = models.BooleanField(default=False, editable=False)
+    # Derived: the reminder mark of the clock (``REMINDER_MARK_FIELDS``), not in history.
+    reminded_due, reminded_started, reminded_overdue = reminder_mark_fields()
 
     objects = CurrentReportQuerySet.as_manager()
-    history = HistoricalRecords(
-        excluded_fields=["reminded_due", "reminded_started", "reminded_overdue"],
-        bases=[AuditedHistoryModel],
-    )
+    history = history_without_reminder_mark()
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -1230,12 +1234,6 @@ class ExternalReport(Correctable):
         from .clocks import report_clock
 
         return report_clock(self)
-
-    def is_running(self, now=None) -> bool:
-        return self.clock.is_running(now)
-
-    def is_overdue(self, now=None) -> bool:
-        return self.clock.is_overdue(now)
 
 
 class EvidenceItem(Correctable):

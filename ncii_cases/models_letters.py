@@ -71,6 +71,20 @@ def letter_pdf_path(instance, filename):
     return f"letters/{instance.case_id}/{instance.pdf_sha256}.pdf"
 
 
+def _optional_link(to, help_text, *, field=models.ForeignKey, related_name="+"):
+    """An optional link of a letter to ``to`` (a model or its ``"app.Model"`` label): a
+    nullable ``field`` (``ForeignKey`` or ``OneToOneField``) that protects the row it points
+    to from deletion, with ``help_text``; no reverse accessor unless ``related_name``."""
+    return field(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        help_text=help_text,
+    )
+
+
 class Letter(models.Model):
     """A letter sent on a case: its kind, recipient, language, the template version it came
     from (none: the shipped default), and its final subject and body as sent, with the PDF of
@@ -78,29 +92,17 @@ class Letter(models.Model):
 
     case = models.ForeignKey("ncii_cases.Case", on_delete=models.CASCADE, related_name="letters")
     kind = models.CharField(max_length=30, choices=LetterKind.choices)
-    party = models.ForeignKey(
-        "ncii_cases.CaseParty",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("The party the letter is addressed to (none for a platform)."),
+    party = _optional_link(
+        "ncii_cases.CaseParty", _("The party the letter is addressed to (none for a platform).")
     )
-    takedown = models.ForeignKey(
-        "ncii_cases.TakedownRequest",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("For the TAKE IT DOWN Act notice: the takedown request."),
+    takedown = _optional_link(
+        "ncii_cases.TakedownRequest", _("For the TAKE IT DOWN Act notice: the takedown request.")
     )
-    notice = models.OneToOneField(
+    notice = _optional_link(
         "ncii_cases.PartyNotice",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
+        _("The notice that logs this letter on the case."),
+        field=models.OneToOneField,
         related_name="letter",
-        help_text=_("The notice that logs this letter on the case."),
     )
     recipient_name = models.CharField(max_length=200)
     language = models.CharField(max_length=5, choices=LetterLanguage.choices)
@@ -109,13 +111,8 @@ class Letter(models.Model):
         blank=True,
         help_text=_("Why the letter is not in the recipient's language."),
     )
-    template = models.ForeignKey(
-        LetterTemplate,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("The template version used; empty for the shipped default."),
+    template = _optional_link(
+        LetterTemplate, _("The template version used; empty for the shipped default.")
     )
     subject = models.CharField(max_length=300)
     body = models.TextField()

@@ -102,17 +102,7 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
     depicted = list(case.parties.filter(role=c.PartyRole.DEPICTED))
     for party in depicted:
         for slug in spec.get("support", ()):
-            row = measures.measure_add(
-                actor=counselor,
-                case=case,
-                party=party,
-                kind=CaseMeasure.Kind.SUPPORTIVE,
-                measure=measure(slug),
-                owner=counselor,
-                starts_on=timezone.localdate(),
-                review_on=timezone.localdate() + dt.timedelta(days=14),
-                status=MeasureStatus.ACTIVE,
-            )
+            row = measure_start(case, party, measure(slug), CaseMeasure.Kind.SUPPORTIVE, counselor)
             measures.measure_choice_record(
                 actor=counselor, measure=row, choice=PartyChoice.ACCEPTED
             )
@@ -130,28 +120,27 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
         if target == S.CLOSED:
             for party in depicted:
                 if party.is_minor:
-                    _parent_decision(case, party, staff)
-                notices.party_notice_record(
-                    actor=worker,
-                    case=case,
-                    party=party,
-                    recipient_name="Parent or guardian" if party.is_minor else str(party),
-                    kind=PartyNotice.Kind.PARENT_NOTIFICATION
+                    parent_decision_now(case, party, worker, boss)
+                notice_give(
+                    case,
+                    party,
+                    worker,
+                    "Parent or guardian" if party.is_minor else str(party),
+                    PartyNotice.Kind.PARENT_NOTIFICATION
                     if party.is_minor
                     else PartyNotice.Kind.OUTCOME,
-                    method=PartyNotice.Method.PHONE,
-                    summary="Explained that the report was reviewed under the bullying and "
+                    "Explained that the report was reviewed under the bullying and "
                     "harassment policy, and the support available.",
                 )
                 if party.is_minor:
-                    notices.party_notice_record(
-                        actor=worker,
-                        case=case,
-                        party=party,
-                        recipient_name=str(party),
-                        kind=PartyNotice.Kind.OUTCOME,
+                    notice_give(
+                        case,
+                        party,
+                        worker,
+                        str(party),
+                        PartyNotice.Kind.OUTCOME,
+                        "Met with the student and explained the outcome.",
                         method=PartyNotice.Method.IN_PERSON,
-                        summary="Met with the student and explained the outcome.",
                     )
             return go("close", spec["closure_summary"])
         return case
@@ -161,27 +150,13 @@ def drive(*, case: Case, spec: dict, staff: dict) -> Case:
     case = go("complete_harm_assessment", actor=worker)
     for party in case.parties.filter(role=c.PartyRole.RESPONDENT, person__isnull=False):
         for slug in spec.get("interim", ()):
-            measures.measure_add(
-                actor=worker,
-                case=case,
-                party=party,
-                kind=CaseMeasure.Kind.INTERIM,
-                measure=measure(slug),
-                owner=boss,
-                starts_on=timezone.localdate(),
-                review_on=timezone.localdate() + dt.timedelta(days=10),
-                status=MeasureStatus.ACTIVE,
-            )
+            measure_start(case, party, measure(slug), CaseMeasure.Kind.INTERIM, worker, owner=boss)
         if party.is_minor:
-            _parent_decision(case, party, staff)
-            notices.party_notice_record(
-                actor=worker,
-                case=case,
-                party=party,
-                recipient_name="Parent or guardian",
-                kind=PartyNotice.Kind.PARENT_NOTIFICATION,
-                method=PartyNotice.Method.PHONE,
-                summary="Told the parent of the report, the interim measures and the next steps.",
+            _tell_parent(
+                case,
+                party,
+                staff,
+                "Told the parent of the report, the interim measures and the next steps.",
             )
     platform_request = takedowns.takedown_request_create(
         actor=worker,
@@ -247,28 +222,80 @@ def _identify_respondents(*, case: Case, people: list, staff: dict) -> Case:
         reason="Both identified respondents are students.",
     )
     for party in parties:
-        _parent_decision(case, party, staff)
-        notices.party_notice_record(
-            actor=worker,
-            case=case,
-            party=party,
-            recipient_name="Parent or guardian",
-            kind=PartyNotice.Kind.PARENT_NOTIFICATION,
-            method=PartyNotice.Method.PHONE,
-            summary="Told the parent their child was identified in an investigation and "
+        _tell_parent(
+            case,
+            party,
+            staff,
+            "Told the parent their child was identified in an investigation and "
             "invited them to a meeting.",
         )
     return case
 
 
-def _parent_decision(case: Case, party, staff: dict):
+def _tell_parent(case: Case, party, staff: dict, summary: str) -> PartyNotice:
+    """A minor party's parent is told by phone by the investigator: the decision to tell them
+    now (``parent_decision_now``), then the parent notification notice saying ``summary``."""
+    worker = staff["investigator"]
+    parent_decision_now(case, party, worker, staff["coordinator"])
+    return notice_give(
+        case, party, worker, "Parent or guardian", PartyNotice.Kind.PARENT_NOTIFICATION, summary
+    )
+
+
+# Days from a demo measure's start to its review, by kind.
+REVIEW_DAYS = {CaseMeasure.Kind.SUPPORTIVE: 14, CaseMeasure.Kind.INTERIM: 10}
+
+
+def measure_start(case: Case, party, measure, kind: str, actor, *, owner=None) -> CaseMeasure:
+    """Adds, by ``actor``, an active measure of ``kind`` (a ``CaseMeasure.Kind`` of
+    ``REVIEW_DAYS``) from the catalog ``measure`` for ``party``, owned by ``owner`` (the actor
+    unless told), starting today and reviewed after ``REVIEW_DAYS[kind]`` days, through the
+    measures service."""
+    return measures.measure_add(
+        actor=actor,
+        case=case,
+        party=party,
+        kind=kind,
+        measure=measure,
+        owner=owner or actor,
+        starts_on=timezone.localdate(),
+        review_on=timezone.localdate() + dt.timedelta(days=REVIEW_DAYS[kind]),
+        status=MeasureStatus.ACTIVE,
+    )
+
+
+def parent_decision_now(case: Case, party, actor, approved_by) -> ParentNotificationDecision:
     """The decision to tell a minor's parents now, taken with the student before the notice
-    (the closure guard asks for a decision for every minor party)."""
+    (the closure guard asks for a decision for every minor party) and approved by
+    ``approved_by``."""
     return parents.parent_decision_record(
-        actor=staff["investigator"],
+        actor=actor,
         case=case,
         party=party,
         decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
         student_wishes="The student agreed that a parent is told, and asked to be there.",
-        approved_by=staff["coordinator"],
+        approved_by=approved_by,
+    )
+
+
+def notice_give(
+    case: Case,
+    party,
+    actor,
+    recipient_name: str,
+    kind: str,
+    summary: str,
+    *,
+    method: str = PartyNotice.Method.PHONE,
+) -> PartyNotice:
+    """Records the notice ``actor`` gave ``recipient_name`` about ``party`` (a
+    ``PartyNotice.Kind``, by ``method``, phone unless told) through the notices service."""
+    return notices.party_notice_record(
+        actor=actor,
+        case=case,
+        party=party,
+        recipient_name=recipient_name,
+        kind=kind,
+        method=method,
+        summary=summary,
     )

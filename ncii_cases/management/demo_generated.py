@@ -32,9 +32,7 @@ from ncii_cases.models import (
     Case,
     CaseMeasure,
     Determination,
-    MeasureStatus,
     NotificationOutbox,
-    ParentNotificationDecision,
     PartyChoice,
     PartyNotice,
     ResolutionOffer,
@@ -44,8 +42,6 @@ from ncii_cases.services import (
     determinations,
     evidence,
     measures,
-    notices,
-    parents,
     reports,
     takedowns,
 )
@@ -58,6 +54,8 @@ from ncii_cases.services.cases import (
 )
 from ncii_cases.services.harm import HarmAnswers, harm_assessment_record
 from ncii_cases.workflow import case_transition
+
+from .demo import measure_start, notice_give, parent_decision_now
 
 S = c.Stage
 # The shapes of generated cases, shared with the benchmark's seed (bench.seed).
@@ -435,34 +433,20 @@ class Story:
         school = ctx.schools[plan.school]
         grade = str(plan.grade)
         people = []
-        for first, last in plan.depicted:
+        for name in plan.depicted:
             if plan.depicted_adult:
-                person = person_create(
-                    district=ctx.district,
-                    first_name=first,
-                    last_name=last,
-                    affiliation=c.Affiliation.EMPLOYEE,
-                    school=school,
-                )
-                people.append(
-                    PartyInput(
-                        c.PartyRole.DEPICTED,
-                        person,
-                        c.Affiliation.EMPLOYEE,
-                        False,
-                        age_in_imagery=c.AgeInImagery.ADULT,
-                    )
+                depicted = self._new_person_party(
+                    c.PartyRole.DEPICTED,
+                    name,
+                    c.Affiliation.EMPLOYEE,
+                    school,
+                    age_in_imagery=c.AgeInImagery.ADULT,
                 )
             else:
-                person = person_create(
-                    district=ctx.district,
-                    first_name=first,
-                    last_name=last,
-                    affiliation=c.Affiliation.STUDENT,
-                    school=school,
-                    grade=grade,
+                depicted = self._new_person_party(
+                    c.PartyRole.DEPICTED, name, c.Affiliation.STUDENT, school, grade
                 )
-                people.append(PartyInput(c.PartyRole.DEPICTED, person, c.Affiliation.STUDENT, True))
+            people.append(depicted)
         people.append(self._respondent_input(school, grade))
         reporter, via = self.rng.choice(REPORTERS)
         platform = ctx.platforms.get(plan.platform)
@@ -503,28 +487,32 @@ class Story:
                 role=c.AssignmentRole.SUPPORT,
             )
 
+    def _new_person_party(self, role, name, affiliation, school, grade="", **extra) -> PartyInput:
+        """A new person of the district named ``name`` (first, last) with ``affiliation`` at
+        ``school`` (a student in ``grade``), as the party input of ``role``: a student is a
+        minor, anyone else an adult. ``extra``: further ``PartyInput`` fields."""
+        first, last = name
+        person = person_create(
+            district=self.ctx.district,
+            first_name=first,
+            last_name=last,
+            affiliation=affiliation,
+            school=school,
+            grade=grade,
+        )
+        return PartyInput(role, person, affiliation, affiliation == c.Affiliation.STUDENT, **extra)
+
     def _respondent_input(self, school, grade) -> PartyInput:
-        plan, ctx = self.plan, self.ctx
-        first, last = plan.respondent_name
+        plan = self.plan
+        name = plan.respondent_name
         if plan.respondent == "student":
-            person = person_create(
-                district=ctx.district,
-                first_name=first,
-                last_name=last,
-                affiliation=c.Affiliation.STUDENT,
-                school=school,
-                grade=grade,
+            return self._new_person_party(
+                c.PartyRole.RESPONDENT, name, c.Affiliation.STUDENT, school, grade
             )
-            return PartyInput(c.PartyRole.RESPONDENT, person, c.Affiliation.STUDENT, True)
         if plan.respondent == "employee":
-            person = person_create(
-                district=ctx.district,
-                first_name=first,
-                last_name=last,
-                affiliation=c.Affiliation.EMPLOYEE,
-                school=school,
+            return self._new_person_party(
+                c.PartyRole.RESPONDENT, name, c.Affiliation.EMPLOYEE, school
             )
-            return PartyInput(c.PartyRole.RESPONDENT, person, c.Affiliation.EMPLOYEE, False)
         if plan.respondent == "non_affiliated":
             return PartyInput(
                 c.PartyRole.RESPONDENT,
@@ -752,16 +740,12 @@ class Story:
             if party.pk in answered:
                 continue
             slug = self.rng.choice(options)
-            row = measures.measure_add(
-                actor=self.counselor,
-                case=self.case,
-                party=party,
-                kind=CaseMeasure.Kind.SUPPORTIVE,
-                measure=self.ctx.measure(slug),
-                owner=self.counselor,
-                starts_on=timezone.localdate(),
-                review_on=timezone.localdate() + dt.timedelta(days=14),
-                status=MeasureStatus.ACTIVE,
+            row = measure_start(
+                self.case,
+                party,
+                self.ctx.measure(slug),
+                CaseMeasure.Kind.SUPPORTIVE,
+                self.counselor,
             )
             choice = PartyChoice.DECLINED if self.rng.random() < 0.15 else PartyChoice.ACCEPTED
             measures.measure_choice_record(actor=self.counselor, measure=row, choice=choice)
@@ -771,16 +755,13 @@ class Story:
             return
         slug = "administrative-leave" if self.plan.respondent == "employee" else "class-removal"
         for party in self._respondents():
-            measures.measure_add(
-                actor=self.worker,
-                case=self.case,
-                party=party,
-                kind=CaseMeasure.Kind.INTERIM,
-                measure=self.ctx.measure(slug),
+            measure_start(
+                self.case,
+                party,
+                self.ctx.measure(slug),
+                CaseMeasure.Kind.INTERIM,
+                self.worker,
                 owner=self.boss,
-                starts_on=timezone.localdate(),
-                review_on=timezone.localdate() + dt.timedelta(days=10),
-                status=MeasureStatus.ACTIVE,
             )
 
     def _takedown(self) -> None:
@@ -956,35 +937,28 @@ class Story:
 
     def _parent_decisions(self) -> None:
         for party in self._minor_parties():
-            parents.parent_decision_record(
-                actor=self.worker,
-                case=self.case,
-                party=party,
-                decision=ParentNotificationDecision.Decision.NOTIFY_NOW,
-                student_wishes="The student agreed that a parent is told, and asked to be there.",
-                approved_by=self.boss,
-            )
+            parent_decision_now(self.case, party, self.worker, self.boss)
 
     def _notices(self) -> None:
         for party in [*self._depicted(), *self._respondents()]:
             if party.is_minor:
-                notices.party_notice_record(
-                    actor=self.worker,
-                    case=self.case,
-                    party=party,
-                    recipient_name="Parent or guardian",
-                    kind=PartyNotice.Kind.PARENT_NOTIFICATION,
+                notice_give(
+                    self.case,
+                    party,
+                    self.worker,
+                    "Parent or guardian",
+                    PartyNotice.Kind.PARENT_NOTIFICATION,
+                    "Told the parent of the outcome and the support available.",
                     method=self.rng.choice([PartyNotice.Method.PHONE, PartyNotice.Method.LETTER]),
-                    summary="Told the parent of the outcome and the support available.",
                 )
-            notices.party_notice_record(
-                actor=self.worker,
-                case=self.case,
-                party=party,
-                recipient_name=str(party),
-                kind=PartyNotice.Kind.OUTCOME,
+            notice_give(
+                self.case,
+                party,
+                self.worker,
+                str(party),
+                PartyNotice.Kind.OUTCOME,
+                "Met and explained the outcome and the support available.",
                 method=PartyNotice.Method.IN_PERSON,
-                summary="Met and explained the outcome and the support available.",
             )
 
 
