@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -117,7 +117,45 @@ def form_errors_add(form, exc: ValidationError) -> None:
         form.add_error(None, message)
 
 
+def case_record_or_404(request, pk, *, action: str, kind: str, record_pk, missing: str):
+    """The case ``pk`` (404 unless the user may take ``action`` on it) and its record of
+    ``kind`` numbered ``record_pk``; raises Http404 with the text ``missing`` when the user may
+    not see such a record. Logs the access to the case. Returns ``(case, record)``."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk, action=action)
+    record = selectors.case_record_for_user(user=request.user, case=case, kind=kind, pk=record_pk)
+    if record is None:
+        raise Http404(missing)
+    access_case(request, case)
+    return case, record
+
+
 ALREADY_SENT = "This form was already sent and its record is saved; nothing new was recorded."
+
+
+def form_save_once(
+    request, token, *, back: str, save: Callable[[], str], success: str
+) -> HttpResponse:
+    """Saves a create form at most once per one-time token (``forms.OneSubmission``). When the
+    token was sent before, adds the ALREADY_SENT message and redirects to the first result
+    (``back`` when it has none), saving nothing. Otherwise claims the token and calls ``save()``
+    in one transaction; ``save`` returns the URL of the saved record, stored as the token's
+    result; then adds the ``success`` message and redirects there. An error raised by ``save``
+    rolls the claim back and propagates, with no message."""
+    earlier = submissions.form_submission_find(user=request.user, token=token)
+    if earlier is not None:
+        messages.info(request, ALREADY_SENT)
+        return redirect(earlier.result_url or back)
+    with transaction.atomic():
+        claim = submissions.form_submission_claim(
+            user=request.user, token=token, form=request.resolver_match.url_name
+        )
+        if claim is None:
+            messages.info(request, ALREADY_SENT)
+            return redirect(back)
+        url = save()
+        submissions.form_submission_complete(submission=claim, result_url=url)
+    messages.success(request, success)
+    return redirect(url)
 
 
 def _record_page(
@@ -148,20 +186,13 @@ def _record_page(
     problem, blockers = "", []
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.pop("submission_token", None)
-        earlier = submissions.form_submission_find(user=request.user, token=token)
-        if earlier is not None:
-            messages.info(request, ALREADY_SENT)
-            return redirect(earlier.result_url or target)
+
+        def record() -> str:
+            save(case, form.cleaned_data)
+            return target
+
         try:
-            with transaction.atomic():
-                claim = submissions.form_submission_claim(
-                    user=request.user, token=token, form=request.resolver_match.url_name
-                )
-                if claim is None:
-                    messages.info(request, ALREADY_SENT)
-                    return redirect(target)
-                save(case, form.cleaned_data)
-                submissions.form_submission_complete(submission=claim, result_url=target)
+            return form_save_once(request, token, back=target, save=record, success=success)
         except corrections.StaleRecord as exc:
             # Nothing saved: the form comes back with the current values and the refusal.
             case = selectors.case_get_for_user_any(user=request.user, pk=pk, actions=actions)
@@ -173,9 +204,6 @@ def _record_page(
             blockers = blocker_links(case, "", exc.blockers)
         except (TransitionForbidden, TransitionNotAllowed) as exc:
             form.add_error(None, str(exc))
-        else:
-            messages.success(request, success)
-            return redirect(target)
     context = {
         "case": case,
         "form": form,
@@ -1055,13 +1083,14 @@ def document_download(request, pk, document_pk):
     """Sends a supporting document to a user who may read the case's evidence, as an
     attachment no cache keeps and no browser sniffs into another type. The file name is the
     reference and the document's number (the uploaded name may hold a person's name)."""
-    case = selectors.case_get_for_user(user=request.user, pk=pk, action=Action.VIEW_EVIDENCE)
-    document = selectors.case_record_for_user(
-        user=request.user, case=case, kind="document", pk=document_pk
+    case, document = case_record_or_404(
+        request,
+        pk,
+        action=Action.VIEW_EVIDENCE,
+        kind="document",
+        record_pk=document_pk,
+        missing="No such document.",
     )
-    if document is None:
-        raise Http404("No such document.")
-    access_case(request, case)
     extension = {
         "application/pdf": "pdf",
         "text/plain": "txt",

@@ -9,7 +9,6 @@ version neither. Every request is access-logged; the PDF is an attachment no cac
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,13 +19,12 @@ from ncii_cases.selectors import cases as selectors
 
 from . import letters
 from .access_log import access_case, access_logged
-from .case_views import ALREADY_SENT, form_errors_add
+from .case_views import form_errors_add, form_save_once
 from .errors import TransitionForbidden
 from .forms_letters import LetterSendForm, LetterTemplateForm
 from .models_letters import LetterKind, LetterLanguage
 from .permissions import Action
 from .services import letters as letter_services
-from .services import submissions
 from .services.corrections import StaleRecord
 
 CASE_ACTIONS = (Action.WORK, Action.SUPPORT)
@@ -115,40 +113,28 @@ def letter_compose(request, pk, kind, recipient):
         context["edited_preview"] = True
         return render(request, "ncii_cases/letters/compose.html", context)
     token = form.cleaned_data.get("submission_token")
-    earlier = submissions.form_submission_find(user=request.user, token=token)
-    if earlier is not None:
-        messages.info(request, ALREADY_SENT)
-        return redirect(earlier.result_url or back)
+
+    def send() -> str:
+        letter = letter_services.letter_send(
+            actor=request.user,
+            case=case,
+            kind=kind,
+            recipient_key=chosen.key,
+            language=form.cleaned_data["language"],
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+        )
+        return reverse("ncii_cases:case_letter", args=[case.pk, letter.pk])
+
+    success = _("The letter to %(name)s is recorded with its PDF. Download it to send it.") % {
+        "name": chosen.name
+    }
     try:
-        with transaction.atomic():
-            claim = submissions.form_submission_claim(
-                user=request.user, token=token, form=request.resolver_match.url_name
-            )
-            if claim is None:
-                messages.info(request, ALREADY_SENT)
-                return redirect(back)
-            letter = letter_services.letter_send(
-                actor=request.user,
-                case=case,
-                kind=kind,
-                recipient_key=chosen.key,
-                language=form.cleaned_data["language"],
-                subject=form.cleaned_data["subject"],
-                body=form.cleaned_data["body"],
-            )
-            target = reverse("ncii_cases:case_letter", args=[case.pk, letter.pk])
-            submissions.form_submission_complete(submission=claim, result_url=target)
+        return form_save_once(request, token, back=back, save=send, success=success)
     except ValidationError as exc:
         form_errors_add(form, exc)
     except TransitionForbidden as exc:
         form.add_error(None, str(exc))
-    else:
-        messages.success(
-            request,
-            _("The letter to %(name)s is recorded with its PDF. Download it to send it.")
-            % {"name": chosen.name},
-        )
-        return redirect(target)
     return render(request, "ncii_cases/letters/compose.html", context)
 
 

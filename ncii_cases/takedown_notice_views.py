@@ -7,12 +7,10 @@ Every request is access-logged; downloads are attachments no cache keeps and no 
 sniffs into another type.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,27 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ncii_cases.selectors import cases as selectors
 
 from .access_log import access_case, access_logged
-from .case_views import ALREADY_SENT, form_errors_add
+from .case_views import case_record_or_404, form_errors_add, form_save_once
 from .errors import TransitionForbidden
 from .forms_takedown_notice import TakedownNoticeForm
 from .permissions import Action
-from .services import submissions
 from .services import takedown_notices as tn
 from .services.corrections import StaleRecord
 from .takedown_board import HASH_ROUTES
 
 FORMATS = {"pdf", "txt"}
-
-
-def _takedown_for(request, pk, takedown_pk):
-    case = selectors.case_get_for_user(user=request.user, pk=pk, action=Action.WORK)
-    takedown = selectors.case_record_for_user(
-        user=request.user, case=case, kind="takedown", pk=takedown_pk
-    )
-    if takedown is None:
-        raise Http404("No such takedown request.")
-    access_case(request, case)
-    return case, takedown
 
 
 @access_logged("case_takedown_notice")
@@ -49,7 +35,14 @@ def _takedown_for(request, pk, takedown_pk):
 def takedown_notice(request, pk, takedown_pk):
     """Prepares the platform's notice: the form filled from the case, a preview of the exact
     text, and the save (text and PDF stored, one event). A form sent twice saves once."""
-    case, takedown = _takedown_for(request, pk, takedown_pk)
+    case, takedown = case_record_or_404(
+        request,
+        pk,
+        action=Action.WORK,
+        kind="takedown",
+        record_pk=takedown_pk,
+        missing="No such takedown request.",
+    )
     target = case.get_absolute_url() + f"#takedown-{takedown.pk}"
     context = {
         "case": case,
@@ -76,26 +69,23 @@ def takedown_notice(request, pk, takedown_pk):
                 ).text
         else:
             token = form.cleaned_data.get("submission_token")
-            earlier = submissions.form_submission_find(user=request.user, token=token)
-            if earlier is not None:
-                messages.info(request, ALREADY_SENT)
-                return redirect(earlier.result_url or target)
+
+            def save() -> str:
+                tn.takedown_notice_create(
+                    actor=request.user,
+                    case=case,
+                    takedown=takedown,
+                    version=form.cleaned_data["version"],
+                    **inputs,
+                )
+                return target
+
+            success = _(
+                "The notice to %(platform)s is saved. Send it through the "
+                "platform's form, then record the request as submitted."
+            ) % {"platform": takedown.platform}
             try:
-                with transaction.atomic():
-                    claim = submissions.form_submission_claim(
-                        user=request.user, token=token, form=request.resolver_match.url_name
-                    )
-                    if claim is None:
-                        messages.info(request, ALREADY_SENT)
-                        return redirect(target)
-                    tn.takedown_notice_create(
-                        actor=request.user,
-                        case=case,
-                        takedown=takedown,
-                        version=form.cleaned_data["version"],
-                        **inputs,
-                    )
-                    submissions.form_submission_complete(submission=claim, result_url=target)
+                return form_save_once(request, token, back=target, save=save, success=success)
             except StaleRecord as exc:
                 # Nothing saved: the form comes back on the request as it is now.
                 takedown = selectors.case_record_for_user(
@@ -108,16 +98,6 @@ def takedown_notice(request, pk, takedown_pk):
                 form_errors_add(form, exc)
             except TransitionForbidden as exc:
                 form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "The notice to %(platform)s is saved. Send it through the "
-                        "platform's form, then record the request as submitted."
-                    )
-                    % {"platform": takedown.platform},
-                )
-                return redirect(target)
     context["form"] = form
     return render(request, "ncii_cases/takedown_notice.html", context)
 

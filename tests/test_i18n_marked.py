@@ -39,8 +39,9 @@ LITERAL_FILTER_ARGUMENT = re.compile(
     r"\|\s*(default|default_if_none|yesno)\s*:\s*(\"[^\"]*\"|'[^']*')"
 )
 KEYWORD_LITERAL = re.compile(r"\b([\w.]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
-# Keywords of an include that carry a name for the code, never shown (a query parameter).
-CODE_KEYWORDS = {"param"}
+# Keywords of an include that carry a name for the code, never shown (a query parameter, a
+# button's name, a CSS class).
+CODE_KEYWORDS = {"param", "submit_name", "extra_class"}
 
 
 def template_names() -> list[str]:

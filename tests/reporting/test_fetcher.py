@@ -125,4 +125,6 @@ def test_the_pdf_stylesheet_survives_collectstatic_with_hashed_names(tmp_path, s
     }
     call_command("collectstatic", "--noinput", verbosity=0)
     collected = (tmp_path / "static" / "css" / "pdf.css").read_text()
-    assert 'url("nciistatic:fonts/DejaVuSans.ttf")' in collected
+    assert '@import url("nciistatic:css/pdf_base.css");' in collected
+    base = (tmp_path / "static" / "css" / "pdf_base.css").read_text()
+    assert 'url("nciistatic:fonts/DejaVuSans.ttf")' in base
