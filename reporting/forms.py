@@ -68,7 +68,7 @@ class OptionsInPython(forms.Select):
             return options([(group_value, group_label)])
 
         # Every value and label above is escaped.
-        parts = mark_safe("".join(part(v, label) for v, label in self.choices))  # noqa: S308
+        parts = mark_safe("".join(part(v, label) for v, label in self.choices))  # noqa: S308  # nosec B308, B703
         attrs = self.build_attrs(self.attrs, attrs)
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), parts)
 
