@@ -61,22 +61,33 @@ CONTENT_SORTS = ("harm",)
 
 
 class PlainSelect(forms.Select):
-    """A select whose options are written in Python rather than through one template each:
-    a district's staff list has hundreds of options, and rendering them one template at a
-    time cost more than everything else on the queue page. Same markup, escaped."""
+    """A select whose options (and option groups) are written in Python rather than through
+    one template each: a district's staff list has hundreds of options, and rendering them one
+    template at a time cost more than everything else on the queue page and on the audit
+    review (``reporting.forms``). Same markup as Django's select, every value and label
+    escaped."""
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(v) for v in self.format_value(value)}
-        # escape() on each value and label (format_html per option cost twice as much).
-        options = mark_safe(  # noqa: S308  # nosec B308, B703 (every value and label is escaped)
-            "".join(
+
+        # escape() on each value and label: format_html per option cost twice as much.
+        def options(choices) -> str:
+            return "".join(
                 f'<option value="{escape(v)}"{" selected" if str(v) in selected else ""}>'
                 f"{escape(label)}</option>"
-                for v, label in self.choices
+                for v, label in choices
             )
-        )
+
+        def part(group_value, group_label) -> str:
+            if isinstance(group_label, list | tuple):
+                return f'<optgroup label="{escape(group_value)}">{options(group_label)}</optgroup>'
+            return options([(group_value, group_label)])
+
+        # Every value and label above is escaped.
+        parts = "".join(part(v, label) for v, label in self.choices)
+        parts = mark_safe(parts)  # noqa: S308  # nosec B308, B703
         attrs = self.build_attrs(self.attrs, attrs)
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), parts)
 
 
 class ValuesChoiceIterator(ModelChoiceIterator):
