@@ -157,21 +157,26 @@ def moment_text(value: dt.datetime | None, zone=None, *, seconds: bool = False) 
 
 
 class MomentTexts:
-    """``moment_text`` for many instants in one zone (an export's millions of values): the
-    date part ("Nov 30, 2026") is formatted once per local date and the time part ("4:11 PM")
-    once per hour and minute, each by Django's formatter in the active language, so every
-    text is exactly what ``moment_text(value, zone)`` writes. Keep one per request or chunk
-    (the active language and zone are read when it is made)."""
+    """``moment_text`` for many instants in one zone (an export's millions of values, a page's
+    hundreds of rows), each text exactly what ``moment_text(value, zone, seconds=seconds)``
+    writes: the date part ("Nov 30, 2026") is formatted by Django's formatter once per local
+    date, and of the time part ("4:11 PM", "4:11:05 PM") the hour and the AM/PM once per hour
+    (they are the language's); the minutes and seconds are written as Django's ``i`` and
+    ``s`` write them ("%02d"). Keep one per request or chunk (the active language and zone
+    are read when it is made)."""
 
-    __slots__ = ("zone", "dates", "times")
+    __slots__ = ("zone", "seconds", "dates", "hours")
 
-    def __init__(self, zone=None):
+    def __init__(self, zone=None, *, seconds: bool = False):
         self.zone = zone if zone is not None else timezone.get_current_timezone()
+        self.seconds = seconds
         self.dates: dict[dt.date, str] = {}
-        self.times: dict[tuple[int, int], str] = {}
+        # hour -> ("4", "PM"): Django's "g" and "A" of that hour.
+        self.hours: dict[int, tuple[str, str]] = {}
 
     def __call__(self, value: dt.datetime | None) -> str:
-        """The text of ``value`` as ``moment_text(value, zone)`` (without seconds)."""
+        """The text of ``value`` as ``moment_text(value, zone, seconds=seconds)``; "" for
+        None."""
         from django.utils import formats
 
         if value is None:
@@ -179,19 +184,23 @@ class MomentTexts:
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
         local = timezone.localtime(value, self.zone)
-        day = local.date()
-        date_text = self.dates.get(day)
-        if date_text is None:
-            date_text = self.dates[day] = formats.date_format(day, "M j, Y")
-        minute = (local.hour, local.minute)
-        time_text = self.times.get(minute)
-        if time_text is None:
-            time_text = self.times[minute] = formats.date_format(
-                dt.time(local.hour, local.minute), "g:i A"
-            )
         name = local.tzname()
         if name is None or local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
             # No zone name, or the hour a change of clocks repeats: Django's formatter writes
             # these its own way (no abbreviation for an ambiguous hour), so it writes them.
-            return formats.date_format(local, MOMENT_FORMAT)
-        return f"{date_text}, {time_text} {name}"
+            pattern = MOMENT_SECONDS_FORMAT if self.seconds else MOMENT_FORMAT
+            return formats.date_format(local, pattern)
+        day = local.date()
+        date_text = self.dates.get(day)
+        if date_text is None:
+            date_text = self.dates[day] = formats.date_format(day, "M j, Y")
+        hour = self.hours.get(local.hour)
+        if hour is None:
+            clock = dt.time(local.hour)
+            hour = self.hours[local.hour] = (
+                formats.date_format(clock, "g"),
+                formats.date_format(clock, "A"),
+            )
+        if self.seconds:
+            return f"{date_text}, {hour[0]}:{local.minute:02d}:{local.second:02d} {hour[1]} {name}"
+        return f"{date_text}, {hour[0]}:{local.minute:02d} {hour[1]} {name}"

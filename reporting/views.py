@@ -22,6 +22,7 @@ from ncii_cases.access_log import access_case, access_logged
 from ncii_cases.selectors import audit as selectors_audit
 from ncii_cases.tasks import audit_verify_run
 
+from .audit_rows import AuditRowsHtml
 from .forms import AuditFilterForm
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def _querystring(params, *drop: str) -> str:
 
 def _review(request, *, case):
     form = AuditFilterForm(request.GET, user=request.user, case=case)
-    review = None
+    review = rows = None
     if form.is_valid():
         review = selectors_audit.audit_review_for_user(
             user=request.user,
@@ -47,10 +48,18 @@ def _review(request, *, case):
             case=case,
             pages={name: request.GET.get(param) for name, param in PAGE_PARAMS.items()},
         )
+        # The tables' rows as HTML, written in Python (``audit_rows``).
+        html = AuditRowsHtml(case=case)
+        rows = {
+            "changes": html.changes(review.changes),
+            "events": html.events(review.events),
+            "accesses": html.accesses(review.accesses),
+        }
     context = {
         "case": case,
         "form": form,
         "review": review,
+        "rows": rows,
         "verification": selectors_audit.audit_verification_for_user(user=request.user),
         "filter_qs": _querystring(request.GET, *PAGE_PARAMS.values()),
         "qs": {name: _querystring(request.GET, param) for name, param in PAGE_PARAMS.items()},
