@@ -5,6 +5,7 @@ import datetime as dt
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ncii_cases import audit_labels
@@ -43,10 +44,24 @@ class PersonChoiceField(forms.ModelChoiceField):
         return person_label(obj.username, obj.first_name, obj.last_name)
 
 
+# The action filter's choices per language: the same lists on every page (codes and their
+# translated words), worked out once per language and process.
+_ACTION_CHOICES: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
+
+
 def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """The "action" filter's grouped choices with the words of ``audit_labels`` (never a
     code), each group sorted by its labels; values as ``selectors_audit.audit_action_choices``
-    gives them (prefixed by the section they filter)."""
+    gives them (prefixed by the section they filter). In the active language; the caller
+    must not change the list returned (it is shared)."""
+    language = translation.get_language()
+    grouped = _ACTION_CHOICES.get(language)
+    if grouped is None:
+        grouped = _ACTION_CHOICES[language] = _action_choices()
+    return grouped
+
+
+def _action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     words = {
         "change": audit_labels.change_label,
         "event": audit_labels.event_label,
