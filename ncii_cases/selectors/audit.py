@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import Http404, QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ncii_cases.choices import stage_label
 from ncii_cases.dates import MomentTexts
@@ -587,9 +587,15 @@ def _format(model_field, value, labels: _LabelCache) -> str:
 
 
 def _specs(key: str) -> list[_FieldSpec]:
-    """The fields of the history table ``key`` that a diff names, in declaration order."""
+    """The fields of the history table ``key`` that a diff names, in declaration order, with
+    their labels in the active language (worked out once per table and language; the list is
+    shared and must not be changed)."""
+    return _specs_in(key, frozenset(METADATA_FIELDS[key]), translation.get_language())
+
+
+@functools.cache
+def _specs_in(key: str, allowed: frozenset, language: str | None) -> list[_FieldSpec]:
     history = _history_model(key)
-    allowed = METADATA_FIELDS[key]
     return [
         _FieldSpec(f, metadata=f.name in allowed)
         for f in history.tracked_fields
