@@ -512,15 +512,19 @@ class _LabelCache:
             self.wanted.setdefault(model, set()).add(pk)
 
     def load(self):
+        """Reads the names wanted, in one query (none when nothing is wanted); only the
+        tables with ids wanted are part of it (compiling the others cost as much as reading)."""
         named = self.named()
         parts = [
-            # -1 matches no row: every table is always part of the one query.
-            model.objects.filter(pk__in=self.wanted.get(model) or [-1])
+            model.objects.filter(pk__in=self.wanted[model])
             .order_by()
             .annotate(label_kind=Value(model._meta.label_lower, output_field=CharField()))
             .values_list("label_kind", "pk", attr)
             for model, attr in named.items()
+            if self.wanted.get(model)
         ]
+        if not parts:
+            return
         by_label = {model._meta.label_lower: model for model in named}
         for kind, pk, name in parts[0].union(*parts[1:], all=True):
             self.names[(by_label[kind], pk)] = str(name)
@@ -832,15 +836,15 @@ def _access_queryset(*, scope: dict, flt: AuditFilter) -> QuerySet[AccessEvent]:
 
 
 # The columns the review's pages read of a timeline row and of an access-log row (with the
-# reference of the case and the actor's name): the joined case and user rows are wide, and
-# loading them whole was a good part of a page's time.
+# actor's name, and on the district's page the case's reference): the joined case and user
+# rows are wide, and loading them whole was a good part of a page's time.
 EVENT_PAGE_FIELDS = (
     "id", "case_id", "actor_id", "event_type", "from_stage", "to_stage", "created_at",
-    "row_hash", "case__reference", "actor__username",
+    "row_hash", "actor__username",
 )  # fmt: skip
 ACCESS_PAGE_FIELDS = (
     "id", "user_id", "username", "district_id", "case_id", "action", "path", "method",
-    "allowed", "ip_address", "created_at", "case__reference",
+    "allowed", "ip_address", "created_at",
 )  # fmt: skip
 
 
@@ -881,11 +885,17 @@ def audit_review_for_user(
         number=number,
         has_more=more,
     )
+    events = _event_queryset(scope=scope, flt=flt)
+    accesses = _access_queryset(scope=scope, flt=flt)
+    if case is None:
+        events = events.only(*EVENT_PAGE_FIELDS, "case__reference")
+        accesses = accesses.only(*ACCESS_PAGE_FIELDS, "case__reference")
+    else:
+        # A case's own page has no "Case" column: its rows are read without the case.
+        events = events.select_related(None).select_related("actor").only(*EVENT_PAGE_FIELDS)
+        accesses = accesses.select_related(None).only(*ACCESS_PAGE_FIELDS)
     sections = {}
-    for name, qs in (
-        ("events", _event_queryset(scope=scope, flt=flt).only(*EVENT_PAGE_FIELDS)),
-        ("accesses", _access_queryset(scope=scope, flt=flt).only(*ACCESS_PAGE_FIELDS)),
-    ):
+    for name, qs in (("events", events), ("accesses", accesses)):
         number = _page_number(pages.get(name))
         rows, more = _page_slice(qs, number)
         if name == "accesses":
