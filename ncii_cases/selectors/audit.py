@@ -428,6 +428,7 @@ def _history_page(*, scope: dict, flt: AuditFilter, number: int) -> tuple[list, 
         flt.date_to is not None,
         flt.action,
         number,
+        PAGE_SIZE,
     )
     compiled = _PAGE_SQL.get(shape)
     if compiled is None:

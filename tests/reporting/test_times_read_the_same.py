@@ -80,18 +80,26 @@ def test_the_auditors_home_writes_times_as_everywhere(client, case, auditor, dis
         dt.timezone(dt.timedelta(hours=-5)),
     ],
 )
-def test_the_exports_cached_formatter_writes_what_moment_text_writes(zone):
+@pytest.mark.parametrize("seconds", [False, True])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_exports_cached_formatter_writes_what_moment_text_writes(zone, seconds, language):
+    """The formatter of the export and of the audit review's rows (with the seconds) writes
+    every instant as ``moment_text`` does, in each language."""
+    from django.utils import translation
+
     from ncii_cases.dates import MomentTexts
 
-    texts = MomentTexts(zone)
-    # Every half hour across both changes of clocks of 2026, twice (the second time from
-    # the caches), and a naive value and None.
-    start = dt.datetime(2026, 3, 7, tzinfo=dt.UTC)
-    moments = [start + dt.timedelta(minutes=30 * i) for i in range(4 * 48)]
-    autumn = dt.datetime(2026, 10, 31, tzinfo=dt.UTC)
-    moments += [autumn + dt.timedelta(minutes=30 * i) for i in range(4 * 48)]
-    for moment in moments + moments:
-        assert texts(moment) == moment_text(moment, zone), moment
-    naive = dt.datetime(2026, 11, 30, 12, 5)
-    assert texts(naive) == moment_text(naive, zone)
-    assert texts(None) == ""
+    with translation.override(language):
+        texts = MomentTexts(zone, seconds=seconds)
+        # Every 7 minutes 13 seconds across both changes of clocks of 2026, twice (the
+        # second time from the caches), and a naive value and None.
+        step = dt.timedelta(minutes=7, seconds=13)
+        start = dt.datetime(2026, 3, 7, tzinfo=dt.UTC)
+        moments = [start + step * i for i in range(4 * 200)]
+        autumn = dt.datetime(2026, 10, 31, tzinfo=dt.UTC)
+        moments += [autumn + step * i for i in range(4 * 200)]
+        for moment in moments + moments:
+            assert texts(moment) == moment_text(moment, zone, seconds=seconds), moment
+        naive = dt.datetime(2026, 11, 30, 12, 5, 9)
+        assert texts(naive) == moment_text(naive, zone, seconds=seconds)
+        assert texts(None) == ""
