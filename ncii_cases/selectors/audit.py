@@ -332,7 +332,7 @@ def _history_querysets(*, scope: dict, flt: AuditFilter):
     if action is None:
         return
     start, end = flt.bounds()
-    for key, (_model, case_path) in CASE_MODELS.items():
+    for key, (_, case_path) in CASE_MODELS.items():
         qs = _history_model(key)._default_manager.all()
         if "case" in scope:
             qs = qs.filter(**{case_path: scope["case"]})
@@ -410,9 +410,10 @@ def _history_page(*, scope: dict, flt: AuditFilter, number: int) -> tuple[list, 
     """Page ``number`` of the history union (``_history_union``): its (history_id, model key)
     pairs, newest first, and whether a next page exists. Building and compiling the 17-table
     union through the ORM cost more than a tenth of the page's time; its SQL depends only on
-    which filters are set (and the page), so it is compiled once per such shape with values no
-    row has standing for the filter's values, which are swapped in at each call, by identity of
-    the values compiled (never by matching text)."""
+    which filters are set (and the page), so it is compiled once per such shape, with values no
+    row has standing for the filter's values; each call puts its own values at the positions
+    those stand-ins took among the parameters (the SQL text is never edited). The export
+    (``until``) and a filter that leaves the changes out take the ORM's way."""
     if flt.until is not None or flt.section_action("change") is None:
         union = _history_union(scope=scope, flt=flt, limit=number * PAGE_SIZE + 1)
         page, more = _page_slice(union, number) if union is not None else ([], False)
@@ -650,7 +651,7 @@ def _change_rows(
     formatter = _Formatter(labels)
     found: dict[tuple[str, int], tuple] = {}
     for key, ids in by_model.items():
-        _model, case_path = CASE_MODELS[key]
+        case_path = CASE_MODELS[key][1]
         history = _history_model(key)
         specs = _specs(key)
         names = [spec.field.attname for spec in specs]
