@@ -663,15 +663,17 @@ def _current_parties(case: Case) -> list[CaseParty]:
     )
 
 
+INFORMAL_OPTIONS = (ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE)
+
+
 def _informal_offers(case: Case) -> list[tuple[int, str, bool]]:
     """The case's informal and restorative offers (withdrawn ones too): ``(party id, choice,
     withdrawn)`` each."""
 
     def read():
-        rows = ResolutionOffer.objects.filter(
-            case=case,
-            option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
-        ).values_list("party_id", "choice", "withdrawn_at")
+        rows = ResolutionOffer.objects.filter(case=case, option__in=INFORMAL_OPTIONS).values_list(
+            "party_id", "choice", "withdrawn_at"
+        )
         return [
             (party_id, choice, withdrawn_at is not None) for party_id, choice, withdrawn_at in rows
         ]
@@ -1062,14 +1064,27 @@ class StepTodo:
         )
 
 
-def stage_todo(case: Case, transitions: list[Transition]) -> list[StepTodo]:
+def stage_todo(
+    case: Case, transitions: list[Transition], *, parties=None, offers=None
+) -> list[StepTodo]:
     """Returns the to-do panel of the case's current stage: for each of ``transitions`` (the
     steps the user may take, ``available_transitions``), every condition as a checklist item.
     The items are the guards' own results, the same ones ``case_transition`` refuses with.
     The step that continues the main path (``MAIN_PATH_ACTIONS``) comes first, the others in
-    the table's order."""
+    the table's order. ``parties`` and ``offers``: every party and every resolution offer of
+    the case (withdrawn ones too), when the caller has read them all (the case page, for a
+    user who reads every party); the guards then read them from these."""
     ordered = sorted(transitions, key=lambda t: t.action not in MAIN_PATH_ACTIONS)
-    token = _SHARED_READS.set({})
+    reads = {}
+    if parties is not None:
+        reads[("parties", case.pk)] = [p for p in parties if p.withdrawn_at is None]
+    if offers is not None:
+        reads[("offers", case.pk)] = [
+            (o.party_id, o.choice, o.withdrawn_at is not None)
+            for o in offers
+            if o.option in INFORMAL_OPTIONS
+        ]
+    token = _SHARED_READS.set(reads)
     try:
         return [
             StepTodo(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext
 
 from ncii_cases import choices as c
@@ -326,6 +327,15 @@ class CaseDetail:
     def can(self) -> dict[str, bool]:
         """What the user may do on the case, for templates: ``d.can.work``."""
         return dict.fromkeys(self.allowed, True)
+
+    @property
+    def read_for_guards(self) -> dict:
+        """What the workflow's guards read that this detail already holds in full, for
+        ``workflow.stage_todo``: every party when the user reads them all (VIEW_DISCIPLINE),
+        every resolution offer likewise; nothing otherwise (a part is not the whole)."""
+        if not (self.show_content and self.show_discipline):
+            return {}
+        return {"parties": self.parties, "offers": self.offers}
 
 
 # The sections of the case page that ``case_sections_present`` asks about: each section's
@@ -871,6 +881,36 @@ USER_KEYS = ("user_id", "approved_by_id", "from_user_id", "to_user_id")
 SCHOOL_KEYS = ("from_school_id", "to_school_id")
 
 
+@functools.lru_cache(maxsize=32)
+def timeline_labels(language: str | None) -> dict[str, dict[str, str]]:
+    """The labels the timeline's sentences use for stored values (``events.Names.labels``):
+    for each vocabulary, each value's label in ``language`` (the active one, which it is
+    called with: the key of the cache, since the labels are fixed for a language). Read,
+    never changed, by its callers."""
+    from ncii_cases.models import MeasureStatus, PartyChoice, SanctionStatus
+
+    labels = {
+        "stage": dict(c.Stage.choices),
+        "party_role": dict(c.PartyRole.choices),
+        "assignment_role": dict(c.AssignmentRole.choices),
+        "level": dict(c.Level.choices),
+        "party_choice": dict(PartyChoice.choices),
+        "measure_status": dict(MeasureStatus.choices),
+        "sanction_status": dict(SanctionStatus.choices),
+        "option": dict(ResolutionOffer.Option.choices),
+        "takedown_status": dict(TakedownRequest.Status.choices),
+        "notice_kind": dict(PartyNotice.Kind.choices),
+        "notice_method": dict(PartyNotice.Method.choices),
+        "finding": dict(Determination.Finding.choices),
+        "track": dict(c.RespondentTrack.choices),
+        "appeal_subject": dict(Appeal.Subject.choices),
+        "appeal_outcome": dict(AppealOutcome.choices),
+        "milestone": dict(ProcessAMilestone.Kind.choices),
+        "parent_decision": dict(ParentNotificationDecision.Decision.choices),
+    }
+    return {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
+
+
 def timeline_names(
     *, case: Case, events, party_names: dict | None = None, detailed=True, loaded=None
 ):
@@ -909,28 +949,7 @@ def timeline_names(
         records[("document", row.pk)] = row.title
     for row in rows("sanctions", Sanction.objects.filter(case=case).select_related("intervention")):
         records[("sanction", row.pk)] = str(row.intervention)
-    from ncii_cases.models import MeasureStatus, PartyChoice, SanctionStatus
-
-    labels = {
-        "stage": dict(c.Stage.choices),
-        "party_role": dict(c.PartyRole.choices),
-        "assignment_role": dict(c.AssignmentRole.choices),
-        "level": dict(c.Level.choices),
-        "party_choice": dict(PartyChoice.choices),
-        "measure_status": dict(MeasureStatus.choices),
-        "sanction_status": dict(SanctionStatus.choices),
-        "option": dict(ResolutionOffer.Option.choices),
-        "takedown_status": dict(TakedownRequest.Status.choices),
-        "notice_kind": dict(PartyNotice.Kind.choices),
-        "notice_method": dict(PartyNotice.Method.choices),
-        "finding": dict(Determination.Finding.choices),
-        "track": dict(c.RespondentTrack.choices),
-        "appeal_subject": dict(Appeal.Subject.choices),
-        "appeal_outcome": dict(AppealOutcome.choices),
-        "milestone": dict(ProcessAMilestone.Kind.choices),
-        "parent_decision": dict(ParentNotificationDecision.Decision.choices),
-    }
-    labels = {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
+    labels = timeline_labels(translation.get_language())
     # Only a move between schools names a school: the district's schools are read for those.
     wanted_schools = {e.detail.get(key) for e in events for key in SCHOOL_KEYS if e.detail.get(key)}
     schools = (
