@@ -73,15 +73,16 @@ def blocker_links(case, action: str, blockers) -> list[dict]:
     return links
 
 
-def case_todo(case, transitions) -> list[dict]:
+def case_todo(case, transitions, *, parties=None, offers=None) -> list[dict]:
     """The to-do panel of the case page: each next step the user may take, with every
     condition of its guards (``workflow.stage_todo``) done or open, an open one linking to
     the form that satisfies it. ``direct``: the step is taken by the panel's own button (a
     POST, no step page); ``primary``: the first ready step (the main path's when it is
-    ready), the only one shown as the page's main button."""
+    ready), the only one shown as the page's main button. ``parties``, ``offers``: as
+    ``workflow.stage_todo`` takes them."""
     panel = []
     primary_taken = False
-    for step in stage_todo(case, transitions):
+    for step in stage_todo(case, transitions, parties=parties, offers=offers):
         action = step.transition.action
         items = [
             {

@@ -25,6 +25,7 @@ from policies.selectors import resources_for_district
 
 from .access_log import access_case, access_logged, access_record
 from .case_views import TIMELINE_NEWEST, case_todo
+from .dates import MomentTexts
 
 QUEUE_PAGE_SIZE = 25
 REPORTS_SHOWN = 10  # a staff reporter's newest reports on their home
@@ -97,6 +98,7 @@ def case_detail(request, pk):
     selectors_roster.parties_earlier_cases_mark(
         user=request.user, case=detail.case, parties=detail.parties
     )
+    moments = MomentTexts()
     audience = Resource.Audience.MINORS if detail.minors_depicted else Resource.Audience.ADULTS
     resources = resources_for_district(
         district=detail.case.district, audience=audience, reachable=True
@@ -104,8 +106,11 @@ def case_detail(request, pk):
     context = {
         "d": detail,
         "resources": list(resources),
-        "todo": case_todo(detail.case, detail.transitions),
+        "todo": case_todo(detail.case, detail.transitions, **detail.read_for_guards),
         "timeline_newest": TIMELINE_NEWEST,
+        # Each entry's moment as the ``moment`` filter writes it, the date and time parts
+        # formatted once each.
+        "timeline": [(e, sentence, moments(e.created_at)) for e, sentence in detail.sentences],
     }
     return render(request, "ncii_cases/case_detail.html", context)
 

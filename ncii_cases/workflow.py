@@ -14,6 +14,7 @@ Process A and closed without a clock) and docs/clocks.md.
 
 import datetime as dt
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -52,7 +53,7 @@ from .parents import (
     support_gap_message,
     support_gap_parties,
 )
-from .permissions import Action, cases_visible_to, user_can
+from .permissions import Action, actions_for, cases_visible_to, user_can
 
 __all__ = [
     "TRANSITIONS",
@@ -247,8 +248,9 @@ def track_decided(case, reason, detail):
     # A respondent who is both a student and an employee (an aide) fits either track: the
     # coordinator chooses, with the reason.
     known = set()
-    for party in CaseParty.objects.current().filter(case=case, role=c.PartyRole.RESPONDENT):
-        known |= party.affiliation_values
+    for party in _current_parties(case):
+        if party.role == c.PartyRole.RESPONDENT:
+            known |= party.affiliation_values
     expected = {
         c.Affiliation.STUDENT: c.RespondentTrack.STUDENT,
         c.Affiliation.EMPLOYEE: c.RespondentTrack.EMPLOYEE,
@@ -293,14 +295,7 @@ def harm_assessment_completed(case, reason, detail):
 def _offer_form_for(case, depicted) -> FormTarget:
     """The offer form with a row ready ("offered, no answer yet") for each person shown who
     has no informal or restorative offer recorded yet."""
-    offered = set(
-        ResolutionOffer.objects.current()
-        .filter(
-            case=case,
-            option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
-        )
-        .values_list("party_id", flat=True)
-    )
+    offered = {party_id for party_id, _choice, withdrawn in _informal_offers(case) if not withdrawn}
     missing = [p.pk for p in depicted if p.pk not in offered]
     query = urlencode([("party", pk) for pk in missing])
     return FormTarget(OFFER_FORM.url_name, OFFER_FORM.section, query=query)
@@ -309,18 +304,13 @@ def _offer_form_for(case, depicted) -> FormTarget:
 @guard(gettext_lazy("Informal resolution accepted by the parties"), OFFER_FORM)
 def resolution_accepted(case, reason, detail):
     msgs = []
-    accepted = set(
-        ResolutionOffer.objects.filter(
-            case=case,
-            option__in=[ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE],
-            choice=PartyChoice.ACCEPTED,
-        ).values_list("party_id", flat=True)
-    )
-    depicted = list(
-        CaseParty.objects.current()
-        .filter(case=case, role=c.PartyRole.DEPICTED)
-        .select_related("person")
-    )
+    # Withdrawn offers count too, as they always have.
+    accepted = {
+        party_id
+        for party_id, choice, _withdrawn in _informal_offers(case)
+        if choice == PartyChoice.ACCEPTED
+    }
+    depicted = [p for p in _current_parties(case) if p.role == c.PartyRole.DEPICTED]
     if not depicted or any(p.pk not in accepted for p in depicted):
         msgs.append(
             Blocker(
@@ -641,11 +631,54 @@ def dismissal_ground_named(case, reason, detail):
 
 
 def _identified_respondents(case):
-    return list(
-        CaseParty.objects.current()
-        .filter(case=case, role=c.PartyRole.RESPONDENT, person__isnull=False)
-        .select_related("person")
+    return [
+        p
+        for p in _current_parties(case)
+        if p.role == c.PartyRole.RESPONDENT and p.person_id is not None
+    ]
+
+
+# The to-do panel checks every step of the stage at one moment (``stage_todo``): while it
+# does, a read that several guards make (the case's current parties, its informal offers) is
+# made once. Everywhere else (a step taken) each guard reads afresh.
+_SHARED_READS: ContextVar[dict | None] = ContextVar("guard_shared_reads", default=None)
+
+
+def _shared(case: Case, name: str, read: Callable[[], Any]):
+    memo = _SHARED_READS.get()
+    if memo is None:
+        return read()
+    key = (name, case.pk)
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def _current_parties(case: Case) -> list[CaseParty]:
+    """The case's current (not withdrawn) parties with their people, in the table's order."""
+    return _shared(
+        case,
+        "parties",
+        lambda: list(CaseParty.objects.current().filter(case=case).select_related("person")),
     )
+
+
+INFORMAL_OPTIONS = (ResolutionOffer.Option.INFORMAL, ResolutionOffer.Option.RESTORATIVE)
+
+
+def _informal_offers(case: Case) -> list[tuple[int, str, bool]]:
+    """The case's informal and restorative offers (withdrawn ones too): ``(party id, choice,
+    withdrawn)`` each."""
+
+    def read():
+        rows = ResolutionOffer.objects.filter(case=case, option__in=INFORMAL_OPTIONS).values_list(
+            "party_id", "choice", "withdrawn_at"
+        )
+        return [
+            (party_id, choice, withdrawn_at is not None) for party_id, choice, withdrawn_at in rows
+        ]
+
+    return _shared(case, "offers", read)
 
 
 CLOSURE_GUARDS = (
@@ -951,16 +984,10 @@ def _apply(case: Case, t: Transition, reason: str, detail: dict, now) -> None:
 def available_transitions(case: Case, user) -> list[Transition]:
     """Returns the transitions the user may take on the case from its current stage (their
     guards are checked when taken, so that the user sees what is missing)."""
-    allowed: dict[str, bool] = {}
-    result = []
-    for t in TRANSITIONS:
-        if case.stage not in t.sources:
-            continue
-        if t.permission not in allowed:
-            allowed[t.permission] = user_can(user, t.permission, case)
-        if allowed[t.permission]:
-            result.append(t)
-    return result
+    if not any(case.stage in t.sources for t in TRANSITIONS):
+        return []
+    allowed = actions_for(user, case)  # every right at once: one read of the assignments
+    return [t for t in TRANSITIONS if case.stage in t.sources and t.permission in allowed]
 
 
 REASON_TITLE = gettext_lazy("The reason for this step")
@@ -1037,24 +1064,55 @@ class StepTodo:
         )
 
 
-def stage_todo(case: Case, transitions: list[Transition]) -> list[StepTodo]:
+def stage_todo(
+    case: Case, transitions: list[Transition], *, parties=None, offers=None
+) -> list[StepTodo]:
     """Returns the to-do panel of the case's current stage: for each of ``transitions`` (the
     steps the user may take, ``available_transitions``), every condition as a checklist item.
     The items are the guards' own results, the same ones ``case_transition`` refuses with.
     The step that continues the main path (``MAIN_PATH_ACTIONS``) comes first, the others in
-    the table's order."""
+    the table's order. ``parties`` and ``offers``: every party and every resolution offer of
+    the case (withdrawn ones too), when the caller has read them all (the case page, for a
+    user who reads every party); the guards then read them from these."""
     ordered = sorted(transitions, key=lambda t: t.action not in MAIN_PATH_ACTIONS)
-    return [
-        StepTodo(
-            t,
-            tuple(
-                transition_checklist(
-                    case, t.action, detail=transition_detail_from_case(case, t.action)
-                )
-            ),
-        )
-        for t in ordered
-    ]
+    reads = {}
+    if parties is not None:
+        reads[("parties", case.pk)] = [p for p in parties if p.withdrawn_at is None]
+    if offers is not None:
+        reads[("offers", case.pk)] = [
+            (o.party_id, o.choice, o.withdrawn_at is not None)
+            for o in offers
+            if o.option in INFORMAL_OPTIONS
+        ]
+    token = _SHARED_READS.set(reads)
+    try:
+        return [
+            StepTodo(
+                t,
+                tuple(
+                    transition_checklist(
+                        case, t.action, detail=transition_detail_from_case(case, t.action)
+                    )
+                ),
+            )
+            for t in ordered
+        ]
+    finally:
+        _SHARED_READS.reset(token)
+
+
+def _related_reuse(locked: Case, case: Case | None) -> None:
+    """Gives the freshly locked case row the school and district the caller's ``case`` was
+    read with (the stage clock reads both), when it still points to the same ones: the lock
+    is on the case row, and reading them again would only repeat the caller's read."""
+    if case is None:
+        return
+    for relation in (Case.school, Case.district):
+        name = relation.field.name
+        if relation.is_cached(case) and getattr(case, relation.field.attname) == getattr(
+            locked, relation.field.attname
+        ):
+            setattr(locked, name, getattr(case, name))
 
 
 def case_transition(
@@ -1099,6 +1157,7 @@ def case_transition(
         locked = Case.objects.select_for_update().filter(pk=pk).first()
         if locked is None:
             raise Http404("No such case.")
+        _related_reuse(locked, case)
         if t is None:
             raise TransitionNotAllowed(_("This step does not exist."))
         if locked.stage not in t.sources or (expected_stage and locked.stage != expected_stage):

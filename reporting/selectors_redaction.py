@@ -144,9 +144,18 @@ def redaction_preview_for_user(*, user, case_pk, review_id) -> RedactionPreview:
     )
 
 
-def redacted_releases_for_user(*, user, case) -> list[RedactionReview]:
+# The released redacted summaries among the case page's sections (registered in
+# ``ReportingConfig.ready``, read by ``ncii_cases.selectors.cases.case_sections_present``).
+RELEASED_SUMMARIES = "redacted_releases"
+
+
+def redacted_releases_for_user(*, user, case, sections=None) -> list[RedactionReview]:
     """The released redacted summaries of the case, newest first, for a user who may read all
-    of the case (``FULL_READ``); an empty list for everyone else."""
+    of the case (``FULL_READ``); an empty list for everyone else. ``sections``: the sections
+    the case holds (``case_sections_present``, read by the case page), which spare the read
+    when it holds no released summary; None reads."""
+    if sections is not None and RELEASED_SUMMARIES not in sections:
+        return []
     if not actions_for(user, case) >= FULL_READ:
         return []
     return list(

@@ -8,15 +8,18 @@ interim measures concerning a respondent, determinations or sanctions. The audit
 metadata and the audit trail, never the narrative or names.
 """
 
+import functools
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext
 
 from ncii_cases import choices as c
 from ncii_cases import clocks
-from ncii_cases.events import EventType
+from ncii_cases.events import REPORT_LINK_EVENTS, EventType
 from ncii_cases.models import (
     Appeal,
     AppealOutcome,
@@ -89,7 +92,7 @@ def case_parties_for_user(
     """Returns the parties the user may see: all for case workers, the depicted people and
     their parents for support staff, none for metadata-only roles."""
     allowed = actions_for(user, case) if allowed is None else allowed
-    parties = CaseParty.objects.filter(case=case).select_related("person")
+    parties = CaseParty.objects.filter(case=case).select_related("person__school")
     if Action.VIEW not in allowed:
         return parties.none()  # reading parties always needs VIEW (content), whatever else
     for action, roles in PARTIES_READ_BY:
@@ -316,11 +319,91 @@ class CaseDetail:
     appeals: list = field(default_factory=list)
     stayed_sanction_ids: set = field(default_factory=set)
     milestones: list = field(default_factory=list)
+    # The sections the case holds a row of (``case_sections_present``; None when not read:
+    # for a user who may not read the case's content).
+    sections: frozenset[str] | None = None
 
-    @property
+    @functools.cached_property
     def can(self) -> dict[str, bool]:
         """What the user may do on the case, for templates: ``d.can.work``."""
         return dict.fromkeys(self.allowed, True)
+
+    @property
+    def read_for_guards(self) -> dict:
+        """What the workflow's guards read that this detail already holds in full, for
+        ``workflow.stage_todo``: every party when the user reads them all (VIEW_DISCIPLINE),
+        every resolution offer likewise; nothing otherwise (a part is not the whole)."""
+        if not (self.show_content and self.show_discipline):
+            return {}
+        return {"parties": self.parties, "offers": self.offers}
+
+
+# The sections of the case page that ``case_sections_present`` asks about: each section's
+# model (its rows point to the case by ``case``) and, for a section of some rows only, the
+# field and the values that pick them. Apps above this one add theirs with
+# ``case_section_register``.
+CASE_SECTIONS: dict[str, tuple[type, str, tuple[str, ...]]] = {
+    "parties": (CaseParty, "", ()),
+    "measures": (CaseMeasure, "", ()),
+    "harm": (HarmAssessment, "", ()),
+    "assignments": (CaseAssignment, "", ()),
+    "notices": (PartyNotice, "", ()),
+    "parent_decisions": (ParentNotificationDecision, "", ()),
+    "support_not_offered": (SupportNotOffered, "", ()),
+    "evidence": (EvidenceItem, "", ()),
+    "documents": (SupportingDocument, "", ()),
+    "takedowns": (TakedownRequest, "", ()),
+    "reports": (ExternalReport, "", ()),
+    "takedown_notices": (TakedownNotice, "", ()),
+    "determinations": (Determination, "", ()),
+    "sanctions": (Sanction, "", ()),
+    "offers": (ResolutionOffer, "", ()),
+    "appeals": (Appeal, "", ()),
+    "milestones": (ProcessAMilestone, "", ()),
+    "extensions": (DeadlineExtension, "", ()),
+    "report_links": (CaseEvent, "event_type", tuple(sorted(REPORT_LINK_EVENTS))),
+}
+
+
+def case_section_register(name: str, model: type, *, field: str = "", values=()) -> None:
+    """Adds the section ``name`` to those ``case_sections_present`` answers for: the rows of
+    ``model`` that point to the case by ``case`` (with ``field``, those whose ``field`` is
+    one of ``values``). For the sections of the case page that apps above this one show
+    (reporting's released summaries), called from their ``AppConfig.ready``."""
+    CASE_SECTIONS[name] = (model, field, tuple(values))
+    _sections_sql.cache_clear()
+
+
+@functools.cache
+def _sections_sql(vendor: str) -> tuple[str, tuple[str, ...]]:
+    """The one query of ``case_sections_present`` (a column per section, each an EXISTS on
+    the section's table) and the section names in its columns' order; ``vendor`` keys it by
+    database (its quoting)."""
+    quote = connection.ops.quote_name
+    columns = []
+    for model, field_name, values in CASE_SECTIONS.values():
+        table = quote(model._meta.db_table)
+        where = f"{quote(model._meta.get_field('case').column)} = %s"
+        if field_name:
+            column = quote(model._meta.get_field(field_name).column)
+            where += f" AND {column} IN ({', '.join(['%s'] * len(values))})"
+        # Names from the models, never from a request; values are bound as parameters.
+        columns.append(f"EXISTS (SELECT 1 FROM {table} WHERE {where})")  # noqa: S608  # nosec B608
+    return "SELECT " + ", ".join(columns), tuple(CASE_SECTIONS)
+
+
+def case_sections_present(case: Case) -> frozenset[str]:
+    """The names of ``CASE_SECTIONS`` of which the case holds at least one row (withdrawn
+    rows too), read in one query. It says nothing of who may read them: the selectors of
+    each section still decide that; a section absent here is empty for everyone."""
+    sql, names = _sections_sql(connection.vendor)
+    params = []
+    for _model, field_name, values in CASE_SECTIONS.values():
+        params += [case.pk, *(values if field_name else ())]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    return frozenset(name for name, there in zip(names, found, strict=True) if there)
 
 
 def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseDetail:
@@ -340,49 +423,69 @@ def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseD
         show_reasons={Action.VIEW, Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE} <= allowed,
     )
     scope = {"user": user, "case": case, "allowed": allowed}
+    # Which kinds of records the case holds, in one query: a section the case has no row of
+    # is not read (most cases hold few kinds; each read cost a query, empty or not).
     if detail.show_content:
-        detail.parties = list(case_parties_for_user(**scope))
-        detail.measures = list(case_measures_for_user(**scope))
-        detail.harm = HarmAssessment.objects.filter(case=case).first()
-        detail.assignments = list(case_assignments_for_user(**scope))
+        detail.sections = case_sections_present(case)
+    present = detail.sections or frozenset()
+
+    def rows(section: str, read) -> list:
+        return list(read()) if section in present else []
+
+    if detail.show_content:
+        detail.parties = rows("parties", lambda: case_parties_for_user(**scope))
+        detail.measures = rows("measures", lambda: case_measures_for_user(**scope))
+        if "harm" in present:  # one at most
+            detail.harm = next(iter(HarmAssessment.objects.filter(case=case).order_by()), None)
+        detail.assignments = rows("assignments", lambda: case_assignments_for_user(**scope))
         detail.minors_depicted = any(
             party_age_in_imagery(p) == c.AgeInImagery.UNDER_18
             for p in detail.parties
             if p.role == c.PartyRole.DEPICTED and p.withdrawn_at is None
         )
-    if detail.show_content:
-        detail.notices = list(case_notices_for_user(**scope))
-        detail.parent_decisions = list(case_parent_decisions_for_user(**scope))
-        detail.support_not_offered = list(case_support_not_offered_for_user(**scope))
-    if detail.show_evidence:
-        detail.evidence = list(case_evidence_for_user(**scope))
-        detail.documents = list(case_documents_for_user(**scope))
-        detail.takedowns = list(
-            TakedownRequest.objects.filter(case=case).select_related(
-                "platform", "depicted_party__person"
-            )
+        detail.notices = rows("notices", lambda: case_notices_for_user(**scope))
+        detail.parent_decisions = rows(
+            "parent_decisions", lambda: case_parent_decisions_for_user(**scope)
         )
-        detail.reports = list(
-            ExternalReport.objects.filter(case=case).select_related("reported_by")
+        detail.support_not_offered = rows(
+            "support_not_offered", lambda: case_support_not_offered_for_user(**scope)
+        )
+    if detail.show_evidence:
+        detail.evidence = rows("evidence", lambda: case_evidence_for_user(**scope))
+        detail.documents = rows("documents", lambda: case_documents_for_user(**scope))
+        detail.takedowns = rows(
+            "takedowns",
+            lambda: TakedownRequest.objects.filter(case=case).select_related(
+                "platform", "depicted_party__person"
+            ),
+        )
+        detail.reports = rows(
+            "reports",
+            lambda: ExternalReport.objects.filter(case=case).select_related("reported_by"),
         )
         if detail.takedowns:
-            detail.takedown_notices = list(case_takedown_notices_for_user(**scope))
+            detail.takedown_notices = rows(
+                "takedown_notices", lambda: case_takedown_notices_for_user(**scope)
+            )
         from ncii_cases.takedown_board import takedown_board_rows
 
         detail.takedown_rows = takedown_board_rows(detail.takedowns, detail.takedown_notices)
     if detail.show_discipline:
-        detail.determinations = list(case_determinations_for_user(**scope))
-        detail.sanctions = list(case_sanctions_for_user(**scope))
-        detail.offers = list(
-            ResolutionOffer.objects.filter(case=case).select_related("party__person")
+        detail.determinations = rows(
+            "determinations", lambda: case_determinations_for_user(**scope)
         )
-        detail.appeals = list(case_appeals_for_user(**scope))
+        detail.sanctions = rows("sanctions", lambda: case_sanctions_for_user(**scope))
+        detail.offers = rows(
+            "offers",
+            lambda: ResolutionOffer.objects.filter(case=case).select_related("party__person"),
+        )
+        detail.appeals = rows("appeals", lambda: case_appeals_for_user(**scope))
         appeal_ground_names_set(case, detail.appeals)
         from ncii_cases.services.appeals import stayed_sanction_ids
 
         detail.stayed_sanction_ids = stayed_sanction_ids(case, appeals=detail.appeals)
     if detail.show_content:
-        detail.milestones = list(case_milestones_for_user(**scope))
+        detail.milestones = rows("milestones", lambda: case_milestones_for_user(**scope))
     events = case_timeline_for_user(**scope)
     if newest_events is None:
         detail.timeline = list(events)
@@ -390,13 +493,14 @@ def case_detail_for_user(*, user, pk, newest_events: int | None = None) -> CaseD
         newest = list(events.order_by("-pk")[: newest_events + 1])
         detail.timeline_more = len(newest) > newest_events
         detail.timeline = newest[:newest_events][::-1]
-        # The links to the incoming reports of the case stay on the page however old.
-        from ncii_cases.events import REPORT_LINK_EVENTS
-
-        detail.report_links = [
-            (e, "") for e in events.filter(event_type__in=REPORT_LINK_EVENTS).order_by("pk")
-        ]
-    detail.extensions = list(case_extensions_for_user(**scope))
+        # The links to the incoming reports of the case stay on the page however old (only
+        # users who read the case see them: ``present`` is empty for the others, whose
+        # timeline holds no such entry either).
+        if "report_links" in present or not detail.show_content:
+            detail.report_links = [
+                (e, "") for e in events.filter(event_type__in=REPORT_LINK_EVENTS).order_by("pk")
+            ]
+    detail.extensions = rows("extensions", lambda: case_extensions_for_user(**scope))
     detail.deadlines = clocks.case_clocks(
         case,
         takedowns=detail.takedowns,
@@ -773,6 +877,38 @@ def case_record_for_user(*, user, case: Case, kind: str, pk):
 
 # The keys of an event's detail that name a staff member (an assignee, an approver).
 USER_KEYS = ("user_id", "approved_by_id", "from_user_id", "to_user_id")
+# The keys of an event's detail that name a school (``events.Names.schools``).
+SCHOOL_KEYS = ("from_school_id", "to_school_id")
+
+
+@functools.lru_cache(maxsize=32)
+def timeline_labels(language: str | None) -> dict[str, dict[str, str]]:
+    """The labels the timeline's sentences use for stored values (``events.Names.labels``):
+    for each vocabulary, each value's label in ``language`` (the active one, which it is
+    called with: the key of the cache, since the labels are fixed for a language). Read,
+    never changed, by its callers."""
+    from ncii_cases.models import MeasureStatus, PartyChoice, SanctionStatus
+
+    labels = {
+        "stage": dict(c.Stage.choices),
+        "party_role": dict(c.PartyRole.choices),
+        "assignment_role": dict(c.AssignmentRole.choices),
+        "level": dict(c.Level.choices),
+        "party_choice": dict(PartyChoice.choices),
+        "measure_status": dict(MeasureStatus.choices),
+        "sanction_status": dict(SanctionStatus.choices),
+        "option": dict(ResolutionOffer.Option.choices),
+        "takedown_status": dict(TakedownRequest.Status.choices),
+        "notice_kind": dict(PartyNotice.Kind.choices),
+        "notice_method": dict(PartyNotice.Method.choices),
+        "finding": dict(Determination.Finding.choices),
+        "track": dict(c.RespondentTrack.choices),
+        "appeal_subject": dict(Appeal.Subject.choices),
+        "appeal_outcome": dict(AppealOutcome.choices),
+        "milestone": dict(ProcessAMilestone.Kind.choices),
+        "parent_decision": dict(ParentNotificationDecision.Decision.choices),
+    }
+    return {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
 
 
 def timeline_names(
@@ -813,29 +949,14 @@ def timeline_names(
         records[("document", row.pk)] = row.title
     for row in rows("sanctions", Sanction.objects.filter(case=case).select_related("intervention")):
         records[("sanction", row.pk)] = str(row.intervention)
-    from ncii_cases.models import MeasureStatus, PartyChoice, SanctionStatus
-
-    labels = {
-        "stage": dict(c.Stage.choices),
-        "party_role": dict(c.PartyRole.choices),
-        "assignment_role": dict(c.AssignmentRole.choices),
-        "level": dict(c.Level.choices),
-        "party_choice": dict(PartyChoice.choices),
-        "measure_status": dict(MeasureStatus.choices),
-        "sanction_status": dict(SanctionStatus.choices),
-        "option": dict(ResolutionOffer.Option.choices),
-        "takedown_status": dict(TakedownRequest.Status.choices),
-        "notice_kind": dict(PartyNotice.Kind.choices),
-        "notice_method": dict(PartyNotice.Method.choices),
-        "finding": dict(Determination.Finding.choices),
-        "track": dict(c.RespondentTrack.choices),
-        "appeal_subject": dict(Appeal.Subject.choices),
-        "appeal_outcome": dict(AppealOutcome.choices),
-        "milestone": dict(ProcessAMilestone.Kind.choices),
-        "parent_decision": dict(ParentNotificationDecision.Decision.choices),
-    }
-    labels = {k: {key: str(v) for key, v in d.items()} for k, d in labels.items()}
-    schools = dict(m.School.objects.filter(district_id=case.district_id).values_list("pk", "name"))
+    labels = timeline_labels(translation.get_language())
+    # Only a move between schools names a school: the district's schools are read for those.
+    wanted_schools = {e.detail.get(key) for e in events for key in SCHOOL_KEYS if e.detail.get(key)}
+    schools = (
+        dict(m.School.objects.filter(district_id=case.district_id).values_list("pk", "name"))
+        if wanted_schools
+        else {}
+    )
     return Names(
         users=users,
         parties=party_names,

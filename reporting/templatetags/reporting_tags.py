@@ -8,7 +8,10 @@ register = template.Library()
 
 
 @register.inclusion_tag("reporting/partials/redacted_releases.html", takes_context=True)
-def redacted_releases(context, case):
-    """The released redacted summaries of the case, for a user who may read its content."""
+def redacted_releases(context, case, sections=None):
+    """The released redacted summaries of the case, for a user who may read its content.
+    ``sections``: what the case holds (``CaseDetail.sections``), which spares the read of a
+    case without any."""
     user = context["request"].user
-    return {"case": case, "releases": redacted_releases_for_user(user=user, case=case)}
+    releases = redacted_releases_for_user(user=user, case=case, sections=sections)
+    return {"case": case, "releases": releases}

@@ -12,7 +12,7 @@ from tests.access.helpers import login_verified
 
 
 def summary_of(client, case, django_assert_max_num_queries) -> str:
-    with django_assert_max_num_queries(80):
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("ncii_cases:case_detail", args=[case.pk]))
     assert response.status_code == 200
     entry = AccessEvent.objects.order_by("pk").last()

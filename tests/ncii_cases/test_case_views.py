@@ -64,7 +64,7 @@ def test_intake_creates_the_case_in_intake_with_each_person_shown(client, coordi
 
 def test_a_guard_failure_is_shown_in_plain_words_and_the_stage_stays(client, coordinator, case):
     login_verified(client, coordinator)
-    with records(Event(EventType.TRANSITION, coordinator, {"action"}), queries=28):
+    with records(Event(EventType.TRANSITION, coordinator, {"action"}), queries=26):
         client.post(url("case_transition", case, action="begin_assessment"))
     with records(queries=19):
         response = client.post(
