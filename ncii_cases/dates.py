@@ -159,16 +159,19 @@ def moment_text(value: dt.datetime | None, zone=None, *, seconds: bool = False) 
 class MomentTexts:
     """``moment_text`` for many instants in one zone (an export's millions of values): the
     date part ("Nov 30, 2026") is formatted once per local date and the time part ("4:11 PM")
-    once per hour and minute, each by Django's formatter in the active language, so every
-    text is exactly what ``moment_text(value, zone)`` writes. Keep one per request or chunk
-    (the active language and zone are read when it is made)."""
+    once per hour, each by Django's formatter in the active language, so every text is
+    exactly what ``moment_text(value, zone)`` writes. Of "M j, Y" only the month's name ("M")
+    and of "g:i A" only the hour ("g") and AM/PM ("A") need the formatter; the day, the year
+    and the minutes are numbers written as it writes them ("j", "%04d", "%02d"). Keep one per
+    request or export (the active language and zone are read when it is made)."""
 
-    __slots__ = ("zone", "dates", "times")
+    __slots__ = ("zone", "dates", "months", "hours")
 
     def __init__(self, zone=None):
         self.zone = zone if zone is not None else timezone.get_current_timezone()
         self.dates: dict[dt.date, str] = {}
-        self.times: dict[tuple[int, int], str] = {}
+        self.months: dict[tuple[int, int], str] = {}
+        self.hours: dict[int, tuple[str, str]] = {}
 
     def __call__(self, value: dt.datetime | None) -> str:
         """The text of ``value`` as ``moment_text(value, zone)`` (without seconds)."""
@@ -182,13 +185,18 @@ class MomentTexts:
         day = local.date()
         date_text = self.dates.get(day)
         if date_text is None:
-            date_text = self.dates[day] = formats.date_format(day, "M j, Y")
-        minute = (local.hour, local.minute)
-        time_text = self.times.get(minute)
-        if time_text is None:
-            time_text = self.times[minute] = formats.date_format(
-                dt.time(local.hour, local.minute), "g:i A"
+            month = self.months.get((day.year, day.month))
+            if month is None:
+                month = self.months[(day.year, day.month)] = formats.date_format(day, "M ")
+            date_text = self.dates[day] = f"{month}{day.day}, {day.year:04d}"
+        hour = self.hours.get(local.hour)
+        if hour is None:
+            whole = dt.time(local.hour)
+            hour = self.hours[local.hour] = (
+                formats.date_format(whole, "g:"),
+                formats.date_format(whole, " A"),
             )
+        time_text = f"{hour[0]}{local.minute:02d}{hour[1]}"
         name = local.tzname()
         if name is None or local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
             # No zone name, or the hour a change of clocks repeats: Django's formatter writes

@@ -460,11 +460,13 @@ class _Formatter:
     """Shows history values as text (people, schools and cases by name through ``labels``;
     dates in the site's time zone)."""
 
-    def __init__(self, labels: _LabelCache):
+    def __init__(self, labels: _LabelCache, *, moment: MomentTexts | None = None):
         self.labels = labels
         self.zone = timezone.get_current_timezone()
-        # Formatting each instant anew was most of an export chunk's time.
-        self.moment = MomentTexts(self.zone)
+        # Formatting each instant anew was most of an export chunk's time; the export keeps
+        # one set of texts for all its chunks (each chunk formatted its dates and minutes
+        # again).
+        self.moment = moment if moment is not None else MomentTexts(self.zone)
 
     def format(self, spec: _FieldSpec, value) -> str:
         if value is None or value == "":
@@ -510,11 +512,12 @@ def _diff_values(specs: list, kind: str, values: tuple, previous: tuple | None) 
             (f, old, new) for f, old, new in zip(specs, previous, values, strict=True) if old != new
         ]
     if kind == "+":
-        # Set: not None, "", [] or {} (the cheap tests first; most values are set).
+        # Set: not None, "", [] or {}. A true value is set (the cheap test first: most values
+        # are; comparing a date or a number with "" took longer than the rest of the test).
         return [
             (f, None, new)
             for f, new in zip(specs, values, strict=True)
-            if new is not None and new != "" and (new or not isinstance(new, list | dict))
+            if new or (new is not None and new != "" and not isinstance(new, list | dict))
         ]
     return []
 
@@ -527,19 +530,24 @@ def _change_text(label: str, old: str, new: str) -> str:
 
 
 def _change_rows(
-    *, page_keys: list[tuple[int, str]], show_content: bool, export: bool = False
+    *,
+    page_keys: list[tuple[int, str]],
+    show_content: bool,
+    export: bool = False,
+    moment: MomentTexts | None = None,
 ) -> list:
     """Builds the rows of one page: per model, the page's history rows as plain values with
     the id of each one's previous row (one query), then those previous rows (one query); then
     the cases' references and the names of the people, schools and platforms (one query).
     Returns ``ChangeRow`` objects, or with ``export`` the rows of the CSV export: ("change",
     when, who, case reference, what, detail), the detail being the changes as the page shows
-    them (``FieldChange.__str__``) joined by "; "."""
+    them (``FieldChange.__str__``) joined by "; ". ``moment`` is the instants' texts to reuse
+    (the export keeps one for all its chunks; by default one for this page)."""
     by_model: dict[str, list[int]] = {}
     for history_id, key in page_keys:
         by_model.setdefault(key, []).append(history_id)
     labels = _LabelCache()
-    formatter = _Formatter(labels)
+    formatter = _Formatter(labels, moment=moment)
     found: dict[tuple[str, int], tuple] = {}
     for key, ids in by_model.items():
         model, case_path = CASE_MODELS[key]
@@ -589,29 +597,16 @@ def _change_rows(
     result = []
     titles = {key: str(CASE_MODELS[key][0]._meta.verbose_name).capitalize() for key in by_model}
     fmt = formatter.format
+    if export:
+        return _export_change_rows(
+            page_keys, found, titles, labels.names, fmt, show_content=show_content
+        )
     for history_id, key in page_keys:
         entry = found.get((key, history_id))
         if entry is None:
             continue
         (_, when, kind, username, object_id, case_id, *_), fields = entry
         hidden_text = HIDDEN_SET if kind == "+" else HIDDEN
-        if export:
-            result.append(
-                (
-                    "change",
-                    when,
-                    username if username is not None else "system",
-                    labels.names.get((Case, case_id), ""),
-                    f"{titles[key]} #{object_id} {HISTORY_TYPES.get(kind, kind)}",
-                    "; ".join(
-                        _change_text(spec.title, fmt(spec, old), fmt(spec, new))
-                        if show_content or spec.metadata
-                        else f"{spec.title}: {hidden_text}"
-                        for spec, old, new in fields
-                    ),
-                )
-            )
-            continue
         result.append(
             ChangeRow(
                 when=when,
@@ -627,6 +622,56 @@ def _change_rows(
                     else FieldChange(label=spec.title, new=hidden_text, hidden=True)
                     for spec, old, new in fields
                 ],
+            )
+        )
+    return result
+
+
+def _export_change_rows(page_keys, found, titles, names, fmt, *, show_content: bool) -> list:
+    """The export's rows of one chunk (see ``_change_rows``): ("change", when, who, case
+    reference, what, detail). A shown change's text is worked out once per field and pair of
+    values in the chunk (the same stage, school or person recurs on thousands of rows); the
+    chunk bounds what is kept, and relations are named by this chunk's labels."""
+    result = []
+    append = result.append
+    texts: dict[tuple, str] = {}
+    hidden_texts: dict[tuple, str] = {}
+    # What a kind of row says ("Case party #12 changed" but for the id), per model and kind.
+    what = {}
+    for history_id, key in page_keys:
+        entry = found.get((key, history_id))
+        if entry is None:
+            continue
+        (_, when, kind, username, object_id, case_id, *_), fields = entry
+        parts = []
+        for spec, old, new in fields:
+            if show_content or spec.metadata:
+                try:
+                    text = texts.get((spec, old, new))
+                except TypeError:  # a list or dict (JSON) value: not kept
+                    parts.append(_change_text(spec.title, fmt(spec, old), fmt(spec, new)))
+                    continue
+                if text is None:
+                    text = texts[(spec, old, new)] = _change_text(
+                        spec.title, fmt(spec, old), fmt(spec, new)
+                    )
+            else:
+                text = hidden_texts.get((spec, kind))
+                if text is None:
+                    hidden = HIDDEN_SET if kind == "+" else HIDDEN
+                    text = hidden_texts[(spec, kind)] = f"{spec.title}: {hidden}"
+            parts.append(text)
+        head = what.get((key, kind))
+        if head is None:
+            head = what[(key, kind)] = (f"{titles[key]} #", f" {HISTORY_TYPES.get(kind, kind)}")
+        append(
+            (
+                "change",
+                when,
+                username if username is not None else "system",
+                names.get((Case, case_id), ""),
+                f"{head[0]}{object_id}{head[1]}",
+                "; ".join(parts),
             )
         )
     return result
@@ -795,6 +840,7 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
     # deep in a district's history costs what the first one does (an offset made it
     # quadratic: every chunk re-read and re-sorted all the rows before it).
     after = None
+    moment = MomentTexts(timezone.get_current_timezone())
     while True:
         union = _history_union(scope=scope, flt=flt, limit=chunk, after=after)
         if union is None:
@@ -805,13 +851,16 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
         keys = [(hid, key) for hid, _, key in rows]
         last_id, last_when, last_key = rows[-1]
         after = (last_when, last_key, last_id)
-        yield from _change_rows(page_keys=keys, show_content=show_content, export=True)
+        yield from _change_rows(
+            page_keys=keys, show_content=show_content, export=True, moment=moment
+        )
     # The logs are read as plain values (no model instances), with the labels worked out
     # once: the export writes millions of rows and each row's cost is what counts.
     events = _event_queryset(scope=scope, flt=flt).values_list(
         "created_at", "actor__username", "case__reference", "event_type", "from_stage",
         "to_stage", "row_hash",
     )  # fmt: skip
+    stage_texts: dict[tuple, str] = {}
     for (
         created_at,
         username,
@@ -823,7 +872,12 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
     ) in events.iterator(chunk_size=chunk):
         stages = ""
         if from_stage or to_stage:
-            stages = f"Stage: {stage_label(from_stage) or '—'} → {stage_label(to_stage) or '—'}"
+            # A handful of stage pairs: each pair's text is written once.
+            stages = stage_texts.get((from_stage, to_stage))
+            if stages is None:
+                stages = stage_texts[(from_stage, to_stage)] = (
+                    f"Stage: {stage_label(from_stage) or '—'} → {stage_label(to_stage) or '—'}"
+                )
         yield (
             "timeline",
             created_at,

@@ -90,6 +90,12 @@ def test_the_exports_cached_formatter_writes_what_moment_text_writes(zone):
     moments = [start + dt.timedelta(minutes=30 * i) for i in range(4 * 48)]
     autumn = dt.datetime(2026, 10, 31, tzinfo=dt.UTC)
     moments += [autumn + dt.timedelta(minutes=30 * i) for i in range(4 * 48)]
+    # Every minute of a day and the first of every month of a year (the minutes, the days and
+    # the months' names are written from parts).
+    day = dt.datetime(2026, 5, 9, 0, 0, 59, 999_999, tzinfo=dt.UTC)
+    moments += [day + dt.timedelta(minutes=i) for i in range(24 * 60)]
+    moments += [dt.datetime(2025, month, 1, 7, 3, tzinfo=dt.UTC) for month in range(1, 13)]
+    moments += [dt.datetime(5, 1, 2, 7, 3, tzinfo=dt.UTC)]  # a year of fewer than four digits
     for moment in moments + moments:
         assert texts(moment) == moment_text(moment, zone), moment
     naive = dt.datetime(2026, 11, 30, 12, 5)
