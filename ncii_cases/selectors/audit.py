@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -535,14 +536,17 @@ def _change_rows(
     show_content: bool,
     export: bool = False,
     moment: MomentTexts | None = None,
-) -> list:
+    stream: bool = False,
+) -> list | Iterator[tuple]:
     """Builds the rows of one page: per model, the page's history rows as plain values with
     the id of each one's previous row (one query), then those previous rows (one query); then
     the cases' references and the names of the people, schools and platforms (one query).
     Returns ``ChangeRow`` objects, or with ``export`` the rows of the CSV export: ("change",
     when, who, case reference, what, detail), the detail being the changes as the page shows
     them (``FieldChange.__str__``) joined by "; ". ``moment`` is the instants' texts to reuse
-    (the export keeps one for all its chunks; by default one for this page)."""
+    (the export keeps one for all its chunks; by default one for this page). With ``stream``
+    the export rows come as an iterator, each made when it is read (a chunk's rows are not
+    all held at once)."""
     by_model: dict[str, list[int]] = {}
     for history_id, key in page_keys:
         by_model.setdefault(key, []).append(history_id)
@@ -598,9 +602,10 @@ def _change_rows(
     titles = {key: str(CASE_MODELS[key][0]._meta.verbose_name).capitalize() for key in by_model}
     fmt = formatter.format
     if export:
-        return _export_change_rows(
+        rows = _export_change_rows(
             page_keys, found, titles, labels.names, fmt, show_content=show_content
         )
+        return rows if stream else list(rows)
     for history_id, key in page_keys:
         entry = found.get((key, history_id))
         if entry is None:
@@ -627,13 +632,13 @@ def _change_rows(
     return result
 
 
-def _export_change_rows(page_keys, found, titles, names, fmt, *, show_content: bool) -> list:
-    """The export's rows of one chunk (see ``_change_rows``): ("change", when, who, case
-    reference, what, detail). A shown change's text is worked out once per field and pair of
-    values in the chunk (the same stage, school or person recurs on thousands of rows); the
-    chunk bounds what is kept, and relations are named by this chunk's labels."""
-    result = []
-    append = result.append
+def _export_change_rows(
+    page_keys, found, titles, names, fmt, *, show_content: bool
+) -> Iterator[tuple]:
+    """The export's rows of one chunk (see ``_change_rows``), one at a time: ("change", when,
+    who, case reference, what, detail). A shown change's text is worked out once per field
+    and pair of values in the chunk (the same stage, school or person recurs on thousands of
+    rows); the chunk bounds what is kept, and relations are named by this chunk's labels."""
     texts: dict[tuple, str] = {}
     hidden_texts: dict[tuple, str] = {}
     # What a kind of row says ("Case party #12 changed" but for the id), per model and kind.
@@ -664,17 +669,14 @@ def _export_change_rows(page_keys, found, titles, names, fmt, *, show_content: b
         head = what.get((key, kind))
         if head is None:
             head = what[(key, kind)] = (f"{titles[key]} #", f" {HISTORY_TYPES.get(kind, kind)}")
-        append(
-            (
-                "change",
-                when,
-                username if username is not None else "system",
-                names.get((Case, case_id), ""),
-                f"{head[0]}{object_id}{head[1]}",
-                "; ".join(parts),
-            )
+        yield (
+            "change",
+            when,
+            username if username is not None else "system",
+            names.get((Case, case_id), ""),
+            f"{head[0]}{object_id}{head[1]}",
+            "; ".join(parts),
         )
-    return result
 
 
 # --- The review ------------------------------------------------------------------------------
@@ -852,7 +854,7 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
         last_id, last_when, last_key = rows[-1]
         after = (last_when, last_key, last_id)
         yield from _change_rows(
-            page_keys=keys, show_content=show_content, export=True, moment=moment
+            page_keys=keys, show_content=show_content, export=True, moment=moment, stream=True
         )
     # The logs are read as plain values (no model instances), with the labels worked out
     # once: the export writes millions of rows and each row's cost is what counts.
