@@ -649,17 +649,19 @@ def _export_change_rows(
             continue
         (_, when, kind, username, object_id, case_id, *_), fields = entry
         parts = []
-        for spec, old, new in fields:
+        for change in fields:  # (spec, old, new): the key of its text
+            spec = change[0]
             if show_content or spec.metadata:
                 try:
-                    text = texts.get((spec, old, new))
+                    text = texts.get(change)
                 except TypeError:  # a list or dict (JSON) value: not kept
+                    text = None
+                    _, old, new = change
                     parts.append(_change_text(spec.title, fmt(spec, old), fmt(spec, new)))
                     continue
                 if text is None:
-                    text = texts[(spec, old, new)] = _change_text(
-                        spec.title, fmt(spec, old), fmt(spec, new)
-                    )
+                    _, old, new = change
+                    text = texts[change] = _change_text(spec.title, fmt(spec, old), fmt(spec, new))
             else:
                 text = hidden_texts.get((spec, kind))
                 if text is None:
