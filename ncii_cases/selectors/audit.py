@@ -576,6 +576,10 @@ def _change_rows(
     labels = _LabelCache()
     formatter = _Formatter(labels, moment=moment)
     found: dict[tuple[str, int], tuple] = {}
+    # The export keeps each model's specs and previous rows, and per history row only its
+    # values; it works out the differences as it writes the rows.
+    model_specs: dict[str, list] = {}
+    model_previous: dict[str, dict] = {}
     for key, ids in by_model.items():
         model, case_path = CASE_MODELS[key]
         history = model.history.model
@@ -611,6 +615,25 @@ def _change_rows(
                 .values_list("history_id", *names)
             }
         want = labels.want
+        if export:
+            model_specs[key], model_previous[key] = specs, previous
+            # Every value of a shown relation, changed or not, is named: a few more names in
+            # the one query, and no list of differences held per row until it is written.
+            related = [
+                (i, spec.related)
+                for i, spec in enumerate(specs)
+                if spec.related is not None and (show_content or spec.metadata)
+            ]
+            for row in rows:
+                values = row[7:]
+                before = previous.get(row[6])
+                for i, model in related:
+                    want(model, values[i])
+                    if before is not None:
+                        want(model, before[i])
+                want(Case, row[5])
+                found[(key, row[0])] = row
+            continue
         for row in rows:
             fields = _diff_values(specs, row[2], row[7:], previous.get(row[6]))
             for spec, old, new in fields:
@@ -626,7 +649,14 @@ def _change_rows(
     fmt = formatter.format
     if export:
         rows = _export_change_rows(
-            page_keys, found, titles, labels.names, fmt, show_content=show_content
+            page_keys,
+            found,
+            model_specs,
+            model_previous,
+            titles,
+            labels.names,
+            fmt,
+            show_content=show_content,
         )
         return rows if stream else list(rows)
     for history_id, key in page_keys:
@@ -656,7 +686,7 @@ def _change_rows(
 
 
 def _export_change_rows(
-    page_keys, found, titles, names, fmt, *, show_content: bool
+    page_keys, found, specs, previous, titles, names, fmt, *, show_content: bool
 ) -> Iterator[tuple]:
     """The export's rows of one chunk (see ``_change_rows``), one at a time: ("change", when,
     who, case reference, what, detail). A shown change's text is worked out once per field
@@ -667,10 +697,11 @@ def _export_change_rows(
     # What a kind of row says ("Case party #12 changed" but for the id), per model and kind.
     what = {}
     for history_id, key in page_keys:
-        entry = found.get((key, history_id))
-        if entry is None:
+        row = found.get((key, history_id))
+        if row is None:
             continue
-        (_, when, kind, username, object_id, case_id, *_), fields = entry
+        _, when, kind, username, object_id, case_id, previous_id = row[:7]
+        fields = _diff_values(specs[key], kind, row[7:], previous[key].get(previous_id))
         parts = []
         for change in fields:  # (spec, old, new): the key of its text
             spec = change[0]
