@@ -693,6 +693,7 @@ def _export_change_rows(
     and pair of values in the chunk (the same stage, school or person recurs on thousands of
     rows); the chunk bounds what is kept, and relations are named by this chunk's labels."""
     texts: dict[tuple, str] = {}
+    created: dict[_FieldSpec, dict] = {}
     hidden_texts: dict[tuple, str] = {}
     # What a kind of row says ("Case party #12 changed" but for the id), per model and kind.
     what = {}
@@ -701,8 +702,34 @@ def _export_change_rows(
         if row is None:
             continue
         _, when, kind, username, object_id, case_id, previous_id = row[:7]
-        fields = _diff_values(specs[key], kind, row[7:], previous[key].get(previous_id))
+        before = previous[key].get(previous_id)
         parts = []
+        if before is None and kind == "+":
+            # A creation (most rows): its set values, as ``_diff_values`` picks them, each
+            # value's text kept per field (no triple per value).
+            for spec, new in zip(specs[key], row[7:], strict=True):
+                if new or (new is not None and new != "" and not isinstance(new, list | dict)):
+                    if show_content or spec.metadata:
+                        by_value = created.get(spec)
+                        if by_value is None:
+                            by_value = created[spec] = {}
+                        try:
+                            text = by_value.get(new)
+                        except TypeError:  # a list or dict (JSON) value: not kept
+                            text = _change_text(spec.title, fmt(spec, None), fmt(spec, new))
+                        else:
+                            if text is None:
+                                text = by_value[new] = _change_text(
+                                    spec.title, fmt(spec, None), fmt(spec, new)
+                                )
+                    else:
+                        text = hidden_texts.get((spec, kind))
+                        if text is None:
+                            text = hidden_texts[(spec, kind)] = f"{spec.title}: {HIDDEN_SET}"
+                    parts.append(text)
+            fields = ()
+        else:
+            fields = _diff_values(specs[key], kind, row[7:], before)
         for change in fields:  # (spec, old, new): the key of its text
             spec = change[0]
             if show_content or spec.metadata:
