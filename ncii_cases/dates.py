@@ -179,9 +179,9 @@ class MomentTexts:
 
         if value is None:
             return ""
-        if timezone.is_naive(value):
+        if value.utcoffset() is None:  # naive (``timezone.is_naive``)
             value = timezone.make_aware(value)
-        local = timezone.localtime(value, self.zone)
+        local = value.astimezone(self.zone)  # what ``timezone.localtime`` does, checks apart
         day = local.date()
         date_text = self.dates.get(day)
         if date_text is None:
