@@ -736,7 +736,6 @@ def _export_change_rows(
                 try:
                     text = texts.get(change)
                 except TypeError:  # a list or dict (JSON) value: not kept
-                    text = None
                     _, old, new = change
                     parts.append(_change_text(spec.title, fmt(spec, old), fmt(spec, new)))
                     continue
