@@ -159,18 +159,19 @@ def moment_text(value: dt.datetime | None, zone=None, *, seconds: bool = False) 
 class MomentTexts:
     """``moment_text`` for many instants in one zone (an export's millions of values, a page's
     hundreds of rows), each text exactly what ``moment_text(value, zone, seconds=seconds)``
-    writes: the date part ("Nov 30, 2026") is formatted by Django's formatter once per local
-    date, and of the time part ("4:11 PM", "4:11:05 PM") the hour and the AM/PM once per hour
-    (they are the language's); the minutes and seconds are written as Django's ``i`` and
-    ``s`` write them ("%02d"). Keep one per request or chunk (the active language and zone
-    are read when it is made)."""
+    writes. Of "M j, Y" only the month's name ("M") and of the time only the hour ("g") and
+    AM/PM ("A") need Django's formatter (they are the language's): the month once per month,
+    the hour once per hour; the day, the year, the minutes and the seconds are numbers written
+    as it writes them ("j", "%04d", "%02d"). Keep one per request or export (the active
+    language and zone are read when it is made)."""
 
-    __slots__ = ("zone", "seconds", "dates", "hours")
+    __slots__ = ("zone", "seconds", "dates", "months", "hours")
 
     def __init__(self, zone=None, *, seconds: bool = False):
         self.zone = zone if zone is not None else timezone.get_current_timezone()
         self.seconds = seconds
         self.dates: dict[dt.date, str] = {}
+        self.months: dict[tuple[int, int], str] = {}
         # hour -> ("4", "PM"): Django's "g" and "A" of that hour.
         self.hours: dict[int, tuple[str, str]] = {}
 
@@ -181,9 +182,9 @@ class MomentTexts:
 
         if value is None:
             return ""
-        if timezone.is_naive(value):
+        if value.utcoffset() is None:  # naive (``timezone.is_naive``)
             value = timezone.make_aware(value)
-        local = timezone.localtime(value, self.zone)
+        local = value.astimezone(self.zone)  # what ``timezone.localtime`` does, checks apart
         name = local.tzname()
         if name is None or local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
             # No zone name, or the hour a change of clocks repeats: Django's formatter writes
@@ -193,7 +194,10 @@ class MomentTexts:
         day = local.date()
         date_text = self.dates.get(day)
         if date_text is None:
-            date_text = self.dates[day] = formats.date_format(day, "M j, Y")
+            month = self.months.get((day.year, day.month))
+            if month is None:
+                month = self.months[(day.year, day.month)] = formats.date_format(day, "M")
+            date_text = self.dates[day] = f"{month} {day.day}, {day.year:04d}"
         hour = self.hours.get(local.hour)
         if hour is None:
             clock = dt.time(local.hour)

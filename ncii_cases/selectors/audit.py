@@ -14,10 +14,11 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, F, Lookup, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import Http404, QueryDict
 from django.utils import timezone, translation
 
@@ -563,11 +564,13 @@ class _Formatter:
     """Shows history values as text (people, schools and cases by name through ``labels``;
     dates in the site's time zone)."""
 
-    def __init__(self, labels: _LabelCache):
+    def __init__(self, labels: _LabelCache, *, moment: MomentTexts | None = None):
         self.labels = labels
         self.zone = timezone.get_current_timezone()
-        # Formatting each instant anew was most of an export chunk's time.
-        self.moment = MomentTexts(self.zone)
+        # Formatting each instant anew was most of an export chunk's time; the export keeps
+        # one set of texts for all its chunks (each chunk formatted its dates and minutes
+        # again).
+        self.moment = moment if moment is not None else MomentTexts(self.zone)
 
     def format(self, spec: _FieldSpec, value) -> str:
         if value is None or value == "":
@@ -619,11 +622,12 @@ def _diff_values(specs: list, kind: str, values: tuple, previous: tuple | None) 
             (f, old, new) for f, old, new in zip(specs, previous, values, strict=True) if old != new
         ]
     if kind == "+":
-        # Set: not None, "", [] or {} (the cheap tests first; most values are set).
+        # Set: not None, "", [] or {}. A true value is set (the cheap test first: most values
+        # are; comparing a date or a number with "" took longer than the rest of the test).
         return [
             (f, None, new)
             for f, new in zip(specs, values, strict=True)
-            if new is not None and new != "" and (new or not isinstance(new, list | dict))
+            if new or (new is not None and new != "" and not isinstance(new, list | dict))
         ]
     return []
 
@@ -635,21 +639,56 @@ def _change_text(label: str, old: str, new: str) -> str:
     return f"{label}: {old or '—'} → {new or '—'}"
 
 
+class _AnyOf(Lookup):
+    """``lhs = ANY(%s)`` with the list of integers as one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return [int(value) for value in self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, self.rhs)
+
+
+def _history_ids_in(ids: list[int]):
+    """The condition "history_id is one of ``ids``". On PostgreSQL the ids are one array
+    parameter (``= ANY(%s)``): Django prepares each value of an IN list on its own, which
+    for an export chunk's thousands of ids cost as much as running the query."""
+    if connection.vendor != "postgresql":
+        return Q(history_id__in=ids)
+    return _AnyOf(F("history_id"), ids)
+
+
 def _change_rows(
-    *, page_keys: list[tuple[int, str]], show_content: bool, export: bool = False
-) -> list:
+    *,
+    page_keys: list[tuple[int, str]],
+    show_content: bool,
+    export: bool = False,
+    moment: MomentTexts | None = None,
+    stream: bool = False,
+) -> list | Iterator[tuple]:
     """Builds the rows of one page: per model, the page's history rows as plain values with
     the id of each one's previous row (one query), then those previous rows (one query); then
     the cases' references and the names of the people, schools and platforms (one query).
     Returns ``ChangeRow`` objects, or with ``export`` the rows of the CSV export: ("change",
     when, who, case reference, what, detail), the detail being the changes as the page shows
-    them (``FieldChange.__str__``) joined by "; "."""
+    them (``FieldChange.__str__``) joined by "; ". ``moment`` is the instants' texts to reuse
+    (the export keeps one for all its chunks; by default one for this page). With ``stream``
+    the export rows come as an iterator, each made when it is read (a chunk's rows are not
+    all held at once)."""
     by_model: dict[str, list[int]] = {}
     for history_id, key in page_keys:
         by_model.setdefault(key, []).append(history_id)
     labels = _LabelCache()
-    formatter = _Formatter(labels)
+    formatter = _Formatter(labels, moment=moment)
     found: dict[tuple[str, int], tuple] = {}
+    # The export keeps each model's specs and previous rows, and per history row only its
+    # values; it works out the differences as it writes the rows.
+    model_specs: dict[str, list] = {}
+    model_previous: dict[str, dict] = {}
     for key, ids in by_model.items():
         case_path = CASE_MODELS[key][1]
         history = _history_model(key)
@@ -661,7 +700,7 @@ def _change_rows(
             .values("history_id")[:1]
         )
         rows = list(
-            history.objects.filter(history_id__in=ids)
+            history.objects.filter(_history_ids_in(ids))
             .annotate(previous_id=Subquery(previous_id), audit_case_id=F(case_path))
             .order_by()
             .values_list(
@@ -680,11 +719,30 @@ def _change_rows(
         if wanted:
             previous = {
                 r[0]: r[1:]
-                for r in history.objects.filter(history_id__in=wanted)
+                for r in history.objects.filter(_history_ids_in(wanted))
                 .order_by()
                 .values_list("history_id", *names)
             }
         want = labels.want
+        if export:
+            model_specs[key], model_previous[key] = specs, previous
+            # Every value of a shown relation, changed or not, is named: a few more names in
+            # the one query, and no list of differences held per row until it is written.
+            related = [
+                (i, spec.related)
+                for i, spec in enumerate(specs)
+                if spec.related is not None and (show_content or spec.metadata)
+            ]
+            for row in rows:
+                values = row[7:]
+                before = previous.get(row[6])
+                for i, model in related:
+                    want(model, values[i])
+                    if before is not None:
+                        want(model, before[i])
+                want(Case, row[5])
+                found[(key, row[0])] = row
+            continue
         for row in rows:
             fields = _diff_values(specs, row[2], row[7:], previous.get(row[6]))
             for spec, old, new in fields:
@@ -698,29 +756,24 @@ def _change_rows(
     result = []
     titles = {key: str(CASE_MODELS[key][0]._meta.verbose_name).capitalize() for key in by_model}
     fmt = formatter.format
+    if export:
+        rows = _export_change_rows(
+            page_keys,
+            found,
+            model_specs,
+            model_previous,
+            titles,
+            labels.names,
+            fmt,
+            show_content=show_content,
+        )
+        return rows if stream else list(rows)
     for history_id, key in page_keys:
         entry = found.get((key, history_id))
         if entry is None:
             continue
         (_, when, kind, username, object_id, case_id, *_), fields = entry
         hidden_text = HIDDEN_SET if kind == "+" else HIDDEN
-        if export:
-            result.append(
-                (
-                    "change",
-                    when,
-                    username if username is not None else "system",
-                    labels.names.get((Case, case_id), ""),
-                    f"{titles[key]} #{object_id} {HISTORY_TYPES.get(kind, kind)}",
-                    "; ".join(
-                        _change_text(spec.title, fmt(spec, old), fmt(spec, new))
-                        if show_content or spec.metadata
-                        else f"{spec.title}: {hidden_text}"
-                        for spec, old, new in fields
-                    ),
-                )
-            )
-            continue
         result.append(
             ChangeRow(
                 when=when,
@@ -739,6 +792,82 @@ def _change_rows(
             )
         )
     return result
+
+
+def _export_change_rows(
+    page_keys, found, specs, previous, titles, names, fmt, *, show_content: bool
+) -> Iterator[tuple]:
+    """The export's rows of one chunk (see ``_change_rows``), one at a time: ("change", when,
+    who, case reference, what, detail). A shown change's text is worked out once per field
+    and pair of values in the chunk (the same stage, school or person recurs on thousands of
+    rows); the chunk bounds what is kept, and relations are named by this chunk's labels."""
+    texts: dict[tuple, str] = {}
+    created: dict[_FieldSpec, dict] = {}
+    hidden_texts: dict[tuple, str] = {}
+    # What a kind of row says ("Case party #12 changed" but for the id), per model and kind.
+    what = {}
+    for history_id, key in page_keys:
+        row = found.get((key, history_id))
+        if row is None:
+            continue
+        _, when, kind, username, object_id, case_id, previous_id = row[:7]
+        before = previous[key].get(previous_id)
+        parts = []
+        if before is None and kind == "+":
+            # A creation (most rows): its set values, as ``_diff_values`` picks them, each
+            # value's text kept per field (no triple per value).
+            for spec, new in zip(specs[key], row[7:], strict=True):
+                if new or (new is not None and new != "" and not isinstance(new, list | dict)):
+                    if show_content or spec.metadata:
+                        by_value = created.get(spec)
+                        if by_value is None:
+                            by_value = created[spec] = {}
+                        try:
+                            text = by_value.get(new)
+                        except TypeError:  # a list or dict (JSON) value: not kept
+                            text = _change_text(spec.title, fmt(spec, None), fmt(spec, new))
+                        else:
+                            if text is None:
+                                text = by_value[new] = _change_text(
+                                    spec.title, fmt(spec, None), fmt(spec, new)
+                                )
+                    else:
+                        text = hidden_texts.get((spec, kind))
+                        if text is None:
+                            text = hidden_texts[(spec, kind)] = f"{spec.title}: {HIDDEN_SET}"
+                    parts.append(text)
+            fields = ()
+        else:
+            fields = _diff_values(specs[key], kind, row[7:], before)
+        for change in fields:  # (spec, old, new): the key of its text
+            spec = change[0]
+            if show_content or spec.metadata:
+                try:
+                    text = texts.get(change)
+                except TypeError:  # a list or dict (JSON) value: not kept
+                    _, old, new = change
+                    parts.append(_change_text(spec.title, fmt(spec, old), fmt(spec, new)))
+                    continue
+                if text is None:
+                    _, old, new = change
+                    text = texts[change] = _change_text(spec.title, fmt(spec, old), fmt(spec, new))
+            else:
+                text = hidden_texts.get((spec, kind))
+                if text is None:
+                    hidden = HIDDEN_SET if kind == "+" else HIDDEN
+                    text = hidden_texts[(spec, kind)] = f"{spec.title}: {hidden}"
+            parts.append(text)
+        head = what.get((key, kind))
+        if head is None:
+            head = what[(key, kind)] = (f"{titles[key]} #", f" {HISTORY_TYPES.get(kind, kind)}")
+        yield (
+            "change",
+            when,
+            username if username is not None else "system",
+            names.get((Case, case_id), ""),
+            f"{head[0]}{object_id}{head[1]}",
+            "; ".join(parts),
+        )
 
 
 # --- The review ------------------------------------------------------------------------------
@@ -921,6 +1050,7 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
     # deep in a district's history costs what the first one does (an offset made it
     # quadratic: every chunk re-read and re-sorted all the rows before it).
     after = None
+    moment = MomentTexts(timezone.get_current_timezone())
     while True:
         union = _history_union(scope=scope, flt=flt, limit=chunk, after=after)
         if union is None:
@@ -931,13 +1061,16 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
         keys = [(hid, key) for hid, _, key in rows]
         last_id, last_when, last_key = rows[-1]
         after = (last_when, last_key, last_id)
-        yield from _change_rows(page_keys=keys, show_content=show_content, export=True)
+        yield from _change_rows(
+            page_keys=keys, show_content=show_content, export=True, moment=moment, stream=True
+        )
     # The logs are read as plain values (no model instances), with the labels worked out
     # once: the export writes millions of rows and each row's cost is what counts.
     events = _event_queryset(scope=scope, flt=flt).values_list(
         "created_at", "actor__username", "case__reference", "event_type", "from_stage",
         "to_stage", "row_hash",
     )  # fmt: skip
+    stage_texts: dict[tuple, str] = {}
     for (
         created_at,
         username,
@@ -949,7 +1082,12 @@ def audit_export_rows(*, user, flt: AuditFilter, case: Case | None = None, chunk
     ) in events.iterator(chunk_size=chunk):
         stages = ""
         if from_stage or to_stage:
-            stages = f"Stage: {stage_label(from_stage) or '—'} → {stage_label(to_stage) or '—'}"
+            # A handful of stage pairs: each pair's text is written once.
+            stages = stage_texts.get((from_stage, to_stage))
+            if stages is None:
+                stages = stage_texts[(from_stage, to_stage)] = (
+                    f"Stage: {stage_label(from_stage) or '—'} → {stage_label(to_stage) or '—'}"
+                )
         yield (
             "timeline",
             created_at,

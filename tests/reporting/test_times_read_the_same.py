@@ -98,6 +98,12 @@ def test_the_exports_cached_formatter_writes_what_moment_text_writes(zone, secon
         moments = [start + step * i for i in range(4 * 200)]
         autumn = dt.datetime(2026, 10, 31, tzinfo=dt.UTC)
         moments += [autumn + step * i for i in range(4 * 200)]
+        # Every minute of a day and the first of every month of a year (the minutes, the days
+        # and the months' names are written from parts).
+        day = dt.datetime(2026, 5, 9, 0, 0, 59, 999_999, tzinfo=dt.UTC)
+        moments += [day + dt.timedelta(minutes=i) for i in range(24 * 60)]
+        moments += [dt.datetime(2025, month, 1, 7, 3, tzinfo=dt.UTC) for month in range(1, 13)]
+        moments += [dt.datetime(5, 1, 2, 7, 3, tzinfo=dt.UTC)]  # a year of fewer than 4 digits
         for moment in moments + moments:
             assert texts(moment) == moment_text(moment, zone, seconds=seconds), moment
         naive = dt.datetime(2026, 11, 30, 12, 5, 9)
