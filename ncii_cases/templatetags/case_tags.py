@@ -1,6 +1,8 @@
 """Template helpers of the case pages: a clock's due time in words, labels of values."""
 
 from django import template
+from django.conf import settings
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -12,12 +14,15 @@ register = template.Library()
 
 @register.simple_tag
 def due(clock_or_moment, started_at=None):
-    """Renders a clock (``clocks.Clock``) or a due instant as everywhere else: the absolute
+    """Renders a clock (``clocks.Clock``), a due instant or a due text worked out already
+    (``clocks.DueText``, a list's rows) as everywhere else: the absolute
     local time with the zone beside the time left ("Sun Nov 1, 4:00 PM CST — 3 h left") in a
     ``<time>`` element, and the daylight-saving note when a change falls inside the window. A
     clock that is not running shows its state in words ("Removed (Mon Nov 2, 9:00 AM CST)")."""
     if clock_or_moment is None:
         return "No deadline"
+    if isinstance(clock_or_moment, clocks.DueText):
+        return due_html(clock_or_moment)
     if isinstance(clock_or_moment, clocks.Clock):
         clock = clock_or_moment
         if not clock.open:
@@ -25,7 +30,12 @@ def due(clock_or_moment, started_at=None):
         moment, started_at = clock.due_at, clock.started_at
     else:
         moment = clock_or_moment
-    text = clocks.due_text(moment, started_at=started_at)
+    return due_html(clocks.due_text(moment, started_at=started_at))
+
+
+def due_html(text: clocks.DueText) -> str:
+    """A due text (``clocks.DueText``) as the ``due`` tag shows it: a ``<time>`` element,
+    marked overdue from the due instant on, and the daylight-saving note beside it."""
     note = format_html(' <span class="hint dst-note">{}</span>', text.note) if text.note else ""
     return format_html(
         '<time class="{}" datetime="{}">{}</time>{}',
@@ -103,3 +113,23 @@ def field_group(field):
     # field.html's lines, stripped as the form renderer strips them.
     html = f"<label{attrs}>{contents}</label>\n\n{help_text}\n{errors}\n{field}".strip()
     return mark_safe(html)  # noqa: S308  # nosec B308, B703 (label, attributes escaped; help text is safe in field.html too)
+
+
+@register.filter
+def td_cells(values):
+    """Values as table cells, ``<td>{{ value }}</td>`` each (localized and escaped as the
+    template shows a value), in one filter call instead of a loop of template nodes: the
+    queue's table of counts per school and stage has hundreds of cells."""
+    shown: dict = {}
+    cells = []
+    for value in values:
+        text = shown.get(value)
+        if text is None:
+            # An int shows as its digits unless thousands are grouped: numberformat.format's
+            # own shortcut, without asking the locale's formats for each cell.
+            if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+                text = shown[value] = str(value)
+            else:
+                text = shown[value] = conditional_escape(localize(value))
+        cells.append(f"<td>{text}</td>")
+    return mark_safe("".join(cells))  # noqa: S308  # nosec B308, B703 (every value escaped)
