@@ -40,7 +40,11 @@ def home(request):
     kind = selectors_home.home_kind_for_user(request.user)
     context = {"kind": kind, "kinds": HomeKind, "home_title": selectors_home.HOME_TITLES[kind]}
     if kind in (HomeKind.QUEUE, HomeKind.CASELOAD, HomeKind.AUDIT):
-        queue = case_queue(user=request.user, params=request.GET)
+        queue = case_queue(
+            user=request.user,
+            params=request.GET,
+            with_lists=kind == HomeKind.QUEUE and not request.htmx,
+        )
         paginator = Paginator(queue.rows, QUEUE_PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         # The rows' URLs and due texts are worked out once for the page, in the district's

@@ -164,12 +164,15 @@ def queue_schools_for_user(*, user) -> QuerySet[School]:
     return School.objects.filter(district_id=user.district_id)
 
 
-def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
+def case_queue(
+    *, user, params=None, now: dt.datetime | None = None, with_lists: bool = True
+) -> Queue:
     """Returns the user's queue: the visible cases filtered and sorted by ``params``, the
-    needs-action-now lists and counts by stage. Metadata-only users (the auditor) get a list of
-    references, schools, stages and dates, and no content filter nor content sort; a search
-    matches only parties the user may read, and the respondent filter is there only for users
-    who may read respondents (not support staff)."""
+    needs-action-now lists and counts by stage. The lists are left empty, unread, when
+    ``with_lists`` is false (only the coordinator's full page shows them). Metadata-only users
+    (the auditor) get a list of references, schools, stages and dates, and no content filter
+    nor content sort; a search matches only parties the user may read, and the respondent
+    filter is there only for users who may read respondents (not support staff)."""
     now = now or clocks.now()
     reads_content = user_can_anywhere(user, Action.VIEW)
     base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
@@ -215,7 +218,11 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     else:
         queue.count = queue.total
     queue.rows = IdsFirstList(sorted_ids.values_list("pk", flat=True), count=queue.count, now=now)
-    open_cases = annotated.exclude(stage=c.Stage.CLOSED)
+    if not with_lists:
+        return queue
+    # The needs-action lists show no overdue flag nor harm level: the cases without the
+    # list's annotations (no join to the harm assessment).
+    open_cases = base.exclude(stage=c.Stage.CLOSED)
     queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
     queue.overdue = list(open_cases.any_overdue(now).order_by("next_due_at")[:10])
     queue.due_soon = list(

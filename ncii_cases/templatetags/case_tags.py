@@ -1,9 +1,12 @@
 """Template helpers of the case pages: a clock's due time in words, labels of values."""
 
+from html import escape as html_escape
+
 from django import template
 from django.conf import settings
+from django.utils import formats, timezone
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -35,14 +38,14 @@ def due(clock_or_moment, started_at=None):
 
 def due_html(text: clocks.DueText) -> str:
     """A due text (``clocks.DueText``) as the ``due`` tag shows it: a ``<time>`` element,
-    marked overdue from the due instant on, and the daylight-saving note beside it."""
-    note = format_html(' <span class="hint dst-note">{}</span>', text.note) if text.note else ""
-    return format_html(
-        '<time class="{}" datetime="{}">{}</time>{}',
-        "clock overdue" if text.overdue else "clock",
-        text.iso,
-        str(text),
-        note,
+    marked overdue from the due instant on, and the daylight-saving note beside it. Every
+    text escaped (html.escape, what format_html does, without its lazy-string checks: a
+    queue page shows up to a hundred)."""
+    note = f' <span class="hint dst-note">{html_escape(text.note)}</span>' if text.note else ""
+    css = "clock overdue" if text.overdue else "clock"
+    return mark_safe(  # noqa: S308  # nosec B308, B703 (every text escaped)
+        f'<time class="{css}" datetime="{html_escape(text.iso)}">{html_escape(str(text))}</time>'
+        f"{note}"
     )
 
 
@@ -133,3 +136,65 @@ def td_cells(values):
                 text = shown[value] = conditional_escape(localize(value))
         cells.append(f"<td>{text}</td>")
     return mark_safe("".join(cells))  # noqa: S308  # nosec B308, B703 (every value escaped)
+
+
+# The date a queue row was reported, as ``{{ reported_at|date:"M j, Y" }}`` showed it.
+REPORTED_FORMAT = "M j, Y"
+
+
+@register.simple_tag
+def queue_rows(rows, reads_content):
+    """The ``<tr>`` rows of the queue's table, one per ``selectors.queue.QueueRow``: link and
+    reference (and the title for who reads content), school, stage, harm level (for who reads
+    content), next due (the ``due`` tag's ``<time>``, or a dash) and the local date reported;
+    a row whose case is overdue is marked ``row-overdue``. Every text escaped. Written in
+    Python, with the whitespace of the loop it replaces: a page of rows rendered node by node
+    was a third of the page's rendering."""
+    zone = timezone.get_current_timezone()
+    # Rows share harm levels and report dates: each label and date is worked out once.
+    harms: dict = {}
+    dates: dict = {}
+    parts = []
+    for row in rows:
+        row_class = ' class="row-overdue"' if row.is_overdue else ""
+        title = harm = ""
+        if reads_content:
+            title = f'<br><span class="hint">{html_escape(row.title)}</span>'
+            label = harms.get(row.harm_level)
+            if label is None:
+                label = harms[row.harm_level] = conditional_escape(level_label(row.harm_level))
+            harm = f"<td>{label}</td>"
+        due_cell = due_html(row.due) if row.has_due else "—"
+        local = row.reported_at.astimezone(zone)
+        reported = dates.get(local.date())
+        if reported is None:
+            reported = dates[local.date()] = html_escape(
+                formats.date_format(local, REPORTED_FORMAT)
+            )
+        parts.append(
+            f"\n    <tr{row_class}>\n"
+            f'      <td><a href="{html_escape(row.url)}">{html_escape(row.reference)}</a>'
+            f"{title}</td>\n"
+            f"      <td>{html_escape(row.school)}</td>\n"
+            f"      <td>{html_escape(row.stage)}</td>\n"
+            f"      {harm}\n"
+            f"      <td>{due_cell}</td>\n"
+            f"      <td>{reported}</td>\n"
+            "    </tr>\n  "
+        )
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703 (every text escaped)
+
+
+@register.simple_tag
+def due_items(rows, second):
+    """The ``<li>`` items of a needs-action list of the queue, one per
+    ``selectors.queue.QueueRow``: the case's link and reference, then its stage (``second``
+    "stage") or its school ("school"), then its next due as the ``due`` tag shows it. Every
+    text escaped; written in Python for the same reason as ``queue_rows``."""
+    return mark_safe(  # noqa: S308  # nosec B308, B703 (every text escaped)
+        "".join(
+            f'<li><a href="{html_escape(row.url)}">{html_escape(row.reference)}</a> — '
+            f"{html_escape(getattr(row, second))}, {conditional_escape(due(row.due))}</li>"
+            for row in rows
+        )
+    )
