@@ -118,24 +118,45 @@ def field_group(field):
     return mark_safe(html)  # noqa: S308  # nosec B308, B703 (label, attributes escaped; help text is safe in field.html too)
 
 
+def _cell_text(value, shown: dict) -> str:
+    """``{{ value }}`` as the template shows it (localized, escaped), once per value."""
+    text = shown.get(value)
+    if text is None:
+        # An int shows as its digits unless thousands are grouped: numberformat.format's
+        # own shortcut, without asking the locale's formats for each cell.
+        if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+            text = shown[value] = str(value)
+        else:
+            text = shown[value] = conditional_escape(localize(value))
+    return text
+
+
 @register.filter
 def td_cells(values):
     """Values as table cells, ``<td>{{ value }}</td>`` each (localized and escaped as the
     template shows a value), in one filter call instead of a loop of template nodes: the
     queue's table of counts per school and stage has hundreds of cells."""
     shown: dict = {}
-    cells = []
-    for value in values:
-        text = shown.get(value)
-        if text is None:
-            # An int shows as its digits unless thousands are grouped: numberformat.format's
-            # own shortcut, without asking the locale's formats for each cell.
-            if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
-                text = shown[value] = str(value)
-            else:
-                text = shown[value] = conditional_escape(localize(value))
-        cells.append(f"<td>{text}</td>")
-    return mark_safe("".join(cells))  # noqa: S308  # nosec B308, B703 (every value escaped)
+    cells = "".join(f"<td>{_cell_text(value, shown)}</td>" for value in values)
+    return mark_safe(cells)  # noqa: S308  # nosec B308, B703 (every value escaped)
+
+
+@register.simple_tag
+def school_stage_rows(rows):
+    """The rows of the queue's table of counts per school and stage
+    (``selectors.home.SchoolStageCounts``): the school, linking to the queue filtered by it,
+    its count per stage and its total, as the loop of template nodes this replaces wrote
+    them (a district has dozens of schools)."""
+    shown: dict = {}
+    parts = []
+    for row in rows:
+        cells = "".join(f"<td>{_cell_text(n, shown)}</td>" for n in row.cells)
+        parts.append(
+            f'<tr><th scope="row"><a href="?school={_cell_text(row.school.pk, shown)}">'
+            f"{conditional_escape(row.school)}</a></th>{cells}"
+            f"<td>{_cell_text(row.total, shown)}</td></tr>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703 (every text escaped)
 
 
 # The date a queue row was reported, as ``{{ reported_at|date:"M j, Y" }}`` showed it.
