@@ -18,6 +18,9 @@ from ncii_cases.permissions import Action, cases_visible_to, user_can_anywhere, 
 from ncii_cases.selectors.cases import parties_visible_to
 
 SOON = dt.timedelta(hours=48)
+# The fields a ``QueueRow`` reads (the lists and the page's rows load these alone: not the
+# narrative and the rest of each case).
+ROW_FIELDS = ("reference", "title", "stage", "next_due_at", "reported_at", "school__name")
 
 
 def cases_annotated(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
@@ -61,7 +64,8 @@ class IdsFirstList:
             raise TypeError("The queue's rows are read a page (a slice) at a time.")
         page_ids = self.ids[index]
         rows = cases_annotated(Case.objects.filter(pk__in=page_ids), now=self.now)
-        return list(rows.select_related("school").order_by(*self.ids.query.order_by))
+        rows = rows.select_related("school").only(*ROW_FIELDS)
+        return list(rows.order_by(*self.ids.query.order_by))
 
 
 @dataclass(slots=True)
@@ -222,7 +226,7 @@ def case_queue(
         return queue
     # The needs-action lists show no overdue flag nor harm level: the cases without the
     # list's annotations (no join to the harm assessment).
-    open_cases = base.exclude(stage=c.Stage.CLOSED)
+    open_cases = base.exclude(stage=c.Stage.CLOSED).only(*ROW_FIELDS)
     queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
     queue.overdue = list(open_cases.any_overdue(now).order_by("next_due_at")[:10])
     queue.due_soon = list(
