@@ -12,6 +12,8 @@ need-to-know). So:
   only respondents the user may read.
 """
 
+from html import escape as html_escape
+
 import django_filters
 from django import forms
 from django.db.models import F, Q
@@ -70,22 +72,27 @@ class PlainSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(v) for v in self.format_value(value)}
 
-        # escape() on each value and label: format_html per option cost twice as much.
-        def options(choices) -> str:
-            return "".join(
-                f'<option value="{escape(v)}"{" selected" if str(v) in selected else ""}>'
-                f"{escape(label)}</option>"
-                for v, label in choices
-            )
-
-        def part(group_value, group_label) -> str:
+        # html.escape(str()) on each value and label, what django.utils.html.escape does,
+        # without its check for lazy arguments, in one loop (no function call per option):
+        # for the hundreds of staff options this was a tenth of the queue page's time, and
+        # format_html per option cost twice as much again.
+        parts = []
+        for group_value, group_label in self.choices:
             if isinstance(group_label, list | tuple):
-                return f'<optgroup label="{escape(group_value)}">{options(group_label)}</optgroup>'
-            return options([(group_value, group_label)])
-
+                parts.append(f'<optgroup label="{escape(group_value)}">')
+                group = group_label
+            else:
+                group = ((group_value, group_label),)
+            for v, label in group:
+                v = str(v)
+                parts.append(
+                    f'<option value="{html_escape(v)}"{" selected" if v in selected else ""}>'
+                    f"{html_escape(str(label))}</option>"
+                )
+            if group is group_label:
+                parts.append("</optgroup>")
         # Every value and label above is escaped.
-        parts = "".join(part(v, label) for v, label in self.choices)
-        parts = mark_safe(parts)  # noqa: S308  # nosec B308, B703
+        parts = mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703
         attrs = self.build_attrs(self.attrs, attrs)
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), parts)
 

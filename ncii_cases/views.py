@@ -19,7 +19,7 @@ from ncii_cases.selectors import home as selectors_home
 from ncii_cases.selectors import reports as sr
 from ncii_cases.selectors import roster as selectors_roster
 from ncii_cases.selectors.home import HomeKind
-from ncii_cases.selectors.queue import case_queue
+from ncii_cases.selectors.queue import QueueRowMaker, case_queue
 from policies.models import Resource
 from policies.selectors import resources_for_district
 
@@ -41,12 +41,20 @@ def home(request):
     kind = selectors_home.home_kind_for_user(request.user)
     context = {"kind": kind, "kinds": HomeKind, "home_title": selectors_home.HOME_TITLES[kind]}
     if kind in (HomeKind.QUEUE, HomeKind.CASELOAD, HomeKind.AUDIT):
-        queue = case_queue(user=request.user, params=request.GET)
+        queue = case_queue(
+            user=request.user,
+            params=request.GET,
+            with_lists=kind == HomeKind.QUEUE and not request.htmx,
+        )
         paginator = Paginator(queue.rows, QUEUE_PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
+        # The rows' URLs and due texts are worked out once for the page, in the district's
+        # zone (activated by DistrictTimeZoneMiddleware).
+        rows = QueueRowMaker(now=queue.rows.now, zone=timezone.get_current_timezone())
         context |= {
             "queue": queue,
             "page": page,
+            "rows": rows.rows(page.object_list),
             "querystring": _without_page(request.GET),
             # Filters asked for (even ones ignored for this user): the count then says
             # "match these filters".
@@ -66,9 +74,13 @@ def home(request):
             user=request.user, counts=queue.school_stage_counts, schools=queue.schools
         )
         # The district's zone, activated for the request (DistrictTimeZoneMiddleware).
-        context["due_today"] = selectors_home.cases_due_today(
-            user=request.user, zone=timezone.get_current_timezone()
-        )
+        due_today = selectors_home.cases_due_today(user=request.user, zone=rows.zone)
+        context["now_lists"] = {
+            "due_today": rows.rows(due_today),
+            "new_reports": rows.rows(queue.new_reports),
+            "overdue": rows.rows(queue.overdue),
+            "due_soon": rows.rows(queue.due_soon),
+        }
     elif kind == HomeKind.CASELOAD:
         context["caseload"] = selectors_home.caseload_for_user(user=request.user)
     elif kind == HomeKind.AUDIT:

@@ -46,6 +46,7 @@ from ncii_cases.permissions import (
 )
 from ncii_cases.school_calendar import district_zone
 from ncii_cases.selectors.cases import parties_visible_to
+from ncii_cases.selectors.queue import ROW_FIELDS
 
 
 class HomeKind:
@@ -167,7 +168,8 @@ def cases_due_today(*, user, now: dt.datetime | None = None, zone=None) -> list[
     first (at most ``DUE_TODAY_SHOWN``): those already past today included (they are overdue
     now), those due tomorrow not. One query, on the (district, next_due_at) index. ``zone``:
     the district's time zone when the caller has it already (a request's, activated by
-    ``DistrictTimeZoneMiddleware``); otherwise read from the user's district."""
+    ``DistrictTimeZoneMiddleware``); otherwise read from the user's district. The cases carry
+    the fields a queue row shows (``queue.ROW_FIELDS``), the others deferred."""
     now = now or clocks.now()
     if user.district_id is None:
         return []
@@ -176,6 +178,7 @@ def cases_due_today(*, user, now: dt.datetime | None = None, zone=None) -> list[
     rows = (
         cases.filter(next_due_at__gte=start, next_due_at__lt=end)
         .select_related("school")
+        .only(*ROW_FIELDS)
         .order_by("next_due_at", "pk")
     )
     return list(rows[:DUE_TODAY_SHOWN])

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Count, F, QuerySet, Value, When
 from django.db.models import Case as When_
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from ncii_cases import choices as c
 from ncii_cases import clocks
@@ -16,6 +18,9 @@ from ncii_cases.permissions import Action, cases_visible_to, user_can_anywhere, 
 from ncii_cases.selectors.cases import parties_visible_to
 
 SOON = dt.timedelta(hours=48)
+# The fields a ``QueueRow`` reads (the lists and the page's rows load these alone: not the
+# narrative and the rest of each case).
+ROW_FIELDS = ("reference", "title", "stage", "next_due_at", "reported_at", "school__name")
 
 
 def cases_annotated(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
@@ -59,7 +64,71 @@ class IdsFirstList:
             raise TypeError("The queue's rows are read a page (a slice) at a time.")
         page_ids = self.ids[index]
         rows = cases_annotated(Case.objects.filter(pk__in=page_ids), now=self.now)
-        return list(rows.select_related("school").order_by(*self.ids.query.order_by))
+        rows = rows.select_related("school").only(*ROW_FIELDS)
+        return list(rows.order_by(*self.ids.query.order_by))
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """One case as the queue's lists show it, worked out once in Python rather than by the
+    template for each row: its URL, reference, title, school's name, stage label, harm
+    level (value), next due (``due``: its ``clocks.DueText``, or the stopped clock of
+    ``clocks.next_due_clock`` when nothing is due; ``has_due`` says which), reported
+    instant and overdue flag (the ``is_overdue`` annotation)."""
+
+    pk: int
+    url: str
+    reference: str
+    title: str
+    school: str
+    stage: str
+    harm_level: str | None
+    has_due: bool
+    due: object
+    reported_at: dt.datetime
+    is_overdue: bool
+
+
+class QueueRowMaker:
+    """Makes ``QueueRow``s of cases (read with their school, and with ``cases_annotated``'s
+    annotations where the overdue flag or the harm level is shown) at one instant ``now``
+    in one time zone ``zone`` (the active one by default): the case URL is reversed once,
+    and the due text of an instant is worked out once however many lists show it."""
+
+    def __init__(self, *, now: dt.datetime | None = None, zone=None):
+        self.now = now or clocks.now()
+        self.zone = zone or timezone.get_current_timezone()
+        self.url = Case.absolute_url_maker()
+        self._due: dict[dt.datetime, clocks.DueText] = {}
+
+    def due_text(self, due_at: dt.datetime) -> clocks.DueText:
+        """``clocks.due_text`` of ``due_at`` at this maker's instant and zone (a list's row:
+        no clock start known)."""
+        text = self._due.get(due_at)
+        if text is None:
+            text = self._due[due_at] = clocks.due_text(due_at, now_=self.now, zone=self.zone)
+        return text
+
+    def row(self, case: Case) -> QueueRow:
+        """The row of one case."""
+        due_at = case.next_due_at
+        return QueueRow(
+            pk=case.pk,
+            url=self.url(case.pk),
+            reference=case.reference,
+            title=case.title,
+            school=str(case.school),
+            stage=c.stage_label(case.stage),
+            harm_level=getattr(case, "harm_level", None),
+            has_due=due_at is not None,
+            due=self.due_text(due_at) if due_at is not None else clocks.next_due_clock(case),
+            reported_at=case.reported_at,
+            is_overdue=getattr(case, "is_overdue", False),
+        )
+
+    def rows(self, cases) -> list[QueueRow]:
+        """The rows of ``cases``, in their order."""
+        return [self.row(case) for case in cases]
 
 
 @dataclass
@@ -99,12 +168,15 @@ def queue_schools_for_user(*, user) -> QuerySet[School]:
     return School.objects.filter(district_id=user.district_id)
 
 
-def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
+def case_queue(
+    *, user, params=None, now: dt.datetime | None = None, with_lists: bool = True
+) -> Queue:
     """Returns the user's queue: the visible cases filtered and sorted by ``params``, the
-    needs-action-now lists and counts by stage. Metadata-only users (the auditor) get a list of
-    references, schools, stages and dates, and no content filter nor content sort; a search
-    matches only parties the user may read, and the respondent filter is there only for users
-    who may read respondents (not support staff)."""
+    needs-action-now lists and counts by stage. The lists are left empty, unread, when
+    ``with_lists`` is false (only the coordinator's full page shows them). Metadata-only users
+    (the auditor) get a list of references, schools, stages and dates, and no content filter
+    nor content sort; a search matches only parties the user may read, and the respondent
+    filter is there only for users who may read respondents (not support staff)."""
     now = now or clocks.now()
     reads_content = user_can_anywhere(user, Action.VIEW)
     base = cases_visible_to(user, Action.VIEW_METADATA).select_related("school")
@@ -117,7 +189,8 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
         schools=schools,
         school_list=school_list,
         staff=queue_staff_for_user(user=user),
-        parties=parties_visible_to(user),
+        # Built only when a search or the respondent filter asks for it.
+        parties=SimpleLazyObject(lambda: parties_visible_to(user)),
         reads_content=reads_content,
         # Respondents are discipline information: support staff never read them.
         reads_respondents=user_can_anywhere(user, Action.VIEW_DISCIPLINE),
@@ -149,7 +222,11 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     else:
         queue.count = queue.total
     queue.rows = IdsFirstList(sorted_ids.values_list("pk", flat=True), count=queue.count, now=now)
-    open_cases = annotated.exclude(stage=c.Stage.CLOSED)
+    if not with_lists:
+        return queue
+    # The needs-action lists show no overdue flag nor harm level: the cases without the
+    # list's annotations (no join to the harm assessment).
+    open_cases = base.exclude(stage=c.Stage.CLOSED).only(*ROW_FIELDS)
     queue.new_reports = list(open_cases.filter(stage=c.Stage.INTAKE).order_by("reported_at")[:10])
     queue.overdue = list(open_cases.any_overdue(now).order_by("next_due_at")[:10])
     queue.due_soon = list(
@@ -160,4 +237,11 @@ def case_queue(*, user, params=None, now: dt.datetime | None = None) -> Queue:
     return queue
 
 
-__all__ = ["IdsFirstList", "case_queue", "cases_annotated", "queue_staff_for_user"]
+__all__ = [
+    "IdsFirstList",
+    "QueueRow",
+    "QueueRowMaker",
+    "case_queue",
+    "cases_annotated",
+    "queue_staff_for_user",
+]
