@@ -266,6 +266,10 @@ class CaseQueueFilter(django_filters.FilterSet):
         """Whether any filter is given: without one, the list is every case visible."""
         return bool(self._given())
 
+    def searches(self) -> bool:
+        """Whether a search term is given (the ``q`` filter, whitespace aside)."""
+        return bool(str(self._given().get("q", "")).strip())
+
     def filter_unsorted(self, queryset):
         """Applies the given filters to ``queryset``, without the sort: for the count, on the
         visible cases without the queue's annotations (whose join to the harm assessment
