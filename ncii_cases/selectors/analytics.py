@@ -316,31 +316,7 @@ def district_analytics_from_facts(
             counts[f"{name}_{i}"] = Count("pk", filter=Q(**{name: value}))
     for value, name in RESPONDENT_FIELDS.items():
         counts[f"aff_{value}"] = Count("pk", filter=Q(**{name: True}))
-    # One pass over the facts, by month reported and school: the trend and the school
-    # breakdown are its groups, every other count is the sum of its groups (counts add up
-    # exactly). Three passes (the totals, the schools, the months) cost three times one.
-    counts["prompt"] = Count("pk", filter=Q(first_action_after__lte=PROMPT_FIRST_ACTION))
-    groups = (
-        facts.annotate(month=TruncMonth("reported_at"))
-        .values_list("month", "school__name")
-        .annotate(**counts)
-        .order_by("school__name", "month")
-    )
-    names = list(counts)
-    summary = dict.fromkeys(names, 0)
-    by_month: dict[dt.date, list[int]] = {}
-    by_school: dict[str, int] = {}  # in the database's order of school names
-    for month, school_name, *values in groups:
-        row = dict(zip(names, values, strict=True))
-        for name, n in row.items():
-            summary[name] += n
-        by_school[school_name] = by_school.get(school_name, 0) + row["total"]
-        day = month.date() if isinstance(month, dt.datetime) else month
-        trend = by_month.setdefault(day, [0, 0, 0, 0])
-        trend[0] += row["total"]
-        trend[1] += row["closed"]
-        trend[2] += row["prompt"]
-        trend[3] += row["total"] - row["acted"]
+    summary = facts.aggregate(**counts)
 
     result = DistrictAnalytics(total=summary["total"], closed=summary["closed"])
     result.supportive_offered = summary["support"]
@@ -349,8 +325,22 @@ def district_analytics_from_facts(
     b = result.breakdowns
     for name, pairs in choices.items():
         b[name] = [(label, summary[f"{name}_{i}"]) for i, (_value, label) in enumerate(pairs)]
-    b["school"] = list(by_school.items())
-    result.trends = [TrendMonth(day, *by_month[day]) for day in sorted(by_month)]
+    b["school"] = list(
+        facts.values_list("school__name").annotate(n=Count("pk")).order_by("school__name")
+    )
+    for month, reported, closed, prompt_n, waiting in (
+        facts.annotate(month=TruncMonth("reported_at"))
+        .values_list("month")
+        .annotate(
+            n=Count("pk"),
+            closed=Count("pk", filter=Q(stage=c.Stage.CLOSED)),
+            prompt=Count("pk", filter=Q(first_action_after__lte=PROMPT_FIRST_ACTION)),
+            waiting=Count("pk", filter=Q(first_action_after__isnull=True)),
+        )
+        .order_by("month")
+    ):
+        day = month.date() if isinstance(month, dt.datetime) else month
+        result.trends.append(TrendMonth(day, reported, closed, prompt_n, waiting))
     b["month"] = [(trend.month.strftime("%Y-%m"), trend.reported) for trend in result.trends]
     case_ids = facts.values("case_id")
     platform_rows = (
