@@ -305,3 +305,30 @@ def test_the_read_counts_cases_written_outside_the_services_before_any_reconcile
     assert_kept_equals_fresh(coordinator)
     # Nothing stale or missing any more: nothing written.
     assert case_facts_refresh_stale(district_id=case.district_id) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "index"),
+    [("first_action_after", "casefacts_first_action"), ("closure_after", "casefacts_closure")],
+)
+def test_each_median_reads_the_middle_of_its_index(field, index, district):
+    """The medians' query (the measured durations of a district in order, read at the middle
+    offset) matches an index of the kept facts, so PostgreSQL reads half an index instead of
+    sorting every measured case. SQLite keeps its plain sort."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    durations = (
+        CaseFacts.objects.filter(district_id=district.pk, **{f"{field}__isnull": False})
+        .order_by(field)
+        .values_list(field, flat=True)
+    )
+    sql, params = durations[10:12].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan
