@@ -332,3 +332,23 @@ def test_each_median_reads_the_middle_of_its_index(field, index, district):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan, plan
+
+
+def test_a_missing_facts_generation_is_stored_once_and_shared():
+    """With no generation in the shared cache (never set, evicted, restarted), the first read
+    stores a new one that later reads share (so kept figures are reused), and a refresh moves
+    it on."""
+    from django.core.cache import cache
+
+    from ncii_cases.analytics_facts import GENERATION_KEY, _generation_advance, facts_generation
+
+    key = GENERATION_KEY % 987654
+    cache.delete(key)
+    try:
+        first = facts_generation(987654)
+        assert not first.startswith("new-")
+        assert facts_generation(987654) == first
+        _generation_advance([987654])
+        assert facts_generation(987654) != first
+    finally:
+        cache.delete(key)
