@@ -19,6 +19,7 @@ read. A change committed after the lock waits for the refresh and marks the row 
 
 import datetime as dt
 import logging
+import secrets
 import uuid
 from collections.abc import Iterable
 
@@ -279,12 +280,24 @@ def case_facts_refresh_all(*, district_id: int | None = None) -> int:
 GENERATION_KEY = "ncii:analytics-facts-generation:%s"
 
 
+def _generation_start() -> int:
+    """A new generation number: random, so that no figure kept under an earlier generation of
+    the same district (before the key was evicted or the cache restarted) is ever reused."""
+    return secrets.randbits(62)
+
+
 def facts_generation(district_id: int) -> str:
     """The district's facts generation in the shared cache: it moves on whenever a refresh
-    wrote a row, so figures kept under it are as fresh as the facts. Unknown (cache down,
-    key evicted): a new value, so nothing older is ever reused."""
+    wrote a row, so figures kept under it are as fresh as the facts. When the cache holds
+    none (never set, key evicted, cache restarted) a new random one is stored and shared from
+    then on (before, every read made up its own and no figure was ever reused until a case
+    changed). Cache down: a new value each time, so nothing older is ever reused."""
+    key = GENERATION_KEY % district_id
     try:
-        value = cache.get(GENERATION_KEY % district_id)
+        value = cache.get(key)
+        if value is None:
+            cache.add(key, _generation_start(), timeout=None)
+            value = cache.get(key)
     except Exception:  # the shared cache is unreachable
         value = None
     return str(value) if value is not None else f"new-{uuid.uuid4()}"
@@ -297,6 +310,6 @@ def _generation_advance(district_ids: Iterable[int]) -> None:
             try:
                 cache.incr(key)
             except ValueError:  # no such key yet
-                cache.set(key, 1, timeout=None)
+                cache.set(key, _generation_start(), timeout=None)
         except Exception:  # the shared cache is unreachable: readers work figures out afresh
             logger.warning("Analytics: the facts generation could not be advanced")

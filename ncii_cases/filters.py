@@ -16,7 +16,9 @@ from html import escape as html_escape
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -157,6 +159,26 @@ class IndexedOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*keys, *SORT_ORDER[params[0]][1:])
 
 
+class _AmongArray(Func):
+    """``expression = ANY(ARRAY(subquery))`` (PostgreSQL)."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _pk_among(ids: QuerySet) -> Q | Func:
+    """The condition "the case's primary key is one of ``ids``" (a query of one column).
+
+    On PostgreSQL it is ``id = ANY(ARRAY(ids))``: the ids are worked out once and each is
+    looked up by primary key, whatever number of them the planner guesses. As ``id IN
+    (ids)``, a guess of a few thousand matches made it read the whole district's sort index
+    to hash-join the matches (95,000 entries at 100,000 cases, for 1,600 matches)."""
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    return _AmongArray(F("pk"), ArraySubquery(ids))
+
+
 class CaseQueueFilter(django_filters.FilterSet):
     # Every select is a PlainSelect: the form is on every queue page, and Django's select
     # renders two templates per option.
@@ -273,6 +295,10 @@ class CaseQueueFilter(django_filters.FilterSet):
         """Whether any filter is given: without one, the list is every case visible."""
         return bool(self._given())
 
+    def searches(self) -> bool:
+        """Whether a search term is given (the ``q`` filter, whitespace aside)."""
+        return bool(str(self._given().get("q", "")).strip())
+
     def filter_unsorted(self, queryset):
         """Applies the given filters to ``queryset``, without the sort: for the count, on the
         visible cases without the queue's annotations (whose join to the harm assessment
@@ -291,7 +317,7 @@ class CaseQueueFilter(django_filters.FilterSet):
         # (need-to-know); the outer query keeps only the cases the user may see.
         cases = Case.objects.order_by()
         if not self.reads_content:
-            return queryset.filter(pk__in=cases.filter(reference__icontains=value).values("pk"))
+            return queryset.filter(_pk_among(cases.filter(reference__icontains=value).values("pk")))
         # Withdrawn parties (named by mistake) are no longer people of the case.
         parties = self.parties.current().order_by()
         matching = (
@@ -303,7 +329,7 @@ class CaseQueueFilter(django_filters.FilterSet):
                 parties.filter(description__icontains=value).values("case_id"),
             )
         )
-        return queryset.filter(pk__in=matching)
+        return queryset.filter(_pk_among(matching))
 
     def filter_affiliation(self, queryset, name, value):
         respondents = self.parties.current().filter(role=c.PartyRole.RESPONDENT, affiliation=value)

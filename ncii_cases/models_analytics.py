@@ -49,6 +49,19 @@ class CaseFacts(models.Model):
                 condition=models.Q(stale=True),
                 name="casefacts_stale",
             ),
+            # The medians (``selectors.analytics._median``) read the middle of the measured
+            # durations in order: from these, half the entries of an index instead of a
+            # sort of every measured case.
+            models.Index(
+                fields=["district", "first_action_after"],
+                condition=models.Q(first_action_after__isnull=False),
+                name="casefacts_first_action",
+            ),
+            models.Index(
+                fields=["district", "closure_after"],
+                condition=models.Q(closure_after__isnull=False),
+                name="casefacts_closure",
+            ),
         ]
 
     def __str__(self):

@@ -21,6 +21,10 @@ SOON = dt.timedelta(hours=48)
 # The fields a ``QueueRow`` reads (the lists and the page's rows load these alone: not the
 # narrative and the rest of each case).
 ROW_FIELDS = ("reference", "title", "stage", "next_due_at", "reported_at", "school__name")
+# A search lists the ids of its matches, sorted, in one query, at most this many: their number
+# (the pager's count) and any page then come from that one list, so the search runs once.
+# A broader search is counted and paged by the database (the search then runs twice).
+SEARCH_IDS_LISTED = 5000
 
 
 def cases_annotated(cases: QuerySet[Case], *, now: dt.datetime) -> QuerySet[Case]:
@@ -44,11 +48,15 @@ class IdsFirstList:
     those rows with their annotations by primary key, sorted again by the same whole order
     (its last key is the primary key, so the order is the ids'). Page 50 then costs what page
     1 costs, bar reading 1,250 index entries. ``count()`` is the queue's count (known without
-    listing)."""
+    listing).
+
+    ``ids`` is either that sorted queryset of ids or, for a search, the list of every
+    matching id already read in that order (``SEARCH_IDS_LISTED``): a page is then a slice
+    of the list, and an empty page reads nothing."""
 
     ordered = True  # the ids query is always sorted (no Paginator warning)
 
-    def __init__(self, ids: QuerySet, *, count: int, now: dt.datetime):
+    def __init__(self, ids: QuerySet | list[int], *, count: int, now: dt.datetime):
         self.ids = ids
         self._count = count
         self.now = now
@@ -63,6 +71,13 @@ class IdsFirstList:
         if not isinstance(index, slice):
             raise TypeError("The queue's rows are read a page (a slice) at a time.")
         page_ids = self.ids[index]
+        if isinstance(page_ids, list):
+            if not page_ids:
+                return []
+            rows = cases_annotated(Case.objects.filter(pk__in=page_ids), now=self.now)
+            rows = rows.select_related("school").only(*ROW_FIELDS)
+            position = {pk: i for i, pk in enumerate(page_ids)}
+            return sorted(rows, key=lambda case: position[case.pk])
         rows = cases_annotated(Case.objects.filter(pk__in=page_ids), now=self.now)
         rows = rows.select_related("school").only(*ROW_FIELDS)
         return list(rows.order_by(*self.ids.query.order_by))
@@ -217,11 +232,21 @@ def case_queue(
         counts[stage] = counts.get(stage, 0) + n
     queue.stage_counts = [(value, label, counts.get(value, 0)) for value, label in c.Stage.choices]
     queue.total = sum(counts.values())
-    if filterset.narrows():
+    ids = sorted_ids.values_list("pk", flat=True)
+    listed = None
+    if filterset.searches():
+        # The matches' ids, sorted, read once: the count and the page come from them.
+        listed = list(ids[: SEARCH_IDS_LISTED + 1])
+        if len(listed) > SEARCH_IDS_LISTED:
+            listed = None
+    if listed is not None:
+        queue.count = len(listed)
+        ids = listed
+    elif filterset.narrows():
         queue.count = filterset.filter_unsorted(base.order_by()).count()
     else:
         queue.count = queue.total
-    queue.rows = IdsFirstList(sorted_ids.values_list("pk", flat=True), count=queue.count, now=now)
+    queue.rows = IdsFirstList(ids, count=queue.count, now=now)
     if not with_lists:
         return queue
     # The needs-action lists show no overdue flag nor harm level: the cases without the

@@ -305,3 +305,50 @@ def test_the_read_counts_cases_written_outside_the_services_before_any_reconcile
     assert_kept_equals_fresh(coordinator)
     # Nothing stale or missing any more: nothing written.
     assert case_facts_refresh_stale(district_id=case.district_id) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "index"),
+    [("first_action_after", "casefacts_first_action"), ("closure_after", "casefacts_closure")],
+)
+def test_each_median_reads_the_middle_of_its_index(field, index, district):
+    """The medians' query (the measured durations of a district in order, read at the middle
+    offset) matches an index of the kept facts, so PostgreSQL reads half an index instead of
+    sorting every measured case. SQLite keeps its plain sort."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    durations = (
+        CaseFacts.objects.filter(district_id=district.pk, **{f"{field}__isnull": False})
+        .order_by(field)
+        .values_list(field, flat=True)
+    )
+    sql, params = durations[10:12].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan
+
+
+def test_a_missing_facts_generation_is_stored_once_and_shared():
+    """With no generation in the shared cache (never set, evicted, restarted), the first read
+    stores a new one that later reads share (so kept figures are reused), and a refresh moves
+    it on."""
+    from django.core.cache import cache
+
+    from ncii_cases.analytics_facts import GENERATION_KEY, _generation_advance, facts_generation
+
+    key = GENERATION_KEY % 987654
+    cache.delete(key)
+    try:
+        first = facts_generation(987654)
+        assert not first.startswith("new-")
+        assert facts_generation(987654) == first
+        _generation_advance([987654])
+        assert facts_generation(987654) != first
+    finally:
+        cache.delete(key)

@@ -109,3 +109,85 @@ def test_the_parties_rule_is_unchanged_for_each_role(request, case, other_school
         for kase in (case, other_school_case):
             expected |= {p.pk for p in case_parties_for_user(user=user, case=kase)}
         assert found == expected, persona
+
+
+def _search_rows(user, term: str):
+    from django.core.paginator import Paginator
+
+    queue = case_queue(user=user, params={"q": term})
+    page = Paginator(queue.rows, 25).get_page(1)
+    return queue, [case.pk for case in page.object_list]
+
+
+def test_a_search_reads_its_matches_once_for_the_count_and_the_page(case, school, coordinator):
+    """The matches' ids are listed once, sorted: the pager's count and the page come from
+    that list, in the order the database sorts the filtered cases."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CaseFactory
+
+    others = [CaseFactory(school=school) for _ in range(3)]
+    for kase in [case, *others]:
+        CasePartyFactory(case=kase, person__last_name="Okonkwo-Reyes", description="")
+    CaseFactory(school=school)  # not a match
+    with CaptureQueriesContext(connection) as queries:
+        queue, rows = _search_rows(coordinator, "okonkwo")
+    expected = list(queue.cases.values_list("pk", flat=True))
+    assert len(expected) == 4
+    assert rows == expected
+    assert queue.count == 4
+    searches = [q["sql"] for q in queries.captured_queries if "OKONKWO" in q["sql"].upper()]
+    assert len(searches) == 1, searches
+
+
+def test_a_search_without_a_match_reads_no_rows(case, coordinator):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        queue, rows = _search_rows(coordinator, "no such name anywhere")
+    assert (queue.count, rows) == (0, [])
+    # The page's rows are read by primary key; with no match, no such read.
+    rows_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"ncii_cases_case"."id" IN (' in q["sql"] and '"is_overdue"' in q["sql"]
+    ]
+    assert rows_reads == []
+
+
+def test_a_search_broader_than_the_list_is_counted_and_paged_by_the_database(
+    case, school, coordinator, monkeypatch
+):
+    from ncii_cases.selectors import queue as queue_module
+    from tests.factories import CaseFactory
+
+    monkeypatch.setattr(queue_module, "SEARCH_IDS_LISTED", 2)
+    others = [CaseFactory(school=school) for _ in range(2)]
+    for kase in [case, *others]:
+        CasePartyFactory(case=kase, person__last_name="Okonkwo-Reyes", description="")
+    queue, rows = _search_rows(coordinator, "okonkwo")
+    assert queue.count == 3
+    assert rows == list(queue.cases.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("persona", ["counselor", "auditor"])
+def test_a_listed_search_keeps_need_to_know(request, case, persona):
+    """A counselor's search matches only the parties they may read (not a respondent's
+    name); the auditor's only references."""
+    from ncii_cases import choices as c
+
+    user = request.getfixturevalue(persona)
+    CasePartyFactory(
+        case=case, role=c.PartyRole.RESPONDENT, person__last_name="Okonkwo-Reyes", description=""
+    )
+    queue, rows = _search_rows(user, "okonkwo")
+    assert (queue.count, rows) == (0, [])
+    queue, rows = _search_rows(user, case.reference)
+    visible = persona == "auditor" or case_visible(user, case)
+    assert (queue.count, rows) == ((1, [case.pk]) if visible else (0, []))
+
+
+def case_visible(user, case) -> bool:
+    from ncii_cases.permissions import Action, cases_visible_to
+
+    return cases_visible_to(user, Action.VIEW_METADATA).filter(pk=case.pk).exists()
