@@ -76,19 +76,13 @@ def _audit_checkpoints_isolated(settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app_db_role(django_db_setup, django_db_blocker):
+def app_db_role(django_db_setup):
     """The restricted application role on the PostgreSQL test database (created and granted
-    once per run with ``db_roles.app_role_grant``, as the deployment does); its name."""
-    from django.db import connection
-
-    from ncii_cases.db_roles import app_role_grant
-
-    if connection.vendor != "postgresql":
+    once per run with ``db_roles.app_role_grant``, as the deployment does, when the test
+    database is set up: ``django_db_setup`` below); its name."""
+    if not APP_ROLE:
         pytest.skip("database roles exist on PostgreSQL only")
-    name = f"{connection.settings_dict['NAME']}_app"[:63]
-    with django_db_blocker.unblock():
-        app_role_grant(role=name)
-    return name
+    return APP_ROLE[0]
 
 
 @pytest.fixture(autouse=True)
@@ -142,6 +136,8 @@ def _translations_compiled():
 # profile), read once right after the test database is created: a transactional test flushes
 # every table, and the browser tests' demo restores them from here (tests/browser/conftest.py).
 POLICY_DATA: list[str] = []
+# The name of the restricted application role of the PostgreSQL test database (``app_db_role``).
+APP_ROLE: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -156,6 +152,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
             for row in model._base_manager.order_by("pk")
         ]
         POLICY_DATA[:] = [serializers.serialize("json", rows)]
+        # The application role, granted here, outside every test's transaction: granted from
+        # inside one (the first test to ask), it would be rolled back with that test.
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            from ncii_cases.db_roles import app_role_grant
+
+            name = f"{connection.settings_dict['NAME']}_app"[:63]
+            app_role_grant(role=name)
+            APP_ROLE[:] = [name]
 
 
 def policy_data_restore() -> None:
