@@ -411,6 +411,8 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
     by_label = {cell.label: cell for cell in month_cells}
     case_months = months
     totals = [by_label.get(trend.month.strftime("%Y-%m")) for trend in case_months]
+    # Each month's label formatted once (three tables list the same months).
+    labels = {t.month: _month(t.month) for t in months}
 
     def table(key, title, description, total_label, columns, rows, row_totals):
         counts = [list(row) for _label, row in rows]
@@ -449,7 +451,7 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
             ),
             _("Reported"),
             [_("Closed"), _("Still open")],
-            [(_month(t.month), [t.closed, t.reported - t.closed]) for t in case_months],
+            [(labels[t.month], [t.closed, t.reported - t.closed]) for t in case_months],
             cases_total,
         ),
         table(
@@ -463,7 +465,7 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
             [_("Within 24 hours"), _("After 24 hours"), _("No action yet")],
             [
                 (
-                    _month(t.month),
+                    labels[t.month],
                     [
                         t.prompt_first_action,
                         t.reported - t.prompt_first_action - t.no_first_action,
@@ -484,7 +486,7 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
             None,
             [_("Removed within 48 hours"), _("Removed after 48 hours"), _("Overdue")],
             [
-                (_month(t.month), [t.removed_in_time, t.removed_late, t.overdue])
+                (labels[t.month], [t.removed_in_time, t.removed_late, t.overdue])
                 for t in takedown_months
             ],
             [None] * len(takedown_months),
