@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils import formats
+from django.utils.html import conditional_escape as escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +95,8 @@ class Chart:
     label_x: int = LABEL_WIDTH - 8
     bar_x: int = LABEL_WIDTH
     width: int = CHART_WIDTH
+    # The bars' SVG markup, written once here (see ``_bars_svg``).
+    bars_svg: SafeString = mark_safe("")
 
 
 @dataclass
@@ -117,6 +121,10 @@ class ColumnChart:
     legend: list[tuple[int, int, str]]
     desc: str
     baseline: int = PLOT_TOP + PLOT_HEIGHT
+    # The columns' and the months' SVG markup, written once here (the same markup the
+    # template's loops wrote, a few thousand number cells a page): see ``_columns_svg``.
+    columns_svg: SafeString = mark_safe("")
+    months_svg: SafeString = mark_safe("")
 
 
 @dataclass
@@ -206,7 +214,37 @@ def chart_build(*, key: str, title: str, cells: list[Cell]) -> Chart:
         "title": str(title).lower(),
         "parts": parts or _t("No cases"),
     }
-    return Chart(key=key, height=12 + max(len(cells), 1) * ROW_HEIGHT, bars=bars, desc=desc)
+    chart = Chart(key=key, height=12 + max(len(cells), 1) * ROW_HEIGHT, bars=bars, desc=desc)
+    chart.bars_svg = _bars_svg(chart)
+    return chart
+
+
+def _bars_svg(chart: Chart) -> SafeString:
+    """The bars of a bar chart as SVG markup (escaped; geometry in SVG user units, as
+    integers): the markup ``_bar_chart.html`` writes between its bars' loop tags."""
+    hatch = f"url(#hatch-{escape(chart.key)})"
+    parts = []
+    for b in chart.bars:
+        if b.suppressed:
+            rect = (
+                f'<rect x="{chart.bar_x}" y="{b.y}" width="{b.width}" height="18" fill="{hatch}"'
+                f' stroke="#4a5560" class="bar-suppressed"/>'
+            )
+        elif b.width:
+            rect = (
+                f'<rect x="{chart.bar_x}" y="{b.y}" width="{b.width}" height="18" '
+                f'fill="#1f5f8b" class="bar"/>'
+            )
+        else:
+            rect = ""
+        parts.append(
+            "\n      <g>\n        "
+            f'<text x="{chart.label_x}" y="{b.text_y}" text-anchor="end" class="chart-label" '
+            f'font-size="13" fill="#1b2630">{escape(b.label)}</text>\n        {rect}\n        '
+            f'<text x="{b.value_x}" y="{b.text_y}" class="chart-value" font-size="13" '
+            f'font-weight="bold" fill="#1b2630">{escape(b.text)}</text>\n      </g>\n      '
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or an int
 
 
 def column_chart_build(*, key: str, title: str, trend: "Trend") -> ColumnChart:
@@ -255,7 +293,52 @@ def column_chart_build(*, key: str, title: str, trend: "Trend") -> ColumnChart:
         "parts": "; ".join(spoken) or _t("No cases"),
     }
     height = baseline + 38 + ((series + 1) // 2) * 18
-    return ColumnChart(key, width, height, columns, months, legend, desc)
+    chart = ColumnChart(key, width, height, columns, months, legend, desc)
+    chart.columns_svg = _columns_svg(key, columns)
+    chart.months_svg = _months_svg(baseline, months)
+    return chart
+
+
+SERIES_FILL = {0: "#1f5f8b", 1: "#a14d00"}
+
+
+def _columns_svg(key: str, columns: list[Column]) -> SafeString:
+    """The columns of a column chart as SVG markup (escaped; geometry in SVG user units, as
+    integers): the markup ``_column_chart.html`` writes between its columns' loop tags."""
+    hatch = f"url(#hatch-{escape(key)})"
+    parts = []
+    for c in columns:
+        if c.suppressed:
+            rect = (
+                f'<rect x="{c.x}" y="{c.y}" width="12" height="{c.height}" fill="{hatch}" '
+                f'stroke="#4a5560"/>'
+            )
+        elif c.height:
+            fill = SERIES_FILL.get(c.series, "#5b2a86")
+            rect = (
+                f'<rect x="{c.x}" y="{c.y}" width="12" height="{c.height}" '
+                f'class="series-{c.series}" fill="{fill}"/>'
+            )
+        else:
+            rect = ""
+        parts.append(
+            f"\n      {rect}\n      "
+            f'<text x="{c.text_x}" y="{c.text_y}" transform="rotate(-90 {c.text_x} {c.text_y})"'
+            f' font-size="10" fill="#1b2630">{escape(c.text)}</text>\n      '
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or an int
+
+
+def _months_svg(baseline: int, months: list[tuple[int, str, str]]) -> SafeString:
+    """The month labels under a column chart as SVG markup (escaped)."""
+    return mark_safe(  # noqa: S308 - every value is escaped or an int
+        "".join(
+            f'<text x="{x}" y="{baseline + 14}" text-anchor="middle" font-size="10" '
+            f'fill="#1b2630">{escape(name)}</text><text x="{x}" y="{baseline + 26}" '
+            f'text-anchor="middle" font-size="10" fill="#1b2630">{escape(year)}</text>'
+            for x, name, year in months
+        )
+    )
 
 
 def _hours(value: dt.timedelta) -> float:
@@ -328,6 +411,8 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
     by_label = {cell.label: cell for cell in month_cells}
     case_months = months
     totals = [by_label.get(trend.month.strftime("%Y-%m")) for trend in case_months]
+    # Each month's label formatted once (three tables list the same months).
+    labels = {t.month: _month(t.month) for t in months}
 
     def table(key, title, description, total_label, columns, rows, row_totals):
         counts = [list(row) for _label, row in rows]
@@ -366,7 +451,7 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
             ),
             _("Reported"),
             [_("Closed"), _("Still open")],
-            [(_month(t.month), [t.closed, t.reported - t.closed]) for t in case_months],
+            [(labels[t.month], [t.closed, t.reported - t.closed]) for t in case_months],
             cases_total,
         ),
         table(
@@ -380,7 +465,7 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
             [_("Within 24 hours"), _("After 24 hours"), _("No action yet")],
             [
                 (
-                    _month(t.month),
+                    labels[t.month],
                     [
                         t.prompt_first_action,
                         t.reported - t.prompt_first_action - t.no_first_action,
@@ -401,7 +486,7 @@ def _trends(data: DistrictAnalytics, month_cells: list[Cell], exact: bool) -> li
             None,
             [_("Removed within 48 hours"), _("Removed after 48 hours"), _("Overdue")],
             [
-                (_month(t.month), [t.removed_in_time, t.removed_late, t.overdue])
+                (labels[t.month], [t.removed_in_time, t.removed_late, t.overdue])
                 for t in takedown_months
             ],
             [None] * len(takedown_months),

@@ -14,6 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -51,6 +52,7 @@ def _figures(user, filters):
 
     def compute():
         data = district_analytics_from_facts(scope=scope, filters=filters)
+        _labels_translated(data)
         return data, timezone.now()
 
     seconds = settings.ANALYTICS_CACHE_SECONDS
@@ -58,13 +60,31 @@ def _figures(user, filters):
         return compute()
     school = filters.school.pk if filters.school is not None else ""
     generation = facts_generation(scope.district_id)
-    wanted = f"{scope.cache_part}|{generation}|{filters.date_from}|{filters.date_to}|{school}"
+    # The labels are kept translated (see ``_labels_translated``), so the language is part
+    # of the key.
+    wanted = (
+        f"{scope.cache_part}|{generation}|{filters.date_from}|{filters.date_to}|{school}"
+        f"|{get_language()}"
+    )
     key = "reporting:analytics:" + hashlib.sha256(wanted.encode()).hexdigest()
     try:
         return cache.get_or_set(key, compute, timeout=seconds)
     except Exception:  # the shared cache (Redis) is unreachable: figures afresh, page works
         logger.warning("Analytics: the cache is unavailable; figures worked out afresh")
         return compute()
+
+
+def _labels_translated(data) -> None:
+    """Turns the figures' lazily translated labels (breakdown rows, takedown outcomes) into
+    text in the active language, in place: kept figures then load without building a lazy
+    proxy per label on every read (their key holds the language)."""
+
+    def text(label):
+        return label if label is None or isinstance(label, str) else str(label)
+
+    for name, rows in data.breakdowns.items():
+        data.breakdowns[name] = [(text(label), n) for label, n in rows]
+    data.takedown_outcomes = [(text(label), n) for label, n in data.takedown_outcomes]
 
 
 def _filters(request):
