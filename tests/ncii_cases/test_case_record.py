@@ -842,6 +842,11 @@ def test_every_form_with_dates_refuses_what_its_rule_refuses(form_name, case, da
     build = _form_of(form_name, case)
     now = timezone.now().replace(second=0, microsecond=0)
     moment = now + dt.timedelta(days=days)
+    local = timezone.localtime(moment)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        # A wall time that the autumn change of clocks repeats: a form rightly refuses it as
+        # ambiguous (whatever the rule), so this test takes the same day two hours later.
+        moment += dt.timedelta(hours=2)
     field = build(None).fields[name]
     value = moment if isinstance(field, djforms_datetime()) else timezone.localdate(moment)
     data = {name: _as_input(value)}
@@ -854,6 +859,16 @@ def test_every_form_with_dates_refuses_what_its_rule_refuses(form_name, case, da
     form.is_valid()
     expected = name in date_errors(rule, values)
     assert (name in form.errors) == expected, form.errors.get(name)
+
+
+def test_a_wall_time_the_autumn_change_repeats_is_refused_as_ambiguous(case):
+    # 1:30 AM happened twice in Chicago on Nov 2, 2025: the form asks again instead of
+    # guessing which of the two instants was meant.
+    build = _form_of("NoticeAddForm", case)
+    with timezone.override("America/Chicago"):
+        form = build({"sent_at": "2025-11-02T01:30"})
+        form.is_valid()
+    assert "ambiguous" in " ".join(form.errors["sent_at"])
 
 
 def djforms_datetime():
