@@ -41,8 +41,11 @@ printf '\n==> %s\n' "pip-audit"
 unaudited=0
 grep -q 'UNAUDITED' "$audit_log" && unaudited=1
 
-printf '\n==> pytest\n'
-"$bin/python" -m pytest "$@"
+# One pytest worker per CPU (pytest-xdist; each worker has its own test database, suffixed
+# _gw0, _gw1, ...); NCII_TEST_WORKERS=0 runs every test in this one process.
+workers="${NCII_TEST_WORKERS:-auto}"
+printf '\n==> pytest (%s workers)\n' "$workers"
+"$bin/python" -m pytest -n "$workers" "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: that counts as a failure here." >&2
