@@ -789,6 +789,38 @@ class CaseParty(Correctable):
         return " and ".join(str(labels.get(a, a)).lower() for a in ordered if a)
 
 
+class CaseStageCount(models.Model):
+    """How many cases of a district are at one school in one stage, kept by the database.
+
+    Triggers on the case table (migration ``0028_case_stage_counts``, PostgreSQL and SQLite)
+    add one on an insert, take one off on a delete, and move one when an update changes a
+    case's district, school or stage, in the same transaction as the change: every path
+    that writes a case (the services, the admin, ``QuerySet.update``, bulk loads, raw SQL)
+    keeps them right, and nothing in Python writes them. A TRUNCATE of the case table
+    (``flush``) empties this table too. Rows that reach zero stay, with ``cases`` 0.
+
+    The queue's counts per school and stage read these rows (``selectors.home``) for users
+    who see whole schools or the whole district: a read of one row per school and stage
+    instead of a count over every case of the district."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=30, choices=c.Stage.choices)
+    cases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("count of cases per school and stage")
+        verbose_name_plural = _("counts of cases per school and stage")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "school", "stage"], name="uniq_case_stage_count"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.school_id}/{self.stage}: {self.cases}"
+
+
 class CaseEvent(models.Model):
     """One recorded action on a case. Rows are append-only and chained by hash
     (``prev_hash`` → ``row_hash``) so that any edit, insertion or removal is detectable."""

@@ -38,6 +38,7 @@ from .choices import AssignmentRole, Role
 from .models import (
     Case,
     CaseAssignment,
+    CaseStageCount,
     CaseUserObjectPermission,
     District,
     IncomingReport,
@@ -403,6 +404,22 @@ def cases_visible_to(user, action: str = Action.VIEW) -> QuerySet[Case]:
         return Case.objects.none()
     q = scope.q(district="district_id", school="school_id", assigned=lambda: _granted(user, action))
     return Case.objects.none() if q is None else Case.objects.filter(q)
+
+
+def case_stage_counts_visible_to(user, action: str) -> QuerySet[CaseStageCount] | None:
+    """The kept counts per school and stage (``CaseStageCount``) of the cases on which the
+    user may take ``action``, when the user's scope is made of whole schools (a district
+    scope, or the schools of a school scope): the same cases ``cases_visible_to`` gives,
+    counted. None when the scope is the user's assigned cases, which no kept count
+    follows: count those from ``cases_visible_to``. No rows where ``cases_visible_to`` gives
+    no case."""
+    scope = _scope_for(user, action) if action in CASE_ACTIONS else None
+    if scope is not None and scope.kind == ASSIGNED:
+        return None
+    if scope is None or scope.kind == EVERYWHERE:
+        return CaseStageCount.objects.none()
+    q = scope.q(district="district_id", school="school_id")
+    return CaseStageCount.objects.none() if q is None else CaseStageCount.objects.filter(q)
 
 
 def case_scope_q(user, action: str = Action.VIEW, *, prefix: str) -> Q | None:

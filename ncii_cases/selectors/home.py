@@ -46,7 +46,7 @@ from ncii_cases.permissions import (
 )
 from ncii_cases.school_calendar import district_zone
 from ncii_cases.selectors.cases import parties_visible_to
-from ncii_cases.selectors.queue import ROW_FIELDS
+from ncii_cases.selectors.queue import ROW_FIELDS, school_stage_counts
 
 
 class HomeKind:
@@ -107,25 +107,14 @@ def stage_counts_by_school(
     *, user, counts: list | None = None, schools: list[School] | None = None
 ) -> StageTable:
     """Returns the user's visible cases (VIEW_METADATA) counted per school and stage, in two
-    queries: one GROUP BY school, stage that PostgreSQL answers from the (district, school,
-    stage) index alone (skipped when ``counts``, the (school id, stage, n) rows the queue
-    already read, are given), and one for the schools' names (skipped when ``schools``, the
-    district's schools the queue already read, name them all). A case moved to another stage
-    or school counts where it is now; a closed case counts as closed.
-
-    Why counted from an index rather than from counters kept with the case: measured on
-    PostgreSQL, 100,000 cases of one district, the index-only count takes about 50-65 ms on
-    a loaded 2-core machine against about 10 ms to read kept counters; but counters must be
-    maintained by every path that writes a case's stage or school (transitions, school moves,
-    ``QuerySet.update``, the benchmark's bulk loads, deletions) and can drift, and they cannot
-    serve assigned-scope users at all. The index keeps one source of truth."""
+    queries: one for the counts (``queue.school_stage_counts``: the counts the database
+    keeps with the cases, or, for a user who sees assigned cases, a count of those; skipped
+    when ``counts``, the (school id, stage, n) rows the queue already read, are given), and
+    one for the schools' names (skipped when ``schools``, the district's schools the queue
+    already read, name them all). A case moved to another stage or school counts where it
+    is now; a closed case counts as closed."""
     if counts is None:
-        counts = list(
-            cases_visible_to(user, Action.VIEW_METADATA)
-            .order_by()
-            .values_list("school_id", "stage")
-            .annotate(n=Count("*"))
-        )
+        counts = school_stage_counts(user=user)
     by_school: dict[int, dict[str, int]] = {}
     for school_id, stage, n in counts:
         by_school.setdefault(school_id, {})[stage] = n

@@ -14,7 +14,13 @@ from ncii_cases import choices as c
 from ncii_cases import clocks
 from ncii_cases.filters import DUE_FIRST, CaseQueueFilter
 from ncii_cases.models import Case, School, User
-from ncii_cases.permissions import Action, cases_visible_to, user_can_anywhere, user_role
+from ncii_cases.permissions import (
+    Action,
+    case_stage_counts_visible_to,
+    cases_visible_to,
+    user_can_anywhere,
+    user_role,
+)
 from ncii_cases.selectors.cases import parties_visible_to
 
 SOON = dt.timedelta(hours=48)
@@ -183,6 +189,24 @@ def queue_schools_for_user(*, user) -> QuerySet[School]:
     return School.objects.filter(district_id=user.district_id)
 
 
+def school_stage_counts(*, user) -> list[tuple[int, str, int]]:
+    """(school id, stage, number of cases) of the user's visible cases (VIEW_METADATA), for
+    each school and stage holding one, in one query. Users who see whole schools or the
+    district read the counts the database keeps with the cases (``CaseStageCount``): one
+    row per school and stage, whatever the number of cases. Users who see their assigned
+    cases count those: COUNT(*) rather than COUNT(id), so that PostgreSQL counts from the
+    (district, school, stage) index alone."""
+    kept = case_stage_counts_visible_to(user, Action.VIEW_METADATA)
+    if kept is not None:
+        return list(kept.filter(cases__gt=0).values_list("school_id", "stage", "cases"))
+    return list(
+        cases_visible_to(user, Action.VIEW_METADATA)
+        .order_by()
+        .values_list("school_id", "stage")
+        .annotate(n=Count("*"))
+    )
+
+
 def case_queue(
     *, user, params=None, now: dt.datetime | None = None, with_lists: bool = True
 ) -> Queue:
@@ -221,12 +245,8 @@ def case_queue(
     queue = Queue(
         filterset=filterset, cases=cases, reads_content=reads_content, schools=school_list
     )
-    # One scan counts per school and stage (the home's table) and, summed, per stage.
-    # COUNT(*) rather than COUNT(id): PostgreSQL then counts from the (district, school,
-    # stage) index alone, without reading the table.
-    queue.school_stage_counts = list(
-        base.order_by().values_list("school_id", "stage").annotate(n=Count("*"))
-    )
+    # Counts per school and stage (the home's table) and, summed, per stage.
+    queue.school_stage_counts = school_stage_counts(user=user)
     counts: dict[str, int] = {}
     for _school_id, stage, n in queue.school_stage_counts:
         counts[stage] = counts.get(stage, 0) + n
@@ -269,4 +289,5 @@ __all__ = [
     "case_queue",
     "cases_annotated",
     "queue_staff_for_user",
+    "school_stage_counts",
 ]

@@ -67,6 +67,9 @@ def test_every_case_data_model_keeps_history():
             # A district's letter template: each save is a new row never changed afterwards,
             # so its versions are its history (ncii_cases/models_letters.py).
             "LetterTemplate",
+            # The kept counts per school and stage: kept by the database from the cases,
+            # whose stage and school changes keep their history.
+            "CaseStageCount",
             # The kept analytics facts: a derived copy of each case's records, worked out
             # again from them at any time (ncii_cases/analytics_facts.py); the records it
             # is computed from keep their history.

@@ -1,0 +1,198 @@
+"""The counts of cases per school and stage that the database keeps with the cases
+(``CaseStageCount``, migration ``0028_case_stage_counts``): every way a case is written
+(the services, ``save``, ``QuerySet.update``, raw SQL, deletion) leaves them equal to a count
+of the cases, on SQLite and on PostgreSQL, and the queue reads them for exactly the cases
+each user may see."""
+
+import importlib
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ncii_cases import choices as c
+from ncii_cases.models import Case, CaseStageCount
+from ncii_cases.permissions import Action, case_stage_counts_visible_to, cases_visible_to
+from ncii_cases.selectors.queue import case_queue, school_stage_counts
+from ncii_cases.services.cases import case_create, case_move_school
+from tests.factories import CaseFactory, SchoolFactory
+
+pytestmark = pytest.mark.django_db
+
+MIGRATION = importlib.import_module("ncii_cases.migrations.0028_case_stage_counts")
+STAGES = [value for value, _ in c.Stage.choices]
+
+
+def counted() -> dict[tuple[int, int, str], int]:
+    """The cases counted now, per (district, school, stage)."""
+    rows = Case.objects.order_by().values_list("district_id", "school_id", "stage")
+    return {(d, s, st): n for d, s, st, n in rows.annotate(n=Count("*"))}
+
+
+def kept() -> dict[tuple[int, int, str], int]:
+    """The kept counts above zero, per (district, school, stage)."""
+    rows = CaseStageCount.objects.filter(cases__gt=0)
+    return {(r.district_id, r.school_id, r.stage): r.cases for r in rows}
+
+
+def test_every_write_of_a_case_keeps_the_counts(school, other_school, foreign_case):
+    assert kept() == counted() == {(foreign_case.district_id, foreign_case.school_id, "intake"): 1}
+    a = CaseFactory(school=school)
+    b = CaseFactory(school=school, stage=c.Stage.INVESTIGATION)
+    assert kept() == counted()
+    # save() of a new stage, of another field only, and of nothing new.
+    a.stage = c.Stage.HARM_ASSESSMENT
+    a.save()
+    a.title = "Renamed"
+    a.save()
+    b.save()
+    assert kept() == counted()
+    # QuerySet.update of the stage, of the school, and of a field the counts do not follow.
+    Case.objects.filter(pk=b.pk).update(stage=c.Stage.CLOSED)
+    Case.objects.filter(pk=a.pk).update(school=other_school)
+    Case.objects.update(title="Same")
+    assert kept() == counted()
+    # Raw SQL, as a data fix would.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ncii_cases_case SET stage = %s WHERE id = %s", [c.Stage.MONITORING, b.pk]
+        )
+    assert kept() == counted()
+    # Deletion (a case with no records).
+    a.delete()
+    assert kept() == counted()
+    assert CaseStageCount.objects.get(school=other_school, stage=c.Stage.HARM_ASSESSMENT).cases == 0
+
+
+def test_the_services_keep_the_counts(school, other_school, coordinator):
+    case = case_create(
+        actor=coordinator,
+        school=school,
+        title="Shared images",
+        narrative="A report.",
+        reported_at=timezone.now(),
+    )
+    assert kept() == counted() == {(school.district_id, school.pk, "intake"): 1}
+    case_move_school(actor=coordinator, case=case, school=other_school, reason="Enrolled there.")
+    assert kept() == counted() == {(school.district_id, other_school.pk, "intake"): 1}
+
+
+def test_a_write_rolled_back_leaves_the_counts_as_they_were(school):
+    case = CaseFactory(school=school)
+    before = kept()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(stage=c.Stage.CLOSED)
+        CaseFactory(school=school)
+        raise RuntimeError("the request failed")
+    assert kept() == before == counted()
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["create", "save", "update", "move", "delete"]),
+            st.integers(min_value=0, max_value=50),
+            st.sampled_from(STAGES),
+        ),
+        max_size=12,
+    )
+)
+def test_any_sequence_of_writes_keeps_the_counts(school, other_school, foreign_case, steps):
+    schools = [school, other_school, foreign_case.school]
+    with transaction.atomic():
+        for kind, n, stage in steps:
+            ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+            pk = ids[n % len(ids)]
+            if kind == "create":
+                CaseFactory(school=schools[n % 3], stage=stage)
+            elif kind == "save":
+                case = Case.objects.get(pk=pk)
+                case.stage = stage
+                case.save()
+            elif kind == "update":
+                Case.objects.filter(pk__in=ids[n % len(ids) :: 2]).update(stage=stage)
+            elif kind == "move":
+                case = Case.objects.get(pk=pk)
+                within = [s for s in schools if s.district_id == case.district_id]
+                Case.objects.filter(pk=pk).update(school=within[n % len(within)])
+            elif len(ids) > 1:
+                Case.objects.filter(pk=pk).delete()
+            assert kept() == counted()
+        transaction.set_rollback(True)
+
+
+def test_the_migration_counts_the_cases_already_there(school, other_school, foreign_case):
+    CaseFactory(school=school)
+    CaseFactory(school=other_school, stage=c.Stage.CLOSED)
+    CaseStageCount.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(MIGRATION.BACKFILL)
+    assert kept() == counted()
+    assert len(kept()) == 3
+
+
+# --- What each user reads --------------------------------------------------------------------
+
+
+def _grouped(user) -> set[tuple[int, str, int]]:
+    rows = cases_visible_to(user, Action.VIEW_METADATA).order_by().values_list("school_id", "stage")
+    return set(rows.annotate(n=Count("*")))
+
+
+@pytest.mark.parametrize(
+    "persona", ["coordinator", "school_admin", "investigator", "auditor", "outsider", "operator"]
+)
+def test_each_user_reads_the_counts_of_the_cases_they_may_see(
+    request, persona, case, other_school_case, foreign_case, closed_case
+):
+    user = request.getfixturevalue(persona)
+    CaseFactory(school=other_school_case.school, stage=c.Stage.INVESTIGATION)
+    assert set(school_stage_counts(user=user)) == _grouped(user)
+
+
+def test_whole_school_scopes_read_the_kept_counts_and_assigned_scopes_count(
+    coordinator, school_admin, investigator, operator
+):
+    assert case_stage_counts_visible_to(coordinator, Action.VIEW_METADATA) is not None
+    assert case_stage_counts_visible_to(school_admin, Action.VIEW_METADATA) is not None
+    assert case_stage_counts_visible_to(investigator, Action.VIEW_METADATA) is None
+    assert not case_stage_counts_visible_to(operator, Action.VIEW_METADATA).exists()
+    # Not a case action: no rows.
+    assert not case_stage_counts_visible_to(coordinator, Action.MANAGE_SETTINGS).exists()
+
+
+def test_the_queue_reads_one_row_per_school_and_stage_not_the_cases(school, coordinator):
+    for stage in (c.Stage.INTAKE, c.Stage.INTAKE, c.Stage.CLOSED):
+        CaseFactory(school=school, stage=stage)
+    with CaptureQueriesContext(connection) as ctx:
+        queue = case_queue(user=coordinator, with_lists=False)
+    counting = [q["sql"] for q in ctx.captured_queries if "casestagecount" in q["sql"]]
+    assert len(counting) == 1
+    assert not any("COUNT(" in q["sql"] and "GROUP BY" in q["sql"] for q in ctx.captured_queries), (
+        "the counts per school and stage were counted from the cases"
+    )
+    assert sorted(queue.school_stage_counts) == [
+        (school.pk, "closed", 1),
+        (school.pk, "intake", 2),
+    ]
+    assert queue.total == 3
+
+
+def test_another_districts_cases_never_reach_the_counts(school, coordinator, foreign_case):
+    CaseFactory(school=foreign_case.school, stage=c.Stage.CLOSED)
+    CaseFactory(school=school)
+    assert school_stage_counts(user=coordinator) == [(school.pk, "intake", 1)]
+
+
+def test_a_new_school_has_no_counts_until_it_has_a_case(district, coordinator):
+    new = SchoolFactory(district=district, code="new")
+    assert not CaseStageCount.objects.filter(school=new).exists()
+    CaseFactory(school=new)
+    assert school_stage_counts(user=coordinator) == [(new.pk, "intake", 1)]
