@@ -4,11 +4,14 @@
   event, so every service that changes an input of analytics (intake, transitions, measures,
   takedowns, parties, corrections and withdrawals, closure) marks its case's row stale without
   knowing about analytics.
-- ``case_facts_refresh_stale``: works out the stale rows of one district again, and the rows
-  of its cases that have none yet; the analytics read runs it first, so figures are fresh as
-  of the last committed change and count every case.
+- ``case_facts_refresh_stale``: works out the stale rows of one district again; the analytics
+  read runs it first, so figures are fresh as of the last committed change. Every case has a
+  row: triggers on the case table write it, stale, with the case, and mark it stale again
+  when a column it copies changes, whoever writes (migration
+  ``0029_case_facts_row_with_every_case``).
 - ``case_facts_refresh_all``: the hourly beat task and ``manage.py analytics_refresh``:
-  every case again, in batches, including cases written outside the services.
+  every case again, in batches, including records written outside the services (a measure
+  or takedown added in the admin marks nothing stale; the hourly pass picks it up).
 - ``case_facts_compute``: the facts of some cases, worked out from their records: the one
   definition of every per-case fact (docs/analytics.md).
 
@@ -204,36 +207,21 @@ def case_facts_mark_stale(cases: Iterable[Case]) -> None:
         )
 
 
-def cases_without_facts(district_id: int):
-    """Ids of the district's cases that have no facts row yet (a case written outside the
-    services: a data migration, the admin, a bulk load): an anti-join on the row's primary
-    key, so it reads only the district's cases and one index probe each."""
-    return (
-        Case.objects.filter(district_id=district_id)
-        .filter(~Exists(CaseFacts.objects.filter(case_id=OuterRef("pk"))))
-        .values_list("pk", flat=True)
-    )
-
-
 def case_facts_refresh_stale(*, district_id: int) -> int:
-    """Works out the stale facts of the district again, and the facts of its cases that have
-    no row yet, and returns how many rows it wrote (two queries when none is stale or
-    missing), so a read after it never misses a case. Rows locked by an uncommitted change
-    are left stale."""
+    """Works out the stale facts of the district again and returns how many rows it wrote
+    (one query when none is stale: the index of the stale rows), so a read after it counts
+    every case as of the last committed change. Every case has a row from the moment it is
+    written (a trigger on the case table, migration ``0029_case_facts_row_with_every_case``,
+    writes it stale), so no case is missing. Rows locked by an uncommitted change are left
+    stale."""
     with transaction.atomic():
         ids = list(
             CaseFacts.objects.filter(district_id=district_id, stale=True)
             .select_for_update(skip_locked=True)
             .values_list("case_id", flat=True)
         )
-        missing = list(cases_without_facts(district_id))
         for start in range(0, len(ids), BATCH):
             _write(case_facts_compute(ids[start : start + BATCH]))
-        # A row added meanwhile by a concurrent event is kept (it is stale, so the next
-        # read works it out again).
-        for start in range(0, len(missing), BATCH):
-            _write(case_facts_compute(missing[start : start + BATCH]), insert_only=True)
-        ids += missing
         if ids:
             transaction.on_commit(lambda: _generation_advance([district_id]))
     if ids:

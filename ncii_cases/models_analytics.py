@@ -3,10 +3,12 @@ it (its school, stage, kind, dates, first action, support, takedown resources, r
 affiliations), so that the analytics page aggregates one small table instead of working out
 six correlated sub-queries per case (docs/analytics.md).
 
-A row is marked stale in the same transaction as every event of its case (``audit``), and a
-stale row is worked out again from the case's records before figures are read
-(``analytics_facts``); a beat task reconciles every case every hour, which also picks up rows
-written outside the services (a data migration, the admin). Imported at the end of
+Every case has a row from the moment it is written: triggers on the case table write it
+stale, and mark it stale again when a column it copies changes (migration
+``0029_case_facts_row_with_every_case``). A row is also marked stale in the same transaction as
+every event of its case (``audit``), and a stale row is worked out again from the case's
+records before figures are read (``analytics_facts``); a beat task reconciles every case every
+hour, which also picks up records written outside the services (a data migration, the admin). Imported at the end of
 ``models``.
 """
 

@@ -281,30 +281,84 @@ def test_the_reconcile_picks_up_cases_written_outside_the_services(coordinator, 
     from tests.factories import CaseFactory
 
     case = CaseFactory(school=school)
-    assert not CaseFacts.objects.filter(case=case).exists()
+    # The database wrote its row with the case, stale; the hourly reconcile works it out.
+    assert CaseFacts.objects.get(case=case).stale
     assert case_facts_refresh_all() == 1
     assert not CaseFacts.objects.get(case=case).stale
     assert district_analytics_for_user(user=coordinator).total == 1
 
 
-def test_the_read_counts_cases_written_outside_the_services_before_any_reconcile(
-    coordinator, school
-):
-    """A case with no facts row (no event wrote one) is never silently left out: the read
-    works its facts out first, and only for the reader's district."""
+def test_every_case_has_its_facts_row_from_the_database_whoever_writes_it(coordinator, school):
+    """A case written outside the services (a bulk load, a data fix in SQL) has its row at
+    once, stale, from the trigger on the case table; a change of a column the row copies
+    marks it stale again; the read works out the reader's district only."""
+    from django.db import connection
+
     from tests.factories import CaseFactory
 
     case = CaseFactory(school=school, ncii_kind=c.NciiKind.SYNTHETIC)
     elsewhere = CaseFactory()
     assert elsewhere.district_id != case.district_id
-    assert not CaseFacts.objects.exists()
+    facts = CaseFacts.objects.get(case=case)
+    assert facts.stale
+    assert (facts.district_id, facts.school_id, facts.stage, facts.ncii_kind) == (
+        case.district_id,
+        school.pk,
+        c.Stage.INTAKE,
+        c.NciiKind.SYNTHETIC,
+    )
     figures = district_analytics_for_user(user=coordinator)
     assert figures.total == 1
     assert not CaseFacts.objects.get(case=case).stale
-    assert not CaseFacts.objects.filter(case=elsewhere).exists()
+    assert CaseFacts.objects.get(case=elsewhere).stale
     assert_kept_equals_fresh(coordinator)
-    # Nothing stale or missing any more: nothing written.
-    assert case_facts_refresh_stale(district_id=case.district_id) == 0
+    # A change of a column the facts copy, in SQL: stale again, and read afresh.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ncii_cases_case SET stage = %s WHERE id = %s", [c.Stage.CLOSED, case.pk]
+        )
+    assert CaseFacts.objects.get(case=case).stale
+    assert case_facts_refresh_stale(district_id=case.district_id) == 1
+    assert CaseFacts.objects.get(case=case).stage == c.Stage.CLOSED
+    # A change of a column the facts do not copy leaves the row as it is.
+    Case.objects.filter(pk=case.pk).update(title="Renamed")
+    assert not CaseFacts.objects.get(case=case).stale
+    assert_kept_equals_fresh(coordinator)
+
+
+def test_the_read_with_nothing_stale_is_one_query_on_the_stale_rows(coordinator, school):
+    """Nothing is stale: the read looks at the index of the stale rows and nothing else
+    (no search over every case of the district for cases without a row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CaseFactory
+
+    for _ in range(3):
+        CaseFactory(school=school)
+    assert case_facts_refresh_stale(district_id=school.district_id) == 3
+    with CaptureQueriesContext(connection) as ctx:
+        assert case_facts_refresh_stale(district_id=school.district_id) == 0
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) == 1, sql
+    assert '"ncii_cases_casefacts"' in sql[0] and '"ncii_cases_case"' not in sql[0], sql
+
+
+def test_the_migration_writes_a_stale_row_for_each_case_without_one(school):
+    import importlib
+
+    from django.db import connection
+
+    from tests.factories import CaseFactory
+
+    migration = importlib.import_module("ncii_cases.migrations.0029_case_facts_row_with_every_case")
+    kept, lost = CaseFactory(school=school), CaseFactory(school=school)
+    case_facts_refresh_all()
+    CaseFacts.objects.filter(case=lost).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+    assert not CaseFacts.objects.get(case=kept).stale
+    assert CaseFacts.objects.get(case=lost).stale
 
 
 @pytest.mark.django_db
