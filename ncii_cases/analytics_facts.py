@@ -203,7 +203,11 @@ def case_facts_mark_stale(cases: Iterable[Case]) -> None:
     ]
     if rows:
         CaseFacts.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["case"], update_fields=["stale"]
+            rows,
+            update_conflicts=True,
+            unique_fields=["case"],
+            # The district and school too: a case moved is worked out by its new district.
+            update_fields=["stale", "district_id", "school_id"],
         )
 
 

@@ -796,8 +796,9 @@ class CaseStageCount(models.Model):
     add one on an insert, take one off on a delete, and move one when an update changes a
     case's district, school or stage, in the same transaction as the change: every path
     that writes a case (the services, the admin, ``QuerySet.update``, bulk loads, raw SQL)
-    keeps them right, and nothing in Python writes them. A TRUNCATE of the case table
-    (``flush``) empties this table too. Rows that reach zero stay, with ``cases`` 0.
+    keeps them right, and nothing in Python writes them. A TRUNCATE of the case table empties
+    this table too (PostgreSQL). Rows that reach zero stay, with ``cases`` 0. A nightly task
+    counts the cases again and corrects any difference (``stage_counts``).
 
     The queue's counts per school and stage read these rows (``selectors.home``) for users
     who see whole schools or the whole district: a read of one row per school and stage

@@ -8,8 +8,8 @@ stale, and mark it stale again when a column it copies changes (migration
 ``0029_case_facts_row_with_every_case``). A row is also marked stale in the same transaction as
 every event of its case (``audit``), and a stale row is worked out again from the case's
 records before figures are read (``analytics_facts``); a beat task reconciles every case every
-hour, which also picks up records written outside the services (a data migration, the admin). Imported at the end of
-``models``.
+hour, which also picks up records written outside the services (a data migration, the
+admin). Imported at the end of ``models``.
 """
 
 from django.db import models

@@ -453,6 +453,15 @@ def audit_checkpoint_write() -> dict:
 
 
 @shared_task(ignore_result=True)
+def case_stage_counts_reconcile() -> int:
+    """Counts the cases again and corrects the kept counts per school and stage where they
+    differ (``stage_counts``); returns how many count rows it changed. Nightly (beat)."""
+    from .stage_counts import case_stage_counts_reconcile as reconcile
+
+    return reconcile()
+
+
+@shared_task(ignore_result=True)
 def analytics_facts_refresh() -> int:
     """Works out every case's analytics facts again (``analytics_facts``), which also picks up
     cases changed outside the services; returns how many cases it covered. Hourly (beat)."""

@@ -297,6 +297,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-relay": {"task": "ncii_cases.tasks.notifications_relay", "schedule": 60.0},
     # PDF summaries that never reached the worker (broker down) or whose worker died.
     "pdf-jobs-requeue": {"task": "reporting.tasks.pdf_jobs_requeue", "schedule": 60.0},
+    # The kept counts of cases per school and stage checked against a count of the cases
+    # (the database's triggers keep them; this repairs a table restored or emptied alone).
+    "case-stage-counts-reconcile": {
+        "task": "ncii_cases.tasks.case_stage_counts_reconcile",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # Analytics facts of every case worked out again (events keep them fresh; this repairs
     # rows changed outside the services), every hour.
     "analytics-facts-refresh": {

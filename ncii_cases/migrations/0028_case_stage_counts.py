@@ -1,7 +1,8 @@
 """Counts of cases per district, school and stage, kept by triggers on the case table.
 
 The triggers add one on an insert, take one off on a delete, and move one when an update
-changes a case's district, school or stage, in the transaction of the change. On
+changes a case's district, school or stage, in the transaction of the change; on PostgreSQL
+a TRUNCATE of the case table empties the counts too (SQLite has no TRUNCATE). On
 PostgreSQL the two rows of a move are locked in the order of their keys, so two moves in
 opposite directions wait for each other instead of deadlocking. The counts of the cases
 already there are written after the triggers, in this migration's transaction (on
@@ -51,9 +52,22 @@ END $$;
 CREATE TRIGGER ncii_case_stage_count
     AFTER INSERT OR DELETE OR UPDATE OF district_id, school_id, stage ON ncii_cases_case
     FOR EACH ROW EXECUTE FUNCTION ncii_case_stage_count();
+
+CREATE OR REPLACE FUNCTION ncii_case_stage_count_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM ncii_cases_casestagecount;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER ncii_case_stage_count_truncate
+    AFTER TRUNCATE ON ncii_cases_case
+    FOR EACH STATEMENT EXECUTE FUNCTION ncii_case_stage_count_truncate();
 """
 
 POSTGRES_DROP = """
+DROP TRIGGER IF EXISTS ncii_case_stage_count_truncate ON ncii_cases_case;
+DROP FUNCTION IF EXISTS ncii_case_stage_count_truncate();
 DROP TRIGGER IF EXISTS ncii_case_stage_count ON ncii_cases_case;
 DROP FUNCTION IF EXISTS ncii_case_stage_count();
 DROP FUNCTION IF EXISTS ncii_case_stage_count_add(bigint, bigint, varchar, integer);

@@ -1,8 +1,8 @@
 """Every case has its analytics facts row from the moment it is written, kept by triggers.
 
 A trigger on the case table writes a stale ``CaseFacts`` row for each new case, and marks
-the row stale again when an update changes a column the facts copy (district, school,
-reported date, stage, kind of imagery, conduct, closure date), in the transaction of the
+the row stale again, with the copied columns as they now are, when an update changes one of
+them (district, school, reported date, stage, kind of imagery, conduct, closure date), in the transaction of the
 write, whoever writes (the services, the admin, a bulk load, a data fix in SQL). The
 analytics read then works out the stale rows alone (an index of the stale rows) and no longer
 looks for cases without a row, an anti-join over every case of the district on each request.
@@ -24,6 +24,14 @@ VALUES (
     NEW.conduct, NEW.closed_at, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, TRUE
 )
 """
+# A row already there is marked stale and takes the copied columns as they now are: a case
+# moved to another district is then worked out by that district's next read.
+ON_CONFLICT = (
+    "ON CONFLICT (case_id) DO UPDATE SET stale = TRUE, "
+    "district_id = excluded.district_id, school_id = excluded.school_id, "
+    "reported_at = excluded.reported_at, stage = excluded.stage, "
+    "ncii_kind = excluded.ncii_kind, conduct = excluded.conduct, closed_at = excluded.closed_at"
+)
 COLUMNS = ("district_id", "school_id", "reported_at", "stage", "ncii_kind", "conduct", "closed_at")
 CHANGED = " OR ".join(f"OLD.{name} IS DISTINCT FROM NEW.{name}" for name in COLUMNS)
 SQLITE_CHANGED = " OR ".join(f"OLD.{name} IS NOT NEW.{name}" for name in COLUMNS)
@@ -31,7 +39,7 @@ OF_COLUMNS = ", ".join(COLUMNS)
 
 POSTGRES_CREATE = [
     "CREATE OR REPLACE FUNCTION ncii_case_facts_stale() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-    f"BEGIN {FACTS_INSERT} {FACTS_VALUES} ON CONFLICT (case_id) DO UPDATE SET stale = TRUE;\n"
+    f"BEGIN {FACTS_INSERT} {FACTS_VALUES} {ON_CONFLICT};\n"
     "RETURN NULL; END $$",
     "CREATE TRIGGER ncii_case_facts_insert AFTER INSERT ON ncii_cases_case "
     "FOR EACH ROW EXECUTE FUNCTION ncii_case_facts_stale()",
@@ -45,10 +53,10 @@ POSTGRES_DROP = [
 ]
 SQLITE_CREATE = [
     "CREATE TRIGGER ncii_case_facts_insert AFTER INSERT ON ncii_cases_case BEGIN "
-    f"{FACTS_INSERT} {FACTS_VALUES} ON CONFLICT (case_id) DO UPDATE SET stale = TRUE; END",
+    f"{FACTS_INSERT} {FACTS_VALUES} {ON_CONFLICT}; END",
     f"CREATE TRIGGER ncii_case_facts_update AFTER UPDATE OF {OF_COLUMNS} ON ncii_cases_case "  # noqa: S608  # nosec B608 (constants only)
     f"WHEN {SQLITE_CHANGED} BEGIN "
-    f"{FACTS_INSERT} {FACTS_VALUES} ON CONFLICT (case_id) DO UPDATE SET stale = TRUE; END",
+    f"{FACTS_INSERT} {FACTS_VALUES} {ON_CONFLICT}; END",
 ]
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS ncii_case_facts_insert",
