@@ -191,3 +191,20 @@ def case_visible(user, case) -> bool:
     from ncii_cases.permissions import Action, cases_visible_to
 
     return cases_visible_to(user, Action.VIEW_METADATA).filter(pk=case.pk).exists()
+
+
+def test_the_current_parties_of_a_person_are_read_from_one_index():
+    """A search by name finds people by the trigram index, then each person's current parties
+    with their case and role (what need-to-know asks) from the index alone."""
+    needs_postgresql()
+    from ncii_cases.models import CaseParty
+
+    sql, params = (
+        CaseParty.objects.current().filter(person_id=1).order_by().values("case_id", "role")
+    ).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using caseparty_person_current" in plan, plan
