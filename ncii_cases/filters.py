@@ -18,7 +18,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, F, Func, OrderBy, Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -167,6 +167,24 @@ class _AmongArray(Func):
     output_field = BooleanField()
 
 
+def _order_term(term) -> tuple[str, str]:
+    """(column, SQL) of one term of ``SORT_ORDER`` ("field", "-field" or ``F("field")``
+    sorted with its nulls placed), as an ORDER BY term on a query whose columns are named as
+    the fields (the primary key "pk"), with Django's meaning: a plain term puts nulls where
+    the database does (PostgreSQL: last ascending, first descending; SQLite: the reverse),
+    as the queue's other reads do."""
+    if isinstance(term, str):
+        column = term.lstrip("-")
+        descending, nulls = term.startswith("-"), ""
+    elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+        column, descending = term.expression.name, term.descending
+        nulls = " NULLS LAST" if term.nulls_last else " NULLS FIRST" if term.nulls_first else ""
+    else:
+        raise ValueError(f"Not a sort term of the queue: {term!r}")
+    column = "pk" if column in ("pk", "id") else column
+    return column, f'"{column}" {"DESC" if descending else "ASC"}{nulls}'
+
+
 def _pk_among(ids: QuerySet) -> Q | Func:
     """The condition "the case's primary key is one of ``ids``" (a query of one column).
 
@@ -231,6 +249,7 @@ class CaseQueueFilter(django_filters.FilterSet):
         schools,
         staff,
         parties,
+        party_readable,
         school_list=None,
         reads_content: bool,
         reads_respondents: bool,
@@ -240,12 +259,15 @@ class CaseQueueFilter(django_filters.FilterSet):
         """``schools``, ``staff``: the querysets the school and assignee filters accept;
         ``school_list``: the same schools already read, in the order to offer them (their
         options are then not read again); ``parties``: the parties the user may read
-        (``selectors.parties_visible_to``); ``reads_content``: whether the user may read case
+        (``selectors.parties_visible_to``) and ``party_readable``, a function returning the
+        same rule as a condition on cases joined to their parties
+        (``selectors.party_readable_q``); ``reads_content``: whether the user may read case
         content (title, kind, harm, assignees); ``reads_respondents``: whether they may read
         respondents."""
         super().__init__(data, queryset, **kwargs)
         self.reads_content = reads_content
         self.parties = parties
+        self.party_readable = party_readable
         self.now = now or clocks.now()
         self.filters["school"].queryset = schools
         if school_list is not None:
@@ -299,37 +321,66 @@ class CaseQueueFilter(django_filters.FilterSet):
         """Whether a search term is given (the ``q`` filter, whitespace aside)."""
         return bool(str(self._given().get("q", "")).strip())
 
-    def filter_unsorted(self, queryset):
-        """Applies the given filters to ``queryset``, without the sort: for the count, on the
-        visible cases without the queue's annotations (whose join to the harm assessment
-        would keep PostgreSQL from counting from an index alone)."""
+    def filter_unsorted(self, queryset, *, skip=()):
+        """Applies the given filters but those named in ``skip`` to ``queryset``, without the
+        sort: for the count, on the visible cases without the queue's annotations (whose join
+        to the harm assessment would keep PostgreSQL from counting from an index alone)."""
         for name, value in self._given().items():
-            queryset = self.filters[name].filter(queryset, value)
+            if name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
+    def search_parts(self) -> list[Q]:
+        """The conditions on a case of which any makes it match the search term (``q``,
+        whitespace aside; [] when none is given), each served by its own trigram index on
+        PostgreSQL (migration 0016), where an OR of them would read every case: the reference
+        (and, for users who may read content, the title) and, for those users, a current
+        party they may read (``party_readable``, need-to-know) by first name, last name or
+        description. A party's conditions are one ``Q``, so that they hold for one party."""
+        value = str(self._given().get("q", "")).strip()
         if not value:
-            return queryset
-        # The matching case ids, as one UNION the outer query joins by primary key: each part
-        # is served by its own trigram index on PostgreSQL (migration 0016), where an OR across
-        # the two tables would read every case. The parties are those the user may read
-        # (need-to-know); the outer query keeps only the cases the user may see.
-        cases = Case.objects.order_by()
+            return []
         if not self.reads_content:
-            return queryset.filter(_pk_among(cases.filter(reference__icontains=value).values("pk")))
+            return [Q(reference__icontains=value)]
         # Withdrawn parties (named by mistake) are no longer people of the case.
-        parties = self.parties.current().order_by()
-        matching = (
-            cases.filter(Q(reference__icontains=value) | Q(title__icontains=value))
-            .values("pk")
-            .union(
-                parties.filter(person__first_name__icontains=value).values("case_id"),
-                parties.filter(person__last_name__icontains=value).values("case_id"),
-                parties.filter(description__icontains=value).values("case_id"),
-            )
-        )
-        return queryset.filter(_pk_among(matching))
+        party = self.party_readable() & Q(parties__withdrawn_at__isnull=True)
+        return [
+            Q(reference__icontains=value) | Q(title__icontains=value),
+            party & Q(parties__person__first_name__icontains=value),
+            party & Q(parties__person__last_name__icontains=value),
+            party & Q(parties__description__icontains=value),
+        ]
+
+    def filter_q(self, queryset, name, value):
+        # The matching case ids, as one UNION the outer query joins by primary key; the outer
+        # query keeps only the cases the user may see.
+        parts = [Case.objects.order_by().filter(part).values("pk") for part in self.search_parts()]
+        if not parts:
+            return queryset
+        return queryset.filter(_pk_among(parts[0].union(*parts[1:])))
+
+    def search_sorted_sql(self, queryset: QuerySet, order, limit: int) -> tuple[str, tuple] | None:
+        """The SQL and parameters of the query of the ids of the first ``limit`` cases of
+        ``queryset`` (the visible cases with the other filters, unsorted) that the search
+        matches, sorted by ``order`` (terms of ``SORT_ORDER``); None without a search term.
+
+        The query is the UNION of one query per part of the search (``search_parts``), each
+        reading its matches with the sort's columns, sorted outside: every matching case (or
+        party and its case) is read once, where selecting the matching ids first and then
+        the cases by id read each case twice (a search by a common name matches thousands of
+        cases); and only the ids are sent back, not the sort's columns."""
+        parts = self.search_parts()
+        if not parts:
+            return None
+        terms = [_order_term(term) for term in order]
+        columns = list(dict.fromkeys(column for column, _sql in terms if column != "pk"))
+        queries = [queryset.filter(part).values_list("pk", *columns) for part in parts]
+        sql, params = queries[0].union(*queries[1:]).query.sql_with_params()
+        by = ", ".join(f'"found".{term_sql}' for _column, term_sql in terms)
+        # Django's query with its parameters apart, sorted by columns named in SORT_ORDER
+        # (constants, never the request's text).
+        query = f'SELECT "found"."pk" FROM ({sql}) "found" ORDER BY {by} LIMIT %s'  # noqa: S608  # nosec B608
+        return query, (*params, limit)
 
     def filter_affiliation(self, queryset, name, value):
         respondents = self.parties.current().filter(role=c.PartyRole.RESPONDENT, affiliation=value)

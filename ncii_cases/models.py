@@ -751,7 +751,18 @@ class CaseParty(Correctable):
     class Meta:
         ordering = ["role", "pk"]
         verbose_name_plural = "case parties"
-        indexes = [models.Index(fields=["case", "role"])]
+        indexes = [
+            models.Index(fields=["case", "role"]),
+            # The queue's search by name: the current parties of each person found by the
+            # name's trigram index, with their case and role (what need-to-know asks), read
+            # from this index alone (PostgreSQL; SQLite stores the key without the rest).
+            models.Index(
+                fields=["person"],
+                include=["case", "role"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="caseparty_person_current",
+            ),
+        ]
 
     def __str__(self):
         return self.display_name

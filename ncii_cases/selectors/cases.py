@@ -101,24 +101,33 @@ def case_parties_for_user(
     return parties.none()
 
 
-def parties_visible_to(user) -> QuerySet[CaseParty]:
-    """Returns the parties, across every case the user may see, that the user may read: the
-    same rule as ``case_parties_for_user`` (every party where they may see discipline, the
-    supported people where they may only read the case), as one query for searches and
-    filters. Nothing for metadata-only roles."""
+def party_readable_q(user, *, case: str = "case__", party: str = "") -> Q:
+    """The condition "the user may read this party": the rule of ``case_parties_for_user``
+    (every party where they may see discipline, the supported people where they may only read
+    the case) on a query where the party's case is at lookup prefix ``case`` and the party at
+    ``party``: ``("case__", "")`` on parties, ``("", "parties__")`` on cases joined to their
+    parties (then give every condition on the joined party in the same ``filter()`` call, so
+    that they all hold for one party). No party for metadata-only roles."""
     # The rule is a condition on each party's own case (a join), not "case in (every visible
     # case)": a search reads the few parties its trigram index finds and checks their cases,
     # where a list of the district's visible cases grew with the district.
-    readable = Q(pk__in=[])
-    views = case_scope_q(user, Action.VIEW, prefix="case__")
+    readable = Q(**{f"{party}pk__in": []})
+    views = case_scope_q(user, Action.VIEW, prefix=case)
     for action, roles in PARTIES_READ_BY:
         # Every right in the table implies VIEW; ask the policy for both, not the table.
-        scope = case_scope_q(user, action, prefix="case__")
+        scope = case_scope_q(user, action, prefix=case)
         if scope is None or views is None:
             continue
         scope &= views
-        readable |= scope if roles is None else scope & Q(role__in=roles)
-    return CaseParty.objects.filter(readable)
+        readable |= scope if roles is None else scope & Q(**{f"{party}role__in": roles})
+    return readable
+
+
+def parties_visible_to(user) -> QuerySet[CaseParty]:
+    """Returns the parties, across every case the user may see, that the user may read
+    (``party_readable_q``), as one query for searches and filters. Nothing for metadata-only
+    roles."""
+    return CaseParty.objects.filter(party_readable_q(user))
 
 
 def case_measures_for_user(

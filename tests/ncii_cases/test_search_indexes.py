@@ -5,8 +5,11 @@ its plain scan."""
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 
+from ncii_cases.filters import SORT_ORDER
 from ncii_cases.models import Case
+from ncii_cases.permissions import Action, cases_visible_to
 from ncii_cases.selectors.queue import case_queue
 from tests.factories import CasePartyFactory
 
@@ -191,3 +194,93 @@ def case_visible(user, case) -> bool:
     from ncii_cases.permissions import Action, cases_visible_to
 
     return cases_visible_to(user, Action.VIEW_METADATA).filter(pk=case.pk).exists()
+
+
+def test_the_current_parties_of_a_person_are_read_from_one_index():
+    """A search by name finds people by the trigram index, then each person's current parties
+    with their case and role (what need-to-know asks) from the index alone."""
+    needs_postgresql()
+    from ncii_cases.models import CaseParty
+
+    sql, params = (
+        CaseParty.objects.current().filter(person_id=1).order_by().values("case_id", "role")
+    ).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using caseparty_person_current" in plan, plan
+
+
+def test_the_listed_search_runs_without_parallel_workers(case):
+    """The search's list of ids is a few milliseconds of index probes: starting a parallel
+    worker for it cost more than the work, so it runs without one (PostgreSQL)."""
+    needs_postgresql()
+    from ncii_cases.selectors.queue import ids_listed
+
+    with connection.cursor() as cursor:
+        # A parallel plan wherever one may be used (the setting's name since PostgreSQL 16,
+        # and before).
+        cursor.execute("SELECT current_setting('server_version_num')::int >= 160000")
+        setting = "debug_parallel_query" if cursor.fetchone()[0] else "force_parallel_mode"
+        cursor.execute(f"SET LOCAL {setting} = on")
+        cursor.execute('EXPLAIN SELECT "id" FROM "ncii_cases_case"')
+        assert "Gather" in "\n".join(row[0] for row in cursor.fetchall())
+    plan = ids_listed('EXPLAIN SELECT "id" FROM "ncii_cases_case"', ())
+    assert plan and "Gather" not in "\n".join(plan), plan
+
+
+@pytest.mark.parametrize(
+    "sort",
+    [[], *([param] for param in SORT_ORDER), ["-due", "stage"], ["harm", "-reference"]],
+)
+def test_the_search_lists_its_matches_in_the_order_of_every_sort(case, school, coordinator, sort):
+    """The search's ids (one UNION of its parts, sorted outside) come in the order the queue
+    sorts the same cases, for every sort and a combination, nulls and ties included."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ncii_cases.selectors.queue import ids_listed
+    from tests.factories import CaseFactory
+
+    now = timezone.now()
+    kases = [case, *(CaseFactory(school=school) for _ in range(5))]
+    for i, kase in enumerate(kases):
+        Case.objects.filter(pk=kase.pk).update(
+            # Two cases without a due time, two with the same one, the same report instant
+            # for two: the tiebreaks decide.
+            next_due_at=None if i < 2 else now + dt.timedelta(hours=min(i, 3)),
+            reported_at=now - dt.timedelta(hours=1 if i in (1, 4) else i + 2),
+            harm_rank=i % 2,
+        )
+        # Matched by a party's name, one also by its title.
+        CasePartyFactory(case=kase, person__last_name="Okonkwo-Reyes", description="")
+    Case.objects.filter(pk=kases[3].pk).update(title="Okonkwo group chat")
+    CaseFactory(school=school)  # not a match
+    params = QueryDict(mutable=True)
+    params["q"] = "okonkwo"
+    params.setlist("sort", sort)
+    queue = case_queue(user=coordinator, params=params)
+    order = queue.cases.query.order_by
+    unsearched = queue.filterset.filter_unsorted(
+        cases_visible_to(coordinator, Action.VIEW_METADATA).order_by(), skip=("q",)
+    )
+    listed = ids_listed(*queue.filterset.search_sorted_sql(unsearched, order, limit=10))
+    expected = list(queue.cases.values_list("pk", flat=True))
+    assert len(expected) == len(kases)
+    assert listed == expected
+
+
+def test_a_listed_search_never_matches_another_districts_people(case, coordinator):
+    """Another district's person of the same name, in a case of that district, is not
+    listed, nor counted."""
+    from tests.factories import CaseFactory
+
+    CasePartyFactory(case=case, person__last_name="Okonkwo-Reyes", description="")
+    elsewhere = CaseFactory()
+    assert elsewhere.district_id != case.district_id
+    CasePartyFactory(case=elsewhere, person__last_name="Okonkwo-Reyes", description="")
+    queue, rows = _search_rows(coordinator, "okonkwo")
+    assert (queue.count, rows) == (1, [case.pk])
