@@ -6,8 +6,9 @@ face. The faces:
 - one case: ``user_can(user, action, case)``, ``actions_for(user, case)``;
 - which cases: ``cases_visible_to(user, action)``;
 - anywhere: ``user_can_anywhere(user, action)`` (may the user do X at all, somewhere),
-  ``user_can_everywhere(user, action)`` (in every district: the operator) and
-  ``user_can_on_every_case(user, *actions)`` (on every case of their district);
+  ``user_can_everywhere(user, action)`` (in every district: the operator),
+  ``user_can_on_every_case(user, *actions)`` (on every case of their district) and
+  ``actions_on_every_case_where(user, where)`` (on every case where they may take another);
 - where: ``schools_where(user, action)``, ``accounts_where(user, action)``,
   ``districts_where(user, action)``, ``districts_for_roster_import(user)``, ``people_where(user)``,
   ``catalog_rows_where(user, action, rows)`` and ``catalog_rows_visible_to(user, rows)``;
@@ -500,6 +501,30 @@ def user_can_everywhere(user, action: str) -> bool:
     accounts)."""
     scope = _scope_for(user, action)
     return scope is not None and scope.kind == EVERYWHERE
+
+
+def actions_on_every_case_where(user, where: str) -> set[str]:
+    """Returns the case actions the user may take on every case on which they may take
+    ``where`` (every case of ``cases_visible_to(user, where)``), by the policy alone, without
+    a query: for a district- or school-wide role, every case action of the role (the scope
+    that gives ``where`` gives them all); for a role of assigned cases, those that need the
+    same per-case grant as ``where`` (an investigator who may VIEW a case may VIEW_EVIDENCE
+    and VIEW_DISCIPLINE on it, not always WORK, a grant of its own). ``where`` itself is
+    among them. Empty when the user may take ``where`` on no case. An action left out may
+    still hold on some of those cases: ask ``cases_visible_to`` for it."""
+    role = user_role(user)
+    if role is None:
+        return set()
+    kind, actions = ROLE_RIGHTS[role]
+    actions = actions & set(CASE_ACTIONS)
+    if where not in actions or kind == EVERYWHERE:
+        return set()
+    if kind == ASSIGNED:
+        grant = ACTION_GRANT.get(where)
+        if grant is None:
+            return set()  # no grant gives it: ``cases_visible_to`` lists no case
+        return {action for action in actions if ACTION_GRANT.get(action) == grant}
+    return actions
 
 
 def user_can_on_every_case(user, *actions: str) -> bool:

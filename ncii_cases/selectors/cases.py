@@ -138,26 +138,52 @@ def case_measures_for_user(
     concern a respondent)."""
     allowed = actions_for(user, case) if allowed is None else allowed
     measures = CaseMeasure.objects.filter(case=case).select_related("party__person", "measure")
+    readable = measures_read_q(allowed)
+    return measures.none() if readable is None else measures.filter(readable)
+
+
+# The actions ``measures_read_q`` reads of a user's rights on a case.
+MEASURES_READ_BY = frozenset(
+    {Action.VIEW, Action.VIEW_DISCIPLINE} | {action for action, _ in PARTIES_READ_BY}
+)
+
+
+def measures_read_q(allowed: set[str]) -> Q | None:
+    """The need-to-know rule on the measures of a case on which the user may take the
+    actions ``allowed`` (``actions_for``; of them only ``MEASURES_READ_BY`` matter), as a
+    condition on ``CaseMeasure`` rows: ``Q()`` (every measure) where the user may see
+    discipline; the supportive measures and remedies of the parties they may read
+    (``PARTIES_READ_BY``) where they may only read the case; None (no measure) where they may
+    not read it."""
     if Action.VIEW not in allowed:
-        return measures.none()
+        return None
     if Action.VIEW_DISCIPLINE in allowed:
-        return measures
+        return Q()
     # The parties' rule: a respondent's or witness's supportive measures are not shown to
     # the support staff of the person shown.
-    return party_rows_for(measures, allowed).filter(
-        kind__in=(CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY)
-    )
+    parties = party_rows_q(allowed)
+    if parties is None:
+        return None
+    return parties & Q(kind__in=(CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY))
 
 
 def party_rows_for(rows: QuerySet, allowed: set[str]) -> QuerySet:
     """Rows about one party each (``party`` field) limited by the need-to-know rule on
     parties (``PARTIES_READ_BY``): all, those about the supported people, or none."""
+    readable = party_rows_q(allowed)
+    return rows.none() if readable is None else rows.filter(readable)
+
+
+def party_rows_q(allowed: set[str]) -> Q | None:
+    """``party_rows_for`` as a condition on rows about one party each (``party`` field) of a
+    case on which the user may take the actions ``allowed``: ``Q()`` (every row), the rows
+    about the supported people, or None (no row)."""
     if Action.VIEW not in allowed:
-        return rows.none()
+        return None
     for action, roles in PARTIES_READ_BY:
         if action in allowed:
-            return rows if roles is None else rows.filter(party__role__in=roles)
-    return rows.none()
+            return Q() if roles is None else Q(party__role__in=roles)
+    return None
 
 
 def case_parent_decisions_for_user(

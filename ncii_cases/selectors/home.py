@@ -39,13 +39,14 @@ from ncii_cases.models import (
 from ncii_cases.permissions import (
     Action,
     accounts_where,
+    actions_on_every_case_where,
     cases_visible_to,
     districts_for_roster_import,
     districts_where,
     user_can_anywhere,
 )
 from ncii_cases.school_calendar import district_zone
-from ncii_cases.selectors.cases import parties_visible_to
+from ncii_cases.selectors.cases import MEASURES_READ_BY, measures_read_q
 from ncii_cases.selectors.queue import ROW_FIELDS, school_stage_counts
 
 
@@ -190,6 +191,18 @@ class CaseloadRow:
 
 
 CASELOAD_SHOWN = 50
+# The fields of a case a caseload row reads (its link, reference, title and stage, and its
+# stage clock: ``clocks.stage_clock``) and its district (the measures' review clocks), the
+# others deferred.
+CASELOAD_FIELDS = (
+    "reference",
+    "title",
+    "stage",
+    "priority",
+    "stage_entered_at",
+    "stage_due_at",
+    "district",
+)
 
 
 def caseload_for_user(*, user) -> list[CaseloadRow]:
@@ -197,9 +210,12 @@ def caseload_for_user(*, user) -> list[CaseloadRow]:
     soonest due first (at most ``CASELOAD_SHOWN``), each with its open clocks the user may
     read: the stage's; the takedown requests' and the external reports' where the user may
     see the evidence log (VIEW_EVIDENCE); the measures' reviews of the measures the user may
-    read (every measure with VIEW_DISCIPLINE; otherwise the supportive measures and remedies
-    of the parties they may read, the rule of ``selectors.case_measures_for_user``).
-    Four queries, whatever the caseload's size."""
+    read (``selectors.measures_read_q``, the rule of ``selectors.case_measures_for_user``).
+    At most four queries, whatever the caseload's size: the cases, then the takedown
+    requests, the external reports and the measures of those where some may be read. The
+    rights beyond VIEW on the cases listed come from the policy
+    (``permissions.actions_on_every_case_where``) without a query when it answers for every
+    case, as it does for each role today; otherwise one query each."""
     assigned = CaseAssignment.objects.filter(
         case_id=OuterRef("pk"), user=user, ended_at__isnull=True
     )
@@ -207,7 +223,8 @@ def caseload_for_user(*, user) -> list[CaseloadRow]:
         cases_visible_to(user, Action.VIEW)
         .filter(Exists(assigned))
         .exclude(stage=c.Stage.CLOSED)
-        .select_related("school", "district")
+        .select_related("district")
+        .only(*CASELOAD_FIELDS)
         .order_by(F("next_due_at").asc(nulls_last=True), "-reported_at")[:CASELOAD_SHOWN]
     )
     rows = {case.pk: CaseloadRow(case=case) for case in cases}
@@ -217,30 +234,70 @@ def caseload_for_user(*, user) -> list[CaseloadRow]:
             rows[case.pk].tasks.append(stage)
     ids = list(rows)
     if ids:
-        evidence_cases = cases_visible_to(user, Action.VIEW_EVIDENCE).filter(pk__in=ids)
-        takedowns = TakedownRequest.objects.filter(
-            clocks.takedown_open_q(), case__in=evidence_cases
-        ).select_related("platform")
-        for request in takedowns:
-            rows[request.case_id].tasks.append(clocks.takedown_clock(request))
-        reports = ExternalReport.objects.filter(clocks.report_open_q(), case__in=evidence_cases)
-        for report in reports:
-            rows[report.case_id].tasks.append(clocks.report_clock(report))
-        readable = Q(case__in=cases_visible_to(user, Action.VIEW_DISCIPLINE).values("pk")) | Q(
-            kind__in=(CaseMeasure.Kind.SUPPORTIVE, CaseMeasure.Kind.REMEDY),
-            party__in=parties_visible_to(user).values("pk"),
-        )
-        measures = (
-            CaseMeasure.objects.filter(readable, case_id__in=ids, withdrawn_at__isnull=True)
-            .exclude(status="ended")
-            .filter(review_on__isnull=False)
-            .select_related("case__district", "measure")
-        )
-        for measure in measures:
-            rows[measure.case_id].tasks.append(clocks.measure_review_clock(measure))
+        where = _rights_on_cases(user, ids, {Action.VIEW_EVIDENCE} | MEASURES_READ_BY)
+        evidence_ids = where[Action.VIEW_EVIDENCE]
+        if evidence_ids:
+            takedowns = TakedownRequest.objects.filter(
+                clocks.takedown_open_q(), case_id__in=evidence_ids
+            ).select_related("platform")
+            for request in takedowns:
+                rows[request.case_id].tasks.append(clocks.takedown_clock(request))
+            reports = ExternalReport.objects.filter(
+                clocks.report_open_q(), case_id__in=evidence_ids
+            )
+            for report in reports:
+                rows[report.case_id].tasks.append(clocks.report_clock(report))
+        readable = _measures_readable_q(ids, where)
+        if readable is not None:
+            measures = (
+                CaseMeasure.objects.filter(readable, withdrawn_at__isnull=True)
+                .exclude(status="ended")
+                .filter(review_on__isnull=False)
+                .select_related("measure")
+            )
+            for measure in measures:
+                # The case read above, with its district (the review clock's school day).
+                measure.case = rows[measure.case_id].case
+                rows[measure.case_id].tasks.append(clocks.measure_review_clock(measure))
     for row in rows.values():
         row.tasks.sort(key=lambda task: task.due_at)
     return list(rows.values())
+
+
+def _rights_on_cases(user, ids: list[int], actions) -> dict[str, list[int]]:
+    """For each of ``actions``, which of the cases ``ids`` (each one the user may VIEW) the
+    user may take it on: all of them where the policy says it follows from VIEW, none where
+    the user may take it nowhere, otherwise as ``cases_visible_to`` says (one query)."""
+    every = actions_on_every_case_where(user, Action.VIEW)
+    where = {}
+    for action in actions:
+        if action in every:
+            where[action] = ids
+        elif not user_can_anywhere(user, action):
+            where[action] = []
+        else:
+            where[action] = list(
+                cases_visible_to(user, action).filter(pk__in=ids).values_list("pk", flat=True)
+            )
+    return where
+
+
+def _measures_readable_q(ids: list[int], where: dict[str, list[int]]) -> Q | None:
+    """The measures of the cases ``ids`` the user may read, by ``measures_read_q`` on each
+    case's rights (``where``: the ids of the cases on which the user may take each action of
+    ``MEASURES_READ_BY``), the cases with the same rights under one condition. None: none."""
+    held = {action: set(case_ids) for action, case_ids in where.items()}
+    by_rights: dict[frozenset, list[int]] = {}
+    for pk in ids:
+        allowed = frozenset(action for action in MEASURES_READ_BY if pk in held[action])
+        by_rights.setdefault(allowed, []).append(pk)
+    readable = None
+    for allowed, case_ids in by_rights.items():
+        rule = measures_read_q(set(allowed))
+        if rule is not None:
+            part = Q(case_id__in=case_ids) & rule
+            readable = part if readable is None else readable | part
+    return readable
 
 
 # --- The audit overview ----------------------------------------------------------------------

@@ -207,22 +207,23 @@ def queue_schools_for_user(*, user) -> QuerySet[School]:
     return School.objects.filter(district_id=user.district_id)
 
 
-def school_stage_counts(*, user) -> list[tuple[int, str, int]]:
+def school_stage_counts(
+    *, user, visible: QuerySet[Case] | None = None
+) -> list[tuple[int, str, int]]:
     """(school id, stage, number of cases) of the user's visible cases (VIEW_METADATA), for
     each school and stage holding one, in one query. Users who see whole schools or the
     district read the counts the database keeps with the cases (``CaseStageCount``): one
     row per school and stage, whatever the number of cases. Users who see their assigned
     cases count those: COUNT(*) rather than COUNT(id), so that PostgreSQL counts from the
-    (district, school, stage) index alone."""
+    (district, school, stage) index alone. ``visible``: those cases,
+    ``cases_visible_to(user, Action.VIEW_METADATA)``, when the caller built it already (its
+    ordering and related rows are dropped)."""
     kept = case_stage_counts_visible_to(user, Action.VIEW_METADATA)
     if kept is not None:
         return list(kept.filter(cases__gt=0).values_list("school_id", "stage", "cases"))
-    return list(
-        cases_visible_to(user, Action.VIEW_METADATA)
-        .order_by()
-        .values_list("school_id", "stage")
-        .annotate(n=Count("*"))
-    )
+    if visible is None:
+        visible = cases_visible_to(user, Action.VIEW_METADATA)
+    return list(visible.order_by().values_list("school_id", "stage").annotate(n=Count("*")))
 
 
 def case_queue(
@@ -265,7 +266,7 @@ def case_queue(
         filterset=filterset, cases=cases, reads_content=reads_content, schools=school_list
     )
     # Counts per school and stage (the home's table) and, summed, per stage.
-    queue.school_stage_counts = school_stage_counts(user=user)
+    queue.school_stage_counts = school_stage_counts(user=user, visible=base)
     counts: dict[str, int] = {}
     for _school_id, stage, n in queue.school_stage_counts:
         counts[stage] = counts.get(stage, 0) + n

@@ -219,3 +219,40 @@ def due_items(rows, second):
             for row in rows
         )
     )
+
+
+@register.simple_tag
+def caseload_rows(rows):
+    """The ``<tr>`` rows of the caseload's table, one per ``selectors.home.CaseloadRow``: the
+    case's link, reference and title, its stage, and its open tasks, each as its label and
+    its due time as the ``due`` tag shows it ("Nothing due" when there is none); a row with
+    a task overdue is marked ``row-overdue``. Every text escaped. Written in Python, with the
+    whitespace of the loop it replaces, for the same reason as ``queue_rows``: a caseload
+    holds up to fifty cases."""
+    from ..models import Case
+
+    url = Case.absolute_url_maker()
+    nothing_due = None
+    parts = []
+    for row in rows:
+        case = row.case
+        if row.tasks:
+            items = "".join(
+                f"<li>{conditional_escape(task.label)}: {conditional_escape(due(task))}</li>"
+                for task in row.tasks
+            )
+            tasks = f'<ul class="tasks">{items}</ul>'
+        else:
+            if nothing_due is None:
+                nothing_due = conditional_escape(gettext("Nothing due"))
+            tasks = nothing_due
+        row_class = ' class="row-overdue"' if row.overdue else ""
+        parts.append(
+            f"<tr{row_class}>\n"
+            f'      <td><a href="{html_escape(url(case.pk))}">{conditional_escape(case.reference)}'
+            f'</a><br><span class="hint">{conditional_escape(case.title)}</span></td>\n'
+            f"      <td>{conditional_escape(case.get_stage_display())}</td>\n"
+            f"      <td>{tasks}</td>\n"
+            "    </tr>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703 (every text escaped)

@@ -4,8 +4,12 @@ for one row (both go through the one scope switch, ``permissions.Scope``)."""
 import pytest
 
 from ncii_cases.permissions import (
+    CASE_ACTIONS,
     Action,
     accounts_where,
+    actions_for,
+    actions_on_every_case_where,
+    cases_visible_to,
     districts_where,
     schools_where,
     user_can_anywhere,
@@ -78,3 +82,46 @@ def test_accounts_and_districts_where_stay_in_the_district(people, district, oth
         User.objects.filter(district=district, is_superuser=False)
     )
     assert other_district not in districts_where(it_admin, Action.MANAGE_SETTINGS)
+
+
+@pytest.mark.parametrize(
+    "persona,expected",
+    [
+        ("coordinator", set(CASE_ACTIONS)),
+        (
+            "school_admin",
+            set(CASE_ACTIONS) - {Action.DECIDE, Action.AUDIT, Action.RELEASE_REDACTED},
+        ),
+        # WORK and SUPPORT need grants of their own (a support assignment gives no WORK).
+        (
+            "investigator",
+            {Action.VIEW, Action.VIEW_METADATA, Action.VIEW_EVIDENCE, Action.VIEW_DISCIPLINE},
+        ),
+        ("counselor", {Action.VIEW, Action.VIEW_METADATA}),
+        ("auditor", set()),
+        ("it_admin", set()),
+        ("operator", set()),
+    ],
+)
+def test_the_actions_on_every_case_the_user_may_read(people, persona, expected):
+    assert actions_on_every_case_where(people[persona], Action.VIEW) == expected
+
+
+def test_the_actions_on_every_case_where_hold_on_each_such_case(
+    people, case, other_school_case, coordinator, investigator
+):
+    from ncii_cases.models import School
+    from ncii_cases.services.cases import case_assign
+    from tests.factories import CaseFactory
+
+    CaseFactory(school=School.objects.get(code="far"), title="Another district's case")
+    # The investigator leads one case (WORK and SUPPORT) and investigates another (WORK).
+    case_assign(actor=coordinator, case=other_school_case, user=investigator, role="lead")
+    for name, user in people.items():
+        for where in CASE_ACTIONS:
+            every = actions_on_every_case_where(user, where)
+            cases = list(cases_visible_to(user, where))
+            if cases:
+                assert where in every, (name, where)
+            for visible in cases:
+                assert every <= actions_for(user, visible), (name, where, visible)
