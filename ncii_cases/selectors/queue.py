@@ -193,11 +193,13 @@ class Queue:
 
 
 def queue_staff_for_user(*, user) -> QuerySet[User]:
-    """Staff of the user's district (for the assignee filter and assignment forms)."""
+    """Staff of the user's district (for the assignee filter and assignment forms), by last
+    and first name, then by id: staff who share a name are listed in the same order on every
+    page."""
     if user_role(user) is None or user.district_id is None:
         return User.objects.none()
     return User.objects.filter(district_id=user.district_id, is_active=True).order_by(
-        "last_name", "first_name"
+        "last_name", "first_name", "pk"
     )
 
 

@@ -473,3 +473,18 @@ def test_the_filter_selects_name_schools_and_staff_as_everywhere(district, schoo
     assert "no-name" in {label for _, label in form.fields["assignee"].choices}
     assert [label for pk, label in form.fields["school"].choices if pk] == [str(school)]
     assert str(form["assignee"]).count("<option") == staff.count() + 1
+
+
+def test_staff_who_share_a_name_are_listed_in_one_order(district, coordinator):
+    """The assignee filter lists staff by name, then by id: two people with the same name
+    come in the same order on every page (the database alone may return them either way)."""
+    from ncii_cases.selectors.queue import queue_staff_for_user
+
+    same = [
+        UserFactory(username=f"alex{n}", district=district, first_name="Alex", last_name="Reyes")
+        for n in range(3)
+    ]
+    listed = [u.pk for u in queue_staff_for_user(user=coordinator) if u.last_name == "Reyes"]
+    assert listed == sorted(u.pk for u in same)
+    assert "ORDER BY" in str(queue_staff_for_user(user=coordinator).query)
+    assert queue_staff_for_user(user=coordinator).query.order_by[-1] == "pk"
