@@ -16,6 +16,7 @@ class NciiCasesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from . import checks  # noqa: F401  (registers the deployment checks)
+        from .case_triggers import post_migrate_ensure as case_triggers_post_migrate
         from .harm_rank import signals_connect as harm_rank_signals_connect
         from .middleware import session_remember_time_zone, session_stamp_login
         from .next_due import signals_connect
@@ -24,6 +25,7 @@ class NciiCasesConfig(AppConfig):
         from .signin_events import signals_connect as signin_signals_connect
 
         post_migrate.connect(_sync_roles, sender=self)
+        post_migrate.connect(case_triggers_post_migrate, sender=self)
         role_signals_connect()
         user_logged_in.connect(session_stamp_login, dispatch_uid="ncii_session_stamp_login")
         user_logged_in.connect(

@@ -368,7 +368,9 @@ class CaseQueueFilter(django_filters.FilterSet):
         reading its matches with the sort's columns, sorted outside: every matching case (or
         party and its case) is read once, where selecting the matching ids first and then
         the cases by id read each case twice (a search by a common name matches thousands of
-        cases); and only the ids are sent back, not the sort's columns."""
+        cases); and only the ids are sent back, not the sort's columns. Raises
+        ``EmptyResultSet`` when no case can match (every part is empty: a user who may see
+        no case)."""
         parts = self.search_parts()
         if not parts:
             return None

@@ -549,7 +549,8 @@ class Case(models.Model):
             models.Index(fields=["district", "stage", "reported_at", "id"], name="case_q_stage"),
             models.Index(fields=["district", "harm_rank", "reported_at", "id"], name="case_q_harm"),
             models.Index(fields=["district", "reference", "id"], name="case_q_reference"),
-            # The home's counts per school and stage, from the index alone.
+            # The nightly recount of the kept counts per school and stage (``stage_counts``),
+            # from the index alone.
             models.Index(fields=["district", "school", "stage"], name="case_q_school_stage"),
             # The reminder task's overdue stage clocks: only those not yet reminded.
             models.Index(
@@ -818,7 +819,10 @@ class CaseStageCount(models.Model):
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     stage = models.CharField(max_length=30, choices=c.Stage.choices)
-    cases = models.PositiveIntegerField(default=0)
+    # A plain integer, not a positive one: a count that drifted low (a table restored alone)
+    # must not make the next transition of a case fail on a check; the nightly recount
+    # corrects it, and the queue shows only counts above zero.
+    cases = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("count of cases per school and stage")

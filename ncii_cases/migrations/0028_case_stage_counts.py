@@ -3,8 +3,9 @@
 The triggers add one on an insert, take one off on a delete, and move one when an update
 changes a case's district, school or stage, in the transaction of the change; on PostgreSQL
 a TRUNCATE of the case table empties the counts too (SQLite has no TRUNCATE). On
-PostgreSQL the two rows of a move are locked in the order of their keys, so two moves in
-opposite directions wait for each other instead of deadlocking. The counts of the cases
+PostgreSQL the two rows of a move are locked in the order of their keys, so two moves of one
+case each (what the services do) in opposite directions wait for each other instead of
+deadlocking; an UPDATE of many cases at once locks rows in the order of its cases. The counts of the cases
 already there are written after the triggers, in this migration's transaction (on
 PostgreSQL, creating the triggers locks the case table against writes until it commits,
 so no case is counted twice or missed).
@@ -163,7 +164,7 @@ class Migration(migrations.Migration):
                         max_length=30,
                     ),
                 ),
-                ("cases", models.PositiveIntegerField(default=0)),
+                ("cases", models.IntegerField(default=0)),
                 (
                     "district",
                     models.ForeignKey(

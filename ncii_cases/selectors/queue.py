@@ -5,6 +5,7 @@ a constant number of queries, whatever the number of cases."""
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Count, F, QuerySet, Value, When
 from django.db.models import Case as When_
@@ -279,11 +280,14 @@ def case_queue(
     if filterset.searches():
         # The matches' ids, sorted, read once: the count and the page come from them.
         unsearched = filterset.filter_unsorted(base.order_by(), skip=("q",))
-        listed = ids_listed(
-            *filterset.search_sorted_sql(
-                unsearched, sorted_ids.query.order_by, limit=SEARCH_IDS_LISTED + 1
+        try:
+            listed = ids_listed(
+                *filterset.search_sorted_sql(
+                    unsearched, sorted_ids.query.order_by, limit=SEARCH_IDS_LISTED + 1
+                )
             )
-        )
+        except EmptyResultSet:  # no case can match (a user who may see no case)
+            listed = []
         if len(listed) > SEARCH_IDS_LISTED:
             listed = None
     if listed is not None:

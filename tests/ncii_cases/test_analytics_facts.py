@@ -8,6 +8,7 @@ import random
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404
 from django.utils import timezone
 
@@ -364,6 +365,25 @@ def test_the_read_with_nothing_stale_is_one_query_on_the_stale_rows(coordinator,
     sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(sql) == 1, sql
     assert '"ncii_cases_casefacts"' in sql[0] and '"ncii_cases_case"' not in sql[0], sql
+
+
+def test_the_facts_trigger_writes_every_column_that_needs_a_value():
+    """The trigger of 0029 names the columns of the row it writes: a column added to
+    ``CaseFacts`` later that needs a value (NOT NULL, no database default) must be added to
+    it, or every new case would be refused."""
+    import importlib
+
+    from ncii_cases.models_analytics import CaseFacts as Facts
+
+    migration = importlib.import_module("ncii_cases.migrations.0029_case_facts_row_with_every_case")
+    listed = migration.FACTS_INSERT.split("(", 1)[1].split(")")[0]
+    named = {name.strip() for name in listed.split(",")}
+    needed = {
+        f.column
+        for f in Facts._meta.concrete_fields
+        if not f.null and getattr(f, "db_default", None) in (None, models.NOT_PROVIDED)
+    }
+    assert needed <= named, sorted(needed - named)
 
 
 def test_the_migration_writes_a_stale_row_for_each_case_without_one(school):

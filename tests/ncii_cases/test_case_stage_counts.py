@@ -5,6 +5,7 @@ of the cases, on SQLite and on PostgreSQL, and the queue reads them for exactly 
 each user may see."""
 
 import importlib
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
@@ -26,6 +27,25 @@ pytestmark = pytest.mark.django_db
 
 MIGRATION = importlib.import_module("ncii_cases.migrations.0028_case_stage_counts")
 STAGES = [value for value, _ in c.Stage.choices]
+
+
+@contextmanager
+def as_tables_owner():
+    """On PostgreSQL, leaves the application role the test may run as
+    (``NCII_TEST_AS_APP_ROLE``) for the owner of the tables, as ``migrate`` runs."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, session_user")
+        current, session = cursor.fetchone()
+        cursor.execute("RESET ROLE")
+    try:
+        yield
+    finally:
+        if current != session:
+            with connection.cursor() as cursor:
+                cursor.execute(f'SET ROLE "{current}"')
 
 
 def counted() -> dict[tuple[int, int, str], int]:
@@ -160,23 +180,54 @@ def test_the_nightly_reconcile_corrects_counts_that_drifted(school, other_school
     assert case_stage_counts_reconcile() == 0
 
 
+def test_a_count_that_drifted_low_never_stops_a_case_from_moving(school):
+    """A count lower than the cases (a table restored alone) goes below zero rather than
+    refuse the write; the queue shows none of it and the recount puts it right."""
+    case = CaseFactory(school=school)
+    CaseStageCount.objects.filter(school=school).update(cases=0)
+    Case.objects.filter(pk=case.pk).update(stage=c.Stage.CLOSED)
+    assert CaseStageCount.objects.get(school=school, stage=c.Stage.INTAKE).cases == -1
+    assert case_stage_counts_reconcile() == 1
+    assert kept() == counted()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_recount_gives_up_when_the_case_table_stays_busy(school):
+    """A write transaction holding the case table longer than 5 seconds: the recount gives
+    up, changes nothing and says so, rather than make every case write wait behind it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    import psycopg2
+
+    from ncii_cases.stage_counts import CaseTableBusy
+
+    CaseFactory(school=school)
+    CaseStageCount.objects.update(cases=7)
+    params = connection.get_connection_params()
+    other = psycopg2.connect(**params)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE ncii_cases_case IN ROW EXCLUSIVE MODE")
+        with pytest.raises(CaseTableBusy):
+            case_stage_counts_reconcile()
+        assert CaseStageCount.objects.get().cases == 7
+    finally:
+        other.rollback()
+        other.close()
+    assert case_stage_counts_reconcile() == 1
+    assert kept() == counted()
+
+
 def test_a_truncate_of_the_case_table_empties_the_counts(school):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite has no TRUNCATE")
     CaseFactory(school=school)
     assert kept()
-    with connection.cursor() as cursor:
-        # As the tables' owner (the application role may not TRUNCATE); in the test's
-        # transaction, rolled back after it.
-        cursor.execute("SELECT current_user, session_user")
-        current, session = cursor.fetchone()
-        cursor.execute("RESET ROLE")
-        try:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("TRUNCATE ncii_cases_case CASCADE")
-        finally:
-            if current != session:
-                cursor.execute(f'SET ROLE "{current}"')
+    # As the tables' owner (the application role may not TRUNCATE); in the test's
+    # transaction, rolled back after it.
+    with as_tables_owner(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE ncii_cases_case CASCADE")
     assert not Case.objects.exists()
     assert not CaseStageCount.objects.exists()
 
@@ -239,3 +290,35 @@ def test_a_new_school_has_no_counts_until_it_has_a_case(district, coordinator):
     assert not CaseStageCount.objects.filter(school=new).exists()
     CaseFactory(school=new)
     assert school_stage_counts(user=coordinator) == [(new.pk, "intake", 1)]
+
+
+def test_a_trigger_lost_with_a_rebuilt_table_is_made_again_after_migrate(school):
+    """SQLite rebuilds a table to alter a column, and the old table's triggers go with it;
+    after every migrate the missing ones are created again and the counts and facts put
+    right (``case_triggers``)."""
+    from ncii_cases.case_triggers import TRIGGERS, case_triggers_ensure
+    from ncii_cases.models import CaseFacts
+
+    names = [n for group in TRIGGERS[connection.vendor].values() for n in group]
+    with as_tables_owner():
+        assert case_triggers_ensure() == []
+    with as_tables_owner(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER ncii_case_stage_count ON ncii_cases_case")
+            cursor.execute("DROP TRIGGER ncii_case_facts_insert ON ncii_cases_case")
+        else:
+            cursor.execute("DROP TRIGGER ncii_case_stage_count_insert")
+            cursor.execute("DROP TRIGGER ncii_case_facts_insert")
+    unkept = CaseFactory(school=school)
+    assert kept() != counted()
+    assert not CaseFacts.objects.filter(case=unkept).exists()
+    with as_tables_owner():  # migrate runs as the owner of the tables
+        created = case_triggers_ensure()
+    assert set(created) == {names[0], "ncii_case_facts_insert"} or (
+        connection.vendor == "sqlite"
+        and set(created) == {"ncii_case_stage_count_insert", "ncii_case_facts_insert"}
+    )
+    assert kept() == counted()
+    assert CaseFacts.objects.get(case=unkept).stale
+    CaseFactory(school=school)
+    assert kept() == counted()

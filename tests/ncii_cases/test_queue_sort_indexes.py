@@ -1,14 +1,13 @@
 """Every sort of the queue has an index that stores its whole order (tiebreak included) after
 the district: on PostgreSQL a page of ids, at any depth, is read from that index alone (an
 index-only scan, no sort), and the rows are then fetched by primary key (``IdsFirstList``).
-The counts per school and stage are read from an index alone too."""
+The nightly recount of the kept counts per school and stage reads an index alone too."""
 
 import pytest
 from django.db import connection
 from django.http import QueryDict
 
 from ncii_cases.models import Case
-from ncii_cases.selectors.home import stage_counts_by_school  # noqa: F401 (documents the read)
 from ncii_cases.selectors.queue import case_queue
 from tests.factories import CaseFactory
 
@@ -55,16 +54,16 @@ def test_page_50_of_each_sort_reads_its_ids_from_the_index_alone(school, coordin
     assert "Sort" not in plan.replace("Sort Key", ""), plan
 
 
-def test_the_counts_per_school_and_stage_read_an_index_alone(school, coordinator):
+def test_the_recount_of_the_kept_counts_reads_an_index_alone(school, coordinator):
+    """The nightly recount (``stage_counts.case_stage_counts_reconcile``) counts every case
+    per district, school and stage from an index alone; the queue itself reads the kept
+    counts (tests/ncii_cases/test_case_stage_counts.py)."""
     CaseFactory(school=school)
     from django.db.models import Count
 
-    from ncii_cases.permissions import Action, cases_visible_to
-
     counts = (
-        cases_visible_to(coordinator, Action.VIEW_METADATA)
-        .order_by()
-        .values_list("school_id", "stage")
+        Case.objects.order_by()
+        .values_list("district_id", "school_id", "stage")
         .annotate(n=Count("*"))
     )
     plan = _plan(counts)

@@ -185,9 +185,27 @@ def test_a_listed_search_keeps_need_to_know(request, case, persona):
     )
     queue, rows = _search_rows(user, "okonkwo")
     assert (queue.count, rows) == (0, [])
+    # The depicted student's name: the counselor, who may read it, finds the case; the
+    # auditor, who reads no names, does not.
+    CasePartyFactory(
+        case=case, role=c.PartyRole.DEPICTED, person__last_name="Vantongeren", description=""
+    )
+    queue, rows = _search_rows(user, "vantongeren")
+    assert (queue.count, rows) == ((1, [case.pk]) if persona == "counselor" else (0, []))
     queue, rows = _search_rows(user, case.reference)
     visible = persona == "auditor" or case_visible(user, case)
     assert (queue.count, rows) == ((1, [case.pk]) if visible else (0, []))
+
+
+def test_a_search_by_a_user_who_may_see_no_case_finds_nothing(school, district):
+    """A school administrator whose schools are not recorded yet sees no case: a search
+    answers with no match, not an error."""
+    from ncii_cases import choices as c
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(username="newadmin", district=district, role=c.Role.SCHOOL_ADMIN)
+    queue, rows = _search_rows(newcomer, "okonkwo")
+    assert (queue.count, rows) == (0, [])
 
 
 def case_visible(user, case) -> bool:
