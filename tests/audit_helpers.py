@@ -11,7 +11,10 @@ from django.db import connection
 
 
 @contextmanager
-def as_owner():
+def as_owner(*, triggers_off: bool = True):
+    """Runs the block as the owner of the tables; with ``triggers_off`` (the attacker's
+    default) the tables' triggers are switched off too, otherwise they fire as usual (as
+    ``migrate`` runs)."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -20,11 +23,13 @@ def as_owner():
         current, session = cursor.fetchone()
         if current != session:
             cursor.execute("RESET ROLE")
-        cursor.execute("SET session_replication_role = replica")
+        if triggers_off:
+            cursor.execute("SET session_replication_role = replica")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
+            if triggers_off:
+                cursor.execute("SET session_replication_role = DEFAULT")
             if current != session:
                 cursor.execute(f'SET ROLE "{current}"')

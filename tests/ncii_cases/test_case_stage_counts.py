@@ -5,7 +5,6 @@ of the cases, on SQLite and on PostgreSQL, and the queue reads them for exactly 
 each user may see."""
 
 import importlib
-from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
@@ -21,6 +20,7 @@ from ncii_cases.permissions import Action, case_stage_counts_visible_to, cases_v
 from ncii_cases.selectors.queue import case_queue, school_stage_counts
 from ncii_cases.services.cases import case_create, case_move_school
 from ncii_cases.stage_counts import case_stage_counts_reconcile
+from tests.audit_helpers import as_owner
 from tests.factories import CaseFactory, SchoolFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,23 +29,9 @@ MIGRATION = importlib.import_module("ncii_cases.migrations.0028_case_stage_count
 STAGES = [value for value, _ in c.Stage.choices]
 
 
-@contextmanager
 def as_tables_owner():
-    """On PostgreSQL, leaves the application role the test may run as
-    (``NCII_TEST_AS_APP_ROLE``) for the owner of the tables, as ``migrate`` runs."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_user, session_user")
-        current, session = cursor.fetchone()
-        cursor.execute("RESET ROLE")
-    try:
-        yield
-    finally:
-        if current != session:
-            with connection.cursor() as cursor:
-                cursor.execute(f'SET ROLE "{current}"')
+    """The owner of the tables, with their triggers on, as ``migrate`` runs."""
+    return as_owner(triggers_off=False)
 
 
 def counted() -> dict[tuple[int, int, str], int]:
