@@ -80,6 +80,7 @@ class Context:
     typical_case_id: int
     typical_reference: str
     party_last_name: str
+    party_full_name: str
     audit_case_id: int
     summary_case_id: int
     fresh_intake_ids: list[int] = field(default_factory=list)
@@ -135,6 +136,14 @@ PAGES: list[Page] = [
         "queue search by name",
         "ncii_cases:home",
         query=lambda ctx: {"q": ctx.party_last_name},
+        seconds_max=SEARCH_SECONDS_MAX,
+    ),
+    # A student's whole name, as a coordinator types it: few matches at any size, where a
+    # last name alone matches a share of every party (hundreds of cases at 100,000).
+    Page(
+        "queue search by full name",
+        "ncii_cases:home",
+        query=lambda ctx: {"q": ctx.party_full_name},
         seconds_max=SEARCH_SECONDS_MAX,
     ),
     Page(
@@ -305,6 +314,11 @@ def context_build(fresh_cases: int) -> Context:
         typical_case_id=typical.pk,
         typical_reference=typical.reference,
         party_last_name=party.person.last_name if party and party.person else "Stone",
+        party_full_name=(
+            f"{party.person.first_name} {party.person.last_name}"
+            if party and party.person
+            else "Ada Stone"
+        ),
         audit_case_id=Case.objects.get(title=AUDIT_CASE_TITLE).pk,
         summary_case_id=Case.objects.get(title=SUMMARY_CASE_TITLE).pk,
     )

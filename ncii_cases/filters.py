@@ -62,6 +62,9 @@ SORT_ORDER = {
     "-harm": ("-harm_rank", "-reported_at", "-pk"),
 }
 CONTENT_SORTS = ("harm",)
+# The words of a search term matched against a party's first and last names (a full name;
+# more words would only make the query longer).
+SEARCH_NAME_WORDS = 4
 
 
 class PlainSelect(forms.Select):
@@ -140,6 +143,20 @@ def staff_options(staff):
         "pk", "first_name", "last_name", "username"
     ):
         yield pk, User.name_shown(first_name, last_name, username)
+
+
+def full_name_q(words: list[str], *, person: str = "") -> Q:
+    """The condition "every word is in the person's first or last name" (case aside), for a
+    full name typed in either order ("Jordan Thorncombe", "Thorncombe Jordan"); ``person``
+    is the path to the person's fields ("" on ``Person`` itself). One ``Q``: used in one
+    ``filter()``, every word holds for the same person. Each word can be looked up in the
+    first-name and last-name trigram indexes (migration 0016) on PostgreSQL."""
+    condition = Q()
+    for word in words:
+        condition &= Q(**{f"{person}first_name__icontains": word}) | Q(
+            **{f"{person}last_name__icontains": word}
+        )
+    return condition
 
 
 class IndexedOrderingFilter(django_filters.OrderingFilter):
@@ -336,7 +353,9 @@ class CaseQueueFilter(django_filters.FilterSet):
         PostgreSQL (migration 0016), where an OR of them would read every case: the reference
         (and, for users who may read content, the title) and, for those users, a current
         party they may read (``party_readable``, need-to-know) by first name, last name or
-        description. A party's conditions are one ``Q``, so that they hold for one party."""
+        description, or, for a term of several words (a full name, in either order, commas
+        aside; the first ``SEARCH_NAME_WORDS`` words), a party whose first or last name holds
+        every word. A party's conditions are one ``Q``, so that they hold for one party."""
         value = str(self._given().get("q", "")).strip()
         if not value:
             return []
@@ -344,12 +363,17 @@ class CaseQueueFilter(django_filters.FilterSet):
             return [Q(reference__icontains=value)]
         # Withdrawn parties (named by mistake) are no longer people of the case.
         party = self.party_readable() & Q(parties__withdrawn_at__isnull=True)
-        return [
+        parts = [
             Q(reference__icontains=value) | Q(title__icontains=value),
             party & Q(parties__person__first_name__icontains=value),
             party & Q(parties__person__last_name__icontains=value),
             party & Q(parties__description__icontains=value),
         ]
+        words = value.replace(",", " ").split()[:SEARCH_NAME_WORDS]
+        if len(words) > 1:
+            # A full name: the same party's first or last name holds every word.
+            parts.append(party & full_name_q(words, person="parties__person__"))
+        return parts
 
     def filter_q(self, queryset, name, value):
         # The matching case ids, as one UNION the outer query joins by primary key; the outer

@@ -387,6 +387,7 @@ def test_pages_are_selected_by_a_part_of_their_name_the_floor_always():
     assert [p.name for p in chosen] == [
         FLOOR,
         "queue search by name",
+        "queue search by full name",
         "queue search by reference",
         "audit review, district-wide",
         "audit review of the case with 5,000 events",

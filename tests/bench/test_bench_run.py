@@ -142,7 +142,7 @@ def _check(result: dict, output: str, markdown: str, databases: list[str]) -> No
     assert counts["p50 at 60 <= 1.2x p50 at 20"] == len(with_targets)
     assert counts["<= 3x the floor"] == 2 * sum(1 for p in with_targets if p.floor_max == 3)
     assert counts["<= 5x the floor"] == 2
-    assert counts["p50 <= 100 ms"] == 2 and counts["p50 <= 500 ms"] == 1
+    assert counts["p50 <= 100 ms"] == 3 and counts["p50 <= 500 ms"] == 1
     assert counts[">= 20,000 rows/s"] == 2
     assert counts["flat memory"] == counts["linear in rows"] == 1
     assert counts["verify_audit linear (µs per row within 1.2x)"] == 1
@@ -207,7 +207,13 @@ def test_bench_of_some_pages_measures_only_those_beside_the_floor(tmp_path):
     databases = _sqlite_copies(tmp_path)
     result, output, markdown = _bench(databases, tmp_path, "--pages", "search,page 50")
 
-    chosen = [FLOOR, "queue search by name", "queue search by reference", "queue page 50"]
+    chosen = [
+        FLOOR,
+        "queue search by name",
+        "queue search by full name",
+        "queue search by reference",
+        "queue page 50",
+    ]
     assert result["pages_selected"] == chosen
     for run in result["runs"]:
         assert set(run["pages"]) == set(chosen)

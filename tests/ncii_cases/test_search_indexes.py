@@ -208,6 +208,83 @@ def test_a_search_by_a_user_who_may_see_no_case_finds_nothing(school, district):
     assert (queue.count, rows) == (0, [])
 
 
+@pytest.mark.parametrize(
+    "term",
+    ["Jordan Thorncombe", "thorncombe jordan", "Thorncombe, Jordan", "  jor   THORN ", "Jordan T"],
+)
+def test_a_search_by_a_full_name_finds_the_party_in_either_order(case, school, coordinator, term):
+    """A coordinator types the student's whole name: every word in the first or the last
+    name of one party finds the case (commas and extra spaces aside), in the queue's count
+    and page alike."""
+    from tests.factories import CaseFactory
+
+    CasePartyFactory(
+        case=case, person__first_name="Jordan", person__last_name="Thorncombe", description=""
+    )
+    other = CaseFactory(school=school)
+    CasePartyFactory(
+        case=other, person__first_name="Jordan", person__last_name="Okafor", description=""
+    )
+    queue, rows = _search_rows(coordinator, term)
+    assert (queue.count, rows) == (1, [case.pk]), term
+    assert list(queue.cases.values_list("pk", flat=True)) == [case.pk], term
+
+
+def test_a_full_name_matches_one_party_not_the_words_of_two(case, coordinator):
+    """A full name is one person: a case with a Jordan and, apart, a Thorncombe is not
+    a match."""
+    CasePartyFactory(
+        case=case, person__first_name="Jordan", person__last_name="Okafor", description=""
+    )
+    CasePartyFactory(
+        case=case, person__first_name="Riley", person__last_name="Thorncombe", description=""
+    )
+    assert _search_rows(coordinator, "Jordan Thorncombe")[0].count == 0
+    assert _search_rows(coordinator, "Riley Thorncombe")[1] == [case.pk]
+
+
+def test_a_full_name_search_keeps_need_to_know(case, counselor):
+    """The counselor finds a depicted student by full name, never a respondent (whose name
+    support staff do not read)."""
+    from ncii_cases import choices as c
+
+    CasePartyFactory(
+        case=case,
+        role=c.PartyRole.RESPONDENT,
+        person__first_name="Casey",
+        person__last_name="Okonkwo",
+        description="",
+    )
+    assert _search_rows(counselor, "Casey Okonkwo")[0].count == 0
+    CasePartyFactory(
+        case=case,
+        role=c.PartyRole.DEPICTED,
+        person__first_name="Avery",
+        person__last_name="Vantongeren",
+        description="",
+    )
+    expected = 1 if case_visible(counselor, case) else 0
+    assert _search_rows(counselor, "Avery Vantongeren")[0].count == expected
+
+
+def test_a_full_name_search_reads_the_trigram_indexes_of_both_names():
+    """Each word of a full name is looked up in the first-name and last-name trigram indexes
+    (their matches combined), not by reading every person."""
+    needs_postgresql()
+    from ncii_cases.filters import full_name_q
+    from ncii_cases.models import Person
+
+    condition = full_name_q(["Jordan", "Thorncombe"])
+    sql, params = Person.objects.filter(condition).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ncii_person_first_name_trgm" in plan, plan
+    assert "ncii_person_last_name_trgm" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
 def case_visible(user, case) -> bool:
     from ncii_cases.permissions import Action, cases_visible_to
 
