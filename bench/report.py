@@ -264,7 +264,9 @@ def markdown_section(result: dict) -> str:
         f"One run of `manage.py bench --repeat {result['repeat']} --warmup {result['warmup']}`, "
         f"{result['generated_at']}: {m['cpus']} CPUs, {m['database']}, Python {m['python']}, "
         f"load average {_load(m.get('load_average'))} before and "
-        f"{_load(m.get('load_average_after'))} after. Sizes measured interleaved, sample by "
+        f"{_load(m.get('load_average_after'))} after{_steal(m.get('cpu_steal_percent'))}"
+        f"{_yardstick(m.get('python_loop_ms'))}. "
+        "Sizes measured interleaved, sample by "
         "sample; ratios are medians of paired samples. Milliseconds; q = queries of one "
         "request.",
         "",
@@ -315,6 +317,20 @@ def markdown_section(result: dict) -> str:
 
 def _load(values) -> str:
     return "/".join(f"{v:.2f}" for v in values) if values else "unknown"
+
+
+def _yardstick(ms) -> str:
+    """The machine's speed for one Python thread (``run.python_loop_ms``), as a clause."""
+    if ms is None:
+        return ""
+    return f"; a fixed Python loop (the machine's yardstick) took {ms:g} ms"
+
+
+def _steal(percent) -> str:
+    """The run's CPU time stolen by the host (``run.cpu_steal_percent``), as a clause."""
+    if percent is None:
+        return ""
+    return f"; {percent:g}% of the CPU time stolen by the virtual machine's host during the run"
 
 
 def _summary(result: dict) -> str:

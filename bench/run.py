@@ -460,11 +460,13 @@ def bench(
     from bench.report import targets_evaluate
 
     selected = pages_select(page_names)
+    cpu_before = cpu_times()
     result = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
             "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+            "python_loop_ms": python_loop_ms(),
             "python": platform_module.python_version(),
             "platform": platform_module.platform(),
             "database": connection.vendor,
@@ -509,9 +511,51 @@ def bench(
     result["machine"]["load_average_after"] = (
         list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     )
+    result["machine"]["cpu_steal_percent"] = cpu_steal_percent(cpu_before, cpu_times())
     result["targets"] = targets_evaluate(result)
     result["failures"] = sum(1 for t in result["targets"] if t["status"] != "PASS")
     return result
+
+
+def python_loop_ms(rounds: int = 5) -> float:
+    """The median milliseconds, over ``rounds``, of a fixed pure-Python loop (the sum of the
+    squares of 0..999,999): a yardstick of the machine's speed for one Python thread, so that
+    runs on different machines can be compared (the pages' absolute times scale with it;
+    their ratios to the floor do not)."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        times.append((time.perf_counter() - started) * 1000)
+    return round(median(times), 1)
+
+
+def cpu_times(path: str = "/proc/stat") -> tuple[int, int] | None:
+    """(stolen, total) CPU time of the machine since boot, in clock ticks, from the first
+    ("cpu") line of Linux's ``/proc/stat``: total sums user, nice, system, idle, iowait, irq,
+    softirq and steal (guest time is already counted in user); stolen is the time a virtual
+    machine's host gave its CPUs to others. None where there is no such file or line."""
+    try:
+        with open(path) as stat:
+            first = stat.readline().split()
+    except OSError:
+        return None
+    if len(first) < 9 or first[0] != "cpu":
+        return None
+    ticks = [int(value) for value in first[1:9]]
+    return ticks[7], sum(ticks)
+
+
+def cpu_steal_percent(before: tuple[int, int] | None, after: tuple[int, int] | None):
+    """The share of the machine's CPU time stolen by its host between two ``cpu_times``
+    readings, in percent with one decimal (None when either is missing or no time passed).
+    A virtual machine whose host is busy runs everything slower; the ratios to the floor
+    measured beside each page hold, absolute times do not."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round(100 * (after[0] - before[0]) / (after[1] - before[1]), 1)
 
 
 def _sizes_measure(

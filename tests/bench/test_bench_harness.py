@@ -11,7 +11,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bench import rows
-from bench.report import MARK_BEGIN, MARK_END, MarkersMissing, markdown_write, targets_evaluate
+from bench.report import (
+    MARK_BEGIN,
+    MARK_END,
+    MarkersMissing,
+    markdown_section,
+    markdown_write,
+    targets_evaluate,
+)
 from bench.run import FLOOR, PAGES, interleaved_measure, samples_summary, schedule
 
 # --- The interleaving ------------------------------------------------------------------------
@@ -423,3 +430,52 @@ def test_a_run_of_some_pages_has_targets_for_those_pages_only():
     # a selected page that failed still fails its targets
     result["runs"][1]["pages"]["queue search by name"].update(p50_ms=101.0)
     assert _verdict(targets_evaluate(result), "p50 <= 100 ms", "queue search by name") == {"FAIL"}
+
+
+# --- The machine's stolen CPU time ------------------------------------------------------------
+
+
+def test_the_cpu_time_stolen_by_the_host_is_read_from_proc_stat(tmp_path):
+    """/proc/stat's first line: user nice system idle iowait irq softirq steal guest
+    guest_nice; the share stolen between two readings is steal over the total."""
+    from bench.run import cpu_steal_percent, cpu_times
+
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 50 800 10 0 0 40 0 0\ncpu0 50 0 25 400 5 0 0 20 0 0\n")
+    before = cpu_times(str(stat))
+    assert before == (40, 1000)
+    stat.write_text("cpu  400 0 150 1100 10 0 0 340 0 0\n")
+    after = cpu_times(str(stat))
+    assert after == (340, 2000)
+    assert cpu_steal_percent(before, after) == 30.0
+    # No file, a line of another shape, no time passed: unknown, never an error
+    assert cpu_times(str(tmp_path / "missing")) is None
+    (tmp_path / "odd").write_text("intr 1 2 3\n")
+    assert cpu_times(str(tmp_path / "odd")) is None
+    assert cpu_steal_percent(None, after) is None
+    assert cpu_steal_percent(after, after) is None
+
+
+def test_the_markdown_says_how_much_cpu_time_the_host_stole():
+    result = _result_with_targets()
+    result["machine"]["cpu_steal_percent"] = 33.4
+    text = markdown_section(result)
+    assert "33.4% of the CPU time stolen by the virtual machine's host during the run" in text
+    result["machine"]["cpu_steal_percent"] = None
+    assert "stolen" not in markdown_section(result)
+
+
+def test_the_markdown_gives_the_machines_yardstick():
+    """A fixed Python loop's time, measured at the start of the run, lets runs on different
+    machines be compared."""
+    from bench.run import python_loop_ms
+
+    ms = python_loop_ms(rounds=1)
+    assert ms > 0
+    result = _result_with_targets()
+    result["machine"]["python_loop_ms"] = ms
+    assert f"a fixed Python loop (the machine's yardstick) took {ms:g} ms" in markdown_section(
+        result
+    )
+    del result["machine"]["python_loop_ms"]
+    assert "yardstick" not in markdown_section(result)
