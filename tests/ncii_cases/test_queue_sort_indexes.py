@@ -37,6 +37,9 @@ def _plan(queryset) -> str:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        # An incremental sort (a sort of the rows presorted by a first column, such as the
+        # district's own index gives) is a sort too.
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -74,5 +77,5 @@ def test_the_recount_of_the_kept_counts_groups_in_the_order_of_an_index(school, 
     plan = _plan(counts)
     assert "GroupAggregate" in plan, plan
     assert "using case_q_school_stage" in plan, plan
-    assert "Sort" not in plan.replace("Sort Key", ""), plan
+    assert "Sort" not in plan.replace("Sort Key", "").replace("Presorted Key", ""), plan
     assert Case.objects.count() == 1
