@@ -536,7 +536,8 @@ def cpu_times(path: str = "/proc/stat") -> tuple[int, int] | None:
     """(stolen, total) CPU time of the machine since boot, in clock ticks, from the first
     ("cpu") line of Linux's ``/proc/stat``: total sums user, nice, system, idle, iowait, irq,
     softirq and steal (guest time is already counted in user); stolen is the time a virtual
-    machine's host gave its CPUs to others. None where there is no such file or line."""
+    machine's host gave its CPUs to others. None where there is no such file or line, or the
+    line is not made of numbers."""
     try:
         with open(path) as stat:
             first = stat.readline().split()
@@ -544,11 +545,16 @@ def cpu_times(path: str = "/proc/stat") -> tuple[int, int] | None:
         return None
     if len(first) < 9 or first[0] != "cpu":
         return None
-    ticks = [int(value) for value in first[1:9]]
+    try:
+        ticks = [int(value) for value in first[1:9]]
+    except ValueError:
+        return None
     return ticks[7], sum(ticks)
 
 
-def cpu_steal_percent(before: tuple[int, int] | None, after: tuple[int, int] | None):
+def cpu_steal_percent(
+    before: tuple[int, int] | None, after: tuple[int, int] | None
+) -> float | None:
     """The share of the machine's CPU time stolen by its host between two ``cpu_times``
     readings, in percent with one decimal (None when either is missing or no time passed).
     A virtual machine whose host is busy runs everything slower; the ratios to the floor

@@ -452,6 +452,8 @@ def test_the_cpu_time_stolen_by_the_host_is_read_from_proc_stat(tmp_path):
     assert cpu_times(str(tmp_path / "missing")) is None
     (tmp_path / "odd").write_text("intr 1 2 3\n")
     assert cpu_times(str(tmp_path / "odd")) is None
+    (tmp_path / "words").write_text("cpu  a b c d e f g h\n")
+    assert cpu_times(str(tmp_path / "words")) is None
     assert cpu_steal_percent(None, after) is None
     assert cpu_steal_percent(after, after) is None
 
