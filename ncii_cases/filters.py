@@ -27,7 +27,7 @@ from django_filters.fields import ModelChoiceIterator
 
 from . import choices as c
 from . import clocks
-from .models import Case, CaseAssignment, User
+from .models import Case, CaseAssignment, Person, User
 
 # The sorts: (field, parameter) and their labels; ``harm`` is content (the harm level).
 SORT_FIELDS = (
@@ -143,20 +143,6 @@ def staff_options(staff):
         "pk", "first_name", "last_name", "username"
     ):
         yield pk, User.name_shown(first_name, last_name, username)
-
-
-def full_name_q(words: list[str], *, person: str = "") -> Q:
-    """The condition "every word is in the person's first or last name" (case aside), for a
-    full name typed in either order ("Jordan Thorncombe", "Thorncombe Jordan"); ``person``
-    is the path to the person's fields ("" on ``Person`` itself). One ``Q``: used in one
-    ``filter()``, every word holds for the same person. Each word can be looked up in the
-    first-name and last-name trigram indexes (migration 0016) on PostgreSQL."""
-    condition = Q()
-    for word in words:
-        condition &= Q(**{f"{person}first_name__icontains": word}) | Q(
-            **{f"{person}last_name__icontains": word}
-        )
-    return condition
 
 
 class IndexedOrderingFilter(django_filters.OrderingFilter):
@@ -372,7 +358,7 @@ class CaseQueueFilter(django_filters.FilterSet):
         words = value.replace(",", " ").split()[:SEARCH_NAME_WORDS]
         if len(words) > 1:
             # A full name: the same party's first or last name holds every word.
-            parts.append(party & full_name_q(words, person="parties__person__"))
+            parts.append(party & Person.name_words_q(words, path="parties__person__"))
         return parts
 
     def filter_q(self, queryset, name, value):

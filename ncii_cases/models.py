@@ -370,6 +370,21 @@ class Person(models.Model):
         """Every affiliation of the person (the first one and the further ones)."""
         return {self.affiliation, *(self.affiliations or [])} - {""}
 
+    @staticmethod
+    def name_words_q(words: list[str], *, path: str = "", lookup: str = "icontains") -> models.Q:
+        """The condition "every word is in the person's first or last name" (``lookup``: the
+        field lookup of each word, case aside: "icontains" for the queue's search,
+        "istartswith" for the people lookup), for a full name typed in either order ("Jordan
+        Thorncombe", "Thorncombe Jordan"); ``path`` leads to the person's fields from the
+        queried model ("" on ``Person`` itself, "parties__person__" from a case). One ``Q``:
+        used in one ``filter()``, every word holds for the same person."""
+        condition = models.Q()
+        for word in words:
+            condition &= models.Q(**{f"{path}first_name__{lookup}": word}) | models.Q(
+                **{f"{path}last_name__{lookup}": word}
+            )
+        return condition
+
 
 class ReferenceCounter(models.Model):
     """The last reference number issued per district and year (locked when a case is created)."""

@@ -53,10 +53,7 @@ def people_search_for_user(*, user, query: str, limit: int = SEARCH_MAX) -> list
     query = " ".join(query.split())[:100]
     if len(query) < SEARCH_MIN:
         return []
-    words = query.split(" ")[:3]
-    matches = Q()
-    for word in words:
-        matches &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+    matches = Person.name_words_q(query.split(" ")[:3], lookup="istartswith")
     return list(
         people_where(user)
         .filter(is_active=True)
