@@ -62,9 +62,9 @@ SORT_ORDER = {
     "-harm": ("-harm_rank", "-reported_at", "-pk"),
 }
 CONTENT_SORTS = ("harm",)
-# The words of a search term matched against a party's first and last names (a full name;
-# more words would only make the query longer).
-SEARCH_NAME_WORDS = 4
+# The most words of a search term matched as a full name against a party's first and last
+# names; a longer term is no one's name (it still matches references, titles and descriptions).
+SEARCH_NAME_WORDS = 6
 
 
 class PlainSelect(forms.Select):
@@ -339,9 +339,9 @@ class CaseQueueFilter(django_filters.FilterSet):
         PostgreSQL (migration 0016), where an OR of them would read every case: the reference
         (and, for users who may read content, the title) and, for those users, a current
         party they may read (``party_readable``, need-to-know) by first name, last name or
-        description, or, for a term of several words (a full name, in either order, commas
-        aside; the first ``SEARCH_NAME_WORDS`` words), a party whose first or last name holds
-        every word. A party's conditions are one ``Q``, so that they hold for one party."""
+        description (commas aside in names), or, for a term of two to ``SEARCH_NAME_WORDS``
+        words (a full name, in either order, commas aside), a party whose first or last name
+        holds every word. A party's conditions are one ``Q``, so that they hold for one party."""
         value = str(self._given().get("q", "")).strip()
         if not value:
             return []
@@ -349,14 +349,16 @@ class CaseQueueFilter(django_filters.FilterSet):
             return [Q(reference__icontains=value)]
         # Withdrawn parties (named by mistake) are no longer people of the case.
         party = self.party_readable() & Q(parties__withdrawn_at__isnull=True)
+        # Names without commas ("Brightwater," or "Brightwater, Jordan" as a list shows them).
+        words = value.replace(",", " ").split()
+        name = " ".join(words)
         parts = [
             Q(reference__icontains=value) | Q(title__icontains=value),
-            party & Q(parties__person__first_name__icontains=value),
-            party & Q(parties__person__last_name__icontains=value),
+            party & Q(parties__person__first_name__icontains=name),
+            party & Q(parties__person__last_name__icontains=name),
             party & Q(parties__description__icontains=value),
         ]
-        words = value.replace(",", " ").split()[:SEARCH_NAME_WORDS]
-        if len(words) > 1:
+        if 1 < len(words) <= SEARCH_NAME_WORDS:
             # A full name: the same party's first or last name holds every word.
             parts.append(party & Person.name_words_q(words, path="parties__person__"))
         return parts

@@ -50,7 +50,8 @@ def people_search_for_user(*, user, query: str, limit: int = SEARCH_MAX) -> list
     (``permissions.people_where``) whose name matches ``query``: every word of the query
     starts the first or the last name, or the whole query is the student or employee number.
     A query shorter than two characters finds nobody. Sorted by last and first name."""
-    query = " ".join(query.split())[:100]
+    # "Brightwater, Jordan" as lists show names: the comma is no part of either.
+    query = " ".join(query.replace(",", " ").split())[:100]
     if len(query) < SEARCH_MIN:
         return []
     matches = Person.name_words_q(query.split(" ")[:3], lookup="istartswith")

@@ -122,6 +122,16 @@ def test_the_coordinator_finds_the_districts_people_on_the_roster_only(
     assert (entry.action, entry.user, entry.allowed) == ("people_search", coordinator, True)
 
 
+def test_a_name_written_last_comma_first_finds_the_person(client, coordinator, roster):
+    """A name written "Larchford, Sage", as lists show names: the comma is no part of it."""
+    login_verified(client, coordinator)
+
+    body = _search(client, "Larchford, Sage").content.decode()
+
+    assert f'value="{roster["north"].pk}"' in body
+    assert "Larchwood" not in body  # another district
+
+
 def test_the_student_number_finds_the_person(client, coordinator, roster):
     login_verified(client, coordinator)
 

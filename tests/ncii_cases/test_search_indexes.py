@@ -230,6 +230,21 @@ def test_a_search_by_a_full_name_finds_the_party_in_either_order(case, school, c
     assert list(queue.cases.values_list("pk", flat=True)) == [case.pk], term
 
 
+def test_a_name_with_a_comma_and_a_term_longer_than_a_name(case, coordinator):
+    """A last name with the comma of "Last, First" still finds its party; a term of more
+    words than a name has (``SEARCH_NAME_WORDS``) is no one's full name, rather than a name
+    whose extra words are dropped."""
+    from ncii_cases.filters import SEARCH_NAME_WORDS
+
+    CasePartyFactory(
+        case=case, person__first_name="Jordan", person__last_name="Thorncombe", description=""
+    )
+    assert _search_rows(coordinator, "Thorncombe,")[1] == [case.pk]
+    assert _search_rows(coordinator, " , Thorncombe ,")[1] == [case.pk]
+    longer = " ".join(["Jordan"] * SEARCH_NAME_WORDS + ["Zzzzz"])
+    assert _search_rows(coordinator, longer)[0].count == 0
+
+
 def test_a_full_name_matches_one_party_not_the_words_of_two(case, coordinator):
     """A full name is one person: a case with a Jordan and, apart, a Thorncombe is not
     a match."""
