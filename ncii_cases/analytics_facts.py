@@ -5,13 +5,16 @@
   takedowns, parties, corrections and withdrawals, closure) marks its case's row stale without
   knowing about analytics.
 - ``case_facts_refresh_stale``: works out the stale rows of one district again; the analytics
-  read runs it first, so figures are fresh as of the last committed change. Every case has a
+  read runs it first, so figures are fresh as of the last committed change; in the same
+  transaction it counts again the month tallies (``analytics_months``) those rows were
+  counted in and now belong to. Every case has a
   row: triggers on the case table write it, stale, with the case, and mark it stale again
   when a column it copies changes, whoever writes (migration
   ``0029_case_facts_row_with_every_case``).
 - ``case_facts_refresh_all``: the hourly beat task and ``manage.py analytics_refresh``:
   every case again, in batches, including records written outside the services (a measure
-  or takedown added in the admin marks nothing stale; the hourly pass picks it up).
+  or takedown added in the admin marks nothing stale; the hourly pass picks it up), then
+  every month tally of those districts.
 - ``case_facts_compute``: the facts of some cases, worked out from their records: the one
   definition of every per-case fact (docs/analytics.md).
 
@@ -32,9 +35,18 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from . import choices as c
+from .analytics_months import (
+    RESPONDENT_FIELDS,
+    district_zones,
+    month_of,
+    months_ensure,
+    months_rebuild,
+    months_recount,
+)
 from .events import EventType
 from .models import Case, CaseEvent, CaseMeasure, CaseParty, PartyChoice, TakedownRequest
-from .models_analytics import CaseFacts
+from .models_analytics import AnalyticsMonth, CaseFacts
+from .school_calendar import zone_named
 
 # Events that the intake itself writes, or that the system writes as a side effect of another
 # action (obligations triggered or withdrawn when facts change): none is a first action.
@@ -68,12 +80,6 @@ FACT_FIELDS = [
     "respondent_non_affiliated",
     "respondent_unknown",
 ]
-RESPONDENT_FIELDS = {
-    c.Affiliation.STUDENT: "respondent_student",
-    c.Affiliation.EMPLOYEE: "respondent_employee",
-    c.Affiliation.NON_AFFILIATED: "respondent_non_affiliated",
-    c.Affiliation.UNKNOWN: "respondent_unknown",
-}
 
 
 def first_actions():
@@ -172,6 +178,27 @@ def case_facts_compute(case_ids: Iterable[int]) -> list[CaseFacts]:
     return facts
 
 
+def _months_assign(facts: list[CaseFacts], zones: dict[int, str]) -> set[int]:
+    """Sets each fact's ``counted_in`` to the tally of its school and month reported (created
+    when missing) and returns the ids of those tallies (two queries per district, one more
+    when ``zones``, the districts' time zones by id, misses one; it gains it)."""
+    by_district: dict[int, list[CaseFacts]] = {}
+    for fact in facts:
+        by_district.setdefault(fact.district_id, []).append(fact)
+    if not set(by_district) <= set(zones):
+        zones.update(district_zones(by_district))
+    used: set[int] = set()
+    for district_id, rows in by_district.items():
+        zone_name = zones.get(district_id) or ""
+        zone = zone_named(zone_name)
+        keys = {(f.school_id, month_of(f.reported_at, zone)) for f in rows}
+        ids = months_ensure(district_id, zone_name, keys)
+        for fact in rows:
+            fact.counted_in_id = ids[(fact.school_id, month_of(fact.reported_at, zone))]
+        used.update(ids.values())
+    return used
+
+
 def _write(facts: list[CaseFacts], *, insert_only: bool = False) -> None:
     if insert_only:
         CaseFacts.objects.bulk_create(facts, batch_size=BATCH, ignore_conflicts=True)
@@ -181,7 +208,7 @@ def _write(facts: list[CaseFacts], *, insert_only: bool = False) -> None:
         batch_size=BATCH,
         update_conflicts=True,
         unique_fields=["case"],
-        update_fields=[*FACT_FIELDS, "stale", "refreshed_at"],
+        update_fields=[*FACT_FIELDS, "stale", "refreshed_at", "counted_in"],
     )
 
 
@@ -219,13 +246,20 @@ def case_facts_refresh_stale(*, district_id: int) -> int:
     writes it stale), so no case is missing. Rows locked by an uncommitted change are left
     stale."""
     with transaction.atomic():
-        ids = list(
+        stale = list(
             CaseFacts.objects.filter(district_id=district_id, stale=True)
             .select_for_update(skip_locked=True)
-            .values_list("case_id", flat=True)
+            .values_list("case_id", "counted_in_id")
         )
+        ids = [case_id for case_id, _ in stale]
+        # The months these rows were counted in before, and the ones they belong to now.
+        months = {month_id for _, month_id in stale if month_id is not None}
+        zones: dict[int, str] = {}
         for start in range(0, len(ids), BATCH):
-            _write(case_facts_compute(ids[start : start + BATCH]))
+            facts = case_facts_compute(ids[start : start + BATCH])
+            months |= _months_assign(facts, zones)
+            _write(facts)
+        months_recount(months, zones=zones)
         if ids:
             transaction.on_commit(lambda: _generation_advance([district_id]))
     if ids:
@@ -244,9 +278,20 @@ def case_facts_refresh_all(*, district_id: int | None = None) -> int:
     if district_id is not None:
         cases = cases.filter(district_id=district_id)
     last, covered = 0, 0
+    rebuild: set[int] = set()
     while True:
         ids = list(cases.filter(pk__gt=last).values_list("pk", flat=True)[:BATCH])
         if not ids:
+            # Then every month tally of those districts (and of any district that has
+            # tallies: its cases may be gone), counted once from the facts.
+            tallied = AnalyticsMonth.objects.values_list("district_id", flat=True).distinct()
+            if district_id is not None:
+                rebuild.add(district_id)
+                tallied = tallied.filter(district_id=district_id)
+            rebuild |= set(tallied)
+            for district in sorted(rebuild):
+                months_rebuild(district)
+            _generation_advance(rebuild)
             return covered
         last = ids[-1]
         with transaction.atomic():
@@ -261,11 +306,13 @@ def case_facts_refresh_all(*, district_id: int | None = None) -> int:
             missing = [pk for pk in ids if pk not in existing]
             facts = case_facts_compute(locked)
             added = case_facts_compute(missing)
+            _months_assign(facts + added, {})
             _write(facts)
             _write(added, insert_only=True)
             districts = {f.district_id for f in facts + added}
             transaction.on_commit(lambda d=districts: _generation_advance(d))
         _generation_advance(districts)
+        rebuild |= districts
         covered += len(ids)
 
 

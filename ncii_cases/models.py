@@ -2072,7 +2072,7 @@ class RosterImport(models.Model):
 
 # Reports from anyone, before they are cases (docs/reports.md); single sign-on (OpenID
 # Connect): providers, account links, the provider-MFA device; kept analytics facts.
-from .models_analytics import CaseFacts  # noqa: E402, F401
+from .models_analytics import AnalyticsMonth, CaseFacts  # noqa: E402, F401
 
 # Letters from the district's templates (ncii_cases/letters.py).
 from .models_intake import IncomingReport, ReportMessage  # noqa: E402, F401

@@ -40,6 +40,15 @@ class CaseFacts(models.Model):
     respondent_unknown = models.BooleanField(default=False)
     stale = models.BooleanField(default=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # The month tally this row was last counted in (``analytics_months``): when a change moves
+    # the row to another school or month, both tallies are counted again at its refresh.
+    counted_in = models.ForeignKey(
+        "ncii_cases.AnalyticsMonth",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("analytics facts of a case")
@@ -68,3 +77,37 @@ class CaseFacts(models.Model):
 
     def __str__(self):
         return f"Analytics facts of case {self.case_id}"
+
+
+class AnalyticsMonth(models.Model):
+    """The kept tally of one school's cases reported in one month (``month``: its first day,
+    in the district's time zone ``time_zone``), or, without a school, of the whole district's
+    (with each school's total): every count the analytics page shows about them
+    (``analytics_months.tally_records``), so that a district's figures add up a few dozen of
+    these rows instead of aggregating every case. Counted again, under a lock on the row,
+    whenever a refresh writes a fact of the month (``analytics_months``)."""
+
+    district = models.ForeignKey("ncii_cases.District", on_delete=models.CASCADE)
+    school = models.ForeignKey("ncii_cases.School", on_delete=models.CASCADE, null=True)
+    month = models.DateField()
+    time_zone = models.CharField(max_length=64)
+    tally = models.JSONField(default=dict)
+    counted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("analytics tally of a month")
+        verbose_name_plural = _("analytics tallies of months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "school", "month"], name="analyticsmonth_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["district", "month"],
+                condition=models.Q(school__isnull=True),
+                name="analyticsmonth_district_unique",
+            ),
+        ]
+
+    def __str__(self):
+        where = f"school {self.school_id}" if self.school_id else f"district {self.district_id}"
+        return f"Analytics tally of {where}, {self.month:%Y-%m}"

@@ -17,6 +17,7 @@ docs/analytics.md for the definition of every measure.
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -35,21 +36,31 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ncii_cases import analytics_months as months
 from ncii_cases import choices as c
 from ncii_cases import clocks
 from ncii_cases.analytics_facts import (
     HASH_ROUTES,
-    RESPONDENT_FIELDS,
     TAKEDOWN_GUIDANCE_SLUG,
     case_facts_refresh_stale,
     first_actions,
     supportive_offers,
 )
-from ncii_cases.models import Case, CaseFacts, CaseParty, School, TakedownRequest
+from ncii_cases.models import (
+    AnalyticsMonth,
+    Case,
+    CaseFacts,
+    CaseParty,
+    District,
+    School,
+    TakedownRequest,
+)
 from ncii_cases.permissions import Action, schools_where, user_can_anywhere, user_can_on_every_case
+from ncii_cases.school_calendar import zone_named
+from policies.models import Platform
 
 # The durations of a trend month counted as a prompt first action.
-PROMPT_FIRST_ACTION = dt.timedelta(hours=24)
+PROMPT_FIRST_ACTION = months.PROMPT_FIRST_ACTION
 
 TD = TakedownRequest.Status
 
@@ -256,14 +267,7 @@ def _takedowns(case_ids: QuerySet, now: dt.datetime, result: DistrictAnalytics) 
             trend = by_month.setdefault(day, TrendMonth(day))
             trend.removed_in_time, trend.removed_late, trend.overdue = counts[:3]
     result.trends = sorted(by_month.values(), key=lambda trend: trend.month)
-    result.takedown_outcomes = [
-        (_("Removed within 48 hours"), t["in_time"]),
-        (_("Removed after 48 hours"), t["late"]),
-        (_("Not removed, past 48 hours (overdue)"), t["overdue"]),
-        (_("Not removed, within 48 hours"), t["running"]),
-        (_("Refused or reappeared (a new request is needed)"), t["stopped"]),
-        (_("Not pursued"), t["waived"]),
-    ]
+    result.takedown_outcomes = _outcomes(t)
     result.takedown_removal = _median(
         requests.filter(status=TD.REMOVED, resolved_at__isnull=False)
         .annotate(d=ExpressionWrapper(F("resolved_at") - F("submitted_at"), DurationField()))
@@ -289,86 +293,207 @@ def district_analytics_for_user(
     return district_analytics_from_facts(scope=scope, filters=filters)
 
 
+def _whole_months(filters: AnalyticsFilters) -> tuple[dt.date | None, dt.date | None]:
+    """The first whole month of the period and the month after its last whole month (None:
+    no bound): the months whose kept tallies count in full."""
+    first = cut = None
+    if filters.date_from is not None:
+        day = filters.date_from
+        first = day if day.day == 1 else months.next_month(day)
+    if filters.date_to is not None:
+        cut = (filters.date_to + dt.timedelta(days=1)).replace(day=1)
+    return first, cut
+
+
+def _month_tallies(
+    scope: AnalyticsScope, filters: AnalyticsFilters, zone_name: str, zone
+) -> list[tuple[int, dt.date, dict]]:
+    """The tallies counted in the figures, as (school id, month, tally): the kept tallies of
+    the whole months of the period (the district's own, school id None, when every school
+    counts; else the schools'), and those of its cut first and last months worked out from
+    the kept facts of the days in the period (at most two months of cases)."""
+    rows = AnalyticsMonth.objects.filter(district_id=scope.district_id)
+    if scope.school_ids is None and filters.school is None:
+        rows = rows.filter(school__isnull=True)  # the district's own: one row a month
+    else:
+        rows = rows.filter(school__isnull=False)
+        if scope.school_ids is not None:
+            rows = rows.filter(school_id__in=scope.school_ids)
+        if filters.school is not None:
+            rows = rows.filter(school_id=filters.school.pk)
+    first, cut = _whole_months(filters)
+    if first is not None:
+        rows = rows.filter(month__gte=first)
+    if cut is not None:
+        rows = rows.filter(month__lt=cut)
+    whole = first is None or cut is None or first < cut
+    kept = list(rows.values_list("school_id", "month", "time_zone", "tally")) if whole else []
+    if any(row[2] != zone_name for row in kept):
+        # The district's time zone changed since: its months are counted again in the new one.
+        months.months_rebuild(scope.district_id)
+        return _month_tallies(scope, filters, zone_name, zone)
+    tallies = [(school_id, month, tally) for school_id, month, _zone, tally in kept]
+    if filters.date_from is None and filters.date_to is None:
+        return tallies
+    cuts = Q()
+    start = months.local_midnight(filters.date_from, zone) if filters.date_from else None
+    end = (
+        months.local_midnight(filters.date_to + dt.timedelta(days=1), zone)
+        if filters.date_to
+        else None
+    )
+    if not whole:
+        cuts = Q(reported_at__gte=start) & Q(reported_at__lt=end)
+    else:
+        if start is not None:
+            cuts |= Q(reported_at__gte=start, reported_at__lt=months.local_midnight(first, zone))
+        if end is not None:
+            cuts |= Q(reported_at__gte=months.local_midnight(cut, zone), reported_at__lt=end)
+    facts = _in_scope(CaseFacts.objects.all(), scope, AnalyticsFilters(school=filters.school))
+    for (school_id, month), tally in months.tally_records(facts.filter(cuts), zone).items():
+        tallies.append((school_id, month, tally))
+    return tallies
+
+
+def _names(model, ids, counts: dict[int, int]) -> list[tuple[str, int]]:
+    """Counts by id as (name, count) in the order of the names, counts of one name added."""
+    by_name: dict[str, int] = {}
+    for pk, name in model.objects.filter(pk__in=ids).values_list("pk", "name"):
+        by_name[name] = by_name.get(name, 0) + counts[pk]
+    return sorted(by_name.items())
+
+
+def _median_of(values: list, measured: int) -> Duration:
+    """``_median`` over a sorted list of durations in microseconds."""
+    if measured < 1:
+        return Duration(measured, None)
+    low = (measured - 1) // 2
+    middle = values[low : low + 2][: 1 if measured % 2 else 2]
+    total = sum((dt.timedelta(microseconds=v) for v in middle), dt.timedelta())
+    return Duration(measured, total / len(middle) if middle else None)
+
+
 def district_analytics_from_facts(
     *, scope: AnalyticsScope, filters: AnalyticsFilters
 ) -> DistrictAnalytics:
-    """The figures of ``scope`` and ``filters`` aggregated from the kept facts as they are
-    (no refresh, no permission check: callers check first)."""
-    now = clocks.now()
-    facts = _in_scope(CaseFacts.objects.all(), scope, filters)
-    counts = {
-        "total": Count("pk"),
-        "closed": Count("pk", filter=Q(stage=c.Stage.CLOSED)),
-        "closed_measured": Count("pk", filter=Q(closure_after__isnull=False)),
-        "support": Count("pk", filter=Q(has_support=True)),
-        "resources": Count("pk", filter=Q(has_resources=True)),
-        "no_respondent": Count("pk", filter=Q(has_respondent=False)),
-        "no_platform": Count("pk", filter=Q(has_platform=False)),
-        "acted": Count("pk", filter=Q(first_action_after__isnull=False)),
-    }
-    choices = {
-        "ncii_kind": c.NciiKind.choices,
-        "conduct": c.Conduct.choices,
-        "stage": c.Stage.choices,
-    }
-    for name, pairs in choices.items():
-        for i, (value, _label) in enumerate(pairs):
-            counts[f"{name}_{i}"] = Count("pk", filter=Q(**{name: value}))
-    for value, name in RESPONDENT_FIELDS.items():
-        counts[f"aff_{value}"] = Count("pk", filter=Q(**{name: True}))
-    summary = facts.aggregate(**counts)
+    """The figures of ``scope`` and ``filters`` added up from the kept month tallies
+    (``analytics_months``) as they are, with the medians of the first action and of closure
+    read from the kept facts' indexes (no refresh, no permission check: callers check first).
+    Months are the district's (its time zone); one tally a month district-wide, one a school
+    and month for a school's figures, at any number of cases."""
+    zone_name = District.objects.values_list("time_zone", flat=True).get(pk=scope.district_id)
+    zone = zone_named(zone_name)
+    with timezone.override(zone):
+        return _from_tallies(scope, filters, zone_name, zone)
 
-    result = DistrictAnalytics(total=summary["total"], closed=summary["closed"])
-    result.supportive_offered = summary["support"]
-    result.takedown_resources = summary["resources"]
-    result.no_first_action = summary["total"] - summary["acted"]
+
+def _from_tallies(scope, filters, zone_name, zone) -> DistrictAnalytics:
+    now = clocks.now()
+    now_us = months.epoch_microseconds(now)
+    total: dict[str, int] = defaultdict(int)
+    by_school: dict[int, int] = defaultdict(int)
+    platforms: dict[int, int] = defaultdict(int)
+    trends: dict[dt.date, TrendMonth] = {}
+    removed: list[int] = []
+    takedown_months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for school_id, month, tally in _month_tallies(scope, filters, zone_name, zone):
+        if not tally.get("total"):
+            continue
+        if school_id is not None:
+            by_school[school_id] += tally["total"]
+        trend = trends.setdefault(month, TrendMonth(month))
+        trend.reported += tally["total"]
+        trend.closed += tally.get("closed", 0)
+        trend.prompt_first_action += tally.get("prompt", 0)
+        trend.no_first_action += tally.get("waiting", 0)
+        for key, value in tally.items():
+            if key == "td_removed":
+                removed.extend(value)
+            elif key.startswith("td_due:"):
+                counts = takedown_months[key[7:]]
+                overdue = sum(1 for due in value if due <= now_us)
+                counts["overdue"] += overdue
+                counts["running"] += len(value) - overdue
+            elif key.startswith("td:"):
+                label, outcome = key[3:].split(":")
+                takedown_months[label][outcome] += value
+            elif key.startswith("platform:"):
+                platforms[int(key[9:])] += value
+            elif key.startswith("school:"):
+                by_school[int(key[7:])] += value
+            else:
+                total[key] += value
+
+    result = DistrictAnalytics(total=total["total"], closed=total["closed"])
+    result.supportive_offered = total["support"]
+    result.takedown_resources = total["resources"]
+    result.no_first_action = total["total"] - total["acted"]
     b = result.breakdowns
-    for name, pairs in choices.items():
-        b[name] = [(label, summary[f"{name}_{i}"]) for i, (_value, label) in enumerate(pairs)]
-    b["school"] = list(
-        facts.values_list("school__name").annotate(n=Count("pk")).order_by("school__name")
-    )
-    for month, reported, closed, prompt_n, waiting in (
-        facts.annotate(month=TruncMonth("reported_at"))
-        .values_list("month")
-        .annotate(
-            n=Count("pk"),
-            closed=Count("pk", filter=Q(stage=c.Stage.CLOSED)),
-            prompt=Count("pk", filter=Q(first_action_after__lte=PROMPT_FIRST_ACTION)),
-            waiting=Count("pk", filter=Q(first_action_after__isnull=True)),
-        )
-        .order_by("month")
+    for name, pairs in (
+        ("ncii_kind", c.NciiKind.choices),
+        ("conduct", c.Conduct.choices),
+        ("stage", c.Stage.choices),
     ):
-        day = month.date() if isinstance(month, dt.datetime) else month
-        result.trends.append(TrendMonth(day, reported, closed, prompt_n, waiting))
+        b[name] = [(label, total[f"{name}:{value}"]) for value, label in pairs]
+    b["school"] = _names(School, list(by_school), by_school)
+    result.trends = [trends[month] for month in sorted(trends)]
     b["month"] = [(trend.month.strftime("%Y-%m"), trend.reported) for trend in result.trends]
-    case_ids = facts.values("case_id")
-    platform_rows = (
-        Case.platforms.through.objects.filter(case_id__in=case_ids)
-        .values_list("platform__name")
-        .annotate(n=Count("case_id", distinct=True))
-        .order_by("platform__name")
-    )
-    b["platform"] = [*platform_rows, (_("None recorded"), summary["no_platform"])]
-    b["respondent_affiliation"] = [
-        *((label, summary[f"aff_{value}"]) for value, label in c.Affiliation.choices),
-        (_("No respondent recorded"), summary["no_respondent"]),
+    b["platform"] = [
+        *_names(Platform, list(platforms), platforms),
+        (_("None recorded"), total["no_platform"]),
     ]
+    b["respondent_affiliation"] = [
+        *((label, total[f"aff:{value}"]) for value, label in c.Affiliation.choices),
+        (_("No respondent recorded"), total["no_respondent"]),
+    ]
+    facts = _in_scope(CaseFacts.objects.all(), scope, filters)
     result.first_action = _median(
         facts.filter(first_action_after__isnull=False)
         .order_by("first_action_after")
         .values_list("first_action_after", flat=True),
-        summary["acted"],
+        total["acted"],
     )
     result.closure = _median(
         facts.filter(closure_after__isnull=False)
         .order_by("closure_after")
         .values_list("closure_after", flat=True),
-        summary["closed_measured"],
+        total["closed_measured"],
     )
-    _takedowns(case_ids, now, result)
+    _takedowns_from_tallies(takedown_months, sorted(removed), result)
     _months_filled(result, filters, now)
     return result
+
+
+def _takedowns_from_tallies(
+    by_month: dict[str, dict[str, int]], removed: list[int], result: DistrictAnalytics
+) -> None:
+    """``_takedowns`` from the tallies' counts by the month the clock started."""
+    names = ("in_time", "late", "overdue", "running", "stopped", "waived")
+    t = dict.fromkeys(names, 0)
+    trends = {trend.month: trend for trend in result.trends}
+    for label in sorted(by_month):
+        counts = by_month[label]
+        for name in names:
+            t[name] += counts.get(name, 0)
+        in_time, late, overdue = (counts.get(name, 0) for name in names[:3])
+        if in_time or late or overdue:
+            day = dt.date.fromisoformat(f"{label}-01")
+            trend = trends.setdefault(day, TrendMonth(day))
+            trend.removed_in_time, trend.removed_late, trend.overdue = in_time, late, overdue
+    result.trends = sorted(trends.values(), key=lambda trend: trend.month)
+    result.takedown_outcomes = _outcomes(t)
+    result.takedown_removal = _median_of(removed, t["in_time"] + t["late"])
+
+
+def _outcomes(t: dict[str, int]) -> list[tuple[str, int]]:
+    return [
+        (_("Removed within 48 hours"), t["in_time"]),
+        (_("Removed after 48 hours"), t["late"]),
+        (_("Not removed, past 48 hours (overdue)"), t["overdue"]),
+        (_("Not removed, within 48 hours"), t["running"]),
+        (_("Refused or reappeared (a new request is needed)"), t["stopped"]),
+        (_("Not pursued"), t["waived"]),
+    ]
 
 
 def district_analytics_fresh(
@@ -376,8 +501,15 @@ def district_analytics_fresh(
 ) -> DistrictAnalytics:
     """The same figures as ``district_analytics_from_facts`` (trends aside), worked out from
     the case records with correlated sub-queries per case: slow at a district's scale (seconds
-    at 100,000 cases), kept as the reference that the kept facts are tested against."""
+    at 100,000 cases), kept as the reference that the kept facts and tallies are tested
+    against. Months and dates are the district's (its time zone)."""
     filters = filters or AnalyticsFilters()
+    zone_name = District.objects.values_list("time_zone", flat=True).get(pk=scope.district_id)
+    with timezone.override(zone_named(zone_name)):
+        return _fresh(scope, filters)
+
+
+def _fresh(scope: AnalyticsScope, filters: AnalyticsFilters) -> DistrictAnalytics:
     now = clocks.now()
     cases = _in_scope(Case.objects.all(), scope, filters)
     first_action_at = Subquery(

@@ -1,0 +1,351 @@
+"""Kept monthly tallies of the analytics facts (``models_analytics.AnalyticsMonth``): for each
+school and month reported (in the district's time zone), every count the analytics page shows
+about those cases, so that a district's figures add up a few hundred tallies instead of
+aggregating every case (about 0.4 s at 100,000 cases, growing with them).
+
+- ``tally_records``: the one definition of what a tally holds, worked out from the kept facts
+  of some cases and their current platforms and takedown requests. The page's figures for a
+  date range that cuts a month use it directly on the facts of the cut months.
+- ``months_recount``: counts the schools' tallies of some months again from the facts, under a
+  lock on their rows, then the district's tallies of those months from its schools' (the
+  district-wide read adds up one row per month). ``analytics_facts.case_facts_refresh_stale``
+  calls it, in its transaction, for the months of the rows it wrote (the month a row was
+  counted in before, ``counted_in``, and the one it belongs to now), so tallies are exactly
+  as fresh as the facts.
+- ``months_rebuild``: every tally of a district again (the hourly reconcile, a district whose
+  time zone changed, the migration that introduced them).
+
+Concurrency: two refreshes that touch one month wait for each other on the tally's row, and the
+second counts again after the first committed (READ COMMITTED reads each statement afresh), so
+no refresh overwrites a count with one that misses the other's rows. A fact row changed by an
+uncommitted transaction is counted as committed; it is stale, so its next refresh counts its
+months again.
+
+What a tally holds (keys of a JSON object; ``docs/analytics.md`` defines each measure):
+``total``, ``closed``, ``closed_measured``, ``support``, ``resources``, ``no_respondent``,
+``no_platform``, ``acted``, ``prompt``, ``waiting``; ``ncii_kind:<value>``, ``conduct:<value>``,
+``stage:<value>``, ``aff:<affiliation>``, ``platform:<platform id>`` (cases); and, by the month
+a takedown request's 48-hour clock started,
+``td:<YYYY-MM>:in_time|late|stopped|waived|overdue`` (requests; overdue: running clocks
+already past due when counted, which stay so until a change counts them again),
+``td_due:<YYYY-MM>`` (due instants of the running clocks not yet due when counted, in
+microseconds since the epoch, UTC: overdue or not is read against the time of the read; only
+the clocks started in the 48 hours before the count) and ``td_removed`` (microseconds from
+request to removal, for the median).
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import choices as c
+from . import clocks
+from .models import Case, District, TakedownRequest
+from .models_analytics import AnalyticsMonth, CaseFacts
+from .school_calendar import zone_named
+
+# The durations counted as a prompt first action (the trends' "within 24 hours").
+PROMPT_FIRST_ACTION = dt.timedelta(hours=24)
+# More months than this in one recount: the district's facts are read by range, not by month.
+MONTHS_BY_NAME = 40
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+TD = TakedownRequest.Status
+# Each affiliation a respondent may have, and the fact that says a case has one.
+RESPONDENT_FIELDS = {
+    c.Affiliation.STUDENT: "respondent_student",
+    c.Affiliation.EMPLOYEE: "respondent_employee",
+    c.Affiliation.NON_AFFILIATED: "respondent_non_affiliated",
+    c.Affiliation.UNKNOWN: "respondent_unknown",
+}
+FACT_VALUES = (
+    "case_id",
+    "school_id",
+    "reported_at",
+    "stage",
+    "ncii_kind",
+    "conduct",
+    "closure_after",
+    "first_action_after",
+    "has_support",
+    "has_resources",
+    "has_platform",
+    "has_respondent",
+    *RESPONDENT_FIELDS.values(),
+)
+
+Key = tuple[int, dt.date]  # (school id, first day of the month reported)
+
+
+def microseconds(value: dt.timedelta) -> int:
+    """A duration in whole microseconds (exact, unlike float seconds)."""
+    return value // dt.timedelta(microseconds=1)
+
+
+def epoch_microseconds(instant: dt.datetime) -> int:
+    """An aware instant in microseconds since 1970-01-01 UTC."""
+    return microseconds(instant - EPOCH)
+
+
+def month_of(instant: dt.datetime, zone) -> dt.date:
+    """The first day of the month of ``instant`` in the time zone ``zone``."""
+    return timezone.localtime(instant, zone).date().replace(day=1)
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def local_midnight(day: dt.date, zone) -> dt.datetime:
+    """The aware instant at which ``day`` begins in ``zone``."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+
+
+def month_label(day: dt.date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def tally_records(facts: QuerySet, zone) -> dict[Key, Counter]:
+    """The tallies of the cases whose kept facts ``facts`` (a ``CaseFacts`` queryset) holds,
+    by (school id, month reported in ``zone``): three queries (the facts, the platforms and
+    the takedown requests of those cases). Empty months are absent."""
+    tallies: dict[Key, Counter] = defaultdict(Counter)
+    where: dict[int, Key] = {}
+    for f in facts.order_by().values(*FACT_VALUES):
+        key = (f["school_id"], month_of(f["reported_at"], zone))
+        where[f["case_id"]] = key
+        t = tallies[key]
+        t["total"] += 1
+        t["closed"] += f["stage"] == c.Stage.CLOSED
+        t["closed_measured"] += f["closure_after"] is not None
+        t["support"] += f["has_support"]
+        t["resources"] += f["has_resources"]
+        t["no_respondent"] += not f["has_respondent"]
+        t["no_platform"] += not f["has_platform"]
+        first = f["first_action_after"]
+        t["acted"] += first is not None
+        t["waiting"] += first is None
+        t["prompt"] += first is not None and first <= PROMPT_FIRST_ACTION
+        t[f"ncii_kind:{f['ncii_kind']}"] += 1
+        t[f"conduct:{f['conduct']}"] += 1
+        t[f"stage:{f['stage']}"] += 1
+        for value, name in RESPONDENT_FIELDS.items():
+            if f[name]:
+                t[f"aff:{value}"] += 1
+    if not where:
+        return {}
+    now = clocks.now()
+    case_ids = facts.order_by().values("case_id")
+    for case_id, platform_id in (
+        Case.platforms.through.objects.filter(case_id__in=case_ids)
+        .values_list("case_id", "platform_id")
+        .distinct()
+    ):
+        if case_id in where:
+            tallies[where[case_id]][f"platform:{platform_id}"] += 1
+    for case_id, status, submitted, due, resolved in (
+        TakedownRequest.objects.current()
+        .filter(
+            case_id__in=case_ids,
+            covered_by_48h_rule=True,
+            submitted_at__isnull=False,
+            due_at__isnull=False,
+        )
+        .values_list("case_id", "status", "submitted_at", "due_at", "resolved_at")
+    ):
+        if case_id not in where:
+            continue
+        t = tallies[where[case_id]]
+        month = month_label(month_of(submitted, zone))
+        if status == TD.REMOVED:
+            in_time = resolved is not None and clocks.done_in_time(resolved, due)
+            t[f"td:{month}:{'in_time' if in_time else 'late'}"] += 1
+            if resolved is not None:
+                t.setdefault("td_removed", []).append(microseconds(resolved - submitted))
+        elif status in clocks.TAKEDOWN_RUNNING_STATUSES:
+            if due <= now:  # clocks.overdue_q: overdue from the due instant on
+                t[f"td:{month}:overdue"] += 1
+            else:
+                t.setdefault(f"td_due:{month}", []).append(epoch_microseconds(due))
+        elif status in (TD.REFUSED, TD.REAPPEARED):
+            t[f"td:{month}:stopped"] += 1
+        elif status == TD.WAIVED:
+            t[f"td:{month}:waived"] += 1
+    return tallies
+
+
+def _facts_of_months(district_id: int, keys: Iterable[Key], zone) -> QuerySet:
+    """The district's kept facts reported in the given school months (by name when they are
+    few, else by the range from the first to the last, filtered after)."""
+    keys = sorted(set(keys))
+    facts = CaseFacts.objects.filter(district_id=district_id)
+    if len(keys) <= MONTHS_BY_NAME:
+        where = Q()
+        for school_id, month in keys:
+            where |= Q(
+                school_id=school_id,
+                reported_at__gte=local_midnight(month, zone),
+                reported_at__lt=local_midnight(next_month(month), zone),
+            )
+        return facts.filter(where)
+    first = min(month for _, month in keys)
+    last = max(month for _, month in keys)
+    return facts.filter(
+        school_id__in={school_id for school_id, _ in keys},
+        reported_at__gte=local_midnight(first, zone),
+        reported_at__lt=local_midnight(next_month(last), zone),
+    )
+
+
+def district_zones(district_ids: Iterable[int]) -> dict[int, str]:
+    """The time zone names of the districts (one query)."""
+    return dict(District.objects.filter(pk__in=set(district_ids)).values_list("pk", "time_zone"))
+
+
+def months_ensure(district_id: int, zone_name: str, keys: Iterable[Key]) -> dict[Key, int]:
+    """Creates the district's tallies of ``keys`` that do not exist yet (empty, to be counted)
+    and returns the ids of all of them by key (two queries)."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    # Without a conflict target: the unique constraints are conditional on the school.
+    AnalyticsMonth.objects.bulk_create(
+        [
+            AnalyticsMonth(district_id=district_id, school_id=s, month=m, time_zone=zone_name)
+            for s, m in sorted(keys)
+        ],
+        ignore_conflicts=True,
+    )
+    where = Q()
+    for school_id, month in keys:
+        where |= Q(school_id=school_id, month=month)
+    return {
+        (school_id, month): pk
+        for pk, school_id, month in AnalyticsMonth.objects.filter(district_id=district_id)
+        .filter(where)
+        .values_list("pk", "school_id", "month")
+    }
+
+
+def months_recount(month_ids: Iterable[int], *, zones: dict[int, str] | None = None) -> int:
+    """Counts the tallies ``month_ids`` again from the kept facts, in the current transaction
+    (or one of its own), after locking their rows in id order; returns how many it counted
+    (five queries, and one more for the districts' time zones unless ``zones`` names them).
+    A tally whose district's time zone changed is counted in the district's zone and its
+    month left as it is: ``months_rebuild`` is what moves a district to a new zone."""
+    ids = sorted(set(month_ids))
+    if not ids:
+        return 0
+    with transaction.atomic(savepoint=False):
+        months = list(
+            AnalyticsMonth.objects.filter(pk__in=ids, school__isnull=False)
+            .select_for_update()
+            .order_by("pk")
+        )
+        by_district: dict[int, list[AnalyticsMonth]] = defaultdict(list)
+        for month in months:
+            by_district[month.district_id].append(month)
+        if zones is None or not set(by_district) <= set(zones):
+            zones = district_zones(by_district)
+        now = timezone.now()
+        for district_id, rows in by_district.items():
+            zone = zone_named(zones.get(district_id))
+            keys = [(row.school_id, row.month) for row in rows]
+            tallies = tally_records(_facts_of_months(district_id, keys, zone), zone)
+            for row in rows:
+                row.tally = dict(tallies.get((row.school_id, row.month), {}))
+                row.counted_at = now
+        AnalyticsMonth.objects.bulk_update(months, ["tally", "counted_at"], batch_size=500)
+        for district_id, rows in by_district.items():
+            _district_months_sum(district_id, zones.get(district_id) or "", {r.month for r in rows})
+    return len(months)
+
+
+def tally_add(into: dict, tally: dict) -> None:
+    """Adds ``tally`` to ``into``: counts summed, lists joined (sorted where ``into`` is
+    read: ``td_removed`` for the median, ``td_due:*`` for the clocks)."""
+    for key, value in tally.items():
+        if isinstance(value, list):
+            into.setdefault(key, []).extend(value)
+        else:
+            into[key] = into.get(key, 0) + value
+
+
+def _district_months_sum(district_id: int, zone_name: str, months: Iterable[dt.date]) -> None:
+    """Adds up the district's tallies of ``months`` (school id NULL) from its schools' tallies
+    of those months, each with every school's total (``school:<id>``), after locking them
+    (created when missing). Called after the schools' tallies were counted, in the same
+    transaction: a refresh that counted another school's tally of the month meanwhile holds
+    the district's row until it commits, and the sum is read after."""
+    months = sorted(set(months))
+    if not months:
+        return
+    AnalyticsMonth.objects.bulk_create(
+        [
+            AnalyticsMonth(district_id=district_id, school=None, month=m, time_zone=zone_name)
+            for m in months
+        ],
+        ignore_conflicts=True,
+    )
+    rows = list(
+        AnalyticsMonth.objects.filter(
+            district_id=district_id, school__isnull=True, month__in=months
+        )
+        .select_for_update()
+        .order_by("pk")
+    )
+    sums: dict[dt.date, dict] = defaultdict(dict)
+    for school_id, month, tally in AnalyticsMonth.objects.filter(
+        district_id=district_id, school__isnull=False, month__in=months, time_zone=zone_name
+    ).values_list("school_id", "month", "tally"):
+        if tally.get("total"):
+            tally_add(sums[month], tally)
+            sums[month][f"school:{school_id}"] = tally["total"]
+    now = timezone.now()
+    for row in rows:
+        row.tally = sums.get(row.month, {})
+        row.time_zone = zone_name
+        row.counted_at = now
+    AnalyticsMonth.objects.bulk_update(rows, ["tally", "time_zone", "counted_at"], batch_size=500)
+
+
+def months_rebuild(district_id: int) -> int:
+    """Every tally of the district again, in its current time zone, in one transaction: the
+    tallies of another zone are dropped, every month with a case is counted, and every fact
+    row not stale is marked as counted in its month (a stale one keeps the month it was last
+    counted in, so its refresh counts that month again). Returns how many tallies it wrote."""
+    zone_name = district_zones([district_id]).get(district_id)
+    if zone_name is None:
+        return 0
+    zone = zone_named(zone_name)
+    with transaction.atomic():
+        # Lock every tally of the district first, so that no refresh counts one meanwhile.
+        list(
+            AnalyticsMonth.objects.filter(district_id=district_id)
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        AnalyticsMonth.objects.filter(district_id=district_id).exclude(time_zone=zone_name).delete()
+        tallies = tally_records(CaseFacts.objects.filter(district_id=district_id), zone)
+        ids = months_ensure(district_id, zone_name, tallies)
+        now = timezone.now()
+        rows = list(AnalyticsMonth.objects.filter(district_id=district_id, school__isnull=False))
+        for row in rows:
+            row.tally = dict(tallies.get((row.school_id, row.month), {}))
+            row.counted_at = now
+        AnalyticsMonth.objects.bulk_update(rows, ["tally", "counted_at"], batch_size=500)
+        _district_months_sum(district_id, zone_name, {row.month for row in rows})
+        for (school_id, month), pk in ids.items():
+            CaseFacts.objects.filter(
+                district_id=district_id,
+                school_id=school_id,
+                stale=False,
+                reported_at__gte=local_midnight(month, zone),
+                reported_at__lt=local_midnight(next_month(month), zone),
+            ).exclude(counted_in_id=pk).update(counted_in_id=pk)
+    return len(rows)

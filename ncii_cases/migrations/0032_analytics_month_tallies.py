@@ -1,0 +1,60 @@
+"""Kept month tallies of the analytics facts (``analytics_months``): one row per school and
+month reported holding every count of the analytics page, and on each fact row the tally it was
+last counted in. The tallies of the cases already there are counted here, district by district
+(a few seconds at 100,000 cases); later the analytics read counts again the months of the rows
+it refreshes, and the hourly reconcile every month.
+"""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+def count_every_district(apps, schema_editor):
+    facts = apps.get_model("ncii_cases", "CaseFacts")
+    if not facts.objects.exists():
+        return  # a new installation: nothing to count
+    # The application's own counting, as of this migration (tables of later migrations unread).
+    from ncii_cases.analytics_months import months_rebuild
+
+    for district_id in facts.objects.values_list("district_id", flat=True).distinct():
+        months_rebuild(district_id)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('ncii_cases', '0031_caseevent_case_newest_index'),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='AnalyticsMonth',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField()),
+                ('time_zone', models.CharField(max_length=64)),
+                ('tally', models.JSONField(default=dict)),
+                ('counted_at', models.DateTimeField(blank=True, null=True)),
+                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='ncii_cases.district')),
+                ('school', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='ncii_cases.school')),
+            ],
+            options={
+                'verbose_name': 'analytics tally of a month',
+                'verbose_name_plural': 'analytics tallies of months',
+            },
+        ),
+        migrations.AddField(
+            model_name='casefacts',
+            name='counted_in',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ncii_cases.analyticsmonth'),
+        ),
+        migrations.AddConstraint(
+            model_name='analyticsmonth',
+            constraint=models.UniqueConstraint(fields=('district', 'school', 'month'), name='analyticsmonth_unique'),
+        ),
+        migrations.AddConstraint(
+            model_name='analyticsmonth',
+            constraint=models.UniqueConstraint(condition=models.Q(('school__isnull', True)), fields=('district', 'month'), name='analyticsmonth_district_unique'),
+        ),
+        migrations.RunPython(count_every_district, migrations.RunPython.noop, elidable=True),
+    ]

@@ -1,0 +1,181 @@
+"""The kept month tallies (``analytics_months``): the figures added up from them equal the
+figures worked out afresh from the case records, for periods that cut months, for a school's
+figures and the district's, when a case moves to another school, when a takedown clock runs
+out after its month was counted, and when the district's time zone changes; the district-wide
+read adds up one row a month."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ncii_cases import clocks
+from ncii_cases.analytics_facts import case_facts_refresh_all, case_facts_refresh_stale
+from ncii_cases.models import AnalyticsMonth, Case, CaseFacts, District, TakedownRequest
+from ncii_cases.selectors.analytics import (
+    AnalyticsFilters,
+    analytics_scope_for_user,
+    district_analytics_for_user,
+    district_analytics_fresh,
+)
+from tests.factories import CaseFactory
+from tests.factories_workflow import platform
+
+pytestmark = pytest.mark.django_db
+CHICAGO = "America/Chicago"
+
+
+def kept_and_fresh(user, filters=None):
+    kept = district_analytics_for_user(user=user, filters=filters)
+    fresh = district_analytics_fresh(scope=analytics_scope_for_user(user=user), filters=filters)
+    kept.trends = []
+    return kept, fresh
+
+
+def assert_kept_equals_fresh(user, filters=None):
+    kept, fresh = kept_and_fresh(user, filters)
+    assert kept == fresh
+    return kept
+
+
+def at(day: str, hour: int, zone=CHICAGO) -> dt.datetime:
+    """An aware instant: ``hour`` o'clock on ``day`` (YYYY-MM-DD) in ``zone``."""
+    from ncii_cases.school_calendar import zone_named
+
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), tzinfo=zone_named(zone))
+
+
+@pytest.fixture
+def spread(school, other_school):
+    """Cases on both sides of month ends (in Chicago), in two schools."""
+    made = []
+    for day, hour in [
+        ("2026-01-31", 23),
+        ("2026-02-01", 0),
+        ("2026-02-14", 12),
+        ("2026-02-28", 23),
+        ("2026-03-01", 1),
+        ("2026-03-15", 9),
+        ("2026-04-30", 22),
+    ]:
+        for where in (school, other_school):
+            made.append(CaseFactory(school=where, reported_at=at(day, hour)))
+    case_facts_refresh_all()
+    return made
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to"),
+    [
+        (None, None),
+        ("2026-02-01", None),  # from a month's first day: whole months only
+        ("2026-02-14", None),  # cuts February
+        (None, "2026-02-28"),  # to a month's last day
+        (None, "2026-03-10"),  # cuts March
+        ("2026-02-14", "2026-03-10"),  # cuts both
+        ("2026-02-02", "2026-02-27"),  # inside one month
+        ("2026-03-01", "2026-02-01"),  # an empty period
+    ],
+)
+def test_a_period_that_cuts_months_counts_its_days_exactly(
+    spread, coordinator, school, date_from, date_to
+):
+    filters = AnalyticsFilters(
+        date_from=dt.date.fromisoformat(date_from) if date_from else None,
+        date_to=dt.date.fromisoformat(date_to) if date_to else None,
+    )
+    kept = assert_kept_equals_fresh(coordinator, filters)
+    assert_kept_equals_fresh(
+        coordinator, AnalyticsFilters(filters.date_from, filters.date_to, school=school)
+    )
+    if date_from is None and date_to is None:
+        assert kept.total == len(spread)
+        assert dict(kept.breakdowns["month"])["2026-02"] == 6  # 1 Feb 00:00 is February
+
+
+def test_a_school_administrator_adds_up_the_school_tallies(spread, school_admin, school):
+    kept = assert_kept_equals_fresh(school_admin)
+    assert kept.total == len(spread) // 2
+    assert [name for name, _ in kept.breakdowns["school"]] == [school.name]
+
+
+def test_the_district_wide_read_adds_up_one_row_a_month(spread, coordinator):
+    with CaptureQueriesContext(connection) as queries:
+        district_analytics_for_user(user=coordinator)
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and '"ncii_cases_analyticsmonth"."tally"' in q["sql"]
+    ]
+    assert len(reads) == 1
+    assert '"ncii_cases_analyticsmonth"."school_id" IS NULL' in reads[0]
+    district_rows = AnalyticsMonth.objects.filter(
+        district_id=coordinator.district_id, school__isnull=True
+    )
+    assert sorted(row.month.isoformat() for row in district_rows) == [
+        "2026-01-01",
+        "2026-02-01",
+        "2026-03-01",
+        "2026-04-01",
+    ]
+    # Each holds every school's total for the breakdown by school.
+    february = district_rows.get(month=dt.date(2026, 2, 1)).tally
+    assert sum(v for k, v in february.items() if k.startswith("school:")) == february["total"]
+
+
+def test_a_case_moved_to_another_school_and_month_leaves_its_old_tallies(
+    spread, coordinator, school, other_school
+):
+    case = spread[0]  # 31 January, the first school
+    # A data fix in SQL: the trigger marks its facts stale with the new school and date.
+    Case.objects.filter(pk=case.pk).update(school=other_school, reported_at=at("2026-04-02", 10))
+    assert CaseFacts.objects.get(case=case).stale
+    kept = assert_kept_equals_fresh(coordinator)
+    assert dict(kept.breakdowns["month"])["2026-01"] == 1
+    assert dict(kept.breakdowns["month"])["2026-04"] == 3
+    old = AnalyticsMonth.objects.get(school=school, month=dt.date(2026, 1, 1))
+    assert old.tally == {}
+    assert CaseFacts.objects.get(case=case).counted_in.school_id == other_school.pk
+
+
+def test_a_clock_counted_before_it_was_due_is_overdue_when_read_after(
+    coordinator, school, monkeypatch
+):
+    case = CaseFactory(school=school)
+    submitted = timezone.now() - dt.timedelta(hours=2)
+    TakedownRequest.objects.create(
+        case=case,
+        platform=platform("snapchat"),
+        location="a group",
+        route=TakedownRequest.Route.PLATFORM,
+        covered_by_48h_rule=True,
+        status=TakedownRequest.Status.SUBMITTED,
+        submitted_at=submitted,
+        due_at=submitted + dt.timedelta(hours=48),
+    )
+    case_facts_refresh_all()
+    outcomes = dict(assert_kept_equals_fresh(coordinator).takedown_outcomes)
+    assert outcomes["Not removed, within 48 hours"] == 1
+    # Nothing changes; the clock runs out.
+    later = timezone.now() + dt.timedelta(hours=47)
+    monkeypatch.setattr(clocks, "now", lambda: later)
+    assert case_facts_refresh_stale(district_id=school.district_id) == 0
+    outcomes = dict(assert_kept_equals_fresh(coordinator).takedown_outcomes)
+    assert outcomes["Not removed, past 48 hours (overdue)"] == 1
+    assert outcomes["Not removed, within 48 hours"] == 0
+
+
+def test_a_new_district_time_zone_counts_every_month_again(spread, coordinator):
+    before = assert_kept_equals_fresh(coordinator)
+    assert dict(before.breakdowns["month"])["2026-01"] == 2
+    # 31 January 23:00 in Chicago is 1 February in UTC: January is empty there.
+    District.objects.filter(pk=coordinator.district_id).update(time_zone="UTC")
+    after = assert_kept_equals_fresh(coordinator)
+    assert dict(after.breakdowns["month"]).get("2026-01", 0) == 0
+    assert set(
+        AnalyticsMonth.objects.filter(district_id=coordinator.district_id).values_list(
+            "time_zone", flat=True
+        )
+    ) == {"UTC"}
