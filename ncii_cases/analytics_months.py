@@ -30,10 +30,17 @@ a takedown request's 48-hour clock started,
 already past due when counted, which stay so until a change counts them again),
 ``td_due:<YYYY-MM>`` (due instants of the running clocks not yet due when counted, in
 microseconds since the epoch, UTC: overdue or not is read against the time of the read; only
-the clocks started in the 48 hours before the count) and ``td_removed`` (microseconds from
-request to removal, for the median).
+the clocks started in the 48 hours before the count). For the medians, how many durations
+fall in each bin of ``DURATION_BINS`` (``first:<bin>``, time to first action;
+``closure:<bin>``; ``removal:<bin>``, request to removal), with the shortest and the longest
+of each bin (``<median>_lo:<bin>``, ``<median>_hi:<bin>``, microseconds: a bin of equal
+durations needs no read). The medians' exact values are read in the bin that holds the
+middle: the first action and closure from the facts' indexes, the removals from ``samples``
+(``removal:<bin>``: each bin's durations in microseconds, sorted), a second JSON column read
+one bin at a time.
 """
 
+import bisect
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -78,6 +85,22 @@ FACT_VALUES = (
 )
 
 Key = tuple[int, dt.date]  # (school id, first day of the month reported)
+# The bins of the medians' durations, in microseconds: a quarter of a doubling each (a bin's
+# upper bound is about 19% above its lower), from 1 µs to about two years; bin 0 holds what
+# is below 1 µs (negative durations too), the last one everything above.
+DURATION_BINS = tuple(sorted({round(2 ** (i / 4)) for i in range(4 * 46)}))
+MEDIANS = {"first": "first_action_after", "closure": "closure_after"}
+SAMPLED = ("removal",)  # the medians whose values the tallies keep (``samples``)
+
+
+def duration_bin(value: dt.timedelta) -> int:
+    """The bin of ``DURATION_BINS`` that holds a duration."""
+    return bisect.bisect_right(DURATION_BINS, microseconds(value))
+
+
+def bin_floor(index: int) -> dt.timedelta | None:
+    """The smallest duration of a bin (None for bin 0: no lower bound)."""
+    return dt.timedelta(microseconds=DURATION_BINS[index - 1]) if index > 0 else None
 
 
 def microseconds(value: dt.timedelta) -> int:
@@ -126,6 +149,9 @@ def tally_records(facts: QuerySet, zone) -> dict[Key, Counter]:
         t["resources"] += f["has_resources"]
         t["no_respondent"] += not f["has_respondent"]
         t["no_platform"] += not f["has_platform"]
+        for prefix, name in MEDIANS.items():
+            if f[name] is not None:
+                _bin_count(t, prefix, f[name])
         first = f["first_action_after"]
         t["acted"] += first is not None
         t["waiting"] += first is None
@@ -165,7 +191,10 @@ def tally_records(facts: QuerySet, zone) -> dict[Key, Counter]:
             in_time = resolved is not None and clocks.done_in_time(resolved, due)
             t[f"td:{month}:{'in_time' if in_time else 'late'}"] += 1
             if resolved is not None:
-                t.setdefault("td_removed", []).append(microseconds(resolved - submitted))
+                index = _bin_count(t, "removal", resolved - submitted)
+                t.setdefault(f"samples:removal:{index}", []).append(
+                    microseconds(resolved - submitted)
+                )
         elif status in clocks.TAKEDOWN_RUNNING_STATUSES:
             if due <= now:  # clocks.overdue_q: overdue from the due instant on
                 t[f"td:{month}:overdue"] += 1
@@ -176,6 +205,17 @@ def tally_records(facts: QuerySet, zone) -> dict[Key, Counter]:
         elif status == TD.WAIVED:
             t[f"td:{month}:waived"] += 1
     return tallies
+
+
+def _bin_count(tally: Counter, prefix: str, value: dt.timedelta) -> int:
+    """Counts a duration in its bin, with the bin's shortest and longest; returns the bin."""
+    index = duration_bin(value)
+    tally[f"{prefix}:{index}"] += 1
+    us = microseconds(value)
+    low, high = f"{prefix}_lo:{index}", f"{prefix}_hi:{index}"
+    tally[low] = min(tally[low], us) if low in tally else us
+    tally[high] = max(tally[high], us) if high in tally else us
+    return index
 
 
 def _facts_of_months(district_id: int, keys: Iterable[Key], zone) -> QuerySet:
@@ -257,22 +297,37 @@ def months_recount(month_ids: Iterable[int], *, zones: dict[int, str] | None = N
             keys = [(row.school_id, row.month) for row in rows]
             tallies = tally_records(_facts_of_months(district_id, keys, zone), zone)
             for row in rows:
-                row.tally = dict(tallies.get((row.school_id, row.month), {}))
+                _store(row, tallies.get((row.school_id, row.month), {}))
                 row.counted_at = now
-        AnalyticsMonth.objects.bulk_update(months, ["tally", "counted_at"], batch_size=500)
+        AnalyticsMonth.objects.bulk_update(
+            months, ["tally", "samples", "counted_at"], batch_size=500
+        )
         for district_id, rows in by_district.items():
             _district_months_sum(district_id, zones.get(district_id) or "", {r.month for r in rows})
     return len(months)
 
 
+def _store(row: AnalyticsMonth, tally: dict) -> None:
+    """Puts a tally in its row: the counts in ``tally``, the sorted durations of each median's
+    bin (keys ``samples:<median>:<bin>``) in ``samples`` (keys ``<median>:<bin>``)."""
+    row.tally = {k: v for k, v in tally.items() if not k.startswith("samples:")}
+    row.samples = {k[8:]: sorted(v) for k, v in tally.items() if k.startswith("samples:")}
+
+
 def tally_add(into: dict, tally: dict) -> None:
-    """Adds ``tally`` to ``into``: counts summed, lists joined (sorted where ``into`` is
-    read: ``td_removed`` for the median, ``td_due:*`` for the clocks)."""
+    """Adds ``tally`` to ``into``: counts summed, lists joined (``td_due:*``, the clocks; the
+    samples, sorted when stored)."""
     for key, value in tally.items():
         if isinstance(value, list):
             into.setdefault(key, []).extend(value)
+        elif key not in into:
+            into[key] = value
+        elif "_lo:" in key:
+            into[key] = min(into[key], value)
+        elif "_hi:" in key:
+            into[key] = max(into[key], value)
         else:
-            into[key] = into.get(key, 0) + value
+            into[key] += value
 
 
 def _district_months_sum(district_id: int, zone_name: str, months: Iterable[dt.date]) -> None:
@@ -299,18 +354,21 @@ def _district_months_sum(district_id: int, zone_name: str, months: Iterable[dt.d
         .order_by("pk")
     )
     sums: dict[dt.date, dict] = defaultdict(dict)
-    for school_id, month, tally in AnalyticsMonth.objects.filter(
+    for school_id, month, tally, samples in AnalyticsMonth.objects.filter(
         district_id=district_id, school__isnull=False, month__in=months, time_zone=zone_name
-    ).values_list("school_id", "month", "tally"):
+    ).values_list("school_id", "month", "tally", "samples"):
         if tally.get("total"):
             tally_add(sums[month], tally)
+            tally_add(sums[month], {f"samples:{k}": v for k, v in samples.items()})
             sums[month][f"school:{school_id}"] = tally["total"]
     now = timezone.now()
     for row in rows:
-        row.tally = sums.get(row.month, {})
+        _store(row, sums.get(row.month, {}))
         row.time_zone = zone_name
         row.counted_at = now
-    AnalyticsMonth.objects.bulk_update(rows, ["tally", "time_zone", "counted_at"], batch_size=500)
+    AnalyticsMonth.objects.bulk_update(
+        rows, ["tally", "samples", "time_zone", "counted_at"], batch_size=500
+    )
 
 
 def months_rebuild(district_id: int) -> int:
@@ -336,9 +394,9 @@ def months_rebuild(district_id: int) -> int:
         now = timezone.now()
         rows = list(AnalyticsMonth.objects.filter(district_id=district_id, school__isnull=False))
         for row in rows:
-            row.tally = dict(tallies.get((row.school_id, row.month), {}))
+            _store(row, tallies.get((row.school_id, row.month), {}))
             row.counted_at = now
-        AnalyticsMonth.objects.bulk_update(rows, ["tally", "counted_at"], batch_size=500)
+        AnalyticsMonth.objects.bulk_update(rows, ["tally", "samples", "counted_at"], batch_size=500)
         _district_months_sum(district_id, zone_name, {row.month for row in rows})
         for (school_id, month), pk in ids.items():
             CaseFacts.objects.filter(

@@ -92,6 +92,8 @@ class AnalyticsMonth(models.Model):
     month = models.DateField()
     time_zone = models.CharField(max_length=64)
     tally = models.JSONField(default=dict)
+    # The durations behind a median, by bin (``analytics_months``), read one bin at a time.
+    samples = models.JSONField(default=dict)
     counted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

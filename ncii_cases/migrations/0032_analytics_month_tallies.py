@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
                 ('month', models.DateField()),
                 ('time_zone', models.CharField(max_length=64)),
                 ('tally', models.JSONField(default=dict)),
+                ('samples', models.JSONField(default=dict)),
                 ('counted_at', models.DateTimeField(blank=True, null=True)),
                 ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='ncii_cases.district')),
                 ('school', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='ncii_cases.school')),

@@ -31,6 +31,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -307,11 +308,12 @@ def _whole_months(filters: AnalyticsFilters) -> tuple[dt.date | None, dt.date | 
 
 def _month_tallies(
     scope: AnalyticsScope, filters: AnalyticsFilters, zone_name: str, zone
-) -> list[tuple[int, dt.date, dict]]:
+) -> tuple[list[tuple[int | None, dt.date, dict]], QuerySet | None]:
     """The tallies counted in the figures, as (school id, month, tally): the kept tallies of
     the whole months of the period (the district's own, school id None, when every school
     counts; else the schools'), and those of its cut first and last months worked out from
-    the kept facts of the days in the period (at most two months of cases)."""
+    the kept facts of the days in the period (at most two months of cases; with their
+    samples, keys ``samples:*``). And the kept rows read (None: none), for their samples."""
     rows = AnalyticsMonth.objects.filter(district_id=scope.district_id)
     if scope.school_ids is None and filters.school is None:
         rows = rows.filter(school__isnull=True)  # the district's own: one row a month
@@ -333,8 +335,9 @@ def _month_tallies(
         months.months_rebuild(scope.district_id)
         return _month_tallies(scope, filters, zone_name, zone)
     tallies = [(school_id, month, tally) for school_id, month, _zone, tally in kept]
+    rows = rows if whole else None
     if filters.date_from is None and filters.date_to is None:
-        return tallies
+        return tallies, rows
     cuts = Q()
     start = months.local_midnight(filters.date_from, zone) if filters.date_from else None
     end = (
@@ -352,7 +355,7 @@ def _month_tallies(
     facts = _in_scope(CaseFacts.objects.all(), scope, AnalyticsFilters(school=filters.school))
     for (school_id, month), tally in months.tally_records(facts.filter(cuts), zone).items():
         tallies.append((school_id, month, tally))
-    return tallies
+    return tallies, rows
 
 
 def _names(model, ids, counts: dict[int, int]) -> list[tuple[str, int]]:
@@ -363,14 +366,72 @@ def _names(model, ids, counts: dict[int, int]) -> list[tuple[str, int]]:
     return sorted(by_name.items())
 
 
-def _median_of(values: list, measured: int) -> Duration:
-    """``_median`` over a sorted list of durations in microseconds."""
+def _binned_median(bins: dict[int, int], measured: int, middle_values) -> Duration:
+    """``_median`` from the counts of ``measured`` durations by bin
+    (``analytics_months.DURATION_BINS``): finds the bin that holds the middle one and asks
+    ``middle_values(bin, offset, n, count)`` for the ``n`` (1 or 2) smallest durations from
+    the ``offset``-th of those at or above the bin's floor, in order (``count``: how many the
+    bin holds). No read when none is
+    measured."""
     if measured < 1:
         return Duration(measured, None)
     low = (measured - 1) // 2
-    middle = values[low : low + 2][: 1 if measured % 2 else 2]
-    total = sum((dt.timedelta(microseconds=v) for v in middle), dt.timedelta())
-    return Duration(measured, total / len(middle) if middle else None)
+    need = 1 if measured % 2 else 2
+    seen = 0
+    for index in sorted(bins):
+        if seen + bins[index] > low:
+            values = middle_values(index, low - seen, need, bins[index])
+            total = sum(values, dt.timedelta())
+            return Duration(measured, total / len(values) if values else None)
+        seen += bins[index]
+    return Duration(measured, None)
+
+
+def _equal_or(bounds: dict[str, int], prefix: str, middle_values):
+    """``middle_values`` that answers without a read when the values asked for all lie in one
+    bin whose shortest and longest durations are equal (a district whose durations are mostly
+    one value would otherwise read the whole bin)."""
+
+    def answer(index: int, offset: int, n: int, count: int) -> list[dt.timedelta]:
+        low = bounds.get(f"{prefix}_lo:{index}")
+        if low is not None and low == bounds.get(f"{prefix}_hi:{index}") and offset + n <= count:
+            return [dt.timedelta(microseconds=low)] * n
+        return middle_values(index, offset, n)
+
+    return answer
+
+
+def _facts_middle(facts: QuerySet, name: str):
+    """``middle_values`` of a median read from the kept facts' index on ``name``: the index
+    from the bin's floor on (the entries of about one bin instead of half the district)."""
+
+    def middle_values(index: int, offset: int, n: int) -> list[dt.timedelta]:
+        rows = facts.filter(**{f"{name}__isnull": False})
+        floor = months.bin_floor(index)
+        if floor is not None:
+            rows = rows.filter(**{f"{name}__gte": floor})
+        return list(rows.order_by(name).values_list(name, flat=True)[offset : offset + n])
+
+    return middle_values
+
+
+def _samples_middle(prefix: str, bins: dict[int, int], kept: QuerySet | None, cut: dict):
+    """``middle_values`` of a median whose durations the tallies keep: the samples of the
+    bin (and of the next one with any, for a middle pair across two) from the kept rows
+    read (one query, those keys only) and from the cut months' tallies ``cut``."""
+
+    def middle_values(index: int, offset: int, n: int) -> list[dt.timedelta]:
+        wanted = [index, *[b for b in sorted(bins) if b > index and bins[b]][:1]]
+        values = [v for b in wanted for v in cut.get(f"{prefix}:{b}", [])]
+        if kept is not None:
+            keys = {f"b{b}": KeyTransform(f"{prefix}:{b}", "samples") for b in wanted}
+            for row in kept.annotate(**keys).values_list(*keys):
+                for sample in row:
+                    values.extend(sample or [])
+        values.sort()
+        return [dt.timedelta(microseconds=v) for v in values[offset : offset + n]]
+
+    return middle_values
 
 
 def district_analytics_from_facts(
@@ -394,9 +455,11 @@ def _from_tallies(scope, filters, zone_name, zone) -> DistrictAnalytics:
     by_school: dict[int, int] = defaultdict(int)
     platforms: dict[int, int] = defaultdict(int)
     trends: dict[dt.date, TrendMonth] = {}
-    removed: list[int] = []
+    cut_samples: dict[str, list[int]] = defaultdict(list)
+    bounds: dict[str, int] = {}  # the shortest and longest duration of each median's bin
     takedown_months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for school_id, month, tally in _month_tallies(scope, filters, zone_name, zone):
+    tallies, kept = _month_tallies(scope, filters, zone_name, zone)
+    for school_id, month, tally in tallies:
         if not tally.get("total"):
             continue
         if school_id is not None:
@@ -407,8 +470,8 @@ def _from_tallies(scope, filters, zone_name, zone) -> DistrictAnalytics:
         trend.prompt_first_action += tally.get("prompt", 0)
         trend.no_first_action += tally.get("waiting", 0)
         for key, value in tally.items():
-            if key == "td_removed":
-                removed.extend(value)
+            if key.startswith("samples:"):
+                cut_samples[key[8:]].extend(value)
             elif key.startswith("td_due:"):
                 counts = takedown_months[key[7:]]
                 overdue = sum(1 for due in value if due <= now_us)
@@ -421,6 +484,10 @@ def _from_tallies(scope, filters, zone_name, zone) -> DistrictAnalytics:
                 platforms[int(key[9:])] += value
             elif key.startswith("school:"):
                 by_school[int(key[7:])] += value
+            elif "_lo:" in key:
+                bounds[key] = min(bounds.get(key, value), value)
+            elif "_hi:" in key:
+                bounds[key] = max(bounds.get(key, value), value)
             else:
                 total[key] += value
 
@@ -446,26 +513,32 @@ def _from_tallies(scope, filters, zone_name, zone) -> DistrictAnalytics:
         *((label, total[f"aff:{value}"]) for value, label in c.Affiliation.choices),
         (_("No respondent recorded"), total["no_respondent"]),
     ]
+    bins: dict[str, dict[int, int]] = defaultdict(dict)
+    for key, value in total.items():
+        prefix, _colon, index = key.partition(":")
+        if prefix in (*months.MEDIANS, *months.SAMPLED) and value:
+            bins[prefix][int(index)] = value
     facts = _in_scope(CaseFacts.objects.all(), scope, filters)
-    result.first_action = _median(
-        facts.filter(first_action_after__isnull=False)
-        .order_by("first_action_after")
-        .values_list("first_action_after", flat=True),
+    result.first_action = _binned_median(
+        bins["first"],
         total["acted"],
+        _equal_or(bounds, "first", _facts_middle(facts, "first_action_after")),
     )
-    result.closure = _median(
-        facts.filter(closure_after__isnull=False)
-        .order_by("closure_after")
-        .values_list("closure_after", flat=True),
+    result.closure = _binned_median(
+        bins["closure"],
         total["closed_measured"],
+        _equal_or(bounds, "closure", _facts_middle(facts, "closure_after")),
     )
-    _takedowns_from_tallies(takedown_months, sorted(removed), result)
+    removal = _equal_or(
+        bounds, "removal", _samples_middle("removal", bins["removal"], kept, cut_samples)
+    )
+    _takedowns_from_tallies(takedown_months, bins["removal"], removal, result)
     _months_filled(result, filters, now)
     return result
 
 
 def _takedowns_from_tallies(
-    by_month: dict[str, dict[str, int]], removed: list[int], result: DistrictAnalytics
+    by_month: dict[str, dict[str, int]], removal_bins: dict[int, int], removal, result
 ) -> None:
     """``_takedowns`` from the tallies' counts by the month the clock started."""
     names = ("in_time", "late", "overdue", "running", "stopped", "waived")
@@ -482,7 +555,7 @@ def _takedowns_from_tallies(
             trend.removed_in_time, trend.removed_late, trend.overdue = in_time, late, overdue
     result.trends = sorted(trends.values(), key=lambda trend: trend.month)
     result.takedown_outcomes = _outcomes(t)
-    result.takedown_removal = _median_of(removed, t["in_time"] + t["late"])
+    result.takedown_removal = _binned_median(removal_bins, t["in_time"] + t["late"], removal)
 
 
 def _outcomes(t: dict[str, int]) -> list[tuple[str, int]]:

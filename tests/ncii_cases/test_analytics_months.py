@@ -179,3 +179,42 @@ def test_a_new_district_time_zone_counts_every_month_again(spread, coordinator):
             "time_zone", flat=True
         )
     ) == {"UTC"}
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [
+        [5, 5, 5, 5],  # one value: the bin's shortest and longest answer, no read
+        [1, 10],  # the middle pair in two bins
+        [1, 1, 5, 5, 5, 30],
+        [0.5, 2, 2.1, 2.2, 48, 49, 200],
+    ],
+)
+def test_each_median_is_exact_from_the_bins(coordinator, school, other_school, hours):
+    from ncii_cases import choices as c
+
+    for i, h in enumerate(hours):
+        where = school if i % 2 else other_school
+        case = CaseFactory(school=where, reported_at=at("2026-02-10", 9))
+        Case.objects.filter(pk=case.pk).update(
+            stage=c.Stage.CLOSED, closed_at=case.reported_at + dt.timedelta(hours=h * 3)
+        )
+        submitted = case.reported_at + dt.timedelta(hours=1)
+        TakedownRequest.objects.create(
+            case=case,
+            platform=platform("snapchat"),
+            location="a group",
+            route=TakedownRequest.Route.PLATFORM,
+            covered_by_48h_rule=True,
+            status=TakedownRequest.Status.REMOVED,
+            submitted_at=submitted,
+            due_at=submitted + dt.timedelta(hours=48),
+            resolved_at=submitted + dt.timedelta(hours=h, microseconds=i),
+        )
+    case_facts_refresh_all()
+    kept = assert_kept_equals_fresh(coordinator)
+    assert kept.closure.measured == len(hours) and kept.closure.median is not None
+    assert kept.takedown_removal.measured == len(hours)
+    # A school's, and a period that cuts the month (its facts tallied directly).
+    assert_kept_equals_fresh(coordinator, AnalyticsFilters(school=school))
+    assert_kept_equals_fresh(coordinator, AnalyticsFilters(date_from=dt.date(2026, 2, 9)))

@@ -598,7 +598,7 @@ def test_the_number_of_queries_does_not_grow_with_the_cases(client, coordinator,
     assert count_queries(client, CSV) == export
     # Each read here works out changed cases first: their facts and the month tallies they
     # are counted in (``analytics_months``), a fixed number of queries; then the figures.
-    assert page <= 34, page  # 30 on SQLite, 34 on PostgreSQL (the app role, locks)
+    assert page <= 39, page  # 35 on SQLite, 39 on PostgreSQL (the app role, locks)
 
 
 def test_a_district_without_cases_shows_zeros(client, coordinator):
