@@ -31,13 +31,13 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import choices as c
 from .analytics_months import (
     RESPONDENT_FIELDS,
-    district_zones,
+    lock_districts,
     month_of,
     months_ensure,
     months_rebuild,
@@ -180,15 +180,16 @@ def case_facts_compute(case_ids: Iterable[int]) -> list[CaseFacts]:
 
 def _months_assign(facts: list[CaseFacts], zones: dict[int, str]) -> set[int]:
     """Sets each fact's ``counted_in`` to the tally of its school and month reported (created
-    when missing) and returns the ids of those tallies (two queries per district, one more
-    when ``zones``, the districts' time zones by id, misses one; it gains it)."""
+    when missing) and returns the ids of those tallies (two queries per district). ``zones``:
+    the districts whose tally lock the caller holds, with their time zones; the lock of any
+    other district is taken here (a case moved to another district by a data fix)."""
     by_district: dict[int, list[CaseFacts]] = {}
     for fact in facts:
         by_district.setdefault(fact.district_id, []).append(fact)
     if not set(by_district) <= set(zones):
-        zones.update(district_zones(by_district))
+        zones.update(lock_districts(set(by_district) - set(zones)))
     used: set[int] = set()
-    for district_id, rows in by_district.items():
+    for district_id, rows in sorted(by_district.items()):
         zone_name = zones.get(district_id) or ""
         zone = zone_named(zone_name)
         keys = {(f.school_id, month_of(f.reported_at, zone)) for f in rows}
@@ -239,51 +240,68 @@ def case_facts_mark_stale(cases: Iterable[Case]) -> None:
 
 
 def case_facts_refresh_stale(*, district_id: int) -> int:
-    """Works out the stale facts of the district again and returns how many rows it wrote
-    (one query when none is stale: the index of the stale rows), so a read after it counts
-    every case as of the last committed change. Every case has a row from the moment it is
-    written (a trigger on the case table, migration ``0029_case_facts_row_with_every_case``,
-    writes it stale), so no case is missing. Rows locked by an uncommitted change are left
-    stale."""
+    """Works out the stale facts of the district again (and those counted in its tallies that
+    a data fix moved to another district) and returns how many rows it wrote (one query when
+    none is stale: the index of the stale rows), so a read after it counts every case as of
+    the last committed change. Every case has a row from the moment it is written (a trigger
+    on the case table, migration ``0029_case_facts_row_with_every_case``, writes it stale),
+    so no case is missing. In the same transaction, under the district's tally lock, it
+    counts again the month tallies those rows were counted in and now belong to
+    (``analytics_months``). Rows locked by an uncommitted change are left stale."""
+    stale = CaseFacts.objects.filter(stale=True).filter(
+        Q(district_id=district_id) | Q(counted_in__district_id=district_id)
+    )
+    candidates = list(stale.values_list("case_id", flat=True))
+    if not candidates:
+        return 0
     with transaction.atomic():
-        stale = list(
-            CaseFacts.objects.filter(district_id=district_id, stale=True)
+        zones = lock_districts([district_id])
+        rows = list(
+            CaseFacts.objects.filter(case_id__in=candidates, stale=True)
             .select_for_update(skip_locked=True)
             .values_list("case_id", "counted_in_id")
         )
-        ids = [case_id for case_id, _ in stale]
+        ids = [case_id for case_id, _ in rows]
         # The months these rows were counted in before, and the ones they belong to now.
-        months = {month_id for _, month_id in stale if month_id is not None}
-        zones: dict[int, str] = {}
+        months = {month_id for _, month_id in rows if month_id is not None}
+        districts = {district_id}
         for start in range(0, len(ids), BATCH):
             facts = case_facts_compute(ids[start : start + BATCH])
             months |= _months_assign(facts, zones)
+            districts |= {fact.district_id for fact in facts}
             _write(facts)
-        months_recount(months, zones=zones)
+        months_recount(months)
         if ids:
-            transaction.on_commit(lambda: _generation_advance([district_id]))
+            transaction.on_commit(lambda: _generation_advance(districts))
     if ids:
         # At once too: inside an outer transaction (a test, an atomic request) on_commit
         # waits for it, and figures must not be read again under the old generation; the
         # advance on commit drops anything kept in between.
-        _generation_advance([district_id])
+        _generation_advance(districts)
     return len(ids)
+
+
+# More changed rows than this in one batch of the reconcile: its months are counted at the end
+# with the district's (a bulk load, a migration), not batch by batch.
+RECOUNT_MAX = 200
 
 
 def case_facts_refresh_all(*, district_id: int | None = None) -> int:
     """Works out the facts of every case (of one district, or of all) again, in batches of
-    ``BATCH`` cases by id, each in its own transaction; returns how many cases it covered.
-    Cases without a row get one; a row locked by an uncommitted change is left stale."""
+    ``BATCH`` cases by id, each in its own transaction under the tally lock of its districts;
+    returns how many cases it covered. Cases without a row get one; a row locked by an
+    uncommitted change is left stale. The tallies of the rows that changed are counted again
+    with them (a batch with more than ``RECOUNT_MAX`` changes leaves it to the end); then
+    every tally of every district is counted again from its facts (``months_rebuild``: a
+    case deleted in the admin leaves its month)."""
     cases = Case.objects.order_by("pk")
     if district_id is not None:
         cases = cases.filter(district_id=district_id)
     last, covered = 0, 0
     rebuild: set[int] = set()
     while True:
-        ids = list(cases.filter(pk__gt=last).values_list("pk", flat=True)[:BATCH])
-        if not ids:
-            # Then every month tally of those districts (and of any district that has
-            # tallies: its cases may be gone), counted once from the facts.
+        batch = list(cases.filter(pk__gt=last).values_list("pk", "district_id")[:BATCH])
+        if not batch:
             tallied = AnalyticsMonth.objects.values_list("district_id", flat=True).distinct()
             if district_id is not None:
                 rebuild.add(district_id)
@@ -293,26 +311,42 @@ def case_facts_refresh_all(*, district_id: int | None = None) -> int:
                 months_rebuild(district)
             _generation_advance(rebuild)
             return covered
+        ids = [pk for pk, _ in batch]
         last = ids[-1]
         with transaction.atomic():
-            existing = set(
-                CaseFacts.objects.filter(case_id__in=ids).values_list("case_id", flat=True)
-            )
+            zones = lock_districts({district for _, district in batch})
+            before = {
+                row["case_id"]: row
+                for row in CaseFacts.objects.filter(case_id__in=ids).values(
+                    "case_id", "stale", "counted_in_id", *FACT_FIELDS
+                )
+            }
             locked = set(
                 CaseFacts.objects.filter(case_id__in=ids)
                 .select_for_update(skip_locked=True)
                 .values_list("case_id", flat=True)
             )
-            missing = [pk for pk in ids if pk not in existing]
+            missing = [pk for pk in ids if pk not in before]
             facts = case_facts_compute(locked)
             added = case_facts_compute(missing)
-            _months_assign(facts + added, {})
+            _months_assign(facts + added, zones)
+            changed = [
+                fact
+                for fact in facts
+                if before[fact.case_id]["stale"]
+                or before[fact.case_id]["counted_in_id"] != fact.counted_in_id
+                or any(before[fact.case_id][name] != getattr(fact, name) for name in FACT_FIELDS)
+            ]
             _write(facts)
             _write(added, insert_only=True)
             districts = {f.district_id for f in facts + added}
+            if len(changed) + len(added) > RECOUNT_MAX:
+                rebuild |= districts
+            else:
+                old = {before[f.case_id]["counted_in_id"] for f in changed}
+                months_recount((old | {f.counted_in_id for f in changed + added}) - {None})
             transaction.on_commit(lambda d=districts: _generation_advance(d))
         _generation_advance(districts)
-        rebuild |= districts
         covered += len(ids)
 
 

@@ -15,11 +15,15 @@ aggregating every case (about 0.4 s at 100,000 cases, growing with them).
 - ``months_rebuild``: every tally of a district again (the hourly reconcile, a district whose
   time zone changed, the migration that introduced them).
 
-Concurrency: two refreshes that touch one month wait for each other on the tally's row, and the
-second counts again after the first committed (READ COMMITTED reads each statement afresh), so
-no refresh overwrites a count with one that misses the other's rows. A fact row changed by an
-uncommitted transaction is counted as committed; it is stale, so its next refresh counts its
-months again.
+A tally counts the facts counted in it (``CaseFacts.counted_in``): a refresh moves a row to
+the tally of its school and month and counts both again, so a row moved twice before its
+refresh (or skipped, locked by an uncommitted change) is never counted in two months.
+
+Concurrency: every writer of a district's tallies first takes the district's tally lock
+(``lock_districts``: its row, ``FOR NO KEY UPDATE``), so writers of one district run one at a
+time and the second counts after the first committed (READ COMMITTED reads each statement
+afresh); the services' writes are not blocked. A fact row changed by an uncommitted
+transaction is counted as committed; it is stale, so its next refresh counts its months again.
 
 What a tally holds (keys of a JSON object; ``docs/analytics.md`` defines each measure):
 ``total``, ``closed``, ``closed_measured``, ``support``, ``resources``, ``no_respondent``,
@@ -57,8 +61,6 @@ from .school_calendar import zone_named
 
 # The durations counted as a prompt first action (the trends' "within 24 hours").
 PROMPT_FIRST_ACTION = dt.timedelta(hours=24)
-# More months than this in one recount: the district's facts are read by range, not by month.
-MONTHS_BY_NAME = 40
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 TD = TakedownRequest.Status
 # Each affiliation a respondent may have, and the fact that says a case has one.
@@ -132,14 +134,18 @@ def month_label(day: dt.date) -> str:
     return day.strftime("%Y-%m")
 
 
-def tally_records(facts: QuerySet, zone) -> dict[Key, Counter]:
+def tally_records(facts: QuerySet, zone, *, by_counted_in: bool = False) -> dict:
     """The tallies of the cases whose kept facts ``facts`` (a ``CaseFacts`` queryset) holds,
-    by (school id, month reported in ``zone``): three queries (the facts, the platforms and
-    the takedown requests of those cases). Empty months are absent."""
-    tallies: dict[Key, Counter] = defaultdict(Counter)
-    where: dict[int, Key] = {}
-    for f in facts.order_by().values(*FACT_VALUES):
-        key = (f["school_id"], month_of(f["reported_at"], zone))
+    by (school id, month reported in ``zone``), or by the tally each is counted in
+    (``by_counted_in``: its id): three queries (the facts, the platforms and the takedown
+    requests of those cases). Empty ones are absent."""
+    tallies: dict = defaultdict(Counter)
+    where: dict[int, object] = {}
+    for f in facts.order_by().values(*FACT_VALUES, "counted_in_id"):
+        if by_counted_in:
+            key = f["counted_in_id"]
+        else:
+            key = (f["school_id"], month_of(f["reported_at"], zone))
         where[f["case_id"]] = key
         t = tallies[key]
         t["total"] += 1
@@ -218,92 +224,94 @@ def _bin_count(tally: Counter, prefix: str, value: dt.timedelta) -> int:
     return index
 
 
-def _facts_of_months(district_id: int, keys: Iterable[Key], zone) -> QuerySet:
-    """The district's kept facts reported in the given school months (by name when they are
-    few, else by the range from the first to the last, filtered after)."""
-    keys = sorted(set(keys))
-    facts = CaseFacts.objects.filter(district_id=district_id)
-    if len(keys) <= MONTHS_BY_NAME:
-        where = Q()
-        for school_id, month in keys:
-            where |= Q(
-                school_id=school_id,
-                reported_at__gte=local_midnight(month, zone),
-                reported_at__lt=local_midnight(next_month(month), zone),
-            )
-        return facts.filter(where)
-    first = min(month for _, month in keys)
-    last = max(month for _, month in keys)
-    return facts.filter(
-        school_id__in={school_id for school_id, _ in keys},
-        reported_at__gte=local_midnight(first, zone),
-        reported_at__lt=local_midnight(next_month(last), zone),
+def lock_districts(district_ids) -> dict[int, str]:
+    """Takes the tally lock of the districts (``district_ids``: ids, or a query of ids): their
+    rows ``FOR NO KEY UPDATE``, in id order; returns their time zones by id (one query).
+    Every writer of a district's tallies holds it before writing any, so they run one at a
+    time, in one order, and never wait for each other's tally rows (no deadlock between two
+    refreshes, or a refresh and a rebuild). It does not block the services' writes: a case,
+    fact or event written meanwhile takes only ``KEY SHARE`` on its district."""
+    return dict(
+        District.objects.filter(pk__in=district_ids)
+        .select_for_update(no_key=True)
+        .order_by("pk")
+        .values_list("pk", "time_zone")
     )
 
 
 def district_zones(district_ids: Iterable[int]) -> dict[int, str]:
-    """The time zone names of the districts (one query)."""
+    """The time zone names of the districts (one query, no lock)."""
     return dict(District.objects.filter(pk__in=set(district_ids)).values_list("pk", "time_zone"))
 
 
+# Keys per query when finding tallies by (school, month): SQLite refuses deeper expressions.
+KEYS_PER_QUERY = 200
+
+
 def months_ensure(district_id: int, zone_name: str, keys: Iterable[Key]) -> dict[Key, int]:
-    """Creates the district's tallies of ``keys`` that do not exist yet (empty, to be counted)
-    and returns the ids of all of them by key (two queries)."""
-    keys = set(keys)
-    if not keys:
-        return {}
-    # Without a conflict target: the unique constraints are conditional on the school.
-    AnalyticsMonth.objects.bulk_create(
-        [
-            AnalyticsMonth(district_id=district_id, school_id=s, month=m, time_zone=zone_name)
-            for s, m in sorted(keys)
-        ],
-        ignore_conflicts=True,
-    )
-    where = Q()
-    for school_id, month in keys:
-        where |= Q(school_id=school_id, month=month)
-    return {
-        (school_id, month): pk
-        for pk, school_id, month in AnalyticsMonth.objects.filter(district_id=district_id)
-        .filter(where)
-        .values_list("pk", "school_id", "month")
-    }
+    """Creates the district's school tallies of ``keys`` that do not exist yet (empty, to be
+    counted) and returns the ids of all of them by key (two queries per 200 keys). Callers
+    hold the district's tally lock (``lock_districts``)."""
+    keys = sorted(set(keys))
+    found: dict[Key, int] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        part = keys[start : start + KEYS_PER_QUERY]
+        # Without a conflict target: the unique constraints are conditional on the school.
+        AnalyticsMonth.objects.bulk_create(
+            [
+                AnalyticsMonth(district_id=district_id, school_id=s, month=m, time_zone=zone_name)
+                for s, m in part
+            ],
+            ignore_conflicts=True,
+        )
+        where = Q()
+        for school_id, month in part:
+            where |= Q(school_id=school_id, month=month)
+        found.update(
+            ((school_id, month), pk)
+            for pk, school_id, month in AnalyticsMonth.objects.filter(district_id=district_id)
+            .filter(where)
+            .values_list("pk", "school_id", "month")
+        )
+    return found
 
 
-def months_recount(month_ids: Iterable[int], *, zones: dict[int, str] | None = None) -> int:
-    """Counts the tallies ``month_ids`` again from the kept facts, in the current transaction
-    (or one of its own), after locking their rows in id order; returns how many it counted
-    (five queries, and one more for the districts' time zones unless ``zones`` names them).
-    A tally whose district's time zone changed is counted in the district's zone and its
-    month left as it is: ``months_rebuild`` is what moves a district to a new zone."""
+def months_recount(month_ids: Iterable[int]) -> int:
+    """Counts the school tallies ``month_ids`` again from the facts counted in them
+    (``CaseFacts.counted_in``), then the district's tallies of those months, in the current
+    transaction (or one of its own), under the districts' tally lock; returns how many school
+    tallies it counted. A district whose time zone changed since its tallies were counted is
+    counted again whole instead (``months_rebuild``)."""
     ids = sorted(set(month_ids))
     if not ids:
         return 0
     with transaction.atomic(savepoint=False):
-        months = list(
-            AnalyticsMonth.objects.filter(pk__in=ids, school__isnull=False)
-            .select_for_update()
-            .order_by("pk")
+        zones = lock_districts(
+            AnalyticsMonth.objects.filter(pk__in=ids).values("district_id").distinct()
         )
+        months = list(AnalyticsMonth.objects.filter(pk__in=ids, school__isnull=False))
         by_district: dict[int, list[AnalyticsMonth]] = defaultdict(list)
         for month in months:
             by_district[month.district_id].append(month)
-        if zones is None or not set(by_district) <= set(zones):
-            zones = district_zones(by_district)
         now = timezone.now()
-        for district_id, rows in by_district.items():
-            zone = zone_named(zones.get(district_id))
-            keys = [(row.school_id, row.month) for row in rows]
-            tallies = tally_records(_facts_of_months(district_id, keys, zone), zone)
+        for district_id, rows in sorted(by_district.items()):
+            zone_name = zones.get(district_id) or ""
+            if any(row.time_zone != zone_name for row in rows):
+                months_rebuild(district_id)
+                continue
+            zone = zone_named(zone_name)
+            tallies = tally_records(
+                CaseFacts.objects.filter(counted_in_id__in=[row.pk for row in rows]),
+                zone,
+                by_counted_in=True,
+            )
             for row in rows:
-                _store(row, tallies.get((row.school_id, row.month), {}))
+                _store(row, tallies.get(row.pk, {}))
                 row.counted_at = now
-        AnalyticsMonth.objects.bulk_update(
-            months, ["tally", "samples", "counted_at"], batch_size=500
-        )
-        for district_id, rows in by_district.items():
-            _district_months_sum(district_id, zones.get(district_id) or "", {r.month for r in rows})
+            AnalyticsMonth.objects.bulk_update(
+                rows, ["tally", "samples", "counted_at"], batch_size=500
+            )
+            _district_months_sum(district_id, zone_name, {row.month for row in rows})
     return len(months)
 
 
@@ -316,7 +324,7 @@ def _store(row: AnalyticsMonth, tally: dict) -> None:
 
 def tally_add(into: dict, tally: dict) -> None:
     """Adds ``tally`` to ``into``: counts summed, lists joined (``td_due:*``, the clocks; the
-    samples, sorted when stored)."""
+    samples, sorted when stored), the bins' shortest and longest kept."""
     for key, value in tally.items():
         if isinstance(value, list):
             into.setdefault(key, []).extend(value)
@@ -331,11 +339,9 @@ def tally_add(into: dict, tally: dict) -> None:
 
 
 def _district_months_sum(district_id: int, zone_name: str, months: Iterable[dt.date]) -> None:
-    """Adds up the district's tallies of ``months`` (school id NULL) from its schools' tallies
-    of those months, each with every school's total (``school:<id>``), after locking them
-    (created when missing). Called after the schools' tallies were counted, in the same
-    transaction: a refresh that counted another school's tally of the month meanwhile holds
-    the district's row until it commits, and the sum is read after."""
+    """Adds up the district's tallies of ``months`` (school id NULL, created when missing) from
+    its schools' tallies of those months, each with every school's total (``school:<id>``).
+    Called under the district's tally lock, after the schools' tallies were counted."""
     months = sorted(set(months))
     if not months:
         return
@@ -350,8 +356,6 @@ def _district_months_sum(district_id: int, zone_name: str, months: Iterable[dt.d
         AnalyticsMonth.objects.filter(
             district_id=district_id, school__isnull=True, month__in=months
         )
-        .select_for_update()
-        .order_by("pk")
     )
     sums: dict[dt.date, dict] = defaultdict(dict)
     for school_id, month, tally, samples in AnalyticsMonth.objects.filter(
@@ -372,38 +376,38 @@ def _district_months_sum(district_id: int, zone_name: str, months: Iterable[dt.d
 
 
 def months_rebuild(district_id: int) -> int:
-    """Every tally of the district again, in its current time zone, in one transaction: the
-    tallies of another zone are dropped, every month with a case is counted, and every fact
-    row not stale is marked as counted in its month (a stale one keeps the month it was last
-    counted in, so its refresh counts that month again). Returns how many tallies it wrote."""
-    zone_name = district_zones([district_id]).get(district_id)
-    if zone_name is None:
-        return 0
-    zone = zone_named(zone_name)
+    """Every tally of the district again, in its current time zone, in one transaction under
+    its tally lock: the tallies of another zone are dropped, every fact row not stale is
+    counted in the tally of its school and month (a stale one stays in the month it was last
+    counted in, and its refresh counts that month and its new one), and every tally is
+    counted from its facts. Returns how many school tallies it counted."""
     with transaction.atomic():
-        # Lock every tally of the district first, so that no refresh counts one meanwhile.
-        list(
-            AnalyticsMonth.objects.filter(district_id=district_id)
-            .select_for_update()
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        zone_name = lock_districts([district_id]).get(district_id)
+        if zone_name is None:
+            return 0
+        zone = zone_named(zone_name)
         AnalyticsMonth.objects.filter(district_id=district_id).exclude(time_zone=zone_name).delete()
-        tallies = tally_records(CaseFacts.objects.filter(district_id=district_id), zone)
-        ids = months_ensure(district_id, zone_name, tallies)
-        now = timezone.now()
+        facts = list(
+            CaseFacts.objects.filter(district_id=district_id, stale=False).values_list(
+                "case_id", "school_id", "reported_at", "counted_in_id"
+            )
+        )
+        keyed = [(case_id, (school, month_of(at, zone)), was) for case_id, school, at, was in facts]
+        ids = months_ensure(district_id, zone_name, {key for _, key, _ in keyed})
+        moved = [
+            CaseFacts(case_id=case_id, counted_in_id=ids[key])
+            for case_id, key, was in keyed
+            if was != ids[key]
+        ]
+        CaseFacts.objects.bulk_update(moved, ["counted_in"], batch_size=1000)
         rows = list(AnalyticsMonth.objects.filter(district_id=district_id, school__isnull=False))
+        tallies = tally_records(
+            CaseFacts.objects.filter(counted_in__district_id=district_id), zone, by_counted_in=True
+        )
+        now = timezone.now()
         for row in rows:
-            _store(row, tallies.get((row.school_id, row.month), {}))
+            _store(row, tallies.get(row.pk, {}))
             row.counted_at = now
         AnalyticsMonth.objects.bulk_update(rows, ["tally", "samples", "counted_at"], batch_size=500)
         _district_months_sum(district_id, zone_name, {row.month for row in rows})
-        for (school_id, month), pk in ids.items():
-            CaseFacts.objects.filter(
-                district_id=district_id,
-                school_id=school_id,
-                stale=False,
-                reported_at__gte=local_midnight(month, zone),
-                reported_at__lt=local_midnight(next_month(month), zone),
-            ).exclude(counted_in_id=pk).update(counted_in_id=pk)
     return len(rows)

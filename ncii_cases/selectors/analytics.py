@@ -294,9 +294,26 @@ def district_analytics_for_user(
     return district_analytics_from_facts(scope=scope, filters=filters)
 
 
+# Bounds past which no case is reported: a period beyond them is bounded there (the month
+# arithmetic would run past the calendar's last day).
+LAST_MONTH = dt.date(9999, 11, 1)
+
+
+def _bounded(filters: AnalyticsFilters) -> AnalyticsFilters:
+    """The filters with a date in the calendar's last month moved to its start (``date_to``:
+    no bound; ``date_from``: the start of ``LAST_MONTH``'s next month, after every case)."""
+    date_from, date_to = filters.date_from, filters.date_to
+    if date_to is not None and date_to >= LAST_MONTH:
+        date_to = None
+    if date_from is not None and date_from > LAST_MONTH:
+        date_from = dt.date(9999, 12, 1)
+    return AnalyticsFilters(date_from=date_from, date_to=date_to, school=filters.school)
+
+
 def _whole_months(filters: AnalyticsFilters) -> tuple[dt.date | None, dt.date | None]:
     """The first whole month of the period and the month after its last whole month (None:
-    no bound): the months whose kept tallies count in full."""
+    no bound): the months whose kept tallies count in full (``filters`` already
+    ``_bounded``)."""
     first = cut = None
     if filters.date_from is not None:
         day = filters.date_from
@@ -314,6 +331,7 @@ def _month_tallies(
     counts; else the schools'), and those of its cut first and last months worked out from
     the kept facts of the days in the period (at most two months of cases; with their
     samples, keys ``samples:*``). And the kept rows read (None: none), for their samples."""
+    filters = _bounded(filters)
     rows = AnalyticsMonth.objects.filter(district_id=scope.district_id)
     if scope.school_ids is None and filters.school is None:
         rows = rows.filter(school__isnull=True)  # the district's own: one row a month
@@ -359,11 +377,12 @@ def _month_tallies(
 
 
 def _names(model, ids, counts: dict[int, int]) -> list[tuple[str, int]]:
-    """Counts by id as (name, count) in the order of the names, counts of one name added."""
+    """Counts by id as (name, count) in the database's order of the names (its collation, as
+    the figures worked out afresh), counts of one name added."""
     by_name: dict[str, int] = {}
-    for pk, name in model.objects.filter(pk__in=ids).values_list("pk", "name"):
+    for pk, name in model.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name"):
         by_name[name] = by_name.get(name, 0) + counts[pk]
-    return sorted(by_name.items())
+    return list(by_name.items())
 
 
 def _binned_median(bins: dict[int, int], measured: int, middle_values) -> Duration:
