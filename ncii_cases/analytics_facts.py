@@ -251,11 +251,14 @@ def case_facts_refresh_stale(*, district_id: int) -> int:
     stale = CaseFacts.objects.filter(stale=True).filter(
         Q(district_id=district_id) | Q(counted_in__district_id=district_id)
     )
-    candidates = list(stale.values_list("case_id", flat=True))
-    if not candidates:
+    found = list(stale.values_list("case_id", "district_id", "counted_in__district_id"))
+    if not found:
         return 0
+    candidates = [case_id for case_id, _, _ in found]
     with transaction.atomic():
-        zones = lock_districts([district_id])
+        # Every district these rows are in or were counted in, in one call (in id order).
+        held = {district_id} | {d for _, now, was in found for d in (now, was) if d is not None}
+        zones = lock_districts(held)
         rows = list(
             CaseFacts.objects.filter(case_id__in=candidates, stale=True)
             .select_for_update(skip_locked=True)
@@ -265,20 +268,29 @@ def case_facts_refresh_stale(*, district_id: int) -> int:
         # The months these rows were counted in before, and the ones they belong to now.
         months = {month_id for _, month_id in rows if month_id is not None}
         districts = {district_id}
+        written = 0
         for start in range(0, len(ids), BATCH):
-            facts = case_facts_compute(ids[start : start + BATCH])
+            # A case moved to yet another district since the first query stays stale for
+            # that district's read (its lock is not held here).
+            facts = [
+                fact
+                for fact in case_facts_compute(ids[start : start + BATCH])
+                if fact.district_id in zones
+            ]
             months |= _months_assign(facts, zones)
             districts |= {fact.district_id for fact in facts}
             _write(facts)
-        months_recount(months)
-        if ids:
+            written += len(facts)
+        # The districts of every month counted again: their kept figures are dropped too.
+        districts |= months_recount(months)
+        if written:
             transaction.on_commit(lambda: _generation_advance(districts))
-    if ids:
+    if written:
         # At once too: inside an outer transaction (a test, an atomic request) on_commit
         # waits for it, and figures must not be read again under the old generation; the
         # advance on commit drops anything kept in between.
         _generation_advance(districts)
-    return len(ids)
+    return written
 
 
 # More changed rows than this in one batch of the reconcile: its months are counted at the end
@@ -313,8 +325,14 @@ def case_facts_refresh_all(*, district_id: int | None = None) -> int:
             return covered
         ids = [pk for pk, _ in batch]
         last = ids[-1]
+        counted_in = set(
+            CaseFacts.objects.filter(case_id__in=ids, counted_in__isnull=False)
+            .values_list("counted_in__district_id", flat=True)
+            .distinct()
+        )
         with transaction.atomic():
-            zones = lock_districts({district for _, district in batch})
+            # Every district of the batch, and of the tallies its rows are counted in.
+            zones = lock_districts({district for _, district in batch} | counted_in)
             before = {
                 row["case_id"]: row
                 for row in CaseFacts.objects.filter(case_id__in=ids).values(
@@ -327,8 +345,9 @@ def case_facts_refresh_all(*, district_id: int | None = None) -> int:
                 .values_list("case_id", flat=True)
             )
             missing = [pk for pk in ids if pk not in before]
-            facts = case_facts_compute(locked)
-            added = case_facts_compute(missing)
+            # A case moved to a district not held here since the first query: the next pass.
+            facts = [f for f in case_facts_compute(locked) if f.district_id in zones]
+            added = [f for f in case_facts_compute(missing) if f.district_id in zones]
             _months_assign(facts + added, zones)
             changed = [
                 fact
@@ -341,10 +360,12 @@ def case_facts_refresh_all(*, district_id: int | None = None) -> int:
             _write(added, insert_only=True)
             districts = {f.district_id for f in facts + added}
             if len(changed) + len(added) > RECOUNT_MAX:
-                rebuild |= districts
+                rebuild |= districts | counted_in
             else:
                 old = {before[f.case_id]["counted_in_id"] for f in changed}
-                months_recount((old | {f.counted_in_id for f in changed + added}) - {None})
+                districts |= months_recount(
+                    (old | {f.counted_in_id for f in changed + added}) - {None}
+                )
             transaction.on_commit(lambda d=districts: _generation_advance(d))
         _generation_advance(districts)
         covered += len(ids)
@@ -374,6 +395,12 @@ def facts_generation(district_id: int) -> str:
     except Exception:  # the shared cache is unreachable
         value = None
     return str(value) if value is not None else f"new-{uuid.uuid4()}"
+
+
+def facts_generation_advance(district_ids: Iterable[int]) -> None:
+    """Moves the districts' facts generation on: figures kept under the old one are not read
+    again (after their tallies were counted again outside a refresh: a new time zone)."""
+    _generation_advance(district_ids)
 
 
 def _generation_advance(district_ids: Iterable[int]) -> None:

@@ -22,8 +22,10 @@ refresh (or skipped, locked by an uncommitted change) is never counted in two mo
 Concurrency: every writer of a district's tallies first takes the district's tally lock
 (``lock_districts``: its row, ``FOR NO KEY UPDATE``), so writers of one district run one at a
 time and the second counts after the first committed (READ COMMITTED reads each statement
-afresh); the services' writes are not blocked. A fact row changed by an uncommitted
-transaction is counted as committed; it is stale, so its next refresh counts its months again.
+afresh). The services' writes of cases, facts and events are not blocked (two services that
+lock their district, a deadline extension and an appeal, wait for a refresh). A fact row
+changed by an uncommitted transaction is counted as committed; it is stale, so its next
+refresh counts its months again.
 
 What a tally holds (keys of a JSON object; ``docs/analytics.md`` defines each measure):
 ``total``, ``closed``, ``closed_measured``, ``support``, ``resources``, ``no_respondent``,
@@ -229,8 +231,10 @@ def lock_districts(district_ids) -> dict[int, str]:
     rows ``FOR NO KEY UPDATE``, in id order; returns their time zones by id (one query).
     Every writer of a district's tallies holds it before writing any, so they run one at a
     time, in one order, and never wait for each other's tally rows (no deadlock between two
-    refreshes, or a refresh and a rebuild). It does not block the services' writes: a case,
-    fact or event written meanwhile takes only ``KEY SHARE`` on its district."""
+    refreshes, or a refresh and a rebuild). A case, fact or event written meanwhile takes only
+    ``KEY SHARE`` on its district and is not blocked (a deadline extension and an appeal,
+    which lock their district, wait for it). Callers lock every district they will write in
+    one call: a second call for a lower id than one held could deadlock."""
     return dict(
         District.objects.filter(pk__in=district_ids)
         .select_for_update(no_key=True)
@@ -276,15 +280,15 @@ def months_ensure(district_id: int, zone_name: str, keys: Iterable[Key]) -> dict
     return found
 
 
-def months_recount(month_ids: Iterable[int]) -> int:
+def months_recount(month_ids: Iterable[int]) -> set[int]:
     """Counts the school tallies ``month_ids`` again from the facts counted in them
     (``CaseFacts.counted_in``), then the district's tallies of those months, in the current
-    transaction (or one of its own), under the districts' tally lock; returns how many school
-    tallies it counted. A district whose time zone changed since its tallies were counted is
-    counted again whole instead (``months_rebuild``)."""
+    transaction (or one of its own), under the districts' tally lock; returns the districts
+    whose tallies it counted (their kept figures are to be dropped). A district with any tally
+    of another time zone than its own is counted again whole instead (``months_rebuild``)."""
     ids = sorted(set(month_ids))
     if not ids:
-        return 0
+        return set()
     with transaction.atomic(savepoint=False):
         zones = lock_districts(
             AnalyticsMonth.objects.filter(pk__in=ids).values("district_id").distinct()
@@ -294,9 +298,18 @@ def months_recount(month_ids: Iterable[int]) -> int:
         for month in months:
             by_district[month.district_id].append(month)
         now = timezone.now()
+        other_zone = {
+            district_id
+            for district_id, zone_name in AnalyticsMonth.objects.filter(
+                district_id__in=list(by_district)
+            )
+            .values_list("district_id", "time_zone")
+            .distinct()
+            if zone_name != zones.get(district_id)
+        }
         for district_id, rows in sorted(by_district.items()):
             zone_name = zones.get(district_id) or ""
-            if any(row.time_zone != zone_name for row in rows):
+            if district_id in other_zone or any(row.time_zone != zone_name for row in rows):
                 months_rebuild(district_id)
                 continue
             zone = zone_named(zone_name)
@@ -312,7 +325,7 @@ def months_recount(month_ids: Iterable[int]) -> int:
                 rows, ["tally", "samples", "counted_at"], batch_size=500
             )
             _district_months_sum(district_id, zone_name, {row.month for row in rows})
-    return len(months)
+    return set(by_district)
 
 
 def _store(row: AnalyticsMonth, tally: dict) -> None:

@@ -44,6 +44,7 @@ from ncii_cases.analytics_facts import (
     HASH_ROUTES,
     TAKEDOWN_GUIDANCE_SLUG,
     case_facts_refresh_stale,
+    facts_generation_advance,
     first_actions,
     supportive_offers,
 )
@@ -324,7 +325,7 @@ def _whole_months(filters: AnalyticsFilters) -> tuple[dt.date | None, dt.date | 
 
 
 def _month_tallies(
-    scope: AnalyticsScope, filters: AnalyticsFilters, zone_name: str, zone
+    scope: AnalyticsScope, filters: AnalyticsFilters, zone_name: str, zone, rebuilt=False
 ) -> tuple[list[tuple[int | None, dt.date, dict]], QuerySet | None]:
     """The tallies counted in the figures, as (school id, month, tally): the kept tallies of
     the whole months of the period (the district's own, school id None, when every school
@@ -348,10 +349,12 @@ def _month_tallies(
         rows = rows.filter(month__lt=cut)
     whole = first is None or cut is None or first < cut
     kept = list(rows.values_list("school_id", "month", "time_zone", "tally")) if whole else []
-    if any(row[2] != zone_name for row in kept):
-        # The district's time zone changed since: its months are counted again in the new one.
+    if not rebuilt and any(row[2] != zone_name for row in kept):
+        # The district's time zone changed since: its months are counted again in the new one
+        # (once: a zone changed again meanwhile is the next read's), figures kept dropped.
         months.months_rebuild(scope.district_id)
-        return _month_tallies(scope, filters, zone_name, zone)
+        facts_generation_advance([scope.district_id])
+        return _month_tallies(scope, filters, zone_name, zone, rebuilt=True)
     tallies = [(school_id, month, tally) for school_id, month, _zone, tally in kept]
     rows = rows if whole else None
     if filters.date_from is None and filters.date_to is None:

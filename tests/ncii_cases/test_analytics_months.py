@@ -301,3 +301,47 @@ def test_a_district_with_a_thousand_school_months_finds_them_in_parts(district):
     keys = {(s.pk, dt.date(2024 + m // 12, m % 12 + 1, 1)) for s in schools for m in range(24)}
     ids = months_ensure(district.pk, CHICAGO, keys)
     assert set(ids) == keys and len(set(ids.values())) == 1200
+
+
+def test_a_case_moved_away_drops_the_old_district_kept_figures(
+    spread, coordinator, outsider, other_district
+):
+    """The new district reads first: it counts the old district's month again, and the old
+    district's kept figures (under its facts generation) are not read again."""
+    from django.core.cache import cache
+
+    from ncii_cases.analytics_facts import facts_generation
+    from tests.factories import SchoolFactory
+
+    cache.clear()
+    before = facts_generation(coordinator.district_id)
+    assert facts_generation(coordinator.district_id) == before  # kept while nothing changes
+    far = SchoolFactory(district=other_district, code="moved")
+    Case.objects.filter(pk=spread[0].pk).update(district=other_district, school=far)
+    assert case_facts_refresh_stale(district_id=other_district.pk) == 1
+    assert facts_generation(coordinator.district_id) != before
+    assert case_facts_refresh_stale(district_id=coordinator.district_id) == 0
+    assert district_analytics_for_user(user=coordinator).total == len(spread) - 1
+
+
+def test_a_new_zone_seen_by_a_school_first_counted_after_the_change_counts_all_again(
+    spread, coordinator, school, other_school
+):
+    """After the zone changes, the first change of a month may be a school without a tally
+    of that month yet (nothing of the old zone among the tallies it counts): the refresh
+    still sees the district's other tallies of the old zone and counts it all again."""
+    from tests.factories import SchoolFactory
+
+    District.objects.filter(pk=coordinator.district_id).update(time_zone="America/New_York")
+    third = SchoolFactory(district=school.district, code="third")
+    CaseFactory(school=third, reported_at=at("2026-03-15", 12))
+    march = AnalyticsFilters(date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 31))
+    kept = assert_kept_equals_fresh(coordinator, march)
+    # The new case, and the pairs of 28 February 23:00 in Chicago (midnight in New York),
+    # 1 and 15 March.
+    assert kept.total == 1 + 2 + 2 + 2
+    assert set(
+        AnalyticsMonth.objects.filter(district_id=coordinator.district_id).values_list(
+            "time_zone", flat=True
+        )
+    ) == {"America/New_York"}
