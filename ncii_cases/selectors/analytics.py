@@ -393,8 +393,7 @@ def _binned_median(bins: dict[int, int], measured: int, middle_values) -> Durati
     (``analytics_months.DURATION_BINS``): finds the bin that holds the middle one and asks
     ``middle_values(bin, offset, n, count)`` for the ``n`` (1 or 2) smallest durations from
     the ``offset``-th of those at or above the bin's floor, in order (``count``: how many the
-    bin holds). No read when none is
-    measured."""
+    bin holds). No read when none is measured."""
     if measured < 1:
         return Duration(measured, None)
     low = (measured - 1) // 2
