@@ -47,6 +47,23 @@ def at(day: str, hour: int, zone=CHICAGO) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), tzinfo=zone_named(zone))
 
 
+def takedown(case, submitted, resolved_at=None) -> TakedownRequest:
+    """A covered platform request submitted at ``submitted``: running, or removed at
+    ``resolved_at``."""
+    removed = resolved_at is not None
+    return TakedownRequest.objects.create(
+        case=case,
+        platform=platform("snapchat"),
+        location="a group",
+        route=TakedownRequest.Route.PLATFORM,
+        covered_by_48h_rule=True,
+        status=TakedownRequest.Status.REMOVED if removed else TakedownRequest.Status.SUBMITTED,
+        submitted_at=submitted,
+        due_at=submitted + dt.timedelta(hours=48),
+        resolved_at=resolved_at,
+    )
+
+
 @pytest.fixture
 def spread(school, other_school):
     """Cases on both sides of month ends (in Chicago), in two schools."""
@@ -144,17 +161,7 @@ def test_a_clock_counted_before_it_was_due_is_overdue_when_read_after(
     coordinator, school, monkeypatch
 ):
     case = CaseFactory(school=school)
-    submitted = timezone.now() - dt.timedelta(hours=2)
-    TakedownRequest.objects.create(
-        case=case,
-        platform=platform("snapchat"),
-        location="a group",
-        route=TakedownRequest.Route.PLATFORM,
-        covered_by_48h_rule=True,
-        status=TakedownRequest.Status.SUBMITTED,
-        submitted_at=submitted,
-        due_at=submitted + dt.timedelta(hours=48),
-    )
+    takedown(case, timezone.now() - dt.timedelta(hours=2))
     case_facts_refresh_all()
     outcomes = dict(assert_kept_equals_fresh(coordinator).takedown_outcomes)
     assert outcomes["Not removed, within 48 hours"] == 1
@@ -200,17 +207,7 @@ def test_each_median_is_exact_from_the_bins(coordinator, school, other_school, h
             stage=c.Stage.CLOSED, closed_at=case.reported_at + dt.timedelta(hours=h * 3)
         )
         submitted = case.reported_at + dt.timedelta(hours=1)
-        TakedownRequest.objects.create(
-            case=case,
-            platform=platform("snapchat"),
-            location="a group",
-            route=TakedownRequest.Route.PLATFORM,
-            covered_by_48h_rule=True,
-            status=TakedownRequest.Status.REMOVED,
-            submitted_at=submitted,
-            due_at=submitted + dt.timedelta(hours=48),
-            resolved_at=submitted + dt.timedelta(hours=h, microseconds=i),
-        )
+        takedown(case, submitted, resolved_at=submitted + dt.timedelta(hours=h, microseconds=i))
     case_facts_refresh_all()
     kept = assert_kept_equals_fresh(coordinator)
     assert kept.closure.measured == len(hours) and kept.closure.median is not None
