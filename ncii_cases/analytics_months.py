@@ -243,11 +243,6 @@ def lock_districts(district_ids) -> dict[int, str]:
     )
 
 
-def district_zones(district_ids: Iterable[int]) -> dict[int, str]:
-    """The time zone names of the districts (one query, no lock)."""
-    return dict(District.objects.filter(pk__in=set(district_ids)).values_list("pk", "time_zone"))
-
-
 # Keys per query when finding tallies by (school, month): SQLite refuses deeper expressions.
 KEYS_PER_QUERY = 200
 

@@ -188,10 +188,6 @@ def _median(durations: QuerySet, measured: int) -> Duration:
     return Duration(measured, sum(values, dt.timedelta()) / len(values))
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def months_of_period(
     *, seen: list[dt.date], filters: AnalyticsFilters, today: dt.date
 ) -> list[dt.date]:
@@ -209,12 +205,12 @@ def months_of_period(
     last = min(filters.date_to or today, today).replace(day=1)
     if seen:
         last = max(last, seen[-1])
-    months = []
+    listed = []
     month = first
     while month <= last:
-        months.append(month)
-        month = _next_month(month)
-    return months
+        listed.append(month)
+        month = months.next_month(month)
+    return listed
 
 
 def _months_filled(result: "DistrictAnalytics", filters: AnalyticsFilters, now) -> None:
