@@ -277,6 +277,13 @@ def users_with_roles(roles) -> QuerySet:
     return User.objects.filter(role__in=list(roles), is_active=True, is_superuser=False)
 
 
+def roles_assignable() -> list[str]:
+    """The role codes (``choices.Role``) whose holders can be assigned to a case in some
+    assignment role and school: those whose rights include reading case content
+    (``Action.VIEW``), the first rule of ``assignment_problem``. IT and the auditor are not."""
+    return [role for role, (_scope, actions) in ROLE_RIGHTS.items() if Action.VIEW in actions]
+
+
 def users_assignable_to(case: Case, assignment_role: str | None = None) -> QuerySet:
     """Returns the accounts that may be assigned to the case (in ``assignment_role``, or in
     at least one role): the queryset face of ``assignment_problem``, for the choices of a

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Count, F, QuerySet, Value, When
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models import Case as When_
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -15,11 +15,12 @@ from django.utils.functional import SimpleLazyObject
 from ncii_cases import choices as c
 from ncii_cases import clocks
 from ncii_cases.filters import DUE_FIRST, CaseQueueFilter
-from ncii_cases.models import Case, School, User
+from ncii_cases.models import Case, CaseAssignment, School, User
 from ncii_cases.permissions import (
     Action,
     case_stage_counts_visible_to,
     cases_visible_to,
+    roles_assignable,
     user_can_anywhere,
     user_role,
 )
@@ -194,14 +195,23 @@ class Queue:
 
 
 def queue_staff_for_user(*, user) -> QuerySet[User]:
-    """Staff of the user's district (for the assignee filter and assignment forms), by last
-    and first name, then by id: staff who share a name are listed in the same order on every
-    page."""
+    """The accounts the queue's "Assigned to" filter offers: the active staff of the user's
+    district who can hold an assignment on a case (a role that reads case content, as
+    ``permissions.assignment_problem`` requires: not IT, not the auditor, not a role-less
+    account), and anyone of the district who still holds an active assignment there (a role
+    changed since). By last and first name, then by id: staff who share a name are listed in
+    the same order on every page. None for a user without a role or a district."""
     if user_role(user) is None or user.district_id is None:
         return User.objects.none()
-    return User.objects.filter(district_id=user.district_id, is_active=True).order_by(
-        "last_name", "first_name", "pk"
+    still_assigned = CaseAssignment.objects.filter(
+        user=OuterRef("pk"), ended_at__isnull=True, case__district_id=user.district_id
     )
+    return User.objects.filter(
+        Q(role__in=roles_assignable()) | Q(Exists(still_assigned)),
+        district_id=user.district_id,
+        is_active=True,
+        is_superuser=False,
+    ).order_by("last_name", "first_name", "pk")
 
 
 def queue_schools_for_user(*, user) -> QuerySet[School]:

@@ -464,15 +464,49 @@ def test_the_filter_selects_name_schools_and_staff_as_everywhere(district, schoo
     # models' own names (User.__str__, School.__str__)
     from ncii_cases.selectors.queue import case_queue
 
-    UserFactory(district=district, first_name="", last_name="", username="no-name")
-    UserFactory(district=district, first_name="Ada", last_name="Quill", username="aq")
+    UserFactory(
+        district=district, first_name="", last_name="", username="no-name", role="investigator"
+    )
+    UserFactory(
+        district=district, first_name="Ada", last_name="Quill", username="aq", role="investigator"
+    )
     queue = case_queue(user=coordinator)
     form = queue.filterset.form
-    staff = type(coordinator).objects.filter(district=district, is_active=True)
+    staff = type(coordinator).objects.filter(
+        district=district, is_active=True, role__in=["coordinator", "investigator"]
+    )
     assert {label for pk, label in form.fields["assignee"].choices if pk} == {str(u) for u in staff}
     assert "no-name" in {label for _, label in form.fields["assignee"].choices}
     assert [label for pk, label in form.fields["school"].choices if pk] == [str(school)]
     assert str(form["assignee"]).count("<option") == staff.count() + 1
+
+
+def test_the_assignee_filter_offers_only_staff_who_can_hold_an_assignment(
+    client, district, school, coordinator
+):
+    """IT, the auditor and role-less accounts can never be assigned to a case: the "Assigned
+    to" filter does not offer them (nor accepts one, forged), but it still offers someone whose
+    role changed while they hold an assignment, so that their cases can be found."""
+    from ncii_cases.selectors.queue import case_queue
+
+    investigator = UserFactory(district=district, last_name="Able", role="investigator")
+    it_admin = UserFactory(district=district, last_name="Byte", role="it_admin")
+    auditor = UserFactory(district=district, last_name="Ledger", role="auditor")
+    roleless = UserFactory(district=district, last_name="Nobody")
+    moved = UserFactory(district=district, last_name="Moved", role="investigator")
+    case = CaseFactory(school=school, title="Held by a moved investigator")
+    case_assign(actor=coordinator, case=case, user=moved, role="investigator")
+    moved.role = "it_admin"
+    moved.save()
+    other_district = UserFactory(last_name="Elsewhere", role="investigator")
+    choices = dict(case_queue(user=coordinator).filterset.form.fields["assignee"].choices)
+    offered = {pk.value if hasattr(pk, "value") else pk for pk in choices if pk}
+    assert investigator.pk in offered and coordinator.pk in offered and moved.pk in offered
+    assert not offered & {it_admin.pk, auditor.pk, roleless.pk, other_district.pk}
+    # A forged choice of an account that cannot be assigned is refused, not applied.
+    body = _body(client, coordinator, assignee=str(it_admin.pk))
+    assert "Select a valid choice" in body
+    assert "Held by a moved investigator" in _body(client, coordinator, assignee=str(moved.pk))
 
 
 def test_staff_who_share_a_name_are_listed_in_one_order(district, coordinator):
@@ -481,7 +515,13 @@ def test_staff_who_share_a_name_are_listed_in_one_order(district, coordinator):
     from ncii_cases.selectors.queue import queue_staff_for_user
 
     same = [
-        UserFactory(username=f"alex{n}", district=district, first_name="Alex", last_name="Reyes")
+        UserFactory(
+            username=f"alex{n}",
+            district=district,
+            first_name="Alex",
+            last_name="Reyes",
+            role="investigator",
+        )
         for n in range(3)
     ]
     listed = [u.pk for u in queue_staff_for_user(user=coordinator) if u.last_name == "Reyes"]
