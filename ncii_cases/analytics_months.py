@@ -30,7 +30,8 @@ refresh counts its months again.
 What a tally holds (keys of a JSON object; ``docs/analytics.md`` defines each measure):
 ``total``, ``closed``, ``closed_measured``, ``support``, ``resources``, ``no_respondent``,
 ``no_platform``, ``acted``, ``prompt``, ``waiting``; ``ncii_kind:<value>``, ``conduct:<value>``,
-``stage:<value>``, ``aff:<affiliation>``, ``platform:<platform id>`` (cases); and, by the month
+``stage:<value>``, ``aff:<affiliation>``, ``platform:<platform id>`` (cases; a case once per
+platform name, under the smallest id of the name); and, by the month
 a takedown request's 48-hour clock started,
 ``td:<YYYY-MM>:in_time|late|stopped|waived|overdue`` (requests; overdue: running clocks
 already past due when counted, which stay so until a change counts them again),
@@ -174,13 +175,18 @@ def tally_records(facts: QuerySet, zone, *, by_counted_in: bool = False) -> dict
         return {}
     now = clocks.now()
     case_ids = facts.order_by().values("case_id")
-    for case_id, platform_id in (
-        Case.platforms.through.objects.filter(case_id__in=case_ids)
-        .values_list("case_id", "platform_id")
-        .distinct()
-    ):
+    # A case counts once per platform name, as the figures worked out afresh count it (a
+    # district's own "Instagram" and the shared one, both on one case, are one platform
+    # there): under the smallest id of the name. The page adds up the ids by their names.
+    named: dict[tuple[int, str], int] = {}
+    for case_id, platform_id, name in Case.platforms.through.objects.filter(
+        case_id__in=case_ids
+    ).values_list("case_id", "platform_id", "platform__name"):
         if case_id in where:
-            tallies[where[case_id]][f"platform:{platform_id}"] += 1
+            key = (case_id, name)
+            named[key] = min(named.get(key, platform_id), platform_id)
+    for (case_id, _name), platform_id in named.items():
+        tallies[where[case_id]][f"platform:{platform_id}"] += 1
     for case_id, status, submitted, due, resolved in (
         TakedownRequest.objects.current()
         .filter(

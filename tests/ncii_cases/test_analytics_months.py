@@ -342,3 +342,29 @@ def test_a_new_zone_seen_by_a_school_first_counted_after_the_change_counts_all_a
             "time_zone", flat=True
         )
     ) == {"America/New_York"}
+
+
+def test_a_case_on_two_platforms_of_one_name_counts_once_under_that_name(
+    spread, coordinator, district
+):
+    """A district's own "Snapchat" row replaces the shared one for new cases; a case linked
+    to both is one case on Snapchat, in the kept tallies as in the figures worked out afresh
+    (which count cases by platform name), and so is a second case on the district's row."""
+    from policies.models import Platform
+
+    shared = platform("snapchat")
+    own = Platform.objects.create(
+        district=district,
+        slug="snapchat",
+        name=shared.name,
+        category=shared.category,
+        reporting_route="The district's own route.",
+        take_it_down_act_covered=True,
+    )
+    Case.platforms.through.objects.create(case_id=spread[3].pk, platform=shared)
+    Case.platforms.through.objects.create(case_id=spread[3].pk, platform=own)
+    Case.platforms.through.objects.create(case_id=spread[5].pk, platform=own)
+    case_facts_refresh_all()
+    kept = assert_kept_equals_fresh(coordinator)
+    assert dict(kept.breakdowns["platform"])[shared.name] == 2
+    assert dict(kept.breakdowns["platform"])["None recorded"] == len(spread) - 2
