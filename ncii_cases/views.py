@@ -56,6 +56,7 @@ def home(request):
             "page": page,
             "rows": rows.rows(page.object_list),
             "querystring": _without_page(request.GET),
+            "sort_links": queue_sort_links(request.GET, queue.filterset.sort_given()),
             # Filters asked for (even ones ignored for this user): the count then says
             # "match these filters".
             "filters_asked": any(
@@ -99,6 +100,42 @@ def _without_page(params) -> str:
     kept = params.copy()
     kept.pop("page", None)
     return kept.urlencode()
+
+
+# The sortable columns of the queue's table and the sort a first click on each asks for
+# (``filters.SORT_ORDER``): the highest harm level and the newest report first.
+QUEUE_SORT_COLUMNS = {
+    "reference": "reference",
+    "stage": "stage",
+    "harm": "-harm",
+    "due": "due",
+    "reported": "-reported",
+}
+
+
+def queue_sort_links(params, sorted_by: list[str]) -> dict[str, dict[str, str]]:
+    """For each column of ``QUEUE_SORT_COLUMNS``, its header's link and state, as
+    ``{"query": "...", "aria": "ascending" | "descending" | ""}``: the query string keeps the
+    filters, drops the page and replaces the sort with one parameter (the column's first-click
+    sort, or its reverse when the list is already sorted that way), so clicks never pile up
+    sort parameters. ``sorted_by``: the valid sort parameters given
+    (``CaseQueueFilter.sort_given``); none is the queue's default order, soonest due first."""
+    current = sorted_by[0] if sorted_by else "due"
+    kept = params.copy()
+    kept.pop("page", None)
+    kept.pop("sort", None)
+    links = {}
+    for column, first in QUEUE_SORT_COLUMNS.items():
+        plain = first.lstrip("-")
+        aria = ""
+        target = first
+        if current.lstrip("-") == plain:
+            aria = "descending" if current.startswith("-") else "ascending"
+            target = plain if current.startswith("-") else f"-{plain}"
+        query = kept.copy()
+        query["sort"] = target
+        links[column] = {"query": query.urlencode(), "aria": aria}
+    return links
 
 
 @access_logged("case_detail")

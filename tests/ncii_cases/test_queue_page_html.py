@@ -227,3 +227,39 @@ def test_the_needs_action_lists_are_read_for_the_full_page_only(client, frozen, 
     assert len(partial.captured_queries) == len(page.captured_queries) - 5
     assert case_queue(user=coordinator, with_lists=False).overdue == []
     assert [case.pk for case in case_queue(user=coordinator).overdue] == [cases[0].pk]
+
+
+def _header_links(body: str) -> dict[str, tuple[str, str]]:
+    """Each sortable header of the queue's table: its label -> (href, aria-sort or "")."""
+    found = re.findall(
+        r'<th scope="col"(?: aria-sort="(\w+)")?><a href="\?([^"]*)">([^<]+)</a></th>', body
+    )
+    return {label: (QueryDict(href.replace("&amp;", "&")), aria) for aria, href, label in found}
+
+
+def test_a_header_click_replaces_the_sort_and_a_second_click_reverses_it(
+    client, cases, coordinator
+):
+    """The headers' links keep the filters, drop the page and carry one sort: clicking
+    "Stage" then "Reference" sorts by reference (the sorts never pile up), and clicking the
+    column the list is sorted by reverses it; the sorted column says so (aria-sort)."""
+    body = _page(client, coordinator, HOME + "?stage=intake&page=2&sort=reference&sort=reference")
+    links = _header_links(body)
+    assert links["Stage"][0].getlist("sort") == ["stage"]
+    assert links["Stage"][0]["stage"] == "intake" and "page" not in links["Stage"][0]
+    body = _page(client, coordinator, HOME + "?" + links["Stage"][0].urlencode())
+    links = _header_links(body)
+    assert links["Stage"] == (QueryDict("stage=intake&sort=-stage"), "ascending")
+    assert links["Reference"][1] == "" and links["Reference"][0].getlist("sort") == ["reference"]
+    assert "Cases, sorted as chosen." in body
+    body = _page(client, coordinator, HOME + "?sort=-stage")
+    assert _header_links(body)["Stage"] == (QueryDict("sort=stage"), "descending")
+    # The first click on the harm level or the report date: highest, newest first.
+    assert _header_links(body)["Harm level"][0]["sort"] == "-harm"
+    assert _header_links(body)["Reported"][0]["sort"] == "-reported"
+
+
+def test_an_unknown_sort_is_the_default_order_and_says_so(client, cases, coordinator):
+    body = _page(client, coordinator, HOME + "?sort=bogus")
+    assert "Cases, soonest due first." in body and "sorted as chosen" not in body
+    assert _header_links(body)["Next due"] == (QueryDict("sort=-due"), "ascending")

@@ -528,3 +528,24 @@ def test_staff_who_share_a_name_are_listed_in_one_order(district, coordinator):
     assert listed == sorted(u.pk for u in same)
     assert "ORDER BY" in str(queue_staff_for_user(user=coordinator).query)
     assert queue_staff_for_user(user=coordinator).query.order_by[-1] == "pk"
+
+
+def test_a_school_administrator_is_offered_only_their_own_schools(
+    client, school, other_school, school_admin, coordinator
+):
+    """The school filter and the table of counts of a school administrator name their own
+    schools, not every school of the district (whose cases they never see); a forged id of
+    another school is refused with the field's error, not answered with an empty list."""
+    from ncii_cases.selectors.queue import case_queue
+
+    CaseFactory(school=school, title="At the own school")
+    CaseFactory(school=other_school, title="At the other school")
+    choices = case_queue(user=school_admin).filterset.form.fields["school"].choices
+    assert [label for pk, label in choices if pk] == [str(school)]
+    body = _body(client, school_admin)
+    assert other_school.name not in body
+    body = _body(client, school_admin, school=str(other_school.pk))
+    assert "Select a valid choice" in body and "At the other school" not in body
+    # The coordinator is offered every school of the district.
+    choices = case_queue(user=coordinator).filterset.form.fields["school"].choices
+    assert {label for pk, label in choices if pk} == {str(school), str(other_school)}
