@@ -269,15 +269,38 @@ def _too_many(request, district=None):
     return render(request, "ncii_cases/reports/too_many.html", {"district": district}, status=429)
 
 
+# What a reporter reads when their report or message is held back by a rate limit: the form
+# comes back with what they wrote, so nothing typed is lost, and says plainly it was not sent.
+REPORT_HELD_BACK = _(
+    "Many reports were sent from your connection in the last hour, so this one has not been "
+    "sent yet. What you wrote is still below: please send it again in an hour. If someone is "
+    "in danger now, call 911."
+)
+MESSAGE_HELD_BACK = _(
+    "Many messages were sent on this report in the last hour, so this one has not been sent "
+    "yet. What you wrote is still below: please send it again in an hour. If someone is in "
+    "danger now, call 911."
+)
+
+
 @GET_POST
 def public_report(request, district_slug):
     district = get_object_or_404(District, slug=district_slug)
     schools = sr.public_schools(district=district)
     data = request.POST if request.method == "POST" else None
     form = fr.PublicReportForm(data, schools=schools)
+    status = 200
     if data is not None:
-        if _limited(request, group="public_report", rate=settings.PUBLIC_REPORT_RATE):
-            return _too_many(request, district)
+        if _limited(request, group="public_report_try", rate=settings.PUBLIC_REPORT_TRY_RATE):
+            # Every attempt counts here (a program trying its way through the form): the page
+            # comes back with what was typed, unsent.
+            form.add_error(None, REPORT_HELD_BACK)
+            return render(
+                request,
+                "ncii_cases/reports/public_report.html",
+                {"district": district, "form": form},
+                status=429,
+            )
         if form.is_honeypot_filled:
             # A program filled the hidden field: nothing is stored, and the answer says how to
             # reach someone in case a person did.
@@ -289,21 +312,28 @@ def public_report(request, district_slug):
             if token and token in request.session.get(SENT_TOKENS_KEY, []):
                 # The same page sent twice (a double click): one report, already filed.
                 return redirect("ncii_cases:public_follow_status")
-            try:
-                report = svc.public_report_file(
-                    district=district,
-                    data=svc.ReportInput(**form.report_data()),
-                    passphrase=form.cleaned_data["passphrase"],
-                )
-            except ValidationError as exc:
-                form_errors_add(form, exc)
+            # Only a report about to be filed counts against the limit of reports: a school's
+            # students share one address, and a page sent back for a missing answer is no
+            # report.
+            if _limited(request, group="public_report", rate=settings.PUBLIC_REPORT_RATE):
+                form.add_error(None, REPORT_HELD_BACK)
+                status = 429
             else:
-                _follow_start(request, report)
-                request.session[SENT_SESSION_KEY] = report.code_display
-                request.session[SENT_TOKENS_KEY] = [token]
-                return redirect("ncii_cases:public_report_sent", district_slug=district.slug)
+                try:
+                    report = svc.public_report_file(
+                        district=district,
+                        data=svc.ReportInput(**form.report_data()),
+                        passphrase=form.cleaned_data["passphrase"],
+                    )
+                except ValidationError as exc:
+                    form_errors_add(form, exc)
+                else:
+                    _follow_start(request, report)
+                    request.session[SENT_SESSION_KEY] = report.code_display
+                    request.session[SENT_TOKENS_KEY] = [token]
+                    return redirect("ncii_cases:public_report_sent", district_slug=district.slug)
     context = {"district": district, "form": form}
-    return render(request, "ncii_cases/reports/public_report.html", context)
+    return render(request, "ncii_cases/reports/public_report.html", context, status=status)
 
 
 @require_GET
@@ -375,6 +405,7 @@ def public_follow_status(request):
     if report is None:
         return redirect("ncii_cases:public_follow")
     form = fr.MessageForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST":
         if _limited(
             request,
@@ -382,8 +413,10 @@ def public_follow_status(request):
             rate=settings.PUBLIC_MESSAGE_RATE,
             key=lambda group, request: str(report.pk),
         ):
-            return _too_many(request, report.district)
-        if form.is_valid():
+            # The page comes back with the message as typed, unsent.
+            form.add_error(None, MESSAGE_HELD_BACK)
+            status = 429
+        elif form.is_valid():
             token = str(form.cleaned_data.get("submission_token") or "")
             sent = request.session.get(SENT_TOKENS_KEY, [])
             if token and token in sent:
@@ -405,7 +438,7 @@ def public_follow_status(request):
         "form": form,
         "closed": sr.reporter_status(report) == svc.ReportStatus.CLOSED,
     }
-    return render(request, "ncii_cases/reports/public_status.html", context)
+    return render(request, "ncii_cases/reports/public_status.html", context, status=status)
 
 
 @require_POST

@@ -454,7 +454,10 @@ DATE_CLOCK_SKEW_MINUTES = env.int("DATE_CLOCK_SKEW_MINUTES", default=5)
 RATELIMIT_USE_CACHE = "ratelimit"
 # Reports sent from one address; follow-up sign-ins from one address and for one tracking code;
 # messages sent on one report.
-PUBLIC_REPORT_RATE = env("PUBLIC_REPORT_RATE", default="5/h")
+PUBLIC_REPORT_RATE = env("PUBLIC_REPORT_RATE", default="20/h")
+# Every sending of the report page from one address, a form sent back for a missing answer
+# included: a program trying its way through the form.
+PUBLIC_REPORT_TRY_RATE = env("PUBLIC_REPORT_TRY_RATE", default="60/h")
 PUBLIC_FOLLOW_RATE_PER_ADDRESS = env("PUBLIC_FOLLOW_RATE_PER_ADDRESS", default="20/h")
 PUBLIC_FOLLOW_RATE_PER_CODE = env("PUBLIC_FOLLOW_RATE_PER_CODE", default="10/h")
 PUBLIC_MESSAGE_RATE = env("PUBLIC_MESSAGE_RATE", default="20/h")

@@ -563,11 +563,57 @@ def test_reports_from_one_address_are_rate_limited(client, district, settings):
     for _ in range(2):
         with records(queries=19):
             assert client.post(url, public_answers()).status_code == 302
-    with records(queries=2):
-        response = client.post(url, public_answers())
+    # The page as it was sent: the district, its schools for the form (and the session).
+    with records(queries=3):
+        response = client.post(url, public_answers(what_happened="THE-THIRD-REPORT"))
     assert response.status_code == 429
-    assert b"911" in response.content
     assert IncomingReport.objects.count() == 2
+    # The form comes back with what was typed, and says plainly that it was not sent.
+    body = response.content.decode()
+    assert "THE-THIRD-REPORT" in body and "911" in body
+    assert "this one has not been sent yet" in body and "is lost" not in body
+
+
+def test_a_form_sent_back_for_a_missing_answer_does_not_count_as_a_report(
+    client, district, settings
+):
+    """A school's students share one address: a page sent back for a missing answer is no
+    report, and does not use up the reports the address may send (the issue's reproduction:
+    five mistakes in an hour locked a student out, and the report typed after them was
+    thrown away)."""
+    settings.PUBLIC_REPORT_RATE = "2/h"
+    url = reverse("ncii_cases:public_report", args=[district.slug])
+    for _ in range(5):
+        assert client.post(url, public_answers(what_happened="")).status_code == 200
+    for _ in range(2):
+        assert client.post(url, public_answers()).status_code == 302
+    assert IncomingReport.objects.count() == 2
+
+
+def test_a_program_sending_the_form_over_and_over_is_held_back_too(client, district, settings):
+    settings.PUBLIC_REPORT_TRY_RATE = "3/h"
+    url = reverse("ncii_cases:public_report", args=[district.slug])
+    for _ in range(3):
+        assert client.post(url, public_answers(what_happened="")).status_code == 200
+    response = client.post(url, public_answers(what_happened="TYPED-AFTER-TRIES"))
+    assert response.status_code == 429
+    assert "TYPED-AFTER-TRIES" in response.content.decode()
+    assert IncomingReport.objects.count() == 0
+
+
+def test_a_reporters_message_over_the_limit_comes_back_as_typed(client, district, settings):
+    settings.PUBLIC_MESSAGE_RATE = "1/h"
+    report = file_public(district)
+    client.post(
+        reverse("ncii_cases:public_follow"), {"code": report.code, "passphrase": PASSPHRASE}
+    )
+    status_url = reverse("ncii_cases:public_follow_status")
+    assert client.post(status_url, {"reply-body": "First message"}).status_code == 302
+    response = client.post(status_url, {"reply-body": "SECOND-MESSAGE-TEXT"})
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "SECOND-MESSAGE-TEXT" in body and "this one has not been sent yet" in body
+    assert report.messages.count() == 1
 
 
 def test_follow_attempts_are_rate_limited_per_code_across_addresses(client, district, settings):
@@ -604,7 +650,7 @@ def test_the_rate_limit_reads_the_client_address_through_trusted_proxies_only(
     url = reverse("ncii_cases:public_report", args=[district.slug])
     with records(queries=19):
         assert client.post(url, public_answers(), HTTP_X_FORWARDED_FOR="1.1.1.1").status_code == 302
-    with records(queries=2):
+    with records(queries=3):
         response = client.post(url, public_answers(), HTTP_X_FORWARDED_FOR="2.2.2.2")
     assert response.status_code == 429
 
