@@ -219,10 +219,16 @@ def _months_filled(result: "DistrictAnalytics", filters: AnalyticsFilters, now) 
     by_month = {trend.month: trend for trend in result.trends}
     reported = dict(result.breakdowns.get("month", []))
     seen = [*by_month, *(dt.date.fromisoformat(f"{label}-01") for label in reported)]
-    months = months_of_period(seen=seen, filters=filters, today=timezone.localdate(now))
+    today = timezone.localdate(now)
+    months = months_of_period(seen=seen, filters=filters, today=today)
     result.trends = [by_month.get(month) or TrendMonth(month) for month in months]
+    # Cases by month reported: the months of the period only (the trends go on to the months
+    # where a takedown clock of the period's cases started, after the period's end).
+    last = min(filters.date_to or today, today).replace(day=1)
     result.breakdowns["month"] = [
-        (month.strftime("%Y-%m"), reported.get(month.strftime("%Y-%m"), 0)) for month in months
+        (month.strftime("%Y-%m"), reported.get(month.strftime("%Y-%m"), 0))
+        for month in months
+        if month <= last or month.strftime("%Y-%m") in reported
     ]
 
 

@@ -757,6 +757,29 @@ def test_a_month_without_cases_is_listed_with_zero_on_the_page_and_in_the_csv(
     assert csv_value(rows, "Cases by month reported", f"{year}-02") == "0"
 
 
+def test_cases_by_month_reported_stop_at_the_end_of_the_period(client, coordinator, school):
+    """A case of the period whose takedown clock started after the period's end adds that
+    month to the trends (its removal is counted there), but not to "Cases by month reported":
+    no case of the period was reported then."""
+    year = timezone.localdate().year - 1
+    zone = timezone.get_current_timezone()
+    case, *_ = cases(school, 6, reported_at=dt.datetime(year, 11, 29, 9, tzinfo=zone))
+    submitted = dt.datetime(year, 12, 3, 9, tzinfo=zone)
+    ago = (timezone.now() - submitted).total_seconds() / 3600
+    takedown(case, submitted_hours_ago=ago, removed_after=10)
+    login_verified(client, coordinator)
+    filters = {"date_from": f"{year}-11-01", "date_to": f"{year}-11-30"}
+    response = fetch(client, ANALYTICS, filters)
+    assert [(cell.label, cell.text) for cell in section_of(response, "month").cells] == [
+        (f"{year}-11", "6")
+    ]
+    trend = next(t for t in response.context["report"].trends if t.key == "trend_stage")
+    assert [row.month for row in trend.rows] == [f"Nov {year}", f"Dec {year}"]
+    rows = csv_rows(fetch(client, CSV, filters))
+    assert csv_value(rows, "Cases by month reported", f"{year}-11") == "6"
+    assert not [row for row in rows if row[:2] == ["Cases by month reported", f"{year}-12"]]
+
+
 def test_without_an_end_date_the_months_run_to_the_current_one(client, coordinator, school):
     today = timezone.localdate()
     first = (today.replace(day=1) - dt.timedelta(days=40)).replace(day=1)
