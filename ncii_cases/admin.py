@@ -37,6 +37,7 @@ from .access_log import access_case, access_record, client_ip
 from .audit import access_event_record
 from .permissions import (
     Action,
+    account_email_may_change,
     accounts_where,
     cases_visible_to,
     districts_where,
@@ -299,7 +300,7 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     coordinator_fieldsets = (
-        (None, {"fields": ("username", "first_name", "last_name", "district")}),
+        (None, {"fields": ("username", "first_name", "last_name", "email", "district")}),
         ("Role", {"fields": ("role", "schools")}),
     )
 
@@ -364,6 +365,10 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
             fields.append("district")
         if not self.may_assign_roles(request, obj):
             fields += ["role", "schools"]
+        if not account_email_may_change(request.user, obj):
+            # Where the account's set-up links go: not district IT's to choose for an
+            # account that reads case content (``permissions.account_email_may_change``).
+            fields.append("email")
         return fields
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

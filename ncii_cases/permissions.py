@@ -284,6 +284,31 @@ def roles_assignable() -> list[str]:
     return [role for role, (_scope, actions) in ROLE_RIGHTS.items() if Action.VIEW in actions]
 
 
+def account_reads_cases(account) -> bool:
+    """Whether the account's role reads case content somewhere (``roles_assignable``: a
+    coordinator, a school administrator, an investigator, support staff), or the account is a
+    superuser: an account whose authenticator set-up links must reach its holder alone."""
+    return account.is_superuser or account.role in roles_assignable()
+
+
+def account_email_may_change(actor, account) -> bool:
+    """Whether ``actor`` may change ``account``'s e-mail address, where the account's
+    authenticator set-up links and second-factor notices go (``services.two_factor``).
+    Separation of duties: district IT, who resets passwords and removes second factors,
+    never also chooses where the set-up link of an account that reads case content goes, or
+    it could set itself up as that account and read its cases. So the address of such an
+    account is changed by someone who reads every case of its district already (a
+    coordinator) or by the deployment operator; district IT changes the others (its own, the
+    auditor's, role-less accounts')."""
+    if user_can_everywhere(actor, Action.MANAGE_ACCOUNTS):
+        return True
+    if actor.district_id is None or actor.district_id != account.district_id:
+        return False
+    if account_reads_cases(account):
+        return actor.pk != account.pk and user_can_on_every_case(actor, Action.VIEW)
+    return user_can_anywhere(actor, Action.MANAGE_ACCOUNTS)
+
+
 def users_assignable_to(case: Case, assignment_role: str | None = None) -> QuerySet:
     """Returns the accounts that may be assigned to the case (in ``assignment_role``, or in
     at least one role): the queryset face of ``assignment_problem``, for the choices of a

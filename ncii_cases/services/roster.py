@@ -38,7 +38,7 @@ from django.utils.text import slugify
 from .. import choices as c
 from ..history_bulk import history_rows_bulk_append
 from ..models import District, Person, RosterImport, School, User
-from ..permissions import districts_for_roster_import
+from ..permissions import account_reads_cases, districts_for_roster_import
 from ..roster import (
     FAMILY_ROLES,
     STAFF_ROLES,
@@ -83,6 +83,10 @@ COUNT_LABELS = [
     ("accounts_created", "staff accounts created, disabled"),
     ("accounts_linked", "staff accounts linked to an account entered by hand"),
     ("accounts_changed", "staff accounts changed"),
+    (
+        "account_emails_kept",
+        "e-mail addresses of accounts that read cases kept (a coordinator changes them)",
+    ),
     ("accounts_deactivated", "staff accounts deactivated, sessions ended"),
     ("rows_skipped_family", "family members skipped (not imported)"),
     ("rows_skipped_no_role", "users without a role skipped"),
@@ -581,6 +585,17 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
                 result.sample("accounts", f"{r.username}: created, disabled until IT enables it")
         else:
             fields = [k for k, v in details.items() if getattr(account, k) != v]
+            if "email" in fields and account_reads_cases(account):
+                # Where an account that reads case content gets its set-up links is not the
+                # importer's (district IT's) to change: a coordinator changes it
+                # (``permissions.account_email_may_change``).
+                fields.remove("email")
+                result.counts["account_emails_kept"] += 1
+                result.sample(
+                    "accounts",
+                    f"{account.username}: e-mail address kept (the account reads cases: a "
+                    "coordinator changes it)",
+                )
             for name in fields:
                 setattr(account, name, details[name])
             if fields:

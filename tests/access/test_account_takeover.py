@@ -374,3 +374,81 @@ def test_new_recovery_codes_need_the_password_again(client, coordinator, mailout
         True,
     )
     assert any("recovery codes" in m.body for m in mailoutbox if coordinator.email in m.to)
+
+
+def _account_form(client, account) -> dict:
+    """The admin change form of ``account`` as the signed-in user sees it: its editable
+    fields with their current values (a browser would send these back)."""
+    response = client.get(reverse("admin:ncii_cases_user_change", args=[account.pk]))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            data[name] = [getattr(v, "pk", v) for v in value]
+        else:
+            data[name] = getattr(value, "pk", value)
+    data.pop("password", None)
+    return data
+
+
+def test_it_cannot_redirect_the_set_up_link_of_an_account_that_reads_cases(
+    client, it_admin, investigator, case, mailoutbox
+):
+    """The reviewers' takeover: IT changed an investigator's e-mail address to one it
+    controls, reset the password, asked for a set-up link, enrolled, and read the cases. The
+    address of an account that reads case content is not IT's to change: read-only in the
+    admin, and a forged field is ignored; the set-up link still goes to the investigator."""
+    login_verified(client, it_admin)
+    page = client.get(reverse("admin:ncii_cases_user_change", args=[investigator.pk]))
+    assert "email" not in page.context["adminform"].form.fields
+    data = _account_form(client, investigator)
+    data["email"] = "it.personal@attacker.example"
+    data["first_name"] = "Renamed"
+    response = client.post(reverse("admin:ncii_cases_user_change", args=[investigator.pk]), data)
+    assert response.status_code == 302
+    investigator.refresh_from_db()
+    assert investigator.first_name == "Renamed"  # the rest of the form is IT's
+    assert investigator.email != "it.personal@attacker.example"
+    client.post(
+        reverse("admin:auth_user_password_change", args=[investigator.pk]),
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+    attacker = Client()
+    assert password_step(attacker, "investigator", NEW_PASSWORD).status_code == 302
+    mailoutbox.clear()
+    attacker.post(reverse("login_enroll"), {"send_link": "1"})
+    assert [m.to for m in mailoutbox] == [[investigator.email]]
+
+
+def test_it_changes_the_address_of_an_account_without_case_content(client, it_admin, auditor):
+    login_verified(client, it_admin)
+    data = _account_form(client, auditor)
+    data["email"] = "auditor.new@district.example"
+    response = client.post(reverse("admin:ncii_cases_user_change", args=[auditor.pk]), data)
+    assert response.status_code == 302
+    auditor.refresh_from_db()
+    assert auditor.email == "auditor.new@district.example"
+
+
+def test_a_coordinator_changes_the_address_of_an_account_that_reads_cases(
+    client, district, investigator
+):
+    """The coordinator, who reads every case of the district already, keeps the addresses
+    of the accounts that read cases; not their own (a second coordinator or the operator
+    does: the two-person rule of their second factor)."""
+    coordinator = UserFactory(
+        username="staffcoordinator", district=district, role=c.Role.COORDINATOR, is_staff=True
+    )
+    login_verified(client, coordinator)
+    page = client.get(reverse("admin:ncii_cases_user_change", args=[coordinator.pk]))
+    assert "email" not in page.context["adminform"].form.fields
+    data = _account_form(client, investigator)
+    data["email"] = "investigator.new@district.example"
+    response = client.post(reverse("admin:ncii_cases_user_change", args=[investigator.pk]), data)
+    assert response.status_code == 302
+    investigator.refresh_from_db()
+    assert investigator.email == "investigator.new@district.example"

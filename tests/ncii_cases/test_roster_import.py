@@ -359,3 +359,35 @@ def test_the_command_refuses_a_malformed_export_and_says_where(district, export,
         "users.csv, line 2: the row has 23 values but the header has 20" in capsys.readouterr().err
     )
     assert not Person.objects.exists()
+
+
+def test_an_import_keeps_the_address_of_an_account_that_reads_cases(
+    district, export, it_admin, tmp_path
+):
+    """District IT runs the import: it must not choose where the authenticator set-up link of
+    an account that reads case content goes (it could set itself up as that investigator),
+    so a changed address of such an account is kept and the result says so; the address of
+    an account without a case role follows the roster."""
+    roster_import(district=district, origin=export, actor=it_admin)
+    investigator = User.objects.get(roster_sourced_id=staff_id(1))
+    investigator.role = "investigator"
+    investigator.save()
+    plain = User.objects.get(roster_sourced_id=staff_id(2))
+
+    def emails(rows):
+        header = rows[0]
+        for row in rows[1:]:
+            if row[header.index("sourcedId")] in (staff_id(1), staff_id(2)):
+                row[header.index("email")] = "it.controlled@attacker.example"
+        return rows
+
+    _rewrite(export, "users.csv", emails)
+    result = roster_import(district=district, origin=export, actor=it_admin)
+
+    assert result.status == RosterImport.Status.APPLIED, result.problems
+    investigator.refresh_from_db()
+    plain.refresh_from_db()
+    assert investigator.email == "staff.1@example.org"
+    assert plain.email == "it.controlled@attacker.example"
+    assert result.counts["account_emails_kept"] == 1
+    assert any("e-mail address kept" in line for line in result.samples["accounts"])
