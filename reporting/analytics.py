@@ -373,10 +373,11 @@ def _share_measure(
     exact: bool,
 ) -> Measure:
     """A share; suppressed, it is shown only when it is computed from at least 5 cases and
-    from counts that are all shown: a share of hidden counts would let them be worked out."""
+    from counts that are all shown: a share of hidden counts would let them be worked out.
+    A share of nothing is "No cases" either way (a zero reveals no one)."""
+    if not denominator:
+        return Measure(key, label, _t("No cases"), "", note)
     if exact:
-        if not denominator:
-            return Measure(key, label, _t("No cases"), "", note)
         share = numerator / denominator
         text = _t("%(share)s (%(n)s of %(d)s)") % {
             "share": f"{share:.0%}",

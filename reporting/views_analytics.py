@@ -103,7 +103,8 @@ def _filters(request):
 
 
 def _invalid(form) -> HttpResponse:
-    errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+    # Each message without its closing full stop: the sentence around them has its own.
+    errors = "; ".join(str(e).rstrip(".") for errs in form.errors.values() for e in errs)
     return HttpResponse(
         _("The filters are not valid: %(errors)s. Correct them on the analytics page.")
         % {"errors": errors},

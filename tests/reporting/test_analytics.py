@@ -196,6 +196,18 @@ def test_a_school_administrator_sees_their_school_with_small_counts_suppressed(
     assert response.context["report"].exact is False
 
 
+def test_a_share_of_nothing_is_no_cases_not_a_small_count(client, school_admin, kinds):
+    """Without a takedown request, the share removed within 48 hours is "No cases" on a
+    suppressed page and in its CSV, as on an exact one: a zero reveals no one, and "<5" read
+    as if there were some."""
+    login_verified(client, school_admin)
+    measure = measure_of(fetch(client, ANALYTICS), "takedown_within_48h")
+    assert measure.text == "No cases"
+    rows = csv_rows(fetch(client, CSV))
+    found = [r for r in rows if r[1] == "Takedown requests removed within 48 hours"]
+    assert found and found[0][2] == ""
+
+
 def test_a_school_administrator_counts_only_their_schools(
     client, school_admin, school, other_school
 ):
@@ -631,7 +643,9 @@ def test_the_csv_refuses_another_districts_school(client, coordinator, foreign_c
     login_verified(client, coordinator)
     response = fetch(client, CSV, {"school": foreign_case.school_id})
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    text = response.content.decode()
+    assert "Select a valid choice" in text
+    assert ".." not in text and text.endswith("Correct them on the analytics page.")
 
 
 @pytest.fixture
