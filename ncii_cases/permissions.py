@@ -286,9 +286,10 @@ def roles_assignable() -> list[str]:
 
 def account_reads_cases(account) -> bool:
     """Whether the account's role reads case content somewhere (``roles_assignable``: a
-    coordinator, a school administrator, an investigator, support staff), or the account is a
-    superuser: an account whose authenticator set-up links must reach its holder alone."""
-    return account.is_superuser or account.role in roles_assignable()
+    coordinator, a school administrator, an investigator, support staff): an account whose
+    authenticator set-up links must reach its holder alone. Never a superuser (the operator
+    reads no case)."""
+    return not account.is_superuser and account.role in roles_assignable()
 
 
 def account_email_may_change(actor, account) -> bool:
@@ -298,10 +299,13 @@ def account_email_may_change(actor, account) -> bool:
     never also chooses where the set-up link of an account that reads case content goes, or
     it could set itself up as that account and read its cases. So the address of such an
     account is changed by someone who reads every case of its district already (a
-    coordinator) or by the deployment operator; district IT changes the others (its own, the
-    auditor's, role-less accounts')."""
+    coordinator, not for their own account) or by the deployment operator; district IT
+    changes the others (its own, the auditor's, role-less accounts'). A superuser's address
+    only the operator changes; nobody outside the account's district changes it."""
     if user_can_everywhere(actor, Action.MANAGE_ACCOUNTS):
         return True
+    if account.is_superuser:
+        return False  # the operator's accounts are the operator's alone
     if actor.district_id is None or actor.district_id != account.district_id:
         return False
     if account_reads_cases(account):
@@ -579,6 +583,19 @@ def schools_where(user, action: str) -> QuerySet[School]:
     scope = _scope_for(user, action)
     q = None if scope is None else scope.q(district="district_id", school="pk")
     return School.objects.none() if q is None else School.objects.filter(q)
+
+
+def schools_of_visible_cases(user) -> QuerySet[School]:
+    """The schools whose cases the user may be shown (``Action.VIEW_METADATA``): their own
+    schools for a school administrator, every school of the district for a district-wide role
+    and for staff who see the cases they are assigned to (those may be at any school of the
+    district); none without a role or a district."""
+    scope = _scope_for(user, Action.VIEW_METADATA)
+    if scope is None or user.district_id is None:
+        return School.objects.none()
+    if scope.kind == ASSIGNED:
+        return School.objects.filter(district_id=user.district_id)
+    return schools_where(user, Action.VIEW_METADATA)
 
 
 def accounts_where(user, action: str) -> QuerySet[User]:

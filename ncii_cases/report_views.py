@@ -270,13 +270,14 @@ def _too_many(request, district=None):
 
 
 # What a reporter reads when their report or message is held back by a rate limit: the form
-# comes back with what they wrote, so nothing typed is lost, and says plainly it was not sent.
-REPORT_HELD_BACK = _(
+# comes back with what they wrote (the passphrase aside, typed again as on any sent-back form)
+# and says plainly that it was not sent. Lazy: in the language of the request.
+REPORT_HELD_BACK = gettext_lazy(
     "Many reports were sent from your connection in the last hour, so this one has not been "
     "sent yet. What you wrote is still below: please send it again in an hour. If someone is "
     "in danger now, call 911."
 )
-MESSAGE_HELD_BACK = _(
+MESSAGE_HELD_BACK = gettext_lazy(
     "Many messages were sent on this report in the last hour, so this one has not been sent "
     "yet. What you wrote is still below: please send it again in an hour. If someone is in "
     "danger now, call 911."

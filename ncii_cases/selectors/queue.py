@@ -17,13 +17,11 @@ from ncii_cases import clocks
 from ncii_cases.filters import DUE_FIRST, CaseQueueFilter
 from ncii_cases.models import Case, CaseAssignment, School, User
 from ncii_cases.permissions import (
-    ROLE_RIGHTS,
-    SCHOOL,
     Action,
     case_stage_counts_visible_to,
     cases_visible_to,
     roles_assignable,
-    schools_where,
+    schools_of_visible_cases,
     user_can_anywhere,
     user_role,
 )
@@ -218,16 +216,10 @@ def queue_staff_for_user(*, user) -> QuerySet[User]:
 
 
 def queue_schools_for_user(*, user) -> QuerySet[School]:
-    """The schools the queue's school filter offers (and its table of counts lists): a school
-    administrator's own schools (``permissions.schools_where``), the district's schools for
-    everyone else who sees cases (district-wide roles, and staff assigned to cases of any
-    school); none without a district."""
-    if user.district_id is None:
-        return School.objects.none()
-    role = user_role(user)
-    if role in ROLE_RIGHTS and ROLE_RIGHTS[role][0] == SCHOOL:
-        return schools_where(user, Action.VIEW_METADATA)
-    return School.objects.filter(district_id=user.district_id)
+    """The schools the queue's school filter offers (and its table of counts lists):
+    ``permissions.schools_of_visible_cases`` (a school administrator's own schools, the
+    district's for everyone else who sees cases)."""
+    return schools_of_visible_cases(user)
 
 
 def school_stage_counts(

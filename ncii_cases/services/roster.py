@@ -38,7 +38,7 @@ from django.utils.text import slugify
 from .. import choices as c
 from ..history_bulk import history_rows_bulk_append
 from ..models import District, Person, RosterImport, School, User
-from ..permissions import account_reads_cases, districts_for_roster_import
+from ..permissions import account_email_may_change, districts_for_roster_import
 from ..roster import (
     FAMILY_ROLES,
     STAFF_ROLES,
@@ -565,8 +565,10 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
             if other is not None:
                 # An account IT made by hand before the roster: linked, its state kept.
                 other.roster_sourced_id = r.sid
-                for name, value in details.items():
-                    setattr(other, name, value)
+                fields = [k for k, v in details.items() if getattr(other, k) != v]
+                _email_keep(run, other, fields)
+                for name in fields:
+                    setattr(other, name, details[name])
                 changed.append(other)
                 result.counts["accounts_linked"] += 1
                 account = other
@@ -585,17 +587,7 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
                 result.sample("accounts", f"{r.username}: created, disabled until IT enables it")
         else:
             fields = [k for k, v in details.items() if getattr(account, k) != v]
-            if "email" in fields and account_reads_cases(account):
-                # Where an account that reads case content gets its set-up links is not the
-                # importer's (district IT's) to change: a coordinator changes it
-                # (``permissions.account_email_may_change``).
-                fields.remove("email")
-                result.counts["account_emails_kept"] += 1
-                result.sample(
-                    "accounts",
-                    f"{account.username}: e-mail address kept (the account reads cases: a "
-                    "coordinator changes it)",
-                )
+            _email_keep(run, account, fields)
             for name in fields:
                 setattr(account, name, details[name])
             if fields:
@@ -615,6 +607,24 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
         )
     for account in ending:
         _account_end(run, account)
+
+
+def _email_keep(run: _Run, account: User, fields: list[str]) -> None:
+    """Takes "email" out of ``fields`` (the account's fields the roster changes) when the
+    import's actor may not change the account's address (``permissions.
+    account_email_may_change``: district IT, for an account that reads case content, whose
+    set-up links must reach its holder alone), and says so in the result."""
+    if "email" not in fields or run.actor is None:
+        return
+    if account_email_may_change(run.actor, account):
+        return
+    fields.remove("email")
+    run.result.counts["account_emails_kept"] += 1
+    run.result.sample(
+        "accounts",
+        f"{account.username}: e-mail address kept (the account reads cases: a coordinator "
+        "changes it)",
+    )
 
 
 def _account_end(run: _Run, account: User) -> None:

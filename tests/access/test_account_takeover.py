@@ -444,11 +444,39 @@ def test_a_coordinator_changes_the_address_of_an_account_that_reads_cases(
         username="staffcoordinator", district=district, role=c.Role.COORDINATOR, is_staff=True
     )
     login_verified(client, coordinator)
-    page = client.get(reverse("admin:ncii_cases_user_change", args=[coordinator.pk]))
-    assert "email" not in page.context["adminform"].form.fields
     data = _account_form(client, investigator)
     data["email"] = "investigator.new@district.example"
     response = client.post(reverse("admin:ncii_cases_user_change", args=[investigator.pk]), data)
     assert response.status_code == 302
     investigator.refresh_from_db()
     assert investigator.email == "investigator.new@district.example"
+
+
+def test_who_may_change_an_address(district, it_admin, investigator, auditor, operator):
+    """``permissions.account_email_may_change``, case by case: the rule of the admin and of
+    the roster import."""
+    from ncii_cases.permissions import account_email_may_change
+    from tests.factories import DistrictFactory
+
+    coordinator = UserFactory(district=district, role=c.Role.COORDINATOR)
+    second = UserFactory(district=district, role=c.Role.COORDINATOR)
+    elsewhere = UserFactory(district=DistrictFactory(), role=c.Role.COORDINATOR)
+    other_it = UserFactory(district=elsewhere.district, role=c.Role.IT_ADMIN)
+    superuser = UserFactory(district=district, is_superuser=True, role=c.Role.COORDINATOR)
+    roleless = UserFactory(district=district)
+    assert not account_email_may_change(it_admin, investigator)
+    assert not account_email_may_change(it_admin, coordinator)
+    assert account_email_may_change(it_admin, auditor)
+    assert account_email_may_change(it_admin, roleless)
+    assert account_email_may_change(it_admin, it_admin)
+    assert account_email_may_change(coordinator, investigator)
+    assert account_email_may_change(second, coordinator)
+    assert not account_email_may_change(coordinator, coordinator)  # a second person does
+    assert not account_email_may_change(coordinator, auditor)  # IT's
+    assert not account_email_may_change(elsewhere, investigator)
+    assert not account_email_may_change(other_it, auditor)
+    # A superuser placed in a district: the operator's alone.
+    assert not account_email_may_change(coordinator, superuser)
+    assert not account_email_may_change(it_admin, superuser)
+    assert account_email_may_change(operator, superuser)
+    assert account_email_may_change(operator, investigator)

@@ -590,6 +590,16 @@ def test_a_form_sent_back_for_a_missing_answer_does_not_count_as_a_report(
     assert IncomingReport.objects.count() == 2
 
 
+def test_a_report_held_back_says_so_in_the_readers_language(client, district, settings):
+    settings.PUBLIC_REPORT_RATE = "1/h"
+    url = reverse("ncii_cases:public_report", args=[district.slug])
+    assert client.post(url, public_answers(), HTTP_ACCEPT_LANGUAGE="es").status_code == 302
+    response = client.post(url, public_answers(), HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "este todavía no se envió" in body and "has not been sent yet" not in body
+
+
 def test_a_program_sending_the_form_over_and_over_is_held_back_too(client, district, settings):
     settings.PUBLIC_REPORT_TRY_RATE = "3/h"
     url = reverse("ncii_cases:public_report", args=[district.slug])

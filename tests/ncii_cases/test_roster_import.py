@@ -391,3 +391,35 @@ def test_an_import_keeps_the_address_of_an_account_that_reads_cases(
     assert plain.email == "it.controlled@attacker.example"
     assert result.counts["account_emails_kept"] == 1
     assert any("e-mail address kept" in line for line in result.samples["accounts"])
+
+
+def test_linking_an_account_made_by_hand_keeps_the_address_of_one_that_reads_cases(
+    district, export, it_admin
+):
+    """The other way in: a roster row whose username names an account IT made by hand links
+    it and copies the roster's details onto it; the address of an account that reads case
+    content is kept there too."""
+    investigator = UserFactory(
+        username="staff.1", district=district, role="investigator", email="own@district.example"
+    )
+
+    def claim(rows):
+        header = rows[0]
+        for row in rows[1:]:
+            if row[header.index("sourcedId")] == staff_id(1):
+                row[header.index("username")] = "staff.1"
+                row[header.index("email")] = "it.controlled@attacker.example"
+        return rows
+
+    _rewrite(export, "users.csv", claim)
+    result = roster_import(district=district, origin=export, actor=it_admin)
+
+    assert result.status == RosterImport.Status.APPLIED, result.problems
+    investigator.refresh_from_db()
+    assert investigator.roster_sourced_id == staff_id(1)  # linked
+    assert investigator.email == "own@district.example"
+    assert result.counts["account_emails_kept"] == 1
+    # Imported from the command line (the server's operator), the address follows the roster.
+    roster_import(district=district, origin=export)
+    investigator.refresh_from_db()
+    assert investigator.email == "it.controlled@attacker.example"
