@@ -45,10 +45,8 @@ grep -q 'UNAUDITED' "$audit_log" && unaudited=1
 # _gw0, _gw1, ...); NCII_TEST_WORKERS=0 runs every test in this one process.
 workers="${NCII_TEST_WORKERS:-auto}"
 printf '\n==> pytest (%s workers)\n' "$workers"
-# worksteal: a worker that runs out of tests takes some of the pending ones of the other (the
-# slow process-level tests would otherwise leave one worker idle for the last minutes). The
-# slowest tests are listed at the end: the suite must stay well within CI's 45 minutes.
-"$bin/python" -m pytest -n "$workers" --dist worksteal --durations=40 --durations-min=5 "$@"
+# The slowest tests are listed at the end: the suite must stay well within CI's 45 minutes.
+"$bin/python" -m pytest -n "$workers" --durations=40 --durations-min=5 "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: that counts as a failure here." >&2
