@@ -5,8 +5,12 @@ last counted in. The tallies of the cases already there are counted here, distri
 it refreshes, and the hourly reconcile every month.
 """
 
+import importlib
+
 import django.db.models.deletion
 from django.db import migrations, models
+
+FACTS_TRIGGERS = importlib.import_module("ncii_cases.migrations.0029_case_facts_row_with_every_case")
 
 
 def count_every_district(apps, schema_editor):
@@ -20,6 +24,23 @@ def count_every_district(apps, schema_editor):
         months_rebuild(district_id)
 
 
+def sqlite_facts_triggers_drop(apps, schema_editor):
+    """(Going back, on SQLite) Removing ``counted_in`` rebuilds the facts table: a new table
+    renamed into place, and SQLite refuses the rename while a trigger names the table it
+    replaces (the case table's facts triggers of 0029). They go first, and are made again
+    once the table is back (``sqlite_facts_triggers_create``). PostgreSQL alters in place."""
+    if schema_editor.connection.vendor == "sqlite":
+        for sql in FACTS_TRIGGERS.SQLITE_DROP:
+            schema_editor.execute(sql)
+
+
+def sqlite_facts_triggers_create(apps, schema_editor):
+    """(Going back, on SQLite) The facts triggers of 0029 again, on the rebuilt table."""
+    if schema_editor.connection.vendor == "sqlite":
+        for sql in FACTS_TRIGGERS.SQLITE_DROP + FACTS_TRIGGERS.SQLITE_CREATE:
+            schema_editor.execute(sql)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -27,6 +48,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, sqlite_facts_triggers_create),
         migrations.CreateModel(
             name='AnalyticsMonth',
             fields=[
@@ -49,6 +71,7 @@ class Migration(migrations.Migration):
             name='counted_in',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ncii_cases.analyticsmonth'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, sqlite_facts_triggers_drop),
         migrations.AddConstraint(
             model_name='analyticsmonth',
             constraint=models.UniqueConstraint(fields=('district', 'school', 'month'), name='analyticsmonth_unique'),

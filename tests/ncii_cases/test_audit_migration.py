@@ -63,58 +63,6 @@ def history_created(old, instance, now):
     history.objects.create(**values, history_date=now, history_type="+")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_rows_from_before_the_keys_verify_after_the_migration(migrated_forward_after):
-    # Given a database before migration 0008 with a case, its history row and two events
-    # chained the old way (unkeyed SHA-256)
-    old = migrate([BEFORE])
-    district = old.get_model("ncii_cases", "District").objects.create(
-        name="Legacy District", slug="legacy", state="IL"
-    )
-    school = old.get_model("ncii_cases", "School").objects.create(
-        district=district, name="Legacy School", code="legacy"
-    )
-    now = timezone.now()
-    case_model = old.get_model("ncii_cases", "Case")
-    case = case_model.objects.create(
-        district=district,
-        school=school,
-        reference="NCII-2025-0001",
-        title="Legacy case",
-        narrative="Recorded before the keyed chains.",
-        reported_at=now - dt.timedelta(days=30),
-        stage_entered_at=now - dt.timedelta(days=30),
-    )
-    for instance in (district, school, case):
-        history_created(old, instance, now)
-    event_model = old.get_model("ncii_cases", "CaseEvent")
-    previous = ""
-    for reason in ("first", "second"):
-        event = event_model(case_id=case.pk, event_type="note", reason=reason, detail={})
-        event.created_at, event.prev_hash = now, previous
-        event.row_hash = previous = row_hash_compute(CASE_EVENT_CHAIN, event)
-        event.save()
-    # (migration 0003 left an empty head for the chain)
-    old.get_model("ncii_cases", "AuditChainHead").objects.update_or_create(
-        chain=CASE_EVENT_CHAIN, defaults={"last_hash": previous, "count": 2}
-    )
-
-    # When the migrations run to the end
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-    # Then the old rows carry the legacy key id and verify, and a new row continues keyed
-    from ncii_cases.models import Case, CaseEvent
-
-    assert set(CaseEvent.objects.values_list("key_id", flat=True)) == {LEGACY_KEY_ID}
-    assert Case.history.model.objects.get().ncii_key_id == LEGACY_KEY_ID
-    case_event_record(case=Case.objects.get(), actor=None, event_type="note", reason="third")
-    assert CaseEvent.objects.order_by("pk").last().key_id == "test"
-    reports = audit_verify()
-    assert [r.problems for r in reports if r.problems] == []
-
-
 # The migration that first chained the history tables: rows written before a later column was
 # added were hashed without it.
 CHAINED_SINCE = ("ncii_cases", "0012_audit_keys_history_chain")
@@ -145,18 +93,116 @@ def test_every_column_added_to_a_chained_table_since_has_a_fill_value():
     assert wrong == [], "give these a fixed default: " + ", ".join(wrong)
 
 
+CORRECTIONS = ("ncii_cases", "0015_case_record_corrections")
+SPLIT = ("ncii_cases", "0022_audit_chains_per_district")
+
+
+def history_chained(old, instance, now):
+    """The "+" history row as the application wrote it since 0012: chained by its own save."""
+    from ncii_cases.audit import history_chain_name, history_row_append
+
+    model = type(instance)
+    history = old.get_model("ncii_cases", f"Historical{model.__name__}")
+    # The head as the schema of then holds it (today's model has a later column).
+    old.get_model("ncii_cases", "AuditChainHead").objects.get_or_create(
+        chain=history_chain_name(history)
+    )
+    names = {f.attname for f in history._meta.concrete_fields}
+    row = history(
+        **{
+            f.attname: getattr(instance, f.attname)
+            for f in model._meta.concrete_fields
+            if f.attname in names
+        },
+        history_date=now,
+        history_type="+",
+    )
+    history_row_append(row, lambda: row.save_base(raw=True, force_insert=True))
+
+
 @pytest.mark.django_db(transaction=True)
-def test_party_rows_from_before_the_record_corrections_verify_after_the_migration(
-    migrated_forward_after,
-):
-    """Migration 0015 added correctable columns (a withdrawal's reason, several affiliations)
-    to parties, measures and other records: history rows written before it still verify."""
-    old = migrate([("ncii_cases", "0014_calendar_extension_history_chain")])
+def test_rows_written_under_each_older_schema_verify_after_the_upgrade(migrated_forward_after):
+    """One upgrade from before migration 0012 to today, with rows written on the way as the
+    application of each older schema wrote them: before the keyed chains (0012), before the
+    record corrections' columns (0015) and before the chains per district (0022). One trip back
+    and forward for the three (each trip takes minutes), each stage's rows its own district's."""
+    # Given rows written before 0012, before 0015 and before 0022, in that order
+    legacy = _written_before_the_keys(migrate([BEFORE]))
+    _written_before_the_record_corrections(migrate(state_before(*CORRECTIONS)))
+    split = _written_before_the_split_by_district(migrate(state_before(*SPLIT)))
+
+    # When the migrations run to the end
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    # Then each stage's rows verify, and new rows continue as today's application writes them
+    _legacy_rows_keep_the_legacy_key_and_new_rows_are_keyed(legacy)
+    _closed_chains_end_where_they_ended_and_districts_chain_their_own(split)
+    reports = audit_verify()
+    assert [r.problems for r in reports if r.problems] == []
+    # And a value written into a column added by 0015 is still caught on the older rows
+    from ncii_cases.models import CaseParty
+
+    CaseParty.history.model.objects.update(withdrawn_reason="Rewritten later")
+    problems = [p for r in audit_verify() for p in r.problems]
+    assert any("historicalcaseparty" in p and "altered" in p for p in problems), problems
+
+
+def _written_before_the_keys(old) -> str:
+    """Before 0012: a case, its history rows (unchained then) and two events chained the old
+    way (unkeyed SHA-256). Returns the case's reference."""
     district = old.get_model("ncii_cases", "District").objects.create(
         name="Legacy District", slug="legacy", state="IL"
     )
     school = old.get_model("ncii_cases", "School").objects.create(
         district=district, name="Legacy School", code="legacy"
+    )
+    now = timezone.now()
+    case = old.get_model("ncii_cases", "Case").objects.create(
+        district=district,
+        school=school,
+        reference="NCII-2025-0001",
+        title="Legacy case",
+        narrative="Recorded before the keyed chains.",
+        reported_at=now - dt.timedelta(days=30),
+        stage_entered_at=now - dt.timedelta(days=30),
+    )
+    for instance in (district, school, case):
+        history_created(old, instance, now)
+    event_model = old.get_model("ncii_cases", "CaseEvent")
+    previous = ""
+    for reason in ("first", "second"):
+        event = event_model(case_id=case.pk, event_type="note", reason=reason, detail={})
+        event.created_at, event.prev_hash = now, previous
+        event.row_hash = previous = row_hash_compute(CASE_EVENT_CHAIN, event)
+        event.save()
+    # (migration 0003 left an empty head for the chain)
+    old.get_model("ncii_cases", "AuditChainHead").objects.update_or_create(
+        chain=CASE_EVENT_CHAIN, defaults={"last_hash": previous, "count": 2}
+    )
+    return case.reference
+
+
+def _legacy_rows_keep_the_legacy_key_and_new_rows_are_keyed(reference: str) -> None:
+    from ncii_cases.models import Case, CaseEvent
+
+    case = Case.objects.get(reference=reference)
+    assert set(case.events.values_list("key_id", flat=True)) == {LEGACY_KEY_ID}
+    assert Case.history.model.objects.get(reference=reference).ncii_key_id == LEGACY_KEY_ID
+    case_event_record(case=case, actor=None, event_type="note", reason="third")
+    assert CaseEvent.objects.order_by("pk").last().key_id == "test"
+
+
+def _written_before_the_record_corrections(old) -> None:
+    """Before 0015 (which added correctable columns, a withdrawal's reason, several
+    affiliations, to parties, measures and other records): a case with a party, their history
+    rows chained by the application's own save."""
+    district = old.get_model("ncii_cases", "District").objects.create(
+        name="Legacy District B", slug="legacy-b", state="IL"
+    )
+    school = old.get_model("ncii_cases", "School").objects.create(
+        district=district, name="Legacy School B", code="legacy-b"
     )
     now = timezone.now()
     case = old.get_model("ncii_cases", "Case").objects.create(
@@ -174,54 +220,16 @@ def test_party_rows_from_before_the_record_corrections_verify_after_the_migratio
     party = old.get_model("ncii_cases", "CaseParty").objects.create(
         case=case, person=person, role="depicted", affiliation="student"
     )
-    # The rows as the application then wrote them: chained through its own save.
-    from ncii_cases.audit import history_chain_name, history_row_append
-
     for instance in (district, school, case, person, party):
-        model = type(instance)
-        history = old.get_model("ncii_cases", f"Historical{model.__name__}")
-        # The head as the schema of then holds it (today's model has a later column).
-        old.get_model("ncii_cases", "AuditChainHead").objects.get_or_create(
-            chain=history_chain_name(history)
-        )
-        names = {f.attname for f in history._meta.concrete_fields}
-        row = history(
-            **{
-                f.attname: getattr(instance, f.attname)
-                for f in model._meta.concrete_fields
-                if f.attname in names
-            },
-            history_date=now,
-            history_type="+",
-        )
-        history_row_append(row, lambda row=row: row.save_base(raw=True, force_insert=True))
-
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-    reports = audit_verify()
-    assert [r.problems for r in reports if r.problems] == []
-    # A value written into an added column afterwards is still caught on those old rows.
-    from ncii_cases.models import CaseParty
-
-    CaseParty.history.model.objects.update(withdrawn_reason="Rewritten later")
-    problems = [p for r in audit_verify() for p in r.problems]
-    assert any("historicalcaseparty" in p and "altered" in p for p in problems), problems
+        history_chained(old, instance, now)
 
 
-SPLIT = ("ncii_cases", "0022_audit_chains_per_district")
+def _written_before_the_split_by_district(old) -> dict:
+    """Before 0022: two districts' timeline events and access entries interleaved in the one
+    installation-wide chain of each (after the rows already there). Returns each chain's last
+    hash, count and last id, and the two cases' references."""
+    from ncii_cases.audit import ACCESS_EVENT_CHAIN, row_sign
 
-
-@pytest.mark.django_db(transaction=True)
-def test_the_installation_wide_chains_stay_verifiable_after_the_split_by_district(
-    migrated_forward_after,
-):
-    # Given a database before migration 0022: two districts' timeline events and access
-    # entries interleaved in the one installation-wide chain of each
-    from ncii_cases.audit import ACCESS_EVENT_CHAIN, district_chain_name, row_sign
-
-    old = migrate(state_before(*SPLIT))
     now = timezone.now()
     cases = []
     for code in ("north", "south"):
@@ -231,20 +239,26 @@ def test_the_installation_wide_chains_stay_verifiable_after_the_split_by_distric
         school = old.get_model("ncii_cases", "School").objects.create(
             district=district, name=f"School {code}", code=code
         )
-        cases.append(
-            old.get_model("ncii_cases", "Case").objects.create(
-                district=district,
-                school=school,
-                reference=f"NCII-2026-{code}",
-                title="Case before the split",
-                narrative="Recorded before the per-district chains.",
-                reported_at=now,
-                stage_entered_at=now,
-            )
+        case = old.get_model("ncii_cases", "Case").objects.create(
+            district=district,
+            school=school,
+            reference=f"NCII-2026-{code}",
+            title="Case before the split",
+            narrative="Recorded before the per-district chains.",
+            reported_at=now,
+            stage_entered_at=now,
         )
+        for instance in (district, school, case):
+            history_chained(old, instance, now)
+        cases.append(case)
     event_model = old.get_model("ncii_cases", "CaseEvent")
     access_model = old.get_model("ncii_cases", "AccessEvent")
-    last = {CASE_EVENT_CHAIN: "", ACCESS_EVENT_CHAIN: ""}
+    heads = old.get_model("ncii_cases", "AuditChainHead").objects
+    chains = (CASE_EVENT_CHAIN, ACCESS_EVENT_CHAIN)
+    last, count = {}, {}
+    for chain in chains:
+        head = heads.filter(chain=chain).first()
+        last[chain], count[chain] = (head.last_hash, head.count) if head else ("", 0)
     for i in range(4):
         case = cases[i % 2]
         event = event_model(
@@ -258,41 +272,57 @@ def test_the_installation_wide_chains_stay_verifiable_after_the_split_by_distric
         access.created_at, access.method = now, "GET"
         last[ACCESS_EVENT_CHAIN] = row_sign(ACCESS_EVENT_CHAIN, access, last[ACCESS_EVENT_CHAIN])
         access.save()
-    for chain, last_hash in last.items():
-        old.get_model("ncii_cases", "AuditChainHead").objects.update_or_create(
-            chain=chain, defaults={"last_hash": last_hash, "count": 4}
+    for chain in chains:
+        count[chain] += 4
+        heads.update_or_create(
+            chain=chain, defaults={"last_hash": last[chain], "count": count[chain]}
         )
     last_ids = {
         CASE_EVENT_CHAIN: event_model.objects.order_by("pk").last().pk,
         ACCESS_EVENT_CHAIN: access_model.objects.order_by("pk").last().pk,
     }
+    return {
+        "last": last,
+        "count": count,
+        "last_ids": last_ids,
+        "cases": [c.reference for c in cases],
+    }
 
-    # When the migrations run to the end and each district appends to its own chains
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    from ncii_cases.audit import access_event_record, chain_rows
-    from ncii_cases.models import AccessEvent, AuditChainHead, Case, CaseEvent
 
-    for case in Case.objects.order_by("pk"):
-        case_event_record(case=case, actor=None, event_type="note", reason="after")
+def _closed_chains_end_where_they_ended_and_districts_chain_their_own(split: dict) -> None:
+    """After 0022 each district appends to its own chains: no old row was rewritten, the
+    closed installation-wide chains end where they ended and verify unchanged."""
     from django.contrib.auth.models import AnonymousUser
 
+    from ncii_cases.audit import (
+        ACCESS_EVENT_CHAIN,
+        DISTRICT_CHAINED,
+        access_event_record,
+        chain_family,
+        chain_rows,
+        district_chain_name,
+    )
+    from ncii_cases.models import AccessEvent, AuditChainHead, Case, CaseEvent
+
+    cases = list(Case.objects.filter(reference__in=split["cases"]).order_by("pk"))
+    for case in cases:
+        case_event_record(case=case, actor=None, event_type="note", reason="after")
     access_event_record(user=AnonymousUser(), action="x", path="/after", allowed=False)
 
-    # Then no old row was rewritten: the closed chains end where they ended and their rows
-    # verify, unchanged; each district's new rows verify in its own chain
+    last, count, last_ids = split["last"], split["count"], split["last_ids"]
     for chain, model in ((CASE_EVENT_CHAIN, CaseEvent), (ACCESS_EVENT_CHAIN, AccessEvent)):
         head = AuditChainHead.objects.get(chain=chain)
-        assert (head.count, head.last_hash, head.closed_at_id) == (4, last[chain], last_ids[chain])
+        assert (head.count, head.last_hash, head.closed_at_id) == (
+            count[chain],
+            last[chain],
+            last_ids[chain],
+        )
         assert [r.row_hash for r in chain_rows(chain).order_by("pk")][-1] == last[chain]
         assert model.objects.filter(pk__gt=last_ids[chain]).exists()
-    for case in Case.objects.all():
+    for case in cases:
         rows = list(chain_rows(district_chain_name(CASE_EVENT_CHAIN, case.district_id)))
         assert [r.reason for r in rows] == ["after"]
-    from ncii_cases.audit import DISTRICT_CHAINED, chain_family
-
-    # (The districts, schools and cases were written here without their history rows.)
     reports = {r.chain: r for r in audit_verify() if chain_family(r.chain) in DISTRICT_CHAINED}
     assert [r.problems for r in reports.values() if r.problems] == []
-    assert (reports[CASE_EVENT_CHAIN].rows, reports[ACCESS_EVENT_CHAIN].rows) == (4, 4)
+    # (the two legacy events before the split's four)
+    assert (reports[CASE_EVENT_CHAIN].rows, reports[ACCESS_EVENT_CHAIN].rows) == (2 + 4, 4)

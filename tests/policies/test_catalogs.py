@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 
 from ncii_cases.models import District
 from policies import selectors
@@ -18,6 +19,7 @@ from policies.models import (
     Resource,
     StudentIntervention,
 )
+from tests.audit_helpers import as_owner
 
 DEFINITION_SLUGS = {
     "ncii",
@@ -510,17 +512,22 @@ def _seeded_default_count():
     return total + Definition.objects.filter(slug__in=DEFINITION_SLUGS).count()
 
 
-@pytest.mark.django_db(transaction=True)
+def _policies_migrations_back_to_initial():
+    """The policies migrations ``migrate policies 0001_initial`` unapplies, in its order."""
+    plan = MigrationExecutor(connection).migration_plan([("policies", "0001_initial")])
+    return [m for m, backwards in plan if backwards and m.app_label == "policies"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
 def test_reverse_migration_removes_only_the_seeded_rows():
-    """Migrates policies back to 0001 and forward again; the finally block makes sure the
-    database ends fully migrated whatever happens. (Transactional tests run last and flush
-    the tables afterwards; those that need catalog rows create them.)"""
-    # Given the catalogs as the migration seeds them (an earlier transactional test may have
-    # flushed them)...
-    executor = MigrationExecutor(connection)
-    executor.migrate([("policies", "0001_initial")])
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    """Unapplies the policies migrations back to 0001 and applies them again, each against the
+    project state it was written for, as ``migrate`` does, inside the test's transaction:
+    PostgreSQL rolls the schema changes back with it. The other apps' later migrations stay
+    applied (unapplying them as well, as ``migrate policies 0001_initial`` would, took ten
+    minutes of the suite and tests nothing of the catalogs); their foreign keys to dropped
+    catalog tables go with the tables (``DROP TABLE ... CASCADE``) until the rollback."""
+    # Given the catalogs as the migrations seed them, and a district's own rows beside them
     district = District.objects.create(name="Lincoln Unified", slug="lincoln-rev", state="IL")
     Platform.objects.create(
         district=district,
@@ -532,20 +539,28 @@ def test_reverse_migration_removes_only_the_seeded_rows():
     Resource.objects.create(district=district, name="Our counselor", slug="ours", kind="counseling")
     expected = sum(len(slugs) for _, slugs in SEEDED) + len(DEFINITION_SLUGS)
     assert _seeded_default_count() == expected
+    loader = MigrationLoader(connection)
+    migrations = _policies_migrations_back_to_initial()
+    assert [m.name for m in migrations][-1] == "0002_seed_policy_catalogs"
 
-    executor = MigrationExecutor(connection)
-    try:
-        executor.migrate([("policies", "0001_initial")])
+    with as_owner(triggers_off=False), connection.schema_editor(atomic=False) as editor:
+        # (the foreign keys checked at once: PostgreSQL alters no table with checks pending)
+        editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # When they are unapplied, newest first
+        for migration in migrations:
+            # (both take the state before the migration, as the executor passes them)
+            state = loader.project_state((migration.app_label, migration.name), at_end=False)
+            migration.unapply(state, editor)
+        # Then every seeded row is gone and a district's own rows stay, even one that reuses
+        # a default slug
         assert _seeded_default_count() == 0
         assert not PolicyVersion.objects.filter(version="2025").exists()
-        # A district's own rows survive, even one that reuses a default slug.
         assert Platform.objects.filter(district=district, slug="snapchat").exists()
         assert Resource.objects.filter(district=district, slug="ours").exists()
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
-    executor = MigrationExecutor(connection)
-    assert not executor.migration_plan(executor.loader.graph.leaf_nodes())
+        # And applied again, oldest first, they seed each row once more
+        for migration in reversed(migrations):
+            state = loader.project_state((migration.app_label, migration.name), at_end=False)
+            migration.apply(state, editor)
     assert _seeded_default_count() == expected
     assert PolicyVersion.objects.filter(version="2025").count() == 1
