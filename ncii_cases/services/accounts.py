@@ -1,5 +1,5 @@
 """Account actions that touch security: ending a user's sessions, what deactivating an account
-ends, and telling the account by e-mail when its password changes.
+ends, and telling the account by e-mail when its password or its e-mail address changes.
 
 When an account becomes inactive, on any path (``user_deactivate``, the admin's form, or
 ``user.is_active = False; user.save()`` in a shell), ``user_access_end`` runs: its sessions end,
@@ -8,6 +8,11 @@ event per case), and it no longer receives case e-mail (``tasks.case_mail_recipi
 reads ``is_active``). The model signal below covers every path that saves the user row; a
 queryset ``update()`` writes no signal, but the account still reads nothing (an inactive
 account has no role) and receives no e-mail.
+
+When the e-mail address changes, on any path that saves the user row (the admin, a roster
+import, a shell), the former address is told (``two_factor.account_email_change_notify``).
+When an account that read no case content is given a role that does, its second factor and
+sessions end (``two_factor.second_factor_reset_on_case_access``).
 
 Changes to the user row are kept by its history (simple-history), with who made them.
 """
@@ -23,7 +28,7 @@ from django.utils import timezone
 from .. import event_details
 from ..audit import case_event_record
 from ..models import CaseAssignment, CaseUserObjectPermission, User
-from ..permissions import case_grants_sync
+from ..permissions import account_reads_cases, case_grants_sync
 from .common import stamp
 
 DEACTIVATED_REASON = "The account was deactivated."
@@ -127,25 +132,46 @@ def _actor_of(user):
     return requester if getattr(requester, "is_authenticated", False) else None
 
 
+# The columns whose change the signals act on.
+WATCHED_FIELDS = {"is_active", "email", "role", "is_superuser"}
+
+
 def _user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw or instance._state.adding or instance.pk is None:
         return
-    if update_fields is not None and "is_active" not in update_fields:
+    if update_fields is not None and not WATCHED_FIELDS & set(update_fields):
         return  # a sign-in's last_login, for example
-    instance._ncii_was_active = (
-        User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+    row = (
+        User.objects.filter(pk=instance.pk)
+        .values_list("is_active", "email", "role", "is_superuser")
+        .first()
     )
+    if row is not None:
+        instance._ncii_was_active, instance._ncii_was_email = row[:2]
+        before = User(role=row[2], is_superuser=row[3])
+        instance._ncii_read_cases = account_reads_cases(before)
 
 
 def _user_post_save(sender, instance, created, raw=False, **kwargs):
     was_active = instance.__dict__.pop("_ncii_was_active", None)
-    if raw or created or not was_active or instance.is_active:
+    was_email = instance.__dict__.pop("_ncii_was_email", None)
+    read_cases = instance.__dict__.pop("_ncii_read_cases", None)
+    if raw or created:
         return
-    instance._ncii_access_ended = user_access_end(user=instance, actor=_actor_of(instance))
+    if read_cases is False and instance.is_active and account_reads_cases(instance):
+        from .two_factor import second_factor_reset_on_case_access
+
+        second_factor_reset_on_case_access(user=instance)
+    if was_email and was_email.strip().lower() != (instance.email or "").strip().lower():
+        from .two_factor import account_email_change_notify
+
+        account_email_change_notify(user=instance, old_email=was_email, actor=_actor_of(instance))
+    if was_active and not instance.is_active:
+        instance._ncii_access_ended = user_access_end(user=instance, actor=_actor_of(instance))
 
 
 def accounts_signals_connect() -> None:
-    """Connects the deactivation signal (``NciiCasesConfig.ready``)."""
+    """Connects the deactivation and address-change signals (``NciiCasesConfig.ready``)."""
     from django.db.models.signals import post_save, pre_save
 
     pre_save.connect(_user_pre_save, sender=User, dispatch_uid="ncii_user_was_active")

@@ -55,6 +55,7 @@ from ..roster import (
 )
 from .accounts import user_deactivate
 from .common import stamp
+from .two_factor import account_email_change_notify
 
 BATCH = 2000
 SAMPLES_MAX = 25
@@ -152,6 +153,8 @@ class _Run:
     seen: set[str] = field(default_factory=set)
     seen_staff: set[str] = field(default_factory=set)
     usernames: set[str] = field(default_factory=set)
+    # (account, former address) of each account whose e-mail address the import changes
+    emails_changed: list[tuple[User, str]] = field(default_factory=list)
 
 
 def roster_import(
@@ -567,6 +570,7 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
                 other.roster_sourced_id = r.sid
                 fields = [k for k, v in details.items() if getattr(other, k) != v]
                 _email_keep(run, other, fields)
+                _email_change_note(run, other, fields)
                 for name in fields:
                     setattr(other, name, details[name])
                 changed.append(other)
@@ -588,6 +592,7 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
         else:
             fields = [k for k, v in details.items() if getattr(account, k) != v]
             _email_keep(run, account, fields)
+            _email_change_note(run, account, fields)
             for name in fields:
                 setattr(account, name, details[name])
             if fields:
@@ -605,6 +610,9 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
         history_rows_bulk_append(
             model=User, instances=changed, history_type="~", when=run.now, user=run.actor
         )
+    # (a bulk update sends no model signal: the former addresses are told here, after commit)
+    for account, former in run.emails_changed:
+        account_email_change_notify(user=account, old_email=former, actor=run.actor)
     for account in ending:
         _account_end(run, account)
 
@@ -625,6 +633,13 @@ def _email_keep(run: _Run, account: User, fields: list[str]) -> None:
         f"{account.username}: e-mail address kept (the account reads cases: a coordinator "
         "changes it)",
     )
+
+
+def _email_change_note(run: _Run, account: User, fields: list[str]) -> None:
+    """Notes the account's former address when the import changes it (after ``_email_keep``):
+    it is told once the import commits (``two_factor.account_email_change_notify``)."""
+    if "email" in fields and account.email:
+        run.emails_changed.append((account, account.email))
 
 
 def _account_end(run: _Run, account: User) -> None:

@@ -92,7 +92,36 @@ CHANGE_TEXTS = {
     ),
     "recovery_codes": "A new set of recovery codes was made for your account; the old ones "
     "no longer work.",
+    "case_access_given": (
+        "Your account was given a role that reads case records. The authenticator app and "
+        "recovery codes it had were removed and its sessions ended, so that only you can "
+        "set up its second factor: sign in with your password and ask for a set-up link, "
+        "which is sent to this address."
+    ),
 }
+
+
+def account_email_change_notify(*, user, old_email: str, actor=None) -> bool:
+    """E-mails the account's former address (``old_email``) that its address changed, after
+    the transaction commits: the new address, when, and who changed it (``actor``; None from
+    a shell or the command line). Whoever controlled the new address could receive the
+    account's set-up links, so the owner must hear of it where they still read their mail.
+    Returns False when there was no former address. Holds no secret."""
+    if not old_email:
+        return False
+    when = timezone.localtime().strftime("%b %d, %Y at %H:%M %Z")
+    by = actor.get_username() if getattr(actor, "pk", None) else "the server's command line"
+    _send_after_commit(
+        "Your NCII case manager account changed",
+        f"Hello {user.get_username()},\n\nThe e-mail address of your account was changed from "
+        f"this address to {user.email or '(none)'} by {by} ({when}). E-mail for the account, "
+        "its set-up links included, now goes to the new address.\n\n"
+        "If you expected this, there is nothing to do. If you did not, tell your district's "
+        "Title IX coordinator or IT team at once: someone else may be trying to use your "
+        "account.\n",
+        old_email,
+    )
+    return True
 
 
 def _send_after_commit(subject: str, body: str, recipient: str) -> None:
@@ -246,6 +275,38 @@ def totp_device_enroll(*, link_id: int, user, device: TOTPDevice, token: str) ->
         link.save(update_fields=["used_at"])
         account_change_notify(user=user, change="authenticator_enrolled")
     return True
+
+
+# --- Given access to case records ----------------------------------------------------------
+
+
+def second_factor_reset_on_case_access(*, user) -> bool:
+    """Removes the second factor of an account that has just been given a role that reads
+    case content (``permissions.account_reads_cases``, from a role that reads none: no role,
+    district IT, the auditor), revokes its unused set-up links and ends its sessions; the
+    owner is told by e-mail and sets up a new authenticator through a link sent to the
+    account's address, which a coordinator sees when giving the role. Why: district IT,
+    which resets passwords and changes the addresses of accounts that read no case, could
+    otherwise set up an authenticator on an account it makes, have a coordinator give it
+    the investigator role, and sign in as an investigator. Returns True when there was an
+    authenticator, recovery codes or a session to end (an account that had none is not
+    e-mailed)."""
+    from .accounts import user_sessions_end
+
+    had_factor = (
+        TOTPDevice.objects.filter(user=user).exists()
+        or StaticDevice.objects.filter(user=user).exists()
+    )
+    if had_factor:
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+    EnrollmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    ended = user_sessions_end(user=user)
+    if had_factor or ended:
+        account_change_notify(user=user, change="case_access_given")
+    return bool(had_factor or ended)
 
 
 # --- Removing a second factor (two-person rule for coordinators and superusers) --------------

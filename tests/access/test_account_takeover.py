@@ -457,6 +457,96 @@ def test_a_coordinator_changes_the_address_of_an_account_that_reads_cases(
     )
 
 
+def test_the_former_address_is_told_of_the_new_one_on_every_path(
+    client, district, investigator, auditor, mailoutbox
+):
+    """Whoever changes an account's address (a coordinator in the admin, a shell's save) and
+    however (a roster import: tests/ncii_cases/test_roster_import.py), the former address is
+    told where the account's e-mail now goes and who changed it: an owner whose address was
+    redirected hears of it where they still read their mail."""
+    coordinator = UserFactory(
+        username="staffcoordinator", district=district, role=c.Role.COORDINATOR, is_staff=True
+    )
+    login_verified(client, coordinator)
+    former = investigator.email
+    mailoutbox.clear()
+    _address_change(client, investigator, "investigator.new@district.example")
+    assert [m.to for m in mailoutbox] == [[former]]
+    assert "investigator.new@district.example" in mailoutbox[0].body
+    assert "staffcoordinator" in mailoutbox[0].body
+    # A save in a shell, on the server
+    mailoutbox.clear()
+    former = auditor.email
+    auditor.email = "auditor.elsewhere@district.example"
+    auditor.save()
+    assert [m.to for m in mailoutbox] == [[former]]
+    assert "command line" in mailoutbox[0].body
+    # The same address in other capitals, another field, an address added where there was
+    # none: nothing to tell
+    mailoutbox.clear()
+    auditor.email = auditor.email.upper()
+    auditor.save()
+    auditor.first_name = "Renamed"
+    auditor.save(update_fields=["first_name"])
+    newcomer = UserFactory(district=district, email="")
+    newcomer.email = "newcomer@district.example"
+    newcomer.save()
+    assert mailoutbox == []
+
+
+def _sessions_of(account) -> int:
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    decoded = (s.get_decoded() for s in Session.objects.all())
+    return sum(1 for data in decoded if data.get(SESSION_KEY) == str(account.pk))
+
+
+def test_an_account_given_a_role_that_reads_cases_sets_up_its_second_factor_anew(
+    client, district, mailoutbox
+):
+    """The takeover through a role: district IT makes an account (no role yet; its password
+    and address are IT's), sets up an authenticator on it and signs in as it; a coordinator
+    then gives it the investigator role. The authenticator, the recovery codes and the
+    session IT held end with the grant; the owner is told, and sets up a new one through a
+    link sent to the address the coordinator saw on the same page."""
+    from ncii_cases.services.two_factor import recovery_codes_create
+
+    account = UserFactory(username="newhire", district=district, role="", is_staff=False)
+    TOTPDevice.objects.create(user=account, name="Authenticator", confirmed=True)
+    recovery_codes_create(user=account)
+    held = Client()
+    held.force_login(account)
+    assert _sessions_of(account) == 1
+    coordinator = UserFactory(
+        username="staffcoordinator", district=district, role=c.Role.COORDINATOR, is_staff=True
+    )
+    login_verified(client, coordinator)
+    mailoutbox.clear()
+    data = _account_form(client, account)
+    data["role"] = c.Role.INVESTIGATOR
+    response = client.post(reverse("admin:ncii_cases_user_change", args=[account.pk]), data)
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.role == c.Role.INVESTIGATOR
+    assert not TOTPDevice.objects.filter(user=account).exists()
+    assert not StaticDevice.objects.filter(user=account).exists()
+    assert _sessions_of(account) == 0
+    assert [m.to for m in mailoutbox] == [[account.email]]
+    assert "reads case records" in mailoutbox[0].body
+    # A move between roles that read cases keeps the second factor the holder set up
+    device = TOTPDevice.objects.create(user=account, name="Authenticator", confirmed=True)
+    account.role = c.Role.SUPPORT_STAFF
+    account.save()
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    # And district IT's own account made an investigator (a shell's save) starts afresh too
+    it_account = UserFactory(district=district, role=c.Role.IT_ADMIN)
+    TOTPDevice.objects.create(user=it_account, name="Authenticator", confirmed=True)
+    it_account.role = c.Role.INVESTIGATOR
+    it_account.save()
+    assert not TOTPDevice.objects.filter(user=it_account).exists()
+
+
 def test_who_may_change_an_address(district, it_admin, investigator, auditor, operator):
     """``permissions.account_email_may_change``, case by case: the rule of the admin and of
     the roster import."""

@@ -362,7 +362,7 @@ def test_the_command_refuses_a_malformed_export_and_says_where(district, export,
 
 
 def test_an_import_keeps_the_address_of_an_account_that_reads_cases(
-    district, export, it_admin, tmp_path
+    district, export, it_admin, tmp_path, django_capture_on_commit_callbacks, mailoutbox
 ):
     """District IT runs the import: it must not choose where the authenticator set-up link of
     an account that reads case content goes (it could set itself up as that investigator),
@@ -382,7 +382,9 @@ def test_an_import_keeps_the_address_of_an_account_that_reads_cases(
         return rows
 
     _rewrite(export, "users.csv", emails)
-    result = roster_import(district=district, origin=export, actor=it_admin)
+    former = plain.email
+    with django_capture_on_commit_callbacks(execute=True):
+        result = roster_import(district=district, origin=export, actor=it_admin)
 
     assert result.status == RosterImport.Status.APPLIED, result.problems
     investigator.refresh_from_db()
@@ -391,6 +393,11 @@ def test_an_import_keeps_the_address_of_an_account_that_reads_cases(
     assert plain.email == "it.controlled@attacker.example"
     assert result.counts["account_emails_kept"] == 1
     assert any("e-mail address kept" in line for line in result.samples["accounts"])
+    # The former address of the account whose address changed is told, by whom (a bulk
+    # update sends no model signal: the import tells it); the kept one hears nothing.
+    assert [m.to for m in mailoutbox] == [[former]]
+    assert "it.controlled@attacker.example" in mailoutbox[0].body
+    assert it_admin.username in mailoutbox[0].body
 
 
 def test_linking_an_account_made_by_hand_keeps_the_address_of_one_that_reads_cases(
