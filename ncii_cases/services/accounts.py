@@ -158,10 +158,11 @@ def _user_post_save(sender, instance, created, raw=False, **kwargs):
     read_cases = instance.__dict__.pop("_ncii_read_cases", None)
     if raw or created:
         return
-    if read_cases is False and instance.is_active and account_reads_cases(instance):
+    if read_cases is False and account_reads_cases(instance):
+        # (an inactive account too: it could be enabled again with the role)
         from .two_factor import second_factor_reset_on_case_access
 
-        second_factor_reset_on_case_access(user=instance)
+        second_factor_reset_on_case_access(user=instance, actor=_actor_of(instance))
     if was_email and was_email.strip().lower() != (instance.email or "").strip().lower():
         from .two_factor import account_email_change_notify
 

@@ -280,7 +280,7 @@ def totp_device_enroll(*, link_id: int, user, device: TOTPDevice, token: str) ->
 # --- Given access to case records ----------------------------------------------------------
 
 
-def second_factor_reset_on_case_access(*, user) -> bool:
+def second_factor_reset_on_case_access(*, user, actor=None) -> bool:
     """Removes the second factor of an account that has just been given a role that reads
     case content (``permissions.account_reads_cases``, from a role that reads none: no role,
     district IT, the auditor), revokes its unused set-up links and ends its sessions; the
@@ -288,9 +288,13 @@ def second_factor_reset_on_case_access(*, user) -> bool:
     account's address, which a coordinator sees when giving the role. Why: district IT,
     which resets passwords and changes the addresses of accounts that read no case, could
     otherwise set up an authenticator on an account it makes, have a coordinator give it
-    the investigator role, and sign in as an investigator. Returns True when there was an
-    authenticator, recovery codes or a session to end (an account that had none is not
-    e-mailed)."""
+    the investigator role, and sign in as an investigator. ``actor``: who gave the role (None
+    from a shell), logged in the account's district's access log with "Second factor
+    removed". Returns True when there was an authenticator, recovery codes or a session to
+    end (an account that had none is neither e-mailed nor logged)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from ..audit import access_event_record
     from .accounts import user_sessions_end
 
     had_factor = (
@@ -304,9 +308,18 @@ def second_factor_reset_on_case_access(*, user) -> bool:
         revoked_at=timezone.now()
     )
     ended = user_sessions_end(user=user)
-    if had_factor or ended:
-        account_change_notify(user=user, change="case_access_given")
-    return bool(had_factor or ended)
+    if not (had_factor or ended):
+        return False
+    account_change_notify(user=user, change="case_access_given")
+    access_event_record(
+        user=actor if getattr(actor, "pk", None) else AnonymousUser(),
+        action="second_factor_removed",
+        path=reverse("admin:ncii_cases_user_change", args=[user.pk]),
+        method="POST",
+        allowed=True,
+        district_id=user.district_id,
+    )
+    return True
 
 
 # --- Removing a second factor (two-person rule for coordinators and superusers) --------------

@@ -534,13 +534,17 @@ def test_an_account_given_a_role_that_reads_cases_sets_up_its_second_factor_anew
     assert _sessions_of(account) == 0
     assert [m.to for m in mailoutbox] == [[account.email]]
     assert "reads case records" in mailoutbox[0].body
+    assert AccessEvent.objects.filter(
+        action="second_factor_removed", user=coordinator, district=district
+    ).exists()
     # A move between roles that read cases keeps the second factor the holder set up
     device = TOTPDevice.objects.create(user=account, name="Authenticator", confirmed=True)
     account.role = c.Role.SUPPORT_STAFF
     account.save()
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
-    # And district IT's own account made an investigator (a shell's save) starts afresh too
-    it_account = UserFactory(district=district, role=c.Role.IT_ADMIN)
+    # And district IT's own account made an investigator (a shell's save) starts afresh too,
+    # even while disabled (it could be enabled again with the role)
+    it_account = UserFactory(district=district, role=c.Role.IT_ADMIN, is_active=False)
     TOTPDevice.objects.create(user=it_account, name="Authenticator", confirmed=True)
     it_account.role = c.Role.INVESTIGATOR
     it_account.save()
