@@ -6,7 +6,8 @@ every ``migrate``.
 SQLite cannot alter most columns in place: Django's migrations rebuild the table instead (a
 new table, the rows copied, the old one dropped), and the old table's triggers go with it.
 A later migration that alters the case table on SQLite (the demo's database) would leave the
-counts and facts unkept without a word. After every ``migrate`` (``post_migrate``), any
+counts and facts unkept without a word. After every ``migrate`` (``post_migrate``; not after
+one that stepped back, whose tables are older than the models: ``apps.migrated_back``), any
 missing trigger is created again from its migration's SQL, and what it should have kept is
 put right: the counts recounted (``stage_counts``) and a stale facts row written for every
 case without one. PostgreSQL keeps triggers through ALTER TABLE; a trigger dropped by hand

@@ -103,7 +103,7 @@ PERMISSION_APPS = ("ncii_cases", "policies", "auth", "otp_totp", "otp_static")
 def roles_sync() -> dict[str, Group]:
     """Creates each role's group, sets exactly its rights and exactly its members (the
     accounts holding the role), empties every other group, and returns the groups by role
-    code. Runs after every ``migrate``."""
+    code. Runs after every ``migrate`` (not one that stepped back: ``apps.migrated_back``)."""
     from .models import User
 
     wanted = {code for codes in ROLE_PERMISSIONS.values() for code in codes}
