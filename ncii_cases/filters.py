@@ -150,16 +150,21 @@ class IndexedOrderingFilter(django_filters.OrderingFilter):
     tiebreak its index stores); several parameters order by each one's first key, then by the
     tiebreak of the first."""
 
-    def filter(self, qs, value):
-        if value in ([], (), {}, "", None):
-            return qs
-        params = [v for v in value if v in SORT_ORDER]
+    @staticmethod
+    def order_for(value) -> tuple:
+        """The ORDER BY terms of the sort parameters ``value`` (a list of ``SORT_ORDER``
+        keys; others are ignored), or () when none is valid (the caller's default order)."""
+        params = [v for v in (value or ()) if v in SORT_ORDER]
         if not params:
-            return qs
+            return ()
         if len(params) == 1:
-            return qs.order_by(*SORT_ORDER[params[0]])
+            return SORT_ORDER[params[0]]
         keys = [SORT_ORDER[p][0] for p in params]
-        return qs.order_by(*keys, *SORT_ORDER[params[0]][1:])
+        return (*keys, *SORT_ORDER[params[0]][1:])
+
+    def filter(self, qs, value):
+        order = self.order_for(value)
+        return qs.order_by(*order) if order else qs
 
 
 class _AmongArray(Func):

@@ -14,7 +14,7 @@ from django.utils.functional import SimpleLazyObject
 
 from ncii_cases import choices as c
 from ncii_cases import clocks
-from ncii_cases.filters import DUE_FIRST, CaseQueueFilter
+from ncii_cases.filters import DUE_FIRST, CaseQueueFilter, IndexedOrderingFilter
 from ncii_cases.models import Case, CaseAssignment, School, User
 from ncii_cases.permissions import (
     Action,
@@ -176,7 +176,6 @@ class QueueRowMaker:
 @dataclass
 class Queue:
     filterset: CaseQueueFilter
-    cases: QuerySet[Case]
     reads_content: bool
     stage_counts: list = field(default_factory=list)
     new_reports: list = field(default_factory=list)
@@ -193,6 +192,15 @@ class Queue:
     school_stage_counts: list = field(default_factory=list)
     # The listed cases for the pager, read ids first (``IdsFirstList``).
     rows: IdsFirstList | None = None
+
+    @property
+    def cases(self) -> QuerySet[Case]:
+        """The visible cases, filtered, with the rows' annotations (next due time, overdue
+        flag, harm level), in the queue's order (the sort given, else ``DUE_FIRST``). Built
+        when read: the page itself reads its rows ids first (``rows``), so a search's
+        conditions are not put together for a query that is never sent."""
+        cases = self.filterset.qs
+        return cases if self.filterset.sort_given() else cases.order_by(*DUE_FIRST)
 
 
 def queue_staff_for_user(*, user) -> QuerySet[User]:
@@ -270,16 +278,10 @@ def case_queue(
         reads_respondents=user_can_anywhere(user, Action.VIEW_DISCIPLINE),
         now=now,
     )
-    cases = filterset.qs
-    sorted_ids = filterset.filters["sort"].filter(
-        filterset.filter_unsorted(base.order_by()), filterset.sort_given()
-    )
-    if not filterset.sort_given():
-        cases = cases.order_by(*DUE_FIRST)
-        sorted_ids = sorted_ids.order_by(*DUE_FIRST)
-    queue = Queue(
-        filterset=filterset, cases=cases, reads_content=reads_content, schools=school_list
-    )
+    # The whole order of the list (the sort given, else the next due first): the sorted ids
+    # are built only when the database pages them (no search, or a search too broad to list).
+    order = IndexedOrderingFilter.order_for(filterset.sort_given()) or DUE_FIRST
+    queue = Queue(filterset=filterset, reads_content=reads_content, schools=school_list)
     # Counts per school and stage (the home's table) and, summed, per stage.
     queue.school_stage_counts = school_stage_counts(user=user, visible=base)
     counts: dict[str, int] = {}
@@ -287,16 +289,13 @@ def case_queue(
         counts[stage] = counts.get(stage, 0) + n
     queue.stage_counts = [(value, label, counts.get(value, 0)) for value, label in c.Stage.choices]
     queue.total = sum(counts.values())
-    ids = sorted_ids.values_list("pk", flat=True)
     listed = None
     if filterset.searches():
         # The matches' ids, sorted, read once: the count and the page come from them.
         unsearched = filterset.filter_unsorted(base.order_by(), skip=("q",))
         try:
             listed = ids_listed(
-                *filterset.search_sorted_sql(
-                    unsearched, sorted_ids.query.order_by, limit=SEARCH_IDS_LISTED + 1
-                )
+                *filterset.search_sorted_sql(unsearched, order, limit=SEARCH_IDS_LISTED + 1)
             )
         except EmptyResultSet:  # no case can match (a user who may see no case)
             listed = []
@@ -305,10 +304,12 @@ def case_queue(
     if listed is not None:
         queue.count = len(listed)
         ids = listed
-    elif filterset.narrows():
-        queue.count = filterset.filter_unsorted(base.order_by()).count()
     else:
-        queue.count = queue.total
+        # Paged by the database: the filtered cases' ids in the sort's index order, counted
+        # apart only when a filter narrows the list.
+        matching = filterset.filter_unsorted(base.order_by())
+        ids = matching.order_by(*order).values_list("pk", flat=True)
+        queue.count = matching.count() if filterset.narrows() else queue.total
     queue.rows = IdsFirstList(ids, count=queue.count, now=now)
     if not with_lists:
         return queue
