@@ -137,9 +137,12 @@ WATCHED_FIELDS = {"is_active", "email", "role", "is_superuser"}
 
 
 def _user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw or instance._state.adding or instance.pk is None:
+    # A new instance given the primary key of an existing account (``User(pk=...).save()``)
+    # updates that account: its row is read as any other's (none when it is truly new).
+    if raw or instance.pk is None:
         return
-    if update_fields is not None and not WATCHED_FIELDS & set(update_fields):
+    saved = WATCHED_FIELDS if update_fields is None else WATCHED_FIELDS & set(update_fields)
+    if not saved:
         return  # a sign-in's last_login, for example
     row = (
         User.objects.filter(pk=instance.pk)
@@ -147,9 +150,15 @@ def _user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
         .first()
     )
     if row is not None:
-        instance._ncii_was_active, instance._ncii_was_email = row[:2]
-        before = User(role=row[2], is_superuser=row[3])
-        instance._ncii_read_cases = account_reads_cases(before)
+        # Only what this save writes counts: a field set on the instance but left out of
+        # ``update_fields`` is not changed in the database.
+        if "is_active" in saved:
+            instance._ncii_was_active = row[0]
+        if "email" in saved:
+            instance._ncii_was_email = row[1]
+        if saved & {"role", "is_superuser"}:
+            before = User(role=row[2], is_superuser=row[3])
+            instance._ncii_read_cases = account_reads_cases(before)
 
 
 def _user_post_save(sender, instance, created, raw=False, **kwargs):

@@ -570,7 +570,7 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
                 other.roster_sourced_id = r.sid
                 fields = [k for k, v in details.items() if getattr(other, k) != v]
                 _email_keep(run, other, fields)
-                _email_change_note(run, other, fields)
+                _email_change_note(run, other, fields, details)
                 for name in fields:
                     setattr(other, name, details[name])
                 changed.append(other)
@@ -592,7 +592,7 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
         else:
             fields = [k for k, v in details.items() if getattr(account, k) != v]
             _email_keep(run, account, fields)
-            _email_change_note(run, account, fields)
+            _email_change_note(run, account, fields, details)
             for name in fields:
                 setattr(account, name, details[name])
             if fields:
@@ -635,10 +635,14 @@ def _email_keep(run: _Run, account: User, fields: list[str]) -> None:
     )
 
 
-def _email_change_note(run: _Run, account: User, fields: list[str]) -> None:
-    """Notes the account's former address when the import changes it (after ``_email_keep``):
-    it is told once the import commits (``two_factor.account_email_change_notify``)."""
-    if "email" in fields and account.email:
+def _email_change_note(run: _Run, account: User, fields: list[str], details: dict) -> None:
+    """Notes the account's former address when the import changes it (after ``_email_keep``)
+    to another address (``details["email"]``; a change only of capitals or spaces is the same
+    mailbox, as the save signal of ``services.accounts`` counts it): it is told once the
+    import commits (``two_factor.account_email_change_notify``)."""
+    former = (account.email or "").strip()
+    new = (details.get("email") or "").strip()
+    if "email" in fields and former and former.lower() != new.lower():
         run.emails_changed.append((account, account.email))
 
 

@@ -297,28 +297,33 @@ def second_factor_reset_on_case_access(*, user, actor=None) -> bool:
     from ..audit import access_event_record
     from .accounts import user_sessions_end
 
-    had_factor = (
-        TOTPDevice.objects.filter(user=user).exists()
-        or StaticDevice.objects.filter(user=user).exists()
-    )
-    if had_factor:
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
-    EnrollmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    ended = user_sessions_end(user=user)
-    if not (had_factor or ended):
-        return False
-    account_change_notify(user=user, change="case_access_given")
-    access_event_record(
-        user=actor if getattr(actor, "pk", None) else AnonymousUser(),
-        action="second_factor_removed",
-        path=reverse("admin:ncii_cases_user_change", args=[user.pk]),
-        method="POST",
-        allowed=True,
-        district_id=user.district_id,
-    )
+    # All or nothing (a shell's save runs this after its own commit). A sign-in checking a
+    # code at this moment cannot write the removed authenticator back: django-otp's
+    # ``match_token`` locks the device rows it checks (``for_verify``), so it waits for the
+    # removal to commit and then finds none.
+    with transaction.atomic():
+        had_factor = (
+            TOTPDevice.objects.filter(user=user).exists()
+            or StaticDevice.objects.filter(user=user).exists()
+        )
+        if had_factor:
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
+        EnrollmentLink.objects.filter(
+            user=user, used_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        ended = user_sessions_end(user=user)
+        if not (had_factor or ended):
+            return False
+        account_change_notify(user=user, change="case_access_given")
+        access_event_record(
+            user=actor if getattr(actor, "pk", None) else AnonymousUser(),
+            action="second_factor_removed",
+            path=reverse("admin:ncii_cases_user_change", args=[user.pk]),
+            method="POST",
+            allowed=True,
+            district_id=user.district_id,
+        )
     return True
 
 

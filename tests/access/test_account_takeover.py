@@ -579,3 +579,87 @@ def test_who_may_change_an_address(district, it_admin, investigator, auditor, op
     assert not account_email_may_change(it_admin, superuser)
     assert account_email_may_change(operator, superuser)
     assert account_email_may_change(operator, investigator)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_in_under_way_while_a_role_is_given_does_not_bring_the_authenticator_back(
+    district,
+):
+    """A race of the takeover through a role: IT holds a password-only session of the account
+    it made and sends a code while a coordinator's grant is being saved. django-otp saves the
+    device after checking a code, and Django inserts a saved row that it no longer finds: a
+    sign-in that read the device before the grant removed it would write it back. The code
+    is checked on the device rows locked (django-otp's ``match_token``, ``for_verify``):
+    the sign-in waits for the grant to commit, then finds no device and signs no one in."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from ncii_cases.models import User
+
+    account = UserFactory(username="newhire", district=district, role="")
+    device = TOTPDevice.objects.create(user=account, name="Authenticator", confirmed=True)
+    held = Client()
+    assert password_step(held, "newhire", "correct-horse-battery-staple").status_code == 302
+    token = code(device)
+    granted, commit = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def grant():
+        try:
+            with transaction.atomic():
+                account_row = User.objects.get(pk=account.pk)
+                account_row.role = c.Role.INVESTIGATOR
+                account_row.save()
+                granted.set()
+                commit.wait(timeout=10)
+        finally:
+            granted.set()
+            connection.close()
+
+    def sign_in():
+        try:
+            granted.wait(timeout=10)
+            outcome["response"] = held.post(reverse("login_verify"), {"token": token})
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=grant), threading.Thread(target=sign_in)]
+    for thread in threads:
+        thread.start()
+    granted.wait(timeout=10)
+    threads[1].join(timeout=0.5)  # the sign-in waits on the grant's locks
+    commit.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not TOTPDevice.objects.filter(user=account).exists()
+    assert User.objects.get(pk=account.pk).role == c.Role.INVESTIGATOR
+    # The code is refused (200, the form again) or, the session having been ended by the
+    # grant while the sign-in waited, Django refuses to save it again (400,
+    # ``SessionInterrupted``); either way no one is signed in.
+    assert outcome["response"].status_code in (200, 400)
+    assert held.get(reverse("ncii_cases:home")).status_code == 302  # not signed in
+
+
+def test_only_what_a_save_writes_counts_for_the_account_signals(district, mailoutbox):
+    """The save signals act on the columns a save writes: an address set on the instance but
+    left out of ``update_fields`` changed nothing and tells no one; a new instance given an
+    existing account's primary key updates that account and counts as any other save."""
+    from ncii_cases.models import User
+
+    account = UserFactory(username="newhire", district=district, role="", email="a@example.org")
+    TOTPDevice.objects.create(user=account, name="Authenticator", confirmed=True)
+    account.email = "elsewhere@example.org"
+    account.first_name = "Rowan"
+    account.save(update_fields=["first_name"])
+    assert mailoutbox == []
+    assert User.objects.get(pk=account.pk).email == "a@example.org"
+    # The same primary key on a fresh instance: an update of the account, its role given
+    fresh = User.objects.get(pk=account.pk)
+    fresh._state.adding = True
+    fresh.role = c.Role.INVESTIGATOR
+    fresh.save()
+    assert not TOTPDevice.objects.filter(user=account).exists()
+    assert [m.to for m in mailoutbox] == [["a@example.org"]]
+    assert "reads case records" in mailoutbox[0].body

@@ -398,6 +398,20 @@ def test_an_import_keeps_the_address_of_an_account_that_reads_cases(
     assert [m.to for m in mailoutbox] == [[former]]
     assert "it.controlled@attacker.example" in mailoutbox[0].body
     assert it_admin.username in mailoutbox[0].body
+    # The same address in capitals is the same mailbox: written as the roster has it, told
+    # to no one (as a save of the account counts it)
+    mailoutbox.clear()
+    _rewrite(
+        export,
+        "users.csv",
+        lambda rows: [[v.upper() if "@" in v else v for v in row] for row in rows],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = roster_import(district=district, origin=export, actor=it_admin)
+    assert result.status == RosterImport.Status.APPLIED, result.problems
+    plain.refresh_from_db()
+    assert plain.email == "IT.CONTROLLED@ATTACKER.EXAMPLE"
+    assert mailoutbox == []
 
 
 def test_linking_an_account_made_by_hand_keeps_the_address_of_one_that_reads_cases(
