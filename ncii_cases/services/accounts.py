@@ -132,6 +132,14 @@ def _actor_of(user):
     return requester if getattr(requester, "is_authenticated", False) else None
 
 
+def email_address_moved(former: str | None, new: str | None) -> bool:
+    """Whether an account's address changed to another mailbox: ``former`` was set and
+    ``new`` differs from it beyond capitals and surrounding spaces (a change only of those is
+    the same mailbox, and its owner is not told)."""
+    former = (former or "").strip()
+    return bool(former) and former.lower() != (new or "").strip().lower()
+
+
 # The columns whose change the signals act on.
 WATCHED_FIELDS = {"is_active", "email", "role", "is_superuser"}
 
@@ -172,7 +180,7 @@ def _user_post_save(sender, instance, created, raw=False, **kwargs):
         from .two_factor import second_factor_reset_on_case_access
 
         second_factor_reset_on_case_access(user=instance, actor=_actor_of(instance))
-    if was_email and was_email.strip().lower() != (instance.email or "").strip().lower():
+    if email_address_moved(was_email, instance.email):
         from .two_factor import account_email_change_notify
 
         account_email_change_notify(user=instance, old_email=was_email, actor=_actor_of(instance))

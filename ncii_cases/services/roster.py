@@ -53,7 +53,7 @@ from ..roster import (
     manifest_read,
     records,
 )
-from .accounts import user_deactivate
+from .accounts import email_address_moved, user_deactivate
 from .common import stamp
 from .two_factor import account_email_change_notify
 
@@ -637,12 +637,10 @@ def _email_keep(run: _Run, account: User, fields: list[str]) -> None:
 
 def _email_change_note(run: _Run, account: User, fields: list[str], details: dict) -> None:
     """Notes the account's former address when the import changes it (after ``_email_keep``)
-    to another address (``details["email"]``; a change only of capitals or spaces is the same
-    mailbox, as the save signal of ``services.accounts`` counts it): it is told once the
-    import commits (``two_factor.account_email_change_notify``)."""
-    former = (account.email or "").strip()
-    new = (details.get("email") or "").strip()
-    if "email" in fields and former and former.lower() != new.lower():
+    to another mailbox (``details["email"]``, ``accounts.email_address_moved``, the rule of
+    the account's save signal): it is told once the import commits
+    (``two_factor.account_email_change_notify``)."""
+    if "email" in fields and email_address_moved(account.email, details.get("email")):
         run.emails_changed.append((account, account.email))
 
 

@@ -302,16 +302,7 @@ def second_factor_reset_on_case_access(*, user, actor=None) -> bool:
     # ``match_token`` locks the device rows it checks (``for_verify``), so it waits for the
     # removal to commit and then finds none.
     with transaction.atomic():
-        had_factor = (
-            TOTPDevice.objects.filter(user=user).exists()
-            or StaticDevice.objects.filter(user=user).exists()
-        )
-        if had_factor:
-            TOTPDevice.objects.filter(user=user).delete()
-            StaticDevice.objects.filter(user=user).delete()
-        EnrollmentLink.objects.filter(
-            user=user, used_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        had_factor = _factors_delete(user=user)
         ended = user_sessions_end(user=user)
         if not (had_factor or ended):
             return False
@@ -362,12 +353,19 @@ def second_factor_resets_for_user(*, user) -> dict[str, list[SecondFactorReset]]
     }
 
 
-def _second_factor_remove(*, user) -> None:
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+def _factors_delete(*, user) -> bool:
+    """Deletes the account's authenticators and recovery codes (confirmed or not) and revokes
+    its unused set-up links; returns whether it had an authenticator or recovery codes."""
+    deleted = TOTPDevice.objects.filter(user=user).delete()[0]
+    deleted += StaticDevice.objects.filter(user=user).delete()[0]
     EnrollmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    return deleted > 0
+
+
+def _second_factor_remove(*, user) -> None:
+    _factors_delete(user=user)
     account_change_notify(user=user, change="second_factor_removed")
 
 
