@@ -359,10 +359,14 @@ class CaseQueueFilter(django_filters.FilterSet):
         name = " ".join(words)
         parts = [
             Q(reference__icontains=value) | Q(title__icontains=value),
-            party & Q(parties__person__first_name__icontains=name),
-            party & Q(parties__person__last_name__icontains=name),
             party & Q(parties__description__icontains=value),
         ]
+        if name:
+            # (a term of commas alone names no one: matched as "" it matched every name)
+            parts[1:1] = [
+                party & Q(parties__person__first_name__icontains=name),
+                party & Q(parties__person__last_name__icontains=name),
+            ]
         if 1 < len(words) <= SEARCH_NAME_WORDS:
             # A full name: the same party's first or last name holds every word.
             parts.append(party & Person.name_words_q(words, path="parties__person__"))

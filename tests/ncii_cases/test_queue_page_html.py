@@ -289,3 +289,13 @@ def test_an_unknown_sort_is_the_default_order_and_says_so(client, cases, coordin
     body = _page(client, coordinator, HOME + "?sort=bogus")
     assert "Cases, soonest due first." in body and "sorted as chosen" not in body
     assert _header_links(body)["Next due"] == (QueryDict("sort=-due"), "ascending")
+
+
+def test_a_search_of_commas_alone_names_no_one(client, cases, coordinator):
+    # Commas are taken out of names ("Brightwater, Jordan"); a term of commas alone is then
+    # no name at all, and must not match every case with a named party.
+    from tests.factories import CasePartyFactory
+
+    CasePartyFactory(case=cases[0])
+    body = _page(client, coordinator, HOME + "?q=,,,")
+    assert "0 cases match these filters." in body
