@@ -35,6 +35,7 @@ from policies.services import reporting_profile_copy_for_district
 from . import models as m
 from .access_log import access_case, access_record, client_ip
 from .audit import access_event_record
+from .filters import SEARCH_TERM_MAX_CHARS
 from .permissions import (
     Action,
     account_email_may_change,
@@ -50,7 +51,31 @@ from .services.accounts import user_sessions_end
 from .services.two_factor import second_factor_reset_request
 
 
-class ScopedAdminMixin:
+class SearchTermLimitMixin:
+    """Every admin list's search box takes at most ``SEARCH_TERM_MAX_CHARS`` characters, as
+    the queue's does: a longer term lists nothing and says why (SQLite cannot match a pattern
+    of tens of thousands of characters, which was a 500). Every admin of the project has it
+    (``ScopedAdminMixin``), and so does every other registered admin with a search box
+    (``search_limit_everywhere``, at the end of this module)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        # A term longer than anyone types is refused with a message, not matched (SQLite
+        # cannot match a pattern of tens of thousands of characters: a 500).
+        if len(search_term) > SEARCH_TERM_MAX_CHARS:
+            self.message_user(
+                request,
+                _(
+                    "Search for at most %(limit)d characters (you entered %(length)d). Nothing "
+                    "is listed for this search."
+                )
+                % {"limit": SEARCH_TERM_MAX_CHARS, "length": len(search_term)},
+                level=messages.ERROR,
+            )
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+class ScopedAdminMixin(SearchTermLimitMixin):
     """For every admin of the project: the rows of ``get_queryset`` are all the user may
     reach. A row outside them answers 404 on every view that names it (the admin's own
     "does not exist" redirect, and simple-history's rebuild of a hidden row from its
@@ -1019,3 +1044,24 @@ class SsoIdentityAdmin(ScopedAdminMixin, admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+def search_limit_everywhere(site=admin.site) -> list[str]:
+    """Gives ``SearchTermLimitMixin`` to every registered admin with a search box that lacks
+    it (the sign-in lockouts' lists of django-axes, for example), by registering a subclass
+    in its place; returns the models changed, as "app_label.model". The apps listed after
+    this one in INSTALLED_APPS register no admin with a search box (a test checks every list
+    of the site)."""
+    changed = []
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, SearchTermLimitMixin) or not model_admin.search_fields:
+            continue
+        limited = type(
+            f"Limited{type(model_admin).__name__}", (SearchTermLimitMixin, type(model_admin)), {}
+        )
+        site.unregister(model)
+        site.register(model, limited)
+        changed.append(model._meta.label_lower)
+    return changed
+
+
+search_limit_everywhere()

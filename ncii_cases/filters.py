@@ -65,6 +65,10 @@ CONTENT_SORTS = ("harm",)
 # The most words of a search term matched as a full name against a party's first and last
 # names; a longer term is no one's name (it still matches references, titles and descriptions).
 SEARCH_NAME_WORDS = 6
+# The longest search term accepted, in characters: a reference, a full name or a few words
+# of a description fit many times over. A longer one is refused with a message (SQLite
+# cannot match a pattern of tens of thousands of characters, and no one types one).
+SEARCH_TERM_MAX_CHARS = 200
 
 
 class PlainSelect(forms.Select):
@@ -208,7 +212,17 @@ def _pk_among(ids: QuerySet) -> Q | Func:
 class CaseQueueFilter(django_filters.FilterSet):
     # Every select is a PlainSelect: the form is on every queue page, and Django's select
     # renders two templates per option.
-    q = django_filters.CharFilter(method="filter_q", label=_("Reference or name"))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Reference or name"),
+        max_length=SEARCH_TERM_MAX_CHARS,
+        error_messages={
+            "max_length": _(
+                "Search for at most %(limit_value)d characters (you entered %(show_value)d): "
+                "a reference, a name or a few words of a description."
+            )
+        },
+    )
     school = ValuesModelChoiceFilter(
         queryset=None, label=_("School"), widget=PlainSelect, options=school_options
     )

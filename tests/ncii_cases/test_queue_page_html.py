@@ -299,3 +299,50 @@ def test_a_search_of_commas_alone_names_no_one(client, cases, coordinator):
     CasePartyFactory(case=cases[0])
     body = _page(client, coordinator, HOME + "?q=,,,")
     assert "0 cases match these filters." in body
+
+
+def test_a_search_term_longer_than_anyone_types_is_refused_with_a_message(
+    client, cases, coordinator
+):
+    """A term of 50,000 characters (a pasted file, a forged address) was a 500 on SQLite
+    ("LIKE or GLOB pattern too complex"). It is refused with a message that says the limit,
+    on the full page and in the table an htmx search swaps in; the list leaves it out."""
+    from ncii_cases.filters import SEARCH_TERM_MAX_CHARS
+
+    term = "x" * 50_000
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        body = _page(client, coordinator, f"{HOME}?q={term}", **headers)
+        assert f"Search for at most {SEARCH_TERM_MAX_CHARS} characters" in body
+        assert "(you entered 50000)" in body
+        assert f"{len(cases)} cases match these filters." in body
+    # A term at the limit is searched as any other
+    body = _page(client, coordinator, f"{HOME}?q={'x' * SEARCH_TERM_MAX_CHARS}")
+    assert "Search for at most" not in body
+    assert "0 cases match these filters." in body
+
+
+def test_every_admin_search_refuses_a_term_longer_than_anyone_types(client, district, operator):
+    """Every admin list with a search box: the same limit, a message, nothing listed, no
+    500."""
+    from django.contrib import admin
+
+    from ncii_cases.filters import SEARCH_TERM_MAX_CHARS
+    from tests.factories import UserFactory
+
+    coordinator = UserFactory(district=district, role=c.Role.COORDINATOR, is_staff=True)
+    it_admin = UserFactory(district=district, role=c.Role.IT_ADMIN, is_staff=True)
+    searched = 0
+    for model, model_admin in admin.site._registry.items():
+        if not model_admin.get_search_fields(None):
+            continue
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for user in (operator, coordinator, it_admin):
+            login_verified(client, user)
+            response = client.get(url, {"q": "y" * 50_000})
+            if response.status_code == 403:
+                continue  # a list this role does not open
+            assert response.status_code == 200, (url, user.username)
+            body = response.content.decode()
+            assert f"Search for at most {SEARCH_TERM_MAX_CHARS} characters" in body, url
+            searched += 1
+    assert searched >= 8
