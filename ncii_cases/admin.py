@@ -22,8 +22,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -39,16 +42,19 @@ from .filters import SEARCH_TERM_MAX_CHARS
 from .permissions import (
     Action,
     account_email_may_change,
+    account_email_may_confirm,
+    account_reads_cases,
     accounts_where,
     cases_visible_to,
     districts_where,
+    roles_assignable,
     schools_where,
     user_can_anywhere,
     user_can_everywhere,
 )
 from .roles import role_change_record
 from .services.accounts import user_sessions_end
-from .services.two_factor import second_factor_reset_request
+from .services.two_factor import enrollment_address_unconfirmed, second_factor_reset_request
 
 
 class SearchTermLimitMixin:
@@ -283,7 +289,23 @@ class DistrictFilterMixin:
 
 
 class AccountChangeForm(UserChangeForm):
-    """An account's form: the schools it serves must be of its district."""
+    """An account's form: the schools it serves must be of its district. For whoever may
+    vouch for the account's address (``permissions.account_email_may_confirm``: a
+    coordinator, the operator) it carries "The e-mail address above is this person's own",
+    which must be ticked to give a role that reads case records to an account that read none:
+    the address was chosen by district IT (or a roster, a sign-on provider), and the account's
+    authenticator set-up link is about to go there."""
+
+    email_confirm = forms.BooleanField(
+        label=gettext_lazy("The e-mail address above is this person's own"),
+        required=False,
+        help_text=gettext_lazy(
+            "Set-up links for the account's authenticator app go to this address. Before "
+            "giving a role that reads case records, check that the address is the person's "
+            "own school address (correct it above if not) and tick this box. An account that "
+            "reads cases is sent no set-up link until its address is confirmed."
+        ),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -298,7 +320,55 @@ class AccountChangeForm(UserChangeForm):
                     "account's district."
                 )
             )
+        if "email_confirm" in self.fields and self._gives_case_access(cleaned):
+            email = cleaned.get("email", self.instance.email)
+            if email and not cleaned.get("email_confirm"):
+                self.add_error(
+                    "email_confirm",
+                    _(
+                        "This role reads case records, so the account's authenticator set-up "
+                        "link will go to %(email)s. Check that it is this person's own address "
+                        "(correct it above if not), then tick the box."
+                    )
+                    % {"email": email},
+                )
         return cleaned
+
+    def _gives_case_access(self, cleaned) -> bool:
+        """Whether the posted role reads case content and the account's role (as saved now,
+        not as the form was opened) reads none."""
+        account = self.instance  # not yet changed by the posted values during clean()
+        posted = m.User(
+            role=cleaned.get("role", account.role) or "", is_superuser=account.is_superuser
+        )
+        return not account_reads_cases(account) and account_reads_cases(posted)
+
+
+class AddressConfirmedFilter(admin.SimpleListFilter):
+    """Accounts by whether a coordinator (or the operator) has confirmed their address:
+    those that read cases and are not confirmed get no set-up link."""
+
+    title = gettext_lazy("address confirmed")
+    parameter_name = "address_confirmed"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("yes", _("Yes")),
+            ("no", _("No")),
+            ("held", _("No, and reads cases (no set-up link)")),
+        )
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "yes":
+            return queryset.filter(email_confirmed_at__isnull=False)
+        if value == "no":
+            return queryset.filter(email_confirmed_at__isnull=True)
+        if value == "held":
+            return queryset.filter(
+                email_confirmed_at__isnull=True, role__in=roles_assignable(), is_superuser=False
+            )
+        return queryset
 
 
 @admin.register(m.User)
@@ -315,7 +385,7 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
     form = AccountChangeForm
     add_form = AdminUserCreationForm
     list_display = ("username", "first_name", "last_name", "district", "role", "is_active")
-    list_filter = ("district", "role", "is_active")
+    list_filter = ("district", "role", "is_active", AddressConfirmedFilter)
     filter_horizontal = ("schools",)
     account_fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -373,15 +443,59 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
             if _is_operator(request.user):
                 fields.append("district")
             return ((None, {"classes": ("wide",), "fields": fields}),)
-        if not self.may_manage_account(request, obj):
-            return self.coordinator_fieldsets
-        return self.account_fieldsets
+        fieldsets = (
+            self.account_fieldsets
+            if self.may_manage_account(request, obj)
+            else self.coordinator_fieldsets
+        )
+        # The address's confirmation beside the address: its state for everyone, the box
+        # for whoever may vouch for it.
+        after_email = ["address_confirmation"]
+        if account_email_may_confirm(request.user, obj):
+            after_email.append("email_confirm")
+        return tuple(
+            (
+                name,
+                {
+                    **options,
+                    "fields": tuple(
+                        f
+                        for field in options["fields"]
+                        for f in ([field, *after_email] if field == "email" else [field])
+                    ),
+                },
+            )
+            for name, options in fieldsets
+        )
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and not account_email_may_confirm(request.user, obj):
+            # A declared field is in every form the admin builds: out for whoever may not
+            # vouch (a posted box would change nothing anyway: the save signal checks).
+            form.base_fields.pop("email_confirm", None)
+        return form
+
+    @admin.display(description=gettext_lazy("Address confirmed"))
+    def address_confirmation(self, obj):
+        """Who vouched for the account's address and when, or that nobody has."""
+        if obj.email_confirmed_at is None:
+            if account_reads_cases(obj):
+                return _(
+                    "Not confirmed: no set-up link is sent to this address until a coordinator "
+                    "confirms it."
+                )
+            return _("Not confirmed (needed once the account is given a role that reads cases)")
+        when = date_format(timezone.localtime(obj.email_confirmed_at), "DATETIME_FORMAT")
+        if obj.email_confirmed_by_id is None:
+            return _("Confirmed on the server's command line, %(when)s") % {"when": when}
+        return _("Confirmed by %(who)s, %(when)s") % {"who": obj.email_confirmed_by, "when": when}
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         fields = [*super().get_readonly_fields(request, obj), "is_superuser"]
-        fields += ["last_login", "date_joined"]
+        fields += ["last_login", "date_joined", "address_confirmation"]
         if not self.may_manage_account(request, obj):
             fields += ["username", "first_name", "last_name", "district"]
         elif not _is_operator(request.user) and (obj.role or obj.pk == request.user.pk):
@@ -459,6 +573,8 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
         if not change and not _is_operator(request.user):
             obj.district_id = request.user.district_id  # district IT adds to its district
         obj._ncii_actor = request.user
+        if change and form.cleaned_data.get("email_confirm"):
+            obj._ncii_email_confirm = True  # the save signal checks who ticked it
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             # A deactivated account is signed out everywhere at once.
@@ -867,6 +983,15 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 "it on the page Second-factor resets. Nothing changed yet.",
                 level=messages.WARNING,
             )
+        elif enrollment_address_unconfirmed(account):
+            self.message_user(
+                request,
+                f"{account.get_username()}'s second factor was removed and they were told by "
+                "e-mail. No set-up link was sent: a coordinator has not confirmed their e-mail "
+                "address since they were given a role that reads cases. Ask a coordinator to "
+                "confirm it on their account; they then ask for a link when they sign in.",
+                level=messages.WARNING,
+            )
         else:
             self.message_user(
                 request,
@@ -1044,6 +1169,7 @@ class SsoIdentityAdmin(ScopedAdminMixin, admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
 
 def search_limit_everywhere(site=admin.site) -> list[str]:
     """Gives ``SearchTermLimitMixin`` to every registered admin with a search box that lacks

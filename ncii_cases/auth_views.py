@@ -40,10 +40,14 @@ from django_otp import match_token
 from .access_log import access_record
 from .forms import TokenForm
 from .services.two_factor import (
+    UNCONFIRMED_ADDRESS,
+    EnrollmentAddressUnconfirmed,
     EnrollmentLinkInvalid,
     account_change_notify,
+    enrollment_address_unconfirmed,
     enrollment_link_check,
     enrollment_link_create,
+    enrollment_link_no_email_text,
     enrollment_link_problem,
     enrollment_link_recently_sent,
     recovery_codes_create,
@@ -228,6 +232,10 @@ def _enrollment_needed(request, next_url: str, problem: str = ""):
             try:
                 enrollment_link_create(user=user, actor=user, base_url=_base_url(request))
             except ValueError as error:
+                if isinstance(error, EnrollmentAddressUnconfirmed):
+                    access_record(
+                        request, action="enrollment_link_refused", allowed=False, path=request.path
+                    )
                 messages.error(request, str(error))
             else:
                 access_record(
@@ -242,7 +250,17 @@ def _enrollment_needed(request, next_url: str, problem: str = ""):
                     % {"hours": settings.ENROLLMENT_LINK_HOURS},
                 )
         return redirect(_with_next("login_enroll", next_url))
-    context = {"next": next_url, "problem": problem, "has_email": bool(user.email)}
+    context = {
+        "next": next_url,
+        "problem": problem,
+        "has_email": bool(user.email),
+        "no_email": enrollment_link_no_email_text(user),
+        # Held back until a coordinator confirms the address (the page says so at once,
+        # rather than after a click)
+        "address_unconfirmed": _(UNCONFIRMED_ADDRESS)
+        if user.email and enrollment_address_unconfirmed(user)
+        else "",
+    }
     return render(request, "registration/enrollment_needed.html", context)
 
 
@@ -383,19 +401,31 @@ def second_factor_resets(request):
             raise Http404("No such reset.") from error
         try:
             if request.POST.get("decision") == "approve":
-                second_factor_reset_approve(
+                reset = second_factor_reset_approve(
                     actor=request.user,
                     reset_id=reset_id,
                     base_url=_base_url(request),
                     record=record,
                 )
-                messages.success(
-                    request,
-                    _(
-                        "The second factor was removed. The account's owner was told by e-mail and "
-                        "sent a link to set up a new one."
-                    ),
-                )
+                if enrollment_address_unconfirmed(reset.user):
+                    messages.warning(
+                        request,
+                        _(
+                            "The second factor was removed and the account's owner was told by "
+                            "e-mail. No set-up link was sent: nobody has confirmed the account's "
+                            "e-mail address since it was given a role that reads cases. Confirm "
+                            "it on the account in Accounts; the owner then asks for a link when "
+                            "signing in."
+                        ),
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "The second factor was removed. The account's owner was told by "
+                            "e-mail and sent a link to set up a new one."
+                        ),
+                    )
             else:
                 second_factor_reset_cancel(actor=request.user, reset_id=reset_id, record=record)
                 messages.info(request, _("The reset was cancelled; nothing changed."))

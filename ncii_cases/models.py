@@ -230,10 +230,17 @@ class School(models.Model):
 ROLE_FIELDS = ("role", "is_superuser", "district")
 
 
+EMAIL_CONFIRMATION_FIELDS = ("email_confirmed_at", "email_confirmed_by")
+
+
 class UserQuerySet(models.QuerySet):
     """Refuses bulk updates of the fields that decide an account's reach: a queryset
     ``update()`` sends no signal, so the change would leave no ``role_change`` entry in the
-    access log. Change them one account at a time with ``save()`` (or the admin)."""
+    access log. Change them one account at a time with ``save()`` (or the admin).
+
+    A bulk change of the e-mail address never keeps a confirmation made for another address
+    (``User.email_confirmed_at``): ``update(email=...)`` empties it unless it is given, and
+    ``bulk_update`` of "email" is refused unless the confirmation fields are written too."""
 
     def update(self, **kwargs):
         touched = sorted(set(kwargs) & set(ROLE_FIELDS))
@@ -242,6 +249,8 @@ class UserQuerySet(models.QuerySet):
                 f"Change {', '.join(touched)} of accounts one at a time with save(), so that "
                 "each change is recorded in the access log."
             )
+        if "email" in kwargs and not set(kwargs) & set(EMAIL_CONFIRMATION_FIELDS):
+            kwargs.update(email_confirmed_at=None, email_confirmed_by=None)
         return super().update(**kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
@@ -250,6 +259,11 @@ class UserQuerySet(models.QuerySet):
             raise ValueError(
                 f"Change {', '.join(touched)} of accounts one at a time with save(), so that "
                 "each change is recorded in the access log."
+            )
+        if "email" in fields and not set(EMAIL_CONFIRMATION_FIELDS) <= set(fields):
+            raise ValueError(
+                "Write email_confirmed_at and email_confirmed_by with the e-mail address: a "
+                "confirmation of a former address does not hold for a new one."
             )
         return super().bulk_update(objs, fields, *args, **kwargs)
 
@@ -286,6 +300,31 @@ class User(AbstractUser):
         help_text=_(
             "The person's sourcedId in the district's OneRoster export (set by the import)."
         ),
+    )
+
+    # Who vouched for the e-mail address, where the account's authenticator set-up links go
+    # (``permissions.account_email_may_confirm``): set when a coordinator or the operator sets
+    # or confirms it, emptied when anyone else changes it and when a role that reads cases is
+    # given without it being confirmed on the same form (``services.accounts``). An account
+    # that reads cases is sent no set-up link while it is empty (``services.two_factor``).
+    email_confirmed_at = models.DateTimeField(
+        _("address confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When a coordinator (or the operator) confirmed that the e-mail address is this "
+            "person's own. Empty: nobody who may has confirmed it; an account that reads cases "
+            "is sent no set-up link until someone does."
+        ),
+    )
+    email_confirmed_by = models.ForeignKey(
+        "self",
+        verbose_name=_("address confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty with a date: confirmed on the server's command line."),
     )
 
     objects = AccountManager()

@@ -292,24 +292,45 @@ def account_reads_cases(account) -> bool:
     return not account.is_superuser and account.role in roles_assignable()
 
 
+def account_email_may_confirm(actor, account) -> bool:
+    """Whether ``actor`` may vouch that ``account``'s e-mail address is its holder's own, so
+    that the account's authenticator set-up links may go there once it reads case content
+    (``User.email_confirmed_at``). Separation of duties: the address of such an account is
+    vouched for by someone who cannot set its password, so that no one person holds both
+    halves of a sign-in. That is a coordinator of the account's district (who reads every
+    case of it already and gives its roles, but never resets a password), for any account
+    of the district but their own and a superuser's, or the deployment operator for any
+    account. Never district IT, who resets passwords. ``actor`` None: nobody (the server's
+    command line is decided by its caller)."""
+    if actor is None or not getattr(actor, "is_active", False):
+        return False
+    if user_can_everywhere(actor, Action.MANAGE_ACCOUNTS):
+        return True
+    if account.is_superuser or actor.pk == account.pk:
+        return False
+    if actor.district_id is None or actor.district_id != account.district_id:
+        return False
+    return user_can_on_every_case(actor, Action.VIEW)
+
+
 def account_email_may_change(actor, account) -> bool:
     """Whether ``actor`` may change ``account``'s e-mail address, where the account's
     authenticator set-up links and second-factor notices go (``services.two_factor``).
     Separation of duties: district IT, who resets passwords and removes second factors,
     never also chooses where the set-up link of an account that reads case content goes, or
-    it could set itself up as that account and read its cases. So the address of such an
-    account is changed by someone who reads every case of its district already (a
-    coordinator, not for their own account) or by the deployment operator; district IT
-    changes the others (its own, the auditor's, role-less accounts'). A superuser's address
-    only the operator changes; nobody outside the account's district changes it."""
-    if user_can_everywhere(actor, Action.MANAGE_ACCOUNTS):
+    it could set itself up as that account and read its cases. So whoever may vouch for an
+    address (``account_email_may_confirm``: a coordinator of the account's district, not for
+    their own account, or the deployment operator) changes any address of the district, and
+    so can correct it on the form where they give a role that reads cases; district IT
+    changes the addresses of the accounts that read no case (its own, the auditor's,
+    role-less accounts'), and such a change leaves the address unconfirmed. A superuser's
+    address only the operator changes; nobody outside the account's district changes it."""
+    if account_email_may_confirm(actor, account):
         return True
-    if account.is_superuser:
-        return False  # the operator's accounts are the operator's alone
+    if account.is_superuser or account_reads_cases(account):
+        return False
     if actor.district_id is None or actor.district_id != account.district_id:
         return False
-    if account_reads_cases(account):
-        return actor.pk != account.pk and user_can_on_every_case(actor, Action.VIEW)
     return user_can_anywhere(actor, Action.MANAGE_ACCOUNTS)
 
 

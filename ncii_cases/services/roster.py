@@ -10,9 +10,10 @@ What it writes, all in one transaction (a problem anywhere and nothing is writte
   birth (demographics.csv), e-mail and student or employee number, matched on ``sourcedId``;
   running the same export again changes nothing;
 - a staff account per staff member with a username, created disabled and without a role: IT
-  enables it and gives it a role in the admin. An account entered by hand with the same
-  username in the district is linked instead; a username used elsewhere is left alone (a
-  notice);
+  enables it in the admin, and a coordinator of the district (or the operator) gives it a
+  role, confirming its e-mail address when the role reads case records. An account entered
+  by hand with the same username in the district is linked instead; a username used
+  elsewhere is left alone (a notice);
 - leavers: a person missing from a bulk users.csv, or marked ``tobedeleted`` in a delta, is
   marked as no longer on the roster (never deleted: cases keep them); their staff account, and
   an account whose ``enabledUser`` is false, is deactivated with ``user_deactivate`` (sessions
@@ -37,7 +38,7 @@ from django.utils.text import slugify
 
 from .. import choices as c
 from ..history_bulk import history_rows_bulk_append
-from ..models import District, Person, RosterImport, School, User
+from ..models import EMAIL_CONFIRMATION_FIELDS, District, Person, RosterImport, School, User
 from ..permissions import account_email_may_change, districts_for_roster_import
 from ..roster import (
     FAMILY_ROLES,
@@ -606,7 +607,11 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
             model=User, instances=created, history_type="+", when=run.now, user=run.actor
         )
     if changed:
-        User.objects.bulk_update(changed, [*ACCOUNT_FIELDS, "roster_sourced_id"], batch_size=500)
+        User.objects.bulk_update(
+            changed,
+            [*ACCOUNT_FIELDS, "roster_sourced_id", *EMAIL_CONFIRMATION_FIELDS],
+            batch_size=500,
+        )
         history_rows_bulk_append(
             model=User, instances=changed, history_type="~", when=run.now, user=run.actor
         )
@@ -642,6 +647,10 @@ def _email_change_note(run: _Run, account: User, fields: list[str], details: dic
     (``two_factor.account_email_change_notify``)."""
     if "email" in fields and email_address_moved(account.email, details.get("email")):
         run.emails_changed.append((account, account.email))
+        # The roster's address is the school system's, not a coordinator's: a confirmation of
+        # the former address does not hold for it (``User.email_confirmed_at``).
+        account.email_confirmed_at = None
+        account.email_confirmed_by = None
 
 
 def _account_end(run: _Run, account: User) -> None:

@@ -31,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..models import EnrollmentLink, SecondFactorReset, User
 from ..permissions import (
+    account_reads_cases,
     second_factor_reset_may_approve,
     second_factor_reset_needs_second_person,
 )
@@ -44,6 +45,30 @@ RECOVERY_CODE_COUNT = 5
 
 class EnrollmentLinkInvalid(Exception):
     """An enrollment link that cannot be used; ``str(error)`` says why and what to do."""
+
+
+class EnrollmentAddressUnconfirmed(ValueError):
+    """No set-up link goes to the account's address: it reads case content and nobody who
+    may vouch for its address has confirmed it (``enrollment_address_unconfirmed``);
+    ``str(error)`` says what to do."""
+
+
+UNCONFIRMED_ADDRESS = gettext_noop(
+    "No set-up link can be sent yet: since your account was given a role that reads case "
+    "records, your district's Title IX coordinator has not confirmed that its e-mail address "
+    "is yours. Ask your coordinator to check the address on your account and confirm it; "
+    "then sign in again to have the link sent."
+)
+
+
+def enrollment_address_unconfirmed(user) -> bool:
+    """Whether set-up links are held back from the account: it reads case content
+    (``permissions.account_reads_cases``) and its address is not confirmed
+    (``User.email_confirmed_at`` empty: district IT, a roster import or a sign-on provider
+    chose it, or a role that reads cases was given without anyone confirming it). Otherwise
+    whoever chose the address, and can reset the password, could set up the account's
+    authenticator and read its cases."""
+    return account_reads_cases(user) and user.email_confirmed_at is None
 
 
 # --- Devices ---------------------------------------------------------------------------------
@@ -167,22 +192,35 @@ def enrollment_link_recently_sent(*, user) -> bool:
     return EnrollmentLink.objects.filter(user=user, created_at__gt=since).exists()
 
 
+def enrollment_link_no_email_text(user) -> str:
+    """Why no set-up link can go to an account without an address, and whom to ask: its
+    Title IX coordinator for an account that reads cases (district IT may not choose that
+    address), else district IT."""
+    if account_reads_cases(user):
+        return _(
+            "This account has no e-mail address, so no set-up link can be sent. Ask your "
+            "district's Title IX coordinator to add your e-mail address to your account."
+        )
+    return _(
+        "This account has no e-mail address, so no set-up link can be sent. Ask your "
+        "district IT team to add your e-mail address to your account."
+    )
+
+
 @transaction.atomic
 def enrollment_link_create(*, user, actor, base_url: str) -> EnrollmentLink:
     """Makes a one-time link for setting up an authenticator and e-mails it to the account's
     own address after the transaction commits; earlier unused links of the account stop
     working. The link expires ``ENROLLMENT_LINK_HOURS`` hours from now. ``base_url``: the
     site's address (scheme and host) the link starts with. Raises ValueError when the account
-    has no e-mail address."""
+    has no e-mail address; EnrollmentAddressUnconfirmed (a ValueError) when the account
+    reads cases and its address is not confirmed (``enrollment_address_unconfirmed``)."""
     if not user.email:
-        raise ValueError(
-            "This account has no e-mail address, so no set-up link can be sent. Ask your "
-            "district IT team to add your e-mail address to your account."
-        )
+        raise ValueError(enrollment_link_no_email_text(user))
+    if enrollment_address_unconfirmed(user):
+        raise EnrollmentAddressUnconfirmed(_(UNCONFIRMED_ADDRESS))
     now = timezone.now()
-    EnrollmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
+    enrollment_links_revoke(user=user, now=now)
     token = secrets.token_urlsafe(32)
     link = EnrollmentLink.objects.create(
         user=user,
@@ -246,7 +284,18 @@ def enrollment_link_problem(link: EnrollmentLink) -> str:
         }
     if not link.user.is_active:
         return _("This account is not active. Ask your district IT team.")
+    if enrollment_address_unconfirmed(link.user):
+        return _(UNCONFIRMED_ADDRESS)
     return ""
+
+
+def enrollment_links_revoke(*, user, now=None) -> int:
+    """Revokes the account's unused set-up links (a newer link replaces them, its second
+    factor was removed, or its address changed: they went to the former address); returns
+    how many. ``now``: the time to record (UTC), now by default."""
+    return EnrollmentLink.objects.filter(
+        user=user, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now or timezone.now())
 
 
 def totp_device_enroll(*, link_id: int, user, device: TOTPDevice, token: str) -> bool:
@@ -358,9 +407,7 @@ def _factors_delete(*, user) -> bool:
     its unused set-up links; returns whether it had an authenticator or recovery codes."""
     deleted = TOTPDevice.objects.filter(user=user).delete()[0]
     deleted += StaticDevice.objects.filter(user=user).delete()[0]
-    EnrollmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    enrollment_links_revoke(user=user)
     return deleted > 0
 
 
@@ -429,13 +476,19 @@ def _reset_carry_out(*, reset, actor, base_url, record, now) -> None:
     reset.decided_at = now
     reset.save(update_fields=["status", "decided_by", "decided_at"])
     record("second_factor_removed", True, reset.user.district_id)
-    if reset.user.email:
+    # (an address nobody confirmed gets no link: the owner asks a coordinator to confirm it,
+    # then asks for a link when signing in)
+    if reset.user.email and not enrollment_address_unconfirmed(reset.user):
         enrollment_link_create(user=reset.user, actor=actor, base_url=base_url)
 
 
-def second_factor_reset_approve(*, actor, reset_id: int, base_url: str, record) -> None:
+def second_factor_reset_approve(
+    *, actor, reset_id: int, base_url: str, record
+) -> SecondFactorReset:
     """Approves a waiting reset and carries it out in one transaction: the account's second
-    factor is removed, the account is told and sent a new enrollment link. Raises
+    factor is removed, the account is told and sent a new enrollment link (none while its
+    address awaits a coordinator's confirmation: ``enrollment_address_unconfirmed``), and
+    returns the reset. Raises
     PermissionDenied when the actor may not approve it (see ``reset_may_approve``), including
     a reset no longer waiting; the refusal is recorded too."""
     district_id = None
@@ -453,7 +506,7 @@ def second_factor_reset_approve(*, actor, reset_id: int, base_url: str, record) 
                 _reset_carry_out(
                     reset=reset, actor=actor, base_url=base_url, record=record, now=timezone.now()
                 )
-                return
+                return reset
     record("second_factor_reset_approved", False, district_id)
     raise PermissionDenied("You cannot approve this reset.")
 

@@ -106,9 +106,10 @@ def test_a_coordinator_sets_the_role_of_an_account_of_the_district(
 ):
     # Given a coordinator in the admin and an account of their district
     login_verified(client, staff_coordinator)
-    # When they give it the investigator role and a school
+    # When they give it the investigator role and a school, confirming its address (a role
+    # that reads cases: tests/access/test_address_confirmation.py)
     response = change_form_post(
-        client, newcomer, role=c.Role.INVESTIGATOR.value, schools=[school.pk]
+        client, newcomer, role=c.Role.INVESTIGATOR.value, schools=[school.pk], email_confirm="on"
     )
     # Then it holds them (its group mirrors the role), and each change is logged with who,
     # which account and what

@@ -440,7 +440,13 @@ def test_linking_an_account_made_by_hand_keeps_the_address_of_one_that_reads_cas
     assert investigator.roster_sourced_id == staff_id(1)  # linked
     assert investigator.email == "own@district.example"
     assert result.counts["account_emails_kept"] == 1
-    # Imported from the command line (the server's operator), the address follows the roster.
+    assert investigator.email_confirmed_at is not None  # kept, with its confirmation
+    # Imported from the command line (the server's operator), the address follows the roster,
+    # but it is the school system's, not a coordinator's: no longer confirmed, so no set-up
+    # link goes there until a coordinator confirms it (tests/access/
+    # test_address_confirmation.py)
     roster_import(district=district, origin=export)
     investigator.refresh_from_db()
     assert investigator.email == "it.controlled@attacker.example"
+    assert investigator.email_confirmed_at is None
+    assert investigator.email_confirmed_by is None
