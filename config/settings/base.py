@@ -354,6 +354,10 @@ ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ncii-case-manager@localhost")
+# Seconds an SMTP connection may wait on the mail server (Django's default is to wait for
+# ever): a mail server that accepts and never answers must not hold a web request or a
+# worker (each send logs its failure and the change it reports stands).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # Login hardening (django-axes): lock the pair of username and address after
 # AXES_FAILURE_LIMIT failures, and the username alone (from any addresses) after
