@@ -68,6 +68,9 @@ class SearchTermLimitMixin:
         # A term longer than anyone types is refused with a message, not matched (SQLite
         # cannot match a pattern of tens of thousands of characters: a 500).
         if len(search_term) > SEARCH_TERM_MAX_CHARS:
+            match = getattr(request, "resolver_match", None)
+            if match is not None and match.url_name == "autocomplete":
+                return queryset.none(), False  # (JSON: a message would show on the next page)
             self.message_user(
                 request,
                 _(
@@ -320,18 +323,40 @@ class AccountChangeForm(UserChangeForm):
                     "account's district."
                 )
             )
-        if "email_confirm" in self.fields and self._gives_case_access(cleaned):
-            email = cleaned.get("email", self.instance.email)
-            if email and not cleaned.get("email_confirm"):
+        email = cleaned.get("email", self.instance.email)
+        if "email_confirm" in self.fields and email and cleaned.get("email_confirm"):
+            other = (
+                m.User.objects.filter(email__iexact=email.strip())
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if other is not None:
+                # The address another account gets its links at (IT's own, for example) is
+                # not this person's own: vouching for it would hand this account to them.
                 self.add_error(
                     "email_confirm",
                     _(
-                        "This role reads case records, so the account's authenticator set-up "
-                        "link will go to %(email)s. Check that it is this person's own address "
-                        "(correct it above if not), then tick the box."
+                        "%(email)s is also the address of the account %(other)s, so it cannot be "
+                        "confirmed as this person's own: set-up links must reach this person "
+                        "alone. Enter the person's own address."
                     )
-                    % {"email": email},
+                    % {"email": email, "other": other.get_username()},
                 )
+        if (
+            "email_confirm" in self.fields
+            and email
+            and not cleaned.get("email_confirm")
+            and self._gives_case_access(cleaned)
+        ):
+            self.add_error(
+                "email_confirm",
+                _(
+                    "This role reads case records, so the account's authenticator set-up "
+                    "link will go to %(email)s. Check that it is this person's own address "
+                    "(correct it above if not), then tick the box."
+                )
+                % {"email": email},
+            )
         return cleaned
 
     def _gives_case_access(self, cleaned) -> bool:
@@ -987,9 +1012,9 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
             self.message_user(
                 request,
                 f"{account.get_username()}'s second factor was removed and they were told by "
-                "e-mail. No set-up link was sent: a coordinator has not confirmed their e-mail "
-                "address since they were given a role that reads cases. Ask a coordinator to "
-                "confirm it on their account; they then ask for a link when they sign in.",
+                "e-mail. No set-up link was sent: the account reads cases and no coordinator has "
+                "confirmed its e-mail address. Ask a coordinator to confirm it on the account; "
+                "the owner then asks for a link when signing in.",
                 level=messages.WARNING,
             )
         else:

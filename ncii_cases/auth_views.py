@@ -412,10 +412,9 @@ def second_factor_resets(request):
                         request,
                         _(
                             "The second factor was removed and the account's owner was told by "
-                            "e-mail. No set-up link was sent: nobody has confirmed the account's "
-                            "e-mail address since it was given a role that reads cases. Confirm "
-                            "it on the account in Accounts; the owner then asks for a link when "
-                            "signing in."
+                            "e-mail. No set-up link was sent: the account reads cases and nobody "
+                            "has confirmed its e-mail address. Confirm it on the account in "
+                            "Accounts; the owner then asks for a link when signing in."
                         ),
                     )
                 else:

@@ -54,10 +54,10 @@ class EnrollmentAddressUnconfirmed(ValueError):
 
 
 UNCONFIRMED_ADDRESS = gettext_noop(
-    "No set-up link can be sent yet: since your account was given a role that reads case "
-    "records, your district's Title IX coordinator has not confirmed that its e-mail address "
-    "is yours. Ask your coordinator to check the address on your account and confirm it; "
-    "then sign in again to have the link sent."
+    "No set-up link can be sent yet: your account reads case records, and nobody who may has "
+    "confirmed that its e-mail address is yours. Ask your district's Title IX coordinator to "
+    "check the address on your account and confirm it (a coordinator asks another "
+    "coordinator or the deployment operator); then come back here and ask for the link."
 )
 
 
@@ -189,7 +189,11 @@ def enrollment_link_recently_sent(*, user) -> bool:
     """Whether a link was sent to the user less than ``ENROLLMENT_LINK_RESEND_SECONDS`` ago
     (a person asking again is told to check their e-mail instead)."""
     since = timezone.now() - dt.timedelta(seconds=settings.ENROLLMENT_LINK_RESEND_SECONDS)
-    return EnrollmentLink.objects.filter(user=user, created_at__gt=since).exists()
+    # A revoked link does not count: it went to a former address, or before the account's
+    # second factor was removed (the owner has no usable link to look for).
+    return EnrollmentLink.objects.filter(
+        user=user, created_at__gt=since, revoked_at__isnull=True, used_at__isnull=True
+    ).exists()
 
 
 def enrollment_link_no_email_text(user) -> str:

@@ -163,7 +163,7 @@ def test_no_set_up_link_goes_to_an_address_nobody_confirmed(
     attacker = Client()
     assert password_step(attacker, "newhire", IT_PASSWORD).status_code == 302
     page = attacker.get(reverse("login_enroll"))
-    assert "coordinator has not confirmed" in page.content.decode()
+    assert "nobody who may has confirmed" in page.content.decode()
     assert b'name="send_link"' not in page.content
     mailoutbox.clear()
     attacker.post(reverse("login_enroll"), {"send_link": "1"})  # a forged click
@@ -274,7 +274,7 @@ def test_a_confirmation_lost_after_a_link_was_sent_stops_the_link(
     User.objects.filter(pk=investigator.pk).update(email_confirmed_at=None)
     response = Client().get(link_url(token))
     assert response.status_code == 410
-    assert "coordinator has not confirmed" in response.content.decode()
+    assert "nobody who may has confirmed" in response.content.decode()
 
 
 def test_the_confirmation_rule_path_by_path(district, it_admin, investigator, operator):
@@ -393,3 +393,51 @@ def test_the_upgrade_confirms_only_accounts_that_already_set_up_an_authenticator
     assert User.objects.get(pk=enrolled.pk).email_confirmed_at is not None
     assert User.objects.get(pk=waiting.pk).email_confirmed_at is None
     assert User.objects.get(pk=it_account.pk).email_confirmed_at is None
+
+
+def test_an_address_of_another_account_cannot_be_confirmed_as_this_person_s_own(
+    client, district, it_admin, staff_coordinator
+):
+    """The helper's careless tick: IT gives the new account IT's own address, and the
+    coordinator ticks the box without noticing. An address another account uses is nobody's
+    own: the tick is refused, naming that account, and nothing changes."""
+    it_client = Client()
+    login_verified(it_client, it_admin)
+    account = _it_makes_an_account(it_client)
+    assert _change(it_client, account, email=it_admin.email.upper()).status_code == 302
+    login_verified(client, staff_coordinator)
+    response = _change(client, account, role=c.Role.INVESTIGATOR, email_confirm="on")
+    assert response.status_code == 200
+    error = str(response.context["adminform"].form.errors["email_confirm"])
+    assert it_admin.username in error and "cannot be confirmed" in error
+    account.refresh_from_db()
+    assert account.role == "" and account.email_confirmed_at is None
+    # With the person's own address, the same form goes through
+    response = _change(
+        client, account, role=c.Role.INVESTIGATOR, email=OWN_ADDRESS, email_confirm="on"
+    )
+    assert response.status_code == 302
+
+
+def test_a_link_revoked_with_the_former_address_does_not_hold_back_the_owner_s_link(
+    client, district, it_admin, staff_coordinator, mailoutbox
+):
+    """IT asked for a link as the new account (to IT's address); minutes later the
+    coordinator corrects the address and gives the role. The owner asking for a link at once
+    gets one: the revoked link does not count as "sent a few minutes ago"."""
+    it_client = Client()
+    login_verified(it_client, it_admin)
+    account = _it_makes_an_account(it_client)
+    it_session = Client()
+    password_step(it_session, "newhire", IT_PASSWORD)
+    it_session.post(reverse("login_enroll"), {"send_link": "1"})
+    assert [m.to for m in mailoutbox][-1] == [IT_MAILBOX]
+    login_verified(client, staff_coordinator)
+    _change(client, account, role=c.Role.INVESTIGATOR, email=OWN_ADDRESS, email_confirm="on")
+    mailoutbox.clear()
+    owner = Client()
+    password_step(owner, "newhire", IT_PASSWORD)
+    owner.post(reverse("login_enroll"), {"send_link": "1"})
+    assert [m.to for m in mailoutbox] == [[OWN_ADDRESS]]
+    account.refresh_from_db()
+    assert len(links_in(mailoutbox, account)) == 1

@@ -346,3 +346,17 @@ def test_every_admin_search_refuses_a_term_longer_than_anyone_types(client, dist
             assert f"Search for at most {SEARCH_TERM_MAX_CHARS} characters" in body, url
             searched += 1
     assert searched >= 8
+    # The admin's autocomplete (JSON) answers nothing and leaves no message for a later page
+    login_verified(client, coordinator)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "ncii_cases",
+            "model_name": "caseparty",
+            "field_name": "person",
+            "term": "z" * 50_000,
+        },
+    )
+    assert response.status_code in (200, 403)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Search for at most" not in page
