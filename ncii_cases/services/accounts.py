@@ -139,17 +139,17 @@ def email_address_moved(former: str | None, new: str | None) -> bool:
     """Whether an account's address changed to another mailbox: ``former`` was set and
     ``new`` differs from it beyond capitals and surrounding spaces (a change only of those is
     the same mailbox, and its owner is not told)."""
-    former = (former or "").strip()
-    return bool(former) and former.lower() != (new or "").strip().lower()
+    return bool((former or "").strip()) and not _same_mailbox(former, new)
+
+
+def _same_mailbox(former: str | None, new: str | None) -> bool:
+    """Whether two addresses are one mailbox: equal beyond capitals and surrounding spaces."""
+    return (former or "").strip().lower() == (new or "").strip().lower()
 
 
 # The columns whose change the signals act on.
 WATCHED_FIELDS = {"is_active", "email", "role", "is_superuser"}
 CONFIRMATION_FIELDS = {"email_confirmed_at", "email_confirmed_by"}
-
-
-def _same_mailbox(former: str | None, new: str | None) -> bool:
-    return (former or "").strip().lower() == (new or "").strip().lower()
 
 
 def email_confirmation_decide(

@@ -644,7 +644,9 @@ def _email_change_note(run: _Run, account: User, fields: list[str], details: dic
     """Notes the account's former address when the import changes it (after ``_email_keep``)
     to another mailbox (``details["email"]``, ``accounts.email_address_moved``, the rule of
     the account's save signal): it is told once the import commits
-    (``two_factor.account_email_change_notify``)."""
+    (``two_factor.account_email_change_notify``). The account's address confirmation is
+    emptied on the instance then (the bulk update writes it): the roster's address is the
+    school system's, never a coordinator's."""
     if "email" in fields and email_address_moved(account.email, details.get("email")):
         run.emails_changed.append((account, account.email))
         # The roster's address is the school system's, not a coordinator's: a confirmation of
