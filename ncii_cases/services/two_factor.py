@@ -123,6 +123,16 @@ CHANGE_TEXTS = {
         "set up its second factor: sign in with your password and ask for a set-up link, "
         "which is sent to this address."
     ),
+    # The same, when nobody who may vouch for the address confirmed it with the grant
+    # (``enrollment_address_unconfirmed``): no link goes to it until someone does.
+    "case_access_given_unconfirmed": (
+        "Your account was given a role that reads case records. The authenticator app and "
+        "recovery codes it had were removed and its sessions ended, so that only you can "
+        "set up its second factor. No set-up link can be sent yet: nobody who may has "
+        "confirmed that this address is yours. Ask your district's Title IX coordinator to "
+        "check the address on your account and confirm it; then sign in with your password "
+        "and ask for a set-up link."
+    ),
 }
 
 
@@ -338,7 +348,9 @@ def second_factor_reset_on_case_access(*, user, actor=None) -> bool:
     case content (``permissions.account_reads_cases``, from a role that reads none: no role,
     district IT, the auditor), revokes its unused set-up links and ends its sessions; the
     owner is told by e-mail and sets up a new authenticator through a link sent to the
-    account's address, which a coordinator sees when giving the role. Why: district IT,
+    account's address, which a coordinator sees (and confirms) when giving the role; when
+    nobody confirmed it (``enrollment_address_unconfirmed``), the e-mail says whom to ask
+    first instead of promising a link. Why: district IT,
     which resets passwords and changes the addresses of accounts that read no case, could
     otherwise set up an authenticator on an account it makes, have a coordinator give it
     the investigator role, and sign in as an investigator. ``actor``: who gave the role (None
@@ -359,7 +371,14 @@ def second_factor_reset_on_case_access(*, user, actor=None) -> bool:
         ended = user_sessions_end(user=user)
         if not (had_factor or ended):
             return False
-        account_change_notify(user=user, change="case_access_given")
+        account_change_notify(
+            user=user,
+            change=(
+                "case_access_given_unconfirmed"
+                if enrollment_address_unconfirmed(user)
+                else "case_access_given"
+            ),
+        )
         access_event_record(
             user=actor if getattr(actor, "pk", None) else AnonymousUser(),
             action="second_factor_removed",

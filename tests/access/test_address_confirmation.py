@@ -441,3 +441,36 @@ def test_a_link_revoked_with_the_former_address_does_not_hold_back_the_owner_s_l
     assert [m.to for m in mailoutbox] == [[OWN_ADDRESS]]
     account.refresh_from_db()
     assert len(links_in(mailoutbox, account)) == 1
+
+
+@pytest.mark.parametrize("confirmed", [True, False], ids=["confirmed", "unconfirmed"])
+def test_the_case_access_e_mail_promises_a_link_only_to_a_confirmed_address(
+    client, district, it_admin, staff_coordinator, mailoutbox, confirmed
+):
+    """The e-mail of a grant (its authenticator removed) tells the owner what comes next: a
+    set-up link when the address was confirmed with the grant; otherwise that a coordinator
+    must confirm the address first (it said "ask for a set-up link, which is sent to this
+    address", which the sign-in page then refused)."""
+    account = UserFactory(username="newhire", district=district, role="", email=IT_MAILBOX)
+    TOTPDevice.objects.create(user=account, name="Authenticator app", confirmed=True)
+    mailoutbox.clear()
+    if confirmed:
+        login_verified(client, staff_coordinator)
+        response = _change(client, account, role=c.Role.INVESTIGATOR, email_confirm="on")
+        assert response.status_code == 302
+    else:  # a service naming the coordinator, who ticked nothing
+        account.role = c.Role.INVESTIGATOR
+        account._history_user = staff_coordinator
+        account.save()
+    account.refresh_from_db()
+    assert not TOTPDevice.objects.filter(user=account).exists()
+    assert enrollment_address_unconfirmed(account) is not confirmed
+    (notice,) = [m for m in mailoutbox if "given a role that reads case records" in m.body]
+    assert notice.to == [IT_MAILBOX]
+    if confirmed:
+        assert "ask for a set-up link, which is sent to this address" in notice.body
+        assert "No set-up link can be sent yet" not in notice.body
+    else:
+        assert "No set-up link can be sent yet" in notice.body
+        assert "Title IX coordinator to check the address on your account" in notice.body
+        assert "which is sent to this address" not in notice.body
