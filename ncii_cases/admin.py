@@ -312,6 +312,7 @@ class AccountChangeForm(UserChangeForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._read_only_changes_refuse()
         district = cleaned.get("district", self.instance.district)
         schools = cleaned.get("schools")
         if schools is not None and any(
@@ -358,6 +359,40 @@ class AccountChangeForm(UserChangeForm):
                 % {"email": email},
             )
         return cleaned
+
+    def _read_only_changes_refuse(self) -> None:
+        """Refuses the whole save when it posts a new address or district that the form
+        shows read-only: a form opened before a coordinator gave the account a role (which
+        took both from district IT), or a forged field. The field was silently left as it
+        was while the rest saved, under "changed successfully"."""
+        account = self.instance
+        if account.pk is None:
+            return
+        if "email" not in self.fields and "email" in self.data:
+            posted = (self.data.get("email") or "").strip()
+            if posted.lower() != (account.email or "").strip().lower():
+                self.add_error(
+                    None,
+                    _(
+                        "The e-mail address was not changed, and nothing else was saved: "
+                        "this account reads case records, so its address (where its set-up "
+                        "links go) is changed only by a Title IX coordinator of its district "
+                        "or the deployment operator. The address shown is the one it has; "
+                        "save again to keep your other changes."
+                    ),
+                )
+        if "district" not in self.fields and "district" in self.data:
+            posted = (self.data.get("district") or "").strip()
+            if posted != str(account.district_id or ""):
+                self.add_error(
+                    None,
+                    _(
+                        "The district was not changed, and nothing else was saved: an "
+                        "account that holds a role moves to another district only by the "
+                        "deployment operator. The district shown is the one it has; save "
+                        "again to keep your other changes."
+                    ),
+                )
 
     def _gives_case_access(self, cleaned) -> bool:
         """Whether the posted role reads case content and the account's role (as saved now,

@@ -401,17 +401,28 @@ def test_it_cannot_redirect_the_set_up_link_of_an_account_that_reads_cases(
     """The reviewers' takeover: IT changed an investigator's e-mail address to one it
     controls, reset the password, asked for a set-up link, enrolled, and read the cases. The
     address of an account that reads case content is not IT's to change: read-only in the
-    admin, and a forged field is ignored; the set-up link still goes to the investigator."""
+    admin, and a forged field refuses the save with a message; the set-up link still goes to
+    the investigator."""
     login_verified(client, it_admin)
     page = client.get(reverse("admin:ncii_cases_user_change", args=[investigator.pk]))
     assert "email" not in page.context["adminform"].form.fields
     data = _account_form(client, investigator)
     data["email"] = "it.personal@attacker.example"
     data["first_name"] = "Renamed"
-    response = client.post(reverse("admin:ncii_cases_user_change", args=[investigator.pk]), data)
-    assert response.status_code == 302
+    url = reverse("admin:ncii_cases_user_change", args=[investigator.pk])
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "The e-mail address was not changed" in str(
+        response.context["adminform"].form.non_field_errors()
+    )
     investigator.refresh_from_db()
-    assert investigator.first_name == "Renamed"  # the rest of the form is IT's
+    assert investigator.first_name != "Renamed"  # nothing half-saved
+    assert investigator.email != "it.personal@attacker.example"
+    # Sent again as the page now shows it (no address field), the rest of the form is IT's
+    del data["email"]
+    assert client.post(url, data).status_code == 302
+    investigator.refresh_from_db()
+    assert investigator.first_name == "Renamed"
     assert investigator.email != "it.personal@attacker.example"
     client.post(
         reverse("admin:auth_user_password_change", args=[investigator.pk]),

@@ -474,3 +474,41 @@ def test_the_case_access_e_mail_promises_a_link_only_to_a_confirmed_address(
         assert "No set-up link can be sent yet" in notice.body
         assert "Title IX coordinator to check the address on your account" in notice.body
         assert "which is sent to this address" not in notice.body
+
+
+def test_it_s_stale_form_cannot_change_the_address_a_grant_took_from_it(
+    client, district, it_admin, staff_coordinator
+):
+    """IT opens an account's form while it reads no case (the address editable), a
+    coordinator gives it the investigator role, IT saves a new address: the save is refused
+    with a message that says why and that nothing was saved (the address was left as it was
+    while the rest saved under "changed successfully"). The district, read-only for an
+    account that holds a role, is refused the same way."""
+    account = UserFactory(
+        username="newhire", district=district, role="", email=OWN_ADDRESS, first_name="Rae"
+    )
+    login_verified(client, it_admin)
+    stale = _account_form(client, account)
+    assert "email" in stale and "district" in stale
+    coordinator = Client()
+    login_verified(coordinator, staff_coordinator)
+    granted = _change(coordinator, account, role=c.Role.INVESTIGATOR, email_confirm="on")
+    assert granted.status_code == 302
+    url = reverse("admin:ncii_cases_user_change", args=[account.pk])
+    other = DistrictFactory()
+    for changes, message in [
+        ({"email": IT_MAILBOX}, "The e-mail address was not changed"),
+        ({"district": str(other.pk)}, "The district was not changed"),
+    ]:
+        response = client.post(url, {**stale, "first_name": "Changed", **changes})
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        account.refresh_from_db()
+        assert (account.email, account.district_id) == (OWN_ADDRESS, district.pk)
+        assert account.first_name == "Rae"
+        assert account.email_confirmed_by == staff_coordinator
+    # The same address sent back unchanged (capitals aside) is no change: the save goes on
+    response = client.post(url, {**stale, "first_name": "Changed", "email": OWN_ADDRESS.upper()})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.first_name == "Changed" and account.email == OWN_ADDRESS
