@@ -472,3 +472,15 @@ def analytics_facts_refresh() -> int:
     from .analytics_facts import case_facts_refresh_all
 
     return case_facts_refresh_all()
+
+
+@shared_task(ignore_result=True)
+def sessions_clear_expired() -> int:
+    """Deletes the sessions whose expiry has passed (what Django's ``clearsessions`` does for
+    the session engine, ``session_store``); returns how many. Every sign-in writes a row and a
+    browser closed without signing out leaves it behind. Nightly (beat)."""
+    from django.utils import timezone
+
+    from .models import AccountSession
+
+    return AccountSession.objects.filter(expire_date__lt=timezone.now()).delete()[0]

@@ -309,6 +309,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ncii_cases.tasks.analytics_facts_refresh",
         "schedule": crontab(minute=40),
     },
+    # Expired sessions deleted (Django's clearsessions), once a night.
+    "sessions-clear-expired": {
+        "task": "ncii_cases.tasks.sessions_clear_expired",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 # Deadline reminders (ncii_cases.tasks.deadlines_remind, docs/clocks.md "Reminders"): hours
 # before a clock's due instant that its "due soon" reminder goes out, per clock kind, over the
@@ -404,6 +409,9 @@ SSO_DISCOVERY_CACHE_SECONDS = env.int("SSO_DISCOVERY_CACHE_SECONDS", default=60 
 # Only for tests and development against a provider on this machine: issuers over http://.
 SSO_ALLOW_HTTP_ISSUERS = env.bool("SSO_ALLOW_HTTP_ISSUERS", default=False)
 
+# Django's database sessions with the signed-in account's id on each row
+# (ncii_cases.session_store): an account's sessions end in one indexed query.
+SESSION_ENGINE = "ncii_cases.session_store"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)

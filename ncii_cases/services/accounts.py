@@ -23,14 +23,12 @@ Changes to the user row are kept by its history (simple-history), with who made 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
 from .. import event_details
 from ..audit import case_event_record
-from ..models import CaseAssignment, CaseUserObjectPermission, User
+from ..models import AccountSession, CaseAssignment, CaseUserObjectPermission, User
 from ..permissions import account_email_may_confirm, account_reads_cases, case_grants_sync
 from .common import stamp
 
@@ -47,12 +45,12 @@ class AccessEnded:
 
 
 def user_sessions_end(*, user) -> int:
-    """Deletes every unexpired session signed in as the user; returns how many ended."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
-            session.delete()
-            ended += 1
+    """Deletes every session signed in as the user (``AccountSession.account_id``, one
+    indexed query; it decoded every session of the installation before) and returns how many
+    of them had not expired yet."""
+    sessions = AccountSession.objects.filter(account_id=user.pk)
+    ended = sessions.filter(expire_date__gt=timezone.now()).delete()[0]
+    sessions.delete()  # expired ones too: nothing of the account stays behind
     return ended
 
 

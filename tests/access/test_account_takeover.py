@@ -507,9 +507,10 @@ def test_the_former_address_is_told_of_the_new_one_on_every_path(
 
 def _sessions_of(account) -> int:
     from django.contrib.auth import SESSION_KEY
-    from django.contrib.sessions.models import Session
 
-    decoded = (s.get_decoded() for s in Session.objects.all())
+    from ncii_cases.models import AccountSession
+
+    decoded = (s.get_decoded() for s in AccountSession.objects.all())
     return sum(1 for data in decoded if data.get(SESSION_KEY) == str(account.pk))
 
 

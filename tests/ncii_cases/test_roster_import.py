@@ -9,17 +9,16 @@ import hashlib
 import io
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from bench.roster_sample import roster_write, roster_zip, staff_id, student_id
 from ncii_cases import choices as c
 from ncii_cases.audit import audit_verify
-from ncii_cases.models import AccessEvent, Person, RosterImport, School, User
+from ncii_cases.models import AccessEvent, AccountSession, Person, RosterImport, School, User
 from ncii_cases.services import roster as roster_service
 from ncii_cases.services.roster import roster_import
+from ncii_cases.session_store import SessionStore
 from tests.factories import UserFactory
 from tests.factories_records import BareCasePartyFactory
 
@@ -143,7 +142,7 @@ def test_a_changed_export_updates_people_and_deactivates_leavers(
     assert Person.objects.get(roster_sourced_id=student_id(7)).grade == "07"
     account.refresh_from_db()
     assert not account.is_active
-    assert not Session.objects.filter(session_key=session.session_key).exists()
+    assert not AccountSession.objects.filter(session_key=session.session_key).exists()
     assert School.objects.get(roster_sourced_id="org-school-1").name == "Example School One"
     _audit_ok()
 
