@@ -56,7 +56,7 @@ from ..roster import (
 )
 from .accounts import email_address_moved, user_deactivate
 from .common import stamp
-from .two_factor import account_email_change_notify
+from .two_factor import account_email_changes_notify
 
 BATCH = 2000
 SAMPLES_MAX = 25
@@ -615,9 +615,9 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
         history_rows_bulk_append(
             model=User, instances=changed, history_type="~", when=run.now, user=run.actor
         )
-    # (a bulk update sends no model signal: the former addresses are told here, after commit)
-    for account, former in run.emails_changed:
-        account_email_change_notify(user=account, old_email=former, actor=run.actor)
+    # (a bulk update sends no model signal: the former addresses are told here, after commit,
+    # over one connection to the mail server)
+    account_email_changes_notify(changes=run.emails_changed, actor=run.actor)
     for account in ending:
         _account_end(run, account)
 
@@ -644,7 +644,7 @@ def _email_change_note(run: _Run, account: User, fields: list[str], details: dic
     """Notes the account's former address when the import changes it (after ``_email_keep``)
     to another mailbox (``details["email"]``, ``accounts.email_address_moved``, the rule of
     the account's save signal): it is told once the import commits
-    (``two_factor.account_email_change_notify``). The account's address confirmation is
+    (``two_factor.account_email_changes_notify``). The account's address confirmation is
     emptied on the instance then (the bulk update writes it): the roster's address is the
     school system's, never a coordinator's."""
     if "email" in fields and email_address_moved(account.email, details.get("email")):

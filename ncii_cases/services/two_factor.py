@@ -20,7 +20,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -142,31 +142,58 @@ def account_email_change_notify(*, user, old_email: str, actor=None) -> bool:
     a shell or the command line). Whoever controlled the new address could receive the
     account's set-up links, so the owner must hear of it where they still read their mail.
     Returns False when there was no former address. Holds no secret."""
-    if not old_email:
-        return False
+    return account_email_changes_notify(changes=[(user, old_email)], actor=actor) == 1
+
+
+def account_email_changes_notify(*, changes: list[tuple[User, str]], actor=None) -> int:
+    """``account_email_change_notify`` for many accounts at once (``changes``: pairs of the
+    account, holding its new address, and its former address), as a roster import changes
+    them: the e-mails go out after the transaction commits, over one connection to the mail
+    server (one connection per e-mail before). Returns how many e-mails it sends; an account
+    without a former address gets none."""
     when = timezone.localtime().strftime("%b %d, %Y at %H:%M %Z")
     by = actor.get_username() if getattr(actor, "pk", None) else "the server's command line"
-    _send_after_commit(
-        "Your NCII case manager account changed",
-        f"Hello {user.get_username()},\n\nThe e-mail address of your account was changed from "
-        f"this address to {user.email or '(none)'} by {by} ({when}). E-mail for the account, "
-        "its set-up links included, now goes to the new address.\n\n"
-        "If you expected this, there is nothing to do. If you did not, tell your district's "
-        "Title IX coordinator or IT team at once: someone else may be trying to use your "
-        "account.\n",
-        old_email,
-    )
-    return True
+    messages = [
+        EmailMessage(
+            "Your NCII case manager account changed",
+            f"Hello {user.get_username()},\n\nThe e-mail address of your account was changed "
+            f"from this address to {user.email or '(none)'} by {by} ({when}). E-mail for the "
+            "account, its set-up links included, now goes to the new address.\n\n"
+            "If you expected this, there is nothing to do. If you did not, tell your "
+            "district's Title IX coordinator or IT team at once: someone else may be trying "
+            "to use your account.\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [old_email],
+        )
+        for user, old_email in changes
+        if old_email
+    ]
+    if messages:
+        _messages_send_after_commit(messages)
+    return len(messages)
+
+
+def _messages_send_after_commit(messages: list[EmailMessage]) -> None:
+    """Sends the e-mails over one connection once the transaction commits; a mail server
+    that is down or refuses them is logged and never undoes the change."""
+
+    def send():
+        try:
+            get_connection().send_messages(messages)
+        except Exception:  # a mail server that is down must not undo the change
+            logger.exception(
+                "Could not send the account e-mail %r (%d in all)",
+                messages[0].subject,
+                len(messages),
+            )
+
+    transaction.on_commit(send)
 
 
 def _send_after_commit(subject: str, body: str, recipient: str) -> None:
-    def send():
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-        except Exception:  # a mail server that is down must not undo the change
-            logger.exception("Could not send the account e-mail %r", subject)
-
-    transaction.on_commit(send)
+    _messages_send_after_commit(
+        [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])]
+    )
 
 
 def account_change_notify(*, user, change: str) -> bool:

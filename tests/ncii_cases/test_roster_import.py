@@ -449,3 +449,40 @@ def test_linking_an_account_made_by_hand_keeps_the_address_of_one_that_reads_cas
     assert investigator.email == "it.controlled@attacker.example"
     assert investigator.email_confirmed_at is None
     assert investigator.email_confirmed_by is None
+
+
+def test_the_former_addresses_are_told_over_one_mail_connection(
+    district, export, tmp_path, django_capture_on_commit_callbacks, mailoutbox, monkeypatch
+):
+    """An import that moves many accounts' addresses tells every former address after the
+    commit, over one connection to the mail server (it opened one per e-mail)."""
+    from django.core import mail
+
+    from ncii_cases.services import two_factor
+
+    roster_import(district=district, origin=export, actor=None)
+    moved = [staff_id(n) for n in (1, 2, 3)]
+    formers = {a.email for a in User.objects.filter(roster_sourced_id__in=moved) if a.email}
+    assert len(formers) == 3
+
+    def emails(rows):
+        header = rows[0]
+        for row in rows[1:]:
+            if row[header.index("sourcedId")] in moved:
+                row[header.index("email")] = "moved." + row[header.index("email")]
+        return rows
+
+    _rewrite(export, "users.csv", emails)
+    opened = []
+
+    def connection(*args, **kwargs):
+        opened.append(1)
+        return mail.get_connection(*args, **kwargs)
+
+    monkeypatch.setattr(two_factor, "get_connection", connection)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = roster_import(district=district, origin=export, actor=None)
+    assert result.status == RosterImport.Status.APPLIED, result.problems
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(formers)
+    assert all("was changed from this address to moved." in m.body for m in mailoutbox)
+    assert opened == [1]
