@@ -42,14 +42,13 @@ unaudited=0
 grep -q 'UNAUDITED' "$audit_log" && unaudited=1
 
 # One pytest worker per CPU (pytest-xdist; each worker has its own test database, suffixed
-# _gw0, _gw1, ...); NCII_TEST_WORKERS=0 runs every test in this one process. "worksteal": a
-# worker that runs out of tests takes half of the other's queue, so a few tests of a minute or
-# two (a real PostgreSQL restart, the walkthrough in Chromium) do not leave one core idle at
-# the end as a fixed split can.
+# _gw0, _gw1, ...); NCII_TEST_WORKERS=0 runs every test in this one process. The default
+# "load" distribution: a CI run with "worksteal" failed dozens of tests from the moment the
+# workers began stealing (some tests depend on running after others of their module).
 workers="${NCII_TEST_WORKERS:-auto}"
 printf '\n==> pytest (%s workers)\n' "$workers"
 # The slowest tests are listed at the end: the suite must stay well within CI's 45 minutes.
-"$bin/python" -m pytest -n "$workers" --dist worksteal --durations=40 --durations-min=5 "$@"
+"$bin/python" -m pytest -n "$workers" --durations=40 --durations-min=5 "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: that counts as a failure here." >&2
