@@ -55,9 +55,14 @@ pytestmark = pytest.mark.django_db
 
 # Examples per form view (raise it locally for a longer hunt: NCII_FUZZ_EXAMPLES=500).
 EXAMPLES = int(os.environ.get("NCII_FUZZ_EXAMPLES", "15"))
-# What a signed-in persona may legitimately write on any request: the access log and the head
-# of its chain. Everything else of these apps is case data (history tables included).
-NOT_CASE_DATA = {"ncii_cases.accessevent", "ncii_cases.auditchainhead"}
+# What a signed-in persona may legitimately write on any request: the access log, the head
+# of its chain and the session (the idle clock rewrites it at every request). Everything else
+# of these apps is case data (history tables included).
+NOT_CASE_DATA = {
+    "ncii_cases.accessevent",
+    "ncii_cases.auditchainhead",
+    "ncii_cases.accountsession",
+}
 CASE_DATA_APPS = ("ncii_cases", "policies", "reporting")
 
 HOSTILE_TEXT = [
