@@ -134,10 +134,35 @@ def _translations_compiled():
 
 # What the migrations seeded in the policies app (catalogs, appeal grounds, the reporting
 # profile), read once right after the test database is created: a transactional test flushes
-# every table, and the browser tests' demo restores them from here (tests/browser/conftest.py).
+# every table, and they are written back after each one (``pytest_runtest_teardown`` below),
+# so no test depends on which tests its worker ran before it.
 POLICY_DATA: list[str] = []
 # The name of the restricted application role of the PostgreSQL test database (``app_db_role``).
 APP_ROLE: list[str] = []
+# pytest-django's database blocker, kept by ``django_db_setup`` for the teardown hook below.
+DB_BLOCKER: list = []
+
+
+def transactional(item) -> bool:
+    """Whether the test runs outside a rolled-back transaction (pytest-django flushes every
+    table after it): marked ``django_db(transaction=True)`` or using ``transactional_db`` or
+    ``live_server``, pytest-django's own rule."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, the catalogs the migrations seeded are written back
+    (a test after it on the same worker would otherwise find no platforms, measures or appeal
+    grounds, and fail for the order the workers drew the tests in)."""
+    yield
+    if POLICY_DATA and DB_BLOCKER and transactional(item):
+        with DB_BLOCKER[0].unblock():
+            policy_data_restore()
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +170,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from django.apps import apps
     from django.core import serializers
 
+    DB_BLOCKER[:] = [django_db_blocker]
     with django_db_blocker.unblock():
         rows = [
             row

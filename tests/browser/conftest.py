@@ -9,8 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.test.utils import override_settings
 
-from tests.conftest import policy_data_restore
-
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
@@ -73,13 +71,8 @@ def tab(chromium):
 
 @pytest.fixture
 def demo(transactional_db):
-    """The demo district of ``seed_demo``, on the catalogs the migrations seeded (a
-    transactional test starts from flushed tables: they are restored first when missing)."""
-
-    from policies.models import Platform
-
-    if not Platform.objects.filter(district__isnull=True).exists():
-        policy_data_restore()
+    """The demo district of ``seed_demo``, on the catalogs the migrations seeded (written
+    back after every transactional test's flush: ``tests.conftest.pytest_runtest_teardown``)."""
     with override_settings(DEBUG=True):
         call_command("seed_demo", "--size", "0", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
