@@ -1070,6 +1070,19 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and allowed:
             self._reset(request, obj.user)
             return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
+        if request.method == "POST" and obj is None and self.has_delete_permission(request):
+            # A second click of "Yes" (or another tab) after the reset removed the device: the
+            # list, with what is there now, instead of a 404 after a reset that worked. The
+            # same answer for an id never in the user's list, so it tells nothing of it.
+            self.message_user(
+                request,
+                "That authenticator is not in your list: it may have been removed already (a "
+                "second click, or another tab). Nothing more was done; the list shows the "
+                "authenticators there are now.",
+                level=messages.WARNING,
+            )
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         if obj is not None:
             extra_context = {
                 **(extra_context or {}),

@@ -136,6 +136,13 @@ CHANGE_TEXTS = {
 }
 
 
+# The changes after which the owner has something to do (set up a new authenticator, or
+# first have the address confirmed): their e-mail does not end "there is nothing to do".
+CHANGES_ASKING_THE_OWNER = frozenset(
+    {"second_factor_removed", "case_access_given", "case_access_given_unconfirmed"}
+)
+
+
 def account_email_change_notify(*, user, old_email: str, actor=None) -> bool:
     """E-mails the account's former address (``old_email``) that its address changed, after
     the transaction commits: the new address, when, and who changed it (``actor``; None from
@@ -204,12 +211,16 @@ def account_change_notify(*, user, change: str) -> bool:
     if not user.email:
         return False
     when = timezone.localtime().strftime("%b %d, %Y at %H:%M %Z")
+    closing = (
+        "If you did not expect this"
+        if change in CHANGES_ASKING_THE_OWNER
+        else "If you expected this, there is nothing to do. If you did not"
+    )
     _send_after_commit(
         "Your NCII case manager account changed",
         f"Hello {user.get_username()},\n\n{CHANGE_TEXTS[change]} ({when})\n\n"
-        "If you expected this, there is nothing to do. If you did not, tell your district's "
-        "Title IX coordinator or IT team at once: someone else may be trying to use your "
-        "account.\n",
+        f"{closing}, tell your district's Title IX coordinator or IT team at once: someone "
+        "else may be trying to use your account.\n",
         user.email,
     )
     return True
@@ -334,8 +345,14 @@ def enrollment_links_revoke(*, user, now=None) -> int:
     """Revokes the account's unused set-up links (a newer link replaces them, its second
     factor was removed, or its address changed: they went to the former address); returns
     how many. ``now``: the time to record (UTC), now by default."""
+    return enrollment_links_revoke_many(user_ids=[user.pk], now=now)
+
+
+def enrollment_links_revoke_many(*, user_ids, now=None) -> int:
+    """``enrollment_links_revoke`` for many accounts (ids) in one query, for a roster import
+    that moves their addresses in bulk (no save signal); returns how many links."""
     return EnrollmentLink.objects.filter(
-        user=user, used_at__isnull=True, revoked_at__isnull=True
+        user_id__in=list(user_ids), used_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now or timezone.now())
 
 
@@ -462,7 +479,14 @@ def _factors_delete(*, user) -> bool:
 
 
 def _second_factor_remove(*, user) -> None:
+    """Removes the account's second factor (authenticators, recovery codes, unused set-up
+    links), ends its sessions and tells it by e-mail. The sessions end too: a factor is
+    reset because a phone was lost or taken, and a session signed in with it (a thief's)
+    would otherwise stay signed in, sent to set up a new authenticator."""
+    from .accounts import user_sessions_end
+
     _factors_delete(user=user)
+    user_sessions_end(user=user)
     account_change_notify(user=user, change="second_factor_removed")
 
 

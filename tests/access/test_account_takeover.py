@@ -16,8 +16,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ncii_cases import choices as c
-from ncii_cases.models import AccessEvent, EnrollmentLink, SecondFactorReset
+from ncii_cases.models import AccessEvent, AccountSession, EnrollmentLink, SecondFactorReset
 from ncii_cases.services.two_factor import (
+    account_change_notify,
     recovery_codes_create,
     second_factor_reset_request,
 )
@@ -252,7 +253,10 @@ def test_it_removes_an_investigators_second_factor_and_the_owner_re_enrolls_by_l
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
     assert not StaticDevice.objects.filter(user=investigator).exists()
     bodies = [m.body for m in mailoutbox if investigator.email in m.to]
-    assert any("were removed" in b for b in bodies)
+    (removed,) = [b for b in bodies if "were removed" in b]
+    assert "nothing to do" not in removed  # a new authenticator is to be set up
+    account_change_notify(user=investigator, change="password")  # asks nothing of the owner
+    assert "If you expected this, there is nothing to do." in mailoutbox[-1].body
     (token,) = links_in(mailoutbox, investigator)
     # IT, who knows nothing of the link, gets only the explanation with the password
     attacker = Client()
@@ -263,6 +267,48 @@ def test_it_removes_an_investigators_second_factor_and_the_owner_re_enrolls_by_l
     owner.get(link_url(token))
     password_step(owner, "investigator", "correct-horse-battery-staple")
     assert b"otpauth://totp/" in owner.get(reverse("login_enroll")).content
+
+
+def test_a_removed_second_factor_signs_the_account_out_everywhere(
+    client, it_admin, investigator, coordinator, second_coordinator, mailoutbox
+):
+    """A factor is reset because a phone was lost or taken: a browser signed in with it (a
+    thief's) must not stay signed in, sent on to set up a new authenticator. Both ways: IT's
+    reset in the admin, and the second person's approval of a coordinator's reset."""
+    for account in (investigator, coordinator):
+        TOTPDevice.objects.create(user=account, name="Phone", confirmed=True)
+    browsers = {account.pk: [Client(), Client()] for account in (investigator, coordinator)}
+    for account in (investigator, coordinator):
+        for browser in browsers[account.pk]:
+            login_verified(browser, account)
+            assert browser.get(reverse("ncii_cases:home")).status_code == 200
+    login_verified(client, it_admin)
+    for account in (investigator, coordinator):
+        device = TOTPDevice.objects.get(user=account, name="Phone")
+        url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+        assert client.post(url, {"post": "yes"}).status_code == 302
+    # The investigator's reset was carried out at once: signed out in both browsers (not
+    # left half signed in, sent on to set up an authenticator)
+    assert not AccountSession.objects.filter(account_id=investigator.pk).exists()
+    for browser in browsers[investigator.pk]:
+        response = browser.get(reverse("ncii_cases:home"))
+        assert response.status_code == 302
+        assert response["Location"].split("?")[0] == reverse("login")
+    # The coordinator's waits for a second person: still signed in until it is approved
+    for browser in browsers[coordinator.pk]:
+        assert browser.get(reverse("ncii_cases:home")).status_code == 200
+    approver = Client()
+    login_verified(approver, second_coordinator)
+    reset = SecondFactorReset.objects.get(user=coordinator)
+    approver.post(reverse("second_factor_resets"), {"reset": reset.pk, "decision": "approve"})
+    assert not AccountSession.objects.filter(account_id=coordinator.pk).exists()
+    for browser in browsers[coordinator.pk]:
+        response = browser.get(reverse("ncii_cases:home"))
+        assert response.status_code == 302
+        assert response["Location"].split("?")[0] == reverse("login")
+    # IT's own session and the approver's go on
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert approver.get(reverse("second_factor_resets")).status_code == 200
 
 
 def test_removing_a_coordinators_second_factor_waits_for_a_second_person(

@@ -474,6 +474,9 @@ def test_the_case_access_e_mail_promises_a_link_only_to_a_confirmed_address(
         assert "No set-up link can be sent yet" in notice.body
         assert "Title IX coordinator to check the address on your account" in notice.body
         assert "which is sent to this address" not in notice.body
+    # It asks the owner to act: it does not close with "there is nothing to do"
+    assert "nothing to do" not in notice.body
+    assert "If you did not expect this, tell your district's Title IX coordinator" in notice.body
 
 
 def test_it_s_stale_form_cannot_change_the_address_a_grant_took_from_it(
