@@ -56,7 +56,7 @@ from ..roster import (
 )
 from .accounts import email_address_moved, user_deactivate
 from .common import stamp
-from .two_factor import account_email_changes_notify
+from .two_factor import account_email_changes_notify, enrollment_links_revoke_many
 
 BATCH = 2000
 SAMPLES_MAX = 25
@@ -615,8 +615,12 @@ def _accounts_sync(run: _Run, staff: list[_Row]) -> None:
         history_rows_bulk_append(
             model=User, instances=changed, history_type="~", when=run.now, user=run.actor
         )
-    # (a bulk update sends no model signal: the former addresses are told here, after commit,
-    # over one connection to the mail server)
+    # (a bulk update sends no model signal: as the account's save signal does, the unused
+    # set-up links, which went to the former address, are revoked, and the former addresses
+    # are told, after commit, over one connection to the mail server)
+    enrollment_links_revoke_many(
+        user_ids=[account.pk for account, _former in run.emails_changed], now=run.now
+    )
     account_email_changes_notify(changes=run.emails_changed, actor=run.actor)
     for account in ending:
         _account_end(run, account)

@@ -486,3 +486,43 @@ def test_the_former_addresses_are_told_over_one_mail_connection(
     assert sorted(m.to[0] for m in mailoutbox) == sorted(formers)
     assert all("was changed from this address to moved." in m.body for m in mailoutbox)
     assert opened == [1]
+
+
+def test_an_import_that_moves_an_address_revokes_the_set_up_links_sent_to_the_former(
+    district, export, it_admin
+):
+    """As the account's save signal does in the admin: the unused set-up links went to the
+    former address, so whoever reads that mailbox cannot use them after the move (the
+    import moves addresses in bulk, without signals); a kept address keeps its links, and a
+    dry run revokes nothing."""
+    from ncii_cases.models import EnrollmentLink
+    from ncii_cases.services.two_factor import enrollment_link_create
+
+    roster_import(district=district, origin=export, actor=it_admin)
+    moved, kept = (User.objects.get(roster_sourced_id=staff_id(n)) for n in (2, 3))
+    links = {
+        account.pk: enrollment_link_create(
+            user=account, actor=it_admin, base_url="https://cases.example.org/"
+        )
+        for account in (moved, kept)
+    }
+
+    def emails(rows):
+        header = rows[0]
+        for row in rows[1:]:
+            if row[header.index("sourcedId")] == staff_id(2):
+                row[header.index("email")] = "new.mailbox@district.example"
+        return rows
+
+    _rewrite(export, "users.csv", emails)
+    roster_import(district=district, origin=export, actor=it_admin, dry_run=True)
+    assert not EnrollmentLink.objects.filter(revoked_at__isnull=False).exists()
+
+    result = roster_import(district=district, origin=export, actor=it_admin)
+
+    assert result.status == RosterImport.Status.APPLIED, result.problems
+    moved.refresh_from_db()
+    assert moved.email == "new.mailbox@district.example"
+    revoked = EnrollmentLink.objects.get(pk=links[moved.pk].pk)
+    assert revoked.revoked_at == RosterImport.objects.latest("pk").started_at
+    assert EnrollmentLink.objects.get(pk=links[kept.pk].pk).revoked_at is None

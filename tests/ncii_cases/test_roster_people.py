@@ -420,6 +420,8 @@ def test_it_checks_then_imports_an_upload(client, it_admin, district, export_zip
 
     assert checked.status_code == 200
     assert "What the import would do (nothing was written)" in checked.content.decode()
+    # The file must be chosen again to import it (a browser keeps no chosen file): it says so
+    assert "choose the same file again above and select Import" in checked.content.decode()
     assert not Person.objects.exists()
     with records(queries=46):
         applied = client.post(url, {"op": "apply", "export": _upload(export_zip)})
