@@ -14,6 +14,7 @@ which simple-history would otherwise still save, bypassing ``save_related``).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import logout
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -82,6 +83,20 @@ class SearchTermLimitMixin:
             )
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+
+def own_session_end_if_ended(request, accounts) -> None:
+    """Signs the request out (``logout``) when what it just did ended the sessions of the
+    account signed in (IT resetting its own second factor, or deactivating itself): its
+    session row is gone, and the session middleware's save would answer 400 "session
+    deleted" after a change that worked. The admin's message is kept; the next page is the
+    sign-in page. ``accounts``: the accounts changed; one query, and only when the account
+    signed in is one of them."""
+    if request.user.pk not in {account.pk for account in accounts}:
+        return
+    key = request.session.session_key
+    if key is None or not m.AccountSession.objects.filter(session_key=key).exists():
+        logout(request)
 
 
 class ScopedAdminMixin(SearchTermLimitMixin):
@@ -640,6 +655,13 @@ class UserAdmin(DistrictFilterMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHi
             # A deactivated account is signed out everywhere at once.
             user_sessions_end(user=obj)
 
+    def response_change(self, request, obj):
+        # After the admin logged the change under the user: a deactivation of oneself ended
+        # this request's session too.
+        response = super().response_change(request, obj)
+        own_session_end_if_ended(request, [obj])
+        return response
+
 
 class DistrictRowMixin:
     """A row that belongs to a district (a school, a calendar entry, a sign-on provider): the
@@ -1061,14 +1083,17 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Reset second factor (the owner sets up a new one by e-mail link)")
     def reset_second_factor(self, request, queryset):
-        for account in {device.user for device in queryset}:
+        accounts = {device.user for device in queryset}
+        for account in accounts:
             self._reset(request, account)
+        own_session_end_if_ended(request, accounts)
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         allowed = obj is not None and self.has_delete_permission(request, obj)
         if request.method == "POST" and allowed:
             self._reset(request, obj.user)
+            own_session_end_if_ended(request, [obj.user])
             return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
         if request.method == "POST" and obj is None and self.has_delete_permission(request):
             # A second click of "Yes" (or another tab) after the reset removed the device: the

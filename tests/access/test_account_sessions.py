@@ -119,3 +119,35 @@ def test_expired_sessions_are_deleted_nightly(district):
     assert list(AccountSession.objects.values_list("session_key", flat=True)) == [live.session_key]
     entry = settings.CELERY_BEAT_SCHEDULE["sessions-clear-expired"]
     assert entry["task"] == "ncii_cases.tasks.sessions_clear_expired"
+
+
+@pytest.mark.parametrize("change", ["own second factor reset", "own deactivation"])
+def test_it_ending_its_own_sessions_in_the_admin_is_signed_out_not_answered_400(
+    client, it_admin, change
+):
+    """IT resets its own authenticator (or deactivates itself): the change ends its own
+    sessions, this request's included. It answered 400 "session deleted" after a change that
+    worked; now the request is signed out and the next page is the sign-in page."""
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.access.test_account_takeover import _account_form
+
+    login_verified(client, it_admin)
+    if change == "own second factor reset":
+        device = TOTPDevice.objects.filter(user=it_admin).first()
+        url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+        response = client.post(url, {"post": "yes"})
+        assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    else:
+        data = _account_form(client, it_admin)
+        data.pop("is_active", None)  # unticked
+        response = client.post(reverse("admin:ncii_cases_user_change", args=[it_admin.pk]), data)
+        it_admin.refresh_from_db()
+        assert not it_admin.is_active
+    assert response.status_code == 302
+    assert not AccountSession.objects.filter(account_id=it_admin.pk).exists()
+    following = client.get(response["Location"], follow=True)
+    assert following.status_code == 200
+    assert following.redirect_chain[-1][0].split("?")[0] in (reverse("login"), "/admin/login/")
+    assert following.context["user"].is_anonymous
