@@ -1095,11 +1095,10 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
             self._reset(request, obj.user)
             own_session_end_if_ended(request, [obj.user])
             return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
-        if obj is None and self.has_delete_permission(request):
-            # A second click of "Yes", the browser's Back to the confirmation, or another tab,
-            # after the reset removed the device: the list, with what is there now, instead of
-            # a 404 after a reset that worked. The same answer for an id never in the user's
-            # list, so it tells nothing of it.
+        if request.method == "POST" and obj is None and self.has_delete_permission(request):
+            # A second click of "Yes" (or another tab) after the reset removed the device: the
+            # list, with what is there now, instead of a 404 after a reset that worked. The
+            # same answer for an id never in the user's list, so it tells nothing of it.
             self.message_user(
                 request,
                 "That authenticator is not in your list: it may have been removed already (a "
