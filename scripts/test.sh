@@ -43,9 +43,9 @@ grep -q 'UNAUDITED' "$audit_log" && unaudited=1
 
 # One pytest worker per CPU (pytest-xdist; each worker has its own test database, suffixed
 # _gw0, _gw1, ...); NCII_TEST_WORKERS=0 runs every test in this one process. The default
-# "load" distribution. A transactional test's flush empties the catalogs the migrations
-# seeded, and tests of the same worker that read them fail after it: another distribution
-# (worksteal) changes which tests follow which.
+# "load" distribution: a run with "worksteal" failed dozens of tests, before the catalogs a
+# transactional test's flush empties were written back after it (tests/conftest.py); it has
+# not been tried since.
 workers="${NCII_TEST_WORKERS:-auto}"
 printf '\n==> pytest (%s workers)\n' "$workers"
 # The slowest tests are listed at the end: the suite must stay well within CI's 45 minutes.
