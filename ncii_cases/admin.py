@@ -55,7 +55,11 @@ from .permissions import (
 )
 from .roles import role_change_record
 from .services.accounts import user_sessions_end
-from .services.two_factor import enrollment_address_unconfirmed, second_factor_reset_request
+from .services.two_factor import (
+    enrollment_address_unconfirmed,
+    reset_needs_second_person,
+    second_factor_reset_request,
+)
 
 
 class SearchTermLimitMixin:
@@ -1011,6 +1015,8 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     fields = ("user", "name", "confirmed")
     readonly_fields = ("user", "name", "confirmed")
     actions = ["reset_second_factor"]
+    # The "delete" page says what the reset does (not Django's "delete ... related items").
+    delete_confirmation_template = "admin/second_factor_reset_confirmation.html"
 
     def has_add_permission(self, request):
         return False
@@ -1065,6 +1071,14 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 "it on the page Second-factor resets. Nothing changed yet.",
                 level=messages.WARNING,
             )
+        elif account.pk == request.user.pk:
+            # IT's own authenticator: the reset also signed this browser out
+            # (``own_session_end_if_ended``); the message is read on the sign-in page.
+            self.message_user(
+                request,
+                "Your second factor was removed and you were signed out. Sign in again and "
+                "set up a new authenticator; the e-mail sent to you says how.",
+            )
         elif enrollment_address_unconfirmed(account):
             self.message_user(
                 request,
@@ -1095,10 +1109,11 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
             self._reset(request, obj.user)
             own_session_end_if_ended(request, [obj.user])
             return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
-        if request.method == "POST" and obj is None and self.has_delete_permission(request):
-            # A second click of "Yes" (or another tab) after the reset removed the device: the
-            # list, with what is there now, instead of a 404 after a reset that worked. The
-            # same answer for an id never in the user's list, so it tells nothing of it.
+        if obj is None and self.has_delete_permission(request):
+            # A second click of "Yes", the browser's Back to the confirmation, or another tab,
+            # after the reset removed the device: the list, with what is there now, instead of
+            # a 404 after a reset that worked. The same answer for an id never in the user's
+            # list, so it tells nothing of it.
             self.message_user(
                 request,
                 "That authenticator is not in your list: it may have been removed already (a "
@@ -1111,9 +1126,11 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if obj is not None:
             extra_context = {
                 **(extra_context or {}),
-                "title": f"Reset {obj.user.get_username()}'s second factor? Their authenticator "
-                "and recovery codes are removed and they are e-mailed a link to set up a new "
-                "one; for a coordinator, a second person approves first.",
+                "title": f"Reset {obj.user.get_username()}'s second factor?",
+                # A coordinator's (or a superuser's) reset waits for a second person.
+                "reset_waits": reset_needs_second_person(obj.user),
+                # No set-up link to an address nobody confirmed, or to none.
+                "sends_link": bool(obj.user.email) and not enrollment_address_unconfirmed(obj.user),
             }
         return super().delete_view(request, object_id, extra_context)
 

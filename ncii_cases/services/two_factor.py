@@ -260,11 +260,15 @@ def enrollment_link_no_email_text(user) -> str:
 
 
 @transaction.atomic
-def enrollment_link_create(*, user, actor, base_url: str) -> EnrollmentLink:
+def enrollment_link_create(
+    *, user, actor, base_url: str, after_reset: bool = False
+) -> EnrollmentLink:
     """Makes a one-time link for setting up an authenticator and e-mails it to the account's
     own address after the transaction commits; earlier unused links of the account stop
     working. The link expires ``ENROLLMENT_LINK_HOURS`` hours from now. ``base_url``: the
-    site's address (scheme and host) the link starts with. Raises ValueError when the account
+    site's address (scheme and host) the link starts with. ``after_reset``: the link follows
+    a reset of the account's second factor (the e-mail says so) rather than the owner's own
+    sign-in without an authenticator. Raises ValueError when the account
     has no e-mail address; EnrollmentAddressUnconfirmed (a ValueError) when the account
     reads cases and its address is not confirmed (``enrollment_address_unconfirmed``)."""
     if not user.email:
@@ -283,15 +287,29 @@ def enrollment_link_create(*, user, actor, base_url: str) -> EnrollmentLink:
     )
     url = base_url.rstrip("/") + reverse("login_enroll_link", args=[token])
     hours = settings.ENROLLMENT_LINK_HOURS
+    if after_reset:
+        why = (
+            "Your second factor for the NCII case manager was reset, so you need to set up a "
+            "new authenticator app before you can sign in again."
+        )
+        unexpected = (
+            "If you did not expect this reset, tell your district's Title IX coordinator or IT "
+            "team."
+        )
+    else:
+        why = (
+            "To finish signing in to the NCII case manager you need to set up an authenticator app."
+        )
+        unexpected = (
+            "If you did not try to sign in, tell your district's Title IX coordinator or IT "
+            "team: someone else may know your password."
+        )
     _send_after_commit(
         "Set up your authenticator app for the NCII case manager",
         f"Hello {user.get_username()},\n\n"
-        "To finish signing in to the NCII case manager you need to set up an authenticator "
-        "app. Open this link, sign in with your password, and follow the steps:\n\n"
+        f"{why} Open this link, sign in with your password, and follow the steps:\n\n"
         f"{url}\n\n"
-        f"The link works once and for {hours} hours. Do not forward it. If you did not try "
-        "to sign in, tell your district's Title IX coordinator or IT team: someone else may "
-        "know your password.\n",
+        f"The link works once and for {hours} hours. Do not forward it. {unexpected}\n",
         user.email,
     )
     return link
@@ -553,7 +571,7 @@ def _reset_carry_out(*, reset, actor, base_url, record, now) -> None:
     # (an address nobody confirmed gets no link: the owner asks a coordinator to confirm it,
     # then asks for a link when signing in)
     if reset.user.email and not enrollment_address_unconfirmed(reset.user):
-        enrollment_link_create(user=reset.user, actor=actor, base_url=base_url)
+        enrollment_link_create(user=reset.user, actor=actor, base_url=base_url, after_reset=True)
 
 
 def second_factor_reset_approve(

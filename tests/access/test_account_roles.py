@@ -157,6 +157,31 @@ def test_a_password_reset_by_it_is_logged_in_the_accounts_district(client, it_ad
     assert entry.district_id == newcomer.district_id
 
 
+def test_the_reset_confirmation_says_what_the_reset_does(
+    client, it_admin, investigator, coordinator
+):
+    """The device's "delete" page is the second-factor reset: it says what happens (at once,
+    or after a second person's approval for a coordinator), not Django's "delete ... related
+    items"; nothing is removed by opening it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    login_verified(client, it_admin)
+    phone = TOTPDevice.objects.create(user=investigator, name="Phone", confirmed=True)
+    page = client.get(reverse("admin:otp_totp_totpdevice_delete", args=[phone.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert f"Reset {investigator.username}&#x27;s second factor?" in body
+    assert "removed at once" in body and "Yes, reset the second factor" in body
+    assert "related items" not in body and "Are you sure you want to delete" not in body
+    coordinators_phone = TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
+    body = client.get(
+        reverse("admin:otp_totp_totpdevice_delete", args=[coordinators_phone.pk])
+    ).content.decode()
+    assert "waits for a second person" in body and "Yes, ask for the reset" in body
+    assert "removed at once" not in body
+    assert TOTPDevice.objects.filter(pk__in=[phone.pk, coordinators_phone.pk]).count() == 2
+
+
 def test_removing_someones_authenticator_is_logged(client, it_admin, investigator):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -169,8 +194,9 @@ def test_removing_someones_authenticator_is_logged(client, it_admin, investigato
     entry = AccessEvent.objects.get(action="second_factor_removed")
     assert (entry.user, entry.allowed) == (it_admin, True)
     assert f"account={investigator.pk}" in entry.path
-    # A double click's second "Yes": back to the list with a word, no second reset, no 404
-    again = client.post(url, {"post": "yes"}, follow=True)
-    assert again.status_code == 200
-    assert "it may have been removed already" in again.content.decode()
+    # A double click's second "Yes", or the browser's Back to the confirmation: the list with
+    # a word, no second reset, no 404
+    for again in (client.post(url, {"post": "yes"}, follow=True), client.get(url, follow=True)):
+        assert again.status_code == 200
+        assert "it may have been removed already" in again.content.decode()
     assert AccessEvent.objects.filter(action="second_factor_removed").count() == 1

@@ -151,3 +151,11 @@ def test_it_ending_its_own_sessions_in_the_admin_is_signed_out_not_answered_400(
     assert following.status_code == 200
     assert following.redirect_chain[-1][0].split("?")[0] in (reverse("login"), "/admin/login/")
     assert following.context["user"].is_anonymous
+    if change == "own second factor reset":
+        # The sign-in page says what happened to the reader, once, as "you"
+        shown = [str(message) for message in following.context["messages"]]
+        assert shown == [
+            "Your second factor was removed and you were signed out. Sign in again and set up "
+            "a new authenticator; the e-mail sent to you says how."
+        ]
+        assert following.content.decode().count("Your second factor was removed") == 1

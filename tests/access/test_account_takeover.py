@@ -122,6 +122,9 @@ def test_the_e_mailed_link_works_once_then_never_again(investigator, mailoutbox)
     password_step(owner, "investigator", "correct-horse-battery-staple")
     owner.post(reverse("login_enroll"), {"send_link": "1"})
     (token,) = links_in(mailoutbox, investigator)
+    # The e-mail speaks of the sign-in the owner is finishing
+    assert "To finish signing in" in mailoutbox[-1].body
+    assert "If you did not try to sign in" in mailoutbox[-1].body
     # Then only its hash is stored
     stored = EnrollmentLink.objects.get(user=investigator)
     assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest() != token
@@ -258,6 +261,10 @@ def test_it_removes_an_investigators_second_factor_and_the_owner_re_enrolls_by_l
     account_change_notify(user=investigator, change="password")  # asks nothing of the owner
     assert "If you expected this, there is nothing to do." in mailoutbox[-1].body
     (token,) = links_in(mailoutbox, investigator)
+    # The link's e-mail says why it came: a reset, not the owner's own sign-in
+    (link_mail,) = [b for b in bodies if link_url(token) in b]
+    assert "was reset" in link_mail and "If you did not expect this reset" in link_mail
+    assert "To finish signing in" not in link_mail and "did not try to sign in" not in link_mail
     # IT, who knows nothing of the link, gets only the explanation with the password
     attacker = Client()
     password_step(attacker, "investigator", "correct-horse-battery-staple")
@@ -319,7 +326,7 @@ def test_removing_a_coordinators_second_factor_waits_for_a_second_person(
     login_verified(client, it_admin)
     url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
     confirm = client.get(url)
-    assert confirm.status_code == 200 and b"a second person approves first" in confirm.content
+    assert confirm.status_code == 200 and b"the reset waits for a second person" in confirm.content
     response = client.post(url, {"post": "yes"})
     assert response.status_code == 302
     # Then nothing changed yet: the device is there, a request waits, both logged
