@@ -185,7 +185,8 @@ class Writer:
     def write(self, model, rows: list[dict]) -> None:
         if not rows:
             return
-        fields = model._meta.concrete_fields
+        # A generated column (``Case.stage_rank``) is worked out by the database.
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
         defaults = {f.attname: f.get_default() for f in fields}
         table = model._meta.db_table
         columns = ", ".join(f'"{f.column}"' for f in fields)
@@ -247,7 +248,7 @@ class Writer:
     def complete(self, model, row: dict) -> dict:
         """The row with every field the database will hold (defaults filled in)."""
         for f in model._meta.concrete_fields:
-            if f.attname not in row:
+            if f.attname not in row and not f.generated:
                 row[f.attname] = f.get_default()
         return row
 

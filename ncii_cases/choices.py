@@ -103,13 +103,20 @@ class Stage(models.TextChoices):
     DETERMINATION = "determination", _("Determination")
     REMEDIES = "remedies", _("Remedies and sanctions")
     MONITORING = "monitoring", _("Monitoring")
+    APPEAL = "appeal", _("Appeal")
     PROCESS_A = "process_a", _("Routed to Process A")
     REFERRED = "referred", _("Referred")
     CLOSED = "closed", _("Closed")
-    APPEAL = "appeal", _("Appeal")
 
 
 OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
+
+# The stages in the order a case goes through them, as ``Stage`` lists them (Model NCII Policy,
+# Process B: intake, the assessments, interim actions, investigation or informal resolution,
+# determination, remedies, monitoring; an appeal follows remedies, monitoring or a referral),
+# then the ways out of Process B and Closed last. Every list of stages (the filter, the counts
+# per stage) and the queue's "Sort by stage" (``Case.stage_rank``) follow it, not the alphabet.
+STAGE_PROCESS_ORDER = tuple(Stage)
 
 _STAGE_LABELS: dict[str | None, dict[str, str]] = {}
 

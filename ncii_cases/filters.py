@@ -33,7 +33,7 @@ from .models import Case, CaseAssignment, Person, User
 SORT_FIELDS = (
     ("reference", "reference"),
     ("reported_at", "reported"),
-    ("stage", "stage"),
+    ("stage_rank", "stage"),
     ("next_due_at", "due"),
     ("harm_rank", "harm"),
 )
@@ -47,15 +47,16 @@ SORT_LABELS = {
 # The whole order of each sort, tiebreak included, exactly as one index of ``Case`` stores it
 # (``case_q_*``, led by the district), so that PostgreSQL reads a page of ids from the index
 # alone at any depth; a descending sort reads the same index backwards. The harm sort is on
-# the stored ``harm_rank`` (``harm_rank.py``).
+# the stored ``harm_rank`` (``harm_rank.py``), the stage sort on ``stage_rank`` (the process's
+# order, ``choices.STAGE_PROCESS_ORDER``, worked out by the database).
 DUE_FIRST = (F("next_due_at").asc(nulls_last=True), "-reported_at", "-pk")
 SORT_ORDER = {
     "reference": ("reference", "pk"),
     "-reference": ("-reference", "-pk"),
     "reported": ("reported_at", "pk"),
     "-reported": ("-reported_at", "-pk"),
-    "stage": ("stage", "reported_at", "pk"),
-    "-stage": ("-stage", "-reported_at", "-pk"),
+    "stage": ("stage_rank", "reported_at", "pk"),
+    "-stage": ("-stage_rank", "-reported_at", "-pk"),
     "due": DUE_FIRST,
     "-due": (F("next_due_at").desc(nulls_first=True), "reported_at", "pk"),
     "harm": ("harm_rank", "reported_at", "pk"),

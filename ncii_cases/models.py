@@ -582,6 +582,21 @@ class Case(models.Model):
     # Derived: the rank of the harm assessment's level (0 none, 1 low ... 4 critical), kept by
     # ``harm_rank.case_harm_rank_refresh`` so the queue sorts by harm with an index.
     harm_rank = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Derived by the database from ``stage``: its place in ``choices.STAGE_PROCESS_ORDER``
+    # (0 intake ... 12 closed), so that the queue sorts by stage in the process's order with
+    # an index (``case_q_stage``) instead of alphabetically. Never written; not in history.
+    stage_rank = models.GeneratedField(
+        expression=models.Case(
+            *(
+                models.When(stage=stage.value, then=models.Value(rank))
+                for rank, stage in enumerate(c.STAGE_PROCESS_ORDER)
+            ),
+            default=models.Value(len(c.STAGE_PROCESS_ORDER)),
+            output_field=models.PositiveSmallIntegerField(),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
     # Derived: the stage clock's due time and start its last reminder was sent for, and
     # whether that was the overdue one (``clocks.reminder_marked_q``), written by the
     # reminder task with the reminder; not in the case's history.
@@ -600,7 +615,7 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["next_due_at", "harm_rank", *REMINDER_MARK_FIELDS],
+        excluded_fields=["next_due_at", "harm_rank", "stage_rank", *REMINDER_MARK_FIELDS],
         bases=[AuditedHistoryModel],
     )
 
@@ -621,7 +636,9 @@ class Case(models.Model):
             models.Index(
                 fields=["district", "next_due_at", "-reported_at", "-id"], name="case_q_due"
             ),
-            models.Index(fields=["district", "stage", "reported_at", "id"], name="case_q_stage"),
+            models.Index(
+                fields=["district", "stage_rank", "reported_at", "id"], name="case_q_stage"
+            ),
             models.Index(fields=["district", "harm_rank", "reported_at", "id"], name="case_q_harm"),
             models.Index(fields=["district", "reference", "id"], name="case_q_reference"),
             # The nightly recount of the kept counts per school and stage (``stage_counts``),

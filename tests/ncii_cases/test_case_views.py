@@ -151,6 +151,38 @@ def test_the_queue_sorts_and_filters(client, coordinator, case, sort):
     assert case.reference not in other.split("All cases you may see")[1]
 
 
+def test_sorting_by_stage_follows_the_process_not_the_alphabet(coordinator, school):
+    """"Sort by stage" lists intake first and closed last, in the order a case goes through
+    Process B (``choices.STAGE_PROCESS_ORDER``): alphabetically, appeal came first and
+    intake after harm assessment. The stored ``stage_rank`` follows a stage change at once."""
+    from django.http import QueryDict
+
+    from ncii_cases.selectors.queue import case_queue
+    from tests.factories import CaseFactory
+
+    stages = [
+        c.Stage.CLOSED,
+        c.Stage.APPEAL,
+        c.Stage.INTAKE,
+        c.Stage.DETERMINATION,
+        c.Stage.HARM_ASSESSMENT,
+        c.Stage.REFERRED,
+    ]
+    made = {stage: CaseFactory(school=school, stage=stage) for stage in stages}
+    expected = [s for s in c.STAGE_PROCESS_ORDER if s in made]
+    assert expected[0] == c.Stage.INTAKE and expected[-1] == c.Stage.CLOSED
+    for sort, order in (("stage", expected), ("-stage", expected[::-1])):
+        queue = case_queue(user=coordinator, params=QueryDict(f"sort={sort}"), with_lists=False)
+        listed = [case.stage for case in queue.rows[0:25]]
+        assert listed == order, sort
+    # A stage changed through save is ranked anew by the database
+    moved = made[c.Stage.APPEAL]
+    moved.stage = c.Stage.INITIAL_ASSESSMENT
+    moved.save()
+    moved.refresh_from_db()
+    assert moved.stage_rank == c.STAGE_PROCESS_ORDER.index(c.Stage.INITIAL_ASSESSMENT) == 1
+
+
 def test_the_auditor_queue_has_no_content_filters_nor_titles(client, auditor, case):
     login_verified(client, auditor)
     # A search by title finds nothing for a metadata-only user, and no title is listed.
