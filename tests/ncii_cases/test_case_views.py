@@ -152,7 +152,7 @@ def test_the_queue_sorts_and_filters(client, coordinator, case, sort):
 
 
 def test_sorting_by_stage_follows_the_process_not_the_alphabet(coordinator, school):
-    """ "Sort by stage" lists intake first and closed last, in the order a case goes through
+    """The stage sort lists intake first and closed last, in the order a case goes through
     Process B (``choices.STAGE_PROCESS_ORDER``): alphabetically, appeal came first and
     intake after harm assessment. The stored ``stage_rank`` follows a stage change at once."""
     from django.http import QueryDict
