@@ -1017,6 +1017,8 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     actions = ["reset_second_factor"]
     # The "delete" page says what the reset does (not Django's "delete ... related items").
     delete_confirmation_template = "admin/second_factor_reset_confirmation.html"
+    # ... and the device's page names its one action the reset (not "Delete").
+    change_form_template = "admin/second_factor_device_view.html"
 
     def has_add_permission(self, request):
         return False

@@ -131,6 +131,9 @@ class PasswordLoginView(auth_views.LoginView):
         context["sso_providers"] = list(sso_providers_for_sign_in())
         form = context.get("form")
         context["sso_only"] = bool(form is not None and form.has_error("__all__", SSO_ONLY))
+        # Opened through a set-up link (``login_enroll_link``): after the password comes the
+        # set-up of an authenticator, not a code from one the reader does not have yet.
+        context["enrolling"] = ENROLL_LINK_SESSION_KEY in self.request.session
         return context
 
     def form_valid(self, form):

@@ -167,6 +167,15 @@ def test_the_reset_confirmation_says_what_the_reset_does(
 
     login_verified(client, it_admin)
     phone = TOTPDevice.objects.create(user=investigator, name="Phone", confirmed=True)
+    # The device's own page names its action the reset, and links to the confirmation
+    view = client.get(reverse("admin:otp_totp_totpdevice_change", args=[phone.pk]))
+    delete_url = reverse("admin:otp_totp_totpdevice_delete", args=[phone.pk])
+    assert view.status_code == 200
+    assert (
+        f'<a href="{delete_url}" class="deletelink">Reset second factor</a>'
+        in view.content.decode()
+    )
+    assert ">Delete<" not in view.content.decode()
     page = client.get(reverse("admin:otp_totp_totpdevice_delete", args=[phone.pk]))
     body = page.content.decode()
     assert page.status_code == 200

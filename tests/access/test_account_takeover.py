@@ -190,7 +190,15 @@ def test_a_link_opened_before_signing_in_leads_through_the_password_step(investi
     owner = Client()
     response = owner.get(link_url(token))
     assert response.status_code == 302 and response["Location"] == reverse("login")
-    assert b"otpauth://" not in owner.get(reverse("login")).content
+    sign_in_page = owner.get(reverse("login")).content.decode()
+    assert "otpauth://" not in sign_in_page
+    # The sign-in page speaks of the set-up that follows, not of a code from an app not there
+    assert "you set up your authenticator app" in sign_in_page
+    assert "asked for a code from your authenticator app" not in sign_in_page
+    assert (
+        "asked for a code from your authenticator app"
+        in Client().get(reverse("login")).content.decode()
+    )
     password_step(owner, "investigator", "correct-horse-battery-staple")
     response = owner.get(reverse("login_verify"))
     assert response["Location"] == reverse("login_enroll")
